@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# monadic-hypervisor: build the EL2 image, run it in QEMU, debug it with GDB, test it.
+# `make help` lists the targets.
+
+CROSS_COMPILE ?= aarch64-linux-gnu-
+CC := $(CROSS_COMPILE)gcc
+LD := $(CROSS_COMPILE)ld
+OBJCOPY := $(CROSS_COMPILE)objcopy
+OBJDUMP := $(CROSS_COMPILE)objdump
+QEMU ?= qemu-system-aarch64
+GDB ?= gdb-multiarch
+PYTHON ?= /usr/bin/python3
+
+BUILD := build
+NAME := monadic-hypervisor
+ELF := $(BUILD)/$(NAME).elf
+BIN := $(BUILD)/$(NAME).bin
+
+# QEMU machine for run/debug/test; override on the command line.
+CPU ?= max
+SMP ?= 4
+MEM ?= 2G
+QEMU_EXTRA ?=
+QEMU_MACHINE := virt,virtualization=on,gic-version=3
+QEMU_ARGS = -M $(QEMU_MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -nographic -net none \
+	-kernel $(BIN) $(QEMU_EXTRA)
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-7s %s\n'
+endif
+
+# Armv8.2-A makes LSE atomics the baseline (Neoverse N1 is Armv8.2); -mno-outline-atomics keeps
+# libgcc's run-time dispatch helpers out. -mstrict-align because C runs before the MMU is on,
+# when every data access is Device memory and must be aligned. -fpie: see linker.ld.
+ARCH_CFLAGS := -march=armv8.2-a -mno-outline-atomics -mgeneral-regs-only -mstrict-align
+CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-unused-parameter -ffreestanding -nostdlib -fno-builtin \
+	-fno-stack-protector -fpie -fvisibility=hidden -ffunction-sections -fdata-sections \
+	-fno-common -fno-omit-frame-pointer $(ARCH_CFLAGS) -I. -MMD -MP
+ASFLAGS := -D__ASSEMBLER__ $(ARCH_CFLAGS) -I. -MMD -MP
+LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z noexecstack \
+	--gc-sections --fatal-warnings -T linker.ld -Map=$(BUILD)/$(NAME).map
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+SRCS_S := boot/head.S boot/vectors.S
+SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c)
+OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
+DEPS := $(OBJS:.o=.d)
+
+.PHONY: all build run debug gdb test unit integration clean help setup lint format
+
+all: build
+build: $(BIN)
+
+$(BUILD)/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.S Makefile
+	@mkdir -p $(dir $@)
+	$(quiet) AS $<
+	$(Q)$(CC) $(ASFLAGS) -c -o $@ $<
+
+# The version string changes with every commit: keep it in its own object.
+$(BUILD)/version.o: FORCE Makefile
+	@mkdir -p $(BUILD)
+	$(Q)printf '%s\n' '/* generated */' \
+	  'const char build_version[] = "$(VERSION)";' \
+	  'const char build_date[] = "$(shell date -u +%Y-%m-%dT%H:%M:%SZ)";' \
+	  'const char build_compiler[] = "$(shell $(CC) --version | head -n1)";' > $(BUILD)/version.c.new
+	$(Q)cmp -s $(BUILD)/version.c.new $(BUILD)/version.c 2>/dev/null || cp $(BUILD)/version.c.new $(BUILD)/version.c
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $(BUILD)/version.c
+FORCE:
+
+$(ELF): $(OBJS) $(BUILD)/version.o linker.ld Makefile
+	$(quiet) LD $@
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/version.o
+	$(Q)$(OBJDUMP) -d $@ > $(BUILD)/$(NAME).lst
+
+$(BIN): $(ELF)
+	$(quiet) OBJCOPY $@
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+# Install whatever is missing, but only when something is (a quick dpkg query otherwise).
+setup:
+	$(Q)scripts/setup-toolchain.sh --check >/dev/null || scripts/setup-toolchain.sh
+
+run: setup
+	$(Q)$(MAKE) --no-print-directory build
+	@echo "QEMU: Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor"
+	$(QEMU) $(QEMU_ARGS)
+
+debug: setup
+	$(Q)$(MAKE) --no-print-directory build
+	@echo "QEMU halted with a GDB stub on :1234. In another terminal: make gdb"
+	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::1234
+
+gdb:
+	$(GDB) -x scripts/gdb-init.gdb $(ELF)
+
+unit:
+	$(Q)$(MAKE) --no-print-directory -C tests/unit
+
+integration: build
+	$(Q)$(PYTHON) -m pytest -q tests/integration
+
+test: setup
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(PYTHON) -m pytest -q tests/integration
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make [build]      build $(ELF) and $(BIN)"
+	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
+	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
+	@echo "make gdb          GDB with the symbols, connected to :1234"
+	@echo "make test         host unit tests (ASan/UBSan) and QEMU integration tests"
+	@echo "make unit         host unit tests only"
+	@echo "make integration  QEMU integration tests only"
+	@echo "make setup        install missing Debian packages (scripts/setup-toolchain.sh)"
+	@echo "make clean        remove $(BUILD)/"
+	@echo "V=1 shows full commands; CROSS_COMPILE=$(CROSS_COMPILE)"
+
+-include $(DEPS)

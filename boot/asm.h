@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Macros and constants shared by the assembly files. */
+#ifndef BOOT_ASM_H
+#define BOOT_ASM_H
+
+/* Address of a symbol, PC-relative, within +/- 4 GiB: works before and after relocation. */
+.macro adr_l, reg, sym
+	adrp	\reg, \sym
+	add	\reg, \reg, :lo12:\sym
+.endm
+
+#define R_AARCH64_RELATIVE 1027
+#define BOOT_STACK_SIZE (16 * 1024)
+
+/* SCTLR_EL2 RES1 bits (4, 5, 11, 16, 18, 22, 23, 28, 29); see kernel/sysregs.h. */
+#define SCTLR_EL2_RES1_VAL 0x30c50830
+
+#endif

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* Console: printf-style output to the PL011 with "\n" sent as "\r\n", and log levels. */
+#include "console.h"
+
+#include "pl011.h"
+
+enum log_level console_loglevel = LOG_INFO;
+
+static const char *const level_prefix[] = {
+	[LOG_ERR] = "error: ",
+	[LOG_WARN] = "warning: ",
+	[LOG_INFO] = "",
+	[LOG_DEBUG] = "debug: ",
+};
+
+void console_init(unsigned long uart_base)
+{
+	pl011_init(uart_base);
+}
+
+void console_putc(char c)
+{
+	if (c == '\n')
+		pl011_putc('\r');
+	pl011_putc(c);
+}
+
+void console_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		console_putc(s[i]);
+}
+
+void console_puts(const char *s)
+{
+	while (*s)
+		console_putc(*s++);
+}
+
+int console_getc(void)
+{
+	return pl011_getc();
+}
+
+static void console_sink(void *ctx, char c)
+{
+	(void)ctx;
+	console_putc(c);
+}
+
+int vprintk(const char *fmt, va_list ap)
+{
+	return fmt_vformat(console_sink, NULL, fmt, ap);
+}
+
+int printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintk(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void log_printk(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lvl > console_loglevel)
+		return;
+	console_puts(level_prefix[lvl]);
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}

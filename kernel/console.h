@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Console output with printf formatting and log levels; input for the shell. */
+#ifndef KERNEL_CONSOLE_H
+#define KERNEL_CONSOLE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "fmt.h"
+
+enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+void console_init(unsigned long uart_base);
+void console_putc(char c);
+void console_write(const char *s, size_t n);
+void console_puts(const char *s);
+/* Next input byte or -1 when none is waiting. */
+int console_getc(void);
+int printk(const char *fmt, ...) FMT_PRINTF(1, 2);
+int vprintk(const char *fmt, va_list ap);
+void log_printk(enum log_level lvl, const char *fmt, ...) FMT_PRINTF(2, 3);
+
+extern enum log_level console_loglevel;
+
+#define pr_err(...)                              \
+	do {                                     \
+		log_printk(LOG_ERR, __VA_ARGS__);  \
+	} while (0)
+#define pr_warn(...)                             \
+	do {                                     \
+		log_printk(LOG_WARN, __VA_ARGS__); \
+	} while (0)
+#define pr_info(...)                             \
+	do {                                     \
+		log_printk(LOG_INFO, __VA_ARGS__); \
+	} while (0)
+#define pr_debug(...)                             \
+	do {                                      \
+		log_printk(LOG_DEBUG, __VA_ARGS__); \
+	} while (0)
+
+#endif

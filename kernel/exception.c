@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Unexpected exceptions at EL2: print the registers with ESR_EL2 decoded, then return to the
+ * shell command that caused it (exc_try) or park the CPU with a message.
+ */
+#include "exception.h"
+
+#include <stddef.h>
+
+#include "arch.h"
+#include "console.h"
+#include "err.h"
+#include "esr.h"
+
+_Static_assert(offsetof(struct exc_frame, x) == EXC_FRAME_X, "frame layout");
+_Static_assert(offsetof(struct exc_frame, sp) == EXC_FRAME_SP, "frame layout");
+_Static_assert(offsetof(struct exc_frame, elr) == EXC_FRAME_ELR, "frame layout");
+_Static_assert(offsetof(struct exc_frame, spsr) == EXC_FRAME_SPSR, "frame layout");
+_Static_assert(offsetof(struct exc_frame, esr) == EXC_FRAME_ESR, "frame layout");
+_Static_assert(offsetof(struct exc_frame, far) == EXC_FRAME_FAR, "frame layout");
+_Static_assert(sizeof(struct exc_frame) == EXC_FRAME_SIZE, "frame size");
+_Static_assert(EXC_FRAME_SIZE % 16 == 0, "SP must stay 16-byte aligned");
+
+static const char *const vector_names[16] = {
+	"current EL with SP_EL0, synchronous", "current EL with SP_EL0, IRQ",
+	"current EL with SP_EL0, FIQ",	       "current EL with SP_EL0, SError",
+	"current EL with SP_ELx, synchronous", "current EL with SP_ELx, IRQ",
+	"current EL with SP_ELx, FIQ",	       "current EL with SP_ELx, SError",
+	"lower EL (AArch64), synchronous",     "lower EL (AArch64), IRQ",
+	"lower EL (AArch64), FIQ",	       "lower EL (AArch64), SError",
+	"lower EL (AArch32), synchronous",     "lower EL (AArch32), IRQ",
+	"lower EL (AArch32), FIQ",	       "lower EL (AArch32), SError",
+};
+
+/* Recovery point of the running exc_try(), or NULL when none is armed. */
+static struct exc_jmpbuf exc_recover_buf;
+static volatile int exc_recover_armed;
+static volatile unsigned int exc_nesting;
+
+const char *exc_vector_name(unsigned int vector)
+{
+	return vector < 16 ? vector_names[vector] : "unknown vector";
+}
+
+void exc_dump(const struct exc_frame *f, unsigned int vector)
+{
+	unsigned int ec = FIELD_GET(f->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
+	char iss[160];
+
+	printk("EXCEPTION at EL2: %s (EC 0x%02x), taken from %s\n", esr_ec_name(ec), ec,
+	       exc_vector_name(vector));
+	printk("  ESR_EL2  0x%016llx  IL=%u %s\n", (unsigned long long)f->esr,
+	       (unsigned int)FIELD_GET(f->esr, 25, 1), esr_iss_decode(f->esr, iss, sizeof(iss)));
+	printk("  FAR_EL2  0x%016llx  ELR_EL2 0x%016llx  SPSR_EL2 0x%08llx\n",
+	       (unsigned long long)f->far, (unsigned long long)f->elr,
+	       (unsigned long long)f->spsr);
+	for (int i = 0; i < 30; i += 3)
+		printk("  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx\n", i,
+		       (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1], i + 2,
+		       (unsigned long long)f->x[i + 2]);
+	printk("  x30 0x%016llx  sp  0x%016llx\n", (unsigned long long)f->x[30],
+	       (unsigned long long)f->sp);
+}
+
+/* Resumed at by ERET when a fault inside exc_try() is recovered: unwind to exc_try(). */
+__attribute__((noreturn)) static void exc_recover_trampoline(void)
+{
+	exc_longjmp(&exc_recover_buf, 1);
+}
+
+void el2_exception(struct exc_frame *f, unsigned int vector)
+{
+	bool recoverable = vector == EXC_CUR_SPX_SYNC || vector == EXC_CUR_SPX_SERROR;
+
+	if (++exc_nesting > 1) {
+		/* A fault while reporting a fault: the console or the stack is broken. */
+		console_puts("\nHALTED: nested exception at EL2 while handling another\n");
+		park();
+	}
+	exc_dump(f, vector);
+	if (recoverable && exc_recover_armed) {
+		exc_recover_armed = 0;
+		console_puts("recovered: the command was abandoned; back to the shell\n");
+		/* Resume at EL2h with SPSR's masks as they were; SP is restored by the ERET path. */
+		f->elr = (uint64_t)(uintptr_t)exc_recover_trampoline;
+		f->spsr = SPSR_M_EL2H | SPSR_D | SPSR_A | SPSR_I | SPSR_F;
+		exc_nesting--;
+		return;
+	}
+	console_puts("HALTED: unexpected exception at EL2; this CPU is parked\n");
+	park();
+}
+
+int exc_try(int (*fn)(void *arg), void *arg)
+{
+	int ret;
+
+	if (exc_setjmp(&exc_recover_buf)) {
+		exc_recover_armed = 0;
+		return E_FAULT;
+	}
+	exc_recover_armed = 1;
+	ret = fn(arg);
+	exc_recover_armed = 0;
+	return ret;
+}

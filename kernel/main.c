@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* The primary CPU's path from boot/head.S to the shell: DTB, console, EL2 state, MMU. */
+#include <stdint.h>
+
+#include "arch.h"
+#include "console.h"
+#include "cpuid.h"
+#include "err.h"
+#include "exception.h"
+#include "hyp.h"
+#include "mm/mmu.h"
+#include "monitor/shell.h"
+#include "psci.h"
+
+/* The boot protocol allows a DTB of up to 2 MiB (booting.rst, "Setup the device tree"). */
+#define DTB_MAX_SIZE (2U << 20)
+
+struct hyp_state hyp;
+
+/* Why the boot stopped before a console existed; readable from GDB ("p boot_failure"). */
+const char *boot_failure;
+
+/* Parse the DTB the loader passed; on failure there is no console to say so. */
+static int discover(const void *dtb, char *why, size_t whylen)
+{
+	int ret;
+
+	if (!dtb || ((uintptr_t)dtb & 7)) {
+		fmt_snprintf(why, whylen, "no DTB: x0 = %p is not an 8-byte aligned address", dtb);
+		return E_BADFDT;
+	}
+	ret = fdt_init(&hyp.fdt, dtb, DTB_MAX_SIZE);
+	if (ret) {
+		fmt_snprintf(why, whylen, "bad DTB at %p: %s", dtb, hyp.fdt.why);
+		return ret;
+	}
+	return plat_parse(&hyp.plat, &hyp.fdt, why, whylen);
+}
+
+/*
+ * EL2 configuration for a hypervisor with no VM yet: stage 2 off, every trap set, FP/SVE/SME
+ * and trace trapped, EL1 allowed the physical counter and timer only when a VM is built.
+ */
+static void el2_setup(void)
+{
+	uint64_t pmcr = read_sysreg(pmcr_el0);
+	unsigned int pmu_counters = FIELD_GET(pmcr, 11, 5); /* PMCR_EL0.N */
+
+	write_sysreg(hcr_el2, HCR_EL2_FAIL_CLOSED);
+	write_sysreg(vtcr_el2, hyp.vtcr);
+	write_sysreg(vttbr_el2, 0); /* no VM: VMID 0, no tables */
+	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TFP | CPTR_EL2_TSM |
+				       CPTR_EL2_TTA | CPTR_EL2_TCPAC);
+	/* EL1 would own every PMU counter (HPMN = N) but PMU and debug registers trap. */
+	write_sysreg(mdcr_el2, (pmu_counters & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TPM |
+				       MDCR_EL2_TPMCR | MDCR_EL2_TDA | MDCR_EL2_TDOSA |
+				       MDCR_EL2_TDRA);
+	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN);
+	write_sysreg(cntvoff_el2, 0);
+	isb(); /* the new trap configuration is in force from here on */
+}
+
+__attribute__((noreturn)) void boot_main(void *dtb);
+__attribute__((noreturn)) void boot_main(void *dtb)
+{
+	static char why[160];
+	int ret;
+
+	hyp.dtb = dtb;
+	ret = discover(dtb, why, sizeof(why));
+	if (ret) {
+		/* Without a DTB we do not know where a UART is; leave the reason for a debugger. */
+		boot_failure = why;
+		park();
+	}
+	console_init(hyp.plat.uart.reg.base);
+	printk("\nmonadic-hypervisor %s (built %s)\n", build_version, build_date);
+
+	ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1),
+			   &hyp.vtcr);
+	if (ret) {
+		printk("PANIC: cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s\n", err_str(ret));
+		park();
+	}
+	el2_setup();
+	ret = mmu_init(&hyp.plat);
+	if (ret) {
+		printk("PANIC: EL2 MMU setup failed: %s\n", err_str(ret));
+		park();
+	}
+	ret = psci_init(hyp.plat.psci.conduit);
+	if (ret)
+		pr_warn("PSCI conduit '%s' unusable at EL2: reset and poweroff unavailable\n",
+			plat_conduit_name(hyp.plat.psci.conduit));
+
+	printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n",
+	       current_el(), hyp.plat.n_cpus,
+	       (unsigned long long)(plat_mem_total(&hyp.plat) >> 20), hyp.plat.dtb_size, dtb);
+	shell_run();
+}
+
+/* Entered at EL1 or EL3 (boot/head.S): explain on the DTB's console and stop. */
+__attribute__((noreturn)) void boot_wrong_el(void *dtb);
+__attribute__((noreturn)) void boot_wrong_el(void *dtb)
+{
+	static char why[160];
+	unsigned int el = current_el();
+
+	if (discover(dtb, why, sizeof(why))) {
+		boot_failure = "entered below EL2 and no usable DTB";
+		park();
+	}
+	console_init(hyp.plat.uart.reg.base);
+	printk("\nmonadic-hypervisor: entered at EL%u, but a hypervisor must start at EL2.\n", el);
+	printk("With QEMU use -M virt,virtualization=on; with U-Boot, boot from EL2 (booti).\n");
+	printk("HALTED: wrong exception level\n");
+	park();
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* What the device tree says about the machine: everything the hypervisor may touch comes from here. */
+#ifndef KERNEL_PLATFORM_H
+#define KERNEL_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fdt.h"
+
+#define PLAT_MAX_MEM 16
+#define PLAT_MAX_CPUS 64
+#define PLAT_MAX_REDIST 8
+#define PLAT_MAX_DEVS 64
+#define PLAT_MAX_PCI_WINDOWS 4
+#define PLAT_NAME_LEN 48
+
+struct plat_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
+
+/* PCI address space codes from the "ranges" phys.hi cell (IEEE 1275 PCI binding, ss field). */
+enum pci_space { PCI_SPACE_CFG = 0, PCI_SPACE_IO = 1, PCI_SPACE_MEM32 = 2, PCI_SPACE_MEM64 = 3 };
+
+struct pci_window {
+	enum pci_space space;
+	bool prefetchable;
+	uint64_t pci_addr;
+	uint64_t cpu_addr;
+	uint64_t size;
+};
+
+struct plat_cpu {
+	uint64_t mpidr; /* "reg" of the cpu node: MPIDR_EL1 affinity fields */
+	bool psci;	/* enable-method = "psci" */
+};
+
+/* A device region to be mapped Device-nGnRE at EL2. */
+struct plat_dev {
+	char name[PLAT_NAME_LEN];
+	struct plat_range reg;
+};
+
+struct platform {
+	char model[PLAT_NAME_LEN];
+	char compatible[PLAT_NAME_LEN];
+	char bootargs[256];
+	uint32_t dtb_size;
+
+	struct plat_range mem[PLAT_MAX_MEM];
+	unsigned int n_mem;
+	struct plat_range reserved[PLAT_MAX_MEM]; /* /memreserve/ and /reserved-memory */
+	unsigned int n_reserved;
+
+	struct plat_cpu cpus[PLAT_MAX_CPUS];
+	unsigned int n_cpus;
+
+	struct {
+		bool present;
+		char node[PLAT_NAME_LEN];
+		struct plat_range reg;
+		uint32_t clock_hz; /* uartclk if the DTB names a fixed clock, else 0 */
+	} uart;
+
+	struct {
+		unsigned int version; /* 3 for arm,gic-v3; 2 for a GICv2; 0 none */
+		struct plat_range dist;
+		struct plat_range redist[PLAT_MAX_REDIST];
+		unsigned int n_redist;
+		struct plat_range its;
+		uint32_t maint_irq; /* PPI number (INTID) of the maintenance interrupt, or 0 */
+	} gic;
+
+	struct {
+		bool present;
+		/* INTIDs of the secure physical, non-secure physical, virtual and hypervisor timers. */
+		uint32_t intid_sec, intid_phys, intid_virt, intid_hyp;
+		uint32_t clock_frequency; /* only when the DTB overrides CNTFRQ_EL0, else 0 */
+	} timer;
+
+	struct {
+		bool present;
+		enum psci_conduit conduit;
+		char compatible[PLAT_NAME_LEN]; /* first compatible, e.g. "arm,psci-1.0" */
+	} psci;
+
+	struct {
+		bool present;
+		struct plat_range ecam;
+		uint32_t bus_start, bus_end;
+		struct pci_window windows[PLAT_MAX_PCI_WINDOWS];
+		unsigned int n_windows;
+	} pcie;
+
+	struct {
+		bool present;
+		struct plat_range reg;
+	} smmu;
+
+	struct plat_dev devs[PLAT_MAX_DEVS];
+	unsigned int n_devs;
+	unsigned int n_devs_dropped; /* regions that did not fit in devs[] */
+};
+
+/*
+ * Fill 'p' from a validated device tree. Returns 0, or a negative error with the reason in 'why'
+ * (no memory node, no usable console, cells out of range, ...).
+ */
+int plat_parse(struct platform *p, const struct fdt *f, char *why, size_t whylen);
+
+/* Name of a PSCI conduit ("smc", "hvc", "none"). */
+const char *plat_conduit_name(enum psci_conduit c);
+/* Total bytes of RAM described. */
+uint64_t plat_mem_total(const struct platform *p);
+
+#endif

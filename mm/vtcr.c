@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* VTCR_EL2 derived from the ID registers (Arm ARM D23.2, VTCR_EL2; D8.2.6 concatenation). */
+#include <stdint.h>
+
+#include "kernel/cpuid.h"
+#include "kernel/err.h"
+#include "kernel/hyp.h"
+#include "kernel/sysregs.h"
+
+int vtcr_compute(uint64_t mmfr0, uint64_t mmfr1, uint64_t *vtcr)
+{
+	unsigned int parange = FIELD_GET(mmfr0, ID_AA64MMFR0_PARANGE_SHIFT, 4);
+	unsigned int tgran4 = FIELD_GET(mmfr0, ID_AA64MMFR0_TGRAN4_SHIFT, 4);
+	unsigned int tgran4_2 = FIELD_GET(mmfr0, ID_AA64MMFR0_TGRAN4_2_SHIFT, 4);
+	unsigned int ipa_bits, sl0;
+	uint64_t v;
+
+	/* TGran4_2 == 0 defers to TGran4; 1 means no 4 KiB granule at stage 2. */
+	if (tgran4_2 == 1 || (tgran4_2 == 0 && tgran4 == 0xf))
+		return E_NOTSUP;
+	if (cpuid_parange_bits(parange) == 0)
+		return E_INVAL;
+	if (parange > 5)
+		parange = 5; /* 52-bit needs FEAT_LPA2 descriptors: stay at 48 */
+	ipa_bits = cpuid_parange_bits(parange);
+	/*
+	 * Start level (SL0 for TG0 = 4 KiB): up to 40 bits start at level 1 with up to two
+	 * concatenated root tables (SL0 = 1); 42 to 48 bits start at level 0 (SL0 = 2).
+	 */
+	sl0 = ipa_bits > 40 ? 2 : 1;
+	v = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(64 - ipa_bits) | VTCR_EL2_SL0(sl0) |
+	    VTCR_EL2_IRGN0_WBWA | VTCR_EL2_ORGN0_WBWA | VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K |
+	    VTCR_EL2_PS(parange);
+	if (FIELD_GET(mmfr1, ID_AA64MMFR1_VMIDBITS_SHIFT, 4) == 2)
+		v |= VTCR_EL2_VS; /* 16-bit VMIDs */
+	*vtcr = v;
+	return 0;
+}
+
+void vtcr_decode(uint64_t vtcr, unsigned int *ipa_bits, unsigned int *start_level,
+		 unsigned int *root_tables)
+{
+	unsigned int bits = 64 - (unsigned int)(vtcr & 0x3f);
+	unsigned int sl0 = FIELD_GET(vtcr, VTCR_EL2_SL0_SHIFT, 2);
+	unsigned int level = sl0 == 2 ? 0 : sl0 == 1 ? 1 : 2;
+	unsigned int covered = 12 + 9 * (4 - level); /* one table at 'level' resolves this */
+
+	*ipa_bits = bits;
+	*start_level = level;
+	*root_tables = bits > covered ? 1U << (bits - covered) : 1;
+}
