@@ -116,6 +116,20 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(PYTHON) -m pytest -q tests/integration
 
+# Every C source and header we own (not generated files).
+FORMAT_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+CPPCHECK_FLAGS := --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	--inline-suppr --suppress=missingIncludeSystem -I. -D__aarch64__
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+lint:
+	$(quiet) FORMAT "$(words $(FORMAT_FILES)) files"
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
+	$(quiet) CPPCHECK "boot kernel mm monitor"
+	$(Q)cppcheck $(CPPCHECK_FLAGS) kernel mm monitor
+
 clean:
 	rm -rf $(BUILD)
 
@@ -128,6 +142,8 @@ help:
 	@echo "make unit         host unit tests only"
 	@echo "make integration  QEMU integration tests only"
 	@echo "make setup        install missing Debian packages (scripts/setup-toolchain.sh)"
+	@echo "make lint         clang-format check and cppcheck"
+	@echo "make format       reformat the C sources with clang-format"
 	@echo "make clean        remove $(BUILD)/"
 	@echo "V=1 shows full commands; CROSS_COMPILE=$(CROSS_COMPILE)"
 

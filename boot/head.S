@@ -81,6 +81,8 @@ primary_entry:
 	msr	vbar_el2, x2
 	isb				/* vectors in place before anything can fault */
 
+	mov	x29, xzr		/* end of the frame-record chain for backtraces */
+	mov	x30, xzr
 	mov	x0, x19
 	bl	boot_main		/* does not return */
 	b	park
@@ -95,6 +97,43 @@ wrong_el:
 	mov	sp, x2
 	mov	x0, x19
 	bl	boot_wrong_el		/* does not return */
+	b	park
+
+/*
+ * Secondary CPUs, started by PSCI CPU_ON with x0 = their index. The boot CPU has already
+ * relocated the image, built the page tables and cleaned mmu_boot_regs and smp_stack_tops to
+ * the Point of Coherency, so they can be read here with the MMU (and so the caches) off.
+ * The MMU goes on before the first store, so no non-cacheable write can be shadowed later by
+ * a stale cache line.
+ */
+	.globl	secondary_entry
+secondary_entry:
+	mov	x19, x0
+	ldr	x2, =SCTLR_EL2_RES1_VAL
+	msr	sctlr_el2, x2
+	isb
+	adr_l	x1, mmu_boot_regs
+	ldp	x2, x3, [x1, #MMU_REGS_MAIR]	/* MAIR_EL2, TCR_EL2 */
+	ldp	x4, x5, [x1, #MMU_REGS_TTBR0]	/* TTBR0_EL2, SCTLR_EL2 */
+	msr	mair_el2, x2
+	msr	tcr_el2, x3
+	msr	ttbr0_el2, x4
+	tlbi	alle2			/* nothing left from firmware in this CPU's TLB */
+	dsb	nsh			/* TLBI complete (local) before the MMU is enabled */
+	isb				/* MAIR/TCR/TTBR0 in force before SCTLR_EL2.M */
+	msr	sctlr_el2, x5
+	isb				/* following fetches use the MMU */
+	msr	spsel, #1
+	adr_l	x1, smp_stack_tops
+	ldr	x2, [x1, x19, lsl #3]
+	mov	sp, x2
+	adr_l	x2, el2_vectors
+	msr	vbar_el2, x2
+	isb
+	mov	x29, xzr
+	mov	x30, xzr
+	mov	x0, x19
+	bl	secondary_main		/* does not return */
 	b	park
 
 holding_pen:

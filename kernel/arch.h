@@ -22,8 +22,8 @@
 	})
 #define write_sysreg(reg, val)                                              \
 	do {                                                                \
-		uint64_t v_ = (uint64_t)(val);                              \
-		__asm__ volatile("msr " #reg ", %x0" : : "rZ"(v_) : "memory"); \
+		uint64_t wv_ = (uint64_t)(val);                             \
+		__asm__ volatile("msr " #reg ", %x0" : : "rZ"(wv_) : "memory"); \
 	} while (0)
 #define read_sysreg_s(enc)                                     \
 	({                                                     \
@@ -69,6 +69,11 @@ static inline uint64_t mmio_read64(uintptr_t addr)
 static inline void mmio_write64(uintptr_t addr, uint64_t v)
 {
 	__asm__ volatile("str %x0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
+}
+
+static inline void mmio_write8(uintptr_t addr, uint8_t v)
+{
+	__asm__ volatile("strb %w0, [%1]" : : "rZ"(v), "r"(addr) : "memory");
 }
 
 static inline uint8_t mmio_read8(uintptr_t addr)

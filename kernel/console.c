@@ -2,6 +2,8 @@
 /* Console: printf-style output to the PL011 with "\n" sent as "\r\n", and log levels. */
 #include "console.h"
 
+#include "arch.h"
+#include "gic.h"
 #include "pl011.h"
 
 enum log_level console_loglevel = LOG_INFO;
@@ -25,6 +27,12 @@ void console_putc(char c)
 	pl011_putc(c);
 }
 
+void console_write_raw(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pl011_putc(s[i]);
+}
+
 void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -40,6 +48,33 @@ void console_puts(const char *s)
 int console_getc(void)
 {
 	return pl011_getc();
+}
+
+static bool console_irq;
+
+bool console_enable_wakeup(unsigned int intid, uint64_t mpidr)
+{
+	if (!intid || gic_enable_spi(intid, mpidr, false))
+		return false;
+	pl011_enable_rx_irq();
+	console_irq = true;
+	return true;
+}
+
+void console_wait_input(void)
+{
+	unsigned int intid;
+
+	if (!console_irq)
+		return; /* no interrupt: the caller polls */
+	/*
+	 * Sleep until the UART's interrupt is pending. Data that arrived after the caller found
+	 * the FIFO empty has already raised it, so WFI returns at once and nothing is lost.
+	 */
+	wfi();
+	intid = gic_ack();
+	if (intid != GIC_INTID_SPURIOUS)
+		gic_eoi(intid);
 }
 
 static void console_sink(void *ctx, char c)

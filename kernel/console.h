@@ -4,7 +4,9 @@
 #define KERNEL_CONSOLE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fmt.h"
 
@@ -12,10 +14,16 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void console_init(unsigned long uart_base);
 void console_putc(char c);
+/* Write bytes exactly as given: no "\n" to "\r\n" translation (terminal control sequences). */
+void console_write_raw(const char *s, size_t n);
 void console_write(const char *s, size_t n);
 void console_puts(const char *s);
 /* Next input byte or -1 when none is waiting. */
 int console_getc(void);
+/* Route the UART's receive interrupt (GIC INTID) to the CPU 'mpidr'; false if unavailable. */
+bool console_enable_wakeup(unsigned int intid, uint64_t mpidr);
+/* Sleep until input may be waiting (returns at once when the console has no interrupt). */
+void console_wait_input(void);
 int printk(const char *fmt, ...) FMT_PRINTF(1, 2);
 int vprintk(const char *fmt, va_list ap);
 void log_printk(enum log_level lvl, const char *fmt, ...) FMT_PRINTF(2, 3);

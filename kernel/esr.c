@@ -13,6 +13,9 @@ static const char *const ec_names[64] = {
 	[0x05] = "Trapped MCR/MRC (coproc 0b1110)",
 	[0x06] = "Trapped LDC/STC",
 	[0x07] = "Trapped SVE/SIMD/FP access",
+	/* 0x09 is what HCR_EL2.API == 0 (our HCR_EL2_FAIL_CLOSED) produces; 0x08 is HCR_EL2.TID0. */
+	[0x08] = "Trapped VMRS (ID group trap)",
+	[0x09] = "Trapped Pointer Authentication instruction",
 	[0x0a] = "Trapped LD64B/ST64B",
 	[0x0c] = "Trapped MRRC (coproc 0b1110)",
 	[0x0d] = "Branch Target Exception",
@@ -78,9 +81,12 @@ const char *esr_fsc_name(unsigned int fsc, char *buf, size_t len)
 		fmt_snprintf(buf, len, "permission fault, level %u", lvl);
 		return buf;
 	case 0x14:
-		if (lvl == 0)
-			break;
+		/* 0b0101xx: levels 0 to 3 are all allocated (level -1 is 0x13, below). */
 		fmt_snprintf(buf, len, "synchronous external abort on table walk, level %u", lvl);
+		return buf;
+	case 0x24:
+		/* 0b1001xx: FEAT_RME, granule protection fault on a table walk, levels 0 to 3. */
+		fmt_snprintf(buf, len, "granule protection fault on table walk, level %u", lvl);
 		return buf;
 	default:
 		break;
@@ -94,8 +100,10 @@ const char *esr_fsc_name(unsigned int fsc, char *buf, size_t len)
 		return "synchronous external abort on table walk, level -1";
 	case 0x21:
 		return "alignment fault";
-	case 0x22:
-		return "granule protection fault";
+	case 0x23:
+		return "granule protection fault on table walk, level -1";
+	case 0x28:
+		return "granule protection fault"; /* 0b101000, not on a table walk */
 	case 0x29:
 		return "address size fault, level -1";
 	case 0x2b:

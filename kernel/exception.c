@@ -11,6 +11,7 @@
 #include "console.h"
 #include "err.h"
 #include "esr.h"
+#include "smp.h"
 
 _Static_assert(offsetof(struct exc_frame, x) == EXC_FRAME_X, "frame layout");
 _Static_assert(offsetof(struct exc_frame, sp) == EXC_FRAME_SP, "frame layout");
@@ -32,10 +33,18 @@ static const char *const vector_names[16] = {
 	"lower EL (AArch32), FIQ",	       "lower EL (AArch32), SError",
 };
 
-/* Recovery point of the running exc_try(), or NULL when none is armed. */
-static struct exc_jmpbuf exc_recover_buf;
-static volatile int exc_recover_armed;
-static volatile unsigned int exc_nesting;
+extern char __image_start[], __text_end[];
+
+/*
+ * Recovery state is per CPU (struct percpu): a fault on one CPU must never unwind into
+ * another CPU's exc_try(). Before smp_init_boot_cpu() sets TPIDR_EL2 this is the boot CPU's.
+ */
+static struct percpu *exc_cpu(void)
+{
+	struct percpu *c = (struct percpu *)(uintptr_t)read_sysreg(tpidr_el2);
+
+	return c ? c : &percpu[0];
+}
 
 const char *exc_vector_name(unsigned int vector)
 {
@@ -47,13 +56,21 @@ void exc_dump(const struct exc_frame *f, unsigned int vector)
 	unsigned int ec = FIELD_GET(f->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
 	char iss[160];
 
-	printk("EXCEPTION at EL2: %s (EC 0x%02x), taken from %s\n", esr_ec_name(ec), ec,
-	       exc_vector_name(vector));
+	const struct percpu *c = exc_cpu();
+
+	printk("EXCEPTION at EL2: %s (EC 0x%02x), taken from %s, on cpu%u (MPIDR 0x%llx)\n",
+	       esr_ec_name(ec), ec, exc_vector_name(vector), c->id,
+	       (unsigned long long)(read_sysreg(mpidr_el1) & MPIDR_AFF_MASK));
 	printk("  ESR_EL2  0x%016llx  IL=%u %s\n", (unsigned long long)f->esr,
 	       (unsigned int)FIELD_GET(f->esr, 25, 1), esr_iss_decode(f->esr, iss, sizeof(iss)));
 	printk("  FAR_EL2  0x%016llx  ELR_EL2 0x%016llx  SPSR_EL2 0x%08llx\n",
 	       (unsigned long long)f->far, (unsigned long long)f->elr,
 	       (unsigned long long)f->spsr);
+	/* The ELF is linked at 0: this offset is what addr2line and GDB's "info line" take. */
+	if (f->elr >= (uintptr_t)__image_start && f->elr < (uintptr_t)__text_end)
+		printk("  ELR_EL2 is image+0x%llx: addr2line -fe build/monadic-hypervisor.elf 0x%llx\n",
+		       (unsigned long long)(f->elr - (uintptr_t)__image_start),
+		       (unsigned long long)(f->elr - (uintptr_t)__image_start));
 	for (int i = 0; i < 30; i += 3)
 		printk("  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx\n", i,
 		       (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1], i + 2,
@@ -65,26 +82,27 @@ void exc_dump(const struct exc_frame *f, unsigned int vector)
 /* Resumed at by ERET when a fault inside exc_try() is recovered: unwind to exc_try(). */
 __attribute__((noreturn)) static void exc_recover_trampoline(void)
 {
-	exc_longjmp(&exc_recover_buf, 1);
+	exc_longjmp(&exc_cpu()->recover, 1);
 }
 
 void el2_exception(struct exc_frame *f, unsigned int vector)
 {
 	bool recoverable = vector == EXC_CUR_SPX_SYNC || vector == EXC_CUR_SPX_SERROR;
+	struct percpu *c = exc_cpu();
 
-	if (++exc_nesting > 1) {
+	if (++c->exc_nesting > 1) {
 		/* A fault while reporting a fault: the console or the stack is broken. */
 		console_puts("\nHALTED: nested exception at EL2 while handling another\n");
 		park();
 	}
 	exc_dump(f, vector);
-	if (recoverable && exc_recover_armed) {
-		exc_recover_armed = 0;
+	if (recoverable && c->recover_armed) {
+		c->recover_armed = 0;
 		console_puts("recovered: the command was abandoned; back to the shell\n");
 		/* Resume at EL2h with SPSR's masks as they were; SP is restored by the ERET path. */
 		f->elr = (uint64_t)(uintptr_t)exc_recover_trampoline;
 		f->spsr = SPSR_M_EL2H | SPSR_D | SPSR_A | SPSR_I | SPSR_F;
-		exc_nesting--;
+		c->exc_nesting--;
 		return;
 	}
 	console_puts("HALTED: unexpected exception at EL2; this CPU is parked\n");
@@ -93,14 +111,15 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 
 int exc_try(int (*fn)(void *arg), void *arg)
 {
+	struct percpu *c = exc_cpu();
 	int ret;
 
-	if (exc_setjmp(&exc_recover_buf)) {
-		exc_recover_armed = 0;
+	if (exc_setjmp(&c->recover)) {
+		c->recover_armed = 0;
 		return E_FAULT;
 	}
-	exc_recover_armed = 1;
+	c->recover_armed = 1;
 	ret = fn(arg);
-	exc_recover_armed = 0;
+	c->recover_armed = 0;
 	return ret;
 }

@@ -147,7 +147,8 @@ static int fdt_check_struct(struct fdt *f)
 		switch (tok) {
 		case FDT_BEGIN_NODE:
 			if (root_closed)
-				return fdt_fail_at(f, "node after the root node closed", (int64_t)pos);
+				return fdt_fail_at(f, "node after the root node closed",
+						   (int64_t)pos);
 			name = pos + 4;
 			for (len = 0; name + len < end && sb[name + len]; len++)
 				;
@@ -156,7 +157,8 @@ static int fdt_check_struct(struct fdt *f)
 			if (!pos && len)
 				return fdt_fail(f, "root node name not empty");
 			if (depth >= FDT_MAX_DEPTH)
-				return fdt_fail_at(f, "nodes nested deeper than FDT_MAX_DEPTH", (int64_t)pos);
+				return fdt_fail_at(f, "nodes nested deeper than FDT_MAX_DEPTH",
+						   (int64_t)pos);
 			depth++;
 			f->n_nodes++;
 			pos = fdt_align4(name + len + 1);
@@ -172,13 +174,16 @@ static int fdt_check_struct(struct fdt *f)
 			if (!depth)
 				return fdt_fail_at(f, "property outside any node", (int64_t)pos);
 			if (pos + 12 > end)
-				return fdt_fail_at(f, "property header runs past the block", (int64_t)pos);
+				return fdt_fail_at(f, "property header runs past the block",
+						   (int64_t)pos);
 			len = fdt_be32(sb + pos + 4);
 			nameoff = fdt_be32(sb + pos + 8);
 			if (len > end - (pos + 12))
-				return fdt_fail_at(f, "property value runs past the block", (int64_t)pos);
+				return fdt_fail_at(f, "property value runs past the block",
+						   (int64_t)pos);
 			if (nameoff >= f->size_strings)
-				return fdt_fail_at(f, "property name offset past strings", (int64_t)pos);
+				return fdt_fail_at(f, "property name offset past strings",
+						   (int64_t)pos);
 			if ((int64_t)nameoff > last_nul)
 				return fdt_fail_at(f, "property name not terminated", (int64_t)pos);
 			pos = fdt_align4(pos + 12 + len);
@@ -348,7 +353,7 @@ int fdt_next_sibling(const struct fdt *f, int node)
 {
 	int depth = 0, n = node;
 
-	/* Skip the node's own subtree (depth > 0); climbing out of the parent (< 0) ends the list. */
+	/* Skip the node's own subtree (depth > 0); leaving the parent (< 0) ends the list. */
 	do {
 		n = fdt_next_node(f, n, &depth);
 		if (n < 0 || depth < 0)
@@ -500,7 +505,7 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat)
 
 	if (!list || !compat)
 		return false;
-	/* A string list: NUL-terminated strings back to back (2.3.1); ignore an unterminated tail. */
+	/* A string list is NUL-terminated strings back to back (2.3.1); skip a bare tail. */
 	while (pos < len) {
 		uint32_t i = 0;
 

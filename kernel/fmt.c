@@ -70,8 +70,8 @@ static void emit_num(struct out *o, const struct spec *s, uint64_t v, bool neg, 
 		sign = ' ';
 	if (s->alt && base == 16 && len && !(len == 1 && tmp[0] == '0'))
 		prefix = upper ? "0X" : "0x";
-	else if (s->alt && base == 8 && tmp[len - 1] != '0')
-		prefix = "0";
+	else if (s->alt && base == 8 && (len == 0 || tmp[len - 1] != '0') && s->prec <= len)
+		prefix = "0"; /* '#' forces a leading 0 only when the digits lack one (C11 7.21.6.1) */
 	plen = (sign ? 1 : 0) + (int)(prefix[0] ? (prefix[1] ? 2 : 1) : 0);
 	zeros = s->prec > len ? s->prec - len : 0;
 	total = plen + zeros + len;
@@ -234,14 +234,17 @@ int fmt_vformat(fmt_sink sink, void *ctx, const char *fmt, va_list ap_in)
 			break;
 		}
 		case 'u':
-			emit_num(&o, &s, fetch_unsigned(&ap, len), false, 10, false);
-			break;
 		case 'x':
 		case 'X':
-			emit_num(&o, &s, fetch_unsigned(&ap, len), false, 16, c == 'X');
-			break;
 		case 'o':
-			emit_num(&o, &s, fetch_unsigned(&ap, len), false, 8, false);
+			/* '+' and ' ' only apply to signed conversions (C11 7.21.6.1). */
+			s.plus = false;
+			s.space = false;
+			if (c == 'x' || c == 'X')
+				emit_num(&o, &s, fetch_unsigned(&ap, len), false, 16, c == 'X');
+			else
+				emit_num(&o, &s, fetch_unsigned(&ap, len), false, c == 'o' ? 8 : 10,
+					 false);
 			break;
 		case 'p':
 			s.alt = true;

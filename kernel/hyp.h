@@ -21,6 +21,9 @@ extern const char build_version[];
 extern const char build_date[];
 extern const char build_compiler[];
 
+/* Per-CPU EL2 configuration with no VM: traps set, stage 2 off (kernel/main.c). */
+void el2_setup(void);
+
 /*
  * VTCR_EL2 for Stage-2 on the 4 KiB granule, derived from ID_AA64MMFR0_EL1 (PARange, TGran4_2)
  * and ID_AA64MMFR1_EL1 (VMIDBits): IPA size = PA size (at most 48 bits), start level chosen

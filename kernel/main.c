@@ -10,12 +10,16 @@
 #include "hyp.h"
 #include "mm/mmu.h"
 #include "monitor/shell.h"
+#include "gic.h"
 #include "psci.h"
+#include "smp.h"
 
 /* The boot protocol allows a DTB of up to 2 MiB (booting.rst, "Setup the device tree"). */
 #define DTB_MAX_SIZE (2U << 20)
 
 struct hyp_state hyp;
+
+extern char __image_start[];
 
 /* Why the boot stopped before a console existed; readable from GDB ("p boot_failure"). */
 const char *boot_failure;
@@ -41,7 +45,7 @@ static int discover(const void *dtb, char *why, size_t whylen)
  * EL2 configuration for a hypervisor with no VM yet: stage 2 off, every trap set, FP/SVE/SME
  * and trace trapped, EL1 allowed the physical counter and timer only when a VM is built.
  */
-static void el2_setup(void)
+void el2_setup(void)
 {
 	uint64_t pmcr = read_sysreg(pmcr_el0);
 	unsigned int pmu_counters = FIELD_GET(pmcr, 11, 5); /* PMCR_EL0.N */
@@ -74,7 +78,8 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 		park();
 	}
 	console_init(hyp.plat.uart.reg.base);
-	printk("\nmonadic-hypervisor %s (built %s)\n", build_version, build_date);
+	printk("\nmonadic-hypervisor %s (built %s), loaded at %p\n", build_version, build_date,
+	       (void *)__image_start);
 
 	ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1),
 			   &hyp.vtcr);
@@ -90,12 +95,27 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	}
 	ret = psci_init(hyp.plat.psci.conduit);
 	if (ret)
-		pr_warn("PSCI conduit '%s' unusable at EL2: reset and poweroff unavailable\n",
+		pr_warn("PSCI conduit '%s' unusable at EL2: reset, poweroff and SMP unavailable\n",
 			plat_conduit_name(hyp.plat.psci.conduit));
+	ret = smp_init_boot_cpu(&hyp.plat);
+	if (ret) {
+		printk("PANIC: the boot CPU (MPIDR 0x%llx) is not in the DTB's /cpus\n",
+		       (unsigned long long)read_sysreg(mpidr_el1));
+		park();
+	}
+	ret = gic_init(&hyp.plat);
+	if (!ret)
+		ret = gic_init_cpu();
+	if (ret)
+		pr_warn("GICv3 unavailable (%s): secondary CPUs will not be woken\n", err_str(ret));
+	else if (!console_enable_wakeup(hyp.plat.uart.intid, percpu[0].mpidr))
+		pr_warn("console: no usable UART interrupt; the shell polls\n");
 
 	printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n",
 	       current_el(), hyp.plat.n_cpus,
 	       (unsigned long long)(plat_mem_total(&hyp.plat) >> 20), hyp.plat.dtb_size, dtb);
+	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
+		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
 	shell_run();
 }
 

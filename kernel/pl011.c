@@ -69,6 +69,13 @@ void pl011_flush(void)
 		;
 }
 
+void pl011_enable_rx_irq(void)
+{
+	/* RXIM (bit 4) and RTIM (bit 6): data waiting, or the receive timeout expired. */
+	if (uart_base)
+		mmio_write32(uart_base + UARTIMSC, BIT(4) | BIT(6));
+}
+
 uint32_t pl011_rx_errors(void)
 {
 	return rx_errors;

@@ -12,6 +12,8 @@ void pl011_putc(char c);
 int pl011_getc(void);
 /* Wait until every queued byte has left the transmitter. */
 void pl011_flush(void);
+/* Raise the UART interrupt while received data waits (the GIC routes it; PSTATE masks it). */
+void pl011_enable_rx_irq(void);
 /* Receive errors (overrun, break, parity, framing) seen since boot. */
 uint32_t pl011_rx_errors(void);
 

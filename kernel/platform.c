@@ -190,7 +190,8 @@ static int plat_translate(struct plat_ctx *c, const struct plat_path *path, int 
 			uint64_t pbase = fdt_read_cells(ranges + i + 4 * cac, pac);
 			uint64_t rsize = fdt_read_cells(ranges + i + 4 * (cac + pac), csc);
 
-			if (addr >= cbase && addr - cbase < rsize && size <= rsize - (addr - cbase)) {
+			if (addr >= cbase && addr - cbase < rsize &&
+			    size <= rsize - (addr - cbase)) {
 				addr = pbase + (addr - cbase);
 				break;
 			}
@@ -237,7 +238,8 @@ static int plat_reg_need(struct plat_ctx *c, int node, unsigned int idx, struct 
 	if (!ret)
 		ret = plat_reg_at(c, &path, idx, out);
 	if (ret == E_NOENT)
-		return plat_fail(c, E_BADFDT, "%s: reg entry %u missing", plat_label(c->f, node), idx);
+		return plat_fail(c, E_BADFDT, "%s: reg entry %u missing", plat_label(c->f, node),
+				 idx);
 	return ret;
 }
 
@@ -327,7 +329,8 @@ static int plat_cpus(struct plat_ctx *c)
 	/* #size-cells is 0 under /cpus: "reg" is the MPIDR affinity alone (arm,cpus.yaml). */
 	ac = fdt_getprop_u32(c->f, cpus, "#address-cells", 2);
 	if (ac < 1 || ac > PLAT_MAX_CELLS)
-		return plat_fail(c, E_RANGE, "/cpus: #address-cells = %u, only 1 or 2 supported", ac);
+		return plat_fail(c, E_RANGE, "/cpus: #address-cells = %u, only 1 or 2 supported",
+				 ac);
 	for (int n = fdt_first_child(c->f, cpus); n >= 0 && p->n_cpus < PLAT_MAX_CPUS;
 	     n = fdt_next_sibling(c->f, n)) {
 		uint32_t len;
@@ -361,7 +364,7 @@ static int plat_resolve(const struct fdt *f, const char *spec)
 	buf[len] = '\0';
 	if (buf[0] == '/')
 		return fdt_path_offset(f, buf);
-	/* An alias names a path in /aliases (DT spec 3.3); whatever follows its first '/' is kept. */
+	/* An alias names a path in /aliases (DT spec 3.3); any "/rest" after it is kept. */
 	for (alias_len = 0; alias_len < len && buf[alias_len] != '/'; alias_len++)
 		;
 	buf[alias_len] = '\0';
@@ -429,6 +432,8 @@ static uint32_t plat_uart_clock(const struct fdt *f, int node)
 	return 0;
 }
 
+static uint32_t plat_gic_intid(const uint8_t *spec);
+
 static int plat_uart(struct plat_ctx *c)
 {
 	struct platform *p = c->p;
@@ -443,7 +448,7 @@ static int plat_uart(struct plat_ctx *c)
 			sp = fdt_getprop_str(c->f, chosen, "linux,stdout-path");
 		if (sp)
 			node = plat_resolve(c->f, sp);
-		/* The console must be a UART this hypervisor drives; otherwise pick one ourselves. */
+		/* The console must be a UART we drive; otherwise pick one ourselves. */
 		if (node >= 0 &&
 		    (!fdt_is_compatible(c->f, node, "arm,pl011") || !fdt_node_enabled(c->f, node)))
 			node = E_NOENT;
@@ -458,6 +463,14 @@ static int plat_uart(struct plat_ctx *c)
 	p->uart.present = true;
 	plat_strlcpy(p->uart.node, fdt_node_name(c->f, node), sizeof(p->uart.node));
 	p->uart.clock_hz = plat_uart_clock(c->f, node);
+	{
+		uint32_t len;
+		const uint8_t *irq = fdt_getprop(c->f, node, "interrupts", &len);
+
+		/* Only a 3-cell GIC specifier is understood; otherwise the console polls. */
+		if (irq && len >= 4 * PLAT_GIC_IRQ_CELLS)
+			p->uart.intid = plat_gic_intid(irq);
+	}
 	return 0;
 }
 
@@ -602,7 +615,8 @@ static int plat_pcie(struct plat_ctx *c)
 	if (p->pcie.ecam.size >> PLAT_ECAM_BUS_SHIFT < nbus)
 		nbus = (uint32_t)(p->pcie.ecam.size >> PLAT_ECAM_BUS_SHIFT);
 	if (!nbus)
-		return plat_fail(c, E_RANGE, "%s: ECAM smaller than one bus", plat_label(c->f, node));
+		return plat_fail(c, E_RANGE, "%s: ECAM smaller than one bus",
+				 plat_label(c->f, node));
 	/* Never let the enumerator touch config space beyond the window the reg describes. */
 	if (p->pcie.bus_end - p->pcie.bus_start + 1 > nbus)
 		p->pcie.bus_end = p->pcie.bus_start + nbus - 1;

@@ -64,6 +64,7 @@ struct platform {
 		char node[PLAT_NAME_LEN];
 		struct plat_range reg;
 		uint32_t clock_hz; /* uartclk if the DTB names a fixed clock, else 0 */
+		uint32_t intid;	   /* GIC INTID of its interrupt, or 0 when unknown */
 	} uart;
 
 	struct {

@@ -6,6 +6,9 @@
  */
 #include "mmu.h"
 
+#include <stddef.h>
+
+#include "boot/asm.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/cpuid.h"
@@ -19,6 +22,12 @@ static uint8_t mmu_pool[MMU_POOL_PAGES][PT_PAGE_SIZE] __attribute__((aligned(PT_
 static unsigned int mmu_pool_used;
 static struct pt el2_pt;
 static unsigned int pa_bits;
+struct mmu_boot_regs mmu_boot_regs;
+
+_Static_assert(offsetof(struct mmu_boot_regs, mair) == MMU_REGS_MAIR, "asm offset");
+_Static_assert(offsetof(struct mmu_boot_regs, tcr) == MMU_REGS_TCR, "asm offset");
+_Static_assert(offsetof(struct mmu_boot_regs, ttbr0) == MMU_REGS_TTBR0, "asm offset");
+_Static_assert(offsetof(struct mmu_boot_regs, sctlr) == MMU_REGS_SCTLR, "asm offset");
 
 static void *pool_alloc(void *ctx, unsigned int pages, uint64_t *pa)
 {
@@ -165,11 +174,18 @@ int mmu_init(const struct platform *p)
 	if (ret)
 		return ret;
 
-	write_sysreg(mair_el2, MAIR_EL2_VALUE);
 	tcr = TCR_EL2_RES1 | TCR_EL2_T0SZ(64 - pa_bits) | TCR_EL2_IRGN0_WBWA |
 	      TCR_EL2_ORGN0_WBWA | TCR_EL2_SH0_INNER | TCR_EL2_TG0_4K | TCR_EL2_PS(parange);
-	write_sysreg(tcr_el2, tcr);
-	write_sysreg(ttbr0_el2, el2_pt.root_pa);
+	mmu_boot_regs = (struct mmu_boot_regs){
+		.mair = MAIR_EL2_VALUE,
+		.tcr = tcr,
+		.ttbr0 = el2_pt.root_pa,
+		.sctlr = SCTLR_EL2_RES1 | SCTLR_EL2_M | SCTLR_EL2_C | SCTLR_EL2_SA | SCTLR_EL2_I |
+			 SCTLR_EL2_WXN,
+	};
+	write_sysreg(mair_el2, mmu_boot_regs.mair);
+	write_sysreg(tcr_el2, mmu_boot_regs.tcr);
+	write_sysreg(ttbr0_el2, mmu_boot_regs.ttbr0);
 
 	/*
 	 * The tables and the whole image were written with the MMU off, i.e. non-cacheable,
@@ -183,9 +199,10 @@ int mmu_init(const struct platform *p)
 	__asm__ volatile("tlbi alle2" : : : "memory");
 	dsb(ish);
 	isb(); /* MAIR, TCR and TTBR0 take effect before SCTLR_EL2.M is set */
-	write_sysreg(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_EL2_M | SCTLR_EL2_C | SCTLR_EL2_SA |
-					SCTLR_EL2_I | SCTLR_EL2_WXN);
+	write_sysreg(sctlr_el2, mmu_boot_regs.sctlr);
 	isb(); /* fetch the following instructions with the MMU on */
+	/* Secondary CPUs read these with their MMU off: push them to the Point of Coherency. */
+	dcache_clean_inval_range((uintptr_t)&mmu_boot_regs, sizeof(mmu_boot_regs));
 	return 0;
 }
 

@@ -9,6 +9,12 @@
 #include "kernel/platform.h"
 #include "mm/pgtable.h"
 
+/* The EL2 translation registers, for secondary CPUs to load before their MMU is on. */
+struct mmu_boot_regs {
+	uint64_t mair, tcr, ttbr0, sctlr;
+};
+extern struct mmu_boot_regs mmu_boot_regs;
+
 /* Build the tables from the platform description and turn on the MMU and caches. */
 int mmu_init(const struct platform *p);
 /* True when 'va' translates at EL2 for reading (AT S1E2R); *pa receives the address. */

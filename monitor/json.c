@@ -36,11 +36,22 @@ static void out_string(struct json *j, const char *s)
 	j->sink(j->ctx, '"');
 }
 
+/*
+ * Levels from JSON_MAX_DEPTH - 1 down share the last need_comma slot, so nesting deeper than
+ * the array still closes every bracket and separates every member (see json_close()).
+ */
+static bool *comma_slot(struct json *j)
+{
+	return &j->need_comma[j->depth < JSON_MAX_DEPTH ? j->depth : JSON_MAX_DEPTH - 1];
+}
+
 static void member(struct json *j, const char *key)
 {
-	if (j->need_comma[j->depth])
+	bool *comma = comma_slot(j);
+
+	if (*comma)
 		j->sink(j->ctx, ',');
-	j->need_comma[j->depth] = true;
+	*comma = true;
 	if (key) {
 		out_string(j, key);
 		j->sink(j->ctx, ':');
@@ -51,9 +62,8 @@ static void json_open(struct json *j, const char *key, char c)
 {
 	member(j, key);
 	j->sink(j->ctx, c);
-	if (j->depth < JSON_MAX_DEPTH - 1)
-		j->depth++;
-	j->need_comma[j->depth] = false;
+	j->depth++;
+	*comma_slot(j) = false;
 }
 
 static void json_close(struct json *j, char c)
@@ -61,6 +71,9 @@ static void json_close(struct json *j, char c)
 	j->sink(j->ctx, c);
 	if (j->depth > 0)
 		j->depth--;
+	/* Back in a shared slot: the container just closed was a member there. */
+	if (j->depth >= JSON_MAX_DEPTH - 1)
+		*comma_slot(j) = true;
 }
 
 void json_begin(struct json *j, fmt_sink sink, void *ctx)

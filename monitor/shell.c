@@ -156,11 +156,11 @@ static void execute(char *line)
 		shell_error(ret, "%s: %s", call.cmd->name, err_str(ret));
 }
 
+/* The line editor speaks to the terminal directly: it already sends "\r\n" itself. */
 static void echo(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
-	for (size_t i = 0; i < n; i++)
-		console_putc(s[i]);
+	console_write_raw(s, n);
 }
 
 void shell_run(void)
@@ -171,8 +171,10 @@ void shell_run(void)
 		int c = console_getc();
 		enum line_event ev;
 
-		if (c < 0)
+		if (c < 0) {
+			console_wait_input();
 			continue;
+		}
 		ev = line_feed(&shell_le, (char)c);
 		if (ev == LINE_NONE)
 			continue;

@@ -14,7 +14,7 @@
 #define FIXTURES "../fixtures/"
 
 static const char *const fixture_names[] = {
-	"virt-max-smp4-2G.dtb",		  "virt-neoverse-n1-smp1-512M.dtb", "virt-max-smp8-4G.dtb",
+	"virt-max-smp4-2G.dtb",	       "virt-neoverse-n1-smp1-512M.dtb", "virt-max-smp8-4G.dtb",
 	"virt-max-smmuv3-smp2-1G.dtb", "virt-gicv2-smp2-1G.dtb",
 };
 /* Node counts as printed by dtc -O dts (lines opening a node). */
@@ -71,8 +71,17 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* Header fields by byte offset (Devicetree Specification 5.2). */
-enum { H_MAGIC = 0, H_TOTAL = 4, H_OFF_STRUCT = 8, H_OFF_STRINGS = 12, H_OFF_RSV = 16,
-       H_VERSION = 20, H_LAST_COMP = 24, H_SIZE_STRINGS = 32, H_SIZE_STRUCT = 36 };
+enum {
+	H_MAGIC = 0,
+	H_TOTAL = 4,
+	H_OFF_STRUCT = 8,
+	H_OFF_STRINGS = 12,
+	H_OFF_RSV = 16,
+	H_VERSION = 20,
+	H_LAST_COMP = 24,
+	H_SIZE_STRINGS = 32,
+	H_SIZE_STRUCT = 36
+};
 
 /* --- a tiny FDT builder, so malformed trees can be made token by token --- */
 

@@ -692,11 +692,12 @@ static void test_stdout_path(void)
 
 	/* stdout-path to a disabled PL011, an unknown alias, or a path that is too long all fall
 	 * back to the first enabled PL011. */
-	static const char *const bad[] = {
-		"/uart@1000", "serial9", "nonsense:9600", "/uart@3000/x/y", "",
-		"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		"serial0/deeper",
+	char too_long[200] = "/";
+
+	memset(too_long + 1, 'a', sizeof(too_long) - 2);
+	const char *const bad[] = {
+		"/uart@1000", "serial9",	"nonsense:9600", "/uart@3000/x/y",
+		"",	      "serial0/deeper", too_long,
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		b = b_new(2, 2);
@@ -878,8 +879,8 @@ static void test_pcie(void)
 	b_cells(b, "#address-cells", 1, 3);
 	b_cells(b, "#size-cells", 1, 2);
 	b_cells(b, "reg", 4, 0, 0x30000000, 0, 0x1000000);
-	b_cells(b, "ranges", 14, 0x42000000, 0, 0x40000000, 0, 0x40000000, 0, 0x10000000,
-		0x2000000, 0, 0x50000000, 0, 0x50000000, 0, 0x1000000);
+	b_cells(b, "ranges", 14, 0x43000000, 0, 0x40000000, 0, 0x40000000, 0, 0x10000000, 0x2000000,
+		0, 0x50000000, 0, 0x50000000, 0, 0x1000000);
 	b_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK(plat.pcie.present);
@@ -943,7 +944,8 @@ static void test_devs_overflow(void)
 	b_cells(b, "reg", 2, 0x1000, 0x1000);
 	b_end(b);
 	for (int i = 0; i < PLAT_MAX_DEVS + 4; i++) {
-		snprintf(name, sizeof(name), "a-device-with-a-long-long-long-long-name@%x", 0x100000 + i);
+		snprintf(name, sizeof(name), "a-device-with-a-long-long-long-long-long-name@%x",
+			 0x100000 + i);
 		b_begin(b, name);
 		b_cells(b, "reg", 4, 0x100000 + i * 0x1000, 0x1000, 0x200000 + i * 0x1000, 0x1000);
 		b_end(b);

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+"""Host-side library for monadic-hypervisor: launch QEMU, drive the serial shell, parse output.
+
+    from monadic import Machine, MachineConfig
+    with Machine.boot("build/monadic-hypervisor.bin", MachineConfig(cpu="neoverse-n1", smp=4)) as m:
+        print(m.shell.run_json("sysregs")["core"])
+"""
+
+from .errors import (
+    CommandError,
+    HypervisorCrash,
+    LinkClosed,
+    MonadicError,
+    ProtocolError,
+    QemuError,
+    ShellTimeout,
+)
+from .machine import Machine
+from .parse import BANNER, PROMPT, as_int, error_lines, numbers_in, parse_hexdump, split_echo
+from .qemu import MachineConfig, Qemu, image_load_address, mem_bytes
+from .shell import Shell
+
+__all__ = [
+    "BANNER",
+    "PROMPT",
+    "CommandError",
+    "HypervisorCrash",
+    "LinkClosed",
+    "Machine",
+    "MachineConfig",
+    "MonadicError",
+    "ProtocolError",
+    "Qemu",
+    "QemuError",
+    "Shell",
+    "ShellTimeout",
+    "as_int",
+    "error_lines",
+    "image_load_address",
+    "numbers_in",
+    "mem_bytes",
+    "parse_hexdump",
+    "split_echo",
+]

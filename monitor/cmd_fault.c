@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * `fault`: take a real exception at EL2 on purpose, to see (and test) the register dump and the
+ * shell's recovery. Each kind is a single instruction that the architecture guarantees traps.
+ */
+#include <stdint.h>
+
+#include "kernel/arch.h"
+#include "kernel/err.h"
+#include "mm/mmu.h"
+#include "monitor/parse.h"
+#include "monitor/shell.h"
+
+/* Highest page of the 48-bit VA space: never mapped, whatever the DTB says. */
+#define FAULT_VA 0x0000fffffffff000UL
+
+static int cmd_fault(int argc, char **argv)
+{
+	volatile uint64_t *p = (volatile uint64_t *)FAULT_VA;
+
+	if (argc != 2)
+		return shell_error(E_INVAL, "usage: fault read|write|undef|brk");
+	if (mmu_va_readable(FAULT_VA, NULL))
+		return shell_error(E_BUSY, "fault: 0x%lx is mapped; refusing", FAULT_VA);
+	if (str_eq(argv[1], "read"))
+		(void)*p; /* Data Abort, translation fault */
+	else if (str_eq(argv[1], "write"))
+		*p = 0;
+	else if (str_eq(argv[1], "undef"))
+		__asm__ volatile("udf #0xdead"); /* permanently undefined: EC 0x00 */
+	else if (str_eq(argv[1], "brk"))
+		__asm__ volatile("brk #0x4d48"); /* EC 0x3c, imm16 "MH" */
+	else
+		return shell_error(E_INVAL, "fault: unknown kind '%s' (read, write, undef, brk)",
+				   argv[1]);
+	return shell_error(E_IO, "fault: the %s did not trap", argv[1]);
+}
+SHELL_COMMAND(fault, "fault", "read|write|undef|brk",
+	      "take an exception at EL2 on purpose (tests the dump and recovery)",
+	      "  read/write touch an unmapped address, undef runs UDF, brk runs BRK.\n"
+	      "  The dump is printed and the shell comes back.",
+	      cmd_fault);

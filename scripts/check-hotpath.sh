@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+# Check that the SPSC ring's hot path compiled for AArch64 orders memory with LDAR/LDAPR and STLR
+# only: no DMB/DSB, no read-modify-write atomics, no calls (helpers must inline).
+#
+#   scripts/check-hotpath.sh [--source FILE] [OBJECT_OR_ELF]
+#
+# OBJECT_OR_ELF defaults to build/dataplane/spsc.o. A seq_cst load or store compiles to the same
+# LDAR/STLR as acquire/release on AArch64, so the disassembly cannot see it: --source (default
+# dataplane/spsc.c when checking the default object) also greps the C for seq_cst, fences and
+# the implicitly seq_cst atomic_load()/atomic_store() forms. Exit 0 when clean, 1 when not,
+# 2 on a usage error.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OBJDUMP=${OBJDUMP:-aarch64-linux-gnu-objdump}
+READELF=${READELF:-aarch64-linux-gnu-readelf}
+
+obj=""
+src=""
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--source)
+		src=${2:?--source needs a file}
+		shift 2
+		;;
+	-h | --help)
+		sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	-*)
+		echo "check-hotpath: unknown option '$1'" >&2
+		exit 2
+		;;
+	*)
+		obj=$1
+		shift
+		;;
+	esac
+done
+if [[ -z "$obj" ]]; then
+	obj="$ROOT/build/dataplane/spsc.o"
+	[[ -z "$src" ]] && src="$ROOT/dataplane/spsc.c"
+fi
+if [[ ! -r "$obj" ]]; then
+	echo "check-hotpath: $obj not found; build it with" >&2
+	echo "  aarch64-linux-gnu-gcc -std=c11 -O2 -march=armv8.2-a -mno-outline-atomics -ffreestanding \\" >&2
+	echo "    -mgeneral-regs-only -I. -c dataplane/spsc.c -o build/dataplane/spsc.o" >&2
+	exit 2
+fi
+command -v "$OBJDUMP" >/dev/null || {
+	echo "check-hotpath: $OBJDUMP not found (Debian: binutils-aarch64-linux-gnu)" >&2
+	exit 2
+}
+
+# Function -> what it must contain: A = an acquire load, R = a release store.
+declare -A NEED=(
+	[spsc_enqueue]=AR [spsc_enqueue_burst]=AR [spsc_dequeue]=AR [spsc_dequeue_burst]=AR
+	[spsc_reserve]=A [spsc_peek]=A [spsc_commit]=R [spsc_commit_notify]=R [spsc_release]=R
+)
+ORDER=(spsc_enqueue spsc_enqueue_burst spsc_dequeue spsc_dequeue_burst spsc_reserve spsc_commit
+	spsc_commit_notify spsc_peek spsc_release)
+
+# A relocatable object must hold every function; a linked image may have dropped unused ones.
+relocatable=0
+if "$READELF" -h "$obj" 2>/dev/null | grep -q 'Type:[[:space:]]*REL '; then
+	relocatable=1
+fi
+
+# One line per hot-path function: name insns acquire release barriers rmw calls [first offenders]
+summary=$("$OBJDUMP" -d --no-show-raw-insn "$obj" | awk -v want="${ORDER[*]}" '
+	BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) hot[w[i]] = 1 }
+	function flush() {
+		if (fn != "")
+			printf "%s %d %d %d %d %d %d %s\n", fn, ins, acq, rel, bar, rmw, calls, bad
+		fn = ""
+	}
+	/^[0-9a-f]+ <[^>]+>:$/ {
+		flush()
+		name = $2; gsub(/[<>:]/, "", name)
+		if (name in hot) { fn = name; ins = acq = rel = bar = rmw = calls = 0; bad = "" }
+		next
+	}
+	fn != "" && /^ *[0-9a-f]+:\t/ {
+		split($0, f, "\t"); op = f[2]; sub(/ .*/, "", op)
+		ins++
+		if (op ~ /^(ldar|ldarb|ldarh|ldapr|ldaprb|ldaprh|ldapur)$/) acq++
+		else if (op ~ /^(stlr|stlrb|stlrh|stlur)$/) rel++
+		else if (op ~ /^(dmb|dsb|isb)$/) { bar++; bad = bad op "," }
+		else if (op ~ /^(ld[a]?xr|st[l]?xr|ld[a]?xp|st[l]?xp|cas|swp|ldadd|ldclr|ldeor|ldset|ldsmax|ldsmin|ldumax|ldumin)/) { rmw++; bad = bad op "," }
+		else if (op ~ /^(bl|blr)$/) { calls++; bad = bad "call:" f[3] "," }
+	}
+	END { flush() }
+')
+
+fail=0
+printf '%-20s %6s %5s %5s  %s\n' function insns acq rel verdict
+for fn in "${ORDER[@]}"; do
+	line=$(grep "^$fn " <<<"$summary" || true)
+	if [[ -z "$line" ]]; then
+		if [[ $relocatable -eq 1 ]]; then
+			printf '%-20s %6s %5s %5s  FAIL: not in %s\n' "$fn" - - - "$obj"
+			fail=1
+		else
+			printf '%-20s %6s %5s %5s  absent (not linked)\n' "$fn" - - -
+		fi
+		continue
+	fi
+	read -r _ ins acq rel bar rmw calls bad <<<"$line"
+	why=()
+	[[ $bar -gt 0 ]] && why+=("$bar barrier(s)")
+	[[ $rmw -gt 0 ]] && why+=("$rmw read-modify-write(s)")
+	[[ $calls -gt 0 ]] && why+=("$calls call(s)")
+	[[ ${NEED[$fn]} == *A* && $acq -eq 0 ]] && why+=("no LDAR/LDAPR")
+	[[ ${NEED[$fn]} == *R* && $rel -eq 0 ]] && why+=("no STLR")
+	if [[ ${#why[@]} -eq 0 ]]; then
+		verdict=ok
+	else
+		verdict="FAIL: $(
+			IFS=';'
+			echo "${why[*]}"
+		) [${bad%,}]"
+		fail=1
+	fi
+	printf '%-20s %6s %5s %5s  %s\n' "$fn" "$ins" "$acq" "$rel" "$verdict"
+done
+
+if [[ -n "$src" ]]; then
+	# Blank out comments (keeping their newlines, so line numbers hold): prose may say seq_cst.
+	hits=$(perl -0pe 's{/\*.*?\*/}{(my $c = $&) =~ s/[^\n]//g; $c}gse; s{//[^\n]*}{}g' "$src" |
+		grep -nE 'memory_order_seq_cst|atomic_thread_fence|atomic_signal_fence|__sync_|\batomic_(load|store|exchange|fetch_[a-z]+|compare_exchange_(strong|weak))\(' ||
+		true)
+	if [[ -n "$hits" ]]; then
+		echo "FAIL: $src uses seq_cst or fences:"
+		sed 's/^/  /' <<<"$hits"
+		fail=1
+	else
+		echo "source: $src uses explicit acquire/release/relaxed orderings only"
+	fi
+fi
+
+if [[ $fail -ne 0 ]]; then
+	echo "check-hotpath: FAILED: the ring's hot path must use only LDAR/LDAPR and STLR" >&2
+	exit 1
+fi
+echo "check-hotpath: ok ($obj)"
