@@ -13,6 +13,7 @@
 #include "gic.h"
 #include "psci.h"
 #include "smp.h"
+#include "vm.h"
 
 /* The boot protocol allows a DTB of up to 2 MiB (booting.rst, "Setup the device tree"). */
 #define DTB_MAX_SIZE (2U << 20)
@@ -64,6 +65,25 @@ void el2_setup(void)
 	isb(); /* the new trap configuration is in force from here on */
 }
 
+/*
+ * VM 0's address space, built at boot so it can be inspected before guests run: RAM
+ * identity-mapped (IPA = PA, so DMA addresses stay right without an SMMU), a quarter of free
+ * RAM up to 256 MiB. Passed-through devices are added when PCIe is enumerated.
+ */
+static void vm0_build(void)
+{
+	uint64_t size = pmem_free_bytes(&phys_mem) / 4;
+	struct vm *vm;
+	int ret;
+
+	if (size > (256UL << 20))
+		size = 256UL << 20;
+	size &= ~((2UL << 20) - 1);
+	ret = size ? vm_create("vm0", size, true, &vm) : E_NOMEM;
+	if (ret)
+		pr_warn("vm0: cannot build its address space: %s\n", err_str(ret));
+}
+
 __attribute__((noreturn)) void boot_main(void *dtb);
 __attribute__((noreturn)) void boot_main(void *dtb)
 {
@@ -93,6 +113,12 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 		printk("PANIC: EL2 MMU setup failed: %s\n", err_str(ret));
 		park();
 	}
+	ret = mem_init(&hyp.plat, dtb, hyp.plat.dtb_size);
+	if (ret) {
+		printk("PANIC: physical memory set-up failed: %s\n", err_str(ret));
+		park();
+	}
+	vm0_build();
 	ret = psci_init(hyp.plat.psci.conduit);
 	if (ret)
 		pr_warn("PSCI conduit '%s' unusable at EL2: reset, poweroff and SMP unavailable\n",

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Stage-2 translation: table memory from the hypervisor's page pool, VMIDs from a bitmap, and
+ * break-before-make with TLBI IPAS2E1IS + VMALLE1IS for every live entry that changes
+ * (Arm ARM D8.16.1 "Using break-before-make", D8.17 "TLB maintenance").
+ */
+#include "mm/stage2.h"
+
+#include "kernel/arch.h"
+#include "kernel/err.h"
+#include "kernel/hyp.h"
+
+#define S2_MAX_VMIDS 256
+
+static uint64_t vmid_map[S2_MAX_VMIDS / 64];
+
+static int vmid_alloc(void)
+{
+	/* VMID 0 is what VTTBR_EL2 holds when no VM is loaded; never give it out. */
+	for (unsigned int v = 1; v < S2_MAX_VMIDS; v++) {
+		if (!(vmid_map[v / 64] & (1UL << (v % 64)))) {
+			vmid_map[v / 64] |= 1UL << (v % 64);
+			return (int)v;
+		}
+	}
+	return E_NOMEM;
+}
+
+unsigned int s2_vmids_used(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < S2_MAX_VMIDS / 64; i++)
+		n += (unsigned int)__builtin_popcountl(vmid_map[i]);
+	return n;
+}
+
+static void *s2_alloc(void *ctx, unsigned int pages, uint64_t *pa)
+{
+	struct s2_space *s = ctx;
+
+	return palloc_pages(s->pool, pages, pa);
+}
+
+static void s2_free(void *ctx, uint64_t pa)
+{
+	struct s2_space *s = ctx;
+
+	palloc_free(s->pool, pa, 1);
+}
+
+static void *s2_pa_to_va(void *ctx, uint64_t pa)
+{
+	struct s2_space *s = ctx;
+
+	return palloc_pa_to_va(s->pool, pa);
+}
+
+/*
+ * Called by the builder between writing an invalid entry and writing its replacement. TLBI by
+ * IPA acts on the VMID in VTTBR_EL2, so load this space's VMID for the duration.
+ */
+static void s2_invalidate(void *ctx, uint64_t ipa, unsigned int level)
+{
+	struct s2_space *s = ctx;
+	uint64_t daif = irq_save();
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	(void)level;
+	write_sysreg(vttbr_el2, s->vttbr);
+	isb(); /* the TLBIs below must see this VMID */
+	dsb(ishst); /* the invalid entry is visible to every table walker before the TLBI */
+	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12) : "memory");
+	dsb(ish); /* stage-2 entries for that IPA gone before the combined entries are dropped */
+	/* Cached stage 1+2 results cannot be invalidated by IPA: drop this VMID's EL1 entries. */
+	__asm__ volatile("tlbi vmalle1is" : : : "memory");
+	dsb(ish); /* complete everywhere before the new entry may be written */
+	write_sysreg(vttbr_el2, saved);
+	isb();
+	irq_restore(daif);
+}
+
+int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
+{
+	unsigned int ipa_bits, level, roots;
+	int vmid = vmid_alloc(), ret;
+
+	if (vmid < 0)
+		return vmid;
+	vtcr_decode(vtcr, &ipa_bits, &level, &roots);
+	*s = (struct s2_space){
+		.pool = pool,
+		.vmid = (uint16_t)vmid,
+		.pt = { .alloc = s2_alloc, .free = s2_free, .pa_to_va = s2_pa_to_va,
+			.invalidate = s2_invalidate },
+	};
+	s->pt.ctx = s;
+	ret = pt_init(&s->pt, ipa_bits, level, roots);
+	if (ret) {
+		vmid_map[vmid / 64] &= ~(1UL << (vmid % 64));
+		return ret;
+	}
+	s->vttbr = (uint64_t)vmid << VTTBR_EL2_VMID_SHIFT | s->pt.root_pa;
+	return 0;
+}
+
+void s2_destroy(struct s2_space *s)
+{
+	uint64_t daif = irq_save();
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	pt_destroy(&s->pt);
+	/* No TLB entry of this VMID may survive into its next owner. */
+	write_sysreg(vttbr_el2, s->vttbr);
+	isb();
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
+	dsb(ish);
+	write_sysreg(vttbr_el2, saved);
+	isb();
+	irq_restore(daif);
+	vmid_map[s->vmid / 64] &= ~(1UL << (s->vmid % 64));
+	s->vmid = 0;
+}
+
+int s2_map(struct s2_space *s, uint64_t ipa, uint64_t pa, uint64_t size, enum s2_type type,
+	   unsigned int perms)
+{
+	int ret = pt_map(&s->pt, ipa, pa, size, s2_leaf_attrs(type, perms), 0);
+
+	/* New entries visible to the stage-2 walker before any vCPU can use them. */
+	dsb(ishst);
+	return ret;
+}
+
+int s2_unmap(struct s2_space *s, uint64_t ipa, uint64_t size)
+{
+	int ret = pt_unmap(&s->pt, ipa, size);
+
+	dsb(ishst);
+	return ret;
+}
+
+int s2_walk(const struct s2_space *s, uint64_t ipa, struct pt_walk *w)
+{
+	return pt_walk(&s->pt, ipa, w);
+}
