@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Shared pieces of the shell's benchmarks: options, sample buffers, timing, result output. */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench/stats.h"
+#include "monitor/json.h"
+
+#define BENCH_MAX_ITERS 1000000UL
+#define BENCH_TIMEOUT_US 10000000UL /* a benchmark that makes no progress for 10 s gives up */
+
+struct bench_opts {
+	uint64_t iters;
+	unsigned int cpu_a, cpu_b; /* initiator/producer and responder/consumer */
+	bool cpus_given;
+	uint32_t ring;	/* ring capacity (slots) */
+	uint32_t burst; /* messages per burst; 0: the benchmark's sweep */
+	bool json;
+};
+
+/*
+ * Parse "--iters N --cpus A,B --ring N --burst N --json" after argv[first]. Unknown options and
+ * bad values print an error and return it. Defaults must be set by the caller first.
+ */
+int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o);
+/* Check cpu_a/cpu_b name two different online CPUs (the shell's CPU 0 may be cpu_a). */
+int bench_check_cpus(const struct bench_opts *o);
+/* A sample buffer of n uint64_t from free RAM; bench_free_samples() gives it back. */
+uint64_t *bench_alloc_samples(uint64_t n);
+void bench_free_samples(uint64_t *v, uint64_t n);
+
+/* Open a JSON result line with the platform identity and "bench": name. */
+void bench_json_begin(struct json *j, const char *name, const struct bench_opts *o);
+/* "name": {"unit":..., "n":..., "min":..., "p50":..., ...}. */
+void bench_json_stats(struct json *j, const char *key, const char *unit, const struct stats *s);
+/* Human table row: label, then min/p50/p90/p99/p99.9/max. */
+void bench_print_stats(const char *label, const char *unit, const struct stats *s);
+/* Convert a stats block from counter ticks to nanoseconds. */
+void bench_stats_ticks_to_ns(struct stats *s);
+/* Deadline helpers on the generic timer. */
+uint64_t bench_deadline(void);
+bool bench_expired(uint64_t deadline);
+
+#endif

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* `bench <name> [options]`: run one benchmark, or all of them with `bench all`. */
+#include "bench/bench.h"
+#include "bench/bench_list.h"
+#include "kernel/console.h"
+#include "kernel/err.h"
+#include "kernel/smp.h"
+#include "monitor/parse.h"
+#include "monitor/shell.h"
+
+struct bench_def {
+	const char *name;
+	int (*fn)(struct bench_opts *o);
+	uint64_t default_iters;
+	const char *summary;
+};
+
+static const struct bench_def benches[] = {
+	{ "spsc-lat", bench_spsc_lat, 10000, "SPSC ring round trip between two cores" },
+	{ "spsc-tput", bench_spsc_tput, 200000, "SPSC ring messages per second, by burst size" },
+	{ "spsc-stress", bench_spsc_stress, 1000000, "sequence-checked transfer between two cores" },
+	{ "wfe", bench_wfe, 2000, "SEV to WFE wake-up latency" },
+	{ "c2c", bench_c2c, 2000, "cache-line ping-pong latency, every pair of cores" },
+	{ "atomics", bench_atomics, 100000, "LDAR/STLR vs DMB, LSE vs LDXR/STXR, per operation" },
+};
+
+static void defaults(struct bench_opts *o, const struct bench_def *b)
+{
+	*o = (struct bench_opts){
+		.iters = b->default_iters,
+		.cpu_a = smp_ncpus > 2 ? 1 : 0,
+		.cpu_b = smp_ncpus > 2 ? 2 : 1,
+	};
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o;
+	int ret;
+
+	if (argc < 2)
+		return shell_error(E_INVAL, "usage: bench <name>|all [options]; 'help bench' lists them");
+	if (str_eq(argv[1], "all")) {
+		int failures = 0;
+
+		for (unsigned int i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
+			defaults(&o, &benches[i]);
+			ret = bench_parse_opts(argc, argv, 2, &o);
+			if (ret)
+				return ret;
+			if (!o.json)
+				printk("== bench %s\n", benches[i].name);
+			if (benches[i].fn(&o))
+				failures++;
+		}
+		return failures ? shell_error(E_IO, "bench all: %d benchmark%s failed", failures,
+					      failures == 1 ? "" : "s")
+				: 0;
+	}
+	for (unsigned int i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
+		if (!str_eq(argv[1], benches[i].name))
+			continue;
+		defaults(&o, &benches[i]);
+		ret = bench_parse_opts(argc, argv, 2, &o);
+		return ret ? ret : benches[i].fn(&o);
+	}
+	return shell_error(E_NOENT, "no benchmark '%s' ('help bench' lists them)", argv[1]);
+}
+SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, or --json lines)",
+	      "  spsc-lat     SPSC ring round trip between two cores (--cpus A,B --ring N)\n"
+	      "  spsc-tput    SPSC ring messages/s for bursts 1..256 (--burst N for one size)\n"
+	      "  spsc-stress  move --iters sequence-numbered messages and check every one\n"
+	      "  wfe          SEV to WFE wake-up latency (--cpus A,B)\n"
+	      "  c2c          cache-line ping-pong; every pair, or --cpus A,B\n"
+	      "  atomics      LDAR/STLR vs DMB-fenced, LSE LDADD/CAS vs LDAXR/STLXR\n"
+	      "  all          each of the above\n"
+	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
+	      "         --burst N (1-256) --json (one JSON line per result)",
+	      cmd_bench);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* The benchmarks `bench <name>` can run; each returns 0 or a negative error it has printed. */
+#ifndef BENCH_BENCH_LIST_H
+#define BENCH_BENCH_LIST_H
+
+#include "bench/bench.h"
+
+int bench_c2c(struct bench_opts *o);
+int bench_wfe(struct bench_opts *o);
+int bench_atomics(struct bench_opts *o);
+int bench_spsc_lat(struct bench_opts *o);
+int bench_spsc_tput(struct bench_opts *o);
+int bench_spsc_stress(struct bench_opts *o);
+
+#endif

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Host-native benchmark of dataplane/spsc.c against ck_ring and boost::lockfree::spsc_queue,
+ * and a raw cache-line ping-pong as the floor: throughput with bursts of 1 and 32, and round-trip
+ * latency through two rings, with the producer and consumer pinned to two CPUs.
+ *
+ *   spsc-bench [--json] [--reps N] [--msgs N] [--iters N] [--cpus A,B]
+ */
+#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET */
+#include <pthread.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define CAPACITY 1024
+#define MAX_REPS 9
+
+static const struct bench_peer *const peers[] = { &peer_ours_copy, &peer_ours_zc, &peer_ck,
+						  &peer_boost };
+#define N_PEERS (sizeof(peers) / sizeof(peers[0]))
+#define N_OURS 2 /* peers[0..N_OURS-1] are ours; the rest are the peers we compare against */
+static const uint32_t bursts[] = { 1, 32 };
+#define N_BURSTS (sizeof(bursts) / sizeof(bursts[0]))
+
+static struct {
+	bool json;
+	int reps;
+	uint64_t msgs;	/* per throughput run */
+	uint64_t iters; /* round trips per latency run */
+	int cpu[2];	/* producer/client, consumer/server; -1: not pinned */
+} opt = { .reps = 3, .msgs = 1ULL << 23, .iters = 100000, .cpu = { 0, 1 } };
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Cycle counter for per-round-trip samples (TSC on x86_64, calibrated below), else ns. */
+static inline uint64_t ticks(void)
+{
+#if defined(__x86_64__)
+	unsigned int aux;
+
+	return __builtin_ia32_rdtscp(&aux); /* waits for earlier instructions to finish */
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static double ns_per_tick = 1.0;
+
+static void calibrate(void)
+{
+#if defined(__x86_64__)
+	double t0 = now_s(), t1;
+	uint64_t c0 = ticks(), c1;
+
+	do {
+		t1 = now_s();
+	} while (t1 - t0 < 0.1);
+	c1 = ticks();
+	ns_per_tick = (t1 - t0) * 1e9 / (double)(c1 - c0);
+#endif
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+		fprintf(stderr, "spsc-bench: cannot pin to CPU %d\n", cpu);
+}
+
+/* Both threads check in, then the main thread starts the clock and lets them go. */
+struct start {
+	_Atomic int ready;
+	_Atomic int go;
+};
+
+static void start_wait(struct start *s)
+{
+	atomic_fetch_add(&s->ready, 1);
+	while (!atomic_load_explicit(&s->go, memory_order_acquire))
+		cpu_relax();
+}
+
+static double start_release(struct start *s)
+{
+	double t0;
+
+	while (atomic_load(&s->ready) < 2)
+		cpu_relax();
+	t0 = now_s();
+	atomic_store_explicit(&s->go, 1, memory_order_release);
+	return t0;
+}
+
+/* ---- throughput ---- */
+
+struct tput {
+	const struct bench_peer *p;
+	void *q;
+	uint32_t burst;
+	struct start start;
+	double t_end;
+	uint64_t bad;
+};
+
+static void *tput_producer(void *arg)
+{
+	struct tput *t = arg;
+	uint64_t seq = 0;
+
+	pin(opt.cpu[0]);
+	start_wait(&t->start);
+	while (seq < opt.msgs) {
+		uint32_t n = opt.msgs - seq < t->burst ? (uint32_t)(opt.msgs - seq) : t->burst;
+		uint32_t got = t->p->produce(t->q, seq, n);
+
+		if (!got)
+			cpu_relax();
+		seq += got;
+	}
+	return NULL;
+}
+
+static void *tput_consumer(void *arg)
+{
+	struct tput *t = arg;
+	uint64_t seq = 0;
+
+	pin(opt.cpu[1]);
+	start_wait(&t->start);
+	while (seq < opt.msgs) {
+		uint32_t got = t->p->consume(t->q, seq, t->burst, &t->bad);
+
+		if (!got)
+			cpu_relax();
+		seq += got;
+	}
+	t->t_end = now_s();
+	return NULL;
+}
+
+/* Messages per second for one run; exits when the consumer saw a wrong message. */
+static double run_tput(const struct bench_peer *p, uint32_t burst)
+{
+	struct tput t = { .p = p, .burst = burst };
+	pthread_t th[2];
+	double t0;
+
+	t.q = p->create(CAPACITY);
+	if (!t.q) {
+		fprintf(stderr, "spsc-bench: %s: cannot create a ring\n", p->name);
+		exit(1);
+	}
+	pthread_create(&th[1], NULL, tput_consumer, &t);
+	pthread_create(&th[0], NULL, tput_producer, &t);
+	t0 = start_release(&t.start);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	p->destroy(t.q);
+	if (t.bad) {
+		fprintf(stderr, "spsc-bench: %s: %llu messages arrived wrong\n", p->name,
+			(unsigned long long)t.bad);
+		exit(1);
+	}
+	return (double)opt.msgs / (t.t_end - t0);
+}
+
+/* ---- round-trip latency ---- */
+
+#define WARMUP 10000
+
+struct lat {
+	const struct bench_peer *p; /* NULL: raw cache-line ping-pong */
+	void *q[2];		    /* client -> server, server -> client */
+	struct start start;
+	uint64_t *samples; /* ticks per round trip */
+	uint64_t bad;
+	/* The floor: one line each way, 128 bytes apart so no adjacent-line prefetch couples them. */
+	alignas(128) _Atomic uint64_t ping;
+	alignas(128) _Atomic uint64_t pong;
+	alignas(128) char end;
+};
+
+static void *lat_client(void *arg)
+{
+	struct lat *l = arg;
+	uint64_t i, n = WARMUP + opt.iters;
+
+	pin(opt.cpu[0]);
+	start_wait(&l->start);
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = ticks(), t1;
+
+		if (l->p) {
+			while (!l->p->produce(l->q[0], i, 1))
+				;
+			while (!l->p->consume(l->q[1], i, 1, &l->bad))
+				;
+		} else {
+			atomic_store_explicit(&l->ping, i + 1, memory_order_release);
+			while (atomic_load_explicit(&l->pong, memory_order_acquire) != i + 1)
+				;
+		}
+		t1 = ticks();
+		if (i >= WARMUP)
+			l->samples[i - WARMUP] = t1 - t0;
+	}
+	return NULL;
+}
+
+static void *lat_server(void *arg)
+{
+	struct lat *l = arg;
+	uint64_t i, n = WARMUP + opt.iters;
+
+	pin(opt.cpu[1]);
+	start_wait(&l->start);
+	for (i = 0; i < n; i++) {
+		if (l->p) {
+			while (!l->p->consume(l->q[0], i, 1, &l->bad))
+				;
+			while (!l->p->produce(l->q[1], i, 1))
+				;
+		} else {
+			while (atomic_load_explicit(&l->ping, memory_order_acquire) != i + 1)
+				;
+			atomic_store_explicit(&l->pong, i + 1, memory_order_release);
+		}
+	}
+	return NULL;
+}
+
+/* Append opt.iters round-trip samples (ticks) for p (NULL: the floor) to 'out'. */
+static void run_lat(const struct bench_peer *p, uint64_t *out)
+{
+	struct lat *l = aligned_alloc(128, sizeof(*l));
+	pthread_t th[2];
+
+	memset(l, 0, sizeof(*l));
+	l->p = p;
+	l->samples = out;
+	if (p) {
+		l->q[0] = p->create(CAPACITY);
+		l->q[1] = p->create(CAPACITY);
+		if (!l->q[0] || !l->q[1]) {
+			fprintf(stderr, "spsc-bench: %s: cannot create a ring\n", p->name);
+			exit(1);
+		}
+	}
+	pthread_create(&th[1], NULL, lat_server, l);
+	pthread_create(&th[0], NULL, lat_client, l);
+	start_release(&l->start);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	if (p) {
+		p->destroy(l->q[0]);
+		p->destroy(l->q[1]);
+	}
+	if (l->bad) {
+		fprintf(stderr, "spsc-bench: %s: %llu messages arrived wrong\n", p->name,
+			(unsigned long long)l->bad);
+		exit(1);
+	}
+	free(l);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct lat_stats {
+	double median, p99, min;
+};
+
+static struct lat_stats lat_stats(uint64_t *s, uint64_t n)
+{
+	struct lat_stats st;
+
+	qsort(s, n, sizeof(*s), cmp_u64);
+	st.min = (double)s[0] * ns_per_tick;
+	st.median = (double)s[n / 2] * ns_per_tick;
+	st.p99 = (double)s[n * 99 / 100] * ns_per_tick;
+	return st;
+}
+
+/* ---- report ---- */
+
+static void machine(char *model, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+
+	snprintf(model, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+
+		if (c && strncmp(line, "model name", 10) == 0) {
+			snprintf(model, len, "%s", c + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: spsc-bench [--json] [--reps N] [--msgs N] [--iters N] [--cpus A,B]\n"
+			"  --json      one JSON object per result line instead of the table\n"
+			"  --reps N    runs of each measurement, interleaved across rings (1-%d, default 3)\n"
+			"  --msgs N    messages per throughput run (default 8388608)\n"
+			"  --iters N   round trips per latency run (default 100000)\n"
+			"  --cpus A,B  producer and consumer CPUs (default 0,1; -1,-1 leaves them free)\n",
+		MAX_REPS);
+	exit(2);
+}
+
+static void parse(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--json")) {
+			opt.json = true;
+		} else if (!strcmp(a, "--reps") && v) {
+			opt.reps = atoi(v), i++;
+		} else if (!strcmp(a, "--msgs") && v) {
+			opt.msgs = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--iters") && v) {
+			opt.iters = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--cpus") && v) {
+			if (sscanf(v, "%d,%d", &opt.cpu[0], &opt.cpu[1]) != 2)
+				usage();
+			i++;
+		} else {
+			usage();
+		}
+	}
+	if (opt.reps < 1 || opt.reps > MAX_REPS || opt.msgs < 1 || opt.iters < 100)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	static double tput[N_PEERS][N_BURSTS][MAX_REPS], ratio[N_OURS][N_BURSTS][MAX_REPS];
+	double rmed[N_OURS][N_BURSTS], rlo[N_OURS][N_BURSTS], rhi[N_OURS][N_BURSTS];
+	static struct lat_stats lat[N_PEERS + 1]; /* [N_PEERS]: the floor */
+	double med[N_PEERS][N_BURSTS], lo[N_PEERS][N_BURSTS], hi[N_PEERS][N_BURSTS];
+	uint64_t *samples[N_PEERS + 1];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char model[128];
+	size_t i, b;
+	int rep;
+
+	parse(argc, argv);
+	if (ncpu < 2 && opt.cpu[0] >= 0) {
+		fprintf(stderr, "spsc-bench: one CPU: threads not pinned, numbers meaningless\n");
+		opt.cpu[0] = opt.cpu[1] = -1;
+	}
+	calibrate();
+	machine(model, sizeof(model));
+	for (i = 0; i <= N_PEERS; i++) {
+		samples[i] = malloc(sizeof(uint64_t) * opt.iters * (size_t)opt.reps);
+		if (!samples[i])
+			return 1;
+	}
+
+	/* Interleave the rings within each rep, so a noisy second hurts them alike. */
+	for (rep = 0; rep < opt.reps; rep++) {
+		for (b = 0; b < N_BURSTS; b++)
+			for (i = 0; i < N_PEERS; i++)
+				tput[i][b][rep] = run_tput(peers[i], bursts[b]);
+		for (i = 0; i <= N_PEERS; i++)
+			run_lat(i < N_PEERS ? peers[i] : NULL, samples[i] + opt.iters * (size_t)rep);
+	}
+	/*
+	 * Ours against the best peer of the same rep, then the median over reps: the machine's speed
+	 * drifts between reps (a shared VM), and a ratio taken within one rep cancels most of that.
+	 */
+	for (rep = 0; rep < opt.reps; rep++) {
+		for (b = 0; b < N_BURSTS; b++) {
+			double best = 0;
+
+			for (i = N_OURS; i < N_PEERS; i++)
+				best = tput[i][b][rep] > best ? tput[i][b][rep] : best;
+			for (i = 0; i < N_OURS; i++)
+				ratio[i][b][rep] = tput[i][b][rep] / best;
+		}
+	}
+	for (i = 0; i < N_OURS; i++) {
+		for (b = 0; b < N_BURSTS; b++) {
+			qsort(ratio[i][b], (size_t)opt.reps, sizeof(double), cmp_double);
+			rmed[i][b] = ratio[i][b][opt.reps / 2];
+			rlo[i][b] = ratio[i][b][0];
+			rhi[i][b] = ratio[i][b][opt.reps - 1];
+		}
+	}
+	for (i = 0; i < N_PEERS; i++) {
+		for (b = 0; b < N_BURSTS; b++) {
+			qsort(tput[i][b], (size_t)opt.reps, sizeof(double), cmp_double);
+			med[i][b] = tput[i][b][opt.reps / 2] / 1e6;
+			lo[i][b] = tput[i][b][0] / 1e6;
+			hi[i][b] = tput[i][b][opt.reps - 1] / 1e6;
+		}
+	}
+	for (i = 0; i <= N_PEERS; i++)
+		lat[i] = lat_stats(samples[i], opt.iters * (uint64_t)opt.reps);
+
+	/* Best peer: highest median throughput per burst, lowest median round trip. */
+	double best_tput[N_BURSTS] = { 0 }, best_lat = 1e30;
+	const char *best_tput_name[N_BURSTS] = { 0 }, *best_lat_name = "";
+
+	for (i = N_OURS; i < N_PEERS; i++) {
+		for (b = 0; b < N_BURSTS; b++)
+			if (med[i][b] > best_tput[b]) {
+				best_tput[b] = med[i][b];
+				best_tput_name[b] = peers[i]->name;
+			}
+		if (lat[i].median < best_lat) {
+			best_lat = lat[i].median;
+			best_lat_name = peers[i]->name;
+		}
+	}
+
+	if (opt.json) {
+		printf("{\"bench\":\"spsc-host\",\"test\":\"machine\",\"cpus\":%ld,\"model\":\"%s\","
+		       "\"ns_per_tick\":%.4f,\"msg_bytes\":%d,\"capacity\":%d,\"reps\":%d,"
+		       "\"msgs\":%llu,\"iters\":%llu,\"cpu\":[%d,%d]}\n",
+		       ncpu, model, ns_per_tick, BENCH_MSG_BYTES, CAPACITY, opt.reps,
+		       (unsigned long long)opt.msgs, (unsigned long long)opt.iters, opt.cpu[0],
+		       opt.cpu[1]);
+		for (i = 0; i < N_PEERS; i++)
+			for (b = 0; b < N_BURSTS; b++) {
+				printf("{\"bench\":\"spsc-host\",\"test\":\"throughput\",\"impl\":\"%s\","
+				       "\"burst\":%u,\"msg_bytes\":%d,\"mmsgs_per_s\":%.2f,"
+				       "\"min\":%.2f,\"max\":%.2f",
+				       peers[i]->name, bursts[b], BENCH_MSG_BYTES, med[i][b], lo[i][b],
+				       hi[i][b]);
+				if (i < N_OURS)
+					printf(",\"vs_best_peer\":%.3f,\"vs_best_peer_min\":%.3f,"
+					       "\"vs_best_peer_max\":%.3f,\"best_peer\":\"%s\"",
+					       rmed[i][b], rlo[i][b], rhi[i][b], best_tput_name[b]);
+				printf("}\n");
+			}
+		for (i = 0; i <= N_PEERS; i++) {
+			printf("{\"bench\":\"spsc-host\",\"test\":\"round_trip\",\"impl\":\"%s\","
+			       "\"msg_bytes\":%d,\"median_ns\":%.1f,\"p99_ns\":%.1f,\"min_ns\":%.1f",
+			       i < N_PEERS ? peers[i]->name : "cacheline-pingpong", BENCH_MSG_BYTES,
+			       lat[i].median, lat[i].p99, lat[i].min);
+			if (i < N_OURS)
+				printf(",\"vs_best_peer\":%.3f,\"best_peer\":\"%s\"",
+				       lat[i].median / best_lat, best_lat_name);
+			if (i < N_PEERS)
+				printf(",\"vs_floor\":%.3f", lat[i].median / lat[N_PEERS].median);
+			printf("}\n");
+		}
+		return 0;
+	}
+
+	printf("SPSC rings, %d-byte messages, %d slots; %ld CPUs (%s); producer CPU %d, consumer "
+	       "CPU %d\n",
+	       BENCH_MSG_BYTES, CAPACITY, ncpu, model, opt.cpu[0], opt.cpu[1]);
+	printf("%d interleaved reps: throughput median [min-max] of %llu messages; round trip over "
+	       "%llu samples\n\n",
+	       opt.reps, (unsigned long long)opt.msgs,
+	       (unsigned long long)opt.iters * (unsigned long long)opt.reps);
+	printf("%-30s %24s %24s\n", "throughput (Mmsg/s)", "burst 1", "burst 32");
+	for (i = 0; i < N_PEERS; i++) {
+		printf("%-30s", peers[i]->desc);
+		for (b = 0; b < N_BURSTS; b++) {
+			char cell[64];
+
+			snprintf(cell, sizeof(cell), "%.1f [%.1f-%.1f]", med[i][b], lo[i][b],
+				 hi[i][b]);
+			printf(" %24s", cell);
+		}
+		printf("\n");
+	}
+	for (i = 0; i < N_OURS; i++) {
+		printf("%-30s", i == 0 ? "  copy / best peer" : "  zero-copy / best peer");
+		for (b = 0; b < N_BURSTS; b++) {
+			char cell[64];
+
+			snprintf(cell, sizeof(cell), "%.2fx [%.2f-%.2f]", rmed[i][b], rlo[i][b],
+				 rhi[i][b]);
+			printf(" %24s", cell);
+		}
+		printf("\n");
+	}
+
+	printf("\n%-30s %9s %9s %9s %11s %9s\n", "round trip, burst 1 (ns)", "median", "p99", "min",
+	       "/best peer", "/floor");
+	for (i = 0; i <= N_PEERS; i++) {
+		printf("%-30s %9.0f %9.0f %9.0f", i < N_PEERS ? peers[i]->desc : "cache-line ping-pong (floor)",
+		       lat[i].median, lat[i].p99, lat[i].min);
+		if (i < N_OURS)
+			printf(" %10.2fx", lat[i].median / best_lat);
+		else
+			printf(" %11s", "");
+		if (i < N_PEERS)
+			printf(" %8.2fx", lat[i].median / lat[N_PEERS].median);
+		printf("\n");
+	}
+	printf("\nbest peer by median: %s (burst 1), %s (burst 32), %s (round trip). Ratios to the\n"
+	       "best peer: throughput per rep against that rep's best peer, median [min-max];\n"
+	       "round trip from the pooled medians.\n",
+	       best_tput_name[0], best_tput_name[1], best_lat_name);
+	return 0;
+}
