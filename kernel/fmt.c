@@ -70,8 +70,9 @@ static void emit_num(struct out *o, const struct spec *s, uint64_t v, bool neg, 
 		sign = ' ';
 	if (s->alt && base == 16 && len && !(len == 1 && tmp[0] == '0'))
 		prefix = upper ? "0X" : "0x";
+	/* '#' with o forces a leading 0 only when the digits lack one (C11 7.21.6.1). */
 	else if (s->alt && base == 8 && (len == 0 || tmp[len - 1] != '0') && s->prec <= len)
-		prefix = "0"; /* '#' forces a leading 0 only when the digits lack one (C11 7.21.6.1) */
+		prefix = "0";
 	plen = (sign ? 1 : 0) + (int)(prefix[0] ? (prefix[1] ? 2 : 1) : 0);
 	zeros = s->prec > len ? s->prec - len : 0;
 	total = plen + zeros + len;
@@ -170,8 +171,11 @@ int fmt_vformat(fmt_sink sink, void *ctx, const char *fmt, va_list ap_in)
 			s.width = va_arg(ap, int);
 			if (s.width < 0) {
 				s.left = true;
-				s.width = -s.width;
+				/* -INT_MIN overflows; no sane width is that large anyway. */
+				s.width = s.width < -10000 ? 10000 : -s.width;
 			}
+			if (s.width > 10000)
+				s.width = 10000;
 			fmt++;
 		} else {
 			while (*fmt >= '0' && *fmt <= '9' && s.width < 10000)

@@ -43,6 +43,21 @@ static int discover(const void *dtb, char *why, size_t whylen)
 }
 
 /*
+ * The generic timer's event stream wakes WFE whenever counter bit EVNTI toggles, i.e. every
+ * 2^(EVNTI + 1) ticks (Arm ARM D12.2.3). Aim for about 100 us whatever CNTFRQ_EL0 is, so a
+ * waiter whose SEV was lost rechecks its condition soon, while spurious wake-ups stay rare.
+ */
+static unsigned int event_stream_bit(void)
+{
+	uint64_t ticks = read_sysreg(cntfrq_el0) / 10000;
+	unsigned int bit = 0;
+
+	while (bit < 15 && (2UL << (bit + 1)) <= ticks)
+		bit++;
+	return bit;
+}
+
+/*
  * EL2 configuration for a hypervisor with no VM yet: stage 2 off, every trap set, FP/SVE/SME
  * and trace trapped, EL1 allowed the physical counter and timer only when a VM is built.
  */
@@ -60,7 +75,8 @@ void el2_setup(void)
 	write_sysreg(mdcr_el2, (pmu_counters & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TPM |
 				       MDCR_EL2_TPMCR | MDCR_EL2_TDA | MDCR_EL2_TDOSA |
 				       MDCR_EL2_TDRA);
-	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN);
+	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN |
+					  CNTHCTL_EL2_EVNTEN | CNTHCTL_EL2_EVNTI(event_stream_bit()));
 	write_sysreg(cntvoff_el2, 0);
 	isb(); /* the new trap configuration is in force from here on */
 }

@@ -126,6 +126,8 @@
 /* CNTHCTL_EL2 with HCR_EL2.E2H == 0. */
 #define CNTHCTL_EL2_EL1PCTEN BIT(0)
 #define CNTHCTL_EL2_EL1PCEN BIT(1)
+#define CNTHCTL_EL2_EVNTEN BIT(2)
+#define CNTHCTL_EL2_EVNTI(x) (((unsigned long)(x) & 0xf) << 4)
 
 /* SPSR_EL2 / PSTATE. */
 #define SPSR_M_EL1H 0x5UL

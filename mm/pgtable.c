@@ -71,6 +71,16 @@ static void free_tree(struct pt *pt, uint64_t table_pa, unsigned int level)
 	pt->tables--;
 }
 
+static bool table_empty(const struct pt *pt, uint64_t table_pa)
+{
+	const uint64_t *t = table_va(pt, table_pa);
+
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		if (t[i] & PTE_VALID)
+			return false;
+	return true;
+}
+
 /* Replace the block at *entry by a table of the next level with the same mappings. */
 static int split_block(struct pt *pt, uint64_t *entry, uint64_t ia, unsigned int level)
 {
@@ -138,7 +148,7 @@ static int unmap_level(struct pt *pt, uint64_t table_pa, unsigned int level, uin
 
 	while (size) {
 		uint64_t *entry = &t[index_at(pt, ia, level)];
-		uint64_t chunk = bsize - (ia & (bsize - 1));
+		uint64_t chunk = bsize - (ia & (bsize - 1)), next;
 		int ret;
 
 		if (chunk > size)
@@ -157,9 +167,19 @@ static int unmap_level(struct pt *pt, uint64_t table_pa, unsigned int level, uin
 				if (ret)
 					return ret;
 			}
-			ret = unmap_level(pt, *entry & PTE_OA_MASK, level + 1, ia, chunk);
+			next = *entry & PTE_OA_MASK;
+			ret = unmap_level(pt, next, level + 1, ia, chunk);
 			if (ret)
 				return ret;
+			/*
+			 * A table the unmap left empty goes too (break-before-make like any
+			 * valid entry), so unmapping what was mapped returns its tables. Without
+			 * a free callback it stays, to be reused rather than lost.
+			 */
+			if (pt->free && table_empty(pt, next)) {
+				set_entry(pt, entry, 0, ia & ~(bsize - 1), level);
+				free_tree(pt, next, level + 1);
+			}
 		}
 		ia += chunk;
 		size -= chunk;
@@ -175,13 +195,14 @@ unsigned int pt_start_level(unsigned int ia_bits)
 	return levels >= 4 ? 0 : 4 - levels;
 }
 
-static bool range_ok(const struct pt *pt, uint64_t ia, uint64_t size)
+/* E_INVAL when not 4 KiB aligned, E_RANGE when [ia, ia + size) leaves the input range. */
+static int range_check(const struct pt *pt, uint64_t ia, uint64_t size)
 {
 	uint64_t limit = pt->ia_bits >= 64 ? ~0UL : (1UL << pt->ia_bits);
 
 	if ((ia | size) & (PT_PAGE_SIZE - 1))
-		return false;
-	return size <= limit && ia <= limit - size;
+		return E_INVAL;
+	return size <= limit && ia <= limit - size ? 0 : E_RANGE;
 }
 
 int pt_init(struct pt *pt, unsigned int ia_bits, unsigned int start_level,
@@ -196,8 +217,13 @@ int pt_init(struct pt *pt, unsigned int ia_bits, unsigned int start_level,
 	covered = PT_LEVEL_SHIFT(start_level) + 9 + __builtin_ctz(root_tables);
 	if (covered < ia_bits || (root_tables > 1 && covered != ia_bits))
 		return E_INVAL;
-	if (start_level > 0 && covered - 9 >= ia_bits && root_tables == 1)
-		return E_INVAL; /* a later start level would do: the hardware would use it */
+	/*
+	 * A later start level would do: the hardware would use it (stage 1) or refuse this one
+	 * (stage 2). Levels 0 and 1 have a later level to compare with; level 2 (ia_bits >= 25)
+	 * always needs its own.
+	 */
+	if (start_level < 2 && covered - 9 >= ia_bits && root_tables == 1)
+		return E_INVAL;
 	pt->ia_bits = ia_bits;
 	pt->start_level = start_level;
 	pt->root_tables = root_tables;
@@ -211,18 +237,26 @@ int pt_init(struct pt *pt, unsigned int ia_bits, unsigned int start_level,
 int pt_map(struct pt *pt, uint64_t ia, uint64_t pa, uint64_t size, uint64_t attrs,
 	   unsigned int flags)
 {
-	if (!range_ok(pt, ia, size) || (pa & (PT_PAGE_SIZE - 1)) || (pa + size - 1) > PTE_OA_MASK ||
-	    pa + size < pa)
+	int ret = range_check(pt, ia, size);
+
+	if (ret)
+		return ret;
+	if (pa & (PT_PAGE_SIZE - 1))
 		return E_INVAL;
 	if (!size)
 		return 0;
+	/* The last byte must be reachable through OA bits 47:12 (including the last page). */
+	if (pa + size < pa || pa + size - 1 > (PTE_OA_MASK | (PT_PAGE_SIZE - 1)))
+		return E_RANGE;
 	return map_level(pt, pt->root_pa, pt->start_level, ia, pa, size, attrs, flags);
 }
 
 int pt_unmap(struct pt *pt, uint64_t ia, uint64_t size)
 {
-	if (!range_ok(pt, ia, size))
-		return E_INVAL;
+	int ret = range_check(pt, ia, size);
+
+	if (ret)
+		return ret;
 	if (!size)
 		return 0;
 	return unmap_level(pt, pt->root_pa, pt->start_level, ia, size);

@@ -64,6 +64,8 @@ static void json_open(struct json *j, const char *key, char c)
 	j->sink(j->ctx, c);
 	j->depth++;
 	*comma_slot(j) = false;
+	if (j->depth < JSON_MAX_DEPTH)
+		j->closer[j->depth] = c == '[' ? ']' : '}';
 }
 
 static void json_close(struct json *j, char c)
@@ -85,12 +87,14 @@ void json_begin(struct json *j, fmt_sink sink, void *ctx)
 	j->sink(j->ctx, '{');
 	j->depth = 1;
 	j->need_comma[1] = false;
+	j->closer[1] = '}';
 }
 
 void json_end(struct json *j)
 {
+	/* Close whatever the caller left open, each with its own kind of bracket. */
 	while (j->depth > 0)
-		json_close(j, '}');
+		json_close(j, j->depth < JSON_MAX_DEPTH ? j->closer[j->depth] : '}');
 	out(j, "\n");
 }
 

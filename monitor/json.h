@@ -15,6 +15,7 @@ struct json {
 	void *ctx;
 	int depth;
 	bool need_comma[JSON_MAX_DEPTH];
+	char closer[JSON_MAX_DEPTH]; /* ']' or '}' for each open container, for json_end() */
 };
 
 /* Start the top-level object. */

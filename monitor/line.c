@@ -105,8 +105,18 @@ static void history_step(struct line_editor *le, int dir)
 	redraw(le, le->hist[(le->hist_next + LINE_HISTORY - 1 - (unsigned int)pos) % LINE_HISTORY]);
 }
 
+enum line_event line_feed(struct line_editor *le, char c);
+
 static enum line_event feed_escape(struct line_editor *le, char c)
 {
+	/*
+	 * A control byte ends any escape sequence and then counts as itself: a stray ESC must not
+	 * eat the Enter or Ctrl-C that follows it.
+	 */
+	if ((unsigned char)c < 0x20) {
+		le->state = LE_NORMAL;
+		return line_feed(le, c);
+	}
 	if (le->state == LE_ESC) {
 		if (c == '[' || c == 'O') {
 			le->state = LE_CSI;
@@ -125,7 +135,7 @@ static enum line_event feed_escape(struct line_editor *le, char c)
 			history_step(le, -1);
 		return LINE_NONE;
 	}
-	if ((unsigned char)c < 0x20 || (unsigned char)c > 0x3f || ++le->csi_len > CSI_MAX)
+	if ((unsigned char)c > 0x3f || ++le->csi_len > CSI_MAX)
 		le->state = LE_NORMAL; /* malformed or endless: stop swallowing */
 	return LINE_NONE;
 }

@@ -14,12 +14,12 @@ struct midr_case {
 
 /* MIDR_EL1 values as the cores' TRMs give them (implementer, variant, 0xf, part, revision). */
 static const struct midr_case midrs[] = {
-	{ 0x413fd0c1, "Arm", "Neoverse N1", 3, 1 },	  /* N1 r3p1 (e.g. Ampere Altra) */
-	{ 0x411fd401, "Arm", "Neoverse V1", 1, 1 },	  /* V1 r1p1 (Graviton3) */
-	{ 0x410fd4f0, "Arm", "Neoverse V2", 0, 0 },	  /* V2 r0p0 (Grace, Graviton4) */
-	{ 0x410fd490, "Arm", "Neoverse N2", 0, 0 },	  /* N2 r0p0 */
-	{ 0x410fd034, "Arm", "Cortex-A53", 0, 4 },	  /* A53 r0p4 */
-	{ 0x414fd0b1, "Arm", "Cortex-A76", 4, 1 },	  /* A76 r4p1 */
+	{ 0x413fd0c1, "Arm", "Neoverse N1", 3, 1 },	     /* N1 r3p1 (e.g. Ampere Altra) */
+	{ 0x411fd401, "Arm", "Neoverse V1", 1, 1 },	     /* V1 r1p1 (Graviton3) */
+	{ 0x410fd4f0, "Arm", "Neoverse V2", 0, 0 },	     /* V2 r0p0 (Grace, Graviton4) */
+	{ 0x410fd490, "Arm", "Neoverse N2", 0, 0 },	     /* N2 r0p0 */
+	{ 0x410fd034, "Arm", "Cortex-A53", 0, 4 },	     /* A53 r0p4 */
+	{ 0x414fd0b1, "Arm", "Cortex-A76", 4, 1 },	     /* A76 r4p1 */
 	{ 0x000f0510, "software (QEMU)", "QEMU max", 0, 0 }, /* qemu -cpu max */
 	{ 0x6d0fd490, "Microsoft", "Azure Cobalt 100 (Neoverse N2)", 0, 0 },
 	{ 0xc00fac30, "Ampere", "Ampere-1", 0, 0 },
@@ -72,8 +72,9 @@ static void test_parange(void)
 static void test_pmuver(void)
 {
 	static const char *const want[16] = {
-		"none",	    "PMUv3",	"reserved", "reserved", "PMUv3.1",  "PMUv3.4",
-		"PMUv3.5",  "PMUv3.7",	"PMUv3.8",  "PMUv3.9",	"reserved", "reserved",
+		"none",	    "PMUv3",	"reserved", "reserved",
+		"PMUv3.1",  "PMUv3.4",	"PMUv3.5",  "PMUv3.7",
+		"PMUv3.8",  "PMUv3.9",	"reserved", "reserved",
 		"reserved", "reserved", "reserved", "IMPLEMENTATION DEFINED",
 	};
 

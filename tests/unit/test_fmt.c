@@ -28,8 +28,8 @@ static void cmp_v(const char *f, ...)
 	va_end(ap);
 	if (nw != ng || strcmp(want, got) != 0) {
 		if (mismatches++ < 20)
-			fprintf(stderr, "  fmt \"%s\": host \"%s\" (%d), ours \"%s\" (%d)\n", f, want,
-				nw, got, ng);
+			fprintf(stderr, "  fmt \"%s\": host \"%s\" (%d), ours \"%s\" (%d)\n", f,
+				want, nw, got, ng);
 		test_failures_in_case++;
 	}
 }
@@ -85,12 +85,40 @@ static void cmp_int(const char *f, enum lm lm, int is_signed, int64_t v)
 }
 
 static const int64_t int_values[] = {
-	0,	    1,	       -1,	   7,	       8,	   9,	      10,
-	15,	    16,	       -16,	   100,	       127,	   128,	      -128,
-	200,	    255,       256,	   0x1ff,      32767,	   -32768,    65535,
-	65536,	    INT_MAX,   INT_MIN,	   UINT_MAX,   0x12345678, -123456789,
-	INT64_MAX,  INT64_MIN, INT64_MIN + 1, (int64_t)0x8000000000000000ULL + 7,
-	0x0123456789abcdefLL, -0x0123456789abcdefLL, 1000000000000LL,
+	0,
+	1,
+	-1,
+	7,
+	8,
+	9,
+	10,
+	15,
+	16,
+	-16,
+	100,
+	127,
+	128,
+	-128,
+	200,
+	255,
+	256,
+	0x1ff,
+	32767,
+	-32768,
+	65535,
+	65536,
+	INT_MAX,
+	INT_MIN,
+	UINT_MAX,
+	0x12345678,
+	-123456789,
+	INT64_MAX,
+	INT64_MIN,
+	INT64_MIN + 1,
+	(int64_t)0x8000000000000000ULL + 7,
+	0x0123456789abcdefLL,
+	-0x0123456789abcdefLL,
+	1000000000000LL,
 };
 #define N_INT_VALUES (sizeof(int_values) / sizeof(int_values[0]))
 
@@ -182,7 +210,7 @@ static void test_star(void)
 static void test_strings_chars(void)
 {
 	static const char *const strs[] = { "", "a", "hello", "a longer string of text" };
-	static const char *const fs[] = { "[%s]",   "[%10s]",  "[%-10s]", "[%.3s]", "[%.0s]",
+	static const char *const fs[] = { "[%s]",    "[%10s]",	 "[%-10s]", "[%.3s]", "[%.0s]",
 					  "[%8.2s]", "[%-8.2s]", "[%.30s]", "[%1s]" };
 	const char *volatile null_str = NULL;
 	char buf[32];
@@ -237,7 +265,8 @@ static void test_truncation(void)
 		int n;
 
 		memset(buf, 'Z', sizeof(buf));
-		n = fmt_snprintf(size ? buf : NULL, size, "value=%d name=%s", -1234567890, "abcdef");
+		n = fmt_snprintf(size ? buf : NULL, size, "value=%d name=%s", -1234567890,
+				 "abcdef");
 		CHECK_EQ_U64(n, strlen(full));
 		if (size) {
 			size_t keep = size - 1 < strlen(full) ? size - 1 : strlen(full);

@@ -52,7 +52,8 @@ static bool string(void)
 			c = (unsigned char)*vp++;
 			if (c == 'u') {
 				for (int i = 0; i < 4; i++, vp++)
-					if (!((*vp >= '0' && *vp <= '9') || (*vp >= 'a' && *vp <= 'f') ||
+					if (!((*vp >= '0' && *vp <= '9') ||
+					      (*vp >= 'a' && *vp <= 'f') ||
 					      (*vp >= 'A' && *vp <= 'F')))
 						return false;
 			} else if (!strchr("\"\\/bfnrt", c) || !c) {
@@ -195,9 +196,10 @@ static void test_escaping(void)
 	json_str(&j, "k\"e\\y\n", "v");
 	json_str(&j, "slash", "/");
 	json_end(&j);
-	CHECK_STR(out, "{\"q\":\"say \\\"hi\\\"\",\"bs\":\"C:\\\\dir\\\\\","
-		       "\"ctl\":\"a\\u000ab\\u0009c\\u000d\\u0001\\u001f\",\"del\":\"\\u007f\","
-		       "\"utf8\":\"caf\\u00c3\\u00a9\",\"k\\\"e\\\\y\\u000a\":\"v\",\"slash\":\"/\"}\n");
+	CHECK_STR(out,
+		  "{\"q\":\"say \\\"hi\\\"\",\"bs\":\"C:\\\\dir\\\\\","
+		  "\"ctl\":\"a\\u000ab\\u0009c\\u000d\\u0001\\u001f\",\"del\":\"\\u007f\","
+		  "\"utf8\":\"caf\\u00c3\\u00a9\",\"k\\\"e\\\\y\\u000a\":\"v\",\"slash\":\"/\"}\n");
 	CHECK(valid_line(out));
 
 	/* Every byte value comes out as valid JSON. */

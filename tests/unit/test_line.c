@@ -86,7 +86,9 @@ static void test_insert_echo(void)
 	CHECK_STR(echoed, "ab");
 	/* A null editor echo callback is allowed. */
 	line_init(&le, NULL, NULL, NULL);
-	CHECK_EQ_U64(feed(&le, "q\x7f" "z\n"), LINE_DONE);
+	CHECK_EQ_U64(feed(&le, "q\x7f"
+			       "z\n"),
+		     LINE_DONE);
 	CHECK_STR(le.buf, "z");
 }
 
@@ -319,7 +321,8 @@ static void test_escape_sequences(void)
 	setup(&le, NULL);
 	line_history_add(&le, "hist");
 	/* Cursor keys with modifiers, function keys, Delete, Home/End: swallowed whole. */
-	CHECK_EQ_U64(feed(&le, "a\x1b[1;5Cb\x1b[3~c\x1b[15~d\x1bOHe\x1b[Ff\x1b[C\x1b[D"), LINE_NONE);
+	CHECK_EQ_U64(feed(&le, "a\x1b[1;5Cb\x1b[3~c\x1b[15~d\x1bOHe\x1b[Ff\x1b[C\x1b[D"),
+		     LINE_NONE);
 	CHECK_STR(echoed, "abcdef");
 	/* ESC [ 1 A has a parameter: not a plain Up. */
 	feed(&le, "\x1b[1A");
@@ -327,12 +330,27 @@ static void test_escape_sequences(void)
 	CHECK_EQ_U64(line_feed(&le, '\r'), LINE_DONE);
 	CHECK_STR(le.buf, "abcdef");
 
-	/* ESC followed by anything but '[' or 'O' drops both bytes. */
+	/* ESC followed by a printable byte other than '[' or 'O' drops both bytes. */
 	line_reset(&le);
 	clear_echo();
-	feed(&le, "\x1bxy\x1b\x1b[A");
+	feed(&le, "\x1bxy\x1bz[A");
 	CHECK_STR(echoed, "y[A");
 	CHECK_EQ_U64(le.len, 3);
+
+	/* A second ESC starts a new sequence: ESC ESC [ A is still Up (history recall). */
+	line_reset(&le);
+	clear_echo();
+	feed(&le, "\x1b\x1b[A");
+	CHECK_STR(le.buf, "hist");
+
+	/* A control byte inside a sequence is not lost: ESC then Enter ends the line. */
+	line_reset(&le);
+	feed(&le, "ab\x1b");
+	CHECK_EQ_U64(line_feed(&le, '\r'), LINE_DONE);
+	CHECK_STR(le.buf, "ab");
+	line_reset(&le);
+	feed(&le, "ab\x1b[1");
+	CHECK_EQ_U64(line_feed(&le, 0x03), LINE_CANCEL);
 
 	/* A sequence broken by a control byte ends there. */
 	line_reset(&le);
@@ -411,7 +429,8 @@ static void test_fuzz(void)
 			if (n != le.len || n == LINE_MAX)
 				bad++;
 			for (size_t k = 0; k < n; k++)
-				if ((unsigned char)le.buf[k] < 0x20 || (unsigned char)le.buf[k] > 0x7e)
+				if ((unsigned char)le.buf[k] < 0x20 ||
+				    (unsigned char)le.buf[k] > 0x7e)
 					bad++;
 			if (le.overflow != (le.dropped > 0))
 				bad++;
@@ -432,7 +451,9 @@ static void test_fuzz(void)
 	feed(&le, "\x03");
 	line_reset(&le);
 	/* ESC ESC drops both; the third ESC starts an Up that recalls the newest line. */
-	CHECK_EQ_U64(feed(&le, "\x1b\x1b\x1b[" "A\r"), LINE_DONE);
+	CHECK_EQ_U64(feed(&le, "\x1b\x1b\x1b["
+			       "A\r"),
+		     LINE_DONE);
 	CHECK_EQ_U64(le.len, strlen(le.hist[(le.hist_next + LINE_HISTORY - 1) % LINE_HISTORY]));
 	line_reset(&le);
 	CHECK_EQ_U64(feed(&le, "end\r"), LINE_DONE);
