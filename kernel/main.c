@@ -14,6 +14,7 @@
 #include "psci.h"
 #include "smp.h"
 #include "vm.h"
+#include "pci/pci_host.h"
 
 /* The boot protocol allows a DTB of up to 2 MiB (booting.rst, "Setup the device tree"). */
 #define DTB_MAX_SIZE (2U << 20)
@@ -96,8 +97,19 @@ static void vm0_build(void)
 		size = 256UL << 20;
 	size &= ~((2UL << 20) - 1);
 	ret = size ? vm_create("vm0", size, true, &vm) : E_NOMEM;
-	if (ret)
+	if (ret) {
 		pr_warn("vm0: cannot build its address space: %s\n", err_str(ret));
+		return;
+	}
+	ret = pci_host_init(&hyp.plat);
+	if (ret && ret != E_NOENT)
+		pr_warn("pci: enumeration incomplete: %s (see 'pci')\n", err_str(ret));
+	if (pci_present) {
+		int n = pci_host_passthrough_nvme(vm);
+
+		printk("PCIe: %u function%s, %d NVMe BAR0 mapped into vm0\n", pci_topo.n_fn,
+		       pci_topo.n_fn == 1 ? "" : "s", n);
+	}
 }
 
 __attribute__((noreturn)) void boot_main(void *dtb);

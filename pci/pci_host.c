@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * ECAM config access (PCIe Base 6.0, 7.2.2) through the EL2 mapping of the window the DTB names,
+ * enumeration at boot, and NVMe BAR0 passthrough into a VM's Stage-2.
+ */
+#include "pci/pci_host.h"
+
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "kernel/err.h"
+#include "kernel/vm.h"
+
+struct pci_topo pci_topo;
+bool pci_present;
+
+/* ECAM is mapped Device-nGnRE: each access is one 32-bit load or store, in program order. */
+static uint32_t ecam_read32(void *ctx, uint64_t off)
+{
+	return mmio_read32((uintptr_t)ctx + off);
+}
+
+static void ecam_write32(void *ctx, uint64_t off, uint32_t v)
+{
+	mmio_write32((uintptr_t)ctx + off, v);
+}
+
+bool pci_is_nvme(const struct pci_func *f)
+{
+	return f->class_code == 0x01 && f->subclass == 0x08 && f->progif == 0x02;
+}
+
+int pci_host_init(const struct platform *p)
+{
+	struct pci_cfg_ops ops = {
+		.read32 = ecam_read32,
+		.write32 = ecam_write32,
+		.ctx = (void *)(uintptr_t)p->pcie.ecam.base,
+		.bus_start = (uint8_t)p->pcie.bus_start,
+		.bus_end = (uint8_t)p->pcie.bus_end,
+	};
+	uint64_t need = ((uint64_t)(p->pcie.bus_end - p->pcie.bus_start) + 1) << 20;
+	int ret;
+
+	if (!p->pcie.present)
+		return E_NOENT;
+	/* Never touch config space beyond the window the DTB gave us. */
+	if (p->pcie.ecam.size < need)
+		ops.bus_end = (uint8_t)(p->pcie.bus_start + (p->pcie.ecam.size >> 20) - 1);
+	ret = pci_enum(&pci_topo, &ops, p->pcie.windows, p->pcie.n_windows);
+	pci_present = true;
+	return ret;
+}
+
+int pci_host_passthrough_nvme(struct vm *vm)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < pci_topo.n_fn; i++) {
+		const struct pci_func *f = &pci_topo.fn[i];
+		const struct pci_bar *b = &f->bar[0];
+		char name[24] = "nvme ";
+		int ret;
+
+		if (!pci_is_nvme(f))
+			continue;
+		if (!(b->flags & PCI_BAR_F_ASSIGNED) || b->kind == PCI_BAR_IO || !b->size) {
+			pr_warn("pci: NVMe controller without an assigned memory BAR0; not passed through\n");
+			continue;
+		}
+		pci_format_bdf(name + 5, sizeof(name) - 5, f->bdf);
+		/* BAR0 is at least 16 KiB, so whole 4 KiB pages: the guest sees exactly BAR0. */
+		ret = vm_map_device(vm, name, b->cpu_addr, b->cpu_addr, b->size);
+		if (ret) {
+			pr_warn("pci: cannot map %s BAR0 into vm%u: %s\n", name, vm->id, err_str(ret));
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
