@@ -49,7 +49,7 @@ LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z noexecstack 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 SRCS_S := boot/head.S boot/vectors.S
-SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c bench/*.c pci/*.c)
+SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c bench/*.c pci/*.c dataplane/*.c)
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 

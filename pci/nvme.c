@@ -105,10 +105,10 @@ int nvme_format_cap(char *buf, size_t len, uint64_t v)
 			    "mqes=%u cqr%c ams=%s%s%s to=%ums dstrd=%u nssrs%c css=%s bps%c cps=%u "
 			    "mps=%s..%s pmrs%c cmbs%c nsss%c crms=%s%s%s",
 			    c.max_queue_entries, pm(c.cqr), c.ams ? "" : "-",
-			    c.ams & 1 ? (c.ams & 2 ? "wrr," : "wrr") : "", c.ams & 2 ? "vendor" : "",
-			    c.timeout_ms, c.doorbell_stride, pm(c.nssrs), css, pm(c.bps), c.cps, pmin,
-			    pmax, pm(c.pmrs), pm(c.cmbs), pm(c.nsss), c.crms ? "" : "-",
-			    c.crms & 1 ? (c.crms & 2 ? "crwms," : "crwms") : "",
+			    c.ams & 1 ? (c.ams & 2 ? "wrr," : "wrr") : "",
+			    c.ams & 2 ? "vendor" : "", c.timeout_ms, c.doorbell_stride, pm(c.nssrs),
+			    css, pm(c.bps), c.cps, pmin, pmax, pm(c.pmrs), pm(c.cmbs), pm(c.nsss),
+			    c.crms ? "" : "-", c.crms & 1 ? (c.crms & 2 ? "crwms," : "crwms") : "",
 			    c.crms & 2 ? "crims" : "");
 }
 
@@ -131,9 +131,9 @@ int nvme_format_cc(char *buf, size_t len, uint32_t v)
 	css = cc.css == 0 ? "nvm" : cc.css == 6 ? "all-iocs" : cc.css == 7 ? "admin" : "reserved";
 	ams = cc.ams == 0 ? "rr" : cc.ams == 1 ? "wrr" : cc.ams == 7 ? "vendor" : "reserved";
 	fmt_kib(mps, sizeof(mps), 4096u << cc.mps);
-	return fmt_snprintf(buf, len, "en%c css=%s mps=%s ams=%s shn=%s iosqes=%u iocqes=%u crime%c",
-			    pm(cc.en), css, mps, ams, shn[cc.shn], 1u << cc.iosqes, 1u << cc.iocqes,
-			    pm(cc.crime));
+	return fmt_snprintf(
+		buf, len, "en%c css=%s mps=%s ams=%s shn=%s iosqes=%u iocqes=%u crime%c", pm(cc.en),
+		css, mps, ams, shn[cc.shn], 1u << cc.iosqes, 1u << cc.iocqes, pm(cc.crime));
 }
 
 int nvme_format_csts(char *buf, size_t len, uint32_t v)

@@ -29,32 +29,32 @@
 
 /* CAP: Controller Capabilities (3.1.3.1). Raw fields, named as in the spec. */
 struct nvme_cap {
-	uint16_t mqes;	 /* [15:0] Maximum Queue Entries Supported, 0's based */
-	bool cqr;	 /* [16] Contiguous Queues Required */
-	uint8_t ams;	 /* [18:17] Arbitration Mechanism Supported: bit0 WRR+urgent, bit1 vendor */
-	uint8_t to;	 /* [31:24] Timeout, 500 ms units */
-	uint8_t dstrd;	 /* [35:32] Doorbell Stride: 4 << DSTRD bytes */
-	bool nssrs;	 /* [36] NVM Subsystem Reset Supported */
-	uint8_t css;	 /* [44:37] Command Sets Supported: bit0 NVM, bit6 I/O sets, bit7 admin only */
-	bool bps;	 /* [45] Boot Partition Support */
-	uint8_t cps;	 /* [47:46] Controller Power Scope */
-	uint8_t mpsmin;	 /* [51:48] Memory Page Size Minimum: 4 KiB << MPSMIN */
-	uint8_t mpsmax;	 /* [55:52] Memory Page Size Maximum */
-	bool pmrs;	 /* [56] Persistent Memory Region Supported */
-	bool cmbs;	 /* [57] Controller Memory Buffer Supported */
-	bool nsss;	 /* [58] NVM Subsystem Shutdown Supported */
-	uint8_t crms;	 /* [60:59] Controller Ready Modes Supported: bit0 CRWMS, bit1 CRIMS */
+	uint16_t mqes; /* [15:0] Maximum Queue Entries Supported, 0's based */
+	bool cqr;      /* [16] Contiguous Queues Required */
+	uint8_t ams;   /* [18:17] Arbitration Mechanism Supported: bit0 WRR+urgent, bit1 vendor */
+	uint8_t to;    /* [31:24] Timeout, 500 ms units */
+	uint8_t dstrd; /* [35:32] Doorbell Stride: 4 << DSTRD bytes */
+	bool nssrs;    /* [36] NVM Subsystem Reset Supported */
+	uint8_t css; /* [44:37] Command Sets Supported: bit0 NVM, bit6 I/O sets, bit7 admin only */
+	bool bps;    /* [45] Boot Partition Support */
+	uint8_t cps; /* [47:46] Controller Power Scope */
+	uint8_t mpsmin; /* [51:48] Memory Page Size Minimum: 4 KiB << MPSMIN */
+	uint8_t mpsmax; /* [55:52] Memory Page Size Maximum */
+	bool pmrs;	/* [56] Persistent Memory Region Supported */
+	bool cmbs;	/* [57] Controller Memory Buffer Supported */
+	bool nsss;	/* [58] NVM Subsystem Shutdown Supported */
+	uint8_t crms;	/* [60:59] Controller Ready Modes Supported: bit0 CRWMS, bit1 CRIMS */
 
 	/* Derived. */
-	uint32_t max_queue_entries; /* MQES + 1 */
-	uint32_t timeout_ms;	    /* TO * 500 */
-	uint32_t doorbell_stride;   /* bytes */
+	uint32_t max_queue_entries;  /* MQES + 1 */
+	uint32_t timeout_ms;	     /* TO * 500 */
+	uint32_t doorbell_stride;    /* bytes */
 	uint32_t page_min, page_max; /* bytes */
 };
 
-#define NVME_CAP_CSS_NVM	0x01u
-#define NVME_CAP_CSS_IOCS	0x40u /* I/O Command Set specific (CC.CSS = 110b allowed) */
-#define NVME_CAP_CSS_NOIOCS	0x80u /* no I/O command set: admin only */
+#define NVME_CAP_CSS_NVM    0x01u
+#define NVME_CAP_CSS_IOCS   0x40u /* I/O Command Set specific (CC.CSS = 110b allowed) */
+#define NVME_CAP_CSS_NOIOCS 0x80u /* no I/O command set: admin only */
 
 /* VS: Version (3.1.3.2). */
 struct nvme_vs {
@@ -65,11 +65,11 @@ struct nvme_vs {
 
 /* CC: Controller Configuration (3.1.3.5). */
 struct nvme_cc {
-	bool en;	/* [0] Enable */
-	uint8_t css;	/* [6:4] I/O Command Set Selected: 000b NVM, 110b all I/O sets, 111b admin */
-	uint8_t mps;	/* [10:7] Memory Page Size: 4 KiB << MPS */
-	uint8_t ams;	/* [13:11] Arbitration Mechanism Selected: 000b RR, 001b WRR, 111b vendor */
-	uint8_t shn;	/* [15:14] Shutdown Notification: 01b normal, 10b abrupt */
+	bool en;     /* [0] Enable */
+	uint8_t css; /* [6:4] I/O Command Set Selected: 000b NVM, 110b all I/O sets, 111b admin */
+	uint8_t mps; /* [10:7] Memory Page Size: 4 KiB << MPS */
+	uint8_t ams; /* [13:11] Arbitration Mechanism Selected: 000b RR, 001b WRR, 111b vendor */
+	uint8_t shn; /* [15:14] Shutdown Notification: 01b normal, 10b abrupt */
 	uint8_t iosqes; /* [19:16] I/O SQ entry size: 2^n bytes */
 	uint8_t iocqes; /* [23:20] I/O CQ entry size: 2^n bytes */
 	bool crime;	/* [24] Controller Ready Independent of Media Enable */

@@ -19,8 +19,9 @@ static bool cfg_bus_ok(const struct pci_cfg_ops *c, uint16_t bdf)
 /* ECAM offset of a dword (PCIe Base 6.0, 7.2.2: bus [27:20], dev [19:15], fn [14:12]). */
 static uint64_t cfg_off(const struct pci_cfg_ops *c, uint16_t bdf, uint16_t reg)
 {
-	return (uint64_t)(PCI_BDF_BUS(bdf) - c->bus_start) << 20 | (uint64_t)PCI_BDF_DEV(bdf) << 15 |
-	       (uint64_t)PCI_BDF_FN(bdf) << 12 | (uint64_t)(reg & 0xffcu);
+	return (uint64_t)(PCI_BDF_BUS(bdf) - c->bus_start) << 20 |
+	       (uint64_t)PCI_BDF_DEV(bdf) << 15 | (uint64_t)PCI_BDF_FN(bdf) << 12 |
+	       (uint64_t)(reg & 0xffcu);
 }
 
 uint32_t pci_cfg_read32(const struct pci_cfg_ops *c, uint16_t bdf, uint16_t reg)
@@ -160,7 +161,8 @@ static void walk_caps(const struct pci_cfg_ops *c, struct pci_func *f)
 			return;
 		}
 		if (f->n_caps < PCI_MAX_CAPS)
-			f->caps[f->n_caps++] = (struct pci_cap){ .id = hdr & 0xffu, .off = (uint16_t)ptr };
+			f->caps[f->n_caps++] =
+				(struct pci_cap){ .id = hdr & 0xffu, .off = (uint16_t)ptr };
 		else
 			f->flags |= PCI_FN_F_CAP_TRUNC;
 		ptr = (hdr >> 8) & 0xfcu;
@@ -438,7 +440,8 @@ static unsigned int setup_bridge(struct pci_topo *t, unsigned int idx, unsigned 
 	const struct pci_cfg_ops *c = &t->cfg;
 	struct pci_func *f = &t->fn[idx];
 	unsigned int bus = PCI_BDF_BUS(f->bdf), sec;
-	uint32_t keep = pci_cfg_read32(c, f->bdf, PCI_PRIMARY_BUS) & 0xff000000u; /* latency timer */
+	uint32_t keep =
+		pci_cfg_read32(c, f->bdf, PCI_PRIMARY_BUS) & 0xff000000u; /* latency timer */
 
 	if (max + 1 > c->bus_end || depth + 1 >= PCI_MAX_DEPTH) {
 		pci_cfg_write32(c, f->bdf, PCI_PRIMARY_BUS, keep | bus);
@@ -449,7 +452,8 @@ static unsigned int setup_bridge(struct pci_topo *t, unsigned int idx, unsigned 
 		return max;
 	}
 	sec = max + 1;
-	pci_cfg_write32(c, f->bdf, PCI_PRIMARY_BUS, keep | (uint32_t)c->bus_end << 16 | sec << 8 | bus);
+	pci_cfg_write32(c, f->bdf, PCI_PRIMARY_BUS,
+			keep | (uint32_t)c->bus_end << 16 | sec << 8 | bus);
 	max = scan_bus(t, sec, (int16_t)idx, depth + 1, err);
 	pci_cfg_write32(c, f->bdf, PCI_PRIMARY_BUS, keep | max << 16 | sec << 8 | bus);
 	f = &t->fn[idx];
@@ -484,7 +488,8 @@ static unsigned int scan_bus(struct pci_topo *t, unsigned int bus, int16_t paren
 				continue;
 			}
 			if (fn == 0)
-				multi = pci_cfg_read8(c, bdf, PCI_HEADER_TYPE) & PCI_HEADER_MULTI_FN;
+				multi = pci_cfg_read8(c, bdf, PCI_HEADER_TYPE) &
+					PCI_HEADER_MULTI_FN;
 			if (t->n_fn < PCI_MAX_FUNCS)
 				record_func(t, bdf, id, parent);
 			else
@@ -501,9 +506,10 @@ static unsigned int scan_bus(struct pci_topo *t, unsigned int bus, int16_t paren
 	 * could claim config cycles meant for a bus given to an earlier sibling. */
 	for (unsigned int i = first; i < last; i++)
 		if (t->fn[i].hdr_type == PCI_HDR_BRIDGE)
-			pci_cfg_write32(c, t->fn[i].bdf, PCI_PRIMARY_BUS,
-					(pci_cfg_read32(c, t->fn[i].bdf, PCI_PRIMARY_BUS) &
-					 0xff000000u) | bus);
+			pci_cfg_write32(
+				c, t->fn[i].bdf, PCI_PRIMARY_BUS,
+				(pci_cfg_read32(c, t->fn[i].bdf, PCI_PRIMARY_BUS) & 0xff000000u) |
+					bus);
 	for (unsigned int i = first; i < last; i++)
 		if (t->fn[i].hdr_type == PCI_HDR_BRIDGE)
 			max = setup_bridge(t, i, max, depth, err);

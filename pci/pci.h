@@ -5,7 +5,7 @@
  *
  * Typical use (the MMIO glue and the shell live elsewhere):
  *
- *	static struct pci_topo topo;                    // ~40 KiB: keep it out of the stack
+ *	static struct pci_topo topo;   // ~44 KiB: keep it off the stack
  *	struct pci_cfg_ops ops = { ecam_read32, ecam_write32, (void *)ecam_base,
  *				   p->pcie.bus_start, p->pcie.bus_end };
  *	int ret = pci_enum(&topo, &ops, p->pcie.windows, p->pcie.n_windows);
@@ -44,10 +44,10 @@ struct pci_cfg_ops {
 };
 
 /* Bus/device/function as one 16-bit number, the layout of a PCIe Requester ID. */
-#define PCI_BDF(bus, dev, fn) ((uint16_t)(((bus) & 0xff) << 8 | ((dev) & 0x1f) << 3 | ((fn) & 7)))
+#define PCI_BDF(bus, dev, fn) ((uint16_t)(((bus)&0xff) << 8 | ((dev)&0x1f) << 3 | ((fn)&7)))
 #define PCI_BDF_BUS(bdf)      ((unsigned int)(bdf) >> 8 & 0xff)
 #define PCI_BDF_DEV(bdf)      ((unsigned int)(bdf) >> 3 & 0x1f)
-#define PCI_BDF_FN(bdf)       ((unsigned int)(bdf) & 7)
+#define PCI_BDF_FN(bdf)	      ((unsigned int)(bdf)&7)
 
 #define PCI_CFG_SIZE 4096u /* PCIe config space per function; the first 256 bytes are PCI's */
 
@@ -86,7 +86,8 @@ int pci_cfg_write(const struct pci_cfg_ops *c, uint16_t bdf, uint32_t reg, unsig
 #define PCI_COMMAND_INTX_DIS 0x0400u
 #define PCI_STATUS	     0x06
 #define PCI_STATUS_CAP_LIST  0x0010u
-#define PCI_CLASS_REVISION   0x08 /* revision [7:0], prog-if [15:8], subclass [23:16], class [31:24] */
+#define PCI_CLASS_REVISION \
+	0x08 /* revision [7:0], prog-if [15:8], subclass [23:16], class [31:24] */
 #define PCI_HEADER_TYPE	     0x0e
 #define PCI_HEADER_TYPE_MASK 0x7fu
 #define PCI_HEADER_MULTI_FN  0x80u
@@ -100,16 +101,16 @@ int pci_cfg_write(const struct pci_cfg_ops *c, uint16_t bdf, uint32_t reg, unsig
 #define PCI_HDR_CARDBUS 2
 
 /* Type 1 (bridge) header. */
-#define PCI_PRIMARY_BUS	      0x18 /* primary [7:0], secondary [15:8], subordinate [23:16] */
-#define PCI_IO_BASE	      0x1c /* I/O base [7:0], I/O limit [15:8]; low nibble 1 = 32-bit */
-#define PCI_SEC_STATUS	      0x1e
-#define PCI_MEMORY_BASE	      0x20 /* [15:4] = address [31:20]; limit in the upper half */
-#define PCI_PREF_MEMORY_BASE  0x24 /* as MEMORY_BASE; low nibble 1 = 64-bit */
-#define PCI_PREF_BASE_UPPER32 0x28
+#define PCI_PRIMARY_BUS	       0x18 /* primary [7:0], secondary [15:8], subordinate [23:16] */
+#define PCI_IO_BASE	       0x1c /* I/O base [7:0], I/O limit [15:8]; low nibble 1 = 32-bit */
+#define PCI_SEC_STATUS	       0x1e
+#define PCI_MEMORY_BASE	       0x20 /* [15:4] = address [31:20]; limit in the upper half */
+#define PCI_PREF_MEMORY_BASE   0x24 /* as MEMORY_BASE; low nibble 1 = 64-bit */
+#define PCI_PREF_BASE_UPPER32  0x28
 #define PCI_PREF_LIMIT_UPPER32 0x2c
-#define PCI_IO_BASE_UPPER16   0x30 /* base [15:0], limit [31:16] */
-#define PCI_ROM_TYPE1	      0x38
-#define PCI_BRIDGE_CONTROL    0x3e
+#define PCI_IO_BASE_UPPER16    0x30 /* base [15:0], limit [31:16] */
+#define PCI_ROM_TYPE1	       0x38
+#define PCI_BRIDGE_CONTROL     0x3e
 
 #define PCI_BAR_SPACE_IO     0x1u /* BAR bit 0 */
 #define PCI_BAR_MEM_TYPE     0x6u /* bits [2:1]: 00 32-bit, 10 64-bit */
@@ -118,14 +119,14 @@ int pci_cfg_write(const struct pci_cfg_ops *c, uint16_t bdf, uint32_t reg, unsig
 #define PCI_ROM_ENABLE	     0x1u
 
 /* Standard capability IDs (PCI Code and ID Assignment 1.16, 2). */
-#define PCI_CAP_ID_PM	   0x01
-#define PCI_CAP_ID_VPD	   0x03
-#define PCI_CAP_ID_MSI	   0x05
-#define PCI_CAP_ID_VNDR	   0x09
-#define PCI_CAP_ID_SSVID   0x0d
-#define PCI_CAP_ID_EXP	   0x10
-#define PCI_CAP_ID_MSIX	   0x11
-#define PCI_CAP_ID_EA	   0x14
+#define PCI_CAP_ID_PM	 0x01
+#define PCI_CAP_ID_VPD	 0x03
+#define PCI_CAP_ID_MSI	 0x05
+#define PCI_CAP_ID_VNDR	 0x09
+#define PCI_CAP_ID_SSVID 0x0d
+#define PCI_CAP_ID_EXP	 0x10
+#define PCI_CAP_ID_MSIX	 0x11
+#define PCI_CAP_ID_EA	 0x14
 /* Extended capability IDs (same document, 3). */
 #define PCI_EXT_CAP_ID_AER    0x0001
 #define PCI_EXT_CAP_ID_VC     0x0002
@@ -178,7 +179,7 @@ enum pci_bar_kind {
 #define PCI_BAR_F_UPPER	   0x04u /* this slot holds the upper 32 bits of the previous BAR */
 #define PCI_BAR_F_INVALID  0x08u /* 64-bit BAR in the last slot, or reserved type 11b: ignored */
 #define PCI_BAR_F_HOLES	   0x10u /* size mask not contiguous: size taken from the top run of ones */
-#define PCI_BAR_F_NOSPACE  0x20u /* no window had room (or no window of that kind behind its bridge) */
+#define PCI_BAR_F_NOSPACE  0x20u /* no room in any window (or no such window above it) */
 #define PCI_BAR_F_LEGACY1M 0x40u /* memory type 01b ("below 1 MiB", PCI 2.x): treated as 32-bit */
 #define PCI_BAR_F_IO16	   0x80u /* I/O BAR with a 16-bit decoder: must stay below 64 KiB */
 
@@ -194,9 +195,9 @@ struct pci_bar {
 
 /* One bridge forwarding window (PCI-to-PCI Bridge 1.2, 3.2.5). */
 struct pci_bridge_window {
-	bool assigned;	   /* programmed with base <= limit; otherwise disabled (base > limit) */
-	int8_t window;	   /* host window it lies in, -1 if none */
-	uint64_t base;	   /* PCI bus addresses, inclusive */
+	bool assigned; /* programmed with base <= limit; otherwise disabled (base > limit) */
+	int8_t window; /* host window it lies in, -1 if none */
+	uint64_t base; /* PCI bus addresses, inclusive */
 	uint64_t limit;
 	uint64_t cpu_base; /* base translated to a CPU physical address */
 	uint64_t size;	   /* what the children need, rounded to 1 MiB (memory) or 4 KiB (I/O) */
@@ -238,9 +239,10 @@ struct pci_func {
 
 	/* Type 1 only. */
 	struct {
-		uint8_t primary, secondary, subordinate; /* as programmed; all 0 with PCI_FN_F_NOBUS */
-		bool io_window, io32;			 /* I/O window implemented, 32-bit I/O */
-		bool pref_window, pref64;		 /* prefetchable window implemented, 64-bit */
+		/* Bus numbers as programmed; secondary and subordinate 0 with PCI_FN_F_NOBUS. */
+		uint8_t primary, secondary, subordinate;
+		bool io_window, io32;	  /* I/O window implemented, 32-bit I/O */
+		bool pref_window, pref64; /* prefetchable window implemented, 64-bit */
 		struct pci_bridge_window io, mem, pref;
 	} br;
 };
@@ -254,10 +256,10 @@ struct pci_host_window {
 /* Scratch entry of the assignment pass (a BAR or a bridge window waiting for an address). */
 struct pci_res_item {
 	uint64_t size, align;
-	int16_t fn;	/* index in fn[] */
-	int8_t slot;	/* BAR index, or -1/-2/-3 for a bridge's I/O, memory, prefetchable window */
-	uint8_t res;	/* which kind of window it goes into: 0 I/O, 1 memory, 2 prefetchable */
-	bool is64;	/* may live above 4 GiB */
+	int16_t fn;  /* index in fn[] */
+	int8_t slot; /* BAR index, or -1/-2/-3 for a bridge's I/O, memory, prefetchable window */
+	uint8_t res; /* which kind of window it goes into: 0 I/O, 1 memory, 2 prefetchable */
+	bool is64;   /* may live above 4 GiB */
 };
 
 struct pci_topo {
@@ -292,7 +294,8 @@ int pci_scan(struct pci_topo *t, const struct pci_cfg_ops *cfg);
  *  - Behind a bridge: non-prefetchable BARs go into its memory window (32-bit by definition);
  *    prefetchable ones into its prefetchable window when it has one, except a 32-bit BAR below
  *    a bridge whose prefetchable window is 64-bit, which goes to the memory window.
- *  - Natural alignment; largest alignment first at every level. Bridge memory windows are sized
+ *  - Natural alignment; largest alignment first at every level (on the root bus, items that must
+ *    stay below 4 GiB / 64 KiB go first, then the rest). Bridge memory windows are sized
  *    and aligned to 1 MiB, I/O windows to 4 KiB; unused ones are disabled (base > limit).
  *  - Bridges: MEM and IO decode on for the windows in use, bus mastering on. Endpoints: MEM (IO)
  *    decode on when every memory (I/O) BAR got an address; bus mastering off.
@@ -332,11 +335,11 @@ struct pci_msix_info { /* PCI Local Bus 3.0, 6.8.2 */
 	uint32_t table_offset, pba_offset;
 };
 
-struct pci_exp_info { /* PCIe Base 6.0, 7.5.3 */
-	uint8_t version, type; /* capability version, PCI_EXP_TYPE_* */
-	bool slot;	       /* Slot Implemented */
-	uint16_t max_payload;  /* Max_Payload_Size Supported, bytes */
-	bool has_link;	       /* false for RCiEPs and event collectors */
+struct pci_exp_info {				/* PCIe Base 6.0, 7.5.3 */
+	uint8_t version, type;			/* capability version, PCI_EXP_TYPE_* */
+	bool slot;				/* Slot Implemented */
+	uint16_t max_payload;			/* Max_Payload_Size Supported, bytes */
+	bool has_link;				/* false for RCiEPs and event collectors */
 	uint8_t link_speed_max, link_width_max; /* Link Capabilities: speed code, lanes */
 	uint8_t link_speed, link_width;		/* Link Status */
 };
@@ -373,10 +376,12 @@ const char *pci_link_speed_name(uint8_t code);
 /* "bb:dd.f" in lower-case hex; returns the length it wanted to write (snprintf semantics). */
 int pci_format_bdf(char *buf, size_t len, uint16_t bdf);
 /*
- * Parse "[domain:]bus:dev.fn", every part hex (either case): domain 1-4 digits and must be 0
- * (only segment 0 exists), bus 1-2 digits, dev 1-2, fn 1, nothing before or after. E_INVAL for
- * any other shape (including NULL, empty parts, signs, spaces), E_RANGE for a well-formed
- * number out of range (domain != 0, dev > 0x1f, fn > 7; a bus of 3-4 digits over 0xff).
+ * Parse "[domain:]bus:dev.fn", every part hex (either case): domain 1-4 digits, bus and dev 1-2,
+ * fn 1; nothing before, between or after (no spaces, signs or "0x"). Returns 0, E_INVAL for any
+ * other shape (NULL, empty part, a fourth part, more than 4 digits, or a part with more digits
+ * than its field but an in-range value, e.g. "000:00.0"), E_RANGE for a well-formed but
+ * out-of-range value: domain != 0 (only segment 0 exists), bus > 0xff, dev > 0x1f, fn > 7.
+ * *bdf is written only on success.
  */
 int pci_parse_bdf(const char *s, uint16_t *bdf);
 /* "16K", "1M", "8G", "512" — the largest binary unit that divides size exactly. */

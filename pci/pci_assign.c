@@ -84,8 +84,9 @@ static bool window_item(const struct pci_topo *t, int idx, unsigned int res,
 			struct pci_res_item *it)
 {
 	const struct pci_func *f = &t->fn[idx];
-	const struct pci_bridge_window *w =
-		res == RES_IO ? &f->br.io : res == RES_MEM ? &f->br.mem : &f->br.pref;
+	const struct pci_bridge_window *w = res == RES_IO    ? &f->br.io
+					    : res == RES_MEM ? &f->br.mem
+							     : &f->br.pref;
 
 	if (!w->size)
 		return false;
@@ -263,8 +264,7 @@ static unsigned int passes(const struct pci_res_item *it, struct pass *p)
 }
 
 /* Bump-allocate an item from the first host window that takes it (see passes()). */
-static bool host_place(struct pci_topo *t, const struct pci_res_item *it, uint64_t *addr,
-		       int *win)
+static bool host_place(struct pci_topo *t, const struct pci_res_item *it, uint64_t *addr, int *win)
 {
 	struct pass p[4];
 	unsigned int np = passes(it, p);
@@ -337,7 +337,8 @@ static void program_bridge(const struct pci_cfg_ops *c, const struct pci_func *f
 		if (f->br.io32)
 			pci_cfg_write32(c, f->bdf, PCI_IO_BASE_UPPER16,
 					io->assigned ? (uint32_t)(io->base >> 16 & 0xffffu) |
-							       (uint32_t)(io->limit >> 16 & 0xffffu) << 16
+							       (uint32_t)(io->limit >> 16 & 0xffffu)
+								       << 16
 						     : 0);
 	}
 	pci_cfg_write32(c, f->bdf, PCI_MEMORY_BASE,
@@ -385,7 +386,8 @@ static void program_func(const struct pci_cfg_ops *c, struct pci_func *f)
 		/* The low bits of a BAR are read-only, so writing the address alone is enough. */
 		pci_cfg_write32(c, f->bdf, b->reg, (uint32_t)b->pci_addr);
 		if (b->kind == PCI_BAR_MEM64)
-			pci_cfg_write32(c, f->bdf, (uint16_t)(b->reg + 4), (uint32_t)(b->pci_addr >> 32));
+			pci_cfg_write32(c, f->bdf, (uint16_t)(b->reg + 4),
+					(uint32_t)(b->pci_addr >> 32));
 	}
 	if (f->hdr_type == PCI_HDR_BRIDGE) {
 		program_bridge(c, f);
@@ -443,16 +445,22 @@ int pci_assign(struct pci_topo *t, const struct pci_window *win, unsigned int n_
 		if (t->fn[i].parent < 0 && t->fn[i].hdr_type == PCI_HDR_BRIDGE)
 			size_bridge(t, (int)i);
 
+	/* Items that must stay below 4 GiB (64 KiB for I/O) first: a bump allocator cannot go
+	 * back down once a larger, unconstrained item has passed the boundary. */
 	n = collect(t, -1, -1);
-	for (unsigned int k = 0; k < n; k++) {
-		const struct pci_res_item *it = &t->scratch[k];
-		uint64_t addr;
-		int w;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned int k = 0; k < n; k++) {
+			const struct pci_res_item *it = &t->scratch[k];
+			uint64_t addr;
+			int w;
 
-		if (host_place(t, it, &addr, &w))
-			item_set(t, it, addr, w);
-		else
-			item_fail(t, it, &err);
+			if (it->is64 != (pass == 1))
+				continue;
+			if (host_place(t, it, &addr, &w))
+				item_set(t, it, addr, w);
+			else
+				item_fail(t, it, &err);
+		}
 	}
 	for (unsigned int i = 0; i < t->n_fn; i++)
 		if (t->fn[i].parent < 0 && t->fn[i].hdr_type == PCI_HDR_BRIDGE)

@@ -102,7 +102,8 @@ const char *pci_class_name(uint8_t class_code, uint8_t subclass, uint8_t progif)
 		const struct class_name *e = &class_names[i];
 		int score;
 
-		if (e->class_code != class_code || (e->subclass != ANY && e->subclass != subclass) ||
+		if (e->class_code != class_code ||
+		    (e->subclass != ANY && e->subclass != subclass) ||
 		    (e->progif != ANY && e->progif != progif))
 			continue;
 		score = (e->subclass != ANY) * 2 + (e->progif != ANY);
@@ -237,7 +238,7 @@ const char *pci_exp_type_name(uint8_t type)
 const char *pci_link_speed_name(uint8_t code)
 {
 	/* Supported Link Speeds vector bit positions (PCIe Base 6.0, 7.5.3.18). */
-	static const char *const names[] = { NULL,	"2.5GT/s", "5GT/s", "8GT/s",
+	static const char *const names[] = { NULL,     "2.5GT/s", "5GT/s", "8GT/s",
 					     "16GT/s", "32GT/s",  "64GT/s" };
 
 	if (code < sizeof(names) / sizeof(names[0]) && names[code])
@@ -307,11 +308,8 @@ int pci_parse_bdf(const char *s, uint16_t *bdf)
 	digits[n] = hexnum(&s, 4, &part[n]);
 	if (!digits[n] || *s)
 		return E_INVAL;
-	if (n == 3) {
+	if (n == 3)
 		dom = part[0];
-		if (digits[1] > 2 && part[1] <= 0xff)
-			return E_INVAL; /* "0000:000:00.0": padded beyond the syntax */
-	}
 	bus = part[n - 2];
 	dev = part[n - 1];
 	fn = part[n];
@@ -346,7 +344,7 @@ int pci_format_bar(char *buf, size_t len, const struct pci_bar *b)
 {
 	char sz[24], at[32] = "";
 	const char *pf = b->flags & PCI_BAR_F_PREFETCH ? "prefetchable" : "non-prefetchable";
-	const char *note = b->flags & PCI_BAR_F_INVALID	 ? " [invalid]"
+	const char *note = b->flags & PCI_BAR_F_INVALID	  ? " [invalid]"
 			   : b->flags & PCI_BAR_F_NOSPACE ? " [no space]"
 							  : "";
 
@@ -390,8 +388,8 @@ int pci_format_cap(char *buf, size_t len, const struct pci_cfg_ops *c, uint16_t 
 	if (ext) {
 		uint32_t hdr = pci_cfg_read32(c, bdf, cap->off);
 
-		return fmt_snprintf(buf, len, "[%03x v%u] %s", cap->off, (unsigned int)(hdr >> 16 & 0xfu),
-				    pci_ext_cap_name(cap->id));
+		return fmt_snprintf(buf, len, "[%03x v%u] %s", cap->off,
+				    (unsigned int)(hdr >> 16 & 0xfu), pci_ext_cap_name(cap->id));
 	}
 	switch (cap->id) {
 	case PCI_CAP_ID_MSI: {
@@ -421,20 +419,23 @@ int pci_format_cap(char *buf, size_t len, const struct pci_cfg_ops *c, uint16_t 
 		if (pci_exp_decode(c, bdf, cap->off, &e))
 			break;
 		if (!e.has_link)
-			return fmt_snprintf(buf, len, "[%02x] Express v%u %s MaxPayload=%u", cap->off,
-					    e.version, pci_exp_type_name(e.type), e.max_payload);
-		return fmt_snprintf(buf, len,
-				    "[%02x] Express v%u %s MaxPayload=%u Link: max %s x%u, now %s x%u",
-				    cap->off, e.version, pci_exp_type_name(e.type), e.max_payload,
-				    pci_link_speed_name(e.link_speed_max), e.link_width_max,
-				    pci_link_speed_name(e.link_speed), e.link_width);
+			return fmt_snprintf(buf, len, "[%02x] Express v%u %s MaxPayload=%u",
+					    cap->off, e.version, pci_exp_type_name(e.type),
+					    e.max_payload);
+		return fmt_snprintf(
+			buf, len,
+			"[%02x] Express v%u %s MaxPayload=%u Link: max %s x%u, now %s x%u",
+			cap->off, e.version, pci_exp_type_name(e.type), e.max_payload,
+			pci_link_speed_name(e.link_speed_max), e.link_width_max,
+			pci_link_speed_name(e.link_speed), e.link_width);
 	}
 	case PCI_CAP_ID_PM: {
 		struct pci_pm_info p;
 
 		if (pci_pm_decode(c, bdf, cap->off, &p))
 			break;
-		return fmt_snprintf(buf, len, "[%02x] Power Management v%u D1%c D2%c PME=0x%02x D%u%s",
+		return fmt_snprintf(buf, len,
+				    "[%02x] Power Management v%u D1%c D2%c PME=0x%02x D%u%s",
 				    cap->off, p.version, pm(p.d1), pm(p.d2), p.pme_support, p.state,
 				    p.state == 3 ? "hot" : "");
 	}

@@ -4,7 +4,7 @@
  * and a raw cache-line ping-pong as the floor: throughput with bursts of 1 and 32, and round-trip
  * latency through two rings, with the producer and consumer pinned to two CPUs.
  *
- *   spsc-bench [--json] [--reps N] [--msgs N] [--iters N] [--cpus A,B]
+ *   spsc-bench [--json] [--reps N] [--secs S] [--iters N] [--cpus A,B]
  */
 #define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET */
 #include <pthread.h>
@@ -27,17 +27,17 @@
 static const struct bench_peer *const peers[] = { &peer_ours_copy, &peer_ours_zc, &peer_ck,
 						  &peer_boost };
 #define N_PEERS (sizeof(peers) / sizeof(peers[0]))
-#define N_OURS 2 /* peers[0..N_OURS-1] are ours; the rest are the peers we compare against */
+#define N_OURS	2 /* peers[0..N_OURS-1] are ours; the rest are the peers we compare against */
 static const uint32_t bursts[] = { 1, 32 };
 #define N_BURSTS (sizeof(bursts) / sizeof(bursts[0]))
 
 static struct {
 	bool json;
 	int reps;
-	uint64_t msgs;	/* per throughput run */
+	double secs;	/* per throughput run */
 	uint64_t iters; /* round trips per latency run */
 	int cpu[2];	/* producer/client, consumer/server; -1: not pinned */
-} opt = { .reps = 3, .msgs = 1ULL << 23, .iters = 100000, .cpu = { 0, 1 } };
+} opt = { .reps = 5, .secs = 0.25, .iters = 100000, .cpu = { 0, 1 } };
 
 static inline void cpu_relax(void)
 {
@@ -125,6 +125,11 @@ static double start_release(struct start *s)
 
 /* ---- throughput ---- */
 
+/*
+ * A throughput run lasts opt.secs: then the main thread raises 'stop', the producer publishes how
+ * many it made in 'total', and the consumer drains up to that. Run time does not grow when the
+ * machine is slow.
+ */
 struct tput {
 	const struct bench_peer *p;
 	void *q;
@@ -132,6 +137,9 @@ struct tput {
 	struct start start;
 	double t_end;
 	uint64_t bad;
+	uint64_t moved;
+	alignas(64) _Atomic int stop;
+	_Atomic uint64_t total;
 };
 
 static void *tput_producer(void *arg)
@@ -141,14 +149,14 @@ static void *tput_producer(void *arg)
 
 	pin(opt.cpu[0]);
 	start_wait(&t->start);
-	while (seq < opt.msgs) {
-		uint32_t n = opt.msgs - seq < t->burst ? (uint32_t)(opt.msgs - seq) : t->burst;
-		uint32_t got = t->p->produce(t->q, seq, n);
+	while (!atomic_load_explicit(&t->stop, memory_order_relaxed)) {
+		uint32_t got = t->p->produce(t->q, seq, t->burst);
 
 		if (!got)
 			cpu_relax();
 		seq += got;
 	}
+	atomic_store_explicit(&t->total, seq, memory_order_release);
 	return NULL;
 }
 
@@ -159,7 +167,7 @@ static void *tput_consumer(void *arg)
 
 	pin(opt.cpu[1]);
 	start_wait(&t->start);
-	while (seq < opt.msgs) {
+	while (seq < atomic_load_explicit(&t->total, memory_order_acquire)) {
 		uint32_t got = t->p->consume(t->q, seq, t->burst, &t->bad);
 
 		if (!got)
@@ -167,33 +175,46 @@ static void *tput_consumer(void *arg)
 		seq += got;
 	}
 	t->t_end = now_s();
+	t->moved = seq;
 	return NULL;
 }
 
 /* Messages per second for one run; exits when the consumer saw a wrong message. */
 static double run_tput(const struct bench_peer *p, uint32_t burst)
 {
-	struct tput t = { .p = p, .burst = burst };
+	struct tput *t = aligned_alloc(64, sizeof(*t));
+	struct timespec nap = { .tv_sec = (time_t)opt.secs,
+				.tv_nsec = (long)((opt.secs - (double)(time_t)opt.secs) * 1e9) };
 	pthread_t th[2];
-	double t0;
+	double t0, rate;
 
-	t.q = p->create(CAPACITY);
-	if (!t.q) {
+	if (!t)
+		exit(1);
+	memset(t, 0, sizeof(*t));
+	t->p = p;
+	t->burst = burst;
+	atomic_init(&t->total, UINT64_MAX);
+	t->q = p->create(CAPACITY);
+	if (!t->q) {
 		fprintf(stderr, "spsc-bench: %s: cannot create a ring\n", p->name);
 		exit(1);
 	}
-	pthread_create(&th[1], NULL, tput_consumer, &t);
-	pthread_create(&th[0], NULL, tput_producer, &t);
-	t0 = start_release(&t.start);
+	pthread_create(&th[1], NULL, tput_consumer, t);
+	pthread_create(&th[0], NULL, tput_producer, t);
+	t0 = start_release(&t->start);
+	nanosleep(&nap, NULL);
+	atomic_store_explicit(&t->stop, 1, memory_order_relaxed);
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
-	p->destroy(t.q);
-	if (t.bad) {
+	p->destroy(t->q);
+	if (t->bad) {
 		fprintf(stderr, "spsc-bench: %s: %llu messages arrived wrong\n", p->name,
-			(unsigned long long)t.bad);
+			(unsigned long long)t->bad);
 		exit(1);
 	}
-	return (double)opt.msgs / (t.t_end - t0);
+	rate = (double)t->moved / (t->t_end - t0);
+	free(t);
+	return rate;
 }
 
 /* ---- round-trip latency ---- */
@@ -346,14 +367,22 @@ static void machine(char *model, size_t len)
 	fclose(f);
 }
 
+/* The fields every JSON result line starts with; the caller adds its own and the brace. */
+static void json_head(const char *test, const char *impl)
+{
+	printf("{\"bench\":\"spsc-host\",\"test\":\"%s\",\"impl\":\"%s\"", test, impl);
+	printf(",\"msg_bytes\":%d,\"capacity\":%d", BENCH_MSG_BYTES, CAPACITY);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: spsc-bench [--json] [--reps N] [--msgs N] [--iters N] [--cpus A,B]\n"
-			"  --json      one JSON object per result line instead of the table\n"
-			"  --reps N    runs of each measurement, interleaved across rings (1-%d, default 3)\n"
-			"  --msgs N    messages per throughput run (default 8388608)\n"
-			"  --iters N   round trips per latency run (default 100000)\n"
-			"  --cpus A,B  producer and consumer CPUs (default 0,1; -1,-1 leaves them free)\n",
+	fprintf(stderr,
+		"usage: spsc-bench [--json] [--reps N] [--secs S] [--iters N] [--cpus A,B]\n"
+		"  --json      one JSON object per result line instead of the table\n"
+		"  --reps N    runs of each measurement, interleaved (1-%d, default 5)\n"
+		"  --secs S    seconds per throughput run (default 0.25)\n"
+		"  --iters N   round trips per latency run (default 100000)\n"
+		"  --cpus A,B  producer and consumer CPUs (default 0,1; -1,-1 leaves them free)\n",
 		MAX_REPS);
 	exit(2);
 }
@@ -367,8 +396,8 @@ static void parse(int argc, char **argv)
 			opt.json = true;
 		} else if (!strcmp(a, "--reps") && v) {
 			opt.reps = atoi(v), i++;
-		} else if (!strcmp(a, "--msgs") && v) {
-			opt.msgs = strtoull(v, NULL, 0), i++;
+		} else if (!strcmp(a, "--secs") && v) {
+			opt.secs = atof(v), i++;
 		} else if (!strcmp(a, "--iters") && v) {
 			opt.iters = strtoull(v, NULL, 0), i++;
 		} else if (!strcmp(a, "--cpus") && v) {
@@ -379,7 +408,8 @@ static void parse(int argc, char **argv)
 			usage();
 		}
 	}
-	if (opt.reps < 1 || opt.reps > MAX_REPS || opt.msgs < 1 || opt.iters < 100)
+	if (opt.reps < 1 || opt.reps > MAX_REPS || !(opt.secs >= 0.01 && opt.secs <= 60) ||
+	    opt.iters < 100)
 		usage();
 }
 
@@ -414,7 +444,8 @@ int main(int argc, char **argv)
 			for (i = 0; i < N_PEERS; i++)
 				tput[i][b][rep] = run_tput(peers[i], bursts[b]);
 		for (i = 0; i <= N_PEERS; i++)
-			run_lat(i < N_PEERS ? peers[i] : NULL, samples[i] + opt.iters * (size_t)rep);
+			run_lat(i < N_PEERS ? peers[i] : NULL,
+				samples[i] + opt.iters * (size_t)rep);
 	}
 	/*
 	 * Ours against the best peer of the same rep, then the median over reps: the machine's speed
@@ -466,33 +497,35 @@ int main(int argc, char **argv)
 	}
 
 	if (opt.json) {
-		printf("{\"bench\":\"spsc-host\",\"test\":\"machine\",\"cpus\":%ld,\"model\":\"%s\","
-		       "\"ns_per_tick\":%.4f,\"msg_bytes\":%d,\"capacity\":%d,\"reps\":%d,"
-		       "\"msgs\":%llu,\"iters\":%llu,\"cpu\":[%d,%d]}\n",
-		       ncpu, model, ns_per_tick, BENCH_MSG_BYTES, CAPACITY, opt.reps,
-		       (unsigned long long)opt.msgs, (unsigned long long)opt.iters, opt.cpu[0],
-		       opt.cpu[1]);
-		for (i = 0; i < N_PEERS; i++)
+		printf("{\"bench\":\"spsc-host\",\"test\":\"machine\",\"cpus\":%ld,", ncpu);
+		printf("\"model\":\"%s\",\"ns_per_tick\":%.4f,", model, ns_per_tick);
+		printf("\"msg_bytes\":%d,\"capacity\":%d,\"reps\":%d,", BENCH_MSG_BYTES, CAPACITY,
+		       opt.reps);
+		printf("\"secs\":%.3f,\"iters\":%llu,", opt.secs, (unsigned long long)opt.iters);
+		printf("\"cpu\":[%d,%d]}\n", opt.cpu[0], opt.cpu[1]);
+		for (i = 0; i < N_PEERS; i++) {
 			for (b = 0; b < N_BURSTS; b++) {
-				printf("{\"bench\":\"spsc-host\",\"test\":\"throughput\",\"impl\":\"%s\","
-				       "\"burst\":%u,\"msg_bytes\":%d,\"mmsgs_per_s\":%.2f,"
-				       "\"min\":%.2f,\"max\":%.2f",
-				       peers[i]->name, bursts[b], BENCH_MSG_BYTES, med[i][b], lo[i][b],
-				       hi[i][b]);
-				if (i < N_OURS)
-					printf(",\"vs_best_peer\":%.3f,\"vs_best_peer_min\":%.3f,"
-					       "\"vs_best_peer_max\":%.3f,\"best_peer\":\"%s\"",
-					       rmed[i][b], rlo[i][b], rhi[i][b], best_tput_name[b]);
+				json_head("throughput", peers[i]->name);
+				printf(",\"burst\":%u,\"mmsgs_per_s\":%.2f", bursts[b], med[i][b]);
+				printf(",\"min\":%.2f,\"max\":%.2f", lo[i][b], hi[i][b]);
+				if (i < N_OURS) {
+					printf(",\"vs_best_peer\":%.3f", rmed[i][b]);
+					printf(",\"vs_best_peer_min\":%.3f", rlo[i][b]);
+					printf(",\"vs_best_peer_max\":%.3f", rhi[i][b]);
+					printf(",\"best_peer\":\"%s\"", best_tput_name[b]);
+				}
 				printf("}\n");
 			}
+		}
 		for (i = 0; i <= N_PEERS; i++) {
-			printf("{\"bench\":\"spsc-host\",\"test\":\"round_trip\",\"impl\":\"%s\","
-			       "\"msg_bytes\":%d,\"median_ns\":%.1f,\"p99_ns\":%.1f,\"min_ns\":%.1f",
-			       i < N_PEERS ? peers[i]->name : "cacheline-pingpong", BENCH_MSG_BYTES,
-			       lat[i].median, lat[i].p99, lat[i].min);
-			if (i < N_OURS)
-				printf(",\"vs_best_peer\":%.3f,\"best_peer\":\"%s\"",
-				       lat[i].median / best_lat, best_lat_name);
+			json_head("round_trip",
+				  i < N_PEERS ? peers[i]->name : "cacheline-pingpong");
+			printf(",\"median_ns\":%.1f,\"p99_ns\":%.1f", lat[i].median, lat[i].p99);
+			printf(",\"min_ns\":%.1f", lat[i].min);
+			if (i < N_OURS) {
+				printf(",\"vs_best_peer\":%.3f", lat[i].median / best_lat);
+				printf(",\"best_peer\":\"%s\"", best_lat_name);
+			}
 			if (i < N_PEERS)
 				printf(",\"vs_floor\":%.3f", lat[i].median / lat[N_PEERS].median);
 			printf("}\n");
@@ -500,13 +533,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	printf("SPSC rings, %d-byte messages, %d slots; %ld CPUs (%s); producer CPU %d, consumer "
-	       "CPU %d\n",
-	       BENCH_MSG_BYTES, CAPACITY, ncpu, model, opt.cpu[0], opt.cpu[1]);
-	printf("%d interleaved reps: throughput median [min-max] of %llu messages; round trip over "
-	       "%llu samples\n\n",
-	       opt.reps, (unsigned long long)opt.msgs,
-	       (unsigned long long)opt.iters * (unsigned long long)opt.reps);
+	printf("SPSC rings: %d-byte messages, %d slots, %ld CPUs (%s)\n", BENCH_MSG_BYTES, CAPACITY,
+	       ncpu, model);
+	printf("producer CPU %d, consumer CPU %d; %d interleaved reps\n", opt.cpu[0], opt.cpu[1],
+	       opt.reps);
+	printf("throughput: median [min-max] of %.2f s runs; round trip: %llu samples\n\n",
+	       opt.secs, (unsigned long long)opt.iters * (unsigned long long)opt.reps);
 	printf("%-30s %24s %24s\n", "throughput (Mmsg/s)", "burst 1", "burst 32");
 	for (i = 0; i < N_PEERS; i++) {
 		printf("%-30s", peers[i]->desc);
@@ -534,8 +566,9 @@ int main(int argc, char **argv)
 	printf("\n%-30s %9s %9s %9s %11s %9s\n", "round trip, burst 1 (ns)", "median", "p99", "min",
 	       "/best peer", "/floor");
 	for (i = 0; i <= N_PEERS; i++) {
-		printf("%-30s %9.0f %9.0f %9.0f", i < N_PEERS ? peers[i]->desc : "cache-line ping-pong (floor)",
-		       lat[i].median, lat[i].p99, lat[i].min);
+		printf("%-30s %9.0f %9.0f %9.0f",
+		       i < N_PEERS ? peers[i]->desc : "cache-line ping-pong (floor)", lat[i].median,
+		       lat[i].p99, lat[i].min);
 		if (i < N_OURS)
 			printf(" %10.2fx", lat[i].median / best_lat);
 		else
@@ -544,9 +577,9 @@ int main(int argc, char **argv)
 			printf(" %8.2fx", lat[i].median / lat[N_PEERS].median);
 		printf("\n");
 	}
-	printf("\nbest peer by median: %s (burst 1), %s (burst 32), %s (round trip). Ratios to the\n"
-	       "best peer: throughput per rep against that rep's best peer, median [min-max];\n"
-	       "round trip from the pooled medians.\n",
+	printf("\nbest peer by median: %s (burst 1), %s (burst 32), %s (round trip)\n",
 	       best_tput_name[0], best_tput_name[1], best_lat_name);
+	printf("throughput ratios: ours / the best peer of the same rep, median [min-max];\n");
+	printf("round-trip ratios: pooled medians\n");
 	return 0;
 }

@@ -13,7 +13,8 @@ struct ours {
 
 static void *ours_create(uint32_t capacity)
 {
-	struct ours *o = aligned_alloc(64, sizeof(*o) + (size_t)capacity * sizeof(struct bench_msg));
+	struct ours *o =
+		aligned_alloc(64, sizeof(*o) + (size_t)capacity * sizeof(struct bench_msg));
 
 	if (o && spsc_init(&o->ring, o->slots, capacity, sizeof(struct bench_msg)) != 0) {
 		free(o);

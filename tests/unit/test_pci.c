@@ -24,8 +24,9 @@
 
 struct sim_fn {
 	bool used;
-	bool ghost; /* answers for every device number of its bus (a misbehaving device) */
-	int parent; /* sim index of the bridge above, -1 on the root bus */
+	bool ghost;    /* answers for every device number of its bus (a misbehaving device) */
+	bool fn_alias; /* single-function device answering for every function number */
+	int parent;    /* sim index of the bridge above, -1 on the root bus */
 	unsigned int dev, fn;
 	uint8_t cfg[4096];
 	uint8_t wmask[4096]; /* writable bits */
@@ -36,8 +37,9 @@ struct sim {
 	struct sim_fn fn[SIM_MAX_FN];
 	unsigned int bus_start, bus_end;
 	unsigned long reads, writes;
-	unsigned int bad_access;	/* unaligned, or outside the ECAM window */
-	unsigned int sized_decoding;	/* a BAR got all-ones while its decode was on */
+	unsigned int bad_access;     /* unaligned, or outside the ECAM window */
+	unsigned int sized_decoding; /* a BAR got all-ones while its decode was on */
+	unsigned int conflicts;	     /* two bridges claimed the same bus */
 };
 
 static struct sim sim;
@@ -86,15 +88,18 @@ static struct sim_fn *sim_lookup(unsigned int bus, unsigned int dev, unsigned in
 			if (!f->used || f->parent != parent)
 				continue;
 			if (bus == cur) {
-				if (f->fn == fn && (f->dev == dev || f->ghost))
+				if ((f->fn == fn || f->fn_alias) && (f->dev == dev || f->ghost))
 					return f;
 				continue;
 			}
 			if (sim_is_bridge(f)) {
 				unsigned int sec = f->cfg[0x19], sub = f->cfg[0x1a];
 
-				if (sec > cur && sec <= bus && bus <= sub && next < 0)
+				if (sec > cur && sec <= bus && bus <= sub) {
+					if (next >= 0)
+						sim.conflicts++; /* both would answer: garbage */
 					next = i;
+				}
 			}
 		}
 		if (bus == cur || next < 0)
@@ -271,8 +276,8 @@ static void sim_cap_ptr(int i, uint8_t ptr)
 static void sim_cap_exp(int i, uint8_t off, uint8_t next, uint8_t type)
 {
 	sim_cap(i, off, PCI_CAP_ID_EXP, next,
-		(uint16_t)(2 | type << 4 | (type == PCI_EXP_TYPE_ROOT_PORT ? 0x100 : 0)), 0x1 /* 256 */,
-		0);
+		(uint16_t)(2 | type << 4 | (type == PCI_EXP_TYPE_ROOT_PORT ? 0x100 : 0)),
+		0x1 /* 256 */, 0);
 	wr32(sim.fn[i].cfg + off + 0x0c, 0x1 | 1 << 4 | 3u << 24);
 	wr16(sim.fn[i].cfg + off + 0x12, 0x1 | 1 << 4);
 }
@@ -351,6 +356,10 @@ static void check_invariants(const struct pci_topo *t)
 {
 	const struct pci_cfg_ops ops = sim_ops();
 
+	CHECK_EQ_U64(sim.conflicts, 0);
+	CHECK_EQ_U64(sim.bad_access, 0);
+	CHECK_EQ_U64(sim.sized_decoding, 0);
+
 	for (unsigned int i = 0; i < t->n_fn; i++) {
 		const struct pci_func *f = &t->fn[i];
 		const struct sim_fn *sf =
@@ -382,13 +391,15 @@ static void check_invariants(const struct pci_topo *t)
 			if (bar->window < 0)
 				continue;
 			w = &t->win[bar->window].w;
-			CHECK(inside(bar->pci_addr, bar->size, w->pci_addr, w->pci_addr + w->size - 1));
+			CHECK(inside(bar->pci_addr, bar->size, w->pci_addr,
+				     w->pci_addr + w->size - 1));
 			CHECK(io ? w->space == PCI_SPACE_IO : w->space != PCI_SPACE_IO);
 			CHECK_EQ_U64(bar->cpu_addr, bar->pci_addr - w->pci_addr + w->cpu_addr);
 			if (!(bar->flags & PCI_BAR_F_PREFETCH))
 				CHECK(!w->prefetchable);
 			if (bar->kind != PCI_BAR_MEM64)
-				CHECK(bar->pci_addr + bar->size <= (io ? 0x100000000ull : 0x100000000ull));
+				CHECK(bar->pci_addr + bar->size <=
+				      (io ? 0x100000000ull : 0x100000000ull));
 			if (io && (bar->flags & PCI_BAR_F_IO16))
 				CHECK(bar->pci_addr + bar->size <= 0x10000);
 			if (io && bar->pci_addr < 0x1000)
@@ -406,12 +417,14 @@ static void check_invariants(const struct pci_topo *t)
 				for (unsigned int c = 0; c < t->fn[j].n_bars; c++) {
 					const struct pci_bar *o = &t->fn[j].bar[c];
 
-					if ((j == i && c == b) || !(o->flags & PCI_BAR_F_ASSIGNED) ||
+					if ((j == i && c == b) ||
+					    !(o->flags & PCI_BAR_F_ASSIGNED) ||
 					    (o->kind == PCI_BAR_IO) != io)
 						continue;
-					if (overlaps(bar->pci_addr, bar->size, o->pci_addr, o->size)) {
-						fprintf(stderr, "overlap fn%u bar%u / fn%u bar%u\n", i,
-							b, j, c);
+					if (overlaps(bar->pci_addr, bar->size, o->pci_addr,
+						     o->size)) {
+						fprintf(stderr, "overlap fn%u bar%u / fn%u bar%u\n",
+							i, b, j, c);
 						CHECK(!"BARs overlap");
 					}
 				}
@@ -427,14 +440,16 @@ static void check_invariants(const struct pci_topo *t)
 			continue;
 		}
 		CHECK(f->command & PCI_COMMAND_MASTER);
-		CHECK_EQ_U64(!!(f->command & PCI_COMMAND_IO), f->br.io.assigned || (io_any && io_ok));
+		CHECK_EQ_U64(!!(f->command & PCI_COMMAND_IO),
+			     f->br.io.assigned || (io_any && io_ok));
 		CHECK_EQ_U64(!!(f->command & PCI_COMMAND_MEMORY),
 			     f->br.mem.assigned || f->br.pref.assigned || (mem_any && mem_ok));
 
 		/* Bridge windows: granular, nested in the parent's, disjoint from everything not
 		 * below, and programmed as recorded. */
 		{
-			const struct pci_bridge_window *ws[3] = { &f->br.io, &f->br.mem, &f->br.pref };
+			const struct pci_bridge_window *ws[3] = { &f->br.io, &f->br.mem,
+								  &f->br.pref };
 			uint32_t iob = rd16(sf->cfg + PCI_IO_BASE), up16 = rd32(sf->cfg + 0x30);
 			uint32_t mb = rd32(sf->cfg + PCI_MEMORY_BASE);
 			uint32_t pb = rd32(sf->cfg + PCI_PREF_MEMORY_BASE);
@@ -475,17 +490,21 @@ static void check_invariants(const struct pci_topo *t)
 				CHECK_EQ_U64(w->base % gran, 0);
 				CHECK_EQ_U64(size % gran, 0);
 				CHECK(size >= w->size);
-				if (r == 1)
+				if (r == 1 || (r == 2 && !f->br.pref64))
 					CHECK(w->limit < 0x100000000ull);
+				if (r == 0 && !f->br.io32)
+					CHECK(w->limit < 0x10000);
 				if (f->parent >= 0)
-					CHECK(in_parent_window(t, (int)i, r == 0, w->base, size, r == 2));
+					CHECK(in_parent_window(t, (int)i, r == 0, w->base, size,
+							       r == 2));
 				CHECK(w->window >= 0);
 				if (w->window >= 0) {
 					const struct pci_window *hw = &t->win[w->window].w;
 
 					CHECK(inside(w->base, size, hw->pci_addr,
 						     hw->pci_addr + hw->size - 1));
-					CHECK_EQ_U64(w->cpu_base, w->base - hw->pci_addr + hw->cpu_addr);
+					CHECK_EQ_U64(w->cpu_base,
+						     w->base - hw->pci_addr + hw->cpu_addr);
 				}
 				for (unsigned int j = 0; j < t->n_fn; j++) {
 					const struct pci_func *o = &t->fn[j];
@@ -498,16 +517,18 @@ static void check_invariants(const struct pci_topo *t)
 							CHECK(!overlaps(w->base, size,
 									o->bar[c].pci_addr,
 									o->bar[c].size));
-					if (o->hdr_type == PCI_HDR_BRIDGE && !below(t, (int)i, (int)j)) {
+					if (o->hdr_type == PCI_HDR_BRIDGE &&
+					    !below(t, (int)i, (int)j)) {
 						const struct pci_bridge_window *ow[3] = {
 							&o->br.io, &o->br.mem, &o->br.pref
 						};
 
 						for (int q = 0; q < 3; q++)
 							if (ow[q]->assigned && (q == 0) == (r == 0))
-								CHECK(!overlaps(w->base, size,
-										ow[q]->base,
-										ow[q]->limit - ow[q]->base + 1));
+								CHECK(!overlaps(
+									w->base, size, ow[q]->base,
+									ow[q]->limit - ow[q]->base +
+										1));
 					}
 				}
 			}
@@ -563,6 +584,7 @@ static struct qemu_ids build_qemu(void)
 	/* Transitional virtio-net: I/O BAR0 32 bytes (16-bit decoder), BAR1 4 KiB, BAR4 64-bit
 	 * prefetchable 16 KiB; conventional PCI, so junk at 0x100 must not be walked. */
 	q.vnet = sim_add(-1, 3, 0, 0x1af4, 0x1000, 0x02000000, 0);
+	sim.fn[q.vnet].fn_alias = true; /* not multifunction: functions 1-7 are not scanned */
 	sim_bar_raw(q.vnet, 0x10, 0x1, 0x0000ffe0);
 	sim_bar(q.vnet, 1, 0x1000, 0);
 	sim_bar(q.vnet, 4, 0x4000, BAR_64 | BAR_PREF);
@@ -696,6 +718,13 @@ static void test_enum_qemu(void)
 		CHECK(f->bar[0].flags & PCI_BAR_F_ASSIGNED);
 		CHECK(f->bar[0].pci_addr >= 0x8000000000ull);
 		CHECK_EQ_U64(f->bar[0].cpu_addr, f->bar[0].pci_addr);
+		CHECK_EQ_U64(f->bar[0].window, 2);
+		CHECK_EQ_U64(pci_host_window_of(&topo, PCI_SPACE_MEM64, f->bar[0].pci_addr, 0x4000),
+			     2);
+		CHECK_EQ_U64(pci_host_window_of(&topo, PCI_SPACE_MEM32, f->bar[0].pci_addr, 0x4000),
+			     (uint64_t)-1);
+		CHECK_EQ_U64(pci_host_window_of(&topo, PCI_SPACE_MEM64, 0xfffffff000ull, 0x2000),
+			     (uint64_t)-1);
 		CHECK_EQ_U64(f->n_caps, 3);
 		CHECK_EQ_U64(pci_find_cap(f, PCI_CAP_ID_MSIX), 0x40);
 		CHECK_EQ_U64(pci_find_cap(f, PCI_CAP_ID_PM), 0x60);
@@ -721,7 +750,8 @@ static void test_enum_qemu(void)
 		CHECK_EQ_U64(f->br.subordinate, 1);
 		CHECK(f->br.io_window && !f->br.io32 && f->br.pref_window && f->br.pref64);
 		CHECK_EQ_U64(f->pcie_type, PCI_EXP_TYPE_ROOT_PORT);
-		CHECK_STR(pci_class_name(f->class_code, f->subclass, f->progif), "PCI-to-PCI bridge");
+		CHECK_STR(pci_class_name(f->class_code, f->subclass, f->progif),
+			  "PCI-to-PCI bridge");
 		CHECK_EQ_U64(pci_find_cap(f, PCI_CAP_ID_SSVID), 0x40);
 		CHECK_EQ_U64(pci_find_cap(f, PCI_CAP_ID_MSIX), 0x48);
 		CHECK_EQ_U64(pci_find_cap(f, PCI_CAP_ID_EXP), 0x54);
@@ -733,8 +763,7 @@ static void test_enum_qemu(void)
 		CHECK(f->br.mem.assigned && f->br.io.assigned && !f->br.pref.assigned);
 		CHECK_EQ_U64(f->br.mem.limit - f->br.mem.base + 1, 0x100000);
 		CHECK_EQ_U64(f->br.io.limit - f->br.io.base + 1, 0x1000);
-		CHECK_EQ_U64(f->command,
-			     PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		CHECK_EQ_U64(f->command, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	}
 	f = fn_at(0, 2, 1);
 	CHECK(f != NULL);
@@ -790,6 +819,8 @@ static void test_enum_qemu(void)
 		CHECK_EQ_U64(pci_find_cap(f, PCI_CAP_ID_VNDR), 0x40);
 		CHECK_EQ_U64(f->command, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 	}
+
+	CHECK(fn_at(0, 3, 1) == NULL && fn_at(0, 3, 7) == NULL);
 
 	/* Multifunction device: 0, 1, 3 found, 2 skipped, 00:05.1 without 00:05.0 ignored. */
 	CHECK(fn_at(0, 4, 0) && fn_at(0, 4, 1) && !fn_at(0, 4, 2) && fn_at(0, 4, 3));
@@ -953,7 +984,8 @@ static void test_caps_hostile(void)
 	/* e: PCIe with a cyclic extended list 0x100 -> 0x200 -> 0x100 and 20 vendor caps. */
 	e = sim_add(-1, 4, 0, 0x1111, 0x0005, 0xff000000, 0);
 	sim_cap_ptr(e, 0xfc);
-	sim_cap_exp(e, 0xfc, 0, PCI_EXP_TYPE_ENDPOINT); /* body beyond 0x100: header is what counts */
+	sim_cap_exp(e, 0xfc, 0,
+		    PCI_EXP_TYPE_ENDPOINT); /* body beyond 0x100: header is what counts */
 	sim.fn[e].cfg[0xfc] = PCI_CAP_ID_EXP;
 	sim.fn[e].cfg[0xfd] = 0x44;
 	for (int k = 0; k < 20; k++)
@@ -1056,15 +1088,21 @@ static void test_cap_decode(void)
 	CHECK_EQ_U64(pci_exp_decode(&ops, bdf, 0x42, &exp), E_INVAL);
 	CHECK_EQ_U64(pci_exp_decode(&ops, bdf, 0x20, &exp), E_INVAL);
 
-	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_MSIX, 0x40 }, false);
+	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_MSIX, 0x40 },
+		       false);
 	CHECK_STR(buf, "[40] MSI-X: Enable+ Count=65 Masked- Table=BAR0+0x2000 PBA=BAR2+0x3000");
-	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_MSI, 0x50 }, false);
+	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_MSI, 0x50 },
+		       false);
 	CHECK_STR(buf, "[50] MSI: Enable+ Count=2/8 Maskable+ 64bit+");
-	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_PM, 0x60 }, false);
+	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_PM, 0x60 },
+		       false);
 	CHECK_STR(buf, "[60] Power Management v3 D1+ D2- PME=0x09 D3hot");
-	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_EXP, 0x70 }, false);
-	CHECK_STR(buf, "[70] Express v2 Endpoint MaxPayload=256 Link: max 2.5GT/s x1, now 2.5GT/s x1");
-	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_VNDR, 0x80 }, false);
+	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_EXP, 0x70 },
+		       false);
+	CHECK_STR(buf,
+		  "[70] Express v2 Endpoint MaxPayload=256 Link: max 2.5GT/s x1, now 2.5GT/s x1");
+	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_CAP_ID_VNDR, 0x80 },
+		       false);
 	CHECK_STR(buf, "[80] Vendor Specific");
 	sim_ext_cap(i, 0x100, PCI_EXT_CAP_ID_L1SS, 1, 0);
 	pci_format_cap(buf, sizeof(buf), &ops, bdf, &(struct pci_cap){ PCI_EXT_CAP_ID_L1SS, 0x100 },
@@ -1211,6 +1249,74 @@ static void test_window_choice(void)
 	w[0].pci_addr = w[0].cpu_addr = 0xff800000;
 	CHECK_EQ_U64(pci_enum(&topo, &ops, w, 1), E_NOMEM);
 	CHECK(topo.fn[0].bar[0].flags & PCI_BAR_F_NOSPACE);
+	check_invariants(&topo);
+}
+
+/* Largest alignment first: exact addresses, and a child window whose size is not a multiple of
+ * its alignment followed by a smaller item. */
+static void test_packing(void)
+{
+	struct pci_cfg_ops ops;
+	const struct pci_func *f;
+	int a, rp, sw, b, c;
+
+	sim_reset(0, 255);
+	a = sim_add(-1, 0, 0, 0x2222, 0x0001, 0xff000000, 0);
+	sim_bar(a, 0, 0x1000, 0);
+	sim_bar(a, 1, 0x1000000, 0);
+	sim_bar(a, 2, 0x100000, 0);
+	/* Root port > switch port with 4M + 1M BARs (window 5M, align 4M) and a 2M BAR. */
+	rp = sim_add(-1, 1, 0, 0x1b36, 0x000c, 0x06040000, 0x01);
+	sim_bridge_windows(rp, 16, 64);
+	b = sim_add(rp, 0, 0, 0x2222, 0x0002, 0xff000000, 0);
+	sim_bar(b, 0, 0x200000, 0);
+	sw = sim_add(rp, 1, 0, 0x104c, 0x8232, 0x06040000, 0x01);
+	sim_bridge_windows(sw, 32, 64);
+	c = sim_add(sw, 0, 0, 0x2222, 0x0003, 0xff000000, 0);
+	sim_bar(c, 0, 0x400000, 0);
+	sim_bar(c, 1, 0x100000, 0);
+	ops = sim_ops();
+	CHECK_EQ_U64(pci_enum(&topo, &ops, qemu_windows, 3), 0);
+	f = &topo.fn[0];
+	/* 16M BAR, then the root port's 8M window (align 4M), then 1M, then 4K. */
+	CHECK_EQ_U64(f->bar[1].pci_addr, 0x10000000);
+	CHECK_EQ_U64(fn_at(0, 1, 0)->br.mem.base, 0x11000000);
+	CHECK_EQ_U64(f->bar[2].pci_addr, 0x11800000);
+	CHECK_EQ_U64(f->bar[0].pci_addr, 0x11900000);
+	f = fn_at(1, 1, 0);
+	CHECK(f && f->br.mem.assigned && f->br.mem.limit - f->br.mem.base + 1 == 0x500000);
+	f = fn_at(1, 0, 0);
+	CHECK(f && f->bar[0].pci_addr % 0x200000 == 0);
+	f = fn_at(0, 1, 0);
+	/* 5M at 0, 2M at 6M (aligned up from 5M): 8M in all. */
+	CHECK(f && f->br.mem.limit - f->br.mem.base + 1 == 0x800000);
+	check_invariants(&topo);
+}
+
+/* Only I/O that may live above 64 KiB goes there, in a host I/O window larger than that. */
+static void test_io_64k(void)
+{
+	struct pci_cfg_ops ops;
+	struct pci_window w = { PCI_SPACE_IO, false, 0x0, 0x3eff0000, 0x20000 };
+	const struct pci_func *f;
+	int a, rp, b;
+
+	sim_reset(0, 255);
+	a = sim_add(-1, 0, 0, 0x2222, 0x0001, 0xff000000, 0);
+	sim_bar_raw(a, 0x10, 0x1, 0xffff8000u); /* 32 KiB, 32-bit decoder */
+	sim_bar_raw(a, 0x14, 0x1, 0xffff8000u);
+	rp = sim_add(-1, 1, 0, 0x1b36, 0x000c, 0x06040000, 0x01);
+	sim_bridge_windows(rp, 16, 0); /* 16-bit I/O window, no prefetchable window */
+	b = sim_add(rp, 0, 0, 0x2222, 0x0002, 0xff000000, 0);
+	sim_bar(b, 0, 0x20, BAR_IO);
+	ops = sim_ops();
+	CHECK_EQ_U64(pci_enum(&topo, &ops, &w, 1), 0);
+	f = &topo.fn[0];
+	CHECK(f->bar[0].size == 0x8000 && !(f->bar[0].flags & PCI_BAR_F_IO16));
+	CHECK(f->bar[0].pci_addr >= 0x8000 && f->bar[1].pci_addr >= 0x8000);
+	f = fn_at(0, 1, 0);
+	CHECK(f && !f->br.io32 && !f->br.pref_window && f->br.io.assigned);
+	CHECK(f && f->br.io.limit < 0x10000);
 	check_invariants(&topo);
 }
 
@@ -1396,9 +1502,9 @@ static void test_bdf(void)
 		{ "0001:00:00.0", E_RANGE, 0 },
 		{ "ffff:00:00.0", E_RANGE, 0 },
 		{ "00:00.10", E_RANGE, 0 },
-		{ "000:00.0", E_INVAL, 0 },  /* padded bus */
-		{ "00:001.0", E_INVAL, 0 },  /* padded device */
-		{ "00:00.00", E_INVAL, 0 },  /* padded function */
+		{ "000:00.0", E_INVAL, 0 }, /* padded bus */
+		{ "00:001.0", E_INVAL, 0 }, /* padded device */
+		{ "00:00.00", E_INVAL, 0 }, /* padded function */
 		{ "00000:00:00.0", E_INVAL, 0 },
 		{ "00:00:00:00.0", E_INVAL, 0 },
 		{ "1.0", E_INVAL, 0 },
@@ -1450,10 +1556,16 @@ static void test_bdf(void)
 static void test_format(void)
 {
 	char buf[128];
-	struct pci_bar b = { .kind = PCI_BAR_MEM64, .flags = PCI_BAR_F_ASSIGNED, .size = 0x4000,
+	struct pci_bar b = { .kind = PCI_BAR_MEM64,
+			     .flags = PCI_BAR_F_ASSIGNED,
+			     .size = 0x4000,
 			     .pci_addr = 0x8000000000ull };
-	struct pci_func f = { .bdf = PCI_BDF(0, 1, 0), .vendor = 0x1b36, .device = 0x0010,
-			      .class_code = 1, .subclass = 8, .progif = 2 };
+	struct pci_func f = { .bdf = PCI_BDF(0, 1, 0),
+			      .vendor = 0x1b36,
+			      .device = 0x0010,
+			      .class_code = 1,
+			      .subclass = 8,
+			      .progif = 2 };
 
 	pci_format_size(buf, sizeof(buf), 0x4000);
 	CHECK_STR(buf, "16K");
@@ -1470,11 +1582,13 @@ static void test_format(void)
 
 	pci_format_bar(buf, sizeof(buf), &b);
 	CHECK_STR(buf, "Memory at 0x8000000000 (64-bit, non-prefetchable) [size=16K]");
-	b = (struct pci_bar){ .kind = PCI_BAR_IO, .flags = PCI_BAR_F_ASSIGNED, .size = 32,
-			      .pci_addr = 0x1000 };
+	b = (struct pci_bar){
+		.kind = PCI_BAR_IO, .flags = PCI_BAR_F_ASSIGNED, .size = 32, .pci_addr = 0x1000
+	};
 	pci_format_bar(buf, sizeof(buf), &b);
 	CHECK_STR(buf, "I/O at 0x1000 [size=32]");
-	b = (struct pci_bar){ .kind = PCI_BAR_MEM32, .flags = PCI_BAR_F_PREFETCH | PCI_BAR_F_NOSPACE,
+	b = (struct pci_bar){ .kind = PCI_BAR_MEM32,
+			      .flags = PCI_BAR_F_PREFETCH | PCI_BAR_F_NOSPACE,
 			      .size = 0x1000000 };
 	pci_format_bar(buf, sizeof(buf), &b);
 	CHECK_STR(buf, "Memory (32-bit, prefetchable) [size=16M] [no space]");
@@ -1530,8 +1644,9 @@ static void test_nvme(void)
 	CHECK(!cap.pmrs && !cap.cmbs && !cap.nsss);
 	CHECK_EQ_U64(cap.crms, 0);
 	nvme_format_cap(buf, sizeof(buf), qemu_cap);
-	CHECK_STR(buf, "mqes=2048 cqr+ ams=- to=7500ms dstrd=4 nssrs- css=nvm,iocs,admin bps- cps=0 "
-		       "mps=4K..64K pmrs- cmbs- nsss- crms=-");
+	CHECK_STR(buf,
+		  "mqes=2048 cqr+ ams=- to=7500ms dstrd=4 nssrs- css=nvm,iocs,admin bps- cps=0 "
+		  "mps=4K..64K pmrs- cmbs- nsss- crms=-");
 	/* The brief's older QEMU value: NVM command set only. */
 	nvme_decode_cap(0x004000200f0107ffull, &cap);
 	CHECK_EQ_U64(cap.css, 0x01);
@@ -1619,6 +1734,8 @@ int main(void)
 	RUN(test_cap_decode);
 	RUN(test_bar_edges);
 	RUN(test_window_choice);
+	RUN(test_packing);
+	RUN(test_io_64k);
 	RUN(test_window_exhaustion);
 	RUN(test_bus_exhaustion);
 	RUN(test_table_overflow);
