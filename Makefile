@@ -53,7 +53,7 @@ SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c bench/*.c pci/*.c dataplane/*
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 
-.PHONY: all build run debug gdb test unit integration clean help setup lint format
+.PHONY: all build run debug gdb test unit integration clean help setup lint format check-hotpath
 
 all: build
 build: $(BIN)
@@ -103,16 +103,22 @@ debug: setup
 	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::1234
 
 gdb:
-	$(GDB) -x scripts/gdb-init.gdb $(ELF)
+	$(GDB) -x scripts/gdb-init.gdb -x scripts/gdb/monadic.py $(ELF)
 
 unit:
 	$(Q)$(MAKE) --no-print-directory -C tests/unit
+
+# The ring's hot paths must use LDAR/STLR (or LDAPR) and never a standalone DMB.
+check-hotpath: build
+	$(Q)scripts/check-hotpath.sh $(BUILD)/dataplane/spsc.o
 
 integration: build
 	$(Q)$(PYTHON) -m pytest -q tests/integration
 
 test: setup
 	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory check-hotpath
+	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(PYTHON) -m pytest -q tests/integration
 
@@ -127,8 +133,8 @@ format:
 lint:
 	$(quiet) FORMAT "$(words $(FORMAT_FILES)) files"
 	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
-	$(quiet) CPPCHECK "boot kernel mm monitor"
-	$(Q)cppcheck $(CPPCHECK_FLAGS) kernel mm monitor
+	$(quiet) CPPCHECK "kernel mm monitor pci dataplane bench"
+	$(Q)cppcheck $(CPPCHECK_FLAGS) kernel mm monitor pci dataplane $(wildcard bench/*.c)
 
 clean:
 	rm -rf $(BUILD)
@@ -140,6 +146,7 @@ help:
 	@echo "make gdb          GDB with the symbols, connected to :1234"
 	@echo "make test         host unit tests (ASan/UBSan) and QEMU integration tests"
 	@echo "make unit         host unit tests only"
+	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
 	@echo "make integration  QEMU integration tests only"
 	@echo "make setup        install missing Debian packages (scripts/setup-toolchain.sh)"
 	@echo "make lint         clang-format check and cppcheck"
@@ -148,3 +155,17 @@ help:
 	@echo "V=1 shows full commands; CROSS_COMPILE=$(CROSS_COMPILE)"
 
 -include $(DEPS)
+
+# --- host-tools: `make bench` ---------------------------------------------------------------
+# Maintained with host-tools/ (see host-tools/README.md). Builds, boots QEMU with CPU, SMP, MEM
+# and QEMU_EXTRA as `make run` does, runs the default benchmark suite, writes
+# results/<date>-<platform>/ (JSON lines, provenance, CSV, charts) and prints where.
+# BENCH_ARGS passes more options, e.g. BENCH_ARGS="--suite my-suite.txt" or, for a board,
+# BENCH_ARGS="--device /dev/ttyUSB0 --baud 115200" (QEMU is then not started).
+BENCH_ARGS ?=
+.PHONY: bench
+bench: setup
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)MONADIC_INVOKED_BY="make bench CPU=$(CPU) SMP=$(SMP) MEM=$(MEM)" PYTHONPATH=host-tools \
+	  $(PYTHON) -m monadic bench --image $(BIN) --qemu $(QEMU) --cpu $(CPU) --smp $(SMP) \
+	  --mem $(MEM) --qemu-extra="$(QEMU_EXTRA)" --results results --chart $(BENCH_ARGS)

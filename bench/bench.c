@@ -29,8 +29,10 @@ int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 		}
 		if (!str_eq(opt, "--iters") && !str_eq(opt, "--cpus") && !str_eq(opt, "--ring") &&
 		    !str_eq(opt, "--burst"))
-			return shell_error(E_INVAL, "unknown option '%s' (--iters, --cpus, --ring, "
-					   "--burst, --json)", opt);
+			return shell_error(E_INVAL,
+					   "unknown option '%s' (--iters, --cpus, --ring, "
+					   "--burst, --json)",
+					   opt);
 		if (!val)
 			return shell_error(E_INVAL, "%s needs a value", opt);
 		i++;
@@ -44,7 +46,8 @@ int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 				a[k++] = *comma++;
 			if (*comma != ',' || parse_u64(a, &ca) || parse_u64(comma + 1, &cb) ||
 			    ca >= PLAT_MAX_CPUS || cb >= PLAT_MAX_CPUS)
-				return shell_error(E_INVAL, "--cpus wants two CPU numbers, e.g. 1,2");
+				return shell_error(E_INVAL,
+						   "--cpus wants two CPU numbers, e.g. 1,2");
 			o->cpu_a = (unsigned int)ca;
 			o->cpu_b = (unsigned int)cb;
 			o->cpus_given = true;
@@ -55,11 +58,13 @@ int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 			return shell_error(ret, "%s: bad number '%s'", opt, val);
 		if (str_eq(opt, "--iters")) {
 			if (v < 1 || v > BENCH_MAX_ITERS)
-				return shell_error(E_RANGE, "--iters must be 1 to %lu", BENCH_MAX_ITERS);
+				return shell_error(E_RANGE, "--iters must be 1 to %lu",
+						   BENCH_MAX_ITERS);
 			o->iters = v;
 		} else if (str_eq(opt, "--ring")) {
 			if (v < 2 || v > 65536 || (v & (v - 1)))
-				return shell_error(E_RANGE, "--ring must be a power of two, 2 to 65536");
+				return shell_error(E_RANGE,
+						   "--ring must be a power of two, 2 to 65536");
 			o->ring = (uint32_t)v;
 		} else {
 			if (v < 1 || v > 256)
@@ -73,14 +78,14 @@ int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 int bench_check_cpus(const struct bench_opts *o)
 {
 	if (o->cpu_a == o->cpu_b)
-		return shell_error(E_INVAL, "the two CPUs must differ (got %u,%u)", o->cpu_a, o->cpu_b);
+		return shell_error(E_INVAL, "the two CPUs must differ (got %u,%u)", o->cpu_a,
+				   o->cpu_b);
 	if (o->cpu_a >= smp_ncpus || o->cpu_b >= smp_ncpus)
 		return shell_error(E_RANGE, "this machine has CPUs 0 to %u", smp_ncpus - 1);
 	if (o->cpu_b == 0)
 		return shell_error(E_INVAL, "CPU 0 runs the shell: it may only be the first CPU");
 	for (unsigned int c = 1; c < smp_ncpus; c++)
-		if ((c == o->cpu_a || c == o->cpu_b) &&
-		    atomic_load(&percpu[c].state) != CPU_IDLE)
+		if ((c == o->cpu_a || c == o->cpu_b) && atomic_load(&percpu[c].state) != CPU_IDLE)
 			return shell_error(E_BUSY, "cpu%u is %s", c,
 					   smp_state_name(atomic_load(&percpu[c].state)));
 	return 0;

@@ -9,7 +9,7 @@
 #include "bench/stats.h"
 #include "monitor/json.h"
 
-#define BENCH_MAX_ITERS 1000000UL
+#define BENCH_MAX_ITERS	 1000000UL
 #define BENCH_TIMEOUT_US 10000000UL /* a benchmark that makes no progress for 10 s gives up */
 
 struct bench_opts {

@@ -18,7 +18,8 @@ struct bench_def {
 static const struct bench_def benches[] = {
 	{ "spsc-lat", bench_spsc_lat, 10000, "SPSC ring round trip between two cores" },
 	{ "spsc-tput", bench_spsc_tput, 200000, "SPSC ring messages per second, by burst size" },
-	{ "spsc-stress", bench_spsc_stress, 1000000, "sequence-checked transfer between two cores" },
+	{ "spsc-stress", bench_spsc_stress, 1000000,
+	  "sequence-checked transfer between two cores" },
 	{ "wfe", bench_wfe, 2000, "SEV to WFE wake-up latency" },
 	{ "c2c", bench_c2c, 2000, "cache-line ping-pong latency, every pair of cores" },
 	{ "atomics", bench_atomics, 100000, "LDAR/STLR vs DMB, LSE vs LDXR/STXR, per operation" },
@@ -39,7 +40,8 @@ static int cmd_bench(int argc, char **argv)
 	int ret;
 
 	if (argc < 2)
-		return shell_error(E_INVAL, "usage: bench <name>|all [options]; 'help bench' lists them");
+		return shell_error(E_INVAL,
+				   "usage: bench <name>|all [options]; 'help bench' lists them");
 	if (str_eq(argv[1], "all")) {
 		int failures = 0;
 

@@ -32,7 +32,8 @@ static int run_pair(const struct bench_opts *o, smp_work_fn a, smp_work_fn b, vo
 	int ret = smp_run_on(o->cpu_b, b, arg);
 
 	if (ret)
-		return shell_error(ret, "cannot start %s on cpu%u: %s", what, o->cpu_b, err_str(ret));
+		return shell_error(ret, "cannot start %s on cpu%u: %s", what, o->cpu_b,
+				   err_str(ret));
 	percpu[o->cpu_b].doing = what;
 	if (o->cpu_a == this_cpu()->id) {
 		a(arg);
@@ -58,7 +59,7 @@ struct c2c {
 	alignas(64) _Atomic int ready;
 	_Atomic int abort;
 	uint64_t iters;
-	uint64_t *samples; /* round trips, in cycles (or ticks without a PMU) */
+	uint64_t *samples;	/* round trips, in cycles (or ticks without a PMU) */
 	uint64_t ticks, cycles; /* totals over the run, for calibration */
 	bool pmu;
 	int err;
@@ -75,7 +76,8 @@ static void c2c_responder(void *arg)
 
 		while (atomic_load_explicit(&s->ping, memory_order_acquire) != i)
 			if (!(++spins & 1023) &&
-			    (bench_expired(deadline) || atomic_load_explicit(&s->abort, memory_order_relaxed)))
+			    (bench_expired(deadline) ||
+			     atomic_load_explicit(&s->abort, memory_order_relaxed)))
 				return;
 		atomic_store_explicit(&s->pong, i, memory_order_release);
 	}
@@ -181,7 +183,8 @@ int bench_c2c(struct bench_opts *o)
 		n = 16; /* the matrix shows the first 16 CPUs */
 	samples = bench_alloc_samples(o->iters);
 	if (!samples)
-		return shell_error(E_NOMEM, "no RAM for %llu samples", (unsigned long long)o->iters);
+		return shell_error(E_NOMEM, "no RAM for %llu samples",
+				   (unsigned long long)o->iters);
 	if (o->cpus_given) {
 		ret = c2c_pair(o, samples, &cyc, &ns, &pmu);
 		if (!ret && o->json) {
@@ -193,8 +196,8 @@ int bench_c2c(struct bench_opts *o)
 		} else if (!ret) {
 			printk("cache-line round trip cpu%u <-> cpu%u, %llu iterations\n", o->cpu_a,
 			       o->cpu_b, (unsigned long long)o->iters);
-			printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90",
-			       "p99", "p99.9", "max");
+			printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50",
+			       "p90", "p99", "p99.9", "max");
 			bench_print_stats("round trip", "ns", &ns);
 			if (pmu)
 				bench_print_stats("round trip", "cycles", &cyc);
@@ -279,7 +282,8 @@ static void wfe_sleeper(void *arg)
 		__asm__ volatile("sevl; wfe" : : : "memory");
 		while (atomic_load_explicit(&s->go, memory_order_acquire) != i) {
 			wfe(); /* woken by SEV, or by the event stream as a backstop */
-			if (bench_expired(deadline) || atomic_load_explicit(&s->abort, memory_order_relaxed))
+			if (bench_expired(deadline) ||
+			    atomic_load_explicit(&s->abort, memory_order_relaxed))
 				return;
 		}
 		s->wake_stamp = timer_count();
@@ -345,8 +349,8 @@ int bench_wfe(struct bench_opts *o)
 			       o->cpu_a, o->cpu_b, (unsigned long long)o->iters,
 			       (unsigned long long)timer_freq(),
 			       (unsigned long long)timer_ticks_to_ns(1));
-			printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90",
-			       "p99", "p99.9", "max");
+			printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50",
+			       "p90", "p99", "p99.9", "max");
 			bench_print_stats("wake-up", "ns", &ns);
 		}
 	}
@@ -356,13 +360,20 @@ int bench_wfe(struct bench_opts *o)
 
 /* ---- atomics: the cost of ordering and atomic read-modify-write ---- */
 
-enum atomic_op { OP_LDAR_STLR, OP_LDR_STR_DMB, OP_LDAPR_STLR, OP_LDADDAL, OP_CASAL, OP_LDXR_STXR,
-		 OP_COUNT };
+enum atomic_op {
+	OP_LDAR_STLR,
+	OP_LDR_STR_DMB,
+	OP_LDAPR_STLR,
+	OP_LDADDAL,
+	OP_CASAL,
+	OP_LDXR_STXR,
+	OP_COUNT
+};
 
 static const char *const op_names[OP_COUNT] = {
-	[OP_LDAR_STLR] = "ldar+stlr",	    [OP_LDR_STR_DMB] = "ldr+str+dmb ish",
-	[OP_LDAPR_STLR] = "ldapr+stlr",    [OP_LDADDAL] = "ldaddal (LSE)",
-	[OP_CASAL] = "casal (LSE)",	    [OP_LDXR_STXR] = "ldaxr/stlxr loop",
+	[OP_LDAR_STLR] = "ldar+stlr",	[OP_LDR_STR_DMB] = "ldr+str+dmb ish",
+	[OP_LDAPR_STLR] = "ldapr+stlr", [OP_LDADDAL] = "ldaddal (LSE)",
+	[OP_CASAL] = "casal (LSE)",	[OP_LDXR_STXR] = "ldaxr/stlxr loop",
 };
 
 struct atomics {
@@ -383,17 +394,23 @@ static inline void atomic_op_once(enum atomic_op op, uint64_t *p)
 	switch (op) {
 	case OP_LDAR_STLR:
 		__asm__ volatile("ldar %0, [%1]\n add %0, %0, #1\n stlr %0, [%1]"
-				 : "=&r"(t) : "r"(p) : "memory");
+				 : "=&r"(t)
+				 : "r"(p)
+				 : "memory");
 		break;
 	case OP_LDR_STR_DMB:
 		__asm__ volatile("ldr %0, [%1]\n add %0, %0, #1\n str %0, [%1]\n dmb ish"
-				 : "=&r"(t) : "r"(p) : "memory");
+				 : "=&r"(t)
+				 : "r"(p)
+				 : "memory");
 		break;
 	case OP_LDAPR_STLR:
 		/* LDAPR is FEAT_LRCPC (Armv8.3); the caller checks ID_AA64ISAR1_EL1.LRCPC. */
 		__asm__ volatile(".arch_extension rcpc\n ldapr %0, [%1]\n add %0, %0, #1\n"
 				 " stlr %0, [%1]"
-				 : "=&r"(t) : "r"(p) : "memory");
+				 : "=&r"(t)
+				 : "r"(p)
+				 : "memory");
 		break;
 	case OP_LDADDAL:
 		__asm__ volatile("ldaddal %1, %0, [%2]" : "=r"(old) : "r"(one), "r"(p) : "memory");
@@ -413,7 +430,9 @@ static inline void atomic_op_once(enum atomic_op op, uint64_t *p)
 	case OP_LDXR_STXR:
 		__asm__ volatile("1: ldaxr %0, [%2]\n add %0, %0, #1\n stlxr %w1, %0, [%2]\n"
 				 " cbnz %w1, 1b"
-				 : "=&r"(t), "=&r"(fail) : "r"(p) : "memory");
+				 : "=&r"(t), "=&r"(fail)
+				 : "r"(p)
+				 : "memory");
 		break;
 	default:
 		break;
@@ -458,8 +477,8 @@ int bench_atomics(struct bench_opts *o)
 			s = (struct atomics){ .iters = o->iters, .op = (enum atomic_op)op };
 			atomics_run(&s);
 			if (s.word != o->iters)
-				return shell_error(E_IO, "%s: counted %llu, expected %llu", op_names[op],
-						   (unsigned long long)s.word,
+				return shell_error(E_IO, "%s: counted %llu, expected %llu",
+						   op_names[op], (unsigned long long)s.word,
 						   (unsigned long long)o->iters);
 		}
 		/* Hundredths of a nanosecond per op, to keep two decimals without floats. */

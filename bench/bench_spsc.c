@@ -18,8 +18,8 @@
 #include "kernel/timer.h"
 #include "monitor/shell.h"
 
-#define MSG_SIZE 64	 /* one cache line per message */
-#define WAIT_STEP 64	 /* WFEs per spsc_wait_* call before checking the deadline */
+#define MSG_SIZE     64	 /* one cache line per message */
+#define WAIT_STEP    64	 /* WFEs per spsc_wait_* call before checking the deadline */
 #define DEFAULT_RING 256 /* slots */
 
 struct msg {
@@ -59,7 +59,8 @@ static bool wait_ring(struct spsc_ring *r, bool consumer, uint64_t deadline)
 	for (;;) {
 		if (consumer ? spsc_wait_nonempty(r, WAIT_STEP) : spsc_wait_free(r, WAIT_STEP))
 			return true;
-		if (bench_expired(deadline) || atomic_load_explicit(&sb.abort, memory_order_relaxed)) {
+		if (bench_expired(deadline) ||
+		    atomic_load_explicit(&sb.abort, memory_order_relaxed)) {
 			atomic_store_explicit(&sb.abort, 1, memory_order_relaxed);
 			return false;
 		}
@@ -225,8 +226,8 @@ int bench_spsc_lat(struct bench_opts *o)
 			       "messages, zero-copy, WFE waiting, %llu iterations\n",
 			       o->cpu_a, o->cpu_b, o->cpu_a, o->ring, MSG_SIZE,
 			       (unsigned long long)o->iters);
-			printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90",
-			       "p99", "p99.9", "max");
+			printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50",
+			       "p90", "p99", "p99.9", "max");
 			bench_print_stats("round trip", "ns", &ns);
 			bench_print_stats("round trip", sb.pmu ? "cycles" : "ticks", &cyc);
 		}
@@ -311,7 +312,8 @@ int bench_spsc_tput(struct bench_opts *o)
 	if ((ret = rings_init(o->ring)))
 		return ret;
 	if (!o->json)
-		printk("SPSC throughput cpu%u -> cpu%u, %u-slot ring of %u-byte messages, zero-copy, "
+		printk("SPSC throughput cpu%u -> cpu%u, %u-slot ring of %u-byte messages, "
+		       "zero-copy, "
 		       "%llu messages per burst size\n%8s %14s %12s %10s\n",
 		       o->cpu_a, o->cpu_b, o->ring, MSG_SIZE, (unsigned long long)o->iters, "burst",
 		       "messages/s", "ns/message", "MB/s");
@@ -387,7 +389,8 @@ int bench_spsc_stress(struct bench_opts *o)
 		json_u64(&j, "ns", timer_ticks_to_ns(ticks));
 		json_end(&j);
 	} else {
-		printk("moved %llu sequence-numbered messages cpu%u -> cpu%u through a %u-slot ring: "
+		printk("moved %llu sequence-numbered messages cpu%u -> cpu%u through a %u-slot "
+		       "ring: "
 		       "%llu lost, duplicated, reordered or torn; %llu ms\n",
 		       (unsigned long long)total, o->cpu_a, o->cpu_b, o->ring,
 		       (unsigned long long)errors,

@@ -6,40 +6,82 @@
 
 #include "kernel/sysregs.h"
 
-#define PMCR_E BIT(0)  /* enable all counters */
-#define PMCR_P BIT(1)  /* reset event counters */
-#define PMCR_C BIT(2)  /* reset the cycle counter */
-#define PMCR_LC BIT(6) /* 64-bit cycle counter overflow */
+#define PMCR_E	     BIT(0) /* enable all counters */
+#define PMCR_P	     BIT(1) /* reset event counters */
+#define PMCR_C	     BIT(2) /* reset the cycle counter */
+#define PMCR_LC	     BIT(6) /* 64-bit cycle counter overflow */
 #define PMCR_N_SHIFT 11
 /* PMCCFILTR_EL0 / PMEVTYPER<n>_EL0: P (31) excludes EL1, U (30) EL0, NSH (27) includes EL2. */
 #define PMU_FILTER_EL2_ONLY (BIT(31) | BIT(30) | BIT(27))
-#define PMCNTEN_CYCLES BIT(31)
+#define PMCNTEN_CYCLES	    BIT(31)
 
 static const struct {
 	unsigned int ev;
 	const char *name;
 } pmu_names[] = {
-	{ 0x00, "SW_INCR" },	      { 0x01, "L1I_CACHE_REFILL" }, { 0x02, "L1I_TLB_REFILL" },
-	{ 0x03, "L1D_CACHE_REFILL" }, { 0x04, "L1D_CACHE" },	    { 0x05, "L1D_TLB_REFILL" },
-	{ 0x06, "LD_RETIRED" },	      { 0x07, "ST_RETIRED" },	    { 0x08, "INST_RETIRED" },
-	{ 0x09, "EXC_TAKEN" },	      { 0x0a, "EXC_RETURN" },	    { 0x0b, "CID_WRITE_RETIRED" },
-	{ 0x0c, "PC_WRITE_RETIRED" }, { 0x0d, "BR_IMMED_RETIRED" }, { 0x0e, "BR_RETURN_RETIRED" },
-	{ 0x0f, "UNALIGNED_LDST_RETIRED" }, { 0x10, "BR_MIS_PRED" }, { 0x11, "CPU_CYCLES" },
-	{ 0x12, "BR_PRED" },	      { 0x13, "MEM_ACCESS" },	    { 0x14, "L1I_CACHE" },
-	{ 0x15, "L1D_CACHE_WB" },     { 0x16, "L2D_CACHE" },	    { 0x17, "L2D_CACHE_REFILL" },
-	{ 0x18, "L2D_CACHE_WB" },     { 0x19, "BUS_ACCESS" },	    { 0x1a, "MEMORY_ERROR" },
-	{ 0x1b, "INST_SPEC" },	      { 0x1c, "TTBR_WRITE_RETIRED" }, { 0x1d, "BUS_CYCLES" },
-	{ 0x1e, "CHAIN" },	      { 0x1f, "L1D_CACHE_ALLOCATE" }, { 0x20, "L2D_CACHE_ALLOCATE" },
-	{ 0x21, "BR_RETIRED" },	      { 0x22, "BR_MIS_PRED_RETIRED" }, { 0x23, "STALL_FRONTEND" },
-	{ 0x24, "STALL_BACKEND" },    { 0x25, "L1D_TLB" },	    { 0x26, "L1I_TLB" },
-	{ 0x27, "L2I_CACHE" },	      { 0x28, "L2I_CACHE_REFILL" }, { 0x29, "L3D_CACHE_ALLOCATE" },
-	{ 0x2a, "L3D_CACHE_REFILL" }, { 0x2b, "L3D_CACHE" },	    { 0x2c, "L3D_CACHE_WB" },
-	{ 0x2d, "L2D_TLB_REFILL" },   { 0x2e, "L2I_TLB_REFILL" },   { 0x2f, "L2D_TLB" },
-	{ 0x30, "L2I_TLB" },	      { 0x31, "REMOTE_ACCESS" },    { 0x32, "LL_CACHE" },
-	{ 0x33, "LL_CACHE_MISS" },    { 0x34, "DTLB_WALK" },	    { 0x35, "ITLB_WALK" },
-	{ 0x36, "LL_CACHE_RD" },      { 0x37, "LL_CACHE_MISS_RD" }, { 0x38, "REMOTE_ACCESS_RD" },
-	{ 0x39, "L1D_CACHE_LMISS_RD" }, { 0x3a, "OP_RETIRED" },	    { 0x3b, "OP_SPEC" },
-	{ 0x3c, "STALL" },	      { 0x3d, "STALL_SLOT_BACKEND" }, { 0x3e, "STALL_SLOT_FRONTEND" },
+	{ 0x00, "SW_INCR" },
+	{ 0x01, "L1I_CACHE_REFILL" },
+	{ 0x02, "L1I_TLB_REFILL" },
+	{ 0x03, "L1D_CACHE_REFILL" },
+	{ 0x04, "L1D_CACHE" },
+	{ 0x05, "L1D_TLB_REFILL" },
+	{ 0x06, "LD_RETIRED" },
+	{ 0x07, "ST_RETIRED" },
+	{ 0x08, "INST_RETIRED" },
+	{ 0x09, "EXC_TAKEN" },
+	{ 0x0a, "EXC_RETURN" },
+	{ 0x0b, "CID_WRITE_RETIRED" },
+	{ 0x0c, "PC_WRITE_RETIRED" },
+	{ 0x0d, "BR_IMMED_RETIRED" },
+	{ 0x0e, "BR_RETURN_RETIRED" },
+	{ 0x0f, "UNALIGNED_LDST_RETIRED" },
+	{ 0x10, "BR_MIS_PRED" },
+	{ 0x11, "CPU_CYCLES" },
+	{ 0x12, "BR_PRED" },
+	{ 0x13, "MEM_ACCESS" },
+	{ 0x14, "L1I_CACHE" },
+	{ 0x15, "L1D_CACHE_WB" },
+	{ 0x16, "L2D_CACHE" },
+	{ 0x17, "L2D_CACHE_REFILL" },
+	{ 0x18, "L2D_CACHE_WB" },
+	{ 0x19, "BUS_ACCESS" },
+	{ 0x1a, "MEMORY_ERROR" },
+	{ 0x1b, "INST_SPEC" },
+	{ 0x1c, "TTBR_WRITE_RETIRED" },
+	{ 0x1d, "BUS_CYCLES" },
+	{ 0x1e, "CHAIN" },
+	{ 0x1f, "L1D_CACHE_ALLOCATE" },
+	{ 0x20, "L2D_CACHE_ALLOCATE" },
+	{ 0x21, "BR_RETIRED" },
+	{ 0x22, "BR_MIS_PRED_RETIRED" },
+	{ 0x23, "STALL_FRONTEND" },
+	{ 0x24, "STALL_BACKEND" },
+	{ 0x25, "L1D_TLB" },
+	{ 0x26, "L1I_TLB" },
+	{ 0x27, "L2I_CACHE" },
+	{ 0x28, "L2I_CACHE_REFILL" },
+	{ 0x29, "L3D_CACHE_ALLOCATE" },
+	{ 0x2a, "L3D_CACHE_REFILL" },
+	{ 0x2b, "L3D_CACHE" },
+	{ 0x2c, "L3D_CACHE_WB" },
+	{ 0x2d, "L2D_TLB_REFILL" },
+	{ 0x2e, "L2I_TLB_REFILL" },
+	{ 0x2f, "L2D_TLB" },
+	{ 0x30, "L2I_TLB" },
+	{ 0x31, "REMOTE_ACCESS" },
+	{ 0x32, "LL_CACHE" },
+	{ 0x33, "LL_CACHE_MISS" },
+	{ 0x34, "DTLB_WALK" },
+	{ 0x35, "ITLB_WALK" },
+	{ 0x36, "LL_CACHE_RD" },
+	{ 0x37, "LL_CACHE_MISS_RD" },
+	{ 0x38, "REMOTE_ACCESS_RD" },
+	{ 0x39, "L1D_CACHE_LMISS_RD" },
+	{ 0x3a, "OP_RETIRED" },
+	{ 0x3b, "OP_SPEC" },
+	{ 0x3c, "STALL" },
+	{ 0x3d, "STALL_SLOT_BACKEND" },
+	{ 0x3e, "STALL_SLOT_FRONTEND" },
 	{ 0x3f, "STALL_SLOT" },
 };
 

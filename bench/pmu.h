@@ -15,16 +15,16 @@
 
 /* Common event numbers (Arm ARM D13.11, "PMU events and event numbers"). */
 #define PMU_EV_L1D_CACHE_REFILL 0x03
-#define PMU_EV_L1D_CACHE 0x04
-#define PMU_EV_INST_RETIRED 0x08
-#define PMU_EV_BR_MIS_PRED 0x10
-#define PMU_EV_CPU_CYCLES 0x11
-#define PMU_EV_L2D_CACHE 0x16
+#define PMU_EV_L1D_CACHE	0x04
+#define PMU_EV_INST_RETIRED	0x08
+#define PMU_EV_BR_MIS_PRED	0x10
+#define PMU_EV_CPU_CYCLES	0x11
+#define PMU_EV_L2D_CACHE	0x16
 #define PMU_EV_L2D_CACHE_REFILL 0x17
-#define PMU_EV_BUS_ACCESS 0x19
-#define PMU_EV_INST_SPEC 0x1b
-#define PMU_EV_STALL_FRONTEND 0x23
-#define PMU_EV_STALL_BACKEND 0x24
+#define PMU_EV_BUS_ACCESS	0x19
+#define PMU_EV_INST_SPEC	0x1b
+#define PMU_EV_STALL_FRONTEND	0x23
+#define PMU_EV_STALL_BACKEND	0x24
 
 /* Enable the cycle counter (64-bit, counting at EL2) on this CPU. False without PMUv3. */
 bool pmu_init_cpu(void);

@@ -5,21 +5,24 @@
 
 #ifdef __ASSEMBLER__
 /* Address of a symbol, PC-relative, within +/- 4 GiB: works before and after relocation. */
+/* Assembler syntax, not C: */
+/* clang-format off */
 .macro adr_l, reg, sym
 	adrp	\reg, \sym
 	add	\reg, \reg, :lo12:\sym
 .endm
+/* clang-format on */
 #endif
 
 #define R_AARCH64_RELATIVE 1027
-#define BOOT_STACK_SIZE (16 * 1024)
+#define BOOT_STACK_SIZE	   (16 * 1024)
 
 /* SCTLR_EL2 RES1 bits (4, 5, 11, 16, 18, 22, 23, 28, 29); see kernel/sysregs.h. */
 #define SCTLR_EL2_RES1_VAL 0x30c50830
 
 /* Offsets in struct mmu_boot_regs (mm/mmu.h), checked there with _Static_assert. */
-#define MMU_REGS_MAIR 0
-#define MMU_REGS_TCR 8
+#define MMU_REGS_MAIR  0
+#define MMU_REGS_TCR   8
 #define MMU_REGS_TTBR0 16
 #define MMU_REGS_SCTLR 24
 

@@ -14,31 +14,31 @@
  * read_sysreg(midr_el1) / write_sysreg(hcr_el2, v). Registers without an assembler name use
  * their encoding via read_sysreg_s("s3_0_c0_c2_4"), as the Arm ARM's op0_op1_CRn_CRm_op2.
  */
-#define read_sysreg(reg)                                          \
-	({                                                        \
-		uint64_t v_;                                      \
-		__asm__ volatile("mrs %0, " #reg : "=r"(v_));     \
-		v_;                                               \
+#define read_sysreg(reg)                                      \
+	({                                                    \
+		uint64_t v_;                                  \
+		__asm__ volatile("mrs %0, " #reg : "=r"(v_)); \
+		v_;                                           \
 	})
-#define write_sysreg(reg, val)                                              \
-	do {                                                                \
-		uint64_t wv_ = (uint64_t)(val);                             \
+#define write_sysreg(reg, val)                                                  \
+	do {                                                                    \
+		uint64_t wv_ = (uint64_t)(val);                                 \
 		__asm__ volatile("msr " #reg ", %x0" : : "rZ"(wv_) : "memory"); \
 	} while (0)
-#define read_sysreg_s(enc)                                     \
-	({                                                     \
-		uint64_t v_;                                   \
-		__asm__ volatile("mrs %0, " enc : "=r"(v_));   \
-		v_;                                            \
+#define read_sysreg_s(enc)                                   \
+	({                                                   \
+		uint64_t v_;                                 \
+		__asm__ volatile("mrs %0, " enc : "=r"(v_)); \
+		v_;                                          \
 	})
 
 /* Barriers. Callers say in a comment what each one orders against what. */
-#define isb() __asm__ volatile("isb" : : : "memory")
+#define isb()	 __asm__ volatile("isb" : : : "memory")
 #define dsb(opt) __asm__ volatile("dsb " #opt : : : "memory")
 #define dmb(opt) __asm__ volatile("dmb " #opt : : : "memory")
-#define wfe() __asm__ volatile("wfe" : : : "memory")
-#define wfi() __asm__ volatile("wfi" : : : "memory")
-#define sev() __asm__ volatile("sev" : : : "memory")
+#define wfe()	 __asm__ volatile("wfe" : : : "memory")
+#define wfi()	 __asm__ volatile("wfi" : : : "memory")
+#define sev()	 __asm__ volatile("sev" : : : "memory")
 
 /*
  * MMIO. Single loads and stores through volatile pointers, so the compiler emits exactly one

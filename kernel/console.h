@@ -30,20 +30,20 @@ void log_printk(enum log_level lvl, const char *fmt, ...) FMT_PRINTF(2, 3);
 
 extern enum log_level console_loglevel;
 
-#define pr_err(...)                              \
-	do {                                     \
-		log_printk(LOG_ERR, __VA_ARGS__);  \
+#define pr_err(...)                               \
+	do {                                      \
+		log_printk(LOG_ERR, __VA_ARGS__); \
 	} while (0)
-#define pr_warn(...)                             \
-	do {                                     \
+#define pr_warn(...)                               \
+	do {                                       \
 		log_printk(LOG_WARN, __VA_ARGS__); \
 	} while (0)
-#define pr_info(...)                             \
-	do {                                     \
+#define pr_info(...)                               \
+	do {                                       \
 		log_printk(LOG_INFO, __VA_ARGS__); \
 	} while (0)
-#define pr_debug(...)                             \
-	do {                                      \
+#define pr_debug(...)                               \
+	do {                                        \
 		log_printk(LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 

@@ -6,11 +6,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MIDR_IMPLEMENTER(midr) (((midr) >> 24) & 0xff)
-#define MIDR_VARIANT(midr) (((midr) >> 20) & 0xf)
+#define MIDR_IMPLEMENTER(midr)	(((midr) >> 24) & 0xff)
+#define MIDR_VARIANT(midr)	(((midr) >> 20) & 0xf)
 #define MIDR_ARCHITECTURE(midr) (((midr) >> 16) & 0xf)
-#define MIDR_PARTNUM(midr) (((midr) >> 4) & 0xfff)
-#define MIDR_REVISION(midr) ((midr) & 0xf)
+#define MIDR_PARTNUM(midr)	(((midr) >> 4) & 0xfff)
+#define MIDR_REVISION(midr)	((midr)&0xf)
 
 /* "Arm", "Ampere", ...; "unknown" when not in the table. */
 const char *cpuid_implementer_name(unsigned int implementer);

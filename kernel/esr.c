@@ -134,8 +134,9 @@ static void decode_dabt(uint64_t iss, char *buf, size_t len)
 		unsigned int srt = FIELD_GET(iss, 16, 5);
 
 		n = fmt_snprintf(buf, len, "ISV=1 SAS=%s SSE=%u SRT=%s%u SF=%u AR=%u ",
-				 sas_names[FIELD_GET(iss, 22, 2)], (unsigned int)FIELD_GET(iss, 21, 1),
-				 srt == 31 ? "xzr/" : "x", srt, (unsigned int)FIELD_GET(iss, 15, 1),
+				 sas_names[FIELD_GET(iss, 22, 2)],
+				 (unsigned int)FIELD_GET(iss, 21, 1), srt == 31 ? "xzr/" : "x", srt,
+				 (unsigned int)FIELD_GET(iss, 15, 1),
 				 (unsigned int)FIELD_GET(iss, 14, 1));
 	} else {
 		n = fmt_snprintf(buf, len, "ISV=0 ");
@@ -157,17 +158,18 @@ static void decode_iabt(uint64_t iss, char *buf, size_t len)
 
 	fmt_snprintf(buf, len, "FnV=%u EA=%u S1PTW=%u IFSC=0x%02x (%s)",
 		     (unsigned int)FIELD_GET(iss, 10, 1), (unsigned int)FIELD_GET(iss, 9, 1),
-		     (unsigned int)FIELD_GET(iss, 7, 1), ifsc, esr_fsc_name(ifsc, fsc, sizeof(fsc)));
+		     (unsigned int)FIELD_GET(iss, 7, 1), ifsc,
+		     esr_fsc_name(ifsc, fsc, sizeof(fsc)));
 }
 
 /* ISS for trapped MSR, MRS or system instructions (D23.2.51). */
 static void decode_sys64(uint64_t iss, char *buf, size_t len)
 {
-	fmt_snprintf(buf, len, "%s S%u_%u_C%u_C%u_%u %s x%u",
-		     (iss & 1) ? "MRS" : "MSR", (unsigned int)FIELD_GET(iss, 20, 2),
-		     (unsigned int)FIELD_GET(iss, 14, 3), (unsigned int)FIELD_GET(iss, 10, 4),
-		     (unsigned int)FIELD_GET(iss, 1, 4), (unsigned int)FIELD_GET(iss, 17, 3),
-		     (iss & 1) ? "->" : "<-", (unsigned int)FIELD_GET(iss, 5, 5));
+	fmt_snprintf(buf, len, "%s S%u_%u_C%u_C%u_%u %s x%u", (iss & 1) ? "MRS" : "MSR",
+		     (unsigned int)FIELD_GET(iss, 20, 2), (unsigned int)FIELD_GET(iss, 14, 3),
+		     (unsigned int)FIELD_GET(iss, 10, 4), (unsigned int)FIELD_GET(iss, 1, 4),
+		     (unsigned int)FIELD_GET(iss, 17, 3), (iss & 1) ? "->" : "<-",
+		     (unsigned int)FIELD_GET(iss, 5, 5));
 }
 
 const char *esr_iss_decode(uint64_t esr, char *buf, size_t len)
@@ -197,12 +199,16 @@ const char *esr_iss_decode(uint64_t esr, char *buf, size_t len)
 		fmt_snprintf(buf, len, "imm16=0x%04x", (unsigned int)(iss & 0xffff));
 		break;
 	case ESR_EC_WFX:
-		fmt_snprintf(buf, len, "%s", (iss & 3) == 0 ? "WFI" : (iss & 3) == 1 ? "WFE"
-					      : (iss & 3) == 2 ? "WFIT" : "WFET");
+		fmt_snprintf(buf, len, "%s",
+			     (iss & 3) == 0   ? "WFI"
+			     : (iss & 3) == 1 ? "WFE"
+			     : (iss & 3) == 2 ? "WFIT"
+					      : "WFET");
 		break;
 	case ESR_EC_SERROR:
 		fmt_snprintf(buf, len, "IDS=%u AET=%u EA=%u DFSC=0x%02x",
-			     (unsigned int)FIELD_GET(iss, 24, 1), (unsigned int)FIELD_GET(iss, 10, 3),
+			     (unsigned int)FIELD_GET(iss, 24, 1),
+			     (unsigned int)FIELD_GET(iss, 10, 3),
 			     (unsigned int)FIELD_GET(iss, 9, 1), (unsigned int)(iss & 0x3f));
 		break;
 	default:

@@ -23,14 +23,22 @@ _Static_assert(sizeof(struct exc_frame) == EXC_FRAME_SIZE, "frame size");
 _Static_assert(EXC_FRAME_SIZE % 16 == 0, "SP must stay 16-byte aligned");
 
 static const char *const vector_names[16] = {
-	"current EL with SP_EL0, synchronous", "current EL with SP_EL0, IRQ",
-	"current EL with SP_EL0, FIQ",	       "current EL with SP_EL0, SError",
-	"current EL with SP_ELx, synchronous", "current EL with SP_ELx, IRQ",
-	"current EL with SP_ELx, FIQ",	       "current EL with SP_ELx, SError",
-	"lower EL (AArch64), synchronous",     "lower EL (AArch64), IRQ",
-	"lower EL (AArch64), FIQ",	       "lower EL (AArch64), SError",
-	"lower EL (AArch32), synchronous",     "lower EL (AArch32), IRQ",
-	"lower EL (AArch32), FIQ",	       "lower EL (AArch32), SError",
+	"current EL with SP_EL0, synchronous",
+	"current EL with SP_EL0, IRQ",
+	"current EL with SP_EL0, FIQ",
+	"current EL with SP_EL0, SError",
+	"current EL with SP_ELx, synchronous",
+	"current EL with SP_ELx, IRQ",
+	"current EL with SP_ELx, FIQ",
+	"current EL with SP_ELx, SError",
+	"lower EL (AArch64), synchronous",
+	"lower EL (AArch64), IRQ",
+	"lower EL (AArch64), FIQ",
+	"lower EL (AArch64), SError",
+	"lower EL (AArch32), synchronous",
+	"lower EL (AArch32), IRQ",
+	"lower EL (AArch32), FIQ",
+	"lower EL (AArch32), SError",
 };
 
 extern char __image_start[], __text_end[];
@@ -64,11 +72,11 @@ void exc_dump(const struct exc_frame *f, unsigned int vector)
 	printk("  ESR_EL2  0x%016llx  IL=%u %s\n", (unsigned long long)f->esr,
 	       (unsigned int)FIELD_GET(f->esr, 25, 1), esr_iss_decode(f->esr, iss, sizeof(iss)));
 	printk("  FAR_EL2  0x%016llx  ELR_EL2 0x%016llx  SPSR_EL2 0x%08llx\n",
-	       (unsigned long long)f->far, (unsigned long long)f->elr,
-	       (unsigned long long)f->spsr);
+	       (unsigned long long)f->far, (unsigned long long)f->elr, (unsigned long long)f->spsr);
 	/* The ELF is linked at 0: this offset is what addr2line and GDB's "info line" take. */
 	if (f->elr >= (uintptr_t)__image_start && f->elr < (uintptr_t)__text_end)
-		printk("  ELR_EL2 is image+0x%llx: addr2line -fe build/monadic-hypervisor.elf 0x%llx\n",
+		printk("  ELR_EL2 is image+0x%llx: addr2line -fe build/monadic-hypervisor.elf "
+		       "0x%llx\n",
 		       (unsigned long long)(f->elr - (uintptr_t)__image_start),
 		       (unsigned long long)(f->elr - (uintptr_t)__image_start));
 	for (int i = 0; i < 30; i += 3)

@@ -4,23 +4,23 @@
 #define KERNEL_EXCEPTION_H
 
 /* Byte offsets used by boot/vectors.S; checked against the struct with _Static_assert. */
-#define EXC_FRAME_X 0
-#define EXC_FRAME_SP 248
-#define EXC_FRAME_ELR 256
+#define EXC_FRAME_X    0
+#define EXC_FRAME_SP   248
+#define EXC_FRAME_ELR  256
 #define EXC_FRAME_SPSR 264
-#define EXC_FRAME_ESR 272
-#define EXC_FRAME_FAR 280
+#define EXC_FRAME_ESR  272
+#define EXC_FRAME_FAR  280
 #define EXC_FRAME_SIZE 288
 
 /* Vector slot numbers, in VBAR_EL2 order (Arm ARM D1.3.1, "Exception vectors"). */
-#define EXC_CUR_SP0_SYNC 0
-#define EXC_CUR_SPX_SYNC 4
-#define EXC_CUR_SPX_IRQ 5
-#define EXC_CUR_SPX_FIQ 6
+#define EXC_CUR_SP0_SYNC   0
+#define EXC_CUR_SPX_SYNC   4
+#define EXC_CUR_SPX_IRQ	   5
+#define EXC_CUR_SPX_FIQ	   6
 #define EXC_CUR_SPX_SERROR 7
-#define EXC_LOWER64_SYNC 8
-#define EXC_LOWER64_IRQ 9
-#define EXC_LOWER64_FIQ 10
+#define EXC_LOWER64_SYNC   8
+#define EXC_LOWER64_IRQ	   9
+#define EXC_LOWER64_FIQ	   10
 #define EXC_LOWER64_SERROR 11
 
 #ifndef __ASSEMBLER__

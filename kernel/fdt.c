@@ -8,26 +8,26 @@
 #include "err.h"
 
 /* Header field offsets (Devicetree Specification v0.4, 5.2 "Header"). */
-#define FDT_H_MAGIC 0
-#define FDT_H_TOTALSIZE 4
-#define FDT_H_OFF_STRUCT 8
-#define FDT_H_OFF_STRINGS 12
-#define FDT_H_OFF_RSVMAP 16
-#define FDT_H_VERSION 20
-#define FDT_H_LAST_COMP 24
+#define FDT_H_MAGIC	   0
+#define FDT_H_TOTALSIZE	   4
+#define FDT_H_OFF_STRUCT   8
+#define FDT_H_OFF_STRINGS  12
+#define FDT_H_OFF_RSVMAP   16
+#define FDT_H_VERSION	   20
+#define FDT_H_LAST_COMP	   24
 #define FDT_H_SIZE_STRINGS 32
-#define FDT_H_SIZE_STRUCT 36 /* only from version 17 on */
+#define FDT_H_SIZE_STRUCT  36 /* only from version 17 on */
 
 /* Oldest version we read and newest layout we understand (5.2: version, last_comp_version). */
-#define FDT_MIN_VERSION 16
+#define FDT_MIN_VERSION	     16
 #define FDT_MAX_COMP_VERSION 17
 
 /* Structure block tokens (5.4.1). */
 #define FDT_BEGIN_NODE 1U
-#define FDT_END_NODE 2U
-#define FDT_PROP 3U
-#define FDT_NOP 4U
-#define FDT_END 9U
+#define FDT_END_NODE   2U
+#define FDT_PROP       3U
+#define FDT_NOP	       4U
+#define FDT_END	       9U
 /* fdt_tag()'s answer for a token that is unknown or does not fit in the structure block. */
 #define FDT_TAG_BAD (-1)
 

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FDT_MAGIC 0xd00dfeedU
-#define FDT_MAX_DEPTH 32
+#define FDT_MAGIC	0xd00dfeedU
+#define FDT_MAX_DEPTH	32
 #define FDT_HEADER_SIZE 40U
 
 struct fdt {

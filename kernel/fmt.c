@@ -55,7 +55,9 @@ static void emit_num(struct out *o, const struct spec *s, uint64_t v, bool neg, 
 	const char *prefix = "";
 	int plen, zeros, total;
 
+	/* base is 8, 10 or 16 at every call site, never 0. */
 	while (v) {
+		// cppcheck-suppress zerodivcond
 		tmp[len++] = digits[v % base];
 		v /= base;
 	}

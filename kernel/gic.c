@@ -9,34 +9,34 @@
 #include "arch.h"
 #include "err.h"
 
-#define GICD_CTLR 0x0000
-#define GICD_CTLR_RWP BIT(31)
-#define GICD_CTLR_ARE_NS BIT(4) /* ARE (single security state) or ARE_NS: same bit 4 */
-#define GICD_CTLR_ENABLE_G1 BIT(1) /* EnableGrp1 (DS=1) / EnableGrp1A (NS view) */
+#define GICD_CTLR	      0x0000
+#define GICD_CTLR_RWP	      BIT(31)
+#define GICD_CTLR_ARE_NS      BIT(4) /* ARE (single security state) or ARE_NS: same bit 4 */
+#define GICD_CTLR_ENABLE_G1   BIT(1) /* EnableGrp1 (DS=1) / EnableGrp1A (NS view) */
 #define GICD_CTLR_ENABLE_G1NS BIT(0) /* DS=0 Non-secure view: bit 0 is EnableGrp1 */
 
-#define GICD_TYPER 0x0004
-#define GICD_IGROUPR(n) (0x0080 + 4 * ((n) / 32))
-#define GICD_ISENABLER(n) (0x0100 + 4 * ((n) / 32))
+#define GICD_TYPER	   0x0004
+#define GICD_IGROUPR(n)	   (0x0080 + 4 * ((n) / 32))
+#define GICD_ISENABLER(n)  (0x0100 + 4 * ((n) / 32))
 #define GICD_IPRIORITYR(n) (0x0400 + (n))
-#define GICD_ICFGR(n) (0x0c00 + 4 * ((n) / 16))
-#define GICD_IROUTER(n) (0x6000 + 8 * (n))
+#define GICD_ICFGR(n)	   (0x0c00 + 4 * ((n) / 16))
+#define GICD_IROUTER(n)	   (0x6000 + 8 * (n))
 
-#define GICR_FRAME_RD 0x00000
-#define GICR_FRAME_SGI 0x10000
-#define GICR_WAKER 0x0014
+#define GICR_FRAME_RD		   0x00000
+#define GICR_FRAME_SGI		   0x10000
+#define GICR_WAKER		   0x0014
 #define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
 #define GICR_WAKER_CHILDREN_ASLEEP BIT(2)
-#define GICR_TYPER 0x0008
-#define GICR_TYPER_LAST BIT(4)
-#define GICR_TYPER_VLPIS BIT(1)
-#define GICR_IGROUPR0 0x0080
-#define GICR_ISENABLER0 0x0100
-#define GICR_ICENABLER0 0x0180
-#define GICR_IPRIORITYR(n) (0x0400 + (n))
+#define GICR_TYPER		   0x0008
+#define GICR_TYPER_LAST		   BIT(4)
+#define GICR_TYPER_VLPIS	   BIT(1)
+#define GICR_IGROUPR0		   0x0080
+#define GICR_ISENABLER0		   0x0100
+#define GICR_ICENABLER0		   0x0180
+#define GICR_IPRIORITYR(n)	   (0x0400 + (n))
 
 /* ICC_SRE_EL2: SRE (bit 0) system registers at EL2; Enable (bit 3) lets EL1 set its own SRE. */
-#define ICC_SRE_EL2_SRE BIT(0)
+#define ICC_SRE_EL2_SRE	   BIT(0)
 #define ICC_SRE_EL2_ENABLE BIT(3)
 
 #define GIC_POLL_LIMIT 1000000
@@ -65,8 +65,8 @@ int gic_init(const struct platform *p)
 	mmio_write32(gicd_base + GICD_CTLR, ctlr | GICD_CTLR_ARE_NS);
 	if (wait_bit_clear(gicd_base + GICD_CTLR, GICD_CTLR_RWP))
 		return E_BUSY;
-	mmio_write32(gicd_base + GICD_CTLR, ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_G1 |
-						  GICD_CTLR_ENABLE_G1NS);
+	mmio_write32(gicd_base + GICD_CTLR,
+		     ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_G1 | GICD_CTLR_ENABLE_G1NS);
 	return wait_bit_clear(gicd_base + GICD_CTLR, GICD_CTLR_RWP);
 }
 
@@ -117,9 +117,9 @@ int gic_init_cpu(void)
 	write_sysreg(S3_4_C12_C9_5, read_sysreg(S3_4_C12_C9_5) | ICC_SRE_EL2_SRE |
 					    ICC_SRE_EL2_ENABLE); /* ICC_SRE_EL2 */
 	isb(); /* system-register interface enabled before the ICC_* accesses below */
-	write_sysreg(S3_0_C4_C6_0, 0xff);  /* ICC_PMR_EL1: let every priority through */
-	write_sysreg(S3_0_C12_C12_4, 0);   /* ICC_CTLR_EL1: EOImode 0, EOI also deactivates */
-	write_sysreg(S3_0_C12_C12_7, 1);   /* ICC_IGRPEN1_EL1: Group 1 on */
+	write_sysreg(S3_0_C4_C6_0, 0xff); /* ICC_PMR_EL1: let every priority through */
+	write_sysreg(S3_0_C12_C12_4, 0);  /* ICC_CTLR_EL1: EOImode 0, EOI also deactivates */
+	write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1: Group 1 on */
 	isb();
 	return 0;
 }
@@ -144,7 +144,8 @@ int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge)
 		cfg |= 2U << (2 * (intid % 16)); /* Int_config[1] = 1: edge-triggered */
 	mmio_write32(gicd_base + GICD_ICFGR(intid), cfg);
 	/* Affinity routing: Aff3 [39:32], Aff2.Aff1.Aff0 [23:0], IRM = 0 (this one PE). */
-	mmio_write64(gicd_base + GICD_IROUTER(intid), (mpidr & 0xffffff) | (FIELD_GET(mpidr, 32, 8) << 32));
+	mmio_write64(gicd_base + GICD_IROUTER(intid),
+		     (mpidr & 0xffffff) | (FIELD_GET(mpidr, 32, 8) << 32));
 	mmio_write32(gicd_base + GICD_ISENABLER(intid), BIT(intid % 32));
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include "platform.h"
 
 /* The SGI that wakes an idle CPU to look at its work slot. */
-#define GIC_SGI_WAKE 0
+#define GIC_SGI_WAKE	   0
 #define GIC_INTID_SPURIOUS 1023
 
 /* Distributor (once, on the boot CPU). 0 or E_NOTSUP when the DTB has no GICv3. */

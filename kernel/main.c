@@ -73,11 +73,10 @@ void el2_setup(void)
 	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TFP | CPTR_EL2_TSM |
 				       CPTR_EL2_TTA | CPTR_EL2_TCPAC);
 	/* EL1 would own every PMU counter (HPMN = N) but PMU and debug registers trap. */
-	write_sysreg(mdcr_el2, (pmu_counters & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TPM |
-				       MDCR_EL2_TPMCR | MDCR_EL2_TDA | MDCR_EL2_TDOSA |
-				       MDCR_EL2_TDRA);
-	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN |
-					  CNTHCTL_EL2_EVNTEN | CNTHCTL_EL2_EVNTI(event_stream_bit()));
+	write_sysreg(mdcr_el2, (pmu_counters & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TPM | MDCR_EL2_TPMCR |
+				       MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA);
+	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EVNTEN |
+					  CNTHCTL_EL2_EVNTI(event_stream_bit()));
 	write_sysreg(cntvoff_el2, 0);
 	isb(); /* the new trap configuration is in force from here on */
 }
@@ -129,8 +128,7 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	printk("\nmonadic-hypervisor %s (built %s), loaded at %p\n", build_version, build_date,
 	       (void *)__image_start);
 
-	ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1),
-			   &hyp.vtcr);
+	ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1), &hyp.vtcr);
 	if (ret) {
 		printk("PANIC: cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s\n", err_str(ret));
 		park();
@@ -165,9 +163,9 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	else if (!console_enable_wakeup(hyp.plat.uart.intid, percpu[0].mpidr))
 		pr_warn("console: no usable UART interrupt; the shell polls\n");
 
-	printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n",
-	       current_el(), hyp.plat.n_cpus,
-	       (unsigned long long)(plat_mem_total(&hyp.plat) >> 20), hyp.plat.dtb_size, dtb);
+	printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n", current_el(),
+	       hyp.plat.n_cpus, (unsigned long long)(plat_mem_total(&hyp.plat) >> 20),
+	       hyp.plat.dtb_size, dtb);
 	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
 		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
 	shell_run();

@@ -7,20 +7,20 @@
 
 #include "arch.h"
 
-#define UARTDR 0x000
-#define UARTRSR 0x004 /* read: receive status; write: UARTECR, clears the errors */
-#define UARTFR 0x018
-#define UARTCR 0x030
+#define UARTDR	 0x000
+#define UARTRSR	 0x004 /* read: receive status; write: UARTECR, clears the errors */
+#define UARTFR	 0x018
+#define UARTCR	 0x030
 #define UARTIMSC 0x038
-#define UARTICR 0x044
+#define UARTICR	 0x044
 
 #define DR_ERROR_MASK 0xf00 /* OE, BE, PE, FE in UARTDR bits 11:8 */
-#define FR_BUSY BIT(3)
-#define FR_RXFE BIT(4)
-#define FR_TXFF BIT(5)
-#define CR_UARTEN BIT(0)
-#define CR_TXE BIT(8)
-#define CR_RXE BIT(9)
+#define FR_BUSY	      BIT(3)
+#define FR_RXFE	      BIT(4)
+#define FR_TXFF	      BIT(5)
+#define CR_UARTEN     BIT(0)
+#define CR_TXE	      BIT(8)
+#define CR_RXE	      BIT(9)
 
 static uintptr_t uart_base;
 static uint32_t rx_errors;

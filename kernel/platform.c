@@ -10,27 +10,27 @@
 
 /* PCIe Base Specification 7.2.2: ECAM gives each bus 1 MiB (32 devices x 8 functions x 4 KiB). */
 #define PLAT_ECAM_BUS_SHIFT 20
-#define PLAT_PCI_MAX_BUS 255
+#define PLAT_PCI_MAX_BUS    255
 
 /* PCI bus binding (IEEE 1275), phys.hi cell "npt000ss bbbbbbbb dddddfff rrrrrrrr". */
 #define PLAT_PCI_HI_SS_SHIFT 24
-#define PLAT_PCI_HI_SS_MASK 0x3U
+#define PLAT_PCI_HI_SS_MASK  0x3U
 #define PLAT_PCI_HI_PREFETCH (1U << 30)
-#define PLAT_PCI_ADDR_CELLS 3
+#define PLAT_PCI_ADDR_CELLS  3
 
 /*
  * GIC interrupt specifier, first cell (Linux binding arm,gic-v3.yaml): 0 SPI, 1 PPI, 2 extended
  * SPI, 3 extended PPI. INTID bases from the GICv3 architecture specification, 2.2.1.
  */
-#define PLAT_GIC_SPI 0
-#define PLAT_GIC_PPI 1
-#define PLAT_GIC_ESPI 2
-#define PLAT_GIC_EPPI 3
-#define PLAT_INTID_PPI_BASE 16
-#define PLAT_INTID_SPI_BASE 32
+#define PLAT_GIC_SPI	     0
+#define PLAT_GIC_PPI	     1
+#define PLAT_GIC_ESPI	     2
+#define PLAT_GIC_EPPI	     3
+#define PLAT_INTID_PPI_BASE  16
+#define PLAT_INTID_SPI_BASE  32
 #define PLAT_INTID_EPPI_BASE 1056
 #define PLAT_INTID_ESPI_BASE 4096
-#define PLAT_GIC_IRQ_CELLS 3
+#define PLAT_GIC_IRQ_CELLS   3
 
 /* Timer "interrupts" order (arm,arch_timer.yaml): secure, non-secure, virtual, hypervisor. */
 #define PLAT_TIMER_IRQS 4
@@ -421,9 +421,9 @@ static uint32_t plat_uart_clock(const struct fdt *f, int node)
 		if (prov < 0)
 			return 0;
 		if (i == want)
-			return fdt_is_compatible(f, prov, "fixed-clock") ?
-				       fdt_getprop_u32(f, prov, "clock-frequency", 0) :
-				       0;
+			return fdt_is_compatible(f, prov, "fixed-clock")
+				       ? fdt_getprop_u32(f, prov, "clock-frequency", 0)
+				       : 0;
 		cells = fdt_getprop_u32(f, prov, "#clock-cells", 0);
 		if (cells > (clen - off - 4) / 4)
 			return 0;

@@ -9,12 +9,12 @@
 
 #include "fdt.h"
 
-#define PLAT_MAX_MEM 16
-#define PLAT_MAX_CPUS 64
-#define PLAT_MAX_REDIST 8
-#define PLAT_MAX_DEVS 64
+#define PLAT_MAX_MEM	     16
+#define PLAT_MAX_CPUS	     64
+#define PLAT_MAX_REDIST	     8
+#define PLAT_MAX_DEVS	     64
 #define PLAT_MAX_PCI_WINDOWS 4
-#define PLAT_NAME_LEN 48
+#define PLAT_NAME_LEN	     48
 
 struct plat_range {
 	uint64_t base;

@@ -15,7 +15,7 @@
 #include "platform.h"
 
 #define CPU_STACK_SIZE (16 * 1024)
-#define CACHE_LINE 64
+#define CACHE_LINE     64
 
 enum cpu_state {
 	CPU_OFF,      /* never started, or failed to start */

@@ -8,7 +8,7 @@
 #include "hyp.h"
 
 #define HYP_POOL_SIZE (8UL << 20)
-#define RAM_ALIGN (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
+#define RAM_ALIGN     (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
 
 struct vm vms[VM_MAX];
 struct pmem phys_mem;

@@ -14,9 +14,9 @@
 #include "mm/pmem.h"
 #include "mm/stage2.h"
 
-#define VM_MAX 8
+#define VM_MAX	       8
 #define VM_MAX_REGIONS 16
-#define VM_NAME_LEN 16
+#define VM_NAME_LEN    16
 
 enum vm_state { VM_FREE, VM_CREATED, VM_RUNNING, VM_STOPPED };
 

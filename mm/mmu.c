@@ -48,14 +48,12 @@ static void *identity(void *ctx, uint64_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
-#define ATTR_NORMAL                                                                     \
-	(PTE_S1_ATTRINDX(MAIR_IDX_NORMAL_WB) | PTE_SH_INNER | PTE_AF | PTE_S1_AP1_RES1)
+#define ATTR_NORMAL (PTE_S1_ATTRINDX(MAIR_IDX_NORMAL_WB) | PTE_SH_INNER | PTE_AF | PTE_S1_AP1_RES1)
 #define ATTR_RAM_RW (ATTR_NORMAL | PTE_S1_XN)
-#define ATTR_TEXT (ATTR_NORMAL | PTE_S1_AP_RO)
+#define ATTR_TEXT   (ATTR_NORMAL | PTE_S1_AP_RO)
 #define ATTR_RODATA (ATTR_NORMAL | PTE_S1_AP_RO | PTE_S1_XN)
 /* Device memory is always treated as Outer Shareable; SH is ignored for it (D8.5.2). */
-#define ATTR_DEVICE                                                                       \
-	(PTE_S1_ATTRINDX(MAIR_IDX_DEVICE_nGnRE) | PTE_AF | PTE_S1_AP1_RES1 | PTE_S1_XN)
+#define ATTR_DEVICE (PTE_S1_ATTRINDX(MAIR_IDX_DEVICE_nGnRE) | PTE_AF | PTE_S1_AP1_RES1 | PTE_S1_XN)
 
 static uint64_t align_down(uint64_t v)
 {
@@ -81,8 +79,8 @@ static int map_range(uint64_t base, uint64_t size, uint64_t attrs, const char *w
 	}
 	ret = pt_map(&el2_pt, start, start, end - start, attrs, 0);
 	if (ret)
-		pr_err("mmu: cannot map %s [0x%llx, 0x%llx): %s\n", what,
-		       (unsigned long long)start, (unsigned long long)end, err_str(ret));
+		pr_err("mmu: cannot map %s [0x%llx, 0x%llx): %s\n", what, (unsigned long long)start,
+		       (unsigned long long)end, err_str(ret));
 	return ret;
 }
 
@@ -116,8 +114,9 @@ static int map_ram(const struct platform *p)
 	}
 	ret = map_range(img_start, (uintptr_t)__text_end - img_start, ATTR_TEXT, "text");
 	if (!ret)
-		ret = map_range((uintptr_t)__text_end, (uintptr_t)__rodata_end - (uintptr_t)__text_end,
-				ATTR_RODATA, "rodata");
+		ret = map_range((uintptr_t)__text_end,
+				(uintptr_t)__rodata_end - (uintptr_t)__text_end, ATTR_RODATA,
+				"rodata");
 	if (!ret)
 		ret = map_range((uintptr_t)__rodata_end, img_end - (uintptr_t)__rodata_end,
 				ATTR_RAM_RW, "data");
@@ -174,8 +173,8 @@ int mmu_init(const struct platform *p)
 	if (ret)
 		return ret;
 
-	tcr = TCR_EL2_RES1 | TCR_EL2_T0SZ(64 - pa_bits) | TCR_EL2_IRGN0_WBWA |
-	      TCR_EL2_ORGN0_WBWA | TCR_EL2_SH0_INNER | TCR_EL2_TG0_4K | TCR_EL2_PS(parange);
+	tcr = TCR_EL2_RES1 | TCR_EL2_T0SZ(64 - pa_bits) | TCR_EL2_IRGN0_WBWA | TCR_EL2_ORGN0_WBWA |
+	      TCR_EL2_SH0_INNER | TCR_EL2_TG0_4K | TCR_EL2_PS(parange);
 	mmu_boot_regs = (struct mmu_boot_regs){
 		.mair = MAIR_EL2_VALUE,
 		.tcr = tcr,
@@ -193,8 +192,8 @@ int mmu_init(const struct platform *p)
 	 * so that cacheable accesses after the switch see what is in memory.
 	 */
 	dcache_inval_range((uintptr_t)mmu_pool, sizeof(mmu_pool));
-	dcache_inval_range((uintptr_t)__image_start, (uintptr_t)__image_end -
-							 (uintptr_t)__image_start);
+	dcache_inval_range((uintptr_t)__image_start,
+			   (uintptr_t)__image_end - (uintptr_t)__image_start);
 	/* No stale EL2 translations from firmware; complete before the MMU is enabled. */
 	__asm__ volatile("tlbi alle2" : : : "memory");
 	dsb(ish);

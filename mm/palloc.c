@@ -41,8 +41,8 @@ void *palloc_pages(struct palloc *p, unsigned int n, uint64_t *pa)
 	if (!n || n > 16 || (n & (n - 1)))
 		return NULL;
 	/* Natural alignment in physical terms: start where pa + i * PAGE is aligned to n pages. */
-	unsigned int first = (unsigned int)(((n * PAGE) - (p->pa & (n * PAGE - 1))) % (n * PAGE) /
-					    PAGE);
+	unsigned int first =
+		(unsigned int)(((n * PAGE) - (p->pa & (n * PAGE - 1))) % (n * PAGE) / PAGE);
 
 	for (unsigned int i = first; i + n <= p->pages; i += n) {
 		unsigned int k = 0;

@@ -12,8 +12,8 @@
 #define PALLOC_MAX_PAGES 4096 /* 16 MiB */
 
 struct palloc {
-	uint8_t *va;  /* where the region is mapped */
-	uint64_t pa;  /* its physical address, 4 KiB aligned */
+	uint8_t *va; /* where the region is mapped */
+	uint64_t pa; /* its physical address, 4 KiB aligned */
 	unsigned int pages;
 	unsigned int used;
 	uint64_t bitmap[PALLOC_MAX_PAGES / 64];

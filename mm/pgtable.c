@@ -96,8 +96,8 @@ static int split_block(struct pt *pt, uint64_t *entry, uint64_t ia, unsigned int
 	return 0;
 }
 
-static int map_level(struct pt *pt, uint64_t table_pa, unsigned int level, uint64_t ia,
-		     uint64_t pa, uint64_t size, uint64_t attrs, unsigned int flags)
+static int map_level(struct pt *pt, uint64_t table_pa, unsigned int level, uint64_t ia, uint64_t pa,
+		     uint64_t size, uint64_t attrs, unsigned int flags)
 {
 	uint64_t *t = table_va(pt, table_pa);
 	uint64_t bsize = PT_LEVEL_SIZE(level);
@@ -205,8 +205,7 @@ static int range_check(const struct pt *pt, uint64_t ia, uint64_t size)
 	return size <= limit && ia <= limit - size ? 0 : E_RANGE;
 }
 
-int pt_init(struct pt *pt, unsigned int ia_bits, unsigned int start_level,
-	    unsigned int root_tables)
+int pt_init(struct pt *pt, unsigned int ia_bits, unsigned int start_level, unsigned int root_tables)
 {
 	uint64_t covered;
 

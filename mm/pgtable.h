@@ -10,42 +10,42 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PT_PAGE_SHIFT 12
-#define PT_PAGE_SIZE (1UL << PT_PAGE_SHIFT)
-#define PT_ENTRIES 512
+#define PT_PAGE_SHIFT	   12
+#define PT_PAGE_SIZE	   (1UL << PT_PAGE_SHIFT)
+#define PT_ENTRIES	   512
 #define PT_MAX_ROOT_TABLES 16 /* concatenated Stage-2 root tables (D8.2.6) */
 
 /* Size mapped by one entry at a lookup level: 512 GiB, 1 GiB, 2 MiB, 4 KiB for levels 0-3. */
 #define PT_LEVEL_SHIFT(lvl) (PT_PAGE_SHIFT + 9 * (3 - (lvl)))
-#define PT_LEVEL_SIZE(lvl) (1UL << PT_LEVEL_SHIFT(lvl))
+#define PT_LEVEL_SIZE(lvl)  (1UL << PT_LEVEL_SHIFT(lvl))
 
 /* Descriptor bits common to both stages (D8.3.1, D8.3.2). */
-#define PTE_VALID (1UL << 0)
-#define PTE_TABLE (1UL << 1) /* levels 0-2: next-level table; level 3: must be 1 (page) */
-#define PTE_PAGE (1UL << 1)
-#define PTE_SH_SHIFT 8
-#define PTE_SH_INNER (3UL << 8)
-#define PTE_SH_OUTER (2UL << 8)
-#define PTE_AF (1UL << 10)
-#define PTE_OA_MASK 0x0000fffffffff000UL /* output address bits 47:12 */
+#define PTE_VALID     (1UL << 0)
+#define PTE_TABLE     (1UL << 1) /* levels 0-2: next-level table; level 3: must be 1 (page) */
+#define PTE_PAGE      (1UL << 1)
+#define PTE_SH_SHIFT  8
+#define PTE_SH_INNER  (3UL << 8)
+#define PTE_SH_OUTER  (2UL << 8)
+#define PTE_AF	      (1UL << 10)
+#define PTE_OA_MASK   0x0000fffffffff000UL /* output address bits 47:12 */
 #define PTE_ATTR_MASK (~PTE_OA_MASK & ~(PTE_VALID | PTE_TABLE))
 
 /* Stage-1, EL2 regime with HCR_EL2.E2H == 0 (one privilege level). */
 #define PTE_S1_ATTRINDX(n) ((unsigned long)(n) << 2)
-#define PTE_S1_AP_RO (1UL << 7)	 /* AP[2]: read-only */
-#define PTE_S1_AP1_RES1 (1UL << 6) /* AP[1] is RES1 in a one-privilege-level regime */
-#define PTE_S1_XN (1UL << 54)
+#define PTE_S1_AP_RO	   (1UL << 7) /* AP[2]: read-only */
+#define PTE_S1_AP1_RES1	   (1UL << 6) /* AP[1] is RES1 in a one-privilege-level regime */
+#define PTE_S1_XN	   (1UL << 54)
 
 /* Stage-2 (D8.5.5). MemAttr[5:2] with FWB disabled. */
-#define PTE_S2_MEMATTR(x) ((unsigned long)(x) << 2)
+#define PTE_S2_MEMATTR(x)	 ((unsigned long)(x) << 2)
 #define S2_MEMATTR_DEVICE_nGnRnE 0x0
-#define S2_MEMATTR_DEVICE_nGnRE 0x1
-#define S2_MEMATTR_NORMAL_NC 0x5
-#define S2_MEMATTR_NORMAL_WB 0xf
-#define PTE_S2_S2AP_RO (1UL << 6)
-#define PTE_S2_S2AP_WO (2UL << 6)
-#define PTE_S2_S2AP_RW (3UL << 6)
-#define PTE_S2_XN (2UL << 53) /* XN[1:0] = 0b10: not executable at EL1 or EL0 */
+#define S2_MEMATTR_DEVICE_nGnRE	 0x1
+#define S2_MEMATTR_NORMAL_NC	 0x5
+#define S2_MEMATTR_NORMAL_WB	 0xf
+#define PTE_S2_S2AP_RO		 (1UL << 6)
+#define PTE_S2_S2AP_WO		 (2UL << 6)
+#define PTE_S2_S2AP_RW		 (3UL << 6)
+#define PTE_S2_XN		 (2UL << 53) /* XN[1:0] = 0b10: not executable at EL1 or EL0 */
 
 /* pt_map() flags. */
 #define PT_MAP_NO_BLOCKS (1U << 0) /* 4 KiB pages only */

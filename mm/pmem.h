@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define PMEM_MAX_RANGES 64
-#define PMEM_OWNER_LEN 24
+#define PMEM_OWNER_LEN	24
 
 struct pmem_range {
 	uint64_t base;

@@ -28,8 +28,14 @@ static void leaf(struct run *r, uint64_t ia, uint64_t pa, uint64_t size, uint64_
 		return;
 	}
 	emit(r);
-	*r = (struct run){ .open = true, .ia = ia, .pa = pa, .size = size, .attrs = attrs,
-			   .fn = r->fn, .ctx = r->ctx, .count = r->count };
+	*r = (struct run){ .open = true,
+			   .ia = ia,
+			   .pa = pa,
+			   .size = size,
+			   .attrs = attrs,
+			   .fn = r->fn,
+			   .ctx = r->ctx,
+			   .count = r->count };
 }
 
 static void walk(const struct pt *pt, uint64_t table_pa, unsigned int level, uint64_t base,

@@ -68,7 +68,7 @@ static void s2_invalidate(void *ctx, uint64_t ipa, unsigned int level)
 
 	(void)level;
 	write_sysreg(vttbr_el2, s->vttbr);
-	isb(); /* the TLBIs below must see this VMID */
+	isb();	    /* the TLBIs below must see this VMID */
 	dsb(ishst); /* the invalid entry is visible to every table walker before the TLBI */
 	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12) : "memory");
 	dsb(ish); /* stage-2 entries for that IPA gone before the combined entries are dropped */
@@ -91,7 +91,9 @@ int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
 	*s = (struct s2_space){
 		.pool = pool,
 		.vmid = (uint16_t)vmid,
-		.pt = { .alloc = s2_alloc, .free = s2_free, .pa_to_va = s2_pa_to_va,
+		.pt = { .alloc = s2_alloc,
+			.free = s2_free,
+			.pa_to_va = s2_pa_to_va,
 			.invalidate = s2_invalidate },
 	};
 	s->pt.ctx = s;

@@ -15,10 +15,10 @@
 
 enum s2_type { S2_NORMAL, S2_DEVICE };
 
-#define S2_R (1U << 0)
-#define S2_W (1U << 1)
-#define S2_X (1U << 2)
-#define S2_RW (S2_R | S2_W)
+#define S2_R   (1U << 0)
+#define S2_W   (1U << 1)
+#define S2_X   (1U << 2)
+#define S2_RW  (S2_R | S2_W)
 #define S2_RWX (S2_R | S2_W | S2_X)
 
 struct s2_space {

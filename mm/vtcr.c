@@ -28,9 +28,8 @@ int vtcr_compute(uint64_t mmfr0, uint64_t mmfr1, uint64_t *vtcr)
 	 * concatenated root tables (SL0 = 1); 42 to 48 bits start at level 0 (SL0 = 2).
 	 */
 	sl0 = ipa_bits > 40 ? 2 : 1;
-	v = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(64 - ipa_bits) | VTCR_EL2_SL0(sl0) |
-	    VTCR_EL2_IRGN0_WBWA | VTCR_EL2_ORGN0_WBWA | VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K |
-	    VTCR_EL2_PS(parange);
+	v = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(64 - ipa_bits) | VTCR_EL2_SL0(sl0) | VTCR_EL2_IRGN0_WBWA |
+	    VTCR_EL2_ORGN0_WBWA | VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K | VTCR_EL2_PS(parange);
 	if (FIELD_GET(mmfr1, ID_AA64MMFR1_VMIDBITS_SHIFT, 4) == 2)
 		v |= VTCR_EL2_VS; /* 16-bit VMIDs */
 	*vtcr = v;

@@ -55,11 +55,12 @@ static int cpus_check(bool as_json)
 			json_u64(&j, "wake_ns", ok ? timer_ticks_to_ns(p.stamp - t0) : 0);
 			json_obj_end(&j);
 		} else if (ok) {
-			printk("cpu%-3u ok: ran at EL%u with MPIDR 0x%llx, woke after %llu ns\n", id,
-			       p.el, (unsigned long long)p.mpidr,
+			printk("cpu%-3u ok: ran at EL%u with MPIDR 0x%llx, woke after %llu ns\n",
+			       id, p.el, (unsigned long long)p.mpidr,
 			       (unsigned long long)timer_ticks_to_ns(p.stamp - t0));
 		} else {
-			printk("cpu%-3u FAILED: %s (state %s)\n", id, ret ? err_str(ret) : "wrong answer",
+			printk("cpu%-3u FAILED: %s (state %s)\n", id,
+			       ret ? err_str(ret) : "wrong answer",
 			       smp_state_name(atomic_load(&percpu[id].state)));
 		}
 	}
@@ -113,4 +114,5 @@ static int cmd_cpus(int argc, char **argv)
 	return 0;
 }
 SHELL_COMMAND(cpus, "cpus", "[check] [--json]", "CPUs, their state and work; check pings each",
-	      "  check runs a work item on every other CPU and verifies it ran there at EL2.", cmd_cpus);
+	      "  check runs a work item on every other CPU and verifies it ran there at EL2.",
+	      cmd_cpus);

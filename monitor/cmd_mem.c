@@ -35,7 +35,8 @@ static int cmd_mem(int argc, char **argv)
 		} else {
 			printk("0x%012llx-0x%012llx %8llu KiB  %s\n", (unsigned long long)r->base,
 			       (unsigned long long)(r->base + r->size - 1),
-			       (unsigned long long)(r->size >> 10), r->owner[0] ? r->owner : "free");
+			       (unsigned long long)(r->size >> 10),
+			       r->owner[0] ? r->owner : "free");
 		}
 	}
 	if (as_json) {
@@ -48,8 +49,8 @@ static int cmd_mem(int argc, char **argv)
 	       hyp_pool.pages);
 	return 0;
 }
-SHELL_COMMAND(mem, "mem", "[--json]", "physical memory map: free RAM and who owns the rest",
-	      NULL, cmd_mem);
+SHELL_COMMAND(mem, "mem", "[--json]", "physical memory map: free RAM and who owns the rest", NULL,
+	      cmd_mem);
 
 static int parse_vm(const char *s, struct vm **vm)
 {
@@ -110,7 +111,8 @@ static int cmd_s2map(int argc, char **argv)
 		json_hex(&j, "vttbr", vm->s2.vttbr);
 		json_arr_begin(&j, "runs");
 	} else {
-		printk("VM %u (%s): VMID %u, VTTBR 0x%llx, IPA %u bits, start level %u, %u root table%s\n",
+		printk("VM %u (%s): VMID %u, VTTBR 0x%llx, IPA %u bits, start level %u, %u root "
+		       "table%s\n",
 		       vm->id, vm->name, vm->s2.vmid, (unsigned long long)vm->s2.vttbr,
 		       vm->s2.pt.ia_bits, vm->s2.pt.start_level, vm->s2.pt.root_tables,
 		       vm->s2.pt.root_tables > 1 ? "s" : "");
@@ -124,7 +126,8 @@ static int cmd_s2map(int argc, char **argv)
 		json_end(&j);
 	} else {
 		printk("%u run%s, %llu KiB mapped, %u table pages; everything else faults\n", runs,
-		       runs == 1 ? "" : "s", (unsigned long long)(ctx.total >> 10), vm->s2.pt.tables);
+		       runs == 1 ? "" : "s", (unsigned long long)(ctx.total >> 10),
+		       vm->s2.pt.tables);
 	}
 	return 0;
 }
@@ -192,7 +195,8 @@ static int cmd_s2walk(int argc, char **argv)
 		if ((s->desc & PTE_VALID) && !is_leaf)
 			printk(" -> 0x%llx", (unsigned long long)(s->desc & PTE_OA_MASK));
 		if (is_leaf)
-			printk(", OA 0x%llx: %s", (unsigned long long)(s->desc & PTE_OA_MASK), desc);
+			printk(", OA 0x%llx: %s", (unsigned long long)(s->desc & PTE_OA_MASK),
+			       desc);
 		printk("\n");
 	}
 	if (as_json) {

@@ -11,7 +11,8 @@
 static int need_pci(void)
 {
 	if (!pci_present)
-		return shell_error(E_NOENT, "no PCIe host bridge (pci-host-ecam-generic) in the DTB");
+		return shell_error(E_NOENT,
+				   "no PCIe host bridge (pci-host-ecam-generic) in the DTB");
 	return 0;
 }
 
@@ -58,8 +59,10 @@ static void list_json(void)
 				continue;
 			json_obj_begin(&j, NULL);
 			json_u64(&j, "index", b);
-			json_str(&j, "kind", bar->kind == PCI_BAR_IO ? "io" :
-					     bar->kind == PCI_BAR_MEM64 ? "mem64" : "mem32");
+			json_str(&j, "kind",
+				 bar->kind == PCI_BAR_IO      ? "io"
+				 : bar->kind == PCI_BAR_MEM64 ? "mem64"
+							      : "mem32");
 			json_bool(&j, "prefetchable", bar->flags & PCI_BAR_F_PREFETCH);
 			json_hex(&j, "size", bar->size);
 			json_bool(&j, "assigned", bar->flags & PCI_BAR_F_ASSIGNED);
@@ -133,8 +136,8 @@ static int pci_cfg_dump(const char *arg, const char *len_arg)
 	}
 	pci_format_func(buf, sizeof(buf), f);
 	printk("%s\n", buf);
-	printk("    header type %u%s, command 0x%04x, status 0x%04x, revision 0x%02x\n", f->hdr_type,
-	       (f->flags & PCI_FN_F_MULTI) ? " (multi-function)" : "",
+	printk("    header type %u%s, command 0x%04x, status 0x%04x, revision 0x%02x\n",
+	       f->hdr_type, (f->flags & PCI_FN_F_MULTI) ? " (multi-function)" : "",
 	       pci_cfg_read16(&pci_topo.cfg, bdf, PCI_COMMAND),
 	       pci_cfg_read16(&pci_topo.cfg, bdf, PCI_STATUS), f->revision);
 	for (unsigned int b = 0; b < f->n_bars; b++) {
@@ -192,11 +195,14 @@ static int cmd_nvme(int argc, char **argv)
 	if (need_pci() || lookup(argv[2], &f, &bdf))
 		return E_INVAL;
 	if (!pci_is_nvme(f))
-		return shell_error(E_INVAL, "%s is class %02x:%02x:%02x, not an NVMe controller "
-				   "(01:08:02)", argv[2], f->class_code, f->subclass, f->progif);
+		return shell_error(E_INVAL,
+				   "%s is class %02x:%02x:%02x, not an NVMe controller "
+				   "(01:08:02)",
+				   argv[2], f->class_code, f->subclass, f->progif);
 	if (!(f->bar[0].flags & PCI_BAR_F_ASSIGNED) ||
 	    !(pci_cfg_read16(&pci_topo.cfg, bdf, PCI_COMMAND) & PCI_COMMAND_MEMORY))
-		return shell_error(E_IO, "%s: BAR0 is not assigned or memory decode is off", argv[2]);
+		return shell_error(E_IO, "%s: BAR0 is not assigned or memory decode is off",
+				   argv[2]);
 	bar = (uintptr_t)f->bar[0].cpu_addr;
 	/* NVMe 2.0 3.1.2: 64-bit registers may be read as one 64-bit access. */
 	cap = mmio_read64(bar + NVME_REG_CAP);

@@ -10,7 +10,7 @@
 #define SMMU_IDR0 0x00
 #define SMMU_IIDR 0x18
 #define SMMU_AIDR 0x1c
-#define SMMU_CR0 0x20
+#define SMMU_CR0  0x20
 #define SMMU_GBPA 0x44
 
 static int cmd_smmu(int argc, char **argv)
@@ -26,7 +26,8 @@ static int cmd_smmu(int argc, char **argv)
 	if (argc > 1)
 		return shell_error(E_INVAL, "usage: smmu [--json]");
 	if (!hyp.plat.smmu.present)
-		return shell_error(E_NOENT, "no arm,smmu-v3 node in the device tree "
+		return shell_error(E_NOENT,
+				   "no arm,smmu-v3 node in the device tree "
 				   "(QEMU: -M virt,iommu=smmuv3); device DMA is untranslated");
 	for (unsigned int i = 0; i < 6; i++)
 		r.idr[i] = mmio_read32(base + SMMU_IDR0 + 4 * i);
@@ -54,8 +55,10 @@ static int cmd_smmu(int argc, char **argv)
 		json_u64(&j, "oas_bits", f.oas_bits);
 		json_bool(&j, "gran4k", f.gran4k);
 		json_bool(&j, "enabled", cr0 & 1);
-		json_str(&j, "dma_policy", f.s2p ? "stage-2 available" :
-			 "no stage 2: VM RAM is identity-mapped so device DMA addresses stay right");
+		json_str(&j, "dma_policy",
+			 f.s2p ? "stage-2 available"
+			       : "no stage 2: VM RAM is identity-mapped so device DMA addresses "
+				 "stay right");
 		json_end(&j);
 		return 0;
 	}
@@ -69,10 +72,12 @@ static int cmd_smmu(int argc, char **argv)
 	printk("CR0  0x%08x  SMMUEN=%u; GBPA 0x%08x (%s when disabled)\n", cr0, cr0 & 1, gbpa,
 	       (gbpa >> 20) & 1 ? "abort" : "bypass");
 	if (f.s2p)
-		printk("stage 2 supported: passed-through devices can share their VM's Stage-2 tables\n");
+		printk("stage 2 supported: passed-through devices can share their VM's Stage-2 "
+		       "tables\n");
 	else
 		printk("no stage 2 (QEMU before 8.1, or 8.1+ without -global arm-smmuv3.stage=2):\n"
-		       "  VM RAM stays identity-mapped (IPA = PA) so device DMA addresses are right\n");
+		       "  VM RAM stays identity-mapped (IPA = PA) so device DMA addresses are "
+		       "right\n");
 	return 0;
 }
 SHELL_COMMAND(smmu, "smmu", "[--json]", "the SMMUv3: ID registers decoded, DMA policy", NULL,

@@ -14,7 +14,7 @@
 #include "monitor/shell.h"
 
 #define MD_DEFAULT_LEN 64
-#define MD_MAX_LEN 4096
+#define MD_MAX_LEN     4096
 
 static int no_args(int argc, char **argv, const char *usage)
 {
@@ -136,7 +136,8 @@ static int cmd_sysregs(int argc, char **argv)
 	printk("ID_AA64DFR0_EL1  0x%016llx  PMUVer=%s\n", (unsigned long long)r.dfr0,
 	       cpuid_pmuver_name(pmuver));
 	printk("HCR_EL2          0x%016llx\n", (unsigned long long)r.hcr);
-	printk("VTCR_EL2         0x%016llx  IPA %u bits, start level %u, %u root table%s, VMID %s\n",
+	printk("VTCR_EL2         0x%016llx  IPA %u bits, start level %u, %u root table%s, VMID "
+	       "%s\n",
 	       (unsigned long long)r.vtcr, ipa, sl, roots, roots > 1 ? "s" : "",
 	       (r.vtcr & VTCR_EL2_VS) ? "16-bit" : "8-bit");
 	printk("VTTBR_EL2        0x%016llx\n", (unsigned long long)r.vttbr);
@@ -261,8 +262,8 @@ static int cmd_platform(int argc, char **argv)
 	printk("model       %s (%s)\n", p->model, p->compatible);
 	printk("DTB         %u bytes at %p, %u nodes\n", p->dtb_size, hyp.dtb, hyp.fdt.n_nodes);
 	printk("bootargs    \"%s\"\n", p->bootargs);
-	printk("memory      %llu MiB in %u range%s\n", (unsigned long long)(plat_mem_total(p) >> 20),
-	       p->n_mem, p->n_mem == 1 ? "" : "s");
+	printk("memory      %llu MiB in %u range%s\n",
+	       (unsigned long long)(plat_mem_total(p) >> 20), p->n_mem, p->n_mem == 1 ? "" : "s");
 	for (unsigned int i = 0; i < p->n_mem; i++)
 		printk("              0x%012llx-0x%012llx (%llu MiB)\n",
 		       (unsigned long long)p->mem[i].base,

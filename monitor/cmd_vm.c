@@ -94,7 +94,8 @@ static int vm_info(const char *arg, bool as_json)
 
 		printk("  %-12s IPA 0x%010llx PA 0x%010llx size 0x%llx %s\n", r->name,
 		       (unsigned long long)r->ipa, (unsigned long long)r->pa,
-		       (unsigned long long)r->size, r->type == S2_DEVICE ? "Device-nGnRE" : "Normal WB");
+		       (unsigned long long)r->size,
+		       r->type == S2_DEVICE ? "Device-nGnRE" : "Normal WB");
 	}
 	return 0;
 }

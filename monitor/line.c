@@ -6,11 +6,11 @@
  */
 #include "line.h"
 
-#define CTRL_C 0x03
-#define CTRL_H 0x08
-#define CTRL_U 0x15
-#define ESC 0x1b
-#define DEL 0x7f
+#define CTRL_C	0x03
+#define CTRL_H	0x08
+#define CTRL_U	0x15
+#define ESC	0x1b
+#define DEL	0x7f
 #define CSI_MAX 16 /* longest escape sequence we bother to parse before giving up */
 
 static void echo(struct line_editor *le, const char *s, size_t n)
@@ -32,6 +32,8 @@ static void copy_line(char *dst, const char *src)
 {
 	size_t i = 0;
 
+	/* src is NUL-terminated: the loop stops there, even for a one-byte "" literal. */
+	// cppcheck-suppress arrayIndexOutOfBoundsCond
 	for (; i < LINE_MAX - 1 && src[i]; i++)
 		dst[i] = src[i];
 	dst[i] = '\0';

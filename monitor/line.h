@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LINE_MAX 256	 /* including the terminating NUL: 255 characters */
+#define LINE_MAX     256 /* including the terminating NUL: 255 characters */
 #define LINE_HISTORY 16
 
 enum line_event {

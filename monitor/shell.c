@@ -21,8 +21,13 @@ extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 static struct line_editor shell_le;
 static bool error_printed;
 
+/*
+ * __start_shell_cmds and __stop_shell_cmds bound one linker section: comparing them is the
+ * point, though to C (and cppcheck) they look like two different objects.
+ */
 static const struct shell_cmd *find_cmd(const char *name)
 {
+	// cppcheck-suppress comparePointers
 	for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++)
 		if (str_eq(c->name, name))
 			return c;
@@ -97,8 +102,10 @@ static int cmd_help(int argc, char **argv)
 	for (;;) {
 		const struct shell_cmd *next = NULL;
 
+		// cppcheck-suppress comparePointers
 		for (c = __start_shell_cmds; c < __stop_shell_cmds; c++)
-			if (name_cmp(c->name, last) > 0 && (!next || name_cmp(c->name, next->name) < 0))
+			if (name_cmp(c->name, last) > 0 &&
+			    (!next || name_cmp(c->name, next->name) < 0))
 				next = c;
 		if (!next)
 			break;
@@ -180,7 +187,8 @@ void shell_run(void)
 			continue;
 		if (ev == LINE_DONE) {
 			if (shell_le.overflow) {
-				shell_error(E_TOOLONG, "line too long (%zu characters dropped; at most %d)",
+				shell_error(E_TOOLONG,
+					    "line too long (%zu characters dropped; at most %d)",
 					    shell_le.dropped, LINE_MAX - 1);
 			} else {
 				line_history_add(&shell_le, shell_le.buf);

@@ -22,14 +22,14 @@ struct shell_cmd {
  * Register a command: the entry goes into the "shell_cmds" section, which the linker gathers
  * between __start_shell_cmds and __stop_shell_cmds, so each subsystem adds its own commands.
  */
-#define SHELL_COMMAND(id, name_, usage_, summary_, help_, fn_)                       \
-	static const struct shell_cmd shell_cmd_##id                                \
-		__attribute__((used, section("shell_cmds"), aligned(8))) = {         \
-			.name = name_,                                              \
-			.usage = usage_,                                            \
-			.summary = summary_,                                        \
-			.help = help_,                                              \
-			.fn = fn_,                                                  \
+#define SHELL_COMMAND(id, name_, usage_, summary_, help_, fn_)               \
+	static const struct shell_cmd shell_cmd_##id                         \
+		__attribute__((used, section("shell_cmds"), aligned(8))) = { \
+			.name = name_,                                       \
+			.usage = usage_,                                     \
+			.summary = summary_,                                 \
+			.help = help_,                                       \
+			.fn = fn_,                                           \
 		}
 
 __attribute__((noreturn)) void shell_run(void);

@@ -64,14 +64,16 @@ int pci_host_passthrough_nvme(struct vm *vm)
 		if (!pci_is_nvme(f))
 			continue;
 		if (!(b->flags & PCI_BAR_F_ASSIGNED) || b->kind == PCI_BAR_IO || !b->size) {
-			pr_warn("pci: NVMe controller without an assigned memory BAR0; not passed through\n");
+			pr_warn("pci: NVMe controller without an assigned memory BAR0; not passed "
+				"through\n");
 			continue;
 		}
 		pci_format_bdf(name + 5, sizeof(name) - 5, f->bdf);
 		/* BAR0 is at least 16 KiB, so whole 4 KiB pages: the guest sees exactly BAR0. */
 		ret = vm_map_device(vm, name, b->cpu_addr, b->cpu_addr, b->size);
 		if (ret) {
-			pr_warn("pci: cannot map %s BAR0 into vm%u: %s\n", name, vm->id, err_str(ret));
+			pr_warn("pci: cannot map %s BAR0 into vm%u: %s\n", name, vm->id,
+				err_str(ret));
 			continue;
 		}
 		n++;

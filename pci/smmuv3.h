@@ -15,10 +15,10 @@ struct smmu_idr {
 /* Decoded features (portable, from the raw registers). */
 struct smmu_features {
 	bool s1p, s2p, coherent, vmid16, asid16, msi, ats, pri, hyp;
-	unsigned int ttf;	 /* 1: AArch32, 2: AArch64, 3: both */
-	unsigned int st_level;	 /* 0: linear, 1: 2-level stream table supported */
+	unsigned int ttf;      /* 1: AArch32, 2: AArch64, 3: both */
+	unsigned int st_level; /* 0: linear, 1: 2-level stream table supported */
 	unsigned int sid_bits, ssid_bits, cmdq_log2, evtq_log2;
-	unsigned int oas_bits;	 /* output address size */
+	unsigned int oas_bits; /* output address size */
 	bool gran4k, gran16k, gran64k;
 	unsigned int arch_minor; /* SMMUv3.<minor> */
 };

@@ -14,7 +14,7 @@ declare -A PARTS=(
 	[qemu]="qemu-system-arm"
 	[gdb]="gdb-multiarch"
 	[python]="python3 python3-serial python3-matplotlib python3-pytest"
-	[host]="gcc libc6-dev"
+	[host]="gcc libc6-dev clang-format cppcheck"
 )
 ORDER=(cross qemu gdb python host)
 

@@ -8,6 +8,7 @@
 
 from .errors import (
     CommandError,
+    DeviceError,
     HypervisorCrash,
     LinkClosed,
     MonadicError,
@@ -24,6 +25,7 @@ __all__ = [
     "BANNER",
     "PROMPT",
     "CommandError",
+    "DeviceError",
     "HypervisorCrash",
     "LinkClosed",
     "Machine",

@@ -69,3 +69,12 @@ class CommandError(MonadicError):
 
 class ProtocolError(MonadicError):
     """The shell's output broke its own rules (for example a `--json` line that is not JSON)."""
+
+
+class DeviceError(MonadicError):
+    """A serial device or socket to attach to does not exist or cannot be opened."""
+
+    def __init__(self, target: str, why: str) -> None:
+        self.target = target
+        self.why = why
+        super().__init__(f"cannot open {target}: {why}")
