@@ -20,48 +20,41 @@
 #define SPSC_SLOT_ALIGN 8
 
 /*
- * Five cache lines. The producer line is written only by the producer (the consumer polls
- * 'head' there), the consumer line only by the consumer, the read-only line by nobody after
- * init, and each private line is touched by one side only. Bookkeeping written on every
- * zero-copy call lives on the private lines: written on the index lines it would pull a line the
- * other side is polling away from it twice per message instead of once.
+ * Three cache lines. The producer line is written only by the producer (the consumer polls
+ * 'head' there), the consumer line only by the consumer, the last line by nobody after init.
+ * Each side's bookkeeping shares its index line: moving 'reserved' and 'peeked' to lines of
+ * their own measured no faster and made the zero-copy round trip slower (docs/dataplane.md).
  * Indices count slots since init and wrap at 2^32; a slot is (index & mask).
  */
 struct spsc_ring {
 	/* Producer line. */
 	alignas(SPSC_CACHE_LINE) _Atomic uint32_t head; /* next slot to fill; release-stored */
 	uint32_t tail_cache;				/* producer's last view of 'tail' */
-	uint8_t pad_prod[SPSC_CACHE_LINE - 2 * sizeof(uint32_t)];
+	uint32_t reserved;				/* slots handed out by spsc_reserve() */
+	uint8_t pad_prod[SPSC_CACHE_LINE - 3 * sizeof(uint32_t)];
 
 	/* Consumer line. */
 	alignas(SPSC_CACHE_LINE) _Atomic uint32_t tail; /* next slot to drain; release-stored */
 	uint32_t head_cache;				/* consumer's last view of 'head' */
-	uint8_t pad_cons[SPSC_CACHE_LINE - 2 * sizeof(uint32_t)];
+	uint32_t peeked;				/* slots handed out by spsc_peek() */
+	uint8_t pad_cons[SPSC_CACHE_LINE - 3 * sizeof(uint32_t)];
 
 	/* Read-only after init: shared clean by both caches, never invalidated. */
 	alignas(SPSC_CACHE_LINE) uint8_t *slots;
 	uint32_t mask; /* capacity - 1 */
 	uint32_t slot_size;
 	uint8_t pad_ro[SPSC_CACHE_LINE - sizeof(uint8_t *) - 2 * sizeof(uint32_t)];
-
-	/* Producer-private line. */
-	alignas(SPSC_CACHE_LINE) uint32_t reserved; /* slots handed out by spsc_reserve() */
-	uint8_t pad_prod_priv[SPSC_CACHE_LINE - sizeof(uint32_t)];
-
-	/* Consumer-private line. */
-	alignas(SPSC_CACHE_LINE) uint32_t peeked; /* slots handed out by spsc_peek() */
-	uint8_t pad_cons_priv[SPSC_CACHE_LINE - sizeof(uint32_t)];
 };
 
 _Static_assert(offsetof(struct spsc_ring, head) == 0, "producer line");
 _Static_assert(offsetof(struct spsc_ring, tail_cache) < SPSC_CACHE_LINE, "producer line");
+_Static_assert(offsetof(struct spsc_ring, reserved) < SPSC_CACHE_LINE, "producer line");
 _Static_assert(offsetof(struct spsc_ring, tail) == SPSC_CACHE_LINE, "consumer line");
 _Static_assert(offsetof(struct spsc_ring, head_cache) < 2 * SPSC_CACHE_LINE, "consumer line");
+_Static_assert(offsetof(struct spsc_ring, peeked) < 2 * SPSC_CACHE_LINE, "consumer line");
 _Static_assert(offsetof(struct spsc_ring, slots) == 2 * SPSC_CACHE_LINE, "read-only line");
 _Static_assert(offsetof(struct spsc_ring, slot_size) < 3 * SPSC_CACHE_LINE, "read-only line");
-_Static_assert(offsetof(struct spsc_ring, reserved) == 3 * SPSC_CACHE_LINE, "producer-private");
-_Static_assert(offsetof(struct spsc_ring, peeked) == 4 * SPSC_CACHE_LINE, "consumer-private");
-_Static_assert(sizeof(struct spsc_ring) == 5 * SPSC_CACHE_LINE, "five lines, nothing shared");
+_Static_assert(sizeof(struct spsc_ring) == 3 * SPSC_CACHE_LINE, "three lines, nothing shared");
 _Static_assert(alignof(struct spsc_ring) == SPSC_CACHE_LINE, "line-aligned");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
 

@@ -5,7 +5,7 @@
 #
 #   scripts/setup-toolchain.sh [--check] [PART...]
 #
-# PARTs: cross qemu gdb python host (default: all). --check installs nothing and exits 1 when
+# PARTs: cross qemu gdb python host bench (default: all but bench). --check installs nothing and exits 1 when
 # something is missing, listing it.
 set -euo pipefail
 
@@ -15,7 +15,10 @@ declare -A PARTS=(
 	[gdb]="gdb-multiarch"
 	[python]="python3 python3-serial python3-matplotlib python3-pytest"
 	[host]="gcc libc6-dev clang-format cppcheck"
+	[bench]="g++ libck-dev libboost-dev"
 )
+# 'bench' (the peers of the host-native ring benchmark) is not needed to build or test, so it is
+# installed only when asked for: scripts/setup-toolchain.sh bench.
 ORDER=(cross qemu gdb python host)
 
 check_only=0
@@ -29,7 +32,7 @@ for arg in "$@"; do
 		;;
 	*)
 		if [[ -z "${PARTS[$arg]+x}" ]]; then
-			echo "setup-toolchain: unknown part '$arg' (parts: ${ORDER[*]})" >&2
+			echo "setup-toolchain: unknown part '$arg' (parts: ${ORDER[*]} bench)" >&2
 			exit 2
 		fi
 		want+=("$arg")
