@@ -169,6 +169,53 @@ void bench_stats_ticks_to_ns(struct stats *s)
 	s->mean = timer_ticks_to_ns(s->mean);
 }
 
+static const unsigned int bench_events[] = {
+	PMU_EV_INST_RETIRED,	 PMU_EV_L1D_CACHE,  PMU_EV_L1D_CACHE_REFILL,
+	PMU_EV_L2D_CACHE_REFILL, PMU_EV_BUS_ACCESS, PMU_EV_STALL_BACKEND,
+	PMU_EV_STALL_FRONTEND,	 PMU_EV_INST_SPEC,  PMU_EV_BR_MIS_PRED,
+};
+
+void bench_pmu_start(struct bench_pmu *p)
+{
+	unsigned int max = pmu_num_counters();
+
+	p->n = 0;
+	if (!pmu_init_cpu())
+		return;
+	for (unsigned int i = 0; i < sizeof(bench_events) / sizeof(bench_events[0]); i++)
+		if (p->n < max && p->n < PMU_MAX_EVENTS && pmu_event_supported(bench_events[i]))
+			p->ev[p->n++] = bench_events[i];
+	p->n = pmu_setup_events(p->ev, p->n);
+}
+
+void bench_pmu_stop(struct bench_pmu *p)
+{
+	pmu_read_events(p->count, p->n);
+}
+
+void bench_json_pmu(struct json *j, const struct bench_pmu *p)
+{
+	json_obj_begin(j, "pmu");
+	for (unsigned int i = 0; i < p->n; i++) {
+		const char *name = pmu_event_name(p->ev[i]);
+
+		json_u64(j, name ? name : "?", p->count[i]);
+	}
+	json_obj_end(j);
+}
+
+void bench_print_pmu(const struct bench_pmu *p, unsigned int cpu)
+{
+	if (!p->n) {
+		printk("PMU events: none implemented beyond the cycle counter\n");
+		return;
+	}
+	printk("PMU events on cpu%u:", cpu);
+	for (unsigned int i = 0; i < p->n; i++)
+		printk(" %s %llu", pmu_event_name(p->ev[i]), (unsigned long long)p->count[i]);
+	printk("\n");
+}
+
 uint64_t bench_deadline(void)
 {
 	return timer_count() + timer_us_to_ticks(BENCH_TIMEOUT_US);

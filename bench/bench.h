@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench/pmu.h"
 #include "bench/stats.h"
 #include "monitor/json.h"
 
@@ -40,6 +41,23 @@ void bench_json_stats(struct json *j, const char *key, const char *unit, const s
 void bench_print_stats(const char *label, const char *unit, const struct stats *s);
 /* Convert a stats block from counter ticks to nanoseconds. */
 void bench_stats_ticks_to_ns(struct stats *s);
+/*
+ * PMU event counts over a measured loop, taken on the CPU that runs it: the first implemented
+ * events of a fixed list (instructions, L1D/L2D refills, bus accesses, stalls ...), as many as
+ * there are counters. bench_pmu_start() programs and zeroes them, bench_pmu_stop() reads them.
+ */
+struct bench_pmu {
+	unsigned int n;
+	unsigned int ev[PMU_MAX_EVENTS];
+	uint64_t count[PMU_MAX_EVENTS];
+};
+void bench_pmu_start(struct bench_pmu *p);
+void bench_pmu_stop(struct bench_pmu *p);
+/* "pmu": {"INST_RETIRED": n, ...} (an empty object without a PMU). */
+void bench_json_pmu(struct json *j, const struct bench_pmu *p);
+/* "PMU events (cpuN): NAME n, NAME n ..." */
+void bench_print_pmu(const struct bench_pmu *p, unsigned int cpu);
+
 /* Deadline helpers on the generic timer. */
 uint64_t bench_deadline(void);
 bool bench_expired(uint64_t deadline);

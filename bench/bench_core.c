@@ -63,6 +63,7 @@ struct c2c {
 	uint64_t ticks, cycles; /* totals over the run, for calibration */
 	bool pmu;
 	int err;
+	struct bench_pmu events; /* on the initiator */
 };
 
 static void c2c_responder(void *arg)
@@ -94,6 +95,7 @@ static void c2c_initiator(void *arg)
 			s->err = E_BUSY;
 			return;
 		}
+	bench_pmu_start(&s->events);
 	t0 = timer_count();
 	c0 = now_cycles(s->pmu);
 	for (uint64_t i = 1; i <= s->iters; i++) {
@@ -112,6 +114,7 @@ static void c2c_initiator(void *arg)
 	}
 	s->cycles = now_cycles(s->pmu) - c0;
 	s->ticks = timer_count() - t0;
+	bench_pmu_stop(&s->events);
 }
 
 /* Cycles to nanoseconds with the ratio measured over the same run. */
@@ -140,28 +143,29 @@ static void stats_cyc_to_ns(const struct stats *c, struct stats *ns, uint64_t cy
 }
 
 /* One ping-pong between o->cpu_a and o->cpu_b; round-trip stats in cycles and ns. */
+static struct c2c c2c_state;
+
 static int c2c_pair(const struct bench_opts *o, uint64_t *samples, struct stats *cyc,
 		    struct stats *ns, bool *pmu)
 {
-	static struct c2c s;
 	int ret;
 
-	s = (struct c2c){ .iters = o->iters, .samples = samples };
-	ret = run_pair(o, c2c_initiator, c2c_responder, &s, "bench c2c");
+	c2c_state = (struct c2c){ .iters = o->iters, .samples = samples };
+	ret = run_pair(o, c2c_initiator, c2c_responder, &c2c_state, "bench c2c");
 	if (ret)
 		return ret;
-	if (s.err)
-		return shell_error(s.err, "c2c cpu%u<->cpu%u: no answer within %lu s", o->cpu_a,
-				   o->cpu_b, BENCH_TIMEOUT_US / 1000000);
-	if (s.pmu) {
+	if (c2c_state.err)
+		return shell_error(c2c_state.err, "c2c cpu%u<->cpu%u: no answer within %lu s",
+				   o->cpu_a, o->cpu_b, BENCH_TIMEOUT_US / 1000000);
+	if (c2c_state.pmu) {
 		stats_compute(samples, o->iters, cyc);
-		stats_cyc_to_ns(cyc, ns, s.cycles, s.ticks);
+		stats_cyc_to_ns(cyc, ns, c2c_state.cycles, c2c_state.ticks);
 	} else {
 		stats_compute(samples, o->iters, ns);
 		*cyc = *ns;
 		bench_stats_ticks_to_ns(ns);
 	}
-	*pmu = s.pmu;
+	*pmu = c2c_state.pmu;
 	return 0;
 }
 
@@ -192,6 +196,7 @@ int bench_c2c(struct bench_opts *o)
 			bench_json_stats(&j, "rtt_ns", "ns", &ns);
 			if (pmu)
 				bench_json_stats(&j, "rtt_cycles", "cycles", &cyc);
+			bench_json_pmu(&j, &c2c_state.events);
 			json_end(&j);
 		} else if (!ret) {
 			printk("cache-line round trip cpu%u <-> cpu%u, %llu iterations\n", o->cpu_a,
@@ -201,6 +206,7 @@ int bench_c2c(struct bench_opts *o)
 			bench_print_stats("round trip", "ns", &ns);
 			if (pmu)
 				bench_print_stats("round trip", "cycles", &cyc);
+			bench_print_pmu(&c2c_state.events, o->cpu_a);
 		}
 		bench_free_samples(samples, o->iters);
 		return ret;
@@ -383,6 +389,7 @@ struct atomics {
 	_Atomic int start;
 	uint64_t cycles, ticks;
 	bool pmu;
+	struct bench_pmu events;
 };
 
 /* One increment of *p by the chosen method; every asm is the whole operation under test. */
@@ -445,12 +452,14 @@ static void atomics_run(void *arg)
 	uint64_t c0, t0;
 
 	s->pmu = pmu_init_cpu();
+	bench_pmu_start(&s->events);
 	t0 = timer_count();
 	c0 = now_cycles(s->pmu);
 	for (uint64_t i = 0; i < s->iters; i++)
 		atomic_op_once(s->op, &s->word);
 	s->cycles = now_cycles(s->pmu) - c0;
 	s->ticks = timer_count() - t0;
+	bench_pmu_stop(&s->events);
 }
 
 int bench_atomics(struct bench_opts *o)
@@ -491,6 +500,8 @@ int bench_atomics(struct bench_opts *o)
 			json_bool(&j, "supported", ok);
 			json_u64(&j, "ns_x100", cns);
 			json_u64(&j, "cycles_x100", ccyc);
+			if (ok)
+				bench_json_pmu(&j, &s.events);
 			json_obj_end(&j);
 		} else if (!ok) {
 			printk("%-20s %12s %12s\n", op_names[op], "n/a", "n/a");

@@ -42,6 +42,7 @@ struct spsc_bench {
 	uint64_t errors, received;
 	bool pmu;
 	int err;
+	struct bench_pmu events; /* on the initiator (lat) or the consumer (tput) */
 };
 
 static struct spsc_bench sb;
@@ -95,6 +96,7 @@ static void lat_initiator(void *arg)
 
 	(void)arg;
 	sb.pmu = pmu_init_cpu();
+	bench_pmu_start(&sb.events);
 	t0 = timer_count();
 	c0 = stamp(sb.pmu);
 	for (uint64_t i = 1; i <= sb.iters; i++) {
@@ -116,6 +118,7 @@ static void lat_initiator(void *arg)
 	}
 	sb.cycles = stamp(sb.pmu) - c0;
 	sb.ticks = timer_count() - t0;
+	bench_pmu_stop(&sb.events);
 	return;
 fail:
 	sb.err = E_BUSY;
@@ -220,6 +223,7 @@ int bench_spsc_lat(struct bench_opts *o)
 			bench_json_begin(&j, "spsc-lat", o);
 			bench_json_stats(&j, "rtt_ns", "ns", &ns);
 			bench_json_stats(&j, "rtt_cycles", sb.pmu ? "cycles" : "ticks", &cyc);
+			bench_json_pmu(&j, &sb.events);
 			json_end(&j);
 		} else {
 			printk("SPSC round trip cpu%u -> cpu%u -> cpu%u, %u-slot rings of %u-byte "
@@ -230,6 +234,7 @@ int bench_spsc_lat(struct bench_opts *o)
 			       "p90", "p99", "p99.9", "max");
 			bench_print_stats("round trip", "ns", &ns);
 			bench_print_stats("round trip", sb.pmu ? "cycles" : "ticks", &cyc);
+			bench_print_pmu(&sb.events, o->cpu_a);
 		}
 	}
 	bench_free_samples(sb.samples, o->iters);
@@ -273,8 +278,10 @@ static void consumer(void *arg)
 			sb.err = E_BUSY;
 			return;
 		}
-		if (expect == 1)
+		if (expect == 1) {
+			bench_pmu_start(&sb.events);
 			t0 = timer_count(); /* from the first message seen */
+		}
 		got = spsc_peek(&sb.req, sb.burst, (void **)&m);
 		for (uint32_t k = 0; k < got; k++, expect++)
 			if (m[k].seq != expect || m[k].check != (expect ^ CHECK_XOR))
@@ -283,6 +290,7 @@ static void consumer(void *arg)
 		spsc_release(&sb.req, got);
 	}
 	sb.ticks = timer_count() - t0;
+	bench_pmu_stop(&sb.events);
 }
 
 /* Producer on cpu_a (or the shell CPU), consumer on cpu_b. */
@@ -340,6 +348,7 @@ int bench_spsc_tput(struct bench_opts *o)
 			json_u64(&j, "msg_size", MSG_SIZE);
 			json_u64(&j, "ns", ns);
 			json_u64(&j, "mps", mps);
+			bench_json_pmu(&j, &sb.events);
 			json_end(&j);
 		} else {
 			printk("%8u %14llu %9llu.%02llu %10llu\n", burst, (unsigned long long)mps,

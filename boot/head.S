@@ -74,6 +74,7 @@ primary_entry:
 	isb				/* the new SCTLR_EL2 applies before the next instruction */
 
 	msr	spsel, #1		/* run on SP_EL2, never SP_EL0 */
+	msr	tpidr_el2, xzr		/* UNKNOWN at reset; C reads 0 as "per-CPU data not set up" */
 	adr_l	x2, boot_stack_top
 	mov	sp, x2
 

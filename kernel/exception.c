@@ -11,6 +11,7 @@
 #include "console.h"
 #include "err.h"
 #include "esr.h"
+#include "panic.h"
 #include "smp.h"
 
 _Static_assert(offsetof(struct exc_frame, x) == EXC_FRAME_X, "frame layout");
@@ -95,7 +96,10 @@ __attribute__((noreturn)) static void exc_recover_trampoline(void)
 
 void el2_exception(struct exc_frame *f, unsigned int vector)
 {
-	bool recoverable = vector == EXC_CUR_SPX_SYNC || vector == EXC_CUR_SPX_SERROR;
+	unsigned int ec = FIELD_GET(f->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
+	bool panicking = ec == ESR_EC_BRK64 && (f->esr & 0xffff) == PANIC_BRK_IMM;
+	bool recoverable =
+		!panicking && (vector == EXC_CUR_SPX_SYNC || vector == EXC_CUR_SPX_SERROR);
 	struct percpu *c = exc_cpu();
 
 	if (++c->exc_nesting > 1) {
@@ -113,7 +117,8 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 		c->exc_nesting--;
 		return;
 	}
-	console_puts("HALTED: unexpected exception at EL2; this CPU is parked\n");
+	console_puts(panicking ? "HALTED: panic; this CPU is parked\n"
+			       : "HALTED: unexpected exception at EL2; this CPU is parked\n");
 	park();
 }
 

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "exception.h"
 #include "hyp.h"
+#include "panic.h"
 #include "mm/mmu.h"
 #include "monitor/shell.h"
 #include "gic.h"
@@ -129,32 +130,24 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	       (void *)__image_start);
 
 	ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1), &hyp.vtcr);
-	if (ret) {
-		printk("PANIC: cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s\n", err_str(ret));
-		park();
-	}
+	if (ret)
+		panic("cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s", err_str(ret));
 	el2_setup();
 	ret = mmu_init(&hyp.plat);
-	if (ret) {
-		printk("PANIC: EL2 MMU setup failed: %s\n", err_str(ret));
-		park();
-	}
+	if (ret)
+		panic("EL2 MMU set-up failed: %s", err_str(ret));
 	ret = mem_init(&hyp.plat, dtb, hyp.plat.dtb_size);
-	if (ret) {
-		printk("PANIC: physical memory set-up failed: %s\n", err_str(ret));
-		park();
-	}
+	if (ret)
+		panic("physical memory set-up failed: %s", err_str(ret));
 	vm0_build();
 	ret = psci_init(hyp.plat.psci.conduit);
 	if (ret)
 		pr_warn("PSCI conduit '%s' unusable at EL2: reset, poweroff and SMP unavailable\n",
 			plat_conduit_name(hyp.plat.psci.conduit));
 	ret = smp_init_boot_cpu(&hyp.plat);
-	if (ret) {
-		printk("PANIC: the boot CPU (MPIDR 0x%llx) is not in the DTB's /cpus\n",
-		       (unsigned long long)read_sysreg(mpidr_el1));
-		park();
-	}
+	if (ret)
+		panic("the boot CPU (MPIDR 0x%llx) is not in the DTB's /cpus",
+		      (unsigned long long)read_sysreg(mpidr_el1));
 	ret = gic_init(&hyp.plat);
 	if (!ret)
 		ret = gic_init_cpu();

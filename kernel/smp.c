@@ -27,7 +27,10 @@ __attribute__((noreturn)) void secondary_main(unsigned int id);
 
 struct percpu *this_cpu(void)
 {
-	return (struct percpu *)(uintptr_t)read_sysreg(tpidr_el2);
+	struct percpu *c = (struct percpu *)(uintptr_t)read_sysreg(tpidr_el2);
+
+	/* Before smp_init_boot_cpu() only the boot CPU runs: it will be CPU 0. */
+	return c ? c : &percpu[0];
 }
 
 const char *smp_state_name(int state)

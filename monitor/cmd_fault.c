@@ -7,6 +7,7 @@
 
 #include "kernel/arch.h"
 #include "kernel/err.h"
+#include "kernel/panic.h"
 #include "mm/mmu.h"
 #include "monitor/parse.h"
 #include "monitor/shell.h"
@@ -19,7 +20,7 @@ static int cmd_fault(int argc, char **argv)
 	volatile uint64_t *p = (volatile uint64_t *)FAULT_VA;
 
 	if (argc != 2)
-		return shell_error(E_INVAL, "usage: fault read|write|undef|brk");
+		return shell_error(E_INVAL, "usage: fault read|write|undef|brk|panic");
 	if (mmu_va_readable(FAULT_VA, NULL))
 		return shell_error(E_BUSY, "fault: 0x%lx is mapped; refusing", FAULT_VA);
 	if (str_eq(argv[1], "read"))
@@ -28,15 +29,19 @@ static int cmd_fault(int argc, char **argv)
 		*p = 0;
 	else if (str_eq(argv[1], "undef"))
 		__asm__ volatile("udf #0xdead"); /* permanently undefined: EC 0x00 */
+	else if (str_eq(argv[1], "panic"))
+		panic("fault: deliberate panic from the shell");
 	else if (str_eq(argv[1], "brk"))
 		__asm__ volatile("brk #0x4d48"); /* EC 0x3c, imm16 "MH" */
 	else
-		return shell_error(E_INVAL, "fault: unknown kind '%s' (read, write, undef, brk)",
+		return shell_error(E_INVAL,
+				   "fault: unknown kind '%s' (read, write, undef, brk, panic)",
 				   argv[1]);
 	return shell_error(E_IO, "fault: the %s did not trap", argv[1]);
 }
-SHELL_COMMAND(fault, "fault", "read|write|undef|brk",
+SHELL_COMMAND(fault, "fault", "read|write|undef|brk|panic",
 	      "take an exception at EL2 on purpose (tests the dump and recovery)",
 	      "  read/write touch an unmapped address, undef runs UDF, brk runs BRK.\n"
-	      "  The dump is printed and the shell comes back.",
+	      "  The dump is printed and the shell comes back, except after panic, which\n"
+	      "  parks the CPU as a real panic does (the machine must then be reset).",
 	      cmd_fault);

@@ -3,6 +3,7 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/err.h"
+#include "kernel/fmt.h"
 #include "monitor/parse.h"
 #include "monitor/shell.h"
 #include "pci/nvme.h"
@@ -108,7 +109,48 @@ static void list_text(void)
 	printk("\n");
 }
 
-static int pci_cfg_dump(const char *arg, const char *len_arg)
+/* `pci cfg --json`: the raw bytes as one hex string, then the decoded header and capabilities. */
+static void cfg_json(const struct pci_func *f, uint16_t bdf, uint32_t len)
+{
+	static char hex[2 * PCI_CFG_SIZE + 1];
+	struct json j;
+	char buf[160];
+
+	for (uint32_t off = 0; off < len; off += 4) {
+		uint32_t v = pci_cfg_read32(&pci_topo.cfg, bdf, (uint16_t)off);
+
+		for (unsigned int b = 0; b < 4; b++)
+			fmt_snprintf(hex + 2 * (off + b), 3, "%02x", (v >> (8 * b)) & 0xff);
+	}
+	hex[2 * len] = '\0';
+	shell_json_begin(&j);
+	pci_format_bdf(buf, sizeof(buf), bdf);
+	json_str(&j, "bdf", buf);
+	json_u64(&j, "length", len);
+	json_str(&j, "bytes", hex);
+	json_u64(&j, "header", f->hdr_type);
+	json_hex(&j, "command", pci_cfg_read16(&pci_topo.cfg, bdf, PCI_COMMAND));
+	json_hex(&j, "status", pci_cfg_read16(&pci_topo.cfg, bdf, PCI_STATUS));
+	json_arr_begin(&j, "caps");
+	for (unsigned int c = 0; c < f->n_caps + f->n_ext_caps; c++) {
+		bool ext = c >= f->n_caps;
+		const struct pci_cap *cap = ext ? &f->ext_caps[c - f->n_caps] : &f->caps[c];
+
+		json_obj_begin(&j, NULL);
+		json_hex(&j, "offset", cap->off);
+		json_hex(&j, "id", cap->id);
+		json_bool(&j, "extended", ext);
+		json_str(&j, "name",
+			 ext ? pci_ext_cap_name(cap->id) : pci_cap_name((uint8_t)cap->id));
+		pci_format_cap(buf, sizeof(buf), &pci_topo.cfg, bdf, cap, ext);
+		json_str(&j, "decoded", buf);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_end(&j);
+}
+
+static int pci_cfg_dump(const char *arg, const char *len_arg, bool as_json)
 {
 	const struct pci_func *f;
 	uint64_t len = 256;
@@ -122,6 +164,10 @@ static int pci_cfg_dump(const char *arg, const char *len_arg)
 		ret = parse_size(len_arg, &len);
 		if (ret || (len != 256 && len != 4096))
 			return shell_error(E_INVAL, "pci cfg: length must be 256 or 4096");
+	}
+	if (as_json) {
+		cfg_json(f, bdf, (uint32_t)len);
+		return 0;
 	}
 	for (uint32_t off = 0; off < len; off += 16) {
 		printk("%03x:", off);
@@ -171,7 +217,7 @@ static int cmd_pci(int argc, char **argv)
 		return 0;
 	}
 	if (str_eq(argv[1], "cfg") && (argc == 3 || argc == 4))
-		return pci_cfg_dump(argv[2], argc == 4 ? argv[3] : NULL);
+		return pci_cfg_dump(argv[2], argc == 4 ? argv[3] : NULL, as_json);
 	return shell_error(E_INVAL, "usage: pci [--json] | pci cfg <bdf> [256|4096]");
 }
 SHELL_COMMAND(pci, "pci", "[cfg <bdf> [len]] [--json]",

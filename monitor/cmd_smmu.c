@@ -45,7 +45,12 @@ static int cmd_smmu(int argc, char **argv)
 			json_hex(&j, key, r.idr[i]);
 		}
 		json_hex(&j, "aidr", r.aidr);
-		json_str(&j, "version", f.arch_minor ? "SMMUv3.x" : "SMMUv3.0");
+		{
+			char ver[12] = "SMMUv3.0";
+
+			ver[7] = (char)('0' + (f.arch_minor < 10 ? f.arch_minor : 9));
+			json_str(&j, "version", ver);
+		}
 		json_u64(&j, "arch_minor", f.arch_minor);
 		json_bool(&j, "s1p", f.s1p);
 		json_bool(&j, "s2p", f.s2p);

@@ -6,9 +6,9 @@
 #include "monitor/parse.h"
 #include "monitor/shell.h"
 
-static void vm_json(struct json *j, const struct vm *vm, bool detail)
+static void vm_json(struct json *j, const char *key, const struct vm *vm, bool detail)
 {
-	json_obj_begin(j, NULL);
+	json_obj_begin(j, key);
 	json_u64(j, "id", vm->id);
 	json_str(j, "name", vm->name);
 	json_str(j, "state", vm_state_name(vm->state));
@@ -52,7 +52,7 @@ static int vm_list(bool as_json)
 		if (!vm)
 			continue;
 		if (as_json)
-			vm_json(&j, vm, false);
+			vm_json(&j, NULL, vm, false);
 		else
 			printk("%-3u %-16s %-9s %-5u %llu MiB at IPA 0x%llx (PA 0x%llx)\n", vm->id,
 			       vm->name, vm_state_name(vm->state), vm->s2.vmid,
@@ -79,9 +79,7 @@ static int vm_info(const char *arg, bool as_json)
 		return shell_error(E_NOENT, "vm info: no VM %s", arg);
 	if (as_json) {
 		shell_json_begin(&j);
-		json_arr_begin(&j, "vm");
-		vm_json(&j, vm, true);
-		json_arr_end(&j);
+		vm_json(&j, "vm", vm, true);
 		json_end(&j);
 		return 0;
 	}

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* The panic path: message, then a BRK so the exception handler prints every register. */
+#include "panic.h"
+
+#include <stdarg.h>
+
+#include "arch.h"
+#include "console.h"
+#include "exception.h"
+#include "smp.h"
+
+#define STR(x)	#x
+#define XSTR(x) STR(x)
+
+void panic_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	irq_save();
+	console_puts("\nPANIC: ");
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+	printk("\n  at %s:%d on cpu%u\n", file, line, this_cpu()->id);
+	/* The handler sees BRK #PANIC_BRK_IMM, prints the registers and parks (no recovery). */
+	__asm__ volatile("brk #" XSTR(PANIC_BRK_IMM) : : : "memory");
+	park();
+}
