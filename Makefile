@@ -48,15 +48,15 @@ LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z noexecstack 
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-SRCS_S := boot/head.S boot/vectors.S
+SRCS_S := boot/head.S boot/vectors.S boot/guest.S
 SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c bench/*.c pci/*.c dataplane/*.c)
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 
-.PHONY: all build run debug gdb test unit integration clean help setup lint format check-hotpath
+.PHONY: all build run guests debug gdb test unit integration clean help setup lint format check-hotpath
 
 all: build
-build: $(BIN)
+build: $(BIN) $(GUEST_BINS)
 
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -87,6 +87,43 @@ $(ELF): $(OBJS) $(BUILD)/version.o linker.ld Makefile
 $(BIN): $(ELF)
 	$(quiet) OBJCOPY $@
 	$(Q)$(OBJCOPY) -O binary $< $@
+
+# In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
+# reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
+GUESTS := basic hostile
+GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
+GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
+	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
+GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/fdt.c kernel/fmt.c
+GUEST_LIB_OBJS := $(addprefix $(BUILD)/guests/obj/,$(notdir $(addsuffix .o,$(basename $(GUEST_LIB)))))
+vpath %.c tests/guests kernel
+vpath %.S tests/guests
+
+guests: $(GUEST_BINS)
+
+# Keep the objects and ELFs (symbols for GDB), and let make see them when it checks the chain.
+.SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %.bin,%.elf,$(GUEST_BINS)) \
+	$(addprefix $(BUILD)/guests/obj/,$(addsuffix .o,$(GUESTS)))
+
+$(BUILD)/guests/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(quiet) CC "guest $<"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guests/obj/%.o: %.S Makefile
+	@mkdir -p $(dir $@)
+	$(quiet) AS "guest $<"
+	$(Q)$(CC) -D__ASSEMBLER__ $(ARCH_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.o $(GUEST_LIB_OBJS) tests/guests/guest.ld
+	$(quiet) LD $@
+	$(Q)$(LD) -nostdlib -static --fatal-warnings --no-warn-rwx-segments -T tests/guests/guest.ld \
+		-o $@ $(filter %.o,$^)
+
+$(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+-include $(wildcard $(BUILD)/guests/obj/*.d)
 
 # Install whatever is missing, but only when something is (a quick dpkg query otherwise).
 setup:
@@ -120,7 +157,7 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory check-hotpath
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(PYTHON) -m pytest -q tests/integration
+	$(Q)$(PYTHON) -m pytest -q tests/host_tools tests/integration
 
 # Every C source and header we own (not generated files).
 FORMAT_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -143,8 +180,11 @@ help:
 	@echo "make [build]      build $(ELF) and $(BIN)"
 	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
 	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
+	@echo "                  (gdb: monadic-cpus, monadic-vms, monadic-s2walk <vm> <ipa>)"
 	@echo "make gdb          GDB with the symbols, connected to :1234"
-	@echo "make test         host unit tests (ASan/UBSan) and QEMU integration tests"
+	@echo "make test         lint, hot-path check, unit tests (ASan/UBSan/TSan), host-tools and QEMU tests"
+	@echo "make bench        boot QEMU, run the benchmark suite, write results/ with charts"
+	@echo "make guests       the in-tree test guests (build/guests/*.bin)"
 	@echo "make unit         host unit tests only"
 	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
 	@echo "make integration  QEMU integration tests only"

@@ -84,10 +84,15 @@ int bench_check_cpus(const struct bench_opts *o)
 		return shell_error(E_RANGE, "this machine has CPUs 0 to %u", smp_ncpus - 1);
 	if (o->cpu_b == 0)
 		return shell_error(E_INVAL, "CPU 0 runs the shell: it may only be the first CPU");
-	for (unsigned int c = 1; c < smp_ncpus; c++)
-		if ((c == o->cpu_a || c == o->cpu_b) && atomic_load(&percpu[c].state) != CPU_IDLE)
+	for (unsigned int c = 1; c < smp_ncpus; c++) {
+		if (c != o->cpu_a && c != o->cpu_b)
+			continue;
+		if (percpu[c].vm_owner >= 0)
+			return shell_error(E_BUSY, "cpu%u belongs to vm%d", c, percpu[c].vm_owner);
+		if (atomic_load(&percpu[c].state) != CPU_IDLE)
 			return shell_error(E_BUSY, "cpu%u is %s", c,
 					   smp_state_name(atomic_load(&percpu[c].state)));
+	}
 	return 0;
 }
 

@@ -42,6 +42,8 @@ uint64_t stats_quantile(const uint64_t *sorted, size_t n, unsigned int q_permill
 
 	if (!n)
 		return 0;
+	if (q_permille > 1000)
+		q_permille = 1000; /* beyond the maximum there is only the maximum */
 	/* Nearest rank: the smallest value with at least q of the samples at or below it. */
 	rank = (n * q_permille + 999) / 1000;
 	if (rank == 0)

@@ -14,7 +14,7 @@ struct stats {
 
 /* Sort 'v' in place (heapsort: no recursion, no allocation) and fill 's'. n may be 0. */
 void stats_compute(uint64_t *v, size_t n, struct stats *s);
-/* The value at quantile q/1000 of sorted v (nearest rank). */
+/* The value at quantile q/1000 of sorted v (nearest rank); q above 1000 means 1000. */
 uint64_t stats_quantile(const uint64_t *sorted, size_t n, unsigned int q_permille);
 
 #endif

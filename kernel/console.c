@@ -5,8 +5,45 @@
 #include "arch.h"
 #include "gic.h"
 #include "pl011.h"
+#include "smp.h"
+#include "spinlock.h"
 
 enum log_level console_loglevel = LOG_INFO;
+
+/*
+ * One printk at a time across CPUs, so lines do not interleave. The owner may re-enter (an
+ * exception while it prints: the dump must come out, not deadlock), and before the MMU is on
+ * (no exclusives on Device memory) only the boot CPU runs, so no lock is taken.
+ */
+static struct spinlock console_lock = SPINLOCK_INIT;
+static _Atomic int console_owner = -1;
+static unsigned int console_depth;
+bool console_smp;
+
+static bool console_acquire(void)
+{
+	int me;
+
+	if (!console_smp)
+		return false;
+	me = (int)this_cpu()->id;
+	if (atomic_load_explicit(&console_owner, memory_order_relaxed) == me) {
+		console_depth++;
+		return true;
+	}
+	spin_lock(&console_lock);
+	atomic_store_explicit(&console_owner, me, memory_order_relaxed);
+	console_depth = 1;
+	return true;
+}
+
+static void console_release(bool held)
+{
+	if (!held || --console_depth)
+		return;
+	atomic_store_explicit(&console_owner, -1, memory_order_relaxed);
+	spin_unlock(&console_lock);
+}
 
 static const char *const level_prefix[] = {
 	[LOG_ERR] = "error: ",
@@ -29,20 +66,29 @@ void console_putc(char c)
 
 void console_write_raw(const char *s, size_t n)
 {
+	bool held = console_acquire();
+
 	for (size_t i = 0; i < n; i++)
 		pl011_putc(s[i]);
+	console_release(held);
 }
 
 void console_write(const char *s, size_t n)
 {
+	bool held = console_acquire();
+
 	for (size_t i = 0; i < n; i++)
 		console_putc(s[i]);
+	console_release(held);
 }
 
 void console_puts(const char *s)
 {
+	bool held = console_acquire();
+
 	while (*s)
 		console_putc(*s++);
+	console_release(held);
 }
 
 int console_getc(void)
@@ -85,7 +131,11 @@ static void console_sink(void *ctx, char c)
 
 int vprintk(const char *fmt, va_list ap)
 {
-	return fmt_vformat(console_sink, NULL, fmt, ap);
+	bool held = console_acquire();
+	int n = fmt_vformat(console_sink, NULL, fmt, ap);
+
+	console_release(held);
+	return n;
 }
 
 int printk(const char *fmt, ...)
@@ -102,11 +152,14 @@ int printk(const char *fmt, ...)
 void log_printk(enum log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
+	bool held;
 
 	if (lvl > console_loglevel)
 		return;
+	held = console_acquire();
 	console_puts(level_prefix[lvl]);
 	va_start(ap, fmt);
 	vprintk(fmt, ap);
 	va_end(ap);
+	console_release(held);
 }

@@ -29,6 +29,8 @@ int vprintk(const char *fmt, va_list ap);
 void log_printk(enum log_level lvl, const char *fmt, ...) FMT_PRINTF(2, 3);
 
 extern enum log_level console_loglevel;
+/* Set once the MMU is on and per-CPU data exists: printk then serialises across CPUs. */
+extern bool console_smp;
 
 #define pr_err(...)                               \
 	do {                                      \

@@ -13,6 +13,7 @@
 #include "esr.h"
 #include "panic.h"
 #include "smp.h"
+#include "vcpu.h"
 
 _Static_assert(offsetof(struct exc_frame, x) == EXC_FRAME_X, "frame layout");
 _Static_assert(offsetof(struct exc_frame, sp) == EXC_FRAME_SP, "frame layout");
@@ -97,10 +98,17 @@ __attribute__((noreturn)) static void exc_recover_trampoline(void)
 void el2_exception(struct exc_frame *f, unsigned int vector)
 {
 	unsigned int ec = FIELD_GET(f->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
-	bool panicking = ec == ESR_EC_BRK64 && (f->esr & 0xffff) == PANIC_BRK_IMM;
-	bool recoverable =
-		!panicking && (vector == EXC_CUR_SPX_SYNC || vector == EXC_CUR_SPX_SERROR);
+	bool panicking;
+	bool recoverable;
 	struct percpu *c = exc_cpu();
+
+	/* From a guest: its own business (kernel/vcpu.c), never an EL2 fault. */
+	if (vector >= EXC_LOWER64_SYNC && vector <= EXC_LOWER64_SERROR && c->vcpu) {
+		vcpu_trap(f, vector);
+		return;
+	}
+	panicking = ec == ESR_EC_BRK64 && (f->esr & 0xffff) == PANIC_BRK_IMM;
+	recoverable = !panicking && (vector == EXC_CUR_SPX_SYNC || vector == EXC_CUR_SPX_SERROR);
 
 	if (++c->exc_nesting > 1) {
 		/* A fault while reporting a fault: the console or the stack is broken. */

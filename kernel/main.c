@@ -159,8 +159,11 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n", current_el(),
 	       hyp.plat.n_cpus, (unsigned long long)(plat_mem_total(&hyp.plat) >> 20),
 	       hyp.plat.dtb_size, dtb);
+	console_smp = true;
 	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
 		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
+	/* Guests named on our command line (vm=...), each on its own cores. */
+	vm_boot_from_cmdline(hyp.plat.bootargs);
 	shell_run();
 }
 

@@ -17,11 +17,13 @@
 #define PSCI_1_0_FN_PSCI_FEATURES   0x8400000aU
 
 /* Return codes (DEN 0022 section 5.2.2). */
-#define PSCI_RET_SUCCESS	0
-#define PSCI_RET_NOT_SUPPORTED	-1
-#define PSCI_RET_INVALID_PARAMS -2
-#define PSCI_RET_DENIED		-3
-#define PSCI_RET_ALREADY_ON	-4
+#define PSCI_RET_SUCCESS	  0
+#define PSCI_RET_NOT_SUPPORTED	  -1
+#define PSCI_RET_INVALID_PARAMS	  -2
+#define PSCI_RET_DENIED		  -3
+#define PSCI_RET_ALREADY_ON	  -4
+#define PSCI_RET_ON_PENDING	  -5
+#define PSCI_RET_INTERNAL_FAILURE -6
 
 /* Choose the conduit; HVC is refused at EL2 (it would trap to ourselves). Returns 0 or E_NOTSUP. */
 int psci_init(enum psci_conduit conduit);

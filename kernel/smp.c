@@ -69,6 +69,7 @@ int smp_init_boot_cpu(const struct platform *p)
 		smp_stack_tops[c->id] = c->stack_top;
 		atomic_store_explicit(&c->state, CPU_OFF, memory_order_relaxed);
 		c->doing = "-";
+		c->vm_owner = -1;
 	}
 	smp_ncpus = p->n_cpus;
 	percpu[0].doing = "shell";

@@ -26,6 +26,8 @@ enum cpu_state {
 
 typedef void (*smp_work_fn)(void *arg);
 
+struct vcpu;
+
 /* One per CPU, on its own cache lines: only that CPU writes most of it. */
 struct percpu {
 	alignas(CACHE_LINE) unsigned int id;
@@ -42,6 +44,8 @@ struct percpu {
 	volatile int recover_armed;
 	volatile unsigned int exc_nesting;
 	uint64_t stack_top;
+	struct vcpu *vcpu; /* the vCPU this CPU runs, or NULL */
+	int vm_owner;	   /* VM whose vCPU is pinned here (even while that vCPU is off), or -1 */
 };
 
 extern struct percpu percpu[PLAT_MAX_CPUS];

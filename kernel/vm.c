@@ -113,6 +113,7 @@ int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **ou
 	if (!vm)
 		return E_NOMEM;
 	*vm = (struct vm){ .id = (unsigned int)(vm - vms) };
+	atomic_store(&vm->state, VM_CREATED);
 	copy_name(vm->name, name, sizeof(vm->name));
 	fmt_snprintf(owner, sizeof(owner), "vm%u RAM", vm->id);
 	ret = pmem_alloc(&phys_mem, ram_size, RAM_ALIGN, owner, &vm->ram_pa);
@@ -128,11 +129,34 @@ int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **ou
 		if (vm->s2.vmid)
 			s2_destroy(&vm->s2);
 		pmem_free(&phys_mem, vm->ram_pa, ram_size);
+		atomic_store(&vm->state, VM_FREE);
 		return ret;
 	}
-	vm->state = VM_CREATED;
 	*out = vm;
 	return 0;
+}
+
+void vm_stop(struct vm *vm, const char *why)
+{
+	int expected = VM_RUNNING;
+
+	/* The first reason wins: later ones are consequences of the stop itself. */
+	if (!atomic_compare_exchange_strong(&vm->state, &expected, VM_STOPPED))
+		return;
+	copy_name(vm->stop_reason, why, sizeof(vm->stop_reason));
+	pr_info("vm%u (%s) stopped: %s\n", vm->id, vm->name, why);
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		vcpu_kick_stop(&vm->vcpus[c]);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->s2.vmid)
+		s2_destroy(&vm->s2);
+	pmem_free(&phys_mem, vm->ram_pa, vm->ram_size);
+	if (vm->image_size)
+		pmem_free(&phys_mem, vm->image_pa, vm->image_size);
+	atomic_store(&vm->state, VM_FREE);
 }
 
 int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, uint64_t size)

@@ -12,6 +12,8 @@
 
 #include "kernel/platform.h"
 #include "mm/pmem.h"
+#include "kernel/vcpu.h"
+#include "kernel/vpl011.h"
 #include "mm/stage2.h"
 
 #define VM_MAX	       8
@@ -29,12 +31,27 @@ struct vm_region {
 
 struct vm {
 	unsigned int id;
-	enum vm_state state;
+	_Atomic int state; /* enum vm_state */
 	char name[VM_NAME_LEN];
 	struct s2_space s2;
 	uint64_t ram_ipa, ram_pa, ram_size;
 	struct vm_region regions[VM_MAX_REGIONS];
 	unsigned int n_regions;
+
+	/* Guest set-up: where its Image and DTB sit (IPAs), and the pristine staged Image. */
+	struct vcpu vcpus[VCPU_MAX];
+	unsigned int n_vcpus;
+	uint64_t entry_ipa, dtb_ipa;
+	uint64_t image_pa, image_size; /* staged copy, kept for a reset; 0 when none */
+	char cmdline[160];
+
+	/* Emulated devices. */
+	struct vpl011 uart;
+	uint64_t uart_ipa;
+
+	/* What happened: shown by `vm info`. */
+	char stop_reason[96];
+	uint64_t aborts_injected, undefs_injected, bad_calls;
 };
 
 extern struct vm vms[VM_MAX];
@@ -48,6 +65,36 @@ int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **ou
 /* Map a device region (Device-nGnRE, RW, XN) into the VM at 'ipa' and remember it. */
 int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, uint64_t size);
 struct vm *vm_get(unsigned int id);
+/* Free a VM that is not running: its tables, VMID, RAM and staged Image. */
+void vm_destroy(struct vm *vm);
+/* Guest physical layout (IPAs) of VMs that are not identity-mapped: QEMU virt's, so guests
+ * that know that board find what they expect; the generated DTB says the same. */
+#define GUEST_RAM_IPA	 0x40000000UL
+#define GUEST_GICD_IPA	 0x08000000UL
+#define GUEST_GICR_IPA	 0x080a0000UL
+#define GUEST_UART_IPA	 0x09000000UL
+#define GUEST_UART_INTID 33 /* SPI 1 */
+
+/*
+ * Give 'vm' an arm64 Image staged in free RAM at 'image_pa' (QEMU -device loader, U-Boot
+ * load): it is kept there (reserved) as the pristine copy, copied into the VM's RAM at
+ * RAM + text_offset, with a generated DTB at the top of RAM. 'cpus' vCPUs (1-8).
+ */
+int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline);
+/* Pin the vCPUs to free CPUs, copy the Image and DTB afresh and start vCPU 0. */
+int vm_start(struct vm *vm);
+/* Stop every vCPU of 'vm' and record why (called from any CPU, guest traps included). */
+void vm_stop(struct vm *vm, const char *why);
 const char *vm_state_name(enum vm_state s);
+const char *vcpu_state_name(int s);
+struct vm_spec;
+/* Create a VM (RAM at GUEST_RAM_IPA), load the Image the spec names; not started. */
+int vm_create_from_spec(const struct vm_spec *spec, struct vm **out);
+/* Once a stopped VM's vCPUs have all left, its CPUs are free for other work and VMs. */
+void vm_release_cpus_if_stopped(struct vm *vm);
+/* Wait until every vCPU of a stopped VM has left its CPU; false on timeout. */
+bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us);
+/* Create and start the VMs named by vm= words in the hypervisor's bootargs. */
+void vm_boot_from_cmdline(const char *bootargs);
 
 #endif

@@ -30,7 +30,7 @@ struct s2_space {
 
 /* Leaf attribute bits for a type and permissions (portable, in s2_attr.c). */
 uint64_t s2_leaf_attrs(enum s2_type type, unsigned int perms);
-/* "Normal WB/WB, S2AP RW, SH inner, AF, exec" etc. for a leaf descriptor (portable). */
+/* "Normal Outer WB Inner WB, S2AP RW, SH inner, AF 1, exec" for a leaf descriptor (portable). */
 const char *s2_describe_leaf(uint64_t desc, char *buf, size_t len);
 /* MemAttr[5:2] by name: "Device-nGnRE", "Normal Inner WB / Outer WB" ... (portable). */
 const char *s2_memattr_name(unsigned int memattr);

@@ -65,6 +65,9 @@ static int dp_start(int argc, char **argv)
 	if (cpu == 0 || cpu >= smp_ncpus)
 		return shell_error(E_RANGE, "dp: cpu must be 1 to %u (cpu0 runs the shell)",
 				   smp_ncpus - 1);
+	if (percpu[cpu].vm_owner >= 0)
+		return shell_error(E_BUSY, "dp: cpu%llu belongs to vm%d", (unsigned long long)cpu,
+				   percpu[cpu].vm_owner);
 	dp_mem_size = 2 * ring * DP_SLOT;
 	if (pmem_alloc(&phys_mem, (dp_mem_size + 4095) & ~4095UL, 4096, "dp rings",
 		       (uint64_t *)&dp_mem))

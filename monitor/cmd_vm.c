@@ -2,6 +2,8 @@
 /* `vm list` and `vm info <id>`: the VMs and their address spaces. */
 #include "kernel/console.h"
 #include "kernel/err.h"
+#include "kernel/esr.h"
+#include "kernel/vm_spec.h"
 #include "kernel/vm.h"
 #include "monitor/parse.h"
 #include "monitor/shell.h"
@@ -11,12 +13,37 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 	json_obj_begin(j, key);
 	json_u64(j, "id", vm->id);
 	json_str(j, "name", vm->name);
-	json_str(j, "state", vm_state_name(vm->state));
+	json_str(j, "state", vm_state_name(atomic_load(&vm->state)));
 	json_u64(j, "vmid", vm->s2.vmid);
 	json_hex(j, "ram_ipa", vm->ram_ipa);
 	json_hex(j, "ram_pa", vm->ram_pa);
 	json_u64(j, "ram_size", vm->ram_size);
+	json_u64(j, "vcpus", vm->n_vcpus);
 	if (detail) {
+		json_str(j, "stop_reason", vm->stop_reason);
+		json_hex(j, "entry", vm->entry_ipa);
+		json_hex(j, "dtb", vm->dtb_ipa);
+		json_u64(j, "aborts_injected", vm->aborts_injected);
+		json_u64(j, "undefs_injected", vm->undefs_injected);
+		json_u64(j, "bad_calls", vm->bad_calls);
+		json_u64(j, "console_bytes", vm->uart.bytes_out);
+		json_arr_begin(j, "vcpu");
+		for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+			const struct vcpu *v = &vm->vcpus[c];
+
+			json_obj_begin(j, NULL);
+			json_u64(j, "id", c);
+			json_u64(j, "pcpu", v->pcpu);
+			json_str(j, "state", vcpu_state_name(atomic_load(&v->state)));
+			json_u64(j, "irq_exits", v->irq_exits);
+			json_obj_begin(j, "exits");
+			for (unsigned int e = 0; e < EXIT_CLASSES; e++)
+				if (v->exits[e])
+					json_u64(j, esr_ec_name(e), v->exits[e]);
+			json_obj_end(j);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
 		json_hex(j, "vttbr", vm->s2.vttbr);
 		json_u64(j, "s2_tables", vm->s2.pt.tables);
 		json_arr_begin(j, "regions");
@@ -55,7 +82,7 @@ static int vm_list(bool as_json)
 			vm_json(&j, NULL, vm, false);
 		else
 			printk("%-3u %-16s %-9s %-5u %llu MiB at IPA 0x%llx (PA 0x%llx)\n", vm->id,
-			       vm->name, vm_state_name(vm->state), vm->s2.vmid,
+			       vm->name, vm_state_name(atomic_load(&vm->state)), vm->s2.vmid,
 			       (unsigned long long)(vm->ram_size >> 20),
 			       (unsigned long long)vm->ram_ipa, (unsigned long long)vm->ram_pa);
 	}
@@ -84,7 +111,30 @@ static int vm_info(const char *arg, bool as_json)
 		return 0;
 	}
 	printk("VM %u \"%s\": %s, VMID %u, VTTBR_EL2 0x%llx\n", vm->id, vm->name,
-	       vm_state_name(vm->state), vm->s2.vmid, (unsigned long long)vm->s2.vttbr);
+	       vm_state_name(atomic_load(&vm->state)), vm->s2.vmid,
+	       (unsigned long long)vm->s2.vttbr);
+	if (vm->stop_reason[0])
+		printk("stopped: %s\n", vm->stop_reason);
+	if (vm->image_size)
+		printk("Image staged at PA 0x%llx (%llu KiB), entry IPA 0x%llx, DTB IPA 0x%llx, "
+		       "cmdline \"%s\"\n",
+		       (unsigned long long)vm->image_pa, (unsigned long long)(vm->image_size >> 10),
+		       (unsigned long long)vm->entry_ipa, (unsigned long long)vm->dtb_ipa,
+		       vm->cmdline);
+	printk("injected: %llu aborts, %llu UNDEFs; %llu unknown calls; console %llu bytes\n",
+	       (unsigned long long)vm->aborts_injected, (unsigned long long)vm->undefs_injected,
+	       (unsigned long long)vm->bad_calls, (unsigned long long)vm->uart.bytes_out);
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		const struct vcpu *v = &vm->vcpus[c];
+
+		printk("vcpu%u on cpu%u: %s, %llu interrupt exits; traps:", c, v->pcpu,
+		       vcpu_state_name(atomic_load(&v->state)), (unsigned long long)v->irq_exits);
+		for (unsigned int e = 0; e < EXIT_CLASSES; e++)
+			if (v->exits[e])
+				printk(" %s %llu;", esr_ec_name(e),
+				       (unsigned long long)v->exits[e]);
+		printk("\n");
+	}
 	printk("Stage-2: IPA %u bits, start level %u, %u table pages\n", vm->s2.pt.ia_bits,
 	       vm->s2.pt.start_level, vm->s2.pt.tables);
 	for (unsigned int i = 0; i < vm->n_regions; i++) {
@@ -98,15 +148,125 @@ static int vm_info(const char *arg, bool as_json)
 	return 0;
 }
 
+static struct vm *get_vm(const char *arg)
+{
+	uint64_t id;
+	struct vm *vm = NULL;
+
+	if (!parse_u64(arg, &id) && id < VM_MAX)
+		vm = vm_get((unsigned int)id);
+	if (!vm)
+		shell_error(E_NOENT, "no VM '%s' (see 'vm list')", arg);
+	return vm;
+}
+
+/* vm create NAME IMAGE MEM [CPUS [CMDLINE]]: the same fields as the vm= boot word. */
+static int vm_create_cmd(int argc, char **argv)
+{
+	char spec_text[256];
+	struct vm_spec spec;
+	const char *why = "";
+	struct vm *vm;
+	int ret;
+
+	if (argc < 5 || argc > 7)
+		return shell_error(E_INVAL,
+				   "usage: vm create <name> <image-pa> <mem> [cpus [cmdline]]");
+	fmt_snprintf(spec_text, sizeof(spec_text), "%s,%s,%s%s%s%s%s", argv[2], argv[3], argv[4],
+		     argc > 5 ? "," : "", argc > 5 ? argv[5] : "", argc > 6 ? "," : "",
+		     argc > 6 ? argv[6] : "");
+	ret = vm_spec_parse(spec_text, &spec, &why);
+	if (ret)
+		return shell_error(ret, "vm create: %s", why);
+	ret = vm_create_from_spec(&spec, &vm);
+	if (ret)
+		return shell_error(ret, "vm create: %s", err_str(ret));
+	printk("vm%u (%s): %u vCPU%s, %llu MiB at IPA 0x%llx, entry 0x%llx\n", vm->id, vm->name,
+	       vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s", (unsigned long long)(vm->ram_size >> 20),
+	       (unsigned long long)vm->ram_ipa, (unsigned long long)vm->entry_ipa);
+	return 0;
+}
+
+static void emit(const char *s, uint32_t n)
+{
+	console_write_raw(s, n);
+}
+
+#define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
+
+/* Attach the UART to the guest's console until Ctrl-] (or the prompt comes back). */
+static int vm_console(struct vm *vm)
+{
+	printk("[attached to vm%u (%s); Ctrl-] returns to the shell]\n", vm->id, vm->name);
+	vpl011_replay(&vm->uart, emit);
+	atomic_store(&vm->uart.attached, true);
+	for (;;) {
+		int c = console_getc();
+
+		if (c < 0) {
+			console_wait_input();
+			continue;
+		}
+		if (c == CONSOLE_ESCAPE)
+			break;
+		vpl011_push_rx(&vm->uart, (uint8_t)c);
+	}
+	atomic_store(&vm->uart.attached, false);
+	printk("\n[detached from vm%u: %s]\n", vm->id, vm_state_name(atomic_load(&vm->state)));
+	return 0;
+}
+
 static int cmd_vm(int argc, char **argv)
 {
 	bool as_json = shell_take_json(&argc, argv);
+	struct vm *vm;
+	int ret;
 
 	if (argc == 2 && str_eq(argv[1], "list"))
 		return vm_list(as_json);
 	if (argc == 3 && str_eq(argv[1], "info"))
 		return vm_info(argv[2], as_json);
-	return shell_error(E_INVAL, "usage: vm list | vm info <id> [--json]");
+	if (argc >= 2 && str_eq(argv[1], "create"))
+		return vm_create_cmd(argc, argv);
+	if (argc == 3 && (str_eq(argv[1], "start") || str_eq(argv[1], "stop") ||
+			  str_eq(argv[1], "log") || str_eq(argv[1], "console"))) {
+		vm = get_vm(argv[2]);
+		if (!vm)
+			return E_NOENT;
+		if (str_eq(argv[1], "log")) {
+			vpl011_replay(&vm->uart, emit);
+			return 0;
+		}
+		if (str_eq(argv[1], "console"))
+			return vm_console(vm);
+		if (str_eq(argv[1], "stop")) {
+			if (atomic_load(&vm->state) != VM_RUNNING)
+				return shell_error(E_INVAL, "vm%u is not running", vm->id);
+			vm_stop(vm, "stopped from the shell");
+			return vm_wait_stopped(vm, 1000000)
+				       ? 0
+				       : shell_error(E_BUSY, "vm%u: some vCPU did not stop",
+						     vm->id);
+		}
+		ret = vm_start(vm);
+		if (ret == E_NOENT)
+			return shell_error(ret, "vm%u has no guest image ('vm create' loads one)",
+					   vm->id);
+		if (ret == E_BUSY)
+			return shell_error(ret, "vm%u: running, or not enough free CPUs", vm->id);
+		if (ret)
+			return shell_error(ret, "vm start: %s", err_str(ret));
+		printk("vm%u (%s) started on cpu%u\n", vm->id, vm->name, vm->vcpus[0].pcpu);
+		return 0;
+	}
+	return shell_error(E_INVAL, "usage: vm list | info <id> | create <name> <image-pa> <mem> "
+				    "[cpus [cmdline]] | start|stop|log|console <id>");
 }
-SHELL_COMMAND(vm, "vm", "list | info <id> [--json]", "virtual machines and their memory", NULL,
+SHELL_COMMAND(vm, "vm", "list|info|create|start|stop|log|console", "virtual machines",
+	      "  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
+	      "  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
+	      "      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"
+	      "  vm start|stop <id>                run it / stop every vCPU\n"
+	      "  vm log <id>                       the guest's console output so far\n"
+	      "  vm console <id>                   attach the UART to the guest; Ctrl-] returns",
 	      cmd_vm);

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Guests following the arm64 Image boot protocol (Linux booting.rst): the Image at
+ * RAM + text_offset, MMU off, x0 = DTB address, x1-x3 = 0, entered at EL1h with interrupts
+ * masked. The DTB is generated for the VM (kernel/guest_dtb.c).
+ */
+#include <stdatomic.h>
+
+#include "arch.h"
+#include "console.h"
+#include "err.h"
+#include "dtb_gen.h"
+#include "hyp.h"
+#include "smp.h"
+#include "timer.h"
+#include "vm.h"
+#include "vm_spec.h"
+#include "mm/mmu.h"
+#include "monitor/parse.h"
+
+#define IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 */
+#define DTB_SPACE   (2UL << 20) /* top 2 MiB of guest RAM: the DTB (at most 2 MiB by protocol) */
+#define DTB_BUF	    65536
+
+static uint8_t dtb_buf[DTB_BUF] __attribute__((aligned(8)));
+
+static uint64_t read_le64(uint64_t pa)
+{
+	const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)pa;
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void copy_bytes(uint64_t dst, uint64_t src, uint64_t n)
+{
+	uint8_t *d = (uint8_t *)(uintptr_t)dst;
+	const uint8_t *s = (const uint8_t *)(uintptr_t)src;
+
+	for (uint64_t i = 0; i < n; i++)
+		d[i] = s[i];
+}
+
+static void zero_range(uint64_t pa, uint64_t n)
+{
+	uint64_t *p = (uint64_t *)(uintptr_t)pa;
+
+	for (uint64_t i = 0; i < n / 8; i++)
+		p[i] = 0;
+}
+
+int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline)
+{
+	uint64_t text_offset, image_size;
+	const char *owner = pmem_owner(&phys_mem, image_pa);
+	char name[PMEM_OWNER_LEN];
+	unsigned int i = 0;
+	int ret;
+
+	if (cpus < 1 || cpus > VCPU_MAX)
+		return E_RANGE;
+	if (vm->image_size)
+		return E_EXIST;
+	if (!owner || owner[0] || (image_pa & 0xfff) || !mmu_va_readable(image_pa + 0x40, NULL))
+		return E_FAULT; /* not free RAM: nothing a loader could have put there for us */
+	if ((uint32_t)read_le64(image_pa + 0x38) != IMAGE_MAGIC)
+		return E_INVAL;
+	text_offset = read_le64(image_pa + 0x08);
+	image_size = read_le64(image_pa + 0x10);
+	/* image_size 0 is a pre-3.17 Linux Image: no size to trust. */
+	if (!image_size || image_size > vm->ram_size - DTB_SPACE ||
+	    text_offset > vm->ram_size - DTB_SPACE - image_size)
+		return E_RANGE;
+	image_size = (image_size + 0xfff) & ~0xfffUL;
+	fmt_snprintf(name, sizeof(name), "vm%u Image", vm->id);
+	ret = pmem_reserve(&phys_mem, image_pa, image_size, name);
+	if (ret)
+		return ret;
+	vm->image_pa = image_pa;
+	vm->image_size = image_size;
+	vm->entry_ipa = vm->ram_ipa + text_offset;
+	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - DTB_SPACE;
+	vm->n_vcpus = cpus;
+	for (; cmdline && cmdline[i] && i < sizeof(vm->cmdline) - 1; i++)
+		vm->cmdline[i] = cmdline[i];
+	vm->cmdline[i] = '\0';
+	for (unsigned int c = 0; c < cpus; c++) {
+		struct vcpu *v = &vm->vcpus[c];
+
+		*v = (struct vcpu){ .vm = vm, .id = c, .vmpidr = BIT(31) | c };
+		atomic_store(&v->state, VCPU_OFF);
+	}
+	vm->uart_ipa = GUEST_UART_IPA;
+	vpl011_init(&vm->uart);
+	return 0;
+}
+
+static int build_dtb(struct vm *vm, uint32_t *size)
+{
+	struct guest_dtb_desc d = {
+		.model = "monadic-hypervisor guest",
+		.ram_base = vm->ram_ipa,
+		.ram_size = vm->ram_size,
+		.n_cpus = vm->n_vcpus,
+		.gicd_base = GUEST_GICD_IPA,
+		.gicd_size = 0x10000,
+		.gicr_base = GUEST_GICR_IPA,
+		.gicr_size = 0x20000UL * vm->n_vcpus,
+		.timer_intids = { 29, 30, 27, 26 },
+		.uart_base = vm->uart_ipa,
+		.uart_size = 0x1000,
+		.uart_intid = GUEST_UART_INTID,
+		.uart_clock_hz = 24000000,
+		.bootargs = vm->cmdline,
+	};
+
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		d.mpidr[c] = vm->vcpus[c].vmpidr & MPIDR_AFF_MASK;
+	return guest_dtb_build(&d, dtb_buf, sizeof(dtb_buf), size);
+}
+
+/* Free CPUs for every vCPU: not the shell's, not running anything, not another VM's. */
+static int place_vcpus(struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int c = 1; c < smp_ncpus && n < vm->n_vcpus; c++) {
+		struct percpu *p = &percpu[c];
+
+		if ((p->vm_owner == -1 || p->vm_owner == (int)vm->id) &&
+		    atomic_load(&p->state) == CPU_IDLE)
+			vm->vcpus[n++].pcpu = c;
+	}
+	if (n < vm->n_vcpus)
+		return E_BUSY;
+	for (unsigned int i = 0; i < vm->n_vcpus; i++)
+		percpu[vm->vcpus[i].pcpu].vm_owner = (int)vm->id;
+	return 0;
+}
+
+static void vcpu_work(void *arg)
+{
+	vcpu_run(arg);
+}
+
+int vm_start(struct vm *vm)
+{
+	uint64_t ram = vm->ram_pa, text_offset;
+	uint32_t dtb_size;
+	struct vcpu *v0 = &vm->vcpus[0];
+	int ret;
+
+	if (!vm->image_size)
+		return E_NOENT;
+	if (atomic_load(&vm->state) == VM_RUNNING)
+		return E_BUSY;
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
+			return E_BUSY; /* still leaving from the last run */
+	ret = build_dtb(vm, &dtb_size);
+	if (ret)
+		return ret;
+	ret = place_vcpus(vm);
+	if (ret)
+		return ret;
+	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
+	zero_range(ram, vm->ram_size);
+	text_offset = vm->entry_ipa - vm->ram_ipa;
+	copy_bytes(ram + text_offset, vm->image_pa, vm->image_size);
+	copy_bytes(ram + (vm->dtb_ipa - vm->ram_ipa), (uintptr_t)dtb_buf, dtb_size);
+	/*
+	 * The guest starts with its MMU off, so its accesses are non-cacheable: push everything
+	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
+	 */
+	dcache_clean_range(ram, vm->ram_size);
+	__asm__ volatile("ic ialluis" : : : "memory");
+	dsb(ish);
+	isb();
+	vm->stop_reason[0] = '\0';
+	vm->aborts_injected = vm->undefs_injected = vm->bad_calls = 0;
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		struct vcpu *v = &vm->vcpus[c];
+
+		for (unsigned int e = 0; e < EXIT_CLASSES; e++)
+			v->exits[e] = 0;
+		v->irq_exits = 0;
+		atomic_store(&v->stop, 0);
+	}
+	atomic_store(&vm->state, VM_RUNNING);
+	v0->entry = vm->entry_ipa;
+	v0->context = vm->dtb_ipa;
+	atomic_store(&v0->state, VCPU_ON_PENDING);
+	ret = smp_run_on(v0->pcpu, vcpu_work, v0);
+	if (ret) {
+		atomic_store(&v0->state, VCPU_OFF);
+		atomic_store(&vm->state, VM_STOPPED);
+	}
+	return ret;
+}
+
+const char *vcpu_state_name(int s)
+{
+	switch (s) {
+	case VCPU_ON:
+		return "on";
+	case VCPU_ON_PENDING:
+		return "on-pending";
+	default:
+		return "off";
+	}
+}
+
+int vm_create_from_spec(const struct vm_spec *spec, struct vm **out)
+{
+	struct vm *vm;
+	int ret = vm_create(spec->name, spec->mem, false, &vm);
+
+	if (ret)
+		return ret;
+	ret = vm_load_image(vm, spec->image_pa, spec->cpus, spec->cmdline);
+	if (ret) {
+		vm_destroy(vm);
+		return ret;
+	}
+	*out = vm;
+	return 0;
+}
+
+void vm_release_cpus_if_stopped(struct vm *vm)
+{
+	if (atomic_load(&vm->state) != VM_STOPPED)
+		return;
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
+			return;
+	/* Both of two vCPUs leaving at once may get here: the stores are the same. */
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		if (percpu[vm->vcpus[c].pcpu].vm_owner == (int)vm->id)
+			percpu[vm->vcpus[c].pcpu].vm_owner = -1;
+}
+
+bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
+{
+	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
+
+	for (;;) {
+		bool all_off = true;
+
+		for (unsigned int c = 0; c < vm->n_vcpus; c++)
+			if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
+				all_off = false;
+		if (all_off) {
+			vm_release_cpus_if_stopped(vm);
+			return true;
+		}
+		if (timer_count() > deadline)
+			return false;
+	}
+}
+
+void vm_boot_from_cmdline(const char *bootargs)
+{
+	char copy[256], *argv[SHELL_MAX_ARGS];
+	int argc;
+
+	for (unsigned int i = 0; i < sizeof(copy); i++) {
+		copy[i] = bootargs[i];
+		if (!bootargs[i])
+			break;
+	}
+	copy[sizeof(copy) - 1] = '\0';
+	argc = parse_args(copy, argv, SHELL_MAX_ARGS);
+	for (int i = 0; i < argc; i++) {
+		struct vm_spec spec;
+		const char *why = "";
+		struct vm *vm;
+		int ret;
+
+		if (argv[i][0] != 'v' || argv[i][1] != 'm' || argv[i][2] != '=')
+			continue;
+		ret = vm_spec_parse(argv[i] + 3, &spec, &why);
+		if (ret) {
+			pr_err("bootargs: '%s': %s\n", argv[i], why);
+			continue;
+		}
+		ret = vm_create_from_spec(&spec, &vm);
+		if (!ret)
+			ret = vm_start(vm);
+		if (ret)
+			pr_err("bootargs: vm %s: %s\n", spec.name, err_str(ret));
+		else
+			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB\n", vm->id,
+			       vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",
+			       (unsigned long long)(vm->ram_size >> 20));
+	}
+}

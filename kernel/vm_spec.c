@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* The vm= word of the hypervisor's command line. */
+#include "vm_spec.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "monitor/parse.h"
+
+/* Copy the next comma-separated field (at most n - 1 bytes) into buf; false when too long. */
+static bool field(const char **s, char *buf, size_t n)
+{
+	size_t i = 0;
+
+	while (**s && **s != ',') {
+		if (i + 1 >= n)
+			return false;
+		buf[i++] = *(*s)++;
+	}
+	buf[i] = '\0';
+	if (**s == ',')
+		(*s)++;
+	return true;
+}
+
+static bool name_ok(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= '0' && *n <= '9') || *n == '-' || *n == '_'))
+			return false;
+	return true;
+}
+
+int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why)
+{
+	char buf[32];
+	uint64_t v;
+	size_t i = 0;
+
+	*spec = (struct vm_spec){ .cpus = 1 };
+	if (!field(&s, spec->name, sizeof(spec->name)) || !name_ok(spec->name)) {
+		*why = "NAME: 1-15 of a-z A-Z 0-9 - _";
+		return E_INVAL;
+	}
+	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &spec->image_pa) ||
+	    (spec->image_pa & 0xfff)) {
+		*why = "IMAGE: a 4 KiB-aligned physical address";
+		return E_INVAL;
+	}
+	if (!field(&s, buf, sizeof(buf)) || parse_size(buf, &spec->mem) || !spec->mem ||
+	    (spec->mem & ((2UL << 20) - 1))) {
+		*why = "MEM: a size in K, M or G, a multiple of 2 MiB";
+		return E_INVAL;
+	}
+	if (*s) {
+		if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &v) || v < 1 || v > 8) {
+			*why = "CPUS: 1 to 8";
+			return E_RANGE;
+		}
+		spec->cpus = (unsigned int)v;
+	}
+	/* Whatever follows the fourth comma is the guest's command line, commas and all. */
+	for (; s[i]; i++) {
+		if (i + 1 >= sizeof(spec->cmdline)) {
+			*why = "CMDLINE: too long";
+			return E_RANGE;
+		}
+		spec->cmdline[i] = s[i];
+	}
+	spec->cmdline[i] = '\0';
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * Guests described on the hypervisor's command line (/chosen/bootargs: QEMU -append, U-Boot
+ * bootargs), one word per VM:
+ *
+ *	vm=NAME,IMAGE,MEM[,CPUS[,CMDLINE]]
+ *
+ * NAME 1-15 letters, digits, '-' or '_'; IMAGE the physical address where the loader put the
+ * arm64 Image (hex with 0x, or decimal); MEM the VM's RAM (suffix K, M, G; a multiple of 2 MiB);
+ * CPUS 1-8 (default 1); CMDLINE the rest, verbatim (quote the whole word when it has spaces:
+ * vm=linux,0x48000000,256M,2,"console=ttyAMA0 earlycon"). Portable: tested on the host.
+ */
+#ifndef KERNEL_VM_SPEC_H
+#define KERNEL_VM_SPEC_H
+
+#include <stdint.h>
+
+#define VM_SPEC_NAME	16
+#define VM_SPEC_CMDLINE 160
+
+struct vm_spec {
+	char name[VM_SPEC_NAME];
+	uint64_t image_pa;
+	uint64_t mem;
+	unsigned int cpus;
+	char cmdline[VM_SPEC_CMDLINE];
+};
+
+/* Parse the part after "vm=". 0, or E_INVAL/E_RANGE with 'why' saying which field. */
+int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why);
+
+#endif

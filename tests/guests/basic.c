@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The well-behaved test guest: PSCI and SMCCC answered per spec over HVC and SMC, our own
+ * calls, emulated MMIO, an external abort injected for an access to nothing, sanitised ID
+ * registers, an UNDEF for a register EL2 does not emulate, a second vCPU started with CPU_ON
+ * and stopped with CPU_OFF. It prints one line per check, a summary, and powers off.
+ */
+#include "guest.h"
+
+extern char secondary_start[];
+
+static volatile uint64_t secondary_ran;
+
+void guest_secondary(uint64_t cpu);
+void guest_secondary(uint64_t cpu)
+{
+	guest_printf("guest: vcpu%llu online, MPIDR 0x%llx\n", (unsigned long long)cpu,
+		     (unsigned long long)(read_sysreg(mpidr_el1) & 0xffffff));
+	secondary_ran = cpu;
+	__asm__ volatile("dsb sy" : : : "memory"); /* the flag is out before we go */
+	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
+	guest_printf("guest: FAIL CPU_OFF returned\n");
+	for (;;)
+		;
+}
+
+static unsigned int ec_of(uint64_t esr)
+{
+	return (unsigned int)(esr >> 26) & 0x3f;
+}
+
+static void test_calls(void)
+{
+	int64_t r;
+
+	r = guest_hvc(PSCI_VERSION, 0, 0, 0);
+	guest_check(r == 0x10001, "psci-version", "0x%llx", (long long)r);
+	r = guest_smc(PSCI_VERSION, 0, 0, 0);
+	guest_check(r == 0x10001, "psci-version-smc", "0x%llx", (long long)r);
+	r = guest_hvc(PSCI_FEATURES, PSCI_CPU_ON, 0, 0);
+	guest_check(r == 0, "psci-features-cpu-on", "%lld", (long long)r);
+	r = guest_hvc(PSCI_FEATURES, 0x840000ffU, 0, 0);
+	guest_check(r == -1, "psci-features-unknown", "%lld", (long long)r);
+	r = guest_hvc(PSCI_MIGRATE_INFO_TYPE, 0, 0, 0);
+	guest_check(r == 2, "psci-migrate-info-type", "%lld", (long long)r);
+	r = guest_hvc(SMCCC_VERSION, 0, 0, 0);
+	guest_check(r == 0x10001, "smccc-version", "0x%llx", (long long)r);
+	r = guest_hvc(SMCCC_ARCH_FEATURES, 0x80008000U, 0, 0); /* a workaround we do not offer */
+	guest_check(r == -1, "smccc-arch-features", "%lld", (long long)r);
+	r = guest_hvc(0xc7001234U, 1, 2, 3);
+	guest_check(r == -1, "unknown-call", "%lld", (long long)r);
+	r = guest_hvc(MONADIC_HVC_NULL, 0, 0, 0);
+	guest_check(r == 0, "null-hypercall", "%lld", (long long)r);
+}
+
+static void test_mmio(void)
+{
+	volatile uint32_t *u = (volatile uint32_t *)guest_uart();
+
+	guest_check((u[0x18 / 4] & 0x80) != 0, "mmio-uart-fr-txfe", "FR 0x%x", u[0x18 / 4]);
+	guest_check(u[0xfe0 / 4] == 0x11 && u[0xffc / 4] == 0xb1, "mmio-uart-primecell-id",
+		    "0x%x 0x%x", u[0xfe0 / 4], u[0xffc / 4]);
+	u[0x30 / 4] = 0x301; /* CR: UARTEN | TXE | RXE */
+	guest_check(u[0x30 / 4] == 0x301, "mmio-uart-cr-readback", "0x%x", u[0x30 / 4]);
+}
+
+static void test_abort(void)
+{
+	volatile uint64_t *nothing = (volatile uint64_t *)0x1000; /* no RAM, no device */
+	uint64_t v;
+
+	guest_fault_reset();
+	v = *nothing;
+	(void)v;
+	/* From EL1: EC 0x25 (Data Abort, same EL); DFSC 0x10 synchronous external abort. */
+	guest_check(guest_fault.count == 1 && ec_of(guest_fault.esr) == 0x25 &&
+			    (guest_fault.esr & 0x3f) == 0x10 && guest_fault.far == 0x1000,
+		    "abort-injected", "count %llu ESR 0x%llx FAR 0x%llx",
+		    (unsigned long long)guest_fault.count, (unsigned long long)guest_fault.esr,
+		    (unsigned long long)guest_fault.far);
+}
+
+static void test_sysregs(void)
+{
+	uint64_t pfr0 = read_sysreg(id_aa64pfr0_el1), dfr0 = read_sysreg(id_aa64dfr0_el1);
+
+	guest_check(((pfr0 >> 32) & 0xf) == 0, "id-no-sve", "PFR0 0x%llx",
+		    (unsigned long long)pfr0);
+	guest_check((pfr0 & 0xff) == 0x11, "id-aarch64-only", "PFR0 0x%llx",
+		    (unsigned long long)pfr0);
+	guest_check(((dfr0 >> 8) & 0xf) == 0, "id-no-pmu", "DFR0 0x%llx", (unsigned long long)dfr0);
+	guest_fault_reset();
+	/* The physical timer is the hypervisor's (CNTHCTL_EL2.EL1PCEN = 0): EL2 injects UNDEF. */
+	__asm__ volatile("mrs x0, cntp_ctl_el0" : : : "x0");
+	guest_check(guest_fault.count == 1 && ec_of(guest_fault.esr) == 0x00, "undef-injected",
+		    "count %llu ESR 0x%llx", (unsigned long long)guest_fault.count,
+		    (unsigned long long)guest_fault.esr);
+	guest_fault_reset();
+	/* Debug and PMU registers are trapped too, but read as zero rather than fault. */
+	guest_check(read_sysreg(mdscr_el1) == 0 && guest_fault.count == 0, "debug-raz",
+		    "count %llu", (unsigned long long)guest_fault.count);
+}
+
+static void test_cpu_on(unsigned int ncpus)
+{
+	int64_t r;
+
+	r = guest_hvc(PSCI_CPU_ON, 0x80000077U, (uintptr_t)secondary_start, 7);
+	guest_check(r == -2, "cpu-on-bad-mpidr", "%lld", (long long)r);
+	if (ncpus < 2) {
+		guest_printf("guest: skip cpu-on (one vCPU)\n");
+		return;
+	}
+	r = guest_hvc(PSCI_CPU_ON, 1, (uintptr_t)secondary_start, 1);
+	guest_check(r == 0, "cpu-on", "%lld", (long long)r);
+	for (unsigned long i = 0; i < 200000000UL && secondary_ran != 1; i++)
+		__asm__ volatile("yield");
+	guest_check(secondary_ran == 1, "cpu-on-ran", "flag %llu",
+		    (unsigned long long)secondary_ran);
+	for (unsigned long i = 0; i < 200000000UL; i++)
+		if (guest_hvc(PSCI_AFFINITY_INFO, 1, 0, 0) == 1)
+			break;
+	r = guest_hvc(PSCI_AFFINITY_INFO, 1, 0, 0);
+	guest_check(r == 1, "cpu-off-affinity-info", "%lld", (long long)r);
+}
+
+void guest_main(void *dtb);
+void guest_main(void *dtb)
+{
+	uint64_t el = (read_sysreg(CurrentEL) >> 2) & 3;
+	uint64_t info[4];
+
+	if (guest_console_init(dtb))
+		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0); /* no console: nothing to report on */
+	guest_hvc4(MONADIC_HVC_INFO, info);
+	guest_printf("guest: hello from vm%llu vcpu%llu of %llu at EL%llu, DTB at %p\n",
+		     (unsigned long long)info[1], (unsigned long long)info[2],
+		     (unsigned long long)info[3], (unsigned long long)el, dtb);
+	guest_check(info[0] == 0 && info[2] == 0, "info-call", "x0 %lld vcpu %llu",
+		    (long long)info[0], (unsigned long long)info[2]);
+	guest_check(el == 1, "runs-at-el1", "EL%llu", (unsigned long long)el);
+	test_calls();
+	test_mmio();
+	test_abort();
+	test_sysregs();
+	test_cpu_on((unsigned int)info[3]);
+	guest_summary();
+	if (guest_cmdline_has(dtb, "stay")) {
+		/* Keep running (idle in WFI, which traps) until the VM is stopped from outside. */
+		guest_printf("guest: staying up\n");
+		for (;;)
+			__asm__ volatile("wfi");
+	}
+	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	guest_printf("guest: FAIL SYSTEM_OFF returned\n");
+	for (;;)
+		;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* Test-guest library: PL011 output found through the DTB, checks, calls, fault recording. */
+#include <stdarg.h>
+
+#include "guest.h"
+#include "kernel/fdt.h"
+
+struct guest_fault guest_fault;
+static uintptr_t uart;
+static unsigned int passed, failed;
+
+void *memcpy(void *d, const void *s, unsigned long n);
+void *memset(void *d, int c, unsigned long n);
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+	char *dd = d;
+	const char *ss = s;
+
+	while (n--)
+		*dd++ = *ss++;
+	return d;
+}
+
+void *memset(void *d, int c, unsigned long n)
+{
+	char *dd = d;
+
+	while (n--)
+		*dd++ = (char)c;
+	return d;
+}
+
+int guest_console_init(const void *dtb)
+{
+	struct fdt f;
+	int node;
+	const uint8_t *reg;
+	uint32_t len;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return -1;
+	node = fdt_find_compatible(&f, -1, "arm,pl011");
+	if (node < 0)
+		return -1;
+	reg = fdt_getprop(&f, node, "reg", &len);
+	if (!reg || len < 16)
+		return -1;
+	uart = (uintptr_t)fdt_read_cells(reg, 2);
+	return 0;
+}
+
+bool guest_cmdline_has(const void *dtb, const char *word)
+{
+	struct fdt f;
+	const char *args;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return false;
+	node = fdt_path_offset(&f, "/chosen");
+	args = node >= 0 ? fdt_getprop_str(&f, node, "bootargs") : 0;
+	for (; args && *args; args++) {
+		unsigned int i = 0;
+
+		while (word[i] && args[i] == word[i])
+			i++;
+		if (!word[i])
+			return true;
+	}
+	return false;
+}
+
+uintptr_t guest_uart(void)
+{
+	return uart;
+}
+
+static void putc_sink(void *ctx, char c)
+{
+	volatile uint32_t *dr = (volatile uint32_t *)uart;
+
+	(void)ctx;
+	if (!uart)
+		return;
+	if (c == '\n')
+		*dr = '\r';
+	*dr = (uint8_t)c;
+}
+
+void guest_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vformat(putc_sink, 0, fmt, ap);
+	va_end(ap);
+}
+
+void guest_check(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		passed++;
+	else
+		failed++;
+	guest_printf("guest: %s %s", ok ? "ok" : "FAIL", name);
+	if (!ok && fmt) {
+		guest_printf(": ");
+		va_start(ap, fmt);
+		fmt_vformat(putc_sink, 0, fmt, ap);
+		va_end(ap);
+	}
+	guest_printf("\n");
+}
+
+void guest_summary(void)
+{
+	guest_printf("guest: %u passed, %u failed\n", passed, failed);
+}
+
+int64_t guest_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3)
+{
+	register uint64_t r0 __asm__("x0") = x0;
+	register uint64_t r1 __asm__("x1") = x1;
+	register uint64_t r2 __asm__("x2") = x2;
+	register uint64_t r3 __asm__("x3") = x3;
+
+	__asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : : "memory");
+	return (int64_t)r0;
+}
+
+void guest_hvc4(uint64_t x0, uint64_t out[4])
+{
+	register uint64_t r0 __asm__("x0") = x0;
+	register uint64_t r1 __asm__("x1") = 0;
+	register uint64_t r2 __asm__("x2") = 0;
+	register uint64_t r3 __asm__("x3") = 0;
+
+	__asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : : "memory");
+	out[0] = r0;
+	out[1] = r1;
+	out[2] = r2;
+	out[3] = r3;
+}
+
+int64_t guest_smc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3)
+{
+	register uint64_t r0 __asm__("x0") = x0;
+	register uint64_t r1 __asm__("x1") = x1;
+	register uint64_t r2 __asm__("x2") = x2;
+	register uint64_t r3 __asm__("x3") = x3;
+
+	__asm__ volatile("smc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : : "memory");
+	return (int64_t)r0;
+}
+
+void guest_fault_reset(void)
+{
+	guest_fault.count = guest_fault.esr = guest_fault.elr = guest_fault.far = 0;
+}
+
+/* Called from start.S for every exception: record it and resume after the instruction. */
+uint64_t guest_exception(uint64_t esr, uint64_t elr, uint64_t far, uint64_t kind);
+uint64_t guest_exception(uint64_t esr, uint64_t elr, uint64_t far, uint64_t kind)
+{
+	(void)kind;
+	guest_fault.count++;
+	guest_fault.esr = esr;
+	guest_fault.elr = elr;
+	guest_fault.far = far;
+	return elr + 4;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* Helpers shared by the test guests: console, calls to EL2, check reporting, faults. */
+#ifndef TESTS_GUESTS_GUEST_H
+#define TESTS_GUESTS_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/fmt.h"
+
+/* Find the console in the DTB and remember it. 0 or an error. */
+int guest_console_init(const void *dtb);
+uintptr_t guest_uart(void);
+/* True when /chosen/bootargs contains 'word' (the VM's command line). */
+bool guest_cmdline_has(const void *dtb, const char *word);
+void guest_printf(const char *fmt, ...) FMT_PRINTF(1, 2);
+/* One "guest: ok <name>" or "guest: FAIL <name>: ..." line; counts for the summary. */
+void guest_check(bool ok, const char *name, const char *fmt, ...) FMT_PRINTF(3, 4);
+void guest_summary(void);
+
+int64_t guest_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3);
+/* An HVC returning x0-x3 in out[0..3]. */
+void guest_hvc4(uint64_t x0, uint64_t out[4]);
+int64_t guest_smc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3);
+
+/* The last exception taken (by guest_exception in common.c), cleared by guest_fault_reset. */
+struct guest_fault {
+	volatile uint64_t count, esr, elr, far;
+};
+extern struct guest_fault guest_fault;
+void guest_fault_reset(void);
+
+#define PSCI_VERSION	       0x84000000U
+#define PSCI_CPU_OFF	       0x84000002U
+#define PSCI_CPU_ON	       0xc4000003U
+#define PSCI_AFFINITY_INFO     0xc4000004U
+#define PSCI_MIGRATE_INFO_TYPE 0x84000006U
+#define PSCI_SYSTEM_OFF	       0x84000008U
+#define PSCI_FEATURES	       0x8400000aU
+#define SMCCC_VERSION	       0x80000000U
+#define SMCCC_ARCH_FEATURES    0x80000001U
+#define MONADIC_HVC_NULL       0x86000000U
+#define MONADIC_HVC_INFO       0x86000002U
+
+#define read_sysreg(reg)                                      \
+	({                                                    \
+		uint64_t v_;                                  \
+		__asm__ volatile("mrs %0, " #reg : "=r"(v_)); \
+		v_;                                           \
+	})
+
+#endif

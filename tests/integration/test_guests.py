@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+"""Guests at EL1: the in-tree test guests, loaded with QEMU's -device loader and described on the
+hypervisor's command line (vm=NAME,IMAGE,MEM,CPUS,CMDLINE), run on their own cores. The basic
+guest checks PSCI, SMCCC, MMIO emulation, abort and UNDEF injection, ID registers and CPU_ON from
+the inside; the hostile guest must be contained while the other VM and the shell carry on."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from conftest import _ModuleMachine
+from monadic import MachineConfig, Shell, error_lines
+
+BASIC_PA = 0x44000000
+HOSTILE_PA = 0x45000000
+STAY_PA = 0x46000000
+
+
+def guest_image(image: Path, name: str) -> Path:
+    path = image.parent / "guests" / f"{name}.bin"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make guests`")
+    return path
+
+
+@pytest.fixture(scope="module")
+def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
+    basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
+    config = MachineConfig(
+        cpu="max",
+        smp=4,
+        mem="1G",
+        extra_args=(
+            "-device", f"loader,file={basic},addr={BASIC_PA:#x},force-raw=on",
+            "-device", f"loader,file={hostile},addr={HOSTILE_PA:#x},force-raw=on",
+            "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
+            "-append",
+            f"vm=basic,{BASIC_PA:#x},32M,2 vm=hostile,{HOSTILE_PA:#x},32M,1",
+        ),
+    )
+    shared = _ModuleMachine(image, qemu_binary, config)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def shell(request: pytest.FixtureRequest, _guest_machine: _ModuleMachine) -> Shell:
+    return _guest_machine.get(request.node).shell
+
+
+def vm_by_name(shell: Shell, name: str) -> dict[str, Any]:
+    for vm in shell.run_json("vm list")["vms"]:
+        if vm["name"] == name:
+            return vm
+    raise AssertionError(f"no VM named {name}")
+
+
+def wait_state(shell: Shell, vm_id: int, state: str, timeout: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        info = shell.run_json(f"vm info {vm_id}")["vm"]
+        if info["state"] == state:
+            return info
+        if time.monotonic() > deadline:
+            raise AssertionError(f"vm{vm_id} still {info['state']} after {timeout} s: {info}")
+        time.sleep(0.5)
+
+
+def test_basic_guest_passes_its_checks(shell: Shell) -> None:
+    vm = vm_by_name(shell, "basic")
+    info = wait_state(shell, vm["id"], "stopped")
+    assert "SYSTEM_OFF" in info["stop_reason"], info
+    log = shell.run(f"vm log {vm['id']}")
+    assert re.search(rf"guest: hello from vm{vm['id']} vcpu0 of 2 at EL1", log), log
+    fails = [line for line in log.splitlines() if "FAIL" in line]
+    assert not fails, fails
+    for check in ("info-call", "psci-version", "psci-version-smc", "smccc-version", "unknown-call",
+                  "mmio-uart-primecell-id", "abort-injected", "id-no-sve", "undef-injected",
+                  "debug-raz",
+                  "cpu-on", "cpu-on-ran", "cpu-off-affinity-info"):
+        assert f"guest: ok {check}" in log, (check, log)
+    assert "guest: vcpu1 online" in log
+    summary = re.search(r"guest: (\d+) passed, (\d+) failed", log)
+    assert summary and int(summary.group(1)) >= 22 and summary.group(2) == "0", log
+    # What the hypervisor saw matches: one abort and one UNDEF injected, HVCs counted.
+    assert info["aborts_injected"] == 1 and info["undefs_injected"] == 1, info
+    exits = info["vcpu"][0]["exits"]
+    assert exits.get("HVC in AArch64", 0) >= 10 and exits.get("SMC in AArch64", 0) == 1, exits
+
+
+def test_hostile_guest_is_contained(shell: Shell) -> None:
+    vm = vm_by_name(shell, "hostile")
+    info = wait_state(shell, vm["id"], "stopped")
+    assert "exception vector" in info["stop_reason"], info
+    log = shell.run(f"vm log {vm['id']}")
+    # The flood pushed the start of the log out of the 4 KiB the VM's console keeps.
+    assert "console flood done" in log and "FAIL" not in log, log[-2000:]
+    assert info["console_bytes"] > 20000, info
+    assert info["aborts_injected"] >= 20 and info["undefs_injected"] >= 1, info
+    assert info["bad_calls"] >= 1000, info
+    # The hypervisor is fine: every CPU answers, the shell works.
+    assert shell.run_json("cpus check")["failures"] == 0
+    assert shell.run_json("version")["name"] == "monadic-hypervisor"
+
+
+def test_restart_and_stop(shell: Shell) -> None:
+    basic = vm_by_name(shell, "basic")
+    wait_state(shell, basic["id"], "stopped")
+    out = shell.run(f"vm start {basic['id']}")
+    assert "started" in out
+    info = wait_state(shell, basic["id"], "stopped")
+    log = shell.run(f"vm log {basic['id']}")
+    assert log.count("guest: hello from") >= 2 and "FAIL" not in log
+    assert "SYSTEM_OFF" in info["stop_reason"]
+
+    # A guest that stays up until stopped from the shell.
+    out = shell.run(f"vm create stay {STAY_PA:#x} 16M 1 stay")
+    stay_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm start {stay_id}")
+    deadline = time.monotonic() + 60
+    while "staying up" not in shell.run(f"vm log {stay_id}"):
+        assert time.monotonic() < deadline, shell.run(f"vm log {stay_id}")
+        time.sleep(0.5)
+    assert shell.run_json(f"vm info {stay_id}")["vm"]["state"] == "running"
+    shell.run(f"vm stop {stay_id}", timeout=10)
+    info = shell.run_json(f"vm info {stay_id}")["vm"]
+    assert info["state"] == "stopped" and "shell" in info["stop_reason"], info
+    assert all(v["state"] == "off" for v in info["vcpu"])
+    assert shell.run_json("cpus check")["failures"] == 0
+
+
+def test_console_attach_and_escape(shell: Shell) -> None:
+    basic = vm_by_name(shell, "basic")
+    wait_state(shell, basic["id"], "stopped")
+    shell.write(f"vm console {basic['id']}\r")
+    attached = shell.read_until("Ctrl-] returns to the shell]", timeout=10)
+    assert "attached to vm" in attached
+    # The buffered output is replayed on attach.
+    replay = shell.read_until("passed, 0 failed", timeout=10)
+    assert "guest: hello from" in replay
+    shell.write(b"xyz")  # typed while attached: goes to the guest, not the shell
+    shell.write(b"\x1d")  # Ctrl-]
+    detached = shell.wait_for_prompt(timeout=10)
+    assert "detached from vm" in detached
+    assert shell.run_json("version")["name"] == "monadic-hypervisor"
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "vm start 7",
+        "vm stop 0",  # vm0 is not running
+        "vm start 0",  # vm0 has no image
+        "vm create",
+        "vm create x",
+        f"vm create bad/name {BASIC_PA:#x} 16M",
+        "vm create x 0x1001 16M",
+        "vm create x 0x44000000 3M",
+        "vm create x 0x44000000 16M 9",
+        "vm create x 0x1000 16M",  # not RAM
+        "vm create x 0x43000000 16M",  # free RAM, but no Image there
+        f"vm create x {BASIC_PA:#x} 16M",  # that Image is already another VM's
+        "vm log 7",
+        "vm console zz",
+        "vm frob 0",
+    ],
+)
+def test_bad_input(shell: Shell, cmd: str) -> None:
+    assert error_lines(shell.run(cmd, check=False)), cmd
+    assert shell.run_json("version")["name"] == "monadic-hypervisor"

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Host tests of the SMMUv3 ID register decoder (pci/smmuv3.c) against the field layout of
+ * IHI 0070 (6.3.1 SMMU_IDR0, 6.3.2 SMMU_IDR1, 6.3.6 SMMU_IDR5, 6.3.8 SMMU_AIDR): QEMU 7.2's
+ * real register values, then each field set alone.
+ */
+#include <stdint.h>
+
+#include "pci/smmuv3.h"
+#include "test.h"
+
+/* What QEMU 7.2's virt SMMUv3 reports (read from the MMIO frame under -machine virt,iommu=smmuv3). */
+#define QEMU_IDR0 0x0d40101au
+#define QEMU_IDR1 0x02730010u
+#define QEMU_IDR5 0x00000074u
+#define QEMU_AIDR 0x1u
+
+static struct smmu_features decode(uint32_t idr0, uint32_t idr1, uint32_t idr5, uint32_t aidr)
+{
+	struct smmu_idr r = { .idr = { idr0, idr1, 0, 0, 0, idr5 }, .aidr = aidr };
+	struct smmu_features f;
+
+	memset(&f, 0xa5, sizeof(f)); /* every field must be written */
+	smmu_decode(&r, &f);
+	return f;
+}
+
+static void test_qemu(void)
+{
+	struct smmu_features f = decode(QEMU_IDR0, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
+
+	/* IDR0 0x0d40101a: S1P, TTF 0b10, COHACC, ASID16, TTENDIAN 0b10, STALL_MODEL 0b01,
+	 * TERM_MODEL, ST_LEVEL 0b01. */
+	CHECK_EQ_U64(f.s1p, 1);
+	CHECK_EQ_U64(f.s2p, 0);
+	CHECK_EQ_U64(f.ttf, 2); /* AArch64 tables only */
+	CHECK_EQ_U64(f.coherent, 1);
+	CHECK_EQ_U64(f.asid16, 1);
+	CHECK_EQ_U64(f.vmid16, 0);
+	CHECK_EQ_U64(f.hyp, 0);
+	CHECK_EQ_U64(f.ats, 0);
+	CHECK_EQ_U64(f.msi, 0);
+	CHECK_EQ_U64(f.pri, 0);
+	CHECK_EQ_U64(f.st_level, 1); /* 2-level stream table */
+	/* IDR1 0x02730010: SIDSIZE 16, SSIDSIZE 0, EVENTQS 19, CMDQS 19. */
+	CHECK_EQ_U64(f.sid_bits, 16);
+	CHECK_EQ_U64(f.ssid_bits, 0);
+	CHECK_EQ_U64(f.evtq_log2, 19);
+	CHECK_EQ_U64(f.cmdq_log2, 19);
+	/* IDR5 0x74: OAS 0b100 = 44 bits, GRAN4K, GRAN16K, GRAN64K. */
+	CHECK_EQ_U64(f.oas_bits, 44);
+	CHECK_EQ_U64(f.gran4k, 1);
+	CHECK_EQ_U64(f.gran16k, 1);
+	CHECK_EQ_U64(f.gran64k, 1);
+	/* AIDR 1: SMMUv3.1. */
+	CHECK_EQ_U64(f.arch_minor, 1);
+}
+
+static void test_idr0_fields(void)
+{
+	struct smmu_features f;
+
+	f = decode(0, 0, 0, 0);
+	CHECK_EQ_U64(f.s1p | f.s2p | f.coherent | f.vmid16 | f.asid16 | f.msi | f.ats | f.pri |
+			     f.hyp | f.gran4k | f.gran16k | f.gran64k,
+		     0);
+	CHECK_EQ_U64(f.ttf | f.st_level | f.sid_bits | f.ssid_bits | f.cmdq_log2 | f.evtq_log2 |
+			     f.arch_minor,
+		     0);
+	CHECK_EQ_U64(f.oas_bits, 32);
+
+	/* One bit at a time: each lands in its own field and nowhere else. */
+	f = decode(1u << 0, 0, 0, 0);
+	CHECK(f.s2p && !f.s1p);
+	f = decode(1u << 1, 0, 0, 0);
+	CHECK(f.s1p && !f.s2p && !f.ttf);
+	f = decode(1u << 2, 0, 0, 0);
+	CHECK_EQ_U64(f.ttf, 1); /* AArch32 */
+	f = decode(3u << 2, 0, 0, 0);
+	CHECK_EQ_U64(f.ttf, 3);
+	CHECK(!f.coherent && !f.s1p);
+	f = decode(1u << 4, 0, 0, 0);
+	CHECK(f.coherent && !f.ttf);
+	f = decode(1u << 9, 0, 0, 0);
+	CHECK(f.hyp && !f.ats);
+	f = decode(1u << 10, 0, 0, 0);
+	CHECK(f.ats && !f.hyp && !f.asid16);
+	f = decode(1u << 11, 0, 0, 0); /* NS1ATS: not decoded */
+	CHECK(!f.ats && !f.asid16);
+	f = decode(1u << 12, 0, 0, 0);
+	CHECK(f.asid16 && !f.msi);
+	f = decode(1u << 13, 0, 0, 0);
+	CHECK(f.msi && !f.asid16);
+	f = decode(1u << 16, 0, 0, 0);
+	CHECK(f.pri && !f.vmid16);
+	f = decode(1u << 18, 0, 0, 0);
+	CHECK(f.vmid16 && !f.pri);
+	f = decode(1u << 27, 0, 0, 0);
+	CHECK_EQ_U64(f.st_level, 1);
+	f = decode(2u << 27, 0, 0, 0); /* reserved encoding, passed through */
+	CHECK_EQ_U64(f.st_level, 2);
+	/* Bits the decoder ignores (BTM, HTTU, VMW, CD2L, TTENDIAN, STALL_MODEL, TERM_MODEL ...). */
+	f = decode(0xe7fac9e0u, 0, 0, 0);
+	CHECK_EQ_U64(f.s1p | f.s2p | f.coherent | f.vmid16 | f.asid16 | f.msi | f.ats | f.pri |
+			     f.hyp,
+		     0);
+	CHECK_EQ_U64(f.ttf, 0);
+	CHECK_EQ_U64(f.st_level, 0);
+	/* Everything set. */
+	f = decode(0xffffffffu, 0, 0, 0);
+	CHECK(f.s1p && f.s2p && f.coherent && f.vmid16 && f.asid16 && f.msi && f.ats && f.pri &&
+	      f.hyp);
+	CHECK_EQ_U64(f.ttf, 3);
+	CHECK_EQ_U64(f.st_level, 3);
+}
+
+static void test_idr1_idr5_aidr(void)
+{
+	static const unsigned int oas[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
+	struct smmu_features f;
+
+	/* IDR1: SIDSIZE [5:0], SSIDSIZE [10:6], PRIQS [15:11], EVENTQS [20:16], CMDQS [25:21]. */
+	f = decode(0, 0x3f, 0, 0);
+	CHECK_EQ_U64(f.sid_bits, 63);
+	CHECK_EQ_U64(f.ssid_bits, 0);
+	f = decode(0, 0x1fu << 6, 0, 0);
+	CHECK_EQ_U64(f.ssid_bits, 31);
+	CHECK_EQ_U64(f.sid_bits, 0);
+	CHECK_EQ_U64(f.evtq_log2, 0);
+	f = decode(0, 0x1fu << 11, 0, 0); /* PRIQS: not decoded */
+	CHECK_EQ_U64(f.ssid_bits | f.evtq_log2 | f.sid_bits, 0);
+	f = decode(0, 0x1fu << 16, 0, 0);
+	CHECK_EQ_U64(f.evtq_log2, 31);
+	CHECK_EQ_U64(f.cmdq_log2, 0);
+	f = decode(0, 0x1fu << 21, 0, 0);
+	CHECK_EQ_U64(f.cmdq_log2, 31);
+	CHECK_EQ_U64(f.evtq_log2, 0);
+	f = decode(0, (7u << 16) | (8u << 21) | (20u << 6) | 32, 0, 0);
+	CHECK_EQ_U64(f.evtq_log2, 7);
+	CHECK_EQ_U64(f.cmdq_log2, 8);
+	CHECK_EQ_U64(f.ssid_bits, 20);
+	CHECK_EQ_U64(f.sid_bits, 32);
+	f = decode(0, 0xfc000000u, 0, 0); /* flags above CMDQS */
+	CHECK_EQ_U64(f.cmdq_log2 | f.evtq_log2 | f.ssid_bits | f.sid_bits, 0);
+
+	/* IDR5: OAS [2:0], GRAN4K 4, GRAN16K 5, GRAN64K 6. */
+	for (unsigned int i = 0; i < 8; i++) {
+		f = decode(0, 0, i, 0);
+		CHECK_EQ_U64(f.oas_bits, oas[i]);
+		CHECK(!f.gran4k && !f.gran16k && !f.gran64k);
+	}
+	f = decode(0, 0, 1u << 4, 0);
+	CHECK(f.gran4k && !f.gran16k && !f.gran64k);
+	f = decode(0, 0, 1u << 5, 0);
+	CHECK(!f.gran4k && f.gran16k && !f.gran64k);
+	f = decode(0, 0, 1u << 6, 0);
+	CHECK(!f.gran4k && !f.gran16k && f.gran64k);
+	f = decode(0, 0, 0xffff0c08u, 0); /* STALL_MAX, VAX, bit 3: none of ours */
+	CHECK_EQ_U64(f.oas_bits, 32);
+	CHECK(!f.gran4k && !f.gran16k && !f.gran64k);
+
+	/* IDR2-4 and IIDR are not decoded: they change nothing. */
+	struct smmu_idr r = { .idr = { 0, 0, 0xffffffffu, 0xffffffffu, 0xffffffffu, 0 },
+			      .iidr = 0xffffffffu };
+
+	smmu_decode(&r, &f);
+	CHECK_EQ_U64(f.oas_bits, 32);
+	CHECK_EQ_U64(f.sid_bits | f.ttf | f.arch_minor, 0);
+
+	/* AIDR: ArchMinorRev [3:0]; ArchMajorRev [7:4] is 0 for SMMUv3. */
+	f = decode(0, 0, 0, 0x2);
+	CHECK_EQ_U64(f.arch_minor, 2);
+	f = decode(0, 0, 0, 0xf3);
+	CHECK_EQ_U64(f.arch_minor, 3);
+}
+
+static void test_describe_idr0(void)
+{
+	char buf[160];
+	const char *ret;
+
+	ret = smmu_describe_idr0(QEMU_IDR0, buf, sizeof(buf));
+	CHECK(ret == buf);
+	CHECK_STR(buf, "S1P=1 S2P=0 TTF=AArch64 COHACC=1 HYP=0 ATS=0 ASID16=1 MSI=0 PRI=0 "
+		       "VMID16=0 ST_LEVEL=2-level");
+	smmu_describe_idr0(0, buf, sizeof(buf));
+	CHECK_STR(buf, "S1P=0 S2P=0 TTF=reserved COHACC=0 HYP=0 ATS=0 ASID16=0 MSI=0 PRI=0 "
+		       "VMID16=0 ST_LEVEL=linear");
+	/* S2P, AArch32 tables, HYP, ATS, MSI, PRI, VMID16, reserved ST_LEVEL. */
+	smmu_describe_idr0(1u << 0 | 1u << 2 | 1u << 9 | 1u << 10 | 1u << 13 | 1u << 16 | 1u << 18 |
+				   3u << 27,
+			   buf, sizeof(buf));
+	CHECK_STR(buf, "S1P=0 S2P=1 TTF=AArch32 COHACC=0 HYP=1 ATS=1 ASID16=0 MSI=1 PRI=1 "
+		       "VMID16=1 ST_LEVEL=reserved");
+	smmu_describe_idr0(3u << 2, buf, sizeof(buf));
+	CHECK(strstr(buf, "TTF=AArch32+AArch64 ") != NULL);
+	/* Cut to the buffer and terminated. */
+	char small[10];
+
+	memset(small, 'x', sizeof(small));
+	smmu_describe_idr0(QEMU_IDR0, small, sizeof(small));
+	CHECK_STR(small, "S1P=1 S2P");
+}
+
+int main(void)
+{
+	RUN(test_qemu);
+	RUN(test_idr0_fields);
+	RUN(test_idr1_idr5_aidr);
+	RUN(test_describe_idr0);
+	return TEST_SUMMARY();
+}

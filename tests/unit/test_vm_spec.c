@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* The vm= word of the hypervisor's command line. */
+#include "kernel/err.h"
+#include "kernel/vm_spec.h"
+#include "test.h"
+
+static void test_full(void)
+{
+	struct vm_spec s;
+	const char *why = NULL;
+
+	CHECK(vm_spec_parse("linux,0x48000000,256M,2,console=ttyAMA0 earlycon,x=1", &s, &why) == 0);
+	CHECK_STR(s.name, "linux");
+	CHECK_EQ_U64(s.image_pa, 0x48000000);
+	CHECK_EQ_U64(s.mem, 256UL << 20);
+	CHECK_EQ_U64(s.cpus, 2);
+	CHECK_STR(s.cmdline, "console=ttyAMA0 earlycon,x=1");
+}
+
+static void test_defaults(void)
+{
+	struct vm_spec s;
+	const char *why = NULL;
+
+	CHECK(vm_spec_parse("t_1-a,1048576,2M", &s, &why) == 0);
+	CHECK_STR(s.name, "t_1-a");
+	CHECK_EQ_U64(s.image_pa, 0x100000);
+	CHECK_EQ_U64(s.mem, 2UL << 20);
+	CHECK_EQ_U64(s.cpus, 1);
+	CHECK_STR(s.cmdline, "");
+	CHECK(vm_spec_parse("g,0x1000,1G,8", &s, &why) == 0);
+	CHECK_EQ_U64(s.cpus, 8);
+}
+
+static void test_errors(void)
+{
+	static const char *const bad[] = {
+		"",			       /* no name */
+		",0x1000,2M",		       /* empty name */
+		"bad name,0x1000,2M",	       /* space */
+		"waytoolongname123,0x1000,2M", /* 17 characters */
+		"g",			       /* nothing else */
+		"g,0x1001,2M",		       /* unaligned image */
+		"g,zz,2M",		       /* not a number */
+		"g,0x1000",		       /* no memory */
+		"g,0x1000,3M",		       /* not 2 MiB multiple */
+		"g,0x1000,0",		       /* no memory */
+		"g,0x1000,2M,0",	       /* cpus */
+		"g,0x1000,2M,9",
+		"g,0x1000,2M,x",
+		"g,0x1000,99999999999999999999M",
+	};
+	struct vm_spec s;
+
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		int ret = vm_spec_parse(bad[i], &s, &why);
+
+		if (ret == 0)
+			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
+		CHECK(ret == E_INVAL || ret == E_RANGE);
+		CHECK(why != NULL);
+	}
+}
+
+static void test_cmdline_bound(void)
+{
+	char buf[400] = "g,0x1000,2M,1,";
+	struct vm_spec s;
+	const char *why = NULL;
+	size_t n = strlen(buf);
+
+	memset(buf + n, 'c', VM_SPEC_CMDLINE - 1);
+	CHECK(vm_spec_parse(buf, &s, &why) == 0);
+	CHECK_EQ_U64(strlen(s.cmdline), VM_SPEC_CMDLINE - 1);
+	buf[n + VM_SPEC_CMDLINE - 1] = 'c';
+	CHECK(vm_spec_parse(buf, &s, &why) == E_RANGE);
+}
+
+int main(void)
+{
+	RUN(test_full);
+	RUN(test_defaults);
+	RUN(test_errors);
+	RUN(test_cmdline_bound);
+	return TEST_SUMMARY();
+}
