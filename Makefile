@@ -22,8 +22,19 @@ SMP ?= 4
 MEM ?= 2G
 QEMU_EXTRA ?=
 QEMU_MACHINE := virt,virtualization=on,gic-version=3
+# make run GUEST=<arm64 Image>: QEMU's loader stages it in RAM at GUEST_ADDR, and the vm= word of
+# our command line (see docs/vm-model.md) makes it a VM started at once with its console
+# attached to the terminal; when it powers off, the monadic> prompt comes back.
+GUEST ?=
+GUEST_ADDR ?= 0x50000000
+GUEST_MEM ?= 256M
+GUEST_CPUS ?= 1
+GUEST_CMDLINE ?= console=ttyAMA0 earlycon
+GUEST_ARGS = $(if $(GUEST),-device loader$(comma)file=$(GUEST)$(comma)addr=$(GUEST_ADDR)$(comma)force-raw=on \
+	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach')
+comma := ,
 QEMU_ARGS = -M $(QEMU_MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -nographic -net none \
-	-kernel $(BIN) $(QEMU_EXTRA)
+	-kernel $(BIN) $(GUEST_ARGS) $(QEMU_EXTRA)
 
 V ?= 0
 ifeq ($(V),1)
@@ -179,6 +190,7 @@ clean:
 help:
 	@echo "make [build]      build $(ELF) and $(BIN)"
 	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
+	@echo "make run GUEST=Image [GUEST_CPUS=n GUEST_MEM=size GUEST_CMDLINE=...]  with a guest"
 	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
 	@echo "                  (gdb: monadic-cpus, monadic-vms, monadic-s2walk <vm> <ipa>)"
 	@echo "make gdb          GDB with the symbols, connected to :1234"

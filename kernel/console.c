@@ -149,6 +149,39 @@ int printk(const char *fmt, ...)
 	return n;
 }
 
+/*
+ * Log lines from CPUs other than the shell's (guests' faults, VMs stopping) would land in the
+ * middle of whatever the shell is printing, a JSON line included. They wait in this ring and
+ * the shell prints them between commands (console_flush_deferred). Crash dumps do not wait.
+ */
+#define DEFERRED_SIZE 8192
+static char deferred[DEFERRED_SIZE];
+static uint32_t deferred_head, deferred_tail; /* under console_lock */
+static uint32_t deferred_dropped;
+
+static void deferred_sink(void *ctx, char c)
+{
+	(void)ctx;
+	if (deferred_head - deferred_tail >= DEFERRED_SIZE) {
+		deferred_dropped++;
+		return;
+	}
+	deferred[deferred_head++ % DEFERRED_SIZE] = c;
+}
+
+void console_flush_deferred(void)
+{
+	bool held = console_acquire();
+
+	while (deferred_tail != deferred_head)
+		console_putc(deferred[deferred_tail++ % DEFERRED_SIZE]);
+	if (deferred_dropped) {
+		printk("(%u bytes of log dropped: too much at once)\n", deferred_dropped);
+		deferred_dropped = 0;
+	}
+	console_release(held);
+}
+
 void log_printk(enum log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
@@ -156,6 +189,19 @@ void log_printk(enum log_level lvl, const char *fmt, ...)
 
 	if (lvl > console_loglevel)
 		return;
+	if (console_smp && this_cpu()->id != 0) {
+		held = console_acquire();
+		/* "log: " marks an asynchronous line: host tools keep it out of command output. */
+		for (const char *s = "log: "; *s; s++)
+			deferred_sink(NULL, *s);
+		for (const char *s = level_prefix[lvl]; *s; s++)
+			deferred_sink(NULL, *s);
+		va_start(ap, fmt);
+		fmt_vformat(deferred_sink, NULL, fmt, ap);
+		va_end(ap);
+		console_release(held);
+		return;
+	}
 	held = console_acquire();
 	console_puts(level_prefix[lvl]);
 	va_start(ap, fmt);

@@ -31,6 +31,8 @@ void log_printk(enum log_level lvl, const char *fmt, ...) FMT_PRINTF(2, 3);
 extern enum log_level console_loglevel;
 /* Set once the MMU is on and per-CPU data exists: printk then serialises across CPUs. */
 extern bool console_smp;
+/* Print the log lines other CPUs left for the shell's CPU (called between commands). */
+void console_flush_deferred(void);
 
 #define pr_err(...)                               \
 	do {                                      \

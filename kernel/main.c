@@ -116,6 +116,8 @@ __attribute__((noreturn)) void boot_main(void *dtb);
 __attribute__((noreturn)) void boot_main(void *dtb)
 {
 	static char why[160];
+	struct vm *first_vm;
+	bool attach;
 	int ret;
 
 	hyp.dtb = dtb;
@@ -163,7 +165,9 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
 		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
 	/* Guests named on our command line (vm=...), each on its own cores. */
-	vm_boot_from_cmdline(hyp.plat.bootargs);
+	first_vm = vm_boot_from_cmdline(hyp.plat.bootargs, &attach);
+	if (first_vm && attach)
+		vm_console(first_vm, true); /* `make run GUEST=...`: until it powers off */
 	shell_run();
 }
 

@@ -5,7 +5,9 @@
 #include "console.h"
 #include "err.h"
 #include "fmt.h"
+#include "gic.h"
 #include "hyp.h"
+#include "smp.h"
 
 #define HYP_POOL_SIZE (8UL << 20)
 #define RAM_ALIGN     (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
@@ -147,6 +149,9 @@ void vm_stop(struct vm *vm, const char *why)
 	pr_info("vm%u (%s) stopped: %s\n", vm->id, vm->name, why);
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		vcpu_kick_stop(&vm->vcpus[c]);
+	/* The shell may sleep in WFI attached to this VM's console: wake it to notice. */
+	if (this_cpu()->id != 0)
+		gic_send_sgi(percpu[0].mpidr, GIC_SGI_WAKE);
 }
 
 void vm_destroy(struct vm *vm)

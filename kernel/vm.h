@@ -94,7 +94,12 @@ int vm_create_from_spec(const struct vm_spec *spec, struct vm **out);
 void vm_release_cpus_if_stopped(struct vm *vm);
 /* Wait until every vCPU of a stopped VM has left its CPU; false on timeout. */
 bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us);
-/* Create and start the VMs named by vm= words in the hypervisor's bootargs. */
-void vm_boot_from_cmdline(const char *bootargs);
+/* Attach the UART to vm's console (monitor/cmd_vm.c); until_stop: also return when it stops. */
+int vm_console(struct vm *vm, bool until_stop);
+/*
+ * Create and start the VMs named by vm= words in the hypervisor's bootargs; returns the first
+ * started (or NULL). *attach: the word "attach" asks for its console on the terminal.
+ */
+struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach);
 
 #endif

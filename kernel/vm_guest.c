@@ -260,11 +260,13 @@ bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
 	}
 }
 
-void vm_boot_from_cmdline(const char *bootargs)
+struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 {
 	char copy[256], *argv[SHELL_MAX_ARGS];
+	struct vm *first = NULL;
 	int argc;
 
+	*attach = false;
 	for (unsigned int i = 0; i < sizeof(copy); i++) {
 		copy[i] = bootargs[i];
 		if (!bootargs[i])
@@ -278,6 +280,8 @@ void vm_boot_from_cmdline(const char *bootargs)
 		struct vm *vm;
 		int ret;
 
+		if (str_eq(argv[i], "attach"))
+			*attach = true;
 		if (argv[i][0] != 'v' || argv[i][1] != 'm' || argv[i][2] != '=')
 			continue;
 		ret = vm_spec_parse(argv[i] + 3, &spec, &why);
@@ -294,5 +298,8 @@ void vm_boot_from_cmdline(const char *bootargs)
 			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB\n", vm->id,
 			       vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",
 			       (unsigned long long)(vm->ram_size >> 20));
+		if (!ret && !first)
+			first = vm;
 	}
+	return first;
 }

@@ -194,8 +194,11 @@ static void emit(const char *s, uint32_t n)
 
 #define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
 
-/* Attach the UART to the guest's console until Ctrl-] (or the prompt comes back). */
-static int vm_console(struct vm *vm)
+/*
+ * Attach the UART to the guest's console until Ctrl-], or (until_stop) until the VM stops: the
+ * shell's CPU wakes on UART input and on the event stream, so it notices within ~100 us.
+ */
+int vm_console(struct vm *vm, bool until_stop)
 {
 	printk("[attached to vm%u (%s); Ctrl-] returns to the shell]\n", vm->id, vm->name);
 	vpl011_replay(&vm->uart, emit);
@@ -204,6 +207,9 @@ static int vm_console(struct vm *vm)
 		int c = console_getc();
 
 		if (c < 0) {
+			/* A VM that powered itself off hands the terminal back. */
+			if (until_stop && atomic_load(&vm->state) != VM_RUNNING)
+				break;
 			console_wait_input();
 			continue;
 		}
@@ -238,7 +244,7 @@ static int cmd_vm(int argc, char **argv)
 			return 0;
 		}
 		if (str_eq(argv[1], "console"))
-			return vm_console(vm);
+			return vm_console(vm, false);
 		if (str_eq(argv[1], "stop")) {
 			if (atomic_load(&vm->state) != VM_RUNNING)
 				return shell_error(E_INVAL, "vm%u is not running", vm->id);

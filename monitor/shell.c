@@ -173,6 +173,7 @@ static void echo(void *ctx, const char *s, size_t n)
 void shell_run(void)
 {
 	line_init(&shell_le, SHELL_PROMPT, echo, NULL);
+	console_flush_deferred();
 	console_puts(SHELL_PROMPT);
 	for (;;) {
 		int c = console_getc();
@@ -196,6 +197,7 @@ void shell_run(void)
 			}
 		}
 		line_reset(&shell_le);
+		console_flush_deferred();
 		console_puts(SHELL_PROMPT);
 	}
 }

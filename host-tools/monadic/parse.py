@@ -57,6 +57,18 @@ def split_echo(text: str) -> tuple[str, str]:
     return echo, rest.rstrip("\n")
 
 
+LOG_PREFIX = "log: "
+
+
+def split_log(output: str) -> tuple[str, list[str]]:
+    """Separate the hypervisor's asynchronous log lines (`log: ...`, printed by the shell's CPU
+    for other CPUs just before a prompt) from a command's own output."""
+    kept, logs = [], []
+    for line in output.split("\n"):
+        (logs if line.startswith(LOG_PREFIX) else kept).append(line)
+    return "\n".join(kept), logs
+
+
 def error_lines(output: str) -> list[str]:
     """Every line of `output` that starts with `error: `."""
     return [line for line in output.split("\n") if line.startswith(ERROR_PREFIX)]

@@ -57,6 +57,7 @@ class Shell:
         self.port = port
         self.log = log
         self.char_delay = char_delay
+        self.logs: list[str] = []  # asynchronous `log: ` lines seen in command output
         self._rx = bytearray()  # everything received, in order
         self._pos = 0  # bytes before this index have been handed to a caller
         self._scan = 0  # start of the first line not yet fully scanned for crash markers
@@ -333,6 +334,9 @@ class Shell:
         """
         text = self.interact(cmd + "\r", timeout)
         _echo, output = parse.split_echo(text)
+        # Asynchronous log lines stay in the transcript (and self.logs), not in the output.
+        output, logs = parse.split_log(output)
+        self.logs.extend(logs)
         if check:
             errors = parse.error_lines(output)
             if errors:

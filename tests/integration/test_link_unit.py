@@ -261,3 +261,13 @@ def test_mem_bytes() -> None:
     assert mem_bytes("512M") == 512 << 20
     assert mem_bytes("4G") == 4 << 30
     assert mem_bytes("1024") == 1 << 30
+
+
+def test_split_log_keeps_log_lines_out_of_output() -> None:
+    from monadic import parse
+
+    out = '{"a":1}\nlog: warning: vm2 vcpu0: read of IPA 0x0\nlog: vm2 (hostile) stopped: x'
+    kept, logs = parse.split_log(out)
+    assert kept == '{"a":1}'
+    assert logs == ["log: warning: vm2 vcpu0: read of IPA 0x0", "log: vm2 (hostile) stopped: x"]
+    assert parse.parse_json_lines(kept) == [{"a": 1}]
