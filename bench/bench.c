@@ -163,6 +163,31 @@ void bench_print_stats(const char *label, const char *unit, const struct stats *
 	       (unsigned long long)s->p99, (unsigned long long)s->p999, (unsigned long long)s->max);
 }
 
+uint64_t bench_cycles_to_ns(uint64_t cycles, uint64_t total_cycles, uint64_t total_ticks)
+{
+	uint64_t ns = timer_ticks_to_ns(total_ticks);
+	uint64_t ratio; /* nanoseconds per cycle, 40.24 fixed point */
+
+	if (!total_cycles || ns >> 39)
+		return 0; /* no cycles, or a run longer than ~9 minutes: no calibration */
+	ratio = (ns << 24) / total_cycles;
+	/* Split cycles so neither product overflows 64 bits for any ratio below 2^24 ns/cycle. */
+	return (cycles >> 24) * ratio + (((cycles & 0xffffff) * ratio) >> 24);
+}
+
+void bench_stats_cycles_to_ns(const struct stats *cyc, struct stats *ns, uint64_t total_cycles,
+			      uint64_t total_ticks)
+{
+	*ns = *cyc;
+	ns->min = bench_cycles_to_ns(cyc->min, total_cycles, total_ticks);
+	ns->p50 = bench_cycles_to_ns(cyc->p50, total_cycles, total_ticks);
+	ns->p90 = bench_cycles_to_ns(cyc->p90, total_cycles, total_ticks);
+	ns->p99 = bench_cycles_to_ns(cyc->p99, total_cycles, total_ticks);
+	ns->p999 = bench_cycles_to_ns(cyc->p999, total_cycles, total_ticks);
+	ns->max = bench_cycles_to_ns(cyc->max, total_cycles, total_ticks);
+	ns->mean = bench_cycles_to_ns(cyc->mean, total_cycles, total_ticks);
+}
+
 void bench_stats_ticks_to_ns(struct stats *s)
 {
 	s->min = timer_ticks_to_ns(s->min);

@@ -41,6 +41,14 @@ void bench_json_begin(struct json *j, const char *name, const struct bench_opts 
 void bench_json_stats(struct json *j, const char *key, const char *unit, const struct stats *s);
 /* Human table row: label, then min/p50/p90/p99/p99.9/max. */
 void bench_print_stats(const char *label, const char *unit, const struct stats *s);
+/*
+ * Cycles to nanoseconds with the ratio measured over the same run (total_cycles of the PMU
+ * against total_ticks of the generic timer): 0 when there is nothing to calibrate with.
+ */
+uint64_t bench_cycles_to_ns(uint64_t cycles, uint64_t total_cycles, uint64_t total_ticks);
+/* The same for every figure of a stats block. */
+void bench_stats_cycles_to_ns(const struct stats *cyc, struct stats *ns, uint64_t total_cycles,
+			      uint64_t total_ticks);
 /* Convert a stats block from counter ticks to nanoseconds. */
 void bench_stats_ticks_to_ns(struct stats *s);
 /*

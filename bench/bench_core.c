@@ -117,31 +117,6 @@ static void c2c_initiator(void *arg)
 	bench_pmu_stop(&s->events);
 }
 
-/* Cycles to nanoseconds with the ratio measured over the same run. */
-static uint64_t cyc_to_ns(uint64_t cyc, uint64_t total_cycles, uint64_t total_ticks)
-{
-	uint64_t ns = timer_ticks_to_ns(total_ticks);
-	uint64_t ratio; /* nanoseconds per cycle, 40.24 fixed point */
-
-	if (!total_cycles || ns >> 39)
-		return 0; /* no cycles, or a run longer than ~9 minutes: no calibration */
-	ratio = (ns << 24) / total_cycles;
-	/* Split cyc so neither product overflows 64 bits for any ratio below 2^24 ns/cycle. */
-	return (cyc >> 24) * ratio + (((cyc & 0xffffff) * ratio) >> 24);
-}
-
-static void stats_cyc_to_ns(const struct stats *c, struct stats *ns, uint64_t cyc, uint64_t ticks)
-{
-	*ns = *c;
-	ns->min = cyc_to_ns(c->min, cyc, ticks);
-	ns->p50 = cyc_to_ns(c->p50, cyc, ticks);
-	ns->p90 = cyc_to_ns(c->p90, cyc, ticks);
-	ns->p99 = cyc_to_ns(c->p99, cyc, ticks);
-	ns->p999 = cyc_to_ns(c->p999, cyc, ticks);
-	ns->max = cyc_to_ns(c->max, cyc, ticks);
-	ns->mean = cyc_to_ns(c->mean, cyc, ticks);
-}
-
 /* One ping-pong between o->cpu_a and o->cpu_b; round-trip stats in cycles and ns. */
 static struct c2c c2c_state;
 
@@ -159,7 +134,7 @@ static int c2c_pair(const struct bench_opts *o, uint64_t *samples, struct stats 
 				   o->cpu_a, o->cpu_b, BENCH_TIMEOUT_US / 1000000);
 	if (c2c_state.pmu) {
 		stats_compute(samples, o->iters, cyc);
-		stats_cyc_to_ns(cyc, ns, c2c_state.cycles, c2c_state.ticks);
+		bench_stats_cycles_to_ns(cyc, ns, c2c_state.cycles, c2c_state.ticks);
 	} else {
 		stats_compute(samples, o->iters, ns);
 		*cyc = *ns;

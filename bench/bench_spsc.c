@@ -144,19 +144,6 @@ static void lat_responder(void *arg)
 	}
 }
 
-/* Cycles to ns with the ratio measured over the same run (see bench_core.c). */
-static uint64_t to_ns(uint64_t v)
-{
-	uint64_t ns = timer_ticks_to_ns(sb.ticks), ratio;
-
-	if (!sb.pmu)
-		return timer_ticks_to_ns(v);
-	if (!sb.cycles || ns >> 39)
-		return 0;
-	ratio = (ns << 24) / sb.cycles;
-	return (v >> 24) * ratio + (((v & 0xffffff) * ratio) >> 24);
-}
-
 static int run(const struct bench_opts *o, smp_work_fn a, smp_work_fn b, const char *what)
 {
 	int ret = smp_run_on(o->cpu_b, b, NULL);
@@ -211,14 +198,12 @@ int bench_spsc_lat(struct bench_opts *o)
 				  (unsigned long long)sb.errors);
 	if (!ret) {
 		stats_compute(sb.samples, o->iters, &cyc);
-		ns = cyc;
-		ns.min = to_ns(cyc.min);
-		ns.p50 = to_ns(cyc.p50);
-		ns.p90 = to_ns(cyc.p90);
-		ns.p99 = to_ns(cyc.p99);
-		ns.p999 = to_ns(cyc.p999);
-		ns.max = to_ns(cyc.max);
-		ns.mean = to_ns(cyc.mean);
+		if (sb.pmu) {
+			bench_stats_cycles_to_ns(&cyc, &ns, sb.cycles, sb.ticks);
+		} else {
+			ns = cyc;
+			bench_stats_ticks_to_ns(&ns);
+		}
 		if (o->json) {
 			bench_json_begin(&j, "spsc-lat", o);
 			bench_json_stats(&j, "rtt_ns", "ns", &ns);
