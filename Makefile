@@ -59,7 +59,7 @@ LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z noexecstack 
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-SRCS_S := boot/head.S boot/vectors.S boot/guest.S
+SRCS_S := boot/head.S boot/vectors.S boot/guest.S boot/embedded.S
 SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c bench/*.c pci/*.c dataplane/*.c)
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
@@ -101,7 +101,7 @@ $(BIN): $(ELF)
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
-GUESTS := basic hostile
+GUESTS := basic hostile benchg
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
@@ -111,6 +111,9 @@ vpath %.c tests/guests kernel
 vpath %.S tests/guests
 
 guests: $(GUEST_BINS)
+
+# The benchmark guest is built into the hypervisor image (boot/embedded.S).
+$(BUILD)/boot/embedded.o: $(BUILD)/guests/benchg.bin
 
 # Keep the objects and ELFs (symbols for GDB), and let make see them when it checks the chain.
 .SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %.bin,%.elf,$(GUEST_BINS)) \

@@ -23,6 +23,8 @@ static const struct bench_def benches[] = {
 	{ "wfe", bench_wfe, 2000, "SEV to WFE wake-up latency" },
 	{ "c2c", bench_c2c, 2000, "cache-line ping-pong latency, every pair of cores" },
 	{ "atomics", bench_atomics, 100000, "LDAR/STLR vs DMB, LSE vs LDXR/STXR, per operation" },
+	{ "hvc", bench_hvc, 10000, "null hypercall round trip from a guest" },
+	{ "mmio", bench_mmio, 10000, "emulated MMIO read round trip from a guest" },
 };
 
 static void defaults(struct bench_opts *o, const struct bench_def *b)
@@ -75,6 +77,8 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  wfe          SEV to WFE wake-up latency (--cpus A,B)\n"
 	      "  c2c          cache-line ping-pong; every pair, or --cpus A,B\n"
 	      "  atomics      LDAR/STLR vs DMB-fenced, LSE LDADD/CAS vs LDAXR/STLXR\n"
+	      "  hvc          null hypercall round trip from a guest VM (built in)\n"
+	      "  mmio         emulated MMIO read round trip from a guest VM\n"
 	      "  all          each of the above\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",

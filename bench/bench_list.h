@@ -11,5 +11,7 @@ int bench_atomics(struct bench_opts *o);
 int bench_spsc_lat(struct bench_opts *o);
 int bench_spsc_tput(struct bench_opts *o);
 int bench_spsc_stress(struct bench_opts *o);
+int bench_hvc(struct bench_opts *o);
+int bench_mmio(struct bench_opts *o);
 
 #endif

@@ -142,6 +142,12 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f)
 		ret = 0;
 		break;
 	}
+	case MONADIC_HVC_RESULT:
+		/* Only recorded here; whoever reads it checks it against the VM's RAM first. */
+		v->vm->result_ipa = f->x[1];
+		v->vm->result_count = f->x[2];
+		ret = 0;
+		break;
 	case MONADIC_HVC_INFO:
 		f->x[1] = v->vm->id;
 		f->x[2] = v->id;

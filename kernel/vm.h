@@ -52,6 +52,7 @@ struct vm {
 	/* What happened: shown by `vm info`. */
 	char stop_reason[96];
 	uint64_t aborts_injected, undefs_injected, bad_calls;
+	uint64_t result_ipa, result_count; /* MONADIC_HVC_RESULT: a guest's benchmark samples */
 };
 
 extern struct vm vms[VM_MAX];

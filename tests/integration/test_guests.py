@@ -173,3 +173,19 @@ def test_console_attach_and_escape(shell: Shell) -> None:
 def test_bad_input(shell: Shell, cmd: str) -> None:
     assert error_lines(shell.run(cmd, check=False)), cmd
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
+
+
+@pytest.mark.parametrize("bench", ["hvc", "mmio"])
+def test_guest_benchmarks(shell: Shell, bench: str) -> None:
+    """`bench hvc|mmio` run the built-in benchmark guest in a VM of their own, read the samples
+    it leaves in its RAM, and give the VM, its RAM and its CPU back."""
+    before = shell.run_json("vm list")["vms"]
+    result = shell.run_json(f"bench {bench} --iters 2000", timeout=120)
+    assert result["bench"] == bench and result["params"]["iters"] == 2000
+    stats = result["rtt_ns"]
+    assert stats["n"] == 2000 and 0 < stats["min"] <= stats["p50"] <= stats["p99"] <= stats["max"]
+    assert result["rtt_ticks"]["p50"] > 0
+    assert shell.run_json("vm list")["vms"] == before, "the benchmark VM was not destroyed"
+    owners = [r["owner"] for r in shell.run_json("mem")["ranges"]]
+    assert not any("bench" in o for o in owners), owners
+    assert error_lines(shell.run(f"bench {bench} --iters 300000", check=False))
