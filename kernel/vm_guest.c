@@ -9,7 +9,7 @@
 #include "arch.h"
 #include "console.h"
 #include "err.h"
-#include "dtb_gen.h"
+#include "guest_dtb.h"
 #include "hyp.h"
 #include "smp.h"
 #include "timer.h"
@@ -111,7 +111,7 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 		.timer_intids = { 29, 30, 27, 26 },
 		.uart_base = vm->uart_ipa,
 		.uart_size = 0x1000,
-		.uart_intid = GUEST_UART_INTID,
+		.uart_spi = GUEST_UART_INTID,
 		.uart_clock_hz = 24000000,
 		.bootargs = vm->cmdline,
 	};

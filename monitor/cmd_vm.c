@@ -187,9 +187,13 @@ static int vm_create_cmd(int argc, char **argv)
 	return 0;
 }
 
+static char emit_last = '\n';
+
 static void emit(const char *s, uint32_t n)
 {
 	console_write_raw(s, n);
+	if (n)
+		emit_last = s[n - 1];
 }
 
 #define CONSOLE_ESCAPE 0x1d /* Ctrl-] */
@@ -240,7 +244,11 @@ static int cmd_vm(int argc, char **argv)
 		if (!vm)
 			return E_NOENT;
 		if (str_eq(argv[1], "log")) {
+			/* A guest may be mid-line right now: end ours, so the prompt starts a line. */
+			emit_last = '\n';
 			vpl011_replay(&vm->uart, emit);
+			if (emit_last != '\n')
+				console_puts("\n");
 			return 0;
 		}
 		if (str_eq(argv[1], "console"))
