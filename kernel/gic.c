@@ -150,6 +150,29 @@ int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge)
 	return 0;
 }
 
+static uintptr_t this_sgi_frame(void)
+{
+	uintptr_t rd = find_redist(read_sysreg(mpidr_el1));
+
+	return rd ? rd + GICR_FRAME_SGI : 0;
+}
+
+void gic_enable_ppi(unsigned int intid)
+{
+	uintptr_t sgi = this_sgi_frame();
+
+	if (sgi && intid < 32)
+		mmio_write32(sgi + GICR_ISENABLER0, BIT(intid));
+}
+
+void gic_disable_ppi(unsigned int intid)
+{
+	uintptr_t sgi = this_sgi_frame();
+
+	if (sgi && intid < 32 && intid != GIC_SGI_WAKE)
+		mmio_write32(sgi + GICR_ICENABLER0, BIT(intid));
+}
+
 void gic_send_sgi(uint64_t mpidr, unsigned int intid)
 {
 	/*

@@ -23,6 +23,9 @@ int gic_init_cpu(void);
 int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge);
 /* Send SGI 'intid' (0-15) to the CPU with affinity 'mpidr'. */
 void gic_send_sgi(uint64_t mpidr, unsigned int intid);
+/* Enable or disable an SGI/PPI (INTID < 32) at this CPU's redistributor. */
+void gic_enable_ppi(unsigned int intid);
+void gic_disable_ppi(unsigned int intid);
 /* Acknowledge the highest-priority pending Group 1 interrupt; returns its INTID (1023: none). */
 unsigned int gic_ack(void);
 void gic_eoi(unsigned int intid);

@@ -16,6 +16,7 @@
 #include "mmio_decode.h"
 #include "panic.h"
 #include "smp.h"
+#include "vgic.h"
 #include "vhyp.h"
 #include "vm.h"
 
@@ -162,13 +163,19 @@ static enum trap_action trap_smc(struct vcpu *v, struct exc_frame *f)
 
 static enum trap_action trap_wfx(struct vcpu *v, struct exc_frame *f)
 {
-	(void)v;
+	bool wfi_insn = !(f->esr & 1); /* ISS.TI: 0 WFI, 1 WFE */
+
 	advance_pc(f);
 	/*
-	 * No virtual interrupt can be pending for this guest yet, so there is nothing to wait
-	 * for: yield for at most one event-stream period, then let it check again.
+	 * WFI: sleep until an interrupt could be for the guest. A physical interrupt wakes the CPU
+	 * even masked (its timer's PPI, a kick from another CPU); after the ERET it exits to EL2
+	 * and becomes a virtual one. Nothing to wait for if one is already pending.
+	 * WFE: yield for at most one event-stream period.
 	 */
-	wfe();
+	if (!wfi_insn)
+		wfe();
+	else if (!vgic_has_pending(v))
+		wfi();
 	return TRAP_RESUME;
 }
 
@@ -229,8 +236,10 @@ void vcpu_trap(struct exc_frame *f, unsigned int vector)
 	if (vector == EXC_LOWER64_IRQ || vector == EXC_LOWER64_FIQ) {
 		unsigned int intid = gic_ack();
 
-		if (intid != GIC_INTID_SPURIOUS)
+		if (intid != GIC_INTID_SPURIOUS) {
 			gic_eoi(intid);
+			vgic_physical_irq(v, intid);
+		}
 		v->irq_exits++;
 		act = TRAP_RESUME;
 	} else if (vector != EXC_LOWER64_SYNC) {
@@ -253,6 +262,7 @@ void vcpu_trap(struct exc_frame *f, unsigned int vector)
 	}
 	if (act == TRAP_LEAVE || atomic_load_explicit(&v->stop, memory_order_acquire))
 		leave(v);
+	vgic_flush(v);
 }
 
 void vcpu_kick_stop(struct vcpu *v)
@@ -301,6 +311,7 @@ void vcpu_run(struct vcpu *v)
 	c->doing = v->vm->name;
 	if (exc_setjmp(&v->host)) {
 		/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
+		vgic_vcpu_stop(v);
 		c->vcpu = NULL;
 		c->doing = "idle";
 		el2_setup();
@@ -312,6 +323,7 @@ void vcpu_run(struct vcpu *v)
 	}
 	atomic_store_explicit(&v->stop, 0, memory_order_relaxed);
 	guest_setup(v);
+	vgic_vcpu_start(v);
 	atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
 	guest_enter(v->entry, v->context);
 }

@@ -33,6 +33,7 @@ struct vcpu {
 	uint64_t irq_exits;
 	uint64_t last_pc;
 	unsigned int inject_streak;
+	_Atomic uint32_t vgic_pending; /* SGIs and PPIs waiting for a list register */
 };
 
 /* Run 'v' on this CPU until it is stopped or turns itself off. */

@@ -14,6 +14,7 @@
 #include "psci.h"
 #include "smp.h"
 #include "vcpu.h"
+#include "vgic.h"
 #include "vm.h"
 
 #define PSCI_0_2_FN_MIGRATE_INFO_TYPE 0x84000006U
@@ -212,8 +213,11 @@ static uint64_t id_reg(unsigned int crm, unsigned int op2)
 bool vhyp_sysreg(struct vcpu *v, unsigned int op0, unsigned int op1, unsigned int crn,
 		 unsigned int crm, unsigned int op2, bool read, uint64_t *val, uint64_t wval)
 {
-	(void)v;
-	(void)wval;
+	/* ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5) traps with HCR_EL2.IMO set. */
+	if (op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 == 5 && !read) {
+		vgic_sgi1r_write(v, wval);
+		return true;
+	}
 	if (op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7) {
 		if (!read)
 			return false; /* ID registers are read-only */

@@ -162,9 +162,17 @@ void guest_fault_reset(void)
 
 /* Called from start.S for every exception: record it and resume after the instruction. */
 uint64_t guest_exception(uint64_t esr, uint64_t elr, uint64_t far, uint64_t kind);
+__attribute__((weak)) void guest_irq(void)
+{
+}
+
 uint64_t guest_exception(uint64_t esr, uint64_t elr, uint64_t far, uint64_t kind)
 {
-	(void)kind;
+	/* IRQ vectors (1, 5, 9, 13): nothing to skip; the guest's handler acknowledges it. */
+	if ((kind & 3) == 1) {
+		guest_irq();
+		return elr;
+	}
 	guest_fault.count++;
 	guest_fault.esr = esr;
 	guest_fault.elr = elr;

@@ -29,6 +29,8 @@ struct guest_fault {
 };
 extern struct guest_fault guest_fault;
 void guest_fault_reset(void);
+/* Called for every IRQ taken (a guest defines it to handle interrupts). */
+void guest_irq(void);
 
 #define PSCI_VERSION	       0x84000000U
 #define PSCI_CPU_OFF	       0x84000002U

@@ -19,6 +19,7 @@ from monadic import MachineConfig, Shell, error_lines
 BASIC_PA = 0x44000000
 HOSTILE_PA = 0x45000000
 STAY_PA = 0x46000000
+TIMER_PA = 0x47000000
 
 
 def guest_image(image: Path, name: str) -> Path:
@@ -31,6 +32,7 @@ def guest_image(image: Path, name: str) -> Path:
 @pytest.fixture(scope="module")
 def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
+    timer = guest_image(image, "timer")
     config = MachineConfig(
         cpu="max",
         smp=4,
@@ -39,6 +41,7 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
             "-device", f"loader,file={basic},addr={BASIC_PA:#x},force-raw=on",
             "-device", f"loader,file={hostile},addr={HOSTILE_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
+            "-device", f"loader,file={timer},addr={TIMER_PA:#x},force-raw=on",
             "-append",
             f"vm=basic,{BASIC_PA:#x},32M,2 vm=hostile,{HOSTILE_PA:#x},32M,1",
         ),
@@ -189,3 +192,20 @@ def test_guest_benchmarks(shell: Shell, bench: str) -> None:
     owners = [r["owner"] for r in shell.run_json("mem")["ranges"]]
     assert not any("bench" in o for o in owners), owners
     assert error_lines(shell.run(f"bench {bench} --iters 300000", check=False))
+
+
+def test_virtual_interrupts(shell: Shell) -> None:
+    """The timer guest's virtual timer interrupts (PPI 27) and an SGI to itself arrive through
+    the list registers, and its WFI sleeps until they do: one trapped WFI per tick."""
+    out = shell.run(f"vm create timer {TIMER_PA:#x} 16M 1")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm start {vm_id}")
+    info = wait_state(shell, vm_id, "stopped")
+    log = shell.run(f"vm log {vm_id}")
+    for check in ("timer-ticks", "timer-not-early", "sgi-to-self"):
+        assert f"guest: ok {check}" in log, (check, log)
+    assert "guest: 3 passed, 0 failed" in log, log
+    vcpu = info["vcpu"][0]
+    assert vcpu["irq_exits"] >= 20, vcpu
+    wfis = vcpu["exits"].get("Trapped WFI/WFE", 0)
+    assert 20 <= wfis <= 40, f"WFI should sleep until the tick: {wfis} WFI exits for 20 ticks"

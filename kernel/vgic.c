@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* List-register injection of SGIs and PPIs, and the virtual timer's interrupt. */
+#include "vgic.h"
+
+#include <stdatomic.h>
+
+#include "arch.h"
+#include "gic.h"
+#include "smp.h"
+#include "vcpu.h"
+#include "vm.h"
+
+/* ICH_* registers by encoding (IHI 0069, 12.4). */
+#define ICH_HCR_EL2   "s3_4_c12_c11_0"
+#define ICH_VTR_EL2   "s3_4_c12_c11_1"
+#define ICH_ELRSR_EL2 "s3_4_c12_c11_5"
+#define ICH_HCR_EN    BIT(0)
+
+/* ICH_LR<n>_EL2: State [63:62] (01 pending), HW [61], Group [60], Priority [55:48], vINTID. */
+#define LR_PENDING     (1UL << 62)
+#define LR_GROUP1      BIT(60)
+#define LR_PRIORITY(p) ((uint64_t)(p) << 48)
+#define LR_STATE_MASK  (3UL << 62)
+
+#define CNTV_CTL_IMASK BIT(1)
+
+#define WRITE_LR(n, v) __asm__ volatile("msr s3_4_c12_c" #n ", %x0" : : "rZ"(v))
+
+static void write_lr(unsigned int n, uint64_t v)
+{
+	/* The register number is part of the instruction: one case each. */
+	switch (n) {
+	case 0:
+		WRITE_LR(12_0, v);
+		break;
+	case 1:
+		WRITE_LR(12_1, v);
+		break;
+	case 2:
+		WRITE_LR(12_2, v);
+		break;
+	case 3:
+		WRITE_LR(12_3, v);
+		break;
+	case 4:
+		WRITE_LR(12_4, v);
+		break;
+	case 5:
+		WRITE_LR(12_5, v);
+		break;
+	case 6:
+		WRITE_LR(12_6, v);
+		break;
+	case 7:
+		WRITE_LR(12_7, v);
+		break;
+	case 8:
+		WRITE_LR(13_0, v);
+		break;
+	case 9:
+		WRITE_LR(13_1, v);
+		break;
+	case 10:
+		WRITE_LR(13_2, v);
+		break;
+	case 11:
+		WRITE_LR(13_3, v);
+		break;
+	case 12:
+		WRITE_LR(13_4, v);
+		break;
+	case 13:
+		WRITE_LR(13_5, v);
+		break;
+	case 14:
+		WRITE_LR(13_6, v);
+		break;
+	case 15:
+		WRITE_LR(13_7, v);
+		break;
+	default:
+		break;
+	}
+}
+
+static unsigned int nr_lrs(void)
+{
+	return (unsigned int)(read_sysreg_s(ICH_VTR_EL2) & 0x1f) + 1; /* ListRegs */
+}
+
+void vgic_vcpu_start(struct vcpu *v)
+{
+	for (unsigned int n = 0; n < nr_lrs(); n++)
+		write_lr(n, 0);
+	atomic_store(&v->vgic_pending, 0);
+	__asm__ volatile("msr " ICH_HCR_EL2 ", %0" : : "r"(ICH_HCR_EN));
+	gic_enable_ppi(VGIC_INTID_VTIMER); /* the guest's timer interrupts this CPU */
+	isb();
+}
+
+void vgic_vcpu_stop(struct vcpu *v)
+{
+	(void)v;
+	gic_disable_ppi(VGIC_INTID_VTIMER);
+	__asm__ volatile("msr " ICH_HCR_EL2 ", xzr");
+	for (unsigned int n = 0; n < nr_lrs(); n++)
+		write_lr(n, 0);
+	isb();
+}
+
+void vgic_inject(struct vcpu *v, unsigned int intid)
+{
+	if (intid >= 32)
+		return;
+	atomic_fetch_or_explicit(&v->vgic_pending, 1U << intid, memory_order_release);
+	if (v->pcpu != this_cpu()->id && atomic_load(&v->state) == VCPU_ON)
+		gic_send_sgi(percpu[v->pcpu].mpidr, GIC_SGI_WAKE); /* exit, then flush */
+}
+
+void vgic_flush(struct vcpu *v)
+{
+	uint32_t pending = atomic_exchange_explicit(&v->vgic_pending, 0, memory_order_acquire);
+	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2); /* bit n: LR n holds nothing */
+	unsigned int lrs = nr_lrs();
+
+	for (unsigned int n = 0; n < lrs && pending; n++) {
+		unsigned int intid;
+
+		if (!(empty & BIT(n)))
+			continue;
+		intid = (unsigned int)__builtin_ctz(pending);
+		pending &= pending - 1;
+		write_lr(n, LR_PENDING | LR_GROUP1 | LR_PRIORITY(0xa0) | intid);
+	}
+	/* No free list register: keep the rest for the next exit. */
+	if (pending)
+		atomic_fetch_or_explicit(&v->vgic_pending, pending, memory_order_relaxed);
+	isb();
+}
+
+bool vgic_has_pending(struct vcpu *v)
+{
+	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2);
+
+	return atomic_load(&v->vgic_pending) || (~empty & (BIT(nr_lrs()) - 1));
+}
+
+bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
+{
+	if (intid != VGIC_INTID_VTIMER)
+		return false;
+	/*
+	 * The guest's timer fired. Mask it at the timer (the guest unmasks it when it programs the
+	 * next event, as Linux does) so it does not fire again at once, and give the guest its
+	 * virtual PPI 27.
+	 */
+	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
+	vgic_inject(v, VGIC_INTID_VTIMER);
+	return true;
+}
+
+void vgic_sgi1r_write(struct vcpu *v, uint64_t val)
+{
+	unsigned int intid = (unsigned int)FIELD_GET(val, 24, 4);
+	uint64_t aff = (FIELD_GET(val, 16, 8) << 8) | (FIELD_GET(val, 32, 8) << 16) |
+		       (FIELD_GET(val, 48, 8) << 32);
+	struct vm *vm = v->vm;
+
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		struct vcpu *t = &vm->vcpus[c];
+		uint64_t mpidr = t->vmpidr & MPIDR_AFF_MASK;
+
+		if (val & BIT(40)) { /* IRM: every PE but ourselves */
+			if (t != v)
+				vgic_inject(t, intid);
+			continue;
+		}
+		/* Aff3.Aff2.Aff1 must match; TargetList bit (Aff0 % 16) selects (RS 0 only). */
+		if ((mpidr & ~0xffUL) == aff && (mpidr & 0xff) < 16 && (val & BIT(mpidr & 0xf)) &&
+		    !FIELD_GET(val, 44, 4))
+			vgic_inject(t, intid);
+	}
+}

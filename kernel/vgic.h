@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * Virtual interrupts for guests through the GICv3 virtualisation extensions (IHI 0069, ch. 6):
+ * the hypervisor keeps what is pending for each vCPU and writes it into the list registers
+ * (ICH_LR<n>_EL2) before every entry; the guest acknowledges and completes through the
+ * virtual CPU interface (ICV_*) without trapping. So far: the virtual timer's PPI and SGIs.
+ */
+#ifndef KERNEL_VGIC_H
+#define KERNEL_VGIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VGIC_INTID_VTIMER 27
+
+struct vcpu;
+
+/* On the vCPU's CPU, before its first entry: list registers clear, virtual interface on. */
+void vgic_vcpu_start(struct vcpu *v);
+/* On the vCPU's CPU when it leaves for good: interface off, its physical PPIs disabled. */
+void vgic_vcpu_stop(struct vcpu *v);
+/* Mark an SGI or PPI (INTID < 32) pending for 'v'; kick its CPU when that is another one. */
+void vgic_inject(struct vcpu *v, unsigned int intid);
+/* On the vCPU's CPU, before ERET: move pending interrupts into free list registers. */
+void vgic_flush(struct vcpu *v);
+/* True when an interrupt waits for the guest (pending or in a list register). */
+bool vgic_has_pending(struct vcpu *v);
+/* A physical interrupt taken while the guest ran; true when it was the guest's. */
+bool vgic_physical_irq(struct vcpu *v, unsigned int intid);
+/* A trapped write to ICC_SGI1R_EL1 (the guest sending an SGI to some of its vCPUs). */
+void vgic_sgi1r_write(struct vcpu *v, uint64_t val);
+
+#endif

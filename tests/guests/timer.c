@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The interrupt test guest: the virtual timer's PPI 27 and an SGI to itself arrive through the
+ * GICv3 virtual CPU interface (ICC_* system registers, which EL2 backs with list registers),
+ * and WFI sleeps until they do.
+ */
+#include "guest.h"
+
+#define TICKS	20
+#define TICK_US 2000
+
+static volatile uint64_t irqs, timer_irqs, sgi_irqs, last_intid;
+
+#define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)) : "memory")
+
+void guest_irq(void)
+{
+	uint64_t iar = read_sysreg(s3_0_c12_c12_0); /* ICC_IAR1_EL1 */
+	uint64_t intid = iar & 0xffffff;
+
+	irqs++;
+	last_intid = intid;
+	if (intid == 27) {
+		timer_irqs++;
+		write_sysreg(cntv_ctl_el0, 3); /* ENABLE | IMASK: no more until reprogrammed */
+	} else if (intid == 3) {
+		sgi_irqs++;
+	}
+	write_sysreg(s3_0_c12_c12_1, iar); /* ICC_EOIR1_EL1: priority drop and deactivate */
+	__asm__ volatile("isb");
+}
+
+void guest_secondary(uint64_t cpu);
+void guest_secondary(uint64_t cpu)
+{
+	(void)cpu;
+	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
+}
+
+void guest_main(void *dtb);
+void guest_main(void *dtb)
+{
+	uint64_t freq = read_sysreg(cntfrq_el0), t0, t1, waits = 0;
+
+	if (guest_console_init(dtb))
+		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	/* The GICv3 system-register interface: SRE, then priority mask and Group 1 on. */
+	write_sysreg(s3_0_c12_c12_5, 0x7); /* ICC_SRE_EL1: SRE | DFB | DIB */
+	__asm__ volatile("isb");
+	write_sysreg(s3_0_c4_c6_0, 0xff);			  /* ICC_PMR_EL1 */
+	write_sysreg(s3_0_c12_c12_7, 1);			  /* ICC_IGRPEN1_EL1 */
+	__asm__ volatile("isb\n msr daifclr, #2" : : : "memory"); /* IRQs on */
+
+	t0 = read_sysreg(cntvct_el0);
+	for (unsigned int i = 1; i <= TICKS; i++) {
+		write_sysreg(cntv_tval_el0, freq * TICK_US / 1000000);
+		write_sysreg(cntv_ctl_el0, 1); /* ENABLE, unmasked */
+		while (timer_irqs < i) {
+			__asm__ volatile("wfi");
+			waits++;
+		}
+	}
+	t1 = read_sysreg(cntvct_el0);
+	guest_check(timer_irqs == TICKS && last_intid == 27, "timer-ticks", "%llu ticks, last %llu",
+		    (unsigned long long)timer_irqs, (unsigned long long)last_intid);
+	guest_check((t1 - t0) * 1000000 / freq >= TICKS * TICK_US, "timer-not-early",
+		    "%llu us for %u ticks", (unsigned long long)((t1 - t0) * 1000000 / freq),
+		    TICKS);
+	guest_printf("guest: %u ticks of %u us took %llu us, %llu WFIs\n", TICKS, TICK_US,
+		     (unsigned long long)((t1 - t0) * 1000000 / freq), (unsigned long long)waits);
+
+	/* SGI 3 to ourselves: ICC_SGI1R_EL1 with TargetList bit 0 (Aff0 0) traps to EL2. */
+	write_sysreg(s3_0_c12_c11_5, (3UL << 24) | 1);
+	for (unsigned long i = 0; i < 100000000UL && !sgi_irqs; i++)
+		__asm__ volatile("wfi");
+	guest_check(sgi_irqs == 1 && last_intid == 3, "sgi-to-self", "%llu SGIs, last %llu",
+		    (unsigned long long)sgi_irqs, (unsigned long long)last_intid);
+	guest_summary();
+	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	for (;;)
+		;
+}
