@@ -25,6 +25,7 @@ static const struct bench_def benches[] = {
 	{ "atomics", bench_atomics, 100000, "LDAR/STLR vs DMB, LSE vs LDXR/STXR, per operation" },
 	{ "hvc", bench_hvc, 10000, "null hypercall round trip from a guest" },
 	{ "mmio", bench_mmio, 10000, "emulated MMIO read round trip from a guest" },
+	{ "virq", bench_virq, 2000, "virtual timer interrupt injection latency in a guest" },
 };
 
 static void defaults(struct bench_opts *o, const struct bench_def *b)
@@ -79,6 +80,7 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  atomics      LDAR/STLR vs DMB-fenced, LSE LDADD/CAS vs LDAXR/STLXR\n"
 	      "  hvc          null hypercall round trip from a guest VM (built in)\n"
 	      "  mmio         emulated MMIO read round trip from a guest VM\n"
+	      "  virq         virtual interrupt latency: timer compare value to guest handler\n"
 	      "  all          each of the above\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",

@@ -14,6 +14,7 @@
 #include "kernel/smp.h"
 #include "kernel/timer.h"
 #include "kernel/vm.h"
+#include "monitor/parse.h"
 #include "monitor/shell.h"
 
 #define GUEST_MEM	(16UL << 20)
@@ -128,13 +129,19 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	       label, cpu, (unsigned long long)o->iters, (unsigned long long)timer_ticks_to_ns(1));
 	printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90", "p99",
 	       "p99.9", "max");
-	bench_print_stats("round trip", "ns", &ns);
+	bench_print_stats(str_eq(what, "virq") ? "latency" : "round trip", "ns", &ns);
 	return 0;
 }
 
 int bench_hvc(struct bench_opts *o)
 {
 	return run_guest_bench(o, "hvc", "null hypercall round trip (EL1 -> EL2 -> EL1)");
+}
+
+int bench_virq(struct bench_opts *o)
+{
+	return run_guest_bench(o, "virq",
+			       "virtual timer interrupt: compare value to the guest's handler");
 }
 
 int bench_mmio(struct bench_opts *o)

@@ -9,13 +9,31 @@
 
 extern char secondary_start[];
 
-static volatile uint64_t secondary_ran;
+static volatile uint64_t secondary_ran, secondary_ready, ipi_seen;
+
+#define IPI_INTID 5
+
+/* Interrupts taken by either vCPU: an SGI from the other one is a virtual IPI. */
+void guest_irq(void)
+{
+	uint64_t iar;
+
+	__asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(iar)); /* ICC_IAR1_EL1 */
+	if ((iar & 0xffffff) == IPI_INTID)
+		ipi_seen = (read_sysreg(mpidr_el1) & 0xff) + 1; /* which vCPU got it, plus one */
+	__asm__ volatile("msr s3_0_c12_c12_1, %0\n isb" : : "r"(iar)); /* ICC_EOIR1_EL1 */
+}
 
 void guest_secondary(uint64_t cpu);
 void guest_secondary(uint64_t cpu)
 {
 	guest_printf("guest: vcpu%llu online, MPIDR 0x%llx\n", (unsigned long long)cpu,
 		     (unsigned long long)(read_sysreg(mpidr_el1) & 0xffffff));
+	guest_gic_enable();
+	secondary_ready = 1;
+	/* Wait for vCPU 0's IPI, sleeping in WFI. */
+	for (unsigned long i = 0; i < 100000000UL && !ipi_seen; i++)
+		__asm__ volatile("wfi");
 	secondary_ran = cpu;
 	__asm__ volatile("dsb sy" : : : "memory"); /* the flag is out before we go */
 	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
@@ -113,8 +131,14 @@ static void test_cpu_on(unsigned int ncpus)
 	}
 	r = guest_hvc(PSCI_CPU_ON, 1, (uintptr_t)secondary_start, 1);
 	guest_check(r == 0, "cpu-on", "%lld", (long long)r);
+	for (unsigned long i = 0; i < 200000000UL && !secondary_ready; i++)
+		__asm__ volatile("yield");
+	/* Virtual IPI: SGI 5 to Aff0 = 1 (ICC_SGI1R_EL1 TargetList bit 1), trapped by EL2. */
+	__asm__ volatile("msr s3_0_c12_c11_5, %0\n isb" : : "r"((uint64_t)IPI_INTID << 24 | 2));
 	for (unsigned long i = 0; i < 200000000UL && secondary_ran != 1; i++)
 		__asm__ volatile("yield");
+	guest_check(ipi_seen == 2, "ipi-to-vcpu1", "seen by %llu (vCPU + 1)",
+		    (unsigned long long)ipi_seen);
 	guest_check(secondary_ran == 1, "cpu-on-ran", "flag %llu",
 		    (unsigned long long)secondary_ran);
 	for (unsigned long i = 0; i < 200000000UL; i++)

@@ -22,6 +22,40 @@ static uint64_t counter(void)
 	return v;
 }
 
+static volatile uint64_t irq_stamp, irq_count;
+
+/* virq: the timer's interrupt; record when the handler ran, mask the timer, complete. */
+void guest_irq(void)
+{
+	uint64_t iar, now;
+
+	__asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(now));
+	__asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(iar)); /* ICC_IAR1_EL1 */
+	if ((iar & 0xffffff) == 27) {
+		irq_stamp = now;
+		irq_count++;
+		__asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(3UL)); /* ENABLE | IMASK */
+	}
+	__asm__ volatile("msr s3_0_c12_c12_1, %0\n isb" : : "r"(iar)); /* ICC_EOIR1_EL1 */
+}
+
+/* Time from the virtual timer's compare value to the guest's handler, n times. */
+static void bench_virq(uint64_t n)
+{
+	guest_gic_enable();
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t cval = counter() + 200; /* a few microseconds ahead */
+
+		__asm__ volatile("msr cntv_cval_el0, %0\n msr cntv_ctl_el0, %1\n isb"
+				 :
+				 : "r"(cval), "r"(1UL)
+				 : "memory");
+		while (irq_count <= i)
+			__asm__ volatile("wfi");
+		samples[i] = irq_stamp - cval;
+	}
+}
+
 static const char *cmdline(const void *dtb)
 {
 	struct fdt f;
@@ -59,7 +93,7 @@ void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
 	const char *args = cmdline(dtb);
-	bool mmio = args[0] == 'm';
+	bool mmio = args[0] == 'm', virq = args[0] == 'v';
 	uint64_t n = number_after(args);
 	volatile uint32_t *fr;
 
@@ -67,7 +101,9 @@ void guest_main(void *dtb)
 	fr = (volatile uint32_t *)(guest_uart() + 0x18);
 	if (n > MAX_SAMPLES)
 		n = MAX_SAMPLES;
-	for (uint64_t i = 0; i < n; i++) {
+	if (virq)
+		bench_virq(n);
+	for (uint64_t i = 0; i < n && !virq; i++) {
 		uint64_t t0 = counter();
 
 		if (mmio)

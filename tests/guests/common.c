@@ -162,6 +162,17 @@ void guest_fault_reset(void)
 
 /* Called from start.S for every exception: record it and resume after the instruction. */
 uint64_t guest_exception(uint64_t esr, uint64_t elr, uint64_t far, uint64_t kind);
+void guest_gic_enable(void)
+{
+	__asm__ volatile("msr s3_0_c12_c12_5, %0\n isb\n" /* ICC_SRE_EL1: SRE | DFB | DIB */
+			 "msr s3_0_c4_c6_0, %1\n"	  /* ICC_PMR_EL1 */
+			 "msr s3_0_c12_c12_7, %2\n isb\n" /* ICC_IGRPEN1_EL1 */
+			 "msr daifclr, #2"
+			 :
+			 : "r"(7UL), "r"(0xffUL), "r"(1UL)
+			 : "memory");
+}
+
 __attribute__((weak)) void guest_irq(void)
 {
 }

@@ -31,6 +31,8 @@ extern struct guest_fault guest_fault;
 void guest_fault_reset(void);
 /* Called for every IRQ taken (a guest defines it to handle interrupts). */
 void guest_irq(void);
+/* Turn on the GICv3 system-register interface (SRE, PMR, Group 1) and unmask IRQs. */
+void guest_gic_enable(void);
 
 #define PSCI_VERSION	       0x84000000U
 #define PSCI_CPU_OFF	       0x84000002U
