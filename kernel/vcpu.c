@@ -19,6 +19,7 @@
 #include "vgic.h"
 #include "vhyp.h"
 #include "vm.h"
+#include "spinlock.h"
 
 /*
  * HCR_EL2 while a guest runs: Stage-2 on; physical IRQ/FIQ/SError to EL2; SMC, WFI, ID group 3,
@@ -126,6 +127,34 @@ static enum trap_action trap_dabt(struct vcpu *v, struct exc_frame *f)
 	struct vm *vm = v->vm;
 	uint64_t zero, *reg, val;
 
+	if (ipa >= GUEST_GICD_IPA &&
+	    ipa < GUEST_GICR_IPA + (uint64_t)VGIC_GICR_STRIDE * vm->n_vcpus &&
+	    !mmio_decode(f->esr, &a)) {
+		bool gicd = ipa < GUEST_GICD_IPA + VGIC_GICD_SIZE;
+		int err;
+
+		if (!gicd && ipa < GUEST_GICR_IPA)
+			return inject_abort(v, f, true, ipa); /* the gap between the two: nothing */
+		reg = reg_ptr(f, a.reg, &zero);
+		val = *reg;
+		spin_lock(&vm->vgic_lock);
+		if (gicd) {
+			err = vgic_dist_access(&vm->vgic, ipa - GUEST_GICD_IPA, a.write, a.size,
+					       &val);
+		} else {
+			uint64_t off = ipa - GUEST_GICR_IPA;
+
+			err = vgic_redist_access(&vm->vcpus[off / VGIC_GICR_STRIDE].vgic_rd,
+						 off % VGIC_GICR_STRIDE, a.write, a.size, &val);
+		}
+		spin_unlock(&vm->vgic_lock);
+		if (err)
+			return inject_abort(v, f, true, ipa);
+		if (!a.write && a.reg != 31)
+			*reg = mmio_load_value(&a, val);
+		advance_pc(f);
+		return TRAP_RESUME;
+	}
 	if (ipa >= vm->uart_ipa && ipa < vm->uart_ipa + 0x1000 && !mmio_decode(f->esr, &a)) {
 		reg = reg_ptr(f, a.reg, &zero);
 		val = *reg;

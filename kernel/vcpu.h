@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "exception.h"
+#include "vgic_regs.h"
 
 #define VCPU_MAX     8
 #define EXIT_CLASSES 64 /* indexed by ESR_EL2.EC */
@@ -34,6 +35,7 @@ struct vcpu {
 	uint64_t last_pc;
 	unsigned int inject_streak;
 	_Atomic uint32_t vgic_pending; /* SGIs and PPIs waiting for a list register */
+	struct vgic_redist vgic_rd;    /* its emulated redistributor frames */
 };
 
 /* Run 'v' on this CPU until it is stopped or turns itself off. */

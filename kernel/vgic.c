@@ -123,6 +123,8 @@ void vgic_flush(struct vcpu *v)
 	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2); /* bit n: LR n holds nothing */
 	unsigned int lrs = nr_lrs();
 
+	uint32_t held = 0; /* disabled by the guest: stay pending, as on hardware */
+
 	for (unsigned int n = 0; n < lrs && pending; n++) {
 		unsigned int intid;
 
@@ -130,19 +132,34 @@ void vgic_flush(struct vcpu *v)
 			continue;
 		intid = (unsigned int)__builtin_ctz(pending);
 		pending &= pending - 1;
-		write_lr(n, LR_PENDING | LR_GROUP1 | LR_PRIORITY(0xa0) | intid);
+		if (!vgic_irq_enabled(&v->vm->vgic, &v->vgic_rd, intid)) {
+			held |= 1U << intid;
+			n--; /* this list register is still free */
+			continue;
+		}
+		write_lr(n,
+			 LR_PENDING | LR_GROUP1 |
+				 LR_PRIORITY(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd, intid)) |
+				 intid);
 	}
-	/* No free list register: keep the rest for the next exit. */
-	if (pending)
-		atomic_fetch_or_explicit(&v->vgic_pending, pending, memory_order_relaxed);
+	/* No free list register, or disabled: keep them for a later exit. */
+	if (pending | held)
+		atomic_fetch_or_explicit(&v->vgic_pending, pending | held, memory_order_relaxed);
 	isb();
 }
 
 bool vgic_has_pending(struct vcpu *v)
 {
 	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2);
+	uint32_t pending = atomic_load(&v->vgic_pending);
 
-	return atomic_load(&v->vgic_pending) || (~empty & (BIT(nr_lrs()) - 1));
+	if (~empty & (BIT(nr_lrs()) - 1))
+		return true; /* something sits in a list register */
+	for (; pending; pending &= pending - 1)
+		if (vgic_irq_enabled(&v->vm->vgic, &v->vgic_rd,
+				     (unsigned int)__builtin_ctz(pending)))
+			return true;
+	return false;
 }
 
 bool vgic_physical_irq(struct vcpu *v, unsigned int intid)

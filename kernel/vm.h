@@ -13,6 +13,7 @@
 #include "kernel/platform.h"
 #include "mm/pmem.h"
 #include "kernel/vcpu.h"
+#include "kernel/spinlock.h"
 #include "kernel/vpl011.h"
 #include "mm/stage2.h"
 
@@ -48,6 +49,8 @@ struct vm {
 	/* Emulated devices. */
 	struct vpl011 uart;
 	uint64_t uart_ipa;
+	struct vgic_dist vgic;
+	struct spinlock vgic_lock; /* the distributor is shared by the VM's vCPUs */
 
 	/* What happened: shown by `vm info`. */
 	char stop_reason[96];

@@ -178,6 +178,10 @@ int vm_start(struct vm *vm)
 	__asm__ volatile("ic ialluis" : : : "memory");
 	dsb(ish);
 	isb();
+	vgic_dist_reset(&vm->vgic);
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		vgic_redist_reset(&vm->vcpus[c].vgic_rd, vm->vcpus[c].vmpidr, c,
+				  c + 1 == vm->n_vcpus);
 	vm->stop_reason[0] = '\0';
 	vm->aborts_injected = vm->undefs_injected = vm->bad_calls = 0;
 	for (unsigned int c = 0; c < vm->n_vcpus; c++) {

@@ -119,6 +119,47 @@ static void test_sysregs(void)
 		    "count %llu", (unsigned long long)guest_fault.count);
 }
 
+/* The emulated distributor and redistributor frames, as a GIC driver probes and programs them. */
+static void test_gic_frames(unsigned int ncpus)
+{
+	volatile uint32_t *d = (volatile uint32_t *)guest_gicd();
+	volatile uint32_t *r = (volatile uint32_t *)guest_gicr(0);
+	volatile uint8_t *prio = (volatile uint8_t *)(guest_gicd() + 0x400);
+	uint64_t typer;
+
+	if (!d || !r) {
+		guest_check(false, "gic-dtb", "no arm,gic-v3 reg in the DTB");
+		return;
+	}
+	guest_check(((d[0xffe8 / 4] >> 4) & 0xf) == 3, "gicd-pidr2-v3", "PIDR2 0x%x",
+		    d[0xffe8 / 4]);
+	guest_check((d[1] & 0x1f) >= 1 && ((d[1] >> 19) & 0x1f) == 9, "gicd-typer", "TYPER 0x%x",
+		    d[1]);
+	d[0] = 0x12; /* ARE_NS | EnableGrp1A */
+	guest_check((d[0] & 0x12) == 0x12, "gicd-ctlr", "CTLR 0x%x", d[0]);
+	d[0x100 / 4 + 1] = 1U << 1; /* ISENABLER1: enable SPI 33 */
+	guest_check(d[0x100 / 4 + 1] == 2, "gicd-enable", "ISENABLER1 0x%x", d[0x100 / 4 + 1]);
+	d[0x180 / 4 + 1] = 1U << 1; /* ICENABLER1 */
+	guest_check(d[0x100 / 4 + 1] == 0, "gicd-disable", "ISENABLER1 0x%x", d[0x100 / 4 + 1]);
+	prio[33] = 0x80;
+	guest_check(prio[33] == 0x80, "gicd-priority-byte", "0x%x", prio[33]);
+	typer = *(volatile uint64_t *)((uintptr_t)r + 8);
+	guest_check((typer >> 32) == 0 && ((typer >> 4) & 1) == (ncpus == 1), "gicr-typer",
+		    "TYPER 0x%llx", (unsigned long long)typer);
+	if (ncpus > 1) {
+		typer = *(volatile uint64_t *)(guest_gicr(ncpus - 1) + 8);
+		guest_check((typer >> 32) == ncpus - 1 && ((typer >> 4) & 1), "gicr-last",
+			    "TYPER 0x%llx", (unsigned long long)typer);
+	}
+	r[0x14 / 4] = 0; /* WAKER: clear ProcessorSleep */
+	guest_check((r[0x14 / 4] & 6) == 0, "gicr-waker", "WAKER 0x%x", r[0x14 / 4]);
+	guest_fault_reset();
+	(void)d[0x10000 / 4 - 1];			 /* inside the GICD frame: fine */
+	(void)*(volatile uint32_t *)(guest_gicr(ncpus)); /* past the last redistributor */
+	guest_check(guest_fault.count == 1, "gicr-beyond-faults", "%llu faults",
+		    (unsigned long long)guest_fault.count);
+}
+
 static void test_cpu_on(unsigned int ncpus)
 {
 	int64_t r;
@@ -167,6 +208,7 @@ void guest_main(void *dtb)
 	test_mmio();
 	test_abort();
 	test_sysregs();
+	test_gic_frames((unsigned int)info[3]);
 	test_cpu_on((unsigned int)info[3]);
 	guest_summary();
 	if (guest_cmdline_has(dtb, "stay")) {

@@ -43,6 +43,7 @@ void guest_irq(void)
 static void bench_virq(uint64_t n)
 {
 	guest_gic_enable();
+	guest_enable_ppi(0, 27);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t cval = counter() + 200; /* a few microseconds ahead */
 

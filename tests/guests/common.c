@@ -6,7 +6,7 @@
 #include "kernel/fdt.h"
 
 struct guest_fault guest_fault;
-static uintptr_t uart;
+static uintptr_t uart, gicd, gicr;
 static unsigned int passed, failed;
 
 void *memcpy(void *d, const void *s, unsigned long n);
@@ -46,7 +46,31 @@ int guest_console_init(const void *dtb)
 	if (!reg || len < 16)
 		return -1;
 	uart = (uintptr_t)fdt_read_cells(reg, 2);
+	node = fdt_find_compatible(&f, -1, "arm,gic-v3");
+	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
+	if (reg && len >= 32) { /* <GICD base size> <GICR base size>, 2 cells each */
+		gicd = (uintptr_t)fdt_read_cells(reg, 2);
+		gicr = (uintptr_t)fdt_read_cells(reg + 16, 2);
+	}
 	return 0;
+}
+
+uintptr_t guest_gicd(void)
+{
+	return gicd;
+}
+
+uintptr_t guest_gicr(unsigned int vcpu)
+{
+	return gicr ? gicr + 0x20000UL * vcpu : 0;
+}
+
+void guest_enable_ppi(unsigned int vcpu, unsigned int intid)
+{
+	volatile uint32_t *isenabler0 = (volatile uint32_t *)(guest_gicr(vcpu) + 0x10000 + 0x100);
+
+	if (guest_gicr(vcpu))
+		*isenabler0 = 1U << intid;
 }
 
 bool guest_cmdline_has(const void *dtb, const char *word)

@@ -33,6 +33,11 @@ void guest_fault_reset(void);
 void guest_irq(void);
 /* Turn on the GICv3 system-register interface (SRE, PMR, Group 1) and unmask IRQs. */
 void guest_gic_enable(void);
+/* GICD and this vCPU's GICR (RD_base) from the DTB (0 when not found). */
+uintptr_t guest_gicd(void);
+uintptr_t guest_gicr(unsigned int vcpu);
+/* Enable a PPI (16-31) at this vCPU's redistributor, as a guest's GIC driver must. */
+void guest_enable_ppi(unsigned int vcpu, unsigned int intid);
 
 #define PSCI_VERSION	       0x84000000U
 #define PSCI_CPU_OFF	       0x84000002U

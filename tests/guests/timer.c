@@ -50,6 +50,7 @@ void guest_main(void *dtb)
 	write_sysreg(s3_0_c4_c6_0, 0xff);			  /* ICC_PMR_EL1 */
 	write_sysreg(s3_0_c12_c12_7, 1);			  /* ICC_IGRPEN1_EL1 */
 	__asm__ volatile("isb\n msr daifclr, #2" : : : "memory"); /* IRQs on */
+	guest_enable_ppi(0, 27); /* the timer's PPI, at our redistributor */
 
 	t0 = read_sysreg(cntvct_el0);
 	for (unsigned int i = 1; i <= TICKS; i++) {

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * The emulated GICv3 distributor (GICD) and redistributor (GICR) register frames a guest's GIC
+ * driver programs (IHI 0069, chapter 12): enables, priorities, configuration, groups, routing,
+ * wake-up. Portable (no hardware access): kernel/vgic.c consults it to decide what to inject.
+ */
+#ifndef KERNEL_VGIC_REGS_H
+#define KERNEL_VGIC_REGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VGIC_NR_SPIS	 64 /* INTIDs 32-95 */
+#define VGIC_NR_IRQS	 (32 + VGIC_NR_SPIS)
+#define VGIC_GICD_SIZE	 0x10000
+#define VGIC_GICR_STRIDE 0x20000 /* RD_base + SGI_base, 64 KiB each */
+
+struct vgic_dist {
+	uint32_t ctlr;
+	uint32_t enable[VGIC_NR_IRQS / 32]; /* [0] unused: SGIs/PPIs are per redistributor */
+	uint32_t group[VGIC_NR_IRQS / 32];
+	uint32_t cfg[VGIC_NR_IRQS / 16];
+	uint8_t priority[VGIC_NR_IRQS];
+	uint64_t irouter[VGIC_NR_IRQS];
+};
+
+struct vgic_redist {
+	uint64_t affinity;   /* Aff3.Aff2.Aff1.Aff0 as GICR_TYPER[63:32] shows it */
+	unsigned int number; /* processor number */
+	bool last;	     /* the last frame of the region (GICR_TYPER.Last) */
+	uint32_t waker;
+	uint32_t enable0; /* SGIs (bits 15:0, always set) and PPIs */
+	uint32_t group0;
+	uint32_t cfg[2];
+	uint8_t priority[32];
+};
+
+void vgic_dist_reset(struct vgic_dist *d);
+void vgic_redist_reset(struct vgic_redist *r, uint64_t mpidr, unsigned int number, bool last);
+/* Emulate an access at 'off' in the distributor frame; reads fill *val. 0 or E_INVAL. */
+int vgic_dist_access(struct vgic_dist *d, uint64_t off, bool write, unsigned int size,
+		     uint64_t *val);
+/* The same in one redistributor's 128 KiB (RD_base then SGI_base). */
+int vgic_redist_access(struct vgic_redist *r, uint64_t off, bool write, unsigned int size,
+		       uint64_t *val);
+/* May the guest take 'intid' now: enabled where it lives (and Group 1 on for SPIs)? */
+bool vgic_irq_enabled(const struct vgic_dist *d, const struct vgic_redist *r, unsigned int intid);
+uint8_t vgic_irq_priority(const struct vgic_dist *d, const struct vgic_redist *r,
+			  unsigned int intid);
+
+#endif
