@@ -163,6 +163,7 @@ static enum trap_action trap_dabt(struct vcpu *v, struct exc_frame *f)
 		if (!a.write && a.reg != 31)
 			*reg = mmio_load_value(&a, val);
 		advance_pc(f);
+		vm_update_irq_lines(vm); /* its interrupt line may have changed */
 		return TRAP_RESUME;
 	}
 	return inject_abort(v, f, true, ipa);
@@ -195,6 +196,7 @@ static enum trap_action trap_wfx(struct vcpu *v, struct exc_frame *f)
 	bool wfi_insn = !(f->esr & 1); /* ISS.TI: 0 WFI, 1 WFE */
 
 	advance_pc(f);
+	vm_update_irq_lines(v->vm); /* a level still high after the guest's EOI */
 	/*
 	 * WFI: sleep until an interrupt could be for the guest. A physical interrupt wakes the CPU
 	 * even masked (its timer's PPI, a kick from another CPU); after the ERET it exits to EL2

@@ -34,7 +34,7 @@ struct vcpu {
 	uint64_t irq_exits;
 	uint64_t last_pc;
 	unsigned int inject_streak;
-	_Atomic uint32_t vgic_pending; /* SGIs and PPIs waiting for a list register */
+	_Atomic uint64_t vgic_pend[2]; /* INTIDs 0-127 waiting for a list register */
 	struct vgic_redist vgic_rd;    /* its emulated redistributor frames */
 };
 

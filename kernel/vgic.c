@@ -88,11 +88,73 @@ static unsigned int nr_lrs(void)
 	return (unsigned int)(read_sysreg_s(ICH_VTR_EL2) & 0x1f) + 1; /* ListRegs */
 }
 
+#define READ_LR(n, v) __asm__ volatile("mrs %0, s3_4_c12_c" #n : "=r"(v))
+
+static uint64_t read_lr(unsigned int n)
+{
+	uint64_t v = 0;
+
+	switch (n) {
+	case 0:
+		READ_LR(12_0, v);
+		break;
+	case 1:
+		READ_LR(12_1, v);
+		break;
+	case 2:
+		READ_LR(12_2, v);
+		break;
+	case 3:
+		READ_LR(12_3, v);
+		break;
+	case 4:
+		READ_LR(12_4, v);
+		break;
+	case 5:
+		READ_LR(12_5, v);
+		break;
+	case 6:
+		READ_LR(12_6, v);
+		break;
+	case 7:
+		READ_LR(12_7, v);
+		break;
+	case 8:
+		READ_LR(13_0, v);
+		break;
+	case 9:
+		READ_LR(13_1, v);
+		break;
+	case 10:
+		READ_LR(13_2, v);
+		break;
+	case 11:
+		READ_LR(13_3, v);
+		break;
+	case 12:
+		READ_LR(13_4, v);
+		break;
+	case 13:
+		READ_LR(13_5, v);
+		break;
+	case 14:
+		READ_LR(13_6, v);
+		break;
+	case 15:
+		READ_LR(13_7, v);
+		break;
+	default:
+		break;
+	}
+	return v;
+}
+
 void vgic_vcpu_start(struct vcpu *v)
 {
 	for (unsigned int n = 0; n < nr_lrs(); n++)
 		write_lr(n, 0);
-	atomic_store(&v->vgic_pending, 0);
+	atomic_store(&v->vgic_pend[0], 0);
+	atomic_store(&v->vgic_pend[1], 0);
 	__asm__ volatile("msr " ICH_HCR_EL2 ", %0" : : "r"(ICH_HCR_EN));
 	gic_enable_ppi(VGIC_INTID_VTIMER); /* the guest's timer interrupts this CPU */
 	isb();
@@ -110,58 +172,89 @@ void vgic_vcpu_stop(struct vcpu *v)
 
 void vgic_inject(struct vcpu *v, unsigned int intid)
 {
-	if (intid >= 32)
+	if (intid >= VGIC_NR_IRQS)
 		return;
-	atomic_fetch_or_explicit(&v->vgic_pending, 1U << intid, memory_order_release);
+	atomic_fetch_or_explicit(&v->vgic_pend[intid / 64], 1UL << (intid % 64),
+				 memory_order_release);
 	if (v->pcpu != this_cpu()->id && atomic_load(&v->state) == VCPU_ON)
 		gic_send_sgi(percpu[v->pcpu].mpidr, GIC_SGI_WAKE); /* exit, then flush */
 }
 
+void vgic_inject_spi(struct vm *vm, unsigned int intid)
+{
+	uint64_t target = intid < VGIC_NR_IRQS ? vm->vgic.irouter[intid] : 0;
+
+	/* GICD_IROUTER names one vCPU by affinity (IRM is not offered); none: vCPU 0. */
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		if ((vm->vcpus[c].vmpidr & MPIDR_AFF_MASK) == target) {
+			vgic_inject(&vm->vcpus[c], intid);
+			return;
+		}
+	}
+	vgic_inject(&vm->vcpus[0], intid);
+}
+
+/* Is 'intid' already in a list register (pending or active)? Never put it in twice. */
+static bool lr_holds(unsigned int intid, uint64_t empty, unsigned int lrs)
+{
+	for (unsigned int n = 0; n < lrs; n++)
+		if (!(empty & BIT(n)) && (uint32_t)read_lr(n) == intid)
+			return true;
+	return false;
+}
+
 void vgic_flush(struct vcpu *v)
 {
-	uint32_t pending = atomic_exchange_explicit(&v->vgic_pending, 0, memory_order_acquire);
 	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2); /* bit n: LR n holds nothing */
-	unsigned int lrs = nr_lrs();
+	unsigned int lrs = nr_lrs(), n = 0;
 
-	uint32_t held = 0; /* disabled by the guest: stay pending, as on hardware */
+	for (unsigned int w = 0; w < 2; w++) {
+		uint64_t pending =
+			atomic_exchange_explicit(&v->vgic_pend[w], 0, memory_order_acquire);
+		uint64_t keep = 0;
 
-	for (unsigned int n = 0; n < lrs && pending; n++) {
-		unsigned int intid;
+		for (; pending; pending &= pending - 1) {
+			unsigned int bit = (unsigned int)__builtin_ctzl(pending);
+			unsigned int intid = 64 * w + bit;
 
-		if (!(empty & BIT(n)))
-			continue;
-		intid = (unsigned int)__builtin_ctz(pending);
-		pending &= pending - 1;
-		if (!vgic_irq_enabled(&v->vm->vgic, &v->vgic_rd, intid)) {
-			held |= 1U << intid;
-			n--; /* this list register is still free */
-			continue;
+			if (lr_holds(intid, empty, lrs))
+				continue; /* already with the guest; a level source is re-checked */
+			/* Disabled by the guest: stays pending, as on hardware. */
+			if (!vgic_irq_enabled(&v->vm->vgic, &v->vgic_rd, intid)) {
+				keep |= 1UL << bit;
+				continue;
+			}
+			while (n < lrs && !(empty & BIT(n)))
+				n++;
+			if (n == lrs) {
+				keep |= 1UL << bit; /* no free list register: next exit */
+				continue;
+			}
+			write_lr(n, LR_PENDING | LR_GROUP1 |
+					    LR_PRIORITY(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd,
+									  intid)) |
+					    intid);
+			empty &= ~BIT(n);
 		}
-		write_lr(n,
-			 LR_PENDING | LR_GROUP1 |
-				 LR_PRIORITY(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd, intid)) |
-				 intid);
+		if (keep)
+			atomic_fetch_or_explicit(&v->vgic_pend[w], keep, memory_order_relaxed);
 	}
-	/* No free list register, or disabled: keep them for a later exit. */
-	if (pending | held)
-		atomic_fetch_or_explicit(&v->vgic_pending, pending | held, memory_order_relaxed);
 	isb();
 }
 
 bool vgic_has_pending(struct vcpu *v)
 {
 	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2);
-	uint32_t pending = atomic_load(&v->vgic_pending);
 
 	if (~empty & (BIT(nr_lrs()) - 1))
 		return true; /* something sits in a list register */
-	for (; pending; pending &= pending - 1)
-		if (vgic_irq_enabled(&v->vm->vgic, &v->vgic_rd,
-				     (unsigned int)__builtin_ctz(pending)))
-			return true;
+	for (unsigned int w = 0; w < 2; w++)
+		for (uint64_t p = atomic_load(&v->vgic_pend[w]); p; p &= p - 1)
+			if (vgic_irq_enabled(&v->vm->vgic, &v->vgic_rd,
+					     64 * w + (unsigned int)__builtin_ctzl(p)))
+				return true;
 	return false;
 }
-
 bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
 {
 	if (intid != VGIC_INTID_VTIMER)

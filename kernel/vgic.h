@@ -19,8 +19,11 @@ struct vcpu;
 void vgic_vcpu_start(struct vcpu *v);
 /* On the vCPU's CPU when it leaves for good: interface off, its physical PPIs disabled. */
 void vgic_vcpu_stop(struct vcpu *v);
-/* Mark an SGI or PPI (INTID < 32) pending for 'v'; kick its CPU when that is another one. */
+/* Mark an interrupt pending for 'v'; kick its CPU when that is another one. */
 void vgic_inject(struct vcpu *v, unsigned int intid);
+struct vm;
+/* An SPI for 'vm': to the vCPU GICD_IROUTER names (vCPU 0 when none matches). */
+void vgic_inject_spi(struct vm *vm, unsigned int intid);
 /* On the vCPU's CPU, before ERET: move pending interrupts into free list registers. */
 void vgic_flush(struct vcpu *v);
 /* True when an interrupt waits for the guest (pending or in a list register). */

@@ -94,6 +94,8 @@ const char *vcpu_state_name(int s);
 struct vm_spec;
 /* Create a VM (RAM at GUEST_RAM_IPA), load the Image the spec names; not started. */
 int vm_create_from_spec(const struct vm_spec *spec, struct vm **out);
+/* Re-evaluate the VM's level-sensitive device lines (its UART) and inject what is high. */
+void vm_update_irq_lines(struct vm *vm);
 /* Once a stopped VM's vCPUs have all left, its CPUs are free for other work and VMs. */
 void vm_release_cpus_if_stopped(struct vm *vm);
 /* Wait until every vCPU of a stopped VM has left its CPU; false on timeout. */

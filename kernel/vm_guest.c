@@ -13,6 +13,7 @@
 #include "hyp.h"
 #include "smp.h"
 #include "timer.h"
+#include "vgic.h"
 #include "vm.h"
 #include "vm_spec.h"
 #include "mm/mmu.h"
@@ -230,6 +231,12 @@ int vm_create_from_spec(const struct vm_spec *spec, struct vm **out)
 	}
 	*out = vm;
 	return 0;
+}
+
+void vm_update_irq_lines(struct vm *vm)
+{
+	if (vpl011_irq_level(&vm->uart))
+		vgic_inject_spi(vm, GUEST_UART_INTID);
 }
 
 void vm_release_cpus_if_stopped(struct vm *vm)

@@ -71,6 +71,18 @@ static bool rx_empty(const struct vpl011 *u)
 	       atomic_load_explicit(&u->rx_tail, memory_order_relaxed);
 }
 
+/* Raw interrupt status: TX always wants data (the FIFO is always empty); RX and RX timeout
+ * while received data waits (PL011 TRM 3.3.12). */
+static uint32_t ris(const struct vpl011 *u)
+{
+	return (1U << 5) | (rx_empty(u) ? 0 : (1U << 4) | (1U << 6));
+}
+
+bool vpl011_irq_level(const struct vpl011 *u)
+{
+	return (ris(u) & u->imsc) != 0;
+}
+
 int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size, uint64_t *val)
 {
 	uint32_t v = write ? (uint32_t)*val : 0;
@@ -136,10 +148,16 @@ int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size,
 	case IMSC:
 		v = u->imsc;
 		break;
+	case RIS:
+		v = ris(u);
+		break;
+	case MIS:
+		v = ris(u) & u->imsc;
+		break;
 	default:
 		if (off >= PERIPH_ID0)
 			v = id_regs[(off - PERIPH_ID0) / 4];
-		break; /* RSR, RIS, MIS (no interrupts yet), DMACR: read as zero */
+		break; /* RSR, DMACR: read as zero */
 	}
 	*val = v;
 	return 0;

@@ -29,6 +29,8 @@ void vpl011_init(struct vpl011 *u);
 int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size, uint64_t *val);
 /* Input for the guest (from the shell while attached); false when the ring is full. */
 bool vpl011_push_rx(struct vpl011 *u, uint8_t c);
+/* The UART's interrupt line: (RIS & IMSC) != 0, level-sensitive. */
+bool vpl011_irq_level(const struct vpl011 *u);
 /* Copy the buffered output (oldest first) through 'emit'. */
 void vpl011_replay(const struct vpl011 *u, void (*emit)(const char *s, uint32_t n));
 

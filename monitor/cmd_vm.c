@@ -220,6 +220,7 @@ int vm_console(struct vm *vm, bool until_stop)
 		if (c == CONSOLE_ESCAPE)
 			break;
 		vpl011_push_rx(&vm->uart, (uint8_t)c);
+		vm_update_irq_lines(vm); /* the guest may be waiting for this interrupt */
 	}
 	atomic_store(&vm->uart.attached, false);
 	printk("\n[detached from vm%u: %s]\n", vm->id, vm_state_name(atomic_load(&vm->state)));

@@ -11,7 +11,8 @@ extern char secondary_start[];
 
 static volatile uint64_t secondary_ran, secondary_ready, ipi_seen;
 
-#define IPI_INTID 5
+#define IPI_INTID  5
+#define UART_INTID 33 /* SPI 1, as the DTB says */
 
 /* Interrupts taken by either vCPU: an SGI from the other one is a virtual IPI. */
 void guest_irq(void)
@@ -21,6 +22,12 @@ void guest_irq(void)
 	__asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(iar)); /* ICC_IAR1_EL1 */
 	if ((iar & 0xffffff) == IPI_INTID)
 		ipi_seen = (read_sysreg(mpidr_el1) & 0xff) + 1; /* which vCPU got it, plus one */
+	if ((iar & 0xffffff) == UART_INTID) {
+		volatile uint32_t *u = (volatile uint32_t *)guest_uart();
+
+		while (!(u[0x18 / 4] & 0x10)) /* FR.RXFE clear: a byte waits */
+			guest_printf("guest: rx '%c'\n", (char)(u[0] & 0xff));
+	}
 	__asm__ volatile("msr s3_0_c12_c12_1, %0\n isb" : : "r"(iar)); /* ICC_EOIR1_EL1 */
 }
 
@@ -212,7 +219,17 @@ void guest_main(void *dtb)
 	test_cpu_on((unsigned int)info[3]);
 	guest_summary();
 	if (guest_cmdline_has(dtb, "stay")) {
-		/* Keep running (idle in WFI, which traps) until the VM is stopped from outside. */
+		/*
+		 * Keep running until the VM is stopped from outside, echoing what arrives on the
+		 * console: the UART's receive interrupt, enabled at the distributor as a driver does.
+		 */
+		volatile uint32_t *gicd = (volatile uint32_t *)guest_gicd();
+		volatile uint32_t *u = (volatile uint32_t *)guest_uart();
+
+		guest_gic_enable();
+		gicd[0] = 0x12;				       /* GICD_CTLR: ARE_NS | EnableGrp1A */
+		gicd[0x100 / 4 + 1] = 1U << (UART_INTID - 32); /* GICD_ISENABLER1 */
+		u[0x38 / 4] = (1U << 4) | (1U << 6);	       /* UARTIMSC: RXIM | RTIM */
 		guest_printf("guest: staying up\n");
 		for (;;)
 			__asm__ volatile("wfi");

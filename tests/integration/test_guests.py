@@ -133,6 +133,14 @@ def test_restart_and_stop(shell: Shell) -> None:
         assert time.monotonic() < deadline, shell.run(f"vm log {stay_id}")
         time.sleep(0.5)
     assert shell.run_json(f"vm info {stay_id}")["vm"]["state"] == "running"
+    # Typed while attached, a byte reaches the guest through its UART's interrupt (SPI 33).
+    shell.write(f"vm console {stay_id}\r")
+    shell.read_until("Ctrl-] returns to the shell]", timeout=10)
+    shell.read_until("staying up", timeout=10)
+    shell.write(b"k")
+    assert "guest: rx 'k'" in shell.read_until("guest: rx 'k'", timeout=20)
+    shell.write(b"\x1d")
+    shell.wait_for_prompt(timeout=10)
     shell.run(f"vm stop {stay_id}", timeout=10)
     info = shell.run_json(f"vm info {stay_id}")["vm"]
     assert info["state"] == "stopped" and "shell" in info["stop_reason"], info
