@@ -187,9 +187,11 @@ void log_printk(enum log_level lvl, const char *fmt, ...)
 	va_list ap;
 	bool held;
 
-	if (lvl > console_loglevel)
+	if (lvl > console_loglevel && lvl != LOG_DEFERRED_INFO)
 		return;
-	if (console_smp && this_cpu()->id != 0) {
+	if (console_smp && (this_cpu()->id != 0 || lvl == LOG_DEFERRED_INFO)) {
+		if (lvl == LOG_DEFERRED_INFO)
+			lvl = LOG_INFO;
 		held = console_acquire();
 		/* "log: " marks an asynchronous line: host tools keep it out of command output. */
 		for (const char *s = "log: "; *s; s++)

@@ -10,7 +10,8 @@
 
 #include "fmt.h"
 
-enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* LOG_DEFERRED_INFO: an info line that always waits for the next prompt (see log_printk). */
+enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_DEFERRED_INFO };
 
 void console_init(unsigned long uart_base);
 void console_putc(char c);
@@ -45,6 +46,11 @@ void console_flush_deferred(void);
 #define pr_info(...)                               \
 	do {                                       \
 		log_printk(LOG_INFO, __VA_ARGS__); \
+	} while (0)
+/* Asynchronous news from the shell's own CPU (a VM restarted): printed before the next prompt. */
+#define pr_async(...)                                       \
+	do {                                                \
+		log_printk(LOG_DEFERRED_INFO, __VA_ARGS__); \
 	} while (0)
 #define pr_debug(...)                               \
 	do {                                        \

@@ -124,7 +124,9 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f)
 		vm_stop(v->vm, "the guest called PSCI SYSTEM_OFF");
 		return true;
 	case PSCI_0_2_FN_SYSTEM_RESET:
-		vm_stop(v->vm, "the guest called PSCI SYSTEM_RESET (restart it with 'vm start')");
+		/* Stop every vCPU here; the shell's CPU restarts the VM when they have all left. */
+		atomic_store(&v->vm->reset_requested, true);
+		vm_stop(v->vm, "the guest called PSCI SYSTEM_RESET");
 		return true;
 	case SMCCC_VERSION:
 		ret = 0x10001; /* 1.1 */

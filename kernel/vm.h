@@ -56,6 +56,8 @@ struct vm {
 	char stop_reason[96];
 	uint64_t aborts_injected, undefs_injected, bad_calls;
 	uint64_t result_ipa, result_count; /* MONADIC_HVC_RESULT: a guest's benchmark samples */
+	_Atomic bool reset_requested;	   /* PSCI SYSTEM_RESET: restart once every vCPU is off */
+	uint64_t resets;
 };
 
 extern struct vm vms[VM_MAX];
@@ -94,6 +96,11 @@ const char *vcpu_state_name(int s);
 struct vm_spec;
 /* Create a VM (RAM at GUEST_RAM_IPA), load the Image the spec names; not started. */
 int vm_create_from_spec(const struct vm_spec *spec, struct vm **out);
+/*
+ * On the shell's CPU, between commands: restart VMs whose guest asked for a reset once their
+ * vCPUs have all left (the stopping vCPU wakes this CPU).
+ */
+void vm_service(void);
 /* Re-evaluate the VM's level-sensitive device lines (its UART) and inject what is high. */
 void vm_update_irq_lines(struct vm *vm);
 /* Once a stopped VM's vCPUs have all left, its CPUs are free for other work and VMs. */

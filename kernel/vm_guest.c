@@ -233,6 +233,35 @@ int vm_create_from_spec(const struct vm_spec *spec, struct vm **out)
 	return 0;
 }
 
+void vm_service(void)
+{
+	for (unsigned int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_get(i);
+		bool all_off = true;
+		int ret;
+
+		if (!vm || !atomic_load(&vm->reset_requested) ||
+		    atomic_load(&vm->state) != VM_STOPPED)
+			continue;
+		for (unsigned int c = 0; c < vm->n_vcpus; c++)
+			if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
+				all_off = false;
+		if (!all_off)
+			continue;
+		atomic_store(&vm->reset_requested, false);
+		vm_release_cpus_if_stopped(vm);
+		/* Fresh RAM, the pristine Image and a new DTB, as at any start. */
+		ret = vm_start(vm);
+		vm->resets++;
+		if (ret)
+			pr_async("vm%u (%s): restart after reset failed: %s\n", vm->id, vm->name,
+				 err_str(ret));
+		else
+			pr_async("vm%u (%s) restarted after a reset (%llu so far)\n", vm->id,
+				 vm->name, (unsigned long long)vm->resets);
+	}
+}
+
 void vm_update_irq_lines(struct vm *vm)
 {
 	if (vpl011_irq_level(&vm->uart))

@@ -20,6 +20,7 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 	json_u64(j, "ram_size", vm->ram_size);
 	json_u64(j, "vcpus", vm->n_vcpus);
 	if (detail) {
+		json_u64(j, "resets", vm->resets);
 		json_str(j, "stop_reason", vm->stop_reason);
 		json_hex(j, "entry", vm->entry_ipa);
 		json_hex(j, "dtb", vm->dtb_ipa);
@@ -211,8 +212,10 @@ int vm_console(struct vm *vm, bool until_stop)
 		int c = console_getc();
 
 		if (c < 0) {
+			vm_service(); /* a guest's reset restarts it, console still attached */
 			/* A VM that powered itself off hands the terminal back. */
-			if (until_stop && atomic_load(&vm->state) != VM_RUNNING)
+			if (until_stop && atomic_load(&vm->state) != VM_RUNNING &&
+			    !atomic_load(&vm->reset_requested))
 				break;
 			console_wait_input();
 			continue;

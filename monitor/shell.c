@@ -13,6 +13,7 @@
 #include "kernel/console.h"
 #include "kernel/err.h"
 #include "kernel/exception.h"
+#include "kernel/vm.h"
 #include "monitor/line.h"
 #include "monitor/parse.h"
 
@@ -180,6 +181,7 @@ void shell_run(void)
 		enum line_event ev;
 
 		if (c < 0) {
+			vm_service();
 			console_wait_input();
 			continue;
 		}

@@ -218,6 +218,11 @@ void guest_main(void *dtb)
 	test_gic_frames((unsigned int)info[3]);
 	test_cpu_on((unsigned int)info[3]);
 	guest_summary();
+	if (guest_cmdline_has(dtb, "reset")) {
+		guest_printf("guest: resetting\n");
+		guest_hvc(0x84000009U, 0, 0, 0); /* PSCI SYSTEM_RESET */
+		guest_printf("guest: FAIL SYSTEM_RESET returned\n");
+	}
 	if (guest_cmdline_has(dtb, "stay")) {
 		/*
 		 * Keep running until the VM is stopped from outside, echoing what arrives on the

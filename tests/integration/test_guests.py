@@ -20,6 +20,7 @@ BASIC_PA = 0x44000000
 HOSTILE_PA = 0x45000000
 STAY_PA = 0x46000000
 TIMER_PA = 0x47000000
+RESET_PA = 0x42000000
 
 
 def guest_image(image: Path, name: str) -> Path:
@@ -42,6 +43,7 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
             "-device", f"loader,file={hostile},addr={HOSTILE_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
             "-device", f"loader,file={timer},addr={TIMER_PA:#x},force-raw=on",
+            "-device", f"loader,file={basic},addr={RESET_PA:#x},force-raw=on",
             "-append",
             f"vm=basic,{BASIC_PA:#x},32M,2 vm=hostile,{HOSTILE_PA:#x},32M,1",
         ),
@@ -220,3 +222,20 @@ def test_virtual_interrupts(shell: Shell) -> None:
     assert vcpu["irq_exits"] >= 20, vcpu
     wfis = vcpu["exits"].get("Trapped WFI/WFE", 0)
     assert 20 <= wfis <= 40, f"WFI should sleep until the tick: {wfis} WFI exits for 20 ticks"
+
+
+def test_system_reset_restarts_the_vm(shell: Shell) -> None:
+    """PSCI SYSTEM_RESET from the guest restarts its VM: fresh RAM, the pristine Image, the
+    same cores. This guest resets at the end of every run, so it keeps restarting until stopped."""
+    out = shell.run(f"vm create again {RESET_PA:#x} 16M 1 reset")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm start {vm_id}")
+    deadline = time.monotonic() + 60
+    while shell.run_json(f"vm info {vm_id}")["vm"]["resets"] < 2:
+        assert time.monotonic() < deadline, shell.run_json(f"vm info {vm_id}")
+        time.sleep(0.5)
+    log = shell.run(f"vm log {vm_id}")
+    assert log.count("guest: hello from") >= 2 and "FAIL" not in log, log[-1500:]
+    shell.run(f"vm stop {vm_id}", timeout=10)
+    info = shell.run_json(f"vm info {vm_id}")["vm"]
+    assert info["state"] == "stopped" and all(v["state"] == "off" for v in info["vcpu"]), info
