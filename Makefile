@@ -30,8 +30,11 @@ GUEST_ADDR ?= 0x50000000
 GUEST_MEM ?= 256M
 GUEST_CPUS ?= 1
 GUEST_CMDLINE ?= console=ttyAMA0 earlycon
+GUEST_INITRD ?=
+GUEST_INITRD_ADDR ?= 0x58000000
 GUEST_ARGS = $(if $(GUEST),-device loader$(comma)file=$(GUEST)$(comma)addr=$(GUEST_ADDR)$(comma)force-raw=on \
-	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach')
+	$(if $(GUEST_INITRD),-device loader$(comma)file=$(GUEST_INITRD)$(comma)addr=$(GUEST_INITRD_ADDR)$(comma)force-raw=on) \
+	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))')
 comma := ,
 QEMU_ARGS = -M $(QEMU_MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -nographic -net none \
 	-kernel $(BIN) $(GUEST_ARGS) $(QEMU_EXTRA)
@@ -195,7 +198,7 @@ clean:
 help:
 	@echo "make [build]      build $(ELF) and $(BIN)"
 	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
-	@echo "make run GUEST=Image [GUEST_CPUS=n GUEST_MEM=size GUEST_CMDLINE=...]  with a guest"
+	@echo "make run GUEST=Image [GUEST_CPUS=n GUEST_MEM=size GUEST_CMDLINE=... GUEST_INITRD=file]"
 	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
 	@echo "                  (gdb: monadic-cpus, monadic-vms, monadic-s2walk <vm> <ipa>)"
 	@echo "make gdb          GDB with the symbols, connected to :1234"

@@ -43,7 +43,8 @@ struct vm {
 	struct vcpu vcpus[VCPU_MAX];
 	unsigned int n_vcpus;
 	uint64_t entry_ipa, dtb_ipa;
-	uint64_t image_pa, image_size; /* staged copy, kept for a reset; 0 when none */
+	uint64_t image_pa, image_size;	 /* staged copy, kept for a reset; 0 when none */
+	uint64_t initrd_pa, initrd_size; /* staged initrd (kept likewise); 0 when none */
 	char cmdline[160];
 
 	/* Emulated devices. */
@@ -87,6 +88,8 @@ void vm_destroy(struct vm *vm);
  * RAM + text_offset, with a generated DTB at the top of RAM. 'cpus' vCPUs (1-8).
  */
 int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline);
+/* Give a loaded VM an initrd staged in free RAM; copied below its DTB at every start. */
+int vm_load_initrd(struct vm *vm, uint64_t pa, uint64_t size);
 /* Pin the vCPUs to free CPUs, copy the Image and DTB afresh and start vCPU 0. */
 int vm_start(struct vm *vm);
 /* Stop every vCPU of 'vm' and record why (called from any CPU, guest traps included). */

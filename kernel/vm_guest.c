@@ -98,6 +98,37 @@ int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const cha
 	return 0;
 }
 
+int vm_load_initrd(struct vm *vm, uint64_t pa, uint64_t size)
+{
+	const char *owner = pmem_owner(&phys_mem, pa);
+	char name[PMEM_OWNER_LEN];
+	uint64_t staged = (size + 0xfff) & ~0xfffUL;
+	int ret;
+
+	if (!vm->image_size)
+		return E_NOENT;
+	if (vm->initrd_size)
+		return E_EXIST;
+	if (!size || (pa & 0xfff) || !owner || owner[0])
+		return E_FAULT;
+	/* It goes below the DTB and must leave the kernel its whole image_size. */
+	if (staged > vm->dtb_ipa - (vm->entry_ipa + vm->image_size))
+		return E_RANGE;
+	fmt_snprintf(name, sizeof(name), "vm%u initrd", vm->id);
+	ret = pmem_reserve(&phys_mem, pa, staged, name);
+	if (ret)
+		return ret;
+	vm->initrd_pa = pa;
+	vm->initrd_size = size;
+	return 0;
+}
+
+/* Where the initrd sits in the guest: right below the DTB's 2 MiB, 4 KiB aligned. */
+static uint64_t initrd_ipa(const struct vm *vm)
+{
+	return (vm->dtb_ipa - vm->initrd_size) & ~0xfffUL;
+}
+
 static int build_dtb(struct vm *vm, uint32_t *size)
 {
 	struct guest_dtb_desc d = {
@@ -115,6 +146,8 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 		.uart_spi = GUEST_UART_INTID,
 		.uart_clock_hz = 24000000,
 		.bootargs = vm->cmdline,
+		.initrd_start = vm->initrd_size ? initrd_ipa(vm) : 0,
+		.initrd_end = vm->initrd_size ? initrd_ipa(vm) + vm->initrd_size : 0,
 	};
 
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
@@ -171,6 +204,8 @@ int vm_start(struct vm *vm)
 	text_offset = vm->entry_ipa - vm->ram_ipa;
 	copy_bytes(ram + text_offset, vm->image_pa, vm->image_size);
 	copy_bytes(ram + (vm->dtb_ipa - vm->ram_ipa), (uintptr_t)dtb_buf, dtb_size);
+	if (vm->initrd_size)
+		copy_bytes(ram + (initrd_ipa(vm) - vm->ram_ipa), vm->initrd_pa, vm->initrd_size);
 	/*
 	 * The guest starts with its MMU off, so its accesses are non-cacheable: push everything
 	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
@@ -330,6 +365,22 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 			continue;
 		}
 		ret = vm_create_from_spec(&spec, &vm);
+		/* initrd=NAME,ADDR,SIZE words, anywhere on the line, for this VM. */
+		for (int k = 0; !ret && k < argc; k++) {
+			const char *w = argv[k];
+			char name[VM_SPEC_NAME];
+			uint64_t pa, size;
+
+			if (w[0] != 'i' || w[1] != 'n' || w[2] != 'i' || w[3] != 't' ||
+			    w[4] != 'r' || w[5] != 'd' || w[6] != '=')
+				continue;
+			if (vm_initrd_parse(w + 7, name, &pa, &size)) {
+				pr_err("bootargs: '%s': want initrd=NAME,ADDR,SIZE\n", w);
+				continue;
+			}
+			if (str_eq(name, spec.name))
+				ret = vm_load_initrd(vm, pa, size);
+		}
 		if (!ret)
 			ret = vm_start(vm);
 		if (ret)

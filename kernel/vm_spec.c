@@ -35,6 +35,19 @@ static bool name_ok(const char *n)
 	return true;
 }
 
+int vm_initrd_parse(const char *s, char name[VM_SPEC_NAME], uint64_t *pa, uint64_t *size)
+{
+	char buf[32];
+
+	if (!field(&s, name, VM_SPEC_NAME) || !name_ok(name))
+		return E_INVAL;
+	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, pa) || (*pa & 0xfff))
+		return E_INVAL;
+	if (!field(&s, buf, sizeof(buf)) || parse_size(buf, size) || !*size || *s)
+		return E_INVAL;
+	return 0;
+}
+
 int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why)
 {
 	char buf[32];

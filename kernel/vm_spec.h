@@ -26,6 +26,12 @@ struct vm_spec {
 	char cmdline[VM_SPEC_CMDLINE];
 };
 
+/*
+ * initrd=NAME,ADDR,SIZE: the initial RAM disk a loader put at ADDR (4 KiB aligned), SIZE bytes
+ * (the file's size: K/M/G suffixes allowed), for the VM called NAME.
+ */
+int vm_initrd_parse(const char *s, char name[VM_SPEC_NAME], uint64_t *pa, uint64_t *size);
+
 /* Parse the part after "vm=". 0, or E_INVAL/E_RANGE with 'why' saying which field. */
 int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why);
 

@@ -24,6 +24,7 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 		json_str(j, "stop_reason", vm->stop_reason);
 		json_hex(j, "entry", vm->entry_ipa);
 		json_hex(j, "dtb", vm->dtb_ipa);
+		json_u64(j, "initrd_size", vm->initrd_size);
 		json_u64(j, "aborts_injected", vm->aborts_injected);
 		json_u64(j, "undefs_injected", vm->undefs_injected);
 		json_u64(j, "bad_calls", vm->bad_calls);
@@ -242,6 +243,26 @@ static int cmd_vm(int argc, char **argv)
 		return vm_info(argv[2], as_json);
 	if (argc >= 2 && str_eq(argv[1], "create"))
 		return vm_create_cmd(argc, argv);
+	if (argc == 5 && str_eq(argv[1], "initrd")) {
+		uint64_t pa, size;
+
+		vm = get_vm(argv[2]);
+		if (!vm)
+			return E_NOENT;
+		if (parse_u64(argv[3], &pa) || parse_size(argv[4], &size))
+			return shell_error(E_INVAL, "usage: vm initrd <id> <pa> <size>");
+		ret = vm_load_initrd(vm, pa, size);
+		if (ret)
+			return shell_error(ret, "vm initrd: %s",
+					   ret == E_FAULT   ? "not free RAM, or "
+							      "not 4 KiB aligned"
+					   : ret == E_RANGE ? "does not fit below the DTB"
+					   : ret == E_NOENT ? "the VM has no Image yet"
+							    : err_str(ret));
+		printk("vm%u: initrd of %llu bytes from PA 0x%llx\n", vm->id,
+		       (unsigned long long)size, (unsigned long long)pa);
+		return 0;
+	}
 	if (argc == 3 && (str_eq(argv[1], "start") || str_eq(argv[1], "stop") ||
 			  str_eq(argv[1], "log") || str_eq(argv[1], "console"))) {
 		vm = get_vm(argv[2]);
@@ -278,13 +299,16 @@ static int cmd_vm(int argc, char **argv)
 		return 0;
 	}
 	return shell_error(E_INVAL, "usage: vm list | info <id> | create <name> <image-pa> <mem> "
-				    "[cpus [cmdline]] | start|stop|log|console <id>");
+				    "[cpus [cmdline]] | initrd <id> <pa> <size> | "
+				    "start|stop|log|console <id>");
 }
-SHELL_COMMAND(vm, "vm", "list|info|create|start|stop|log|console", "virtual machines",
-	      "  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
-	      "  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
-	      "      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"
-	      "  vm start|stop <id>                run it / stop every vCPU\n"
-	      "  vm log <id>                       the guest's console output so far\n"
-	      "  vm console <id>                   attach the UART to the guest; Ctrl-] returns",
-	      cmd_vm);
+SHELL_COMMAND(
+	vm, "vm", "list|info|create|start|stop|log|console", "virtual machines",
+	"  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
+	"  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
+	"      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"
+	"  vm initrd <id> <pa> <size>        an initrd a loader put at pa, for the next start\n"
+	"  vm start|stop <id>                run it / stop every vCPU\n"
+	"  vm log <id>                       the guest's console output so far\n"
+	"  vm console <id>                   attach the UART to the guest; Ctrl-] returns",
+	cmd_vm);

@@ -6,6 +6,7 @@
  * and stopped with CPU_OFF. It prints one line per check, a summary, and powers off.
  */
 #include "guest.h"
+#include "kernel/fdt.h"
 
 extern char secondary_start[];
 
@@ -196,6 +197,33 @@ static void test_cpu_on(unsigned int ncpus)
 	guest_check(r == 1, "cpu-off-affinity-info", "%lld", (long long)r);
 }
 
+/* The initrd the DTB describes (linux,initrd-start/end): its first bytes are a known marker. */
+static void test_initrd(const void *dtb)
+{
+	static const char marker[] = "MONADIC-INITRD";
+	struct fdt f;
+	const uint8_t *ps, *pe;
+	uint32_t ls = 0, le = 0;
+	uint64_t start = 0, end = 0;
+	int node;
+	bool ok = true;
+
+	if (!fdt_init(&f, dtb, 1 << 20) && (node = fdt_path_offset(&f, "/chosen")) >= 0) {
+		ps = fdt_getprop(&f, node, "linux,initrd-start", &ls);
+		pe = fdt_getprop(&f, node, "linux,initrd-end", &le);
+		if (ps && pe) {
+			start = fdt_read_cells(ps, ls / 4);
+			end = fdt_read_cells(pe, le / 4);
+		}
+	}
+	for (unsigned int i = 0; start && i < sizeof(marker) - 1; i++)
+		ok = ok && ((const volatile char *)start)[i] == marker[i];
+	guest_check(start && end > start && ok, "initrd", "start 0x%llx end 0x%llx",
+		    (unsigned long long)start, (unsigned long long)end);
+	guest_printf("guest: initrd of %llu bytes at 0x%llx\n", (unsigned long long)(end - start),
+		     (unsigned long long)start);
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -217,6 +245,8 @@ void guest_main(void *dtb)
 	test_sysregs();
 	test_gic_frames((unsigned int)info[3]);
 	test_cpu_on((unsigned int)info[3]);
+	if (guest_cmdline_has(dtb, "initrd"))
+		test_initrd(dtb);
 	guest_summary();
 	if (guest_cmdline_has(dtb, "reset")) {
 		guest_printf("guest: resetting\n");

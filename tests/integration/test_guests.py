@@ -21,6 +21,9 @@ HOSTILE_PA = 0x45000000
 STAY_PA = 0x46000000
 TIMER_PA = 0x47000000
 RESET_PA = 0x42000000
+INITRD_PA = 0x43800000
+WITHRD_PA = 0x41000000
+INITRD_MARKER = b"MONADIC-INITRD"
 
 
 def guest_image(image: Path, name: str) -> Path:
@@ -34,6 +37,8 @@ def guest_image(image: Path, name: str) -> Path:
 def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
     timer = guest_image(image, "timer")
+    initrd = image.parent / "guests" / "test-initrd.bin"
+    initrd.write_bytes(INITRD_MARKER + bytes(range(256)) * 40)
     config = MachineConfig(
         cpu="max",
         smp=4,
@@ -44,6 +49,8 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
             "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
             "-device", f"loader,file={timer},addr={TIMER_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={RESET_PA:#x},force-raw=on",
+            "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
+            "-device", f"loader,file={basic},addr={WITHRD_PA:#x},force-raw=on",
             "-append",
             f"vm=basic,{BASIC_PA:#x},32M,2 vm=hostile,{HOSTILE_PA:#x},32M,1",
         ),
@@ -239,3 +246,18 @@ def test_system_reset_restarts_the_vm(shell: Shell) -> None:
     shell.run(f"vm stop {vm_id}", timeout=10)
     info = shell.run_json(f"vm info {vm_id}")["vm"]
     assert info["state"] == "stopped" and all(v["state"] == "off" for v in info["vcpu"]), info
+
+
+def test_initrd_reaches_the_guest(shell: Shell) -> None:
+    """An initrd staged by the loader is copied below the guest's DTB, which describes it
+    (linux,initrd-start/end); the guest finds the marker there."""
+    size = len(INITRD_MARKER) + 256 * 40
+    out = shell.run(f"vm create withrd {WITHRD_PA:#x} 16M 1 initrd")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    assert error_lines(shell.run(f"vm initrd {vm_id} 0x1000 10", check=False))  # not RAM
+    shell.run(f"vm initrd {vm_id} {INITRD_PA:#x} {size}")
+    assert error_lines(shell.run(f"vm initrd {vm_id} {INITRD_PA:#x} {size}", check=False))
+    shell.run(f"vm start {vm_id}")
+    wait_state(shell, vm_id, "stopped")
+    log = shell.run(f"vm log {vm_id}")
+    assert "guest: ok initrd" in log and f"initrd of {size} bytes" in log, log[-1500:]

@@ -77,8 +77,27 @@ static void test_cmdline_bound(void)
 	CHECK(vm_spec_parse(buf, &s, &why) == E_RANGE);
 }
 
+static void test_initrd(void)
+{
+	char name[VM_SPEC_NAME];
+	uint64_t pa, size;
+
+	CHECK(vm_initrd_parse("linux,0x58000000,1234567", name, &pa, &size) == 0);
+	CHECK_STR(name, "linux");
+	CHECK_EQ_U64(pa, 0x58000000);
+	CHECK_EQ_U64(size, 1234567);
+	CHECK(vm_initrd_parse("g,4096,4K", name, &pa, &size) == 0);
+	CHECK_EQ_U64(size, 4096);
+	CHECK(vm_initrd_parse("g,0x1001,10", name, &pa, &size) == E_INVAL); /* unaligned */
+	CHECK(vm_initrd_parse("g,0x1000,0", name, &pa, &size) == E_INVAL);
+	CHECK(vm_initrd_parse("g,0x1000", name, &pa, &size) == E_INVAL);
+	CHECK(vm_initrd_parse("g,0x1000,10,x", name, &pa, &size) == E_INVAL);
+	CHECK(vm_initrd_parse("a b,0x1000,10", name, &pa, &size) == E_INVAL);
+}
+
 int main(void)
 {
+	RUN(test_initrd);
 	RUN(test_full);
 	RUN(test_defaults);
 	RUN(test_errors);
