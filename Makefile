@@ -67,7 +67,7 @@ SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c bench/*.c pci/*.c dataplane/*
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 
-.PHONY: all build run guests debug gdb test unit integration clean help setup lint format check-hotpath
+.PHONY: all build run run-linux guests debug gdb test unit integration clean help setup lint format check-hotpath
 
 all: build
 build: $(BIN)
@@ -153,6 +153,15 @@ run: setup
 	@echo "QEMU: Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor"
 	$(QEMU) $(QEMU_ARGS)
 
+# An unmodified Debian arm64 kernel with a busybox initramfs as a guest, console attached.
+LINUX_DIR := $(BUILD)/linux
+run-linux: setup
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)scripts/fetch-guest-linux.sh $(LINUX_DIR)
+	$(Q)$(MAKE) --no-print-directory run GUEST=$(LINUX_DIR)/Image GUEST_MEM=512M GUEST_CPUS=2 \
+		GUEST_CMDLINE="console=ttyAMA0" GUEST_INITRD=$(LINUX_DIR)/initramfs.cpio.gz \
+		MEM=$(if $(filter 2G,$(MEM)),2G,$(MEM))
+
 debug: setup
 	$(Q)$(MAKE) --no-print-directory build
 	@echo "QEMU halted with a GDB stub on :1234. In another terminal: make gdb"
@@ -199,6 +208,7 @@ help:
 	@echo "make [build]      build $(ELF) and $(BIN)"
 	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
 	@echo "make run GUEST=Image [GUEST_CPUS=n GUEST_MEM=size GUEST_CMDLINE=... GUEST_INITRD=file]"
+	@echo "make run-linux    Debian's arm64 kernel + busybox initramfs as a guest (fetched to build/linux)"
 	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
 	@echo "                  (gdb: monadic-cpus, monadic-vms, monadic-s2walk <vm> <ipa>)"
 	@echo "make gdb          GDB with the symbols, connected to :1234"

@@ -87,8 +87,12 @@ int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size,
 {
 	uint32_t v = write ? (uint32_t)*val : 0;
 
-	/* Registers are 32-bit; a byte write to DR is what earlycon drivers sometimes do. */
-	if ((off & 3) || (size != 4 && !(off == DR && size == 1)) || off >= 0x1000)
+	/*
+	 * The PL011 sits on a 16-bit APB bus: Linux's driver uses 16-bit accesses unless the DTB
+	 * says reg-io-width = <4>, earlycon may use bytes. Any aligned 8/16/32-bit access to a
+	 * register's own offset works; the upper bits of a narrow read are zero.
+	 */
+	if ((off & 3) || (size != 1 && size != 2 && size != 4) || off >= 0x1000)
 		return E_INVAL;
 	if (write) {
 		switch (off) {
@@ -159,7 +163,7 @@ int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size,
 			v = id_regs[(off - PERIPH_ID0) / 4];
 		break; /* RSR, DMACR: read as zero */
 	}
-	*val = v;
+	*val = size == 4 ? v : v & ((1U << (8 * size)) - 1);
 	return 0;
 }
 

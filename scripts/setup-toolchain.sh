@@ -5,7 +5,7 @@
 #
 #   scripts/setup-toolchain.sh [--check] [PART...]
 #
-# PARTs: cross qemu gdb python host bench (default: all but bench). --check installs nothing and exits 1 when
+# PARTs: cross qemu gdb python host linux bench (default: all but bench). --check installs nothing and exits 1 when
 # something is missing, listing it.
 set -euo pipefail
 
@@ -16,10 +16,11 @@ declare -A PARTS=(
 	[python]="python3 python3-serial python3-matplotlib python3-pytest"
 	[host]="gcc libc6-dev clang-format cppcheck"
 	[bench]="g++ libck-dev libboost-dev"
+	[linux]="cpio gzip dpkg apt"
 )
 # 'bench' (the peers of the host-native ring benchmark) is not needed to build or test, so it is
 # installed only when asked for: scripts/setup-toolchain.sh bench.
-ORDER=(cross qemu gdb python host)
+ORDER=(cross qemu gdb python host linux)
 
 check_only=0
 want=()

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+"""An unmodified Debian arm64 kernel (fetched by scripts/fetch-guest-linux.sh under a private apt
+state) boots as a guest with two vCPUs to a busybox init that prints a marker and powers off;
+the hypervisor reports the VM stopped and the shell answers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import _ModuleMachine
+from monadic import MachineConfig, Shell
+
+IMAGE_PA = 0x50000000
+INITRD_PA = 0x58000000
+
+
+@pytest.fixture(scope="module")
+def linux_dir(image: Path) -> Path:
+    repo = image.parent.parent
+    out = image.parent / "linux"
+    run = subprocess.run(
+        [str(repo / "scripts" / "fetch-guest-linux.sh"), str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, f"fetching the Debian kernel failed:\n{run.stdout}\n{run.stderr}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def _linux_machine(image: Path, qemu_binary: str, linux_dir: Path) -> Iterator[_ModuleMachine]:
+    initrd = linux_dir / "initramfs.cpio.gz"
+    config = MachineConfig(
+        cpu="max",
+        smp=4,
+        mem="2G",
+        extra_args=(
+            "-device", f"loader,file={linux_dir / 'Image'},addr={IMAGE_PA:#x},force-raw=on",
+            "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
+            "-append",
+            f'vm=linux,{IMAGE_PA:#x},512M,2,"console=ttyAMA0" '
+            f"initrd=linux,{INITRD_PA:#x},{initrd.stat().st_size}",
+        ),
+    )
+    shared = _ModuleMachine(image, qemu_binary, config)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def shell(request: pytest.FixtureRequest, _linux_machine: _ModuleMachine) -> Shell:
+    return _linux_machine.get(request.node).shell
+
+
+def test_linux_boots_to_init_and_powers_off(shell: Shell) -> None:
+    vm = next(v for v in shell.run_json("vm list")["vms"] if v["name"] == "linux")
+    deadline = time.monotonic() + 180
+    while shell.run_json(f"vm info {vm['id']}")["vm"]["state"] != "stopped":
+        assert time.monotonic() < deadline, shell.run(f"vm log {vm['id']}")[-3000:]
+        time.sleep(1)
+    info = shell.run_json(f"vm info {vm['id']}")["vm"]
+    assert "SYSTEM_OFF" in info["stop_reason"], info
+    log = shell.run(f"vm log {vm['id']}")
+    assert re.search(r"MONADIC-INIT: Linux \S+-cloud-arm64, 2 CPUs", log), log[-3000:]
+    assert "reboot: Power down" in log
+    # Both vCPUs ran (vCPU 1 started by Linux through PSCI CPU_ON, an HVC of vCPU 0); the
+    # guest's timer ticks and IPIs went through the hypervisor.
+    exits = [v["exits"] for v in info["vcpu"]]
+    assert exits[0].get("HVC in AArch64", 0) >= 2, exits
+    assert sum(exits[1].values()) > 0, exits
+    assert sum(v["irq_exits"] for v in info["vcpu"]) > 10, info["vcpu"]
+    assert shell.run_json("cpus check")["failures"] == 0
