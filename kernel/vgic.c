@@ -194,12 +194,28 @@ void vgic_inject_spi(struct vm *vm, unsigned int intid)
 	vgic_inject(&vm->vcpus[0], intid);
 }
 
-/* Is 'intid' already in a list register (pending or active)? Never put it in twice. */
+#define LR_ACTIVE (2UL << 62)
+
+/*
+ * Is 'intid' already in a list register? Never put it in twice. If the guest is handling it
+ * (active), a new one must not be lost: make that list register pending and active (0b11), as
+ * the hardware would. Linux's call-function IPIs depend on this: one arriving while the last is
+ * in its handler would otherwise vanish and a CPU would wait for it forever.
+ */
 static bool lr_holds(unsigned int intid, uint64_t empty, unsigned int lrs)
 {
-	for (unsigned int n = 0; n < lrs; n++)
-		if (!(empty & BIT(n)) && (uint32_t)read_lr(n) == intid)
-			return true;
+	for (unsigned int n = 0; n < lrs; n++) {
+		uint64_t lr;
+
+		if (empty & BIT(n))
+			continue;
+		lr = read_lr(n);
+		if ((uint32_t)lr != intid)
+			continue;
+		if ((lr & LR_STATE_MASK) == LR_ACTIVE)
+			write_lr(n, lr | LR_PENDING);
+		return true;
+	}
 	return false;
 }
 

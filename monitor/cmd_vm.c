@@ -279,6 +279,12 @@ static int cmd_vm(int argc, char **argv)
 		if (str_eq(argv[1], "console"))
 			return vm_console(vm, false);
 		if (str_eq(argv[1], "stop")) {
+			/* Between a guest's reset and its restart: cancel the restart instead. */
+			if (atomic_exchange(&vm->reset_requested, false))
+				return vm_wait_stopped(vm, 1000000)
+					       ? 0
+					       : shell_error(E_BUSY, "vm%u: some vCPU did not stop",
+							     vm->id);
 			if (atomic_load(&vm->state) != VM_RUNNING)
 				return shell_error(E_INVAL, "vm%u is not running", vm->id);
 			vm_stop(vm, "stopped from the shell");
