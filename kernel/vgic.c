@@ -11,10 +11,12 @@
 #include "vm.h"
 
 /* ICH_* registers by encoding (IHI 0069, 12.4). */
-#define ICH_HCR_EL2   "s3_4_c12_c11_0"
-#define ICH_VTR_EL2   "s3_4_c12_c11_1"
-#define ICH_ELRSR_EL2 "s3_4_c12_c11_5"
-#define ICH_HCR_EN    BIT(0)
+#define ICH_HCR_EL2	 "s3_4_c12_c11_0"
+#define ICH_VTR_EL2	 "s3_4_c12_c11_1"
+#define ICH_ELRSR_EL2	 "s3_4_c12_c11_5"
+#define ICH_HCR_EN	 BIT(0)
+#define ICH_HCR_UIE	 BIT(1) /* maintenance interrupt when at most one list register is in use */
+#define VGIC_INTID_MAINT 25	/* the GIC's maintenance interrupt (PPI 9), as the DTB says */
 
 /* ICH_LR<n>_EL2: State [63:62] (01 pending), HW [61], Group [60], Priority [55:48], vINTID. */
 #define LR_PENDING     (1UL << 62)
@@ -157,6 +159,7 @@ void vgic_vcpu_start(struct vcpu *v)
 	atomic_store(&v->vgic_pend[1], 0);
 	__asm__ volatile("msr " ICH_HCR_EL2 ", %0" : : "r"(ICH_HCR_EN));
 	gic_enable_ppi(VGIC_INTID_VTIMER); /* the guest's timer interrupts this CPU */
+	gic_enable_ppi(VGIC_INTID_MAINT);  /* list registers running dry (UIE) */
 	isb();
 }
 
@@ -164,6 +167,7 @@ void vgic_vcpu_stop(struct vcpu *v)
 {
 	(void)v;
 	gic_disable_ppi(VGIC_INTID_VTIMER);
+	gic_disable_ppi(VGIC_INTID_MAINT);
 	__asm__ volatile("msr " ICH_HCR_EL2 ", xzr");
 	for (unsigned int n = 0; n < nr_lrs(); n++)
 		write_lr(n, 0);
@@ -223,6 +227,7 @@ void vgic_flush(struct vcpu *v)
 {
 	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2); /* bit n: LR n holds nothing */
 	unsigned int lrs = nr_lrs(), n = 0;
+	bool overflow = false; /* enabled interrupts left over for want of a list register */
 
 	for (unsigned int w = 0; w < 2; w++) {
 		uint64_t pending =
@@ -244,6 +249,7 @@ void vgic_flush(struct vcpu *v)
 				n++;
 			if (n == lrs) {
 				keep |= 1UL << bit; /* no free list register: next exit */
+				overflow = true;
 				continue;
 			}
 			write_lr(n, LR_PENDING | LR_GROUP1 |
@@ -255,6 +261,14 @@ void vgic_flush(struct vcpu *v)
 		if (keep)
 			atomic_fetch_or_explicit(&v->vgic_pend[w], keep, memory_order_relaxed);
 	}
+	/*
+	 * With interrupts left over, ask for the underflow maintenance interrupt: it makes the
+	 * vCPU exit as soon as the guest has drained the list registers, and this flush runs
+	 * again, without waiting for whatever exit the guest happens to make next.
+	 */
+	__asm__ volatile("msr " ICH_HCR_EL2 ", %0"
+			 :
+			 : "r"(ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0)));
 	isb();
 }
 

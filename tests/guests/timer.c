@@ -9,7 +9,7 @@
 #define TICKS	20
 #define TICK_US 2000
 
-static volatile uint64_t irqs, timer_irqs, sgi_irqs, last_intid;
+static volatile uint64_t irqs, timer_irqs, sgi_irqs, many_irqs, last_intid;
 
 #define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)) : "memory")
 
@@ -25,6 +25,8 @@ void guest_irq(void)
 		write_sysreg(cntv_ctl_el0, 3); /* ENABLE | IMASK: no more until reprogrammed */
 	} else if (intid == 3) {
 		sgi_irqs++;
+	} else if (intid >= 8 && intid < 16) {
+		many_irqs++;
 	}
 	write_sysreg(s3_0_c12_c12_1, iar); /* ICC_EOIR1_EL1: priority drop and deactivate */
 	__asm__ volatile("isb");
@@ -76,6 +78,21 @@ void guest_main(void *dtb)
 		__asm__ volatile("wfi");
 	guest_check(sgi_irqs == 1 && last_intid == 3, "sgi-to-self", "%llu SGIs, last %llu",
 		    (unsigned long long)sgi_irqs, (unsigned long long)last_intid);
+
+	/*
+	 * Eight SGIs at once, more than the list registers hold (QEMU has four), taken while we
+	 * spin without any trapping instruction: the rest can only arrive if EL2 asks for the
+	 * underflow maintenance interrupt and refills the list registers.
+	 */
+	__asm__ volatile("msr daifset, #2" : : : "memory");
+	for (uint64_t sgi = 8; sgi < 16; sgi++)
+		write_sysreg(s3_0_c12_c11_5, (sgi << 24) | 1);
+	many_irqs = 0;
+	__asm__ volatile("isb\n msr daifclr, #2" : : : "memory");
+	for (unsigned long i = 0; i < 400000000UL && many_irqs < 8; i++)
+		__asm__ volatile("" : : : "memory");
+	guest_check(many_irqs == 8, "more-than-lrs", "%llu of 8 SGIs",
+		    (unsigned long long)many_irqs);
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)
