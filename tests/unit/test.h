@@ -7,8 +7,13 @@
 #define TESTS_UNIT_TEST_H
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Tests run from tests/unit, so the fixtures are one level up. */
+#define TEST_FIXTURES "../fixtures/"
 
 static int test_failures_in_case;
 static int test_cases_passed;
@@ -56,6 +61,36 @@ static int test_cases_failed;
 			printf("ok   %s\n", #fn);          \
 		}                                          \
 	} while (0)
+
+/*
+ * A whole fixture file in a buffer of exactly its size, so ASan catches any overread. Exits
+ * with status 2 when it cannot be read: a missing fixture is a broken tree, not a test result.
+ */
+static inline uint8_t *test_load_fixture(const char *name, size_t *size)
+{
+	char path[256];
+	FILE *fp;
+	uint8_t *buf;
+	long len;
+
+	snprintf(path, sizeof(path), TEST_FIXTURES "%s", name);
+	fp = fopen(path, "rb");
+	if (!fp) {
+		fprintf(stderr, "cannot open %s\n", path);
+		exit(2);
+	}
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc(len > 0 ? (size_t)len : 1);
+	if (!buf || fread(buf, 1, (size_t)len, fp) != (size_t)len) {
+		fprintf(stderr, "cannot read %s\n", path);
+		exit(2);
+	}
+	fclose(fp);
+	*size = (size_t)len;
+	return buf;
+}
 
 #define TEST_SUMMARY()                                                                         \
 	(printf("%s: %d passed, %d failed\n", __FILE__, test_cases_passed, test_cases_failed), \

@@ -11,8 +11,6 @@
 #include "kernel/fdt.h"
 #include "test.h"
 
-#define FIXTURES "../fixtures/"
-
 static const char *const fixture_names[] = {
 	"virt-max-smp4-2G.dtb",	       "virt-neoverse-n1-smp1-512M.dtb", "virt-max-smp8-4G.dtb",
 	"virt-max-smmuv3-smp2-1G.dtb", "virt-gicv2-smp2-1G.dtb",
@@ -20,33 +18,6 @@ static const char *const fixture_names[] = {
 /* Node counts as printed by dtc -O dts (lines opening a node). */
 static const uint32_t fixture_nodes[] = { 62, 56, 70, 59, 58 };
 #define N_FIXTURES (sizeof(fixture_names) / sizeof(fixture_names[0]))
-
-/* Read a whole file into a buffer of exactly its size, so ASan catches any overread. */
-static uint8_t *load(const char *name, size_t *size)
-{
-	char path[256];
-	FILE *fp;
-	uint8_t *buf;
-	long len;
-
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	fp = fopen(path, "rb");
-	if (!fp) {
-		fprintf(stderr, "cannot open %s\n", path);
-		exit(2);
-	}
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)len);
-	if (!buf || fread(buf, 1, (size_t)len, fp) != (size_t)len) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(2);
-	}
-	fclose(fp);
-	*size = (size_t)len;
-	return buf;
-}
 
 static uint8_t *dup_bytes(const uint8_t *src, size_t len)
 {
@@ -234,7 +205,7 @@ static void test_header_fields(void)
 {
 	for (size_t i = 0; i < N_FIXTURES; i++) {
 		size_t size;
-		uint8_t *blob = load(fixture_names[i], &size);
+		uint8_t *blob = test_load_fixture(fixture_names[i], &size);
 		struct fdt f;
 
 		CHECK_EQ_U64(fdt_init(&f, blob, size), 0);
@@ -270,7 +241,7 @@ static void test_walk_counts(void)
 {
 	for (size_t i = 0; i < N_FIXTURES; i++) {
 		size_t size;
-		uint8_t *blob = load(fixture_names[i], &size);
+		uint8_t *blob = test_load_fixture(fixture_names[i], &size);
 		struct fdt f;
 		int depth = 0, max_walk = 0, max_tree = 0, n, last = 0;
 		unsigned int count = 0;
@@ -298,7 +269,7 @@ static void test_walk_counts(void)
 static void test_path_lookup(void)
 {
 	size_t size;
-	uint8_t *blob = load("virt-max-smp4-2G.dtb", &size);
+	uint8_t *blob = test_load_fixture("virt-max-smp4-2G.dtb", &size);
 	struct fdt f;
 	int n;
 
@@ -349,7 +320,7 @@ static void test_path_lookup(void)
 static void test_getprop(void)
 {
 	size_t size;
-	uint8_t *blob = load("virt-max-smp4-2G.dtb", &size);
+	uint8_t *blob = test_load_fixture("virt-max-smp4-2G.dtb", &size);
 	struct fdt f;
 	const uint8_t *v;
 	uint32_t len = 0;
@@ -398,7 +369,7 @@ static void test_getprop(void)
 static void test_compatible_phandle(void)
 {
 	size_t size;
-	uint8_t *blob = load("virt-max-smp4-2G.dtb", &size);
+	uint8_t *blob = test_load_fixture("virt-max-smp4-2G.dtb", &size);
 	struct fdt f;
 	int uart, n, count = 0;
 
@@ -504,7 +475,7 @@ static void test_truncation(void)
 {
 	for (size_t i = 0; i < N_FIXTURES; i++) {
 		size_t size;
-		uint8_t *blob = load(fixture_names[i], &size);
+		uint8_t *blob = test_load_fixture(fixture_names[i], &size);
 		unsigned int accepted = 0, silent = 0;
 		struct fdt f;
 
@@ -558,7 +529,7 @@ static int init_patched(const uint8_t *blob, size_t size, unsigned int field, ui
 static void test_corrupt_header(void)
 {
 	size_t size;
-	uint8_t *blob = load("virt-max-smp4-2G.dtb", &size);
+	uint8_t *blob = test_load_fixture("virt-max-smp4-2G.dtb", &size);
 	uint32_t total = (uint32_t)size, ost = get32(blob + H_OFF_STRUCT);
 	uint32_t ostr = get32(blob + H_OFF_STRINGS), sstr = get32(blob + H_SIZE_STRINGS);
 	struct fdt f;
@@ -787,7 +758,7 @@ static void test_bad_tokens(void)
 static void test_bogus_offsets(void)
 {
 	size_t size;
-	uint8_t *blob = load("virt-max-smp4-2G.dtb", &size);
+	uint8_t *blob = test_load_fixture("virt-max-smp4-2G.dtb", &size);
 	struct fdt f;
 	int depth;
 
@@ -826,7 +797,7 @@ static void test_fuzz(void)
 
 	for (size_t i = 0; i < N_FIXTURES; i++) {
 		size_t size;
-		uint8_t *blob = load(fixture_names[i], &size);
+		uint8_t *blob = test_load_fixture(fixture_names[i], &size);
 		uint32_t ost = get32(blob + H_OFF_STRUCT), sst = get32(blob + H_SIZE_STRUCT);
 
 		for (int iter = 0; iter < 1000; iter++) {

@@ -16,7 +16,6 @@
 #include "kernel/platform.h"
 #include "test.h"
 
-#define FIXTURES   "../fixtures/"
 #define QEMU_DTB   "virt-max-smp4-2G.dtb"
 #define CANARY	   0xa5
 #define BUF_SIZE   8192
@@ -60,32 +59,6 @@ static struct guest_dtb_desc desc(unsigned int cpus, bool pcie, bool initrd)
 		d.pcie_spi_base = 35; /* QEMU's VIRT_PCIE_IRQ 3 */
 	}
 	return d;
-}
-
-static uint8_t *load(const char *name, size_t *size)
-{
-	char path[256];
-	FILE *fp;
-	uint8_t *buf;
-	long len;
-
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	fp = fopen(path, "rb");
-	if (!fp) {
-		fprintf(stderr, "cannot open %s\n", path);
-		exit(2);
-	}
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)len);
-	if (!buf || fread(buf, 1, (size_t)len, fp) != (size_t)len) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(2);
-	}
-	fclose(fp);
-	*size = (size_t)len;
-	return buf;
 }
 
 /* Property 'name' of the node at 'path' as cells, compared with 'expect'. */
@@ -282,7 +255,7 @@ static void check_like_qemu(const struct fdt *ours)
 		{ "/pcie@4010000000", "#interrupt-cells" },
 	};
 	size_t size;
-	uint8_t *blob = load(QEMU_DTB, &size);
+	uint8_t *blob = test_load_fixture(QEMU_DTB, &size);
 	struct fdt q;
 
 	CHECK(fdt_init(&q, blob, size) == 0);

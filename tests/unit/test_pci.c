@@ -16,8 +16,6 @@
 #include "pci/pci.h"
 #include "test.h"
 
-#define FIXTURES "../fixtures/"
-
 /* ---- The simulated config space ------------------------------------------------------------ */
 
 #define SIM_MAX_FN 80
@@ -293,7 +291,7 @@ static struct platform plat;
 
 static void load_qemu_platform(void)
 {
-	char path[] = FIXTURES "virt-max-smp4-2G.dtb", why[128];
+	char path[] = TEST_FIXTURES "virt-max-smp4-2G.dtb", why[128];
 	FILE *fp = fopen(path, "rb");
 	static uint8_t blob[1 << 20];
 	struct fdt f;

@@ -12,34 +12,6 @@
 #include "kernel/platform.h"
 #include "test.h"
 
-#define FIXTURES "../fixtures/"
-
-static uint8_t *load(const char *name, size_t *size)
-{
-	char path[256];
-	FILE *fp;
-	uint8_t *buf;
-	long len;
-
-	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	fp = fopen(path, "rb");
-	if (!fp) {
-		fprintf(stderr, "cannot open %s\n", path);
-		exit(2);
-	}
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)len);
-	if (!buf || fread(buf, 1, (size_t)len, fp) != (size_t)len) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(2);
-	}
-	fclose(fp);
-	*size = (size_t)len;
-	return buf;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -229,7 +201,7 @@ static int count_dev(const struct platform *p, const char *name)
 static int parse_fixture(const char *name, struct platform *p)
 {
 	size_t size;
-	uint8_t *blob = load(name, &size);
+	uint8_t *blob = test_load_fixture(name, &size);
 	struct fdt f;
 	int ret = fdt_init(&f, blob, size);
 
@@ -1008,7 +980,7 @@ static void test_fuzz_parse(void)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t size;
-		uint8_t *blob = load(names[i], &size);
+		uint8_t *blob = test_load_fixture(names[i], &size);
 
 		for (int iter = 0; iter < 700; iter++) {
 			uint8_t *m = malloc(size);
