@@ -334,6 +334,11 @@ static void guest_setup(struct vcpu *v)
 	isb();
 }
 
+void vcpu_run_work(void *v)
+{
+	vcpu_run(v);
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();

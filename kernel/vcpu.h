@@ -40,6 +40,8 @@ struct vcpu {
 
 /* Run 'v' on this CPU until it is stopped or turns itself off. */
 void vcpu_run(struct vcpu *v);
+/* vcpu_run() as an smp_work_fn, for smp_run_on(v->pcpu, vcpu_run_work, v). */
+void vcpu_run_work(void *v);
 /* Trap from the guest (boot/vectors.S, lower-EL vectors): handle and resume, or leave. */
 void vcpu_trap(struct exc_frame *f, unsigned int vector);
 /* Ask a running vCPU to leave the guest (SGI to its CPU); it returns to that CPU's idle loop. */

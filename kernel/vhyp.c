@@ -34,11 +34,6 @@ static struct vcpu *find_vcpu(struct vm *vm, uint64_t mpidr)
 	return NULL;
 }
 
-static void vcpu_work(void *arg)
-{
-	vcpu_run(arg);
-}
-
 /* CPU_ON (DEN 0022 5.6): start a vCPU of the same VM on its own physical CPU. */
 static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t ctx)
 {
@@ -52,7 +47,7 @@ static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint
 		return expected == VCPU_ON ? PSCI_RET_ALREADY_ON : PSCI_RET_ON_PENDING;
 	t->entry = entry;
 	t->context = ctx;
-	if (smp_run_on(t->pcpu, vcpu_work, t)) {
+	if (smp_run_on(t->pcpu, vcpu_run_work, t)) {
 		atomic_store(&t->state, VCPU_OFF);
 		return PSCI_RET_INTERNAL_FAILURE;
 	}

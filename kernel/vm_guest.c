@@ -155,6 +155,15 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 	return guest_dtb_build(&d, dtb_buf, sizeof(dtb_buf), size);
 }
 
+/* True when no vCPU of @vm is running or starting. */
+static bool vcpus_all_off(const struct vm *vm)
+{
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
+			return false;
+	return true;
+}
+
 /* Free CPUs for every vCPU: not the shell's, not running anything, not another VM's. */
 static int place_vcpus(struct vm *vm)
 {
@@ -174,11 +183,6 @@ static int place_vcpus(struct vm *vm)
 	return 0;
 }
 
-static void vcpu_work(void *arg)
-{
-	vcpu_run(arg);
-}
-
 int vm_start(struct vm *vm)
 {
 	uint64_t ram = vm->ram_pa, text_offset;
@@ -188,11 +192,8 @@ int vm_start(struct vm *vm)
 
 	if (!vm->image_size)
 		return E_NOENT;
-	if (atomic_load(&vm->state) == VM_RUNNING)
-		return E_BUSY;
-	for (unsigned int c = 0; c < vm->n_vcpus; c++)
-		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
-			return E_BUSY; /* still leaving from the last run */
+	if (atomic_load(&vm->state) == VM_RUNNING || !vcpus_all_off(vm))
+		return E_BUSY; /* running, or still leaving from the last run */
 	ret = build_dtb(vm, &dtb_size);
 	if (ret)
 		return ret;
@@ -232,7 +233,7 @@ int vm_start(struct vm *vm)
 	v0->entry = vm->entry_ipa;
 	v0->context = vm->dtb_ipa;
 	atomic_store(&v0->state, VCPU_ON_PENDING);
-	ret = smp_run_on(v0->pcpu, vcpu_work, v0);
+	ret = smp_run_on(v0->pcpu, vcpu_run_work, v0);
 	if (ret) {
 		atomic_store(&v0->state, VCPU_OFF);
 		atomic_store(&vm->state, VM_STOPPED);
@@ -268,20 +269,16 @@ int vm_create_from_spec(const struct vm_spec *spec, struct vm **out)
 	return 0;
 }
 
+/* Every vCPU of 'vm' has left its CPU (or never ran). */
+
 void vm_service(void)
 {
 	for (unsigned int i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_get(i);
-		bool all_off = true;
 		int ret;
 
 		if (!vm || !atomic_load(&vm->reset_requested) ||
-		    atomic_load(&vm->state) != VM_STOPPED)
-			continue;
-		for (unsigned int c = 0; c < vm->n_vcpus; c++)
-			if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
-				all_off = false;
-		if (!all_off)
+		    atomic_load(&vm->state) != VM_STOPPED || !vcpus_all_off(vm))
 			continue;
 		atomic_store(&vm->reset_requested, false);
 		vm_release_cpus_if_stopped(vm);
@@ -305,11 +302,8 @@ void vm_update_irq_lines(struct vm *vm)
 
 void vm_release_cpus_if_stopped(struct vm *vm)
 {
-	if (atomic_load(&vm->state) != VM_STOPPED)
+	if (atomic_load(&vm->state) != VM_STOPPED || !vcpus_all_off(vm))
 		return;
-	for (unsigned int c = 0; c < vm->n_vcpus; c++)
-		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
-			return;
 	/* Both of two vCPUs leaving at once may get here: the stores are the same. */
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		if (percpu[vm->vcpus[c].pcpu].vm_owner == (int)vm->id)
@@ -320,19 +314,11 @@ bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
 {
 	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
 
-	for (;;) {
-		bool all_off = true;
-
-		for (unsigned int c = 0; c < vm->n_vcpus; c++)
-			if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
-				all_off = false;
-		if (all_off) {
-			vm_release_cpus_if_stopped(vm);
-			return true;
-		}
+	while (!vcpus_all_off(vm))
 		if (timer_count() > deadline)
 			return false;
-	}
+	vm_release_cpus_if_stopped(vm);
+	return true;
 }
 
 struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
