@@ -190,13 +190,9 @@ static uint64_t id_reg(unsigned int crm, unsigned int op2)
 		return read_sysreg(id_aa64isar1_el1);
 	case 6 << 3 | 2:
 		return read_sysreg_s("s3_0_c0_c6_2"); /* ID_AA64ISAR2_EL1 */
-	case 7 << 3 | 0: { /* ID_AA64MMFR0_EL1: PARange = the VM's IPA size */
-		unsigned int ipa, sl, roots;
-
-		vtcr_decode(hyp.vtcr, &ipa, &sl, &roots);
+	case 7 << 3 | 0: /* ID_AA64MMFR0_EL1: PARange = the VM's IPA size (VTCR_EL2.PS) */
 		v = read_sysreg(id_aa64mmfr0_el1) & ~0xfUL;
 		return v | FIELD_GET(hyp.vtcr, VTCR_EL2_PS_SHIFT, 3);
-	}
 	case 7 << 3 | 1:
 		return read_sysreg(id_aa64mmfr1_el1);
 	case 7 << 3 | 2:
