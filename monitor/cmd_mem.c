@@ -52,19 +52,6 @@ static int cmd_mem(int argc, char **argv)
 SHELL_COMMAND(mem, "mem", "[--json]", "physical memory map: free RAM and who owns the rest", NULL,
 	      cmd_mem);
 
-static int parse_vm(const char *s, struct vm **vm)
-{
-	uint64_t id;
-	int ret = parse_u64(s, &id);
-
-	if (ret)
-		return shell_error(ret, "bad VM id '%s'", s);
-	*vm = id < VM_MAX ? vm_get((unsigned int)id) : NULL;
-	if (!*vm)
-		return shell_error(E_NOENT, "no VM %s (see 'vm list')", s);
-	return 0;
-}
-
 struct s2map_ctx {
 	struct json *j;
 	uint64_t total;
@@ -101,7 +88,7 @@ static int cmd_s2map(int argc, char **argv)
 
 	if (argc != 2)
 		return shell_error(E_INVAL, "usage: s2map <vm> [--json]");
-	if (parse_vm(argv[1], &vm))
+	if (shell_vm_arg(argv[1], &vm))
 		return E_INVAL;
 	if (as_json) {
 		ctx.j = &j;
@@ -157,7 +144,7 @@ static int cmd_s2walk(int argc, char **argv)
 
 	if (argc != 3)
 		return shell_error(E_INVAL, "usage: s2walk <vm> <ipa> [--json]");
-	if (parse_vm(argv[1], &vm))
+	if (shell_vm_arg(argv[1], &vm))
 		return E_INVAL;
 	ret = parse_u64(argv[2], &ipa);
 	if (ret)

@@ -95,17 +95,27 @@ static int vm_list(bool as_json)
 	return 0;
 }
 
-static int vm_info(const char *arg, bool as_json)
+int shell_vm_arg(const char *arg, struct vm **vm)
 {
 	uint64_t id;
-	const struct vm *vm;
-	struct json j;
+	int ret = parse_u64(arg, &id);
 
-	if (parse_u64(arg, &id))
-		return shell_error(E_INVAL, "vm info: bad VM id '%s'", arg);
-	vm = id < VM_MAX ? vm_get((unsigned int)id) : NULL;
-	if (!vm)
-		return shell_error(E_NOENT, "vm info: no VM %s", arg);
+	if (ret)
+		return shell_error(ret, "bad VM id '%s'", arg);
+	*vm = id < VM_MAX ? vm_get((unsigned int)id) : NULL;
+	if (!*vm)
+		return shell_error(E_NOENT, "no VM %s (see 'vm list')", arg);
+	return 0;
+}
+
+static int vm_info(const char *arg, bool as_json)
+{
+	struct vm *vm;
+	struct json j;
+	int ret = shell_vm_arg(arg, &vm);
+
+	if (ret)
+		return ret;
 	if (as_json) {
 		shell_json_begin(&j);
 		vm_json(&j, "vm", vm, true);
@@ -148,18 +158,6 @@ static int vm_info(const char *arg, bool as_json)
 		       r->type == S2_DEVICE ? "Device-nGnRE" : "Normal WB");
 	}
 	return 0;
-}
-
-static struct vm *get_vm(const char *arg)
-{
-	uint64_t id;
-	struct vm *vm = NULL;
-
-	if (!parse_u64(arg, &id) && id < VM_MAX)
-		vm = vm_get((unsigned int)id);
-	if (!vm)
-		shell_error(E_NOENT, "no VM '%s' (see 'vm list')", arg);
-	return vm;
 }
 
 /* vm create NAME IMAGE MEM [CPUS [CMDLINE]]: the same fields as the vm= boot word. */
@@ -246,9 +244,9 @@ static int cmd_vm(int argc, char **argv)
 	if (argc == 5 && str_eq(argv[1], "initrd")) {
 		uint64_t pa, size;
 
-		vm = get_vm(argv[2]);
-		if (!vm)
-			return E_NOENT;
+		ret = shell_vm_arg(argv[2], &vm);
+		if (ret)
+			return ret;
 		if (parse_u64(argv[3], &pa) || parse_size(argv[4], &size))
 			return shell_error(E_INVAL, "usage: vm initrd <id> <pa> <size>");
 		ret = vm_load_initrd(vm, pa, size);
@@ -265,9 +263,9 @@ static int cmd_vm(int argc, char **argv)
 	}
 	if (argc == 3 && (str_eq(argv[1], "start") || str_eq(argv[1], "stop") ||
 			  str_eq(argv[1], "log") || str_eq(argv[1], "console"))) {
-		vm = get_vm(argv[2]);
-		if (!vm)
-			return E_NOENT;
+		ret = shell_vm_arg(argv[2], &vm);
+		if (ret)
+			return ret;
 		if (str_eq(argv[1], "log")) {
 			/* A guest may be mid-line right now: end ours, so the prompt starts a line. */
 			emit_last = '\n';
