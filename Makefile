@@ -159,8 +159,7 @@ run-linux: setup
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)scripts/fetch-guest-linux.sh $(LINUX_DIR)
 	$(Q)$(MAKE) --no-print-directory run GUEST=$(LINUX_DIR)/Image GUEST_MEM=512M GUEST_CPUS=2 \
-		GUEST_CMDLINE="console=ttyAMA0" GUEST_INITRD=$(LINUX_DIR)/initramfs.cpio.gz \
-		MEM=$(if $(filter 2G,$(MEM)),2G,$(MEM))
+		GUEST_CMDLINE="console=ttyAMA0" GUEST_INITRD=$(LINUX_DIR)/initramfs.cpio.gz
 
 debug: setup
 	$(Q)$(MAKE) --no-print-directory build
