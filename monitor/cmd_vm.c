@@ -307,7 +307,7 @@ static int cmd_vm(int argc, char **argv)
 				    "start|stop|log|console <id>");
 }
 SHELL_COMMAND(
-	vm, "vm", "list|info|create|start|stop|log|console", "virtual machines",
+	vm, "vm", "list|info|create|initrd|start|stop|log|console", "virtual machines",
 	"  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
 	"  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
 	"      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"

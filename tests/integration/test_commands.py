@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +50,15 @@ def test_help_of_every_listed_command(shell: Shell) -> None:
     """Commands added later get help too: every name `help` lists has a `help <name>`."""
     for name in help_entries(shell.run("help")):
         shell.run(f"help {name}")
+
+
+def test_readme_shows_the_current_help(shell: Shell) -> None:
+    """The README's `monadic> help` block is what the shell prints today."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("monadic> help\n", 1)[1].split("```", 1)[0]
+    shown = [line.rstrip() for line in block.strip("\n").split("\n")]
+    printed = [line.rstrip() for line in shell.run("help").strip("\n").split("\n")]
+    assert shown == printed, "README.md's help block is stale: paste the shell's `help` output"
 
 
 def test_help_of_unknown_command(shell: Shell) -> None:
