@@ -584,6 +584,50 @@ static void plat_psci(struct plat_ctx *c)
 		p->psci.conduit = PSCI_CONDUIT_HVC;
 }
 
+/* Host bridge INTx routes: "interrupt-map" entries that point at a GIC (see platform.h). */
+static void plat_pcie_imap(struct plat_ctx *c, int node)
+{
+	struct platform *p = c->p;
+	uint32_t len, mlen, off = 0;
+	const uint8_t *v = fdt_getprop(c->f, node, "interrupt-map", &len);
+	const uint8_t *m = fdt_getprop(c->f, node, "interrupt-map-mask", &mlen);
+
+	if (!v || !m || mlen != 4 * (PLAT_PCI_ADDR_CELLS + 1))
+		return;
+	p->pcie.imap_mask_hi = fdt_be32(m);
+	p->pcie.imap_mask_pin = fdt_be32(m + 4 * PLAT_PCI_ADDR_CELLS);
+	/* Child unit address (3) + pin (1) + parent phandle (1), then the parent's cells. */
+	while (len - off >= 4 * (PLAT_PCI_ADDR_CELLS + 2) && len >= off) {
+		const uint8_t *e = v + off;
+		int parent = fdt_find_phandle(c->f, fdt_be32(e + 4 * (PLAT_PCI_ADDR_CELLS + 1)));
+		uint32_t pac, pic, entry;
+
+		if (parent < 0)
+			return; /* cannot know the entry's length: stop here */
+		pac = fdt_getprop_u32(c->f, parent, "#address-cells", 0);
+		pic = fdt_getprop_u32(c->f, parent, "#interrupt-cells", 0);
+		if (pac > PLAT_MAX_CELLS || pic > 4)
+			return;
+		entry = 4 * (PLAT_PCI_ADDR_CELLS + 2 + pac + pic);
+		if (len - off < entry)
+			return;
+		if (pic == 3 && p->pcie.n_imap < PLAT_MAX_PCI_IMAP &&
+		    (fdt_is_compatible(c->f, parent, "arm,gic-v3") ||
+		     fdt_is_compatible(c->f, parent, "arm,cortex-a15-gic"))) {
+			uint32_t intid = plat_gic_intid(e + 4 * (PLAT_PCI_ADDR_CELLS + 2 + pac));
+
+			if (intid) {
+				p->pcie.imap[p->pcie.n_imap].hi = fdt_be32(e);
+				p->pcie.imap[p->pcie.n_imap].pin =
+					fdt_be32(e + 4 * PLAT_PCI_ADDR_CELLS);
+				p->pcie.imap[p->pcie.n_imap].intid = intid;
+				p->pcie.n_imap++;
+			}
+		}
+		off += entry;
+	}
+}
+
 static int plat_pcie(struct plat_ctx *c)
 {
 	struct platform *p = c->p;
@@ -655,6 +699,7 @@ static int plat_pcie(struct plat_ctx *c)
 		w->size = cpu.size;
 		p->pcie.n_windows++;
 	}
+	plat_pcie_imap(c, node);
 	p->pcie.present = true;
 	return 0;
 }

@@ -14,7 +14,9 @@
 #define PLAT_MAX_REDIST	     8
 #define PLAT_MAX_DEVS	     64
 #define PLAT_MAX_PCI_WINDOWS 4
-#define PLAT_NAME_LEN	     48
+/* Legacy INTx routes of the host bridge: QEMU virt has 4 slots x 4 pins. */
+#define PLAT_MAX_PCI_IMAP 32
+#define PLAT_NAME_LEN	  48
 
 struct plat_range {
 	uint64_t base;
@@ -95,6 +97,17 @@ struct platform {
 		uint32_t bus_start, bus_end;
 		struct pci_window windows[PLAT_MAX_PCI_WINDOWS];
 		unsigned int n_windows;
+		/*
+		 * "interrupt-map" (DT spec 2.4.3, PCI binding 4.1.1): an INTx of a function on
+		 * the root bus, identified by phys.hi & imap_mask_hi (device bits) and pin
+		 * (1 INTA .. 4 INTD) & imap_mask_pin, raises GIC INTID 'intid'. Entries whose
+		 * parent is not a GIC with a 3-cell specifier are skipped.
+		 */
+		struct {
+			uint32_t hi, pin, intid;
+		} imap[PLAT_MAX_PCI_IMAP];
+		unsigned int n_imap;
+		uint32_t imap_mask_hi, imap_mask_pin;
 	} pcie;
 
 	struct {

@@ -550,6 +550,35 @@ const struct pci_func *pci_find(const struct pci_topo *t, uint16_t bdf)
 
 /* ---- Capability decoders ------------------------------------------------------------------- */
 
+int pci_intx_intid(const struct pci_topo *t, const struct platform *p, uint16_t bdf,
+		   unsigned int pin, uint32_t *intid)
+{
+	const struct pci_func *f = pci_find(t, bdf);
+
+	if (pin < 1 || pin > 4)
+		return E_INVAL;
+	if (!f)
+		return E_NOENT;
+	for (unsigned int depth = 0; f->parent >= 0; depth++) {
+		if (depth > PCI_MAX_DEPTH || f->parent >= (int)t->n_fn)
+			return E_NOENT;
+		pin = (pin - 1 + PCI_BDF_DEV(f->bdf)) % 4 + 1;
+		f = &t->fn[f->parent];
+	}
+	for (unsigned int i = 0; i < p->pcie.n_imap; i++) {
+		uint32_t hi = (uint32_t)f->bdf
+			      << 8; /* phys.hi: bus [23:16], dev [15:11], fn [10:8] */
+
+		if ((hi & p->pcie.imap_mask_hi) == (p->pcie.imap[i].hi & p->pcie.imap_mask_hi) &&
+		    (pin & p->pcie.imap_mask_pin) ==
+			    (p->pcie.imap[i].pin & p->pcie.imap_mask_pin)) {
+			*intid = p->pcie.imap[i].intid;
+			return 0;
+		}
+	}
+	return E_NOENT;
+}
+
 static bool cap_is(const struct pci_cfg_ops *c, uint16_t bdf, uint16_t off, uint8_t id)
 {
 	return off >= 0x40 && off <= 0xfc && !(off & 3) && pci_cfg_read8(c, bdf, off) == id;

@@ -320,6 +320,16 @@ uint16_t pci_find_ext_cap(const struct pci_func *f, uint16_t id);
 int pci_host_window_of(const struct pci_topo *t, enum pci_space space, uint64_t pci_addr,
 		       uint64_t size);
 
+/*
+ * The GIC INTID that INTx 'pin' (1 INTA .. 4 INTD) of function 'bdf' raises: swizzled through
+ * each bridge above it (PCI-to-PCI Bridge 1.2, 9.1: pin' = (pin - 1 + device) mod 4 + 1) to
+ * the root bus, then looked up in the host bridge's interrupt-map (platform.pcie.imap).
+ * Returns 0, E_INVAL for pin 0 or > 4, E_NOENT when the function is unknown or no entry
+ * matches.
+ */
+int pci_intx_intid(const struct pci_topo *t, const struct platform *p, uint16_t bdf,
+		   unsigned int pin, uint32_t *intid);
+
 /* ---- Capability decoders (read live config space) ----------------------------------------- */
 
 struct pci_msi_info { /* PCI Local Bus 3.0, 6.8.1 */

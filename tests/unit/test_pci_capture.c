@@ -743,6 +743,32 @@ static void test_enum_matches_qemu(void)
 	CHECK_EQ_U64(topo.last_bus, 1);
 }
 
+/* INTx routes through the root port's swizzle to the host bridge's interrupt-map. */
+static void test_intx_routes(void)
+{
+	struct pci_cfg_ops ops;
+	uint32_t intid = 0;
+
+	model_reset();
+	model.bus_start = (uint8_t)plat.pcie.bus_start;
+	model.bus_end = (uint8_t)plat.pcie.bus_end;
+	ops = model_ops();
+	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	/* 00:02.0 INTA: slot 2 pin 1 -> SPI 5. */
+	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(0, 2, 0), 1, &intid), 0);
+	CHECK_EQ_U64(intid, 37);
+	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(0, 2, 0), 4, &intid), 0);
+	CHECK_EQ_U64(intid, 36); /* pin 4: (2 + 3) mod 4 = 1 -> SPI 4 */
+	/* 01:00.0 INTA behind the port at 00:01.0: device 0 keeps the pin, then slot 1 pin 1. */
+	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(1, 0, 0), 1, &intid), 0);
+	CHECK_EQ_U64(intid, 36);
+	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(1, 0, 0), 2, &intid), 0);
+	CHECK_EQ_U64(intid, 37);
+	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(1, 0, 0), 0, &intid), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(1, 0, 0), 5, &intid), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(7, 0, 0), 1, &intid), (uint64_t)E_NOENT);
+}
+
 /* Enumerating again over what the first pass programmed gives the same answer. */
 static void test_enum_twice(void)
 {
@@ -884,6 +910,7 @@ int main(void)
 	load_all();
 	RUN(test_fixtures);
 	RUN(test_enum_matches_qemu);
+	RUN(test_intx_routes);
 	RUN(test_enum_twice);
 	RUN(test_caps_format);
 	free(json_text);

@@ -255,6 +255,17 @@ static void check_virt_common(const struct platform *p)
 	CHECK_EQ_U64(p->pcie.bus_start, 0);
 	CHECK_EQ_U64(p->pcie.bus_end, 255);
 	CHECK_EQ_U64(p->pcie.n_windows, 3);
+	/* QEMU virt's INTx swizzle: slot S, pin P -> SPI 3 + (S + P - 1) mod 4. */
+	CHECK_EQ_U64(p->pcie.imap_mask_hi, 0x1800);
+	CHECK_EQ_U64(p->pcie.imap_mask_pin, 7);
+	CHECK_EQ_U64(p->pcie.n_imap, 16);
+	for (i = 0; i < (int)p->pcie.n_imap && i < 16; i++) {
+		uint32_t slot = (uint32_t)i / 4, pin = (uint32_t)i % 4 + 1;
+
+		CHECK_EQ_U64(p->pcie.imap[i].hi, slot << 11);
+		CHECK_EQ_U64(p->pcie.imap[i].pin, pin);
+		CHECK_EQ_U64(p->pcie.imap[i].intid, 32 + 3 + (slot + pin - 1) % 4);
+	}
 	CHECK_EQ_U64(p->pcie.windows[0].space, PCI_SPACE_IO);
 	CHECK_EQ_U64(p->pcie.windows[0].pci_addr, 0);
 	CHECK_EQ_U64(p->pcie.windows[0].cpu_addr, 0x3eff0000);
