@@ -13,6 +13,7 @@
 #include "kernel/fdt.h"
 #include "kernel/platform.h"
 #include "pci/pci.h"
+#include "pci/vpci.h"
 #include "test.h"
 
 #define FIXTURES "../fixtures/"
@@ -769,6 +770,98 @@ static void test_intx_routes(void)
 	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(7, 0, 0), 1, &intid), (uint64_t)E_NOENT);
 }
 
+/* The guest's ECAM over the captured NVMe behind the port: filtered reads, mediated writes. */
+static void test_vpci(void)
+{
+	static struct vpci vp;
+	struct pci_cfg_ops ops;
+	const struct pci_func *n1;
+	uint32_t off, cap, seen_pcie = 0;
+	unsigned int hops = 0;
+
+	model_reset();
+	model.bus_start = (uint8_t)plat.pcie.bus_start;
+	model.bus_end = (uint8_t)plat.pcie.bus_end;
+	ops = model_ops();
+	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	n1 = pci_find(&topo, PCI_BDF(1, 0, 0));
+	CHECK(n1 != NULL);
+	if (!n1)
+		return;
+	memset(&vp, 0, sizeof(vp));
+	CHECK_EQ_U64(vpci_add(&vp, &ops, n1, 36, 35), 0);
+	CHECK_EQ_U64(vpci_add(&vp, &ops, n1, 36, 35), (uint64_t)E_EXIST);
+	CHECK_EQ_U64(vpci_add(&vp, &ops, pci_find(&topo, PCI_BDF(0, 1, 0)), 0, 35),
+		     (uint64_t)E_INVAL); /* a bridge */
+	CHECK_EQ_U64(vp.n, 1);
+	CHECK_EQ_U64(vp.fn[0].pin, 1);
+	CHECK_EQ_U64(vp.fn[0].vintid, 35); /* slot 0, INTA */
+
+	/* Guest 00:00.0 is the real 01:00.0; nothing else exists. */
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0, 4), 0x00101b36);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 2, 2), 0x0010);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 1u << 15, 4), 0xffffffffu);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 1u << 15, 2), 0xffff);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 1u << 20, 4), 0xffffffffu); /* bus 1 */
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 1u << 12, 4), 0xffffffffu); /* function 1 */
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 1, 2), 0xffffffffu);	      /* misaligned */
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x0e, 1) & PCI_HEADER_MULTI_FN, 0);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x3d, 1), 1); /* INTA */
+
+	/* BAR0 reads where the hypervisor put it; all-ones sizes it; other values are ignored. */
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x10, 4), 0x10000000u | PCI_BAR_MEM_TYPE_64);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x14, 4), 0);
+	vpci_write(&vp, &ops, 0x10, 4, 0xffffffffu);
+	vpci_write(&vp, &ops, 0x14, 4, 0xffffffffu);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x10, 4), 0xffffc000u | PCI_BAR_MEM_TYPE_64);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x14, 4), 0xffffffffu);
+	vpci_write(&vp, &ops, 0x10, 4, 0x20000000u);
+	vpci_write(&vp, &ops, 0x14, 4, 0);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x10, 4), 0x10000000u | PCI_BAR_MEM_TYPE_64);
+	CHECK_EQ_U64(pci_cfg_read32(&ops, n1->bdf, 0x10), 0x10000000u | PCI_BAR_MEM_TYPE_64);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x18, 4), 0); /* unimplemented */
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x30, 4), 0); /* no ROM */
+
+	/* The capability list skips MSI-X (the first one on this device) and ends. */
+	cap = vpci_read(&vp, &ops, 0x34, 1);
+	CHECK_EQ_U64(cap, pci_find_cap(n1, PCI_CAP_ID_EXP));
+	for (off = cap; off && hops < 8; hops++) {
+		uint32_t id = vpci_read(&vp, &ops, off, 1);
+
+		CHECK(id != PCI_CAP_ID_MSIX && id != PCI_CAP_ID_MSI);
+		seen_pcie |= id == PCI_CAP_ID_EXP;
+		off = vpci_read(&vp, &ops, off + 1, 1);
+	}
+	CHECK_EQ_U64(hops, 2); /* PCI Express, Power Management */
+	CHECK(seen_pcie);
+	off = pci_find_cap(n1, PCI_CAP_ID_MSIX);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, off, 4), 0);	 /* hidden */
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x100, 4), 0); /* no extended capabilities */
+	vpci_write(&vp, &ops, off + 2, 2, 0x8000);	 /* MSI-X Enable: dropped */
+	CHECK_EQ_U64(pci_cfg_read16(&ops, n1->bdf, (uint16_t)(off + 2)) & 0x8000, 0);
+
+	/* Command: memory and bus mastering are the guest's, I/O space is not. */
+	vpci_write(&vp, &ops, 0x04, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_IO);
+	CHECK_EQ_U64(pci_cfg_read16(&ops, n1->bdf, PCI_COMMAND),
+		     PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x04, 2), PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	vpci_write(&vp, &ops, 0x3c, 1, 0x55);
+	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x3c, 2), 0x0155);
+	/* Writes to absent functions go nowhere. */
+	vpci_write(&vp, &ops, (1u << 15) | 0x04, 2, PCI_COMMAND_MASTER);
+	CHECK_EQ_U64(model.absent_writes, 0);
+
+	/* After a stop: no DMA, no decode, INTx off, BAR0 still in place. */
+	vpci_quiesce(&vp, &ops, true);
+	CHECK_EQ_U64(pci_cfg_read16(&ops, n1->bdf, PCI_COMMAND), PCI_COMMAND_INTX_DIS);
+	CHECK_EQ_U64(pci_cfg_read32(&ops, n1->bdf, 0x10), 0x10000000u | PCI_BAR_MEM_TYPE_64);
+	CHECK(vpci_by_pintid(&vp, 36) == &vp.fn[0]);
+	CHECK(vpci_by_pintid(&vp, 37) == NULL);
+	CHECK(vpci_by_pintid(&vp, 0) == NULL);
+	CHECK_EQ_U64(model.ro_writes, 0);
+	CHECK_EQ_U64(model.bad_access, 0);
+}
+
 /* Enumerating again over what the first pass programmed gives the same answer. */
 static void test_enum_twice(void)
 {
@@ -912,6 +1005,7 @@ int main(void)
 	RUN(test_enum_matches_qemu);
 	RUN(test_intx_routes);
 	RUN(test_enum_twice);
+	RUN(test_vpci);
 	RUN(test_caps_format);
 	free(json_text);
 	return TEST_SUMMARY();
