@@ -32,9 +32,12 @@ GUEST_CPUS ?= 1
 GUEST_CMDLINE ?= console=ttyAMA0 earlycon
 GUEST_INITRD ?=
 GUEST_INITRD_ADDR ?= 0x58000000
+# GUEST_PCI=<bdf>[,<bdf>...]: PCIe functions passed through to the guest (docs/pcie-passthrough.md);
+# add the devices themselves with QEMU_EXTRA, e.g. QEMU_EXTRA="-drive file=disk.img,if=none,id=d0,format=raw -device nvme,serial=d0,drive=d0".
+GUEST_PCI ?=
 GUEST_ARGS = $(if $(GUEST),-device loader$(comma)file=$(GUEST)$(comma)addr=$(GUEST_ADDR)$(comma)force-raw=on \
 	$(if $(GUEST_INITRD),-device loader$(comma)file=$(GUEST_INITRD)$(comma)addr=$(GUEST_INITRD_ADDR)$(comma)force-raw=on) \
-	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))')
+	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))')
 comma := ,
 QEMU_ARGS = -M $(QEMU_MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -nographic -net none \
 	-kernel $(BIN) $(GUEST_ARGS) $(QEMU_EXTRA)

@@ -18,6 +18,9 @@
 #define GICD_TYPER	   0x0004
 #define GICD_IGROUPR(n)	   (0x0080 + 4 * ((n) / 32))
 #define GICD_ISENABLER(n)  (0x0100 + 4 * ((n) / 32))
+#define GICD_ICENABLER(n)  (0x0180 + 4 * ((n) / 32))
+#define GICD_ICPENDR(n)	   (0x0280 + 4 * ((n) / 32))
+#define GICD_ICACTIVER(n)  (0x0380 + 4 * ((n) / 32))
 #define GICD_IPRIORITYR(n) (0x0400 + (n))
 #define GICD_ICFGR(n)	   (0x0c00 + 4 * ((n) / 16))
 #define GICD_IROUTER(n)	   (0x6000 + 8 * (n))
@@ -148,6 +151,30 @@ int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge)
 		     (mpidr & 0xffffff) | (FIELD_GET(mpidr, 32, 8) << 32));
 	mmio_write32(gicd_base + GICD_ISENABLER(intid), BIT(intid % 32));
 	return 0;
+}
+
+void gic_disable_spi(unsigned int intid)
+{
+	if (!gicd_base || intid < 32 || intid >= 1020)
+		return;
+	mmio_write32(gicd_base + GICD_ICENABLER(intid), BIT(intid % 32));
+	/* GICD_CTLR.RWP: the disable has reached every CPU interface before we clear state. */
+	wait_bit_clear(gicd_base + GICD_CTLR, GICD_CTLR_RWP);
+	mmio_write32(gicd_base + GICD_ICPENDR(intid), BIT(intid % 32));
+	mmio_write32(gicd_base + GICD_ICACTIVER(intid), BIT(intid % 32));
+}
+
+void gic_set_eoi_split(bool split)
+{
+	/* ICC_CTLR_EL1.EOImode (bit 1): 1 = EOIR only drops priority, DIR deactivates. */
+	write_sysreg(S3_0_C12_C12_4, split ? BIT(1) : 0);
+	isb(); /* the mode is in force before the next acknowledge */
+}
+
+void gic_deactivate(unsigned int intid)
+{
+	write_sysreg(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1 */
+	isb();
 }
 
 static uintptr_t this_sgi_frame(void)

@@ -21,6 +21,15 @@ int gic_init(const struct platform *p);
 int gic_init_cpu(void);
 /* Route SPI 'intid' to the CPU with affinity 'mpidr' as Group 1 and enable it. */
 int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge);
+/* Disable SPI 'intid' and clear its pending and active state (a passed-through line let go). */
+void gic_disable_spi(unsigned int intid);
+/*
+ * Split priority drop from deactivation on this CPU (ICC_CTLR_EL1.EOImode = 1) while it runs a
+ * vCPU: a forwarded hardware interrupt stays active until the guest deactivates its virtual
+ * twin (ICH_LR<n>_EL2.HW). Everything else then needs gic_deactivate() after gic_eoi().
+ */
+void gic_set_eoi_split(bool split);
+void gic_deactivate(unsigned int intid);
 /* Send SGI 'intid' (0-15) to the CPU with affinity 'mpidr'. */
 void gic_send_sgi(uint64_t mpidr, unsigned int intid);
 /* Enable or disable an SGI/PPI (INTID < 32) at this CPU's redistributor. */

@@ -215,6 +215,9 @@ static void gdtb_chosen(struct fdt_w *w, const struct guest_dtb_desc *d)
 		fdt_w_prop_str(w, "bootargs", d->bootargs);
 	fmt_snprintf(path, sizeof(path), "/pl011@%llx", (unsigned long long)d->uart_base);
 	fdt_w_prop_str(w, "stdout-path", path);
+	/* BARs are the hypervisor's to place: the guest must take them as they are. */
+	if (d->pcie)
+		fdt_w_prop_u32(w, "linux,pci-probe-only", 1);
 	if (d->initrd_end) {
 		/* Linux (drivers/of/fdt.c) reads either width; 64 bits always fits. */
 		fdt_w_prop_u64(w, "linux,initrd-start", d->initrd_start);

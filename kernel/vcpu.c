@@ -19,6 +19,7 @@
 #include "vgic.h"
 #include "vhyp.h"
 #include "vm.h"
+#include "vm_pci.h"
 #include "spinlock.h"
 
 /*
@@ -166,6 +167,16 @@ static enum trap_action trap_dabt(struct vcpu *v, struct exc_frame *f)
 		vm_update_irq_lines(vm); /* its interrupt line may have changed */
 		return TRAP_RESUME;
 	}
+	if (vm->pci.n && !mmio_decode(f->esr, &a)) {
+		reg = reg_ptr(f, a.reg, &zero);
+		val = *reg;
+		if (vm_pci_mmio(vm, ipa, &a, &val)) {
+			if (!a.write && a.reg != 31)
+				*reg = mmio_load_value(&a, val);
+			advance_pc(f);
+			return TRAP_RESUME;
+		}
+	}
 	return inject_abort(v, f, true, ipa);
 }
 
@@ -268,8 +279,9 @@ void vcpu_trap(struct exc_frame *f, unsigned int vector)
 		unsigned int intid = gic_ack();
 
 		if (intid != GIC_INTID_SPURIOUS) {
-			gic_eoi(intid);
-			vgic_physical_irq(v, intid);
+			gic_eoi(intid); /* priority drop only: EOImode is 1 while a vCPU runs */
+			if (!vgic_physical_irq(v, intid))
+				gic_deactivate(intid);
 		}
 		v->irq_exits++;
 		act = TRAP_RESUME;

@@ -9,6 +9,7 @@
 #include "smp.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "vm_pci.h"
 
 /* ICH_* registers by encoding (IHI 0069, 12.4). */
 #define ICH_HCR_EL2	 "s3_4_c12_c11_0"
@@ -23,6 +24,8 @@
 #define LR_GROUP1      BIT(60)
 #define LR_PRIORITY(p) ((uint64_t)(p) << 48)
 #define LR_STATE_MASK  (3UL << 62)
+#define LR_HW	       BIT(61) /* deactivating the vINTID deactivates pINTID [41:32] */
+#define LR_PINTID(p)   ((uint64_t)(p) << 32)
 
 #define CNTV_CTL_IMASK BIT(1)
 
@@ -158,6 +161,7 @@ void vgic_vcpu_start(struct vcpu *v)
 	atomic_store(&v->vgic_pend[0], 0);
 	atomic_store(&v->vgic_pend[1], 0);
 	__asm__ volatile("msr " ICH_HCR_EL2 ", %0" : : "r"(ICH_HCR_EN));
+	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
 	gic_enable_ppi(VGIC_INTID_VTIMER); /* the guest's timer interrupts this CPU */
 	gic_enable_ppi(VGIC_INTID_MAINT);  /* list registers running dry (UIE) */
 	isb();
@@ -171,7 +175,7 @@ void vgic_vcpu_stop(struct vcpu *v)
 	__asm__ volatile("msr " ICH_HCR_EL2 ", xzr");
 	for (unsigned int n = 0; n < nr_lrs(); n++)
 		write_lr(n, 0);
-	isb();
+	gic_set_eoi_split(false);
 }
 
 void vgic_inject(struct vcpu *v, unsigned int intid)
@@ -216,7 +220,8 @@ static bool lr_holds(unsigned int intid, uint64_t empty, unsigned int lrs)
 		lr = read_lr(n);
 		if ((uint32_t)lr != intid)
 			continue;
-		if ((lr & LR_STATE_MASK) == LR_ACTIVE)
+		/* A hardware interrupt cannot fire again before the guest deactivates it. */
+		if ((lr & LR_STATE_MASK) == LR_ACTIVE && !(lr & LR_HW))
 			write_lr(n, lr | LR_PENDING);
 		return true;
 	}
@@ -236,7 +241,7 @@ void vgic_flush(struct vcpu *v)
 
 		for (; pending; pending &= pending - 1) {
 			unsigned int bit = (unsigned int)__builtin_ctzl(pending);
-			unsigned int intid = 64 * w + bit;
+			unsigned int intid = 64 * w + bit, pintid;
 
 			if (lr_holds(intid, empty, lrs))
 				continue; /* already with the guest; a level source is re-checked */
@@ -252,7 +257,9 @@ void vgic_flush(struct vcpu *v)
 				overflow = true;
 				continue;
 			}
+			pintid = vm_pci_hw_intid(v->vm, intid);
 			write_lr(n, LR_PENDING | LR_GROUP1 |
+					    (pintid ? LR_HW | LR_PINTID(pintid) : 0) |
 					    LR_PRIORITY(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd,
 									  intid)) |
 					    intid);
@@ -287,6 +294,8 @@ bool vgic_has_pending(struct vcpu *v)
 }
 bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
 {
+	if (vm_pci_irq(v->vm, intid))
+		return true; /* stays active: the guest's deactivation ends it */
 	if (intid != VGIC_INTID_VTIMER)
 		return false;
 	/*
@@ -296,7 +305,7 @@ bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
 	 */
 	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
 	vgic_inject(v, VGIC_INTID_VTIMER);
-	return true;
+	return false;
 }
 
 void vgic_sgi1r_write(struct vcpu *v, uint64_t val)

@@ -28,7 +28,11 @@ void vgic_inject_spi(struct vm *vm, unsigned int intid);
 void vgic_flush(struct vcpu *v);
 /* True when an interrupt waits for the guest (pending or in a list register). */
 bool vgic_has_pending(struct vcpu *v);
-/* A physical interrupt taken while the guest ran; true when it was the guest's. */
+/*
+ * A physical interrupt taken (and its priority dropped) while the guest ran. True when it stays
+ * active for the guest to deactivate (a forwarded device interrupt, ICH_LR<n>_EL2.HW); false
+ * when the caller deactivates it (everything else, the virtual timer's PPI included).
+ */
 bool vgic_physical_irq(struct vcpu *v, unsigned int intid);
 /* A trapped write to ICC_SGI1R_EL1 (the guest sending an SGI to some of its vCPUs). */
 void vgic_sgi1r_write(struct vcpu *v, uint64_t val);

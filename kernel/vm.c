@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* VM objects and the physical memory they are carved from. */
 #include "vm.h"
+#include "vm_pci.h"
 
 #include "console.h"
 #include "err.h"
@@ -147,6 +148,7 @@ void vm_stop(struct vm *vm, const char *why)
 		return;
 	copy_name(vm->stop_reason, why, sizeof(vm->stop_reason));
 	pr_info("vm%u (%s) stopped: %s\n", vm->id, vm->name, why);
+	vm_pci_stop(vm); /* no DMA into RAM that is about to be reused */
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		vcpu_kick_stop(&vm->vcpus[c]);
 	/* The shell may sleep in WFI attached to this VM's console: wake it to notice. */
@@ -167,4 +169,54 @@ void vm_destroy(struct vm *vm)
 int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, uint64_t size)
 {
 	return add_region(vm, name, ipa, pa, size, S2_DEVICE, S2_RW);
+}
+
+static void drop_region(struct vm *vm, unsigned int i)
+{
+	for (; i + 1 < vm->n_regions; i++)
+		vm->regions[i] = vm->regions[i + 1];
+	vm->n_regions--;
+}
+
+void vm_unmap_device(struct vm *vm, uint64_t pa, uint64_t size)
+{
+	for (unsigned int i = 0; i < vm->n_regions;) {
+		struct vm_region *r = &vm->regions[i];
+
+		if (r->type == S2_DEVICE && r->pa < pa + size && pa < r->pa + r->size &&
+		    !s2_unmap(&vm->s2, r->ipa, r->size)) {
+			drop_region(vm, i);
+			continue;
+		}
+		i++;
+	}
+}
+
+int vm_ram_identity(struct vm *vm)
+{
+	uint64_t delta = vm->ram_pa - vm->ram_ipa;
+	int ret;
+
+	if (!delta)
+		return 0;
+	for (unsigned int i = 0; i < vm->n_regions; i++) {
+		struct vm_region *r = &vm->regions[i];
+
+		if (r->type != S2_NORMAL || r->ipa != vm->ram_ipa)
+			continue;
+		ret = s2_unmap(&vm->s2, r->ipa, r->size);
+		if (!ret)
+			ret = s2_map(&vm->s2, r->pa, r->pa, r->size, r->type, r->perms);
+		if (ret)
+			return ret;
+		r->ipa = r->pa;
+		vm->ram_ipa = vm->ram_pa;
+		/* The Image and DTB keep their offsets into RAM. */
+		if (vm->image_size) {
+			vm->entry_ipa += delta;
+			vm->dtb_ipa += delta;
+		}
+		return 0;
+	}
+	return E_NOENT;
 }

@@ -16,6 +16,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/vpl011.h"
 #include "mm/stage2.h"
+#include "pci/vpci.h"
 
 #define VM_MAX	       8
 #define VM_MAX_REGIONS 16
@@ -52,6 +53,8 @@ struct vm {
 	uint64_t uart_ipa;
 	struct vgic_dist vgic;
 	struct spinlock vgic_lock; /* the distributor is shared by the VM's vCPUs */
+	struct vpci pci;	   /* passed-through PCIe functions (kernel/vm_pci.c) */
+	struct spinlock pci_lock;  /* their emulated config space */
 
 	/* What happened: shown by `vm info`. */
 	char stop_reason[96];
@@ -71,6 +74,10 @@ int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size);
 int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **out);
 /* Map a device region (Device-nGnRE, RW, XN) into the VM at 'ipa' and remember it. */
 int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, uint64_t size);
+/* Unmap device regions of 'vm' that overlap [pa, pa + size) (a BAR given to another VM). */
+void vm_unmap_device(struct vm *vm, uint64_t pa, uint64_t size);
+/* Move the RAM of a VM that is not running to IPA = PA (for DMA without an SMMU). */
+int vm_ram_identity(struct vm *vm);
 struct vm *vm_get(unsigned int id);
 /* Free a VM that is not running: its tables, VMID, RAM and staged Image. */
 void vm_destroy(struct vm *vm);

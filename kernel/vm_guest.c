@@ -16,6 +16,7 @@
 #include "vgic.h"
 #include "vm.h"
 #include "vm_spec.h"
+#include "vm_pci.h"
 #include "mm/mmu.h"
 #include "monitor/parse.h"
 
@@ -129,6 +130,32 @@ static uint64_t initrd_ipa(const struct vm *vm)
 	return (vm->dtb_ipa - vm->initrd_size) & ~0xfffUL;
 }
 
+/*
+ * The guest's PCIe host: its ECAM (emulated, one bus) and the host's memory windows, so the BARs
+ * it sees are where the hypervisor put them; INTx as vm_pci.h says. The guest must not move
+ * BARs (it cannot: writes are ignored), so /chosen says linux,pci-probe-only.
+ */
+static void guest_pcie(struct guest_dtb_desc *d)
+{
+	d->pcie = true;
+	d->ecam_base = vm_pci_ecam_ipa();
+	d->ecam_size = VPCI_ECAM_SIZE;
+	d->bus_end = 0;
+	d->pcie_spi_base = VM_PCI_SPI_BASE;
+	for (unsigned int i = 0; i < hyp.plat.pcie.n_windows; i++) {
+		const struct pci_window *w = &hyp.plat.pcie.windows[i];
+
+		if (w->space == PCI_SPACE_MEM32 && !d->mmio32_size && w->cpu_addr == w->pci_addr) {
+			d->mmio32_base = w->cpu_addr;
+			d->mmio32_size = w->size;
+		} else if (w->space == PCI_SPACE_MEM64 && !d->mmio64_size &&
+			   w->cpu_addr == w->pci_addr) {
+			d->mmio64_base = w->cpu_addr;
+			d->mmio64_size = w->size;
+		}
+	}
+}
+
 static int build_dtb(struct vm *vm, uint32_t *size)
 {
 	struct guest_dtb_desc d = {
@@ -152,6 +179,8 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		d.mpidr[c] = vm->vcpus[c].vmpidr & MPIDR_AFF_MASK;
+	if (vm->pci.n)
+		guest_pcie(&d);
 	return guest_dtb_build(&d, dtb_buf, sizeof(dtb_buf), size);
 }
 
@@ -200,6 +229,7 @@ int vm_start(struct vm *vm)
 	ret = place_vcpus(vm);
 	if (ret)
 		return ret;
+	vm_pci_start(vm);
 	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
 	zero_range(ram, vm->ram_size);
 	text_offset = vm->entry_ipa - vm->ram_ipa;
@@ -321,6 +351,41 @@ bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
 	return true;
 }
 
+/* pci=NAME,BDF[,BDF...] words for 'vm': its functions passed through before the first start. */
+static int vm_pci_from_cmdline(struct vm *vm, char **argv, int argc)
+{
+	for (int k = 0; k < argc; k++) {
+		const char *w = argv[k], *why;
+		char name[VM_SPEC_NAME];
+		uint16_t bdfs[VPCI_MAX_FUNCS];
+		unsigned int n;
+		int ret;
+
+		if (w[0] != 'p' || w[1] != 'c' || w[2] != 'i' || w[3] != '=')
+			continue;
+		if (vm_pci_parse(w + 4, name, bdfs, VPCI_MAX_FUNCS, &n)) {
+			pr_err("bootargs: '%s': want pci=NAME,BDF[,BDF...] (at most %u)\n", w,
+			       VPCI_MAX_FUNCS);
+			continue;
+		}
+		if (!str_eq(name, vm->name))
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			char bdf[PCI_BDF_STRLEN];
+
+			ret = vm_pci_assign(vm, bdfs[i], &why);
+			pci_format_bdf(bdf, sizeof(bdf), bdfs[i]);
+			if (ret) {
+				pr_err("bootargs: vm %s: PCI %s: %s\n", vm->name, bdf, why);
+				return ret;
+			}
+			printk("vm%u (%s): PCI %s passed through as 00:%02x.0\n", vm->id, vm->name,
+			       bdf, vm->pci.fn[vm->pci.n - 1].slot);
+		}
+	}
+	return 0;
+}
+
 struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 {
 	char copy[256], *argv[SHELL_MAX_ARGS];
@@ -367,6 +432,8 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 			if (str_eq(name, spec.name))
 				ret = vm_load_initrd(vm, pa, size);
 		}
+		if (!ret)
+			ret = vm_pci_from_cmdline(vm, argv, argc);
 		if (!ret)
 			ret = vm_start(vm);
 		if (ret)

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "monitor/parse.h"
+#include "pci/pci.h"
 
 /* Copy the next comma-separated field (at most n - 1 bytes) into buf; false when too long. */
 static bool field(const char **s, char *buf, size_t n)
@@ -46,6 +47,32 @@ int vm_initrd_parse(const char *s, char name[VM_SPEC_NAME], uint64_t *pa, uint64
 	if (!field(&s, buf, sizeof(buf)) || parse_size(buf, size) || !*size || *s)
 		return E_INVAL;
 	return 0;
+}
+
+int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigned int max,
+		 unsigned int *n)
+{
+	char buf[16];
+
+	*n = 0;
+	if (!field(&s, name, VM_SPEC_NAME) || !name_ok(name) || !*s)
+		return E_INVAL;
+	while (*s) {
+		bool last;
+
+		if (*n >= max)
+			return E_RANGE;
+		if (!field(&s, buf, sizeof(buf)))
+			return E_INVAL;
+		last = !*s;
+		if (pci_parse_bdf(buf, &bdfs[*n]))
+			return E_INVAL;
+		(*n)++;
+		if (last)
+			break;
+	}
+	/* "NAME,BDF," leaves an empty last field: refused like any other malformed word. */
+	return s[-1] == ',' ? E_INVAL : 0;
 }
 
 int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why)

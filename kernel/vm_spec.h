@@ -32,6 +32,13 @@ struct vm_spec {
  */
 int vm_initrd_parse(const char *s, char name[VM_SPEC_NAME], uint64_t *pa, uint64_t *size);
 
+/*
+ * pci=NAME,BDF[,BDF...]: PCIe functions ("bus:dev.fn", hex) passed through to the VM called
+ * NAME. Up to 'max' of them into bdfs[]; 0, E_INVAL for a malformed word, E_RANGE for too many.
+ */
+int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigned int max,
+		 unsigned int *n);
+
 /* Parse the part after "vm=". 0, or E_INVAL/E_RANGE with 'why' saying which field. */
 int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why);
 

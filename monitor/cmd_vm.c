@@ -5,6 +5,7 @@
 #include "kernel/esr.h"
 #include "kernel/vm_spec.h"
 #include "kernel/vm.h"
+#include "kernel/vm_pci.h"
 #include "monitor/parse.h"
 #include "monitor/shell.h"
 
@@ -43,6 +44,22 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 				if (v->exits[e])
 					json_u64(j, esr_ec_name(e), v->exits[e]);
 			json_obj_end(j);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
+		json_arr_begin(j, "pci");
+		for (unsigned int i = 0; i < vm->pci.n; i++) {
+			const struct vpci_func *g = &vm->pci.fn[i];
+			char bdf[PCI_BDF_STRLEN];
+
+			pci_format_bdf(bdf, sizeof(bdf), g->pbdf);
+			json_obj_begin(j, NULL);
+			json_str(j, "bdf", bdf);
+			json_u64(j, "guest_slot", g->slot);
+			json_u64(j, "pin", g->pin);
+			json_u64(j, "intid", g->pintid);
+			json_u64(j, "guest_intid", g->vintid);
+			json_u64(j, "irqs", g->irqs);
 			json_obj_end(j);
 		}
 		json_arr_end(j);
@@ -146,6 +163,19 @@ static int vm_info(const char *arg, bool as_json)
 				printk(" %s %llu;", esr_ec_name(e),
 				       (unsigned long long)v->exits[e]);
 		printk("\n");
+	}
+	for (unsigned int i = 0; i < vm->pci.n; i++) {
+		const struct vpci_func *g = &vm->pci.fn[i];
+		char bdf[PCI_BDF_STRLEN];
+
+		pci_format_bdf(bdf, sizeof(bdf), g->pbdf);
+		if (g->pintid)
+			printk("PCI %s as guest 00:%02x.0: INT%c, INTID %u -> guest INTID %u, "
+			       "%llu interrupts delivered\n",
+			       bdf, g->slot, 'A' + g->pin - 1, g->pintid, g->vintid,
+			       (unsigned long long)g->irqs);
+		else
+			printk("PCI %s as guest 00:%02x.0: no INTx\n", bdf, g->slot);
 	}
 	printk("Stage-2: IPA %u bits, start level %u, %u table pages\n", vm->s2.pt.ia_bits,
 	       vm->s2.pt.start_level, vm->s2.pt.tables);
@@ -261,6 +291,25 @@ static int cmd_vm(int argc, char **argv)
 		       (unsigned long long)size, (unsigned long long)pa);
 		return 0;
 	}
+	if (argc == 4 && str_eq(argv[1], "pci")) {
+		uint16_t bdf;
+		const char *why;
+
+		ret = shell_vm_arg(argv[2], &vm);
+		if (ret)
+			return ret;
+		ret = pci_parse_bdf(argv[3], &bdf);
+		if (ret)
+			return shell_error(ret, "vm pci: bad BDF '%s' (want bus:dev.fn, hex)",
+					   argv[3]);
+		ret = vm_pci_assign(vm, bdf, &why);
+		if (ret)
+			return shell_error(ret, "vm pci: %s: %s", argv[3], why);
+		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA = PA 0x%llx\n",
+		       vm->id, argv[3], vm->pci.fn[vm->pci.n - 1].slot,
+		       (unsigned long long)vm->ram_pa);
+		return 0;
+	}
 	if (argc == 3 && (str_eq(argv[1], "start") || str_eq(argv[1], "stop") ||
 			  str_eq(argv[1], "log") || str_eq(argv[1], "console"))) {
 		ret = shell_vm_arg(argv[2], &vm);
@@ -303,15 +352,16 @@ static int cmd_vm(int argc, char **argv)
 		return 0;
 	}
 	return shell_error(E_INVAL, "usage: vm list | info <id> | create <name> <image-pa> <mem> "
-				    "[cpus [cmdline]] | initrd <id> <pa> <size> | "
+				    "[cpus [cmdline]] | initrd <id> <pa> <size> | pci <id> <bdf> | "
 				    "start|stop|log|console <id>");
 }
 SHELL_COMMAND(
-	vm, "vm", "list|info|create|initrd|start|stop|log|console", "virtual machines",
+	vm, "vm", "list|info|create|initrd|pci|start|stop|log|console", "virtual machines",
 	"  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
 	"  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
 	"      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"
 	"  vm initrd <id> <pa> <size>        an initrd a loader put at pa, for the next start\n"
+	"  vm pci <id> <bdf>                 pass a PCIe function through (before a start)\n"
 	"  vm start|stop <id>                run it / stop every vCPU\n"
 	"  vm log <id>                       the guest's console output so far\n"
 	"  vm console <id>                   attach the UART to the guest; Ctrl-] returns",

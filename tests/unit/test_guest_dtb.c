@@ -201,6 +201,9 @@ static void check_tree(const struct guest_dtb_desc *d, const struct fdt *f)
 	v = fdt_getprop(f, n, "clock-names", &len);
 	CHECK(v && len == sizeof("uartclk\0apb_pclk") && !memcmp(v, "uartclk\0apb_pclk", len));
 
+	/* Only a guest with PCIe is told to keep the BARs it finds. */
+	CHECK(fdt_getprop_u32(f, fdt_path_offset(f, "/chosen"), "linux,pci-probe-only", 0) ==
+	      (d->pcie ? 1u : 0u));
 	n = fdt_path_offset(f, "/pcie@4010000000");
 	CHECK((n >= 0) == d->pcie);
 	if (d->pcie) {

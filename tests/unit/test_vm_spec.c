@@ -77,6 +77,31 @@ static void test_cmdline_bound(void)
 	CHECK(vm_spec_parse(buf, &s, &why) == E_RANGE);
 }
 
+static void test_pci(void)
+{
+	char name[VM_SPEC_NAME];
+	uint16_t bdfs[4];
+	unsigned int n = 99;
+
+	CHECK_EQ_U64(vm_pci_parse("linux,01:00.0", name, bdfs, 4, &n), 0);
+	CHECK_STR(name, "linux");
+	CHECK_EQ_U64(n, 1);
+	CHECK_EQ_U64(bdfs[0], 0x0100);
+	CHECK_EQ_U64(vm_pci_parse("g,00:02.0,1f:1f.7", name, bdfs, 4, &n), 0);
+	CHECK_EQ_U64(n, 2);
+	CHECK_EQ_U64(bdfs[0], 0x0010);
+	CHECK_EQ_U64(bdfs[1], 0x1fff);
+	CHECK_EQ_U64(vm_pci_parse("g,00:01.0,00:02.0,00:03.0", name, bdfs, 2, &n),
+		     (uint64_t)E_RANGE);
+	CHECK_EQ_U64(vm_pci_parse("linux", name, bdfs, 4, &n), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_pci_parse("linux,", name, bdfs, 4, &n), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_pci_parse("linux,01:00.0,", name, bdfs, 4, &n), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_pci_parse("linux,,01:00.0", name, bdfs, 4, &n), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_pci_parse("linux,01:20.0", name, bdfs, 4, &n), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_pci_parse("bad name,01:00.0", name, bdfs, 4, &n), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_pci_parse("linux,01:00.0 ", name, bdfs, 4, &n), (uint64_t)E_INVAL);
+}
+
 static void test_initrd(void)
 {
 	char name[VM_SPEC_NAME];
@@ -97,6 +122,7 @@ static void test_initrd(void)
 
 int main(void)
 {
+	RUN(test_pci);
 	RUN(test_initrd);
 	RUN(test_full);
 	RUN(test_defaults);

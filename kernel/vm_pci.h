@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * PCIe functions passed through to a VM (docs/pcie-passthrough.md): the function appears on the
+ * guest's emulated ECAM (pci/vpci.c), its memory BARs are mapped 1:1 Device-nGnRE in Stage-2,
+ * its INTx is forwarded through the vGIC as a hardware interrupt, and its DMA lands in guest RAM
+ * because that RAM is identity-mapped (IPA = PA) for such a VM: no SMMU stage 2 is needed.
+ */
+#ifndef KERNEL_VM_PCI_H
+#define KERNEL_VM_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct mmio_access;
+
+/* The guest's INTA for device 0; INTB-INTD and further devices follow the swizzle. */
+#define VM_PCI_SPI_BASE 35
+
+/*
+ * Pass the function at 'bdf' through to 'vm' (not running). Moves the VM's RAM to IPA = PA when
+ * it is the first function, and takes the function's BARs out of VM 0. On failure returns an
+ * error and sets *why to a sentence for the user.
+ */
+int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why);
+/* At a start, with the vCPUs placed: functions reset to a known state, INTx routed to vCPU 0's
+ * CPU and enabled. */
+void vm_pci_start(struct vm *vm);
+/* When the VM stops: INTx lines disabled and deactivated, DMA and decoding off. */
+void vm_pci_stop(struct vm *vm);
+/* A guest access at 'ipa': true when it fell in the VM's ECAM window (and was emulated). */
+bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val);
+/* A physical interrupt on a vCPU's CPU: true when it is a line passed through to 'vm' (it was
+ * injected, as a hardware interrupt, into the vGIC). */
+bool vm_pci_irq(struct vm *vm, unsigned int intid);
+/* The physical INTID behind the guest's 'vintid', or 0 when it is not a forwarded line. */
+unsigned int vm_pci_hw_intid(const struct vm *vm, unsigned int vintid);
+/* Where the guest's ECAM sits (IPA). */
+uint64_t vm_pci_ecam_ipa(void);
+
+#endif
