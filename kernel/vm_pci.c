@@ -90,8 +90,8 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 		*why = "the VM is running: stop it first";
 		return E_BUSY;
 	}
-	if (f->hdr_type != PCI_HDR_NORMAL) {
-		*why = "only endpoints (type 0 header) can be passed through";
+	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06) {
+		*why = "bridges cannot be passed through, only endpoints";
 		return E_INVAL;
 	}
 	if (!vm->pci.n && vm->ram_ipa != vm->ram_pa) {

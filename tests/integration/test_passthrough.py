@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+"""PCIe passthrough: an unmodified Debian Linux guest gets one of two NVMe controllers (pci= on the
+hypervisor's command line), finds it on its emulated ECAM with its own driver, reads a pattern
+this test wrote into the backing file, writes one that this test then finds there, and powers
+off. The other controller stays invisible to it; a second VM (the basic test guest) runs at the
+same time and passes all its checks; the shell's errors for bad assignments are clear."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from conftest import _ModuleMachine
+from monadic import MachineConfig, Shell, error_lines
+from test_linux import IMAGE_PA, INITRD_PA, linux_dir  # noqa: F401 (a fixture)
+
+BASIC_PA = 0x44000000
+DISK_SIZE = 64 << 20
+READ_SECTOR = 2048
+WRITE_SECTOR = 4096
+PASSED = "00:02.0"  # the second controller; 00:01.0 stays with the hypervisor
+TOKEN_READ = "HOST-" + secrets.token_hex(8)
+TOKEN_WRITE = "GUEST-" + secrets.token_hex(8)
+
+
+def make_disk(path: Path, token: str | None) -> Path:
+    with open(path, "wb") as f:
+        f.truncate(DISK_SIZE)
+        if token:
+            f.seek(READ_SECTOR * 512)
+            f.write(token.encode())
+    return path
+
+
+@pytest.fixture(scope="module")
+def disks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("nvme")
+    return make_disk(d / "kept.img", None), make_disk(d / "passed.img", TOKEN_READ)
+
+
+@pytest.fixture(scope="module")
+def _machine(image: Path, qemu_binary: str, linux_dir: Path,  # noqa: F811
+             disks: tuple[Path, Path]) -> Iterator[_ModuleMachine]:
+    initrd = linux_dir / "initramfs.cpio.gz"
+    basic = image.parent / "guests" / "basic.bin"
+    kept, passed = disks
+    cmdline = f"console=ttyAMA0 monadic.nvme={READ_SECTOR},{WRITE_SECTOR},{TOKEN_WRITE}"
+    config = MachineConfig(
+        cpu="max",
+        smp=5,
+        mem="2G",
+        extra_args=(
+            "-device", f"loader,file={linux_dir / 'Image'},addr={IMAGE_PA:#x},force-raw=on",
+            "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
+            "-device", f"loader,file={basic},addr={BASIC_PA:#x},force-raw=on",
+            "-drive", f"file={kept},if=none,id=kept,format=raw",
+            "-device", "nvme,serial=kept,drive=kept,addr=01.0",
+            "-drive", f"file={passed},if=none,id=passed,format=raw",
+            "-device", "nvme,serial=passed,drive=passed,addr=02.0",
+            "-append",
+            f'vm=linux,{IMAGE_PA:#x},512M,2,"{cmdline}" '
+            f"initrd=linux,{INITRD_PA:#x},{initrd.stat().st_size} pci=linux,{PASSED} "
+            f"vm=basic,{BASIC_PA:#x},32M,2",
+        ),
+    )
+    shared = _ModuleMachine(image, qemu_binary, config)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def shell(request: pytest.FixtureRequest, _machine: _ModuleMachine) -> Shell:
+    return _machine.get(request.node).shell
+
+
+def vm_named(shell: Shell, name: str) -> dict[str, Any]:
+    return next(v for v in shell.run_json("vm list")["vms"] if v["name"] == name)
+
+
+def wait_stopped(shell: Shell, vm_id: int, timeout: float = 180.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        info = shell.run_json(f"vm info {vm_id}")["vm"]
+        if info["state"] == "stopped":
+            return info
+        assert time.monotonic() < deadline, shell.run(f"vm log {vm_id}")[-3000:]
+        time.sleep(1)
+
+
+def test_no_assignment_while_running(shell: Shell) -> None:
+    """Runs first, while Linux boots (it takes many seconds under TCG): a running VM cannot
+    gain a function, and the refusal says why."""
+    vm = vm_named(shell, "linux")
+    assert shell.run_json(f"vm info {vm['id']}")["vm"]["state"] == "running"
+    out = shell.run(f"vm pci {vm['id']} 00:01.0", check=False)
+    errors = error_lines(out)
+    assert errors and "running" in errors[0], out
+    assert len(shell.run_json(f"vm info {vm['id']}")["vm"]["pci"]) == 1
+
+
+def test_linux_drives_the_passed_nvme(shell: Shell, disks: tuple[Path, Path]) -> None:
+    vm = vm_named(shell, "linux")
+    info = wait_stopped(shell, vm["id"])
+    log = shell.run(f"vm log {vm['id']}")
+    assert "SYSTEM_OFF" in info["stop_reason"], (info, log[-3000:])
+    # Exactly one controller, the one passed through, as guest 00:00.0 with its own driver.
+    assert re.search(r"MONADIC-BLOCK: nvme0n1 *$", log, re.M), log[-3000:]
+    assert "pci 0000:00:00.0: [1b36:0010]" in log, log[-3000:]
+    assert not re.search(r"pci 0000:00:0[1-9]\.", log), log[-3000:]
+    # It read what this test wrote, and wrote what this test now finds, in the passed disk only.
+    assert f"MONADIC-READ: {TOKEN_READ}" in log, log[-3000:]
+    assert "MONADIC-WRITE: done" in log, log[-3000:]
+    kept, passed = disks
+    with open(passed, "rb") as f:
+        f.seek(WRITE_SECTOR * 512)
+        assert f.read(len(TOKEN_WRITE)).decode(errors="replace") == TOKEN_WRITE
+    assert TOKEN_WRITE.encode() not in kept.read_bytes()
+    # The interrupts came as INTx through the vGIC (MSI and MSI-X are hidden from the guest).
+    (fn,) = info["pci"]
+    assert fn["bdf"] == PASSED and fn["guest_slot"] == 0 and fn["pin"] == 1, fn
+    assert fn["guest_intid"] == 35 and fn["intid"] >= 32, fn
+    assert fn["irqs"] > 0, fn
+    # Its BAR0 is in the guest's Stage-2, 1:1, and no longer in VM 0's; RAM is at IPA = PA.
+    bars = [r for r in info["regions"] if r["name"] == f"pci {PASSED}"]
+    assert bars and bars[0]["type"] == "device" and bars[0]["ipa"] == bars[0]["pa"], info["regions"]
+    ram = next(r for r in info["regions"] if r["name"] == "RAM")
+    assert ram["ipa"] == ram["pa"], ram
+    vm0 = shell.run_json("vm info 0")["vm"]
+    names = [r["name"] for r in vm0["regions"]]
+    assert f"nvme {PASSED}" not in names and "nvme 00:01.0" in names, names
+    assert shell.run_json("cpus check")["failures"] == 0
+
+
+def test_text_info_names_the_function(shell: Shell) -> None:
+    vm = vm_named(shell, "linux")
+    out = shell.run(f"vm info {vm['id']}")
+    assert re.search(rf"PCI {PASSED} as guest 00:00\.0: INTA, INTID \d+ -> guest INTID 35, "
+                     r"\d+ interrupts delivered", out), out
+
+
+def test_the_other_vm_is_unaffected(shell: Shell) -> None:
+    vm = vm_named(shell, "basic")
+    info = wait_stopped(shell, vm["id"], 60)
+    log = shell.run(f"vm log {vm['id']}")
+    assert "SYSTEM_OFF" in info["stop_reason"], info
+    summary = re.search(r"guest: (\d+) passed, (\d+) failed", log)
+    assert summary and int(summary.group(1)) >= 35 and summary.group(2) == "0", log
+    assert info["pci"] == [], info
+
+
+def test_a_stopped_vm_leaves_the_device_quiet(shell: Shell) -> None:
+    """After the stop, the function neither decodes memory nor masters the bus (no DMA)."""
+    vm = vm_named(shell, "linux")
+    wait_stopped(shell, vm["id"])
+    out = shell.run(f"pci cfg {PASSED}")
+    first = re.search(r"^0*00:((?:\s+[0-9a-f]{2}){8})", out, re.M)
+    assert first, out
+    cmd = int(first.group(1).split()[4], 16) | int(first.group(1).split()[5], 16) << 8
+    assert cmd & 0x6 == 0, f"command {cmd:#06x}"
+    assert cmd & 0x400, f"INTx not disabled: {cmd:#06x}"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ("0 zz:00.0", "bad BDF"),
+    ("0 07:00.0", "no such PCI function"),
+    ("0 00:00.0", "bridges cannot be passed through"),
+    (f"0 {PASSED}", "already passed through to another VM"),
+    ("99 00:01.0", "no VM 99"),
+    ("0", "usage"),
+])
+def test_bad_assignments_are_refused(shell: Shell, args: str, message: str) -> None:
+    out = shell.run(f"vm pci {args}", check=False)
+    errors = error_lines(out)
+    assert errors and message in errors[0], out
