@@ -216,6 +216,7 @@ help:
 	@echo "make gdb          GDB with the symbols, connected to :1234"
 	@echo "make test         lint, hot-path check, unit tests (ASan/UBSan/TSan), host-tools and QEMU tests"
 	@echo "make bench        boot QEMU, run the benchmark suite, write results/ with charts"
+	@echo "make bench-linux  Linux guest with NVMe passthrough against a direct QEMU boot"
 	@echo "make guests       the in-tree test guests (build/guests/*.bin)"
 	@echo "make unit         host unit tests only"
 	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
@@ -241,3 +242,13 @@ bench: setup
 	$(Q)MONADIC_INVOKED_BY="make bench CPU=$(CPU) SMP=$(SMP) MEM=$(MEM)" PYTHONPATH=host-tools \
 	  $(PYTHON) -m monadic bench --image $(BIN) --qemu $(QEMU) --cpu $(CPU) --smp $(SMP) \
 	  --mem $(MEM) --qemu-extra="$(QEMU_EXTRA)" --results results --chart $(BENCH_ARGS)
+
+# The Linux guest with an NVMe controller passed through against the same kernel booted by QEMU
+# directly: boot to init and a direct-I/O read; the JSON line is appended to results/linux.jsonl.
+.PHONY: bench-linux
+bench-linux: setup
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)scripts/fetch-guest-linux.sh $(LINUX_DIR)
+	$(Q)mkdir -p results
+	$(Q)PYTHONPATH=host-tools $(PYTHON) -m monadic linux-bench --image $(BIN) --qemu $(QEMU) \
+	  --cpu $(CPU) --linux-dir $(LINUX_DIR) --out results/linux.jsonl

@@ -14,7 +14,7 @@ from .target import DEFAULT_IMAGE, TargetSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RESULTS = REPO_ROOT / "results"
-COMMANDS = ("console", "run", "bench", "chart", "compare")
+COMMANDS = ("console", "run", "bench", "chart", "compare", "linux-bench")
 
 DESCRIPTION = """\
 Host tools for monadic-hypervisor: talk to its serial shell, run benchmark suites, chart and
@@ -28,6 +28,7 @@ commands:
   bench     run a benchmark suite into results/<date>-<platform>/
   chart     PNG and SVG charts of a results folder
   compare   two or more results folders side by side: table, CSV, Markdown, charts
+  linux-bench  a Linux guest's boot time and NVMe read, direct against under the hypervisor
 
 `python3 -m monadic COMMAND --help` describes each. For compatibility, arguments that do not
 start with one of the commands above mean `run`:  python3 -m monadic --smp 4 'sysregs --json'
@@ -286,6 +287,10 @@ examples:
         "folder (messages sent, message size); the files always have every row",
     )
     p.add_argument("--no-charts", action="store_true", help="write the table files only")
+
+    from .linuxbench import add_parser as add_linux_bench
+
+    add_linux_bench(sub, _formatter)
     return parser
 
 
@@ -311,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             from .commands import cmd_bench
 
             return cmd_bench(args, argv)
+        if args.command == "linux-bench":
+            from .linuxbench import cmd_linux_bench
+
+            return cmd_linux_bench(args)
         if args.command == "chart":
             from .commands import cmd_chart
 
