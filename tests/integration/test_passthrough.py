@@ -165,6 +165,22 @@ def test_a_stopped_vm_leaves_the_device_quiet(shell: Shell) -> None:
     assert cmd & 0x400, f"INTx not disabled: {cmd:#06x}"
 
 
+def test_a_second_start_drives_the_device_again(shell: Shell) -> None:
+    """Stop and start again: the function was quiesced, is handed back in a usable state, and
+    the guest's driver takes it over once more (INTx routed again, BARs in place)."""
+    vm = vm_named(shell, "linux")
+    before = wait_stopped(shell, vm["id"])["pci"][0]["irqs"]
+    shell.run(f"vm start {vm['id']}")
+    info = wait_stopped(shell, vm["id"])
+    log = shell.run(f"vm log {vm['id']}")
+    assert "SYSTEM_OFF" in info["stop_reason"], (info, log[-3000:])
+    last_boot = log.split("MONADIC-INIT")[-1]
+    assert f"MONADIC-READ: {TOKEN_READ}" in last_boot, log[-3000:]
+    assert "MONADIC-WRITE: done" in last_boot, log[-3000:]
+    # The count starts again at each start: these interrupts are the second boot's.
+    assert info["pci"][0]["irqs"] > 0 and before > 0, (before, info["pci"])
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ("0 zz:00.0", "bad BDF"),
     ("0 07:00.0", "no such PCI function"),
