@@ -147,6 +147,16 @@ void secondary_main(unsigned int id)
 		intid = gic_ack();
 		if (intid != GIC_INTID_SPURIOUS)
 			gic_eoi(intid);
+		if (intid >= 32 && intid < GIC_INTID_SPURIOUS) {
+			/*
+			 * An SPI routed here with no vCPU to take it: a passed-through line whose
+			 * vCPU 0 went off (PSCI CPU_OFF). Level-triggered, it would fire again at
+			 * once, forever: turn it off until its VM starts again.
+			 */
+			gic_disable_spi(intid);
+			pr_warn("cpu%u: INTID %u arrived with no vCPU here to take it: disabled\n",
+				me->id, intid);
+		}
 		me->wakeups++;
 	}
 }
