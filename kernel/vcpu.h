@@ -35,6 +35,7 @@ struct vcpu {
 	uint64_t last_pc;
 	unsigned int inject_streak;
 	_Atomic uint64_t vgic_pend[2]; /* INTIDs 0-127 waiting for a list register */
+	_Atomic uint64_t virqs[3];     /* interrupts made pending for it: SGIs, PPIs, SPIs */
 	struct vgic_redist vgic_rd;    /* its emulated redistributor frames */
 };
 

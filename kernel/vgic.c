@@ -184,6 +184,10 @@ void vgic_inject(struct vcpu *v, unsigned int intid)
 		return;
 	atomic_fetch_or_explicit(&v->vgic_pend[intid / 64], 1UL << (intid % 64),
 				 memory_order_release);
+	atomic_fetch_add_explicit(&v->virqs[intid < 16	 ? 0
+					    : intid < 32 ? 1
+							 : 2],
+				  1, memory_order_relaxed);
 	if (v->pcpu != this_cpu()->id && atomic_load(&v->state) == VCPU_ON)
 		gic_send_sgi(percpu[v->pcpu].mpidr, GIC_SGI_WAKE); /* exit, then flush */
 }

@@ -257,6 +257,8 @@ int vm_start(struct vm *vm)
 		for (unsigned int e = 0; e < EXIT_CLASSES; e++)
 			v->exits[e] = 0;
 		v->irq_exits = 0;
+		for (unsigned int k = 0; k < 3; k++)
+			atomic_store(&v->virqs[k], 0);
 		atomic_store(&v->stop, 0);
 	}
 	atomic_store(&vm->state, VM_RUNNING);

@@ -39,6 +39,11 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 			json_u64(j, "pcpu", v->pcpu);
 			json_str(j, "state", vcpu_state_name(atomic_load(&v->state)));
 			json_u64(j, "irq_exits", v->irq_exits);
+			json_obj_begin(j, "virqs");
+			json_u64(j, "sgi", atomic_load(&v->virqs[0]));
+			json_u64(j, "ppi", atomic_load(&v->virqs[1]));
+			json_u64(j, "spi", atomic_load(&v->virqs[2]));
+			json_obj_end(j);
 			json_obj_begin(j, "exits");
 			for (unsigned int e = 0; e < EXIT_CLASSES; e++)
 				if (v->exits[e])
@@ -156,8 +161,13 @@ static int vm_info(const char *arg, bool as_json)
 	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
 		const struct vcpu *v = &vm->vcpus[c];
 
-		printk("vcpu%u on cpu%u: %s, %llu interrupt exits; traps:", c, v->pcpu,
-		       vcpu_state_name(atomic_load(&v->state)), (unsigned long long)v->irq_exits);
+		printk("vcpu%u on cpu%u: %s, %llu interrupt exits, virtual interrupts %llu SGI "
+		       "%llu PPI %llu SPI; traps:",
+		       c, v->pcpu, vcpu_state_name(atomic_load(&v->state)),
+		       (unsigned long long)v->irq_exits,
+		       (unsigned long long)atomic_load(&v->virqs[0]),
+		       (unsigned long long)atomic_load(&v->virqs[1]),
+		       (unsigned long long)atomic_load(&v->virqs[2]));
 		for (unsigned int e = 0; e < EXIT_CLASSES; e++)
 			if (v->exits[e])
 				printk(" %s %llu;", esr_ec_name(e),

@@ -125,6 +125,11 @@ def test_linux_drives_the_passed_nvme(shell: Shell, disks: tuple[Path, Path]) ->
     assert fn["bdf"] == PASSED and fn["guest_slot"] == 0 and fn["pin"] == 1, fn
     assert fn["guest_intid"] == 35 and fn["intid"] >= 32, fn
     assert fn["irqs"] > 0, fn
+    # Every interrupt the guest got is counted by kind: its timer ticks (PPI), the IPIs Linux
+    # sends between its two CPUs (SGI), and at least the NVMe's INTx among the SPIs.
+    virqs = [v["virqs"] for v in info["vcpu"]]
+    assert sum(v["ppi"] for v in virqs) > 10 and sum(v["sgi"] for v in virqs) > 0, virqs
+    assert sum(v["spi"] for v in virqs) >= fn["irqs"], (virqs, fn)
     # Its BAR0 is in the guest's Stage-2, 1:1, and no longer in VM 0's; RAM is at IPA = PA.
     bars = [r for r in info["regions"] if r["name"] == f"pci {PASSED}"]
     assert bars and bars[0]["type"] == "device" and bars[0]["ipa"] == bars[0]["pa"], info["regions"]
