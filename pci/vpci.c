@@ -223,11 +223,12 @@ void vpci_write(struct vpci *vp, const struct pci_cfg_ops *c, uint64_t off, unsi
 {
 	struct vpci_func *g = (struct vpci_func *)vpci_func_at(vp, off);
 	unsigned int reg = (unsigned int)off & 0xfff, dw = reg & ~3u, shift = 8 * (reg & 3);
-	uint32_t bytes = size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1) << shift;
+	uint32_t bytes;
 	int cap;
 
 	if (!g || !vpci_access_ok(off, size))
-		return;
+		return; /* checked before 'size' takes part in a shift */
+	bytes = size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1) << shift;
 	val = size == 4 ? val : (val << shift) & bytes;
 	if (dw == PCI_COMMAND) {
 		if (bytes & 0xffff) {
