@@ -21,6 +21,7 @@
 #define MONADIC_HVC_PUTC   0x86000001U /* x1 = a byte for the VM's console */
 #define MONADIC_HVC_INFO   0x86000002U /* x0 = 0, x1 = VM id, x2 = vCPU id, x3 = vCPU count */
 #define MONADIC_HVC_RESULT 0x86000003U /* x1 = IPA of u64 results, x2 = how many (benchmarks) */
+#define MONADIC_HVC_RING   0x86000004U /* x1 = op: a shared ring pair (kernel/vring.h) */
 
 struct vcpu;
 

@@ -16,6 +16,7 @@
 #include "vgic.h"
 #include "vm.h"
 #include "vm_spec.h"
+#include "vring.h"
 #include "mm/mmu.h"
 #include "monitor/parse.h"
 
@@ -201,6 +202,7 @@ int vm_start(struct vm *vm)
 	if (ret)
 		return ret;
 	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
+	vring_detach(vm);
 	zero_range(ram, vm->ram_size);
 	text_offset = vm->entry_ipa - vm->ram_ipa;
 	copy_bytes(ram + text_offset, vm->image_pa, vm->image_size);
