@@ -316,9 +316,11 @@ bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
 {
 	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
 
-	while (!vcpus_all_off(vm))
+	while (!vcpus_all_off(vm)) {
 		if (timer_count() > deadline)
 			return false;
+		cpu_relax();
+	}
 	vm_release_cpus_if_stopped(vm);
 	return true;
 }
