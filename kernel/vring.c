@@ -25,9 +25,17 @@ struct vring {
 	uint32_t slot_size;
 	unsigned int vm_id;
 	_Atomic uint32_t bad_index; /* what shut the port */
+	uint64_t attaches, faults;  /* for rate-limiting what a guest can make us log */
 };
 
 static struct vring vrings[VM_MAX];
+
+/* A guest can repeat what makes these lines: log the 1st-4th, then powers of two. */
+static bool worth_logging(uint64_t n)
+{
+	return n <= 4 || (n & (n - 1)) == 0;
+}
+
 static const char *const state_names[] = { "none", "up", "shut", "gone" };
 
 const char *vring_state_name(int state)
@@ -61,10 +69,11 @@ static void vring_fault(void *ctx, const struct dp_port *p)
 
 	atomic_store(&r->bad_index, bad);
 	atomic_store(&r->state, VRING_SHUT);
-	pr_warn("vm%u: ring port %u shut: the guest published %s 0x%x (the engine's %s is 0x%x, "
-		"capacity %u)\n",
-		r->vm_id, r->port, head ? "head" : "tail", bad, head ? "tail" : "head",
-		head ? p->rx->tail : p->tx->head, (head ? p->rx->mask : p->tx->mask) + 1);
+	if (worth_logging(++r->faults))
+		pr_warn("vm%u: ring port %u shut: the guest published %s 0x%x "
+			"(the engine's %s is 0x%x, capacity %u)\n",
+			r->vm_id, r->port, head ? "head" : "tail", bad, head ? "tail" : "head",
+			head ? p->rx->tail : p->tx->head, (head ? p->rx->mask : p->tx->mask) + 1);
 }
 
 void vring_detach(struct vm *vm)
@@ -130,8 +139,10 @@ static int64_t vring_attach(struct vm *vm, uint64_t ipa, uint64_t geometry, uint
 		atomic_store(&r->state, VRING_NONE);
 		return ret;
 	}
-	pr_info("vm%u: ring pair at IPA 0x%llx (%u x %u bytes each way) is engine port %u\n",
-		vm->id, (unsigned long long)ipa, cap, slot, r->port);
+	if (worth_logging(++r->attaches))
+		pr_info("vm%u: ring pair at IPA 0x%llx (%u x %u bytes each way) "
+			"is engine port %u\n",
+			vm->id, (unsigned long long)ipa, cap, slot, r->port);
 	*port = r->port;
 	return 0;
 }
