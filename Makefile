@@ -107,13 +107,13 @@ $(BIN): $(ELF)
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
-GUESTS := basic hostile benchg timer
+GUESTS := basic hostile benchg timer ring
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
-GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/fdt.c kernel/fmt.c
+GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/fdt.c kernel/fmt.c dataplane/spsc.c
 GUEST_LIB_OBJS := $(addprefix $(BUILD)/guests/obj/,$(notdir $(addsuffix .o,$(basename $(GUEST_LIB)))))
-vpath %.c tests/guests kernel
+vpath %.c tests/guests kernel dataplane
 vpath %.S tests/guests
 
 guests: $(GUEST_BINS)

@@ -13,6 +13,7 @@
 #include "kernel/err.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
+#include "kernel/vhyp.h"
 #include "kernel/vm.h"
 #include "monitor/parse.h"
 #include "monitor/shell.h"
@@ -21,6 +22,50 @@
 #define GUEST_MAX_ITERS 200000 /* the guest's sample array */
 
 extern const char embedded_benchg_start[], embedded_benchg_end[];
+
+/*
+ * Counting a guest's loops with the PMU of the CPU its vCPU runs on (MONADIC_HVC_BENCH_PMU):
+ * loop 0 makes N null hypercalls, loop 1 is the same loop without the HVC; their difference
+ * divided by N is what one round trip costs, loop overhead and the marking calls cancelled.
+ * Only the benchmark VM that is running may ask.
+ */
+#define PMU_LOOPS 2
+static struct vm *_Atomic pmu_vm;
+struct pmu_counts {
+	bool insns_supported;
+	bool done[PMU_LOOPS];
+	uint64_t insns[PMU_LOOPS], cycles[PMU_LOOPS];
+};
+static struct pmu_counts pmu_res;
+
+void bench_guest_pmu_call(struct vcpu *v, struct exc_frame *f)
+{
+	uint64_t op = f->x[1], loop = f->x[2];
+
+	if (v->vm != atomic_load(&pmu_vm) || loop >= PMU_LOOPS || op > 1) {
+		f->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		return;
+	}
+	if (op == 0) {
+		/* QEMU implements INST_RETIRED only with -icount: PMCEID0_EL0 says so. */
+		pmu_res.insns_supported = pmu_event_supported(PMU_EV_INST_RETIRED);
+		pmu_guest_begin(pmu_res.insns_supported);
+	} else {
+		pmu_guest_read(&pmu_res.insns[loop], &pmu_res.cycles[loop]);
+		pmu_guest_end();
+		pmu_res.done[loop] = true;
+	}
+	f->x[0] = 0;
+}
+
+/* Per round trip, rounded: (loop 0 - loop 1) / n. False when a count is missing or odd. */
+static bool per_rtt(const uint64_t *v, uint64_t n, uint64_t *out)
+{
+	if (!pmu_res.done[0] || !pmu_res.done[1] || !n || v[0] <= v[1])
+		return false;
+	*out = (v[0] - v[1] + n / 2) / n;
+	return true;
+}
 
 /* A one-vCPU VM, then the embedded Image staged in free RAM and loaded into it. */
 static int make_vm(const char *what, uint64_t iters, struct vm **out)
@@ -76,7 +121,8 @@ static int fetch_samples(struct vm *vm, uint64_t *dst, uint64_t n)
 
 static int run_guest_bench(struct bench_opts *o, const char *what, const char *label)
 {
-	uint64_t *samples;
+	uint64_t *samples, insns = 0, cycles = 0;
+	bool counted = str_eq(what, "hvc"), have_insns, have_cycles;
 	struct stats ticks, ns;
 	struct vm *vm;
 	struct json j;
@@ -89,8 +135,11 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	if (ret)
 		return shell_error(ret, "%s: cannot create the benchmark VM: %s", what,
 				   err_str(ret));
+	pmu_res = (struct pmu_counts){ 0 };
+	atomic_store(&pmu_vm, vm);
 	ret = vm_start(vm);
 	if (ret) {
+		atomic_store(&pmu_vm, NULL);
 		vm_destroy(vm);
 		return shell_error(ret, "%s: cannot start the benchmark VM: %s", what,
 				   err_str(ret));
@@ -99,9 +148,11 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	if (!vm_wait_stopped(vm, BENCH_TIMEOUT_US)) {
 		vm_stop(vm, "benchmark timed out");
 		vm_wait_stopped(vm, 1000000);
+		atomic_store(&pmu_vm, NULL);
 		vm_destroy(vm);
 		return shell_error(E_BUSY, "%s: the guest did not finish", what);
 	}
+	atomic_store(&pmu_vm, NULL);
 	samples = bench_alloc_samples(o->iters);
 	ret = samples ? fetch_samples(vm, samples, o->iters) : E_NOMEM;
 	vm_destroy(vm);
@@ -113,6 +164,8 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	ns = ticks;
 	bench_stats_ticks_to_ns(&ns);
 	bench_free_samples(samples, o->iters);
+	have_insns = counted && pmu_res.insns_supported && per_rtt(pmu_res.insns, o->iters, &insns);
+	have_cycles = counted && per_rtt(pmu_res.cycles, o->iters, &cycles);
 	if (o->json) {
 		struct bench_opts p = *o;
 
@@ -121,6 +174,29 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 		json_str(&j, "metric", label);
 		bench_json_stats(&j, "rtt_ns", "ns", &ns);
 		bench_json_stats(&j, "rtt_ticks", "ticks", &ticks);
+		if (counted) {
+			/* null, never a guess, when the PMU cannot count it. */
+			if (have_insns)
+				json_u64(&j, "insns_per_rtt", insns);
+			else
+				json_null(&j, "insns_per_rtt");
+			if (have_cycles)
+				json_u64(&j, "cycles_per_rtt", cycles);
+			else
+				json_null(&j, "cycles_per_rtt");
+			json_obj_begin(&j, "pmu");
+			json_str(&j, "counted_at", "EL1+EL2");
+			json_bool(&j, "inst_retired", pmu_res.insns_supported);
+			json_arr_begin(&j, "insns");
+			for (unsigned int i = 0; have_insns && i < PMU_LOOPS; i++)
+				json_u64(&j, NULL, pmu_res.insns[i]);
+			json_arr_end(&j);
+			json_arr_begin(&j, "cycles");
+			for (unsigned int i = 0; i < PMU_LOOPS && pmu_res.done[i]; i++)
+				json_u64(&j, NULL, pmu_res.cycles[i]);
+			json_arr_end(&j);
+			json_obj_end(&j);
+		}
 		json_end(&j);
 		return 0;
 	}
@@ -130,6 +206,22 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90", "p99",
 	       "p99.9", "max");
 	bench_print_stats(str_eq(what, "virq") ? "latency" : "round trip", "ns", &ns);
+	if (!counted)
+		return 0;
+	if (have_cycles)
+		printk("%-22s %-6s %8llu   (PMU cycle counter at EL1+EL2, loop of N HVCs minus the "
+		       "same loop without)\n",
+		       "round trip", "cycles", (unsigned long long)cycles);
+	else
+		printk("%-22s %-6s %8s\n", "round trip", "cycles", "n/a");
+	if (have_insns)
+		printk("%-22s %-6s %8llu   (INST_RETIRED at EL1+EL2, counted the same way)\n",
+		       "round trip", "insns", (unsigned long long)insns);
+	else
+		printk("%-22s %-6s %8s   (INST_RETIRED %s)\n", "round trip", "insns", "n/a",
+		       pmu_res.insns_supported ? "gave no usable count"
+					       : "not implemented by this PMU; QEMU counts "
+						 "instructions only with -icount");
 	return 0;
 }
 

@@ -11,8 +11,13 @@
 #define PMCR_C	     BIT(2) /* reset the cycle counter */
 #define PMCR_LC	     BIT(6) /* 64-bit cycle counter overflow */
 #define PMCR_N_SHIFT 11
-/* PMCCFILTR_EL0 / PMEVTYPER<n>_EL0: P (31) excludes EL1, U (30) EL0, NSH (27) includes EL2. */
+/*
+ * PMCCFILTR_EL0 / PMEVTYPER<n>_EL0 (Arm ARM D13.3): P (31) excludes EL1, U (30) EL0, NSH (27)
+ * includes EL2. NSK (29) is left equal to P, so Non-secure EL1 counts exactly as P says
+ * whether or not EL3 exists. (MDCR_EL2.HPMD and HCCD, both 0 here, would stop counters at EL2.)
+ */
 #define PMU_FILTER_EL2_ONLY (BIT(31) | BIT(30) | BIT(27))
+#define PMU_FILTER_EL1_EL2  (BIT(30) | BIT(27))
 #define PMCNTEN_CYCLES	    BIT(31)
 
 static const struct {
@@ -152,4 +157,35 @@ void pmu_read_events(uint64_t *out, unsigned int n)
 		isb();
 		out[i] = read_sysreg(pmxevcntr_el0);
 	}
+}
+
+void pmu_guest_begin(bool insns)
+{
+	write_sysreg(pmcntenclr_el0, (1UL << PMU_MAX_EVENTS) - 1);
+	write_sysreg(pmccfiltr_el0, PMU_FILTER_EL1_EL2);
+	if (insns) {
+		write_sysreg(pmselr_el0, 0);
+		isb(); /* PMSELR_EL0 selects the counter the next two writes reach */
+		write_sysreg(pmxevtyper_el0, PMU_FILTER_EL1_EL2 | PMU_EV_INST_RETIRED);
+		write_sysreg(pmxevcntr_el0, 0);
+		write_sysreg(pmcntenset_el0, BIT(0));
+	}
+	write_sysreg(pmcntenset_el0, PMCNTEN_CYCLES);
+	write_sysreg(pmcr_el0, (read_sysreg(pmcr_el0) & ~0x7fUL) | PMCR_E | PMCR_C | PMCR_LC);
+	isb(); /* counting starts before the next instruction */
+}
+
+void pmu_guest_read(uint64_t *insns, uint64_t *cycles)
+{
+	isb(); /* the reads are not taken before the work they end */
+	*cycles = read_sysreg(pmccntr_el0);
+	write_sysreg(pmselr_el0, 0);
+	isb();
+	*insns = read_sysreg(pmxevcntr_el0);
+}
+
+void pmu_guest_end(void)
+{
+	write_sysreg(pmcntenclr_el0, BIT(0));
+	pmu_init_cpu();
 }

@@ -38,6 +38,16 @@ const char *pmu_event_name(unsigned int ev);
 unsigned int pmu_setup_events(const unsigned int *events, unsigned int n);
 void pmu_read_events(uint64_t *out, unsigned int n);
 
+/*
+ * Count a guest's work on this CPU: the cycle counter and, when 'insns', event counter 0 with
+ * INST_RETIRED, both zeroed and filtered to count at EL1 and EL2 (not EL0), so a round trip
+ * from EL1 through the hypervisor and back is counted whole. pmu_guest_read() reads both;
+ * pmu_guest_end() puts the counters back as pmu_init_cpu() left them (EL2 only).
+ */
+void pmu_guest_begin(bool insns);
+void pmu_guest_read(uint64_t *insns, uint64_t *cycles);
+void pmu_guest_end(void);
+
 /* The cycle counter. The ISB keeps the read in program order with the code it measures. */
 static inline uint64_t pmu_read_cycles(void)
 {

@@ -22,11 +22,30 @@
  * port without a transmit ring). Return true to send 'out'.
  */
 typedef bool (*dp_handler)(void *ctx, const void *in, void *out);
+struct dp_port;
+/* Called once, on the engine's core, when a port's peer published an impossible index. */
+typedef void (*dp_fault_fn)(void *ctx, const struct dp_port *p);
+
+/*
+ * A port slot belongs to the controller until it publishes it with a 'cmd' whose state is
+ * DP_PORT_RUN (release). 'cmd' is (generation << 2 | state) and only the controller writes it,
+ * with a new generation each time. The engine copies every cmd it has seen into 'ack' (release)
+ * at a point where it no longer touches the port, so a controller that stored an OFF command
+ * and then reads that same value back from 'ack' (acquire) may free the rings' memory: a stale
+ * ack of an older generation can never match.
+ */
+enum dp_port_state { DP_PORT_FREE, DP_PORT_RUN, DP_PORT_OFF };
+#define DP_PORT_STATE(cmd) ((unsigned int)(cmd)&3U)
 
 struct dp_port {
-	struct spsc_ring *rx, *tx;
+	_Atomic uint32_t cmd;  /* written by the controller */
+	_Atomic uint32_t ack;  /* written by the engine */
+	_Atomic uint32_t down; /* the engine stopped serving it: a ring fault */
+	struct spsc_cons *rx;
+	struct spsc_prod *tx;
 	dp_handler fn;
 	void *ctx;
+	dp_fault_fn on_fault;
 	uint64_t msgs; /* handled */
 	uint64_t sent; /* committed to tx */
 };
@@ -35,15 +54,26 @@ struct dp_engine {
 	alignas(64) _Atomic int stop; /* written by the controller */
 	alignas(64) _Atomic int running;
 	struct dp_port ports[DP_MAX_PORTS];
-	unsigned int n_ports;
 	uint32_t burst; /* messages taken from a ring per poll */
-	uint64_t polls, idle_waits;
+	uint64_t polls, idle_waits, faults;
 };
 
 void dp_engine_init(struct dp_engine *e, uint32_t burst);
-/* Add a port; E_NOMEM when full, E_INVAL without rx or handler. */
+/* Add a port over two whole rings before the engine runs; E_NOMEM when full, E_INVAL without rx or handler. */
 int dp_engine_add_port(struct dp_engine *e, struct spsc_ring *rx, struct spsc_ring *tx,
 		       dp_handler fn, void *ctx);
+/*
+ * Add a port over two ends whose peers may be hostile (a guest's shared rings), also while the
+ * engine runs (from one controller at a time). *port gets its slot. E_NOMEM when full.
+ */
+int dp_engine_attach(struct dp_engine *e, struct spsc_cons *rx, struct spsc_prod *tx, dp_handler fn,
+		     void *ctx, dp_fault_fn on_fault, unsigned int *port);
+/*
+ * Ask the engine to let go of a port; true once it has (then the slot is free again and the
+ * rings' memory may go). Call until true; an engine that does not run lets go at once when told
+ * so with 'running' false.
+ */
+bool dp_engine_detach(struct dp_engine *e, unsigned int port, bool running);
 /* One pass over every port; returns the number of messages handled. */
 uint32_t dp_engine_poll(struct dp_engine *e);
 /* Poll until dp_engine_stop(); idle passes wait with WFE (the first port's rx index line). */

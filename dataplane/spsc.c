@@ -2,6 +2,7 @@
 /*
  * The single-producer/single-consumer ring (spsc.h). Every cross-thread access is one acquire
  * load or one release store of an index: no seq_cst operation, no fence, no read-modify-write.
+ * Each end reads the other's index from shared memory and checks it before it indexes anything.
  * docs/dataplane.md walks through each pairing.
  */
 #include "spsc.h"
@@ -34,89 +35,105 @@ SPSC_INLINE void copy_words(void *dst, const void *src, size_t bytes)
 		d[i] = s[i];
 }
 
-SPSC_INLINE uint32_t ring_capacity(const struct spsc_ring *r)
-{
-	return r->mask + 1;
-}
-
-SPSC_INLINE uint8_t *slot_at(const struct spsc_ring *r, uint32_t index)
-{
-	return r->slots + (size_t)(index & r->mask) * r->slot_size;
-}
-
-/* Slots from 'index' to the end of the buffer: where a zero-copy or burst run must stop. */
-SPSC_INLINE uint32_t to_end(const struct spsc_ring *r, uint32_t index)
-{
-	return ring_capacity(r) - (index & r->mask);
-}
-
 SPSC_INLINE uint32_t min_u32(uint32_t a, uint32_t b)
 {
 	return a < b ? a : b;
 }
 
-/*
- * Free slots seen by the producer at 'head'. The cached tail is a lower bound of the real one
- * (only the consumer advances it), so trusting it can only under-count; reload it only when the
- * cache shows fewer than 'want', which in a ring that is not full is rare, and the consumer's
- * line stays in the consumer's cache.
- */
-SPSC_INLINE uint32_t prod_free(struct spsc_ring *r, uint32_t head, uint32_t want)
+/* Slot 'index' of a ring whose private geometry is (slots, mask, size): always in the array. */
+SPSC_INLINE uint8_t *slot_at(uint8_t *slots, uint32_t mask, uint32_t size, uint32_t index)
 {
-	uint32_t free = ring_capacity(r) - (head - r->tail_cache);
+	return slots + (size_t)(index & mask) * size;
+}
+
+/* Slots from 'index' to the end of the buffer: where a zero-copy or burst run must stop. */
+SPSC_INLINE uint32_t to_end(uint32_t mask, uint32_t index)
+{
+	return mask + 1 - (index & mask);
+}
+
+/*
+ * Free slots seen by the producer. The cached tail is a lower bound of the real one (only the
+ * consumer advances it), so trusting it can only under-count; reload it only when the cache
+ * shows fewer than 'want', which in a ring that is not full is rare, and the consumer's line
+ * stays in the consumer's cache. A reloaded tail is checked: head - tail above the capacity
+ * cannot come from an honest consumer (it never passes a head it has not seen).
+ */
+SPSC_INLINE uint32_t prod_free(struct spsc_prod *p, uint32_t want)
+{
+	uint32_t cap = p->mask + 1, tail;
+	uint32_t free = cap - (p->head - p->tail_cache);
 
 	if (free < want) {
 		/*
-		 * Acquire pairs with the consumer's release store of tail (spsc_dequeue*,
-		 * spsc_release): its reads of the slots below the new tail happen before our
+		 * Acquire pairs with the consumer's release store of tail (spsc_cons_dequeue*,
+		 * spsc_cons_release): its reads of the slots below the new tail happen before our
 		 * writes that reuse them.
 		 */
-		r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
-		free = ring_capacity(r) - (head - r->tail_cache);
+		tail = atomic_load_explicit(&p->sh->tail.v, memory_order_acquire);
+		if (p->head - tail > cap) {
+			p->fault = 1;
+			p->bad_index = tail;
+			p->tail_cache = p->head - cap; /* looks full: every later call rechecks */
+			return 0;
+		}
+		p->tail_cache = tail;
+		free = cap - (p->head - tail);
 	}
 	return free;
 }
 
-/* Filled slots seen by the consumer at 'tail'; the mirror image of prod_free(). */
-SPSC_INLINE uint32_t cons_avail(struct spsc_ring *r, uint32_t tail, uint32_t want)
+/* Filled slots seen by the consumer; the mirror image of prod_free(). */
+SPSC_INLINE uint32_t cons_avail(struct spsc_cons *c, uint32_t want)
 {
-	uint32_t avail = r->head_cache - tail;
+	uint32_t avail = c->head_cache - c->tail, head;
 
 	if (avail < want) {
 		/*
-		 * Acquire pairs with the producer's release store of head (spsc_enqueue*,
-		 * spsc_commit): its writes of the slots below the new head happen before our reads.
+		 * Acquire pairs with the producer's release store of head (spsc_prod_enqueue*,
+		 * spsc_prod_commit): its writes of the slots below the new head happen before our
+		 * reads.
 		 */
-		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
-		avail = r->head_cache - tail;
+		head = atomic_load_explicit(&c->sh->head.v, memory_order_acquire);
+		if (head - c->tail > c->mask + 1) {
+			c->fault = 1;
+			c->bad_index = head;
+			c->head_cache = c->tail; /* looks empty */
+			return 0;
+		}
+		c->head_cache = head;
+		avail = head - c->tail;
 	}
 	return avail;
 }
 
 /*
  * Publish n more filled slots. Release: the slot writes before it become visible to a consumer
- * no later than the new head (pairs with the acquire in cons_avail / spsc_wait_nonempty).
+ * no later than the new head (pairs with the acquire in cons_avail / spsc_cons_wait_nonempty).
  */
-SPSC_INLINE void publish_head(struct spsc_ring *r, uint32_t head, uint32_t n)
+SPSC_INLINE void publish_head(struct spsc_prod *p, uint32_t n)
 {
-	atomic_store_explicit(&r->head, head + n, memory_order_release);
+	p->head += n;
+	atomic_store_explicit(&p->sh->head.v, p->head, memory_order_release);
 }
 
 /*
  * Hand n drained slots back. Release: the slot reads before it are done before the producer
  * can see the new tail and overwrite them (pairs with the acquire in prod_free).
  */
-SPSC_INLINE void publish_tail(struct spsc_ring *r, uint32_t tail, uint32_t n)
+SPSC_INLINE void publish_tail(struct spsc_cons *c, uint32_t n)
 {
-	atomic_store_explicit(&r->tail, tail + n, memory_order_release);
+	c->tail += n;
+	atomic_store_explicit(&c->sh->tail.v, c->tail, memory_order_release);
 }
 
-int spsc_init_at(struct spsc_ring *r, void *slots, uint32_t capacity, uint32_t slot_size,
-		 uint32_t start)
+static int check_geometry(const void *sh, const void *slots, uint32_t capacity, uint32_t slot_size)
 {
 	uint64_t bytes = (uint64_t)capacity * slot_size;
 
-	if (!r || !slots || ((uintptr_t)slots % SPSC_SLOT_ALIGN) != 0)
+	if (!sh || ((uintptr_t)sh % SPSC_CACHE_LINE) != 0)
+		return E_INVAL;
+	if (!slots || ((uintptr_t)slots % SPSC_SLOT_ALIGN) != 0)
 		return E_INVAL;
 	if (capacity == 0 || capacity > SPSC_MAX_CAPACITY || (capacity & (capacity - 1)) != 0)
 		return E_INVAL;
@@ -124,16 +141,57 @@ int spsc_init_at(struct spsc_ring *r, void *slots, uint32_t capacity, uint32_t s
 		return E_INVAL;
 	if (bytes > SIZE_MAX || (uintptr_t)slots > UINTPTR_MAX - (uintptr_t)bytes)
 		return E_INVAL;
+	return 0;
+}
 
-	atomic_init(&r->head, start);
-	r->tail_cache = start;
-	r->reserved = 0;
-	atomic_init(&r->tail, start);
-	r->head_cache = start;
-	r->peeked = 0;
-	r->slots = slots;
-	r->mask = capacity - 1;
-	r->slot_size = slot_size;
+int spsc_prod_attach(struct spsc_prod *p, struct spsc_shared *sh, void *slots, uint32_t capacity,
+		     uint32_t slot_size, uint32_t start)
+{
+	int ret = check_geometry(sh, slots, capacity, slot_size);
+
+	if (ret || !p)
+		return ret ? ret : E_INVAL;
+	*p = (struct spsc_prod){ .sh = sh,
+				 .slots = slots,
+				 .mask = capacity - 1,
+				 .slot_size = slot_size,
+				 .head = start,
+				 .tail_cache = start };
+	atomic_store_explicit(&sh->head.v, start, memory_order_release);
+	return 0;
+}
+
+int spsc_cons_attach(struct spsc_cons *c, struct spsc_shared *sh, void *slots, uint32_t capacity,
+		     uint32_t slot_size, uint32_t start)
+{
+	int ret = check_geometry(sh, slots, capacity, slot_size);
+
+	if (ret || !c)
+		return ret ? ret : E_INVAL;
+	*c = (struct spsc_cons){ .sh = sh,
+				 .slots = slots,
+				 .mask = capacity - 1,
+				 .slot_size = slot_size,
+				 .tail = start,
+				 .head_cache = start };
+	atomic_store_explicit(&sh->tail.v, start, memory_order_release);
+	return 0;
+}
+
+int spsc_init_at(struct spsc_ring *r, void *slots, uint32_t capacity, uint32_t slot_size,
+		 uint32_t start)
+{
+	int ret;
+
+	if (!r)
+		return E_INVAL;
+	ret = check_geometry(&r->sh, slots, capacity, slot_size);
+	if (ret)
+		return ret;
+	atomic_init(&r->sh.head.v, start);
+	atomic_init(&r->sh.tail.v, start);
+	spsc_prod_attach(&r->prod, &r->sh, slots, capacity, slot_size, start);
+	spsc_cons_attach(&r->cons, &r->sh, slots, capacity, slot_size, start);
 	return 0;
 }
 
@@ -142,152 +200,148 @@ int spsc_init(struct spsc_ring *r, void *slots, uint32_t capacity, uint32_t slot
 	return spsc_init_at(r, slots, capacity, slot_size, 0);
 }
 
-bool spsc_enqueue(struct spsc_ring *r, const void *msg)
+bool spsc_prod_enqueue(struct spsc_prod *p, const void *msg)
 {
-	/* Relaxed: only this side stores head, so it reads back its own last store. */
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-
-	if (prod_free(r, head, 1) == 0)
+	if (prod_free(p, 1) == 0)
 		return false;
-	r->reserved = 0; /* a copy ends any zero-copy reservation: it reuses the same slots */
-	copy_words(slot_at(r, head), msg, r->slot_size);
-	publish_head(r, head, 1);
+	p->reserved = 0; /* a copy ends any zero-copy reservation: it reuses the same slots */
+	copy_words(slot_at(p->slots, p->mask, p->slot_size, p->head), msg, p->slot_size);
+	publish_head(p, 1);
 	return true;
 }
 
-uint32_t spsc_enqueue_burst(struct spsc_ring *r, const void *msgs, uint32_t n)
+uint32_t spsc_prod_enqueue_burst(struct spsc_prod *p, const void *msgs, uint32_t n)
 {
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	const uint8_t *src = msgs;
 	uint32_t first;
 
-	n = min_u32(n, prod_free(r, head, n));
+	n = min_u32(n, prod_free(p, n));
 	if (n == 0)
 		return 0;
-	r->reserved = 0;
+	p->reserved = 0;
 	/* At most two runs: up to the end of the buffer, then from its start. */
-	first = min_u32(n, to_end(r, head));
-	copy_words(slot_at(r, head), src, (size_t)first * r->slot_size);
-	copy_words(r->slots, src + (size_t)first * r->slot_size,
-		   (size_t)(n - first) * r->slot_size);
-	publish_head(r, head, n);
+	first = min_u32(n, to_end(p->mask, p->head));
+	copy_words(slot_at(p->slots, p->mask, p->slot_size, p->head), src,
+		   (size_t)first * p->slot_size);
+	copy_words(p->slots, src + (size_t)first * p->slot_size,
+		   (size_t)(n - first) * p->slot_size);
+	publish_head(p, n);
 	return n;
 }
 
-bool spsc_dequeue(struct spsc_ring *r, void *msg)
+bool spsc_cons_dequeue(struct spsc_cons *c, void *msg)
 {
-	/* Relaxed: only this side stores tail. */
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-
-	if (cons_avail(r, tail, 1) == 0)
+	if (cons_avail(c, 1) == 0)
 		return false;
-	r->peeked = 0;
-	copy_words(msg, slot_at(r, tail), r->slot_size);
-	publish_tail(r, tail, 1);
+	c->peeked = 0;
+	copy_words(msg, slot_at(c->slots, c->mask, c->slot_size, c->tail), c->slot_size);
+	publish_tail(c, 1);
 	return true;
 }
 
-uint32_t spsc_dequeue_burst(struct spsc_ring *r, void *msgs, uint32_t n)
+uint32_t spsc_cons_dequeue_burst(struct spsc_cons *c, void *msgs, uint32_t n)
 {
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint8_t *dst = msgs;
 	uint32_t first;
 
-	n = min_u32(n, cons_avail(r, tail, n));
+	n = min_u32(n, cons_avail(c, n));
 	if (n == 0)
 		return 0;
-	r->peeked = 0;
-	first = min_u32(n, to_end(r, tail));
-	copy_words(dst, slot_at(r, tail), (size_t)first * r->slot_size);
-	copy_words(dst + (size_t)first * r->slot_size, r->slots,
-		   (size_t)(n - first) * r->slot_size);
-	publish_tail(r, tail, n);
+	c->peeked = 0;
+	first = min_u32(n, to_end(c->mask, c->tail));
+	copy_words(dst, slot_at(c->slots, c->mask, c->slot_size, c->tail),
+		   (size_t)first * c->slot_size);
+	copy_words(dst + (size_t)first * c->slot_size, c->slots,
+		   (size_t)(n - first) * c->slot_size);
+	publish_tail(c, n);
 	return n;
 }
 
-uint32_t spsc_reserve(struct spsc_ring *r, uint32_t n, void **first)
+uint32_t spsc_prod_reserve(struct spsc_prod *p, uint32_t n, void **first)
 {
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-
-	n = min_u32(n, to_end(r, head));
-	n = min_u32(n, prod_free(r, head, n));
-	r->reserved = n;
-	*first = n ? slot_at(r, head) : NULL;
+	n = min_u32(n, to_end(p->mask, p->head));
+	n = min_u32(n, prod_free(p, n));
+	p->reserved = n;
+	*first = n ? slot_at(p->slots, p->mask, p->slot_size, p->head) : NULL;
 	return n;
 }
 
-void spsc_commit(struct spsc_ring *r, uint32_t n)
+void spsc_prod_commit(struct spsc_prod *p, uint32_t n)
 {
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-
-	n = min_u32(n, r->reserved);
+	n = min_u32(n, p->reserved);
 	if (n == 0)
 		return;
-	r->reserved -= n; /* the rest stays reserved, now starting at the new head */
-	publish_head(r, head, n);
+	p->reserved -= n; /* the rest stays reserved, now starting at the new head */
+	publish_head(p, n);
 }
 
-void spsc_commit_notify(struct spsc_ring *r, uint32_t n)
+void spsc_prod_commit_notify(struct spsc_prod *p, uint32_t n)
 {
-	spsc_commit(r, n);
+	spsc_prod_commit(p, n);
 	spsc_wake();
 }
 
-uint32_t spsc_peek(struct spsc_ring *r, uint32_t n, void **first)
+uint32_t spsc_cons_peek(struct spsc_cons *c, uint32_t n, void **first)
 {
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-
-	n = min_u32(n, to_end(r, tail));
-	n = min_u32(n, cons_avail(r, tail, n));
-	r->peeked = n;
-	*first = n ? slot_at(r, tail) : NULL;
+	n = min_u32(n, to_end(c->mask, c->tail));
+	n = min_u32(n, cons_avail(c, n));
+	c->peeked = n;
+	*first = n ? slot_at(c->slots, c->mask, c->slot_size, c->tail) : NULL;
 	return n;
 }
 
-void spsc_release(struct spsc_ring *r, uint32_t n)
+void spsc_cons_release(struct spsc_cons *c, uint32_t n)
 {
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-
-	n = min_u32(n, r->peeked);
+	n = min_u32(n, c->peeked);
 	if (n == 0)
 		return;
-	r->peeked -= n;
-	publish_tail(r, tail, n);
+	c->peeked -= n;
+	publish_tail(c, n);
 }
 
-bool spsc_wait_nonempty(struct spsc_ring *r, uint32_t max_waits)
+bool spsc_cons_wait_nonempty(struct spsc_cons *c, uint32_t max_waits)
 {
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint32_t head, i;
 
 	for (i = 0;; i++) {
 		/* Acquire, as in cons_avail: a later dequeue may trust head_cache without reloading. */
-		head = atomic_load_explicit(&r->head, memory_order_acquire);
-		if (head != tail) {
-			r->head_cache = head;
+		head = atomic_load_explicit(&c->sh->head.v, memory_order_acquire);
+		if (head - c->tail > c->mask + 1) {
+			c->fault = 1;
+			c->bad_index = head;
+			c->head_cache = c->tail;
+			return false;
+		}
+		if (head != c->tail) {
+			c->head_cache = head;
 			return true;
 		}
 		if (i == max_waits)
 			return false;
-		spsc_wait_change32(&r->head, head);
+		spsc_wait_change32(&c->sh->head.v, head);
 	}
 }
 
-bool spsc_wait_free(struct spsc_ring *r, uint32_t max_waits)
+bool spsc_prod_wait_free(struct spsc_prod *p, uint32_t max_waits)
 {
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint32_t tail, i;
+	uint32_t cap = p->mask + 1, tail, i;
 
 	for (i = 0;; i++) {
 		/* Acquire, as in prod_free: a later enqueue may trust tail_cache. */
-		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-		if (head - tail < ring_capacity(r)) {
-			r->tail_cache = tail;
+		tail = atomic_load_explicit(&p->sh->tail.v, memory_order_acquire);
+		if (p->head - tail > cap) {
+			p->fault = 1;
+			p->bad_index = tail;
+			p->tail_cache = p->head - cap;
+			return false;
+		}
+		if (p->head - tail < cap) {
+			p->tail_cache = tail;
 			return true;
 		}
 		if (i == max_waits)
 			return false;
-		spsc_wait_change32(&r->tail, tail);
+		spsc_wait_change32(&p->sh->tail.v, tail);
 	}
 }
 
@@ -298,18 +352,18 @@ uint32_t spsc_count(const struct spsc_ring *r)
 	 * so the head loaded after it is too, and head - tail cannot go negative. It can exceed
 	 * the capacity when the consumer moves between the loads: clamp.
 	 */
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint32_t tail = atomic_load_explicit(&r->sh.tail.v, memory_order_acquire);
+	uint32_t head = atomic_load_explicit(&r->sh.head.v, memory_order_acquire);
 
-	return min_u32(head - tail, ring_capacity(r));
+	return min_u32(head - tail, r->prod.mask + 1);
 }
 
 uint32_t spsc_free(const struct spsc_ring *r)
 {
-	return ring_capacity(r) - spsc_count(r);
+	return spsc_capacity(r) - spsc_count(r);
 }
 
 uint32_t spsc_capacity(const struct spsc_ring *r)
 {
-	return ring_capacity(r);
+	return r->prod.mask + 1;
 }

@@ -38,7 +38,13 @@
 #define dmb(opt) __asm__ volatile("dmb " #opt : : : "memory")
 #define wfe()	 __asm__ volatile("wfe" : : : "memory")
 #define wfi()	 __asm__ volatile("wfi" : : : "memory")
-#define sev()	 __asm__ volatile("sev" : : : "memory")
+/*
+ * YIELD in a polling loop: a hint on hardware (a core's other thread may run), and under QEMU
+ * with one TCG thread for all CPUs (-icount) the end of this CPU's turn, so the CPU it waits
+ * for gets to run instead of waiting for the round-robin kick.
+ */
+#define cpu_relax() __asm__ volatile("yield" : : : "memory")
+#define sev()	    __asm__ volatile("sev" : : : "memory")
 
 /*
  * MMIO. Single loads and stores through volatile pointers, so the compiler emits exactly one

@@ -16,6 +16,8 @@
 #include "vcpu.h"
 #include "vgic.h"
 #include "vm.h"
+#include "vring.h"
+#include "bench/bench.h"
 
 #define PSCI_0_2_FN_MIGRATE_INFO_TYPE 0x84000006U
 #define PSCI_0_2_FN_CPU_ON	      0x84000003U
@@ -146,6 +148,12 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f)
 		v->vm->result_count = f->x[2];
 		ret = 0;
 		break;
+	case MONADIC_HVC_RING:
+		vring_call(v, f);
+		return false;
+	case MONADIC_HVC_BENCH_PMU:
+		bench_guest_pmu_call(v, f);
+		return false;
 	case MONADIC_HVC_INFO:
 		f->x[1] = v->vm->id;
 		f->x[2] = v->id;

@@ -17,10 +17,12 @@
 #define SMCCC_NOT_SUPPORTED (-1L)
 
 /* Our calls: SMCCC "Vendor Specific Hypervisor Service" range (owner 6), fast, SMC32/64. */
-#define MONADIC_HVC_NULL   0x86000000U /* returns 0: the cheapest round trip to EL2 */
-#define MONADIC_HVC_PUTC   0x86000001U /* x1 = a byte for the VM's console */
-#define MONADIC_HVC_INFO   0x86000002U /* x0 = 0, x1 = VM id, x2 = vCPU id, x3 = vCPU count */
-#define MONADIC_HVC_RESULT 0x86000003U /* x1 = IPA of u64 results, x2 = how many (benchmarks) */
+#define MONADIC_HVC_NULL      0x86000000U /* returns 0: the cheapest round trip to EL2 */
+#define MONADIC_HVC_PUTC      0x86000001U /* x1 = a byte for the VM's console */
+#define MONADIC_HVC_INFO      0x86000002U /* x0 = 0, x1 = VM id, x2 = vCPU id, x3 = vCPU count */
+#define MONADIC_HVC_RESULT    0x86000003U /* x1 = IPA of u64 results, x2 = how many (benchmarks) */
+#define MONADIC_HVC_RING      0x86000004U /* x1 = op: a shared ring pair (kernel/vring.h) */
+#define MONADIC_HVC_BENCH_PMU 0x86000005U /* benchmark guest: x1 = 0 count / 1 stop, x2 = loop */
 
 struct vcpu;
 

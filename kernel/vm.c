@@ -9,6 +9,7 @@
 #include "gic.h"
 #include "hyp.h"
 #include "smp.h"
+#include "vring.h"
 
 #define HYP_POOL_SIZE (8UL << 20)
 #define RAM_ALIGN     (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
@@ -158,6 +159,7 @@ void vm_stop(struct vm *vm, const char *why)
 
 void vm_destroy(struct vm *vm)
 {
+	vring_detach(vm); /* the engine must be done with the VM's RAM before it goes */
 	if (vm->s2.vmid)
 		s2_destroy(&vm->s2);
 	pmem_free(&phys_mem, vm->ram_pa, vm->ram_size);

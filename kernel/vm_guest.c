@@ -17,6 +17,7 @@
 #include "vm.h"
 #include "vm_spec.h"
 #include "vm_pci.h"
+#include "vring.h"
 #include "mm/mmu.h"
 #include "monitor/parse.h"
 
@@ -231,6 +232,7 @@ int vm_start(struct vm *vm)
 		return ret;
 	vm_pci_start(vm);
 	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
+	vring_detach(vm);
 	zero_range(ram, vm->ram_size);
 	text_offset = vm->entry_ipa - vm->ram_ipa;
 	copy_bytes(ram + text_offset, vm->image_pa, vm->image_size);
@@ -346,9 +348,11 @@ bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
 {
 	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
 
-	while (!vcpus_all_off(vm))
+	while (!vcpus_all_off(vm)) {
 		if (timer_count() > deadline)
 			return false;
+		cpu_relax();
+	}
 	vm_release_cpus_if_stopped(vm);
 	return true;
 }

@@ -7,15 +7,17 @@
 
 #include "bench/bench.h"
 #include "dataplane/engine.h"
+#include "dataplane/service.h"
 #include "kernel/console.h"
 #include "kernel/err.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
 #include "kernel/vm.h"
+#include "kernel/vring.h"
 #include "monitor/parse.h"
 #include "monitor/shell.h"
 
-#define DP_SLOT		64
+#define DP_SLOT		DP_SERVICE_SLOT
 #define DP_DEFAULT_RING 256
 #define DP_MAX_SEND	1000000UL
 
@@ -26,28 +28,16 @@ struct dp_msg {
 };
 _Static_assert(sizeof(struct dp_msg) == DP_SLOT, "one message per slot");
 
-static struct dp_engine dp;
-static struct spsc_ring dp_to_engine, dp_from_engine;
-static uint32_t dp_slot_size = DP_SLOT;
-static uint8_t *dp_mem;
-static uint64_t dp_mem_size;
-static int dp_cpu = -1;
 static uint64_t dp_next_seq = 1;
-
-static void engine_work(void *arg)
-{
-	dp_engine_run(arg);
-}
 
 static int dp_start(int argc, char **argv)
 {
 	uint64_t cpu, ring = DP_DEFAULT_RING, burst = 32;
-	uint64_t deadline;
 	int ret;
 
-	if (dp_cpu >= 0)
+	if (dp_service_cpu() >= 0)
 		return shell_error(E_BUSY, "dp: the engine already runs on cpu%d ('dp stop' first)",
-				   dp_cpu);
+				   dp_service_cpu());
 	if (argc < 3 || parse_u64(argv[2], &cpu))
 		return shell_error(E_INVAL, "usage: dp start <cpu> [--ring N] [--burst N]");
 	for (int i = 3; i < argc; i += 2) {
@@ -68,44 +58,29 @@ static int dp_start(int argc, char **argv)
 	if (percpu[cpu].vm_owner >= 0)
 		return shell_error(E_BUSY, "dp: cpu%llu belongs to vm%d", (unsigned long long)cpu,
 				   percpu[cpu].vm_owner);
-	dp_mem_size = 2 * ring * DP_SLOT;
-	if (pmem_alloc(&phys_mem, (dp_mem_size + 4095) & ~4095UL, 4096, "dp rings",
-		       (uint64_t *)&dp_mem))
-		return shell_error(E_NOMEM, "dp: no RAM for the rings");
-	spsc_init(&dp_to_engine, dp_mem, (uint32_t)ring, DP_SLOT);
-	spsc_init(&dp_from_engine, dp_mem + ring * DP_SLOT, (uint32_t)ring, DP_SLOT);
-	dp_engine_init(&dp, (uint32_t)burst);
-	dp_engine_add_port(&dp, &dp_to_engine, &dp_from_engine, dp_echo, &dp_slot_size);
-	ret = smp_run_on((unsigned int)cpu, engine_work, &dp);
-	if (ret) {
-		pmem_free(&phys_mem, (uintptr_t)dp_mem, (dp_mem_size + 4095) & ~4095UL);
-		return shell_error(ret, "dp: cpu%llu is not idle", (unsigned long long)cpu);
-	}
-	percpu[cpu].doing = "dp engine (echo)";
-	deadline = timer_count() + timer_us_to_ticks(1000000);
-	while (!atomic_load_explicit(&dp.running, memory_order_acquire))
-		if (timer_count() > deadline)
-			return shell_error(E_BUSY, "dp: engine did not start on cpu%llu",
-					   (unsigned long long)cpu);
-	dp_cpu = (int)cpu;
+	ret = dp_service_start((unsigned int)cpu, (uint32_t)ring, (uint32_t)burst);
+	if (ret == E_NOMEM)
+		return shell_error(ret, "dp: no RAM for the rings");
+	if (ret)
+		return shell_error(ret, "dp: cpu%llu is not idle or the engine did not start",
+				   (unsigned long long)cpu);
 	dp_next_seq = 1;
-	printk("dp: echo engine running on cpu%d, rings of %llu x %u bytes, burst %llu\n", dp_cpu,
-	       (unsigned long long)ring, DP_SLOT, (unsigned long long)burst);
+	printk("dp: echo engine running on cpu%d, rings of %llu x %u bytes, burst %llu\n",
+	       dp_service_cpu(), (unsigned long long)ring, DP_SLOT, (unsigned long long)burst);
 	return 0;
 }
 
 static int dp_stop(void)
 {
-	if (dp_cpu < 0)
+	int cpu = dp_service_cpu(), ret;
+
+	if (cpu < 0)
 		return shell_error(E_NOENT, "dp: no engine running");
-	dp_engine_stop(&dp);
-	sev(); /* wake it from WFE now rather than at the next event-stream tick */
-	if (!smp_wait((unsigned int)dp_cpu, 2000000))
-		return shell_error(E_BUSY, "dp: engine on cpu%d did not stop", dp_cpu);
-	pmem_free(&phys_mem, (uintptr_t)dp_mem, (dp_mem_size + 4095) & ~4095UL);
-	printk("dp: stopped on cpu%d after %llu messages\n", dp_cpu,
-	       (unsigned long long)dp.ports[0].msgs);
-	dp_cpu = -1;
+	ret = dp_service_stop();
+	if (ret)
+		return shell_error(ret, "dp: engine on cpu%d did not stop", cpu);
+	printk("dp: stopped on cpu%d after %llu messages\n", cpu,
+	       (unsigned long long)dp_service_engine()->ports[0].msgs);
 	return 0;
 }
 
@@ -113,8 +88,11 @@ static int dp_stop(void)
 static int dp_send(const char *arg, bool as_json)
 {
 	uint64_t n, sent = 0, got = 0, errors = 0, t0, deadline, ns;
+	struct spsc_ring *dp_to_engine, *dp_from_engine;
+	int dp_cpu = dp_service_cpu();
 	struct json j;
 
+	dp_service_local(&dp_to_engine, &dp_from_engine);
 	if (dp_cpu < 0)
 		return shell_error(E_NOENT, "dp: no engine running ('dp start <cpu>')");
 	if (parse_size(arg, &n) || n < 1 || n > DP_MAX_SEND)
@@ -126,20 +104,20 @@ static int dp_send(const char *arg, bool as_json)
 		uint32_t k;
 
 		if (sent < n) {
-			k = spsc_reserve(&dp_to_engine, (uint32_t)(n - sent > 32 ? 32 : n - sent),
+			k = spsc_reserve(dp_to_engine, (uint32_t)(n - sent > 32 ? 32 : n - sent),
 					 (void **)&m);
 			for (uint32_t i = 0; i < k; i++) {
 				m[i].seq = dp_next_seq + sent + i;
 				m[i].check = ~m[i].seq;
 			}
-			spsc_commit_notify(&dp_to_engine, k);
+			spsc_commit_notify(dp_to_engine, k);
 			sent += k;
 		}
-		k = spsc_peek(&dp_from_engine, 32, (void **)&m);
+		k = spsc_peek(dp_from_engine, 32, (void **)&m);
 		for (uint32_t i = 0; i < k; i++)
 			if (m[i].seq != dp_next_seq + got + i || m[i].check != ~m[i].seq)
 				errors++;
-		spsc_release(&dp_from_engine, k);
+		spsc_release(dp_from_engine, k);
 		got += k;
 		if (timer_count() > deadline)
 			return shell_error(E_BUSY, "dp send: %llu of %llu echoes after %lu s",
@@ -169,19 +147,45 @@ static int dp_send(const char *arg, bool as_json)
 	return 0;
 }
 
+static const char *port_state(const struct dp_port *p)
+{
+	switch (DP_PORT_STATE(atomic_load(&p->cmd))) {
+	case DP_PORT_RUN:
+		return atomic_load(&p->down) ? "shut" : "up";
+	case DP_PORT_OFF:
+		return "detaching";
+	default:
+		return "free";
+	}
+}
+
 static int dp_stats(bool as_json)
 {
+	struct dp_engine *dp = dp_service_engine();
+	int dp_cpu = dp_service_cpu();
+	const struct dp_port *p = &dp->ports[0];
 	struct json j;
-	const struct dp_port *p = &dp.ports[0];
 
 	if (as_json) {
 		shell_json_begin(&j);
 		json_bool(&j, "running", dp_cpu >= 0);
 		json_i64(&j, "cpu", dp_cpu);
-		json_u64(&j, "polls", dp.polls);
-		json_u64(&j, "idle_waits", dp.idle_waits);
+		json_u64(&j, "polls", dp->polls);
+		json_u64(&j, "idle_waits", dp->idle_waits);
 		json_u64(&j, "msgs", p->msgs);
 		json_u64(&j, "sent", p->sent);
+		json_u64(&j, "faults", dp->faults);
+		json_arr_begin(&j, "ports");
+		for (unsigned int i = 0; dp_cpu >= 0 && i < DP_MAX_PORTS; i++) {
+			json_obj_begin(&j, NULL);
+			json_u64(&j, "port", i);
+			json_str(&j, "state", port_state(&dp->ports[i]));
+			json_i64(&j, "vm", i == 0 ? -1 : vring_port_owner(i));
+			json_u64(&j, "msgs", dp->ports[i].msgs);
+			json_u64(&j, "sent", dp->ports[i].sent);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
 		json_end(&j);
 		return 0;
 	}
@@ -190,9 +194,16 @@ static int dp_stats(bool as_json)
 		return 0;
 	}
 	printk("dp: echo engine on cpu%d: %llu messages handled, %llu sent, %llu polls, "
-	       "%llu idle waits\n",
+	       "%llu idle waits, %llu ports shut for bad indices\n",
 	       dp_cpu, (unsigned long long)p->msgs, (unsigned long long)p->sent,
-	       (unsigned long long)dp.polls, (unsigned long long)dp.idle_waits);
+	       (unsigned long long)dp->polls, (unsigned long long)dp->idle_waits,
+	       (unsigned long long)dp->faults);
+	for (unsigned int i = 1; i < DP_MAX_PORTS; i++)
+		if (DP_PORT_STATE(atomic_load(&dp->ports[i].cmd)) != DP_PORT_FREE)
+			printk("  port %u: vm%d's ring, %s, %llu messages handled, %llu sent\n", i,
+			       vring_port_owner(i), port_state(&dp->ports[i]),
+			       (unsigned long long)dp->ports[i].msgs,
+			       (unsigned long long)dp->ports[i].sent);
 	return 0;
 }
 
@@ -216,5 +227,6 @@ SHELL_COMMAND(dp, "dp", "start|send|stats|stop ...",
 	      "  dp start <cpu> [--ring N] [--burst N]  run the engine on that core\n"
 	      "  dp send <n>     send n sequence-numbered messages from the shell's core,\n"
 	      "                  check every echo (pipelined, zero-copy both ways)\n"
-	      "  dp stats        messages, polls, idle waits;  dp stop  stop the engine",
+	      "  dp stats        messages, polls, idle waits, guests' ring ports\n"
+	      "  dp stop         stop the engine (guests' ring ports go with it)",
 	      cmd_dp);

@@ -110,6 +110,12 @@ void json_u64(struct json *j, const char *key, uint64_t val)
 	out_fmt(j, "%llu", (unsigned long long)val);
 }
 
+void json_null(struct json *j, const char *key)
+{
+	member(j, key);
+	out_fmt(j, "null");
+}
+
 void json_i64(struct json *j, const char *key, int64_t val)
 {
 	member(j, key);

@@ -28,6 +28,7 @@ void json_u64(struct json *j, const char *key, uint64_t val);
 void json_i64(struct json *j, const char *key, int64_t val);
 void json_hex(struct json *j, const char *key, uint64_t val); /* "0x..." string */
 void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key); /* a value that does not exist here */
 void json_obj_begin(struct json *j, const char *key);
 void json_obj_end(struct json *j);
 void json_arr_begin(struct json *j, const char *key);

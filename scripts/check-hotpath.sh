@@ -53,13 +53,18 @@ command -v "$OBJDUMP" >/dev/null || {
 	exit 2
 }
 
-# Function -> what it must contain: A = an acquire load, R = a release store.
+# Function -> what it must contain: A = an acquire load, R = a release store; X = may hold a lone
+# LDXR (no store-exclusive): the waits arm the exclusive monitor before WFE (dataplane/wait.h).
+# (The ring API in spsc.h is inline wrappers around these endpoint functions.)
 declare -A NEED=(
-	[spsc_enqueue]=AR [spsc_enqueue_burst]=AR [spsc_dequeue]=AR [spsc_dequeue_burst]=AR
-	[spsc_reserve]=A [spsc_peek]=A [spsc_commit]=R [spsc_commit_notify]=R [spsc_release]=R
+	[spsc_prod_enqueue]=AR [spsc_prod_enqueue_burst]=AR [spsc_cons_dequeue]=AR
+	[spsc_cons_dequeue_burst]=AR [spsc_prod_reserve]=A [spsc_cons_peek]=A [spsc_prod_commit]=R
+	[spsc_prod_commit_notify]=R [spsc_cons_release]=R [spsc_cons_wait_nonempty]=AX
+	[spsc_prod_wait_free]=AX
 )
-ORDER=(spsc_enqueue spsc_enqueue_burst spsc_dequeue spsc_dequeue_burst spsc_reserve spsc_commit
-	spsc_commit_notify spsc_peek spsc_release)
+ORDER=(spsc_prod_enqueue spsc_prod_enqueue_burst spsc_cons_dequeue spsc_cons_dequeue_burst
+	spsc_prod_reserve spsc_prod_commit spsc_prod_commit_notify spsc_cons_peek spsc_cons_release
+	spsc_cons_wait_nonempty spsc_prod_wait_free)
 
 # A relocatable object must hold every function; a linked image may have dropped unused ones.
 relocatable=0
@@ -72,13 +77,13 @@ summary=$("$OBJDUMP" -d --no-show-raw-insn "$obj" | awk -v want="${ORDER[*]}" '
 	BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) hot[w[i]] = 1 }
 	function flush() {
 		if (fn != "")
-			printf "%s %d %d %d %d %d %d %s\n", fn, ins, acq, rel, bar, rmw, calls, bad
+			printf "%s %d %d %d %d %d %d %d %s\n", fn, ins, acq, rel, bar, rmw, calls, ldxr, bad
 		fn = ""
 	}
 	/^[0-9a-f]+ <[^>]+>:$/ {
 		flush()
 		name = $2; gsub(/[<>:]/, "", name)
-		if (name in hot) { fn = name; ins = acq = rel = bar = rmw = calls = 0; bad = "" }
+		if (name in hot) { fn = name; ins = acq = rel = bar = rmw = calls = ldxr = 0; bad = "" }
 		next
 	}
 	fn != "" && /^ *[0-9a-f]+:\t/ {
@@ -87,6 +92,7 @@ summary=$("$OBJDUMP" -d --no-show-raw-insn "$obj" | awk -v want="${ORDER[*]}" '
 		if (op ~ /^(ldar|ldarb|ldarh|ldapr|ldaprb|ldaprh|ldapur)$/) acq++
 		else if (op ~ /^(stlr|stlrb|stlrh|stlur)$/) rel++
 		else if (op ~ /^(dmb|dsb|isb)$/) { bar++; bad = bad op "," }
+		else if (op == "ldxr") { ldxr++ }
 		else if (op ~ /^(ld[a]?xr|st[l]?xr|ld[a]?xp|st[l]?xp|cas|swp|ldadd|ldclr|ldeor|ldset|ldsmax|ldsmin|ldumax|ldumin)/) { rmw++; bad = bad op "," }
 		else if (op ~ /^(bl|blr)$/) { calls++; bad = bad "call:" f[3] "," }
 	}
@@ -106,8 +112,9 @@ for fn in "${ORDER[@]}"; do
 		fi
 		continue
 	fi
-	read -r _ ins acq rel bar rmw calls bad <<<"$line"
+	read -r _ ins acq rel bar rmw calls ldxr bad <<<"$line"
 	why=()
+	[[ $ldxr -gt 0 && ${NEED[$fn]} != *X* ]] && why+=("$ldxr LDXR")
 	[[ $bar -gt 0 ]] && why+=("$bar barrier(s)")
 	[[ $rmw -gt 0 ]] && why+=("$rmw read-modify-write(s)")
 	[[ $calls -gt 0 ]] && why+=("$calls call(s)")

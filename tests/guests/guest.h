@@ -50,6 +50,15 @@ void guest_enable_ppi(unsigned int vcpu, unsigned int intid);
 #define SMCCC_ARCH_FEATURES    0x80000001U
 #define MONADIC_HVC_NULL       0x86000000U
 #define MONADIC_HVC_INFO       0x86000002U
+#define MONADIC_HVC_RING       0x86000004U /* kernel/vring.h: a ring pair shared with the engine */
+#define VRING_OP_ATTACH	       0
+#define VRING_OP_STATUS	       1
+#define VRING_SLOTS_OFFSET     256
+#define VRING_UP	       1
+#define VRING_SHUT	       2
+#define E_INVAL		       (-1) /* kernel/err.h */
+#define E_RANGE		       (-2)
+#define E_EXIST		       (-10)
 
 #define read_sysreg(reg)                                      \
 	({                                                    \

@@ -2,6 +2,7 @@
 /* The data-plane engine on the host: polling, echo, back-pressure, several ports, run and stop. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 
 #include "dataplane/engine.h"
@@ -187,6 +188,98 @@ static void test_run_and_stop(void)
 	CHECK_EQ_U64(thr_engine.ports[0].msgs, 100000);
 }
 
+static unsigned int faults_seen;
+
+static void count_fault(void *ctx, const struct dp_port *p)
+{
+	(void)ctx;
+	CHECK(p->rx->fault);
+	faults_seen++;
+}
+
+/*
+ * A port whose producer (a guest) publishes an impossible head is shut by the engine, reported
+ * once, and the other ports carry on.
+ */
+static void test_hostile_port_is_shut(void)
+{
+	static struct ringpair good;
+	static struct spsc_shared sh_rx, sh_tx;
+	static _Alignas(64) uint8_t rx_mem[CAP * SLOT], tx_mem[CAP * SLOT];
+	struct spsc_cons rx;
+	struct spsc_prod tx, guest;
+	struct dp_engine e;
+	unsigned int port = 9;
+	uint64_t v;
+
+	pair_init(&good, CAP);
+	CHECK(spsc_cons_attach(&rx, &sh_rx, rx_mem, CAP, SLOT, 0) == 0);
+	CHECK(spsc_prod_attach(&tx, &sh_tx, tx_mem, CAP, SLOT, 0) == 0);
+	CHECK(spsc_prod_attach(&guest, &sh_rx, rx_mem, CAP, SLOT, 0) == 0);
+	dp_engine_init(&e, 4);
+	CHECK(dp_engine_add_port(&e, &good.rx, &good.tx, dp_echo, &slot_size) == 0);
+	faults_seen = 0;
+	CHECK(dp_engine_attach(&e, &rx, &tx, dp_echo, &slot_size, count_fault, &port) == 0);
+	CHECK_EQ_U64(port, 1);
+	/* An honest message first, then the guest claims a million messages in a 16-slot ring. */
+	CHECK(spsc_prod_enqueue(&guest, (uint64_t[SLOT / 8]){ 7, ~7ULL }));
+	put(&good.rx, 1);
+	CHECK_EQ_U64(dp_engine_poll(&e), 2);
+	atomic_store(&sh_rx.head.v, 1000001);
+	put(&good.rx, 2);
+	CHECK_EQ_U64(dp_engine_poll(&e), 1);
+	CHECK_EQ_U64(atomic_load(&e.ports[1].down), 1);
+	CHECK_EQ_U64(faults_seen, 1);
+	CHECK_EQ_U64(rx.bad_index, 1000001);
+	put(&good.rx, 3);
+	CHECK_EQ_U64(dp_engine_poll(&e), 1);
+	CHECK_EQ_U64(faults_seen, 1); /* reported once */
+	CHECK_EQ_U64(e.faults, 1);
+	for (uint64_t want = 1; want <= 3; want++) {
+		CHECK(take(&good.tx, &v));
+		CHECK_EQ_U64(v, want);
+	}
+	CHECK_EQ_U64(e.ports[1].msgs, 1);
+	/* Detach (engine not running) frees the slot for the next attach. */
+	CHECK(dp_engine_detach(&e, 1, false));
+	CHECK(dp_engine_attach(&e, &rx, &tx, dp_echo, &slot_size, NULL, &port) == 0);
+	CHECK_EQ_U64(port, 1);
+}
+
+/* Attach to and detach from a running engine: detach completes only once the engine let go. */
+static void test_attach_detach_running(void)
+{
+	static struct ringpair p, q;
+	pthread_t t;
+	unsigned int port;
+	uint64_t v, next = 1;
+
+	pair_init(&p, CAP);
+	pair_init(&q, CAP);
+	dp_engine_init(&thr_engine, 8);
+	CHECK(dp_engine_add_port(&thr_engine, &p.rx, &p.tx, dp_echo, &slot_size) == 0);
+	CHECK(pthread_create(&t, NULL, engine_thread, NULL) == 0);
+	for (int round = 0; round < 200; round++) {
+		CHECK(dp_engine_attach(&thr_engine, &q.rx.cons, &q.tx.prod, dp_echo, &slot_size,
+				       NULL, &port) == 0);
+		put(&q.rx, next);
+		while (!take(&q.tx, &v))
+			sched_yield();
+		CHECK_EQ_U64(v, next++);
+		while (!dp_engine_detach(&thr_engine, port, true))
+			sched_yield();
+		/* The engine let go: it must not touch q any more. */
+		CHECK_EQ_U64(DP_PORT_STATE(atomic_load(&thr_engine.ports[port].ack)), DP_PORT_OFF);
+		put(&q.rx, 0xdead);
+		for (int i = 0; i < 100; i++)
+			sched_yield();
+		CHECK_EQ_U64(spsc_count(&q.rx), 1);
+		CHECK(spsc_dequeue(&q.rx, (uint64_t[SLOT / 8]){ 0 }));
+	}
+	dp_engine_stop(&thr_engine);
+	CHECK(pthread_join(t, NULL) == 0);
+}
+
 int main(void)
 {
 	RUN(test_validation);
@@ -194,5 +287,7 @@ int main(void)
 	RUN(test_back_pressure);
 	RUN(test_handler_filters_and_ports);
 	RUN(test_run_and_stop);
+	RUN(test_hostile_port_is_shut);
+	RUN(test_attach_detach_running);
 	return TEST_SUMMARY();
 }

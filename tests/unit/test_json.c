@@ -176,10 +176,11 @@ static void test_scalars(void)
 	json_i64(&j, "min", INT64_MIN);
 	json_hex(&j, "h0", 0);
 	json_str(&j, "null", NULL);
+	json_null(&j, "n");
 	json_end(&j);
 	CHECK_STR(out, "{\"a\":1,\"b\":-5,\"c\":\"0xff\",\"d\":true,\"e\":false,\"f\":\"text\","
 		       "\"max\":18446744073709551615,\"min\":-9223372036854775808,\"h0\":\"0x0\","
-		       "\"null\":\"\"}\n");
+		       "\"null\":\"\",\"n\":null}\n");
 	CHECK(valid_line(out));
 }
 

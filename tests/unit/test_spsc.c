@@ -74,16 +74,16 @@ static void test_layout(void)
 	uintptr_t base = (uintptr_t)r;
 
 	CHECK_EQ_U64(base % SPSC_CACHE_LINE, 0);
-	CHECK_EQ_U64(sizeof(*r), 3 * SPSC_CACHE_LINE);
-	CHECK_EQ_U64((uintptr_t)&r->head - base, 0);
-	CHECK_EQ_U64(((uintptr_t)&r->tail_cache - base) / SPSC_CACHE_LINE, 0);
-	CHECK_EQ_U64(((uintptr_t)&r->reserved - base) / SPSC_CACHE_LINE, 0);
-	CHECK_EQ_U64((uintptr_t)&r->tail - base, SPSC_CACHE_LINE);
-	CHECK_EQ_U64(((uintptr_t)&r->head_cache - base) / SPSC_CACHE_LINE, 1);
-	CHECK_EQ_U64(((uintptr_t)&r->peeked - base) / SPSC_CACHE_LINE, 1);
-	CHECK_EQ_U64((uintptr_t)&r->slots - base, 2 * SPSC_CACHE_LINE);
-	CHECK_EQ_U64(((uintptr_t)&r->mask - base) / SPSC_CACHE_LINE, 2);
-	CHECK_EQ_U64(((uintptr_t)&r->slot_size - base) / SPSC_CACHE_LINE, 2);
+	CHECK_EQ_U64(sizeof(*r), 4 * SPSC_CACHE_LINE);
+	/* The two index lines: all that a peer in another protection domain would share. */
+	CHECK_EQ_U64((uintptr_t)&r->sh.head.v - base, 0);
+	CHECK_EQ_U64((uintptr_t)&r->sh.tail.v - base, SPSC_CACHE_LINE);
+	/* Each side's private line: geometry, own index, cache of the other's, bookkeeping. */
+	CHECK_EQ_U64((uintptr_t)&r->prod - base, 2 * SPSC_CACHE_LINE);
+	CHECK_EQ_U64(((uintptr_t)&r->prod.bad_index - base) / SPSC_CACHE_LINE, 2);
+	CHECK_EQ_U64((uintptr_t)&r->cons - base, 3 * SPSC_CACHE_LINE);
+	CHECK_EQ_U64(((uintptr_t)&r->cons.bad_index - base) / SPSC_CACHE_LINE, 3);
+	CHECK_EQ_U64(sizeof(struct spsc_shared), 2 * SPSC_CACHE_LINE);
 	CHECK_EQ_U64(alignof(struct spsc_ring), SPSC_CACHE_LINE);
 }
 

@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+"""`bench hvc` counts the null hypercall round trip with the PMU of the CPU its guest runs on,
+at EL1 and EL2: in cycles always, and in instructions (INST_RETIRED) when the PMU implements
+that event, which QEMU's does only under -icount. Without it the count must be reported as
+unavailable, never made up."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from monadic import Machine, MachineConfig
+
+ITERS = 2000
+
+
+def bench_hvc(machine: Machine) -> tuple[dict[str, Any], str]:
+    result = machine.shell.run_json(f"bench hvc --iters {ITERS}", timeout=300)
+    table = machine.shell.run(f"bench hvc --iters {ITERS}", timeout=300)
+    return result, table
+
+
+def test_instructions_per_hvc_under_icount(boot: Callable[..., Machine]) -> None:
+    machine = boot(MachineConfig(cpu="max", smp=2, mem="1G", extra_args=("-icount", "shift=0")))
+    result, table = bench_hvc(machine)
+    assert result["pmu"]["inst_retired"] is True, result
+    insns = result["insns_per_rtt"]
+    # An HVC, the EL2 entry, save, dispatch, restore and ERET: tens to hundreds of instructions.
+    assert isinstance(insns, int) and 10 <= insns <= 10000, result
+    # The two loops it comes from: N round trips, and the same loop without the HVC.
+    with_hvc, without = result["pmu"]["insns"]
+    assert with_hvc > without > 0, result
+    assert abs((with_hvc - without) / ITERS - insns) <= 1, result
+    assert isinstance(result["cycles_per_rtt"], int) and result["cycles_per_rtt"] > 0, result
+    assert result["rtt_ns"]["n"] == ITERS, result
+    rows = [line.split() for line in table.splitlines() if line.startswith("round trip")]
+    insns_row = [r for r in rows if r[2] == "insns"]
+    assert insns_row and 10 <= int(insns_row[0][3]) <= 10000, table
+
+
+def test_instructions_unavailable_without_icount(boot: Callable[..., Machine]) -> None:
+    machine = boot(MachineConfig(cpu="max", smp=2, mem="1G"))
+    result, table = bench_hvc(machine)
+    assert result["pmu"]["inst_retired"] is False, result
+    assert result["insns_per_rtt"] is None and result["pmu"]["insns"] == [], result
+    # Cycles still come from the cycle counter.
+    assert isinstance(result["cycles_per_rtt"], int) and result["cycles_per_rtt"] > 0, result
+    assert "n/a" in [line.split()[3] for line in table.splitlines()
+                     if line.startswith("round trip") and line.split()[2] == "insns"], table
+    assert "-icount" in table, table
