@@ -125,5 +125,8 @@ static inline uint64_t at_s1e2r(uintptr_t va)
 void dcache_inval_range(uintptr_t start, uintptr_t size);
 void dcache_clean_inval_range(uintptr_t start, uintptr_t size);
 void dcache_clean_range(uintptr_t start, uintptr_t size);
+/* Zero [start, start + size) (8-byte aligned, Normal memory) with DC ZVA blocks where allowed:
+ * one instruction per block instead of a store per word. */
+void mem_zero_range(uintptr_t start, uintptr_t size);
 
 #endif

@@ -37,21 +37,18 @@ static uint64_t read_le64(uint64_t pa)
 	return v;
 }
 
+/* Copy n bytes; by 8-byte words where both ends allow (Images and initrds are page-aligned). */
 static void copy_bytes(uint64_t dst, uint64_t src, uint64_t n)
 {
 	uint8_t *d = (uint8_t *)(uintptr_t)dst;
 	const uint8_t *s = (const uint8_t *)(uintptr_t)src;
+	uint64_t i = 0;
 
-	for (uint64_t i = 0; i < n; i++)
+	if (!((dst | src) & 7))
+		for (; n - i >= 8; i += 8)
+			*(uint64_t *)(d + i) = *(const uint64_t *)(s + i);
+	for (; i < n; i++)
 		d[i] = s[i];
-}
-
-static void zero_range(uint64_t pa, uint64_t n)
-{
-	uint64_t *p = (uint64_t *)(uintptr_t)pa;
-
-	for (uint64_t i = 0; i < n / 8; i++)
-		p[i] = 0;
 }
 
 int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline)
@@ -233,7 +230,7 @@ int vm_start(struct vm *vm)
 	vm_pci_start(vm);
 	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
 	vring_detach(vm);
-	zero_range(ram, vm->ram_size);
+	mem_zero_range(ram, vm->ram_size);
 	text_offset = vm->entry_ipa - vm->ram_ipa;
 	copy_bytes(ram + text_offset, vm->image_pa, vm->image_size);
 	copy_bytes(ram + (vm->dtb_ipa - vm->ram_ipa), (uintptr_t)dtb_buf, dtb_size);
