@@ -16,6 +16,7 @@
 #include "smp.h"
 #include "vm.h"
 #include "pci/pci_host.h"
+#include "pci/smmu_host.h"
 
 /* The boot protocol allows a DTB of up to 2 MiB (booting.rst, "Setup the device tree"). */
 #define DTB_MAX_SIZE (2U << 20)
@@ -109,6 +110,12 @@ static void vm0_build(void)
 
 		printk("PCIe: %u function%s, %d NVMe BAR0 mapped into vm0\n", pci_topo.n_fn,
 		       pci_topo.n_fn == 1 ? "" : "s", n);
+		ret = smmu_host_init();
+		if (!ret)
+			printk("SMMUv3: on, %u StreamIDs abort DMA until a VM owns them\n",
+			       1u << smmu_host.sid_log2);
+		else if (ret != E_NOENT)
+			pr_warn("smmu: not used: %s (%s)\n", smmu_host.why_off, err_str(ret));
 	}
 }
 

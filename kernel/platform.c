@@ -700,6 +700,14 @@ static int plat_pcie(struct plat_ctx *c)
 		p->pcie.n_windows++;
 	}
 	plat_pcie_imap(c, node);
+	v = fdt_getprop(c->f, node, "iommu-map", &len);
+	if (v && len >= 16) {
+		p->pcie.iommu_map = true;
+		p->pcie.rid_base = fdt_be32(v);
+		p->pcie.iommu_phandle = fdt_be32(v + 4);
+		p->pcie.sid_base = fdt_be32(v + 8);
+		p->pcie.iommu_len = fdt_be32(v + 12);
+	}
 	p->pcie.present = true;
 	return 0;
 }
@@ -711,8 +719,10 @@ static int plat_smmu(struct plat_ctx *c)
 	if (node < 0)
 		return 0;
 	ret = plat_reg_need(c, node, 0, &c->p->smmu.reg);
-	if (!ret)
+	if (!ret) {
 		c->p->smmu.present = true;
+		c->p->smmu.phandle = fdt_getprop_u32(c->f, node, "phandle", 0);
+	}
 	return ret;
 }
 

@@ -108,11 +108,16 @@ struct platform {
 		} imap[PLAT_MAX_PCI_IMAP];
 		unsigned int n_imap;
 		uint32_t imap_mask_hi, imap_mask_pin;
+		/* First "iommu-map" entry (pci-iommu.txt): RIDs [rid_base, rid_base + len) are
+		 * StreamIDs from sid_base, at the IOMMU whose phandle it names. */
+		bool iommu_map;
+		uint32_t iommu_phandle, rid_base, sid_base, iommu_len;
 	} pcie;
 
 	struct {
 		bool present;
 		struct plat_range reg;
+		uint32_t phandle; /* 0 when it has none */
 	} smmu;
 
 	struct plat_dev devs[PLAT_MAX_DEVS];

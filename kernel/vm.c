@@ -2,6 +2,7 @@
 /* VM objects and the physical memory they are carved from. */
 #include "vm.h"
 #include "vm_pci.h"
+#include "pci/smmu_host.h"
 
 #include "console.h"
 #include "err.h"
@@ -159,6 +160,7 @@ void vm_stop(struct vm *vm, const char *why)
 
 void vm_destroy(struct vm *vm)
 {
+	smmu_host_vm_release(vm);
 	vring_detach(vm); /* the engine must be done with the VM's RAM before it goes */
 	if (vm->s2.vmid)
 		s2_destroy(&vm->s2);

@@ -55,6 +55,8 @@ struct vm {
 	struct spinlock vgic_lock; /* the distributor is shared by the VM's vCPUs */
 	struct vpci pci;	   /* passed-through PCIe functions (kernel/vm_pci.c) */
 	struct spinlock pci_lock;  /* their emulated config space */
+	struct pt smmu_pt;	   /* their DMA's stage-1 tables at the SMMU (pci/smmu_host.c) */
+	uint64_t *smmu_cd, smmu_cd_pa; /* its context descriptor; NULL until built */
 
 	/* What happened: shown by `vm info`. */
 	char stop_reason[96];

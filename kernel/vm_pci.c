@@ -12,6 +12,7 @@
 #include "vgic.h"
 #include "vm.h"
 #include "pci/pci_host.h"
+#include "pci/smmu_host.h"
 
 uint64_t vm_pci_ecam_ipa(void)
 {
@@ -161,6 +162,9 @@ void vm_pci_start(struct vm *vm)
 	spin_lock(&vm->pci_lock);
 	vpci_quiesce(&vm->pci, &pci_topo.cfg, false);
 	spin_unlock(&vm->pci_lock);
+	if (smmu_host_vm_start(vm))
+		pr_warn("vm%u: the SMMU cannot translate for it: its devices' DMA aborts\n",
+			vm->id);
 	for (unsigned int i = 0; i < vm->pci.n; i++) {
 		struct vpci_func *g = &vm->pci.fn[i];
 
@@ -180,6 +184,7 @@ void vm_pci_stop(struct vm *vm)
 	spin_lock(&vm->pci_lock);
 	vpci_quiesce(&vm->pci, &pci_topo.cfg, true);
 	spin_unlock(&vm->pci_lock);
+	smmu_host_vm_stop(vm);
 }
 
 bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val)

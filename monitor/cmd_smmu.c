@@ -4,6 +4,9 @@
 #include "kernel/console.h"
 #include "kernel/err.h"
 #include "kernel/hyp.h"
+#include "kernel/vm.h"
+#include "pci/pci_host.h"
+#include "pci/smmu_host.h"
 #include "pci/smmuv3.h"
 #include "monitor/shell.h"
 
@@ -12,6 +15,16 @@
 #define SMMU_AIDR 0x1c
 #define SMMU_CR0  0x20
 #define SMMU_GBPA 0x44
+
+static const char *dma_policy(const struct smmu_features *f)
+{
+	if (smmu_host.on)
+		return "translating: a VM's devices reach its RAM only (stage 1, identity), "
+		       "other streams abort";
+	return f->s2p ? "stage 2 available but unused: VM RAM is identity-mapped"
+		      : "no translation: VM RAM is identity-mapped so device DMA addresses stay "
+			"right";
+}
 
 static int cmd_smmu(int argc, char **argv)
 {
@@ -33,6 +46,7 @@ static int cmd_smmu(int argc, char **argv)
 		r.idr[i] = mmio_read32(base + SMMU_IDR0 + 4 * i);
 	r.iidr = mmio_read32(base + SMMU_IIDR);
 	r.aidr = mmio_read32(base + SMMU_AIDR);
+	smmu_host_poll_events(); /* what the SMMU recorded since last time */
 	cr0 = mmio_read32(base + SMMU_CR0);
 	gbpa = mmio_read32(base + SMMU_GBPA);
 	smmu_decode(&r, &f);
@@ -60,10 +74,35 @@ static int cmd_smmu(int argc, char **argv)
 		json_u64(&j, "oas_bits", f.oas_bits);
 		json_bool(&j, "gran4k", f.gran4k);
 		json_bool(&j, "enabled", cr0 & 1);
-		json_str(&j, "dma_policy",
-			 f.s2p ? "stage-2 available"
-			       : "no stage 2: VM RAM is identity-mapped so device DMA addresses "
-				 "stay right");
+		json_bool(&j, "translating", smmu_host.on);
+		json_str(&j, "why_off", smmu_host.why_off);
+		json_str(&j, "dma_policy", dma_policy(&f));
+		json_u64(&j, "events", smmu_host.events);
+		json_arr_begin(&j, "last_events");
+		for (unsigned int i = 0; i < smmu_host.n_last; i++) {
+			json_obj_begin(&j, NULL);
+			json_str(&j, "type", smmu_event_name(smmu_host.last[i].type));
+			json_hex(&j, "sid", smmu_host.last[i].sid);
+			json_hex(&j, "addr", smmu_host.last[i].addr);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_arr_begin(&j, "streams");
+		for (unsigned int i = 0; smmu_host.on && i < pci_topo.n_fn; i++) {
+			const struct pci_func *fn = &pci_topo.fn[i];
+			char bdf[PCI_BDF_STRLEN];
+			uint32_t sid;
+
+			if (!smmu_host_sid(fn->bdf, &sid))
+				continue;
+			pci_format_bdf(bdf, sizeof(bdf), fn->bdf);
+			json_obj_begin(&j, NULL);
+			json_str(&j, "bdf", bdf);
+			json_hex(&j, "sid", sid);
+			json_str(&j, "ste", smmu_host_stream_state(sid));
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
 		json_end(&j);
 		return 0;
 	}
@@ -76,13 +115,25 @@ static int cmd_smmu(int argc, char **argv)
 	       f.gran4k ? " 4K" : "", f.gran16k ? " 16K" : "", f.gran64k ? " 64K" : "");
 	printk("CR0  0x%08x  SMMUEN=%u; GBPA 0x%08x (%s when disabled)\n", cr0, cr0 & 1, gbpa,
 	       (gbpa >> 20) & 1 ? "abort" : "bypass");
-	if (f.s2p)
-		printk("stage 2 supported: passed-through devices can share their VM's Stage-2 "
-		       "tables\n");
-	else
-		printk("no stage 2 (QEMU before 8.1, or 8.1+ without -global arm-smmuv3.stage=2):\n"
-		       "  VM RAM stays identity-mapped (IPA = PA) so device DMA addresses are "
-		       "right\n");
+	printk("DMA: %s\n", dma_policy(&f));
+	if (!smmu_host.on)
+		return 0;
+	printk("events: %llu", (unsigned long long)smmu_host.events);
+	for (unsigned int i = 0; i < smmu_host.n_last; i++)
+		printk("%s %s SID 0x%x at 0x%llx",
+		       i ? "," : "; newest:", smmu_event_name(smmu_host.last[i].type),
+		       smmu_host.last[i].sid, (unsigned long long)smmu_host.last[i].addr);
+	printk("\n");
+	for (unsigned int i = 0; i < pci_topo.n_fn; i++) {
+		const struct pci_func *fn = &pci_topo.fn[i];
+		char bdf[PCI_BDF_STRLEN];
+		uint32_t sid;
+
+		if (!smmu_host_sid(fn->bdf, &sid))
+			continue;
+		pci_format_bdf(bdf, sizeof(bdf), fn->bdf);
+		printk("  %s  StreamID 0x%04x  %s\n", bdf, sid, smmu_host_stream_state(sid));
+	}
 	return 0;
 }
 SHELL_COMMAND(smmu, "smmu", "[--json]", "the SMMUv3: ID registers decoded, DMA policy", NULL,

@@ -2,6 +2,7 @@
 /* SMMUv3 ID register decoding (IHI 0070, 6.3.1-6.3.6 SMMU_IDR0-5, 6.3.8 SMMU_AIDR). Portable. */
 #include "pci/smmuv3.h"
 
+#include "kernel/err.h"
 #include "kernel/fmt.h"
 
 #define GET(v, shift, width) (((v) >> (shift)) & ((1U << (width)) - 1))
@@ -47,4 +48,125 @@ const char *smmu_describe_idr0(uint32_t idr0, char *buf, size_t len)
 		     GET(idr0, 9, 1), GET(idr0, 10, 1), GET(idr0, 12, 1), GET(idr0, 13, 1),
 		     GET(idr0, 16, 1), GET(idr0, 18, 1), stl[GET(idr0, 27, 2)]);
 	return buf;
+}
+
+static void smmu_zero(uint64_t *d, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		d[i] = 0;
+}
+
+void smmu_ste_abort(uint64_t ste[SMMU_STE_DWORDS])
+{
+	smmu_zero(ste, SMMU_STE_DWORDS);
+	ste[0] = 1 | (uint64_t)SMMU_STE_CFG_ABORT << 1; /* V, Config */
+}
+
+void smmu_ste_s1(uint64_t ste[SMMU_STE_DWORDS], uint64_t cd_pa)
+{
+	smmu_zero(ste, SMMU_STE_DWORDS);
+	/* V, Config = S1 translate, S1Fmt = 0 (one CD), S1ContextPtr [51:6], S1CDMax = 0. */
+	ste[0] = 1 | (uint64_t)SMMU_STE_CFG_S1_TRANS << 1 | (cd_pa & 0x000fffffffffffc0UL);
+	/* S1CIR = S1COR = 01 (Write-Back), S1CSH = 11 (Inner Shareable), STRW = 00 (EL1). */
+	ste[1] = 1UL << 2 | 1UL << 4 | 3UL << 6;
+}
+
+/* TCR.IPS / CD.IPS encoding of an output address size (D19.2.139 PARange values). */
+static int smmu_ips(unsigned int bits)
+{
+	static const unsigned char sizes[] = { 32, 36, 40, 42, 44, 48, 52 };
+
+	for (unsigned int i = 0; i < sizeof(sizes); i++)
+		if (sizes[i] == bits)
+			return (int)i;
+	return -1;
+}
+
+int smmu_cd_build(uint64_t cd[SMMU_CD_DWORDS], uint64_t ttb0, unsigned int ia_bits,
+		  unsigned int oas_bits, uint16_t asid)
+{
+	int ips = smmu_ips(oas_bits);
+
+	if (ips < 0 || ia_bits < 25 || ia_bits > 48 || (ttb0 & 0xfff))
+		return E_INVAL;
+	smmu_zero(cd, SMMU_CD_DWORDS);
+	cd[0] = (uint64_t)(64 - ia_bits)     /* T0SZ; TG0 = 00: 4 KiB */
+		| 1UL << 8 | 1UL << 10	     /* IRGN0, ORGN0: Write-Back */
+		| 3UL << 12		     /* SH0: Inner Shareable */
+		| 1UL << 30		     /* EPD1: no TTB1 walks */
+		| 1UL << 31		     /* V */
+		| (uint64_t)ips << 32	     /* IPS */
+		| 1UL << 41		     /* AA64 */
+		| 1UL << 45 | 1UL << 46	     /* R: record faults, A: abort them */
+		| (uint64_t)asid << 48;	     /* ASID */
+	cd[1] = ttb0 & 0x000ffffffffffff0UL; /* TTB0 [51:4] */
+	cd[3] = SMMU_CD_MAIR;
+	return 0;
+}
+
+void smmu_cmd_cfgi_ste(uint64_t cmd[SMMU_CMD_DWORDS], uint32_t sid)
+{
+	cmd[0] = SMMU_CMD_CFGI_STE | (uint64_t)sid << 32;
+	cmd[1] = 1; /* Leaf: only the STE, no cached CDs of other streams */
+}
+
+void smmu_cmd_cfgi_all(uint64_t cmd[SMMU_CMD_DWORDS])
+{
+	cmd[0] = SMMU_CMD_CFGI_ALL;
+	cmd[1] = 31; /* Range = 31: every StreamID */
+}
+
+void smmu_cmd_tlbi_nh_asid(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t asid)
+{
+	cmd[0] = SMMU_CMD_TLBI_NH_ASID | (uint64_t)asid << 48;
+	cmd[1] = 0;
+}
+
+void smmu_cmd_tlbi_nsnh_all(uint64_t cmd[SMMU_CMD_DWORDS])
+{
+	cmd[0] = SMMU_CMD_TLBI_NSNH_ALL;
+	cmd[1] = 0;
+}
+
+void smmu_cmd_sync(uint64_t cmd[SMMU_CMD_DWORDS])
+{
+	cmd[0] = SMMU_CMD_SYNC; /* CS = 00: no signal; completion is CONS passing it */
+	cmd[1] = 0;
+}
+
+void smmu_event_decode(const uint64_t evt[SMMU_EVT_DWORDS], struct smmu_event *e)
+{
+	e->type = (unsigned int)(evt[0] & 0xff);
+	e->sid = (uint32_t)(evt[0] >> 32);
+	e->addr = evt[2]; /* InputAddr of the translation faults (7.3.9-7.3.12) */
+}
+
+const char *smmu_event_name(unsigned int type)
+{
+	switch (type) {
+	case 0x01:
+		return "F_UUT";
+	case 0x02:
+		return "C_BAD_STREAMID";
+	case 0x03:
+		return "F_STE_FETCH";
+	case SMMU_EVT_C_BAD_STE:
+		return "C_BAD_STE";
+	case 0x07:
+		return "F_CD_FETCH";
+	case 0x0a:
+		return "C_BAD_CD";
+	case 0x0b:
+		return "F_WALK_EABT";
+	case SMMU_EVT_F_TRANSLATION:
+		return "F_TRANSLATION";
+	case SMMU_EVT_F_ADDR_SIZE:
+		return "F_ADDR_SIZE";
+	case SMMU_EVT_F_ACCESS:
+		return "F_ACCESS";
+	case SMMU_EVT_F_PERMISSION:
+		return "F_PERMISSION";
+	default:
+		return "other";
+	}
 }

@@ -27,4 +27,64 @@ void smmu_decode(const struct smmu_idr *r, struct smmu_features *f);
 /* One line per register, "IDR0 0x... S1P S2P ..." into buf; returns buf. */
 const char *smmu_describe_idr0(uint32_t idr0, char *buf, size_t len);
 
+/* ---- Structures and commands (IHI 0070 5.2 STE, 5.4 CD, 4.1-4.3 commands) ----------------- */
+
+#define SMMU_STE_DWORDS 8 /* 64 bytes */
+#define SMMU_CD_DWORDS	8 /* 64 bytes */
+#define SMMU_CMD_DWORDS 2 /* 16 bytes */
+#define SMMU_EVT_DWORDS 4 /* 32 bytes */
+
+/* STE.Config (5.2, STE[3:1]). */
+#define SMMU_STE_CFG_ABORT    0x0
+#define SMMU_STE_CFG_BYPASS   0x4
+#define SMMU_STE_CFG_S1_TRANS 0x5
+
+/* Command opcodes (4.1.1). */
+#define SMMU_CMD_CFGI_STE      0x03
+#define SMMU_CMD_CFGI_ALL      0x04
+#define SMMU_CMD_CFGI_CD       0x05
+#define SMMU_CMD_TLBI_NH_ASID  0x11
+#define SMMU_CMD_TLBI_NSNH_ALL 0x30
+#define SMMU_CMD_SYNC	       0x46
+
+/* Event types (7.3) worth naming. */
+#define SMMU_EVT_C_BAD_STE     0x04
+#define SMMU_EVT_F_TRANSLATION 0x10
+#define SMMU_EVT_F_ADDR_SIZE   0x11
+#define SMMU_EVT_F_ACCESS      0x12
+#define SMMU_EVT_F_PERMISSION  0x13
+
+/* MAIR for context descriptors: Attr0 Normal Write-Back (what DMA into RAM wants). */
+#define SMMU_CD_MAIR 0xffUL
+/* Stage-1 leaf attributes for a DMA mapping: AttrIndx 0, AP[2:1] = 01 (read-write, also from
+ * unprivileged streams), Inner Shareable, AF, nG (tagged with the context's ASID), UXN/PXN. */
+#define SMMU_S1_PTE_DMA ((1UL << 6) | (3UL << 8) | (1UL << 10) | (1UL << 11) | (3UL << 53))
+
+/* An STE that is valid and aborts every transaction of the stream. */
+void smmu_ste_abort(uint64_t ste[SMMU_STE_DWORDS]);
+/* An STE that translates with stage 1 through the single CD at cd_pa (S1Fmt linear, no
+ * substreams); the CD is fetched Write-Back Inner Shareable. */
+void smmu_ste_s1(uint64_t ste[SMMU_STE_DWORDS], uint64_t cd_pa);
+/*
+ * A 64-bit (AA64) CD for a 4 KiB-granule table at ttb0 covering ia_bits of input, output size
+ * oas_bits, ASID asid; TTB1 walks disabled (EPD1), faults recorded (R) and terminated with an
+ * abort (A). 0, or E_INVAL for an ia_bits/oas_bits the format cannot express.
+ */
+int smmu_cd_build(uint64_t cd[SMMU_CD_DWORDS], uint64_t ttb0, unsigned int ia_bits,
+		  unsigned int oas_bits, uint16_t asid);
+/* Commands. */
+void smmu_cmd_cfgi_ste(uint64_t cmd[SMMU_CMD_DWORDS], uint32_t sid);
+void smmu_cmd_cfgi_all(uint64_t cmd[SMMU_CMD_DWORDS]);
+void smmu_cmd_tlbi_nh_asid(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t asid);
+void smmu_cmd_tlbi_nsnh_all(uint64_t cmd[SMMU_CMD_DWORDS]);
+void smmu_cmd_sync(uint64_t cmd[SMMU_CMD_DWORDS]);
+/* An event record's type, StreamID and input address (7.3), and the type's name. */
+struct smmu_event {
+	unsigned int type;
+	uint32_t sid;
+	uint64_t addr;
+};
+void smmu_event_decode(const uint64_t evt[SMMU_EVT_DWORDS], struct smmu_event *e);
+const char *smmu_event_name(unsigned int type);
+
 #endif

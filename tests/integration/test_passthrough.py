@@ -38,14 +38,21 @@ def make_disk(path: Path, token: str | None) -> Path:
 
 
 @pytest.fixture(scope="module")
-def disks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    d = tmp_path_factory.mktemp("nvme")
+def disks(tmp_path_factory: pytest.TempPathFactory, variant: str) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp(f"nvme-{variant}")
     return make_disk(d / "kept.img", None), make_disk(d / "passed.img", TOKEN_READ)
+
+
+@pytest.fixture(scope="module", params=["no-smmu", "smmuv3"])
+def variant(request: pytest.FixtureRequest) -> str:
+    """Each test runs twice: without an SMMU (DMA reaches identity-mapped RAM untranslated) and
+    with QEMU's SMMUv3 (the hypervisor translates the VM's streams and aborts the others)."""
+    return request.param
 
 
 @pytest.fixture(scope="module")
 def _machine(image: Path, qemu_binary: str, linux_dir: Path,  # noqa: F811
-             disks: tuple[Path, Path]) -> Iterator[_ModuleMachine]:
+             disks: tuple[Path, Path], variant: str) -> Iterator[_ModuleMachine]:
     initrd = linux_dir / "initramfs.cpio.gz"
     basic = image.parent / "guests" / "basic.bin"
     kept, passed = disks
@@ -54,6 +61,7 @@ def _machine(image: Path, qemu_binary: str, linux_dir: Path,  # noqa: F811
         cpu="max",
         smp=5,
         mem="2G",
+        machine_opts=("iommu=smmuv3",) if variant == "smmuv3" else (),
         extra_args=(
             "-device", f"loader,file={linux_dir / 'Image'},addr={IMAGE_PA:#x},force-raw=on",
             "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
@@ -101,6 +109,29 @@ def test_no_assignment_while_running(shell: Shell) -> None:
     errors = error_lines(out)
     assert errors and "running" in errors[0], out
     assert len(shell.run_json(f"vm info {vm['id']}")["vm"]["pci"]) == 1
+
+
+def smmu_streams(shell: Shell) -> dict[str, str]:
+    return {s["bdf"]: s["ste"] for s in shell.run_json("smmu")["streams"]}
+
+
+def test_smmu_translates_only_the_running_vms_function(shell: Shell, variant: str) -> None:
+    """With an SMMU: while Linux runs, its function's stream translates through the VM's
+    stage-1 context and every other stream aborts; once it stops, its stream aborts too, and
+    the SMMU recorded no fault (the guest's DMA all fell inside its RAM)."""
+    if variant != "smmuv3":
+        expect = shell.run("smmu", check=False)
+        assert error_lines(expect), expect
+        return
+    vm = vm_named(shell, "linux")
+    streams = smmu_streams(shell)
+    if shell.run_json(f"vm info {vm['id']}")["vm"]["state"] == "running":
+        assert streams[PASSED] == "stage 1", streams
+    assert all(ste == "abort" for bdf, ste in streams.items() if bdf != PASSED), streams
+    wait_stopped(shell, vm["id"])
+    smmu = shell.run_json("smmu")
+    assert all(s["ste"] == "abort" for s in smmu["streams"]), smmu["streams"]
+    assert smmu["events"] == 0, smmu["last_events"]
 
 
 def test_linux_drives_the_passed_nvme(shell: Shell, disks: tuple[Path, Path]) -> None:

@@ -369,6 +369,11 @@ def test_smmu_present(boot: Callable[..., Machine]) -> None:
     assert smmu["s1p"] is True and smmu["s2p"] is False, smmu
     assert smmu["sid_bits"] == 16 and smmu["oas_bits"] == 44, smmu
     assert "identity" in smmu["dma_policy"], smmu["dma_policy"]
+    # The hypervisor took it over: every PCIe requester's stream aborts until a VM owns it.
+    assert smmu["enabled"] is True and smmu["translating"] is True, smmu
+    streams = {s["bdf"]: s for s in smmu["streams"]}
+    assert "00:00.0" in streams and all(s["ste"] == "abort" for s in streams.values()), streams
+    assert smmu["events"] == 0, smmu
     # SMMU_IDR0.S1P is bit 1, S2P bit 0; SMMU_IDR1.SIDSIZE [5:0]; SMMU_IDR5.OAS [2:0] (4 = 44).
     idr0, idr1, idr5 = as_int(smmu["idr0"]), as_int(smmu["idr1"]), as_int(smmu["idr5"])
     assert (idr0 >> 1) & 1 == 1 and idr0 & 1 == 0, hex(idr0)

@@ -386,6 +386,13 @@ static void test_virt_smmuv3(void)
 	CHECK_EQ_U64(p->smmu.reg.base, 0x9050000);
 	CHECK_EQ_U64(p->smmu.reg.size, 0x20000);
 	CHECK_EQ_U64(count_dev(p, "smmuv3@9050000"), 1);
+	/* The host bridge's RIDs are the SMMU's StreamIDs, one for one. */
+	CHECK(p->smmu.phandle != 0);
+	CHECK(p->pcie.iommu_map);
+	CHECK_EQ_U64(p->pcie.iommu_phandle, p->smmu.phandle);
+	CHECK_EQ_U64(p->pcie.rid_base, 0);
+	CHECK_EQ_U64(p->pcie.sid_base, 0);
+	CHECK_EQ_U64(p->pcie.iommu_len, 0x10000);
 	CHECK_EQ_U64(p->n_devs, 43);
 }
 

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 
+#include "kernel/err.h"
 #include "pci/smmuv3.h"
 #include "test.h"
 
@@ -23,6 +24,66 @@ static struct smmu_features decode(uint32_t idr0, uint32_t idr1, uint32_t idr5, 
 	memset(&f, 0xa5, sizeof(f)); /* every field must be written */
 	smmu_decode(&r, &f);
 	return f;
+}
+
+/* STE and CD bit positions, spelled out from IHI 0070 5.2 and 5.4 (as Linux's arm-smmu-v3.h). */
+static void test_structures(void)
+{
+	uint64_t ste[SMMU_STE_DWORDS], cd[SMMU_CD_DWORDS];
+
+	memset(ste, 0xff, sizeof(ste));
+	smmu_ste_abort(ste);
+	CHECK_EQ_U64(ste[0], 0x1); /* V, Config 000 */
+	for (int i = 1; i < SMMU_STE_DWORDS; i++)
+		CHECK_EQ_U64(ste[i], 0);
+	smmu_ste_s1(ste, 0x12345000);
+	CHECK_EQ_U64(ste[0], 0x1234500bULL); /* V, Config 101, S1ContextPtr */
+	CHECK_EQ_U64(ste[1], 0xd4);	     /* S1CIR 01, S1COR 01, S1CSH 11 */
+	smmu_ste_s1(ste, 0xfedcba987654321ULL);
+	CHECK_EQ_U64(ste[0] & ~0xfULL, 0x000dcba987654300ULL); /* bits 51:6 only */
+
+	CHECK_EQ_U64(smmu_cd_build(cd, 0x80000000, 48, 44, 3), 0);
+	/* T0SZ 16, IRGN0/ORGN0 01, SH0 11, EPD1, V, IPS 100 (44 bits), AA64, R, A, ASID 3. */
+	CHECK_EQ_U64(cd[0], 0x36204c0003510ULL);
+	CHECK_EQ_U64(cd[1], 0x80000000);
+	CHECK_EQ_U64(cd[2], 0);
+	CHECK_EQ_U64(cd[3], 0xff);
+	CHECK_EQ_U64(smmu_cd_build(cd, 0x80000000, 40, 48, 0xffff), 0);
+	CHECK_EQ_U64(cd[0] & 0x3f, 24);
+	CHECK_EQ_U64(cd[0] >> 32 & 7, 5);
+	CHECK_EQ_U64(cd[0] >> 48, 0xffff);
+	CHECK_EQ_U64(smmu_cd_build(cd, 0x80000000, 48, 45, 1), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(smmu_cd_build(cd, 0x80000000, 49, 44, 1), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(smmu_cd_build(cd, 0x80000800, 48, 44, 1), (uint64_t)E_INVAL);
+	/* Leaf attributes: AP[2:1] 01, SH 11, AF, nG, PXN+UXN. */
+	CHECK_EQ_U64(SMMU_S1_PTE_DMA, 0x60000000000f40ULL);
+}
+
+static void test_commands_events(void)
+{
+	uint64_t c[SMMU_CMD_DWORDS];
+	const uint64_t evt[SMMU_EVT_DWORDS] = { 0x0000010000000010ULL, 0, 0x4000123456ULL, 0 };
+	struct smmu_event e;
+
+	smmu_cmd_cfgi_ste(c, 0x110);
+	CHECK_EQ_U64(c[0], 0x0000011000000003ULL);
+	CHECK_EQ_U64(c[1], 1);
+	smmu_cmd_cfgi_all(c);
+	CHECK_EQ_U64(c[0], 0x04);
+	CHECK_EQ_U64(c[1], 31);
+	smmu_cmd_tlbi_nh_asid(c, 7);
+	CHECK_EQ_U64(c[0], 0x0007000000000011ULL);
+	smmu_cmd_tlbi_nsnh_all(c);
+	CHECK_EQ_U64(c[0], 0x30);
+	smmu_cmd_sync(c);
+	CHECK_EQ_U64(c[0], 0x46);
+	CHECK_EQ_U64(c[1], 0);
+	smmu_event_decode(evt, &e);
+	CHECK_EQ_U64(e.type, SMMU_EVT_F_TRANSLATION);
+	CHECK_EQ_U64(e.sid, 0x100);
+	CHECK_EQ_U64(e.addr, 0x4000123456ULL);
+	CHECK_STR(smmu_event_name(e.type), "F_TRANSLATION");
+	CHECK_STR(smmu_event_name(0xee), "other");
 }
 
 static void test_qemu(void)
@@ -204,6 +265,8 @@ static void test_describe_idr0(void)
 
 int main(void)
 {
+	RUN(test_structures);
+	RUN(test_commands_events);
 	RUN(test_qemu);
 	RUN(test_idr0_fields);
 	RUN(test_idr1_idr5_aidr);

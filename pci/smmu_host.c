@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * SMMUv3 bring-up and stream control (IHI 0070 ch. 6 registers, 4 commands, 5 structures):
+ * a linear stream table, a command queue and an event queue in the hypervisor's memory; no
+ * interrupts (events are polled by `smmu` and when a VM stops).
+ */
+#include "pci/smmu_host.h"
+
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "kernel/err.h"
+#include "kernel/hyp.h"
+#include "kernel/spinlock.h"
+#include "kernel/timer.h"
+#include "kernel/vm.h"
+#include "pci/pci_host.h"
+
+#define SMMU_IDR0	     0x00
+#define SMMU_IDR1	     0x04
+#define SMMU_IDR5	     0x14
+#define SMMU_AIDR	     0x1c
+#define SMMU_CR0	     0x20
+#define SMMU_CR0_SMMUEN	     BIT(0)
+#define SMMU_CR0_EVENTQEN    BIT(2)
+#define SMMU_CR0_CMDQEN	     BIT(3)
+#define SMMU_CR0ACK	     0x24
+#define SMMU_CR1	     0x28
+#define SMMU_CR2	     0x2c
+#define SMMU_CR2_RECINVSID   BIT(1) /* record C_BAD_STREAMID for out-of-range StreamIDs */
+#define SMMU_IRQ_CTRL	     0x50
+#define SMMU_IRQ_CTRLACK     0x54
+#define SMMU_GERROR	     0x60
+#define SMMU_GERRORN	     0x64
+#define SMMU_GERROR_CMDQ_ERR BIT(0)
+#define SMMU_STRTAB_BASE     0x80
+#define SMMU_STRTAB_BASE_CFG 0x88
+#define SMMU_CMDQ_BASE	     0x90
+#define SMMU_CMDQ_PROD	     0x98
+#define SMMU_CMDQ_CONS	     0x9c
+#define SMMU_EVENTQ_BASE     0xa0
+#define SMMU_EVENTQ_PROD     0x100a8 /* page 1 */
+#define SMMU_EVENTQ_CONS     0x100ac /* page 1 */
+#define SMMU_BASE_RA	     BIT(62) /* read-allocate hint (STRTAB, CMDQ); WA for EVENTQ */
+
+/* Sizes we use: enough for QEMU's buses and a shell's worth of commands. */
+#define SMMU_MAX_SID_LOG2  16
+#define SMMU_MAX_CMDQ_LOG2 8 /* 256 x 16 bytes: one page */
+#define SMMU_MAX_EVTQ_LOG2 7 /* 128 x 32 bytes: one page */
+#define SMMU_IA_BITS	   48
+#define SMMU_POLL_US	   100000
+
+struct smmu_host_state smmu_host = { .why_off = "not probed" };
+
+static uintptr_t base;
+static uint64_t *strtab, *cmdq, *evtq;
+static uint32_t cmdq_prod, evtq_cons;
+static struct spinlock smmu_lock;
+
+static bool wait_reg(uintptr_t reg, uint32_t mask, uint32_t want)
+{
+	uint64_t deadline = timer_count() + timer_us_to_ticks(SMMU_POLL_US);
+
+	while ((mmio_read32(base + reg) & mask) != want)
+		if (timer_count() > deadline)
+			return false;
+	return true;
+}
+
+static bool write_cr0(uint32_t v)
+{
+	mmio_write32(base + SMMU_CR0, v);
+	return wait_reg(SMMU_CR0ACK, 0xffffffffu, v);
+}
+
+/* Queue index arithmetic: log2 index bits, then the wrap bit (6.3.26). */
+static uint32_t q_next(uint32_t p, unsigned int log2)
+{
+	uint32_t mask = (2u << log2) - 1;
+
+	return (p + 1) & mask;
+}
+
+static bool q_full(uint32_t prod, uint32_t cons, unsigned int log2)
+{
+	uint32_t idx = (1u << log2) - 1;
+
+	return (prod & idx) == (cons & idx) && (prod >> log2 & 1) != (cons >> log2 & 1);
+}
+
+/* Called with smmu_lock held. */
+static int cmd_issue(const uint64_t c[SMMU_CMD_DWORDS])
+{
+	uint64_t deadline = timer_count() + timer_us_to_ticks(SMMU_POLL_US);
+	uint64_t *slot;
+
+	while (q_full(cmdq_prod, mmio_read32(base + SMMU_CMDQ_CONS), smmu_host.cmdq_log2))
+		if (timer_count() > deadline)
+			return E_IO;
+	slot = cmdq + SMMU_CMD_DWORDS * (cmdq_prod & ((1u << smmu_host.cmdq_log2) - 1));
+	slot[0] = c[0];
+	slot[1] = c[1];
+	dcache_clean_range((uintptr_t)slot, SMMU_CMD_DWORDS * 8);
+	cmdq_prod = q_next(cmdq_prod, smmu_host.cmdq_log2);
+	/* The command is in memory before the SMMU is told to read it. */
+	dsb(ishst);
+	mmio_write32(base + SMMU_CMDQ_PROD, cmdq_prod);
+	return 0;
+}
+
+/* CMD_SYNC, then wait until the SMMU has consumed everything up to it. With smmu_lock. */
+static int cmd_sync(void)
+{
+	uint64_t c[SMMU_CMD_DWORDS], deadline;
+	uint32_t gerror;
+	int ret;
+
+	smmu_cmd_sync(c);
+	ret = cmd_issue(c);
+	if (ret)
+		return ret;
+	deadline = timer_count() + timer_us_to_ticks(SMMU_POLL_US);
+	while ((mmio_read32(base + SMMU_CMDQ_CONS) & ((2u << smmu_host.cmdq_log2) - 1)) !=
+	       cmdq_prod) {
+		gerror = mmio_read32(base + SMMU_GERROR) ^ mmio_read32(base + SMMU_GERRORN);
+		if ((gerror & SMMU_GERROR_CMDQ_ERR) || timer_count() > deadline) {
+			smmu_host.cmd_errors++;
+			pr_err("smmu: command queue %s (CONS 0x%x, PROD 0x%x)\n",
+			       timer_count() > deadline ? "stuck" : "error",
+			       mmio_read32(base + SMMU_CMDQ_CONS), cmdq_prod);
+			return E_IO;
+		}
+	}
+	return 0;
+}
+
+static void write_ste(uint32_t sid, const uint64_t ste[SMMU_STE_DWORDS], bool dword0_first)
+{
+	volatile uint64_t *e = strtab + SMMU_STE_DWORDS * sid;
+	uint64_t c[SMMU_CMD_DWORDS];
+
+	/*
+	 * The SMMU may read the STE at any time: dword 0 (V, Config) goes last when the entry
+	 * becomes a translating one, first when it stops being one, so no torn entry is valid.
+	 */
+	if (dword0_first)
+		e[0] = ste[0];
+	for (unsigned int i = 1; i < SMMU_STE_DWORDS; i++)
+		e[i] = ste[i];
+	if (!dword0_first) {
+		dsb(ishst); /* the other dwords before the one that makes them live */
+		e[0] = ste[0];
+	}
+	dcache_clean_range((uintptr_t)e, SMMU_STE_DWORDS * 8);
+	smmu_cmd_cfgi_ste(c, sid);
+	if (!cmd_issue(c))
+		cmd_sync();
+}
+
+static unsigned int log2_up(uint64_t v)
+{
+	unsigned int l = 0;
+
+	while ((1ULL << l) < v)
+		l++;
+	return l;
+}
+
+bool smmu_host_sid(uint16_t bdf, uint32_t *sid)
+{
+	const struct platform *p = &hyp.plat;
+
+	if (!p->pcie.iommu_map || bdf < p->pcie.rid_base ||
+	    bdf - p->pcie.rid_base >= p->pcie.iommu_len)
+		return false;
+	*sid = p->pcie.sid_base + (bdf - p->pcie.rid_base);
+	return true;
+}
+
+static int smmu_setup_queues(const struct smmu_features *f)
+{
+	uint64_t pa;
+	unsigned int pages;
+	uint32_t max_rid = (pci_topo.last_bus + 1) << 8, max_sid;
+
+	if (!smmu_host_sid((uint16_t)(max_rid - 1), &max_sid))
+		max_sid = hyp.plat.pcie.sid_base + hyp.plat.pcie.iommu_len - 1;
+	smmu_host.sid_log2 = log2_up((uint64_t)max_sid + 1);
+	if (smmu_host.sid_log2 > f->sid_bits || smmu_host.sid_log2 > SMMU_MAX_SID_LOG2)
+		return E_RANGE;
+	/* Linear table: 64 bytes per StreamID, aligned to its size (natural, from the pool). */
+	pages = (unsigned int)(((64UL << smmu_host.sid_log2) + 4095) / 4096);
+	strtab = palloc_pages(&hyp_pool, pages, &pa);
+	if (!strtab)
+		return E_NOMEM;
+	for (uint32_t sid = 0; sid < (1u << smmu_host.sid_log2); sid++)
+		smmu_ste_abort(strtab + SMMU_STE_DWORDS * sid);
+	dcache_clean_range((uintptr_t)strtab, 64UL << smmu_host.sid_log2);
+	mmio_write64(base + SMMU_STRTAB_BASE, pa | SMMU_BASE_RA);
+	mmio_write32(base + SMMU_STRTAB_BASE_CFG, smmu_host.sid_log2); /* FMT 00: linear */
+
+	smmu_host.cmdq_log2 = f->cmdq_log2 < SMMU_MAX_CMDQ_LOG2 ? f->cmdq_log2 : SMMU_MAX_CMDQ_LOG2;
+	cmdq = palloc_pages(&hyp_pool, 1, &pa);
+	if (!cmdq)
+		return E_NOMEM;
+	mmio_write64(base + SMMU_CMDQ_BASE, pa | SMMU_BASE_RA | smmu_host.cmdq_log2);
+	mmio_write32(base + SMMU_CMDQ_PROD, 0);
+	mmio_write32(base + SMMU_CMDQ_CONS, 0);
+	cmdq_prod = 0;
+
+	smmu_host.evtq_log2 = f->evtq_log2 < SMMU_MAX_EVTQ_LOG2 ? f->evtq_log2 : SMMU_MAX_EVTQ_LOG2;
+	evtq = palloc_pages(&hyp_pool, 1, &pa);
+	if (!evtq)
+		return E_NOMEM;
+	mmio_write64(base + SMMU_EVENTQ_BASE, pa | SMMU_BASE_RA | smmu_host.evtq_log2);
+	mmio_write32(base + SMMU_EVENTQ_PROD, 0);
+	mmio_write32(base + SMMU_EVENTQ_CONS, 0);
+	evtq_cons = 0;
+	return 0;
+}
+
+int smmu_host_init(void)
+{
+	struct smmu_features f;
+	struct smmu_idr r = { 0 };
+	uint64_t c[SMMU_CMD_DWORDS];
+	int ret;
+
+	if (!hyp.plat.smmu.present || !pci_present) {
+		smmu_host.why_off = "no SMMUv3 (or no PCIe)";
+		return E_NOENT;
+	}
+	if (!hyp.plat.pcie.iommu_map || hyp.plat.pcie.iommu_phandle != hyp.plat.smmu.phandle) {
+		smmu_host.why_off = "the PCIe host bridge is not behind it (no iommu-map)";
+		return E_NOENT;
+	}
+	base = hyp.plat.smmu.reg.base;
+	r.idr[0] = mmio_read32(base + SMMU_IDR0);
+	r.idr[1] = mmio_read32(base + SMMU_IDR1);
+	r.idr[5] = mmio_read32(base + SMMU_IDR5);
+	r.aidr = mmio_read32(base + SMMU_AIDR);
+	smmu_decode(&r, &f);
+	if (!f.s1p || !(f.ttf & 2) || !f.gran4k || !f.oas_bits) {
+		smmu_host.why_off = "no stage 1 with AArch64 4 KiB tables";
+		return E_NOTSUP;
+	}
+	smmu_host.oas_bits = f.oas_bits;
+	smmu_host.coherent = f.coherent;
+	/* Quiet and off before anything it reads changes (6.3.9: CR0ACK follows CR0). */
+	if (!write_cr0(0)) {
+		smmu_host.why_off = "CR0ACK did not follow CR0";
+		return E_IO;
+	}
+	mmio_write32(base + SMMU_IRQ_CTRL, 0);
+	wait_reg(SMMU_IRQ_CTRLACK, 0xffffffffu, 0);
+	/* Tables and queues: Write-Back, read/write-allocate, Inner Shareable (6.3.10). */
+	mmio_write32(base + SMMU_CR1, 1u << 0 | 1u << 2 | 3u << 4 | 1u << 6 | 1u << 8 | 3u << 10);
+	mmio_write32(base + SMMU_CR2, SMMU_CR2_RECINVSID);
+	ret = smmu_setup_queues(&f);
+	if (ret) {
+		smmu_host.why_off = "cannot allocate its tables and queues";
+		return ret;
+	}
+	if (!write_cr0(SMMU_CR0_CMDQEN | SMMU_CR0_EVENTQEN)) {
+		smmu_host.why_off = "queues did not come up";
+		return E_IO;
+	}
+	/* Nothing it cached from before is trusted. */
+	spin_lock(&smmu_lock);
+	smmu_cmd_cfgi_all(c);
+	ret = cmd_issue(c);
+	smmu_cmd_tlbi_nsnh_all(c);
+	if (!ret)
+		ret = cmd_issue(c);
+	if (!ret)
+		ret = cmd_sync();
+	spin_unlock(&smmu_lock);
+	if (ret || !write_cr0(SMMU_CR0_CMDQEN | SMMU_CR0_EVENTQEN | SMMU_CR0_SMMUEN)) {
+		smmu_host.why_off = "did not accept the configuration";
+		return ret ? ret : E_IO;
+	}
+	smmu_host.on = true;
+	smmu_host.why_off = "";
+	return 0;
+}
+
+static int vm_context(struct vm *vm)
+{
+	uint64_t cd_pa;
+	int ret;
+
+	if (vm->smmu_cd)
+		return 0;
+	vm->smmu_pt = (struct pt){ .alloc = palloc_pt_alloc,
+				   .free = palloc_pt_free,
+				   .pa_to_va = palloc_pa_to_va,
+				   .ctx = &hyp_pool };
+	ret = pt_init(&vm->smmu_pt, SMMU_IA_BITS, pt_start_level(SMMU_IA_BITS), 1);
+	if (ret)
+		return ret;
+	/* The VM's RAM and nothing else, at IOVA = IPA = PA. */
+	ret = pt_map(&vm->smmu_pt, vm->ram_pa, vm->ram_pa, vm->ram_size, SMMU_S1_PTE_DMA, 0);
+	if (!ret) {
+		vm->smmu_cd = palloc_pages(&hyp_pool, 1, &cd_pa);
+		ret = vm->smmu_cd ? 0 : E_NOMEM;
+	}
+	if (!ret)
+		ret = smmu_cd_build(vm->smmu_cd, vm->smmu_pt.root_pa, SMMU_IA_BITS,
+				    smmu_host.oas_bits, (uint16_t)(vm->id + 1));
+	if (ret) {
+		pt_destroy(&vm->smmu_pt);
+		if (vm->smmu_cd)
+			palloc_free(&hyp_pool, cd_pa, 1);
+		vm->smmu_cd = NULL;
+		return ret;
+	}
+	vm->smmu_cd_pa = cd_pa;
+	/*
+	 * The SMMU reads the CD and walks the tables from memory. Unless it snoops the caches
+	 * (IDR0.COHACC), push the pool the tables came from to the PoC.
+	 */
+	if (!smmu_host.coherent)
+		dcache_clean_range((uintptr_t)hyp_pool.va, (uintptr_t)hyp_pool.pages * 4096);
+	dcache_clean_range((uintptr_t)vm->smmu_cd, SMMU_CD_DWORDS * 8);
+	return 0;
+}
+
+int smmu_host_vm_start(struct vm *vm)
+{
+	uint64_t ste[SMMU_STE_DWORDS];
+	int ret;
+
+	if (!smmu_host.on || !vm->pci.n)
+		return 0;
+	ret = vm_context(vm);
+	if (ret)
+		return ret;
+	smmu_ste_s1(ste, vm->smmu_cd_pa);
+	spin_lock(&smmu_lock);
+	for (unsigned int i = 0; i < vm->pci.n; i++) {
+		uint32_t sid;
+
+		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2))
+			write_ste(sid, ste, false);
+	}
+	spin_unlock(&smmu_lock);
+	return 0;
+}
+
+void smmu_host_vm_stop(struct vm *vm)
+{
+	uint64_t ste[SMMU_STE_DWORDS], c[SMMU_CMD_DWORDS];
+
+	if (!smmu_host.on || !vm->pci.n)
+		return;
+	smmu_ste_abort(ste);
+	spin_lock(&smmu_lock);
+	for (unsigned int i = 0; i < vm->pci.n; i++) {
+		uint32_t sid;
+
+		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2))
+			write_ste(sid, ste, true);
+	}
+	/* Translations cached under the VM's ASID go too (nG entries are tagged with it). */
+	smmu_cmd_tlbi_nh_asid(c, (uint16_t)(vm->id + 1));
+	if (!cmd_issue(c))
+		cmd_sync();
+	spin_unlock(&smmu_lock);
+	smmu_host_poll_events();
+}
+
+void smmu_host_vm_release(struct vm *vm)
+{
+	if (!vm->smmu_cd)
+		return;
+	smmu_host_vm_stop(vm);
+	pt_destroy(&vm->smmu_pt);
+	palloc_free(&hyp_pool, vm->smmu_cd_pa, 1);
+	vm->smmu_cd = NULL;
+}
+
+unsigned int smmu_host_poll_events(void)
+{
+	unsigned int n = 0;
+	uint32_t prod, mask;
+
+	if (!smmu_host.on)
+		return 0;
+	spin_lock(&smmu_lock);
+	mask = (2u << smmu_host.evtq_log2) - 1;
+	prod = mmio_read32(base + SMMU_EVENTQ_PROD) & mask;
+	while (evtq_cons != prod) {
+		const uint64_t *rec =
+			evtq + SMMU_EVT_DWORDS * (evtq_cons & ((1u << smmu_host.evtq_log2) - 1));
+		struct smmu_event e;
+
+		/* The record was written by the SMMU: drop any stale line before reading it. */
+		dcache_inval_range((uintptr_t)rec, SMMU_EVT_DWORDS * 8);
+		smmu_event_decode(rec, &e);
+		for (unsigned int i = SMMU_HOST_EVENTS_KEPT - 1; i > 0; i--)
+			smmu_host.last[i] = smmu_host.last[i - 1];
+		smmu_host.last[0] = e;
+		if (smmu_host.n_last < SMMU_HOST_EVENTS_KEPT)
+			smmu_host.n_last++;
+		if (smmu_host.events < 4 || !(smmu_host.events & (smmu_host.events - 1)))
+			pr_warn("smmu: %s from StreamID 0x%x at 0x%llx (%llu events so far)\n",
+				smmu_event_name(e.type), e.sid, (unsigned long long)e.addr,
+				(unsigned long long)smmu_host.events + 1);
+		smmu_host.events++;
+		evtq_cons = q_next(evtq_cons, smmu_host.evtq_log2);
+		n++;
+	}
+	mmio_write32(base + SMMU_EVENTQ_CONS, evtq_cons);
+	spin_unlock(&smmu_lock);
+	return n;
+}
+
+const char *smmu_host_stream_state(uint32_t sid)
+{
+	uint64_t d0;
+
+	if (!smmu_host.on)
+		return "off";
+	if (sid >= (1u << smmu_host.sid_log2))
+		return "invalid";
+	d0 = strtab[SMMU_STE_DWORDS * sid];
+	if (!(d0 & 1))
+		return "invalid";
+	switch (d0 >> 1 & 7) {
+	case SMMU_STE_CFG_ABORT:
+		return "abort";
+	case SMMU_STE_CFG_BYPASS:
+		return "bypass";
+	case SMMU_STE_CFG_S1_TRANS:
+		return "stage 1";
+	default:
+		return "other";
+	}
+}

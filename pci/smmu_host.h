@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * The hypervisor's SMMUv3 driver (IHI 0070): when the platform has one in front of the PCIe
+ * host bridge, every stream aborts its DMA unless its function belongs to a running VM, and then
+ * it translates through a stage-1 context of that VM that maps exactly the VM's RAM, 1:1 (RAM
+ * of VMs with devices sits at IPA = PA). So a guest's device reaches its own RAM and nothing
+ * else, even on an SMMU without stage 2 (QEMU 7.2's).
+ */
+#ifndef PCI_SMMU_HOST_H
+#define PCI_SMMU_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pci/smmuv3.h"
+
+struct vm;
+
+#define SMMU_HOST_EVENTS_KEPT 4
+
+struct smmu_host_state {
+	bool on;	     /* translating: SMMU_CR0.SMMUEN set by us */
+	const char *why_off; /* when not on: the reason, for `smmu` */
+	unsigned int sid_log2, cmdq_log2, evtq_log2, oas_bits;
+	bool coherent;	 /* IDR0.COHACC: its table walks snoop the CPU caches */
+	uint64_t events; /* event records drained so far */
+	struct smmu_event last[SMMU_HOST_EVENTS_KEPT]; /* the newest, [0] first */
+	unsigned int n_last;
+	uint64_t cmd_errors; /* CMDQ errors seen (SMMU_GERROR.CMDQ_ERR) */
+};
+
+extern struct smmu_host_state smmu_host;
+
+/* After PCIe enumeration, on the boot CPU: take the SMMU over (all streams abort). */
+int smmu_host_init(void);
+/* The StreamID of a PCIe requester, through the host bridge's iommu-map. */
+bool smmu_host_sid(uint16_t bdf, uint32_t *sid);
+/* Give the streams of 'vm's functions its stage-1 context (built on first use). 0 or error. */
+int smmu_host_vm_start(struct vm *vm);
+/* Make them abort again and drop what the SMMU cached for the VM. */
+void smmu_host_vm_stop(struct vm *vm);
+/* Free the VM's context (its tables and CD). */
+void smmu_host_vm_release(struct vm *vm);
+/* Move new event records from the queue to smmu_host (and the log); returns how many. */
+unsigned int smmu_host_poll_events(void);
+/* What the STE of 'sid' says now: "abort", "bypass", "stage 1", "invalid" or "off". */
+const char *smmu_host_stream_state(uint32_t sid);
+
+#endif
