@@ -20,7 +20,7 @@ uint64_t vm_pci_ecam_ipa(void)
 	return hyp.plat.pcie.ecam.base;
 }
 
-static const struct vm *pci_owner(uint16_t bdf)
+const struct vm *vm_pci_owner(uint16_t bdf)
 {
 	for (unsigned int i = 0; i < VM_MAX; i++) {
 		const struct vm *vm = &vms[i];
@@ -71,7 +71,7 @@ static void unmap_elsewhere(const struct vm *keep, const struct pci_func *f)
 int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 {
 	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
-	const struct vm *owner = pci_owner(bdf);
+	const struct vm *owner = vm_pci_owner(bdf);
 	uint32_t pintid = 0;
 	uint8_t pin;
 	struct vpci_func *g;

@@ -35,6 +35,8 @@ bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint6
 bool vm_pci_irq(struct vm *vm, unsigned int intid);
 /* The physical INTID behind the guest's 'vintid', or 0 when it is not a forwarded line. */
 unsigned int vm_pci_hw_intid(const struct vm *vm, unsigned int vintid);
+/* The VM a function is passed through to, or NULL. */
+const struct vm *vm_pci_owner(uint16_t bdf);
 /* Where the guest's ECAM sits (IPA). */
 uint64_t vm_pci_ecam_ipa(void);
 

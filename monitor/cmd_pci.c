@@ -6,7 +6,11 @@
 #include "kernel/fmt.h"
 #include "monitor/parse.h"
 #include "monitor/shell.h"
+#include "kernel/vm.h"
+#include "kernel/vm_pci.h"
 #include "pci/nvme.h"
+#include "pci/nvme_host.h"
+#include "pci/smmu_host.h"
 #include "pci/pci_host.h"
 
 static int need_pci(void)
@@ -225,6 +229,40 @@ SHELL_COMMAND(pci, "pci", "[cfg <bdf> [len]] [--json]",
 	      "  BDF is bus:dev.fn in hex (00:01.0). Enumeration and BAR assignment ran at boot.",
 	      cmd_pci);
 
+static int nvme_identify(const struct pci_func *f, const char *name, bool as_json)
+{
+	struct nvme_id_ctrl id;
+	const char *why = "";
+	struct json j;
+	int ret;
+
+	ret = nvme_host_identify(f, &id, &why);
+	if (ret)
+		return shell_error(ret, "nvme identify: %s: %s%s", name, why,
+				   smmu_host.on ? " (the SMMU aborts DMA of streams no VM owns)"
+						: "");
+	if (as_json) {
+		shell_json_begin(&j);
+		json_str(&j, "bdf", name);
+		json_hex(&j, "vid", id.vid);
+		json_hex(&j, "ssvid", id.ssvid);
+		json_str(&j, "serial", id.sn);
+		json_str(&j, "model", id.mn);
+		json_str(&j, "firmware", id.fr);
+		json_u64(&j, "mdts", id.mdts);
+		json_u64(&j, "cntlid", id.cntlid);
+		json_hex(&j, "version", id.ver);
+		json_u64(&j, "namespaces", id.nn);
+		json_end(&j);
+		return 0;
+	}
+	printk("NVMe %s: \"%s\" serial \"%s\" firmware \"%s\"\n", name, id.mn, id.sn, id.fr);
+	printk("VID 0x%04x SSVID 0x%04x CNTLID %u, version %u.%u.%u, %u namespace%s, MDTS %u\n",
+	       id.vid, id.ssvid, id.cntlid, id.ver >> 16, id.ver >> 8 & 0xff, id.ver & 0xff, id.nn,
+	       id.nn == 1 ? "" : "s", id.mdts);
+	return 0;
+}
+
 static int cmd_nvme(int argc, char **argv)
 {
 	bool as_json = shell_take_json(&argc, argv);
@@ -236,8 +274,8 @@ static int cmd_nvme(int argc, char **argv)
 	char buf[200];
 	struct json j;
 
-	if (argc != 3 || !str_eq(argv[1], "regs"))
-		return shell_error(E_INVAL, "usage: nvme regs <bdf> [--json]");
+	if (argc != 3 || (!str_eq(argv[1], "regs") && !str_eq(argv[1], "identify")))
+		return shell_error(E_INVAL, "usage: nvme regs|identify <bdf> [--json]");
 	if (need_pci() || lookup(argv[2], &f, &bdf))
 		return E_INVAL;
 	if (!pci_is_nvme(f))
@@ -245,10 +283,19 @@ static int cmd_nvme(int argc, char **argv)
 				   "%s is class %02x:%02x:%02x, not an NVMe controller "
 				   "(01:08:02)",
 				   argv[2], f->class_code, f->subclass, f->progif);
+	if (str_eq(argv[1], "identify")) {
+		const struct vm *owner = vm_pci_owner(bdf);
+
+		if (owner && owner->id != 0)
+			return shell_error(E_BUSY, "nvme identify: %s belongs to vm%u (%s)",
+					   argv[2], owner->id, owner->name);
+	}
 	if (!(f->bar[0].flags & PCI_BAR_F_ASSIGNED) ||
 	    !(pci_cfg_read16(&pci_topo.cfg, bdf, PCI_COMMAND) & PCI_COMMAND_MEMORY))
 		return shell_error(E_IO, "%s: BAR0 is not assigned or memory decode is off",
 				   argv[2]);
+	if (str_eq(argv[1], "identify"))
+		return nvme_identify(f, argv[2], as_json);
 	bar = (uintptr_t)f->bar[0].cpu_addr;
 	/* NVMe 2.0 3.1.2: 64-bit registers may be read as one 64-bit access. */
 	cap = mmio_read64(bar + NVME_REG_CAP);
@@ -293,5 +340,9 @@ static int cmd_nvme(int argc, char **argv)
 	printk("AQA  0x%08x          %s\n", aqa, buf);
 	return 0;
 }
-SHELL_COMMAND(nvme, "nvme", "regs <bdf> [--json]", "an NVMe controller's registers, decoded",
-	      "  Reads CAP, VS, CC, CSTS and AQA from BAR0 (NVMe Base 2.0, 3.1).", cmd_nvme);
+SHELL_COMMAND(nvme, "nvme", "regs|identify <bdf> [--json]",
+	      "an NVMe controller's registers, decoded; Identify Controller",
+	      "  regs reads CAP, VS, CC, CSTS and AQA from BAR0 (NVMe Base 2.0, 3.1).\n"
+	      "  identify resets the controller, runs Identify Controller with queues in the\n"
+	      "  hypervisor's memory (its DMA), and resets it again; not for a VM's controller.",
+	      cmd_nvme);

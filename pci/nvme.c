@@ -153,3 +153,37 @@ int nvme_format_aqa(char *buf, size_t len, uint32_t v)
 	nvme_decode_aqa(v, &a);
 	return fmt_snprintf(buf, len, "asqs=%u acqs=%u", a.asqs + 1u, a.acqs + 1u);
 }
+
+static uint32_t le(const uint8_t *p, unsigned int n)
+{
+	uint32_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Copy an ASCII field, printable bytes only, and drop the padding spaces at its end. */
+static void ascii_field(char *dst, const uint8_t *src, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? (char)src[i] : '?';
+	while (i && dst[i - 1] == ' ')
+		i--;
+	dst[i] = '\0';
+}
+
+void nvme_decode_id_ctrl(const uint8_t *page, struct nvme_id_ctrl *id)
+{
+	id->vid = (uint16_t)le(page, 2);
+	id->ssvid = (uint16_t)le(page + 2, 2);
+	ascii_field(id->sn, page + 4, 20);
+	ascii_field(id->mn, page + 24, 40);
+	ascii_field(id->fr, page + 64, 8);
+	id->mdts = page[77];
+	id->cntlid = (uint16_t)le(page + 78, 2);
+	id->ver = le(page + 80, 4);
+	id->nn = le(page + 516, 4);
+}

@@ -112,4 +112,17 @@ int nvme_format_cc(char *buf, size_t len, uint32_t v);
 int nvme_format_csts(char *buf, size_t len, uint32_t v);
 int nvme_format_aqa(char *buf, size_t len, uint32_t v);
 
+/* Identify Controller data structure (NVMe Base 2.0, 5.17.2.1, Figure 275): what we show. */
+struct nvme_id_ctrl {
+	uint16_t vid, ssvid;
+	char sn[21], mn[41], fr[9]; /* ASCII, trailing spaces removed */
+	uint8_t mdts;		    /* Maximum Data Transfer Size: 2^MDTS min pages, 0 = none */
+	uint16_t cntlid;
+	uint32_t ver;
+	uint32_t nn; /* Number of Namespaces */
+};
+
+/* Decode a 4096-byte Identify Controller page. */
+void nvme_decode_id_ctrl(const uint8_t *page, struct nvme_id_ctrl *id);
+
 #endif

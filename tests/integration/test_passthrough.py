@@ -217,6 +217,19 @@ def test_a_second_start_drives_the_device_again(shell: Shell) -> None:
     assert info["pci"][0]["irqs"] > 0 and before > 0, (before, info["pci"])
 
 
+def test_hypervisor_dma_to_the_kept_controller(shell: Shell, variant: str) -> None:
+    """The hypervisor's own Identify of the controller it kept: a VM's controller is refused;
+    the kept one answers without an SMMU, and behind the SMMU (its stream aborts, no VM owns it)
+    it cannot even fetch the command."""
+    out = shell.run(f"nvme identify {PASSED}", check=False)
+    assert error_lines(out) and "belongs to vm" in error_lines(out)[0], out
+    out = shell.run("nvme identify 00:01.0", check=False)
+    if variant == "smmuv3":
+        assert error_lines(out) and "no completion" in error_lines(out)[0], out
+    else:
+        assert not error_lines(out) and '"kept"' in out, out
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ("0 zz:00.0", "bad BDF"),
     ("0 07:00.0", "no such PCI function"),

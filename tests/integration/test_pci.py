@@ -354,10 +354,37 @@ def test_s2map_bar0_runs(shell: Shell) -> None:
 # --- SMMUv3 ---------------------------------------------------------------------------------
 
 
+def test_nvme_identify(shell: Shell) -> None:
+    """The hypervisor drives each controller itself once (admin queues in its memory, DMA):
+    Identify Controller names QEMU's model and the serial this test gave it."""
+    for fn, serial in ((nvme_on_bus(shell, 0), "beef0"), (nvme_on_bus(shell, 1), "beef1")):
+        ident = shell.run_json(f"nvme identify {fn['bdf']}")
+        assert ident["serial"] == serial and ident["model"] == "QEMU NVMe Ctrl", ident
+        assert as_int(ident["vid"]) == 0x1B36 and ident["namespaces"] >= 1, ident
+        # Left reset, as found: CC.EN = 0, and no bus mastering.
+        regs = shell.run_json(f"nvme regs {fn['bdf']}")
+        assert as_int(regs["cc"]) & 1 == 0, regs
+    expect_error(shell, "nvme identify 00:00.0")
+    expect_error(shell, "nvme identify")
+    expect_error(shell, "nvme frob 00:02.0")
+
+
 def test_smmu_absent(shell: Shell) -> None:
     assert shell.run_json("platform")["smmu"]["present"] is False
     expect_error(shell, "smmu")
     expect_error(shell, "smmu --json")
+
+
+def test_smmu_blocks_dma_of_streams_no_vm_owns(boot: Callable[..., Machine]) -> None:
+    """Behind the SMMU, a controller that no VM owns cannot DMA: the hypervisor's own Identify
+    gets no completion (its queue is out of reach), where without the SMMU it works (above)."""
+    shell = boot(MachineConfig(cpu="max", smp=2, mem="1G", machine_opts=("iommu=smmuv3",),
+                               extra_args=("-device", "nvme,serial=s1,addr=01.0"))).shell
+    out = shell.run("nvme identify 00:01.0", check=False)
+    errors = error_lines(out)
+    assert errors and "no completion" in errors[0] and "SMMU" in errors[0], out
+    assert {s["bdf"]: s["ste"] for s in shell.run_json("smmu")["streams"]}["00:01.0"] == "abort"
+    assert shell.run_json("cpus check")["failures"] == 0
 
 
 def test_smmu_present(boot: Callable[..., Machine]) -> None:
@@ -374,6 +401,7 @@ def test_smmu_present(boot: Callable[..., Machine]) -> None:
     streams = {s["bdf"]: s for s in smmu["streams"]}
     assert "00:00.0" in streams and all(s["ste"] == "abort" for s in streams.values()), streams
     assert smmu["events"] == 0, smmu
+    expect_error(shell, "nvme identify 00:00.0")  # a host bridge, not an NVMe controller
     # SMMU_IDR0.S1P is bit 1, S2P bit 0; SMMU_IDR1.SIDSIZE [5:0]; SMMU_IDR5.OAS [2:0] (4 = 44).
     idr0, idr1, idr5 = as_int(smmu["idr0"]), as_int(smmu["idr1"]), as_int(smmu["idr5"])
     assert (idr0 >> 1) & 1 == 1 and idr0 & 1 == 0, hex(idr0)

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/* NVMe admin commands issued by the hypervisor itself (pci/nvme_host.c). */
+#ifndef PCI_NVME_HOST_H
+#define PCI_NVME_HOST_H
+
+#include "pci/nvme.h"
+#include "pci/pci.h"
+
+/*
+ * Reset the controller at 'f' (its BAR0 assigned, not owned by a VM), run Identify Controller
+ * with queues in the hypervisor's memory, and reset it again. 0, or an error with *why saying
+ * what went wrong in a sentence.
+ */
+int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const char **why);
+
+#endif
