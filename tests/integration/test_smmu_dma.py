@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+"""A guest aims its passed-through NVMe controller's DMA outside its RAM: behind the SMMU the
+hypervisor took over, the write is aborted (F_TRANSLATION events at that address) and the
+memory there is untouched, while the same controller's DMA into the guest's own RAM works."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import _ModuleMachine
+from monadic import MachineConfig, Shell, as_int, parse_hexdump
+
+GUEST_PA = 0x44000000
+
+
+@pytest.fixture(scope="module")
+def _machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
+    guest = image.parent / "guests" / "nvmedma.bin"
+    config = MachineConfig(
+        cpu="max",
+        smp=2,
+        mem="1G",
+        machine_opts=("iommu=smmuv3",),
+        extra_args=(
+            "-device", f"loader,file={guest},addr={GUEST_PA:#x},force-raw=on",
+            "-device", "nvme,serial=dma0,addr=01.0",
+            "-append", f"vm=dma,{GUEST_PA:#x},32M,1 pci=dma,00:01.0",
+        ),
+    )
+    shared = _ModuleMachine(image, qemu_binary, config)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def shell(request: pytest.FixtureRequest, _machine: _ModuleMachine) -> Shell:
+    return _machine.get(request.node).shell
+
+
+def test_dma_outside_the_vms_ram_is_aborted(shell: Shell) -> None:
+    vm = next(v for v in shell.run_json("vm list")["vms"] if v["name"] == "dma")
+    deadline = time.monotonic() + 60
+    while shell.run_json(f"vm info {vm['id']}")["vm"]["state"] != "stopped":
+        assert time.monotonic() < deadline, shell.run(f"vm log {vm['id']}")
+        time.sleep(0.5)
+    log = shell.run(f"vm log {vm['id']}")
+    # The controller works for the guest: Identify into its own RAM.
+    assert "guest: ok identify-inside" in log and "guest: 5 passed, 0 failed" in log, log
+    target = int(re.search(r"guest: outside target (0x[0-9a-f]+)", log).group(1), 16)
+    info = shell.run_json(f"vm info {vm['id']}")["vm"]
+    ram = next(r for r in info["regions"] if r["name"] == "RAM")
+    assert as_int(ram["pa"]) - target == 0x100000, (hex(target), ram)
+    # The SMMU refused the write and said so, at that address, from that stream.
+    smmu = shell.run_json("smmu")
+    assert smmu["events"] > 0, smmu
+    faults = [e for e in smmu["last_events"] if e["type"] == "F_TRANSLATION"]
+    assert faults and all(as_int(e["sid"]) == 0x8 for e in faults), smmu["last_events"]
+    assert all(target <= as_int(e["addr"]) < target + 4096 for e in faults), (hex(target), faults)
+    # Nothing of the Identify data (the model name at offset 24) reached that memory.
+    shown = parse_hexdump(shell.run(f"md {target:#x} 4096"))
+    memory = bytes(shown[target + i] for i in range(4096))
+    assert b"QEMU NVMe" not in memory and memory[:2] != b"\x36\x1b", memory[:64]
+    # Its stream aborts again now that the VM is stopped; the hypervisor carries on.
+    assert {s["bdf"]: s["ste"] for s in smmu["streams"]}["00:01.0"] == "abort"
+    assert shell.run_json("cpus check")["failures"] == 0
