@@ -56,16 +56,27 @@ static int vpci_take_bars(struct vpci_func *g, const struct pci_func *f)
 	return 0;
 }
 
-/* Visible capabilities (all but MSI and MSI-X), each with where it ends. */
+/*
+ * Capabilities the guest sees: Power Management (PCI PM 1.2, 3.2: 8 bytes) and PCI Express
+ * (PCIe Base 6.0, 7.5.3: 0x3c bytes in version 2), each ending at its architected length or at
+ * the next capability, whichever comes first. Everything else (MSI, MSI-X, vendor-specific
+ * and unknown capabilities, device-specific registers) is unlinked and reads as 0.
+ */
+static unsigned int vpci_cap_len(uint16_t id)
+{
+	return id == PCI_CAP_ID_PM ? 8 : id == PCI_CAP_ID_EXP ? 0x3c : 0;
+}
+
 static void vpci_take_caps(struct vpci_func *g, const struct pci_func *f)
 {
 	for (unsigned int i = 0; i < f->n_caps && i < PCI_MAX_CAPS; i++) {
-		uint16_t off = f->caps[i].off, end = PCI_CFG_LEGACY;
+		uint16_t off = f->caps[i].off, end;
 
-		if (f->caps[i].id == PCI_CAP_ID_MSI || f->caps[i].id == PCI_CAP_ID_MSIX)
+		if (!vpci_cap_len(f->caps[i].id) || off < PCI_CAP_START || off >= PCI_CFG_LEGACY)
 			continue;
-		if (off < PCI_CAP_START || off >= PCI_CFG_LEGACY)
-			continue;
+		end = (uint16_t)(off + vpci_cap_len(f->caps[i].id));
+		if (end > PCI_CFG_LEGACY)
+			end = PCI_CFG_LEGACY;
 		for (unsigned int j = 0; j < f->n_caps && j < PCI_MAX_CAPS; j++)
 			if (f->caps[j].off > off && f->caps[j].off < end)
 				end = f->caps[j].off;
@@ -88,6 +99,9 @@ int vpci_add(struct vpci *vp, const struct pci_cfg_ops *c, const struct pci_func
 			return E_EXIST;
 	if (f->hdr_type != PCI_HDR_NORMAL)
 		return E_INVAL;
+	/* A list we could not walk whole might hide an MSI capability past where we stopped. */
+	if (f->flags & (PCI_FN_F_CAP_LOOP | PCI_FN_F_CAP_BAD | PCI_FN_F_CAP_TRUNC))
+		return E_IO;
 	g = &vp->fn[vp->n];
 	vpci_zero(g, sizeof(*g));
 	ret = vpci_take_bars(g, f);

@@ -11,9 +11,10 @@
  *  - BARs: where the hypervisor placed them. Writing all-ones reads back the size mask (so the
  *    guest can size them); any other value is ignored: the guest cannot move a BAR. I/O BARs
  *    and the expansion ROM read as 0 (not implemented).
- *  - Capabilities: MSI and MSI-X are unlinked from the list (interrupts are INTx through the
- *    vGIC), so the guest cannot aim a device's writes at an address of its choosing; writes are
- *    accepted only inside a visible capability. Extended capabilities (0x100 up) read as 0.
+ *  - Capabilities: only Power Management and PCI Express stay linked; MSI and MSI-X (interrupts
+ *    are INTx through the vGIC, so the guest cannot aim a device's writes at an address of its
+ *    choosing), vendor-specific and unknown ones read as 0, as do device-specific registers.
+ *    Writes are accepted only inside a visible capability. Extended capabilities read as 0.
  *  - Header type without the multi-function bit; Interrupt Line a scratch byte of the guest's;
  *    Interrupt Pin the function's own.
  */
@@ -68,7 +69,8 @@ uint32_t vpci_guest_intid(uint32_t spi_base, unsigned int slot, unsigned int pin
  * bus address = CPU address (the guest sees the hypervisor's placement, mapped 1:1). Reads its
  * Interrupt Pin; pintid is its route (0 when it has none). Returns 0, E_NOMEM when full,
  * E_EXIST when already there, E_INVAL for a bridge or an unassigned memory BAR, E_RANGE when a
- * BAR's bus and CPU addresses differ.
+ * BAR's bus and CPU addresses differ, E_IO when its capability list could not be walked
+ * whole (looped, pointed into the header, or was longer than recorded).
  */
 int vpci_add(struct vpci *vp, const struct pci_cfg_ops *c, const struct pci_func *f,
 	     uint32_t pintid, uint32_t spi_base);

@@ -793,6 +793,14 @@ static void test_vpci(void)
 	CHECK_EQ_U64(vpci_add(&vp, &ops, n1, 36, 35), (uint64_t)E_EXIST);
 	CHECK_EQ_U64(vpci_add(&vp, &ops, pci_find(&topo, PCI_BDF(0, 1, 0)), 0, 35),
 		     (uint64_t)E_INVAL); /* a bridge */
+	{
+		/* A capability list that was cut short might hide MSI-X: refused. */
+		struct pci_func cut = *n1;
+
+		cut.flags |= PCI_FN_F_CAP_TRUNC;
+		cut.bdf = PCI_BDF(3, 0, 0);
+		CHECK_EQ_U64(vpci_add(&vp, &ops, &cut, 36, 35), (uint64_t)E_IO);
+	}
 	CHECK_EQ_U64(vp.n, 1);
 	CHECK_EQ_U64(vp.fn[0].pin, 1);
 	CHECK_EQ_U64(vp.fn[0].vintid, 35); /* slot 0, INTA */
@@ -834,6 +842,11 @@ static void test_vpci(void)
 	}
 	CHECK_EQ_U64(hops, 2); /* PCI Express, Power Management */
 	CHECK(seen_pcie);
+	/* Power Management is 8 bytes: what follows it is not the guest's to see or write. */
+	off = pci_find_cap(n1, PCI_CAP_ID_PM);
+	CHECK(vpci_read(&vp, &ops, off + 4, 2) ==
+	      pci_cfg_read16(&ops, n1->bdf, (uint16_t)(off + 4)));
+	CHECK_EQ_U64(vpci_read(&vp, &ops, off + 8, 4), 0);
 	off = pci_find_cap(n1, PCI_CAP_ID_MSIX);
 	CHECK_EQ_U64(vpci_read(&vp, &ops, off, 4), 0);	 /* hidden */
 	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x100, 4), 0); /* no extended capabilities */
