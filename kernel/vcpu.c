@@ -372,6 +372,8 @@ void vcpu_run(struct vcpu *v)
 	atomic_store_explicit(&v->stop, 0, memory_order_relaxed);
 	guest_setup(v);
 	vgic_vcpu_start(v);
+	if (v->id == 0 && v->vm->pci.n)
+		vm_pci_route_here(v->vm);
 	atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
 	guest_enter(v->entry, v->context);
 }

@@ -169,12 +169,29 @@ void vgic_vcpu_start(struct vcpu *v)
 
 void vgic_vcpu_stop(struct vcpu *v)
 {
-	(void)v;
 	gic_disable_ppi(VGIC_INTID_VTIMER);
 	gic_disable_ppi(VGIC_INTID_MAINT);
 	__asm__ volatile("msr " ICH_HCR_EL2 ", xzr");
-	for (unsigned int n = 0; n < nr_lrs(); n++)
+	/*
+	 * A forwarded device interrupt this vCPU still held (in a list register, or pending for
+	 * it) was acknowledged at the GIC and waits for the guest to deactivate it. The guest
+	 * will not now: deactivate it here, so the line can fire again for another vCPU.
+	 */
+	for (unsigned int n = 0; n < nr_lrs(); n++) {
+		uint64_t lr = read_lr(n);
+
+		if ((lr & LR_HW) && (lr & LR_STATE_MASK))
+			gic_deactivate((unsigned int)(lr >> 32 & 0x3ff));
 		write_lr(n, 0);
+	}
+	for (unsigned int w = 0; w < 2; w++)
+		for (uint64_t p = atomic_exchange(&v->vgic_pend[w], 0); p; p &= p - 1) {
+			unsigned int pintid =
+				vm_pci_hw_intid(v->vm, 64 * w + (unsigned int)__builtin_ctzl(p));
+
+			if (pintid)
+				gic_deactivate(pintid);
+		}
 	gic_set_eoi_split(false);
 }
 
@@ -196,9 +213,19 @@ void vgic_inject_spi(struct vm *vm, unsigned int intid)
 {
 	uint64_t target = intid < VGIC_NR_IRQS ? vm->vgic.irouter[intid] : 0;
 
-	/* GICD_IROUTER names one vCPU by affinity (IRM is not offered); none: vCPU 0. */
+	/*
+	 * GICD_IROUTER names one vCPU by affinity (IRM is not offered). When it names none, or
+	 * one that is off (its interrupt would wait for it forever), the first vCPU that is on.
+	 */
 	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
-		if ((vm->vcpus[c].vmpidr & MPIDR_AFF_MASK) == target) {
+		if ((vm->vcpus[c].vmpidr & MPIDR_AFF_MASK) == target &&
+		    atomic_load(&vm->vcpus[c].state) != VCPU_OFF) {
+			vgic_inject(&vm->vcpus[c], intid);
+			return;
+		}
+	}
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF) {
 			vgic_inject(&vm->vcpus[c], intid);
 			return;
 		}

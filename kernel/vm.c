@@ -209,10 +209,15 @@ int vm_ram_identity(struct vm *vm)
 		if (r->type != S2_NORMAL || r->ipa != vm->ram_ipa)
 			continue;
 		ret = s2_unmap(&vm->s2, r->ipa, r->size);
-		if (!ret)
-			ret = s2_map(&vm->s2, r->pa, r->pa, r->size, r->type, r->perms);
 		if (ret)
 			return ret;
+		ret = s2_map(&vm->s2, r->pa, r->pa, r->size, r->type, r->perms);
+		if (ret) {
+			/* Put it back where it was; the tables that held it are still there. */
+			if (s2_map(&vm->s2, r->ipa, r->pa, r->size, r->type, r->perms))
+				pr_err("vm%u: RAM unmapped and not mapped back\n", vm->id);
+			return ret;
+		}
 		r->ipa = r->pa;
 		vm->ram_ipa = vm->ram_pa;
 		/* The Image and DTB keep their offsets into RAM. */

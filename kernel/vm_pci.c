@@ -123,18 +123,22 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 	if (ret) {
 		*why = ret == E_NOMEM	? "the VM has no free PCI slot"
 		       : ret == E_RANGE ? "a BAR's bus and CPU addresses differ"
+		       : ret == E_IO	? "its capability list is malformed or too long"
 					: "a memory BAR has no address (see 'pci')";
 		return ret;
 	}
 	g = &vm->pci.fn[vm->pci.n - 1];
-	for (unsigned int i = 0; i + 1 < vm->pci.n; i++)
-		if (g->pintid && vm->pci.fn[i].pintid == g->pintid &&
-		    vm->pci.fn[i].vintid != g->vintid) {
+	for (unsigned int i = 0; i + 1 < vm->pci.n; i++) {
+		const struct vpci_func *o = &vm->pci.fn[i];
+
+		/* One guest INTID stands for one physical line, and the other way round. */
+		if (g->pintid && o->pintid &&
+		    (o->pintid == g->pintid) != (o->vintid == g->vintid)) {
 			vm->pci.n--;
-			*why = "its INTx line is shared with another function of this VM";
+			*why = "its INTx would share a line with another function of this VM";
 			return E_BUSY;
 		}
-	unmap_elsewhere(vm, f);
+	}
 	for (unsigned int b = 0; b < PCI_MAX_BARS; b++) {
 		const struct vpci_bar *vb = &g->bar[b];
 		char name[24] = "pci ";
@@ -146,29 +150,46 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 		 * 4 KiB at least, and the assignment here does too. */
 		ret = vm_map_device(vm, name, vb->addr, vb->addr, (vb->size + 0xfff) & ~0xfffUL);
 		if (ret) {
+			/* Undo this function: the BARs mapped so far, and its slot. */
+			for (unsigned int k = 0; k < b; k++)
+				if (g->bar[k].kind == PCI_BAR_MEM32 ||
+				    g->bar[k].kind == PCI_BAR_MEM64)
+					vm_unmap_device(vm, g->bar[k].addr, g->bar[k].size);
+			vm->pci.n--;
 			*why = "cannot map a BAR into the VM's Stage-2";
 			return ret;
 		}
 	}
+	unmap_elsewhere(vm, f);
 	return 0;
 }
 
 void vm_pci_start(struct vm *vm)
 {
-	uint64_t mpidr = percpu[vm->vcpus[0].pcpu].mpidr;
-
 	if (!vm->pci.n)
 		return;
 	spin_lock(&vm->pci_lock);
 	vpci_quiesce(&vm->pci, &pci_topo.cfg, false);
 	spin_unlock(&vm->pci_lock);
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		vm->pci.fn[i].irqs = 0;
 	if (smmu_host_vm_start(vm))
 		pr_warn("vm%u: the SMMU cannot translate for it: its devices' DMA aborts\n",
 			vm->id);
-	for (unsigned int i = 0; i < vm->pci.n; i++) {
-		struct vpci_func *g = &vm->pci.fn[i];
+}
 
-		g->irqs = 0;
+void vm_pci_route_here(struct vm *vm)
+{
+	uint64_t mpidr = this_cpu()->mpidr;
+
+	/*
+	 * On vCPU 0's CPU once it runs the vCPU (EOImode 1, list registers live): a line that
+	 * is still asserted from an earlier run must not reach the idle loop, which would
+	 * switch it off.
+	 */
+	for (unsigned int i = 0; i < vm->pci.n; i++) {
+		const struct vpci_func *g = &vm->pci.fn[i];
+
 		if (g->pintid && gic_enable_spi(g->pintid, mpidr, false))
 			pr_warn("vm%u: cannot route INTID %u\n", vm->id, g->pintid);
 	}
@@ -194,10 +215,18 @@ bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint6
 	if (!vm->pci.n || ipa < base || ipa - base >= VPCI_ECAM_SIZE)
 		return false;
 	spin_lock(&vm->pci_lock);
-	if (a->write)
+	/*
+	 * vm_stop() marks the VM stopped before it quiesces the functions under this lock: a
+	 * vCPU still running must not turn bus mastering back on after that.
+	 */
+	if (atomic_load(&vm->state) != VM_RUNNING) {
+		if (!a->write)
+			*val = 0xffffffffu;
+	} else if (a->write) {
 		vpci_write(&vm->pci, &pci_topo.cfg, ipa - base, a->size, (uint32_t)*val);
-	else
+	} else {
 		*val = vpci_read(&vm->pci, &pci_topo.cfg, ipa - base, a->size);
+	}
 	spin_unlock(&vm->pci_lock);
 	return true;
 }

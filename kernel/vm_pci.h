@@ -23,9 +23,10 @@ struct mmio_access;
  * error and sets *why to a sentence for the user.
  */
 int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why);
-/* At a start, with the vCPUs placed: functions reset to a known state, INTx routed to vCPU 0's
- * CPU and enabled. */
+/* At a start: functions put in a known state, their streams given the VM's SMMU context. */
 void vm_pci_start(struct vm *vm);
+/* On vCPU 0's CPU as it enters the guest: the functions' INTx lines routed here and enabled. */
+void vm_pci_route_here(struct vm *vm);
 /* When the VM stops: INTx lines disabled and deactivated, DMA and decoding off. */
 void vm_pci_stop(struct vm *vm);
 /* A guest access at 'ipa': true when it fell in the VM's ECAM window (and was emulated). */
