@@ -286,7 +286,7 @@ static int cmd_nvme(int argc, char **argv)
 	if (str_eq(argv[1], "identify")) {
 		const struct vm *owner = vm_pci_owner(bdf);
 
-		if (owner && owner->id != 0)
+		if (owner)
 			return shell_error(E_BUSY, "nvme identify: %s belongs to vm%u (%s)",
 					   argv[2], owner->id, owner->name);
 	}

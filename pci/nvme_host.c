@@ -111,10 +111,18 @@ int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const 
 	dcache_inval_range((uintptr_t)data, 4096);
 	nvme_decode_id_ctrl(data, id);
 out_disable:
-	/* Leave it as it was found: reset, no bus mastering. */
+	/*
+	 * No more DMA first (Bus Master off), then reset it. If it does not finish resetting, it
+	 * may still hold our pages: leave them allocated rather than hand them to someone else.
+	 */
+	pci_cfg_write16(&pci_topo.cfg, f->bdf, PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MASTER));
 	mmio_write32(bar + NVME_REG_CC, 0);
-	wait_csts(bar, NVME_CSTS_RDY, 0, cap.timeout_ms * 1000ULL);
-	pci_cfg_write16(&pci_topo.cfg, f->bdf, PCI_COMMAND, cmd);
+	if (!wait_csts(bar, NVME_CSTS_RDY, 0, cap.timeout_ms * 1000ULL)) {
+		if (!ret)
+			*why = "the controller did not reset afterwards (its queue pages are kept)";
+		return ret ? ret : E_IO;
+	}
+	pci_cfg_write16(&pci_topo.cfg, f->bdf, PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MASTER));
 out_free:
 	if (sq)
 		palloc_free(&hyp_pool, sq_pa, 1);
