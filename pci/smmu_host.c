@@ -43,9 +43,9 @@
 #define SMMU_BASE_RA	     BIT(62) /* read-allocate hint (STRTAB, CMDQ); WA for EVENTQ */
 
 /* Sizes we use: enough for QEMU's buses and a shell's worth of commands. */
-#define SMMU_MAX_SID_LOG2  16
-#define SMMU_MAX_CMDQ_LOG2 8 /* 256 x 16 bytes: one page */
-#define SMMU_MAX_EVTQ_LOG2 7 /* 128 x 32 bytes: one page */
+#define SMMU_MAX_SID_LOG2  10 /* a linear table of 64 KiB (buses 0-3): the pool's largest */
+#define SMMU_MAX_CMDQ_LOG2 8  /* 256 x 16 bytes: one page */
+#define SMMU_MAX_EVTQ_LOG2 7  /* 128 x 32 bytes: one page */
 #define SMMU_IA_BITS	   48
 #define SMMU_POLL_US	   100000
 
@@ -107,6 +107,24 @@ static int cmd_issue(const uint64_t c[SMMU_CMD_DWORDS])
 	return 0;
 }
 
+/*
+ * The SMMU stopped at a command it could not execute (GERROR.CMDQ_ERR, CONS.ERR says why,
+ * IHI 0070 7.1): put a CMD_SYNC in its place, acknowledge the error, and let it go on.
+ */
+static void cmdq_skip_error(void)
+{
+	uint32_t cons = mmio_read32(base + SMMU_CMDQ_CONS);
+	uint64_t *slot = cmdq + SMMU_CMD_DWORDS * (cons & ((1u << smmu_host.cmdq_log2) - 1));
+
+	smmu_host.cmd_errors++;
+	pr_err("smmu: command 0x%02llx refused (CONS.ERR %u); skipped\n",
+	       (unsigned long long)(slot[0] & 0xff), cons >> 24 & 0x7f);
+	smmu_cmd_sync(slot);
+	dcache_clean_range((uintptr_t)slot, SMMU_CMD_DWORDS * 8);
+	dsb(ishst); /* the replacement is in memory before the SMMU resumes */
+	mmio_write32(base + SMMU_GERRORN, mmio_read32(base + SMMU_GERRORN) ^ SMMU_GERROR_CMDQ_ERR);
+}
+
 /* CMD_SYNC, then wait until the SMMU has consumed everything up to it. With smmu_lock. */
 static int cmd_sync(void)
 {
@@ -122,18 +140,22 @@ static int cmd_sync(void)
 	while ((mmio_read32(base + SMMU_CMDQ_CONS) & ((2u << smmu_host.cmdq_log2) - 1)) !=
 	       cmdq_prod) {
 		gerror = mmio_read32(base + SMMU_GERROR) ^ mmio_read32(base + SMMU_GERRORN);
-		if ((gerror & SMMU_GERROR_CMDQ_ERR) || timer_count() > deadline) {
+		if (gerror & SMMU_GERROR_CMDQ_ERR) {
+			cmdq_skip_error();
+			ret = E_IO; /* the queue goes on from the command after the bad one */
+			continue;
+		}
+		if (timer_count() > deadline) {
 			smmu_host.cmd_errors++;
-			pr_err("smmu: command queue %s (CONS 0x%x, PROD 0x%x)\n",
-			       timer_count() > deadline ? "stuck" : "error",
+			pr_err("smmu: command queue stuck (CONS 0x%x, PROD 0x%x)\n",
 			       mmio_read32(base + SMMU_CMDQ_CONS), cmdq_prod);
 			return E_IO;
 		}
 	}
-	return 0;
+	return ret;
 }
 
-static void write_ste(uint32_t sid, const uint64_t ste[SMMU_STE_DWORDS], bool dword0_first)
+static int write_ste(uint32_t sid, const uint64_t ste[SMMU_STE_DWORDS], bool dword0_first)
 {
 	volatile uint64_t *e = strtab + SMMU_STE_DWORDS * sid;
 	uint64_t c[SMMU_CMD_DWORDS];
@@ -142,8 +164,10 @@ static void write_ste(uint32_t sid, const uint64_t ste[SMMU_STE_DWORDS], bool dw
 	 * The SMMU may read the STE at any time: dword 0 (V, Config) goes last when the entry
 	 * becomes a translating one, first when it stops being one, so no torn entry is valid.
 	 */
-	if (dword0_first)
+	if (dword0_first) {
 		e[0] = ste[0];
+		dsb(ishst); /* invalid or aborting before the rest of it changes */
+	}
 	for (unsigned int i = 1; i < SMMU_STE_DWORDS; i++)
 		e[i] = ste[i];
 	if (!dword0_first) {
@@ -152,8 +176,7 @@ static void write_ste(uint32_t sid, const uint64_t ste[SMMU_STE_DWORDS], bool dw
 	}
 	dcache_clean_range((uintptr_t)e, SMMU_STE_DWORDS * 8);
 	smmu_cmd_cfgi_ste(c, sid);
-	if (!cmd_issue(c))
-		cmd_sync();
+	return cmd_issue(c) ? E_IO : cmd_sync();
 }
 
 static unsigned int log2_up(uint64_t v)
@@ -178,8 +201,8 @@ bool smmu_host_sid(uint16_t bdf, uint32_t *sid)
 
 static int smmu_setup_queues(const struct smmu_features *f)
 {
-	uint64_t pa;
-	unsigned int pages;
+	uint64_t pa, strtab_pa, cmdq_pa;
+	unsigned int pages, strtab_pages;
 	uint32_t max_rid = (pci_topo.last_bus + 1) << 8, max_sid;
 
 	if (!smmu_host_sid((uint16_t)(max_rid - 1), &max_sid))
@@ -192,6 +215,8 @@ static int smmu_setup_queues(const struct smmu_features *f)
 	strtab = palloc_pages(&hyp_pool, pages, &pa);
 	if (!strtab)
 		return E_NOMEM;
+	strtab_pages = pages;
+	strtab_pa = pa;
 	for (uint32_t sid = 0; sid < (1u << smmu_host.sid_log2); sid++)
 		smmu_ste_abort(strtab + SMMU_STE_DWORDS * sid);
 	dcache_clean_range((uintptr_t)strtab, 64UL << smmu_host.sid_log2);
@@ -200,8 +225,11 @@ static int smmu_setup_queues(const struct smmu_features *f)
 
 	smmu_host.cmdq_log2 = f->cmdq_log2 < SMMU_MAX_CMDQ_LOG2 ? f->cmdq_log2 : SMMU_MAX_CMDQ_LOG2;
 	cmdq = palloc_pages(&hyp_pool, 1, &pa);
-	if (!cmdq)
+	if (!cmdq) {
+		palloc_free(&hyp_pool, strtab_pa, strtab_pages);
 		return E_NOMEM;
+	}
+	cmdq_pa = pa;
 	mmio_write64(base + SMMU_CMDQ_BASE, pa | SMMU_BASE_RA | smmu_host.cmdq_log2);
 	mmio_write32(base + SMMU_CMDQ_PROD, 0);
 	mmio_write32(base + SMMU_CMDQ_CONS, 0);
@@ -209,8 +237,11 @@ static int smmu_setup_queues(const struct smmu_features *f)
 
 	smmu_host.evtq_log2 = f->evtq_log2 < SMMU_MAX_EVTQ_LOG2 ? f->evtq_log2 : SMMU_MAX_EVTQ_LOG2;
 	evtq = palloc_pages(&hyp_pool, 1, &pa);
-	if (!evtq)
+	if (!evtq) {
+		palloc_free(&hyp_pool, strtab_pa, strtab_pages);
+		palloc_free(&hyp_pool, cmdq_pa, 1);
 		return E_NOMEM;
+	}
 	mmio_write64(base + SMMU_EVENTQ_BASE, pa | SMMU_BASE_RA | smmu_host.evtq_log2);
 	mmio_write32(base + SMMU_EVENTQ_PROD, 0);
 	mmio_write32(base + SMMU_EVENTQ_CONS, 0);
@@ -257,7 +288,9 @@ int smmu_host_init(void)
 	mmio_write32(base + SMMU_CR2, SMMU_CR2_RECINVSID);
 	ret = smmu_setup_queues(&f);
 	if (ret) {
-		smmu_host.why_off = "cannot allocate its tables and queues";
+		smmu_host.why_off = ret == E_RANGE ? "more StreamIDs than a 64 KiB linear stream "
+						     "table holds (2-level tables are not written)"
+						   : "cannot allocate its tables and queues";
 		return ret;
 	}
 	if (!write_cr0(SMMU_CR0_CMDQEN | SMMU_CR0_EVENTQEN)) {
@@ -339,11 +372,12 @@ int smmu_host_vm_start(struct vm *vm)
 	for (unsigned int i = 0; i < vm->pci.n; i++) {
 		uint32_t sid;
 
-		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2))
-			write_ste(sid, ste, false);
+		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2) &&
+		    write_ste(sid, ste, false))
+			ret = E_IO;
 	}
 	spin_unlock(&smmu_lock);
-	return 0;
+	return ret;
 }
 
 void smmu_host_vm_stop(struct vm *vm)
@@ -409,6 +443,8 @@ unsigned int smmu_host_poll_events(void)
 		evtq_cons = q_next(evtq_cons, smmu_host.evtq_log2);
 		n++;
 	}
+	/* Our reads of the records complete before the SMMU may reuse their slots. */
+	dmb(sy);
 	mmio_write32(base + SMMU_EVENTQ_CONS, evtq_cons);
 	spin_unlock(&smmu_lock);
 	return n;
