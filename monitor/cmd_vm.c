@@ -345,10 +345,15 @@ static int cmd_vm(int argc, char **argv)
 			if (atomic_load(&vm->state) != VM_RUNNING)
 				return shell_error(E_INVAL, "vm%u is not running", vm->id);
 			vm_stop(vm, "stopped from the shell");
-			return vm_wait_stopped(vm, 1000000)
-				       ? 0
-				       : shell_error(E_BUSY, "vm%u: some vCPU did not stop",
-						     vm->id);
+			ret = vm_wait_stopped(vm, 1000000) ? 0 : E_BUSY;
+			/*
+			 * A vCPU may have asked for SYSTEM_RESET while we stopped it: the stop still
+			 * wins. vm_service(), which would restart the VM, runs on this CPU only, and
+			 * with every vCPU off nothing can ask again.
+			 */
+			if (!ret)
+				atomic_store(&vm->reset_requested, false);
+			return ret ? shell_error(ret, "vm%u: some vCPU did not stop", vm->id) : 0;
 		}
 		ret = vm_start(vm);
 		if (ret == E_NOENT)
