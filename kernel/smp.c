@@ -186,6 +186,8 @@ bool smp_wait(unsigned int cpu, uint64_t timeout_us)
 	while (atomic_load_explicit(&c->work, memory_order_acquire)) {
 		if (timer_count() >= deadline)
 			return false;
+		/* A hint to an emulator that runs CPUs in turn (QEMU -icount): let that CPU run. */
+		cpu_relax();
 	}
 	return true;
 }

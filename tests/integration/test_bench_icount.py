@@ -47,3 +47,11 @@ def test_instructions_unavailable_without_icount(boot: Callable[..., Machine]) -
     assert "n/a" in [line.split()[3] for line in table.splitlines()
                      if line.startswith("round trip") and line.split()[2] == "insns"], table
     assert "-icount" in table, table
+
+
+def test_cpus_check_under_icount(boot: Callable[..., Machine]) -> None:
+    """Under -icount QEMU runs the CPUs in turn: a CPU spinning while it waits for another must
+    yield, or the other never runs before the wait times out."""
+    machine = boot(MachineConfig(cpu="max", smp=4, mem="1G", extra_args=("-icount", "shift=0")))
+    check = machine.shell.run_json("cpus check", timeout=120)
+    assert check["failures"] == 0, check
