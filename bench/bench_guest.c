@@ -122,7 +122,7 @@ static int fetch_samples(struct vm *vm, uint64_t *dst, uint64_t n)
 static int run_guest_bench(struct bench_opts *o, const char *what, const char *label)
 {
 	uint64_t *samples, insns = 0, cycles = 0;
-	bool counted = str_eq(what, "hvc"), have_insns, have_cycles;
+	bool counted = !str_eq(what, "virq"), have_insns, have_cycles;
 	struct stats ticks, ns;
 	struct vm *vm;
 	struct json j;
@@ -209,9 +209,10 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	if (!counted)
 		return 0;
 	if (have_cycles)
-		printk("%-22s %-6s %8llu   (PMU cycle counter at EL1+EL2, loop of N HVCs minus the "
+		printk("%-22s %-6s %8llu   (PMU cycle counter at EL1+EL2, loop of N %s minus the "
 		       "same loop without)\n",
-		       "round trip", "cycles", (unsigned long long)cycles);
+		       "round trip", "cycles", (unsigned long long)cycles,
+		       str_eq(what, "mmio") ? "reads" : "HVCs");
 	else
 		printk("%-22s %-6s %8s\n", "round trip", "cycles", "n/a");
 	if (have_insns)

@@ -59,34 +59,50 @@ static void bench_virq(uint64_t n)
 }
 
 /*
- * For the hypervisor's PMU (bench/bench_guest.c): loop 0 makes n null hypercalls, loop 1 is
- * the same loop with the HVC left out; the hypervisor counts each on our CPU at EL1 and EL2,
- * and the difference over n is one round trip. Written in assembly so that the two loops differ
- * by the HVC alone.
+ * For the hypervisor's PMU (bench/bench_guest.c): loop 0 makes n null hypercalls (or, with
+ * 'fr', n reads of the emulated UART's FR register), loop 1 is the same loop with that one
+ * instruction left out; the hypervisor counts each on our CPU at EL1 and EL2, and the
+ * difference over n is one round trip. Written in assembly so that the two loops differ by the
+ * HVC or the load alone.
  */
-static void pmu_loops(uint64_t n)
+static void pmu_loops(uint64_t n, volatile uint32_t *fr)
 {
 	uint64_t i = n;
 
 	if (!n)
 		return;
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 0, 0, 0);
-	__asm__ volatile("1:	mov	x0, #0x86000000\n" /* MONADIC_HVC_NULL */
-			 "	hvc	#0\n"
-			 "	subs	%[i], %[i], #1\n"
-			 "	b.ne	1b\n"
-			 : [i] "+r"(i)
-			 :
-			 : "x0", "x1", "x2", "x3", "memory", "cc");
+	if (fr)
+		__asm__ volatile("1:	ldr	w1, [%[fr]]\n" /* trapped, emulated */
+				 "	subs	%[i], %[i], #1\n"
+				 "	b.ne	1b\n"
+				 : [i] "+r"(i)
+				 : [fr] "r"(fr)
+				 : "x1", "memory", "cc");
+	else
+		__asm__ volatile("1:	mov	x0, #0x86000000\n" /* MONADIC_HVC_NULL */
+				 "	hvc	#0\n"
+				 "	subs	%[i], %[i], #1\n"
+				 "	b.ne	1b\n"
+				 : [i] "+r"(i)
+				 :
+				 : "x0", "x1", "x2", "x3", "memory", "cc");
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 0, 0);
 	i = n;
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 0, 1, 0);
-	__asm__ volatile("1:	mov	x0, #0x86000000\n"
-			 "	subs	%[i], %[i], #1\n"
-			 "	b.ne	1b\n"
-			 : [i] "+r"(i)
-			 :
-			 : "x0", "x1", "x2", "x3", "memory", "cc");
+	if (fr)
+		__asm__ volatile("1:	subs	%[i], %[i], #1\n"
+				 "	b.ne	1b\n"
+				 : [i] "+r"(i)
+				 : [fr] "r"(fr)
+				 : "x1", "memory", "cc");
+	else
+		__asm__ volatile("1:	mov	x0, #0x86000000\n"
+				 "	subs	%[i], %[i], #1\n"
+				 "	b.ne	1b\n"
+				 : [i] "+r"(i)
+				 :
+				 : "x0", "x1", "x2", "x3", "memory", "cc");
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 1, 0);
 }
 
@@ -146,8 +162,8 @@ void guest_main(void *dtb)
 			guest_hvc(MONADIC_HVC_NULL, 0, 0, 0);
 		samples[i] = counter() - t0;
 	}
-	if (!mmio && !virq)
-		pmu_loops(n);
+	if (!virq)
+		pmu_loops(n, mmio ? fr : 0);
 	guest_hvc(MONADIC_HVC_RESULT, (uintptr_t)samples, n, 0);
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)

@@ -55,3 +55,15 @@ def test_cpus_check_under_icount(boot: Callable[..., Machine]) -> None:
     machine = boot(MachineConfig(cpu="max", smp=4, mem="1G", extra_args=("-icount", "shift=0")))
     check = machine.shell.run_json("cpus check", timeout=120)
     assert check["failures"] == 0, check
+
+
+def test_instructions_per_mmio_read_under_icount(boot: Callable[..., Machine]) -> None:
+    """`bench mmio` counts an emulated MMIO read's round trip the same way: a loop of N loads
+    of the UART's FR register minus the same loop without the load."""
+    machine = boot(MachineConfig(cpu="max", smp=2, mem="1G", extra_args=("-icount", "shift=0")))
+    line = machine.shell.run_json("bench mmio --iters 2000 --json", timeout=300)
+    assert line["bench"] == "mmio", line
+    insns = line["insns_per_rtt"]
+    assert isinstance(insns, int) and 10 < insns < 10000, line
+    with_load, without = line["pmu"]["insns"]
+    assert with_load > without > 0 and abs((with_load - without) / 2000 - insns) <= 1, line
