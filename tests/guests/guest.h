@@ -45,6 +45,7 @@ void guest_enable_ppi(unsigned int vcpu, unsigned int intid);
 #define PSCI_AFFINITY_INFO     0xc4000004U
 #define PSCI_MIGRATE_INFO_TYPE 0x84000006U
 #define PSCI_SYSTEM_OFF	       0x84000008U
+#define PSCI_SYSTEM_RESET      0x84000009U
 #define PSCI_FEATURES	       0x8400000aU
 #define SMCCC_VERSION	       0x80000000U
 #define SMCCC_ARCH_FEATURES    0x80000001U

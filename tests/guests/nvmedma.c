@@ -7,7 +7,8 @@
  * Checks: the controller is guest 00:00.0 on the ECAM the DTB names, and Identify Controller
  * into its own RAM works. Then it has the controller write Identify data 1 MiB below its RAM
  * (PRP1 outside) and prints where ("guest: outside target 0x..."): the test checks that memory
- * and the SMMU's events. Run it only behind an SMMU: without one, the write lands.
+ * and the SMMU's events. Run it only behind an SMMU: without one, the write lands. With "reset"
+ * on its command line it skips that and resets its VM instead of powering off.
  */
 #include "guest.h"
 
@@ -118,6 +119,8 @@ void guest_main(const void *dtb)
 	status = identify(bar, dstrd, (uintptr_t)data, 0);
 	guest_check(status == 0 && data[0] == 0x36 && data[1] == 0x1b, "identify-inside",
 		    "status 0x%x, VID %02x%02x", status, data[1], data[0]);
+	if (guest_cmdline_has(dtb, "reset"))
+		goto off; /* the restart test: the device works again, that is all */
 	/* 1 MiB below our RAM: some other owner's memory. */
 	outside = (uint64_t)(uintptr_t)_start - 0x100000UL;
 	guest_printf("guest: outside target 0x%llx\n", (unsigned long long)outside);
@@ -127,12 +130,15 @@ void guest_main(const void *dtb)
 	 */
 	status = identify(bar, dstrd, outside, 1);
 	guest_printf("guest: outside status 0x%x\n", status);
+off:
 	wr32(bar + NVME_CC, 0);
 	wait_rdy(bar, 0);
 	wr32(ecam + 0x04, 0);
 done:
 	guest_summary();
-	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	/* With "reset" on its command line: PSCI SYSTEM_RESET, so its VM restarts with the
+	 * function handed back again (fresh RAM, the same device). */
+	guest_hvc(guest_cmdline_has(dtb, "reset") ? PSCI_SYSTEM_RESET : PSCI_SYSTEM_OFF, 0, 0, 0);
 }
 
 void guest_secondary(unsigned int cpu);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
 """A guest aims its passed-through NVMe controller's DMA outside its RAM: behind the SMMU the
 hypervisor took over, the write is aborted (F_TRANSLATION events at that address) and the
-memory there is untouched, while the same controller's DMA into the guest's own RAM works."""
+memory there is untouched, while the same controller's DMA into the guest's own RAM works.
+A second VM with another controller keeps resetting itself and gets its device back each time."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from conftest import _ModuleMachine
 from monadic import MachineConfig, Shell, as_int, parse_hexdump
 
 GUEST_PA = 0x44000000
+RESET_PA = 0x45000000
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +25,16 @@ def _machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
     guest = image.parent / "guests" / "nvmedma.bin"
     config = MachineConfig(
         cpu="max",
-        smp=2,
+        smp=3,
         mem="1G",
         machine_opts=("iommu=smmuv3",),
         extra_args=(
             "-device", f"loader,file={guest},addr={GUEST_PA:#x},force-raw=on",
             "-device", "nvme,serial=dma0,addr=01.0",
-            "-append", f"vm=dma,{GUEST_PA:#x},32M,1 pci=dma,00:01.0",
+            "-device", f"loader,file={guest},addr={RESET_PA:#x},force-raw=on",
+            "-device", "nvme,serial=dma1,addr=02.0",
+            "-append", f"vm=dma,{GUEST_PA:#x},32M,1 pci=dma,00:01.0 "
+            f'vm=again,{RESET_PA:#x},32M,1,"reset" pci=again,00:02.0',
         ),
     )
     shared = _ModuleMachine(image, qemu_binary, config)
@@ -67,4 +72,27 @@ def test_dma_outside_the_vms_ram_is_aborted(shell: Shell) -> None:
     assert b"QEMU NVMe" not in memory and memory[:2] != b"\x36\x1b", memory[:64]
     # Its stream aborts again now that the VM is stopped; the hypervisor carries on.
     assert {s["bdf"]: s["ste"] for s in smmu["streams"]}["00:01.0"] == "abort"
+
+
+def test_system_reset_hands_the_device_back(shell: Shell) -> None:
+    """A VM with a passed function that keeps resetting itself (PSCI SYSTEM_RESET): each restart
+    gets fresh RAM and the function again, and drives it; `vm stop` ends it for good, with its
+    stream aborting and the function's bus mastering off."""
+    vm = next(v for v in shell.run_json("vm list")["vms"] if v["name"] == "again")
+    deadline = time.monotonic() + 60
+    while shell.run_json(f"vm info {vm['id']}")["vm"]["resets"] < 2:
+        assert time.monotonic() < deadline, shell.run(f"vm log {vm['id']}")
+        time.sleep(0.5)
+    shell.run(f"vm stop {vm['id']}", timeout=10)
+    info = shell.run_json(f"vm info {vm['id']}")["vm"]
+    assert info["state"] == "stopped" and info["resets"] >= 2, info
+    log = shell.run(f"vm log {vm['id']}")
+    assert log.count("guest: ok identify-inside") >= 2 and "FAIL" not in log, log[-2000:]
+    streams = {s["bdf"]: s["ste"] for s in shell.run_json("smmu")["streams"]}
+    assert streams["00:02.0"] == "abort", streams
+    first = re.search(r"^0*00:((?:\s+[0-9a-f]{2}){8})", shell.run("pci cfg 00:02.0"), re.M)
+    assert first
+    command = int(first.group(1).split()[4], 16) | int(first.group(1).split()[5], 16) << 8
+    assert command & 0x6 == 0, f"command {command:#06x}"
+    # Every CPU is the hypervisor's again and answers.
     assert shell.run_json("cpus check")["failures"] == 0
