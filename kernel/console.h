@@ -35,6 +35,15 @@ extern bool console_smp;
 /* Print the log lines other CPUs left for the shell's CPU (called between commands). */
 void console_flush_deferred(void);
 
+/*
+ * Rate limit for lines a guest (or a device) can make us repeat: log the 1st to 4th, then only
+ * the powers of two, so a loop cannot drown the console. 'nth' counts from 1.
+ */
+static inline bool log_nth_ok(uint64_t nth)
+{
+	return nth <= 4 || (nth & (nth - 1)) == 0;
+}
+
 #define pr_err(...)                               \
 	do {                                      \
 		log_printk(LOG_ERR, __VA_ARGS__); \

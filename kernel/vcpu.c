@@ -83,12 +83,6 @@ static enum trap_action inject(struct vcpu *v, struct exc_frame *f, unsigned int
 	return TRAP_RESUME;
 }
 
-/* Rate-limited: a guest can fault in a loop, the console must not drown. */
-static bool guest_log_ok(uint64_t count)
-{
-	return count <= 4 || (count & (count - 1)) == 0;
-}
-
 static enum trap_action inject_undef(struct vcpu *v, struct exc_frame *f)
 {
 	v->vm->undefs_injected++;
@@ -103,7 +97,7 @@ static enum trap_action inject_abort(struct vcpu *v, struct exc_frame *f, bool d
 			       : (from_el0 ? ESR_EC_IABT_LOW : ESR_EC_IABT_CUR);
 	uint64_t iss = 0x10 | (data ? (f->esr & BIT(6)) : 0); /* keep WnR for data */
 
-	if (guest_log_ok(++v->vm->aborts_injected))
+	if (log_nth_ok(++v->vm->aborts_injected))
 		pr_warn("vm%u vcpu%u: %s IPA 0x%llx (VA 0x%llx) at PC 0x%llx: nothing there, "
 			"external abort injected (%llu so far)\n",
 			v->vm->id, v->id,
@@ -239,7 +233,7 @@ static enum trap_action trap_sys64(struct vcpu *v, struct exc_frame *f)
 		advance_pc(f);
 		return TRAP_RESUME;
 	}
-	if (guest_log_ok(v->vm->undefs_injected + 1))
+	if (log_nth_ok(v->vm->undefs_injected + 1))
 		pr_warn("vm%u vcpu%u: %s S%u_%u_C%u_C%u_%u at PC 0x%llx: not emulated, UNDEF "
 			"injected\n",
 			v->vm->id, v->id, read ? "read of" : "write to", op0, op1, crn, crm, op2,

@@ -30,12 +30,6 @@ struct vring {
 
 static struct vring vrings[VM_MAX];
 
-/* A guest can repeat what makes these lines: log the 1st-4th, then powers of two. */
-static bool worth_logging(uint64_t n)
-{
-	return n <= 4 || (n & (n - 1)) == 0;
-}
-
 static const char *const state_names[] = { "none", "up", "shut", "gone" };
 
 const char *vring_state_name(int state)
@@ -69,7 +63,7 @@ static void vring_fault(void *ctx, const struct dp_port *p)
 
 	atomic_store(&r->bad_index, bad);
 	atomic_store(&r->state, VRING_SHUT);
-	if (worth_logging(++r->faults))
+	if (log_nth_ok(++r->faults))
 		pr_warn("vm%u: ring port %u shut: the guest published %s 0x%x "
 			"(the engine's %s is 0x%x, capacity %u)\n",
 			r->vm_id, r->port, head ? "head" : "tail", bad, head ? "tail" : "head",
@@ -139,7 +133,7 @@ static int64_t vring_attach(struct vm *vm, uint64_t ipa, uint64_t geometry, uint
 		atomic_store(&r->state, VRING_NONE);
 		return ret;
 	}
-	if (worth_logging(++r->attaches))
+	if (log_nth_ok(++r->attaches))
 		pr_info("vm%u: ring pair at IPA 0x%llx (%u x %u bytes each way) "
 			"is engine port %u\n",
 			vm->id, (unsigned long long)ipa, cap, slot, r->port);

@@ -435,7 +435,7 @@ unsigned int smmu_host_poll_events(void)
 		smmu_host.last[0] = e;
 		if (smmu_host.n_last < SMMU_HOST_EVENTS_KEPT)
 			smmu_host.n_last++;
-		if (smmu_host.events < 4 || !(smmu_host.events & (smmu_host.events - 1)))
+		if (log_nth_ok(smmu_host.events + 1))
 			pr_warn("smmu: %s from StreamID 0x%x at 0x%llx (%llu events so far)\n",
 				smmu_event_name(e.type), e.sid, (unsigned long long)e.addr,
 				(unsigned long long)smmu_host.events + 1);
