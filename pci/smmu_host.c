@@ -357,6 +357,22 @@ static int vm_context(struct vm *vm)
 	return 0;
 }
 
+/* The same STE for the stream of each of the VM's functions. With smmu_lock. */
+static int write_vm_stes(const struct vm *vm, const uint64_t ste[SMMU_STE_DWORDS],
+			 bool dword0_first)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; i < vm->pci.n; i++) {
+		uint32_t sid;
+
+		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2) &&
+		    write_ste(sid, ste, dword0_first))
+			ret = E_IO;
+	}
+	return ret;
+}
+
 int smmu_host_vm_start(struct vm *vm)
 {
 	uint64_t ste[SMMU_STE_DWORDS];
@@ -369,13 +385,7 @@ int smmu_host_vm_start(struct vm *vm)
 		return ret;
 	smmu_ste_s1(ste, vm->smmu_cd_pa);
 	spin_lock(&smmu_lock);
-	for (unsigned int i = 0; i < vm->pci.n; i++) {
-		uint32_t sid;
-
-		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2) &&
-		    write_ste(sid, ste, false))
-			ret = E_IO;
-	}
+	ret = write_vm_stes(vm, ste, false);
 	spin_unlock(&smmu_lock);
 	return ret;
 }
@@ -388,12 +398,7 @@ void smmu_host_vm_stop(struct vm *vm)
 		return;
 	smmu_ste_abort(ste);
 	spin_lock(&smmu_lock);
-	for (unsigned int i = 0; i < vm->pci.n; i++) {
-		uint32_t sid;
-
-		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2))
-			write_ste(sid, ste, true);
-	}
+	write_vm_stes(vm, ste, true);
 	/* Translations cached under the VM's ASID go too (nG entries are tagged with it). */
 	smmu_cmd_tlbi_nh_asid(c, (uint16_t)(vm->id + 1));
 	if (!cmd_issue(c))
