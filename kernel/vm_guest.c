@@ -37,20 +37,6 @@ static uint64_t read_le64(uint64_t pa)
 	return v;
 }
 
-/* Copy n bytes; by 8-byte words where both ends allow (Images and initrds are page-aligned). */
-static void copy_bytes(uint64_t dst, uint64_t src, uint64_t n)
-{
-	uint8_t *d = (uint8_t *)(uintptr_t)dst;
-	const uint8_t *s = (const uint8_t *)(uintptr_t)src;
-	uint64_t i = 0;
-
-	if (!((dst | src) & 7))
-		for (; n - i >= 8; i += 8)
-			*(uint64_t *)(d + i) = *(const uint64_t *)(s + i);
-	for (; i < n; i++)
-		d[i] = s[i];
-}
-
 int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline)
 {
 	uint64_t text_offset, image_size;
@@ -232,10 +218,12 @@ int vm_start(struct vm *vm)
 	vring_detach(vm);
 	mem_zero_range(ram, vm->ram_size);
 	text_offset = vm->entry_ipa - vm->ram_ipa;
-	copy_bytes(ram + text_offset, vm->image_pa, vm->image_size);
-	copy_bytes(ram + (vm->dtb_ipa - vm->ram_ipa), (uintptr_t)dtb_buf, dtb_size);
+	memcpy((void *)(uintptr_t)(ram + text_offset), (const void *)(uintptr_t)vm->image_pa,
+	       vm->image_size);
+	memcpy((void *)(uintptr_t)(ram + (vm->dtb_ipa - vm->ram_ipa)), dtb_buf, dtb_size);
 	if (vm->initrd_size)
-		copy_bytes(ram + (initrd_ipa(vm) - vm->ram_ipa), vm->initrd_pa, vm->initrd_size);
+		memcpy((void *)(uintptr_t)(ram + (initrd_ipa(vm) - vm->ram_ipa)),
+		       (const void *)(uintptr_t)vm->initrd_pa, vm->initrd_size);
 	/*
 	 * The guest starts with its MMU off, so its accesses are non-cacheable: push everything
 	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
