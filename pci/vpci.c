@@ -17,14 +17,6 @@ uint32_t vpci_guest_intid(uint32_t spi_base, unsigned int slot, unsigned int pin
 	return spi_base + (slot + pin - 1) % 4;
 }
 
-static void vpci_zero(void *p, unsigned long n)
-{
-	uint8_t *b = p;
-
-	while (n--)
-		*b++ = 0;
-}
-
 static int vpci_take_bars(struct vpci_func *g, const struct pci_func *f)
 {
 	for (unsigned int i = 0; i < f->n_bars && i < PCI_MAX_BARS; i++) {
@@ -103,7 +95,7 @@ int vpci_add(struct vpci *vp, const struct pci_cfg_ops *c, const struct pci_func
 	if (f->flags & (PCI_FN_F_CAP_LOOP | PCI_FN_F_CAP_BAD | PCI_FN_F_CAP_TRUNC))
 		return E_IO;
 	g = &vp->fn[vp->n];
-	vpci_zero(g, sizeof(*g));
+	*g = (struct vpci_func){ 0 };
 	ret = vpci_take_bars(g, f);
 	if (ret)
 		return ret;
