@@ -705,13 +705,30 @@ static void check_registers(void)
 	CHECK_EQ_U64(model.absent_writes, 0);
 }
 
+/* The model at its reset values, decoding the buses the fixture's host bridge names. */
+static void model_fresh(void)
+{
+	model_reset();
+	model.bus_start = (uint8_t)plat.pcie.bus_start;
+	model.bus_end = (uint8_t)plat.pcie.bus_end;
+}
+
+/* A fresh model, enumerated and assigned as at boot (which must succeed). */
+static struct pci_cfg_ops model_enumerated(void)
+{
+	struct pci_cfg_ops ops;
+
+	model_fresh();
+	ops = model_ops();
+	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	return ops;
+}
+
 static void test_enum_matches_qemu(void)
 {
 	struct pci_cfg_ops ops;
 
-	model_reset();
-	model.bus_start = (uint8_t)plat.pcie.bus_start;
-	model.bus_end = (uint8_t)plat.pcie.bus_end;
+	model_fresh();
 	/* Before: the port does not forward, so 01:00.0 is not there. */
 	CHECK_EQ_U64(model_read32(NULL, 1u << 20), 0xffffffffu);
 	ops = model_ops();
@@ -747,14 +764,9 @@ static void test_enum_matches_qemu(void)
 /* INTx routes through the root port's swizzle to the host bridge's interrupt-map. */
 static void test_intx_routes(void)
 {
-	struct pci_cfg_ops ops;
 	uint32_t intid = 0;
 
-	model_reset();
-	model.bus_start = (uint8_t)plat.pcie.bus_start;
-	model.bus_end = (uint8_t)plat.pcie.bus_end;
-	ops = model_ops();
-	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	(void)model_enumerated();
 	/* 00:02.0 INTA: slot 2 pin 1 -> SPI 5. */
 	CHECK_EQ_U64(pci_intx_intid(&topo, &plat, PCI_BDF(0, 2, 0), 1, &intid), 0);
 	CHECK_EQ_U64(intid, 37);
@@ -779,11 +791,7 @@ static void test_vpci(void)
 	uint32_t off, cap, seen_pcie = 0;
 	unsigned int hops = 0;
 
-	model_reset();
-	model.bus_start = (uint8_t)plat.pcie.bus_start;
-	model.bus_end = (uint8_t)plat.pcie.bus_end;
-	ops = model_ops();
-	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	ops = model_enumerated();
 	n1 = pci_find(&topo, PCI_BDF(1, 0, 0));
 	CHECK(n1 != NULL);
 	if (!n1)
@@ -886,11 +894,7 @@ static void test_vpci_fuzz(void)
 	uint16_t msix;
 	uint32_t bar0, bar1, port_cmd;
 
-	model_reset();
-	model.bus_start = (uint8_t)plat.pcie.bus_start;
-	model.bus_end = (uint8_t)plat.pcie.bus_end;
-	ops = model_ops();
-	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	ops = model_enumerated();
 	n1 = pci_find(&topo, PCI_BDF(1, 0, 0));
 	CHECK(n1 != NULL);
 	if (!n1)
@@ -935,11 +939,7 @@ static void test_enum_twice(void)
 {
 	struct pci_cfg_ops ops;
 
-	model_reset();
-	model.bus_start = (uint8_t)plat.pcie.bus_start;
-	model.bus_end = (uint8_t)plat.pcie.bus_end;
-	ops = model_ops();
-	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	ops = model_enumerated();
 	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
 	check_against_json();
 	check_registers();
@@ -970,11 +970,7 @@ static void test_caps_format(void)
 	struct pci_exp_info e;
 	char buf[160];
 
-	model_reset();
-	model.bus_start = (uint8_t)plat.pcie.bus_start;
-	model.bus_end = (uint8_t)plat.pcie.bus_end;
-	ops = model_ops();
-	CHECK_EQ_U64(pci_enum(&topo, &ops, plat.pcie.windows, plat.pcie.n_windows), 0);
+	ops = model_enumerated();
 
 	/*
 	 * NVMe, both: MSI-X at 0x40 = 11 80 40 00 | 00 20 00 00 | 00 30 00 00: Table Size 0x40
