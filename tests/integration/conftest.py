@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -94,6 +95,29 @@ def boot(
     yield _boot
     for machine in machines:
         machine.close()
+
+
+def vm_by_name(shell: Shell, name: str) -> dict[str, Any]:
+    """The `vm list --json` entry of the VM called `name`."""
+    for vm in shell.run_json("vm list")["vms"]:
+        if vm["name"] == name:
+            return vm
+    raise AssertionError(f"no VM named {name}")
+
+
+def wait_vm_state(shell: Shell, vm_id: int, state: str = "stopped",
+                  timeout: float = 60.0) -> dict[str, Any]:
+    """Poll `vm info` until the VM is in `state`; its info then. Fails after `timeout` seconds
+    with the info and the end of the guest's console log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info = shell.run_json(f"vm info {vm_id}")["vm"]
+        if info["state"] == state:
+            return info
+        if time.monotonic() > deadline:
+            log = shell.run(f"vm log {vm_id}")[-3000:]
+            raise AssertionError(f"vm{vm_id} still {info['state']} after {timeout} s: {info}\n{log}")
+        time.sleep(0.5)
 
 
 class _ModuleMachine:

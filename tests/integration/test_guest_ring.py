@@ -8,13 +8,12 @@ the other ports and the shell carry on."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from conftest import _ModuleMachine
+from conftest import _ModuleMachine, wait_vm_state
 from monadic import MachineConfig, Shell
 
 RING_PA = 0x44000000
@@ -54,13 +53,7 @@ def run_guest(shell: Shell, name: str, pa: int, cmdline: str) -> tuple[dict[str,
     out = shell.run(f"vm create {name} {pa:#x} 32M 1 {cmdline}")
     vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
     shell.run(f"vm start {vm_id}")
-    deadline = time.monotonic() + 90
-    while True:
-        info = shell.run_json(f"vm info {vm_id}")["vm"]
-        if info["state"] == "stopped":
-            break
-        assert time.monotonic() < deadline, shell.run(f"vm log {vm_id}")
-        time.sleep(0.5)
+    info = wait_vm_state(shell, vm_id, timeout=90)
     return info, shell.run(f"vm log {vm_id}")
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine
+from conftest import _ModuleMachine, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, error_lines
 
 BASIC_PA = 0x44000000
@@ -65,27 +65,9 @@ def shell(request: pytest.FixtureRequest, _guest_machine: _ModuleMachine) -> She
     return _guest_machine.get(request.node).shell
 
 
-def vm_by_name(shell: Shell, name: str) -> dict[str, Any]:
-    for vm in shell.run_json("vm list")["vms"]:
-        if vm["name"] == name:
-            return vm
-    raise AssertionError(f"no VM named {name}")
-
-
-def wait_state(shell: Shell, vm_id: int, state: str, timeout: float = 60.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        info = shell.run_json(f"vm info {vm_id}")["vm"]
-        if info["state"] == state:
-            return info
-        if time.monotonic() > deadline:
-            raise AssertionError(f"vm{vm_id} still {info['state']} after {timeout} s: {info}")
-        time.sleep(0.5)
-
-
 def test_basic_guest_passes_its_checks(shell: Shell) -> None:
     vm = vm_by_name(shell, "basic")
-    info = wait_state(shell, vm["id"], "stopped")
+    info = wait_vm_state(shell, vm["id"], "stopped")
     assert "SYSTEM_OFF" in info["stop_reason"], info
     log = shell.run(f"vm log {vm['id']}")
     assert re.search(rf"guest: hello from vm{vm['id']} vcpu0 of 2 at EL1", log), log
@@ -110,7 +92,7 @@ def test_basic_guest_passes_its_checks(shell: Shell) -> None:
 
 def test_hostile_guest_is_contained(shell: Shell) -> None:
     vm = vm_by_name(shell, "hostile")
-    info = wait_state(shell, vm["id"], "stopped")
+    info = wait_vm_state(shell, vm["id"], "stopped")
     assert "exception vector" in info["stop_reason"], info
     log = shell.run(f"vm log {vm['id']}")
     # The flood pushed the start of the log out of the 4 KiB the VM's console keeps.
@@ -125,10 +107,10 @@ def test_hostile_guest_is_contained(shell: Shell) -> None:
 
 def test_restart_and_stop(shell: Shell) -> None:
     basic = vm_by_name(shell, "basic")
-    wait_state(shell, basic["id"], "stopped")
+    wait_vm_state(shell, basic["id"], "stopped")
     out = shell.run(f"vm start {basic['id']}")
     assert "started" in out
-    info = wait_state(shell, basic["id"], "stopped")
+    info = wait_vm_state(shell, basic["id"], "stopped")
     log = shell.run(f"vm log {basic['id']}")
     assert log.count("guest: hello from") >= 2 and "FAIL" not in log
     assert "SYSTEM_OFF" in info["stop_reason"]
@@ -159,7 +141,7 @@ def test_restart_and_stop(shell: Shell) -> None:
 
 def test_console_attach_and_escape(shell: Shell) -> None:
     basic = vm_by_name(shell, "basic")
-    wait_state(shell, basic["id"], "stopped")
+    wait_vm_state(shell, basic["id"], "stopped")
     shell.write(f"vm console {basic['id']}\r")
     attached = shell.read_until("Ctrl-] returns to the shell]", timeout=10)
     assert "attached to vm" in attached
@@ -220,7 +202,7 @@ def test_virtual_interrupts(shell: Shell) -> None:
     out = shell.run(f"vm create timer {TIMER_PA:#x} 16M 1")
     vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
     shell.run(f"vm start {vm_id}")
-    info = wait_state(shell, vm_id, "stopped")
+    info = wait_vm_state(shell, vm_id, "stopped")
     log = shell.run(f"vm log {vm_id}")
     for check in ("timer-ticks", "timer-not-early", "sgi-to-self", "more-than-lrs"):
         assert f"guest: ok {check}" in log, (check, log)
@@ -258,6 +240,6 @@ def test_initrd_reaches_the_guest(shell: Shell) -> None:
     shell.run(f"vm initrd {vm_id} {INITRD_PA:#x} {size}")
     assert error_lines(shell.run(f"vm initrd {vm_id} {INITRD_PA:#x} {size}", check=False))
     shell.run(f"vm start {vm_id}")
-    wait_state(shell, vm_id, "stopped")
+    wait_vm_state(shell, vm_id, "stopped")
     log = shell.run(f"vm log {vm_id}")
     assert "guest: ok initrd" in log and f"initrd of {size} bytes" in log, log[-1500:]

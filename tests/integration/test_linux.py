@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine
+from conftest import _ModuleMachine, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell
 
 IMAGE_PA = 0x50000000
@@ -58,12 +57,8 @@ def shell(request: pytest.FixtureRequest, _linux_machine: _ModuleMachine) -> She
 
 
 def test_linux_boots_to_init_and_powers_off(shell: Shell) -> None:
-    vm = next(v for v in shell.run_json("vm list")["vms"] if v["name"] == "linux")
-    deadline = time.monotonic() + 180
-    while shell.run_json(f"vm info {vm['id']}")["vm"]["state"] != "stopped":
-        assert time.monotonic() < deadline, shell.run(f"vm log {vm['id']}")[-3000:]
-        time.sleep(1)
-    info = shell.run_json(f"vm info {vm['id']}")["vm"]
+    vm = vm_by_name(shell, "linux")
+    info = wait_vm_state(shell, vm["id"], timeout=180)
     assert "SYSTEM_OFF" in info["stop_reason"], info
     log = shell.run(f"vm log {vm['id']}")
     assert re.search(r"MONADIC-INIT: Linux \S+-cloud-arm64, 2 CPUs", log), log[-3000:]

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine
+from conftest import _ModuleMachine, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, error_lines
 from test_linux import IMAGE_PA, INITRD_PA, linux_dir  # noqa: F401 (a fixture)
 
@@ -86,24 +85,10 @@ def shell(request: pytest.FixtureRequest, _machine: _ModuleMachine) -> Shell:
     return _machine.get(request.node).shell
 
 
-def vm_named(shell: Shell, name: str) -> dict[str, Any]:
-    return next(v for v in shell.run_json("vm list")["vms"] if v["name"] == name)
-
-
-def wait_stopped(shell: Shell, vm_id: int, timeout: float = 180.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        info = shell.run_json(f"vm info {vm_id}")["vm"]
-        if info["state"] == "stopped":
-            return info
-        assert time.monotonic() < deadline, shell.run(f"vm log {vm_id}")[-3000:]
-        time.sleep(1)
-
-
 def test_no_assignment_while_running(shell: Shell) -> None:
     """Runs first, while Linux boots (it takes many seconds under TCG): a running VM cannot
     gain a function, and the refusal says why."""
-    vm = vm_named(shell, "linux")
+    vm = vm_by_name(shell, "linux")
     assert shell.run_json(f"vm info {vm['id']}")["vm"]["state"] == "running"
     out = shell.run(f"vm pci {vm['id']} 00:01.0", check=False)
     errors = error_lines(out)
@@ -123,20 +108,20 @@ def test_smmu_translates_only_the_running_vms_function(shell: Shell, variant: st
         expect = shell.run("smmu", check=False)
         assert error_lines(expect), expect
         return
-    vm = vm_named(shell, "linux")
+    vm = vm_by_name(shell, "linux")
     streams = smmu_streams(shell)
     if shell.run_json(f"vm info {vm['id']}")["vm"]["state"] == "running":
         assert streams[PASSED] == "stage 1", streams
     assert all(ste == "abort" for bdf, ste in streams.items() if bdf != PASSED), streams
-    wait_stopped(shell, vm["id"])
+    wait_vm_state(shell, vm["id"], timeout=180)
     smmu = shell.run_json("smmu")
     assert all(s["ste"] == "abort" for s in smmu["streams"]), smmu["streams"]
     assert smmu["events"] == 0, smmu["last_events"]
 
 
 def test_linux_drives_the_passed_nvme(shell: Shell, disks: tuple[Path, Path]) -> None:
-    vm = vm_named(shell, "linux")
-    info = wait_stopped(shell, vm["id"])
+    vm = vm_by_name(shell, "linux")
+    info = wait_vm_state(shell, vm["id"], timeout=180)
     log = shell.run(f"vm log {vm['id']}")
     assert "SYSTEM_OFF" in info["stop_reason"], (info, log[-3000:])
     # Exactly one controller, the one passed through, as guest 00:00.0 with its own driver.
@@ -173,15 +158,15 @@ def test_linux_drives_the_passed_nvme(shell: Shell, disks: tuple[Path, Path]) ->
 
 
 def test_text_info_names_the_function(shell: Shell) -> None:
-    vm = vm_named(shell, "linux")
+    vm = vm_by_name(shell, "linux")
     out = shell.run(f"vm info {vm['id']}")
     assert re.search(rf"PCI {PASSED} as guest 00:00\.0: INTA, INTID \d+ -> guest INTID 35, "
                      r"\d+ interrupts delivered", out), out
 
 
 def test_the_other_vm_is_unaffected(shell: Shell) -> None:
-    vm = vm_named(shell, "basic")
-    info = wait_stopped(shell, vm["id"], 60)
+    vm = vm_by_name(shell, "basic")
+    info = wait_vm_state(shell, vm["id"])
     log = shell.run(f"vm log {vm['id']}")
     assert "SYSTEM_OFF" in info["stop_reason"], info
     summary = re.search(r"guest: (\d+) passed, (\d+) failed", log)
@@ -191,8 +176,8 @@ def test_the_other_vm_is_unaffected(shell: Shell) -> None:
 
 def test_a_stopped_vm_leaves_the_device_quiet(shell: Shell) -> None:
     """After the stop, the function neither decodes memory nor masters the bus (no DMA)."""
-    vm = vm_named(shell, "linux")
-    wait_stopped(shell, vm["id"])
+    vm = vm_by_name(shell, "linux")
+    wait_vm_state(shell, vm["id"], timeout=180)
     out = shell.run(f"pci cfg {PASSED}")
     first = re.search(r"^0*00:((?:\s+[0-9a-f]{2}){8})", out, re.M)
     assert first, out
@@ -204,10 +189,10 @@ def test_a_stopped_vm_leaves_the_device_quiet(shell: Shell) -> None:
 def test_a_second_start_drives_the_device_again(shell: Shell) -> None:
     """Stop and start again: the function was quiesced, is handed back in a usable state, and
     the guest's driver takes it over once more (INTx routed again, BARs in place)."""
-    vm = vm_named(shell, "linux")
-    before = wait_stopped(shell, vm["id"])["pci"][0]["irqs"]
+    vm = vm_by_name(shell, "linux")
+    before = wait_vm_state(shell, vm["id"], timeout=180)["pci"][0]["irqs"]
     shell.run(f"vm start {vm['id']}")
-    info = wait_stopped(shell, vm["id"])
+    info = wait_vm_state(shell, vm["id"], timeout=180)
     log = shell.run(f"vm log {vm['id']}")
     assert "SYSTEM_OFF" in info["stop_reason"], (info, log[-3000:])
     last_boot = log.split("MONADIC-INIT")[-1]

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine
+from conftest import _ModuleMachine, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, as_int, parse_hexdump
 
 GUEST_PA = 0x44000000
@@ -48,11 +48,8 @@ def shell(request: pytest.FixtureRequest, _machine: _ModuleMachine) -> Shell:
 
 
 def test_dma_outside_the_vms_ram_is_aborted(shell: Shell) -> None:
-    vm = next(v for v in shell.run_json("vm list")["vms"] if v["name"] == "dma")
-    deadline = time.monotonic() + 60
-    while shell.run_json(f"vm info {vm['id']}")["vm"]["state"] != "stopped":
-        assert time.monotonic() < deadline, shell.run(f"vm log {vm['id']}")
-        time.sleep(0.5)
+    vm = vm_by_name(shell, "dma")
+    wait_vm_state(shell, vm["id"])
     log = shell.run(f"vm log {vm['id']}")
     # The controller works for the guest: Identify into its own RAM.
     assert "guest: ok identify-inside" in log and "guest: 5 passed, 0 failed" in log, log
@@ -78,7 +75,7 @@ def test_system_reset_hands_the_device_back(shell: Shell) -> None:
     """A VM with a passed function that keeps resetting itself (PSCI SYSTEM_RESET): each restart
     gets fresh RAM and the function again, and drives it; `vm stop` ends it for good, with its
     stream aborting and the function's bus mastering off."""
-    vm = next(v for v in shell.run_json("vm list")["vms"] if v["name"] == "again")
+    vm = vm_by_name(shell, "again")
     deadline = time.monotonic() + 60
     while shell.run_json(f"vm info {vm['id']}")["vm"]["resets"] < 2:
         assert time.monotonic() < deadline, shell.run(f"vm log {vm['id']}")
