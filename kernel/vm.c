@@ -167,6 +167,9 @@ void vm_destroy(struct vm *vm)
 	pmem_free(&phys_mem, vm->ram_pa, vm->ram_size);
 	if (vm->image_size)
 		pmem_free(&phys_mem, vm->image_pa, vm->image_size);
+	/* vm_load_initrd() reserved the staged initrd in whole pages. */
+	if (vm->initrd_size)
+		pmem_free(&phys_mem, vm->initrd_pa, (vm->initrd_size + 0xfff) & ~0xfffUL);
 	atomic_store(&vm->state, VM_FREE);
 }
 

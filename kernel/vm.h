@@ -81,7 +81,7 @@ void vm_unmap_device(struct vm *vm, uint64_t pa, uint64_t size);
 /* Move the RAM of a VM that is not running to IPA = PA (for DMA without an SMMU). */
 int vm_ram_identity(struct vm *vm);
 struct vm *vm_get(unsigned int id);
-/* Free a VM that is not running: its tables, VMID, RAM and staged Image. */
+/* Free a VM that is not running: its tables, VMID, RAM and staged Image and initrd. */
 void vm_destroy(struct vm *vm);
 /* Guest physical layout (IPAs) of VMs that are not identity-mapped: QEMU virt's, so guests
  * that know that board find what they expect; the generated DTB says the same. */
