@@ -32,7 +32,6 @@ void guest_irq(void)
 	__asm__ volatile("msr s3_0_c12_c12_1, %0\n isb" : : "r"(iar)); /* ICC_EOIR1_EL1 */
 }
 
-void guest_secondary(uint64_t cpu);
 void guest_secondary(uint64_t cpu)
 {
 	guest_printf("guest: vcpu%llu online, MPIDR 0x%llx\n", (unsigned long long)cpu,

@@ -132,13 +132,6 @@ static uint64_t number_after(const char *s)
 	return n;
 }
 
-void guest_secondary(uint64_t cpu);
-void guest_secondary(uint64_t cpu)
-{
-	(void)cpu;
-	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
-}
-
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {

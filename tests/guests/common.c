@@ -197,6 +197,14 @@ void guest_gic_enable(void)
 			 : "memory");
 }
 
+/* A vCPU other than the first, started by PSCI CPU_ON: by default it turns itself off again.
+ * A guest that uses its secondaries defines its own. */
+__attribute__((weak)) void guest_secondary(uint64_t cpu)
+{
+	(void)cpu;
+	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
+}
+
 __attribute__((weak)) void guest_irq(void)
 {
 }

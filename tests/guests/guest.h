@@ -29,6 +29,8 @@ struct guest_fault {
 };
 extern struct guest_fault guest_fault;
 void guest_fault_reset(void);
+/* Entry of vCPUs started by CPU_ON (start.S); the default in common.c calls CPU_OFF. */
+void guest_secondary(uint64_t cpu);
 /* Called for every IRQ taken (a guest defines it to handle interrupts). */
 void guest_irq(void);
 /* Turn on the GICv3 system-register interface (SRE, PMR, Group 1) and unmask IRQs. */

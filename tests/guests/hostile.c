@@ -17,15 +17,6 @@ static uint64_t rnd(void)
 	return rng;
 }
 
-void guest_secondary(uint64_t cpu);
-void guest_secondary(uint64_t cpu)
-{
-	(void)cpu;
-	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
-	for (;;)
-		;
-}
-
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {

@@ -140,13 +140,3 @@ done:
 	 * function handed back again (fresh RAM, the same device). */
 	guest_hvc(guest_cmdline_has(dtb, "reset") ? PSCI_SYSTEM_RESET : PSCI_SYSTEM_OFF, 0, 0, 0);
 }
-
-void guest_secondary(unsigned int cpu);
-void guest_secondary(unsigned int cpu)
-{
-	(void)cpu;
-}
-
-void guest_irq(void)
-{
-}

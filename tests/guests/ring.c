@@ -291,13 +291,6 @@ static uint64_t count_arg(const void *dtb)
 	return n ? n : DEFAULT_COUNT;
 }
 
-void guest_secondary(uint64_t cpu);
-void guest_secondary(uint64_t cpu)
-{
-	(void)cpu;
-	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
-}
-
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {

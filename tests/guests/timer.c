@@ -32,13 +32,6 @@ void guest_irq(void)
 	__asm__ volatile("isb");
 }
 
-void guest_secondary(uint64_t cpu);
-void guest_secondary(uint64_t cpu)
-{
-	(void)cpu;
-	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);
-}
-
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
