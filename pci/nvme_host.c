@@ -27,10 +27,14 @@ static bool wait_csts(uintptr_t bar, uint32_t mask, uint32_t want, uint64_t time
 {
 	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
 
-	while ((mmio_read32(bar + NVME_REG_CSTS) & mask) != want)
-		if (timer_count() > deadline || (mmio_read32(bar + NVME_REG_CSTS) & NVME_CSTS_CFS))
+	for (;;) {
+		uint32_t csts = mmio_read32(bar + NVME_REG_CSTS);
+
+		if ((csts & mask) == want)
+			return true;
+		if (timer_count() > deadline || (csts & NVME_CSTS_CFS))
 			return false;
-	return true;
+	}
 }
 
 int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const char **why)
