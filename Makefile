@@ -66,7 +66,7 @@ LDFLAGS := -nostdlib -static -pie --no-dynamic-linker -z norelro -z noexecstack 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 SRCS_S := boot/head.S boot/vectors.S boot/guest.S boot/embedded.S
-SRCS_C := $(wildcard kernel/*.c mm/*.c monitor/*.c bench/*.c pci/*.c dataplane/*.c)
+SRCS_C := $(wildcard kernel/*.c kernel/*/*.c mm/*.c monitor/*.c bench/*.c pci/*.c dataplane/*.c)
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 
@@ -111,9 +111,9 @@ GUESTS := basic hostile benchg timer ring nvmedma
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
-GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/fdt.c kernel/fmt.c dataplane/spsc.c
+GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/lib/fdt.c kernel/lib/fmt.c dataplane/spsc.c
 GUEST_LIB_OBJS := $(addprefix $(BUILD)/guests/obj/,$(notdir $(addsuffix .o,$(basename $(GUEST_LIB)))))
-vpath %.c tests/guests kernel dataplane
+vpath %.c tests/guests kernel/lib dataplane
 vpath %.S tests/guests
 
 guests: $(GUEST_BINS)

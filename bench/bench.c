@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* Options, sample memory, the platform identity every JSON result carries, and output. */
-#include "bench.h"
+#include "bench/bench.h"
 
 #include <stdatomic.h>
 
 #include "bench/pmu.h"
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/cpuid.h"
-#include "kernel/err.h"
+#include "kernel/arch/cpuid.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "kernel/timer.h"
-#include "kernel/vm.h"
-#include "monitor/parse.h"
+#include "kernel/arch/timer.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)

@@ -3,9 +3,9 @@
 #include "bench/bench.h"
 #include "bench/bench_list.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "monitor/parse.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 struct bench_def {

@@ -11,12 +11,12 @@
 #include "bench/bench.h"
 #include "bench/bench_list.h"
 #include "bench/pmu.h"
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/cpuid.h"
-#include "kernel/err.h"
+#include "kernel/arch/cpuid.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/arch/timer.h"
 #include "monitor/shell.h"
 
 /* A timestamp in PMU cycles when the PMU works on this CPU, else in counter ticks. */

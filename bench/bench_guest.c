@@ -10,12 +10,12 @@
 #include "bench/bench.h"
 #include "bench/bench_list.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "kernel/timer.h"
-#include "kernel/vhyp.h"
-#include "kernel/vm.h"
-#include "monitor/parse.h"
+#include "kernel/arch/timer.h"
+#include "kernel/vmm/vhyp.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 #define GUEST_MEM	(16UL << 20)

@@ -13,9 +13,9 @@
 #include "bench/pmu.h"
 #include "dataplane/spsc.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "kernel/timer.h"
+#include "kernel/arch/timer.h"
 #include "monitor/shell.h"
 
 #define MSG_SIZE     64	 /* one cache line per message */

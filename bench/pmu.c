@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* PMUv3 driver: counters filtered to EL2 with the NSH bits, enabled through PMCR_EL0. */
-#include "pmu.h"
+#include "bench/pmu.h"
 
 #include <stddef.h>
 
-#include "kernel/sysregs.h"
+#include "kernel/arch/sysregs.h"
 
 #define PMCR_E	     BIT(0) /* enable all counters */
 #define PMCR_P	     BIT(1) /* reset event counters */

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 
 #define PMU_MAX_EVENTS 6 /* event counters a benchmark asks for at once */
 

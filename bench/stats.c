@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* Percentiles by nearest rank over a heapsorted array. */
-#include "stats.h"
+#include "bench/stats.h"
 
 static void sift_down(uint64_t *v, size_t start, size_t end)
 {

@@ -2,7 +2,7 @@
 /* The polling loop of the data plane. Ordering comes entirely from the rings' acquire/release. */
 #include "dataplane/engine.h"
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 
 void dp_engine_init(struct dp_engine *e, uint32_t burst)
 {

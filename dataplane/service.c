@@ -2,12 +2,12 @@
 /* The data-plane engine as a hypervisor service: one engine, one dedicated core, one lock. */
 #include "dataplane/service.h"
 
-#include "kernel/arch.h"
-#include "kernel/err.h"
+#include "kernel/arch/arch.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "kernel/spinlock.h"
-#include "kernel/timer.h"
-#include "kernel/vm.h"
+#include "kernel/arch/spinlock.h"
+#include "kernel/arch/timer.h"
+#include "kernel/vmm/vm.h"
 
 #define DETACH_TIMEOUT_US 100000 /* an engine pass is bounded: it answers in microseconds */
 

@@ -5,10 +5,10 @@
  * Each end reads the other's index from shared memory and checks it before it indexes anything.
  * docs/dataplane.md walks through each pairing.
  */
-#include "spsc.h"
+#include "dataplane/spsc.h"
 
-#include "kernel/err.h"
-#include "wait.h"
+#include "kernel/lib/err.h"
+#include "dataplane/wait.h"
 
 /* The helpers must inline: scripts/check-hotpath.sh looks for each API function's own LDAR/STLR. */
 #define SPSC_INLINE static inline __attribute__((always_inline))

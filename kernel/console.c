@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* Console: printf-style output to the PL011 with "\n" sent as "\r\n", and log levels. */
-#include "console.h"
+#include "kernel/console.h"
 
-#include "arch.h"
-#include "gic.h"
-#include "pl011.h"
-#include "smp.h"
-#include "spinlock.h"
+#include "kernel/arch/arch.h"
+#include "kernel/drivers/gic.h"
+#include "kernel/drivers/pl011.h"
+#include "kernel/smp.h"
+#include "kernel/arch/spinlock.h"
 
 enum log_level console_loglevel = LOG_INFO;
 

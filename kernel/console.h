@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fmt.h"
+#include "kernel/lib/fmt.h"
 
 /* LOG_DEFERRED_INFO: an info line that always waits for the next prompt (see log_printk). */
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_DEFERRED_INFO };

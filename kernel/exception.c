@@ -3,17 +3,17 @@
  * Unexpected exceptions at EL2: print the registers with ESR_EL2 decoded, then return to the
  * shell command that caused it (exc_try) or park the CPU with a message.
  */
-#include "exception.h"
+#include "kernel/exception.h"
 
 #include <stddef.h>
 
-#include "arch.h"
-#include "console.h"
-#include "err.h"
-#include "esr.h"
-#include "panic.h"
-#include "smp.h"
-#include "vcpu.h"
+#include "kernel/arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/lib/err.h"
+#include "kernel/arch/esr.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
+#include "kernel/vmm/vcpu.h"
 
 _Static_assert(offsetof(struct exc_frame, x) == EXC_FRAME_X, "frame layout");
 _Static_assert(offsetof(struct exc_frame, sp) == EXC_FRAME_SP, "frame layout");

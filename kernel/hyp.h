@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#include "fdt.h"
-#include "platform.h"
+#include "kernel/lib/fdt.h"
+#include "kernel/platform.h"
 
 struct hyp_state {
 	void *dtb;

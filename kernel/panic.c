@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* The panic path: message, then a BRK so the exception handler prints every register. */
-#include "panic.h"
+#include "kernel/panic.h"
 
 #include <stdarg.h>
 
-#include "arch.h"
-#include "console.h"
-#include "exception.h"
-#include "smp.h"
+#include "kernel/arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/exception.h"
+#include "kernel/smp.h"
 
 #define STR(x)	#x
 #define XSTR(x) STR(x)

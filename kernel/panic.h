@@ -6,7 +6,7 @@
 #ifndef KERNEL_PANIC_H
 #define KERNEL_PANIC_H
 
-#include "fmt.h"
+#include "kernel/lib/fmt.h"
 
 /* BRK immediate that el2_exception() recognises as a panic: dump, never recover. */
 #define PANIC_BRK_IMM 0xfa11

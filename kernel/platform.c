@@ -3,10 +3,10 @@
  * Read the machine description out of a validated device tree: RAM, CPUs, console, GIC, timer,
  * PSCI, PCIe, SMMU and every MMIO region EL2 has to map. Follows the Linux DT bindings.
  */
-#include "platform.h"
+#include "kernel/platform.h"
 
-#include "err.h"
-#include "fmt.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fmt.h"
 
 /* PCIe Base Specification 7.2.2: ECAM gives each bus 1 MiB (32 devices x 8 functions x 4 KiB). */
 #define PLAT_ECAM_BUS_SHIFT 20

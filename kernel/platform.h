@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fdt.h"
+#include "kernel/lib/fdt.h"
 
 #define PLAT_MAX_MEM	     16
 #define PLAT_MAX_CPUS	     64

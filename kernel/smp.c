@@ -4,15 +4,15 @@
  * MMU with the boot CPU's tables, configure EL2 like it, and sleep in WFI until an SGI says
  * that their work slot holds something. Static partitioning: work is pinned to a named CPU.
  */
-#include "smp.h"
+#include "kernel/smp.h"
 
-#include "arch.h"
-#include "console.h"
-#include "err.h"
-#include "gic.h"
-#include "hyp.h"
-#include "psci.h"
-#include "timer.h"
+#include "kernel/arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/lib/err.h"
+#include "kernel/drivers/gic.h"
+#include "kernel/hyp.h"
+#include "kernel/arch/psci.h"
+#include "kernel/arch/timer.h"
 
 struct percpu percpu[PLAT_MAX_CPUS];
 unsigned int smp_ncpus;

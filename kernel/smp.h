@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "exception.h"
-#include "platform.h"
+#include "kernel/exception.h"
+#include "kernel/platform.h"
 
 #define CPU_STACK_SIZE (16 * 1024)
 #define CACHE_LINE     64

@@ -4,15 +4,15 @@
  * text read-only executable, its read-only data read-only, everything else execute-never, and
  * each device region the DTB names as Device-nGnRE. Nothing else is mapped.
  */
-#include "mmu.h"
+#include "mm/mmu.h"
 
 #include <stddef.h>
 
 #include "boot/asm.h"
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/cpuid.h"
-#include "kernel/err.h"
+#include "kernel/arch/cpuid.h"
+#include "kernel/lib/err.h"
 
 #define MMU_POOL_PAGES 96
 

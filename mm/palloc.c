@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* Bitmap page allocator for hypervisor metadata (translation tables first of all). */
-#include "palloc.h"
+#include "mm/palloc.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 
 #define PAGE 4096UL
 

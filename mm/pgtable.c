@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* Translation-table builder and walker for the 4 KiB granule (Arm ARM D8.3). */
-#include "pgtable.h"
+#include "mm/pgtable.h"
 
 #include <stddef.h>
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 
 static uint64_t *table_va(const struct pt *pt, uint64_t pa)
 {

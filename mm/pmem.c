@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* A sorted list of RAM ranges, each free or owned: small, exact, and easy to print. */
-#include "pmem.h"
+#include "mm/pmem.h"
 
 #include <stddef.h>
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 
 static void set_owner(struct pmem_range *r, const char *owner)
 {

@@ -2,7 +2,7 @@
 /* Stage-2 descriptor attributes (Arm ARM D8.5.5, "Stage 2 memory type and Cacheability"). */
 #include "mm/stage2.h"
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 
 uint64_t s2_leaf_attrs(enum s2_type type, unsigned int perms)
 {

@@ -6,8 +6,8 @@
  */
 #include "mm/stage2.h"
 
-#include "kernel/arch.h"
-#include "kernel/err.h"
+#include "kernel/arch/arch.h"
+#include "kernel/lib/err.h"
 #include "kernel/hyp.h"
 
 #define S2_MAX_VMIDS 256

@@ -2,10 +2,10 @@
 /* VTCR_EL2 derived from the ID registers (Arm ARM D23.2, VTCR_EL2; D8.2.6 concatenation). */
 #include <stdint.h>
 
-#include "kernel/cpuid.h"
-#include "kernel/err.h"
+#include "kernel/arch/cpuid.h"
+#include "kernel/lib/err.h"
 #include "kernel/hyp.h"
-#include "kernel/sysregs.h"
+#include "kernel/arch/sysregs.h"
 
 int vtcr_compute(uint64_t mmfr0, uint64_t mmfr1, uint64_t *vtcr)
 {

@@ -2,12 +2,12 @@
 /* `cpus`: every CPU the DTB lists, its state and what it runs; `cpus check` pings each one. */
 #include <stdatomic.h>
 
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "kernel/timer.h"
-#include "monitor/parse.h"
+#include "kernel/arch/timer.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 struct ping {

@@ -9,12 +9,12 @@
 #include "dataplane/engine.h"
 #include "dataplane/service.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
-#include "kernel/timer.h"
-#include "kernel/vm.h"
-#include "kernel/vring.h"
-#include "monitor/parse.h"
+#include "kernel/arch/timer.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vring.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 #define DP_SLOT		DP_SERVICE_SLOT

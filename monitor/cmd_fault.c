@@ -5,11 +5,11 @@
  */
 #include <stdint.h>
 
-#include "kernel/arch.h"
-#include "kernel/err.h"
+#include "kernel/arch/arch.h"
+#include "kernel/lib/err.h"
 #include "kernel/panic.h"
 #include "mm/mmu.h"
-#include "monitor/parse.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 /* Highest page of the 48-bit VA space: never mapped, whatever the DTB says. */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* Shell commands for memory: `mem` (physical map), `s2map` and `s2walk` (Stage-2 spaces). */
 #include "kernel/console.h"
-#include "kernel/err.h"
-#include "kernel/vm.h"
+#include "kernel/lib/err.h"
+#include "kernel/vmm/vm.h"
 #include "mm/ptdump.h"
-#include "monitor/parse.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 static int cmd_mem(int argc, char **argv)

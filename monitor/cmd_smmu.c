@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* `smmu`: the SMMUv3 the DTB names, its ID registers decoded, and what that means for DMA. */
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/hyp.h"
-#include "kernel/vm.h"
+#include "kernel/vmm/vm.h"
 #include "pci/pci_host.h"
 #include "pci/smmu_host.h"
 #include "pci/smmuv3.h"

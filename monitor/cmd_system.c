@@ -2,15 +2,15 @@
 /* Shell commands about the machine itself: version, sysregs, platform, md, reset, poweroff. */
 #include <stdint.h>
 
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/cpuid.h"
-#include "kernel/err.h"
+#include "kernel/arch/cpuid.h"
+#include "kernel/lib/err.h"
 #include "kernel/hyp.h"
-#include "kernel/pl011.h"
-#include "kernel/psci.h"
+#include "kernel/drivers/pl011.h"
+#include "kernel/arch/psci.h"
 #include "mm/mmu.h"
-#include "monitor/parse.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 #define MD_DEFAULT_LEN 64

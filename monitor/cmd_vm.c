@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* `vm list` and `vm info <id>`: the VMs and their address spaces. */
 #include "kernel/console.h"
-#include "kernel/err.h"
-#include "kernel/esr.h"
-#include "kernel/vm_spec.h"
-#include "kernel/vm.h"
-#include "kernel/vm_pci.h"
-#include "monitor/parse.h"
+#include "kernel/lib/err.h"
+#include "kernel/arch/esr.h"
+#include "kernel/vmm/vm_spec.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_pci.h"
+#include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 static void vm_json(struct json *j, const char *key, const struct vm *vm, bool detail)

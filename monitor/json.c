@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* JSON output for scripts: every shell command that reports state can print one line of it. */
-#include "json.h"
+#include "monitor/json.h"
 
 static void out(struct json *j, const char *s)
 {

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 
 #define JSON_MAX_DEPTH 8
 

@@ -4,7 +4,7 @@
  * Ctrl-C cancels, Up/Down (ESC [ A / ESC [ B, or ESC O A/B) walk the history. Every other control
  * byte and every escape sequence is swallowed, so noise on the line cannot confuse the shell.
  */
-#include "line.h"
+#include "monitor/line.h"
 
 #define CTRL_C	0x03
 #define CTRL_H	0x08

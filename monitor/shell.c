@@ -4,18 +4,18 @@
  * registered table and run it under exc_try(), so a fault inside a command prints its dump and
  * comes back to the prompt.
  */
-#include "shell.h"
+#include "monitor/shell.h"
 
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/exception.h"
-#include "kernel/vm.h"
+#include "kernel/vmm/vm.h"
 #include "monitor/line.h"
-#include "monitor/parse.h"
+#include "kernel/lib/parse.h"
 
 extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 

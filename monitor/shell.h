@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 #include "monitor/json.h"
 
 #define SHELL_PROMPT "monadic> "

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* NVMe controller register decoders and one-line formatters (NVMe Base 2.0, 3.1.3). */
-#include "nvme.h"
+#include "pci/nvme.h"
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 
 static uint32_t bits(uint64_t v, unsigned int hi, unsigned int lo)
 {

@@ -7,10 +7,10 @@
  */
 #include "pci/nvme_host.h"
 
-#include "kernel/arch.h"
-#include "kernel/err.h"
-#include "kernel/timer.h"
-#include "kernel/vm.h"
+#include "kernel/arch/arch.h"
+#include "kernel/lib/err.h"
+#include "kernel/arch/timer.h"
+#include "kernel/vmm/vm.h"
 #include "pci/pci_host.h"
 
 #define NVME_CC_EN	    BIT(0)

@@ -3,9 +3,9 @@
  * Config space access through pci_cfg_ops, the depth-first scan with bus numbering, BAR sizing
  * and the capability walks. Portable: the hardware is reached only through the ops.
  */
-#include "pci.h"
+#include "pci/pci.h"
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 
 /* ---- Config access ------------------------------------------------------------------------- */
 

@@ -4,9 +4,9 @@
  * bus's BARs and windows in the host bridge windows, lay out each bridge's children top-down,
  * then program BARs, bridge windows and command registers. Policy: see pci_assign() in pci.h.
  */
-#include "pci.h"
+#include "pci/pci.h"
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 
 enum { RES_IO, RES_MEM, RES_PREF, RES__COUNT };
 

@@ -5,10 +5,10 @@
  */
 #include "pci/pci_host.h"
 
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
-#include "kernel/vm.h"
+#include "kernel/lib/err.h"
+#include "kernel/vmm/vm.h"
 
 struct pci_topo pci_topo;
 bool pci_present;

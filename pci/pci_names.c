@@ -3,10 +3,10 @@
  * Names (class codes, capability IDs, port types) and the text forms the shell prints and
  * parses: BDFs, sizes, BARs, one-line function and capability summaries.
  */
-#include "pci.h"
+#include "pci/pci.h"
 
-#include "kernel/err.h"
-#include "kernel/fmt.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fmt.h"
 
 #define ANY 0xffff /* subclass or prog-if wildcard */
 

@@ -6,13 +6,13 @@
  */
 #include "pci/smmu_host.h"
 
-#include "kernel/arch.h"
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/hyp.h"
-#include "kernel/spinlock.h"
-#include "kernel/timer.h"
-#include "kernel/vm.h"
+#include "kernel/arch/spinlock.h"
+#include "kernel/arch/timer.h"
+#include "kernel/vmm/vm.h"
 #include "pci/pci_host.h"
 
 #define SMMU_IDR0	     0x00

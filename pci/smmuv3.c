@@ -2,8 +2,8 @@
 /* SMMUv3 ID register decoding (IHI 0070, 6.3.1-6.3.6 SMMU_IDR0-5, 6.3.8 SMMU_AIDR). Portable. */
 #include "pci/smmuv3.h"
 
-#include "kernel/err.h"
-#include "kernel/fmt.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fmt.h"
 
 #define GET(v, shift, width) (((v) >> (shift)) & ((1U << (width)) - 1))
 

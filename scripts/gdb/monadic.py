@@ -6,7 +6,7 @@
     (gdb) monadic-vms                        # vms[]: id, name, state, VMID, RAM, Stage-2 root
     (gdb) monadic-s2walk 0 0x70000000        # walk VM 0's Stage-2 tables for an IPA
 
-The structures are read through the symbols (kernel/smp.h struct percpu, kernel/vm.h struct vm,
+The structures are read through the symbols (kernel/smp.h struct percpu, kernel/vmm/vm.h struct vm,
 mm/pgtable.h struct pt), so field names must match the C; the Stage-2 walk reads the tables from
 memory and decodes each descriptor itself (Arm ARM D8.3, D8.5), as `s2walk` in the shell does,
 so it also works when the shell cannot run (a hang, a halted CPU, before the shell starts).
@@ -34,7 +34,7 @@ PT_ENTRIES = 512
 PTE_VALID = 1 << 0
 PTE_TABLE = 1 << 1
 PTE_OA_MASK = 0x0000_FFFF_FFFF_F000
-# kernel/smp.h enum cpu_state and kernel/vm.h enum vm_state, in order.
+# kernel/smp.h enum cpu_state and kernel/vmm/vm.h enum vm_state, in order.
 CPU_STATES = ("off", "starting", "idle", "busy")
 VM_STATES = ("free", "created", "running", "stopped")
 # Stage-2 lower attributes (Arm ARM D8.5.5, FWB disabled): MemAttr[5:2], S2AP[7:6], SH[9:8],

@@ -6,7 +6,7 @@
  * and stopped with CPU_OFF. It prints one line per check, a summary, and powers off.
  */
 #include "guest.h"
-#include "kernel/fdt.h"
+#include "kernel/lib/fdt.h"
 
 extern char secondary_start[];
 

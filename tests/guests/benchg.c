@@ -6,7 +6,7 @@
  * and a hypercall tells the hypervisor where, before it powers off.
  */
 #include "guest.h"
-#include "kernel/fdt.h"
+#include "kernel/lib/fdt.h"
 
 #define MAX_SAMPLES	      200000
 #define MONADIC_HVC_RESULT    0x86000003U

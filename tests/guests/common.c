@@ -3,7 +3,7 @@
 #include <stdarg.h>
 
 #include "guest.h"
-#include "kernel/fdt.h"
+#include "kernel/lib/fdt.h"
 
 struct guest_fault guest_fault;
 static uintptr_t uart, gicd, gicr;

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 
 /* Find the console in the DTB and remember it. 0 or an error. */
 int guest_console_init(const void *dtb);

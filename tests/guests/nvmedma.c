@@ -12,7 +12,7 @@
  */
 #include "guest.h"
 
-#include "kernel/fdt.h"
+#include "kernel/lib/fdt.h"
 
 #define NVME_CAP	    0x00
 #define NVME_CC		    0x14

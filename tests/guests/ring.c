@@ -11,7 +11,7 @@
  */
 #include "guest.h"
 #include "dataplane/spsc.h"
-#include "kernel/fdt.h"
+#include "kernel/lib/fdt.h"
 
 #define CAP	      64
 #define SLOT	      64

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
-"""A guest sharing SPSC rings with the data-plane engine (tests/guests/ring.c, kernel/vring.c):
+"""A guest sharing SPSC rings with the data-plane engine (tests/guests/ring.c, kernel/vmm/vring.c):
 the guest writes sequence-numbered messages in place into a ring in its own RAM, the engine on
 its own core transforms each in place into the ring back, the guest checks every reply. A
 hostile guest publishes an impossible index: its port is shut and reported, and the engine,

@@ -2,7 +2,7 @@
 /* Host tests of the MIDR and ID-register decoders, with real MIDR_EL1 values of the cores. */
 #include <stdint.h>
 
-#include "kernel/cpuid.h"
+#include "kernel/arch/cpuid.h"
 #include "test.h"
 
 struct midr_case {

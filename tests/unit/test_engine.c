@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "dataplane/engine.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "test.h"
 
 #define SLOT 64

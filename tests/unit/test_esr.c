@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 
-#include "kernel/esr.h"
+#include "kernel/arch/esr.h"
 #include "test.h"
 
 static void test_ec_names(void)

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kernel/err.h"
-#include "kernel/fdt.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fdt.h"
 #include "test.h"
 
 static const char *const fixture_names[] = {

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "kernel/err.h"
-#include "kernel/fdt.h"
-#include "kernel/fdt_write.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fdt.h"
+#include "kernel/lib/fdt_write.h"
 #include "test.h"
 
 #define CANARY	   0xa5

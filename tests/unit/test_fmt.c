@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/fmt.h"
+#include "kernel/lib/fmt.h"
 #include "test.h"
 
 static int mismatches;

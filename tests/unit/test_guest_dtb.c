@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "kernel/err.h"
-#include "kernel/fdt.h"
-#include "kernel/guest_dtb.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fdt.h"
+#include "kernel/vmm/guest_dtb.h"
 #include "kernel/platform.h"
 #include "test.h"
 

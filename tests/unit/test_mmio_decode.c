@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* Data-abort syndromes decoded for MMIO emulation (Arm ARM D23.2.42), on real ESR values. */
-#include "kernel/err.h"
-#include "kernel/mmio_decode.h"
+#include "kernel/lib/err.h"
+#include "kernel/arch/mmio_decode.h"
 #include "test.h"
 
 /* ESR for a Data Abort from a lower EL with ISV=1: EC 0x24, IL, and the given ISS fields. */

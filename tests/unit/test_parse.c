@@ -2,8 +2,8 @@
 /* Host tests of the shell's word splitting and number parsing, boundaries and junk included. */
 #include <stdint.h>
 
-#include "kernel/err.h"
-#include "monitor/parse.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/parse.h"
 #include "test.h"
 
 /* Split a copy of 'line'; return argc and fill 'argv'. */

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kernel/err.h"
-#include "kernel/fdt.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fdt.h"
 #include "kernel/platform.h"
 #include "pci/nvme.h"
 #include "pci/pci.h"

@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kernel/err.h"
-#include "kernel/fdt.h"
+#include "kernel/lib/err.h"
+#include "kernel/lib/fdt.h"
 #include "kernel/platform.h"
 #include "pci/pci.h"
-#include "pci/vpci.h"
+#include "kernel/vdev/vpci.h"
 #include "test.h"
 
 #define FIXTURES "../fixtures/"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "mm/pmem.h"
 #include "test.h"
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "mm/pgtable.h"
 #include "mm/ptdump.h"
 #include "test.h"

@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "pci/smmuv3.h"
 #include "test.h"
 

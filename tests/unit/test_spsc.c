@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "dataplane/spsc.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "test.h"
 
 #define CAP	 16

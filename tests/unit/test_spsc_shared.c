@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "dataplane/spsc.h"
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "test.h"
 
 #define CAP  8

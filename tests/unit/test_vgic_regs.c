@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* The emulated GICD/GICR register frames: what a guest's GIC driver reads and writes. */
-#include "kernel/err.h"
-#include "kernel/vgic_regs.h"
+#include "kernel/lib/err.h"
+#include "kernel/vdev/vgic_regs.h"
 #include "test.h"
 
 static uint64_t rd(struct vgic_dist *d, uint64_t off, unsigned int size)

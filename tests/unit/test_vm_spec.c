@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* The vm= word of the hypervisor's command line. */
-#include "kernel/err.h"
-#include "kernel/vm_spec.h"
+#include "kernel/lib/err.h"
+#include "kernel/vmm/vm_spec.h"
 #include "test.h"
 
 static void test_full(void)

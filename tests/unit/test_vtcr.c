@@ -5,7 +5,7 @@
  */
 #include <stdint.h>
 
-#include "kernel/err.h"
+#include "kernel/lib/err.h"
 #include "kernel/hyp.h"
 #include "test.h"
 

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * GICv3: distributor with affinity routing, one redistributor per CPU found by its affinity,
+ * and the system-register CPU interface. Only SGIs are used so far; the interrupts stay
+ * masked in PSTATE, and WFI still wakes on a pending one (Arm ARM D1.6.2, "Wait for Interrupt").
+ */
+#include "kernel/drivers/gic.h"
+
+#include "kernel/arch/arch.h"
+#include "kernel/lib/err.h"
+
+#define GICD_CTLR	      0x0000
+#define GICD_CTLR_RWP	      BIT(31)
+#define GICD_CTLR_ARE_NS      BIT(4) /* ARE (single security state) or ARE_NS: same bit 4 */
+#define GICD_CTLR_ENABLE_G1   BIT(1) /* EnableGrp1 (DS=1) / EnableGrp1A (NS view) */
+#define GICD_CTLR_ENABLE_G1NS BIT(0) /* DS=0 Non-secure view: bit 0 is EnableGrp1 */
+
+#define GICD_TYPER	   0x0004
+#define GICD_IGROUPR(n)	   (0x0080 + 4 * ((n) / 32))
+#define GICD_ISENABLER(n)  (0x0100 + 4 * ((n) / 32))
+#define GICD_ICENABLER(n)  (0x0180 + 4 * ((n) / 32))
+#define GICD_ICPENDR(n)	   (0x0280 + 4 * ((n) / 32))
+#define GICD_ICACTIVER(n)  (0x0380 + 4 * ((n) / 32))
+#define GICD_IPRIORITYR(n) (0x0400 + (n))
+#define GICD_ICFGR(n)	   (0x0c00 + 4 * ((n) / 16))
+#define GICD_IROUTER(n)	   (0x6000 + 8 * (n))
+
+#define GICR_FRAME_RD		   0x00000
+#define GICR_FRAME_SGI		   0x10000
+#define GICR_WAKER		   0x0014
+#define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
+#define GICR_WAKER_CHILDREN_ASLEEP BIT(2)
+#define GICR_TYPER		   0x0008
+#define GICR_TYPER_LAST		   BIT(4)
+#define GICR_TYPER_VLPIS	   BIT(1)
+#define GICR_IGROUPR0		   0x0080
+#define GICR_ISENABLER0		   0x0100
+#define GICR_ICENABLER0		   0x0180
+#define GICR_IPRIORITYR(n)	   (0x0400 + (n))
+
+/* ICC_SRE_EL2: SRE (bit 0) system registers at EL2; Enable (bit 3) lets EL1 set its own SRE. */
+#define ICC_SRE_EL2_SRE	   BIT(0)
+#define ICC_SRE_EL2_ENABLE BIT(3)
+
+#define GIC_POLL_LIMIT 1000000
+
+static uintptr_t gicd_base;
+static const struct platform *gic_plat;
+
+static int wait_bit_clear(uintptr_t reg, uint32_t bit)
+{
+	for (unsigned int i = 0; i < GIC_POLL_LIMIT; i++)
+		if (!(mmio_read32(reg) & bit))
+			return 0;
+	return E_BUSY;
+}
+
+int gic_init(const struct platform *p)
+{
+	uint32_t ctlr;
+
+	if (p->gic.version != 3 || !p->gic.dist.base || !p->gic.n_redist)
+		return E_NOTSUP;
+	gic_plat = p;
+	gicd_base = p->gic.dist.base;
+	/* Affinity routing first (it can only change while the groups are disabled), then Group 1. */
+	ctlr = mmio_read32(gicd_base + GICD_CTLR);
+	mmio_write32(gicd_base + GICD_CTLR, ctlr | GICD_CTLR_ARE_NS);
+	if (wait_bit_clear(gicd_base + GICD_CTLR, GICD_CTLR_RWP))
+		return E_BUSY;
+	mmio_write32(gicd_base + GICD_CTLR,
+		     ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_G1 | GICD_CTLR_ENABLE_G1NS);
+	return wait_bit_clear(gicd_base + GICD_CTLR, GICD_CTLR_RWP);
+}
+
+/* Redistributor frames are 128 KiB (RD + SGI), 256 KiB with GICv4 virtual LPIs (VLPIS). */
+static uintptr_t find_redist(uint64_t mpidr)
+{
+	uint32_t aff = (uint32_t)(FIELD_GET(mpidr, 32, 8) << 24 | FIELD_GET(mpidr, 16, 8) << 16 |
+				  FIELD_GET(mpidr, 8, 8) << 8 | FIELD_GET(mpidr, 0, 8));
+
+	for (unsigned int r = 0; r < gic_plat->gic.n_redist; r++) {
+		uintptr_t base = gic_plat->gic.redist[r].base;
+		uintptr_t end = base + gic_plat->gic.redist[r].size;
+
+		while (base < end) {
+			uint64_t typer = mmio_read64(base + GICR_TYPER);
+
+			if ((uint32_t)(typer >> 32) == aff)
+				return base;
+			if (typer & GICR_TYPER_LAST)
+				break;
+			base += (typer & GICR_TYPER_VLPIS) ? 0x40000 : 0x20000;
+		}
+	}
+	return 0;
+}
+
+int gic_init_cpu(void)
+{
+	uintptr_t rd, sgi;
+
+	if (!gicd_base)
+		return E_NOTSUP;
+	rd = find_redist(read_sysreg(mpidr_el1));
+	if (!rd)
+		return E_NOENT;
+	sgi = rd + GICR_FRAME_SGI;
+	/* Wake the redistributor: clear ProcessorSleep, wait for ChildrenAsleep to clear. */
+	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
+	if (wait_bit_clear(rd + GICR_WAKER, GICR_WAKER_CHILDREN_ASLEEP))
+		return E_BUSY;
+	/* SGIs and PPIs: all Group 1, priority 0x80; enable only the wake-up SGI. */
+	mmio_write32(sgi + GICR_ICENABLER0, 0xffffffff);
+	mmio_write32(sgi + GICR_IGROUPR0, 0xffffffff);
+	for (unsigned int i = 0; i < 32; i += 4)
+		mmio_write32(sgi + GICR_IPRIORITYR(i), 0x80808080);
+	mmio_write32(sgi + GICR_ISENABLER0, BIT(GIC_SGI_WAKE));
+
+	write_sysreg(S3_4_C12_C9_5, read_sysreg(S3_4_C12_C9_5) | ICC_SRE_EL2_SRE |
+					    ICC_SRE_EL2_ENABLE); /* ICC_SRE_EL2 */
+	isb(); /* system-register interface enabled before the ICC_* accesses below */
+	write_sysreg(S3_0_C4_C6_0, 0xff); /* ICC_PMR_EL1: let every priority through */
+	write_sysreg(S3_0_C12_C12_4, 0);  /* ICC_CTLR_EL1: EOImode 0, EOI also deactivates */
+	write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1: Group 1 on */
+	isb();
+	return 0;
+}
+
+int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge)
+{
+	unsigned int lines;
+	uint32_t cfg;
+
+	if (!gicd_base)
+		return E_NOTSUP;
+	/* GICD_TYPER.ITLinesNumber: the distributor implements 32 * (N + 1) INTIDs. */
+	lines = 32 * ((mmio_read32(gicd_base + GICD_TYPER) & 0x1f) + 1);
+	if (intid < 32 || intid >= lines || intid >= 1020)
+		return E_RANGE;
+	mmio_write32(gicd_base + GICD_IGROUPR(intid),
+		     mmio_read32(gicd_base + GICD_IGROUPR(intid)) | BIT(intid % 32));
+	mmio_write8(gicd_base + GICD_IPRIORITYR(intid), 0x80);
+	cfg = mmio_read32(gicd_base + GICD_ICFGR(intid));
+	cfg &= ~(3U << (2 * (intid % 16)));
+	if (edge)
+		cfg |= 2U << (2 * (intid % 16)); /* Int_config[1] = 1: edge-triggered */
+	mmio_write32(gicd_base + GICD_ICFGR(intid), cfg);
+	/* Affinity routing: Aff3 [39:32], Aff2.Aff1.Aff0 [23:0], IRM = 0 (this one PE). */
+	mmio_write64(gicd_base + GICD_IROUTER(intid),
+		     (mpidr & 0xffffff) | (FIELD_GET(mpidr, 32, 8) << 32));
+	mmio_write32(gicd_base + GICD_ISENABLER(intid), BIT(intid % 32));
+	return 0;
+}
+
+void gic_disable_spi(unsigned int intid)
+{
+	if (!gicd_base || intid < 32 || intid >= 1020)
+		return;
+	mmio_write32(gicd_base + GICD_ICENABLER(intid), BIT(intid % 32));
+	/* GICD_CTLR.RWP: the disable has reached every CPU interface before we clear state. */
+	wait_bit_clear(gicd_base + GICD_CTLR, GICD_CTLR_RWP);
+	mmio_write32(gicd_base + GICD_ICPENDR(intid), BIT(intid % 32));
+	mmio_write32(gicd_base + GICD_ICACTIVER(intid), BIT(intid % 32));
+}
+
+void gic_set_eoi_split(bool split)
+{
+	/* ICC_CTLR_EL1.EOImode (bit 1): 1 = EOIR only drops priority, DIR deactivates. */
+	write_sysreg(S3_0_C12_C12_4, split ? BIT(1) : 0);
+	isb(); /* the mode is in force before the next acknowledge */
+}
+
+void gic_deactivate(unsigned int intid)
+{
+	write_sysreg(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1 */
+	isb();
+}
+
+static uintptr_t this_sgi_frame(void)
+{
+	uintptr_t rd = find_redist(read_sysreg(mpidr_el1));
+
+	return rd ? rd + GICR_FRAME_SGI : 0;
+}
+
+void gic_enable_ppi(unsigned int intid)
+{
+	uintptr_t sgi = this_sgi_frame();
+
+	if (sgi && intid < 32)
+		mmio_write32(sgi + GICR_ISENABLER0, BIT(intid));
+}
+
+void gic_disable_ppi(unsigned int intid)
+{
+	uintptr_t sgi = this_sgi_frame();
+
+	if (sgi && intid < 32 && intid != GIC_SGI_WAKE)
+		mmio_write32(sgi + GICR_ICENABLER0, BIT(intid));
+}
+
+void gic_send_sgi(uint64_t mpidr, unsigned int intid)
+{
+	/*
+	 * ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24], Aff1 [23:16],
+	 * TargetList [15:0]; RS selects which 16 Aff0 values TargetList covers.
+	 */
+	unsigned int aff0 = (unsigned int)(mpidr & 0xff);
+	uint64_t v = FIELD_GET(mpidr, 32, 8) << 48 | (uint64_t)(aff0 >> 4) << 44 |
+		     FIELD_GET(mpidr, 16, 8) << 32 | (uint64_t)(intid & 0xf) << 24 |
+		     FIELD_GET(mpidr, 8, 8) << 16 | (1UL << (aff0 & 0xf));
+
+	/* Stores that tell the target why it is woken must be visible before the SGI. */
+	dsb(ishst);
+	write_sysreg(S3_0_C12_C11_5, v);
+	isb();
+}
+
+unsigned int gic_ack(void)
+{
+	unsigned int intid = (unsigned int)read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
+
+	/* The acknowledge completes before anything that depends on it (IHI 0069, 12.1.7). */
+	dsb(sy);
+	return intid & 0xffffff;
+}
+
+void gic_eoi(unsigned int intid)
+{
+	write_sysreg(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
+	isb();
+}

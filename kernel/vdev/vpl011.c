@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The guest's PL011 (DDI 0183): the registers a driver touches, with the PrimeCell ID that
+ * Linux's AMBA bus checks before it binds the pl011 driver.
+ */
+#include "kernel/vdev/vpl011.h"
+
+#include "kernel/console.h"
+#include "kernel/lib/err.h"
+
+#define DR	   0x000
+#define RSR	   0x004
+#define FR	   0x018
+#define IBRD	   0x024
+#define FBRD	   0x028
+#define LCR_H	   0x02c
+#define CR	   0x030
+#define IFLS	   0x034
+#define IMSC	   0x038
+#define RIS	   0x03c
+#define MIS	   0x040
+#define ICR	   0x044
+#define DMACR	   0x048
+#define PERIPH_ID0 0xfe0
+
+#define FR_RXFE (1U << 4)
+#define FR_TXFE (1U << 7)
+
+/* PeriphID0-3 then CellID0-3 (PL011 TRM 3.3.17-3.3.18): part 0x011, designer 0x41 (Arm). */
+static const uint8_t id_regs[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+void vpl011_init(struct vpl011 *u)
+{
+	atomic_store(&u->out_head, 0);
+	atomic_store(&u->rx_head, 0);
+	atomic_store(&u->rx_tail, 0);
+	atomic_store(&u->attached, false);
+	u->cr = 0x300; /* TXE | RXE, as after reset */
+	u->lcr_h = 0;
+	u->ibrd = u->fbrd = u->imsc = 0;
+	u->ifls = 0x12;
+	u->bytes_out = 0;
+}
+
+static void put(struct vpl011 *u, char c)
+{
+	uint32_t head = atomic_load_explicit(&u->out_head, memory_order_relaxed);
+
+	u->out[head % VPL011_OUT_SIZE] = c;
+	/* Release: a replay that reads the new head also sees the byte. */
+	atomic_store_explicit(&u->out_head, head + 1, memory_order_release);
+	u->bytes_out++;
+	if (atomic_load_explicit(&u->attached, memory_order_relaxed))
+		console_write_raw(&c, 1);
+}
+
+bool vpl011_push_rx(struct vpl011 *u, uint8_t c)
+{
+	uint32_t head = atomic_load_explicit(&u->rx_head, memory_order_relaxed);
+
+	if (head - atomic_load_explicit(&u->rx_tail, memory_order_acquire) >= VPL011_RX_SIZE)
+		return false;
+	u->rx[head % VPL011_RX_SIZE] = c;
+	atomic_store_explicit(&u->rx_head, head + 1, memory_order_release);
+	return true;
+}
+
+static bool rx_empty(const struct vpl011 *u)
+{
+	return atomic_load_explicit(&u->rx_head, memory_order_acquire) ==
+	       atomic_load_explicit(&u->rx_tail, memory_order_relaxed);
+}
+
+/* Raw interrupt status: TX always wants data (the FIFO is always empty); RX and RX timeout
+ * while received data waits (PL011 TRM 3.3.12). */
+static uint32_t ris(const struct vpl011 *u)
+{
+	return (1U << 5) | (rx_empty(u) ? 0 : (1U << 4) | (1U << 6));
+}
+
+bool vpl011_irq_level(const struct vpl011 *u)
+{
+	return (ris(u) & u->imsc) != 0;
+}
+
+int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size, uint64_t *val)
+{
+	uint32_t v = write ? (uint32_t)*val : 0;
+
+	/*
+	 * The PL011 sits on a 16-bit APB bus: Linux's driver uses 16-bit accesses unless the DTB
+	 * says reg-io-width = <4>, earlycon may use bytes. Any aligned 8/16/32-bit access to a
+	 * register's own offset works; the upper bits of a narrow read are zero.
+	 */
+	if ((off & 3) || (size != 1 && size != 2 && size != 4) || off >= 0x1000)
+		return E_INVAL;
+	if (write) {
+		switch (off) {
+		case DR:
+			put(u, (char)(v & 0xff));
+			break;
+		case IBRD:
+			u->ibrd = v & 0xffff;
+			break;
+		case FBRD:
+			u->fbrd = v & 0x3f;
+			break;
+		case LCR_H:
+			u->lcr_h = v & 0xff;
+			break;
+		case CR:
+			u->cr = v & 0xffff;
+			break;
+		case IFLS:
+			u->ifls = v & 0x3f;
+			break;
+		case IMSC:
+			u->imsc = v & 0x7ff;
+			break;
+		default:
+			break; /* RSR/ECR, ICR, DMACR and the rest: write-ignored */
+		}
+		return 0;
+	}
+	switch (off) {
+	case DR:
+		if (!rx_empty(u)) {
+			uint32_t tail = atomic_load_explicit(&u->rx_tail, memory_order_relaxed);
+
+			v = u->rx[tail % VPL011_RX_SIZE];
+			atomic_store_explicit(&u->rx_tail, tail + 1, memory_order_release);
+		}
+		break;
+	case FR:
+		v = FR_TXFE | (rx_empty(u) ? FR_RXFE : 0);
+		break;
+	case IBRD:
+		v = u->ibrd;
+		break;
+	case FBRD:
+		v = u->fbrd;
+		break;
+	case LCR_H:
+		v = u->lcr_h;
+		break;
+	case CR:
+		v = u->cr;
+		break;
+	case IFLS:
+		v = u->ifls;
+		break;
+	case IMSC:
+		v = u->imsc;
+		break;
+	case RIS:
+		v = ris(u);
+		break;
+	case MIS:
+		v = ris(u) & u->imsc;
+		break;
+	default:
+		if (off >= PERIPH_ID0)
+			v = id_regs[(off - PERIPH_ID0) / 4];
+		break; /* RSR, DMACR: read as zero */
+	}
+	*val = size == 4 ? v : v & ((1U << (8 * size)) - 1);
+	return 0;
+}
+
+void vpl011_replay(const struct vpl011 *u, void (*emit)(const char *s, uint32_t n))
+{
+	uint32_t head = atomic_load_explicit(&u->out_head, memory_order_acquire);
+	uint32_t start = head > VPL011_OUT_SIZE ? head - VPL011_OUT_SIZE : 0;
+
+	for (uint32_t i = start; i < head; i++)
+		emit(&u->out[i % VPL011_OUT_SIZE], 1);
+}

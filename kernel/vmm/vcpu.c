@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Running guests at EL1: the EL2 configuration a vCPU runs under, entry with ERET, and the traps
+ * that come back, dispatched on ESR_EL2.EC through one read-only table (Linux nVHE's habit). A
+ * guest's mistake is never the hypervisor's: it gets an abort or an UNDEF injected, or its VM is
+ * stopped with a report; the hypervisor and the other VMs go on.
+ */
+#include "kernel/vmm/vcpu.h"
+
+#include "kernel/arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/lib/err.h"
+#include "kernel/arch/esr.h"
+#include "kernel/drivers/gic.h"
+#include "kernel/hyp.h"
+#include "kernel/arch/mmio_decode.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
+#include "kernel/vdev/vgic.h"
+#include "kernel/vmm/vhyp.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_pci.h"
+#include "kernel/arch/spinlock.h"
+
+/*
+ * HCR_EL2 while a guest runs: Stage-2 on; physical IRQ/FIQ/SError to EL2; SMC, WFI, ID group 3,
+ * implementation-defined registers, auxiliary control, set/way cache maintenance and LORegions
+ * trapped; EL1 is AArch64; pointer authentication left to the guest (APK/API: with 1:1 pinning
+ * the keys never need switching); broadcast maintenance kept inner shareable (FB, BSU).
+ */
+#define HCR_EL2_GUEST                                                                             \
+	(HCR_EL2_VM | HCR_EL2_SWIO | HCR_EL2_PTW | HCR_EL2_FMO | HCR_EL2_IMO | HCR_EL2_AMO |      \
+	 HCR_EL2_FB | HCR_EL2_BSU_IS | HCR_EL2_TWI | HCR_EL2_TSC | HCR_EL2_TID3 | HCR_EL2_TIDCP | \
+	 HCR_EL2_TACR | HCR_EL2_TSW | HCR_EL2_TLOR | HCR_EL2_RW | HCR_EL2_APK | HCR_EL2_API)
+
+/* SCTLR_EL1 at reset for a guest: MMU and caches off, RES1 bits (11, 20, 22, 23, 28, 29). */
+#define SCTLR_EL1_RESET (BIT(11) | BIT(20) | BIT(22) | BIT(23) | BIT(28) | BIT(29))
+
+#define INJECT_STREAK_MAX 16 /* the same PC faulting this often in a row: the guest is stuck */
+
+enum trap_action { TRAP_RESUME, TRAP_LEAVE };
+
+typedef enum trap_action (*trap_fn)(struct vcpu *v, struct exc_frame *f);
+
+/* boot/guest.S: load ELR/SPSR, clear the general registers, x0 = arg, ERET to EL1h. */
+extern void guest_enter(uint64_t entry, uint64_t x0) __attribute__((noreturn));
+
+struct vcpu *vcpu_current(void)
+{
+	return this_cpu()->vcpu;
+}
+
+static void advance_pc(struct exc_frame *f)
+{
+	f->elr += (f->esr & ESR_IL) ? 4 : 2;
+}
+
+/*
+ * Make the guest take an exception at EL1, as the hardware would have: ELR/SPSR/ESR/FAR_EL1
+ * describe it and the guest resumes at its vector table, in EL1h with every interrupt masked.
+ */
+static enum trap_action inject(struct vcpu *v, struct exc_frame *f, unsigned int ec, uint64_t iss,
+			       bool far_valid, uint64_t far)
+{
+	uint64_t mode = f->spsr & 0xf, vbar = read_sysreg(vbar_el1);
+	uint64_t offset = mode == 0 ? 0x400 : mode == SPSR_M_EL1H ? 0x200 : 0x000;
+
+	/* A fault in the handler we would send it to, or no vector table: it cannot recover. */
+	v->inject_streak = f->elr == v->last_pc ? v->inject_streak + 1 : 0;
+	v->last_pc = f->elr;
+	if (v->inject_streak > INJECT_STREAK_MAX ||
+	    (f->elr >= vbar + offset && f->elr < vbar + offset + 0x80)) {
+		vm_stop(v->vm, "guest fault inside its own exception vector (no way to recover)");
+		return TRAP_LEAVE;
+	}
+	write_sysreg(elr_el1, f->elr);
+	write_sysreg(spsr_el1, f->spsr);
+	write_sysreg(esr_el1, (uint64_t)ec << ESR_EC_SHIFT | ESR_IL | (iss & ESR_ISS_MASK));
+	if (far_valid)
+		write_sysreg(far_el1, far);
+	f->elr = vbar + offset;
+	f->spsr = SPSR_M_EL1H | SPSR_D | SPSR_A | SPSR_I | SPSR_F;
+	return TRAP_RESUME;
+}
+
+static enum trap_action inject_undef(struct vcpu *v, struct exc_frame *f)
+{
+	v->vm->undefs_injected++;
+	return inject(v, f, ESR_EC_UNKNOWN, 0, false, 0);
+}
+
+/* A synchronous external abort for an access to nothing (DFSC/IFSC 0x10). */
+static enum trap_action inject_abort(struct vcpu *v, struct exc_frame *f, bool data, uint64_t ipa)
+{
+	bool from_el0 = (f->spsr & 0xf) == 0;
+	unsigned int ec = data ? (from_el0 ? ESR_EC_DABT_LOW : ESR_EC_DABT_CUR)
+			       : (from_el0 ? ESR_EC_IABT_LOW : ESR_EC_IABT_CUR);
+	uint64_t iss = 0x10 | (data ? (f->esr & BIT(6)) : 0); /* keep WnR for data */
+
+	if (log_nth_ok(++v->vm->aborts_injected))
+		pr_warn("vm%u vcpu%u: %s IPA 0x%llx (VA 0x%llx) at PC 0x%llx: nothing there, "
+			"external abort injected (%llu so far)\n",
+			v->vm->id, v->id,
+			data ? ((f->esr & BIT(6)) ? "write to" : "read of") : "fetch from",
+			(unsigned long long)ipa, (unsigned long long)f->far,
+			(unsigned long long)f->elr, (unsigned long long)v->vm->aborts_injected);
+	return inject(v, f, ec, iss, true, f->far);
+}
+
+static uint64_t *reg_ptr(struct exc_frame *f, unsigned int r, uint64_t *zero)
+{
+	*zero = 0;
+	return r == 31 ? zero : &f->x[r];
+}
+
+/* ---- data and instruction aborts ---- */
+
+static enum trap_action trap_dabt(struct vcpu *v, struct exc_frame *f)
+{
+	uint64_t ipa = mmio_fault_ipa(read_sysreg(hpfar_el2), f->far);
+	struct mmio_access a;
+	struct vm *vm = v->vm;
+	uint64_t zero, *reg, val;
+
+	if (ipa >= GUEST_GICD_IPA &&
+	    ipa < GUEST_GICR_IPA + (uint64_t)VGIC_GICR_STRIDE * vm->n_vcpus &&
+	    !mmio_decode(f->esr, &a)) {
+		bool gicd = ipa < GUEST_GICD_IPA + VGIC_GICD_SIZE;
+		int err;
+
+		if (!gicd && ipa < GUEST_GICR_IPA)
+			return inject_abort(v, f, true, ipa); /* the gap between the two: nothing */
+		reg = reg_ptr(f, a.reg, &zero);
+		val = *reg;
+		spin_lock(&vm->vgic_lock);
+		if (gicd) {
+			err = vgic_dist_access(&vm->vgic, ipa - GUEST_GICD_IPA, a.write, a.size,
+					       &val);
+		} else {
+			uint64_t off = ipa - GUEST_GICR_IPA;
+
+			err = vgic_redist_access(&vm->vcpus[off / VGIC_GICR_STRIDE].vgic_rd,
+						 off % VGIC_GICR_STRIDE, a.write, a.size, &val);
+		}
+		spin_unlock(&vm->vgic_lock);
+		if (err)
+			return inject_abort(v, f, true, ipa);
+		if (!a.write && a.reg != 31)
+			*reg = mmio_load_value(&a, val);
+		advance_pc(f);
+		return TRAP_RESUME;
+	}
+	if (ipa >= vm->uart_ipa && ipa < vm->uart_ipa + 0x1000 && !mmio_decode(f->esr, &a)) {
+		reg = reg_ptr(f, a.reg, &zero);
+		val = *reg;
+		if (vpl011_access(&vm->uart, ipa - vm->uart_ipa, a.write, a.size, &val))
+			return inject_abort(v, f, true, ipa);
+		if (!a.write && a.reg != 31)
+			*reg = mmio_load_value(&a, val);
+		advance_pc(f);
+		vm_update_irq_lines(vm); /* its interrupt line may have changed */
+		return TRAP_RESUME;
+	}
+	if (vm->pci.n && !mmio_decode(f->esr, &a)) {
+		reg = reg_ptr(f, a.reg, &zero);
+		val = *reg;
+		if (vm_pci_mmio(vm, ipa, &a, &val)) {
+			if (!a.write && a.reg != 31)
+				*reg = mmio_load_value(&a, val);
+			advance_pc(f);
+			return TRAP_RESUME;
+		}
+	}
+	return inject_abort(v, f, true, ipa);
+}
+
+static enum trap_action trap_iabt(struct vcpu *v, struct exc_frame *f)
+{
+	return inject_abort(v, f, false, mmio_fault_ipa(read_sysreg(hpfar_el2), f->far));
+}
+
+/* ---- HVC and SMC: PSCI, SMCCC, our own calls ---- */
+
+static enum trap_action trap_hvc(struct vcpu *v, struct exc_frame *f)
+{
+	/* HVC's preferred return is the next instruction already: ELR needs no change. */
+	return vhyp_call(v, f) ? TRAP_LEAVE : TRAP_RESUME;
+}
+
+static enum trap_action trap_smc(struct vcpu *v, struct exc_frame *f)
+{
+	/* A trapped SMC returns to the SMC itself: step over it, then serve it like an HVC. */
+	advance_pc(f);
+	return vhyp_call(v, f) ? TRAP_LEAVE : TRAP_RESUME;
+}
+
+/* ---- WFI/WFE ---- */
+
+static enum trap_action trap_wfx(struct vcpu *v, struct exc_frame *f)
+{
+	bool wfi_insn = !(f->esr & 1); /* ISS.TI: 0 WFI, 1 WFE */
+
+	advance_pc(f);
+	vm_update_irq_lines(v->vm); /* a level still high after the guest's EOI */
+	/*
+	 * WFI: sleep until an interrupt could be for the guest. A physical interrupt wakes the CPU
+	 * even masked (its timer's PPI, a kick from another CPU); after the ERET it exits to EL2
+	 * and becomes a virtual one. Nothing to wait for if one is already pending.
+	 * WFE: yield for at most one event-stream period.
+	 */
+	if (!wfi_insn)
+		wfe();
+	else if (!vgic_has_pending(v))
+		wfi();
+	return TRAP_RESUME;
+}
+
+/* ---- system registers ---- */
+
+static enum trap_action trap_sys64(struct vcpu *v, struct exc_frame *f)
+{
+	uint64_t iss = f->esr & ESR_ISS_MASK, zero, *reg;
+	unsigned int op0 = FIELD_GET(iss, 20, 2), op2 = FIELD_GET(iss, 17, 3);
+	unsigned int op1 = FIELD_GET(iss, 14, 3), crn = FIELD_GET(iss, 10, 4);
+	unsigned int crm = FIELD_GET(iss, 1, 4), rt = FIELD_GET(iss, 5, 5);
+	bool read = iss & 1;
+	uint64_t val;
+
+	reg = reg_ptr(f, rt, &zero);
+	if (vhyp_sysreg(v, op0, op1, crn, crm, op2, read, &val, *reg)) {
+		if (read && rt != 31)
+			*reg = val;
+		advance_pc(f);
+		return TRAP_RESUME;
+	}
+	if (log_nth_ok(v->vm->undefs_injected + 1))
+		pr_warn("vm%u vcpu%u: %s S%u_%u_C%u_C%u_%u at PC 0x%llx: not emulated, UNDEF "
+			"injected\n",
+			v->vm->id, v->id, read ? "read of" : "write to", op0, op1, crn, crm, op2,
+			(unsigned long long)f->elr);
+	return inject_undef(v, f);
+}
+
+static enum trap_action trap_undef(struct vcpu *v, struct exc_frame *f)
+{
+	return inject_undef(v, f);
+}
+
+static const trap_fn trap_handlers[EXIT_CLASSES] = {
+	[ESR_EC_UNKNOWN] = trap_undef, /* e.g. an instruction EL2 does not let EL1 run */
+	[ESR_EC_WFX] = trap_wfx,       [ESR_EC_HVC64] = trap_hvc,     [ESR_EC_SMC64] = trap_smc,
+	[ESR_EC_SYS64] = trap_sys64,   [ESR_EC_SVE] = trap_undef, /* SVE is hidden from guests */
+	[0x1d] = trap_undef,					  /* SME, likewise */
+	[ESR_EC_IABT_LOW] = trap_iabt, [ESR_EC_DABT_LOW] = trap_dabt,
+};
+
+static void leave(struct vcpu *v) __attribute__((noreturn));
+static void leave(struct vcpu *v)
+{
+	/* Back into vcpu_run() on this CPU's stack; the exception frame is simply abandoned. */
+	exc_longjmp(&v->host, 1);
+}
+
+void vcpu_trap(struct exc_frame *f, unsigned int vector)
+{
+	struct vcpu *v = vcpu_current();
+	unsigned int ec = FIELD_GET(f->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
+	enum trap_action act;
+	char why[96];
+
+	BUG_ON(!v); /* only a CPU running a vCPU can take an exception from a lower EL */
+	if (vector == EXC_LOWER64_IRQ || vector == EXC_LOWER64_FIQ) {
+		unsigned int intid = gic_ack();
+
+		if (intid != GIC_INTID_SPURIOUS) {
+			gic_eoi(intid); /* priority drop only: EOImode is 1 while a vCPU runs */
+			if (!vgic_physical_irq(v, intid))
+				gic_deactivate(intid);
+		}
+		v->irq_exits++;
+		act = TRAP_RESUME;
+	} else if (vector != EXC_LOWER64_SYNC) {
+		fmt_snprintf(why, sizeof(why), "%s from the guest at PC 0x%llx (ESR 0x%llx)",
+			     exc_vector_name(vector), (unsigned long long)f->elr,
+			     (unsigned long long)f->esr);
+		vm_stop(v->vm, why);
+		act = TRAP_LEAVE;
+	} else {
+		v->exits[ec]++;
+		if (trap_handlers[ec]) {
+			act = trap_handlers[ec](v, f);
+		} else {
+			fmt_snprintf(why, sizeof(why),
+				     "unexpected trap EC 0x%02x (%s) at PC 0x%llx", ec,
+				     esr_ec_name(ec), (unsigned long long)f->elr);
+			vm_stop(v->vm, why);
+			act = TRAP_LEAVE;
+		}
+	}
+	if (act == TRAP_LEAVE || atomic_load_explicit(&v->stop, memory_order_acquire))
+		leave(v);
+	vgic_flush(v);
+}
+
+void vcpu_kick_stop(struct vcpu *v)
+{
+	atomic_store_explicit(&v->stop, 1, memory_order_release);
+	if (v->pcpu != this_cpu()->id && atomic_load(&v->state) != VCPU_OFF)
+		gic_send_sgi(percpu[v->pcpu].mpidr, GIC_SGI_WAKE); /* IMO=1: it exits to EL2 */
+}
+
+/* Everything EL2 controls for this guest, and a clean EL1 as after a reset. */
+static void guest_setup(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t pmcr = read_sysreg(pmcr_el0);
+
+	write_sysreg(vttbr_el2, vm->s2.vttbr);
+	write_sysreg(vtcr_el2, hyp.vtcr);
+	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
+	write_sysreg(vmpidr_el2, v->vmpidr);
+	/* FP/SIMD belong to the guest (EL2 code never touches them); SVE, SME, trace trap. */
+	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TTA);
+	write_sysreg(mdcr_el2, (FIELD_GET(pmcr, 11, 5) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TPM |
+				       MDCR_EL2_TPMCR | MDCR_EL2_TDA | MDCR_EL2_TDOSA |
+				       MDCR_EL2_TDRA);
+	/* The physical counter is readable; the physical timer is the hypervisor's (EL1PCEN=0). */
+	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN);
+	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
+	write_sysreg(vbar_el1, 0);
+	write_sysreg(cpacr_el1, 0);
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cntkctl_el1, 0);
+	write_sysreg(hcr_el2, HCR_EL2_GUEST);
+	isb(); /* the guest's EL2 controls are in force before the TLBI and the ERET */
+	/* Nothing cached under this VMID from an earlier user of it on this CPU. */
+	__asm__ volatile("tlbi vmalls12e1" : : : "memory");
+	dsb(nsh);
+	isb();
+}
+
+void vcpu_run_work(void *v)
+{
+	vcpu_run(v);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct percpu *c = this_cpu();
+
+	c->vcpu = v;
+	c->doing = v->vm->name;
+	if (exc_setjmp(&v->host)) {
+		/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
+		vgic_vcpu_stop(v);
+		c->vcpu = NULL;
+		c->doing = "idle";
+		el2_setup();
+		write_sysreg(vttbr_el2, 0);
+		isb();
+		atomic_store_explicit(&v->state, VCPU_OFF, memory_order_release);
+		vm_release_cpus_if_stopped(v->vm);
+		return;
+	}
+	atomic_store_explicit(&v->stop, 0, memory_order_relaxed);
+	guest_setup(v);
+	vgic_vcpu_start(v);
+	if (v->id == 0 && v->vm->pci.n)
+		vm_pci_route_here(v->vm);
+	atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
+	guest_enter(v->entry, v->context);
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * PSCI for guests (Arm DEN 0022 1.1): VERSION, FEATURES, CPU_ON, CPU_OFF, AFFINITY_INFO,
+ * SYSTEM_OFF, SYSTEM_RESET, MIGRATE_INFO_TYPE; SMCCC_VERSION and ARCH_FEATURES (DEN 0028);
+ * unknown function IDs answer NOT_SUPPORTED. And the ID registers guests see.
+ */
+#include "kernel/vmm/vhyp.h"
+
+#include "kernel/arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/arch/cpuid.h"
+#include "kernel/lib/err.h"
+#include "kernel/hyp.h"
+#include "kernel/arch/psci.h"
+#include "kernel/smp.h"
+#include "kernel/vmm/vcpu.h"
+#include "kernel/vdev/vgic.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vring.h"
+#include "bench/bench.h"
+
+#define PSCI_0_2_FN_MIGRATE_INFO_TYPE 0x84000006U
+#define PSCI_0_2_FN_CPU_ON	      0x84000003U
+#define PSCI_0_2_FN_AFFINITY_INFO     0x84000004U
+#define PSCI_VERSION_1_1	      0x10001
+#define MIGRATE_INFO_NOT_REQUIRED     2 /* no Trusted OS to migrate (DEN 0022 5.8.1) */
+#define AFFINITY_ON		      0
+#define AFFINITY_OFF		      1
+#define AFFINITY_ON_PENDING	      2
+
+static struct vcpu *find_vcpu(struct vm *vm, uint64_t mpidr)
+{
+	for (unsigned int i = 0; i < vm->n_vcpus; i++)
+		if ((vm->vcpus[i].vmpidr & MPIDR_AFF_MASK) == (mpidr & MPIDR_AFF_MASK))
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+/* CPU_ON (DEN 0022 5.6): start a vCPU of the same VM on its own physical CPU. */
+static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint64_t ctx)
+{
+	struct vcpu *t = find_vcpu(v->vm, target);
+	int expected = VCPU_OFF;
+
+	if (!t)
+		return PSCI_RET_INVALID_PARAMS;
+	/* Only an OFF vCPU may be started: ON or ON_PENDING answer ALREADY_ON / ON_PENDING. */
+	if (!atomic_compare_exchange_strong(&t->state, &expected, VCPU_ON_PENDING))
+		return expected == VCPU_ON ? PSCI_RET_ALREADY_ON : PSCI_RET_ON_PENDING;
+	t->entry = entry;
+	t->context = ctx;
+	if (smp_run_on(t->pcpu, vcpu_run_work, t)) {
+		atomic_store(&t->state, VCPU_OFF);
+		return PSCI_RET_INTERNAL_FAILURE;
+	}
+	return PSCI_RET_SUCCESS;
+}
+
+static int64_t psci_affinity_info(struct vcpu *v, uint64_t target, uint64_t level)
+{
+	struct vcpu *t = find_vcpu(v->vm, target);
+
+	if (!t || level != 0)
+		return PSCI_RET_INVALID_PARAMS;
+	switch (atomic_load(&t->state)) {
+	case VCPU_ON:
+		return AFFINITY_ON;
+	case VCPU_ON_PENDING:
+		return AFFINITY_ON_PENDING;
+	default:
+		return AFFINITY_OFF;
+	}
+}
+
+static bool psci_supported(uint32_t fn)
+{
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_CPU_OFF:
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_0_2_FN_SYSTEM_OFF:
+	case PSCI_0_2_FN_SYSTEM_RESET:
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool vhyp_call(struct vcpu *v, struct exc_frame *f)
+{
+	uint32_t fn = (uint32_t)f->x[0];
+	int64_t ret;
+
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		ret = PSCI_VERSION_1_1;
+		break;
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		ret = psci_supported((uint32_t)f->x[1]) ? 0 : PSCI_RET_NOT_SUPPORTED;
+		break;
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+		ret = psci_cpu_on(v, f->x[1], f->x[2], f->x[3]);
+		break;
+	case PSCI_0_2_FN_CPU_OFF:
+		/* Success never returns: the vCPU leaves and its CPU goes back to idle. */
+		return true;
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+		ret = psci_affinity_info(v, f->x[1], f->x[2]);
+		break;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		ret = MIGRATE_INFO_NOT_REQUIRED;
+		break;
+	case PSCI_0_2_FN_SYSTEM_OFF:
+		vm_stop(v->vm, "the guest called PSCI SYSTEM_OFF");
+		return true;
+	case PSCI_0_2_FN_SYSTEM_RESET:
+		/* Stop every vCPU here; the shell's CPU restarts the VM when they have all left. */
+		atomic_store(&v->vm->reset_requested, true);
+		vm_stop(v->vm, "the guest called PSCI SYSTEM_RESET");
+		return true;
+	case SMCCC_VERSION:
+		ret = 0x10001; /* 1.1 */
+		break;
+	case SMCCC_ARCH_FEATURES:
+		/* No firmware workarounds to offer; SMCCC_VERSION itself is implemented. */
+		ret = (uint32_t)f->x[1] == SMCCC_VERSION ? 0 : SMCCC_NOT_SUPPORTED;
+		break;
+	case MONADIC_HVC_NULL:
+		ret = 0;
+		break;
+	case MONADIC_HVC_PUTC: {
+		uint64_t c = f->x[1] & 0xff;
+
+		vpl011_access(&v->vm->uart, 0, true, 1, &c);
+		ret = 0;
+		break;
+	}
+	case MONADIC_HVC_RESULT:
+		/* Only recorded here; whoever reads it checks it against the VM's RAM first. */
+		v->vm->result_ipa = f->x[1];
+		v->vm->result_count = f->x[2];
+		ret = 0;
+		break;
+	case MONADIC_HVC_RING:
+		vring_call(v, f);
+		return false;
+	case MONADIC_HVC_BENCH_PMU:
+		bench_guest_pmu_call(v, f);
+		return false;
+	case MONADIC_HVC_INFO:
+		f->x[1] = v->vm->id;
+		f->x[2] = v->id;
+		f->x[3] = v->vm->n_vcpus;
+		ret = 0;
+		break;
+	default:
+		if (v->vm->bad_calls++ < 4)
+			pr_warn("vm%u vcpu%u: unknown call 0x%08x: NOT_SUPPORTED\n", v->vm->id,
+				v->id, fn);
+		ret = SMCCC_NOT_SUPPORTED;
+		break;
+	}
+	f->x[0] = (uint64_t)ret;
+	return false;
+}
+
+/*
+ * ID registers (op0 3, op1 0, CRn 0, CRm 1-7) with what guests must not use hidden: SVE, SME,
+ * AMU, MPAM, RME/secure EL2, MTE, the PMU, trace and SPE, and AArch32 (EL0 and EL1 report
+ * AArch64 only). PARange reports the IPA size the VM really has.
+ */
+static uint64_t id_reg(unsigned int crm, unsigned int op2)
+{
+	uint64_t v;
+
+	switch (crm << 3 | op2) {
+	case 4 << 3 | 0: /* ID_AA64PFR0_EL1 */
+		v = read_sysreg(id_aa64pfr0_el1);
+		v &= ~(GENMASK(35, 32) | GENMASK(39, 36) | GENMASK(43, 40) | GENMASK(47, 44) |
+		       GENMASK(55, 52) | GENMASK(7, 0));
+		return v | 0x11; /* EL1 and EL0: AArch64 only */
+	case 4 << 3 | 1: /* ID_AA64PFR1_EL1: no MTE (11:8), SME (27:24), MPAM_frac (19:16) */
+		return read_sysreg(id_aa64pfr1_el1) &
+		       ~(GENMASK(11, 8) | GENMASK(19, 16) | GENMASK(27, 24));
+	case 5 << 3 | 0: /* ID_AA64DFR0_EL1: no PMU (11:8), trace (7:4), SPE (35:32), TRBE */
+		return read_sysreg(id_aa64dfr0_el1) &
+		       ~(GENMASK(11, 4) | GENMASK(35, 32) | GENMASK(47, 44) | GENMASK(59, 56));
+	case 6 << 3 | 0:
+		return read_sysreg(id_aa64isar0_el1);
+	case 6 << 3 | 1:
+		return read_sysreg(id_aa64isar1_el1);
+	case 6 << 3 | 2:
+		return read_sysreg_s("s3_0_c0_c6_2"); /* ID_AA64ISAR2_EL1 */
+	case 7 << 3 | 0: /* ID_AA64MMFR0_EL1: PARange = the VM's IPA size (VTCR_EL2.PS) */
+		v = read_sysreg(id_aa64mmfr0_el1) & ~0xfUL;
+		return v | FIELD_GET(hyp.vtcr, VTCR_EL2_PS_SHIFT, 3);
+	case 7 << 3 | 1:
+		return read_sysreg(id_aa64mmfr1_el1);
+	case 7 << 3 | 2:
+		return read_sysreg(id_aa64mmfr2_el1);
+	default:
+		/* AArch32 ID registers, ZFR0/SMFR0, AFR, DFR1, unallocated: nothing to report. */
+		return 0;
+	}
+}
+
+bool vhyp_sysreg(struct vcpu *v, unsigned int op0, unsigned int op1, unsigned int crn,
+		 unsigned int crm, unsigned int op2, bool read, uint64_t *val, uint64_t wval)
+{
+	/* ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5) traps with HCR_EL2.IMO set. */
+	if (op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 == 5 && !read) {
+		vgic_sgi1r_write(v, wval);
+		return true;
+	}
+	if (op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7) {
+		if (!read)
+			return false; /* ID registers are read-only */
+		*val = id_reg(crm, op2);
+		return true;
+	}
+	/*
+	 * Debug registers (op0 2: MDSCR, OSLAR, breakpoints ...) and the PMU (op0 3, op1 3: CRn 9
+	 * CRm 12-14 for PMCR and friends, CRn 14 CRm 8-15 for the event counters; CRn 14 CRm 0-3
+	 * are the generic timer's and stay trapped): not virtualised, and hidden in ID_AA64DFR0,
+	 * but a guest may still probe them: read as zero, writes ignored.
+	 */
+	if (op0 == 2 ||
+	    (op0 == 3 && op1 == 3 && ((crn == 9 && crm >= 12) || (crn == 14 && crm >= 8)))) {
+		if (read)
+			*val = 0;
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Guests following the arm64 Image boot protocol (Linux booting.rst): the Image at
+ * RAM + text_offset, MMU off, x0 = DTB address, x1-x3 = 0, entered at EL1h with interrupts
+ * masked. The DTB is generated for the VM (kernel/guest_dtb.c).
+ */
+#include <stdatomic.h>
+
+#include "kernel/arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/lib/err.h"
+#include "kernel/vmm/guest_dtb.h"
+#include "kernel/hyp.h"
+#include "kernel/smp.h"
+#include "kernel/arch/timer.h"
+#include "kernel/vdev/vgic.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_spec.h"
+#include "kernel/vmm/vm_pci.h"
+#include "kernel/vmm/vring.h"
+#include "mm/mmu.h"
+#include "kernel/lib/parse.h"
+
+#define IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 */
+#define DTB_SPACE   (2UL << 20) /* top 2 MiB of guest RAM: the DTB (at most 2 MiB by protocol) */
+#define DTB_BUF	    65536
+
+static uint8_t dtb_buf[DTB_BUF] __attribute__((aligned(8)));
+
+static uint64_t read_le64(uint64_t pa)
+{
+	const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)pa;
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline)
+{
+	uint64_t text_offset, image_size;
+	const char *owner = pmem_owner(&phys_mem, image_pa);
+	char name[PMEM_OWNER_LEN];
+	unsigned int i = 0;
+	int ret;
+
+	if (cpus < 1 || cpus > VCPU_MAX)
+		return E_RANGE;
+	if (vm->image_size)
+		return E_EXIST;
+	if (!owner || owner[0] || (image_pa & 0xfff) || !mmu_va_readable(image_pa + 0x40, NULL))
+		return E_FAULT; /* not free RAM: nothing a loader could have put there for us */
+	if ((uint32_t)read_le64(image_pa + 0x38) != IMAGE_MAGIC)
+		return E_INVAL;
+	text_offset = read_le64(image_pa + 0x08);
+	image_size = read_le64(image_pa + 0x10);
+	/* image_size 0 is a pre-3.17 Linux Image: no size to trust. */
+	if (!image_size || image_size > vm->ram_size - DTB_SPACE ||
+	    text_offset > vm->ram_size - DTB_SPACE - image_size)
+		return E_RANGE;
+	image_size = (image_size + 0xfff) & ~0xfffUL;
+	fmt_snprintf(name, sizeof(name), "vm%u Image", vm->id);
+	ret = pmem_reserve(&phys_mem, image_pa, image_size, name);
+	if (ret)
+		return ret;
+	vm->image_pa = image_pa;
+	vm->image_size = image_size;
+	vm->entry_ipa = vm->ram_ipa + text_offset;
+	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - DTB_SPACE;
+	vm->n_vcpus = cpus;
+	for (; cmdline && cmdline[i] && i < sizeof(vm->cmdline) - 1; i++)
+		vm->cmdline[i] = cmdline[i];
+	vm->cmdline[i] = '\0';
+	for (unsigned int c = 0; c < cpus; c++) {
+		struct vcpu *v = &vm->vcpus[c];
+
+		*v = (struct vcpu){ .vm = vm, .id = c, .vmpidr = BIT(31) | c };
+		atomic_store(&v->state, VCPU_OFF);
+	}
+	vm->uart_ipa = GUEST_UART_IPA;
+	vpl011_init(&vm->uart);
+	return 0;
+}
+
+int vm_load_initrd(struct vm *vm, uint64_t pa, uint64_t size)
+{
+	const char *owner = pmem_owner(&phys_mem, pa);
+	char name[PMEM_OWNER_LEN];
+	uint64_t staged = (size + 0xfff) & ~0xfffUL;
+	int ret;
+
+	if (!vm->image_size)
+		return E_NOENT;
+	if (vm->initrd_size)
+		return E_EXIST;
+	if (!size || (pa & 0xfff) || !owner || owner[0])
+		return E_FAULT;
+	/* It goes below the DTB and must leave the kernel its whole image_size. */
+	if (staged > vm->dtb_ipa - (vm->entry_ipa + vm->image_size))
+		return E_RANGE;
+	fmt_snprintf(name, sizeof(name), "vm%u initrd", vm->id);
+	ret = pmem_reserve(&phys_mem, pa, staged, name);
+	if (ret)
+		return ret;
+	vm->initrd_pa = pa;
+	vm->initrd_size = size;
+	return 0;
+}
+
+/* Where the initrd sits in the guest: right below the DTB's 2 MiB, 4 KiB aligned. */
+static uint64_t initrd_ipa(const struct vm *vm)
+{
+	return (vm->dtb_ipa - vm->initrd_size) & ~0xfffUL;
+}
+
+/*
+ * The guest's PCIe host: its ECAM (emulated, one bus) and the host's memory windows, so the BARs
+ * it sees are where the hypervisor put them; INTx as vm_pci.h says. The guest must not move
+ * BARs (it cannot: writes are ignored), so /chosen says linux,pci-probe-only.
+ */
+static void guest_pcie(struct guest_dtb_desc *d)
+{
+	d->pcie = true;
+	d->ecam_base = vm_pci_ecam_ipa();
+	d->ecam_size = VPCI_ECAM_SIZE;
+	d->bus_end = 0;
+	d->pcie_spi_base = VM_PCI_SPI_BASE;
+	for (unsigned int i = 0; i < hyp.plat.pcie.n_windows; i++) {
+		const struct pci_window *w = &hyp.plat.pcie.windows[i];
+
+		if (w->space == PCI_SPACE_MEM32 && !d->mmio32_size && w->cpu_addr == w->pci_addr) {
+			d->mmio32_base = w->cpu_addr;
+			d->mmio32_size = w->size;
+		} else if (w->space == PCI_SPACE_MEM64 && !d->mmio64_size &&
+			   w->cpu_addr == w->pci_addr) {
+			d->mmio64_base = w->cpu_addr;
+			d->mmio64_size = w->size;
+		}
+	}
+}
+
+static int build_dtb(struct vm *vm, uint32_t *size)
+{
+	struct guest_dtb_desc d = {
+		.model = "monadic-hypervisor guest",
+		.ram_base = vm->ram_ipa,
+		.ram_size = vm->ram_size,
+		.n_cpus = vm->n_vcpus,
+		.gicd_base = GUEST_GICD_IPA,
+		.gicd_size = 0x10000,
+		.gicr_base = GUEST_GICR_IPA,
+		.gicr_size = 0x20000UL * vm->n_vcpus,
+		.timer_intids = { 29, 30, 27, 26 },
+		.uart_base = vm->uart_ipa,
+		.uart_size = 0x1000,
+		.uart_spi = GUEST_UART_INTID,
+		.uart_clock_hz = 24000000,
+		.bootargs = vm->cmdline,
+		.initrd_start = vm->initrd_size ? initrd_ipa(vm) : 0,
+		.initrd_end = vm->initrd_size ? initrd_ipa(vm) + vm->initrd_size : 0,
+	};
+
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		d.mpidr[c] = vm->vcpus[c].vmpidr & MPIDR_AFF_MASK;
+	if (vm->pci.n)
+		guest_pcie(&d);
+	return guest_dtb_build(&d, dtb_buf, sizeof(dtb_buf), size);
+}
+
+/* True when no vCPU of @vm is running or starting. */
+static bool vcpus_all_off(const struct vm *vm)
+{
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
+			return false;
+	return true;
+}
+
+/* Free CPUs for every vCPU: not the shell's, not running anything, not another VM's. */
+static int place_vcpus(struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int c = 1; c < smp_ncpus && n < vm->n_vcpus; c++) {
+		struct percpu *p = &percpu[c];
+
+		if ((p->vm_owner == -1 || p->vm_owner == (int)vm->id) &&
+		    atomic_load(&p->state) == CPU_IDLE)
+			vm->vcpus[n++].pcpu = c;
+	}
+	if (n < vm->n_vcpus)
+		return E_BUSY;
+	for (unsigned int i = 0; i < vm->n_vcpus; i++)
+		percpu[vm->vcpus[i].pcpu].vm_owner = (int)vm->id;
+	return 0;
+}
+
+int vm_start(struct vm *vm)
+{
+	uint64_t ram = vm->ram_pa, text_offset;
+	uint32_t dtb_size;
+	struct vcpu *v0 = &vm->vcpus[0];
+	int ret;
+
+	if (!vm->image_size)
+		return E_NOENT;
+	if (atomic_load(&vm->state) == VM_RUNNING || !vcpus_all_off(vm))
+		return E_BUSY; /* running, or still leaving from the last run */
+	ret = build_dtb(vm, &dtb_size);
+	if (ret)
+		return ret;
+	ret = place_vcpus(vm);
+	if (ret)
+		return ret;
+	vm_pci_start(vm);
+	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
+	vring_detach(vm);
+	mem_zero_range(ram, vm->ram_size);
+	text_offset = vm->entry_ipa - vm->ram_ipa;
+	memcpy((void *)(uintptr_t)(ram + text_offset), (const void *)(uintptr_t)vm->image_pa,
+	       vm->image_size);
+	memcpy((void *)(uintptr_t)(ram + (vm->dtb_ipa - vm->ram_ipa)), dtb_buf, dtb_size);
+	if (vm->initrd_size)
+		memcpy((void *)(uintptr_t)(ram + (initrd_ipa(vm) - vm->ram_ipa)),
+		       (const void *)(uintptr_t)vm->initrd_pa, vm->initrd_size);
+	/*
+	 * The guest starts with its MMU off, so its accesses are non-cacheable: push everything
+	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
+	 */
+	dcache_clean_range(ram, vm->ram_size);
+	__asm__ volatile("ic ialluis" : : : "memory");
+	dsb(ish);
+	isb();
+	vgic_dist_reset(&vm->vgic);
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		vgic_redist_reset(&vm->vcpus[c].vgic_rd, vm->vcpus[c].vmpidr, c,
+				  c + 1 == vm->n_vcpus);
+	vm->stop_reason[0] = '\0';
+	vm->aborts_injected = vm->undefs_injected = vm->bad_calls = 0;
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		struct vcpu *v = &vm->vcpus[c];
+
+		for (unsigned int e = 0; e < EXIT_CLASSES; e++)
+			v->exits[e] = 0;
+		v->irq_exits = 0;
+		for (unsigned int k = 0; k < 3; k++)
+			atomic_store(&v->virqs[k], 0);
+		atomic_store(&v->stop, 0);
+	}
+	atomic_store(&vm->state, VM_RUNNING);
+	v0->entry = vm->entry_ipa;
+	v0->context = vm->dtb_ipa;
+	atomic_store(&v0->state, VCPU_ON_PENDING);
+	ret = smp_run_on(v0->pcpu, vcpu_run_work, v0);
+	if (ret) {
+		atomic_store(&v0->state, VCPU_OFF);
+		atomic_store(&vm->state, VM_STOPPED);
+	}
+	return ret;
+}
+
+const char *vcpu_state_name(int s)
+{
+	switch (s) {
+	case VCPU_ON:
+		return "on";
+	case VCPU_ON_PENDING:
+		return "on-pending";
+	default:
+		return "off";
+	}
+}
+
+int vm_create_from_spec(const struct vm_spec *spec, struct vm **out)
+{
+	struct vm *vm;
+	int ret = vm_create(spec->name, spec->mem, false, &vm);
+
+	if (ret)
+		return ret;
+	ret = vm_load_image(vm, spec->image_pa, spec->cpus, spec->cmdline);
+	if (ret) {
+		vm_destroy(vm);
+		return ret;
+	}
+	*out = vm;
+	return 0;
+}
+
+/* Every vCPU of 'vm' has left its CPU (or never ran). */
+
+void vm_service(void)
+{
+	for (unsigned int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_get(i);
+		int ret;
+
+		if (!vm || !atomic_load(&vm->reset_requested) ||
+		    atomic_load(&vm->state) != VM_STOPPED || !vcpus_all_off(vm))
+			continue;
+		atomic_store(&vm->reset_requested, false);
+		vm_release_cpus_if_stopped(vm);
+		/* Fresh RAM, the pristine Image and a new DTB, as at any start. */
+		ret = vm_start(vm);
+		vm->resets++;
+		if (ret)
+			pr_async("vm%u (%s): restart after reset failed: %s\n", vm->id, vm->name,
+				 err_str(ret));
+		else
+			pr_async("vm%u (%s) restarted after a reset (%llu so far)\n", vm->id,
+				 vm->name, (unsigned long long)vm->resets);
+	}
+}
+
+void vm_update_irq_lines(struct vm *vm)
+{
+	if (vpl011_irq_level(&vm->uart))
+		vgic_inject_spi(vm, GUEST_UART_INTID);
+}
+
+void vm_release_cpus_if_stopped(struct vm *vm)
+{
+	if (atomic_load(&vm->state) != VM_STOPPED || !vcpus_all_off(vm))
+		return;
+	/* Both of two vCPUs leaving at once may get here: the stores are the same. */
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		if (percpu[vm->vcpus[c].pcpu].vm_owner == (int)vm->id)
+			percpu[vm->vcpus[c].pcpu].vm_owner = -1;
+}
+
+bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
+{
+	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
+
+	while (!vcpus_all_off(vm)) {
+		if (timer_count() > deadline)
+			return false;
+		cpu_relax();
+	}
+	vm_release_cpus_if_stopped(vm);
+	return true;
+}
+
+/* pci=NAME,BDF[,BDF...] words for 'vm': its functions passed through before the first start. */
+static int vm_pci_from_cmdline(struct vm *vm, char **argv, int argc)
+{
+	for (int k = 0; k < argc; k++) {
+		const char *w = argv[k], *why;
+		char name[VM_SPEC_NAME];
+		uint16_t bdfs[VPCI_MAX_FUNCS];
+		unsigned int n;
+		int ret;
+
+		if (w[0] != 'p' || w[1] != 'c' || w[2] != 'i' || w[3] != '=')
+			continue;
+		if (vm_pci_parse(w + 4, name, bdfs, VPCI_MAX_FUNCS, &n)) {
+			pr_err("bootargs: '%s': want pci=NAME,BDF[,BDF...] (at most %u)\n", w,
+			       VPCI_MAX_FUNCS);
+			continue;
+		}
+		if (!str_eq(name, vm->name))
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			char bdf[PCI_BDF_STRLEN];
+
+			ret = vm_pci_assign(vm, bdfs[i], &why);
+			pci_format_bdf(bdf, sizeof(bdf), bdfs[i]);
+			if (ret) {
+				pr_err("bootargs: vm %s: PCI %s: %s\n", vm->name, bdf, why);
+				return ret;
+			}
+			printk("vm%u (%s): PCI %s passed through as 00:%02x.0\n", vm->id, vm->name,
+			       bdf, vm->pci.fn[vm->pci.n - 1].slot);
+		}
+	}
+	return 0;
+}
+
+struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
+{
+	char copy[256], *argv[SHELL_MAX_ARGS];
+	struct vm *first = NULL;
+	int argc;
+
+	*attach = false;
+	for (unsigned int i = 0; i < sizeof(copy); i++) {
+		copy[i] = bootargs[i];
+		if (!bootargs[i])
+			break;
+	}
+	copy[sizeof(copy) - 1] = '\0';
+	argc = parse_args(copy, argv, SHELL_MAX_ARGS);
+	for (int i = 0; i < argc; i++) {
+		struct vm_spec spec;
+		const char *why = "";
+		struct vm *vm;
+		int ret;
+
+		if (str_eq(argv[i], "attach"))
+			*attach = true;
+		if (argv[i][0] != 'v' || argv[i][1] != 'm' || argv[i][2] != '=')
+			continue;
+		ret = vm_spec_parse(argv[i] + 3, &spec, &why);
+		if (ret) {
+			pr_err("bootargs: '%s': %s\n", argv[i], why);
+			continue;
+		}
+		ret = vm_create_from_spec(&spec, &vm);
+		/* initrd=NAME,ADDR,SIZE words, anywhere on the line, for this VM. */
+		for (int k = 0; !ret && k < argc; k++) {
+			const char *w = argv[k];
+			char name[VM_SPEC_NAME];
+			uint64_t pa, size;
+
+			if (w[0] != 'i' || w[1] != 'n' || w[2] != 'i' || w[3] != 't' ||
+			    w[4] != 'r' || w[5] != 'd' || w[6] != '=')
+				continue;
+			if (vm_initrd_parse(w + 7, name, &pa, &size)) {
+				pr_err("bootargs: '%s': want initrd=NAME,ADDR,SIZE\n", w);
+				continue;
+			}
+			if (str_eq(name, spec.name))
+				ret = vm_load_initrd(vm, pa, size);
+		}
+		if (!ret)
+			ret = vm_pci_from_cmdline(vm, argv, argc);
+		if (!ret)
+			ret = vm_start(vm);
+		if (ret)
+			pr_err("bootargs: vm %s: %s\n", spec.name, err_str(ret));
+		else
+			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB\n", vm->id,
+			       vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",
+			       (unsigned long long)(vm->ram_size >> 20));
+		if (!ret && !first)
+			first = vm;
+	}
+	return first;
+}

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* PCIe passthrough: assignment, the guest's ECAM window, INTx forwarding (see vm_pci.h). */
+#include "kernel/vmm/vm_pci.h"
+
+#include "kernel/arch/arch.h"
+#include "kernel/console.h"
+#include "kernel/lib/err.h"
+#include "kernel/drivers/gic.h"
+#include "kernel/hyp.h"
+#include "kernel/arch/mmio_decode.h"
+#include "kernel/smp.h"
+#include "kernel/vdev/vgic.h"
+#include "kernel/vmm/vm.h"
+#include "pci/pci_host.h"
+#include "pci/smmu_host.h"
+
+uint64_t vm_pci_ecam_ipa(void)
+{
+	/* The host's own ECAM address: never RAM, never inside a BAR window. */
+	return hyp.plat.pcie.ecam.base;
+}
+
+const struct vm *vm_pci_owner(uint16_t bdf)
+{
+	for (unsigned int i = 0; i < VM_MAX; i++) {
+		const struct vm *vm = &vms[i];
+
+		if (atomic_load(&vm->state) == VM_FREE)
+			continue;
+		for (unsigned int k = 0; k < vm->pci.n; k++)
+			if (vm->pci.fn[k].pbdf == bdf)
+				return vm;
+	}
+	return NULL;
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
+{
+	return a < b + bs && b < a + as;
+}
+
+/* May the VM's RAM sit at IPA = PA? Not where the guest's devices or PCI windows are. */
+static bool identity_ram_ok(const struct vm *vm)
+{
+	uint64_t pa = vm->ram_pa, size = vm->ram_size;
+
+	if (ranges_overlap(pa, size, GUEST_GICD_IPA, GUEST_UART_IPA + 0x1000 - GUEST_GICD_IPA) ||
+	    ranges_overlap(pa, size, vm_pci_ecam_ipa(), VPCI_ECAM_SIZE))
+		return false;
+	for (unsigned int i = 0; i < hyp.plat.pcie.n_windows; i++)
+		if (ranges_overlap(pa, size, hyp.plat.pcie.windows[i].cpu_addr,
+				   hyp.plat.pcie.windows[i].size))
+			return false;
+	return true;
+}
+
+/* Take the function's BARs out of every other VM (VM 0 maps NVMe BAR0 at boot). */
+static void unmap_elsewhere(const struct vm *keep, const struct pci_func *f)
+{
+	for (unsigned int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vms[i];
+
+		if (vm == keep || atomic_load(&vm->state) == VM_FREE)
+			continue;
+		for (unsigned int b = 0; b < f->n_bars; b++)
+			if (f->bar[b].flags & PCI_BAR_F_ASSIGNED)
+				vm_unmap_device(vm, f->bar[b].cpu_addr, f->bar[b].size);
+	}
+}
+
+int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
+{
+	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
+	const struct vm *owner = vm_pci_owner(bdf);
+	uint32_t pintid = 0;
+	uint8_t pin;
+	struct vpci_func *g;
+	int ret;
+
+	*why = "";
+	if (!f) {
+		*why = "no such PCI function (see 'pci')";
+		return E_NOENT;
+	}
+	if (owner) {
+		*why = owner == vm ? "already passed through to this VM"
+				   : "already passed through to another VM";
+		return E_BUSY;
+	}
+	if (atomic_load(&vm->state) == VM_RUNNING) {
+		*why = "the VM is running: stop it first";
+		return E_BUSY;
+	}
+	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06) {
+		*why = "bridges cannot be passed through, only endpoints";
+		return E_INVAL;
+	}
+	if (!vm->pci.n && vm->ram_ipa != vm->ram_pa) {
+		if (!identity_ram_ok(vm)) {
+			*why = "the VM's RAM cannot be identity-mapped (it overlaps guest devices)";
+			return E_RANGE;
+		}
+		ret = vm_ram_identity(vm);
+		if (ret) {
+			*why = "cannot move the VM's RAM to IPA = PA";
+			return ret;
+		}
+	}
+	pin = pci_cfg_read8(&pci_topo.cfg, bdf, 0x3d);
+	if (pin >= 1 && pin <= 4 && pci_intx_intid(&pci_topo, &hyp.plat, bdf, pin, &pintid))
+		pintid = 0;
+	if (pintid && pintid == hyp.plat.uart.intid) {
+		*why = "its INTx is shared with the hypervisor's UART";
+		return E_BUSY;
+	}
+	for (unsigned int i = 0; pintid && i < VM_MAX; i++)
+		if (&vms[i] != vm && atomic_load(&vms[i].state) != VM_FREE &&
+		    vpci_by_pintid(&vms[i].pci, pintid)) {
+			*why = "its INTx line is shared with a function of another VM";
+			return E_BUSY;
+		}
+	ret = vpci_add(&vm->pci, &pci_topo.cfg, f, pintid, VM_PCI_SPI_BASE);
+	if (ret) {
+		*why = ret == E_NOMEM	? "the VM has no free PCI slot"
+		       : ret == E_RANGE ? "a BAR's bus and CPU addresses differ"
+		       : ret == E_IO	? "its capability list is malformed or too long"
+					: "a memory BAR has no address (see 'pci')";
+		return ret;
+	}
+	g = &vm->pci.fn[vm->pci.n - 1];
+	for (unsigned int i = 0; i + 1 < vm->pci.n; i++) {
+		const struct vpci_func *o = &vm->pci.fn[i];
+
+		/* One guest INTID stands for one physical line, and the other way round. */
+		if (g->pintid && o->pintid &&
+		    (o->pintid == g->pintid) != (o->vintid == g->vintid)) {
+			vm->pci.n--;
+			*why = "its INTx would share a line with another function of this VM";
+			return E_BUSY;
+		}
+	}
+	for (unsigned int b = 0; b < PCI_MAX_BARS; b++) {
+		const struct vpci_bar *vb = &g->bar[b];
+		char name[24] = "pci ";
+
+		if (vb->kind != PCI_BAR_MEM32 && vb->kind != PCI_BAR_MEM64)
+			continue;
+		pci_format_bdf(name + 4, sizeof(name) - 4, bdf);
+		/* BARs smaller than a page share it with nothing else: QEMU and Linux align to
+		 * 4 KiB at least, and the assignment here does too. */
+		ret = vm_map_device(vm, name, vb->addr, vb->addr, (vb->size + 0xfff) & ~0xfffUL);
+		if (ret) {
+			/* Undo this function: the BARs mapped so far, and its slot. */
+			for (unsigned int k = 0; k < b; k++)
+				if (g->bar[k].kind == PCI_BAR_MEM32 ||
+				    g->bar[k].kind == PCI_BAR_MEM64)
+					vm_unmap_device(vm, g->bar[k].addr, g->bar[k].size);
+			vm->pci.n--;
+			*why = "cannot map a BAR into the VM's Stage-2";
+			return ret;
+		}
+	}
+	unmap_elsewhere(vm, f);
+	return 0;
+}
+
+void vm_pci_start(struct vm *vm)
+{
+	if (!vm->pci.n)
+		return;
+	spin_lock(&vm->pci_lock);
+	vpci_quiesce(&vm->pci, &pci_topo.cfg, false);
+	spin_unlock(&vm->pci_lock);
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		vm->pci.fn[i].irqs = 0;
+	if (smmu_host_vm_start(vm))
+		pr_warn("vm%u: the SMMU cannot translate for it: its devices' DMA aborts\n",
+			vm->id);
+}
+
+void vm_pci_route_here(struct vm *vm)
+{
+	uint64_t mpidr = this_cpu()->mpidr;
+
+	/*
+	 * On vCPU 0's CPU once it runs the vCPU (EOImode 1, list registers live): a line that
+	 * is still asserted from an earlier run must not reach the idle loop, which would
+	 * switch it off.
+	 */
+	for (unsigned int i = 0; i < vm->pci.n; i++) {
+		const struct vpci_func *g = &vm->pci.fn[i];
+
+		if (g->pintid && gic_enable_spi(g->pintid, mpidr, false))
+			pr_warn("vm%u: cannot route INTID %u\n", vm->id, g->pintid);
+	}
+}
+
+void vm_pci_stop(struct vm *vm)
+{
+	if (!vm->pci.n)
+		return;
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		if (vm->pci.fn[i].pintid)
+			gic_disable_spi(vm->pci.fn[i].pintid);
+	spin_lock(&vm->pci_lock);
+	vpci_quiesce(&vm->pci, &pci_topo.cfg, true);
+	spin_unlock(&vm->pci_lock);
+	smmu_host_vm_stop(vm);
+}
+
+bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val)
+{
+	uint64_t base = vm_pci_ecam_ipa();
+
+	if (!vm->pci.n || ipa < base || ipa - base >= VPCI_ECAM_SIZE)
+		return false;
+	spin_lock(&vm->pci_lock);
+	/*
+	 * vm_stop() marks the VM stopped before it quiesces the functions under this lock: a
+	 * vCPU still running must not turn bus mastering back on after that.
+	 */
+	if (atomic_load(&vm->state) != VM_RUNNING) {
+		if (!a->write)
+			*val = 0xffffffffu;
+	} else if (a->write) {
+		vpci_write(&vm->pci, &pci_topo.cfg, ipa - base, a->size, (uint32_t)*val);
+	} else {
+		*val = vpci_read(&vm->pci, &pci_topo.cfg, ipa - base, a->size);
+	}
+	spin_unlock(&vm->pci_lock);
+	return true;
+}
+
+bool vm_pci_irq(struct vm *vm, unsigned int intid)
+{
+	struct vpci_func *g = intid >= 32 ? vpci_by_pintid(&vm->pci, intid) : NULL;
+
+	if (!g)
+		return false;
+	g->irqs++; /* only the CPU the line is routed to gets here */
+	vgic_inject_spi(vm, g->vintid);
+	return true;
+}
+
+unsigned int vm_pci_hw_intid(const struct vm *vm, unsigned int vintid)
+{
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		if (vm->pci.fn[i].pintid && vm->pci.fn[i].vintid == vintid)
+			return vm->pci.fn[i].pintid;
+	return 0;
+}

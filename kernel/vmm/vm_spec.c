@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* The vm= word of the hypervisor's command line. */
+#include "kernel/vmm/vm_spec.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernel/lib/err.h"
+#include "kernel/lib/parse.h"
+#include "pci/pci.h"
+
+/* Copy the next comma-separated field (at most n - 1 bytes) into buf; false when too long. */
+static bool field(const char **s, char *buf, size_t n)
+{
+	size_t i = 0;
+
+	while (**s && **s != ',') {
+		if (i + 1 >= n)
+			return false;
+		buf[i++] = *(*s)++;
+	}
+	buf[i] = '\0';
+	if (**s == ',')
+		(*s)++;
+	return true;
+}
+
+static bool name_ok(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+		      (*n >= '0' && *n <= '9') || *n == '-' || *n == '_'))
+			return false;
+	return true;
+}
+
+int vm_initrd_parse(const char *s, char name[VM_SPEC_NAME], uint64_t *pa, uint64_t *size)
+{
+	char buf[32];
+
+	if (!field(&s, name, VM_SPEC_NAME) || !name_ok(name))
+		return E_INVAL;
+	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, pa) || (*pa & 0xfff))
+		return E_INVAL;
+	if (!field(&s, buf, sizeof(buf)) || parse_size(buf, size) || !*size || *s)
+		return E_INVAL;
+	return 0;
+}
+
+int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigned int max,
+		 unsigned int *n)
+{
+	char buf[16];
+
+	*n = 0;
+	if (!field(&s, name, VM_SPEC_NAME) || !name_ok(name) || !*s)
+		return E_INVAL;
+	while (*s) {
+		bool last;
+
+		if (*n >= max)
+			return E_RANGE;
+		if (!field(&s, buf, sizeof(buf)))
+			return E_INVAL;
+		last = !*s;
+		if (pci_parse_bdf(buf, &bdfs[*n]))
+			return E_INVAL;
+		(*n)++;
+		if (last)
+			break;
+	}
+	/* "NAME,BDF," leaves an empty last field: refused like any other malformed word. */
+	return s[-1] == ',' ? E_INVAL : 0;
+}
+
+int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why)
+{
+	char buf[32];
+	uint64_t v;
+	size_t i = 0;
+
+	*spec = (struct vm_spec){ .cpus = 1 };
+	if (!field(&s, spec->name, sizeof(spec->name)) || !name_ok(spec->name)) {
+		*why = "NAME: 1-15 of a-z A-Z 0-9 - _";
+		return E_INVAL;
+	}
+	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &spec->image_pa) ||
+	    (spec->image_pa & 0xfff)) {
+		*why = "IMAGE: a 4 KiB-aligned physical address";
+		return E_INVAL;
+	}
+	if (!field(&s, buf, sizeof(buf)) || parse_size(buf, &spec->mem) || !spec->mem ||
+	    (spec->mem & ((2UL << 20) - 1))) {
+		*why = "MEM: a size in K, M or G, a multiple of 2 MiB";
+		return E_INVAL;
+	}
+	if (*s) {
+		if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &v) || v < 1 || v > 8) {
+			*why = "CPUS: 1 to 8";
+			return E_RANGE;
+		}
+		spec->cpus = (unsigned int)v;
+	}
+	/* Whatever follows the fourth comma is the guest's command line, commas and all. */
+	for (; s[i]; i++) {
+		if (i + 1 >= sizeof(spec->cmdline)) {
+			*why = "CMDLINE: too long";
+			return E_RANGE;
+		}
+		spec->cmdline[i] = s[i];
+	}
+	spec->cmdline[i] = '\0';
+	return 0;
+}
