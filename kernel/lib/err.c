@@ -2,6 +2,10 @@
 /* Names for enum err, shared by the shell's "error: <what>: <why>" messages and the logs. */
 #include "kernel/lib/err.h"
 
+#include <stdarg.h>
+
+#include "kernel/lib/fmt.h"
+
 static const char *const err_names[E__COUNT] = {
 	[0] = "ok",
 	[-E_INVAL] = "invalid argument",
@@ -22,4 +26,21 @@ const char *err_str(int err)
 	if (err > 0 || err <= -E__COUNT)
 		return "unknown error";
 	return err_names[-err];
+}
+
+int err_fail(struct err_why *why, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || why->msg[0])
+		return err;
+	va_start(ap, fmt);
+	fmt_vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *err_why_str(const struct err_why *why, int err)
+{
+	return why && why->msg[0] ? why->msg : err_str(err);
 }

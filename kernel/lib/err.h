@@ -22,4 +22,26 @@ enum err {
 /* Short lower-case name of an error code ("invalid argument"); never NULL. */
 const char *err_str(int err);
 
+/*
+ * Why a call failed, in words for the user: the one channel from the layer that knows (the VM
+ * model, PCI assignment, the platform parser) up to the shell, which prints
+ * "error: <what>: <msg>" and never guesses a reason from the code alone. The caller owns it
+ * (usually on its stack) and passes it down; NULL where nobody asks.
+ */
+#define ERR_WHY_LEN 96
+struct err_why {
+	char msg[ERR_WHY_LEN]; /* empty: no reason recorded */
+};
+
+/*
+ * Record the reason (printf format) in 'why' unless one is already there (the innermost layer,
+ * which knows most, speaks first) and return 'err', so a failure reads
+ * `return err_fail(why, E_BUSY, "vm%u is %s", id, state);`. 'why' may be NULL.
+ */
+int err_fail(struct err_why *why, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The recorded reason, or err_str(err) when no layer gave one. */
+const char *err_why_str(const struct err_why *why, int err);
+
 #endif
