@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /*
- * EL2 exception vectors (VBAR_EL2). Every slot saves the whole register file into a
- * struct exc_frame on SP_EL2 and calls el2_exception(frame, slot); on return the frame,
- * possibly edited by C (ELR_EL2, SPSR_EL2, x0-x30), is restored and we ERET.
+ * EL2 exception vectors (VBAR_EL2). An exception taken at EL2 saves the whole register file
+ * into a struct exc_frame on SP_EL2 and calls el2_exception(frame, slot); on return the frame,
+ * possibly edited by C (ELR_EL2, SPSR_EL2, x0-x30), is restored and we ERET. An exception from
+ * a guest is a guest exit instead: boot/guest.S saves its registers into its struct vcpu and
+ * returns from guest_enter().
  */
 #include "boot/asm.h"
 #include "kernel/exception.h"
+#include "kernel/vmm/vcpu.h"
 
 /* One 128-byte slot; the build fails if the code outgrows it. */
 .macro vector slot
@@ -15,6 +18,24 @@
 	stp	x0, x1, [sp, #EXC_FRAME_X + 0]
 	mov	x1, #\slot
 	b	vector_common
+	.if	(. - .Lvec_\slot) > 0x80
+	.error	"vector slot \slot overflows 128 bytes"
+	.endif
+.endm
+
+/*
+ * A slot for exceptions from the guest. ESB first (a NOP without FEAT_RAS): with PSTATE.A
+ * masked by the exception, it defers an SError the guest left pending into DISR_EL1, which
+ * guest_exit reads. SP is where guest_enter() left it; the vCPU is in its frame.
+ */
+.macro guest_vector slot
+	.balign	0x80
+.Lvec_\slot\():
+	hint	#16				/* ESB */
+	stp	x0, x1, [sp, #-16]!
+	ldr	x0, [sp, #16 + VCPU_HOST_FRAME_VCPU]
+	mov	x1, #\slot
+	b	guest_exit
 	.if	(. - .Lvec_\slot) > 0x80
 	.error	"vector slot \slot overflows 128 bytes"
 	.endif
@@ -32,14 +53,14 @@ el2_vectors:
 	vector	5
 	vector	6
 	vector	7
-	vector	8			/* lower EL, AArch64: synchronous */
-	vector	9
-	vector	10
-	vector	11
-	vector	12			/* lower EL, AArch32 */
-	vector	13
-	vector	14
-	vector	15
+	guest_vector 8			/* lower EL, AArch64: synchronous */
+	guest_vector 9			/* IRQ */
+	guest_vector 10			/* FIQ */
+	guest_vector 11			/* SError */
+	guest_vector 12			/* lower EL, AArch32 (guest EL0) */
+	guest_vector 13
+	guest_vector 14
+	guest_vector 15
 
 vector_common:
 	stp	x2, x3, [sp, #EXC_FRAME_X + 16]

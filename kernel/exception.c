@@ -13,7 +13,6 @@
 #include "kernel/arch/esr.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
-#include "kernel/vmm/vcpu.h"
 
 _Static_assert(offsetof(struct exc_frame, x) == EXC_FRAME_X, "frame layout");
 _Static_assert(offsetof(struct exc_frame, sp) == EXC_FRAME_SP, "frame layout");
@@ -44,6 +43,8 @@ static const char *const vector_names[16] = {
 };
 
 extern char __image_start[], __text_end[];
+/* boot/guest.S: where guest_exit unmasks SErrors to take one the guest left pending. */
+extern char guest_exit_serror_start[], guest_exit_serror_end[];
 
 /*
  * Recovery state is per CPU (struct percpu): a fault on one CPU must never unwind into
@@ -102,9 +103,13 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 	bool recoverable;
 	struct percpu *c = exc_cpu();
 
-	/* From a guest: its own business (kernel/vcpu.c), never an EL2 fault. */
-	if (vector >= EXC_LOWER64_SYNC && vector <= EXC_LOWER64_SERROR && c->vcpu) {
-		vcpu_trap(f, vector);
+	/*
+	 * An SError in guest_exit's window is the guest's, taken here only because the exit path
+	 * unmasked it: mark the exit (x0 holds guest_enter()'s result there) and carry on.
+	 */
+	if (vector == EXC_CUR_SPX_SERROR && f->elr >= (uintptr_t)guest_exit_serror_start &&
+	    f->elr <= (uintptr_t)guest_exit_serror_end) {
+		f->x[0] |= EXC_GUEST_EXIT_SERROR;
 		return;
 	}
 	panicking = ec == ESR_EC_BRK64 && (f->esr & 0xffff) == PANIC_BRK_IMM;

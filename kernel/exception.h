@@ -22,6 +22,12 @@
 #define EXC_LOWER64_IRQ	   9
 #define EXC_LOWER64_FIQ	   10
 #define EXC_LOWER64_SERROR 11
+#define EXC_LOWER32_SYNC   12
+#define EXC_LOWER32_IRQ	   13
+#define EXC_LOWER32_FIQ	   14
+
+/* Set in a guest exit's code when the guest left an SError behind (VCPU_EXIT_SERROR). */
+#define EXC_GUEST_EXIT_SERROR 0x100
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
