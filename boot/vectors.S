@@ -10,11 +10,23 @@
 #include "kernel/exception.h"
 #include "kernel/vmm/vcpu.h"
 
-/* One 128-byte slot; the build fails if the code outgrows it. */
-.macro vector slot
+/*
+ * One 128-byte slot; the build fails if the code outgrows it. With 'stack', the slot first
+ * checks that the frame lands on this CPU's stack (boot/asm.h: bit STACK_SHIFT of SP is 1 there,
+ * 0 in the guard page and below) without a free register, as Linux's kernel_ventry does: an
+ * overflow faulted in the guard page, and pushing a frame there would fault again, forever.
+ */
+.macro vector slot, stack=0
 	.balign	0x80
 .Lvec_\slot\():
 	sub	sp, sp, #EXC_FRAME_SIZE
+	.if	\stack
+	add	sp, sp, x0			/* sp' = sp + x0 */
+	sub	x0, sp, x0			/* x0' = sp */
+	tbz	x0, #STACK_SHIFT, stack_overflow
+	sub	x0, sp, x0			/* x0 again */
+	sub	sp, sp, x0			/* sp again */
+	.endif
 	stp	x0, x1, [sp, #EXC_FRAME_X + 0]
 	mov	x1, #\slot
 	b	vector_common
@@ -49,10 +61,10 @@ el2_vectors:
 	vector	1			/* IRQ */
 	vector	2			/* FIQ */
 	vector	3			/* SError */
-	vector	4			/* current EL, SP_ELx: synchronous */
-	vector	5
-	vector	6
-	vector	7
+	vector	4, 1			/* current EL, SP_ELx: synchronous */
+	vector	5, 1			/* IRQ */
+	vector	6, 1			/* FIQ */
+	vector	7, 1			/* SError */
 	guest_vector 8			/* lower EL, AArch64: synchronous */
 	guest_vector 9			/* IRQ */
 	guest_vector 10			/* FIQ */
@@ -111,6 +123,19 @@ vector_common:
 	ldr	x30, [sp, #EXC_FRAME_X + 240]
 	add	sp, sp, #EXC_FRAME_SIZE
 	eret
+
+/*
+ * The SP in x0 is off this CPU's stack: report on the overflow stack at the base of the same
+ * slot, below the guard page, and park. Nothing here returns, so nothing more is saved.
+ */
+stack_overflow:
+	and	x1, x0, #~(STACK_SLOT_SIZE - 1)	/* the slot's base */
+	add	sp, x1, #STACK_OVERFLOW_SIZE
+	mrs	x1, elr_el2
+	mrs	x2, far_el2
+	mrs	x3, esr_el2
+	bl	el2_stack_overflow		/* does not return */
+	b	park
 
 /*
  * int exc_setjmp(struct exc_jmpbuf *jb): save x19-x30 and sp; returns 0, or the value passed

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "boot/asm.h"
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
@@ -132,6 +133,26 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 	}
 	console_puts(panicking ? "HALTED: panic; this CPU is parked\n"
 			       : "HALTED: unexpected exception at EL2; this CPU is parked\n");
+	park();
+}
+
+void el2_stack_overflow(uint64_t sp, uint64_t elr, uint64_t far, uint64_t esr)
+{
+	struct percpu *c = exc_cpu();
+	uint64_t stack;
+
+	if (++c->exc_nesting > 1) {
+		console_puts("\nHALTED: EL2 stack overflow while handling another exception\n");
+		park();
+	}
+	stack = (sp & ~(uint64_t)(STACK_SLOT_SIZE - 1)) + STACK_SIZE; /* boot/asm.h */
+
+	printk("\nHALTED: EL2 stack overflow on cpu%u: SP 0x%llx is below its stack "
+	       "[0x%llx, 0x%llx) (ELR_EL2 0x%llx, FAR_EL2 0x%llx, ESR_EL2 0x%llx); "
+	       "this CPU is parked\n",
+	       c->id, (unsigned long long)sp, (unsigned long long)stack,
+	       (unsigned long long)(stack + STACK_SIZE), (unsigned long long)elr,
+	       (unsigned long long)far, (unsigned long long)esr);
 	park();
 }
 

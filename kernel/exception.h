@@ -50,6 +50,10 @@ struct exc_jmpbuf {
 int exc_setjmp(struct exc_jmpbuf *jb) __attribute__((returns_twice));
 __attribute__((noreturn)) void exc_longjmp(struct exc_jmpbuf *jb, int val);
 
+/* boot/vectors.S, when an exception at EL2 finds SP off its CPU's stack: report and park. */
+__attribute__((noreturn)) void el2_stack_overflow(uint64_t sp, uint64_t elr, uint64_t far,
+						  uint64_t esr);
+
 /* Called from boot/vectors.S with the saved frame; may edit elr/spsr to resume elsewhere. */
 void el2_exception(struct exc_frame *f, unsigned int vector);
 
