@@ -11,6 +11,21 @@
 	adrp	\reg, \sym
 	add	\reg, \reg, :lo12:\sym
 .endm
+
+/*
+ * After an ERET the core may speculate into the next instructions with EL2's context: stop it.
+ * These instructions are never executed architecturally. SB is the barrier made for this where
+ * FEAT_SB exists; DSB NSH; ISB stops speculation on every core. SB is an unallocated encoding
+ * before Armv8.5 (UNDEFINED if ever executed, which it never is), so both are placed and each
+ * core heeds the barrier it implements: no runtime choice is needed on a path that only
+ * speculation reaches.
+ */
+.macro eret_sb
+	eret
+	.inst	0xd50330ff		/* SB, as its encoding: any -march assembles it */
+	dsb	nsh
+	isb
+.endm
 /* clang-format on */
 #endif
 

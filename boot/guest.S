@@ -9,24 +9,6 @@
 #include "boot/asm.h"
 #include "kernel/vmm/vcpu.h"
 
-/* SB (FEAT_SB), spelt as its encoding so that any -march assembles it. */
-#define SB_INSN 0xd50330ff
-
-/*
- * After an ERET the core may speculate into the next instructions with EL2's context: stop it.
- * These instructions are never executed architecturally. SB is the barrier made for this where
- * FEAT_SB exists; DSB NSH; ISB stops speculation on every core. SB is an unallocated encoding
- * before Armv8.5 (UNDEFINED if ever executed, which it never is), so both are placed and each
- * core heeds the barrier it implements: no runtime choice is needed on a path that only
- * speculation reaches.
- */
-.macro eret_sb
-	eret
-	.inst	SB_INSN
-	dsb	nsh
-	isb
-.endm
-
 /*
  * unsigned int guest_enter(struct vcpu *v): run v until its next exit; returns the vector slot
  * (8-15), ORed with VCPU_EXIT_SERROR when an SError was pending as the guest left.

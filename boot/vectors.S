@@ -122,7 +122,7 @@ vector_common:
 	ldp	x28, x29, [sp, #EXC_FRAME_X + 224]
 	ldr	x30, [sp, #EXC_FRAME_X + 240]
 	add	sp, sp, #EXC_FRAME_SIZE
-	eret
+	eret_sb
 
 /*
  * The SP in x0 is off this CPU's stack: report on the overflow stack at the base of the same
