@@ -13,7 +13,8 @@
 static const struct vcpu_regs *stopped_regs(const struct vcpu *v)
 {
 	/* Acquire: pairs with the release that made the vCPU OFF after its registers were saved. */
-	if (atomic_load_explicit(&v->state, memory_order_acquire) != VCPU_OFF || !v->regs_valid)
+	if (atomic_load_explicit(&v->state, memory_order_acquire) != VCPU_OFF ||
+	    !atomic_load_explicit(&v->regs_valid, memory_order_relaxed))
 		return NULL;
 	return &v->regs;
 }

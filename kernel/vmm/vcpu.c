@@ -369,7 +369,7 @@ void vcpu_run(struct vcpu *v)
 	c->vcpu = v;
 	c->doing = v->vm->name;
 	atomic_store_explicit(&v->stop, 0, memory_order_relaxed);
-	v->regs_valid = false;
+	atomic_store_explicit(&v->regs_valid, false, memory_order_relaxed);
 	v->exit_ras = FIELD_GET(read_sysreg(id_aa64pfr0_el1), ID_AA64PFR0_RAS_SHIFT, 4) != 0;
 	vcpu_regs_reset(v);
 	guest_setup(v);
@@ -390,7 +390,8 @@ void vcpu_run(struct vcpu *v)
 	el2_setup();
 	write_sysreg(vttbr_el2, 0);
 	isb();
-	v->regs_valid = true; /* published with the state below, for `vm info` */
+	/* Published by the release of the state below, for `vm info`. */
+	atomic_store_explicit(&v->regs_valid, true, memory_order_relaxed);
 	atomic_store_explicit(&v->state, VCPU_OFF, memory_order_release);
 	vm_release_cpus_if_stopped(v->vm);
 }

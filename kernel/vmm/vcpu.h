@@ -52,9 +52,9 @@ enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_ON };
 struct vm;
 
 struct vcpu {
-	struct vcpu_regs regs; /* first: boot/guest.S addresses it from the vCPU's address */
-	uint64_t exit_ras;     /* FEAT_RAS: the exit path reads DISR_EL1 instead of ISR_EL1 */
-	bool regs_valid;       /* regs hold what it left the guest with (it has run, and is off) */
+	struct vcpu_regs regs;	 /* first: boot/guest.S addresses it from the vCPU's address */
+	uint64_t exit_ras;	 /* FEAT_RAS: the exit path reads DISR_EL1 instead of ISR_EL1 */
+	_Atomic bool regs_valid; /* regs hold what it left the guest with (it ran, and is off) */
 	struct vm *vm;
 	unsigned int id;   /* index within the VM: Aff0 of its virtual MPIDR */
 	unsigned int pcpu; /* the physical CPU it is pinned to */
