@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/sysregs.h"
+#include "kernel/arch/tlb.h"
 
 /*
  * read_sysreg(midr_el1) / write_sysreg(hcr_el2, v). Registers without an assembler name use
@@ -120,46 +121,6 @@ static inline uint64_t at_s1e2r(uintptr_t va)
 	__asm__ volatile("at s1e2r, %0" : : "r"(va) : "memory");
 	isb();
 	return read_sysreg(par_el1);
-}
-
-/*
- * TLB maintenance (Arm ARM D8.17), one instruction each. None of them waits: the caller's
- * DSB ISH (DSB NSH for the local-only forms) completes it, and every caller says in a comment
- * what the barriers around it order. By-IPA forms take the IPA and pass bits 55:12 as the
- * instruction wants them.
- */
-static inline void tlbi_alle2(void)
-{
-	__asm__ volatile("tlbi alle2" : : : "memory");
-}
-
-/* Stage 1 of the EL1&0 regime for the VMID in VTTBR_EL2, every CPU in the Inner Shareable domain. */
-static inline void tlbi_vmalle1is(void)
-{
-	__asm__ volatile("tlbi vmalle1is" : : : "memory");
-}
-
-/* Stage 1 and stage 2 for the VMID in VTTBR_EL2: this CPU only, or the Inner Shareable domain. */
-static inline void tlbi_vmalls12e1(void)
-{
-	__asm__ volatile("tlbi vmalls12e1" : : : "memory");
-}
-
-static inline void tlbi_vmalls12e1is(void)
-{
-	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
-}
-
-/* Stage-2 entries (any level) for one IPA in the VMID in VTTBR_EL2, Inner Shareable. */
-static inline void tlbi_ipas2e1is(uint64_t ipa)
-{
-	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12) : "memory");
-}
-
-/* Every instruction cache to the Point of Unification, Inner Shareable. */
-static inline void ic_ialluis(void)
-{
-	__asm__ volatile("ic ialluis" : : : "memory");
 }
 
 /* Cache maintenance by VA over [start, start + size), using CTR_EL0.DminLine for the stride. */

@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/arch/sysregs.h"
 #include "fake.h"
+#include "kernel/arch/sysregs.h"
+#include "kernel/arch/tlb.h" /* the fake one, beside this file */
 
 /* By name, as the real accessors take them: read_sysreg(vttbr_el2) reads "vttbr_el2". */
 #define read_sysreg(reg)       fake_sysreg_read(#reg)
@@ -86,37 +87,6 @@ static inline uint64_t at_s1e2r(uintptr_t va)
 	fake_record(FAKE_AT, "s1e2r", va);
 	isb();
 	return read_sysreg(par_el1);
-}
-
-/* TLB and instruction-cache maintenance: recorded with the operand the instruction would get. */
-static inline void tlbi_alle2(void)
-{
-	fake_record(FAKE_TLBI, "alle2", 0);
-}
-
-static inline void tlbi_vmalle1is(void)
-{
-	fake_record(FAKE_TLBI, "vmalle1is", 0);
-}
-
-static inline void tlbi_vmalls12e1(void)
-{
-	fake_record(FAKE_TLBI, "vmalls12e1", 0);
-}
-
-static inline void tlbi_vmalls12e1is(void)
-{
-	fake_record(FAKE_TLBI, "vmalls12e1is", 0);
-}
-
-static inline void tlbi_ipas2e1is(uint64_t ipa)
-{
-	fake_record(FAKE_TLBI, "ipas2e1is", ipa >> 12);
-}
-
-static inline void ic_ialluis(void)
-{
-	fake_record(FAKE_IC, "ialluis", 0);
 }
 
 /* tests/unit/fake/fake_arch.c: recorded, and mem_zero_range also zeroes. */
