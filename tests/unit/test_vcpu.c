@@ -20,6 +20,7 @@
 #include "kernel/vdev/vgic.h"
 #include "kernel/vdev/vgic_regs.h"
 #include "kernel/vmm/vcpu.h"
+#include "kernel/vmm/mmio.h"
 #include "kernel/vmm/vhyp.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
@@ -185,15 +186,6 @@ void vm_pci_route_here(struct vm *vm)
 	(void)vm;
 }
 
-bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val)
-{
-	(void)vm;
-	(void)ipa;
-	(void)a;
-	(void)val;
-	return false;
-}
-
 void vring_call(struct vcpu *v)
 {
 	(void)v;
@@ -218,9 +210,13 @@ static struct vcpu *setup(void)
 	vm.n_vcpus = 1;
 	vm.ram_ipa = GUEST_RAM_IPA;
 	vm.ram_size = 64ULL << 20;
-	vm.uart_ipa = GUEST_UART_IPA;
 	vm.s2.vttbr = 5ULL << 48 | 0x80000000ULL;
 	vpl011_init(&vm.uart);
+	/* The devices the data-abort path can reach: the vPL011, as the VM layer registers it. */
+	mmio_init(&vm.mmio);
+	CHECK_EQ_U64(mmio_register(&vm.mmio, "pl011", GUEST_UART_IPA, VPL011_MMIO_SIZE,
+				   vpl011_access, &vm.uart, NULL),
+		     0);
 	vgic_dist_reset(&vm.vgic);
 	v->vm = &vm;
 	v->vmpidr = 1ULL << 31;
