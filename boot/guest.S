@@ -10,7 +10,7 @@
 	.globl	guest_enter
 guest_enter:
 	msr	elr_el2, x0
-	mov	x2, #0x3c5		/* SPSR: EL1h (M = 0b0101) with D, A, I, F set */
+	mov	x2, #SPSR_EL1H_MASKED	/* SPSR: EL1h (M = 0b0101) with D, A, I, F set */
 	msr	spsr_el2, x2
 	mov	x0, x1
 	mov	x1, xzr
