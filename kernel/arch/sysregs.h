@@ -85,6 +85,7 @@
 #define VTCR_EL2_TG0_4K	    (UL(0) << 14)
 #define VTCR_EL2_PS(x)	    (((x)&UL(7)) << 16)
 #define VTCR_EL2_PS_SHIFT   16
+#define VTCR_EL2_PS_WIDTH   3
 #define VTCR_EL2_VS	    BIT(19)
 #define VTCR_EL2_RES1	    BIT(31)
 
@@ -324,6 +325,15 @@
 /* The control bits E to LC, cleared together before a new configuration is written. */
 #define PMCR_EL0_CTRL_MASK \
 	(PMCR_EL0_E | PMCR_EL0_P | PMCR_EL0_C | PMCR_EL0_D | PMCR_EL0_X | PMCR_EL0_DP | PMCR_EL0_LC)
+
+/*
+ * PMEVTYPER<n>_EL0 and PMCCFILTR_EL0 filter bits: P excludes EL1, U excludes EL0, NSK
+ * excludes Non-secure EL1 when it differs from P, NSH includes EL2.
+ */
+#define PMEVTYPER_P   BIT(31)
+#define PMEVTYPER_U   BIT(30)
+#define PMEVTYPER_NSK BIT(29)
+#define PMEVTYPER_NSH BIT(27)
 
 /* CTR_EL0: DminLine [19:16], log2 of the smallest D-cache line in 4-byte words. */
 #define CTR_EL0_DMINLINE_SHIFT 16
