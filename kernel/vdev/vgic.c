@@ -7,6 +7,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/arch/gicv3_sysregs.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/hyp.h"
 #include "kernel/smp.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/vmm/vm.h"
@@ -14,7 +15,15 @@
 
 #define CNTV_CTL_IMASK CNT_CTL_IMASK
 
-#define VGIC_INTID_MAINT 25 /* the GIC's maintenance interrupt (PPI 9), as the DTB says */
+/*
+ * The guest's virtual timer interrupt: the PPI the hypervisor's DTB gives the EL1 virtual timer,
+ * taken physically while the guest runs and given to the guest under the same INTID, which is
+ * also the one its own DTB names (kernel/vmm/vm_guest.c).
+ */
+static unsigned int vtimer_intid(void)
+{
+	return plat_timer_intid(&hyp.plat, PLAT_TIMER_VIRT);
+}
 
 /* A list register's State in place: pending, active, or both. */
 #define LR_PENDING ICH_LR_STATE(ICH_LR_STATE_PENDING)
@@ -28,15 +37,15 @@ void vgic_vcpu_start(struct vcpu *v)
 	atomic_store(&v->vgic_pend[1], 0);
 	write_ich_hcr_el2(ICH_HCR_EL2_EN);
 	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
-	gic_enable_ppi(VGIC_INTID_VTIMER); /* the guest's timer interrupts this CPU */
-	gic_enable_ppi(VGIC_INTID_MAINT);  /* list registers running dry (UIE) */
+	gic_enable_ppi(vtimer_intid());			 /* the guest's timer interrupts this CPU */
+	gic_enable_ppi(plat_gic_maint_intid(&hyp.plat)); /* list registers running dry (UIE) */
 	isb();
 }
 
 void vgic_vcpu_stop(struct vcpu *v)
 {
-	gic_disable_ppi(VGIC_INTID_VTIMER);
-	gic_disable_ppi(VGIC_INTID_MAINT);
+	gic_disable_ppi(vtimer_intid());
+	gic_disable_ppi(plat_gic_maint_intid(&hyp.plat));
 	write_ich_hcr_el2(0);
 	/*
 	 * A forwarded device interrupt this vCPU still held (in a list register, or pending for
@@ -197,15 +206,15 @@ bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
 {
 	if (vm_pci_irq(v->vm, intid))
 		return true; /* stays active: the guest's deactivation ends it */
-	if (intid != VGIC_INTID_VTIMER)
+	if (intid != vtimer_intid())
 		return false;
 	/*
 	 * The guest's timer fired. Mask it at the timer (the guest unmasks it when it programs the
 	 * next event, as Linux does) so it does not fire again at once, and give the guest its
-	 * virtual PPI 27.
+	 * virtual PPI (27 on QEMU virt).
 	 */
 	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
-	vgic_inject(v, VGIC_INTID_VTIMER);
+	vgic_inject(v, intid);
 	return false;
 }
 

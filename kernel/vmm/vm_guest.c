@@ -151,7 +151,12 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 		.gicd_size = 0x10000,
 		.gicr_base = GUEST_GICR_IPA,
 		.gicr_size = 0x20000UL * vm->n_vcpus,
-		.timer_intids = { 29, 30, 27, 26 },
+		/* The hypervisor's own timer and maintenance PPIs: vgic.c injects under these. */
+		.timer_intids = { plat_timer_intid(&hyp.plat, PLAT_TIMER_SEC),
+				  plat_timer_intid(&hyp.plat, PLAT_TIMER_PHYS),
+				  plat_timer_intid(&hyp.plat, PLAT_TIMER_VIRT),
+				  plat_timer_intid(&hyp.plat, PLAT_TIMER_HYP) },
+		.maint_intid = plat_gic_maint_intid(&hyp.plat),
 		.uart_base = vm->uart_ipa,
 		.uart_size = 0x1000,
 		.uart_spi = GUEST_UART_INTID,
