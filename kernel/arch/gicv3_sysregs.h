@@ -122,103 +122,12 @@ static inline void write_ich_vmcr_el2(uint64_t v)
 	write_sysreg_s(SYS_ICH_VMCR_EL2, v);
 }
 
-/* ICH_LR<n>_EL2: n is part of the instruction, so one case per register; n >= 16 reads 0. */
-static inline uint64_t read_ich_lr_el2(unsigned int n)
-{
-	switch (n) {
-	case 0:
-		return read_sysreg_s(SYS_ICH_LR_LO(0));
-	case 1:
-		return read_sysreg_s(SYS_ICH_LR_LO(1));
-	case 2:
-		return read_sysreg_s(SYS_ICH_LR_LO(2));
-	case 3:
-		return read_sysreg_s(SYS_ICH_LR_LO(3));
-	case 4:
-		return read_sysreg_s(SYS_ICH_LR_LO(4));
-	case 5:
-		return read_sysreg_s(SYS_ICH_LR_LO(5));
-	case 6:
-		return read_sysreg_s(SYS_ICH_LR_LO(6));
-	case 7:
-		return read_sysreg_s(SYS_ICH_LR_LO(7));
-	case 8:
-		return read_sysreg_s(SYS_ICH_LR_HI(0));
-	case 9:
-		return read_sysreg_s(SYS_ICH_LR_HI(1));
-	case 10:
-		return read_sysreg_s(SYS_ICH_LR_HI(2));
-	case 11:
-		return read_sysreg_s(SYS_ICH_LR_HI(3));
-	case 12:
-		return read_sysreg_s(SYS_ICH_LR_HI(4));
-	case 13:
-		return read_sysreg_s(SYS_ICH_LR_HI(5));
-	case 14:
-		return read_sysreg_s(SYS_ICH_LR_HI(6));
-	case 15:
-		return read_sysreg_s(SYS_ICH_LR_HI(7));
-	default:
-		return 0;
-	}
-}
-
-/* n >= 16 is ignored (no such register). */
-static inline void write_ich_lr_el2(unsigned int n, uint64_t v)
-{
-	switch (n) {
-	case 0:
-		write_sysreg_s(SYS_ICH_LR_LO(0), v);
-		break;
-	case 1:
-		write_sysreg_s(SYS_ICH_LR_LO(1), v);
-		break;
-	case 2:
-		write_sysreg_s(SYS_ICH_LR_LO(2), v);
-		break;
-	case 3:
-		write_sysreg_s(SYS_ICH_LR_LO(3), v);
-		break;
-	case 4:
-		write_sysreg_s(SYS_ICH_LR_LO(4), v);
-		break;
-	case 5:
-		write_sysreg_s(SYS_ICH_LR_LO(5), v);
-		break;
-	case 6:
-		write_sysreg_s(SYS_ICH_LR_LO(6), v);
-		break;
-	case 7:
-		write_sysreg_s(SYS_ICH_LR_LO(7), v);
-		break;
-	case 8:
-		write_sysreg_s(SYS_ICH_LR_HI(0), v);
-		break;
-	case 9:
-		write_sysreg_s(SYS_ICH_LR_HI(1), v);
-		break;
-	case 10:
-		write_sysreg_s(SYS_ICH_LR_HI(2), v);
-		break;
-	case 11:
-		write_sysreg_s(SYS_ICH_LR_HI(3), v);
-		break;
-	case 12:
-		write_sysreg_s(SYS_ICH_LR_HI(4), v);
-		break;
-	case 13:
-		write_sysreg_s(SYS_ICH_LR_HI(5), v);
-		break;
-	case 14:
-		write_sysreg_s(SYS_ICH_LR_HI(6), v);
-		break;
-	case 15:
-		write_sysreg_s(SYS_ICH_LR_HI(7), v);
-		break;
-	default:
-		break;
-	}
-}
+/*
+ * ICH_LR<n>_EL2 (gicv3_sysregs.c): n >= 16 reads 0 and ignores the write. Out of line, unlike
+ * the rest: inlined, the switch's jump table is set up on every vCPU exit, used or not.
+ */
+uint64_t read_ich_lr_el2(unsigned int n);
+void write_ich_lr_el2(unsigned int n, uint64_t v);
 
 /* Number of list registers this CPU implements (ICH_VTR_EL2.ListRegs + 1). */
 static inline unsigned int ich_nr_lrs(void)
