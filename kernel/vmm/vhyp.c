@@ -9,6 +9,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/arch/cpuid.h"
+#include "kernel/arch/gicv3_regs.h"
 #include "kernel/lib/err.h"
 #include "kernel/hyp.h"
 #include "kernel/arch/psci.h"
@@ -228,8 +229,9 @@ static uint64_t id_reg(unsigned int crm, unsigned int op2)
 bool vhyp_sysreg(struct vcpu *v, unsigned int op0, unsigned int op1, unsigned int crn,
 		 unsigned int crm, unsigned int op2, bool read, uint64_t *val, uint64_t wval)
 {
-	/* ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5) traps with HCR_EL2.IMO set. */
-	if (op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 == 5 && !read) {
+	/* ICC_SGI1R_EL1 traps with HCR_EL2.IMO set. */
+	if (op0 == ICC_SGI1R_EL1_OP0 && op1 == ICC_SGI1R_EL1_OP1 && crn == ICC_SGI1R_EL1_CRN &&
+	    crm == ICC_SGI1R_EL1_CRM && op2 == ICC_SGI1R_EL1_OP2 && !read) {
 		vgic_sgi1r_write(v, wval);
 		return true;
 	}
