@@ -13,8 +13,6 @@
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
 
-#define CNTV_CTL_IMASK CNT_CTL_IMASK
-
 /*
  * The guest's virtual timer interrupt: the PPI the hypervisor's DTB gives the EL1 virtual timer,
  * taken physically while the guest runs and given to the guest under the same INTID, which is
@@ -147,6 +145,7 @@ void vgic_flush(struct vcpu *v)
 		for (; pending; pending &= pending - 1) {
 			unsigned int bit = (unsigned int)__builtin_ctzl(pending);
 			unsigned int intid = 64 * w + bit, pintid;
+			uint64_t lr;
 
 			if (lr_holds(intid, empty, lrs))
 				continue; /* already with the guest; a level source is re-checked */
@@ -163,18 +162,14 @@ void vgic_flush(struct vcpu *v)
 				continue;
 			}
 			pintid = vm_pci_hw_intid(v->vm, intid);
-			write_ich_lr_el2(
-				n,
-				LR_PENDING | ICH_LR_GROUP |
-					(pintid ? ICH_LR_HW |
-							  FIELD_PREP(pintid, ICH_LR_PINTID_SHIFT,
-								     ICH_LR_PINTID_WIDTH)
-						: 0) |
-					FIELD_PREP(
-						vgic_irq_priority(&v->vm->vgic, &v->vgic_rd, intid),
-						ICH_LR_PRIORITY_SHIFT, ICH_LR_PRIORITY_WIDTH) |
-					FIELD_PREP(intid, ICH_LR_VINTID_SHIFT,
-						   ICH_LR_VINTID_WIDTH));
+			lr = LR_PENDING | ICH_LR_GROUP |
+			     FIELD_PREP(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd, intid),
+					ICH_LR_PRIORITY_SHIFT, ICH_LR_PRIORITY_WIDTH) |
+			     FIELD_PREP(intid, ICH_LR_VINTID_SHIFT, ICH_LR_VINTID_WIDTH);
+			if (pintid) /* the guest's deactivation deactivates pINTID */
+				lr |= ICH_LR_HW |
+				      FIELD_PREP(pintid, ICH_LR_PINTID_SHIFT, ICH_LR_PINTID_WIDTH);
+			write_ich_lr_el2(n, lr);
 			empty &= ~BIT(n);
 		}
 		if (keep)
@@ -213,7 +208,7 @@ bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
 	 * next event, as Linux does) so it does not fire again at once, and give the guest its
 	 * virtual PPI (27 on QEMU virt).
 	 */
-	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
+	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNT_CTL_IMASK);
 	vgic_inject(v, intid);
 	return false;
 }
