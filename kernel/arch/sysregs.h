@@ -148,8 +148,8 @@
 #define SPSR_D	     BIT(9)
 #define SPSR_DAIF    (SPSR_D | SPSR_A | SPSR_I | SPSR_F)
 /*
- * EL1h with D, A, I and F masked, as after a reset (0x3c5): a guest's first entry
- * (boot/guest.S) and the state an exception injected into a guest starts in.
+ * EL1h with D, A, I and F masked, as after a reset (0x3c5): a vCPU's first entry
+ * (kernel/vmm/vcpu.c) and the state an exception injected into a guest starts in.
  */
 #define SPSR_EL1H_MASKED (SPSR_M_EL1H | SPSR_DAIF)
 
@@ -290,6 +290,7 @@
 #define ID_AA64PFR0_EL2_SHIFT	   8
 #define ID_AA64PFR0_FP_SHIFT	   16
 #define ID_AA64PFR0_GIC_SHIFT	   24
+#define ID_AA64PFR0_RAS_SHIFT	   28
 #define ID_AA64PFR0_SVE_SHIFT	   32
 #define ID_AA64PFR0_SEL2_SHIFT	   36
 #define ID_AA64PFR0_MPAM_SHIFT	   40
@@ -361,6 +362,10 @@
 #define HPFAR_EL2_FIPA_SHIFT	 4
 #define HPFAR_EL2_FIPA_WIDTH	 40
 #define HPFAR_EL2_FIPA_IPA_SHIFT 12
+
+/* ISR_EL1: an interrupt pending at the PE; A [8] an SError (tested with TBNZ in boot/guest.S). */
+#define ISR_EL1_A_SHIFT 8
+#define ISR_EL1_A	BIT(ISR_EL1_A_SHIFT)
 
 /* PAR_EL1 after an AT instruction. */
 #define PAR_EL1_F	BIT(0)
