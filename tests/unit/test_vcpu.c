@@ -44,9 +44,8 @@
 #define DABT(sas, srt, sf, wnr)                                                              \
 	(1ULL << 24 | (uint64_t)(sas) << 22 | (uint64_t)(srt) << 16 | (uint64_t)(sf) << 15 | \
 	 (uint64_t)(wnr) << 6 | 0x07)
-#define SPSR_EL1H_MASKED 0x3c5 /* EL1h with D, A, I, F set: where an injected exception lands */
-#define VBAR		 0x40001000ULL
-#define GUEST_PC	 0x40080000ULL
+#define VBAR	 0x40001000ULL
+#define GUEST_PC 0x40080000ULL
 
 /* ---- the scripted guest ---- */
 
