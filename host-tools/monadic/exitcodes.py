@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
-"""The exit statuses of `python3 -m monadic`, the same for every command."""
+"""The exit statuses of `python3 -m monadic`, the same numbers for every command, and the
+`exit status:` section of each command's --help."""
 
 from __future__ import annotations
 
@@ -12,12 +13,20 @@ EXIT_USAGE = 2
 # Interrupted with Ctrl-C: 128 + SIGINT, as a shell reports it.
 EXIT_INTERRUPTED = 130
 
-# The `exit status:` section of every --help.
-HELP = f"""\
-exit status:
-  {EXIT_OK}    success
-  {EXIT_COMMAND_ERROR}    a shell command answered with an `error: ` line
-  {EXIT_TARGET_FAILED}    the target failed (no device, timeout, crash dump, QEMU exited), or bad
-       usage
-  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
-"""
+# (status, what it means) for the help of the commands that can end that way.
+OK = (EXIT_OK, "success")
+COMMAND_ERROR = (EXIT_COMMAND_ERROR, "a shell command answered with an `error: ` line")
+TARGET_FAILED = (
+    EXIT_TARGET_FAILED,
+    "the target failed (no device, timeout, crash dump, QEMU exited) or bad usage",
+)
+INTERRUPTED = (EXIT_INTERRUPTED, "interrupted (Ctrl-C)")
+
+
+def help_section(*entries: tuple[int, str]) -> str:
+    """An `exit status:` section listing `entries` in the order given."""
+    return "exit status:\n" + "".join(f"  {code:<4} {text}\n" for code, text in entries)
+
+
+# Every status any command returns, for the top-level --help.
+HELP = help_section(OK, COMMAND_ERROR, TARGET_FAILED, INTERRUPTED)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
-from .exitcodes import HELP as EXIT_HELP
+from .exitcodes import INTERRUPTED, OK, TARGET_FAILED, help_section
 from .qemu import MachineConfig, qemu_binary_from_env
 from .target import DEFAULT_IMAGE, TargetSpec
 
@@ -40,7 +40,7 @@ target:
 
 ENVIRONMENT = """\
 environment:
-  MONADIC_QEMU   QEMU binary (default qemu-system-aarch64)
+  MONADIC_QEMU   QEMU binary when --qemu is not given (default: qemu-system-aarch64)
 """
 
 
@@ -67,14 +67,16 @@ def add_command(
     summary: str,
     description: str,
     epilog: str = "",
+    exits: Sequence[tuple[int, str]] = (OK, TARGET_FAILED, INTERRUPTED),
 ) -> argparse.ArgumentParser:
     """Add subcommand `name`: `summary` in the command list, `description` (one paragraph,
-    filled) at the top of its --help, then `epilog` (kept as written) and the exit statuses."""
+    filled) at the top of its --help, then `epilog` (kept as written) and `exits`, the statuses
+    it ends with and what each means (monadic/exitcodes.py)."""
     p = sub.add_parser(
         name,
         help=summary,
         description=wrap(description),
-        epilog=(epilog + "\n" if epilog else "") + EXIT_HELP,
+        epilog=(epilog + "\n" if epilog else "") + help_section(*exits),
         formatter_class=formatter,
     )
     p.set_defaults(func=func)

@@ -75,6 +75,10 @@ def test_every_help_ends_with_the_exit_statuses(capsys: pytest.CaptureFixture[st
         assert exc.value.code == exitcodes.EXIT_OK
         out = capsys.readouterr().out
         assert "exit status:" in out and f"{exitcodes.EXIT_INTERRUPTED}  interrupted" in out, name
+        status = out[out.index("exit status:") :]
+        # Only the commands that run shell commands can end with status 1.
+        speaks_to_shell = name in ("", "run", "bench")
+        assert (f"\n  {exitcodes.EXIT_COMMAND_ERROR}  " in status) == speaks_to_shell, name
 
 
 def healthy(target: Target) -> bool:

@@ -9,9 +9,17 @@ import sys
 from pathlib import Path
 
 from .. import results as res
-from ..exitcodes import EXIT_OK, EXIT_TARGET_FAILED
+from ..exitcodes import (
+    COMMAND_ERROR,
+    EXIT_OK,
+    EXIT_TARGET_FAILED,
+    INTERRUPTED,
+    OK,
+    TARGET_FAILED,
+)
 from ..options import (
     DEFAULT_RESULTS,
+    ENVIRONMENT,
     TARGET_EPILOG,
     SubParsers,
     add_command,
@@ -34,6 +42,11 @@ examples:
   python3 -m monadic bench --chart
   python3 -m monadic bench --cpu neoverse-n1 --suite quick.txt
   python3 -m monadic bench --device /dev/ttyUSB0 --baud 115200 --chart
+
+"""
+    + ENVIRONMENT
+    + """  MONADIC_INVOKED_BY
+                 the command that started this one (`make bench` sets it), for provenance
 """
 )
 
@@ -50,6 +63,7 @@ def register(sub: SubParsers) -> None:
         "this command line, the suite), the suite file, results.csv (one row per statistic), and "
         "the serial transcript. A crash dump is saved as crash.txt. Progress goes to stderr.",
         EPILOG,
+        exits=(OK, COMMAND_ERROR, TARGET_FAILED, INTERRUPTED),
     )
     add_target_options(p)
     p.add_argument(

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import results as res
-from ..exitcodes import EXIT_OK, EXIT_USAGE
+from ..exitcodes import EXIT_OK, EXIT_USAGE, INTERRUPTED, OK
 from ..options import SubParsers, add_command
 
 EPILOG = """\
@@ -29,6 +29,11 @@ def register(sub: SubParsers) -> None:
         "charts say so), SPSC throughput by burst size, the core-to-core matrix as a heatmap, "
         "WFE wake-up latency, and the cost of each atomic operation.",
         EPILOG,
+        exits=(
+            OK,
+            (EXIT_USAGE, "a folder holds no results or cannot be read, or bad usage"),
+            INTERRUPTED,
+        ),
     )
     p.add_argument(
         "folders",

@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import compare as cmp
 from .. import results as res
 from ..errors import MonadicError
-from ..exitcodes import EXIT_OK
+from ..exitcodes import EXIT_OK, EXIT_USAGE, INTERRUPTED, OK
 from ..options import DEFAULT_RESULTS, SubParsers, add_command
 
 EPILOG = """\
@@ -31,6 +31,11 @@ def register(sub: SubParsers) -> None:
         "and show each statistic side by side: a table on stdout (with the ratio to the first "
         "folder), compare.csv and compare.md with every statistic, and charts.",
         EPILOG,
+        exits=(
+            OK,
+            (EXIT_USAGE, "fewer than two folders, or one holds no results or cannot be read"),
+            INTERRUPTED,
+        ),
     )
     p.add_argument(
         "folders",

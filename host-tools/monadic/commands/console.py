@@ -8,8 +8,15 @@ import sys
 from pathlib import Path
 
 from .. import console
-from ..exitcodes import EXIT_OK, EXIT_TARGET_FAILED
-from ..options import TARGET_EPILOG, SubParsers, add_command, add_target_options, target_spec
+from ..exitcodes import EXIT_OK, EXIT_TARGET_FAILED, INTERRUPTED, OK
+from ..options import (
+    ENVIRONMENT,
+    TARGET_EPILOG,
+    SubParsers,
+    add_command,
+    add_target_options,
+    target_spec,
+)
 from ..target import Target
 
 EPILOG = (
@@ -20,7 +27,9 @@ examples:
   python3 -m monadic console --device /dev/ttyUSB0 --baud 115200
   python3 -m monadic console --attach localhost:4444
   echo 'vm list' | python3 -m monadic console --attach localhost:4444
+
 """
+    + ENVIRONMENT
 )
 
 
@@ -34,6 +43,11 @@ def register(sub: SubParsers) -> None:
         "(raw mode); Ctrl-] quits (and kills QEMU if it was started here). With stdin not a "
         "terminal, its lines are sent and the console ends at end of input.",
         EPILOG,
+        exits=(
+            OK,
+            (EXIT_TARGET_FAILED, "the target could not be reached, or the serial link closed"),
+            INTERRUPTED,
+        ),
     )
     add_target_options(p)
     p.add_argument(

@@ -7,16 +7,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..exitcodes import EXIT_TARGET_FAILED, INTERRUPTED, OK
 from ..linuxbench import linux_bench
-from ..options import REPO_ROOT, SubParsers, add_command
+from ..options import ENVIRONMENT, REPO_ROOT, SubParsers, add_command
 from ..qemu import qemu_binary_from_env
 from ..target import DEFAULT_IMAGE
 
-EPILOG = """\
+EPILOG = (
+    """\
 examples:
   make bench-linux          # fetch the guest, build, append to results/linux.jsonl
   python3 -m monadic linux-bench --cpus 2 --dd-mib 64 --out /tmp/linux.jsonl
+
 """
+    + ENVIRONMENT
+)
 
 
 def register(sub: SubParsers) -> None:
@@ -32,6 +37,11 @@ def register(sub: SubParsers) -> None:
         "runs and the ratios (hypervisor / direct). Under TCG the figures describe the emulator, "
         "not silicon.",
         EPILOG,
+        exits=(
+            OK,
+            (EXIT_TARGET_FAILED, "a file is missing, or a boot printed no MONADIC-INIT line"),
+            INTERRUPTED,
+        ),
     )
     p.add_argument(
         "--image",

@@ -6,8 +6,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..exitcodes import EXIT_COMMAND_ERROR, EXIT_OK
-from ..options import TARGET_EPILOG, SubParsers, add_command, add_target_options, target_spec
+from ..exitcodes import (
+    COMMAND_ERROR,
+    EXIT_COMMAND_ERROR,
+    EXIT_OK,
+    INTERRUPTED,
+    OK,
+    TARGET_FAILED,
+)
+from ..options import (
+    ENVIRONMENT,
+    TARGET_EPILOG,
+    SubParsers,
+    add_command,
+    add_target_options,
+    target_spec,
+)
 from ..parse import error_lines
 from ..target import Target
 
@@ -19,7 +33,9 @@ examples:
   python3 -m monadic run --cpu neoverse-n1 --smp 4 'platform --json'
   python3 -m monadic run --transcript boot.log        # just boot, keep the UART text
   python3 -m monadic --smp 4 'sysregs --json'           # the same as `run` (the original form)
+
 """
+    + ENVIRONMENT
 )
 
 
@@ -33,6 +49,7 @@ def register(sub: SubParsers) -> None:
         "QEMU is killed before exiting. Exit status 1 if any output line starts `error: `, 2 if "
         "the target failed.",
         EPILOG,
+        exits=(OK, COMMAND_ERROR, TARGET_FAILED, INTERRUPTED),
     )
     p.add_argument("commands", nargs="*", metavar="COMMAND", help="shell command line")
     add_target_options(p, smp=1, mem="512M")
