@@ -209,6 +209,8 @@ lint:
 RUFF ?= ruff
 lint-py:
 	$(quiet) MYPY "host-tools tests/host_tools tests/integration"
+	$(Q)$(PYTHON) -c 'import mypy' 2>/dev/null || \
+		{ echo "lint-py: mypy is missing for $(PYTHON): make setup installs python3-mypy" >&2; exit 1; }
 	$(Q)$(PYTHON) -m mypy
 	$(Q)if command -v $(RUFF) >/dev/null; then \
 		printf '  %-7s %s\n' RUFF "host-tools tests"; $(RUFF) check host-tools tests; \
