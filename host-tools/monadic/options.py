@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .exitcodes import INTERRUPTED, OK, TARGET_FAILED, help_section
 from .qemu import MachineConfig, qemu_binary_from_env
@@ -42,12 +42,6 @@ ENVIRONMENT = """\
 environment:
   MONADIC_QEMU   QEMU binary when --qemu is not given (default: qemu-system-aarch64)
 """
-
-
-class Registrar(Protocol):
-    """A subcommand module: it adds its parser, with `func` set to its handler."""
-
-    def register(self, sub: SubParsers) -> None: ...
 
 
 def wrap(text: str) -> str:

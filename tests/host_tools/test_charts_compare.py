@@ -81,7 +81,8 @@ def test_compare_missing_measurement_shows_dash(make_run: Callable[[str], Path])
     a = make_run(RECORDINGS[0])
     b = make_run(RECORDINGS[1])
     lines = (b / "results.jsonl").read_text().splitlines()
-    (b / "results.jsonl").write_text("\n".join(l for l in lines if '"bench":"wfe"' not in l) + "\n")
+    kept = [line for line in lines if '"bench":"wfe"' not in line]
+    (b / "results.jsonl").write_text("\n".join(kept) + "\n")
     rows = cmp.build_rows([res.load_run(a), res.load_run(b)])
     wfe = [r for r in rows if r.label.startswith("wfe")]
     assert wfe and all(r.values[1] is None and r.ratio(1) is None for r in wfe)
