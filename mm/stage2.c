@@ -111,8 +111,10 @@ void s2_destroy(struct s2_space *s)
 	uint64_t daif = irq_save();
 	uint64_t saved = read_sysreg(vttbr_el2);
 
-	pt_destroy(&s->pt);
-	/* No TLB entry of this VMID may survive into its next owner. */
+	/*
+	 * No TLB entry of this VMID may survive into its next owner, nor a walk reach a table
+	 * page that is reused: invalidate first, then free the tables (Linux's order).
+	 */
 	write_sysreg(vttbr_el2, s->vttbr);
 	isb();
 	dsb(ishst);
@@ -121,6 +123,7 @@ void s2_destroy(struct s2_space *s)
 	write_sysreg(vttbr_el2, saved);
 	isb();
 	irq_restore(daif);
+	pt_destroy(&s->pt);
 	vmid_map[s->vmid / 64] &= ~(1UL << (s->vmid % 64));
 	s->vmid = 0;
 }
