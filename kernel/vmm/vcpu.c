@@ -360,14 +360,16 @@ void vcpu_run(struct vcpu *v)
 		write_sysreg(vttbr_el2, 0);
 		isb();
 		atomic_store_explicit(&v->state, VCPU_OFF, memory_order_release);
-		vm_release_cpus_if_stopped(v->vm);
+		vm_vcpu_left(v->vm); /* the last to leave finishes a stop or a reset */
 		return;
 	}
-	atomic_store_explicit(&v->stop, 0, memory_order_relaxed);
+	/* The stop flag is the VM layer's: cleared when the VM starts, never here. */
 	guest_setup(v);
 	vgic_vcpu_start(v);
 	if (v->id == 0 && v->vm->pci.n)
 		vm_pci_route_here(v->vm);
-	atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
+	/* A VM that is stopping, or a stop meant for this vCPU: it does not enter. */
+	if (!vm_vcpu_may_enter(v))
+		leave(v);
 	guest_enter(v->entry, v->context);
 }

@@ -216,10 +216,11 @@ bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint6
 		return false;
 	spin_lock(&vm->pci_lock);
 	/*
-	 * vm_stop() marks the VM stopped before it quiesces the functions under this lock: a
-	 * vCPU still running must not turn bus mastering back on after that.
+	 * A stop revokes the functions only after every vCPU has left, so a vCPU here normally
+	 * finds them live, stopping or not; should one be here after the revoke anyway, it must
+	 * not turn bus mastering back on.
 	 */
-	if (atomic_load(&vm->state) != VM_RUNNING) {
+	if (!vm_devices_live(vm)) {
 		if (!a->write)
 			*val = 0xffffffffu;
 	} else if (a->write) {
