@@ -168,6 +168,24 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 	return guest_dtb_build(&d, dtb_buf, sizeof(dtb_buf), size);
 }
 
+/*
+ * The last vCPU to leave wakes the shell before its own CPU is back in the idle loop: a restart
+ * right after a reset may find that CPU still busy for a few instructions. Wait for the CPUs the
+ * VM ran on, at most a millisecond (a vCPU that never ran has pcpu 0, the shell's: skipped).
+ */
+static void wait_own_cpus_idle(const struct vm *vm)
+{
+	uint64_t deadline = timer_count() + timer_us_to_ticks(1000);
+
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		const struct percpu *p = &percpu[vm->vcpus[c].pcpu];
+
+		while (vm->vcpus[c].pcpu && p->vm_owner == -1 &&
+		       atomic_load(&p->state) != CPU_IDLE && timer_count() < deadline)
+			cpu_relax();
+	}
+}
+
 /* Free CPUs for every vCPU: not the shell's, not running anything, not another VM's. */
 static int place_vcpus(struct vm *vm)
 {
@@ -200,6 +218,7 @@ static int prepare_run(struct vm *vm, struct err_why *why)
 	ret = build_dtb(vm, &dtb_size);
 	if (ret)
 		return err_fail(why, ret, "cannot build its device tree");
+	wait_own_cpus_idle(vm);
 	ret = place_vcpus(vm);
 	if (ret)
 		return err_fail(why, ret, "not enough free CPUs for %u vCPU%s", vm->n_vcpus,
