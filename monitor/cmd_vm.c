@@ -254,7 +254,8 @@ int vm_console(struct vm *vm, bool until_stop)
 		if (c < 0) {
 			vm_service(); /* a guest's reset restarts it, console still attached */
 			/* A VM that powered itself off hands the terminal back; a reset does not. */
-			if (until_stop && atomic_load(&vm->state) == VM_STOPPED)
+			if (until_stop && (atomic_load(&vm->state) == VM_STOPPED ||
+					   atomic_load(&vm->state) == VM_CREATED))
 				break;
 			console_wait_input();
 			continue;
