@@ -195,9 +195,9 @@ int mmu_init(const struct platform *p)
 	dcache_inval_range((uintptr_t)__image_start,
 			   (uintptr_t)__image_end - (uintptr_t)__image_start);
 	/* No stale EL2 translations from firmware; complete before the MMU is enabled. */
-	__asm__ volatile("tlbi alle2" : : : "memory");
-	dsb(ish);
-	isb(); /* MAIR, TCR and TTBR0 take effect before SCTLR_EL2.M is set */
+	tlbi_alle2();
+	dsb(ish); /* the invalidation complete before the ISB and the MMU switch below */
+	isb();	  /* MAIR, TCR and TTBR0 take effect before SCTLR_EL2.M is set */
 	write_sysreg(sctlr_el2, mmu_boot_regs.sctlr);
 	isb(); /* fetch the following instructions with the MMU on */
 	/* Secondary CPUs read these with their MMU off: push them to the Point of Coherency. */

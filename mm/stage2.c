@@ -2,7 +2,9 @@
 /*
  * Stage-2 translation: table memory from the hypervisor's page pool, VMIDs from a bitmap, and
  * break-before-make with TLBI IPAS2E1IS + VMALLE1IS for every live entry that changes
- * (Arm ARM D8.16.1 "Using break-before-make", D8.17 "TLB maintenance").
+ * (Arm ARM D8.16.1 "Using break-before-make", D8.17 "TLB maintenance"), as Linux's
+ * __kvm_tlb_flush_vmid_ipa() does; VMALLS12E1IS for the whole VMID when a table that still
+ * maps something is unlinked and when the space is destroyed, before its tables are freed.
  */
 #include "mm/stage2.h"
 
@@ -70,13 +72,30 @@ static void s2_invalidate(void *ctx, uint64_t ipa, unsigned int level)
 	write_sysreg(vttbr_el2, s->vttbr);
 	isb();	    /* the TLBIs below must see this VMID */
 	dsb(ishst); /* the invalid entry is visible to every table walker before the TLBI */
-	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12) : "memory");
+	tlbi_ipas2e1is(ipa);
 	dsb(ish); /* stage-2 entries for that IPA gone before the combined entries are dropped */
 	/* Cached stage 1+2 results cannot be invalidated by IPA: drop this VMID's EL1 entries. */
-	__asm__ volatile("tlbi vmalle1is" : : : "memory");
+	tlbi_vmalle1is();
 	dsb(ish); /* complete everywhere before the new entry may be written */
 	write_sysreg(vttbr_el2, saved);
-	isb();
+	isb(); /* the caller's own VTTBR_EL2 is back before anything translates through it */
+	irq_restore(daif);
+}
+
+/* Every stage-1 and stage-2 entry of this VMID on every CPU (__kvm_tlb_flush_vmid()). */
+static void s2_invalidate_all(void *ctx)
+{
+	struct s2_space *s = ctx;
+	uint64_t daif = irq_save();
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	write_sysreg(vttbr_el2, s->vttbr);
+	isb();	    /* the TLBI below must see this VMID */
+	dsb(ishst); /* the unlinked entries are visible to every table walker before the TLBI */
+	tlbi_vmalls12e1is();
+	dsb(ish); /* complete everywhere before a table is freed or an entry rewritten */
+	write_sysreg(vttbr_el2, saved);
+	isb(); /* the caller's own VTTBR_EL2 is back before anything translates through it */
 	irq_restore(daif);
 }
 
@@ -94,7 +113,8 @@ int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
 		.pt = { .alloc = s2_alloc,
 			.free = s2_free,
 			.pa_to_va = s2_pa_to_va,
-			.invalidate = s2_invalidate },
+			.invalidate = s2_invalidate,
+			.invalidate_all = s2_invalidate_all },
 	};
 	s->pt.ctx = s;
 	ret = pt_init(&s->pt, ipa_bits, level, roots);
@@ -108,21 +128,11 @@ int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
 
 void s2_destroy(struct s2_space *s)
 {
-	uint64_t daif = irq_save();
-	uint64_t saved = read_sysreg(vttbr_el2);
-
 	/*
-	 * No TLB entry of this VMID may survive into its next owner, nor a walk reach a table
-	 * page that is reused: invalidate first, then free the tables (Linux's order).
+	 * pt_destroy() unlinks the tables, has s2_invalidate_all() drop every TLB entry of this
+	 * VMID, and only then frees them: no walk may reach a freed table, and no entry of this
+	 * VMID survives into its next owner.
 	 */
-	write_sysreg(vttbr_el2, s->vttbr);
-	isb();
-	dsb(ishst);
-	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
-	dsb(ish);
-	write_sysreg(vttbr_el2, saved);
-	isb();
-	irq_restore(daif);
 	pt_destroy(&s->pt);
 	vmid_map[s->vmid / 64] &= ~(1UL << (s->vmid % 64));
 	s->vmid = 0;
@@ -142,6 +152,7 @@ int s2_unmap(struct s2_space *s, uint64_t ipa, uint64_t size)
 {
 	int ret = pt_unmap(&s->pt, ipa, size);
 
+	/* The invalid entries visible to the stage-2 walker before a vCPU runs again. */
 	dsb(ishst);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/sysregs.h"
+#include "kernel/arch/tlb.h"
 
 /*
  * read_sysreg(midr_el1) / write_sysreg(hcr_el2, v). Registers without an assembler name use
