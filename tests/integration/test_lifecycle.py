@@ -175,6 +175,7 @@ def test_start_stop_soak(shell: Shell) -> None:
     FAIL, every CPU answering at the end, and all memory back after a final destroy."""
     print(f"\nlifecycle soak: {CYCLES} cycles, seed {SEED}")
     rng = random.Random(SEED)
+    logs_before = len(shell.logs)
     before = free_ram(shell)
     # Small RAM: every start zeroes and cleans all of it, which is most of a start's time.
     dma = create(shell, f"soakdma {DMA_PA:#x} 4M 1 reset")
@@ -230,6 +231,9 @@ def test_start_stop_soak(shell: Shell) -> None:
           f"{', '.join(f'{k} {v:.1f}' for k, v in spent.items())}")
     assert not lost, lost[:5]
     assert not fails, fails[:5]
+    # A guest's reset always restarts it (unless a stop came first): never a failed restart.
+    failed = [line for line in shell.logs[logs_before:] if "restart after reset failed" in line]
+    assert not failed, failed[:5]
     checked = shell.run_json("cpus check")
     assert checked["failures"] == 0, checked
     shell.run(f"vm destroy {dma}")
