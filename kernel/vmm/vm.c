@@ -12,6 +12,7 @@
 #include "kernel/drivers/gic.h"
 #include "kernel/hyp.h"
 #include "kernel/smp.h"
+#include "kernel/arch/timer.h"
 #include "kernel/vmm/vring.h"
 
 #define HYP_POOL_SIZE (8UL << 20)
@@ -235,6 +236,54 @@ int vm_check_idle(struct vm *vm, const char *what, struct err_why *why)
 			vm_state_name(s));
 }
 
+const char *vcpu_state_name(int s)
+{
+	switch (s) {
+	case VCPU_ON:
+		return "on";
+	case VCPU_ON_PENDING:
+		return "on-pending";
+	default:
+		return "off";
+	}
+}
+
+int vm_wait_stopped_why(struct vm *vm, uint64_t timeout_us, struct err_why *why)
+{
+	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
+	int s;
+
+	for (;;) {
+		s = atomic_load(&vm->state);
+		if (s == VM_STOPPED || s == VM_CREATED)
+			return 0;
+		if (s != VM_STOPPING && s != VM_STARTING && s != VM_RUNNING && s != VM_RESETTING)
+			return err_fail(why, E_INVAL, "vm%u is %s", vm->id, vm_state_name(s));
+		if (timer_count() > deadline)
+			break;
+		cpu_relax();
+	}
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		const struct vcpu *v = &vm->vcpus[c];
+		int vs = atomic_load(&v->state);
+
+		if (vs != VCPU_OFF)
+			return err_fail(
+				why, E_BUSY,
+				"vm%u: vcpu%u on cpu%u did not leave the guest within %llu ms "
+				"(%s)",
+				vm->id, c, v->pcpu, (unsigned long long)(timeout_us / 1000),
+				vcpu_state_name(vs));
+	}
+	return err_fail(why, E_BUSY, "vm%u is still %s after %llu ms", vm->id, vm_state_name(s),
+			(unsigned long long)(timeout_us / 1000));
+}
+
+bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
+{
+	return !vm_wait_stopped_why(vm, timeout_us, NULL);
+}
+
 int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out,
 	     struct err_why *why)
 {
@@ -276,6 +325,8 @@ int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out
 	vm->ram_ipa = identity ? vm->ram_pa : 0x40000000UL;
 	ret = s2_init(&vm->s2, &hyp_pool, hyp.vtcr);
 	if (ret) {
+		/* s2_init gave its VMID and tables back but leaves them named: nothing to free. */
+		vm->s2 = (struct s2_space){ 0 };
 		vm_destroy(vm, NULL);
 		return err_fail(why, ret, "no VMID or Stage-2 table free");
 	}

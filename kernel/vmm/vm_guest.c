@@ -299,18 +299,6 @@ int vm_start(struct vm *vm, struct err_why *why)
 	return 0;
 }
 
-const char *vcpu_state_name(int s)
-{
-	switch (s) {
-	case VCPU_ON:
-		return "on";
-	case VCPU_ON_PENDING:
-		return "on-pending";
-	default:
-		return "off";
-	}
-}
-
 int vm_create_from_spec(const struct vm_spec *spec, struct vm **out, struct err_why *why)
 {
 	struct vm *vm;
@@ -362,42 +350,6 @@ void vm_update_irq_lines(struct vm *vm)
 {
 	if (vpl011_irq_level(&vm->uart))
 		vgic_inject_spi(vm, GUEST_UART_INTID);
-}
-
-int vm_wait_stopped_why(struct vm *vm, uint64_t timeout_us, struct err_why *why)
-{
-	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
-	int s;
-
-	for (;;) {
-		s = atomic_load(&vm->state);
-		if (s == VM_STOPPED || s == VM_CREATED)
-			return 0;
-		if (s != VM_STOPPING && s != VM_STARTING && s != VM_RUNNING && s != VM_RESETTING)
-			return err_fail(why, E_INVAL, "vm%u is %s", vm->id, vm_state_name(s));
-		if (timer_count() > deadline)
-			break;
-		cpu_relax();
-	}
-	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
-		const struct vcpu *v = &vm->vcpus[c];
-		int vs = atomic_load(&v->state);
-
-		if (vs != VCPU_OFF)
-			return err_fail(
-				why, E_BUSY,
-				"vm%u: vcpu%u on cpu%u did not leave the guest within %llu ms "
-				"(%s)",
-				vm->id, c, v->pcpu, (unsigned long long)(timeout_us / 1000),
-				vcpu_state_name(vs));
-	}
-	return err_fail(why, E_BUSY, "vm%u is still %s after %llu ms", vm->id, vm_state_name(s),
-			(unsigned long long)(timeout_us / 1000));
-}
-
-bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
-{
-	return !vm_wait_stopped_why(vm, timeout_us, NULL);
 }
 
 /* pci=NAME,BDF[,BDF...] words for 'vm': its functions passed through before the first start. */
