@@ -38,12 +38,12 @@ struct pmu_counts {
 };
 static struct pmu_counts pmu_res;
 
-void bench_guest_pmu_call(struct vcpu *v, struct exc_frame *f)
+void bench_guest_pmu_call(struct vcpu *v)
 {
-	uint64_t op = f->x[1], loop = f->x[2];
+	uint64_t op = v->regs.x[1], loop = v->regs.x[2];
 
 	if (v->vm != atomic_load(&pmu_vm) || loop >= PMU_LOOPS || op > 1) {
-		f->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		v->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
 		return;
 	}
 	if (op == 0) {
@@ -55,7 +55,7 @@ void bench_guest_pmu_call(struct vcpu *v, struct exc_frame *f)
 		pmu_guest_end();
 		pmu_res.done[loop] = true;
 	}
-	f->x[0] = 0;
+	v->regs.x[0] = 0;
 }
 
 /* Per round trip, rounded: (loop 0 - loop 1) / n. False when a count is missing or odd. */

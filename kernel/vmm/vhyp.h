@@ -9,8 +9,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/exception.h"
-
 /* SMCCC (Arm DEN 0028) calls. */
 #define SMCCC_VERSION	    0x80000000U
 #define SMCCC_ARCH_FEATURES 0x80000001U
@@ -27,7 +25,7 @@
 struct vcpu;
 
 /* Serve the call in x0-x3, answer in x0-x3. True when the vCPU must leave the guest. */
-bool vhyp_call(struct vcpu *v, struct exc_frame *f);
+bool vhyp_call(struct vcpu *v);
 /* A trapped MSR/MRS: true when handled (reads fill *val), false to inject UNDEF. */
 bool vhyp_sysreg(struct vcpu *v, unsigned int op0, unsigned int op1, unsigned int crn,
 		 unsigned int crm, unsigned int op2, bool read, uint64_t *val, uint64_t wval);
