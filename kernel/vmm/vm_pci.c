@@ -7,9 +7,9 @@
 #include "kernel/lib/err.h"
 #include "kernel/drivers/gic.h"
 #include "kernel/hyp.h"
-#include "kernel/arch/mmio_decode.h"
 #include "kernel/smp.h"
 #include "kernel/vdev/vgic.h"
+#include "kernel/vmm/mmio.h"
 #include "kernel/vmm/vm.h"
 #include "pci/pci_host.h"
 #include "pci/smmu_host.h"
@@ -39,14 +39,18 @@ static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 	return a < b + bs && b < a + as;
 }
 
-/* May the VM's RAM sit at IPA = PA? Not where the guest's devices or PCI windows are. */
+/*
+ * May the VM's RAM sit at IPA = PA? Not where the guest's emulated devices (its ECAM window
+ * included, registered before this is asked) or the PCI windows are.
+ */
 static bool identity_ram_ok(const struct vm *vm)
 {
 	uint64_t pa = vm->ram_pa, size = vm->ram_size;
+	unsigned int n = atomic_load(&vm->mmio.n);
 
-	if (ranges_overlap(pa, size, GUEST_GICD_IPA, GUEST_UART_IPA + 0x1000 - GUEST_GICD_IPA) ||
-	    ranges_overlap(pa, size, vm_pci_ecam_ipa(), VPCI_ECAM_SIZE))
-		return false;
+	for (unsigned int i = 0; i < n; i++)
+		if (ranges_overlap(pa, size, vm->mmio.region[i].base, vm->mmio.region[i].size))
+			return false;
 	for (unsigned int i = 0; i < hyp.plat.pcie.n_windows; i++)
 		if (ranges_overlap(pa, size, hyp.plat.pcie.windows[i].cpu_addr,
 				   hyp.plat.pcie.windows[i].size))
@@ -68,7 +72,7 @@ static void unmap_elsewhere(const struct vm *keep, const struct pci_func *f)
 	}
 }
 
-int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
+static int assign(struct vm *vm, uint16_t bdf, const char **why)
 {
 	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
 	const struct vm *owner = vm_pci_owner(bdf);
@@ -90,6 +94,18 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 	if (atomic_load(&vm->state) == VM_RUNNING) {
 		*why = "the VM is running: stop it first";
 		return E_BUSY;
+	}
+	/*
+	 * The ECAM window is emulated from the first function on (vm_pci_assign() takes it away
+	 * again if that one fails). Its emulated regions change only while no vCPU runs.
+	 */
+	if (!vm->pci.n && !mmio_find(&vm->mmio, vm_pci_ecam_ipa())) {
+		ret = mmio_register(&vm->mmio, "pcie-ecam", vm_pci_ecam_ipa(), VPCI_ECAM_SIZE,
+				    vm_pci_ecam_mmio, vm, NULL);
+		if (ret) {
+			*why = "its ECAM window overlaps an emulated device of the VM";
+			return ret;
+		}
 	}
 	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06) {
 		*why = "bridges cannot be passed through, only endpoints";
@@ -164,6 +180,16 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 	return 0;
 }
 
+int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
+{
+	int ret = assign(vm, bdf, why);
+
+	/* No function after all: no ECAM window either (an access there aborts, as before). */
+	if (ret && !vm->pci.n && atomic_load(&vm->state) != VM_RUNNING)
+		mmio_unregister(&vm->mmio, vm_pci_ecam_ipa());
+	return ret;
+}
+
 void vm_pci_start(struct vm *vm)
 {
 	if (!vm->pci.n)
@@ -208,12 +234,10 @@ void vm_pci_stop(struct vm *vm)
 	smmu_host_vm_stop(vm);
 }
 
-bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val)
+int vm_pci_ecam_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
 {
-	uint64_t base = vm_pci_ecam_ipa();
+	struct vm *vm = ctx;
 
-	if (!vm->pci.n || ipa < base || ipa - base >= VPCI_ECAM_SIZE)
-		return false;
 	spin_lock(&vm->pci_lock);
 	/*
 	 * A stop revokes the functions only after every vCPU has left, so a vCPU here normally
@@ -221,15 +245,15 @@ bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint6
 	 * not turn bus mastering back on.
 	 */
 	if (!vm_devices_live(vm)) {
-		if (!a->write)
+		if (!write)
 			*val = 0xffffffffu;
-	} else if (a->write) {
-		vpci_write(&vm->pci, &pci_topo.cfg, ipa - base, a->size, (uint32_t)*val);
+	} else if (write) {
+		vpci_write(&vm->pci, &pci_topo.cfg, offset, size, (uint32_t)*val);
 	} else {
-		*val = vpci_read(&vm->pci, &pci_topo.cfg, ipa - base, a->size);
+		*val = vpci_read(&vm->pci, &pci_topo.cfg, offset, size);
 	}
 	spin_unlock(&vm->pci_lock);
-	return true;
+	return 0;
 }
 
 bool vm_pci_irq(struct vm *vm, unsigned int intid)
