@@ -70,7 +70,7 @@ SRCS_C := $(wildcard kernel/*.c kernel/*/*.c mm/*.c monitor/*.c bench/*.c pci/*.
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 
-.PHONY: all build run run-linux guests debug gdb test unit integration clean help setup lint format check-hotpath lint-py
+.PHONY: all build run run-linux guests debug gdb test unit integration soak clean help setup lint format check-hotpath lint-py
 
 all: build
 build: $(BIN)
@@ -182,6 +182,13 @@ check-hotpath: build
 integration: build
 	$(Q)$(PYTHON) -m pytest -q tests/integration
 
+# The VM lifecycle soak at length (not in `make test`): SOAK_CYCLES start/stop cycles, SOAK_SEED.
+SOAK_CYCLES ?= 1000
+SOAK_SEED ?= 12
+soak: build
+	$(Q)LIFECYCLE_CYCLES=$(SOAK_CYCLES) LIFECYCLE_SEED=$(SOAK_SEED) $(PYTHON) -m pytest -q -s \
+		tests/integration/test_lifecycle.py::test_start_stop_soak
+
 test: setup
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)$(MAKE) --no-print-directory check-hotpath
@@ -236,6 +243,7 @@ help:
 	@echo "make unit         host unit tests only"
 	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
 	@echo "make integration  QEMU integration tests only"
+	@echo "make soak         the VM lifecycle soak at length (SOAK_CYCLES=1000, SOAK_SEED=12)"
 	@echo "make setup        install missing Debian packages (scripts/setup-toolchain.sh)"
 	@echo "make lint         clang-format check, cppcheck, and lint-py"
 	@echo "make lint-py      mypy --strict (and ruff, if installed) on host-tools and the Python tests"

@@ -89,7 +89,7 @@ static int make_vm(const char *what, uint64_t iters, struct vm **out)
 	/* Find free RAM, then give it back: vm_load_image reserves it as the VM's Image. */
 	ret = pmem_alloc(&phys_mem, staged, 0x1000, "bench staging", &pa);
 	if (ret) {
-		vm_destroy(vm);
+		vm_destroy(vm, NULL);
 		return ret;
 	}
 	pmem_free(&phys_mem, pa, staged);
@@ -98,7 +98,7 @@ static int make_vm(const char *what, uint64_t iters, struct vm **out)
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s %llu", what, (unsigned long long)iters);
 	ret = vm_load_image(vm, pa, 1, cmdline);
 	if (ret) {
-		vm_destroy(vm);
+		vm_destroy(vm, NULL);
 		return ret;
 	}
 	*out = vm;
@@ -137,10 +137,10 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 				   err_str(ret));
 	pmu_res = (struct pmu_counts){ 0 };
 	atomic_store(&pmu_vm, vm);
-	ret = vm_start(vm);
+	ret = vm_start(vm, NULL);
 	if (ret) {
 		atomic_store(&pmu_vm, NULL);
-		vm_destroy(vm);
+		vm_destroy(vm, NULL);
 		return shell_error(ret, "%s: cannot start the benchmark VM: %s", what,
 				   err_str(ret));
 	}
@@ -149,13 +149,13 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 		vm_stop(vm, "benchmark timed out");
 		vm_wait_stopped(vm, 1000000);
 		atomic_store(&pmu_vm, NULL);
-		vm_destroy(vm);
+		vm_destroy(vm, NULL);
 		return shell_error(E_BUSY, "%s: the guest did not finish", what);
 	}
 	atomic_store(&pmu_vm, NULL);
 	samples = bench_alloc_samples(o->iters);
 	ret = samples ? fetch_samples(vm, samples, o->iters) : E_NOMEM;
-	vm_destroy(vm);
+	vm_destroy(vm, NULL);
 	if (ret) {
 		bench_free_samples(samples, o->iters);
 		return shell_error(ret, "%s: no valid results from the guest", what);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
-/* `vm list` and `vm info <id>`: the VMs and their address spaces. */
+/* `vm`: the VMs, their address spaces and their lifecycle (create, start, stop, destroy). */
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/arch/esr.h"
@@ -271,6 +271,7 @@ static int vm_create_cmd(int argc, char **argv)
 {
 	char spec_text[256];
 	struct vm_spec spec;
+	struct err_why cwhy = { 0 };
 	const char *why = "";
 	struct vm *vm;
 	int ret;
@@ -284,9 +285,9 @@ static int vm_create_cmd(int argc, char **argv)
 	ret = vm_spec_parse(spec_text, &spec, &why);
 	if (ret)
 		return shell_error(ret, "vm create: %s", why);
-	ret = vm_create_from_spec(&spec, &vm);
+	ret = vm_create_from_spec(&spec, &vm, &cwhy);
 	if (ret)
-		return shell_error(ret, "vm create: %s", err_str(ret));
+		return shell_error(ret, "vm create: %s", err_why_str(&cwhy, ret));
 	printk("vm%u (%s): %u vCPU%s, %llu MiB at IPA 0x%llx, entry 0x%llx\n", vm->id, vm->name,
 	       vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s", (unsigned long long)(vm->ram_size >> 20),
 	       (unsigned long long)vm->ram_ipa, (unsigned long long)vm->entry_ipa);
@@ -318,9 +319,9 @@ int vm_console(struct vm *vm, bool until_stop)
 
 		if (c < 0) {
 			vm_service(); /* a guest's reset restarts it, console still attached */
-			/* A VM that powered itself off hands the terminal back. */
-			if (until_stop && atomic_load(&vm->state) != VM_RUNNING &&
-			    !atomic_load(&vm->reset_requested))
+			/* A VM that powered itself off hands the terminal back; a reset does not. */
+			if (until_stop && (atomic_load(&vm->state) == VM_STOPPED ||
+					   atomic_load(&vm->state) == VM_CREATED))
 				break;
 			console_wait_input();
 			continue;
@@ -335,9 +336,55 @@ int vm_console(struct vm *vm, bool until_stop)
 	return 0;
 }
 
+/* vm destroy <id>: everything the VM holds goes back; its id is free for a new VM. */
+static int vm_destroy_cmd(const char *arg, bool as_json)
+{
+	struct err_why why = { 0 };
+	uint64_t ram_size, ram_pa;
+	unsigned int id;
+	struct vm *vm;
+	struct json j;
+	int ret = shell_vm_arg(arg, &vm);
+
+	if (ret)
+		return ret;
+	id = vm->id;
+	ram_size = vm->ram_size;
+	ram_pa = vm->ram_pa;
+	ret = vm_destroy(vm, &why);
+	if (ret)
+		return shell_error(ret, "vm destroy: %s", err_why_str(&why, ret));
+	if (as_json) {
+		shell_json_begin(&j);
+		json_u64(&j, "destroyed", id);
+		json_hex(&j, "ram_pa", ram_pa);
+		json_u64(&j, "ram_freed", ram_size);
+		json_end(&j);
+	} else {
+		printk("vm%u destroyed: %llu MiB of RAM at PA 0x%llx free again\n", id,
+		       (unsigned long long)(ram_size >> 20), (unsigned long long)ram_pa);
+	}
+	return 0;
+}
+
+/* vm stop <id>: the VM layer decides (a pending reset is cancelled); we wait, bounded. */
+static int vm_stop_cmd(struct vm *vm)
+{
+	struct err_why why = { 0 };
+	int ret = vm_request(vm, VM_REQ_STOP, "stopped from the shell", &why);
+
+	if (ret)
+		return shell_error(ret, "vm stop: %s", err_why_str(&why, ret));
+	ret = vm_wait_stopped_why(vm, 1000000, &why);
+	if (ret)
+		return shell_error(ret, "vm stop: %s", err_why_str(&why, ret));
+	return 0;
+}
+
 static int cmd_vm(int argc, char **argv)
 {
 	bool as_json = shell_take_json(&argc, argv);
+	struct err_why why = { 0 };
 	struct vm *vm;
 	int ret;
 
@@ -347,6 +394,8 @@ static int cmd_vm(int argc, char **argv)
 		return vm_info(argv[2], as_json);
 	if (argc >= 2 && str_eq(argv[1], "create"))
 		return vm_create_cmd(argc, argv);
+	if (argc == 3 && str_eq(argv[1], "destroy"))
+		return vm_destroy_cmd(argv[2], as_json);
 	if (argc == 5 && str_eq(argv[1], "initrd")) {
 		uint64_t pa, size;
 
@@ -355,6 +404,9 @@ static int cmd_vm(int argc, char **argv)
 			return ret;
 		if (parse_u64(argv[3], &pa) || parse_size(argv[4], &size))
 			return shell_error(E_INVAL, "usage: vm initrd <id> <pa> <size>");
+		ret = vm_check_idle(vm, "load an initrd", &why);
+		if (ret)
+			return shell_error(ret, "vm initrd: %s", err_why_str(&why, ret));
 		ret = vm_load_initrd(vm, pa, size);
 		if (ret)
 			return shell_error(ret, "vm initrd: %s",
@@ -369,7 +421,7 @@ static int cmd_vm(int argc, char **argv)
 	}
 	if (argc == 4 && str_eq(argv[1], "pci")) {
 		uint16_t bdf;
-		const char *why;
+		const char *pwhy;
 
 		ret = shell_vm_arg(argv[2], &vm);
 		if (ret)
@@ -378,9 +430,12 @@ static int cmd_vm(int argc, char **argv)
 		if (ret)
 			return shell_error(ret, "vm pci: bad BDF '%s' (want bus:dev.fn, hex)",
 					   argv[3]);
-		ret = vm_pci_assign(vm, bdf, &why);
+		ret = vm_check_idle(vm, "pass a function through", &why);
 		if (ret)
-			return shell_error(ret, "vm pci: %s: %s", argv[3], why);
+			return shell_error(ret, "vm pci: %s", err_why_str(&why, ret));
+		ret = vm_pci_assign(vm, bdf, &pwhy);
+		if (ret)
+			return shell_error(ret, "vm pci: %s: %s", argv[3], pwhy);
 		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA = PA 0x%llx\n",
 		       vm->id, argv[3], vm->pci.fn[vm->pci.n - 1].slot,
 		       (unsigned long long)vm->ram_pa);
@@ -401,49 +456,27 @@ static int cmd_vm(int argc, char **argv)
 		}
 		if (str_eq(argv[1], "console"))
 			return vm_console(vm, false);
-		if (str_eq(argv[1], "stop")) {
-			/* Between a guest's reset and its restart: cancel the restart instead. */
-			if (atomic_exchange(&vm->reset_requested, false))
-				return vm_wait_stopped(vm, 1000000)
-					       ? 0
-					       : shell_error(E_BUSY, "vm%u: some vCPU did not stop",
-							     vm->id);
-			if (atomic_load(&vm->state) != VM_RUNNING)
-				return shell_error(E_INVAL, "vm%u is not running", vm->id);
-			vm_stop(vm, "stopped from the shell");
-			ret = vm_wait_stopped(vm, 1000000) ? 0 : E_BUSY;
-			/*
-			 * A vCPU may have asked for SYSTEM_RESET while we stopped it: the stop still
-			 * wins. vm_service(), which would restart the VM, runs on this CPU only, and
-			 * with every vCPU off nothing can ask again.
-			 */
-			if (!ret)
-				atomic_store(&vm->reset_requested, false);
-			return ret ? shell_error(ret, "vm%u: some vCPU did not stop", vm->id) : 0;
-		}
-		ret = vm_start(vm);
-		if (ret == E_NOENT)
-			return shell_error(ret, "vm%u has no guest image ('vm create' loads one)",
-					   vm->id);
-		if (ret == E_BUSY)
-			return shell_error(ret, "vm%u: running, or not enough free CPUs", vm->id);
+		if (str_eq(argv[1], "stop"))
+			return vm_stop_cmd(vm);
+		ret = vm_start(vm, &why);
 		if (ret)
-			return shell_error(ret, "vm start: %s", err_str(ret));
+			return shell_error(ret, "vm start: %s", err_why_str(&why, ret));
 		printk("vm%u (%s) started on cpu%u\n", vm->id, vm->name, vm->vcpus[0].pcpu);
 		return 0;
 	}
 	return shell_error(E_INVAL, "usage: vm list | info <id> | create <name> <image-pa> <mem> "
 				    "[cpus [cmdline]] | initrd <id> <pa> <size> | pci <id> <bdf> | "
-				    "start|stop|log|console <id>");
+				    "start|stop|destroy|log|console <id>");
 }
 SHELL_COMMAND(
-	vm, "vm", "list|info|create|initrd|pci|start|stop|log|console", "virtual machines",
+	vm, "vm", "list|info|create|initrd|pci|start|stop|destroy|log|console", "virtual machines",
 	"  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
 	"  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
 	"      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"
 	"  vm initrd <id> <pa> <size>        an initrd a loader put at pa, for the next start\n"
 	"  vm pci <id> <bdf>                 pass a PCIe function through (before a start)\n"
-	"  vm start|stop <id>                run it / stop every vCPU\n"
+	"  vm start|stop <id>                run it / stop every vCPU (cancels a guest's reset)\n"
+	"  vm destroy <id> [--json]          free a created or stopped VM: RAM, Image, VMID\n"
 	"  vm log <id>                       the guest's console output so far\n"
 	"  vm console <id>                   attach the UART to the guest; Ctrl-] returns",
 	cmd_vm);

@@ -337,7 +337,7 @@ void vcpu_run(struct vcpu *v)
 
 	c->vcpu = v;
 	c->doing = v->vm->name;
-	atomic_store_explicit(&v->stop, 0, memory_order_relaxed);
+	/* The stop flag is the VM layer's: cleared when the VM starts, never here. */
 	atomic_store_explicit(&v->regs_valid, false, memory_order_relaxed);
 	v->exit_ras = FIELD_GET(read_sysreg(id_aa64pfr0_el1), ID_AA64PFR0_RAS_SHIFT, 4) != 0;
 	vcpu_regs_reset(v);
@@ -345,12 +345,17 @@ void vcpu_run(struct vcpu *v)
 	vgic_vcpu_start(v);
 	if (v->id == 0 && v->vm->pci.n)
 		vm_pci_route_here(v->vm);
-	atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
-	for (;;) {
-		if (vcpu_exit(v, guest_enter(v)) == TRAP_LEAVE ||
-		    atomic_load_explicit(&v->stop, memory_order_acquire))
-			break;
-		vgic_flush(v);
+	/*
+	 * A VM that is stopping, or a stop meant for this vCPU: it does not enter. Once in, a stop
+	 * sets the flag and kicks this CPU, so the flag alone is checked at each exit.
+	 */
+	if (vm_vcpu_may_enter(v)) {
+		for (;;) {
+			if (vcpu_exit(v, guest_enter(v)) == TRAP_LEAVE ||
+			    atomic_load_explicit(&v->stop, memory_order_acquire))
+				break;
+			vgic_flush(v);
+		}
 	}
 	/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
 	vgic_vcpu_stop(v);
@@ -362,5 +367,5 @@ void vcpu_run(struct vcpu *v)
 	/* Published by the release of the state below, for `vm info`. */
 	atomic_store_explicit(&v->regs_valid, true, memory_order_relaxed);
 	atomic_store_explicit(&v->state, VCPU_OFF, memory_order_release);
-	vm_release_cpus_if_stopped(v->vm);
+	vm_vcpu_left(v->vm); /* the last to leave finishes a stop or a reset */
 }

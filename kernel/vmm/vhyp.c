@@ -122,12 +122,12 @@ bool vhyp_call(struct vcpu *v)
 		ret = MIGRATE_INFO_NOT_REQUIRED;
 		break;
 	case PSCI_0_2_FN_SYSTEM_OFF:
-		vm_stop(v->vm, "the guest called PSCI SYSTEM_OFF");
+		/* Refused only when a stop or reset came first; either way this vCPU leaves. */
+		vm_request(v->vm, VM_REQ_POWER_OFF, "the guest called PSCI SYSTEM_OFF", NULL);
 		return true;
 	case PSCI_0_2_FN_SYSTEM_RESET:
-		/* Stop every vCPU here; the shell's CPU restarts the VM when they have all left. */
-		atomic_store(&v->vm->reset_requested, true);
-		vm_stop(v->vm, "the guest called PSCI SYSTEM_RESET");
+		/* Every vCPU leaves; the shell's CPU restarts the VM once they all have (vm_service). */
+		vm_request(v->vm, VM_REQ_RESET, "the guest called PSCI SYSTEM_RESET", NULL);
 		return true;
 	case SMCCC_VERSION:
 		ret = 0x10001; /* 1.1 */

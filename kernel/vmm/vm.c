@@ -4,18 +4,26 @@
 #include "kernel/vmm/vm_pci.h"
 #include "pci/smmu_host.h"
 
+#include <stdatomic.h>
+
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/lib/fmt.h"
 #include "kernel/drivers/gic.h"
 #include "kernel/hyp.h"
 #include "kernel/smp.h"
+#include "kernel/arch/timer.h"
 #include "kernel/vmm/vring.h"
 
 #define HYP_POOL_SIZE (8UL << 20)
 #define RAM_ALIGN     (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
 
 struct vm vms[VM_MAX];
+/*
+ * One lifecycle lock per VM slot, outside struct vm so a new VM can be zeroed under its lock.
+ * Order: taken before the VM's pci_lock and the SMMU's lock (a stop's revoke takes those).
+ */
+static struct spinlock life_locks[VM_MAX];
 struct pmem phys_mem;
 struct palloc hyp_pool;
 
@@ -62,23 +70,9 @@ int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size)
 			   (unsigned int)(HYP_POOL_SIZE >> PT_PAGE_SHIFT));
 }
 
-const char *vm_state_name(enum vm_state s)
-{
-	switch (s) {
-	case VM_CREATED:
-		return "created";
-	case VM_RUNNING:
-		return "running";
-	case VM_STOPPED:
-		return "stopped";
-	default:
-		return "free";
-	}
-}
-
 struct vm *vm_get(unsigned int id)
 {
-	if (id >= VM_MAX || vms[id].state == VM_FREE)
+	if (id >= VM_MAX || !vm_life_visible(atomic_load(&vms[id].state)))
 		return NULL;
 	return &vms[id];
 }
@@ -104,73 +98,264 @@ static int add_region(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa
 	return 0;
 }
 
-int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **out)
+bool vm_vcpus_all_off(const struct vm *vm)
 {
-	struct vm *vm = NULL;
-	char owner[PMEM_OWNER_LEN];
-	int ret;
-
-	if (!ram_size || (ram_size & (RAM_ALIGN - 1)))
-		return E_INVAL;
-	for (unsigned int i = 0; i < VM_MAX && !vm; i++)
-		if (vms[i].state == VM_FREE)
-			vm = &vms[i];
-	if (!vm)
-		return E_NOMEM;
-	*vm = (struct vm){ .id = (unsigned int)(vm - vms) };
-	atomic_store(&vm->state, VM_CREATED);
-	copy_name(vm->name, name, sizeof(vm->name));
-	fmt_snprintf(owner, sizeof(owner), "vm%u RAM", vm->id);
-	ret = pmem_alloc(&phys_mem, ram_size, RAM_ALIGN, owner, &vm->ram_pa);
-	if (ret)
-		return ret;
-	vm->ram_size = ram_size;
-	/* Identity: DMA addresses a guest programs into a device are then right without an SMMU. */
-	vm->ram_ipa = identity ? vm->ram_pa : 0x40000000UL;
-	ret = s2_init(&vm->s2, &hyp_pool, hyp.vtcr);
-	if (!ret)
-		ret = add_region(vm, "RAM", vm->ram_ipa, vm->ram_pa, ram_size, S2_NORMAL, S2_RWX);
-	if (ret) {
-		if (vm->s2.vmid)
-			s2_destroy(&vm->s2);
-		pmem_free(&phys_mem, vm->ram_pa, ram_size);
-		atomic_store(&vm->state, VM_FREE);
-		return ret;
-	}
-	*out = vm;
-	return 0;
-}
-
-void vm_stop(struct vm *vm, const char *why)
-{
-	int expected = VM_RUNNING;
-
-	/* The first reason wins: later ones are consequences of the stop itself. */
-	if (!atomic_compare_exchange_strong(&vm->state, &expected, VM_STOPPED))
-		return;
-	copy_name(vm->stop_reason, why, sizeof(vm->stop_reason));
-	pr_info("vm%u (%s) stopped: %s\n", vm->id, vm->name, why);
-	vm_pci_stop(vm); /* no DMA into RAM that is about to be reused */
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
-		vcpu_kick_stop(&vm->vcpus[c]);
-	/* The shell may sleep in WFI attached to this VM's console: wake it to notice. */
-	if (this_cpu()->id != 0)
-		gic_send_sgi(percpu[0].mpidr, GIC_SGI_WAKE);
+		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
+			return false;
+	return true;
 }
 
-void vm_destroy(struct vm *vm)
+/* The VM's CPUs go back to the pool once every vCPU has left them. */
+static void release_cpus(struct vm *vm)
+{
+	for (unsigned int c = 0; c < vm->n_vcpus; c++)
+		if (percpu[vm->vcpus[c].pcpu].vm_owner == (int)vm->id)
+			percpu[vm->vcpus[c].pcpu].vm_owner = -1;
+}
+
+/* Everything a VM holds, whatever step of its creation it reached; the slot is free after. */
+static void free_resources(struct vm *vm)
 {
 	smmu_host_vm_release(vm);
 	vring_detach(vm); /* the engine must be done with the VM's RAM before it goes */
+	release_cpus(vm);
 	if (vm->s2.vmid)
-		s2_destroy(&vm->s2);
-	pmem_free(&phys_mem, vm->ram_pa, vm->ram_size);
+		s2_destroy(&vm->s2); /* TLBs invalidated for its VMID, then the tables freed */
+	if (vm->ram_size)
+		pmem_free(&phys_mem, vm->ram_pa, vm->ram_size);
 	if (vm->image_size)
 		pmem_free(&phys_mem, vm->image_pa, vm->image_size);
 	/* vm_load_initrd() reserved the staged initrd in whole pages. */
 	if (vm->initrd_size)
 		pmem_free(&phys_mem, vm->initrd_pa, (vm->initrd_size + 0xfff) & ~0xfffUL);
-	atomic_store(&vm->state, VM_FREE);
+	vm->ram_size = vm->image_size = vm->initrd_size = 0;
+	vm->n_vcpus = 0;
+	vm->pci.n = 0;
+	vm->n_regions = 0;
+}
+
+/* Carry out what a transition asks for; the VM's lifecycle lock is held. */
+static void apply(struct vm *vm, unsigned int acts)
+{
+	if (acts & VM_ACT_CLEAR_STOPS)
+		for (unsigned int c = 0; c < vm->n_vcpus; c++)
+			atomic_store_explicit(&vm->vcpus[c].stop, 0, memory_order_release);
+	if (acts & VM_ACT_STOP_VCPUS)
+		for (unsigned int c = 0; c < vm->n_vcpus; c++)
+			vcpu_kick_stop(&vm->vcpus[c]);
+	/* Only once no vCPU is in the guest: none of them can see its device vanish. */
+	if (acts & VM_ACT_REVOKE)
+		vm_pci_stop(vm); /* no DMA into RAM that is about to be reused */
+	if (acts & VM_ACT_RELEASE_CPUS)
+		release_cpus(vm);
+	if (acts & VM_ACT_FREE)
+		free_resources(vm);
+	atomic_store(&vm->state, vm->life.state);
+	/* The shell may sleep in WFI (attached, or waiting to restart a reset): wake it. */
+	if ((acts & VM_ACT_WAKE_SHELL) && this_cpu()->id != 0)
+		gic_send_sgi(percpu[0].mpidr, GIC_SGI_WAKE);
+}
+
+int vm_request(struct vm *vm, enum vm_req req, const char *reason, struct err_why *why)
+{
+	unsigned int acts;
+	bool stopped_now;
+	int ret;
+
+	spin_lock(&life_locks[vm->id]);
+	ret = vm_life_request(&vm->life, req, vm_vcpus_all_off(vm), &acts, why);
+	stopped_now = !ret && (acts & VM_ACT_STOP_VCPUS);
+	if (!ret) {
+		if (stopped_now && reason)
+			copy_name(vm->stop_reason, reason, sizeof(vm->stop_reason));
+		apply(vm, acts);
+	}
+	spin_unlock(&life_locks[vm->id]);
+	if (stopped_now && reason)
+		pr_info("vm%u (%s) %s: %s\n", vm->id, vm->name,
+			req == VM_REQ_RESET ? "resetting" : "stopping", reason);
+	return ret;
+}
+
+void vm_stop(struct vm *vm, const char *why)
+{
+	/* Refused when the VM is already stopping or resetting: the first reason wins. */
+	vm_request(vm, VM_REQ_POWER_OFF, why, NULL);
+}
+
+bool vm_vcpu_may_enter(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool ok;
+
+	spin_lock(&life_locks[vm->id]);
+	ok = vm_life_may_enter(&vm->life, v->id,
+			       atomic_load_explicit(&v->stop, memory_order_acquire));
+	/* On before the lock is dropped: a stop from now on kicks this CPU out of the guest. */
+	if (ok)
+		atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
+	atomic_store(&vm->state, vm->life.state);
+	spin_unlock(&life_locks[vm->id]);
+	return ok;
+}
+
+void vm_vcpu_left(struct vm *vm)
+{
+	vm_request(vm, VM_REQ_LEFT, NULL, NULL);
+}
+
+bool vm_devices_live(struct vm *vm)
+{
+	int s = atomic_load(&vm->state);
+
+	/*
+	 * No lock: the caller holds the VM's pci_lock, which a stop's revoke takes inside the
+	 * lifecycle lock. A parked reset still reads as live here, but no vCPU runs then.
+	 */
+	return s == VM_STARTING || s == VM_RUNNING || s == VM_STOPPING || s == VM_RESETTING;
+}
+
+bool vm_reset_parked(struct vm *vm)
+{
+	bool parked;
+
+	spin_lock(&life_locks[vm->id]);
+	parked = vm->life.state == VM_RESETTING && vm->life.parked;
+	spin_unlock(&life_locks[vm->id]);
+	return parked;
+}
+
+int vm_check_idle(struct vm *vm, const char *what, struct err_why *why)
+{
+	int s = atomic_load(&vm->state);
+
+	if (s == VM_CREATED || s == VM_STOPPED)
+		return 0;
+	return err_fail(why, E_BUSY, "cannot %s: vm%u is %s (stop it first)", what, vm->id,
+			vm_state_name(s));
+}
+
+const char *vcpu_state_name(int s)
+{
+	switch (s) {
+	case VCPU_ON:
+		return "on";
+	case VCPU_ON_PENDING:
+		return "on-pending";
+	default:
+		return "off";
+	}
+}
+
+int vm_wait_stopped_why(struct vm *vm, uint64_t timeout_us, struct err_why *why)
+{
+	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
+	int s;
+
+	for (;;) {
+		s = atomic_load(&vm->state);
+		if (s == VM_STOPPED || s == VM_CREATED)
+			return 0;
+		if (s != VM_STOPPING && s != VM_STARTING && s != VM_RUNNING && s != VM_RESETTING)
+			return err_fail(why, E_INVAL, "vm%u is %s", vm->id, vm_state_name(s));
+		if (timer_count() > deadline)
+			break;
+		cpu_relax();
+	}
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		const struct vcpu *v = &vm->vcpus[c];
+		int vs = atomic_load(&v->state);
+
+		if (vs != VCPU_OFF)
+			return err_fail(
+				why, E_BUSY,
+				"vm%u: vcpu%u on cpu%u did not leave the guest within %llu ms "
+				"(%s)",
+				vm->id, c, v->pcpu, (unsigned long long)(timeout_us / 1000),
+				vcpu_state_name(vs));
+	}
+	return err_fail(why, E_BUSY, "vm%u is still %s after %llu ms", vm->id, vm_state_name(s),
+			(unsigned long long)(timeout_us / 1000));
+}
+
+bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
+{
+	return !vm_wait_stopped_why(vm, timeout_us, NULL);
+}
+
+int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out,
+	     struct err_why *why)
+{
+	struct vm *vm = NULL;
+	char owner[PMEM_OWNER_LEN];
+	unsigned int acts;
+	int ret;
+
+	if (!ram_size || (ram_size & (RAM_ALIGN - 1)))
+		return err_fail(why, E_INVAL, "RAM size must be a non-zero multiple of 2 MiB");
+	for (unsigned int i = 0; i < VM_MAX && !vm; i++) {
+		struct vm_life life;
+
+		spin_lock(&life_locks[i]);
+		vms[i].life.id = i;
+		life = vms[i].life;
+		if (!vm_life_request(&life, VM_REQ_CLAIM, true, &acts, NULL)) {
+			/* Ours now (building): nothing else looks at it until vm_publish(). */
+			vm = &vms[i];
+			*vm = (struct vm){ .id = i, .life = life };
+			atomic_store(&vm->state, VM_BUILDING);
+		}
+		spin_unlock(&life_locks[i]);
+	}
+	if (!vm)
+		return err_fail(why, E_NOMEM, "all %u VM slots are in use ('vm destroy' frees one)",
+				VM_MAX);
+	copy_name(vm->name, name, sizeof(vm->name));
+	fmt_snprintf(owner, sizeof(owner), "vm%u RAM", vm->id);
+	ret = pmem_alloc(&phys_mem, ram_size, RAM_ALIGN, owner, &vm->ram_pa);
+	if (ret) {
+		vm_destroy(vm, NULL);
+		return err_fail(why, ret, "no %llu MiB of free RAM in one piece (%llu MiB free)",
+				(unsigned long long)(ram_size >> 20),
+				(unsigned long long)(pmem_free_bytes(&phys_mem) >> 20));
+	}
+	vm->ram_size = ram_size;
+	/* Identity: DMA addresses a guest programs into a device are then right without an SMMU. */
+	vm->ram_ipa = identity ? vm->ram_pa : 0x40000000UL;
+	ret = s2_init(&vm->s2, &hyp_pool, hyp.vtcr);
+	if (ret) {
+		/* s2_init gave its VMID and tables back but leaves them named: nothing to free. */
+		vm->s2 = (struct s2_space){ 0 };
+		vm_destroy(vm, NULL);
+		return err_fail(why, ret, "no VMID or Stage-2 table free");
+	}
+	ret = add_region(vm, "RAM", vm->ram_ipa, vm->ram_pa, ram_size, S2_NORMAL, S2_RWX);
+	if (ret) {
+		vm_destroy(vm, NULL);
+		return err_fail(why, ret, "cannot map its RAM in Stage-2");
+	}
+	*out = vm;
+	return 0;
+}
+
+void vm_publish(struct vm *vm)
+{
+	vm_request(vm, VM_REQ_PUBLISH, NULL, NULL);
+}
+
+int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **out)
+{
+	int ret = vm_build(name, ram_size, identity, out, NULL);
+
+	if (!ret)
+		vm_publish(*out);
+	return ret;
+}
+
+int vm_destroy(struct vm *vm, struct err_why *why)
+{
+	return vm_request(vm, VM_REQ_DESTROY, NULL, why);
 }
 
 int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, uint64_t size)

@@ -17,13 +17,13 @@
 #include "kernel/vdev/vpl011.h"
 #include "mm/stage2.h"
 #include "kernel/vdev/vpci.h"
+#include "kernel/vmm/vm_state.h"
+#include "kernel/lib/err.h"
 #include "kernel/vmm/mmio.h"
 
 #define VM_MAX	       8
 #define VM_MAX_REGIONS 16
 #define VM_NAME_LEN    16
-
-enum vm_state { VM_FREE, VM_CREATED, VM_RUNNING, VM_STOPPED };
 
 struct vm_region {
 	char name[24];
@@ -34,6 +34,12 @@ struct vm_region {
 
 struct vm {
 	unsigned int id;
+	/*
+	 * The lifecycle (kernel/vmm/vm_state.h): 'life' is changed only under the VM's lifecycle
+	 * lock (kernel/vmm/vm.c), by vm_request() and its kin; 'state' mirrors life.state for
+	 * readers that take no lock.
+	 */
+	struct vm_life life;
 	_Atomic int state; /* enum vm_state */
 	char name[VM_NAME_LEN];
 	struct s2_space s2;
@@ -63,8 +69,7 @@ struct vm {
 	char stop_reason[96];
 	uint64_t aborts_injected, undefs_injected, bad_calls;
 	uint64_t result_ipa, result_count; /* MONADIC_HVC_RESULT: a guest's benchmark samples */
-	_Atomic bool reset_requested;	   /* PSCI SYSTEM_RESET: restart once every vCPU is off */
-	uint64_t resets;
+	uint64_t resets;		   /* restarts after a guest's PSCI SYSTEM_RESET */
 };
 
 extern struct vm vms[VM_MAX];
@@ -73,17 +78,28 @@ extern struct palloc hyp_pool;
 
 /* Physical memory map and the hypervisor's page pool, from the platform (once, at boot). */
 int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size);
-/* Create a VM with 'ram_size' bytes of RAM; identity-mapped (IPA = PA) when 'identity'. */
+/*
+ * Create a VM with 'ram_size' bytes of RAM; identity-mapped (IPA = PA) when 'identity'. All or
+ * nothing: on failure no slot, RAM or VMID is left behind.
+ */
 int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **out);
+/* The same, but the VM stays "building" (invisible) until vm_publish(); undo: vm_destroy(). */
+int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out,
+	     struct err_why *why);
+void vm_publish(struct vm *vm);
 /* Map a device region (Device-nGnRE, RW, XN) into the VM at 'ipa' and remember it. */
 int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, uint64_t size);
 /* Unmap device regions of 'vm' that overlap [pa, pa + size) (a BAR given to another VM). */
 void vm_unmap_device(struct vm *vm, uint64_t pa, uint64_t size);
 /* Move the RAM of a VM that is not running to IPA = PA (for DMA without an SMMU). */
 int vm_ram_identity(struct vm *vm);
+/* A VM commands may see (created or later), or NULL: never one being built. */
 struct vm *vm_get(unsigned int id);
-/* Free a VM that is not running: its tables, VMID, RAM and staged Image and initrd. */
-void vm_destroy(struct vm *vm);
+/*
+ * Free a VM that is created, stopped or being built: its Stage-2 tables (after the TLBs are
+ * invalidated), VMID, RAM, staged Image and initrd, SMMU context and ring ports.
+ */
+int vm_destroy(struct vm *vm, struct err_why *why);
 /* Guest physical layout (IPAs) of VMs that are not identity-mapped: QEMU virt's, so guests
  * that know that board find what they expect; the generated DTB says the same. */
 #define GUEST_RAM_IPA	 0x40000000UL
@@ -101,25 +117,42 @@ int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const cha
 /* Give a loaded VM an initrd staged in free RAM; copied below its DTB at every start. */
 int vm_load_initrd(struct vm *vm, uint64_t pa, uint64_t size);
 /* Pin the vCPUs to free CPUs, copy the Image and DTB afresh and start vCPU 0. */
-int vm_start(struct vm *vm);
-/* Stop every vCPU of 'vm' and record why (called from any CPU, guest traps included). */
+int vm_start(struct vm *vm, struct err_why *why);
+/*
+ * Ask the VM for a lifecycle transition (vm_state.h) under its lock; 'reason' is recorded as
+ * the stop reason when the request stops the VM (the first one wins). 0, or the refusal.
+ */
+int vm_request(struct vm *vm, enum vm_req req, const char *reason, struct err_why *why);
+/* A fault path's stop (a guest's SYSTEM_OFF, a fatal trap): from any CPU, never waits. */
 void vm_stop(struct vm *vm, const char *why);
-const char *vm_state_name(enum vm_state s);
+/* May vCPU 'v' enter the guest? If so it is marked on; if not it must leave (vcpu_run). */
+bool vm_vcpu_may_enter(struct vcpu *v);
+/* A vCPU has left the guest and is off: the last one to leave finishes a stop or reset. */
+void vm_vcpu_left(struct vm *vm);
+/* True while the guest may use its passed functions (no stop has finished since its start);
+ * takes no lock, so it may be called under the VM's pci_lock. */
+bool vm_devices_live(struct vm *vm);
+/* Resetting, every vCPU gone and the devices back: vm_service() may restart it. */
+bool vm_reset_parked(struct vm *vm);
+/* Refuse, with the state, unless the VM is created or stopped ('what': the refused action). */
+int vm_check_idle(struct vm *vm, const char *what, struct err_why *why);
+/* No vCPU of 'vm' is on or on its way in. */
+bool vm_vcpus_all_off(const struct vm *vm);
 const char *vcpu_state_name(int s);
 struct vm_spec;
 /* Create a VM (RAM at GUEST_RAM_IPA), load the Image the spec names; not started. */
-int vm_create_from_spec(const struct vm_spec *spec, struct vm **out);
+int vm_create_from_spec(const struct vm_spec *spec, struct vm **out, struct err_why *why);
 /*
  * On the shell's CPU, between commands: restart VMs whose guest asked for a reset once their
- * vCPUs have all left (the stopping vCPU wakes this CPU).
+ * vCPUs have all left (the last vCPU to leave wakes this CPU).
  */
 void vm_service(void);
 /* Re-evaluate the VM's level-sensitive device lines (its UART) and inject what is high. */
 void vm_update_irq_lines(struct vm *vm);
-/* Once a stopped VM's vCPUs have all left, its CPUs are free for other work and VMs. */
-void vm_release_cpus_if_stopped(struct vm *vm);
-/* Wait until every vCPU of a stopped VM has left its CPU; false on timeout. */
+/* Wait until a stopping VM is stopped (every vCPU left, devices back); false on timeout. */
 bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us);
+/* The same, with a reason naming the vCPU that did not leave. */
+int vm_wait_stopped_why(struct vm *vm, uint64_t timeout_us, struct err_why *why);
 /* Attach the UART to vm's console (monitor/cmd_vm.c); until_stop: also return when it stops. */
 int vm_console(struct vm *vm, bool until_stop);
 /*

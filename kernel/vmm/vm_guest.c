@@ -207,13 +207,22 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 	return guest_dtb_build(&d, dtb_buf, sizeof(dtb_buf), size);
 }
 
-/* True when no vCPU of @vm is running or starting. */
-static bool vcpus_all_off(const struct vm *vm)
+/*
+ * The last vCPU to leave wakes the shell before its own CPU is back in the idle loop: a restart
+ * right after a reset may find that CPU still busy for a few instructions. Wait for the CPUs the
+ * VM ran on, at most a millisecond (a vCPU that never ran has pcpu 0, the shell's: skipped).
+ */
+static void wait_own_cpus_idle(const struct vm *vm)
 {
-	for (unsigned int c = 0; c < vm->n_vcpus; c++)
-		if (atomic_load(&vm->vcpus[c].state) != VCPU_OFF)
-			return false;
-	return true;
+	uint64_t deadline = timer_count() + timer_us_to_ticks(1000);
+
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		const struct percpu *p = &percpu[vm->vcpus[c].pcpu];
+
+		while (vm->vcpus[c].pcpu && p->vm_owner == -1 &&
+		       atomic_load(&p->state) != CPU_IDLE && timer_count() < deadline)
+			cpu_relax();
+	}
 }
 
 /* Free CPUs for every vCPU: not the shell's, not running anything, not another VM's. */
@@ -235,23 +244,24 @@ static int place_vcpus(struct vm *vm)
 	return 0;
 }
 
-int vm_start(struct vm *vm)
+/*
+ * Fresh RAM, the pristine Image, a new DTB, the vGIC reset, the devices given back to the guest:
+ * everything a run needs before vCPU 0 goes to its CPU. The VM is "starting" meanwhile.
+ */
+static int prepare_run(struct vm *vm, struct err_why *why)
 {
 	uint64_t ram = vm->ram_pa, text_offset;
 	uint32_t dtb_size;
-	struct vcpu *v0 = &vm->vcpus[0];
 	int ret;
 
-	if (!vm->image_size)
-		return E_NOENT;
-	if (atomic_load(&vm->state) == VM_RUNNING || !vcpus_all_off(vm))
-		return E_BUSY; /* running, or still leaving from the last run */
 	ret = build_dtb(vm, &dtb_size);
 	if (ret)
-		return ret;
+		return err_fail(why, ret, "cannot build its device tree");
+	wait_own_cpus_idle(vm);
 	ret = place_vcpus(vm);
 	if (ret)
-		return ret;
+		return err_fail(why, ret, "not enough free CPUs for %u vCPU%s", vm->n_vcpus,
+				vm->n_vcpus == 1 ? "" : "s");
 	vm_pci_start(vm);
 	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
 	vring_detach(vm);
@@ -285,70 +295,93 @@ int vm_start(struct vm *vm)
 		v->irq_exits = 0;
 		for (unsigned int k = 0; k < 3; k++)
 			atomic_store(&v->virqs[k], 0);
-		atomic_store(&v->stop, 0);
 	}
-	atomic_store(&vm->state, VM_RUNNING);
+	return 0;
+}
+
+int vm_start(struct vm *vm, struct err_why *why)
+{
+	struct vcpu *v0 = &vm->vcpus[0];
+	int ret;
+
+	if (!vm->image_size)
+		return err_fail(why, E_NOENT, "vm%u has no guest image ('vm create' loads one)",
+				vm->id);
+	/* Starting: every stop flag cleared here, never again by a vCPU on its way in. */
+	ret = vm_request(vm, VM_REQ_START, NULL, why);
+	if (ret)
+		return ret;
+	ret = prepare_run(vm, why);
+	if (ret) {
+		vm_request(vm, VM_REQ_START_FAILED, NULL, NULL);
+		return ret;
+	}
 	v0->entry = vm->entry_ipa;
 	v0->context = vm->dtb_ipa;
+	/* A stop that came while we prepared ends the start here, before any vCPU runs. */
+	ret = vm_request(vm, VM_REQ_HANDOFF, NULL, why);
+	if (!ret && atomic_load(&vm->state) != VM_STARTING)
+		ret = err_fail(why, E_BUSY, "vm%u was stopped while it started", vm->id);
+	if (ret)
+		return ret;
+	/*
+	 * vCPU 0 is on its way in: from here a stop kicks its CPU, and vCPU 0 itself decides
+	 * (vm_vcpu_may_enter) whether it enters, which makes the VM running.
+	 */
 	atomic_store(&v0->state, VCPU_ON_PENDING);
 	ret = smp_run_on(v0->pcpu, vcpu_run_work, v0);
 	if (ret) {
 		atomic_store(&v0->state, VCPU_OFF);
-		atomic_store(&vm->state, VM_STOPPED);
+		vm_request(vm, VM_REQ_START_FAILED, NULL, NULL);
+		return err_fail(why, ret, "cpu%u did not take vCPU 0", v0->pcpu);
 	}
-	return ret;
-}
-
-const char *vcpu_state_name(int s)
-{
-	switch (s) {
-	case VCPU_ON:
-		return "on";
-	case VCPU_ON_PENDING:
-		return "on-pending";
-	default:
-		return "off";
-	}
-}
-
-int vm_create_from_spec(const struct vm_spec *spec, struct vm **out)
-{
-	struct vm *vm;
-	int ret = vm_create(spec->name, spec->mem, false, &vm);
-
-	if (ret)
-		return ret;
-	ret = vm_load_image(vm, spec->image_pa, spec->cpus, spec->cmdline);
-	if (ret) {
-		vm_destroy(vm);
-		return ret;
-	}
-	*out = vm;
 	return 0;
 }
 
-/* Every vCPU of 'vm' has left its CPU (or never ran). */
+int vm_create_from_spec(const struct vm_spec *spec, struct vm **out, struct err_why *why)
+{
+	struct vm *vm;
+	int ret = vm_build(spec->name, spec->mem, false, &vm, why);
+
+	if (ret)
+		return ret;
+	/* Still building: invisible to every command until the Image is in too. */
+	ret = vm_load_image(vm, spec->image_pa, spec->cpus, spec->cmdline);
+	if (ret) {
+		vm_destroy(vm, NULL);
+		return err_fail(why, ret, "%s",
+				ret == E_FAULT
+					? "the Image is not in free RAM, or not 4 KiB aligned"
+				: ret == E_INVAL ? "no arm64 Image header at that address"
+				: ret == E_RANGE ? "the Image does not fit in the VM's RAM"
+						 : err_str(ret));
+	}
+	vm_publish(vm);
+	*out = vm;
+	return 0;
+}
 
 void vm_service(void)
 {
 	for (unsigned int i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_get(i);
+		struct err_why why = { 0 };
 		int ret;
 
-		if (!vm || !atomic_load(&vm->reset_requested) ||
-		    atomic_load(&vm->state) != VM_STOPPED || !vcpus_all_off(vm))
+		/* Parked: every vCPU has left and the devices are back. A stop may still win. */
+		if (!vm || !vm_reset_parked(vm))
 			continue;
-		atomic_store(&vm->reset_requested, false);
-		vm_release_cpus_if_stopped(vm);
-		/* Fresh RAM, the pristine Image and a new DTB, as at any start. */
-		ret = vm_start(vm);
+		ret = vm_start(vm, &why);
 		vm->resets++;
-		if (ret)
+		if (ret) {
 			pr_async("vm%u (%s): restart after reset failed: %s\n", vm->id, vm->name,
-				 err_str(ret));
-		else
+				 err_why_str(&why, ret));
+			/* Refused while still parked: end the reset, or it would be retried forever. */
+			vm_request(vm, VM_REQ_STOP, NULL, NULL);
+		} else {
 			pr_async("vm%u (%s) restarted after a reset (%llu so far)\n", vm->id,
 				 vm->name, (unsigned long long)vm->resets);
+		}
 	}
 }
 
@@ -356,29 +389,6 @@ void vm_update_irq_lines(struct vm *vm)
 {
 	if (vpl011_irq_level(&vm->uart))
 		vgic_inject_spi(vm, GUEST_UART_INTID);
-}
-
-void vm_release_cpus_if_stopped(struct vm *vm)
-{
-	if (atomic_load(&vm->state) != VM_STOPPED || !vcpus_all_off(vm))
-		return;
-	/* Both of two vCPUs leaving at once may get here: the stores are the same. */
-	for (unsigned int c = 0; c < vm->n_vcpus; c++)
-		if (percpu[vm->vcpus[c].pcpu].vm_owner == (int)vm->id)
-			percpu[vm->vcpus[c].pcpu].vm_owner = -1;
-}
-
-bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us)
-{
-	uint64_t deadline = timer_count() + timer_us_to_ticks(timeout_us);
-
-	while (!vcpus_all_off(vm)) {
-		if (timer_count() > deadline)
-			return false;
-		cpu_relax();
-	}
-	vm_release_cpus_if_stopped(vm);
-	return true;
 }
 
 /* pci=NAME,BDF[,BDF...] words for 'vm': its functions passed through before the first start. */
@@ -433,6 +443,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 	for (int i = 0; i < argc; i++) {
 		struct vm_spec spec;
 		const char *why = "";
+		struct err_why cwhy = { 0 };
 		struct vm *vm;
 		int ret;
 
@@ -445,7 +456,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 			pr_err("bootargs: '%s': %s\n", argv[i], why);
 			continue;
 		}
-		ret = vm_create_from_spec(&spec, &vm);
+		ret = vm_create_from_spec(&spec, &vm, &cwhy);
 		/* initrd=NAME,ADDR,SIZE words, anywhere on the line, for this VM. */
 		for (int k = 0; !ret && k < argc; k++) {
 			const char *w = argv[k];
@@ -465,9 +476,9 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 		if (!ret)
 			ret = vm_pci_from_cmdline(vm, argv, argc);
 		if (!ret)
-			ret = vm_start(vm);
+			ret = vm_start(vm, &cwhy);
 		if (ret)
-			pr_err("bootargs: vm %s: %s\n", spec.name, err_str(ret));
+			pr_err("bootargs: vm %s: %s\n", spec.name, err_why_str(&cwhy, ret));
 		else
 			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB\n", vm->id,
 			       vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",

@@ -240,10 +240,11 @@ int vm_pci_ecam_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, 
 
 	spin_lock(&vm->pci_lock);
 	/*
-	 * vm_stop() marks the VM stopped before it quiesces the functions under this lock: a
-	 * vCPU still running must not turn bus mastering back on after that.
+	 * A stop revokes the functions only after every vCPU has left, so a vCPU here normally
+	 * finds them live, stopping or not; should one be here after the revoke anyway, it must
+	 * not turn bus mastering back on.
 	 */
-	if (atomic_load(&vm->state) != VM_RUNNING) {
+	if (!vm_devices_live(vm)) {
 		if (!write)
 			*val = 0xffffffffu;
 	} else if (write) {

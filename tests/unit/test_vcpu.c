@@ -120,10 +120,26 @@ void vm_update_irq_lines(struct vm *vm)
 	(void)vm;
 }
 
-void vm_release_cpus_if_stopped(struct vm *vm)
+/* The VM layer's lifecycle: here the vCPU may always enter, and is marked on as there. */
+bool vm_vcpu_may_enter(struct vcpu *v)
+{
+	atomic_store(&v->state, VCPU_ON);
+	return true;
+}
+
+void vm_vcpu_left(struct vm *vm)
 {
 	(void)vm;
 	released++;
+}
+
+/* A guest's SYSTEM_OFF or SYSTEM_RESET (vhyp.c) is a stop request, counted as one. */
+int vm_request(struct vm *vm, enum vm_req req, const char *reason, struct err_why *why)
+{
+	(void)req;
+	(void)why;
+	vm_stop(vm, reason);
+	return 0;
 }
 
 void el2_setup(void)

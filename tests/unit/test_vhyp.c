@@ -25,19 +25,23 @@
 
 /*
  * Stand-ins for what vhyp.c calls in modules these tests do not cover: they record the call.
- * vm_stop() is the VM layer's (kernel/vmm/vm.c); the rest are the vCPU loop's, the guest
- * rings', the benchmarks' and the vGIC's.
+ * vm_request() is the VM layer's (kernel/vmm/vm.c): a stop or a reset is a request it
+ * decides on; the rest are the vCPU loop's, the guest rings', the benchmarks' and the vGIC's.
  */
 struct hyp_state hyp;
 static unsigned int stops, ring_calls, pmu_calls, sgi1r_writes;
 static const char *stop_why;
+static enum vm_req last_req = VM_REQ__COUNT;
 static uint64_t sgi1r_val;
 
-void vm_stop(struct vm *vm, const char *why)
+int vm_request(struct vm *vm, enum vm_req req, const char *reason, struct err_why *why)
 {
 	(void)vm;
+	(void)why;
 	stops++;
-	stop_why = why;
+	stop_why = reason;
+	last_req = req;
+	return 0;
 }
 
 void vcpu_run_work(void *v)
@@ -193,13 +197,13 @@ static void test_system_off_and_reset(void)
 	CHECK(leave);
 	CHECK_EQ_U64(stops, 1);
 	CHECK(stop_why && strstr(stop_why, "SYSTEM_OFF"));
-	CHECK(!atomic_load(&vm.reset_requested));
+	CHECK(last_req == VM_REQ_POWER_OFF); /* a stop, no reset */
 	leave = false;
 	call(2, PSCI_0_2_FN_SYSTEM_RESET, 0, 0, 0, &leave);
 	CHECK(leave);
 	CHECK_EQ_U64(stops, 2);
 	CHECK(stop_why && strstr(stop_why, "SYSTEM_RESET"));
-	CHECK(atomic_load(&vm.reset_requested)); /* the shell's CPU restarts it */
+	CHECK(last_req == VM_REQ_RESET); /* the shell's CPU restarts it */
 }
 
 static void test_own_calls_and_unknown(void)

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * A VM's lifecycle as one state machine: every decision about what a VM may do next is taken
+ * here, by the caller holding the VM's lifecycle lock (kernel/vmm/vm.c). No hardware is touched:
+ * each decision returns the actions the caller must carry out under the same lock, so the whole
+ * machine, races included, is tested on the host (tests/unit/test_vm_state.c).
+ *
+ *   free -> building -> created -> starting -> running -> stopping -> stopped -> starting ...
+ *                                       |          \-> resetting -> starting (once all left)
+ *                                       \-> stopping (a stop before vCPU 0 entered the guest)
+ *   created, stopped -> free (destroy); building -> free (a create that failed half-way)
+ */
+#ifndef KERNEL_VM_STATE_H
+#define KERNEL_VM_STATE_H
+
+#include <stdbool.h>
+
+#include "kernel/lib/err.h"
+
+enum vm_state {
+	VM_FREE,      /* the slot holds nothing (a destroyed VM comes back here) */
+	VM_BUILDING,  /* being created: no command, no walk of its tables sees it yet */
+	VM_CREATED,   /* built, never started */
+	VM_STARTING,  /* vm_start() is copying its Image and handing vCPU 0 to a CPU */
+	VM_RUNNING,   /* vCPU 0 has entered the guest */
+	VM_RESETTING, /* the guest asked for SYSTEM_RESET: vCPUs leaving, then a restart */
+	VM_STOPPING,  /* a stop was accepted: vCPUs leaving, devices still the guest's */
+	VM_STOPPED,   /* every vCPU has left and its devices were taken back */
+	VM_STATE__COUNT,
+};
+
+/* What can be asked of a VM, and who asks. */
+enum vm_req {
+	VM_REQ_CLAIM,	     /* vm_create: a free slot becomes a VM being built */
+	VM_REQ_PUBLISH,	     /* vm_create: fully built, visible from now on */
+	VM_REQ_START,	     /* the shell, bootargs, a reset's restart */
+	VM_REQ_HANDOFF,	     /* vm_start is done copying: vCPU 0 may go to its CPU */
+	VM_REQ_START_FAILED, /* vm_start failed before vCPU 0 ran: undo */
+	VM_REQ_STOP,	     /* the shell: stops, and cancels a pending reset */
+	VM_REQ_POWER_OFF,    /* the guest (PSCI SYSTEM_OFF), a fatal trap, a benchmark timeout */
+	VM_REQ_RESET,	     /* the guest: PSCI SYSTEM_RESET */
+	VM_REQ_LEFT,	     /* a vCPU left the guest (the decision needs vcpus_all_off) */
+	VM_REQ_DESTROY,	     /* the shell, or the undo of a failed create */
+	VM_REQ__COUNT,
+};
+
+/* What the caller does, under the lock, after a transition. */
+enum vm_act {
+	VM_ACT_CLEAR_STOPS = 1u << 0,  /* clear every vCPU's stop flag (before any CPU sees it) */
+	VM_ACT_STOP_VCPUS = 1u << 1,   /* set every vCPU's stop flag and kick its CPU */
+	VM_ACT_REVOKE = 1u << 2,       /* take back passed functions, their INTx, SMMU streams */
+	VM_ACT_RELEASE_CPUS = 1u << 3, /* the VM's CPUs are free for other work */
+	VM_ACT_WAKE_SHELL = 1u << 4,   /* the shell's CPU restarts, or notices, the VM */
+	VM_ACT_FREE = 1u << 5,	       /* free everything the VM holds */
+};
+
+/* The part of a VM the state machine owns. */
+struct vm_life {
+	enum vm_state state;
+	enum vm_state start_from; /* where a start that fails before vCPU 0 runs goes back to */
+	bool parked;		  /* resetting: every vCPU has left and its devices are back */
+	bool in_start;		  /* vm_start() has not handed vCPU 0 to its CPU yet */
+	unsigned int id;	  /* for the reasons it gives */
+};
+
+/*
+ * Ask for 'req'. 'vcpus_all_off': no vCPU of the VM is on or on its way in (START refuses
+ * otherwise; LEFT and the stop requests finish the stop when it holds). Returns 0 with the new
+ * state in l->state and what to do in *acts, or an error with the reason in 'why' and nothing
+ * changed.
+ */
+int vm_life_request(struct vm_life *l, enum vm_req req, bool vcpus_all_off, unsigned int *acts,
+		    struct err_why *why);
+
+/*
+ * A vCPU on its CPU, about to enter the guest: may it? Only while the VM runs and its stop flag
+ * is clear; vCPU 0 entering a starting VM makes it running. False: it leaves without entering.
+ */
+bool vm_life_may_enter(struct vm_life *l, unsigned int vcpu, bool stop_flag);
+
+/* True while a vCPU may be in the guest or the guest's devices are still its own. */
+bool vm_life_devices_live(const struct vm_life *l);
+/* A VM commands may see: neither a free slot nor one being built. */
+bool vm_life_visible(enum vm_state s);
+const char *vm_state_name(enum vm_state s);
+const char *vm_req_name(enum vm_req r);
+
+#endif

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The VM layer's side of the lifecycle (kernel/vmm/vm.c) on the fake hardware layer, with the
+ * real physical-memory map, page pool and Stage-2 code: a create that fails at any step leaves
+ * no slot, RAM or VMID behind and is never visible; a stop takes the devices back only when
+ * the last vCPU has left, once, on the CPU that saw it leave; a vCPU of a stopping VM does not
+ * enter; destroy gives everything back.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fake.h"
+#include "kernel/hyp.h"
+#include "kernel/lib/err.h"
+#include "kernel/smp.h"
+#include "kernel/vmm/vm.h"
+#include "test.h"
+
+#define MiB	   (1ULL << 20)
+#define RAM_BASE   0x40000000ULL
+#define RAM_SIZE   (64 * MiB)
+#define POOL_PA	   0x80000000ULL
+#define POOL_PAGES 64
+
+/* Stand-ins for what vm.c calls in modules these tests do not cover; they record the call. */
+struct hyp_state hyp;
+char __image_start[1], __image_end[1];
+static unsigned int revokes, revokes_with_vcpu_on, smmu_releases, ring_detaches, kicks;
+
+void vm_pci_stop(struct vm *vm)
+{
+	revokes++;
+	if (!vm_vcpus_all_off(vm))
+		revokes_with_vcpu_on++;
+}
+
+void smmu_host_vm_release(struct vm *vm)
+{
+	(void)vm;
+	smmu_releases++;
+}
+
+void vring_detach(struct vm *vm)
+{
+	(void)vm;
+	ring_detaches++;
+}
+
+void vcpu_kick_stop(struct vcpu *v)
+{
+	atomic_store(&v->stop, 1);
+	kicks++;
+}
+
+static uint8_t *pool_mem;
+
+static void setup(unsigned int pool_pages)
+{
+	uint64_t vtcr;
+
+	fake_reset();
+	memset(vms, 0, sizeof(vms));
+	revokes = revokes_with_vcpu_on = smmu_releases = ring_detaches = kicks = 0;
+	pmem_init(&phys_mem);
+	CHECK_EQ_U64(pmem_add_ram(&phys_mem, RAM_BASE, RAM_SIZE), 0);
+	if (!pool_mem)
+		pool_mem = aligned_alloc(PT_PAGE_SIZE, POOL_PAGES * PT_PAGE_SIZE);
+	CHECK(pool_mem != NULL);
+	CHECK_EQ_U64(palloc_init(&hyp_pool, pool_mem, POOL_PA, pool_pages), 0);
+	CHECK_EQ_U64(vtcr_compute(2 /* PARange: 40 bits */, 0, &vtcr), 0);
+	hyp.vtcr = vtcr;
+	fake_smp.cpu = 0; /* the shell's CPU */
+}
+
+static unsigned int visible(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < VM_MAX; i++)
+		n += vm_get(i) != NULL;
+	return n;
+}
+
+static void test_failed_create_leaves_nothing(void)
+{
+	struct err_why why = { 0 };
+	struct vm *vm = NULL;
+	uint64_t free_before;
+
+	setup(POOL_PAGES);
+	free_before = pmem_free_bytes(&phys_mem);
+	/* More failures than slots: each one gives its slot back. */
+	for (unsigned int i = 0; i < VM_MAX + 2; i++) {
+		why = (struct err_why){ 0 };
+		CHECK_EQ_U64(vm_build("big", 128 * MiB, false, &vm, &why), E_NOMEM);
+		CHECK(strstr(why.msg, "128 MiB") != NULL);
+		CHECK_EQ_U64(visible(), 0);
+		CHECK_EQ_U64(pmem_free_bytes(&phys_mem), free_before);
+		CHECK_EQ_U64(hyp_pool.used, 0);
+	}
+	CHECK_EQ_U64(vm_create("ok", 16 * MiB, false, &vm), 0);
+	CHECK_EQ_U64(visible(), 1);
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+	CHECK_EQ_U64(visible(), 0);
+	CHECK_EQ_U64(pmem_free_bytes(&phys_mem), free_before);
+	CHECK_EQ_U64(hyp_pool.used, 0);
+}
+
+static void test_failed_stage2_gives_ram_back(void)
+{
+	struct err_why why = { 0 };
+	struct vm *vm = NULL;
+	uint64_t free_before;
+
+	setup(1); /* not enough pages for the Stage-2 root tables */
+	free_before = pmem_free_bytes(&phys_mem);
+	CHECK(vm_build("s2", 16 * MiB, false, &vm, &why) != 0);
+	CHECK(why.msg[0] != '\0');
+	CHECK_EQ_U64(visible(), 0);
+	CHECK_EQ_U64(pmem_free_bytes(&phys_mem), free_before);
+	CHECK_EQ_U64(hyp_pool.used, 0);
+	for (unsigned int i = 0; i < VM_MAX; i++)
+		CHECK_EQ_U64(atomic_load(&vms[i].state), VM_FREE);
+}
+
+static void test_building_is_invisible(void)
+{
+	struct vm *vm = NULL;
+
+	setup(POOL_PAGES);
+	CHECK_EQ_U64(vm_build("half", 16 * MiB, false, &vm, NULL), 0);
+	CHECK(vm_get(vm->id) == NULL); /* no command can walk it yet */
+	vm_publish(vm);
+	CHECK(vm_get(vm->id) == vm);
+}
+
+/* A created VM with two vCPUs on CPUs 1 and 2, started as vm_start() would, both in the guest. */
+static struct vm *running_vm(void)
+{
+	struct vm *vm = NULL;
+
+	CHECK_EQ_U64(vm_create("two", 16 * MiB, false, &vm), 0);
+	vm->n_vcpus = 2;
+	for (unsigned int c = 0; c < 2; c++) {
+		vm->vcpus[c] = (struct vcpu){ .vm = vm, .id = c, .pcpu = c + 1 };
+		atomic_store(&vm->vcpus[c].stop, 1); /* left over from an earlier run */
+		percpu[c + 1].vm_owner = (int)vm->id;
+	}
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, NULL), 0);
+	/* Cleared by the VM layer when it starts, before any CPU sees a vCPU. */
+	CHECK(!atomic_load(&vm->vcpus[0].stop) && !atomic_load(&vm->vcpus[1].stop));
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_HANDOFF, NULL, NULL), 0);
+	atomic_store(&vm->vcpus[0].state, VCPU_ON_PENDING);
+	fake_smp.cpu = 1;
+	CHECK(vm_vcpu_may_enter(&vm->vcpus[0]));
+	CHECK_EQ_U64(atomic_load(&vm->state), VM_RUNNING);
+	CHECK_EQ_U64(atomic_load(&vm->vcpus[0].state), VCPU_ON);
+	atomic_store(&vm->vcpus[1].state, VCPU_ON_PENDING);
+	fake_smp.cpu = 2;
+	CHECK(vm_vcpu_may_enter(&vm->vcpus[1]));
+	fake_smp.cpu = 0;
+	return vm;
+}
+
+static void test_stop_revokes_after_the_last_vcpu_left(void)
+{
+	struct err_why why = { 0 };
+	struct vm *vm;
+
+	setup(POOL_PAGES);
+	vm = running_vm();
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_STOP, "stopped from the shell", &why), 0);
+	CHECK_EQ_U64(atomic_load(&vm->state), VM_STOPPING);
+	CHECK_EQ_U64(kicks, 2);
+	CHECK_EQ_U64(revokes, 0); /* both vCPUs are still in the guest */
+	CHECK_STR(vm->stop_reason, "stopped from the shell");
+	/* A guest's reset in the meantime is refused: the stop is the decision. */
+	CHECK(vm_request(vm, VM_REQ_RESET, "reset", NULL) != 0);
+	/* vCPU 1 leaves first, on CPU 2: nothing revoked yet. */
+	fake_smp.cpu = 2;
+	atomic_store(&vm->vcpus[1].state, VCPU_OFF);
+	vm_vcpu_left(vm);
+	CHECK_EQ_U64(revokes, 0);
+	/* A vCPU that is started now (a CPU_ON in flight) does not enter. */
+	atomic_store(&vm->vcpus[1].state, VCPU_ON_PENDING);
+	CHECK(!vm_vcpu_may_enter(&vm->vcpus[1]));
+	atomic_store(&vm->vcpus[1].state, VCPU_OFF);
+	vm_vcpu_left(vm);
+	CHECK_EQ_U64(revokes, 0);
+	/* vCPU 0 leaves last, on CPU 1: that CPU revokes, once, and wakes the shell's CPU. */
+	fake_smp.cpu = 1;
+	atomic_store(&vm->vcpus[0].state, VCPU_OFF);
+	vm_vcpu_left(vm);
+	vm_vcpu_left(vm); /* a second report changes nothing */
+	CHECK_EQ_U64(revokes, 1);
+	CHECK_EQ_U64(revokes_with_vcpu_on, 0);
+	CHECK_EQ_U64(atomic_load(&vm->state), VM_STOPPED);
+	CHECK_EQ_U64(percpu[1].vm_owner, -1);
+	CHECK_EQ_U64(percpu[2].vm_owner, -1);
+	fake_smp.cpu = 0;
+	CHECK(vm_wait_stopped(vm, 1000));
+	why = (struct err_why){ 0 };
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_STOP, NULL, &why), E_INVAL);
+	CHECK_STR(why.msg, "vm0 is stopped, not running");
+}
+
+static void test_wait_names_the_vcpu_that_stays(void)
+{
+	struct err_why why = { 0 };
+	struct vm *vm;
+
+	setup(POOL_PAGES);
+	vm = running_vm();
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_STOP, "stopped from the shell", NULL), 0);
+	atomic_store(&vm->vcpus[0].state, VCPU_OFF);
+	vm_vcpu_left(vm);
+	/* vCPU 1 never leaves: the bounded wait ends and says which one. */
+	CHECK_EQ_U64(vm_wait_stopped_why(vm, 2000, &why), E_BUSY);
+	CHECK(strstr(why.msg, "vcpu1 on cpu2 did not leave") != NULL);
+	CHECK_EQ_U64(revokes, 0);
+}
+
+static void test_destroy_gives_everything_back(void)
+{
+	struct err_why why = { 0 };
+	uint64_t free_before;
+	unsigned int vmid;
+	struct vm *vm;
+
+	setup(POOL_PAGES);
+	free_before = pmem_free_bytes(&phys_mem);
+	vm = running_vm();
+	vmid = vm->s2.vmid;
+	CHECK(vmid != 0);
+	CHECK_EQ_U64(vm_destroy(vm, &why), E_BUSY);
+	CHECK_STR(why.msg, "vm0 is running: stop it first");
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_POWER_OFF, "the guest called PSCI SYSTEM_OFF", NULL), 0);
+	for (unsigned int c = 0; c < 2; c++) {
+		atomic_store(&vm->vcpus[c].state, VCPU_OFF);
+		vm_vcpu_left(vm);
+	}
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+	CHECK_EQ_U64(visible(), 0);
+	CHECK_EQ_U64(pmem_free_bytes(&phys_mem), free_before);
+	CHECK_EQ_U64(hyp_pool.used, 0);
+	CHECK_EQ_U64(smmu_releases, 1);
+	CHECK(ring_detaches >= 1);
+	/* Its VMID's TLB entries were invalidated before its tables went back to the pool. */
+	CHECK(fake_count(FAKE_TLBI, NULL) > 0);
+	/* The slot and the VMID serve the next VM. */
+	CHECK_EQ_U64(vm_create("next", 16 * MiB, false, &vm), 0);
+	CHECK_EQ_U64(vm->s2.vmid, vmid);
+}
+
+int main(void)
+{
+	RUN(test_failed_create_leaves_nothing);
+	RUN(test_failed_stage2_gives_ram_back);
+	RUN(test_building_is_invisible);
+	RUN(test_stop_revokes_after_the_last_vcpu_left);
+	RUN(test_wait_names_the_vcpu_that_stays);
+	RUN(test_destroy_gives_everything_back);
+	free(pool_mem);
+	return TEST_SUMMARY();
+}
