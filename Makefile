@@ -202,6 +202,8 @@ lint:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
 	$(quiet) CPPCHECK "kernel mm monitor pci dataplane bench"
 	$(Q)cppcheck $(CPPCHECK_FLAGS) kernel mm monitor pci dataplane $(wildcard bench/*.c)
+	$(quiet) ASM "inline assembly only in kernel/arch/"
+	$(Q)$(PYTHON) scripts/check-inline-asm.py
 
 clean:
 	rm -rf $(BUILD)
@@ -222,7 +224,7 @@ help:
 	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
 	@echo "make integration  QEMU integration tests only"
 	@echo "make setup        install missing Debian packages (scripts/setup-toolchain.sh)"
-	@echo "make lint         clang-format check and cppcheck"
+	@echo "make lint         clang-format check, cppcheck, include order, inline assembly"
 	@echo "make format       reformat the C sources with clang-format"
 	@echo "make clean        remove $(BUILD)/"
 	@echo "V=1 shows full commands; CROSS_COMPILE=$(CROSS_COMPILE)"

@@ -195,7 +195,7 @@ int mmu_init(const struct platform *p)
 	dcache_inval_range((uintptr_t)__image_start,
 			   (uintptr_t)__image_end - (uintptr_t)__image_start);
 	/* No stale EL2 translations from firmware; complete before the MMU is enabled. */
-	__asm__ volatile("tlbi alle2" : : : "memory");
+	tlbi_alle2();
 	dsb(ish);
 	isb(); /* MAIR, TCR and TTBR0 take effect before SCTLR_EL2.M is set */
 	write_sysreg(sctlr_el2, mmu_boot_regs.sctlr);

@@ -70,10 +70,10 @@ static void s2_invalidate(void *ctx, uint64_t ipa, unsigned int level)
 	write_sysreg(vttbr_el2, s->vttbr);
 	isb();	    /* the TLBIs below must see this VMID */
 	dsb(ishst); /* the invalid entry is visible to every table walker before the TLBI */
-	__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12) : "memory");
+	tlbi_ipas2e1is(ipa);
 	dsb(ish); /* stage-2 entries for that IPA gone before the combined entries are dropped */
 	/* Cached stage 1+2 results cannot be invalidated by IPA: drop this VMID's EL1 entries. */
-	__asm__ volatile("tlbi vmalle1is" : : : "memory");
+	tlbi_vmalle1is();
 	dsb(ish); /* complete everywhere before the new entry may be written */
 	write_sysreg(vttbr_el2, saved);
 	isb();
@@ -116,7 +116,7 @@ void s2_destroy(struct s2_space *s)
 	write_sysreg(vttbr_el2, s->vttbr);
 	isb();
 	dsb(ishst);
-	__asm__ volatile("tlbi vmalls12e1is" : : : "memory");
+	tlbi_vmalls12e1is();
 	dsb(ish);
 	write_sysreg(vttbr_el2, saved);
 	isb();

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/sysregs.h"
+#include "kernel/arch/tlb.h"
 
 /*
  * read_sysreg(midr_el1) / write_sysreg(hcr_el2, v). Registers without an assembler name use
@@ -32,6 +33,11 @@
 		__asm__ volatile("mrs %0, " enc : "=r"(v_)); \
 		v_;                                          \
 	})
+#define write_sysreg_s(enc, val)                                    \
+	do {                                                        \
+		uint64_t wv_ = (uint64_t)(val);                     \
+		__asm__ volatile("msr " enc ", %x0" : : "rZ"(wv_)); \
+	} while (0)
 
 /* Barriers. Callers say in a comment what each one orders against what. */
 #define isb()	 __asm__ volatile("isb" : : : "memory")
@@ -109,6 +115,15 @@ static inline void irq_restore(uint64_t daif)
 {
 	write_sysreg(daif, daif);
 }
+
+/*
+ * Deliberate exceptions: BRK #imm (EC 0x3c, the immediate in the ISS) and the permanently
+ * undefined UDF #imm (EC 0x00). The immediate is part of the instruction, so these are macros.
+ */
+#define ARCH_XSTR_(x) #x
+#define ARCH_XSTR(x)  ARCH_XSTR_(x)
+#define brk(imm)      __asm__ volatile("brk #" ARCH_XSTR(imm) : : : "memory")
+#define udf(imm)      __asm__ volatile("udf #" ARCH_XSTR(imm) : : : "memory")
 
 /*
  * Translate a VA through the current EL2 stage-1 regime (AT S1E2R). Returns PAR_EL1; bit 0 (F)

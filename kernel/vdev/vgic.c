@@ -29,7 +29,7 @@
 
 #define CNTV_CTL_IMASK BIT(1)
 
-#define WRITE_LR(n, v) __asm__ volatile("msr s3_4_c12_c" #n ", %x0" : : "rZ"(v))
+#define WRITE_LR(n, v) write_sysreg_s("s3_4_c12_c" #n, v)
 
 static void write_lr(unsigned int n, uint64_t v)
 {
@@ -93,7 +93,7 @@ static unsigned int nr_lrs(void)
 	return (unsigned int)(read_sysreg_s(ICH_VTR_EL2) & 0x1f) + 1; /* ListRegs */
 }
 
-#define READ_LR(n, v) __asm__ volatile("mrs %0, s3_4_c12_c" #n : "=r"(v))
+#define READ_LR(n, v) ((v) = read_sysreg_s("s3_4_c12_c" #n))
 
 static uint64_t read_lr(unsigned int n)
 {
@@ -160,7 +160,7 @@ void vgic_vcpu_start(struct vcpu *v)
 		write_lr(n, 0);
 	atomic_store(&v->vgic_pend[0], 0);
 	atomic_store(&v->vgic_pend[1], 0);
-	__asm__ volatile("msr " ICH_HCR_EL2 ", %0" : : "r"(ICH_HCR_EN));
+	write_sysreg_s(ICH_HCR_EL2, ICH_HCR_EN);
 	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
 	gic_enable_ppi(VGIC_INTID_VTIMER); /* the guest's timer interrupts this CPU */
 	gic_enable_ppi(VGIC_INTID_MAINT);  /* list registers running dry (UIE) */
@@ -171,7 +171,7 @@ void vgic_vcpu_stop(struct vcpu *v)
 {
 	gic_disable_ppi(VGIC_INTID_VTIMER);
 	gic_disable_ppi(VGIC_INTID_MAINT);
-	__asm__ volatile("msr " ICH_HCR_EL2 ", xzr");
+	write_sysreg_s(ICH_HCR_EL2, 0);
 	/*
 	 * A forwarded device interrupt this vCPU still held (in a list register, or pending for
 	 * it) was acknowledged at the GIC and waits for the guest to deactivate it. The guest
@@ -304,9 +304,7 @@ void vgic_flush(struct vcpu *v)
 	 * vCPU exit as soon as the guest has drained the list registers, and this flush runs
 	 * again, without waiting for whatever exit the guest happens to make next.
 	 */
-	__asm__ volatile("msr " ICH_HCR_EL2 ", %0"
-			 :
-			 : "r"(ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0)));
+	write_sysreg_s(ICH_HCR_EL2, ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0));
 	isb();
 }
 

@@ -335,7 +335,7 @@ static void guest_setup(struct vcpu *v)
 	write_sysreg(hcr_el2, HCR_EL2_GUEST);
 	isb(); /* the guest's EL2 controls are in force before the TLBI and the ERET */
 	/* Nothing cached under this VMID from an earlier user of it on this CPU. */
-	__asm__ volatile("tlbi vmalls12e1" : : : "memory");
+	tlbi_vmalls12e1();
 	dsb(nsh);
 	isb();
 }

@@ -229,7 +229,7 @@ int vm_start(struct vm *vm)
 	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
 	 */
 	dcache_clean_range(ram, vm->ram_size);
-	__asm__ volatile("ic ialluis" : : : "memory");
+	ic_ialluis();
 	dsb(ish);
 	isb();
 	vgic_dist_reset(&vm->vgic);
