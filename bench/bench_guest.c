@@ -21,6 +21,9 @@
 #define GUEST_MEM	(16UL << 20)
 #define GUEST_MAX_ITERS 200000 /* the guest's sample array */
 
+/* The benchmark guest's PMU control (tests/guests/benchg.c): x1 = 0 count, 1 stop; x2 = loop. */
+#define MONADIC_HVC_BENCH_PMU 0x86000005U
+
 extern const char embedded_benchg_start[], embedded_benchg_end[];
 
 /*
@@ -38,13 +41,13 @@ struct pmu_counts {
 };
 static struct pmu_counts pmu_res;
 
-void bench_guest_pmu_call(struct vcpu *v, struct exc_frame *f)
+static bool pmu_call(struct vcpu *v, struct exc_frame *f)
 {
 	uint64_t op = f->x[1], loop = f->x[2];
 
 	if (v->vm != atomic_load(&pmu_vm) || loop >= PMU_LOOPS || op > 1) {
 		f->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
-		return;
+		return false;
 	}
 	if (op == 0) {
 		/* QEMU implements INST_RETIRED only with -icount: PMCEID0_EL0 says so. */
@@ -56,7 +59,9 @@ void bench_guest_pmu_call(struct vcpu *v, struct exc_frame *f)
 		pmu_res.done[loop] = true;
 	}
 	f->x[0] = 0;
+	return false;
 }
+VHYP_CALL(MONADIC_HVC_BENCH_PMU, pmu_call);
 
 /* Per round trip, rounded: (loop 0 - loop 1) / n. False when a count is missing or odd. */
 static bool per_rtt(const uint64_t *v, uint64_t n, uint64_t *out)
