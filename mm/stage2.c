@@ -7,8 +7,11 @@
 #include "mm/stage2.h"
 
 #include "kernel/arch/arch.h"
-#include "kernel/lib/err.h"
 #include "kernel/hyp.h"
+#include "kernel/init.h"
+#include "kernel/lib/err.h"
+#include "kernel/panic.h"
+#include "mm/vtcr.h"
 
 #define S2_MAX_VMIDS 256
 
@@ -147,3 +150,14 @@ int s2_walk(const struct s2_space *s, uint64_t ipa, struct pt_walk *w)
 {
 	return pt_walk(&s->pt, ipa, w);
 }
+
+/* Before el2_setup() writes it: VTCR_EL2 as this CPU's ID registers allow (all CPUs alike). */
+static void s2_boot_vtcr(void)
+{
+	int ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1),
+			       &hyp.vtcr);
+
+	if (ret)
+		panic("cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s", err_str(ret));
+}
+INIT_STEP(INIT_BEFORE_EL2, s2_boot_vtcr);

@@ -6,6 +6,7 @@
 #include "kernel/vmm/vm_spec.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
+#include "monitor/cmd_vm.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 

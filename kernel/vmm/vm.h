@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 #include "kernel/platform.h"
+#include "mm/mem.h" /* phys_mem, hyp_pool */
 #include "mm/pmem.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/arch/spinlock.h"
 #include "kernel/vdev/vpl011.h"
 #include "mm/stage2.h"
 #include "kernel/vdev/vpci.h"
+#include "pci/smmu_host.h"
 
 #define VM_MAX	       8
 #define VM_MAX_REGIONS 16
@@ -55,8 +57,7 @@ struct vm {
 	struct spinlock vgic_lock; /* the distributor is shared by the VM's vCPUs */
 	struct vpci pci;	   /* passed-through PCIe functions (kernel/vm_pci.c) */
 	struct spinlock pci_lock;  /* their emulated config space */
-	struct pt smmu_pt;	   /* their DMA's stage-1 tables at the SMMU (pci/smmu_host.c) */
-	uint64_t *smmu_cd, smmu_cd_pa; /* its context descriptor; NULL until built */
+	struct smmu_ctx smmu;	   /* their DMA's context at the SMMU, built at the first start */
 
 	/* What happened: shown by `vm info`. */
 	char stop_reason[96];
@@ -67,11 +68,6 @@ struct vm {
 };
 
 extern struct vm vms[VM_MAX];
-extern struct pmem phys_mem;
-extern struct palloc hyp_pool;
-
-/* Physical memory map and the hypervisor's page pool, from the platform (once, at boot). */
-int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size);
 /* Create a VM with 'ram_size' bytes of RAM; identity-mapped (IPA = PA) when 'identity'. */
 int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **out);
 /* Map a device region (Device-nGnRE, RW, XN) into the VM at 'ipa' and remember it. */
@@ -119,8 +115,6 @@ void vm_update_irq_lines(struct vm *vm);
 void vm_release_cpus_if_stopped(struct vm *vm);
 /* Wait until every vCPU of a stopped VM has left its CPU; false on timeout. */
 bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us);
-/* Attach the UART to vm's console (monitor/cmd_vm.c); until_stop: also return when it stops. */
-int vm_console(struct vm *vm, bool until_stop);
 /*
  * Create and start the VMs named by vm= words in the hypervisor's bootargs; returns the first
  * started (or NULL). *attach: the word "attach" asks for its console on the terminal.

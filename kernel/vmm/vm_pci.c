@@ -7,6 +7,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/drivers/gic.h"
 #include "kernel/hyp.h"
+#include "kernel/init.h"
 #include "kernel/arch/mmio_decode.h"
 #include "kernel/smp.h"
 #include "kernel/vdev/vgic.h"
@@ -164,6 +165,54 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 	return 0;
 }
 
+/* The ASID of a VM's SMMU context: VM ids from 1, as ASID 0 is left unused. */
+static uint16_t vm_smmu_asid(const struct vm *vm)
+{
+	return (uint16_t)(vm->id + 1);
+}
+
+/* The StreamIDs of the VM's functions, through the host bridge's iommu-map; how many. */
+static unsigned int vm_smmu_sids(const struct vm *vm, uint32_t sids[VPCI_MAX_FUNCS])
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sids[n]))
+			n++;
+	return n;
+}
+
+/* Give the streams of the VM's functions its context, mapping exactly its RAM. */
+static int vm_smmu_start(struct vm *vm)
+{
+	uint32_t sids[VPCI_MAX_FUNCS];
+	int ret;
+
+	if (!smmu_host.on || !vm->pci.n)
+		return 0;
+	ret = smmu_host_ctx_build(&vm->smmu, vm_smmu_asid(vm), vm->ram_pa, vm->ram_size);
+	if (ret)
+		return ret;
+	return smmu_host_attach(&vm->smmu, sids, vm_smmu_sids(vm, sids));
+}
+
+static void vm_smmu_stop(struct vm *vm)
+{
+	uint32_t sids[VPCI_MAX_FUNCS];
+
+	if (!smmu_host.on || !vm->pci.n)
+		return;
+	smmu_host_detach(vm_smmu_asid(vm), sids, vm_smmu_sids(vm, sids));
+}
+
+void vm_pci_release(struct vm *vm)
+{
+	if (!vm->smmu.cd)
+		return;
+	vm_smmu_stop(vm);
+	smmu_host_ctx_free(&vm->smmu);
+}
+
 void vm_pci_start(struct vm *vm)
 {
 	if (!vm->pci.n)
@@ -173,7 +222,7 @@ void vm_pci_start(struct vm *vm)
 	spin_unlock(&vm->pci_lock);
 	for (unsigned int i = 0; i < vm->pci.n; i++)
 		vm->pci.fn[i].irqs = 0;
-	if (smmu_host_vm_start(vm))
+	if (vm_smmu_start(vm))
 		pr_warn("vm%u: the SMMU cannot translate for it: its devices' DMA aborts\n",
 			vm->id);
 }
@@ -205,7 +254,7 @@ void vm_pci_stop(struct vm *vm)
 	spin_lock(&vm->pci_lock);
 	vpci_quiesce(&vm->pci, &pci_topo.cfg, true);
 	spin_unlock(&vm->pci_lock);
-	smmu_host_vm_stop(vm);
+	vm_smmu_stop(vm);
 }
 
 bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val)
@@ -249,3 +298,72 @@ unsigned int vm_pci_hw_intid(const struct vm *vm, unsigned int vintid)
 			return vm->pci.fn[i].pintid;
 	return 0;
 }
+
+/* Map every NVMe controller's BAR0 into 'vm' (IPA = PA, Device-nGnRE). Returns how many. */
+static int vm0_map_nvme(struct vm *vm)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < pci_topo.n_fn; i++) {
+		const struct pci_func *f = &pci_topo.fn[i];
+		const struct pci_bar *b = &f->bar[0];
+		char name[24] = "nvme ";
+		int ret;
+
+		if (!pci_is_nvme(f))
+			continue;
+		if (!(b->flags & PCI_BAR_F_ASSIGNED) || b->kind == PCI_BAR_IO || !b->size) {
+			pr_warn("pci: NVMe controller without an assigned memory BAR0; not passed "
+				"through\n");
+			continue;
+		}
+		pci_format_bdf(name + 5, sizeof(name) - 5, f->bdf);
+		/* BAR0 is at least 16 KiB, so whole 4 KiB pages: the guest sees exactly BAR0. */
+		ret = vm_map_device(vm, name, b->cpu_addr, b->cpu_addr, b->size);
+		if (ret) {
+			pr_warn("pci: cannot map %s BAR0 into vm%u: %s\n", name, vm->id,
+				err_str(ret));
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * At boot, once memory is set up: VM 0's address space, built at boot so it can be inspected before guests run: RAM identity-mapped (IPA = PA,
+ * so DMA addresses stay right without an SMMU), a quarter of free RAM up to 256 MiB, and every
+ * NVMe controller's BAR0 once PCIe is enumerated. Then the SMMU is taken over.
+ */
+static void vm0_build(void)
+{
+	uint64_t size;
+	struct vm *vm;
+	int ret;
+
+	size = pmem_free_bytes(&phys_mem) / 4;
+	if (size > (256UL << 20))
+		size = 256UL << 20;
+	size &= ~((2UL << 20) - 1);
+	ret = size ? vm_create("vm0", size, true, &vm) : E_NOMEM;
+	if (ret) {
+		pr_warn("vm0: cannot build its address space: %s\n", err_str(ret));
+		return;
+	}
+	ret = pci_host_init(&hyp.plat);
+	if (ret && ret != E_NOENT)
+		pr_warn("pci: enumeration incomplete: %s (see 'pci')\n", err_str(ret));
+	if (pci_present) {
+		int n = vm0_map_nvme(vm);
+
+		printk("PCIe: %u function%s, %d NVMe BAR0 mapped into vm0\n", pci_topo.n_fn,
+		       pci_topo.n_fn == 1 ? "" : "s", n);
+		ret = smmu_host_init();
+		if (!ret)
+			printk("SMMUv3: on, %u StreamIDs abort DMA until a VM owns them\n",
+			       1u << smmu_host.sid_log2);
+		else if (ret != E_NOENT)
+			pr_warn("smmu: not used: %s (%s)\n", smmu_host.why_off, err_str(ret));
+	}
+}
+INIT_STEP(INIT_VMS, vm0_build);

@@ -29,6 +29,8 @@ void vm_pci_start(struct vm *vm);
 void vm_pci_route_here(struct vm *vm);
 /* When the VM stops: INTx lines disabled and deactivated, DMA and decoding off. */
 void vm_pci_stop(struct vm *vm);
+/* When the VM is destroyed: its SMMU context freed (its streams abort first). */
+void vm_pci_release(struct vm *vm);
 /* A guest access at 'ipa': true when it fell in the VM's ECAM window (and was emulated). */
 bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val);
 /* A physical interrupt on a vCPU's CPU: true when it is a line passed through to 'vm' (it was
