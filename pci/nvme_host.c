@@ -10,7 +10,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/lib/err.h"
 #include "kernel/arch/timer.h"
-#include "kernel/vmm/vm.h"
+#include "mm/mem.h"
 #include "pci/pci_host.h"
 
 #define NVME_CC_EN	    BIT(0)
