@@ -25,20 +25,17 @@ extern char __image_start[];
 const char *boot_failure;
 
 /* Parse the DTB the loader passed; on failure there is no console to say so. */
-static int discover(const void *dtb, char *why, size_t whylen)
+static int discover(const void *dtb, struct err_why *why)
 {
 	int ret;
 
-	if (!dtb || ((uintptr_t)dtb & 7)) {
-		fmt_snprintf(why, whylen, "no DTB: x0 = %p is not an 8-byte aligned address", dtb);
-		return E_BADFDT;
-	}
+	if (!dtb || ((uintptr_t)dtb & 7))
+		return err_fail(why, E_BADFDT, "no DTB: x0 = %p is not an 8-byte aligned address",
+				dtb);
 	ret = fdt_init(&hyp.fdt, dtb, DTB_MAX_SIZE);
-	if (ret) {
-		fmt_snprintf(why, whylen, "bad DTB at %p: %s", dtb, hyp.fdt.why);
-		return ret;
-	}
-	return plat_parse(&hyp.plat, &hyp.fdt, why, whylen);
+	if (ret)
+		return err_fail(why, ret, "bad DTB at %p: %s", dtb, hyp.fdt.why);
+	return plat_parse(&hyp.plat, &hyp.fdt, why);
 }
 
 /*
@@ -110,14 +107,14 @@ static int gic_boot(const struct platform *p)
 __attribute__((noreturn)) void boot_main(void *dtb);
 __attribute__((noreturn)) void boot_main(void *dtb)
 {
-	static char why[160];
+	static struct err_why why;
 	int ret;
 
 	hyp.dtb = dtb;
-	ret = discover(dtb, why, sizeof(why));
+	ret = discover(dtb, &why);
 	if (ret) {
 		/* Without a DTB we do not know where a UART is; leave the reason for a debugger. */
-		boot_failure = why;
+		boot_failure = why.msg;
 		park();
 	}
 	console_init(hyp.plat.uart.reg.base);
@@ -161,10 +158,10 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 __attribute__((noreturn)) void boot_wrong_el(void *dtb);
 __attribute__((noreturn)) void boot_wrong_el(void *dtb)
 {
-	static char why[160];
+	static struct err_why why;
 	unsigned int el = current_el();
 
-	if (discover(dtb, why, sizeof(why))) {
+	if (discover(dtb, &why)) {
 		boot_failure = "entered below EL2 and no usable DTB";
 		park();
 	}

@@ -126,9 +126,10 @@ struct platform {
 
 /*
  * Fill 'p' from a validated device tree. Returns 0, or a negative error with the reason in 'why'
- * (no memory node, no usable console, cells out of range, ...).
+ * (no memory node, no usable console, cells out of range, ...). 'why' is cleared first.
  */
-int plat_parse(struct platform *p, const struct fdt *f, char *why, size_t whylen);
+struct err_why;
+int plat_parse(struct platform *p, const struct fdt *f, struct err_why *why);
 
 /* Name of a PSCI conduit ("smc", "hvc", "none"). */
 const char *plat_conduit_name(enum psci_conduit c);

@@ -206,7 +206,7 @@ static int vm_create_cmd(int argc, char **argv)
 {
 	char spec_text[256];
 	struct vm_spec spec;
-	const char *why = "";
+	struct err_why why = { 0 };
 	struct vm *vm;
 	int ret;
 
@@ -218,7 +218,7 @@ static int vm_create_cmd(int argc, char **argv)
 		     argc > 6 ? argv[6] : "");
 	ret = vm_spec_parse(spec_text, &spec, &why);
 	if (ret)
-		return shell_error(ret, "vm create: %s", why);
+		return shell_fail(ret, &why, "vm create");
 	ret = vm_create_from_spec(&spec, &vm);
 	if (ret)
 		return shell_error(ret, "vm create: %s", err_str(ret));
@@ -304,7 +304,7 @@ static int cmd_vm(int argc, char **argv)
 	}
 	if (argc == 4 && str_eq(argv[1], "pci")) {
 		uint16_t bdf;
-		const char *why;
+		struct err_why why = { 0 };
 
 		ret = shell_vm_arg(argv[2], &vm);
 		if (ret)
@@ -315,7 +315,7 @@ static int cmd_vm(int argc, char **argv)
 					   argv[3]);
 		ret = vm_pci_assign(vm, bdf, &why);
 		if (ret)
-			return shell_error(ret, "vm pci: %s: %s", argv[3], why);
+			return shell_fail(ret, &why, "vm pci: %s", argv[3]);
 		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA = PA 0x%llx\n",
 		       vm->id, argv[3], vm->pci.fn[vm->pci.n - 1].slot,
 		       (unsigned long long)vm->ram_pa);

@@ -51,6 +51,19 @@ int shell_error(int err, const char *fmt, ...)
 	return err < 0 ? err : E_INVAL;
 }
 
+int shell_fail(int err, const struct err_why *why, const char *what, ...)
+{
+	va_list ap;
+
+	console_puts("error: ");
+	va_start(ap, what);
+	vprintk(what, ap);
+	va_end(ap);
+	printk(": %s\n", err_why_str(why, err));
+	error_printed = true;
+	return err < 0 ? err : E_INVAL;
+}
+
 bool shell_take_json(int *argc, char **argv)
 {
 	bool found = false;

@@ -69,7 +69,7 @@ static void unmap_elsewhere(const struct vm *keep, const struct pci_func *f)
 	}
 }
 
-int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
+int vm_pci_assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 {
 	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
 	const struct vm *owner = vm_pci_owner(bdf);
@@ -78,56 +78,42 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 	struct vpci_func *g;
 	int ret;
 
-	*why = "";
-	if (!f) {
-		*why = "no such PCI function (see 'pci')";
-		return E_NOENT;
-	}
-	if (owner) {
-		*why = owner == vm ? "already passed through to this VM"
-				   : "already passed through to another VM";
-		return E_BUSY;
-	}
-	if (atomic_load(&vm->state) == VM_RUNNING) {
-		*why = "the VM is running: stop it first";
-		return E_BUSY;
-	}
-	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06) {
-		*why = "bridges cannot be passed through, only endpoints";
-		return E_INVAL;
-	}
+	if (!f)
+		return err_fail(why, E_NOENT, "no such PCI function (see 'pci')");
+	if (owner)
+		return err_fail(why, E_BUSY, "%s",
+				owner == vm ? "already passed through to this VM"
+					    : "already passed through to another VM");
+	if (atomic_load(&vm->state) == VM_RUNNING)
+		return err_fail(why, E_BUSY, "the VM is running: stop it first");
+	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06)
+		return err_fail(why, E_INVAL, "bridges cannot be passed through, only endpoints");
 	if (!vm->pci.n && vm->ram_ipa != vm->ram_pa) {
-		if (!identity_ram_ok(vm)) {
-			*why = "the VM's RAM cannot be identity-mapped (it overlaps guest devices)";
-			return E_RANGE;
-		}
+		if (!identity_ram_ok(vm))
+			return err_fail(why, E_RANGE,
+					"the VM's RAM cannot be identity-mapped (it overlaps guest "
+					"devices)");
 		ret = vm_ram_identity(vm);
-		if (ret) {
-			*why = "cannot move the VM's RAM to IPA = PA";
-			return ret;
-		}
+		if (ret)
+			return err_fail(why, ret, "cannot move the VM's RAM to IPA = PA");
 	}
 	pin = pci_cfg_read8(&pci_topo.cfg, bdf, 0x3d);
 	if (pin >= 1 && pin <= 4 && pci_intx_intid(&pci_topo, &hyp.plat, bdf, pin, &pintid))
 		pintid = 0;
-	if (pintid && pintid == hyp.plat.uart.intid) {
-		*why = "its INTx is shared with the hypervisor's UART";
-		return E_BUSY;
-	}
+	if (pintid && pintid == hyp.plat.uart.intid)
+		return err_fail(why, E_BUSY, "its INTx is shared with the hypervisor's UART");
 	for (unsigned int i = 0; pintid && i < VM_MAX; i++)
 		if (&vms[i] != vm && atomic_load(&vms[i].state) != VM_FREE &&
-		    vpci_by_pintid(&vms[i].pci, pintid)) {
-			*why = "its INTx line is shared with a function of another VM";
-			return E_BUSY;
-		}
+		    vpci_by_pintid(&vms[i].pci, pintid))
+			return err_fail(why, E_BUSY,
+					"its INTx line is shared with a function of another VM");
 	ret = vpci_add(&vm->pci, &pci_topo.cfg, f, pintid, VM_PCI_SPI_BASE);
-	if (ret) {
-		*why = ret == E_NOMEM	? "the VM has no free PCI slot"
-		       : ret == E_RANGE ? "a BAR's bus and CPU addresses differ"
-		       : ret == E_IO	? "its capability list is malformed or too long"
-					: "a memory BAR has no address (see 'pci')";
-		return ret;
-	}
+	if (ret)
+		return err_fail(why, ret, "%s",
+				ret == E_NOMEM	 ? "the VM has no free PCI slot"
+				: ret == E_RANGE ? "a BAR's bus and CPU addresses differ"
+				: ret == E_IO	 ? "its capability list is malformed or too long"
+						 : "a memory BAR has no address (see 'pci')");
 	g = &vm->pci.fn[vm->pci.n - 1];
 	for (unsigned int i = 0; i + 1 < vm->pci.n; i++) {
 		const struct vpci_func *o = &vm->pci.fn[i];
@@ -136,8 +122,9 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 		if (g->pintid && o->pintid &&
 		    (o->pintid == g->pintid) != (o->vintid == g->vintid)) {
 			vm->pci.n--;
-			*why = "its INTx would share a line with another function of this VM";
-			return E_BUSY;
+			return err_fail(
+				why, E_BUSY,
+				"its INTx would share a line with another function of this VM");
 		}
 	}
 	for (unsigned int b = 0; b < PCI_MAX_BARS; b++) {
@@ -157,8 +144,7 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
 				    g->bar[k].kind == PCI_BAR_MEM64)
 					vm_unmap_device(vm, g->bar[k].addr, g->bar[k].size);
 			vm->pci.n--;
-			*why = "cannot map a BAR into the VM's Stage-2";
-			return ret;
+			return err_fail(why, ret, "cannot map a BAR into the VM's Stage-2");
 		}
 	}
 	unmap_elsewhere(vm, f);

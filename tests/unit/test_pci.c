@@ -291,7 +291,8 @@ static struct platform plat;
 
 static void load_qemu_platform(void)
 {
-	char path[] = TEST_FIXTURES "virt-max-smp4-2G.dtb", why[128];
+	char path[] = TEST_FIXTURES "virt-max-smp4-2G.dtb";
+	struct err_why why;
 	FILE *fp = fopen(path, "rb");
 	static uint8_t blob[1 << 20];
 	struct fdt f;
@@ -303,7 +304,7 @@ static void load_qemu_platform(void)
 	}
 	n = fread(blob, 1, sizeof(blob), fp);
 	fclose(fp);
-	if (fdt_init(&f, blob, n) || plat_parse(&plat, &f, why, sizeof(why))) {
+	if (fdt_init(&f, blob, n) || plat_parse(&plat, &f, &why)) {
 		fprintf(stderr, "cannot parse %s\n", path);
 		exit(2);
 	}
