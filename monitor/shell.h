@@ -48,8 +48,4 @@ bool shell_take_json(int *argc, char **argv);
 /* A JSON writer that prints to the console. */
 void shell_json_begin(struct json *j);
 
-struct vm;
-/* Parse a VM id argument into *vm, or print an error and return it (defined in cmd_vm.c). */
-int shell_vm_arg(const char *arg, struct vm **vm);
-
 #endif
