@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/sysregs.h"
+#include "kernel/lib/string.h" /* memcpy, which callers of the copies here also use */
 #include "kernel/arch/tlb.h"
 
 /*
@@ -141,8 +142,6 @@ static inline uint64_t at_s1e2r(uintptr_t va)
 void dcache_inval_range(uintptr_t start, uintptr_t size);
 void dcache_clean_inval_range(uintptr_t start, uintptr_t size);
 void dcache_clean_range(uintptr_t start, uintptr_t size);
-/* kernel/string.c: by 8-byte words when both ends are aligned, else by bytes. */
-void *memcpy(void *dst, const void *src, size_t n);
 /* Zero [start, start + size) (8-byte aligned, Normal memory) with DC ZVA blocks where allowed:
  * one instruction per block instead of a store per word. */
 void mem_zero_range(uintptr_t start, uintptr_t size);
