@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
-/* The physical memory map and the hypervisor's page pool, set up once at boot (mm/mem.h). */
+/*
+ * The physical memory map and the hypervisor's page pool, set up once at boot (mm/mem.h), and
+ * the boot steps of memory management: VTCR_EL2, the EL2 MMU, the memory map.
+ */
 #include "mm/mem.h"
 
+#include "kernel/arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/hyp.h"
 #include "kernel/init.h"
@@ -9,6 +13,7 @@
 #include "kernel/panic.h"
 #include "mm/mmu.h"
 #include "mm/pgtable.h"
+#include "mm/vtcr.h"
 
 #define HYP_POOL_SIZE  (8UL << 20)
 #define HYP_POOL_ALIGN (2UL << 20)
@@ -49,6 +54,17 @@ int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size)
 	return palloc_init(&hyp_pool, (void *)(uintptr_t)pool, pool,
 			   (unsigned int)(HYP_POOL_SIZE >> PT_PAGE_SHIFT));
 }
+
+/* Before el2_setup() writes it: VTCR_EL2 as this CPU's ID registers allow (all CPUs alike). */
+static void vtcr_boot(void)
+{
+	int ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1),
+			       &hyp.vtcr);
+
+	if (ret)
+		panic("cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s", err_str(ret));
+}
+INIT_STEP(INIT_BEFORE_EL2, vtcr_boot);
 
 /*
  * Once EL2 is configured: the hypervisor's own translation, then the memory map and the pool

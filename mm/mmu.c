@@ -196,8 +196,8 @@ int mmu_init(const struct platform *p)
 			   (uintptr_t)__image_end - (uintptr_t)__image_start);
 	/* No stale EL2 translations from firmware; complete before the MMU is enabled. */
 	tlbi_alle2();
-	dsb(ish);
-	isb(); /* MAIR, TCR and TTBR0 take effect before SCTLR_EL2.M is set */
+	dsb(ish); /* the invalidation complete before the ISB and the MMU switch below */
+	isb();	  /* MAIR, TCR and TTBR0 take effect before SCTLR_EL2.M is set */
 	write_sysreg(sctlr_el2, mmu_boot_regs.sctlr);
 	isb(); /* fetch the following instructions with the MMU on */
 	/* Secondary CPUs read these with their MMU off: push them to the Point of Coherency. */

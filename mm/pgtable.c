@@ -1,14 +1,37 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
-/* Translation-table builder and walker for the 4 KiB granule (Arm ARM D8.3). */
+/*
+ * Translation-table builder and walker for the 4 KiB granule (Arm ARM D8.3). Tables may be
+ * live (a walker may read them while they change), so changes follow the order Linux's
+ * arch/arm64/kvm/hyp/pgtable.c keeps: a new table is complete and made visible (DSB ISHST)
+ * before the descriptor that links it is written; a valid entry is broken (invalid, TLBs
+ * invalidated) before it is replaced; a table is unlinked and the TLBs invalidated before it
+ * goes back to the allocator.
+ */
 #include "mm/pgtable.h"
 
 #include <stddef.h>
 
+#include "kernel/arch/arch.h"
 #include "kernel/lib/err.h"
 
 static uint64_t *table_va(const struct pt *pt, uint64_t pa)
 {
 	return pt->pa_to_va(pt->ctx, pa);
+}
+
+/*
+ * One descriptor, read or written as one 64-bit access the compiler may not split, merge or
+ * repeat: an aligned doubleword access is single-copy atomic (Arm ARM B2.2.1), so a walker
+ * reading at the same time sees the old descriptor or the new one, never a mix of the two.
+ */
+static uint64_t pte_read(const uint64_t *entry)
+{
+	return __atomic_load_n(entry, __ATOMIC_RELAXED);
+}
+
+static void pte_write(uint64_t *entry, uint64_t desc)
+{
+	__atomic_store_n(entry, desc, __ATOMIC_RELAXED);
 }
 
 static uint64_t *alloc_table(struct pt *pt, uint64_t *pa)
@@ -48,15 +71,42 @@ static uint64_t leaf_desc(uint64_t pa, uint64_t attrs, unsigned int level)
 	       (level == 3 ? PTE_PAGE : 0);
 }
 
-/* Write 'desc' over a live entry, breaking it first when the old one was valid. */
+static bool table_empty(const struct pt *pt, uint64_t table_pa);
+
+/*
+ * Write 'desc' over a live entry, breaking it first when the old one was valid (D8.16.1): the
+ * invalid entry, then the TLB invalidation, then the new entry. When the old entry linked a
+ * table that still maps something, the TLBs may hold any leaf below it, not just the one for
+ * 'ia': the whole address space is invalidated then, where the owner offers that.
+ */
 static void set_entry(struct pt *pt, uint64_t *entry, uint64_t desc, uint64_t ia,
 		      unsigned int level)
 {
-	if (pt->invalidate && (*entry & PTE_VALID)) {
-		*entry = 0;
-		pt->invalidate(pt->ctx, ia, level);
+	uint64_t old = pte_read(entry);
+
+	if (pt->invalidate && (old & PTE_VALID)) {
+		pte_write(entry, 0);
+		if (pt->invalidate_all && is_table(old, level) &&
+		    !table_empty(pt, old & PTE_OA_MASK))
+			pt->invalidate_all(pt->ctx);
+		else
+			pt->invalidate(pt->ctx, ia, level);
 	}
-	*entry = desc;
+	pte_write(entry, desc);
+}
+
+/*
+ * Link the table at 'table_pa', which no walker can reach yet, into *entry. Its entries
+ * (zeroed by the allocator, or filled by a split) must be visible to every walker before the
+ * descriptor that makes them reachable: a walker that follows the new link must not read
+ * what the page held before.
+ */
+static void link_table(struct pt *pt, uint64_t *entry, uint64_t table_pa, uint64_t ia,
+		       unsigned int level)
+{
+	/* The new table's contents, before the store that links it (in set_entry). */
+	dsb(ishst);
+	set_entry(pt, entry, table_pa | PTE_VALID | PTE_TABLE, ia, level);
 }
 
 static void free_tree(struct pt *pt, uint64_t table_pa, unsigned int level)
@@ -64,8 +114,8 @@ static void free_tree(struct pt *pt, uint64_t table_pa, unsigned int level)
 	uint64_t *t = table_va(pt, table_pa);
 
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
-		if (is_table(t[i], level))
-			free_tree(pt, t[i] & PTE_OA_MASK, level + 1);
+		if (is_table(pte_read(&t[i]), level))
+			free_tree(pt, pte_read(&t[i]) & PTE_OA_MASK, level + 1);
 	if (pt->free)
 		pt->free(pt->ctx, table_pa);
 	pt->tables--;
@@ -76,7 +126,7 @@ static bool table_empty(const struct pt *pt, uint64_t table_pa)
 	const uint64_t *t = table_va(pt, table_pa);
 
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
-		if (t[i] & PTE_VALID)
+		if (pte_read(&t[i]) & PTE_VALID)
 			return false;
 	return true;
 }
@@ -84,15 +134,16 @@ static bool table_empty(const struct pt *pt, uint64_t table_pa)
 /* Replace the block at *entry by a table of the next level with the same mappings. */
 static int split_block(struct pt *pt, uint64_t *entry, uint64_t ia, unsigned int level)
 {
-	uint64_t old = *entry, tpa;
+	uint64_t old = pte_read(entry), tpa;
 	uint64_t step = PT_LEVEL_SIZE(level + 1);
 	uint64_t *t = alloc_table(pt, &tpa);
 
 	if (!t)
 		return E_NOMEM;
+	/* Not reachable yet: plain stores, published by link_table()'s barrier. */
 	for (unsigned int i = 0; i < PT_ENTRIES; i++)
 		t[i] = leaf_desc((old & PTE_OA_MASK) + i * step, old & PTE_ATTR_MASK, level + 1);
-	set_entry(pt, entry, tpa | PTE_VALID | PTE_TABLE, ia & ~(PT_LEVEL_SIZE(level) - 1), level);
+	link_table(pt, entry, tpa, ia & ~(PT_LEVEL_SIZE(level) - 1), level);
 	return 0;
 }
 
@@ -111,24 +162,25 @@ static int map_level(struct pt *pt, uint64_t table_pa, unsigned int level, uint6
 			chunk = size;
 		if (level == 3 || (block_allowed(level) && !(flags & PT_MAP_NO_BLOCKS) &&
 				   chunk == bsize && !(pa & (bsize - 1)))) {
-			uint64_t old = *entry;
+			uint64_t old = pte_read(entry);
 
 			set_entry(pt, entry, leaf_desc(pa, attrs, level), ia, level);
+			/* set_entry() invalidated the TLBs: only now may the old tables go. */
 			if (is_table(old, level))
 				free_tree(pt, old & PTE_OA_MASK, level + 1);
 		} else {
 			uint64_t next;
 
-			if (!(*entry & PTE_VALID)) {
+			if (!(pte_read(entry) & PTE_VALID)) {
 				if (!alloc_table(pt, &next))
 					return E_NOMEM;
-				*entry = next | PTE_VALID | PTE_TABLE;
-			} else if (!is_table(*entry, level)) {
+				link_table(pt, entry, next, ia, level);
+			} else if (!is_table(pte_read(entry), level)) {
 				ret = split_block(pt, entry, ia, level);
 				if (ret)
 					return ret;
 			}
-			next = *entry & PTE_OA_MASK;
+			next = pte_read(entry) & PTE_OA_MASK;
 			ret = map_level(pt, next, level + 1, ia, pa, chunk, attrs, flags);
 			if (ret)
 				return ret;
@@ -153,21 +205,22 @@ static int unmap_level(struct pt *pt, uint64_t table_pa, unsigned int level, uin
 
 		if (chunk > size)
 			chunk = size;
-		if (!(*entry & PTE_VALID)) {
+		if (!(pte_read(entry) & PTE_VALID)) {
 			/* Nothing mapped here. */
 		} else if (chunk == bsize || level == 3) {
-			uint64_t old = *entry;
+			uint64_t old = pte_read(entry);
 
 			set_entry(pt, entry, 0, ia, level);
+			/* Unlinked and invalidated by set_entry(): now the tables may go. */
 			if (is_table(old, level))
 				free_tree(pt, old & PTE_OA_MASK, level + 1);
 		} else {
-			if (!is_table(*entry, level)) {
+			if (!is_table(pte_read(entry), level)) {
 				ret = split_block(pt, entry, ia, level);
 				if (ret)
 					return ret;
 			}
-			next = *entry & PTE_OA_MASK;
+			next = pte_read(entry) & PTE_OA_MASK;
 			ret = unmap_level(pt, next, level + 1, ia, chunk);
 			if (ret)
 				return ret;
@@ -264,10 +317,29 @@ int pt_unmap(struct pt *pt, uint64_t ia, uint64_t size)
 void pt_destroy(struct pt *pt)
 {
 	uint64_t *root = table_va(pt, pt->root_pa);
+	unsigned int n = entries_at(pt, pt->start_level);
 
-	for (unsigned int i = 0; i < entries_at(pt, pt->start_level); i++)
-		if (is_table(root[i], pt->start_level))
-			free_tree(pt, root[i] & PTE_OA_MASK, pt->start_level + 1);
+	/*
+	 * Unlink every table below the root: clear the valid bit and keep the rest, which a
+	 * walker ignores in an invalid descriptor (D8.3.1), so the tables can still be found
+	 * to free them. Blocks at the root level simply go.
+	 */
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t d = pte_read(&root[i]);
+
+		if (d & PTE_VALID)
+			pte_write(&root[i], is_table(d, pt->start_level) ? d & ~PTE_VALID : 0);
+	}
+	/* Nothing the TLBs cached from these tables may outlive them: invalidate, then free. */
+	if (pt->invalidate_all)
+		pt->invalidate_all(pt->ctx);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t d = pte_read(&root[i]);
+
+		/* Only unlinked tables have the table bit without the valid bit. */
+		if ((d & (PTE_VALID | PTE_TABLE)) == PTE_TABLE)
+			free_tree(pt, d & PTE_OA_MASK, pt->start_level + 1);
+	}
 	for (unsigned int i = 0; i < pt->root_tables && pt->free; i++)
 		pt->free(pt->ctx, pt->root_pa + i * PT_PAGE_SIZE);
 	pt->tables = 0;
@@ -283,7 +355,7 @@ int pt_walk(const struct pt *pt, uint64_t ia, struct pt_walk *w)
 		return E_RANGE;
 	for (unsigned int level = pt->start_level; level <= 3; level++) {
 		unsigned int idx = index_at(pt, ia, level);
-		uint64_t desc = table_va(pt, table_pa)[idx];
+		uint64_t desc = pte_read(&table_va(pt, table_pa)[idx]);
 		struct pt_walk_step *s = &w->step[w->n_steps++];
 
 		s->level = level;

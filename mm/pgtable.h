@@ -66,6 +66,13 @@ struct pt {
 	 * tables that are not live.
 	 */
 	void (*invalidate)(void *ctx, uint64_t ia, unsigned int level);
+	/*
+	 * Every translation cached from these tables, for the cases where one address does not
+	 * cover what may be cached: a table that still maps something unlinked (the TLBs may
+	 * hold any leaf below it), and pt_destroy() before the tables are freed. NULL: unlinked
+	 * tables are invalidated through 'invalidate' at their address alone.
+	 */
+	void (*invalidate_all)(void *ctx);
 	void *ctx;
 };
 
@@ -85,7 +92,7 @@ int pt_map(struct pt *pt, uint64_t ia, uint64_t pa, uint64_t size, uint64_t attr
 	   unsigned int flags);
 /* Remove [ia, ia + size); blocks partly covered are split first. Unmapped holes are fine. */
 int pt_unmap(struct pt *pt, uint64_t ia, uint64_t size);
-/* Free every table, root included. */
+/* Unlink every table, invalidate_all(), then free every table, root included. */
 void pt_destroy(struct pt *pt);
 
 struct pt_walk_step {

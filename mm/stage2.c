@@ -2,15 +2,14 @@
 /*
  * Stage-2 translation: table memory from the hypervisor's page pool, VMIDs from a bitmap, and
  * break-before-make with TLBI IPAS2E1IS + VMALLE1IS for every live entry that changes
- * (Arm ARM D8.16.1 "Using break-before-make", D8.17 "TLB maintenance").
+ * (Arm ARM D8.16.1 "Using break-before-make", D8.17 "TLB maintenance"), as Linux's
+ * __kvm_tlb_flush_vmid_ipa() does; VMALLS12E1IS for the whole VMID when a table that still
+ * maps something is unlinked and when the space is destroyed, before its tables are freed.
  */
 #include "mm/stage2.h"
 
 #include "kernel/arch/arch.h"
-#include "kernel/hyp.h"
-#include "kernel/init.h"
 #include "kernel/lib/err.h"
-#include "kernel/panic.h"
 #include "mm/vtcr.h"
 
 #define S2_MAX_VMIDS 256
@@ -79,7 +78,24 @@ static void s2_invalidate(void *ctx, uint64_t ipa, unsigned int level)
 	tlbi_vmalle1is();
 	dsb(ish); /* complete everywhere before the new entry may be written */
 	write_sysreg(vttbr_el2, saved);
-	isb();
+	isb(); /* the caller's own VTTBR_EL2 is back before anything translates through it */
+	irq_restore(daif);
+}
+
+/* Every stage-1 and stage-2 entry of this VMID on every CPU (__kvm_tlb_flush_vmid()). */
+static void s2_invalidate_all(void *ctx)
+{
+	struct s2_space *s = ctx;
+	uint64_t daif = irq_save();
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	write_sysreg(vttbr_el2, s->vttbr);
+	isb();	    /* the TLBI below must see this VMID */
+	dsb(ishst); /* the unlinked entries are visible to every table walker before the TLBI */
+	tlbi_vmalls12e1is();
+	dsb(ish); /* complete everywhere before a table is freed or an entry rewritten */
+	write_sysreg(vttbr_el2, saved);
+	isb(); /* the caller's own VTTBR_EL2 is back before anything translates through it */
 	irq_restore(daif);
 }
 
@@ -97,7 +113,8 @@ int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
 		.pt = { .alloc = s2_alloc,
 			.free = s2_free,
 			.pa_to_va = s2_pa_to_va,
-			.invalidate = s2_invalidate },
+			.invalidate = s2_invalidate,
+			.invalidate_all = s2_invalidate_all },
 	};
 	s->pt.ctx = s;
 	ret = pt_init(&s->pt, ipa_bits, level, roots);
@@ -111,19 +128,12 @@ int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
 
 void s2_destroy(struct s2_space *s)
 {
-	uint64_t daif = irq_save();
-	uint64_t saved = read_sysreg(vttbr_el2);
-
+	/*
+	 * pt_destroy() unlinks the tables, has s2_invalidate_all() drop every TLB entry of this
+	 * VMID, and only then frees them: no walk may reach a freed table, and no entry of this
+	 * VMID survives into its next owner.
+	 */
 	pt_destroy(&s->pt);
-	/* No TLB entry of this VMID may survive into its next owner. */
-	write_sysreg(vttbr_el2, s->vttbr);
-	isb();
-	dsb(ishst);
-	tlbi_vmalls12e1is();
-	dsb(ish);
-	write_sysreg(vttbr_el2, saved);
-	isb();
-	irq_restore(daif);
 	vmid_map[s->vmid / 64] &= ~(1UL << (s->vmid % 64));
 	s->vmid = 0;
 }
@@ -142,6 +152,7 @@ int s2_unmap(struct s2_space *s, uint64_t ipa, uint64_t size)
 {
 	int ret = pt_unmap(&s->pt, ipa, size);
 
+	/* The invalid entries visible to the stage-2 walker before a vCPU runs again. */
 	dsb(ishst);
 	return ret;
 }
@@ -150,14 +161,3 @@ int s2_walk(const struct s2_space *s, uint64_t ipa, struct pt_walk *w)
 {
 	return pt_walk(&s->pt, ipa, w);
 }
-
-/* Before el2_setup() writes it: VTCR_EL2 as this CPU's ID registers allow (all CPUs alike). */
-static void s2_boot_vtcr(void)
-{
-	int ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1),
-			       &hyp.vtcr);
-
-	if (ret)
-		panic("cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s", err_str(ret));
-}
-INIT_STEP(INIT_BEFORE_EL2, s2_boot_vtcr);

@@ -25,6 +25,7 @@ enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
 #define PSCI_RET_ALREADY_ON	  -4
 #define PSCI_RET_ON_PENDING	  -5
 #define PSCI_RET_INTERNAL_FAILURE -6
+#define PSCI_RET_INVALID_ADDRESS  -9
 
 /* Choose the conduit; HVC is refused at EL2 (it would trap to ourselves). Returns 0 or E_NOTSUP. */
 int psci_init(enum psci_conduit conduit);

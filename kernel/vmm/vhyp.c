@@ -43,6 +43,9 @@ static int64_t psci_cpu_on(struct vcpu *v, uint64_t target, uint64_t entry, uint
 
 	if (!t)
 		return PSCI_RET_INVALID_PARAMS;
+	/* The entry point must be in the VM's RAM: anywhere else the vCPU could only fault. */
+	if (entry < v->vm->ram_ipa || entry - v->vm->ram_ipa >= v->vm->ram_size)
+		return PSCI_RET_INVALID_ADDRESS;
 	/* Only an OFF vCPU may be started: ON or ON_PENDING answer ALREADY_ON / ON_PENDING. */
 	if (!atomic_compare_exchange_strong(&t->state, &expected, VCPU_ON_PENDING))
 		return expected == VCPU_ON ? PSCI_RET_ALREADY_ON : PSCI_RET_ON_PENDING;

@@ -3,12 +3,12 @@
  * Host tests of the FDT reader: the QEMU fixtures parse and walk correctly, and every truncated,
  * corrupted or randomly mutated blob is either rejected or read without leaving its bounds.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "kernel/lib/err.h"
 #include "kernel/lib/fdt.h"
+#include "fdt_build.h"
 #include "test.h"
 
 static const char *const fixture_names[] = {
@@ -28,19 +28,6 @@ static uint8_t *dup_bytes(const uint8_t *src, size_t len)
 	return d;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Header fields by byte offset (Devicetree Specification 5.2). */
 enum {
 	H_MAGIC = 0,
@@ -54,109 +41,11 @@ enum {
 	H_SIZE_STRUCT = 36
 };
 
-/* --- a tiny FDT builder, so malformed trees can be made token by token --- */
-
-struct fdtb {
-	uint8_t st[16384];
-	size_t st_len;
-	char str[4096];
-	size_t str_len;
-	uint64_t rsv[8][2];
-	int n_rsv;
-};
-
-static void b_u32(struct fdtb *b, uint32_t v)
-{
-	put32(b->st + b->st_len, v);
-	b->st_len += 4;
-}
-
-static void b_bytes(struct fdtb *b, const void *p, size_t len)
-{
-	memcpy(b->st + b->st_len, p, len);
-	b->st_len += len;
-	while (b->st_len % 4)
-		b->st[b->st_len++] = 0;
-}
-
-static void b_begin(struct fdtb *b, const char *name)
-{
-	b_u32(b, 1);
-	b_bytes(b, name, strlen(name) + 1);
-}
-
-static void b_end(struct fdtb *b)
-{
-	b_u32(b, 2);
-}
-
-static uint32_t b_string(struct fdtb *b, const char *name)
-{
-	uint32_t off = (uint32_t)b->str_len;
-
-	memcpy(b->str + b->str_len, name, strlen(name) + 1);
-	b->str_len += strlen(name) + 1;
-	return off;
-}
-
-static void b_prop(struct fdtb *b, const char *name, const void *val, size_t len)
-{
-	b_u32(b, 3);
-	b_u32(b, (uint32_t)len);
-	b_u32(b, b_string(b, name));
-	b_bytes(b, val, len);
-}
-
-static void b_str(struct fdtb *b, const char *name, const char *s)
-{
-	b_prop(b, name, s, strlen(s) + 1);
-}
-
-static void b_cells(struct fdtb *b, const char *name, int n, ...)
-{
-	uint8_t v[64 * 4];
-	va_list ap;
-
-	va_start(ap, n);
-	for (int i = 0; i < n; i++)
-		put32(v + 4 * i, va_arg(ap, uint32_t));
-	va_end(ap);
-	b_prop(b, name, v, 4 * (size_t)n);
-}
-
-/* Lay out header, reservation map, structure and strings; the caller appends FDT_END (9). */
-static uint8_t *b_blob(const struct fdtb *b, size_t *size)
-{
-	size_t rsv = 40, st = rsv + 16 * ((size_t)b->n_rsv + 1), str = st + b->st_len;
-	size_t total = str + b->str_len;
-	uint8_t *blob = calloc(1, total);
-
-	put32(blob + H_MAGIC, FDT_MAGIC);
-	put32(blob + H_TOTAL, (uint32_t)total);
-	put32(blob + H_OFF_STRUCT, (uint32_t)st);
-	put32(blob + H_OFF_STRINGS, (uint32_t)str);
-	put32(blob + H_OFF_RSV, (uint32_t)rsv);
-	put32(blob + H_VERSION, 17);
-	put32(blob + H_LAST_COMP, 16);
-	put32(blob + H_SIZE_STRINGS, (uint32_t)b->str_len);
-	put32(blob + H_SIZE_STRUCT, (uint32_t)b->st_len);
-	for (int i = 0; i < b->n_rsv; i++) {
-		put32(blob + rsv + 16 * i, (uint32_t)(b->rsv[i][0] >> 32));
-		put32(blob + rsv + 16 * i + 4, (uint32_t)b->rsv[i][0]);
-		put32(blob + rsv + 16 * i + 8, (uint32_t)(b->rsv[i][1] >> 32));
-		put32(blob + rsv + 16 * i + 12, (uint32_t)b->rsv[i][1]);
-	}
-	memcpy(blob + st, b->st, b->st_len);
-	memcpy(blob + str, b->str, b->str_len);
-	*size = total;
-	return blob;
-}
-
 /* Build, init and free; returns fdt_init()'s answer and leaves the reason in f. */
 static int b_try(const struct fdtb *b, struct fdt *f)
 {
 	size_t size;
-	uint8_t *blob = b_blob(b, &size);
+	uint8_t *blob = fdtb_blob(b, &size);
 	int ret = fdt_init(f, blob, size);
 
 	free(blob);
@@ -211,11 +100,11 @@ static void test_header_fields(void)
 		CHECK_EQ_U64(fdt_init(&f, blob, size), 0);
 		CHECK_STR(f.why, "");
 		CHECK_EQ_U64(f.size, size);
-		CHECK_EQ_U64(f.size, get32(blob + H_TOTAL));
-		CHECK_EQ_U64(f.off_struct, get32(blob + H_OFF_STRUCT));
-		CHECK_EQ_U64(f.size_struct, get32(blob + H_SIZE_STRUCT));
-		CHECK_EQ_U64(f.off_strings, get32(blob + H_OFF_STRINGS));
-		CHECK_EQ_U64(f.size_strings, get32(blob + H_SIZE_STRINGS));
+		CHECK_EQ_U64(f.size, fdtb_get32(blob + H_TOTAL));
+		CHECK_EQ_U64(f.off_struct, fdtb_get32(blob + H_OFF_STRUCT));
+		CHECK_EQ_U64(f.size_struct, fdtb_get32(blob + H_SIZE_STRUCT));
+		CHECK_EQ_U64(f.off_strings, fdtb_get32(blob + H_OFF_STRINGS));
+		CHECK_EQ_U64(f.size_strings, fdtb_get32(blob + H_SIZE_STRINGS));
 		CHECK_EQ_U64(f.version, 17);
 		CHECK_EQ_U64(f.n_nodes, fixture_nodes[i]);
 		CHECK_EQ_U64(fdt_root(&f), 0);
@@ -415,30 +304,30 @@ static void test_builder_basics(void)
 	b->rsv[1][0] = 0x1234567800000000ULL;
 	b->rsv[1][1] = 0x2000;
 	b->n_rsv = 2;
-	b_begin(b, "");
-	b_cells(b, "#address-cells", 1, 1);
-	b_begin(b, "a@1");
-	b_str(b, "status", "disabled");
-	b_end(b);
-	b_begin(b, "b@2");
-	b_str(b, "status", "okay");
-	b_prop(b, "blob", "\x01\x02\x03", 3);
-	b_str(b, "compatible", "x,one");
-	b_end(b);
-	b_begin(b, "c@3");
-	b_str(b, "status", "ok");
-	b_u32(b, 4); /* FDT_NOP between properties */
-	b_prop(b, "linux,phandle", "\x00\x00\x00\x07", 4);
-	b_end(b);
-	b_begin(b, "d");
-	b_prop(b, "status", "okay", 4); /* not terminated: neither a string nor "okay" */
-	b_prop(b, "compatible", "x,two\0x,thr", 11);
-	b_end(b);
-	b_u32(b, 4);
-	b_end(b);
-	b_u32(b, 4);
-	b_u32(b, 9);
-	blob = b_blob(b, &size);
+	fdtb_begin(b, "");
+	fdtb_cells(b, "#address-cells", 1, 1);
+	fdtb_begin(b, "a@1");
+	fdtb_str(b, "status", "disabled");
+	fdtb_end(b);
+	fdtb_begin(b, "b@2");
+	fdtb_str(b, "status", "okay");
+	fdtb_prop(b, "blob", "\x01\x02\x03", 3);
+	fdtb_str(b, "compatible", "x,one");
+	fdtb_end(b);
+	fdtb_begin(b, "c@3");
+	fdtb_str(b, "status", "ok");
+	fdtb_u32(b, 4); /* FDT_NOP between properties */
+	fdtb_prop(b, "linux,phandle", "\x00\x00\x00\x07", 4);
+	fdtb_end(b);
+	fdtb_begin(b, "d");
+	fdtb_prop(b, "status", "okay", 4); /* not terminated: neither a string nor "okay" */
+	fdtb_prop(b, "compatible", "x,two\0x,thr", 11);
+	fdtb_end(b);
+	fdtb_u32(b, 4);
+	fdtb_end(b);
+	fdtb_u32(b, 4);
+	fdtb_u32(b, 9);
+	blob = fdtb_blob(b, &size);
 	CHECK_EQ_U64(fdt_init(&f, blob, size), 0);
 	CHECK_EQ_U64(f.n_nodes, 5);
 	CHECK(!fdt_node_enabled(&f, fdt_path_offset(&f, "/a@1")));
@@ -461,8 +350,8 @@ static void test_builder_basics(void)
 	CHECK_EQ_U64(fdt_mem_rsv(&f, 2, &a, &s), E_NOENT);
 
 	/* Version 16 has no size_dt_struct: the walk still finds FDT_END. */
-	put32(blob + H_VERSION, 16);
-	put32(blob + H_SIZE_STRUCT, 0xffffffff);
+	fdtb_put32(blob + H_VERSION, 16);
+	fdtb_put32(blob + H_SIZE_STRUCT, 0xffffffff);
 	CHECK_EQ_U64(fdt_init(&f, blob, size), 0);
 	CHECK_EQ_U64(f.n_nodes, 5);
 	CHECK_EQ_U64(fdt_path_offset(&f, "/c"), fdt_path_offset(&f, "/c@3"));
@@ -488,23 +377,23 @@ static void test_truncation(void)
 				silent++;
 			/* A header that agrees with the cut length must fail on a block bound. */
 			if (len >= FDT_HEADER_SIZE) {
-				put32(cut + H_TOTAL, (uint32_t)len);
+				fdtb_put32(cut + H_TOTAL, (uint32_t)len);
 				if (fdt_init(&f, cut, len) == 0)
 					accepted++;
 			}
 			free(cut);
 		}
 		/* A structure block cut short anywhere loses FDT_END or a token's tail. */
-		uint32_t sst = get32(blob + H_SIZE_STRUCT);
+		uint32_t sst = fdtb_get32(blob + H_SIZE_STRUCT);
 		uint8_t *copy = dup_bytes(blob, size);
 		for (uint32_t s = 0; s < sst; s++) {
-			put32(copy + H_SIZE_STRUCT, s);
+			fdtb_put32(copy + H_SIZE_STRUCT, s);
 			if (fdt_init(&f, copy, size) == 0)
 				accepted++;
 		}
 		/* So does a strings block cut short (the last name loses its NUL or its start). */
-		put32(copy + H_SIZE_STRUCT, sst);
-		put32(copy + H_SIZE_STRINGS, get32(blob + H_SIZE_STRINGS) - 1);
+		fdtb_put32(copy + H_SIZE_STRUCT, sst);
+		fdtb_put32(copy + H_SIZE_STRINGS, fdtb_get32(blob + H_SIZE_STRINGS) - 1);
 		if (fdt_init(&f, copy, size) == 0)
 			accepted++;
 		CHECK_EQ_U64(accepted, 0);
@@ -520,7 +409,7 @@ static int init_patched(const uint8_t *blob, size_t size, unsigned int field, ui
 	uint8_t *copy = dup_bytes(blob, size);
 	int ret;
 
-	put32(copy + field, v);
+	fdtb_put32(copy + field, v);
 	ret = fdt_init(f, copy, size);
 	free(copy);
 	return ret;
@@ -530,8 +419,8 @@ static void test_corrupt_header(void)
 {
 	size_t size;
 	uint8_t *blob = test_load_fixture("virt-max-smp4-2G.dtb", &size);
-	uint32_t total = (uint32_t)size, ost = get32(blob + H_OFF_STRUCT);
-	uint32_t ostr = get32(blob + H_OFF_STRINGS), sstr = get32(blob + H_SIZE_STRINGS);
+	uint32_t total = (uint32_t)size, ost = fdtb_get32(blob + H_OFF_STRUCT);
+	uint32_t ostr = fdtb_get32(blob + H_OFF_STRINGS), sstr = fdtb_get32(blob + H_SIZE_STRINGS);
 	struct fdt f;
 
 	CHECK_EQ_U64(fdt_init(&f, NULL, 100), E_BADFDT);
@@ -577,12 +466,12 @@ static void test_corrupt_header(void)
 /* A root with one property and one child: the base for single-defect variants below. */
 static void b_small_tree(struct fdtb *b)
 {
-	b_begin(b, "");
-	b_str(b, "model", "m");
-	b_begin(b, "child@1");
-	b_cells(b, "reg", 2, 1, 2);
-	b_end(b);
-	b_end(b);
+	fdtb_begin(b, "");
+	fdtb_str(b, "model", "m");
+	fdtb_begin(b, "child@1");
+	fdtb_cells(b, "reg", 2, 1, 2);
+	fdtb_end(b);
+	fdtb_end(b);
 }
 
 static void test_bad_tokens(void)
@@ -594,85 +483,86 @@ static void test_bad_tokens(void)
 
 	/* The base tree is fine. */
 	b_small_tree(b);
-	b_u32(b, 9);
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), 0);
 	CHECK_EQ_U64(f.n_nodes, 2);
 
 	/* A property name offset at or past the end of the strings block. */
-	blob = b_blob(b, &size);
+	blob = fdtb_blob(b, &size);
 	{
-		uint32_t ost = get32(blob + H_OFF_STRUCT), sstr = get32(blob + H_SIZE_STRINGS);
+		uint32_t ost = fdtb_get32(blob + H_OFF_STRUCT),
+			 sstr = fdtb_get32(blob + H_SIZE_STRINGS);
 		uint32_t root_prop = ost + 8; /* after FDT_BEGIN_NODE and the empty, padded name */
 
-		CHECK_EQ_U64(get32(blob + root_prop), 3);
-		put32(blob + root_prop + 8, sstr);
+		CHECK_EQ_U64(fdtb_get32(blob + root_prop), 3);
+		fdtb_put32(blob + root_prop + 8, sstr);
 		CHECK_EQ_U64(fdt_init(&f, blob, size), E_BADFDT);
 		CHECK(strstr(f.why, "name offset") != NULL);
-		put32(blob + root_prop + 8, 0xffffffff);
+		fdtb_put32(blob + root_prop + 8, 0xffffffff);
 		CHECK_EQ_U64(fdt_init(&f, blob, size), E_BADFDT);
-		put32(blob + root_prop + 8, 0);
+		fdtb_put32(blob + root_prop + 8, 0);
 		/* A value length running past the structure block, also wrapping. */
-		put32(blob + root_prop + 4, get32(blob + H_SIZE_STRUCT));
+		fdtb_put32(blob + root_prop + 4, fdtb_get32(blob + H_SIZE_STRUCT));
 		CHECK_EQ_U64(fdt_init(&f, blob, size), E_BADFDT);
 		CHECK(strstr(f.why, "runs past") != NULL);
-		put32(blob + root_prop + 4, 0xfffffffe);
+		fdtb_put32(blob + root_prop + 4, 0xfffffffe);
 		CHECK_EQ_U64(fdt_init(&f, blob, size), E_BADFDT);
-		put32(blob + root_prop + 4, 2);
+		fdtb_put32(blob + root_prop + 4, 2);
 		CHECK_EQ_U64(fdt_init(&f, blob, size), 0);
 		/* An unknown token. */
-		put32(blob + root_prop, 5);
+		fdtb_put32(blob + root_prop, 5);
 		CHECK_EQ_U64(fdt_init(&f, blob, size), E_BADFDT);
 		CHECK(strstr(f.why, "unknown token") != NULL);
 		/* Version 16 headers take the structure block to the end of the blob. */
-		put32(blob + root_prop, 3);
-		put32(blob + H_VERSION, 16);
-		put32(blob + H_LAST_COMP, 16);
+		fdtb_put32(blob + root_prop, 3);
+		fdtb_put32(blob + H_VERSION, 16);
+		fdtb_put32(blob + H_LAST_COMP, 16);
 		CHECK_EQ_U64(fdt_init(&f, blob, size), 0);
 	}
 	free(blob);
 
 	/* Strings block whose last name has lost its NUL (the next byte in memory is not NUL). */
 	memset(b, 0, sizeof(*b));
-	b_begin(b, "");
-	b_str(b, "abc", "v");
-	b_end(b);
-	b_u32(b, 9);
-	blob = b_blob(b, &size);
-	put32(blob + H_SIZE_STRINGS, 3);
+	fdtb_begin(b, "");
+	fdtb_str(b, "abc", "v");
+	fdtb_end(b);
+	fdtb_u32(b, 9);
+	blob = fdtb_blob(b, &size);
+	fdtb_put32(blob + H_SIZE_STRINGS, 3);
 	CHECK_EQ_U64(fdt_init(&f, blob, size), E_BADFDT);
 	CHECK(strstr(f.why, "not terminated") != NULL);
 	free(blob);
 
 	/* A node name not terminated inside the structure block, with strings right after. */
 	memset(b, 0, sizeof(*b));
-	b_u32(b, 1);
+	fdtb_u32(b, 1);
 	memcpy(b->st + b->st_len, "abcd", 4);
 	b->st_len += 4;
-	b_string(b, "xyz");
+	fdtb_string(b, "xyz");
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	memset(b, 0, sizeof(*b));
-	b_begin(b, "");
-	b_u32(b, 1);
+	fdtb_begin(b, "");
+	fdtb_u32(b, 1);
 	memcpy(b->st + b->st_len, "abcd", 4);
 	b->st_len += 4;
-	b_string(b, "xyz");
+	fdtb_string(b, "xyz");
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	CHECK(strstr(f.why, "node name not terminated") != NULL);
 
 	/* An END_NODE with nothing open. */
 	memset(b, 0, sizeof(*b));
 	b_small_tree(b);
-	b_end(b);
-	b_u32(b, 9);
+	fdtb_end(b);
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	CHECK(strstr(f.why, "FDT_END_NODE") != NULL);
 
 	/* The root left open at FDT_END. */
 	memset(b, 0, sizeof(*b));
-	b_begin(b, "");
-	b_begin(b, "a");
-	b_end(b);
-	b_u32(b, 9);
+	fdtb_begin(b, "");
+	fdtb_begin(b, "a");
+	fdtb_end(b);
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	CHECK(strstr(f.why, "FDT_END inside") != NULL);
 
@@ -682,32 +572,32 @@ static void test_bad_tokens(void)
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	CHECK(strstr(f.why, "without FDT_END") != NULL);
 	/* Only NOPs where FDT_END should be. */
-	b_u32(b, 4);
-	b_u32(b, 4);
+	fdtb_u32(b, 4);
+	fdtb_u32(b, 4);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 
 	/* Two roots. */
 	memset(b, 0, sizeof(*b));
 	b_small_tree(b);
 	b_small_tree(b);
-	b_u32(b, 9);
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	CHECK(strstr(f.why, "after the root") != NULL);
 
 	/* A root with a name, and a tree that starts with something other than the root. */
 	memset(b, 0, sizeof(*b));
-	b_begin(b, "root");
-	b_end(b);
-	b_u32(b, 9);
+	fdtb_begin(b, "root");
+	fdtb_end(b);
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	CHECK(strstr(f.why, "root") != NULL);
 	memset(b, 0, sizeof(*b));
-	b_u32(b, 4);
+	fdtb_u32(b, 4);
 	b_small_tree(b);
-	b_u32(b, 9);
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	memset(b, 0, sizeof(*b));
-	b_u32(b, 9);
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	memset(b, 0, sizeof(*b));
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
@@ -715,20 +605,20 @@ static void test_bad_tokens(void)
 	/* A property outside any node. */
 	memset(b, 0, sizeof(*b));
 	b_small_tree(b);
-	b_str(b, "late", "x");
-	b_u32(b, 9);
+	fdtb_str(b, "late", "x");
+	fdtb_u32(b, 9);
 	CHECK_EQ_U64(b_try(b, &f), E_BADFDT);
 	CHECK(strstr(f.why, "outside") != NULL);
 
 	/* Nesting: FDT_MAX_DEPTH levels are fine, one more is not. */
 	for (int extra = 0; extra <= 1; extra++) {
 		memset(b, 0, sizeof(*b));
-		b_begin(b, "");
+		fdtb_begin(b, "");
 		for (int d = 1; d < FDT_MAX_DEPTH + extra; d++)
-			b_begin(b, "n");
+			fdtb_begin(b, "n");
 		for (int d = 0; d < FDT_MAX_DEPTH + extra; d++)
-			b_end(b);
-		b_u32(b, 9);
+			fdtb_end(b);
+		fdtb_u32(b, 9);
 		CHECK_EQ_U64(b_try(b, &f), extra ? E_BADFDT : 0);
 	}
 	{
@@ -736,13 +626,13 @@ static void test_bad_tokens(void)
 		int n;
 
 		memset(b, 0, sizeof(*b));
-		b_begin(b, "");
+		fdtb_begin(b, "");
 		for (int d = 1; d < FDT_MAX_DEPTH; d++)
-			b_begin(b, "n");
+			fdtb_begin(b, "n");
 		for (int d = 0; d < FDT_MAX_DEPTH; d++)
-			b_end(b);
-		b_u32(b, 9);
-		blob = b_blob(b, &size);
+			fdtb_end(b);
+		fdtb_u32(b, 9);
+		blob = fdtb_blob(b, &size);
 		CHECK_EQ_U64(fdt_init(&f, blob, size), 0);
 		for (int d = 1; d < FDT_MAX_DEPTH; d++)
 			strcat(path, "/n");
@@ -798,7 +688,8 @@ static void test_fuzz(void)
 	for (size_t i = 0; i < N_FIXTURES; i++) {
 		size_t size;
 		uint8_t *blob = test_load_fixture(fixture_names[i], &size);
-		uint32_t ost = get32(blob + H_OFF_STRUCT), sst = get32(blob + H_SIZE_STRUCT);
+		uint32_t ost = fdtb_get32(blob + H_OFF_STRUCT),
+			 sst = fdtb_get32(blob + H_SIZE_STRUCT);
 
 		for (int iter = 0; iter < 1000; iter++) {
 			uint8_t *m = dup_bytes(blob, size);

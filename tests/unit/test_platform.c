@@ -3,112 +3,14 @@
  * Host tests of plat_parse(): the QEMU virt fixtures yield the right machine description, and
  * small hand-built trees cover the error paths and the less common bindings.
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "kernel/lib/err.h"
 #include "kernel/lib/fdt.h"
 #include "kernel/platform.h"
+#include "fdt_build.h"
 #include "test.h"
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* --- a tiny FDT builder (same layout as dtc: header, reservation map, structure, strings) --- */
-
-struct fdtb {
-	uint8_t st[16384];
-	size_t st_len;
-	char str[4096];
-	size_t str_len;
-	uint64_t rsv[8][2];
-	int n_rsv;
-};
-
-static void b_u32(struct fdtb *b, uint32_t v)
-{
-	put32(b->st + b->st_len, v);
-	b->st_len += 4;
-}
-
-static void b_bytes(struct fdtb *b, const void *p, size_t len)
-{
-	memcpy(b->st + b->st_len, p, len);
-	b->st_len += len;
-	while (b->st_len % 4)
-		b->st[b->st_len++] = 0;
-}
-
-static void b_begin(struct fdtb *b, const char *name)
-{
-	b_u32(b, 1);
-	b_bytes(b, name, strlen(name) + 1);
-}
-
-static void b_end(struct fdtb *b)
-{
-	b_u32(b, 2);
-}
-
-static void b_prop(struct fdtb *b, const char *name, const void *val, size_t len)
-{
-	b_u32(b, 3);
-	b_u32(b, (uint32_t)len);
-	b_u32(b, (uint32_t)b->str_len);
-	memcpy(b->str + b->str_len, name, strlen(name) + 1);
-	b->str_len += strlen(name) + 1;
-	b_bytes(b, val, len);
-}
-
-static void b_str(struct fdtb *b, const char *name, const char *s)
-{
-	b_prop(b, name, s, strlen(s) + 1);
-}
-
-static void b_cells(struct fdtb *b, const char *name, int n, ...)
-{
-	uint8_t v[64 * 4];
-	va_list ap;
-
-	va_start(ap, n);
-	for (int i = 0; i < n; i++)
-		put32(v + 4 * i, va_arg(ap, uint32_t));
-	va_end(ap);
-	b_prop(b, name, v, 4 * (size_t)n);
-}
-
-static uint8_t *b_blob(const struct fdtb *b, size_t *size)
-{
-	size_t rsv = 40, st = rsv + 16 * ((size_t)b->n_rsv + 1), str = st + b->st_len;
-	size_t total = str + b->str_len;
-	uint8_t *blob = calloc(1, total);
-
-	put32(blob + 0, FDT_MAGIC);
-	put32(blob + 4, (uint32_t)total);
-	put32(blob + 8, (uint32_t)st);
-	put32(blob + 12, (uint32_t)str);
-	put32(blob + 16, (uint32_t)rsv);
-	put32(blob + 20, 17);
-	put32(blob + 24, 16);
-	put32(blob + 32, (uint32_t)b->str_len);
-	put32(blob + 36, (uint32_t)b->st_len);
-	for (int i = 0; i < b->n_rsv; i++) {
-		put32(blob + rsv + 16 * i, (uint32_t)(b->rsv[i][0] >> 32));
-		put32(blob + rsv + 16 * i + 4, (uint32_t)b->rsv[i][0]);
-		put32(blob + rsv + 16 * i + 8, (uint32_t)(b->rsv[i][1] >> 32));
-		put32(blob + rsv + 16 * i + 12, (uint32_t)b->rsv[i][1]);
-	}
-	memcpy(blob + st, b->st, b->st_len);
-	memcpy(blob + str, b->str, b->str_len);
-	*size = total;
-	return blob;
-}
 
 /* Close the root, build, validate and parse; the blob is freed before returning. */
 static struct platform plat;
@@ -123,9 +25,9 @@ static int b_parse(struct fdtb *b)
 	uint8_t *blob;
 	int ret;
 
-	b_end(b);
-	b_u32(b, 9);
-	blob = b_blob(b, &size);
+	fdtb_end(b);
+	fdtb_u32(b, 9);
+	blob = fdtb_blob(b, &size);
 	ret = fdt_init(&f, blob, size);
 	if (ret) {
 		fprintf(stderr, "builder made a bad blob: %s\n", f.why);
@@ -141,46 +43,46 @@ static struct fdtb *b_new(uint32_t ac, uint32_t sc)
 {
 	struct fdtb *b = calloc(1, sizeof(*b));
 
-	b_begin(b, "");
-	b_str(b, "model", "test-board");
-	b_prop(b, "compatible", "vendor,board\0vendor,soc", 24);
-	b_cells(b, "#address-cells", 1, ac);
-	b_cells(b, "#size-cells", 1, sc);
+	fdtb_begin(b, "");
+	fdtb_str(b, "model", "test-board");
+	fdtb_prop(b, "compatible", "vendor,board\0vendor,soc", 24);
+	fdtb_cells(b, "#address-cells", 1, ac);
+	fdtb_cells(b, "#size-cells", 1, sc);
 	return b;
 }
 
 static void b_memory(struct fdtb *b, const char *name, uint32_t base, uint32_t size)
 {
-	b_begin(b, name);
-	b_str(b, "device_type", "memory");
-	b_cells(b, "reg", 4, 0, base, 0, size);
-	b_end(b);
+	fdtb_begin(b, name);
+	fdtb_str(b, "device_type", "memory");
+	fdtb_cells(b, "reg", 4, 0, base, 0, size);
+	fdtb_end(b);
 }
 
 static void b_uart(struct fdtb *b, const char *name, uint32_t base)
 {
-	b_begin(b, name);
-	b_prop(b, "compatible", "arm,pl011\0arm,primecell", 24);
-	b_cells(b, "reg", 4, 0, base, 0, 0x1000);
-	b_end(b);
+	fdtb_begin(b, name);
+	fdtb_prop(b, "compatible", "arm,pl011\0arm,primecell", 24);
+	fdtb_cells(b, "reg", 4, 0, base, 0, 0x1000);
+	fdtb_end(b);
 }
 
 static void b_cpus(struct fdtb *b, int n)
 {
 	char name[16];
 
-	b_begin(b, "cpus");
-	b_cells(b, "#address-cells", 1, 1);
-	b_cells(b, "#size-cells", 1, 0);
+	fdtb_begin(b, "cpus");
+	fdtb_cells(b, "#address-cells", 1, 1);
+	fdtb_cells(b, "#size-cells", 1, 0);
 	for (int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "cpu@%d", i);
-		b_begin(b, name);
-		b_str(b, "device_type", "cpu");
-		b_cells(b, "reg", 1, (uint32_t)i);
-		b_str(b, "enable-method", "psci");
-		b_end(b);
+		fdtb_begin(b, name);
+		fdtb_str(b, "device_type", "cpu");
+		fdtb_cells(b, "reg", 1, (uint32_t)i);
+		fdtb_str(b, "enable-method", "psci");
+		fdtb_end(b);
 	}
-	b_end(b);
+	fdtb_end(b);
 }
 
 static int find_dev(const struct platform *p, const char *name, unsigned int nth)
@@ -444,15 +346,15 @@ static void test_no_memory(void)
 
 	b_uart(b, "uart@1000", 0x1000);
 	/* A memory node with nothing in it does not count. */
-	b_begin(b, "memory");
-	b_str(b, "device_type", "memory");
-	b_end(b);
+	fdtb_begin(b, "memory");
+	fdtb_str(b, "device_type", "memory");
+	fdtb_end(b);
 	/* Nor does a disabled one. */
-	b_begin(b, "memory@80000000");
-	b_str(b, "device_type", "memory");
-	b_str(b, "status", "disabled");
-	b_cells(b, "reg", 4, 0, 0x80000000, 0, 0x1000000);
-	b_end(b);
+	fdtb_begin(b, "memory@80000000");
+	fdtb_str(b, "device_type", "memory");
+	fdtb_str(b, "status", "disabled");
+	fdtb_cells(b, "reg", 4, 0, 0x80000000, 0, 0x1000000);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), E_NOENT);
 	CHECK_STR(why, "no memory node in the device tree");
 	free(b);
@@ -463,18 +365,18 @@ static void test_no_uart(void)
 	struct fdtb *b = b_new(2, 2);
 
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
-	b_begin(b, "serial@2000");
-	b_str(b, "compatible", "ns16550a");
-	b_cells(b, "reg", 4, 0, 0x2000, 0, 0x100);
-	b_end(b);
-	b_begin(b, "uart@1000");
-	b_str(b, "compatible", "arm,pl011");
-	b_str(b, "status", "disabled");
-	b_cells(b, "reg", 4, 0, 0x1000, 0, 0x1000);
-	b_end(b);
-	b_begin(b, "chosen");
-	b_str(b, "stdout-path", "/serial@2000");
-	b_end(b);
+	fdtb_begin(b, "serial@2000");
+	fdtb_str(b, "compatible", "ns16550a");
+	fdtb_cells(b, "reg", 4, 0, 0x2000, 0, 0x100);
+	fdtb_end(b);
+	fdtb_begin(b, "uart@1000");
+	fdtb_str(b, "compatible", "arm,pl011");
+	fdtb_str(b, "status", "disabled");
+	fdtb_cells(b, "reg", 4, 0, 0x1000, 0, 0x1000);
+	fdtb_end(b);
+	fdtb_begin(b, "chosen");
+	fdtb_str(b, "stdout-path", "/serial@2000");
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), E_NOENT);
 	CHECK_STR(why, "no PL011 UART in the device tree");
 	free(b);
@@ -482,9 +384,9 @@ static void test_no_uart(void)
 	/* A PL011 without reg is not usable either. */
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
-	b_begin(b, "uart@1000");
-	b_str(b, "compatible", "arm,pl011");
-	b_end(b);
+	fdtb_begin(b, "uart@1000");
+	fdtb_str(b, "compatible", "arm,pl011");
+	fdtb_end(b);
 	CHECK(b_parse(b) < 0);
 	CHECK(strstr(why, "uart@1000") != NULL);
 	free(b);
@@ -509,9 +411,9 @@ static void test_bad_cells(void)
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "cpus");
-	b_cells(b, "#address-cells", 1, 3);
-	b_end(b);
+	fdtb_begin(b, "cpus");
+	fdtb_cells(b, "#address-cells", 1, 3);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), E_RANGE);
 	CHECK(strstr(why, "/cpus") != NULL);
 	free(b);
@@ -520,13 +422,13 @@ static void test_bad_cells(void)
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "bus");
-	b_prop(b, "ranges", "", 0);
-	b_cells(b, "#address-cells", 1, 4);
-	b_begin(b, "dev@0");
-	b_cells(b, "reg", 4, 0, 0, 0, 1);
-	b_end(b);
-	b_end(b);
+	fdtb_begin(b, "bus");
+	fdtb_prop(b, "ranges", "", 0);
+	fdtb_cells(b, "#address-cells", 1, 4);
+	fdtb_begin(b, "dev@0");
+	fdtb_cells(b, "reg", 4, 0, 0, 0, 1);
+	fdtb_end(b);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), E_RANGE);
 	CHECK(strstr(why, "bus: #address-cells = 4") != NULL);
 	free(b);
@@ -542,30 +444,30 @@ static void test_memory_layouts(void)
 	b->rsv[1][0] = 0x49000000;
 	b->rsv[1][1] = 0; /* empty: ignored */
 	b->n_rsv = 2;
-	b_begin(b, "memory@40000000");
-	b_str(b, "device_type", "memory");
-	b_cells(b, "reg", 4, 0x40000000, 0x10000000, 0x60000000, 0x8000000);
-	b_end(b);
-	b_begin(b, "memory@80000000");
-	b_str(b, "device_type", "memory");
-	b_cells(b, "reg", 2, 0x80000000, 0x1000000);
-	b_end(b);
-	b_begin(b, "reserved-memory");
-	b_cells(b, "#address-cells", 1, 2);
-	b_cells(b, "#size-cells", 1, 2);
-	b_prop(b, "ranges", "", 0);
-	b_begin(b, "tfa@4e000000");
-	b_cells(b, "reg", 4, 0, 0x4e000000, 0, 0x200000);
-	b_prop(b, "no-map", "", 0);
-	b_end(b);
-	b_begin(b, "pool"); /* dynamically placed: no reg */
-	b_cells(b, "size", 2, 0, 0x100000);
-	b_end(b);
-	b_end(b);
-	b_begin(b, "uart@1000");
-	b_str(b, "compatible", "arm,pl011");
-	b_cells(b, "reg", 2, 0x1000, 0x1000);
-	b_end(b);
+	fdtb_begin(b, "memory@40000000");
+	fdtb_str(b, "device_type", "memory");
+	fdtb_cells(b, "reg", 4, 0x40000000, 0x10000000, 0x60000000, 0x8000000);
+	fdtb_end(b);
+	fdtb_begin(b, "memory@80000000");
+	fdtb_str(b, "device_type", "memory");
+	fdtb_cells(b, "reg", 2, 0x80000000, 0x1000000);
+	fdtb_end(b);
+	fdtb_begin(b, "reserved-memory");
+	fdtb_cells(b, "#address-cells", 1, 2);
+	fdtb_cells(b, "#size-cells", 1, 2);
+	fdtb_prop(b, "ranges", "", 0);
+	fdtb_begin(b, "tfa@4e000000");
+	fdtb_cells(b, "reg", 4, 0, 0x4e000000, 0, 0x200000);
+	fdtb_prop(b, "no-map", "", 0);
+	fdtb_end(b);
+	fdtb_begin(b, "pool"); /* dynamically placed: no reg */
+	fdtb_cells(b, "size", 2, 0, 0x100000);
+	fdtb_end(b);
+	fdtb_end(b);
+	fdtb_begin(b, "uart@1000");
+	fdtb_str(b, "compatible", "arm,pl011");
+	fdtb_cells(b, "reg", 2, 0x1000, 0x1000);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_EQ_U64(plat.n_mem, 3);
 	CHECK_EQ_U64(plat.mem[0].base, 0x40000000);
@@ -591,35 +493,35 @@ static void test_cpus(void)
 
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "cpus");
-	b_cells(b, "#address-cells", 1, 2);
-	b_cells(b, "#size-cells", 1, 0);
-	b_begin(b, "cpu-map");
-	b_end(b);
-	b_begin(b, "cpu@0");
-	b_str(b, "device_type", "cpu");
-	b_cells(b, "reg", 2, 0, 0);
-	b_str(b, "enable-method", "psci");
-	b_end(b);
-	b_begin(b, "cpu@100");
-	b_str(b, "device_type", "cpu");
-	b_cells(b, "reg", 2, 0, 0x100);
-	b_str(b, "enable-method", "spin-table");
-	b_end(b);
-	b_begin(b, "cpu@200");
-	b_str(b, "device_type", "cpu");
-	b_str(b, "status", "disabled");
-	b_cells(b, "reg", 2, 0, 0x200);
-	b_end(b);
-	b_begin(b, "cpu@1000000000");
-	b_str(b, "device_type", "cpu");
-	b_cells(b, "reg", 2, 0x1, 0x0);
-	b_str(b, "enable-method", "psci");
-	b_end(b);
-	b_begin(b, "l2-cache");
-	b_str(b, "compatible", "cache");
-	b_end(b);
-	b_end(b);
+	fdtb_begin(b, "cpus");
+	fdtb_cells(b, "#address-cells", 1, 2);
+	fdtb_cells(b, "#size-cells", 1, 0);
+	fdtb_begin(b, "cpu-map");
+	fdtb_end(b);
+	fdtb_begin(b, "cpu@0");
+	fdtb_str(b, "device_type", "cpu");
+	fdtb_cells(b, "reg", 2, 0, 0);
+	fdtb_str(b, "enable-method", "psci");
+	fdtb_end(b);
+	fdtb_begin(b, "cpu@100");
+	fdtb_str(b, "device_type", "cpu");
+	fdtb_cells(b, "reg", 2, 0, 0x100);
+	fdtb_str(b, "enable-method", "spin-table");
+	fdtb_end(b);
+	fdtb_begin(b, "cpu@200");
+	fdtb_str(b, "device_type", "cpu");
+	fdtb_str(b, "status", "disabled");
+	fdtb_cells(b, "reg", 2, 0, 0x200);
+	fdtb_end(b);
+	fdtb_begin(b, "cpu@1000000000");
+	fdtb_str(b, "device_type", "cpu");
+	fdtb_cells(b, "reg", 2, 0x1, 0x0);
+	fdtb_str(b, "enable-method", "psci");
+	fdtb_end(b);
+	fdtb_begin(b, "l2-cache");
+	fdtb_str(b, "compatible", "cache");
+	fdtb_end(b);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_EQ_U64(plat.n_cpus, 3);
 	CHECK_EQ_U64(plat.cpus[0].mpidr, 0);
@@ -648,14 +550,14 @@ static void test_stdout_path(void)
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
 	b_uart(b, "uart@2000", 0x2000);
-	b_begin(b, "aliases");
-	b_str(b, "serial0", "/uart@1000");
-	b_str(b, "serial1", "/uart@2000");
-	b_end(b);
-	b_begin(b, "chosen");
-	b_str(b, "bootargs", "console=ttyAMA1 earlycon");
-	b_str(b, "stdout-path", "serial1:115200n8");
-	b_end(b);
+	fdtb_begin(b, "aliases");
+	fdtb_str(b, "serial0", "/uart@1000");
+	fdtb_str(b, "serial1", "/uart@2000");
+	fdtb_end(b);
+	fdtb_begin(b, "chosen");
+	fdtb_str(b, "bootargs", "console=ttyAMA1 earlycon");
+	fdtb_str(b, "stdout-path", "serial1:115200n8");
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_STR(plat.uart.node, "uart@2000");
 	CHECK_EQ_U64(plat.uart.reg.base, 0x2000);
@@ -672,10 +574,10 @@ static void test_stdout_path(void)
 		b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 		b_uart(b, "uart@1000", 0x1000);
 		b_uart(b, "uart@2000", 0x2000);
-		b_begin(b, "chosen");
-		b_str(b, "bootargs", longargs);
-		b_str(b, "stdout-path", "/uart@2000:115200");
-		b_end(b);
+		fdtb_begin(b, "chosen");
+		fdtb_str(b, "bootargs", longargs);
+		fdtb_str(b, "stdout-path", "/uart@2000:115200");
+		fdtb_end(b);
 		CHECK_EQ_U64(b_parse(b), 0);
 		CHECK_EQ_U64(plat.uart.reg.base, 0x2000);
 		CHECK_EQ_U64(strlen(plat.bootargs), sizeof(plat.bootargs) - 1);
@@ -694,18 +596,18 @@ static void test_stdout_path(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		b = b_new(2, 2);
 		b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
-		b_begin(b, "uart@1000");
-		b_str(b, "compatible", "arm,pl011");
-		b_str(b, "status", "disabled");
-		b_cells(b, "reg", 4, 0, 0x1000, 0, 0x1000);
-		b_end(b);
+		fdtb_begin(b, "uart@1000");
+		fdtb_str(b, "compatible", "arm,pl011");
+		fdtb_str(b, "status", "disabled");
+		fdtb_cells(b, "reg", 4, 0, 0x1000, 0, 0x1000);
+		fdtb_end(b);
 		b_uart(b, "uart@2000", 0x2000);
-		b_begin(b, "aliases");
-		b_str(b, "serial0", "/uart@1000");
-		b_end(b);
-		b_begin(b, "chosen");
-		b_str(b, "stdout-path", bad[i]);
-		b_end(b);
+		fdtb_begin(b, "aliases");
+		fdtb_str(b, "serial0", "/uart@1000");
+		fdtb_end(b);
+		fdtb_begin(b, "chosen");
+		fdtb_str(b, "stdout-path", bad[i]);
+		fdtb_end(b);
 		CHECK_EQ_U64(b_parse(b), 0);
 		CHECK_EQ_U64(plat.uart.reg.base, 0x2000);
 		free(b);
@@ -715,18 +617,18 @@ static void test_stdout_path(void)
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "soc");
-	b_prop(b, "ranges", "", 0);
-	b_cells(b, "#address-cells", 1, 2);
-	b_cells(b, "#size-cells", 1, 2);
+	fdtb_begin(b, "soc");
+	fdtb_prop(b, "ranges", "", 0);
+	fdtb_cells(b, "#address-cells", 1, 2);
+	fdtb_cells(b, "#size-cells", 1, 2);
 	b_uart(b, "serial@5000", 0x5000);
-	b_end(b);
-	b_begin(b, "aliases");
-	b_str(b, "bus", "/soc");
-	b_end(b);
-	b_begin(b, "chosen");
-	b_str(b, "linux,stdout-path", "bus/serial@5000:115200");
-	b_end(b);
+	fdtb_end(b);
+	fdtb_begin(b, "aliases");
+	fdtb_str(b, "bus", "/soc");
+	fdtb_end(b);
+	fdtb_begin(b, "chosen");
+	fdtb_str(b, "linux,stdout-path", "bus/serial@5000:115200");
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_STR(plat.uart.node, "serial@5000");
 	CHECK_EQ_U64(plat.uart.reg.base, 0x5000);
@@ -739,17 +641,17 @@ static void test_translation(void)
 	struct fdtb *b = b_new(2, 2);
 
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
-	b_begin(b, "soc");
-	b_str(b, "compatible", "simple-bus");
-	b_cells(b, "#address-cells", 1, 1);
-	b_cells(b, "#size-cells", 1, 1);
+	fdtb_begin(b, "soc");
+	fdtb_str(b, "compatible", "simple-bus");
+	fdtb_cells(b, "#address-cells", 1, 1);
+	fdtb_cells(b, "#size-cells", 1, 1);
 	/* child 0x7e000000..+0x1800000 -> parent 0xfe000000 */
-	b_cells(b, "ranges", 4, 0x7e000000, 0, 0xfe000000, 0x1800000);
-	b_begin(b, "serial@7e201000");
-	b_prop(b, "compatible", "arm,pl011\0arm,primecell", 24);
-	b_cells(b, "reg", 2, 0x7e201000, 0x200);
-	b_end(b);
-	b_end(b);
+	fdtb_cells(b, "ranges", 4, 0x7e000000, 0, 0xfe000000, 0x1800000);
+	fdtb_begin(b, "serial@7e201000");
+	fdtb_prop(b, "compatible", "arm,pl011\0arm,primecell", 24);
+	fdtb_cells(b, "reg", 2, 0x7e201000, 0x200);
+	fdtb_end(b);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_EQ_U64(plat.uart.reg.base, 0xfe201000);
 	CHECK_EQ_U64(plat.uart.reg.size, 0x200);
@@ -760,23 +662,23 @@ static void test_translation(void)
 	/* An address outside every range is an error, not a guess. */
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
-	b_begin(b, "soc");
-	b_cells(b, "#address-cells", 1, 1);
-	b_cells(b, "#size-cells", 1, 1);
-	b_cells(b, "ranges", 4, 0x7e000000, 0, 0xfe000000, 0x1000);
+	fdtb_begin(b, "soc");
+	fdtb_cells(b, "#address-cells", 1, 1);
+	fdtb_cells(b, "#size-cells", 1, 1);
+	fdtb_cells(b, "ranges", 4, 0x7e000000, 0, 0xfe000000, 0x1000);
 	b_uart(b, "serial@7e201000", 0);
-	b_end(b);
+	fdtb_end(b);
 	CHECK(b_parse(b) < 0);
 	free(b);
 
 	/* A bus without ranges is not memory-mapped. */
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
-	b_begin(b, "i2c");
-	b_cells(b, "#address-cells", 1, 2);
-	b_cells(b, "#size-cells", 1, 2);
+	fdtb_begin(b, "i2c");
+	fdtb_cells(b, "#address-cells", 1, 2);
+	fdtb_cells(b, "#size-cells", 1, 2);
 	b_uart(b, "serial@0", 0);
-	b_end(b);
+	fdtb_end(b);
 	CHECK(b_parse(b) < 0);
 	CHECK(strstr(why, "i2c has no ranges") != NULL);
 	free(b);
@@ -788,22 +690,22 @@ static void test_gic_timer_psci(void)
 
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "interrupt-controller@2f000000");
-	b_str(b, "compatible", "arm,gic-v3");
-	b_cells(b, "#redistributor-regions", 1, 2);
-	b_cells(b, "reg", 16, 0, 0x2f000000, 0, 0x10000, 0, 0x2f100000, 0, 0x100000, 0, 0x2f300000,
-		0, 0x200000, 0, 0x2c000000, 0, 0x2000);
-	b_cells(b, "interrupts", 3, 1, 9, 0xf04);
-	b_end(b);
-	b_begin(b, "timer");
-	b_str(b, "compatible", "arm,armv8-timer");
-	b_cells(b, "interrupts", 12, 1, 13, 8, 1, 14, 8, 1, 11, 8, 1, 10, 8);
-	b_cells(b, "clock-frequency", 1, 100000000);
-	b_end(b);
-	b_begin(b, "psci");
-	b_str(b, "compatible", "arm,psci-0.2");
-	b_str(b, "method", "hvc");
-	b_end(b);
+	fdtb_begin(b, "interrupt-controller@2f000000");
+	fdtb_str(b, "compatible", "arm,gic-v3");
+	fdtb_cells(b, "#redistributor-regions", 1, 2);
+	fdtb_cells(b, "reg", 16, 0, 0x2f000000, 0, 0x10000, 0, 0x2f100000, 0, 0x100000, 0,
+		   0x2f300000, 0, 0x200000, 0, 0x2c000000, 0, 0x2000);
+	fdtb_cells(b, "interrupts", 3, 1, 9, 0xf04);
+	fdtb_end(b);
+	fdtb_begin(b, "timer");
+	fdtb_str(b, "compatible", "arm,armv8-timer");
+	fdtb_cells(b, "interrupts", 12, 1, 13, 8, 1, 14, 8, 1, 11, 8, 1, 10, 8);
+	fdtb_cells(b, "clock-frequency", 1, 100000000);
+	fdtb_end(b);
+	fdtb_begin(b, "psci");
+	fdtb_str(b, "compatible", "arm,psci-0.2");
+	fdtb_str(b, "method", "hvc");
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_EQ_U64(plat.gic.version, 3);
 	CHECK_EQ_U64(plat.gic.dist.base, 0x2f000000);
@@ -828,11 +730,11 @@ static void test_gic_timer_psci(void)
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "intc");
-	b_str(b, "compatible", "arm,gic-v3");
-	b_cells(b, "#redistributor-regions", 1, 3);
-	b_cells(b, "reg", 8, 0, 0x2f000000, 0, 0x10000, 0, 0x2f100000, 0, 0x100000);
-	b_end(b);
+	fdtb_begin(b, "intc");
+	fdtb_str(b, "compatible", "arm,gic-v3");
+	fdtb_cells(b, "#redistributor-regions", 1, 3);
+	fdtb_cells(b, "reg", 8, 0, 0x2f000000, 0, 0x10000, 0, 0x2f100000, 0, 0x100000);
+	fdtb_end(b);
 	CHECK(b_parse(b) < 0);
 	CHECK(strstr(why, "intc: reg entry 2 missing") != NULL);
 	free(b);
@@ -841,14 +743,14 @@ static void test_gic_timer_psci(void)
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "intc");
-	b_str(b, "compatible", "arm,gic-400");
-	b_cells(b, "reg", 4, 0, 0x2c001000, 0, 0x1000);
-	b_end(b);
-	b_begin(b, "psci");
-	b_str(b, "compatible", "arm,psci");
-	b_str(b, "method", "mailbox");
-	b_end(b);
+	fdtb_begin(b, "intc");
+	fdtb_str(b, "compatible", "arm,gic-400");
+	fdtb_cells(b, "reg", 4, 0, 0x2c001000, 0, 0x1000);
+	fdtb_end(b);
+	fdtb_begin(b, "psci");
+	fdtb_str(b, "compatible", "arm,psci");
+	fdtb_str(b, "method", "mailbox");
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_EQ_U64(plat.gic.version, 2);
 	CHECK_EQ_U64(plat.gic.dist.base, 0x2c001000);
@@ -865,15 +767,15 @@ static void test_pcie(void)
 	/* reg covers 16 buses only: bus-range 0-255 is clamped to what the ECAM maps. */
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "pcie@30000000");
-	b_str(b, "compatible", "pci-host-ecam-generic");
-	b_str(b, "device_type", "pci");
-	b_cells(b, "#address-cells", 1, 3);
-	b_cells(b, "#size-cells", 1, 2);
-	b_cells(b, "reg", 4, 0, 0x30000000, 0, 0x1000000);
-	b_cells(b, "ranges", 14, 0x43000000, 0, 0x40000000, 0, 0x40000000, 0, 0x10000000, 0x2000000,
-		0, 0x50000000, 0, 0x50000000, 0, 0x1000000);
-	b_end(b);
+	fdtb_begin(b, "pcie@30000000");
+	fdtb_str(b, "compatible", "pci-host-ecam-generic");
+	fdtb_str(b, "device_type", "pci");
+	fdtb_cells(b, "#address-cells", 1, 3);
+	fdtb_cells(b, "#size-cells", 1, 2);
+	fdtb_cells(b, "reg", 4, 0, 0x30000000, 0, 0x1000000);
+	fdtb_cells(b, "ranges", 14, 0x43000000, 0, 0x40000000, 0, 0x40000000, 0, 0x10000000,
+		   0x2000000, 0, 0x50000000, 0, 0x50000000, 0, 0x1000000);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK(plat.pcie.present);
 	CHECK_EQ_U64(plat.pcie.bus_start, 0);
@@ -890,13 +792,13 @@ static void test_pcie(void)
 	b = b_new(2, 2);
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	b_uart(b, "uart@1000", 0x1000);
-	b_begin(b, "pcie@30000000");
-	b_str(b, "compatible", "pci-host-ecam-generic");
-	b_cells(b, "#address-cells", 1, 3);
-	b_cells(b, "#size-cells", 1, 2);
-	b_cells(b, "reg", 4, 0, 0x30000000, 0, 0x10000000);
-	b_cells(b, "bus-range", 2, 0x10, 0x1f);
-	b_end(b);
+	fdtb_begin(b, "pcie@30000000");
+	fdtb_str(b, "compatible", "pci-host-ecam-generic");
+	fdtb_cells(b, "#address-cells", 1, 3);
+	fdtb_cells(b, "#size-cells", 1, 2);
+	fdtb_cells(b, "reg", 4, 0, 0x30000000, 0, 0x10000000);
+	fdtb_cells(b, "bus-range", 2, 0x10, 0x1f);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_EQ_U64(plat.pcie.bus_start, 0x10);
 	CHECK_EQ_U64(plat.pcie.bus_end, 0x1f);
@@ -909,13 +811,13 @@ static void test_pcie(void)
 		b = b_new(2, 2);
 		b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 		b_uart(b, "uart@1000", 0x1000);
-		b_begin(b, "pcie@30000000");
-		b_str(b, "compatible", "pci-host-ecam-generic");
-		b_cells(b, "#address-cells", 1, bad == 1 ? 2 : 3);
-		b_cells(b, "reg", 4, 0, 0x30000000, 0, bad == 2 ? 0x80000 : 0x10000000);
+		fdtb_begin(b, "pcie@30000000");
+		fdtb_str(b, "compatible", "pci-host-ecam-generic");
+		fdtb_cells(b, "#address-cells", 1, bad == 1 ? 2 : 3);
+		fdtb_cells(b, "reg", 4, 0, 0x30000000, 0, bad == 2 ? 0x80000 : 0x10000000);
 		if (bad == 0)
-			b_cells(b, "bus-range", 2, 5, 4);
-		b_end(b);
+			fdtb_cells(b, "bus-range", 2, 5, 4);
+		fdtb_end(b);
 		CHECK_EQ_U64(b_parse(b), E_RANGE);
 		CHECK(strstr(why, "pcie@30000000") != NULL);
 		free(b);
@@ -927,25 +829,26 @@ static void test_devs_overflow(void)
 	struct fdtb *b = b_new(1, 1);
 	char name[PLAT_NAME_LEN + 20];
 
-	b_begin(b, "memory@40000000");
-	b_str(b, "device_type", "memory");
-	b_cells(b, "reg", 2, 0x40000000, 0x10000000);
-	b_end(b);
-	b_begin(b, "uart@1000");
-	b_str(b, "compatible", "arm,pl011");
-	b_cells(b, "reg", 2, 0x1000, 0x1000);
-	b_end(b);
+	fdtb_begin(b, "memory@40000000");
+	fdtb_str(b, "device_type", "memory");
+	fdtb_cells(b, "reg", 2, 0x40000000, 0x10000000);
+	fdtb_end(b);
+	fdtb_begin(b, "uart@1000");
+	fdtb_str(b, "compatible", "arm,pl011");
+	fdtb_cells(b, "reg", 2, 0x1000, 0x1000);
+	fdtb_end(b);
 	for (int i = 0; i < PLAT_MAX_DEVS + 4; i++) {
 		snprintf(name, sizeof(name), "a-device-with-a-long-long-long-long-long-name@%x",
 			 0x100000 + i);
-		b_begin(b, name);
-		b_cells(b, "reg", 4, 0x100000 + i * 0x1000, 0x1000, 0x200000 + i * 0x1000, 0x1000);
-		b_end(b);
+		fdtb_begin(b, name);
+		fdtb_cells(b, "reg", 4, 0x100000 + i * 0x1000, 0x1000, 0x200000 + i * 0x1000,
+			   0x1000);
+		fdtb_end(b);
 	}
-	b_begin(b, "off@f000000");
-	b_str(b, "status", "disabled");
-	b_cells(b, "reg", 2, 0xf000000, 0x1000);
-	b_end(b);
+	fdtb_begin(b, "off@f000000");
+	fdtb_str(b, "status", "disabled");
+	fdtb_cells(b, "reg", 2, 0xf000000, 0x1000);
+	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), 0);
 	CHECK_EQ_U64(plat.n_devs, PLAT_MAX_DEVS);
 	CHECK_EQ_U64(plat.n_devs_dropped, 2 * (PLAT_MAX_DEVS + 4) + 1 - PLAT_MAX_DEVS);

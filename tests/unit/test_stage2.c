@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Stage-2 on the fake hardware layer: mm/stage2.c, mm/pgtable.c and the page pool as they run
+ * at EL2, with the barriers and TLB maintenance they issue read back from the fake's log. At
+ * every logged event a hook looks at the tables as they are at that point, so the tests can
+ * say when each table became reachable from the root and when it stopped being so, and check
+ * the order the architecture asks for (Arm ARM D8.16.1, D8.17; Linux kvm/hyp/pgtable.c):
+ *   a new table: allocated (zeroed), DSB ISHST, then linked;
+ *   a table let go: unlinked, TLBI, DSB ISH, then freed to the pool;
+ *   a live entry replaced: invalid entry, TLBI for its IPA, DSB ISH, then the new entry.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fake.h"
+#include "kernel/arch/arch.h"
+#include "kernel/hyp.h"
+#include "mm/vtcr.h"
+#include "kernel/lib/err.h"
+#include "mm/palloc.h"
+#include "mm/stage2.h"
+#include "test.h"
+
+#define MiB	   (1ULL << 20)
+#define GiB	   (1ULL << 30)
+#define PAGE	   PT_PAGE_SIZE
+#define PA_BASE	   0x80000000ULL /* where the pool's pages claim to be */
+#define POOL_PAGES 64
+
+static uint8_t *pool_mem;
+static struct palloc pool;
+static struct s2_space space;
+static void *(*real_alloc)(void *ctx, unsigned int pages, uint64_t *pa);
+static void (*real_free)(void *ctx, uint64_t pa);
+
+/* What the hook learnt about each table the space allocated. */
+#define MAX_TABLES 32
+static struct table_life {
+	uint64_t pa;
+	int alloc_ev, linked_ev, unlinked_ev, freed_ev; /* log indices, -1 when not yet */
+	bool reachable;					/* at the last event */
+	bool dsb_while_unlinked; /* a DSB ISHST after it was allocated, before it was linked */
+	bool published;		 /* it had one when it was first seen linked */
+} tables[MAX_TABLES];
+static unsigned int n_tables;
+static unsigned int tlbi_wrong_vmid; /* TLBIs issued while VTTBR_EL2 held another VMID */
+
+static bool reaches(uint64_t table_pa, unsigned int level, uint64_t want)
+{
+	const uint64_t *t = palloc_pa_to_va(&pool, table_pa);
+	unsigned int n =
+		level == space.pt.start_level ? PT_ENTRIES * space.pt.root_tables : PT_ENTRIES;
+
+	if (level == 3)
+		return false;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t d = t[i];
+
+		if ((d & (PTE_VALID | PTE_TABLE)) != (PTE_VALID | PTE_TABLE))
+			continue;
+		if ((d & PTE_OA_MASK) == want || reaches(d & PTE_OA_MASK, level + 1, want))
+			return true;
+	}
+	return false;
+}
+
+static struct table_life *table_by_pa(uint64_t pa)
+{
+	for (unsigned int i = 0; i < n_tables; i++)
+		if (tables[i].pa == pa && tables[i].freed_ev < 0)
+			return &tables[i];
+	return NULL;
+}
+
+static void watch(unsigned int i)
+{
+	const struct fake_event *e = &fake_log.ev[i];
+
+	if (e->op == FAKE_TLBI && fake_sysreg_get("vttbr_el2") != space.vttbr)
+		tlbi_wrong_vmid++;
+	if (!space.pt.root_pa)
+		return;
+	for (unsigned int k = 0; k < n_tables; k++) {
+		struct table_life *t = &tables[k];
+		bool now;
+
+		if (t->freed_ev >= 0)
+			continue;
+		now = reaches(space.pt.root_pa, space.pt.start_level, t->pa);
+		if (now && !t->reachable && t->linked_ev < 0) {
+			t->linked_ev = (int)i;
+			t->published = t->dsb_while_unlinked;
+		}
+		if (!now && t->reachable)
+			t->unlinked_ev = (int)i;
+		if (!now && t->linked_ev < 0 && e->op == FAKE_DSB && !strcmp(e->what, "ishst"))
+			t->dsb_while_unlinked = true;
+		t->reachable = now;
+	}
+}
+
+static void *logged_alloc(void *ctx, unsigned int pages, uint64_t *pa)
+{
+	void *va = real_alloc(ctx, pages, pa);
+
+	if (va && pages == 1 && n_tables < MAX_TABLES) {
+		tables[n_tables++] = (struct table_life){ .pa = *pa,
+							  .alloc_ev = (int)fake_log.n,
+							  .linked_ev = -1,
+							  .unlinked_ev = -1,
+							  .freed_ev = -1 };
+		fake_note("alloc", *pa);
+	}
+	return va;
+}
+
+static void logged_free(void *ctx, uint64_t pa)
+{
+	struct table_life *t = table_by_pa(pa);
+
+	fake_note("free", pa);
+	if (t)
+		t->freed_ev = (int)fake_log.n - 1;
+	real_free(ctx, pa);
+}
+
+/* A 40-bit IPA space: level 1 with two concatenated root tables, as QEMU's max CPU gives. */
+static void setup(void)
+{
+	uint64_t vtcr;
+
+	fake_reset();
+	if (!pool_mem)
+		pool_mem = aligned_alloc(PAGE, POOL_PAGES * PAGE);
+	CHECK(pool_mem != NULL);
+	CHECK_EQ_U64(palloc_init(&pool, pool_mem, PA_BASE, POOL_PAGES), 0);
+	CHECK_EQ_U64(vtcr_compute(2 /* PARange: 40 bits */, 0, &vtcr), 0);
+	CHECK_EQ_U64(s2_init(&space, &pool, vtcr), 0);
+	CHECK_EQ_U64(space.pt.start_level, 1);
+	CHECK_EQ_U64(space.pt.root_tables, 2);
+	real_alloc = space.pt.alloc;
+	real_free = space.pt.free;
+	space.pt.alloc = logged_alloc;
+	space.pt.free = logged_free;
+	n_tables = 0;
+	tlbi_wrong_vmid = 0;
+	fake_sysreg_set("vttbr_el2", 0); /* no VM loaded on this CPU */
+	fake_log.n = 0;
+	fake_hook = watch;
+}
+
+static void teardown(void)
+{
+	unsigned int vmids = s2_vmids_used();
+
+	s2_destroy(&space);
+	CHECK_EQ_U64(s2_vmids_used(), vmids - 1);
+	CHECK_EQ_U64(pool.used, 0); /* every table back in the pool */
+	CHECK_EQ_U64(fake_log.lost, 0);
+	fake_hook = NULL;
+}
+
+/* Between 'from' and 'to' (exclusive): a TLBI ('op', NULL for any), then a DSB ISH. */
+static bool invalidated_between(int from, int to, const char *op)
+{
+	int t = fake_find((unsigned int)from, FAKE_TLBI, op);
+
+	while (t >= 0 && t < to) {
+		int d = fake_find((unsigned int)t, FAKE_DSB, "ish");
+
+		if (d >= 0 && d < to)
+			return true;
+		t = fake_find((unsigned int)t + 1, FAKE_TLBI, op);
+	}
+	return false;
+}
+
+/* Every table that was linked was published first; every table freed was invalidated first. */
+static void check_lives(const char *tlbi_op)
+{
+	for (unsigned int k = 0; k < n_tables; k++) {
+		const struct table_life *t = &tables[k];
+		bool ok = true;
+
+		if (t->linked_ev >= 0 && !t->published) {
+			fprintf(stderr, "  table 0x%llx linked at %d without DSB ISHST since %d\n",
+				(unsigned long long)t->pa, t->linked_ev, t->alloc_ev);
+			ok = false;
+		}
+		if (t->freed_ev >= 0 &&
+		    (t->unlinked_ev < 0 ||
+		     !invalidated_between(t->unlinked_ev, t->freed_ev, tlbi_op))) {
+			fprintf(stderr,
+				"  table 0x%llx freed at %d: unlinked at %d, no %s + DSB ISH "
+				"in between\n",
+				(unsigned long long)t->pa, t->freed_ev, t->unlinked_ev,
+				tlbi_op ? tlbi_op : "TLBI");
+			ok = false;
+		}
+		CHECK(ok);
+		if (!ok)
+			fake_dump();
+	}
+	CHECK_EQ_U64(tlbi_wrong_vmid, 0);
+}
+
+/* A first page needs a level-2 and a level-3 table: each is published before it is linked. */
+static void test_map_publishes_tables(void)
+{
+	struct pt_walk w;
+
+	setup();
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB + 0x5000, PA_BASE + 0x100000, PAGE, S2_NORMAL, S2_RW),
+		     0);
+	CHECK_EQ_U64(n_tables, 2);
+	CHECK(tables[0].linked_ev >= 0 && tables[1].linked_ev >= 0);
+	check_lives(NULL);
+	CHECK_EQ_U64(s2_walk(&space, 1 * GiB + 0x5000, &w), 0);
+	CHECK(w.mapped && w.pa == PA_BASE + 0x100000);
+	/* Nothing was live before: no TLB maintenance for a map into empty entries. */
+	CHECK_EQ_U64(fake_count(FAKE_TLBI, NULL), 0);
+	/* The last thing s2_map does: the new entries visible before any vCPU runs. */
+	CHECK(fake_log.n > 0 && fake_log.ev[fake_log.n - 1].op == FAKE_DSB &&
+	      !strcmp(fake_log.ev[fake_log.n - 1].what, "ishst"));
+	teardown();
+}
+
+/* Unmapping the last page under a table frees it: only after the unlink and a TLBI. */
+static void test_unmap_invalidates_before_free(void)
+{
+	int tlbi;
+
+	setup();
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB, PA_BASE, PAGE, S2_NORMAL, S2_RW), 0);
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB + 0x3000, PA_BASE + 0x3000, PAGE, S2_NORMAL, S2_RW), 0);
+	CHECK_EQ_U64(s2_unmap(&space, 1 * GiB, PAGE), 0);
+	/* One page still mapped: the leaf went by IPA, the tables stay. */
+	tlbi = fake_find_arg(0, FAKE_TLBI, "ipas2e1is", (1 * GiB) >> 12);
+	CHECK(tlbi >= 0);
+	CHECK(fake_find(0, FAKE_NOTE, "free") < 0);
+	/* The leaf was already invalid when its TLBI went out (break before make). */
+	CHECK(fake_find(0, FAKE_TLBI, "vmalle1is") > tlbi);
+	CHECK_EQ_U64(s2_unmap(&space, 1 * GiB + 0x3000, PAGE), 0);
+	CHECK_EQ_U64(space.pt.tables, 2); /* both tables gone, the two root pages left */
+	CHECK(tables[0].freed_ev >= 0 && tables[1].freed_ev >= 0);
+	check_lives(NULL);
+	teardown();
+}
+
+/*
+ * A 2 MiB block over a table of pages: the table is unlinked while it still maps pages, so
+ * a TLBI for one IPA is not enough (any of its pages may be cached): the whole VMID goes.
+ */
+static void test_block_over_table_flushes_vmid(void)
+{
+	struct pt_walk w;
+
+	setup();
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB + 0x7000, PA_BASE + 0x7000, PAGE, S2_NORMAL, S2_RW), 0);
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB + 0x9000, PA_BASE + 0x9000, PAGE, S2_NORMAL, S2_RW), 0);
+	CHECK_EQ_U64(n_tables, 2);
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB, 0x100000000ULL, 2 * MiB, S2_NORMAL, S2_RW), 0);
+	CHECK(tables[1].freed_ev >= 0); /* the level-3 table */
+	check_lives("vmalls12e1is");
+	CHECK_EQ_U64(s2_walk(&space, 1 * GiB + 0x9000, &w), 0);
+	CHECK(w.mapped && w.size == 2 * MiB && w.pa == 0x100000000ULL + 0x9000);
+	teardown();
+}
+
+/* Changing a live page: invalid, TLBI by its IPA, DSB ISH, only then the new descriptor. */
+static int bbm_tlbi_ev = -1;
+static uint64_t bbm_desc_at_tlbi = ~0ULL, bbm_ipa;
+
+static void watch_leaf(unsigned int i)
+{
+	struct pt_walk w;
+
+	watch(i);
+	if (fake_log.ev[i].op == FAKE_TLBI && !strcmp(fake_log.ev[i].what, "ipas2e1is")) {
+		CHECK_EQ_U64(pt_walk(&space.pt, bbm_ipa, &w), 0);
+		bbm_tlbi_ev = (int)i;
+		bbm_desc_at_tlbi = w.step[w.n_steps - 1].desc;
+	}
+}
+
+static void test_break_before_make(void)
+{
+	struct pt_walk w;
+
+	setup();
+	bbm_ipa = 1 * GiB + 0x2000;
+	CHECK_EQ_U64(s2_map(&space, bbm_ipa, PA_BASE + 0x2000, PAGE, S2_NORMAL, S2_RW), 0);
+	fake_hook = watch_leaf;
+	CHECK_EQ_U64(s2_map(&space, bbm_ipa, PA_BASE + 0x6000, PAGE, S2_NORMAL, S2_RW), 0);
+	CHECK(bbm_tlbi_ev >= 0);
+	CHECK_EQ_U64(bbm_desc_at_tlbi, 0); /* broken before the TLBI */
+	CHECK_EQ_U64(fake_log.ev[bbm_tlbi_ev].arg, bbm_ipa >> 12);
+	/* VTTBR_EL2 held the space's VMID for the TLBI and the caller's value afterwards. */
+	CHECK_EQ_U64(tlbi_wrong_vmid, 0);
+	CHECK_EQ_U64(fake_sysreg_get("vttbr_el2"), 0);
+	CHECK(fake_find_arg(0, FAKE_MSR, "vttbr_el2", space.vttbr) < bbm_tlbi_ev);
+	CHECK(fake_find(0, FAKE_DSB, "ishst") < bbm_tlbi_ev);
+	CHECK_EQ_U64(pt_walk(&space.pt, bbm_ipa, &w), 0);
+	CHECK(w.mapped && w.pa == PA_BASE + 0x6000);
+	fake_hook = watch;
+	teardown();
+}
+
+/* Destroy: every table unlinked and the VMID's TLB entries gone before any table is freed. */
+static void test_destroy_invalidates_before_free(void)
+{
+	int flush, first_free;
+
+	setup();
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB, PA_BASE, PAGE, S2_NORMAL, S2_RW), 0);
+	CHECK_EQ_U64(s2_map(&space, 300 * GiB + 0x1000, PA_BASE, PAGE, S2_DEVICE, S2_RW), 0);
+	CHECK_EQ_U64(s2_map(&space, 2 * GiB, 0x100000000ULL, 4 * MiB, S2_NORMAL, S2_RWX), 0);
+	fake_log.n = 0;
+	teardown();
+	flush = fake_find(0, FAKE_TLBI, "vmalls12e1is");
+	first_free = fake_find(0, FAKE_NOTE, "free");
+	CHECK(flush >= 0 && first_free > flush);
+	CHECK(fake_find(flush, FAKE_DSB, "ish") < first_free);
+	/* Every table below the root, and the two root pages, went back. */
+	CHECK_EQ_U64(fake_count(FAKE_NOTE, "free"), n_tables + 2);
+	for (unsigned int k = 0; k < n_tables; k++)
+		CHECK(tables[k].freed_ev > flush);
+	check_lives("vmalls12e1is");
+}
+
+/* The VMID comes back with the space, and the next space does not get a used one. */
+static void test_vmids(void)
+{
+	struct s2_space other;
+	uint64_t vtcr;
+	unsigned int before;
+
+	setup();
+	before = s2_vmids_used();
+	CHECK_EQ_U64(vtcr_compute(2, 0, &vtcr), 0);
+	CHECK_EQ_U64(s2_init(&other, &pool, vtcr), 0);
+	CHECK(other.vmid != 0 && other.vmid != space.vmid);
+	CHECK_EQ_U64(other.vttbr >> VTTBR_EL2_VMID_SHIFT, other.vmid);
+	CHECK_EQ_U64(s2_vmids_used(), before + 1);
+	s2_destroy(&other);
+	teardown();
+	CHECK_EQ_U64(s2_vmids_used(), before - 1);
+}
+
+int main(void)
+{
+	RUN(test_map_publishes_tables);
+	RUN(test_unmap_invalidates_before_free);
+	RUN(test_block_over_table_flushes_vmid);
+	RUN(test_break_before_make);
+	RUN(test_destroy_invalidates_before_free);
+	RUN(test_vmids);
+	free(pool_mem);
+	return TEST_SUMMARY();
+}
