@@ -28,7 +28,7 @@ bool pci_is_nvme(const struct pci_func *f)
 	return f->class_code == 0x01 && f->subclass == 0x08 && f->progif == 0x02;
 }
 
-int pci_host_init(const struct platform *p)
+int pci_host_init(const struct platform *p, struct err_why *why)
 {
 	struct pci_cfg_ops ops = {
 		.read32 = ecam_read32,
@@ -47,5 +47,5 @@ int pci_host_init(const struct platform *p)
 		ops.bus_end = (uint8_t)(p->pcie.bus_start + (p->pcie.ecam.size >> 20) - 1);
 	ret = pci_enum(&pci_topo, &ops, p->pcie.windows, p->pcie.n_windows);
 	pci_present = true;
-	return ret;
+	return pci_enum_why(&pci_topo, ret, why);
 }

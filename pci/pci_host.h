@@ -9,8 +9,12 @@
 extern struct pci_topo pci_topo;
 extern bool pci_present;
 
-/* Enumerate and assign BARs from the DTB's host bridge; 0, E_NOENT without one, or an error. */
-int pci_host_init(const struct platform *p);
+/*
+ * Enumerate and assign BARs from the DTB's host bridge; 0, E_NOENT without one, or an error
+ * with 'why' saying what did not fit (what did is assigned all the same).
+ */
+struct err_why;
+int pci_host_init(const struct platform *p, struct err_why *why);
 /* Is 'f' an NVM Express controller (class 01:08:02)? */
 bool pci_is_nvme(const struct pci_func *f);
 

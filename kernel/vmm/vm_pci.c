@@ -323,6 +323,7 @@ static int vm0_map_nvme(struct vm *vm)
  */
 static void vm0_build(void)
 {
+	struct err_why why = { 0 };
 	uint64_t size;
 	struct vm *vm;
 	int ret;
@@ -336,9 +337,9 @@ static void vm0_build(void)
 		pr_warn("vm0: cannot build its address space: %s\n", err_str(ret));
 		return;
 	}
-	ret = pci_host_init(&hyp.plat);
+	ret = pci_host_init(&hyp.plat, &why);
 	if (ret && ret != E_NOENT)
-		pr_warn("pci: enumeration incomplete: %s (see 'pci')\n", err_str(ret));
+		pr_warn("pci: enumeration incomplete: %s (see 'pci')\n", err_why_str(&why, ret));
 	if (pci_present) {
 		int n = vm0_map_nvme(vm);
 
