@@ -42,12 +42,12 @@ struct pmu_counts {
 };
 static struct pmu_counts pmu_res;
 
-static bool pmu_call(struct vcpu *v, struct exc_frame *f)
+static bool pmu_call(struct vcpu *v)
 {
-	uint64_t op = f->x[1], loop = f->x[2];
+	uint64_t op = v->regs.x[1], loop = v->regs.x[2];
 
 	if (vm_of_vcpu(v) != atomic_load(&pmu_vm) || loop >= PMU_LOOPS || op > 1) {
-		f->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		v->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
 		return false;
 	}
 	if (op == 0) {
@@ -59,7 +59,7 @@ static bool pmu_call(struct vcpu *v, struct exc_frame *f)
 		pmu_guest_end();
 		pmu_res.done[loop] = true;
 	}
-	f->x[0] = 0;
+	v->regs.x[0] = 0;
 	return false;
 }
 VHYP_CALL(MONADIC_HVC_BENCH_PMU, pmu_call);

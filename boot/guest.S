@@ -1,46 +1,119 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /*
- * guest_enter(entry, x0): drop to EL1h at 'entry' with x0 = 'x0' and every other general
- * register zero (Linux booting.rst: x1-x3 must be 0), interrupts masked, as after a reset.
+ * Entering a guest and coming back (Linux nVHE hyp/entry.S, Bao exceptions.S):
+ * guest_enter(v) keeps the host's callee-saved registers on the EL2 stack, loads the vCPU's
+ * registers from struct vcpu and ERETs; the lower-EL vectors (boot/vectors.S) branch to
+ * guest_exit, which saves the guest's registers into the same struct vcpu, restores the host's
+ * and returns from guest_enter() with the vector slot that took the exit.
  */
 #include "boot/asm.h"
-#include "kernel/exception.h"
+#include "kernel/vmm/vcpu.h"
 
+/*
+ * unsigned int guest_enter(struct vcpu *v): run v until its next exit; returns the vector slot
+ * (8-15), ORed with VCPU_EXIT_SERROR when an SError was pending as the guest left.
+ */
 	.text
 	.globl	guest_enter
 guest_enter:
-	msr	elr_el2, x0
-	mov	x2, #0x3c5		/* SPSR: EL1h (M = 0b0101) with D, A, I, F set */
+	/* Host frame: x19-x30 by the AAPCS64, and v for guest_exit to find. */
+	stp	x29, x30, [sp, #-VCPU_HOST_FRAME]!
+	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
+	stp	x23, x24, [sp, #48]
+	stp	x25, x26, [sp, #64]
+	stp	x27, x28, [sp, #80]
+	str	x0, [sp, #VCPU_HOST_FRAME_VCPU]
+
+	ldp	x1, x2, [x0, #VCPU_REGS_ELR]	/* ELR_EL2 and SPSR_EL2 are adjacent */
+	msr	elr_el2, x1
 	msr	spsr_el2, x2
-	mov	x0, x1
-	mov	x1, xzr
-	mov	x2, xzr
-	mov	x3, xzr
-	mov	x4, xzr
-	mov	x5, xzr
-	mov	x6, xzr
-	mov	x7, xzr
-	mov	x8, xzr
-	mov	x9, xzr
-	mov	x10, xzr
-	mov	x11, xzr
-	mov	x12, xzr
-	mov	x13, xzr
-	mov	x14, xzr
-	mov	x15, xzr
-	mov	x16, xzr
-	mov	x17, xzr
-	mov	x18, xzr
-	mov	x19, xzr
-	mov	x20, xzr
-	mov	x21, xzr
-	mov	x22, xzr
-	mov	x23, xzr
-	mov	x24, xzr
-	mov	x25, xzr
-	mov	x26, xzr
-	mov	x27, xzr
-	mov	x28, xzr
-	mov	x29, xzr
-	mov	x30, xzr
-	eret
+	ldp	x2, x3, [x0, #VCPU_REGS_X + 16]
+	ldp	x4, x5, [x0, #VCPU_REGS_X + 32]
+	ldp	x6, x7, [x0, #VCPU_REGS_X + 48]
+	ldp	x8, x9, [x0, #VCPU_REGS_X + 64]
+	ldp	x10, x11, [x0, #VCPU_REGS_X + 80]
+	ldp	x12, x13, [x0, #VCPU_REGS_X + 96]
+	ldp	x14, x15, [x0, #VCPU_REGS_X + 112]
+	ldp	x16, x17, [x0, #VCPU_REGS_X + 128]
+	ldp	x18, x19, [x0, #VCPU_REGS_X + 144]
+	ldp	x20, x21, [x0, #VCPU_REGS_X + 160]
+	ldp	x22, x23, [x0, #VCPU_REGS_X + 176]
+	ldp	x24, x25, [x0, #VCPU_REGS_X + 192]
+	ldp	x26, x27, [x0, #VCPU_REGS_X + 208]
+	ldp	x28, x29, [x0, #VCPU_REGS_X + 224]
+	ldr	x30, [x0, #VCPU_REGS_X + 240]
+	ldp	x0, x1, [x0, #VCPU_REGS_X + 0]	/* x0 last: it held the address */
+	eret_sb
+
+/*
+ * Entered from a lower-EL vector slot with SP where guest_enter() left it, the guest's x0 and
+ * x1 pushed below that, x0 = v and x1 = the slot number.
+ */
+	.globl	guest_exit
+guest_exit:
+	stp	x2, x3, [x0, #VCPU_REGS_X + 16]
+	stp	x4, x5, [x0, #VCPU_REGS_X + 32]
+	stp	x6, x7, [x0, #VCPU_REGS_X + 48]
+	stp	x8, x9, [x0, #VCPU_REGS_X + 64]
+	stp	x10, x11, [x0, #VCPU_REGS_X + 80]
+	stp	x12, x13, [x0, #VCPU_REGS_X + 96]
+	stp	x14, x15, [x0, #VCPU_REGS_X + 112]
+	stp	x16, x17, [x0, #VCPU_REGS_X + 128]
+	stp	x18, x19, [x0, #VCPU_REGS_X + 144]
+	stp	x20, x21, [x0, #VCPU_REGS_X + 160]
+	stp	x22, x23, [x0, #VCPU_REGS_X + 176]
+	stp	x24, x25, [x0, #VCPU_REGS_X + 192]
+	stp	x26, x27, [x0, #VCPU_REGS_X + 208]
+	stp	x28, x29, [x0, #VCPU_REGS_X + 224]
+	ldp	x2, x3, [sp], #16		/* the guest's x0 and x1, pushed by the vector */
+	stp	x2, x3, [x0, #VCPU_REGS_X + 0]
+	mrs	x2, elr_el2
+	stp	x30, x2, [x0, #VCPU_REGS_X + 240]	/* x30 and ELR are adjacent */
+	mrs	x2, spsr_el2
+	mrs	x3, esr_el2
+	stp	x2, x3, [x0, #VCPU_REGS_SPSR]
+	mrs	x2, far_el2
+	mrs	x3, hpfar_el2
+	stp	x2, x3, [x0, #VCPU_REGS_FAR]
+
+	ldr	x2, [x0, #VCPU_EXIT_RAS]
+	mov	x0, x1				/* the result: the slot */
+	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldp	x29, x30, [sp], #VCPU_HOST_FRAME
+
+	/*
+	 * An SError the guest caused must be charged to it, not to whatever runs next on this
+	 * CPU. With FEAT_RAS the ESB at the vector (PSTATE.A masked since the exception) deferred
+	 * any pending SError into DISR_EL1: read and clear it.
+	 */
+	cbz	x2, 1f
+	mrs	x2, S3_0_C12_C1_1		/* DISR_EL1 */
+	cbnz	x2, 3f
+	ret
+1:	/*
+	 * Without RAS: complete the guest's outstanding accesses (DSB SY), then look at
+	 * ISR_EL1.A after an ISB so the read is not taken early. If one is pending, unmask
+	 * SErrors for one instruction: the exception is taken there, at EL2, and el2_exception()
+	 * recognises the window and sets VCPU_EXIT_SERROR in x0 (Linux __guest_exit does this).
+	 */
+	dsb	sy
+	isb
+	mrs	x2, isr_el1
+	tbnz	x2, #8, 2f			/* ISR_EL1.A */
+	ret
+2:	msr	daifclr, #4			/* PSTATE.A = 0 */
+	.globl	guest_exit_serror_start
+guest_exit_serror_start:
+	isb					/* the SError is taken here at the latest */
+	.globl	guest_exit_serror_end
+guest_exit_serror_end:
+	msr	daifset, #4
+	ret
+3:	msr	S3_0_C12_C1_1, xzr		/* DISR_EL1: consumed */
+	orr	x0, x0, #VCPU_EXIT_SERROR
+	ret

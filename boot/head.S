@@ -55,7 +55,7 @@ primary_entry:
 	str	x5, [x3, x0]
 	b	1b
 2:
-	/* Zero .bss (the boot stack lives there, so this comes before any call). */
+	/* Zero .bss (the stacks live there, so this comes before any call). */
 	adr_l	x1, __bss_start
 	adr_l	x2, __bss_end
 3:	cmp	x1, x2
@@ -75,7 +75,7 @@ primary_entry:
 
 	msr	spsel, #1		/* run on SP_EL2, never SP_EL0 */
 	msr	tpidr_el2, xzr		/* UNKNOWN at reset; C reads 0 as "per-CPU data not set up" */
-	adr_l	x2, boot_stack_top
+	adr_l	x2, smp_stacks + STACK_SLOT_SIZE	/* CPU 0's stack: the top of slot 0 */
 	mov	sp, x2
 
 	adr_l	x2, el2_vectors
@@ -94,7 +94,7 @@ wrong_el:
 	 * at EL3. We cannot be a hypervisor here: say so on the console the DTB names, then park.
 	 */
 	msr	spsel, #1
-	adr_l	x2, boot_stack_top
+	adr_l	x2, smp_stacks + STACK_SLOT_SIZE
 	mov	sp, x2
 	mov	x0, x19
 	bl	boot_wrong_el		/* does not return */
@@ -159,10 +159,3 @@ boot_primary_claimed:
 	.globl	boot_secondary_release
 boot_secondary_release:
 	.quad	0
-
-	.section .bss
-	.balign	64			/* stack on its own cache lines */
-boot_stack:
-	.space	BOOT_STACK_SIZE
-	.globl	boot_stack_top
-boot_stack_top:

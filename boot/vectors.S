@@ -1,20 +1,53 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /*
- * EL2 exception vectors (VBAR_EL2). Every slot saves the whole register file into a
- * struct exc_frame on SP_EL2 and calls el2_exception(frame, slot); on return the frame,
- * possibly edited by C (ELR_EL2, SPSR_EL2, x0-x30), is restored and we ERET.
+ * EL2 exception vectors (VBAR_EL2). An exception taken at EL2 saves the whole register file
+ * into a struct exc_frame on SP_EL2 and calls el2_exception(frame, slot); on return the frame,
+ * possibly edited by C (ELR_EL2, SPSR_EL2, x0-x30), is restored and we ERET. An exception from
+ * a guest is a guest exit instead: boot/guest.S saves its registers into its struct vcpu and
+ * returns from guest_enter().
  */
 #include "boot/asm.h"
 #include "kernel/exception.h"
+#include "kernel/vmm/vcpu.h"
 
-/* One 128-byte slot; the build fails if the code outgrows it. */
-.macro vector slot
+/*
+ * One 128-byte slot; the build fails if the code outgrows it. With 'stack', the slot first
+ * checks that the frame lands on this CPU's stack (boot/asm.h: bit STACK_SHIFT of SP is 1 there,
+ * 0 in the guard page and below) without a free register, as Linux's kernel_ventry does: an
+ * overflow faulted in the guard page, and pushing a frame there would fault again, forever.
+ */
+.macro vector slot, stack=0
 	.balign	0x80
 .Lvec_\slot\():
 	sub	sp, sp, #EXC_FRAME_SIZE
+	.if	\stack
+	add	sp, sp, x0			/* sp' = sp + x0 */
+	sub	x0, sp, x0			/* x0' = sp */
+	tbz	x0, #STACK_SHIFT, stack_overflow
+	sub	x0, sp, x0			/* x0 again */
+	sub	sp, sp, x0			/* sp again */
+	.endif
 	stp	x0, x1, [sp, #EXC_FRAME_X + 0]
 	mov	x1, #\slot
 	b	vector_common
+	.if	(. - .Lvec_\slot) > 0x80
+	.error	"vector slot \slot overflows 128 bytes"
+	.endif
+.endm
+
+/*
+ * A slot for exceptions from the guest. ESB first (a NOP without FEAT_RAS): with PSTATE.A
+ * masked by the exception, it defers an SError the guest left pending into DISR_EL1, which
+ * guest_exit reads. SP is where guest_enter() left it; the vCPU is in its frame.
+ */
+.macro guest_vector slot
+	.balign	0x80
+.Lvec_\slot\():
+	hint	#16				/* ESB */
+	stp	x0, x1, [sp, #-16]!
+	ldr	x0, [sp, #16 + VCPU_HOST_FRAME_VCPU]
+	mov	x1, #\slot
+	b	guest_exit
 	.if	(. - .Lvec_\slot) > 0x80
 	.error	"vector slot \slot overflows 128 bytes"
 	.endif
@@ -28,18 +61,18 @@ el2_vectors:
 	vector	1			/* IRQ */
 	vector	2			/* FIQ */
 	vector	3			/* SError */
-	vector	4			/* current EL, SP_ELx: synchronous */
-	vector	5
-	vector	6
-	vector	7
-	vector	8			/* lower EL, AArch64: synchronous */
-	vector	9
-	vector	10
-	vector	11
-	vector	12			/* lower EL, AArch32 */
-	vector	13
-	vector	14
-	vector	15
+	vector	4, 1			/* current EL, SP_ELx: synchronous */
+	vector	5, 1			/* IRQ */
+	vector	6, 1			/* FIQ */
+	vector	7, 1			/* SError */
+	guest_vector 8			/* lower EL, AArch64: synchronous */
+	guest_vector 9			/* IRQ */
+	guest_vector 10			/* FIQ */
+	guest_vector 11			/* SError */
+	guest_vector 12			/* lower EL, AArch32 (guest EL0) */
+	guest_vector 13
+	guest_vector 14
+	guest_vector 15
 
 vector_common:
 	stp	x2, x3, [sp, #EXC_FRAME_X + 16]
@@ -89,7 +122,20 @@ vector_common:
 	ldp	x28, x29, [sp, #EXC_FRAME_X + 224]
 	ldr	x30, [sp, #EXC_FRAME_X + 240]
 	add	sp, sp, #EXC_FRAME_SIZE
-	eret
+	eret_sb
+
+/*
+ * The SP in x0 is off this CPU's stack: report on the overflow stack at the base of the same
+ * slot, below the guard page, and park. Nothing here returns, so nothing more is saved.
+ */
+stack_overflow:
+	and	x1, x0, #~(STACK_SLOT_SIZE - 1)	/* the slot's base */
+	add	sp, x1, #STACK_OVERFLOW_SIZE
+	mrs	x1, elr_el2
+	mrs	x2, far_el2
+	mrs	x3, esr_el2
+	bl	el2_stack_overflow		/* does not return */
+	b	park
 
 /*
  * int exc_setjmp(struct exc_jmpbuf *jb): save x19-x30 and sp; returns 0, or the value passed

@@ -7,13 +7,13 @@
 
 #include <stddef.h>
 
+#include "boot/asm.h"
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/arch/esr.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
-#include "kernel/vmm/vcpu.h"
 
 _Static_assert(offsetof(struct exc_frame, x) == EXC_FRAME_X, "frame layout");
 _Static_assert(offsetof(struct exc_frame, sp) == EXC_FRAME_SP, "frame layout");
@@ -44,6 +44,8 @@ static const char *const vector_names[16] = {
 };
 
 extern char __image_start[], __text_end[];
+/* boot/guest.S: where guest_exit unmasks SErrors to take one the guest left pending. */
+extern char guest_exit_serror_start[], guest_exit_serror_end[];
 
 /*
  * Recovery state is per CPU (struct percpu): a fault on one CPU must never unwind into
@@ -102,9 +104,13 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 	bool recoverable;
 	struct percpu *c = exc_cpu();
 
-	/* From a guest: its own business (kernel/vcpu.c), never an EL2 fault. */
-	if (vector >= EXC_LOWER64_SYNC && vector <= EXC_LOWER64_SERROR && c->vcpu) {
-		vcpu_trap(f, vector);
+	/*
+	 * An SError in guest_exit's window is the guest's, taken here only because the exit path
+	 * unmasked it: mark the exit (x0 holds guest_enter()'s result there) and carry on.
+	 */
+	if (vector == EXC_CUR_SPX_SERROR && f->elr >= (uintptr_t)guest_exit_serror_start &&
+	    f->elr <= (uintptr_t)guest_exit_serror_end) {
+		f->x[0] |= EXC_GUEST_EXIT_SERROR;
 		return;
 	}
 	panicking = ec == ESR_EC_BRK64 && (f->esr & 0xffff) == PANIC_BRK_IMM;
@@ -127,6 +133,26 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 	}
 	console_puts(panicking ? "HALTED: panic; this CPU is parked\n"
 			       : "HALTED: unexpected exception at EL2; this CPU is parked\n");
+	park();
+}
+
+void el2_stack_overflow(uint64_t sp, uint64_t elr, uint64_t far, uint64_t esr)
+{
+	struct percpu *c = exc_cpu();
+	uint64_t stack;
+
+	if (++c->exc_nesting > 1) {
+		console_puts("\nHALTED: EL2 stack overflow while handling another exception\n");
+		park();
+	}
+	stack = (sp & ~(uint64_t)(STACK_SLOT_SIZE - 1)) + STACK_SIZE; /* boot/asm.h */
+
+	printk("\nHALTED: EL2 stack overflow on cpu%u: SP 0x%llx is below its stack "
+	       "[0x%llx, 0x%llx) (ELR_EL2 0x%llx, FAR_EL2 0x%llx, ESR_EL2 0x%llx); "
+	       "this CPU is parked\n",
+	       c->id, (unsigned long long)sp, (unsigned long long)stack,
+	       (unsigned long long)(stack + STACK_SIZE), (unsigned long long)elr,
+	       (unsigned long long)far, (unsigned long long)esr);
 	park();
 }
 

@@ -22,6 +22,12 @@
 #define EXC_LOWER64_IRQ	   9
 #define EXC_LOWER64_FIQ	   10
 #define EXC_LOWER64_SERROR 11
+#define EXC_LOWER32_SYNC   12
+#define EXC_LOWER32_IRQ	   13
+#define EXC_LOWER32_FIQ	   14
+
+/* Set in a guest exit's code when the guest left an SError behind (VCPU_EXIT_SERROR). */
+#define EXC_GUEST_EXIT_SERROR 0x100
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -43,6 +49,10 @@ struct exc_jmpbuf {
 
 int exc_setjmp(struct exc_jmpbuf *jb) __attribute__((returns_twice));
 __attribute__((noreturn)) void exc_longjmp(struct exc_jmpbuf *jb, int val);
+
+/* boot/vectors.S, when an exception at EL2 finds SP off its CPU's stack: report and park. */
+__attribute__((noreturn)) void el2_stack_overflow(uint64_t sp, uint64_t elr, uint64_t far,
+						  uint64_t esr);
 
 /* Called from boot/vectors.S with the saved frame; may edit elr/spsr to resume elsewhere. */
 void el2_exception(struct exc_frame *f, unsigned int vector);

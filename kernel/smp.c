@@ -20,7 +20,8 @@ unsigned int smp_ncpus;
 /* Read by secondary_entry with the MMU off: cleaned to the Point of Coherency before CPU_ON. */
 uint64_t smp_stack_tops[PLAT_MAX_CPUS];
 
-static uint8_t cpu_stacks[PLAT_MAX_CPUS][CPU_STACK_SIZE] __attribute__((aligned(CACHE_LINE)));
+/* Aligned to the slot's size: boot/vectors.S finds an overflow from SP's bit STACK_SHIFT. */
+uint8_t smp_stacks[PLAT_MAX_CPUS][STACK_SLOT_SIZE] __attribute__((aligned(STACK_SLOT_SIZE)));
 
 extern char secondary_entry[];
 __attribute__((noreturn)) void secondary_main(unsigned int id);
@@ -65,7 +66,7 @@ int smp_init_boot_cpu(const struct platform *p)
 
 		c->id = (unsigned int)(c - percpu);
 		c->mpidr = p->cpus[i].mpidr & MPIDR_AFF_MASK;
-		c->stack_top = (uint64_t)(uintptr_t)(cpu_stacks[c->id] + CPU_STACK_SIZE);
+		c->stack_top = (uint64_t)(uintptr_t)(smp_stacks[c->id] + STACK_SLOT_SIZE);
 		smp_stack_tops[c->id] = c->stack_top;
 		atomic_store_explicit(&c->state, CPU_OFF, memory_order_relaxed);
 		c->doing = "-";
@@ -90,7 +91,7 @@ unsigned int smp_start_secondaries(void)
 		int64_t ret;
 
 		/* The CPU's stack was zeroed with the MMU off; drop any stale lines for it. */
-		dcache_clean_inval_range(c->stack_top - CPU_STACK_SIZE, CPU_STACK_SIZE);
+		dcache_clean_inval_range(c->stack_top - STACK_SIZE, STACK_SIZE);
 		atomic_store_explicit(&c->state, CPU_STARTING, memory_order_relaxed);
 		ret = psci_call(PSCI_0_2_FN64_CPU_ON, c->mpidr, (uintptr_t)secondary_entry, id);
 		if (ret != PSCI_RET_SUCCESS) {

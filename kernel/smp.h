@@ -11,11 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot/asm.h"
 #include "kernel/exception.h"
 #include "kernel/platform.h"
 
-#define CPU_STACK_SIZE (16 * 1024)
-#define CACHE_LINE     64
+#define CACHE_LINE 64
 
 enum cpu_state {
 	CPU_OFF,      /* never started, or failed to start */
@@ -49,6 +49,8 @@ struct percpu {
 };
 
 extern struct percpu percpu[PLAT_MAX_CPUS];
+/* Each CPU's stack slot (boot/asm.h): stack, guard page, overflow stack. CPU 0 boots on slot 0. */
+extern uint8_t smp_stacks[PLAT_MAX_CPUS][STACK_SLOT_SIZE];
 extern unsigned int smp_ncpus;
 
 /* This CPU's struct percpu (TPIDR_EL2 holds its address). */

@@ -13,6 +13,7 @@
 #include "kernel/console.h"
 #include "kernel/arch/cpuid.h"
 #include "kernel/lib/err.h"
+#include "kernel/smp.h"
 
 #define MMU_POOL_PAGES 96
 
@@ -92,6 +93,25 @@ static bool overlaps_ram(const struct platform *p, uint64_t base, uint64_t size)
 	return false;
 }
 
+/*
+ * Writable data minus the guard page under each CPU's stack (boot/asm.h): an overflow then
+ * faults there instead of running into what lies below.
+ */
+static int map_data(uint64_t start, uint64_t end)
+{
+	int ret;
+
+	for (unsigned int i = 0; i < PLAT_MAX_CPUS; i++) {
+		uint64_t guard = (uintptr_t)smp_stacks[i] + STACK_GUARD_OFFSET;
+
+		ret = map_range(start, guard - start, ATTR_RAM_RW, "data");
+		if (ret)
+			return ret;
+		start = guard + STACK_GUARD_SIZE;
+	}
+	return map_range(start, end - start, ATTR_RAM_RW, "data");
+}
+
 /* RAM minus the image, which gets per-section permissions instead. */
 static int map_ram(const struct platform *p)
 {
@@ -118,8 +138,7 @@ static int map_ram(const struct platform *p)
 				(uintptr_t)__rodata_end - (uintptr_t)__text_end, ATTR_RODATA,
 				"rodata");
 	if (!ret)
-		ret = map_range((uintptr_t)__rodata_end, img_end - (uintptr_t)__rodata_end,
-				ATTR_RAM_RW, "data");
+		ret = map_data((uintptr_t)__rodata_end, img_end);
 	return ret;
 }
 

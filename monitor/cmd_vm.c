@@ -10,6 +10,47 @@
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
+/* A vCPU's registers as it left the guest, when it has left it (off, after running). */
+static const struct vcpu_regs *stopped_regs(const struct vcpu *v)
+{
+	/* Acquire: pairs with the release that made the vCPU OFF after its registers were saved. */
+	if (atomic_load_explicit(&v->state, memory_order_acquire) != VCPU_OFF ||
+	    !atomic_load_explicit(&v->regs_valid, memory_order_relaxed))
+		return NULL;
+	return &v->regs;
+}
+
+static void regs_json(struct json *j, const struct vcpu_regs *r)
+{
+	unsigned int ec = FIELD_GET(r->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
+
+	json_obj_begin(j, "regs");
+	json_hex(j, "pc", r->elr);
+	json_hex(j, "spsr", r->spsr);
+	json_hex(j, "esr", r->esr);
+	json_str(j, "exit", esr_ec_name(ec));
+	json_hex(j, "far", r->far);
+	json_arr_begin(j, "x");
+	for (unsigned int i = 0; i < 31; i++)
+		json_hex(j, NULL, r->x[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void regs_print(const struct vcpu_regs *r)
+{
+	unsigned int ec = FIELD_GET(r->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
+
+	printk("  stopped at PC 0x%llx, SPSR 0x%llx; last exit ESR 0x%llx (%s), FAR 0x%llx\n",
+	       (unsigned long long)r->elr, (unsigned long long)r->spsr, (unsigned long long)r->esr,
+	       esr_ec_name(ec), (unsigned long long)r->far);
+	for (unsigned int i = 0; i < 30; i += 3)
+		printk("  x%-2u 0x%016llx  x%-2u 0x%016llx  x%-2u 0x%016llx\n", i,
+		       (unsigned long long)r->x[i], i + 1, (unsigned long long)r->x[i + 1], i + 2,
+		       (unsigned long long)r->x[i + 2]);
+	printk("  x30 0x%016llx\n", (unsigned long long)r->x[30]);
+}
+
 static void vm_json(struct json *j, const char *key, const struct vm *vm, bool detail)
 {
 	json_obj_begin(j, key);
@@ -34,6 +75,7 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 		json_arr_begin(j, "vcpu");
 		for (unsigned int c = 0; c < vm->n_vcpus; c++) {
 			const struct vcpu *v = &vm->vcpus[c];
+			const struct vcpu_regs *r = stopped_regs(v);
 
 			json_obj_begin(j, NULL);
 			json_u64(j, "id", c);
@@ -50,6 +92,8 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 				if (v->exits[e])
 					json_u64(j, esr_ec_name(e), v->exits[e]);
 			json_obj_end(j);
+			if (r)
+				regs_json(j, r);
 			json_obj_end(j);
 		}
 		json_arr_end(j);
@@ -161,6 +205,7 @@ static int vm_info(const char *arg, bool as_json)
 	       (unsigned long long)vm->bad_calls, (unsigned long long)vm->uart.bytes_out);
 	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
 		const struct vcpu *v = &vm->vcpus[c];
+		const struct vcpu_regs *r = stopped_regs(v);
 
 		printk("vcpu%u on cpu%u: %s, %llu interrupt exits, virtual interrupts %llu SGI "
 		       "%llu PPI %llu SPI; traps:",
@@ -174,6 +219,8 @@ static int vm_info(const char *arg, bool as_json)
 				printk(" %s %llu;", esr_ec_name(e),
 				       (unsigned long long)v->exits[e]);
 		printk("\n");
+		if (r)
+			regs_print(r);
 	}
 	for (unsigned int i = 0; i < vm->pci.n; i++) {
 		const struct vpci_func *g = &vm->pci.fn[i];

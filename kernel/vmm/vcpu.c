@@ -7,6 +7,8 @@
  */
 #include "kernel/vmm/vcpu.h"
 
+#include <stddef.h>
+
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
@@ -40,97 +42,108 @@
 
 enum trap_action { TRAP_RESUME, TRAP_LEAVE };
 
-typedef enum trap_action (*trap_fn)(struct vcpu *v, struct exc_frame *f);
+typedef enum trap_action (*trap_fn)(struct vcpu *v);
 
-/* boot/guest.S: load ELR/SPSR, clear the general registers, x0 = arg, ERET to EL1h. */
-extern void guest_enter(uint64_t entry, uint64_t x0) __attribute__((noreturn));
+/* boot/guest.S: run the guest from v->regs until it exits; the exit's vector slot and flags. */
+extern unsigned int guest_enter(struct vcpu *v);
+
+_Static_assert(offsetof(struct vcpu, regs.x) == VCPU_REGS_X, "asm offset");
+_Static_assert(offsetof(struct vcpu, regs.elr) == VCPU_REGS_ELR, "asm offset");
+_Static_assert(offsetof(struct vcpu, regs.spsr) == VCPU_REGS_SPSR, "asm offset");
+_Static_assert(offsetof(struct vcpu, regs.esr) == VCPU_REGS_ESR, "asm offset");
+_Static_assert(offsetof(struct vcpu, regs.far) == VCPU_REGS_FAR, "asm offset");
+_Static_assert(offsetof(struct vcpu, regs.hpfar) == VCPU_REGS_HPFAR, "asm offset");
+_Static_assert(offsetof(struct vcpu, exit_ras) == VCPU_EXIT_RAS, "asm offset");
+_Static_assert(VCPU_HOST_FRAME % 16 == 0 && VCPU_HOST_FRAME_VCPU < VCPU_HOST_FRAME,
+	       "the host frame keeps SP 16-byte aligned and holds the vCPU");
 
 struct vcpu *vcpu_current(void)
 {
 	return this_cpu()->vcpu;
 }
 
-static void advance_pc(struct exc_frame *f)
+static void advance_pc(struct vcpu *v)
 {
-	f->elr += (f->esr & ESR_IL) ? 4 : 2;
+	v->regs.elr += (v->regs.esr & ESR_IL) ? 4 : 2;
 }
 
 /*
  * Make the guest take an exception at EL1, as the hardware would have: ELR/SPSR/ESR/FAR_EL1
  * describe it and the guest resumes at its vector table, in EL1h with every interrupt masked.
  */
-static enum trap_action inject(struct vcpu *v, struct exc_frame *f, unsigned int ec, uint64_t iss,
-			       bool far_valid, uint64_t far)
+static enum trap_action inject(struct vcpu *v, unsigned int ec, uint64_t iss, bool far_valid,
+			       uint64_t far)
 {
-	uint64_t mode = f->spsr & 0xf, vbar = read_sysreg(vbar_el1);
+	uint64_t mode = v->regs.spsr & 0xf, vbar = read_sysreg(vbar_el1);
 	uint64_t offset = mode == 0 ? 0x400 : mode == SPSR_M_EL1H ? 0x200 : 0x000;
 
 	/* A fault in the handler we would send it to, or no vector table: it cannot recover. */
-	v->inject_streak = f->elr == v->last_pc ? v->inject_streak + 1 : 0;
-	v->last_pc = f->elr;
+	v->inject_streak = v->regs.elr == v->last_pc ? v->inject_streak + 1 : 0;
+	v->last_pc = v->regs.elr;
 	if (v->inject_streak > INJECT_STREAK_MAX ||
-	    (f->elr >= vbar + offset && f->elr < vbar + offset + 0x80)) {
+	    (v->regs.elr >= vbar + offset && v->regs.elr < vbar + offset + 0x80)) {
 		vm_stop(v->vm, "guest fault inside its own exception vector (no way to recover)");
 		return TRAP_LEAVE;
 	}
-	write_sysreg(elr_el1, f->elr);
-	write_sysreg(spsr_el1, f->spsr);
+	write_sysreg(elr_el1, v->regs.elr);
+	write_sysreg(spsr_el1, v->regs.spsr);
 	write_sysreg(esr_el1, (uint64_t)ec << ESR_EC_SHIFT | ESR_IL | (iss & ESR_ISS_MASK));
 	if (far_valid)
 		write_sysreg(far_el1, far);
-	f->elr = vbar + offset;
-	f->spsr = SPSR_M_EL1H | SPSR_D | SPSR_A | SPSR_I | SPSR_F;
+	v->regs.elr = vbar + offset;
+	v->regs.spsr = SPSR_M_EL1H | SPSR_D | SPSR_A | SPSR_I | SPSR_F;
 	return TRAP_RESUME;
 }
 
-static enum trap_action inject_undef(struct vcpu *v, struct exc_frame *f)
+static enum trap_action inject_undef(struct vcpu *v)
 {
 	v->vm->undefs_injected++;
-	return inject(v, f, ESR_EC_UNKNOWN, 0, false, 0);
+	return inject(v, ESR_EC_UNKNOWN, 0, false, 0);
 }
 
 /* A synchronous external abort for an access to nothing (DFSC/IFSC 0x10). */
-static enum trap_action inject_abort(struct vcpu *v, struct exc_frame *f, bool data, uint64_t ipa)
+static enum trap_action inject_abort(struct vcpu *v, bool data, uint64_t ipa)
 {
-	bool from_el0 = (f->spsr & 0xf) == 0;
+	bool from_el0 = (v->regs.spsr & 0xf) == 0;
 	unsigned int ec = data ? (from_el0 ? ESR_EC_DABT_LOW : ESR_EC_DABT_CUR)
 			       : (from_el0 ? ESR_EC_IABT_LOW : ESR_EC_IABT_CUR);
-	uint64_t iss = 0x10 | (data ? (f->esr & BIT(6)) : 0); /* keep WnR for data */
+	uint64_t iss = 0x10 | (data ? (v->regs.esr & BIT(6)) : 0); /* keep WnR for data */
 
 	if (log_nth_ok(++v->vm->aborts_injected))
 		pr_warn("vm%u vcpu%u: %s IPA 0x%llx (VA 0x%llx) at PC 0x%llx: nothing there, "
 			"external abort injected (%llu so far)\n",
 			v->vm->id, v->id,
-			data ? ((f->esr & BIT(6)) ? "write to" : "read of") : "fetch from",
-			(unsigned long long)ipa, (unsigned long long)f->far,
-			(unsigned long long)f->elr, (unsigned long long)v->vm->aborts_injected);
-	return inject(v, f, ec, iss, true, f->far);
+			data ? ((v->regs.esr & BIT(6)) ? "write to" : "read of") : "fetch from",
+			(unsigned long long)ipa, (unsigned long long)v->regs.far,
+			(unsigned long long)v->regs.elr,
+			(unsigned long long)v->vm->aborts_injected);
+	return inject(v, ec, iss, true, v->regs.far);
 }
 
-static uint64_t *reg_ptr(struct exc_frame *f, unsigned int r, uint64_t *zero)
+static uint64_t *reg_ptr(struct vcpu *v, unsigned int r, uint64_t *zero)
 {
 	*zero = 0;
-	return r == 31 ? zero : &f->x[r];
+	return r == 31 ? zero : &v->regs.x[r];
 }
 
 /* ---- data and instruction aborts ---- */
 
-static enum trap_action trap_dabt(struct vcpu *v, struct exc_frame *f)
+static enum trap_action trap_dabt(struct vcpu *v)
 {
-	uint64_t ipa = mmio_fault_ipa(read_sysreg(hpfar_el2), f->far);
+	uint64_t ipa = mmio_fault_ipa(v->regs.hpfar, v->regs.far);
 	struct mmio_access a;
 	struct vm *vm = v->vm;
 	uint64_t zero, *reg, val;
 
 	if (ipa >= GUEST_GICD_IPA &&
 	    ipa < GUEST_GICR_IPA + (uint64_t)VGIC_GICR_STRIDE * vm->n_vcpus &&
-	    !mmio_decode(f->esr, &a)) {
+	    !mmio_decode(v->regs.esr, &a)) {
 		bool gicd = ipa < GUEST_GICD_IPA + VGIC_GICD_SIZE;
 		int err;
 
 		if (!gicd && ipa < GUEST_GICR_IPA)
-			return inject_abort(v, f, true, ipa); /* the gap between the two: nothing */
-		reg = reg_ptr(f, a.reg, &zero);
+			return inject_abort(v, true, ipa); /* the gap between the two: nothing */
+		reg = reg_ptr(v, a.reg, &zero);
 		val = *reg;
 		spin_lock(&vm->vgic_lock);
 		if (gicd) {
@@ -144,63 +157,63 @@ static enum trap_action trap_dabt(struct vcpu *v, struct exc_frame *f)
 		}
 		spin_unlock(&vm->vgic_lock);
 		if (err)
-			return inject_abort(v, f, true, ipa);
+			return inject_abort(v, true, ipa);
 		if (!a.write && a.reg != 31)
 			*reg = mmio_load_value(&a, val);
-		advance_pc(f);
+		advance_pc(v);
 		return TRAP_RESUME;
 	}
-	if (ipa >= vm->uart_ipa && ipa < vm->uart_ipa + 0x1000 && !mmio_decode(f->esr, &a)) {
-		reg = reg_ptr(f, a.reg, &zero);
+	if (ipa >= vm->uart_ipa && ipa < vm->uart_ipa + 0x1000 && !mmio_decode(v->regs.esr, &a)) {
+		reg = reg_ptr(v, a.reg, &zero);
 		val = *reg;
 		if (vpl011_access(&vm->uart, ipa - vm->uart_ipa, a.write, a.size, &val))
-			return inject_abort(v, f, true, ipa);
+			return inject_abort(v, true, ipa);
 		if (!a.write && a.reg != 31)
 			*reg = mmio_load_value(&a, val);
-		advance_pc(f);
+		advance_pc(v);
 		vm_update_irq_lines(vm); /* its interrupt line may have changed */
 		return TRAP_RESUME;
 	}
-	if (vm->pci.n && !mmio_decode(f->esr, &a)) {
-		reg = reg_ptr(f, a.reg, &zero);
+	if (vm->pci.n && !mmio_decode(v->regs.esr, &a)) {
+		reg = reg_ptr(v, a.reg, &zero);
 		val = *reg;
 		if (vm_pci_mmio(vm, ipa, &a, &val)) {
 			if (!a.write && a.reg != 31)
 				*reg = mmio_load_value(&a, val);
-			advance_pc(f);
+			advance_pc(v);
 			return TRAP_RESUME;
 		}
 	}
-	return inject_abort(v, f, true, ipa);
+	return inject_abort(v, true, ipa);
 }
 
-static enum trap_action trap_iabt(struct vcpu *v, struct exc_frame *f)
+static enum trap_action trap_iabt(struct vcpu *v)
 {
-	return inject_abort(v, f, false, mmio_fault_ipa(read_sysreg(hpfar_el2), f->far));
+	return inject_abort(v, false, mmio_fault_ipa(v->regs.hpfar, v->regs.far));
 }
 
 /* ---- HVC and SMC: PSCI, SMCCC, our own calls ---- */
 
-static enum trap_action trap_hvc(struct vcpu *v, struct exc_frame *f)
+static enum trap_action trap_hvc(struct vcpu *v)
 {
 	/* HVC's preferred return is the next instruction already: ELR needs no change. */
-	return vhyp_call(v, f) ? TRAP_LEAVE : TRAP_RESUME;
+	return vhyp_call(v) ? TRAP_LEAVE : TRAP_RESUME;
 }
 
-static enum trap_action trap_smc(struct vcpu *v, struct exc_frame *f)
+static enum trap_action trap_smc(struct vcpu *v)
 {
 	/* A trapped SMC returns to the SMC itself: step over it, then serve it like an HVC. */
-	advance_pc(f);
-	return vhyp_call(v, f) ? TRAP_LEAVE : TRAP_RESUME;
+	advance_pc(v);
+	return vhyp_call(v) ? TRAP_LEAVE : TRAP_RESUME;
 }
 
 /* ---- WFI/WFE ---- */
 
-static enum trap_action trap_wfx(struct vcpu *v, struct exc_frame *f)
+static enum trap_action trap_wfx(struct vcpu *v)
 {
-	bool wfi_insn = !(f->esr & 1); /* ISS.TI: 0 WFI, 1 WFE */
+	bool wfi_insn = !(v->regs.esr & 1); /* ISS.TI: 0 WFI, 1 WFE */
 
-	advance_pc(f);
+	advance_pc(v);
 	vm_update_irq_lines(v->vm); /* a level still high after the guest's EOI */
 	/*
 	 * WFI: sleep until an interrupt could be for the guest. A physical interrupt wakes the CPU
@@ -217,33 +230,33 @@ static enum trap_action trap_wfx(struct vcpu *v, struct exc_frame *f)
 
 /* ---- system registers ---- */
 
-static enum trap_action trap_sys64(struct vcpu *v, struct exc_frame *f)
+static enum trap_action trap_sys64(struct vcpu *v)
 {
-	uint64_t iss = f->esr & ESR_ISS_MASK, zero, *reg;
+	uint64_t iss = v->regs.esr & ESR_ISS_MASK, zero, *reg;
 	unsigned int op0 = FIELD_GET(iss, 20, 2), op2 = FIELD_GET(iss, 17, 3);
 	unsigned int op1 = FIELD_GET(iss, 14, 3), crn = FIELD_GET(iss, 10, 4);
 	unsigned int crm = FIELD_GET(iss, 1, 4), rt = FIELD_GET(iss, 5, 5);
 	bool read = iss & 1;
 	uint64_t val;
 
-	reg = reg_ptr(f, rt, &zero);
+	reg = reg_ptr(v, rt, &zero);
 	if (vhyp_sysreg(v, op0, op1, crn, crm, op2, read, &val, *reg)) {
 		if (read && rt != 31)
 			*reg = val;
-		advance_pc(f);
+		advance_pc(v);
 		return TRAP_RESUME;
 	}
 	if (log_nth_ok(v->vm->undefs_injected + 1))
 		pr_warn("vm%u vcpu%u: %s S%u_%u_C%u_C%u_%u at PC 0x%llx: not emulated, UNDEF "
 			"injected\n",
 			v->vm->id, v->id, read ? "read of" : "write to", op0, op1, crn, crm, op2,
-			(unsigned long long)f->elr);
-	return inject_undef(v, f);
+			(unsigned long long)v->regs.elr);
+	return inject_undef(v);
 }
 
-static enum trap_action trap_undef(struct vcpu *v, struct exc_frame *f)
+static enum trap_action trap_undef(struct vcpu *v)
 {
-	return inject_undef(v, f);
+	return inject_undef(v);
 }
 
 static const trap_fn trap_handlers[EXIT_CLASSES] = {
@@ -254,22 +267,22 @@ static const trap_fn trap_handlers[EXIT_CLASSES] = {
 	[ESR_EC_IABT_LOW] = trap_iabt, [ESR_EC_DABT_LOW] = trap_dabt,
 };
 
-static void leave(struct vcpu *v) __attribute__((noreturn));
-static void leave(struct vcpu *v)
+/* An exit from the guest: handle it; TRAP_LEAVE when the vCPU must not go back in. */
+static enum trap_action vcpu_exit(struct vcpu *v, unsigned int code)
 {
-	/* Back into vcpu_run() on this CPU's stack; the exception frame is simply abandoned. */
-	exc_longjmp(&v->host, 1);
-}
+	unsigned int slot = code & VCPU_EXIT_SLOT_MASK;
+	unsigned int ec = FIELD_GET(v->regs.esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
+	char why[112];
 
-void vcpu_trap(struct exc_frame *f, unsigned int vector)
-{
-	struct vcpu *v = vcpu_current();
-	unsigned int ec = FIELD_GET(f->esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
-	enum trap_action act;
-	char why[96];
-
-	BUG_ON(!v); /* only a CPU running a vCPU can take an exception from a lower EL */
-	if (vector == EXC_LOWER64_IRQ || vector == EXC_LOWER64_FIQ) {
+	if (code & VCPU_EXIT_SERROR) {
+		/* Its own SError, synchronised at the exit: the guest's VM stops, nobody else's. */
+		fmt_snprintf(why, sizeof(why),
+			     "SError from the guest, pending at its exit from PC 0x%llx",
+			     (unsigned long long)v->regs.elr);
+		vm_stop(v->vm, why);
+		return TRAP_LEAVE;
+	}
+	if (slot == EXC_LOWER64_IRQ || slot == EXC_LOWER64_FIQ) {
 		unsigned int intid = gic_ack();
 
 		if (intid != GIC_INTID_SPURIOUS) {
@@ -278,28 +291,22 @@ void vcpu_trap(struct exc_frame *f, unsigned int vector)
 				gic_deactivate(intid);
 		}
 		v->irq_exits++;
-		act = TRAP_RESUME;
-	} else if (vector != EXC_LOWER64_SYNC) {
-		fmt_snprintf(why, sizeof(why), "%s from the guest at PC 0x%llx (ESR 0x%llx)",
-			     exc_vector_name(vector), (unsigned long long)f->elr,
-			     (unsigned long long)f->esr);
-		vm_stop(v->vm, why);
-		act = TRAP_LEAVE;
-	} else {
-		v->exits[ec]++;
-		if (trap_handlers[ec]) {
-			act = trap_handlers[ec](v, f);
-		} else {
-			fmt_snprintf(why, sizeof(why),
-				     "unexpected trap EC 0x%02x (%s) at PC 0x%llx", ec,
-				     esr_ec_name(ec), (unsigned long long)f->elr);
-			vm_stop(v->vm, why);
-			act = TRAP_LEAVE;
-		}
+		return TRAP_RESUME;
 	}
-	if (act == TRAP_LEAVE || atomic_load_explicit(&v->stop, memory_order_acquire))
-		leave(v);
-	vgic_flush(v);
+	if (slot != EXC_LOWER64_SYNC) {
+		fmt_snprintf(why, sizeof(why), "%s from the guest at PC 0x%llx (ESR 0x%llx)",
+			     exc_vector_name(slot), (unsigned long long)v->regs.elr,
+			     (unsigned long long)v->regs.esr);
+		vm_stop(v->vm, why);
+		return TRAP_LEAVE;
+	}
+	v->exits[ec]++;
+	if (trap_handlers[ec])
+		return trap_handlers[ec](v);
+	fmt_snprintf(why, sizeof(why), "unexpected trap EC 0x%02x (%s) at PC 0x%llx", ec,
+		     esr_ec_name(ec), (unsigned long long)v->regs.elr);
+	vm_stop(v->vm, why);
+	return TRAP_LEAVE;
 }
 
 void vcpu_kick_stop(struct vcpu *v)
@@ -345,29 +352,46 @@ void vcpu_run_work(void *v)
 	vcpu_run(v);
 }
 
+/* As after a reset (Linux booting.rst): x0 = context, every other register zero, EL1h, masked. */
+static void vcpu_regs_reset(struct vcpu *v)
+{
+	v->regs = (struct vcpu_regs){
+		.x[0] = v->context,
+		.elr = v->entry,
+		.spsr = SPSR_M_EL1H | SPSR_D | SPSR_A | SPSR_I | SPSR_F,
+	};
+}
+
 void vcpu_run(struct vcpu *v)
 {
 	struct percpu *c = this_cpu();
 
 	c->vcpu = v;
 	c->doing = v->vm->name;
-	if (exc_setjmp(&v->host)) {
-		/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
-		vgic_vcpu_stop(v);
-		c->vcpu = NULL;
-		c->doing = "idle";
-		el2_setup();
-		write_sysreg(vttbr_el2, 0);
-		isb();
-		atomic_store_explicit(&v->state, VCPU_OFF, memory_order_release);
-		vm_release_cpus_if_stopped(v->vm);
-		return;
-	}
 	atomic_store_explicit(&v->stop, 0, memory_order_relaxed);
+	atomic_store_explicit(&v->regs_valid, false, memory_order_relaxed);
+	v->exit_ras = FIELD_GET(read_sysreg(id_aa64pfr0_el1), ID_AA64PFR0_RAS_SHIFT, 4) != 0;
+	vcpu_regs_reset(v);
 	guest_setup(v);
 	vgic_vcpu_start(v);
 	if (v->id == 0 && v->vm->pci.n)
 		vm_pci_route_here(v->vm);
 	atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
-	guest_enter(v->entry, v->context);
+	for (;;) {
+		if (vcpu_exit(v, guest_enter(v)) == TRAP_LEAVE ||
+		    atomic_load_explicit(&v->stop, memory_order_acquire))
+			break;
+		vgic_flush(v);
+	}
+	/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
+	vgic_vcpu_stop(v);
+	c->vcpu = NULL;
+	c->doing = "idle";
+	el2_setup();
+	write_sysreg(vttbr_el2, 0);
+	isb();
+	/* Published by the release of the state below, for `vm info`. */
+	atomic_store_explicit(&v->regs_valid, true, memory_order_relaxed);
+	atomic_store_explicit(&v->state, VCPU_OFF, memory_order_release);
+	vm_release_cpus_if_stopped(v->vm);
 }

@@ -1,27 +1,60 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /*
  * Virtual CPUs. Static partitioning: each vCPU is pinned 1:1 to a physical CPU, so its EL1
- * system registers and FP/SIMD state simply stay in that CPU while it runs; only the general
- * registers pass through the exception frame on each trap.
+ * system registers and FP/SIMD state simply stay in that CPU while it runs; the general
+ * registers, the return state and the syndrome are saved into struct vcpu at every exit
+ * (boot/guest.S) and loaded from it at every entry.
  */
 #ifndef KERNEL_VCPU_H
 #define KERNEL_VCPU_H
 
+#include "kernel/exception.h"
+
+/* Byte offsets in struct vcpu used by boot/guest.S; checked with _Static_assert in vcpu.c. */
+#define VCPU_REGS_X	0
+#define VCPU_REGS_ELR	248
+#define VCPU_REGS_SPSR	256
+#define VCPU_REGS_ESR	264
+#define VCPU_REGS_FAR	272
+#define VCPU_REGS_HPFAR 280
+#define VCPU_EXIT_RAS	288
+
+/* guest_enter()'s result: the vector slot that took the exit, plus a flag. */
+#define VCPU_EXIT_SLOT_MASK 0xf
+#define VCPU_EXIT_SERROR    EXC_GUEST_EXIT_SERROR /* an SError was pending as the guest left */
+
+/* The host frame guest_enter() pushes: x19-x30 and the vCPU; [sp, #HOST_FRAME_VCPU] on exit. */
+#define VCPU_HOST_FRAME	     112
+#define VCPU_HOST_FRAME_VCPU 96
+
+#ifndef __ASSEMBLER__
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/exception.h"
 #include "kernel/vdev/vgic_regs.h"
 
 #define VCPU_MAX     8
 #define EXIT_CLASSES 64 /* indexed by ESR_EL2.EC */
+
+/* A vCPU's guest state as of its last exit (or as it will start). */
+struct vcpu_regs {
+	uint64_t x[31];
+	uint64_t elr;	/* ELR_EL2: the guest's PC */
+	uint64_t spsr;	/* SPSR_EL2: its PSTATE */
+	uint64_t esr;	/* ESR_EL2 of the last exit */
+	uint64_t far;	/* FAR_EL2: meaningful after an abort */
+	uint64_t hpfar; /* HPFAR_EL2: meaningful after a Stage-2 abort */
+};
 
 enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_ON };
 
 struct vm;
 
 struct vcpu {
+	struct vcpu_regs regs;	 /* first: boot/guest.S addresses it from the vCPU's address */
+	uint64_t exit_ras;	 /* FEAT_RAS: the exit path reads DISR_EL1 instead of ISR_EL1 */
+	_Atomic bool regs_valid; /* regs hold what it left the guest with (it ran, and is off) */
 	struct vm *vm;
 	unsigned int id;   /* index within the VM: Aff0 of its virtual MPIDR */
 	unsigned int pcpu; /* the physical CPU it is pinned to */
@@ -29,7 +62,6 @@ struct vcpu {
 	_Atomic int state;	 /* enum vcpu_state: PSCI's view */
 	_Atomic int stop;	 /* set by another CPU: leave the guest at the next exit */
 	uint64_t entry, context; /* where CPU_ON starts it, and its x0 */
-	struct exc_jmpbuf host;	 /* vcpu_run()'s frame: where a stopping vCPU goes back to */
 	uint64_t exits[EXIT_CLASSES];
 	uint64_t irq_exits;
 	uint64_t last_pc;
@@ -43,11 +75,10 @@ struct vcpu {
 void vcpu_run(struct vcpu *v);
 /* vcpu_run() as an smp_work_fn, for smp_run_on(v->pcpu, vcpu_run_work, v). */
 void vcpu_run_work(void *v);
-/* Trap from the guest (boot/vectors.S, lower-EL vectors): handle and resume, or leave. */
-void vcpu_trap(struct exc_frame *f, unsigned int vector);
 /* Ask a running vCPU to leave the guest (SGI to its CPU); it returns to that CPU's idle loop. */
 void vcpu_kick_stop(struct vcpu *v);
 /* The vCPU running on this CPU, or NULL. */
 struct vcpu *vcpu_current(void);
 
+#endif
 #endif

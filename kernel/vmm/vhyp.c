@@ -109,9 +109,9 @@ static const struct vhyp_call *find_call(uint32_t fn)
 	return NULL;
 }
 
-bool vhyp_call(struct vcpu *v, struct exc_frame *f)
+bool vhyp_call(struct vcpu *v)
 {
-	uint32_t fn = (uint32_t)f->x[0];
+	uint32_t fn = (uint32_t)v->regs.x[0];
 	int64_t ret;
 
 	switch (fn) {
@@ -119,18 +119,18 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f)
 		ret = PSCI_VERSION_1_1;
 		break;
 	case PSCI_1_0_FN_PSCI_FEATURES:
-		ret = psci_supported((uint32_t)f->x[1]) ? 0 : PSCI_RET_NOT_SUPPORTED;
+		ret = psci_supported((uint32_t)v->regs.x[1]) ? 0 : PSCI_RET_NOT_SUPPORTED;
 		break;
 	case PSCI_0_2_FN_CPU_ON:
 	case PSCI_0_2_FN64_CPU_ON:
-		ret = psci_cpu_on(v, f->x[1], f->x[2], f->x[3]);
+		ret = psci_cpu_on(v, v->regs.x[1], v->regs.x[2], v->regs.x[3]);
 		break;
 	case PSCI_0_2_FN_CPU_OFF:
 		/* Success never returns: the vCPU leaves and its CPU goes back to idle. */
 		return true;
 	case PSCI_0_2_FN_AFFINITY_INFO:
 	case PSCI_0_2_FN64_AFFINITY_INFO:
-		ret = psci_affinity_info(v, f->x[1], f->x[2]);
+		ret = psci_affinity_info(v, v->regs.x[1], v->regs.x[2]);
 		break;
 	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
 		ret = MIGRATE_INFO_NOT_REQUIRED;
@@ -148,13 +148,13 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f)
 		break;
 	case SMCCC_ARCH_FEATURES:
 		/* No firmware workarounds to offer; SMCCC_VERSION itself is implemented. */
-		ret = (uint32_t)f->x[1] == SMCCC_VERSION ? 0 : SMCCC_NOT_SUPPORTED;
+		ret = (uint32_t)v->regs.x[1] == SMCCC_VERSION ? 0 : SMCCC_NOT_SUPPORTED;
 		break;
 	case MONADIC_HVC_NULL:
 		ret = 0;
 		break;
 	case MONADIC_HVC_PUTC: {
-		uint64_t c = f->x[1] & 0xff;
+		uint64_t c = v->regs.x[1] & 0xff;
 
 		vpl011_access(&v->vm->uart, 0, true, 1, &c);
 		ret = 0;
@@ -162,24 +162,24 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f)
 	}
 	case MONADIC_HVC_RESULT:
 		/* Only recorded here; whoever reads it checks it against the VM's RAM first. */
-		v->vm->result_ipa = f->x[1];
-		v->vm->result_count = f->x[2];
+		v->vm->result_ipa = v->regs.x[1];
+		v->vm->result_count = v->regs.x[2];
 		ret = 0;
 		break;
 	case MONADIC_HVC_RING:
-		vring_call(v, f);
+		vring_call(v);
 		return false;
 	case MONADIC_HVC_INFO:
-		f->x[1] = v->vm->id;
-		f->x[2] = v->id;
-		f->x[3] = v->vm->n_vcpus;
+		v->regs.x[1] = v->vm->id;
+		v->regs.x[2] = v->id;
+		v->regs.x[3] = v->vm->n_vcpus;
 		ret = 0;
 		break;
 	default: {
 		const struct vhyp_call *c = find_call(fn);
 
 		if (c)
-			return c->handler(v, f);
+			return c->handler(v);
 		if (v->vm->bad_calls++ < 4)
 			pr_warn("vm%u vcpu%u: unknown call 0x%08x: NOT_SUPPORTED\n", v->vm->id,
 				v->id, fn);
@@ -187,7 +187,7 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f)
 		break;
 	}
 	}
-	f->x[0] = (uint64_t)ret;
+	v->regs.x[0] = (uint64_t)ret;
 	return false;
 }
 

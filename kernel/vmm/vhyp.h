@@ -9,8 +9,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/exception.h"
-
 /* SMCCC (Arm DEN 0028) calls. */
 #define SMCCC_VERSION	    0x80000000U
 #define SMCCC_ARCH_FEATURES 0x80000001U
@@ -27,7 +25,7 @@
 struct vcpu;
 
 /* Serve the call in x0-x3, answer in x0-x3. True when the vCPU must leave the guest. */
-bool vhyp_call(struct vcpu *v, struct exc_frame *f);
+bool vhyp_call(struct vcpu *v);
 
 /*
  * A call a higher layer adds (a benchmark's PMU control, say): when no call of our own matches
@@ -36,7 +34,7 @@ bool vhyp_call(struct vcpu *v, struct exc_frame *f);
  */
 struct vhyp_call {
 	uint32_t fn;
-	bool (*handler)(struct vcpu *v, struct exc_frame *f);
+	bool (*handler)(struct vcpu *v);
 };
 #define VHYP_CALL(fn_, handler_)                                           \
 	static const struct vhyp_call vhyp_call_##handler_ __attribute__(( \

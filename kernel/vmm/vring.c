@@ -141,24 +141,24 @@ static int64_t vring_attach(struct vm *vm, uint64_t ipa, uint64_t geometry, uint
 	return 0;
 }
 
-void vring_call(struct vcpu *v, struct exc_frame *f)
+void vring_call(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vring *r = &vrings[vm->id];
 	uint64_t port = 0;
 	int64_t ret = 0;
 
-	switch (f->x[1]) {
+	switch (v->regs.x[1]) {
 	case VRING_OP_ATTACH:
-		ret = vring_attach(vm, f->x[2], f->x[3], &port);
-		f->x[1] = port;
+		ret = vring_attach(vm, v->regs.x[2], v->regs.x[3], &port);
+		v->regs.x[1] = port;
 		break;
 	case VRING_OP_STATUS: {
 		int state = vring_current_state(r);
 
-		f->x[1] = (uint64_t)state;
-		f->x[2] = state == VRING_NONE ? 0 : dp_service_engine()->ports[r->port].msgs;
-		f->x[3] = atomic_load(&r->bad_index);
+		v->regs.x[1] = (uint64_t)state;
+		v->regs.x[2] = state == VRING_NONE ? 0 : dp_service_engine()->ports[r->port].msgs;
+		v->regs.x[3] = atomic_load(&r->bad_index);
 		break;
 	}
 	case VRING_OP_DETACH:
@@ -168,7 +168,7 @@ void vring_call(struct vcpu *v, struct exc_frame *f)
 		ret = E_INVAL;
 		break;
 	}
-	f->x[0] = (uint64_t)ret;
+	v->regs.x[0] = (uint64_t)ret;
 }
 
 int vring_port_owner(unsigned int port)

@@ -11,8 +11,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/exception.h"
-
 /*
  * MONADIC_HVC_RING (kernel/vhyp.h), x1 = operation:
  *   VRING_OP_ATTACH  x2 = IPA of the region (4 KiB aligned, inside the VM's RAM),
@@ -40,7 +38,7 @@ struct vm;
 struct json;
 
 /* Serve MONADIC_HVC_RING from vCPU v (x1-x3 in, x0-x3 out). */
-void vring_call(struct vcpu *v, struct exc_frame *f);
+void vring_call(struct vcpu *v);
 /* Take the VM's port back from the engine before its RAM is zeroed or freed. */
 void vring_detach(struct vm *vm);
 /* The VM that owns engine port 'port', or -1. */

@@ -90,6 +90,32 @@ def test_basic_guest_passes_its_checks(shell: Shell) -> None:
     assert exits.get("HVC in AArch64", 0) >= 10 and exits.get("SMC in AArch64", 0) == 1, exits
 
 
+def test_stopped_vcpus_show_their_registers(shell: Shell, image: Path) -> None:
+    """The basic guest powers itself off: each vCPU's registers, saved at its last exit, are in
+    `vm info`: the PC inside the guest's image, EL1h, the HVC that ended it with its PSCI
+    function ID still in x0 (vCPU 0 SYSTEM_OFF, vCPU 1 CPU_OFF) and the arguments after it."""
+    vm = vm_by_name(shell, "basic")
+    info = wait_vm_state(shell, vm["id"], "stopped")
+    entry = int(info["entry"], 16)
+    size = guest_image(image, "basic").stat().st_size
+    calls = {0: 0x84000008, 1: 0x84000002}  # PSCI SYSTEM_OFF, CPU_OFF (DEN 0022)
+    for v in info["vcpu"]:
+        regs = v["regs"]
+        pc = int(regs["pc"], 16)
+        assert entry <= pc < entry + size, (hex(entry), size, regs)
+        assert int(regs["spsr"], 16) & 0xF == 0b0101, regs  # M[3:0]: EL1h
+        assert regs["exit"] == "HVC in AArch64" and int(regs["esr"], 16) >> 26 == 0x16, regs
+        x = [int(r, 16) for r in regs["x"]]
+        assert len(x) == 31 and x[0] == calls[v["id"]] and x[1:4] == [0, 0, 0], regs
+        # The link register points back into the guest too (the call to its HVC helper).
+        assert entry <= x[30] < entry + size, regs
+    text = shell.run(f"vm info {vm['id']}")
+    v0 = info["vcpu"][0]["regs"]
+    assert f"stopped at PC {int(v0['pc'], 16):#x}, SPSR {int(v0['spsr'], 16):#x}" in text, text
+    assert re.search(r"x0 +0x0*84000008 +x1 +0x0+ +x2 +0x0+\n", text), text
+    assert re.search(r"x30 0x[0-9a-f]{16}\n", text), text
+
+
 def test_hostile_guest_is_contained(shell: Shell) -> None:
     vm = vm_by_name(shell, "hostile")
     info = wait_vm_state(shell, vm["id"], "stopped")
@@ -105,7 +131,7 @@ def test_hostile_guest_is_contained(shell: Shell) -> None:
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
 
 
-def test_restart_and_stop(shell: Shell) -> None:
+def test_restart_and_stop(shell: Shell, image: Path) -> None:
     basic = vm_by_name(shell, "basic")
     wait_vm_state(shell, basic["id"], "stopped")
     out = shell.run(f"vm start {basic['id']}")
@@ -137,6 +163,11 @@ def test_restart_and_stop(shell: Shell) -> None:
     assert info["state"] == "stopped" and "shell" in info["stop_reason"], info
     assert all(v["state"] == "off" for v in info["vcpu"])
     assert shell.run_json("cpus check")["failures"] == 0
+    # Stopped from outside in its WFI loop: where it was is kept, inside its image, at EL1h.
+    entry, size = int(info["entry"], 16), guest_image(image, "basic").stat().st_size
+    regs = info["vcpu"][0]["regs"]
+    assert entry <= int(regs["pc"], 16) < entry + size, (hex(entry), size, regs)
+    assert int(regs["spsr"], 16) & 0xF == 0b0101 and len(regs["x"]) == 31, regs
 
 
 def test_console_attach_and_escape(shell: Shell) -> None:

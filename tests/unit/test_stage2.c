@@ -26,7 +26,7 @@
 #define GiB	   (1ULL << 30)
 #define PAGE	   PT_PAGE_SIZE
 #define PA_BASE	   0x80000000ULL /* where the pool's pages claim to be */
-#define POOL_PAGES 64
+#define POOL_PAGES 512
 
 static uint8_t *pool_mem;
 static struct palloc pool;
@@ -35,7 +35,7 @@ static void *(*real_alloc)(void *ctx, unsigned int pages, uint64_t *pa);
 static void (*real_free)(void *ctx, uint64_t pa);
 
 /* What the hook learnt about each table the space allocated. */
-#define MAX_TABLES 32
+#define MAX_TABLES 512
 static struct table_life {
 	uint64_t pa;
 	int alloc_ev, linked_ev, unlinked_ev, freed_ev; /* log indices, -1 when not yet */
@@ -46,23 +46,26 @@ static struct table_life {
 static unsigned int n_tables;
 static unsigned int tlbi_wrong_vmid; /* TLBIs issued while VTTBR_EL2 held another VMID */
 
-static bool reaches(uint64_t table_pa, unsigned int level, uint64_t want)
+/* Pool pages reachable from the root through valid table descriptors, at this moment. */
+static bool reachable[POOL_PAGES];
+
+static void mark_reachable(uint64_t table_pa, unsigned int level)
 {
 	const uint64_t *t = palloc_pa_to_va(&pool, table_pa);
 	unsigned int n =
 		level == space.pt.start_level ? PT_ENTRIES * space.pt.root_tables : PT_ENTRIES;
 
 	if (level == 3)
-		return false;
+		return;
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t d = t[i];
+		uint64_t d = t[i], pa = d & PTE_OA_MASK;
 
 		if ((d & (PTE_VALID | PTE_TABLE)) != (PTE_VALID | PTE_TABLE))
 			continue;
-		if ((d & PTE_OA_MASK) == want || reaches(d & PTE_OA_MASK, level + 1, want))
-			return true;
+		if (pa >= PA_BASE && pa < PA_BASE + POOL_PAGES * PAGE)
+			reachable[(pa - PA_BASE) / PAGE] = true;
+		mark_reachable(pa, level + 1);
 	}
-	return false;
 }
 
 static struct table_life *table_by_pa(uint64_t pa)
@@ -79,15 +82,22 @@ static void watch(unsigned int i)
 
 	if (e->op == FAKE_TLBI && fake_sysreg_get("vttbr_el2") != space.vttbr)
 		tlbi_wrong_vmid++;
-	if (!space.pt.root_pa)
+	/*
+	 * Register writes and ISBs change nothing a walker sees: look at the tables at barriers,
+	 * TLBIs and the pool's notes only. A link or unlink is then seen at the next of those,
+	 * which is all the order checks need (a DSB ISHST is looked at, a TLBI too).
+	 */
+	if (!space.pt.root_pa || e->op == FAKE_MSR || e->op == FAKE_ISB)
 		return;
+	memset(reachable, 0, sizeof(reachable));
+	mark_reachable(space.pt.root_pa, space.pt.start_level);
 	for (unsigned int k = 0; k < n_tables; k++) {
 		struct table_life *t = &tables[k];
 		bool now;
 
 		if (t->freed_ev >= 0)
 			continue;
-		now = reaches(space.pt.root_pa, space.pt.start_level, t->pa);
+		now = reachable[(t->pa - PA_BASE) / PAGE];
 		if (now && !t->reachable && t->linked_ev < 0) {
 			t->linked_ev = (int)i;
 			t->published = t->dsb_while_unlinked;
@@ -348,6 +358,92 @@ static void test_vmids(void)
 	CHECK_EQ_U64(s2_vmids_used(), before - 1);
 }
 
+/*
+ * Random maps and unmaps of pages, blocks and unaligned runs in a 64 MiB window: whatever the
+ * builder does, every table it links was published first and every table it frees was
+ * unlinked and invalidated first; and the walk agrees with a plain model of the mappings.
+ */
+#define WINDOW (64 * MiB)
+#define SLOTS  (WINDOW / (2 * MiB)) /* the model: one PA per 2 MiB slot, page granular */
+static uint64_t model[SLOTS][4];    /* up to four sample pages per slot: 0 unmapped */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(uint64_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state % n;
+}
+
+static const uint64_t sample_off[4] = { 0, 0x1000, 0x101000, 0x1ff000 };
+
+static void model_set(uint64_t ipa, uint64_t pa, uint64_t size)
+{
+	for (uint64_t s = 0; s < SLOTS; s++)
+		for (unsigned int k = 0; k < 4; k++) {
+			uint64_t a = s * 2 * MiB + sample_off[k];
+
+			if (a >= ipa && a < ipa + size)
+				model[s][k] = pa ? pa + (a - ipa) : 0;
+		}
+}
+
+static void test_random_ops(void)
+{
+	unsigned int ops = 0;
+
+	setup();
+	memset(model, 0, sizeof(model));
+	for (unsigned int i = 0; i < 200; i++) {
+		uint64_t size, ipa, pa;
+		int ret;
+
+		switch (rnd(3)) {
+		case 0:
+			size = 2 * MiB;
+			ipa = rnd(SLOTS) * 2 * MiB;
+			break;
+		case 1:
+			size = (1 + rnd(4)) * PAGE;
+			ipa = rnd(WINDOW / PAGE - 4) * PAGE;
+			break;
+		default:
+			size = (1 + rnd(64)) * PAGE;
+			ipa = rnd((WINDOW - size) / PAGE) * PAGE;
+			break;
+		}
+		if (rnd(3)) {
+			pa = 0x200000000ULL + rnd(1024) * 2 * MiB +
+			     (size == 2 * MiB ? 0 : rnd(512) * PAGE);
+			ret = s2_map(&space, ipa, pa, size, S2_NORMAL, S2_RW);
+			if (!ret)
+				model_set(ipa, pa, size);
+		} else {
+			ret = s2_unmap(&space, ipa, size);
+			if (!ret)
+				model_set(ipa, 0, size);
+		}
+		CHECK_EQ_U64(ret, 0);
+		ops++;
+	}
+	check_lives(NULL);
+	CHECK(n_tables < MAX_TABLES);
+	for (uint64_t s = 0; s < SLOTS; s++)
+		for (unsigned int k = 0; k < 4; k++) {
+			struct pt_walk w;
+
+			CHECK_EQ_U64(s2_walk(&space, s * 2 * MiB + sample_off[k], &w), 0);
+			CHECK_EQ_U64(w.mapped ? w.pa : 0, model[s][k]);
+		}
+	printf("     %u ops: %u tables allocated, %u freed, %u TLBI by IPA, %u of the VMID\n", ops,
+	       n_tables, fake_count(FAKE_NOTE, "free"), fake_count(FAKE_TLBI, "ipas2e1is"),
+	       fake_count(FAKE_TLBI, "vmalls12e1is"));
+	teardown();
+	check_lives(NULL);
+}
+
 int main(void)
 {
 	RUN(test_map_publishes_tables);
@@ -356,6 +452,7 @@ int main(void)
 	RUN(test_break_before_make);
 	RUN(test_destroy_invalidates_before_free);
 	RUN(test_vmids);
+	RUN(test_random_ops);
 	free(pool_mem);
 	return TEST_SUMMARY();
 }

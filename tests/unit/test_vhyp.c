@@ -46,19 +46,17 @@ void vcpu_run_work(void *v)
 	(void)v;
 }
 
-void vring_call(struct vcpu *v, struct exc_frame *f)
+void vring_call(struct vcpu *v)
 {
 	(void)v;
-	(void)f;
 	ring_calls++;
 }
 
 #define MONADIC_HVC_BENCH_PMU 0x86000005U
 
-static bool pmu_call(struct vcpu *v, struct exc_frame *f)
+static bool pmu_call(struct vcpu *v)
 {
 	(void)v;
-	(void)f;
 	pmu_calls++;
 	return false;
 }
@@ -94,20 +92,25 @@ static void setup(void)
 	stop_why = NULL;
 }
 
-/* Make the call from vCPU 'from' and return x0; *leave: whether the vCPU must leave. */
-static struct exc_frame frame;
+/*
+ * Make the call from vCPU 'from' and return x0; *leave: whether the vCPU must leave. 'frame' is
+ * that vCPU's saved registers after the call.
+ */
+static struct vcpu_regs frame;
 
 static int64_t call(unsigned int from, uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3,
 		    bool *leave)
 {
+	struct vcpu_regs *r = &vm.vcpus[from].regs;
 	bool l;
 
-	memset(&frame, 0, sizeof(frame));
-	frame.x[0] = x0;
-	frame.x[1] = x1;
-	frame.x[2] = x2;
-	frame.x[3] = x3;
-	l = vhyp_call(&vm.vcpus[from], &frame);
+	memset(r, 0, sizeof(*r));
+	r->x[0] = x0;
+	r->x[1] = x1;
+	r->x[2] = x2;
+	r->x[3] = x3;
+	l = vhyp_call(&vm.vcpus[from]);
+	frame = *r;
 	if (leave)
 		*leave = l;
 	return (int64_t)frame.x[0];

@@ -30,7 +30,7 @@ struct fake_event {
 	uint64_t arg;
 };
 
-#define FAKE_LOG_MAX 8192
+#define FAKE_LOG_MAX (1U << 18)
 
 struct fake_log {
 	struct fake_event ev[FAKE_LOG_MAX];
