@@ -204,6 +204,8 @@ lint:
 	$(Q)cppcheck $(CPPCHECK_FLAGS) kernel mm monitor pci dataplane $(wildcard bench/*.c)
 	$(quiet) ASM "inline assembly only in kernel/arch/"
 	$(Q)$(PYTHON) scripts/check-inline-asm.py
+	$(quiet) LAYERS "includes point down scripts/layers.txt"
+	$(Q)$(PYTHON) scripts/check-layers.py
 
 clean:
 	rm -rf $(BUILD)
