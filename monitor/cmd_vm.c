@@ -128,6 +128,17 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 			json_obj_end(j);
 		}
 		json_arr_end(j);
+		json_arr_begin(j, "mmio");
+		for (unsigned int i = 0; i < atomic_load(&vm->mmio.n); i++) {
+			const struct mmio_region *r = &vm->mmio.region[i];
+
+			json_obj_begin(j, NULL);
+			json_str(j, "name", r->name);
+			json_hex(j, "ipa", r->base);
+			json_hex(j, "size", r->size);
+			json_obj_end(j);
+		}
+		json_arr_end(j);
 	}
 	json_obj_end(j);
 }
@@ -244,6 +255,14 @@ static int vm_info(const char *arg, bool as_json)
 		       (unsigned long long)r->ipa, (unsigned long long)r->pa,
 		       (unsigned long long)r->size,
 		       r->type == S2_DEVICE ? "Device-nGnRE" : "Normal WB");
+	}
+	if (atomic_load(&vm->mmio.n))
+		printk("Emulated MMIO (trapped, not mapped):\n");
+	for (unsigned int i = 0; i < atomic_load(&vm->mmio.n); i++) {
+		const struct mmio_region *r = &vm->mmio.region[i];
+
+		printk("  %-12s IPA 0x%010llx size 0x%llx\n", r->name, (unsigned long long)r->base,
+		       (unsigned long long)r->size);
 	}
 	return 0;
 }

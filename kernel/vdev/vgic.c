@@ -6,6 +6,7 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/lib/err.h"
 #include "kernel/smp.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/vmm/vm.h"
@@ -358,4 +359,31 @@ void vgic_sgi1r_write(struct vcpu *v, uint64_t val)
 		    !FIELD_GET(val, 44, 4))
 			vgic_inject(t, intid);
 	}
+}
+
+int vgic_mmio_gicd(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
+{
+	struct vm *vm = ctx;
+	int err;
+
+	spin_lock(&vm->vgic_lock);
+	err = vgic_dist_access(&vm->vgic, offset, write, size, val);
+	spin_unlock(&vm->vgic_lock);
+	return err;
+}
+
+int vgic_mmio_gicr(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
+{
+	struct vm *vm = ctx;
+	uint64_t c = offset / VGIC_GICR_STRIDE;
+	int err;
+
+	/* The region is one frame per vCPU; a larger one would be a registration mistake. */
+	if (c >= vm->n_vcpus)
+		return E_RANGE;
+	spin_lock(&vm->vgic_lock);
+	err = vgic_redist_access(&vm->vcpus[c].vgic_rd, offset % VGIC_GICR_STRIDE, write, size,
+				 val);
+	spin_unlock(&vm->vgic_lock);
+	return err;
 }

@@ -36,5 +36,12 @@ bool vgic_has_pending(struct vcpu *v);
 bool vgic_physical_irq(struct vcpu *v, unsigned int intid);
 /* A trapped write to ICC_SGI1R_EL1 (the guest sending an SGI to some of its vCPUs). */
 void vgic_sgi1r_write(struct vcpu *v, uint64_t val);
+/*
+ * MMIO handlers (kernel/vmm/mmio.h) for a VM's distributor frame and its redistributor region
+ * (one 128 KiB frame per vCPU, in vCPU order): 'ctx' is the struct vm. Each access is made under
+ * the VM's vgic_lock. 0, or an error for an access the frames do not emulate.
+ */
+int vgic_mmio_gicd(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val);
+int vgic_mmio_gicr(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val);
 
 #endif

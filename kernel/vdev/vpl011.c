@@ -83,8 +83,9 @@ bool vpl011_irq_level(const struct vpl011 *u)
 	return (ris(u) & u->imsc) != 0;
 }
 
-int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size, uint64_t *val)
+int vpl011_access(void *ctx, uint64_t off, bool write, unsigned int size, uint64_t *val)
 {
+	struct vpl011 *u = ctx;
 	uint32_t v = write ? (uint32_t)*val : 0;
 
 	/*
@@ -92,7 +93,7 @@ int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size,
 	 * says reg-io-width = <4>, earlycon may use bytes. Any aligned 8/16/32-bit access to a
 	 * register's own offset works; the upper bits of a narrow read are zero.
 	 */
-	if ((off & 3) || (size != 1 && size != 2 && size != 4) || off >= 0x1000)
+	if ((off & 3) || (size != 1 && size != 2 && size != 4) || off >= VPL011_MMIO_SIZE)
 		return E_INVAL;
 	if (write) {
 		switch (off) {

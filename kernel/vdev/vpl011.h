@@ -11,8 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VPL011_OUT_SIZE 4096 /* last bytes of output kept */
-#define VPL011_RX_SIZE	256
+#define VPL011_OUT_SIZE	 4096 /* last bytes of output kept */
+#define VPL011_RX_SIZE	 256
+#define VPL011_MMIO_SIZE 0x1000 /* its register frame: 4 KiB (PL011 TRM 3.2) */
 
 struct vpl011 {
 	char out[VPL011_OUT_SIZE];
@@ -25,8 +26,11 @@ struct vpl011 {
 };
 
 void vpl011_init(struct vpl011 *u);
-/* A trapped access at 'off'; reads fill *val. 0, or E_INVAL for an unaligned/odd access. */
-int vpl011_access(struct vpl011 *u, uint64_t off, bool write, unsigned int size, uint64_t *val);
+/*
+ * A trapped access at 'off' of the struct vpl011 'ctx' (an MMIO handler, kernel/vmm/mmio.h); reads
+ * fill *val. 0, or E_INVAL for an unaligned/odd access. It may change the interrupt line.
+ */
+int vpl011_access(void *ctx, uint64_t off, bool write, unsigned int size, uint64_t *val);
 /* Input for the guest (from the shell while attached); false when the ring is full. */
 bool vpl011_push_rx(struct vpl011 *u, uint8_t c);
 /* The UART's interrupt line: (RIS & IMSC) != 0, level-sensitive. */

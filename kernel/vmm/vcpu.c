@@ -16,6 +16,7 @@
 #include "kernel/drivers/gic.h"
 #include "kernel/hyp.h"
 #include "kernel/arch/mmio_decode.h"
+#include "kernel/vmm/mmio.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/vdev/vgic.h"
@@ -132,59 +133,20 @@ static enum trap_action trap_dabt(struct vcpu *v)
 {
 	uint64_t ipa = mmio_fault_ipa(v->regs.hpfar, v->regs.far);
 	struct mmio_access a;
-	struct vm *vm = v->vm;
 	uint64_t zero, *reg, val;
 
-	if (ipa >= GUEST_GICD_IPA &&
-	    ipa < GUEST_GICR_IPA + (uint64_t)VGIC_GICR_STRIDE * vm->n_vcpus &&
-	    !mmio_decode(v->regs.esr, &a)) {
-		bool gicd = ipa < GUEST_GICD_IPA + VGIC_GICD_SIZE;
-		int err;
-
-		if (!gicd && ipa < GUEST_GICR_IPA)
-			return inject_abort(v, true, ipa); /* the gap between the two: nothing */
-		reg = reg_ptr(v, a.reg, &zero);
-		val = *reg;
-		spin_lock(&vm->vgic_lock);
-		if (gicd) {
-			err = vgic_dist_access(&vm->vgic, ipa - GUEST_GICD_IPA, a.write, a.size,
-					       &val);
-		} else {
-			uint64_t off = ipa - GUEST_GICR_IPA;
-
-			err = vgic_redist_access(&vm->vcpus[off / VGIC_GICR_STRIDE].vgic_rd,
-						 off % VGIC_GICR_STRIDE, a.write, a.size, &val);
-		}
-		spin_unlock(&vm->vgic_lock);
-		if (err)
-			return inject_abort(v, true, ipa);
-		if (!a.write && a.reg != 31)
-			*reg = mmio_load_value(&a, val);
-		advance_pc(v);
-		return TRAP_RESUME;
-	}
-	if (ipa >= vm->uart_ipa && ipa < vm->uart_ipa + 0x1000 && !mmio_decode(v->regs.esr, &a)) {
-		reg = reg_ptr(v, a.reg, &zero);
-		val = *reg;
-		if (vpl011_access(&vm->uart, ipa - vm->uart_ipa, a.write, a.size, &val))
-			return inject_abort(v, true, ipa);
-		if (!a.write && a.reg != 31)
-			*reg = mmio_load_value(&a, val);
-		advance_pc(v);
-		vm_update_irq_lines(vm); /* its interrupt line may have changed */
-		return TRAP_RESUME;
-	}
-	if (vm->pci.n && !mmio_decode(v->regs.esr, &a)) {
-		reg = reg_ptr(v, a.reg, &zero);
-		val = *reg;
-		if (vm_pci_mmio(vm, ipa, &a, &val)) {
-			if (!a.write && a.reg != 31)
-				*reg = mmio_load_value(&a, val);
-			advance_pc(v);
-			return TRAP_RESUME;
-		}
-	}
-	return inject_abort(v, true, ipa);
+	/* No syndrome to emulate from, no device there, or one that refuses: nothing there. */
+	if (mmio_decode(v->regs.esr, &a))
+		return inject_abort(v, true, ipa);
+	reg = reg_ptr(v, a.reg, &zero);
+	val = *reg;
+	if (mmio_dispatch(&v->vm->mmio, ipa, a.write, a.size, &val))
+		return inject_abort(v, true, ipa);
+	if (!a.write && a.reg != 31)
+		*reg = mmio_load_value(&a, val);
+	advance_pc(v);
+	vm_update_irq_lines(v->vm); /* a device's interrupt line may have changed */
+	return TRAP_RESUME;
 }
 
 static enum trap_action trap_iabt(struct vcpu *v)

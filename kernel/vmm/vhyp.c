@@ -93,7 +93,12 @@ static bool psci_supported(uint32_t fn)
 	}
 }
 
-extern const struct vhyp_call __start_vhyp_calls[], __stop_vhyp_calls[];
+/*
+ * Weak: a program that registers no call (a host test of the trap handlers) has no such section,
+ * and then both are NULL and the table is empty. The hypervisor's linker script defines them.
+ */
+extern const struct vhyp_call __start_vhyp_calls[] __attribute__((weak));
+extern const struct vhyp_call __stop_vhyp_calls[] __attribute__((weak));
 
 /*
  * The registered call for function ID 'fn', or NULL. __start_vhyp_calls and __stop_vhyp_calls

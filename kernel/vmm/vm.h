@@ -19,6 +19,7 @@
 #include "mm/stage2.h"
 #include "kernel/vdev/vpci.h"
 #include "pci/smmu_host.h"
+#include "kernel/vmm/mmio.h"
 
 #define VM_MAX	       8
 #define VM_MAX_REGIONS 16
@@ -50,9 +51,9 @@ struct vm {
 	uint64_t initrd_pa, initrd_size; /* staged initrd (kept likewise); 0 when none */
 	char cmdline[160];
 
-	/* Emulated devices. */
+	/* Emulated devices, and where the guest finds them: its trapped MMIO goes by this table. */
+	struct mmio_table mmio;
 	struct vpl011 uart;
-	uint64_t uart_ipa;
 	struct vgic_dist vgic;
 	struct spinlock vgic_lock; /* the distributor is shared by the VM's vCPUs */
 	struct vpci pci;	   /* passed-through PCIe functions (kernel/vm_pci.c) */

@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/vmm/guest_dtb.h"
+#include "kernel/vmm/mmio.h"
 #include "kernel/hyp.h"
 #include "kernel/smp.h"
 #include "kernel/arch/timer.h"
@@ -37,6 +38,28 @@ static uint64_t read_le64(uint64_t pa)
 	return v;
 }
 
+/*
+ * The guest's emulated devices, at QEMU virt's addresses: the PL011 first (the device guests
+ * trap on most, and the lookup goes in this order), then the GIC's distributor and one
+ * redistributor frame per vCPU. The DTB is written from these entries.
+ */
+static int register_devices(struct vm *vm, unsigned int cpus)
+{
+	int ret;
+
+	ret = mmio_register(&vm->mmio, "pl011", GUEST_UART_IPA, VPL011_MMIO_SIZE, vpl011_access,
+			    &vm->uart, NULL);
+	if (!ret)
+		ret = mmio_register(&vm->mmio, "gicd", GUEST_GICD_IPA, VGIC_GICD_SIZE,
+				    vgic_mmio_gicd, vm, NULL);
+	if (!ret)
+		ret = mmio_register(&vm->mmio, "gicr", GUEST_GICR_IPA,
+				    (uint64_t)VGIC_GICR_STRIDE * cpus, vgic_mmio_gicr, vm, NULL);
+	if (ret)
+		mmio_init(&vm->mmio);
+	return ret;
+}
+
 int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline)
 {
 	uint64_t text_offset, image_size;
@@ -60,10 +83,15 @@ int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const cha
 	    text_offset > vm->ram_size - DTB_SPACE - image_size)
 		return E_RANGE;
 	image_size = (image_size + 0xfff) & ~0xfffUL;
-	fmt_snprintf(name, sizeof(name), "vm%u Image", vm->id);
-	ret = pmem_reserve(&phys_mem, image_pa, image_size, name);
+	ret = register_devices(vm, cpus);
 	if (ret)
 		return ret;
+	fmt_snprintf(name, sizeof(name), "vm%u Image", vm->id);
+	ret = pmem_reserve(&phys_mem, image_pa, image_size, name);
+	if (ret) {
+		mmio_init(&vm->mmio);
+		return ret;
+	}
 	vm->image_pa = image_pa;
 	vm->image_size = image_size;
 	vm->entry_ipa = vm->ram_ipa + text_offset;
@@ -78,7 +106,6 @@ int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const cha
 		*v = (struct vcpu){ .vm = vm, .id = c, .vmpidr = BIT(31) | c };
 		atomic_store(&v->state, VCPU_OFF);
 	}
-	vm->uart_ipa = GUEST_UART_IPA;
 	vpl011_init(&vm->uart);
 	return 0;
 }
@@ -119,11 +146,11 @@ static uint64_t initrd_ipa(const struct vm *vm)
  * it sees are where the hypervisor put them; INTx as vm_pci.h says. The guest must not move
  * BARs (it cannot: writes are ignored), so /chosen says linux,pci-probe-only.
  */
-static void guest_pcie(struct guest_dtb_desc *d)
+static void guest_pcie(struct guest_dtb_desc *d, const struct mmio_region *ecam)
 {
 	d->pcie = true;
-	d->ecam_base = vm_pci_ecam_ipa();
-	d->ecam_size = VPCI_ECAM_SIZE;
+	d->ecam_base = ecam->base;
+	d->ecam_size = ecam->size;
 	d->bus_end = 0;
 	d->pcie_spi_base = VM_PCI_SPI_BASE;
 	for (unsigned int i = 0; i < hyp.plat.pcie.n_windows; i++) {
@@ -140,20 +167,19 @@ static void guest_pcie(struct guest_dtb_desc *d)
 	}
 }
 
+/* The devices' addresses and sizes come from the VM's emulated regions, nowhere else. */
 static int build_dtb(struct vm *vm, uint32_t *size)
 {
+	const struct mmio_region *gicd = mmio_find_handler(&vm->mmio, vgic_mmio_gicd);
+	const struct mmio_region *gicr = mmio_find_handler(&vm->mmio, vgic_mmio_gicr);
+	const struct mmio_region *uart = mmio_find_handler(&vm->mmio, vpl011_access);
+	const struct mmio_region *ecam = mmio_find_handler(&vm->mmio, vm_pci_ecam_mmio);
 	struct guest_dtb_desc d = {
 		.model = "monadic-hypervisor guest",
 		.ram_base = vm->ram_ipa,
 		.ram_size = vm->ram_size,
 		.n_cpus = vm->n_vcpus,
-		.gicd_base = GUEST_GICD_IPA,
-		.gicd_size = 0x10000,
-		.gicr_base = GUEST_GICR_IPA,
-		.gicr_size = 0x20000UL * vm->n_vcpus,
 		.timer_intids = { 29, 30, 27, 26 },
-		.uart_base = vm->uart_ipa,
-		.uart_size = 0x1000,
 		.uart_spi = GUEST_UART_INTID,
 		.uart_clock_hz = 24000000,
 		.bootargs = vm->cmdline,
@@ -161,10 +187,18 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 		.initrd_end = vm->initrd_size ? initrd_ipa(vm) + vm->initrd_size : 0,
 	};
 
+	if (!gicd || !gicr || !uart || (vm->pci.n && !ecam))
+		return E_NOENT; /* a device missing from the table: vm_load_image never ran */
+	d.gicd_base = gicd->base;
+	d.gicd_size = gicd->size;
+	d.gicr_base = gicr->base;
+	d.gicr_size = gicr->size;
+	d.uart_base = uart->base;
+	d.uart_size = uart->size;
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		d.mpidr[c] = vm->vcpus[c].vmpidr & MPIDR_AFF_MASK;
 	if (vm->pci.n)
-		guest_pcie(&d);
+		guest_pcie(&d, ecam);
 	return guest_dtb_build(&d, dtb_buf, sizeof(dtb_buf), size);
 }
 

@@ -8,9 +8,9 @@
 #include "kernel/drivers/gic.h"
 #include "kernel/hyp.h"
 #include "kernel/init.h"
-#include "kernel/arch/mmio_decode.h"
 #include "kernel/smp.h"
 #include "kernel/vdev/vgic.h"
+#include "kernel/vmm/mmio.h"
 #include "kernel/vmm/vm.h"
 #include "pci/pci_host.h"
 #include "pci/smmu_host.h"
@@ -40,14 +40,18 @@ static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 	return a < b + bs && b < a + as;
 }
 
-/* May the VM's RAM sit at IPA = PA? Not where the guest's devices or PCI windows are. */
+/*
+ * May the VM's RAM sit at IPA = PA? Not where the guest's emulated devices (its ECAM window
+ * included, registered before this is asked) or the PCI windows are.
+ */
 static bool identity_ram_ok(const struct vm *vm)
 {
 	uint64_t pa = vm->ram_pa, size = vm->ram_size;
+	unsigned int n = atomic_load(&vm->mmio.n);
 
-	if (ranges_overlap(pa, size, GUEST_GICD_IPA, GUEST_UART_IPA + 0x1000 - GUEST_GICD_IPA) ||
-	    ranges_overlap(pa, size, vm_pci_ecam_ipa(), VPCI_ECAM_SIZE))
-		return false;
+	for (unsigned int i = 0; i < n; i++)
+		if (ranges_overlap(pa, size, vm->mmio.region[i].base, vm->mmio.region[i].size))
+			return false;
 	for (unsigned int i = 0; i < hyp.plat.pcie.n_windows; i++)
 		if (ranges_overlap(pa, size, hyp.plat.pcie.windows[i].cpu_addr,
 				   hyp.plat.pcie.windows[i].size))
@@ -69,7 +73,7 @@ static void unmap_elsewhere(const struct vm *keep, const struct pci_func *f)
 	}
 }
 
-int vm_pci_assign(struct vm *vm, uint16_t bdf, struct err_why *why)
+static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 {
 	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
 	const struct vm *owner = vm_pci_owner(bdf);
@@ -86,6 +90,17 @@ int vm_pci_assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 					    : "already passed through to another VM");
 	if (atomic_load(&vm->state) == VM_RUNNING)
 		return err_fail(why, E_BUSY, "the VM is running: stop it first");
+	/*
+	 * The ECAM window is emulated from the first function on (vm_pci_assign() takes it away
+	 * again if that one fails). Its emulated regions change only while no vCPU runs.
+	 */
+	if (!vm->pci.n && !mmio_find(&vm->mmio, vm_pci_ecam_ipa())) {
+		ret = mmio_register(&vm->mmio, "pcie-ecam", vm_pci_ecam_ipa(), VPCI_ECAM_SIZE,
+				    vm_pci_ecam_mmio, vm, NULL);
+		if (ret)
+			return err_fail(why, ret,
+					"its ECAM window overlaps an emulated device of the VM");
+	}
 	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06)
 		return err_fail(why, E_INVAL, "bridges cannot be passed through, only endpoints");
 	if (!vm->pci.n && vm->ram_ipa != vm->ram_pa) {
@@ -199,6 +214,16 @@ void vm_pci_release(struct vm *vm)
 	smmu_host_ctx_free(&vm->smmu);
 }
 
+int vm_pci_assign(struct vm *vm, uint16_t bdf, struct err_why *why)
+{
+	int ret = assign(vm, bdf, why);
+
+	/* No function after all: no ECAM window either (an access there aborts, as before). */
+	if (ret && !vm->pci.n && atomic_load(&vm->state) != VM_RUNNING)
+		mmio_unregister(&vm->mmio, vm_pci_ecam_ipa());
+	return ret;
+}
+
 void vm_pci_start(struct vm *vm)
 {
 	if (!vm->pci.n)
@@ -243,27 +268,25 @@ void vm_pci_stop(struct vm *vm)
 	vm_smmu_stop(vm);
 }
 
-bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val)
+int vm_pci_ecam_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
 {
-	uint64_t base = vm_pci_ecam_ipa();
+	struct vm *vm = ctx;
 
-	if (!vm->pci.n || ipa < base || ipa - base >= VPCI_ECAM_SIZE)
-		return false;
 	spin_lock(&vm->pci_lock);
 	/*
 	 * vm_stop() marks the VM stopped before it quiesces the functions under this lock: a
 	 * vCPU still running must not turn bus mastering back on after that.
 	 */
 	if (atomic_load(&vm->state) != VM_RUNNING) {
-		if (!a->write)
+		if (!write)
 			*val = 0xffffffffu;
-	} else if (a->write) {
-		vpci_write(&vm->pci, &pci_topo.cfg, ipa - base, a->size, (uint32_t)*val);
+	} else if (write) {
+		vpci_write(&vm->pci, &pci_topo.cfg, offset, size, (uint32_t)*val);
 	} else {
-		*val = vpci_read(&vm->pci, &pci_topo.cfg, ipa - base, a->size);
+		*val = vpci_read(&vm->pci, &pci_topo.cfg, offset, size);
 	}
 	spin_unlock(&vm->pci_lock);
-	return true;
+	return 0;
 }
 
 bool vm_pci_irq(struct vm *vm, unsigned int intid)

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 struct vm;
-struct mmio_access;
 struct err_why;
 
 /* The guest's INTA for device 0; INTB-INTD and further devices follow the swizzle. */
@@ -32,8 +31,12 @@ void vm_pci_route_here(struct vm *vm);
 void vm_pci_stop(struct vm *vm);
 /* When the VM is destroyed: its SMMU context freed (its streams abort first). */
 void vm_pci_release(struct vm *vm);
-/* A guest access at 'ipa': true when it fell in the VM's ECAM window (and was emulated). */
-bool vm_pci_mmio(struct vm *vm, uint64_t ipa, const struct mmio_access *a, uint64_t *val);
+/*
+ * The MMIO handler (kernel/vmm/mmio.h) of the guest's ECAM window, which vm_pci_assign()
+ * registers with the first function: 'ctx' is the struct vm. Always 0: an access the emulated
+ * config space has no register for reads all-ones or is ignored, as on a real bus.
+ */
+int vm_pci_ecam_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val);
 /* A physical interrupt on a vCPU's CPU: true when it is a line passed through to 'vm' (it was
  * injected, as a hardware interrupt, into the vGIC). */
 bool vm_pci_irq(struct vm *vm, unsigned int intid);

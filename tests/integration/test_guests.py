@@ -90,6 +90,23 @@ def test_basic_guest_passes_its_checks(shell: Shell) -> None:
     assert exits.get("HVC in AArch64", 0) >= 10 and exits.get("SMC in AArch64", 0) == 1, exits
 
 
+def test_vm_info_lists_emulated_mmio(shell: Shell) -> None:
+    """The regions the data-abort handler emulates, which the guest's DTB is written from: the
+    PL011, the GIC distributor and one 128 KiB redistributor frame per vCPU (the basic guest has
+    two); the basic guest found its GIC and UART through that DTB and passed its checks."""
+    vm = vm_by_name(shell, "basic")
+    info = shell.run_json(f"vm info {vm['id']}")["vm"]
+    regions = {r["name"]: (int(r["ipa"], 16), int(r["size"], 16)) for r in info["mmio"]}
+    assert regions == {
+        "pl011": (0x09000000, 0x1000),
+        "gicd": (0x08000000, 0x10000),
+        "gicr": (0x080A0000, 2 * 0x20000),
+    }, info["mmio"]
+    text = shell.run(f"vm info {vm['id']}")
+    assert "Emulated MMIO" in text, text
+    assert re.search(r"gicr\s+IPA 0x00080a0000 size 0x40000", text), text
+
+
 def test_stopped_vcpus_show_their_registers(shell: Shell, image: Path) -> None:
     """The basic guest powers itself off: each vCPU's registers, saved at its last exit, are in
     `vm info`: the PC inside the guest's image, EL1h, the HVC that ended it with its PSCI
