@@ -70,7 +70,7 @@ SRCS_C := $(wildcard kernel/*.c kernel/*/*.c mm/*.c monitor/*.c bench/*.c pci/*.
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 
-.PHONY: all build run run-linux guests debug gdb test unit integration clean help setup lint format check-hotpath
+.PHONY: all build run run-linux guests debug gdb test unit integration clean help setup lint format check-hotpath lint-py
 
 all: build
 build: $(BIN)
@@ -206,6 +206,21 @@ lint:
 	$(Q)$(PYTHON) scripts/check-inline-asm.py
 	$(quiet) LAYERS "includes point down scripts/layers.txt"
 	$(Q)$(PYTHON) scripts/check-layers.py
+	$(Q)$(MAKE) --no-print-directory lint-py
+
+# host-tools and the Python tests: mypy --strict, and ruff where it is installed (Debian 12 has no
+# ruff package; its settings are in pyproject.toml for when it is there). Both read pyproject.toml.
+RUFF ?= ruff
+lint-py:
+	$(quiet) MYPY "host-tools tests/host_tools tests/integration"
+	$(Q)$(PYTHON) -c 'import mypy' 2>/dev/null || \
+		{ echo "lint-py: mypy is missing for $(PYTHON): make setup installs python3-mypy" >&2; exit 1; }
+	$(Q)$(PYTHON) -m mypy
+	$(Q)if command -v $(RUFF) >/dev/null; then \
+		printf '  %-7s %s\n' RUFF "host-tools tests"; $(RUFF) check host-tools tests; \
+	else \
+		echo "  RUFF    skipped: $(RUFF) is not installed (not packaged in Debian 12)"; \
+	fi
 
 clean:
 	rm -rf $(BUILD)
@@ -226,7 +241,8 @@ help:
 	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
 	@echo "make integration  QEMU integration tests only"
 	@echo "make setup        install missing Debian packages (scripts/setup-toolchain.sh)"
-	@echo "make lint         clang-format check, cppcheck, include order, inline assembly"
+	@echo "make lint         clang-format check, cppcheck, include order, inline assembly, lint-py"
+	@echo "make lint-py      mypy --strict (and ruff, if installed) on host-tools and the Python tests"
 	@echo "make format       reformat the C sources with clang-format"
 	@echo "make clean        remove $(BUILD)/"
 	@echo "V=1 shows full commands; CROSS_COMPILE=$(CROSS_COMPILE)"

@@ -118,7 +118,8 @@ void bench_free_samples(uint64_t *v, uint64_t n)
 void bench_json_begin(struct json *j, const char *name, const struct bench_opts *o)
 {
 	uint64_t midr = read_sysreg(midr_el1);
-	unsigned int pmuver = FIELD_GET(read_sysreg(id_aa64dfr0_el1), ID_AA64DFR0_PMUVER_SHIFT, 4);
+	unsigned int pmuver =
+		FIELD_GET(read_sysreg(id_aa64dfr0_el1), ID_AA64DFR0_PMUVER_SHIFT, ID_FIELD_WIDTH);
 
 	shell_json_begin(j);
 	json_str(j, "bench", name);

@@ -441,7 +441,8 @@ int bench_atomics(struct bench_opts *o)
 {
 	static struct atomics s;
 	bool lse = cpuid_has_lse(read_sysreg(id_aa64isar0_el1));
-	bool rcpc = FIELD_GET(read_sysreg(id_aa64isar1_el1), 20, 4) >= 1; /* ISAR1.LRCPC */
+	bool rcpc = FIELD_GET(read_sysreg(id_aa64isar1_el1), ID_AA64ISAR1_LRCPC_SHIFT,
+			      ID_FIELD_WIDTH) >= 1;
 	struct json j;
 
 	if (o->json) {
@@ -498,7 +499,8 @@ int bench_atomics(struct bench_opts *o)
 static int cmd_pmu(int argc, char **argv)
 {
 	bool as_json = shell_take_json(&argc, argv);
-	unsigned int pmuver = FIELD_GET(read_sysreg(id_aa64dfr0_el1), ID_AA64DFR0_PMUVER_SHIFT, 4);
+	unsigned int pmuver =
+		FIELD_GET(read_sysreg(id_aa64dfr0_el1), ID_AA64DFR0_PMUVER_SHIFT, ID_FIELD_WIDTH);
 	struct json j;
 
 	if (argc > 1)

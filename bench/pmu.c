@@ -6,18 +6,13 @@
 
 #include "kernel/arch/sysregs.h"
 
-#define PMCR_E	     BIT(0) /* enable all counters */
-#define PMCR_P	     BIT(1) /* reset event counters */
-#define PMCR_C	     BIT(2) /* reset the cycle counter */
-#define PMCR_LC	     BIT(6) /* 64-bit cycle counter overflow */
-#define PMCR_N_SHIFT 11
 /*
  * PMCCFILTR_EL0 / PMEVTYPER<n>_EL0 (Arm ARM D13.3): P (31) excludes EL1, U (30) EL0, NSH (27)
  * includes EL2. NSK (29) is left equal to P, so Non-secure EL1 counts exactly as P says
  * whether or not EL3 exists. (MDCR_EL2.HPMD and HCCD, both 0 here, would stop counters at EL2.)
  */
-#define PMU_FILTER_EL2_ONLY (BIT(31) | BIT(30) | BIT(27))
-#define PMU_FILTER_EL1_EL2  (BIT(30) | BIT(27))
+#define PMU_FILTER_EL2_ONLY (PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH)
+#define PMU_FILTER_EL1_EL2  (PMEVTYPER_U | PMEVTYPER_NSH)
 #define PMCNTEN_CYCLES	    BIT(31)
 
 static const struct {
@@ -100,14 +95,17 @@ const char *pmu_event_name(unsigned int ev)
 
 static bool pmu_present(void)
 {
-	unsigned int ver = FIELD_GET(read_sysreg(id_aa64dfr0_el1), ID_AA64DFR0_PMUVER_SHIFT, 4);
+	unsigned int ver =
+		FIELD_GET(read_sysreg(id_aa64dfr0_el1), ID_AA64DFR0_PMUVER_SHIFT, ID_FIELD_WIDTH);
 
 	return ver != 0 && ver != 0xf; /* 0xf: IMPLEMENTATION DEFINED, not PMUv3 */
 }
 
 unsigned int pmu_num_counters(void)
 {
-	return pmu_present() ? (unsigned int)FIELD_GET(read_sysreg(pmcr_el0), PMCR_N_SHIFT, 5) : 0;
+	return pmu_present() ? (unsigned int)FIELD_GET(read_sysreg(pmcr_el0), PMCR_EL0_N_SHIFT,
+						       PMCR_EL0_N_WIDTH)
+			     : 0;
 }
 
 bool pmu_event_supported(unsigned int ev)
@@ -125,7 +123,8 @@ bool pmu_init_cpu(void)
 		return false;
 	write_sysreg(pmccfiltr_el0, PMU_FILTER_EL2_ONLY);
 	write_sysreg(pmcntenset_el0, PMCNTEN_CYCLES);
-	write_sysreg(pmcr_el0, (read_sysreg(pmcr_el0) & ~0x7fUL) | PMCR_E | PMCR_C | PMCR_LC);
+	write_sysreg(pmcr_el0, (read_sysreg(pmcr_el0) & ~PMCR_EL0_CTRL_MASK) | PMCR_EL0_E |
+				       PMCR_EL0_C | PMCR_EL0_LC);
 	isb(); /* counting starts before the caller's next instruction */
 	return true;
 }
@@ -171,7 +170,8 @@ void pmu_guest_begin(bool insns)
 		write_sysreg(pmcntenset_el0, BIT(0));
 	}
 	write_sysreg(pmcntenset_el0, PMCNTEN_CYCLES);
-	write_sysreg(pmcr_el0, (read_sysreg(pmcr_el0) & ~0x7fUL) | PMCR_E | PMCR_C | PMCR_LC);
+	write_sysreg(pmcr_el0, (read_sysreg(pmcr_el0) & ~PMCR_EL0_CTRL_MASK) | PMCR_EL0_E |
+				       PMCR_EL0_C | PMCR_EL0_LC);
 	isb(); /* counting starts before the next instruction */
 }
 

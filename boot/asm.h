@@ -45,8 +45,8 @@
 #define STACK_GUARD_OFFSET  (STACK_SIZE - STACK_GUARD_SIZE) /* from the slot's base */
 #define STACK_OVERFLOW_SIZE STACK_GUARD_OFFSET		    /* the report's stack, at the base */
 
-/* SCTLR_EL2 RES1 bits (4, 5, 11, 16, 18, 22, 23, 28, 29); see kernel/sysregs.h. */
-#define SCTLR_EL2_RES1_VAL 0x30c50830
+/* Register fields (SCTLR_EL2_RES1, SPSR_EL1H_MASKED, ...): one definition for C and assembly. */
+#include "kernel/arch/sysregs.h"
 
 /* Offsets in struct mmu_boot_regs (mm/mmu.h), checked there with _Static_assert. */
 #define MMU_REGS_MAIR  0

@@ -104,7 +104,7 @@ guest_exit:
 	dsb	sy
 	isb
 	mrs	x2, isr_el1
-	tbnz	x2, #8, 2f			/* ISR_EL1.A */
+	tbnz	x2, #ISR_EL1_A_SHIFT, 2f	/* ISR_EL1.A */
 	ret
 2:	msr	daifclr, #4			/* PSTATE.A = 0 */
 	.globl	guest_exit_serror_start

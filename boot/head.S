@@ -69,7 +69,7 @@ primary_entry:
 	b.ne	wrong_el
 
 	/* EL2: known SCTLR_EL2 (MMU and caches off, little-endian, RES1 bits set). */
-	ldr	x2, =SCTLR_EL2_RES1_VAL
+	ldr	x2, =SCTLR_EL2_RES1
 	msr	sctlr_el2, x2
 	isb				/* the new SCTLR_EL2 applies before the next instruction */
 
@@ -110,7 +110,7 @@ wrong_el:
 	.globl	secondary_entry
 secondary_entry:
 	mov	x19, x0
-	ldr	x2, =SCTLR_EL2_RES1_VAL
+	ldr	x2, =SCTLR_EL2_RES1
 	msr	sctlr_el2, x2
 	isb
 	adr_l	x1, mmu_boot_regs

@@ -74,7 +74,7 @@ void exc_dump(const struct exc_frame *f, unsigned int vector)
 	       esr_ec_name(ec), ec, exc_vector_name(vector), c->id,
 	       (unsigned long long)(read_sysreg(mpidr_el1) & MPIDR_AFF_MASK));
 	printk("  ESR_EL2  0x%016llx  IL=%u %s\n", (unsigned long long)f->esr,
-	       (unsigned int)FIELD_GET(f->esr, 25, 1), esr_iss_decode(f->esr, iss, sizeof(iss)));
+	       (f->esr & ESR_IL) ? 1U : 0U, esr_iss_decode(f->esr, iss, sizeof(iss)));
 	printk("  FAR_EL2  0x%016llx  ELR_EL2 0x%016llx  SPSR_EL2 0x%08llx\n",
 	       (unsigned long long)f->far, (unsigned long long)f->elr, (unsigned long long)f->spsr);
 	/* The ELF is linked at 0: this offset is what addr2line and GDB's "info line" take. */
@@ -113,7 +113,8 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 		f->x[0] |= EXC_GUEST_EXIT_SERROR;
 		return;
 	}
-	panicking = ec == ESR_EC_BRK64 && (f->esr & 0xffff) == PANIC_BRK_IMM;
+	panicking = ec == ESR_EC_BRK64 &&
+		    FIELD_GET(f->esr, ESR_IMM16_SHIFT, ESR_IMM16_WIDTH) == PANIC_BRK_IMM;
 	recoverable = !panicking && (vector == EXC_CUR_SPX_SYNC || vector == EXC_CUR_SPX_SERROR);
 
 	if (++c->exc_nesting > 1) {
@@ -127,7 +128,7 @@ void el2_exception(struct exc_frame *f, unsigned int vector)
 		console_puts("recovered: the command was abandoned; back to the shell\n");
 		/* Resume at EL2h with SPSR's masks as they were; SP is restored by the ERET path. */
 		f->elr = (uint64_t)(uintptr_t)exc_recover_trampoline;
-		f->spsr = SPSR_M_EL2H | SPSR_D | SPSR_A | SPSR_I | SPSR_F;
+		f->spsr = SPSR_M_EL2H | SPSR_DAIF;
 		c->exc_nesting--;
 		return;
 	}

@@ -60,7 +60,7 @@ static unsigned int event_stream_bit(void)
 void el2_setup(void)
 {
 	uint64_t pmcr = read_sysreg(pmcr_el0);
-	unsigned int pmu_counters = FIELD_GET(pmcr, 11, 5); /* PMCR_EL0.N */
+	unsigned int pmu_counters = FIELD_GET(pmcr, PMCR_EL0_N_SHIFT, PMCR_EL0_N_WIDTH);
 
 	write_sysreg(hcr_el2, HCR_EL2_FAIL_CLOSED);
 	write_sysreg(vtcr_el2, hyp.vtcr);
@@ -68,8 +68,9 @@ void el2_setup(void)
 	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TFP | CPTR_EL2_TSM |
 				       CPTR_EL2_TTA | CPTR_EL2_TCPAC);
 	/* EL1 would own every PMU counter (HPMN = N) but PMU and debug registers trap. */
-	write_sysreg(mdcr_el2, (pmu_counters & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TPM | MDCR_EL2_TPMCR |
-				       MDCR_EL2_TDA | MDCR_EL2_TDOSA | MDCR_EL2_TDRA);
+	write_sysreg(mdcr_el2, FIELD_PREP(pmu_counters, MDCR_EL2_HPMN_SHIFT, MDCR_EL2_HPMN_WIDTH) |
+				       MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDA |
+				       MDCR_EL2_TDOSA | MDCR_EL2_TDRA);
 	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN | CNTHCTL_EL2_EVNTEN |
 					  CNTHCTL_EL2_EVNTI(event_stream_bit()));
 	write_sysreg(cntvoff_el2, 0);

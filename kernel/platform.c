@@ -35,6 +35,13 @@
 /* Timer "interrupts" order (arm,arch_timer.yaml): secure, non-secure, virtual, hypervisor. */
 #define PLAT_TIMER_IRQS 4
 
+/* Arm BSA (DEN 0094) recommended PPIs, for a DTB that does not name them (see platform.h). */
+#define PLAT_BSA_MAINT_INTID	  25
+#define PLAT_BSA_TIMER_SEC_INTID  29
+#define PLAT_BSA_TIMER_PHYS_INTID 30
+#define PLAT_BSA_TIMER_VIRT_INTID 27
+#define PLAT_BSA_TIMER_HYP_INTID  26
+
 /* Longest stdout-path we resolve; real ones are short ("/pl011@9000000", "serial0:115200n8"). */
 #define PLAT_PATH_MAX 128
 
@@ -844,4 +851,24 @@ uint64_t plat_mem_total(const struct platform *p)
 	for (unsigned int i = 0; i < p->n_mem && i < PLAT_MAX_MEM; i++)
 		total = total + p->mem[i].size < total ? UINT64_MAX : total + p->mem[i].size;
 	return total;
+}
+
+uint32_t plat_gic_maint_intid(const struct platform *p)
+{
+	return p->gic.maint_irq ? p->gic.maint_irq : PLAT_BSA_MAINT_INTID;
+}
+
+uint32_t plat_timer_intid(const struct platform *p, enum plat_timer t)
+{
+	switch (t) {
+	case PLAT_TIMER_SEC:
+		return p->timer.intid_sec ? p->timer.intid_sec : PLAT_BSA_TIMER_SEC_INTID;
+	case PLAT_TIMER_PHYS:
+		return p->timer.intid_phys ? p->timer.intid_phys : PLAT_BSA_TIMER_PHYS_INTID;
+	case PLAT_TIMER_VIRT:
+		return p->timer.intid_virt ? p->timer.intid_virt : PLAT_BSA_TIMER_VIRT_INTID;
+	case PLAT_TIMER_HYP:
+		return p->timer.intid_hyp ? p->timer.intid_hyp : PLAT_BSA_TIMER_HYP_INTID;
+	}
+	return 0;
 }

@@ -136,4 +136,16 @@ const char *plat_conduit_name(enum psci_conduit c);
 /* Total bytes of RAM described. */
 uint64_t plat_mem_total(const struct platform *p);
 
+/* The architected timers, in the order of the arm,armv8-timer "interrupts" property. */
+enum plat_timer { PLAT_TIMER_SEC, PLAT_TIMER_PHYS, PLAT_TIMER_VIRT, PLAT_TIMER_HYP };
+
+/*
+ * INTIDs the DTB gives for the GIC maintenance interrupt and the timers. A DTB may leave the
+ * GIC's "interrupts" out (it is optional in arm,gic-v3.yaml) or list fewer timer interrupts;
+ * only then do these answer the Arm Base System Architecture's recommended PPIs (maintenance
+ * 25; secure 29, non-secure 30, virtual 27, hypervisor 26), which QEMU's virt board also uses.
+ */
+uint32_t plat_gic_maint_intid(const struct platform *p);
+uint32_t plat_timer_intid(const struct platform *p, enum plat_timer t);
+
 #endif

@@ -117,10 +117,11 @@ static int cmd_sysregs(int argc, char **argv)
 	       cpuid_implementer_name(impl), cpuid_core_name(impl, part),
 	       (unsigned long long)MIDR_VARIANT(r.midr), (unsigned long long)MIDR_REVISION(r.midr));
 	printk("MPIDR_EL1        0x%016llx  Aff3.2.1.0 = %llu.%llu.%llu.%llu\n",
-	       (unsigned long long)r.mpidr, (unsigned long long)FIELD_GET(r.mpidr, 32, 8),
-	       (unsigned long long)FIELD_GET(r.mpidr, 16, 8),
-	       (unsigned long long)FIELD_GET(r.mpidr, 8, 8),
-	       (unsigned long long)FIELD_GET(r.mpidr, 0, 8));
+	       (unsigned long long)r.mpidr,
+	       (unsigned long long)FIELD_GET(r.mpidr, MPIDR_AFF3_SHIFT, MPIDR_AFF_WIDTH),
+	       (unsigned long long)FIELD_GET(r.mpidr, MPIDR_AFF2_SHIFT, MPIDR_AFF_WIDTH),
+	       (unsigned long long)FIELD_GET(r.mpidr, MPIDR_AFF1_SHIFT, MPIDR_AFF_WIDTH),
+	       (unsigned long long)FIELD_GET(r.mpidr, MPIDR_AFF0_SHIFT, MPIDR_AFF_WIDTH));
 	printk("ID_AA64PFR0_EL1  0x%016llx  EL2=%s SVE=%s GIC sysregs=%s\n",
 	       (unsigned long long)r.pfr0,
 	       FIELD_GET(r.pfr0, ID_AA64PFR0_EL2_SHIFT, 4) ? "yes" : "no",
@@ -144,9 +145,8 @@ static int cmd_sysregs(int argc, char **argv)
 	printk("VTTBR_EL2        0x%016llx\n", (unsigned long long)r.vttbr);
 	printk("SCTLR_EL2        0x%016llx  M=%llu C=%llu I=%llu WXN=%llu\n",
 	       (unsigned long long)r.sctlr, (unsigned long long)(r.sctlr & SCTLR_EL2_M),
-	       (unsigned long long)FIELD_GET(r.sctlr, 2, 1),
-	       (unsigned long long)FIELD_GET(r.sctlr, 12, 1),
-	       (unsigned long long)FIELD_GET(r.sctlr, 19, 1));
+	       (r.sctlr & SCTLR_EL2_C) ? 1ULL : 0ULL, (r.sctlr & SCTLR_EL2_I) ? 1ULL : 0ULL,
+	       (r.sctlr & SCTLR_EL2_WXN) ? 1ULL : 0ULL);
 	printk("CNTFRQ_EL0       %llu Hz\n", (unsigned long long)r.cntfrq);
 	return 0;
 }

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
 """Host-side library for monadic-hypervisor: launch QEMU, drive the serial shell, parse output.
 
-    from monadic import Machine, MachineConfig
-    with Machine.boot("build/monadic-hypervisor.bin", MachineConfig(cpu="neoverse-n1", smp=4)) as m:
+    from monadic import MachineConfig, Target
+    with Target.boot("build/monadic-hypervisor.bin", MachineConfig(cpu="neoverse-n1", smp=4)) as m:
         print(m.shell.run_json("sysregs")["core"])
 """
 
@@ -16,10 +16,10 @@ from .errors import (
     QemuError,
     ShellTimeout,
 )
-from .machine import Machine
 from .parse import BANNER, PROMPT, as_int, error_lines, numbers_in, parse_hexdump, split_echo
 from .qemu import MachineConfig, Qemu, image_load_address, mem_bytes
 from .shell import Shell
+from .target import Target, TargetSpec
 
 __all__ = [
     "BANNER",
@@ -28,7 +28,6 @@ __all__ = [
     "DeviceError",
     "HypervisorCrash",
     "LinkClosed",
-    "Machine",
     "MachineConfig",
     "MonadicError",
     "ProtocolError",
@@ -36,6 +35,8 @@ __all__ = [
     "QemuError",
     "Shell",
     "ShellTimeout",
+    "Target",
+    "TargetSpec",
     "as_int",
     "error_lines",
     "image_load_address",

@@ -304,7 +304,8 @@ def chart_matrix(
     finite = data[np.isfinite(data)]
     if vmin is None and vmax is None and finite.size:
         vmin, vmax = min_span(float(finite.min()), float(finite.max()))
-    im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=vmin, vmax=vmax)
+    masked = np.ma.masked_invalid(data)  # type: ignore[no-untyped-call]
+    im = ax.imshow(masked, cmap=cmap, vmin=vmin, vmax=vmax)
     for i in range(n):
         for j in range(n):
             v = data[i, j]

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
-"""`compare`: results folders side by side, as a table (stdout, CSV, Markdown) and charts.
+"""Results folders side by side, as a table (stdout, CSV, Markdown) and charts: what the
+`compare` command shows.
 
 Results are matched by what they measured (benchmark, matrix or pair, CPUs, ring, burst), not by
 position, so two suites that ran in a different order, or where one command failed, still line
@@ -8,19 +9,15 @@ up; a measurement missing from a run shows as `-`.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import math
 import string
-import sys
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
 
 from . import results as res
-from .errors import MonadicError
 
 
 @dataclass
@@ -174,7 +171,7 @@ def chart_compare(runs: Sequence[res.Run], out_dir: Path) -> list[Path]:
     from . import charts
 
     charts._style()
-    plt = charts.plt
+    import matplotlib.pyplot as plt
     import numpy as np
 
     labels = [f"{x}: {run.label}" for x, run in zip(run_letters(len(runs)), runs)]
@@ -200,7 +197,7 @@ def chart_compare(runs: Sequence[res.Run], out_dir: Path) -> list[Path]:
             everything = []
             for i, label in enumerate(labels):
                 vals = [
-                    g[1][i][stat] if g[1][i] and stat in g[1][i] else np.nan
+                    got[stat] if (got := g[1][i]) is not None and stat in got else np.nan
                     for g in groups.values()
                 ]
                 bars = ax.bar(x + (i - (len(runs) - 1) / 2) * width, vals, width, label=label)
@@ -237,11 +234,13 @@ def chart_compare(runs: Sequence[res.Run], out_dir: Path) -> list[Path]:
         written += charts.save(fig, out_dir, "compare_latency")
 
     # Atomics (any list of ops): ns per op.
-    ops_by_run = []
+    ops_by_run: list[dict[str, Any]] = []
     for run in runs:
-        r = next((r for r in run.results if isinstance(r.raw.get("ops"), list)), None)
+        found = [r for r in run.results if isinstance(r.raw.get("ops"), list)]
         ops_by_run.append(
-            {str(o.get("op")): o for o in r.raw["ops"] if isinstance(o, dict)} if r else {}
+            {str(o.get("op")): o for o in found[0].raw["ops"] if isinstance(o, dict)}
+            if found
+            else {}
         )
     op_names = list(dict.fromkeys(name for ops in ops_by_run for name in ops))
     if op_names:
@@ -317,34 +316,3 @@ def chart_compare(runs: Sequence[res.Run], out_dir: Path) -> list[Path]:
         charts.footer(fig, [*notes, "grey: not measured"])
         written += charts.save(fig, out_dir, "compare_c2c")
     return written
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    from .cli import DEFAULT_RESULTS
-
-    if len(args.folders) < 2:
-        raise MonadicError("compare needs two or more results folders")
-    runs = [res.load_run(f) for f in args.folders]
-    for run in runs:
-        if not run.results:
-            raise res.ResultsError(f"{run.path} holds no results")
-    rows = build_rows(runs)
-    stats = None if args.stats == "all" else {s.strip() for s in args.stats.split(",") if s.strip()}
-    for line in legend(runs):
-        print(line)
-    if any(run.emulated for run in runs):
-        print("note: emulated runs (QEMU TCG) measure the emulator on its host, not silicon")
-    print()
-    headers, body = table_cells([r for r in rows if shown(r, stats)], len(runs))
-    print(text_table(headers, body, right_from=4))
-    out = args.out or DEFAULT_RESULTS / f"compare-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "compare.csv").write_text(to_csv(runs, rows))
-    (out / "compare.md").write_text(to_markdown(runs, rows))
-    written = [] if args.no_charts else chart_compare(runs, out)
-    print(
-        f"\nwritten: {out / 'compare.csv'}, {out / 'compare.md'}"
-        + (f", {len(written)} chart files in {out}" if written else ""),
-        file=sys.stdout,
-    )
-    return 0

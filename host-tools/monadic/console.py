@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
-"""`console`: the terminal connected to the hypervisor's shell, byte for byte.
+"""The terminal connected to the hypervisor's shell, byte for byte.
 
 A small raw-mode loop rather than pyserial's miniterm: it works the same on a socket://, a pty
 and a /dev/tty*, needs no keymap, and lets QEMU's lifetime follow the session. On a terminal,
@@ -9,7 +9,6 @@ or a file, each line is sent with a carriage return and the console ends after t
 
 from __future__ import annotations
 
-import argparse
 import os
 import select
 import sys
@@ -23,13 +22,12 @@ import serial  # pyserial
 
 from . import parse
 from .shell import Port
-from .target import open_target
 
 EXIT_KEY = b"\x1d"  # Ctrl-]
 QUIET_AFTER_INPUT_S = 1.0  # piped input: end once the target is quiet this long after EOF
 
 
-class _Reader(threading.Thread):
+class Reader(threading.Thread):
     """Copy everything the port receives to stdout (and a log); note a crash or a lost link."""
 
     def __init__(self, port: Port, out: BinaryIO, log: BinaryIO | None) -> None:
@@ -67,7 +65,8 @@ class _Reader(threading.Thread):
             self._scan = self._buf.rfind(b"\n") + 1
 
 
-def _interactive(port: Port, reader: _Reader) -> None:
+def interactive(port: Port, reader: Reader) -> None:
+    """Keys to the port in raw mode until Ctrl-] or a lost link; the terminal is restored."""
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     tty.setraw(fd)
@@ -89,7 +88,8 @@ def _interactive(port: Port, reader: _Reader) -> None:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def _piped(port: Port, reader: _Reader, char_delay: float) -> None:
+def piped(port: Port, reader: Reader, char_delay: float) -> None:
+    """Each line of stdin with a carriage return; returns once the target is quiet after EOF."""
     for line in sys.stdin.buffer:
         if reader.closed.is_set():
             return
@@ -103,40 +103,3 @@ def _piped(port: Port, reader: _Reader, char_delay: float) -> None:
         time.sleep(0.05)
     while not reader.closed.is_set() and time.monotonic() - reader.last_rx < QUIET_AFTER_INPUT_S:
         time.sleep(0.05)
-
-
-def cmd_console(args: argparse.Namespace) -> int:
-    from .cli import target_spec
-
-    spec = target_spec(args)
-    log = args.log.open("wb") if args.log else None
-    out = sys.stdout.buffer
-    try:
-        where = spec.attach or spec.device or f"QEMU {spec.config.describe()}"
-        print(f"monadic console: connecting to {where} ...", file=sys.stderr, flush=True)
-        with open_target(spec, log) as target:
-            shell = target.shell
-            # What arrived while we waited for the first prompt (the boot banner under QEMU).
-            out.write(shell.received())
-            out.flush()
-            interactive = sys.stdin.isatty()
-            if interactive:
-                print("\r\nmonadic console: connected; Ctrl-] quits\r", file=sys.stderr, flush=True)
-            reader = _Reader(shell.port, out, log)
-            reader.start()
-            try:
-                if interactive:
-                    _interactive(shell.port, reader)
-                else:
-                    _piped(shell.port, reader, spec.char_delay)
-            finally:
-                reader.stop.set()
-                reader.join(1.0)
-            if reader.closed.is_set():
-                print("\r\nmonadic console: the serial link closed", file=sys.stderr)
-                return 2
-    finally:
-        if log is not None:
-            log.close()
-    print("\r\nmonadic console: bye", file=sys.stderr)
-    return 0

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
-"""`python3 -m monadic linux-bench`: the same Debian Linux guest, booted by QEMU directly and as a
+"""The same Debian Linux guest, booted by QEMU directly and as a
 VM of the hypervisor with an NVMe controller passed through, timed side by side: boot to init
 (host wall clock and the guest's own uptime) and a direct-I/O read of the NVMe namespace."""
 
@@ -9,13 +9,13 @@ import argparse
 import json
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import MonadicError
+from .exitcodes import EXIT_OK
 
 IMAGE_PA = 0x50000000
 INITRD_PA = 0x58000000
@@ -106,7 +106,8 @@ def build_commands(args: argparse.Namespace, disk: Path) -> dict[str, list[str]]
     return {"direct": direct, "hypervisor": hyp}
 
 
-def cmd_linux_bench(args: argparse.Namespace) -> int:
+def linux_bench(args: argparse.Namespace) -> int:
+    """Both boots, the table on stdout, the JSON line (also appended to `args.out`)."""
     with tempfile.TemporaryDirectory() as tmp:
         disk = Path(tmp) / "nvme.img"
         with open(disk, "wb") as f:
@@ -114,7 +115,7 @@ def cmd_linux_bench(args: argparse.Namespace) -> int:
             block = bytes(range(256)) * 4096
             for _ in range(args.dd_mib + 1):
                 f.write(block)
-        runs = {}
+        runs: dict[str, LinuxRun] = {}
         for mode, cmd in build_commands(args, disk).items():
             lines = _run_qemu(cmd, args.timeout)
             run = parse_console(mode, lines)
@@ -149,42 +150,4 @@ def cmd_linux_bench(args: argparse.Namespace) -> int:
     if args.out:
         with open(args.out, "a") as f:
             f.write(line + "\n")
-    return 0
-
-
-def add_parser(sub: argparse._SubParsersAction, formatter) -> None:  # type: ignore[type-arg]
-    from .cli import REPO_ROOT
-    from .qemu import qemu_binary_from_env
-    from .target import DEFAULT_IMAGE
-
-    p = sub.add_parser(
-        "linux-bench",
-        help="Linux guest: boot time and NVMe read, direct against under the hypervisor",
-        formatter_class=formatter,
-        description=(
-            "Boot the same Debian Linux kernel and initramfs (scripts/fetch-guest-linux.sh) "
-            "twice under QEMU with one NVMe controller: directly (-kernel, no EL2), then as a VM "
-            "of the hypervisor with the controller passed through (pci=). Each init prints its "
-            "uptime and times a direct-I/O dd of the namespace. Prints a table, then one JSON "
-            "line with both runs and the ratios (hypervisor / direct). Under TCG the figures "
-            "describe the emulator, not silicon."
-        ),
-    )
-    p.add_argument("--image", default=str(DEFAULT_IMAGE), metavar="FILE",
-                   help="hypervisor image (default: build/monadic-hypervisor.bin)")
-    p.add_argument("--linux-dir", default=str(REPO_ROOT / "build" / "linux"), metavar="DIR",
-                   help="Image and initramfs.cpio.gz (default: build/linux)")
-    p.add_argument("--qemu", default=qemu_binary_from_env(), metavar="BINARY")
-    p.add_argument("--cpu", default="max", help="QEMU -cpu (default: max)")
-    p.add_argument("--cpus", type=int, default=2, help="guest vCPUs (default: 2)")
-    p.add_argument("--guest-mem", default="512M", help="guest RAM (default: 512M)")
-    p.add_argument("--dd-mib", type=int, default=128, help="MiB the guest reads (default: 128)")
-    p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
-                   help="per boot (default: 300)")
-    p.add_argument("--out", type=Path, metavar="FILE", help="append the JSON line to FILE")
-
-
-def main() -> int:  # pragma: no cover - for running the module by itself
-    from .cli import main as cli_main
-
-    return cli_main(["linux-bench", *sys.argv[1:]])
+    return EXIT_OK

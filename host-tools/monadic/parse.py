@@ -63,7 +63,8 @@ LOG_PREFIX = "log: "
 def split_log(output: str) -> tuple[str, list[str]]:
     """Separate the hypervisor's asynchronous log lines (`log: ...`, printed by the shell's CPU
     for other CPUs just before a prompt) from a command's own output."""
-    kept, logs = [], []
+    kept: list[str] = []
+    logs: list[str] = []
     for line in output.split("\n"):
         (logs if line.startswith(LOG_PREFIX) else kept).append(line)
     return "\n".join(kept), logs

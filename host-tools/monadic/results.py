@@ -284,7 +284,7 @@ class Run:
 
 def load_results_lines(text: str) -> list[BenchResult]:
     """Results from the text of a results.jsonl; lines that are not results are skipped."""
-    out = []
+    out: list[BenchResult] = []
     for line in text.splitlines():
         raw = parse_line(line)
         if raw is not None:

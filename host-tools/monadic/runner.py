@@ -31,14 +31,11 @@ from .errors import (
     QemuError,
     ShellTimeout,
 )
+from .exitcodes import EXIT_COMMAND_ERROR, EXIT_OK, EXIT_TARGET_FAILED
 from .shell import Shell
 from .suite import Suite
-from .target import QEMU_VIRT_MODEL, Target, TargetSpec, open_target
+from .target import QEMU_VIRT_MODEL, Target, TargetSpec
 
-# Exit statuses, the same as `run`'s.
-EXIT_OK = 0
-EXIT_COMMAND_ERROR = 1  # a command printed `error: ...`; the rest of the suite ran
-EXIT_TARGET_FAILED = 2  # no device, timeout, crash, QEMU died: the suite stopped
 
 # Queried before the suite, for provenance; `version` and `sysregs` must answer.
 PROVENANCE_COMMANDS = ("version", "sysregs", "platform", "pmu", "cpus")
@@ -234,9 +231,8 @@ def run_suite(
     outcome: Outcome
     try:
         try:
-            where = spec.attach or spec.device or f"QEMU {spec.config.describe()}"
-            prog.say(f"monadic bench: connecting to {where}")
-            target = open_target(spec, state.log)
+            prog.say(f"monadic bench: connecting to {spec.where()}")
+            target = Target.open(spec, state.log)
             info = collect_provenance(target.shell)
         except DeviceError as exc:
             return Outcome(None, EXIT_TARGET_FAILED, str(exc))

@@ -15,7 +15,8 @@
 
 /*
  * read_sysreg(midr_el1) / write_sysreg(hcr_el2, v). Registers without an assembler name use
- * their encoding via read_sysreg_s("s3_0_c0_c2_4"), as the Arm ARM's op0_op1_CRn_CRm_op2.
+ * their encoding via read_sysreg_s("s3_0_c0_c2_4") / write_sysreg_s(enc, v), as the Arm ARM's
+ * op0_op1_CRn_CRm_op2 (the SYS_* names in sysregs.h and gicv3_regs.h).
  */
 #define read_sysreg(reg)                                      \
 	({                                                    \
@@ -34,10 +35,10 @@
 		__asm__ volatile("mrs %0, " enc : "=r"(v_)); \
 		v_;                                          \
 	})
-#define write_sysreg_s(enc, val)                                    \
-	do {                                                        \
-		uint64_t wv_ = (uint64_t)(val);                     \
-		__asm__ volatile("msr " enc ", %x0" : : "rZ"(wv_)); \
+#define write_sysreg_s(enc, val)                                               \
+	do {                                                                   \
+		uint64_t wv_ = (uint64_t)(val);                                \
+		__asm__ volatile("msr " enc ", %x0" : : "rZ"(wv_) : "memory"); \
 	} while (0)
 
 /* Barriers. Callers say in a comment what each one orders against what. */

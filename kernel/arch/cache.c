@@ -5,7 +5,8 @@
 /* Smallest D-cache line in bytes: CTR_EL0.DminLine is log2 of the number of words. */
 static uintptr_t dcache_line(void)
 {
-	return 4UL << FIELD_GET(read_sysreg(ctr_el0), 16, 4);
+	return 4UL << FIELD_GET(read_sysreg(ctr_el0), CTR_EL0_DMINLINE_SHIFT,
+				CTR_EL0_DMINLINE_WIDTH);
 }
 
 #define DCACHE_OP(name, op)                                                        \
@@ -27,11 +28,12 @@ DCACHE_OP(dcache_clean_range, cvac)
 void mem_zero_range(uintptr_t start, uintptr_t size)
 {
 	uint64_t dczid = read_sysreg(dczid_el0);
-	uintptr_t block = 4UL << (dczid & 0xf); /* DCZID_EL0.BS: log2 of the block in words */
+	/* DCZID_EL0.BS: log2 of the block in words */
+	uintptr_t block = 4UL << FIELD_GET(dczid, DCZID_EL0_BS_SHIFT, DCZID_EL0_BS_WIDTH);
 	uintptr_t end = start + size, va = start;
 
 	/* DCZID_EL0.DZP set: DC ZVA is prohibited; a block above 2 KiB is not architected. */
-	if (!(dczid & BIT(4)) && block <= 2048) {
+	if (!(dczid & DCZID_EL0_DZP) && block <= 2048) {
 		for (; va < end && (va & (block - 1)); va += 8)
 			*(volatile uint64_t *)va = 0;
 		for (; end - va >= block; va += block)

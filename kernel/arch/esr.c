@@ -2,6 +2,8 @@
 /* ESR_ELx exception classes and syndromes, named as in the Arm ARM (D23.2, ESR_EL2). */
 #include "kernel/arch/esr.h"
 
+#include <stdbool.h>
+
 #include "kernel/lib/fmt.h"
 #include "kernel/arch/sysregs.h"
 
@@ -61,30 +63,30 @@ const char *esr_ec_name(unsigned int ec)
 
 const char *esr_fsc_name(unsigned int fsc, char *buf, size_t len)
 {
-	unsigned int lvl = fsc & 3;
+	unsigned int lvl = fsc & ESR_FSC_LEVEL_MASK;
 
-	switch (fsc & 0x3c) {
-	case 0x00:
+	switch (fsc & ESR_FSC_TYPE_MASK) {
+	case ESR_FSC_ADDR_SIZE:
 		fmt_snprintf(buf, len, "address size fault, level %u", lvl);
 		return buf;
-	case 0x04:
+	case ESR_FSC_TRANSLATION:
 		fmt_snprintf(buf, len, "translation fault, level %u", lvl);
 		return buf;
-	case 0x08:
+	case ESR_FSC_ACCESS_FLAG:
 		if (lvl == 0)
 			break;
 		fmt_snprintf(buf, len, "access flag fault, level %u", lvl);
 		return buf;
-	case 0x0c:
+	case ESR_FSC_PERMISSION:
 		if (lvl == 0)
 			break;
 		fmt_snprintf(buf, len, "permission fault, level %u", lvl);
 		return buf;
-	case 0x14:
+	case ESR_FSC_SEA_TTW:
 		/* 0b0101xx: levels 0 to 3 are all allocated (level -1 is 0x13, below). */
 		fmt_snprintf(buf, len, "synchronous external abort on table walk, level %u", lvl);
 		return buf;
-	case 0x24:
+	case ESR_FSC_GPF_TTW:
 		/* 0b1001xx: FEAT_RME, granule protection fault on a table walk, levels 0 to 3. */
 		fmt_snprintf(buf, len, "granule protection fault on table walk, level %u", lvl);
 		return buf;
@@ -92,52 +94,63 @@ const char *esr_fsc_name(unsigned int fsc, char *buf, size_t len)
 		break;
 	}
 	switch (fsc) {
-	case 0x10:
+	case ESR_FSC_SEA:
 		return "synchronous external abort";
-	case 0x11:
+	case ESR_FSC_SERROR:
 		return "asynchronous SError";
-	case 0x13:
+	case ESR_FSC_SEA_TTW_LM1:
 		return "synchronous external abort on table walk, level -1";
-	case 0x21:
+	case ESR_FSC_ALIGNMENT:
 		return "alignment fault";
-	case 0x23:
+	case ESR_FSC_GPF_TTW_LM1:
 		return "granule protection fault on table walk, level -1";
-	case 0x28:
+	case ESR_FSC_GPF:
 		return "granule protection fault"; /* 0b101000, not on a table walk */
-	case 0x29:
+	case ESR_FSC_ADDR_SIZE_LM1:
 		return "address size fault, level -1";
-	case 0x2b:
+	case ESR_FSC_TRANSLATION_LM1:
 		return "translation fault, level -1";
-	case 0x30:
+	case ESR_FSC_TLB_CONFLICT:
 		return "TLB conflict abort";
-	case 0x31:
+	case ESR_FSC_ATOMIC_HW_UPDATE:
 		return "unsupported atomic hardware update fault";
-	case 0x34:
+	case ESR_FSC_LOCKDOWN:
 		return "lockdown (IMPLEMENTATION DEFINED)";
-	case 0x35:
+	case ESR_FSC_UNSUPP_EXCLUSIVE:
 		return "unsupported exclusive or atomic access";
 	default:
 		return "reserved fault status code";
 	}
 }
 
-static const char *const sas_names[] = { "byte", "halfword", "word", "doubleword" };
+static const char *const sas_names[] = {
+	[ESR_DABT_SAS_BYTE] = "byte",
+	[ESR_DABT_SAS_HALF] = "halfword",
+	[ESR_DABT_SAS_WORD] = "word",
+	[ESR_DABT_SAS_DWORD] = "doubleword",
+};
+
+/* A one-bit field as 0 or 1, for printing. */
+static unsigned int bit01(uint64_t v, uint64_t bit)
+{
+	return (v & bit) ? 1 : 0;
+}
 
 /* ISS for Data Aborts (D23.2.42, "ISS encoding for an exception from a Data Abort"). */
 static void decode_dabt(uint64_t iss, char *buf, size_t len)
 {
 	char fsc[64];
-	unsigned int dfsc = iss & 0x3f;
+	unsigned int dfsc = (unsigned int)FIELD_GET(iss, ESR_DABT_DFSC_SHIFT, ESR_DABT_DFSC_WIDTH);
 	int n = 0;
 
-	if (iss & BIT(24)) {
-		unsigned int srt = FIELD_GET(iss, 16, 5);
+	if (iss & ESR_DABT_ISV) {
+		unsigned int srt =
+			(unsigned int)FIELD_GET(iss, ESR_DABT_SRT_SHIFT, ESR_DABT_SRT_WIDTH);
 
 		n = fmt_snprintf(buf, len, "ISV=1 SAS=%s SSE=%u SRT=%s%u SF=%u AR=%u ",
-				 sas_names[FIELD_GET(iss, 22, 2)],
-				 (unsigned int)FIELD_GET(iss, 21, 1), srt == 31 ? "xzr/" : "x", srt,
-				 (unsigned int)FIELD_GET(iss, 15, 1),
-				 (unsigned int)FIELD_GET(iss, 14, 1));
+				 sas_names[FIELD_GET(iss, ESR_DABT_SAS_SHIFT, ESR_DABT_SAS_WIDTH)],
+				 bit01(iss, ESR_DABT_SSE), srt == 31 ? "xzr/" : "x", srt,
+				 bit01(iss, ESR_DABT_SF), bit01(iss, ESR_DABT_AR));
 	} else {
 		n = fmt_snprintf(buf, len, "ISV=0 ");
 	}
@@ -145,37 +158,48 @@ static void decode_dabt(uint64_t iss, char *buf, size_t len)
 		return;
 	fmt_snprintf(buf + n, len - (size_t)n,
 		     "FnV=%u EA=%u CM=%u S1PTW=%u WnR=%s DFSC=0x%02x (%s)",
-		     (unsigned int)FIELD_GET(iss, 10, 1), (unsigned int)FIELD_GET(iss, 9, 1),
-		     (unsigned int)FIELD_GET(iss, 8, 1), (unsigned int)FIELD_GET(iss, 7, 1),
-		     (iss & BIT(6)) ? "write" : "read", dfsc, esr_fsc_name(dfsc, fsc, sizeof(fsc)));
+		     bit01(iss, ESR_DABT_FNV), bit01(iss, ESR_DABT_EA), bit01(iss, ESR_DABT_CM),
+		     bit01(iss, ESR_DABT_S1PTW), (iss & ESR_DABT_WNR) ? "write" : "read", dfsc,
+		     esr_fsc_name(dfsc, fsc, sizeof(fsc)));
 }
 
 /* ISS for Instruction Aborts (D23.2.43). */
 static void decode_iabt(uint64_t iss, char *buf, size_t len)
 {
 	char fsc[64];
-	unsigned int ifsc = iss & 0x3f;
+	unsigned int ifsc = (unsigned int)FIELD_GET(iss, ESR_IABT_IFSC_SHIFT, ESR_IABT_IFSC_WIDTH);
 
-	fmt_snprintf(buf, len, "FnV=%u EA=%u S1PTW=%u IFSC=0x%02x (%s)",
-		     (unsigned int)FIELD_GET(iss, 10, 1), (unsigned int)FIELD_GET(iss, 9, 1),
-		     (unsigned int)FIELD_GET(iss, 7, 1), ifsc,
+	fmt_snprintf(buf, len, "FnV=%u EA=%u S1PTW=%u IFSC=0x%02x (%s)", bit01(iss, ESR_IABT_FNV),
+		     bit01(iss, ESR_IABT_EA), bit01(iss, ESR_IABT_S1PTW), ifsc,
 		     esr_fsc_name(ifsc, fsc, sizeof(fsc)));
 }
 
 /* ISS for trapped MSR, MRS or system instructions (D23.2.51). */
 static void decode_sys64(uint64_t iss, char *buf, size_t len)
 {
-	fmt_snprintf(buf, len, "%s S%u_%u_C%u_C%u_%u %s x%u", (iss & 1) ? "MRS" : "MSR",
-		     (unsigned int)FIELD_GET(iss, 20, 2), (unsigned int)FIELD_GET(iss, 14, 3),
-		     (unsigned int)FIELD_GET(iss, 10, 4), (unsigned int)FIELD_GET(iss, 1, 4),
-		     (unsigned int)FIELD_GET(iss, 17, 3), (iss & 1) ? "->" : "<-",
-		     (unsigned int)FIELD_GET(iss, 5, 5));
+	bool read = iss & ESR_SYS64_DIR_READ;
+
+	fmt_snprintf(buf, len, "%s S%u_%u_C%u_C%u_%u %s x%u", read ? "MRS" : "MSR",
+		     (unsigned int)FIELD_GET(iss, ESR_SYS64_OP0_SHIFT, ESR_SYS64_OP0_WIDTH),
+		     (unsigned int)FIELD_GET(iss, ESR_SYS64_OP1_SHIFT, ESR_SYS64_OP1_WIDTH),
+		     (unsigned int)FIELD_GET(iss, ESR_SYS64_CRN_SHIFT, ESR_SYS64_CRN_WIDTH),
+		     (unsigned int)FIELD_GET(iss, ESR_SYS64_CRM_SHIFT, ESR_SYS64_CRM_WIDTH),
+		     (unsigned int)FIELD_GET(iss, ESR_SYS64_OP2_SHIFT, ESR_SYS64_OP2_WIDTH),
+		     read ? "->" : "<-",
+		     (unsigned int)FIELD_GET(iss, ESR_SYS64_RT_SHIFT, ESR_SYS64_RT_WIDTH));
 }
+
+static const char *const wfx_names[] = {
+	[ESR_WFX_TI_WFI] = "WFI",
+	[ESR_WFX_TI_WFE] = "WFE",
+	[ESR_WFX_TI_WFIT] = "WFIT",
+	[ESR_WFX_TI_WFET] = "WFET",
+};
 
 const char *esr_iss_decode(uint64_t esr, char *buf, size_t len)
 {
 	unsigned int ec = FIELD_GET(esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
-	uint64_t iss = esr & ESR_ISS_MASK;
+	uint64_t iss = FIELD_GET(esr, ESR_ISS_SHIFT, ESR_ISS_WIDTH);
 
 	if (!len)
 		return buf;
@@ -196,20 +220,19 @@ const char *esr_iss_decode(uint64_t esr, char *buf, size_t len)
 	case ESR_EC_SMC64:
 	case ESR_EC_SVC64:
 	case ESR_EC_BRK64:
-		fmt_snprintf(buf, len, "imm16=0x%04x", (unsigned int)(iss & 0xffff));
+		fmt_snprintf(buf, len, "imm16=0x%04x",
+			     (unsigned int)FIELD_GET(iss, ESR_IMM16_SHIFT, ESR_IMM16_WIDTH));
 		break;
 	case ESR_EC_WFX:
 		fmt_snprintf(buf, len, "%s",
-			     (iss & 3) == 0   ? "WFI"
-			     : (iss & 3) == 1 ? "WFE"
-			     : (iss & 3) == 2 ? "WFIT"
-					      : "WFET");
+			     wfx_names[FIELD_GET(iss, ESR_WFX_TI_SHIFT, ESR_WFX_TI_WIDTH)]);
 		break;
 	case ESR_EC_SERROR:
-		fmt_snprintf(buf, len, "IDS=%u AET=%u EA=%u DFSC=0x%02x",
-			     (unsigned int)FIELD_GET(iss, 24, 1),
-			     (unsigned int)FIELD_GET(iss, 10, 3),
-			     (unsigned int)FIELD_GET(iss, 9, 1), (unsigned int)(iss & 0x3f));
+		fmt_snprintf(
+			buf, len, "IDS=%u AET=%u EA=%u DFSC=0x%02x", bit01(iss, ESR_SERROR_IDS),
+			(unsigned int)FIELD_GET(iss, ESR_SERROR_AET_SHIFT, ESR_SERROR_AET_WIDTH),
+			bit01(iss, ESR_SERROR_EA),
+			(unsigned int)FIELD_GET(iss, ESR_SERROR_DFSC_SHIFT, ESR_SERROR_DFSC_WIDTH));
 		break;
 	default:
 		fmt_snprintf(buf, len, "ISS=0x%07llx", (unsigned long long)iss);

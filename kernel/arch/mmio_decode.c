@@ -7,15 +7,15 @@
 
 int mmio_decode(uint64_t esr, struct mmio_access *a)
 {
-	uint64_t iss = esr & ESR_ISS_MASK;
+	uint64_t iss = FIELD_GET(esr, ESR_ISS_SHIFT, ESR_ISS_WIDTH);
 
-	if (!(iss & BIT(24))) /* ISV */
+	if (!(iss & ESR_DABT_ISV))
 		return E_NOTSUP;
-	a->size = 1U << FIELD_GET(iss, 22, 2);	      /* SAS */
-	a->sign_extend = iss & BIT(21);		      /* SSE */
-	a->reg = (unsigned int)FIELD_GET(iss, 16, 5); /* SRT */
-	a->reg64 = iss & BIT(15);		      /* SF */
-	a->write = iss & BIT(6);		      /* WnR */
+	a->size = 1U << FIELD_GET(iss, ESR_DABT_SAS_SHIFT, ESR_DABT_SAS_WIDTH);
+	a->sign_extend = iss & ESR_DABT_SSE;
+	a->reg = (unsigned int)FIELD_GET(iss, ESR_DABT_SRT_SHIFT, ESR_DABT_SRT_WIDTH);
+	a->reg64 = iss & ESR_DABT_SF;
+	a->write = iss & ESR_DABT_WNR;
 	return 0;
 }
 
@@ -33,5 +33,7 @@ uint64_t mmio_load_value(const struct mmio_access *a, uint64_t raw)
 
 uint64_t mmio_fault_ipa(uint64_t hpfar, uint64_t far)
 {
-	return ((hpfar & GENMASK(43, 4)) << 8) | (far & 0xfff);
+	return FIELD_GET(hpfar, HPFAR_EL2_FIPA_SHIFT, HPFAR_EL2_FIPA_WIDTH)
+		       << HPFAR_EL2_FIPA_IPA_SHIFT |
+	       (far & GENMASK(HPFAR_EL2_FIPA_IPA_SHIFT - 1, 0));
 }

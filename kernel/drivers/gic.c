@@ -7,6 +7,7 @@
 #include "kernel/drivers/gic.h"
 
 #include "kernel/arch/arch.h"
+#include "kernel/arch/gicv3_sysregs.h"
 #include "kernel/lib/err.h"
 
 #define GICD_CTLR	      0x0000
@@ -15,15 +16,17 @@
 #define GICD_CTLR_ENABLE_G1   BIT(1) /* EnableGrp1 (DS=1) / EnableGrp1A (NS view) */
 #define GICD_CTLR_ENABLE_G1NS BIT(0) /* DS=0 Non-secure view: bit 0 is EnableGrp1 */
 
-#define GICD_TYPER	   0x0004
-#define GICD_IGROUPR(n)	   (0x0080 + 4 * ((n) / 32))
-#define GICD_ISENABLER(n)  (0x0100 + 4 * ((n) / 32))
-#define GICD_ICENABLER(n)  (0x0180 + 4 * ((n) / 32))
-#define GICD_ICPENDR(n)	   (0x0280 + 4 * ((n) / 32))
-#define GICD_ICACTIVER(n)  (0x0380 + 4 * ((n) / 32))
-#define GICD_IPRIORITYR(n) (0x0400 + (n))
-#define GICD_ICFGR(n)	   (0x0c00 + 4 * ((n) / 16))
-#define GICD_IROUTER(n)	   (0x6000 + 8 * (n))
+#define GICD_TYPER		       0x0004
+#define GICD_TYPER_ITLINESNUMBER_SHIFT 0 /* 32 * (N + 1) INTIDs */
+#define GICD_TYPER_ITLINESNUMBER_WIDTH 5
+#define GICD_IGROUPR(n)		       (0x0080 + 4 * ((n) / 32))
+#define GICD_ISENABLER(n)	       (0x0100 + 4 * ((n) / 32))
+#define GICD_ICENABLER(n)	       (0x0180 + 4 * ((n) / 32))
+#define GICD_ICPENDR(n)		       (0x0280 + 4 * ((n) / 32))
+#define GICD_ICACTIVER(n)	       (0x0380 + 4 * ((n) / 32))
+#define GICD_IPRIORITYR(n)	       (0x0400 + (n))
+#define GICD_ICFGR(n)		       (0x0c00 + 4 * ((n) / 16))
+#define GICD_IROUTER(n)		       (0x6000 + 8 * (n))
 
 #define GICR_FRAME_RD		   0x00000
 #define GICR_FRAME_SGI		   0x10000
@@ -37,10 +40,18 @@
 #define GICR_ISENABLER0		   0x0100
 #define GICR_ICENABLER0		   0x0180
 #define GICR_IPRIORITYR(n)	   (0x0400 + (n))
+/* A redistributor is RD_base + SGI_base (2 x 64 KiB), with GICv4 vLPIs also VLPI_base + 64 KiB reserved. */
+#define GICR_STRIDE	  0x20000
+#define GICR_STRIDE_VLPIS 0x40000
 
-/* ICC_SRE_EL2: SRE (bit 0) system registers at EL2; Enable (bit 3) lets EL1 set its own SRE. */
-#define ICC_SRE_EL2_SRE	   BIT(0)
-#define ICC_SRE_EL2_ENABLE BIT(3)
+/* GICD_ICFGR<n>: two bits per INTID; Int_config[1] set is edge-triggered. */
+#define GICD_ICFGR_SHIFT(n) (2 * ((n) % 16))
+#define GICD_ICFGR_MASK	    3U
+#define GICD_ICFGR_EDGE	    2U
+
+/* Every interrupt the hypervisor enables runs at this one priority (PMR lets all through). */
+#define GIC_PRIORITY	0x80
+#define GIC_PRIORITY_X4 0x80808080U /* GIC_PRIORITY in each byte of an IPRIORITYR word */
 
 #define GIC_POLL_LIMIT 1000000
 
@@ -88,8 +99,11 @@ int gic_init(unsigned int version, uint64_t dist_base)
 /* Redistributor frames are 128 KiB (RD + SGI), 256 KiB with GICv4 virtual LPIs (VLPIS). */
 static uintptr_t find_redist(uint64_t mpidr)
 {
-	uint32_t aff = (uint32_t)(FIELD_GET(mpidr, 32, 8) << 24 | FIELD_GET(mpidr, 16, 8) << 16 |
-				  FIELD_GET(mpidr, 8, 8) << 8 | FIELD_GET(mpidr, 0, 8));
+	/* GICR_TYPER.Affinity_Value [63:32] is Aff3.Aff2.Aff1.Aff0, one byte each. */
+	uint32_t aff = (uint32_t)(FIELD_GET(mpidr, MPIDR_AFF3_SHIFT, MPIDR_AFF_WIDTH) << 24 |
+				  FIELD_GET(mpidr, MPIDR_AFF2_SHIFT, MPIDR_AFF_WIDTH) << 16 |
+				  FIELD_GET(mpidr, MPIDR_AFF1_SHIFT, MPIDR_AFF_WIDTH) << 8 |
+				  FIELD_GET(mpidr, MPIDR_AFF0_SHIFT, MPIDR_AFF_WIDTH));
 
 	for (unsigned int r = 0; r < gic_n_redist; r++) {
 		uintptr_t base = gic_redist[r].base;
@@ -102,7 +116,7 @@ static uintptr_t find_redist(uint64_t mpidr)
 				return base;
 			if (typer & GICR_TYPER_LAST)
 				break;
-			base += (typer & GICR_TYPER_VLPIS) ? 0x40000 : 0x20000;
+			base += (typer & GICR_TYPER_VLPIS) ? GICR_STRIDE_VLPIS : GICR_STRIDE;
 		}
 	}
 	return 0;
@@ -122,19 +136,18 @@ int gic_init_cpu(void)
 	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
 	if (wait_bit_clear(rd + GICR_WAKER, GICR_WAKER_CHILDREN_ASLEEP))
 		return E_BUSY;
-	/* SGIs and PPIs: all Group 1, priority 0x80; enable only the wake-up SGI. */
+	/* SGIs and PPIs: all Group 1, priority GIC_PRIORITY; enable only the wake-up SGI. */
 	mmio_write32(sgi + GICR_ICENABLER0, 0xffffffff);
 	mmio_write32(sgi + GICR_IGROUPR0, 0xffffffff);
 	for (unsigned int i = 0; i < 32; i += 4)
-		mmio_write32(sgi + GICR_IPRIORITYR(i), 0x80808080);
+		mmio_write32(sgi + GICR_IPRIORITYR(i), GIC_PRIORITY_X4);
 	mmio_write32(sgi + GICR_ISENABLER0, BIT(GIC_SGI_WAKE));
 
-	write_sysreg(S3_4_C12_C9_5, read_sysreg(S3_4_C12_C9_5) | ICC_SRE_EL2_SRE |
-					    ICC_SRE_EL2_ENABLE); /* ICC_SRE_EL2 */
+	write_icc_sre_el2(read_icc_sre_el2() | ICC_SRE_EL2_SRE | ICC_SRE_EL2_ENABLE);
 	isb(); /* system-register interface enabled before the ICC_* accesses below */
-	write_sysreg(S3_0_C4_C6_0, 0xff); /* ICC_PMR_EL1: let every priority through */
-	write_sysreg(S3_0_C12_C12_4, 0);  /* ICC_CTLR_EL1: EOImode 0, EOI also deactivates */
-	write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1: Group 1 on */
+	write_icc_pmr_el1(ICC_PMR_EL1_ALL); /* let every priority through */
+	write_icc_ctlr_el1(0);		    /* EOImode 0: EOI also deactivates */
+	write_icc_igrpen1_el1(ICC_IGRPEN1_EL1_ENABLE);
 	isb();
 	return 0;
 }
@@ -147,20 +160,21 @@ int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge)
 	if (!gicd_base)
 		return E_NOTSUP;
 	/* GICD_TYPER.ITLinesNumber: the distributor implements 32 * (N + 1) INTIDs. */
-	lines = 32 * ((mmio_read32(gicd_base + GICD_TYPER) & 0x1f) + 1);
+	lines = 32 * (FIELD_GET(mmio_read32(gicd_base + GICD_TYPER), GICD_TYPER_ITLINESNUMBER_SHIFT,
+				GICD_TYPER_ITLINESNUMBER_WIDTH) +
+		      1);
 	if (intid < 32 || intid >= lines || intid >= 1020)
 		return E_RANGE;
 	mmio_write32(gicd_base + GICD_IGROUPR(intid),
 		     mmio_read32(gicd_base + GICD_IGROUPR(intid)) | BIT(intid % 32));
-	mmio_write8(gicd_base + GICD_IPRIORITYR(intid), 0x80);
+	mmio_write8(gicd_base + GICD_IPRIORITYR(intid), GIC_PRIORITY);
 	cfg = mmio_read32(gicd_base + GICD_ICFGR(intid));
-	cfg &= ~(3U << (2 * (intid % 16)));
+	cfg &= ~(GICD_ICFGR_MASK << GICD_ICFGR_SHIFT(intid));
 	if (edge)
-		cfg |= 2U << (2 * (intid % 16)); /* Int_config[1] = 1: edge-triggered */
+		cfg |= GICD_ICFGR_EDGE << GICD_ICFGR_SHIFT(intid);
 	mmio_write32(gicd_base + GICD_ICFGR(intid), cfg);
-	/* Affinity routing: Aff3 [39:32], Aff2.Aff1.Aff0 [23:0], IRM = 0 (this one PE). */
-	mmio_write64(gicd_base + GICD_IROUTER(intid),
-		     (mpidr & 0xffffff) | (FIELD_GET(mpidr, 32, 8) << 32));
+	/* Affinity routing: GICD_IROUTER has MPIDR's affinity layout, IRM = 0 (this one PE). */
+	mmio_write64(gicd_base + GICD_IROUTER(intid), mpidr & MPIDR_AFF_MASK);
 	mmio_write32(gicd_base + GICD_ISENABLER(intid), BIT(intid % 32));
 	return 0;
 }
@@ -178,14 +192,14 @@ void gic_disable_spi(unsigned int intid)
 
 void gic_set_eoi_split(bool split)
 {
-	/* ICC_CTLR_EL1.EOImode (bit 1): 1 = EOIR only drops priority, DIR deactivates. */
-	write_sysreg(S3_0_C12_C12_4, split ? BIT(1) : 0);
+	/* ICC_CTLR_EL1.EOImode: 1 = EOIR only drops priority, DIR deactivates. */
+	write_icc_ctlr_el1(split ? ICC_CTLR_EL1_EOIMODE : 0);
 	isb(); /* the mode is in force before the next acknowledge */
 }
 
 void gic_deactivate(unsigned int intid)
 {
-	write_sysreg(S3_0_C12_C11_1, intid); /* ICC_DIR_EL1 */
+	write_icc_dir_el1(intid);
 	isb();
 }
 
@@ -214,32 +228,25 @@ void gic_disable_ppi(unsigned int intid)
 
 void gic_send_sgi(uint64_t mpidr, unsigned int intid)
 {
-	/*
-	 * ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24], Aff1 [23:16],
-	 * TargetList [15:0]; RS selects which 16 Aff0 values TargetList covers.
-	 */
-	unsigned int aff0 = (unsigned int)(mpidr & 0xff);
-	uint64_t v = FIELD_GET(mpidr, 32, 8) << 48 | (uint64_t)(aff0 >> 4) << 44 |
-		     FIELD_GET(mpidr, 16, 8) << 32 | (uint64_t)(intid & 0xf) << 24 |
-		     FIELD_GET(mpidr, 8, 8) << 16 | (1UL << (aff0 & 0xf));
+	uint64_t v = icc_sgi1r_encode(mpidr, intid);
 
 	/* Stores that tell the target why it is woken must be visible before the SGI. */
 	dsb(ishst);
-	write_sysreg(S3_0_C12_C11_5, v);
+	write_icc_sgi1r_el1(v);
 	isb();
 }
 
 unsigned int gic_ack(void)
 {
-	unsigned int intid = (unsigned int)read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
+	unsigned int intid = (unsigned int)read_icc_iar1_el1();
 
 	/* The acknowledge completes before anything that depends on it (IHI 0069, 12.1.7). */
 	dsb(sy);
-	return intid & 0xffffff;
+	return (unsigned int)FIELD_GET(intid, ICC_INTID_SHIFT, ICC_INTID_WIDTH);
 }
 
 void gic_eoi(unsigned int intid)
 {
-	write_sysreg(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
+	write_icc_eoir1_el1(intid);
 	isb();
 }

@@ -5,185 +5,59 @@
 #include <stdatomic.h>
 
 #include "kernel/arch/arch.h"
+#include "kernel/arch/gicv3_sysregs.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/hyp.h"
 #include "kernel/lib/err.h"
 #include "kernel/smp.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
 
-/* ICH_* registers by encoding (IHI 0069, 12.4). */
-#define ICH_HCR_EL2	 "s3_4_c12_c11_0"
-#define ICH_VTR_EL2	 "s3_4_c12_c11_1"
-#define ICH_ELRSR_EL2	 "s3_4_c12_c11_5"
-#define ICH_HCR_EN	 BIT(0)
-#define ICH_HCR_UIE	 BIT(1) /* maintenance interrupt when at most one list register is in use */
-#define VGIC_INTID_MAINT 25	/* the GIC's maintenance interrupt (PPI 9), as the DTB says */
-
-/* ICH_LR<n>_EL2: State [63:62] (01 pending), HW [61], Group [60], Priority [55:48], vINTID. */
-#define LR_PENDING     (1UL << 62)
-#define LR_GROUP1      BIT(60)
-#define LR_PRIORITY(p) ((uint64_t)(p) << 48)
-#define LR_STATE_MASK  (3UL << 62)
-#define LR_HW	       BIT(61) /* deactivating the vINTID deactivates pINTID [41:32] */
-#define LR_PINTID(p)   ((uint64_t)(p) << 32)
-
-#define CNTV_CTL_IMASK BIT(1)
-
-#define WRITE_LR(n, v) write_sysreg_s("s3_4_c12_c" #n, v)
-
-static void write_lr(unsigned int n, uint64_t v)
+/*
+ * The guest's virtual timer interrupt: the PPI the hypervisor's DTB gives the EL1 virtual timer,
+ * taken physically while the guest runs and given to the guest under the same INTID, which is
+ * also the one its own DTB names (kernel/vmm/vm_guest.c).
+ */
+static unsigned int vtimer_intid(void)
 {
-	/* The register number is part of the instruction: one case each. */
-	switch (n) {
-	case 0:
-		WRITE_LR(12_0, v);
-		break;
-	case 1:
-		WRITE_LR(12_1, v);
-		break;
-	case 2:
-		WRITE_LR(12_2, v);
-		break;
-	case 3:
-		WRITE_LR(12_3, v);
-		break;
-	case 4:
-		WRITE_LR(12_4, v);
-		break;
-	case 5:
-		WRITE_LR(12_5, v);
-		break;
-	case 6:
-		WRITE_LR(12_6, v);
-		break;
-	case 7:
-		WRITE_LR(12_7, v);
-		break;
-	case 8:
-		WRITE_LR(13_0, v);
-		break;
-	case 9:
-		WRITE_LR(13_1, v);
-		break;
-	case 10:
-		WRITE_LR(13_2, v);
-		break;
-	case 11:
-		WRITE_LR(13_3, v);
-		break;
-	case 12:
-		WRITE_LR(13_4, v);
-		break;
-	case 13:
-		WRITE_LR(13_5, v);
-		break;
-	case 14:
-		WRITE_LR(13_6, v);
-		break;
-	case 15:
-		WRITE_LR(13_7, v);
-		break;
-	default:
-		break;
-	}
+	return plat_timer_intid(&hyp.plat, PLAT_TIMER_VIRT);
 }
 
-static unsigned int nr_lrs(void)
-{
-	return (unsigned int)(read_sysreg_s(ICH_VTR_EL2) & 0x1f) + 1; /* ListRegs */
-}
-
-#define READ_LR(n, v) ((v) = read_sysreg_s("s3_4_c12_c" #n))
-
-static uint64_t read_lr(unsigned int n)
-{
-	uint64_t v = 0;
-
-	switch (n) {
-	case 0:
-		READ_LR(12_0, v);
-		break;
-	case 1:
-		READ_LR(12_1, v);
-		break;
-	case 2:
-		READ_LR(12_2, v);
-		break;
-	case 3:
-		READ_LR(12_3, v);
-		break;
-	case 4:
-		READ_LR(12_4, v);
-		break;
-	case 5:
-		READ_LR(12_5, v);
-		break;
-	case 6:
-		READ_LR(12_6, v);
-		break;
-	case 7:
-		READ_LR(12_7, v);
-		break;
-	case 8:
-		READ_LR(13_0, v);
-		break;
-	case 9:
-		READ_LR(13_1, v);
-		break;
-	case 10:
-		READ_LR(13_2, v);
-		break;
-	case 11:
-		READ_LR(13_3, v);
-		break;
-	case 12:
-		READ_LR(13_4, v);
-		break;
-	case 13:
-		READ_LR(13_5, v);
-		break;
-	case 14:
-		READ_LR(13_6, v);
-		break;
-	case 15:
-		READ_LR(13_7, v);
-		break;
-	default:
-		break;
-	}
-	return v;
-}
+/* A list register's State in place: pending, active, or both. */
+#define LR_PENDING ICH_LR_STATE(ICH_LR_STATE_PENDING)
+#define LR_ACTIVE  ICH_LR_STATE(ICH_LR_STATE_ACTIVE)
 
 void vgic_vcpu_start(struct vcpu *v)
 {
-	for (unsigned int n = 0; n < nr_lrs(); n++)
-		write_lr(n, 0);
+	for (unsigned int n = 0; n < ich_nr_lrs(); n++)
+		write_ich_lr_el2(n, 0);
 	atomic_store(&v->vgic_pend[0], 0);
 	atomic_store(&v->vgic_pend[1], 0);
-	write_sysreg_s(ICH_HCR_EL2, ICH_HCR_EN);
+	write_ich_hcr_el2(ICH_HCR_EL2_EN);
 	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
-	gic_enable_ppi(VGIC_INTID_VTIMER); /* the guest's timer interrupts this CPU */
-	gic_enable_ppi(VGIC_INTID_MAINT);  /* list registers running dry (UIE) */
+	gic_enable_ppi(vtimer_intid());			 /* the guest's timer interrupts this CPU */
+	gic_enable_ppi(plat_gic_maint_intid(&hyp.plat)); /* list registers running dry (UIE) */
 	isb();
 }
 
 void vgic_vcpu_stop(struct vcpu *v)
 {
-	gic_disable_ppi(VGIC_INTID_VTIMER);
-	gic_disable_ppi(VGIC_INTID_MAINT);
-	write_sysreg_s(ICH_HCR_EL2, 0);
+	gic_disable_ppi(vtimer_intid());
+	gic_disable_ppi(plat_gic_maint_intid(&hyp.plat));
+	write_ich_hcr_el2(0);
 	/*
 	 * A forwarded device interrupt this vCPU still held (in a list register, or pending for
 	 * it) was acknowledged at the GIC and waits for the guest to deactivate it. The guest
 	 * will not now: deactivate it here, so the line can fire again for another vCPU.
 	 */
-	for (unsigned int n = 0; n < nr_lrs(); n++) {
-		uint64_t lr = read_lr(n);
+	for (unsigned int n = 0; n < ich_nr_lrs(); n++) {
+		uint64_t lr = read_ich_lr_el2(n);
 
-		if ((lr & LR_HW) && (lr & LR_STATE_MASK))
-			gic_deactivate((unsigned int)(lr >> 32 & 0x3ff));
-		write_lr(n, 0);
+		if ((lr & ICH_LR_HW) && (lr & ICH_LR_STATE_MASK))
+			gic_deactivate((unsigned int)FIELD_GET(lr, ICH_LR_PINTID_SHIFT,
+							       ICH_LR_PINTID_WIDTH));
+		write_ich_lr_el2(n, 0);
 	}
 	for (unsigned int w = 0; w < 2; w++)
 		for (uint64_t p = atomic_exchange(&v->vgic_pend[w], 0); p; p &= p - 1) {
@@ -234,8 +108,6 @@ void vgic_inject_spi(struct vm *vm, unsigned int intid)
 	vgic_inject(&vm->vcpus[0], intid);
 }
 
-#define LR_ACTIVE (2UL << 62)
-
 /*
  * Is 'intid' already in a list register? Never put it in twice. If the guest is handling it
  * (active), a new one must not be lost: make that list register pending and active (0b11), as
@@ -249,12 +121,12 @@ static bool lr_holds(unsigned int intid, uint64_t empty, unsigned int lrs)
 
 		if (empty & BIT(n))
 			continue;
-		lr = read_lr(n);
-		if ((uint32_t)lr != intid)
+		lr = read_ich_lr_el2(n);
+		if (FIELD_GET(lr, ICH_LR_VINTID_SHIFT, ICH_LR_VINTID_WIDTH) != intid)
 			continue;
 		/* A hardware interrupt cannot fire again before the guest deactivates it. */
-		if ((lr & LR_STATE_MASK) == LR_ACTIVE && !(lr & LR_HW))
-			write_lr(n, lr | LR_PENDING);
+		if ((lr & ICH_LR_STATE_MASK) == LR_ACTIVE && !(lr & ICH_LR_HW))
+			write_ich_lr_el2(n, lr | LR_PENDING);
 		return true;
 	}
 	return false;
@@ -262,8 +134,8 @@ static bool lr_holds(unsigned int intid, uint64_t empty, unsigned int lrs)
 
 void vgic_flush(struct vcpu *v)
 {
-	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2); /* bit n: LR n holds nothing */
-	unsigned int lrs = nr_lrs(), n = 0;
+	uint64_t empty = read_ich_elrsr_el2(); /* bit n: LR n holds nothing */
+	unsigned int lrs = ich_nr_lrs(), n = 0;
 	bool overflow = false; /* enabled interrupts left over for want of a list register */
 
 	for (unsigned int w = 0; w < 2; w++) {
@@ -274,6 +146,7 @@ void vgic_flush(struct vcpu *v)
 		for (; pending; pending &= pending - 1) {
 			unsigned int bit = (unsigned int)__builtin_ctzl(pending);
 			unsigned int intid = 64 * w + bit, pintid;
+			uint64_t lr;
 
 			if (lr_holds(intid, empty, lrs))
 				continue; /* already with the guest; a level source is re-checked */
@@ -290,11 +163,14 @@ void vgic_flush(struct vcpu *v)
 				continue;
 			}
 			pintid = vm_pci_hw_intid(v->vm, intid);
-			write_lr(n, LR_PENDING | LR_GROUP1 |
-					    (pintid ? LR_HW | LR_PINTID(pintid) : 0) |
-					    LR_PRIORITY(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd,
-									  intid)) |
-					    intid);
+			lr = LR_PENDING | ICH_LR_GROUP |
+			     FIELD_PREP(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd, intid),
+					ICH_LR_PRIORITY_SHIFT, ICH_LR_PRIORITY_WIDTH) |
+			     FIELD_PREP(intid, ICH_LR_VINTID_SHIFT, ICH_LR_VINTID_WIDTH);
+			if (pintid) /* the guest's deactivation deactivates pINTID */
+				lr |= ICH_LR_HW |
+				      FIELD_PREP(pintid, ICH_LR_PINTID_SHIFT, ICH_LR_PINTID_WIDTH);
+			write_ich_lr_el2(n, lr);
 			empty &= ~BIT(n);
 		}
 		if (keep)
@@ -305,15 +181,15 @@ void vgic_flush(struct vcpu *v)
 	 * vCPU exit as soon as the guest has drained the list registers, and this flush runs
 	 * again, without waiting for whatever exit the guest happens to make next.
 	 */
-	write_sysreg_s(ICH_HCR_EL2, ICH_HCR_EN | (overflow ? ICH_HCR_UIE : 0));
+	write_ich_hcr_el2(ICH_HCR_EL2_EN | (overflow ? ICH_HCR_EL2_UIE : 0));
 	isb();
 }
 
 bool vgic_has_pending(struct vcpu *v)
 {
-	uint64_t empty = read_sysreg_s(ICH_ELRSR_EL2);
+	uint64_t empty = read_ich_elrsr_el2();
 
-	if (~empty & (BIT(nr_lrs()) - 1))
+	if (~empty & (BIT(ich_nr_lrs()) - 1))
 		return true; /* something sits in a list register */
 	for (unsigned int w = 0; w < 2; w++)
 		for (uint64_t p = atomic_load(&v->vgic_pend[w]); p; p &= p - 1)
@@ -326,37 +202,33 @@ bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
 {
 	if (vm_pci_irq(v->vm, intid))
 		return true; /* stays active: the guest's deactivation ends it */
-	if (intid != VGIC_INTID_VTIMER)
+	if (intid != vtimer_intid())
 		return false;
 	/*
 	 * The guest's timer fired. Mask it at the timer (the guest unmasks it when it programs the
 	 * next event, as Linux does) so it does not fire again at once, and give the guest its
-	 * virtual PPI 27.
+	 * virtual PPI (27 on QEMU virt).
 	 */
-	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNTV_CTL_IMASK);
-	vgic_inject(v, VGIC_INTID_VTIMER);
+	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNT_CTL_IMASK);
+	vgic_inject(v, intid);
 	return false;
 }
 
 void vgic_sgi1r_write(struct vcpu *v, uint64_t val)
 {
-	unsigned int intid = (unsigned int)FIELD_GET(val, 24, 4);
-	uint64_t aff = (FIELD_GET(val, 16, 8) << 8) | (FIELD_GET(val, 32, 8) << 16) |
-		       (FIELD_GET(val, 48, 8) << 32);
+	unsigned int intid = icc_sgi1r_intid(val);
 	struct vm *vm = v->vm;
 
 	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
 		struct vcpu *t = &vm->vcpus[c];
-		uint64_t mpidr = t->vmpidr & MPIDR_AFF_MASK;
 
-		if (val & BIT(40)) { /* IRM: every PE but ourselves */
+		if (val & ICC_SGI1R_IRM) { /* every PE but ourselves */
 			if (t != v)
 				vgic_inject(t, intid);
 			continue;
 		}
-		/* Aff3.Aff2.Aff1 must match; TargetList bit (Aff0 % 16) selects (RS 0 only). */
-		if ((mpidr & ~0xffUL) == aff && (mpidr & 0xff) < 16 && (val & BIT(mpidr & 0xf)) &&
-		    !FIELD_GET(val, 44, 4))
+		/* Aff3.Aff2.Aff1 must match, RS select its Aff0 block, TargetList hold its bit. */
+		if (icc_sgi1r_targets(val, t->vmpidr & MPIDR_AFF_MASK))
 			vgic_inject(t, intid);
 	}
 }

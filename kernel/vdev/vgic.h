@@ -11,8 +11,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VGIC_INTID_VTIMER 27
-
 struct vcpu;
 
 /* On the vCPU's CPU, before its first entry: list registers clear, virtual interface on. */

@@ -97,9 +97,10 @@ static int gdtb_check_cpus(const struct guest_dtb_desc *d)
 
 static int gdtb_check_irqs(const struct guest_dtb_desc *d)
 {
+	if (!gdtb_is_ppi(d->maint_intid))
+		return E_INVAL;
 	for (unsigned int i = 0; i < 4; i++) {
-		if (!gdtb_is_ppi(d->timer_intids[i]) ||
-		    d->timer_intids[i] == GDTB_INTID_PPI_BASE + GUEST_DTB_MAINT_PPI)
+		if (!gdtb_is_ppi(d->timer_intids[i]) || d->timer_intids[i] == d->maint_intid)
 			return E_INVAL;
 		for (unsigned int j = 0; j < i; j++)
 			if (d->timer_intids[j] == d->timer_intids[i])
@@ -270,7 +271,7 @@ static void gdtb_gic(struct fdt_w *w, const struct guest_dtb_desc *d)
 	fdt_w_prop_cells(w, "reg", c, 8);
 	fdt_w_prop_u32(w, "#redistributor-regions", 1);
 	fdt_w_prop_u32(w, "phandle", GDTB_PHANDLE_GIC);
-	gdtb_irq(c, GDTB_GIC_PPI, GUEST_DTB_MAINT_PPI);
+	gdtb_irq(c, GDTB_GIC_PPI, d->maint_intid - GDTB_INTID_PPI_BASE);
 	fdt_w_prop_cells(w, "interrupts", c, GDTB_GIC_CELLS);
 	fdt_w_end_node(w);
 }

@@ -16,9 +16,6 @@
 #define GUEST_DTB_GICD_SIZE_MIN 0x10000U
 #define GUEST_DTB_GICR_PER_CPU	0x20000U
 
-/* Maintenance interrupt: PPI 9, INTID 25, as on QEMU virt and in the Arm BSA. */
-#define GUEST_DTB_MAINT_PPI 9U
-
 /* Default PL011 and APB clock when uart_clock_hz is 0 (QEMU virt's "clk24mhz"). */
 #define GUEST_DTB_DEFAULT_CLOCK_HZ 24000000U
 
@@ -33,6 +30,7 @@ struct guest_dtb_desc {
 	uint64_t gicd_base, gicd_size;	    /* distributor */
 	uint64_t gicr_base, gicr_size;	    /* redistributors: 128 KiB per vCPU, one region */
 	uint32_t timer_intids[4];	    /* enum guest_dtb_timer order, PPI INTIDs 16-31 */
+	uint32_t maint_intid;		    /* GIC maintenance interrupt, a PPI INTID 16-31 */
 	uint64_t uart_base, uart_size;	    /* PL011 */
 	uint32_t uart_spi;		    /* its INTID, >= 32 */
 	uint32_t uart_clock_hz;		    /* 0: GUEST_DTB_DEFAULT_CLOCK_HZ */

@@ -75,8 +75,8 @@ static void advance_pc(struct vcpu *v)
 static enum trap_action inject(struct vcpu *v, unsigned int ec, uint64_t iss, bool far_valid,
 			       uint64_t far)
 {
-	uint64_t mode = v->regs.spsr & 0xf, vbar = read_sysreg(vbar_el1);
-	uint64_t offset = mode == 0 ? 0x400 : mode == SPSR_M_EL1H ? 0x200 : 0x000;
+	uint64_t mode = v->regs.spsr & SPSR_M_MASK, vbar = read_sysreg(vbar_el1);
+	uint64_t offset = mode == SPSR_M_EL0T ? 0x400 : mode == SPSR_M_EL1H ? 0x200 : 0x000;
 
 	/* A fault in the handler we would send it to, or no vector table: it cannot recover. */
 	v->inject_streak = v->regs.elr == v->last_pc ? v->inject_streak + 1 : 0;
@@ -92,7 +92,7 @@ static enum trap_action inject(struct vcpu *v, unsigned int ec, uint64_t iss, bo
 	if (far_valid)
 		write_sysreg(far_el1, far);
 	v->regs.elr = vbar + offset;
-	v->regs.spsr = SPSR_M_EL1H | SPSR_D | SPSR_A | SPSR_I | SPSR_F;
+	v->regs.spsr = SPSR_EL1H_MASKED;
 	return TRAP_RESUME;
 }
 
@@ -105,16 +105,18 @@ static enum trap_action inject_undef(struct vcpu *v)
 /* A synchronous external abort for an access to nothing (DFSC/IFSC 0x10). */
 static enum trap_action inject_abort(struct vcpu *v, bool data, uint64_t ipa)
 {
-	bool from_el0 = (v->regs.spsr & 0xf) == 0;
+	bool from_el0 = (v->regs.spsr & SPSR_M_MASK) == SPSR_M_EL0T;
 	unsigned int ec = data ? (from_el0 ? ESR_EC_DABT_LOW : ESR_EC_DABT_CUR)
 			       : (from_el0 ? ESR_EC_IABT_LOW : ESR_EC_IABT_CUR);
-	uint64_t iss = 0x10 | (data ? (v->regs.esr & BIT(6)) : 0); /* keep WnR for data */
+	uint64_t iss =
+		ESR_FSC_SEA | (data ? (v->regs.esr & ESR_DABT_WNR) : 0); /* keep WnR for data */
 
 	if (log_nth_ok(++v->vm->aborts_injected))
 		pr_warn("vm%u vcpu%u: %s IPA 0x%llx (VA 0x%llx) at PC 0x%llx: nothing there, "
 			"external abort injected (%llu so far)\n",
 			v->vm->id, v->id,
-			data ? ((v->regs.esr & BIT(6)) ? "write to" : "read of") : "fetch from",
+			data ? ((v->regs.esr & ESR_DABT_WNR) ? "write to" : "read of")
+			     : "fetch from",
 			(unsigned long long)ipa, (unsigned long long)v->regs.far,
 			(unsigned long long)v->regs.elr,
 			(unsigned long long)v->vm->aborts_injected);
@@ -173,7 +175,8 @@ static enum trap_action trap_smc(struct vcpu *v)
 
 static enum trap_action trap_wfx(struct vcpu *v)
 {
-	bool wfi_insn = !(v->regs.esr & 1); /* ISS.TI: 0 WFI, 1 WFE */
+	unsigned int ti = FIELD_GET(v->regs.esr, ESR_WFX_TI_SHIFT, ESR_WFX_TI_WIDTH);
+	bool wfi_insn = ti == ESR_WFX_TI_WFI || ti == ESR_WFX_TI_WFIT;
 
 	advance_pc(v);
 	vm_update_irq_lines(v->vm); /* a level still high after the guest's EOI */
@@ -195,10 +198,13 @@ static enum trap_action trap_wfx(struct vcpu *v)
 static enum trap_action trap_sys64(struct vcpu *v)
 {
 	uint64_t iss = v->regs.esr & ESR_ISS_MASK, zero, *reg;
-	unsigned int op0 = FIELD_GET(iss, 20, 2), op2 = FIELD_GET(iss, 17, 3);
-	unsigned int op1 = FIELD_GET(iss, 14, 3), crn = FIELD_GET(iss, 10, 4);
-	unsigned int crm = FIELD_GET(iss, 1, 4), rt = FIELD_GET(iss, 5, 5);
-	bool read = iss & 1;
+	unsigned int op0 = FIELD_GET(iss, ESR_SYS64_OP0_SHIFT, ESR_SYS64_OP0_WIDTH);
+	unsigned int op2 = FIELD_GET(iss, ESR_SYS64_OP2_SHIFT, ESR_SYS64_OP2_WIDTH);
+	unsigned int op1 = FIELD_GET(iss, ESR_SYS64_OP1_SHIFT, ESR_SYS64_OP1_WIDTH);
+	unsigned int crn = FIELD_GET(iss, ESR_SYS64_CRN_SHIFT, ESR_SYS64_CRN_WIDTH);
+	unsigned int crm = FIELD_GET(iss, ESR_SYS64_CRM_SHIFT, ESR_SYS64_CRM_WIDTH);
+	unsigned int rt = FIELD_GET(iss, ESR_SYS64_RT_SHIFT, ESR_SYS64_RT_WIDTH);
+	bool read = iss & ESR_SYS64_DIR_READ;
 	uint64_t val;
 
 	reg = reg_ptr(v, rt, &zero);
@@ -225,7 +231,7 @@ static const trap_fn trap_handlers[EXIT_CLASSES] = {
 	[ESR_EC_UNKNOWN] = trap_undef, /* e.g. an instruction EL2 does not let EL1 run */
 	[ESR_EC_WFX] = trap_wfx,       [ESR_EC_HVC64] = trap_hvc,     [ESR_EC_SMC64] = trap_smc,
 	[ESR_EC_SYS64] = trap_sys64,   [ESR_EC_SVE] = trap_undef, /* SVE is hidden from guests */
-	[0x1d] = trap_undef,					  /* SME, likewise */
+	[ESR_EC_SME] = trap_undef,				  /* SME, likewise */
 	[ESR_EC_IABT_LOW] = trap_iabt, [ESR_EC_DABT_LOW] = trap_dabt,
 };
 
@@ -290,9 +296,10 @@ static void guest_setup(struct vcpu *v)
 	write_sysreg(vmpidr_el2, v->vmpidr);
 	/* FP/SIMD belong to the guest (EL2 code never touches them); SVE, SME, trace trap. */
 	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TTA);
-	write_sysreg(mdcr_el2, (FIELD_GET(pmcr, 11, 5) & MDCR_EL2_HPMN_MASK) | MDCR_EL2_TPM |
-				       MDCR_EL2_TPMCR | MDCR_EL2_TDA | MDCR_EL2_TDOSA |
-				       MDCR_EL2_TDRA);
+	write_sysreg(mdcr_el2, FIELD_PREP(FIELD_GET(pmcr, PMCR_EL0_N_SHIFT, PMCR_EL0_N_WIDTH),
+					  MDCR_EL2_HPMN_SHIFT, MDCR_EL2_HPMN_WIDTH) |
+				       MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDA |
+				       MDCR_EL2_TDOSA | MDCR_EL2_TDRA);
 	/* The physical counter is readable; the physical timer is the hypervisor's (EL1PCEN=0). */
 	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN);
 	write_sysreg(cntvoff_el2, 0);
@@ -320,7 +327,7 @@ static void vcpu_regs_reset(struct vcpu *v)
 	v->regs = (struct vcpu_regs){
 		.x[0] = v->context,
 		.elr = v->entry,
-		.spsr = SPSR_M_EL1H | SPSR_D | SPSR_A | SPSR_I | SPSR_F,
+		.spsr = SPSR_EL1H_MASKED,
 	};
 }
 

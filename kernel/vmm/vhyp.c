@@ -9,6 +9,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/arch/cpuid.h"
+#include "kernel/arch/gicv3_regs.h"
 #include "kernel/lib/err.h"
 #include "kernel/hyp.h"
 #include "kernel/arch/psci.h"
@@ -208,24 +209,38 @@ static uint64_t id_reg(unsigned int crm, unsigned int op2)
 	switch (crm << 3 | op2) {
 	case 4 << 3 | 0: /* ID_AA64PFR0_EL1 */
 		v = read_sysreg(id_aa64pfr0_el1);
-		v &= ~(GENMASK(35, 32) | GENMASK(39, 36) | GENMASK(43, 40) | GENMASK(47, 44) |
-		       GENMASK(55, 52) | GENMASK(7, 0));
-		return v | 0x11; /* EL1 and EL0: AArch64 only */
-	case 4 << 3 | 1: /* ID_AA64PFR1_EL1: no MTE (11:8), SME (27:24), MPAM_frac (19:16) */
-		return read_sysreg(id_aa64pfr1_el1) &
-		       ~(GENMASK(11, 8) | GENMASK(19, 16) | GENMASK(27, 24));
-	case 5 << 3 | 0: /* ID_AA64DFR0_EL1: no PMU (11:8), trace (7:4), SPE (35:32), TRBE */
+		v &= ~(ID_FIELD_MASK(ID_AA64PFR0_SVE_SHIFT) |
+		       ID_FIELD_MASK(ID_AA64PFR0_SEL2_SHIFT) |
+		       ID_FIELD_MASK(ID_AA64PFR0_MPAM_SHIFT) |
+		       ID_FIELD_MASK(ID_AA64PFR0_AMU_SHIFT) | ID_FIELD_MASK(ID_AA64PFR0_RME_SHIFT) |
+		       ID_FIELD_MASK(ID_AA64PFR0_EL1_SHIFT) | ID_FIELD_MASK(ID_AA64PFR0_EL0_SHIFT));
+		/* EL1 and EL0: AArch64 only */
+		return v |
+		       FIELD_PREP(ID_AA64PFR0_ELX_64BIT_ONLY, ID_AA64PFR0_EL1_SHIFT,
+				  ID_FIELD_WIDTH) |
+		       FIELD_PREP(ID_AA64PFR0_ELX_64BIT_ONLY, ID_AA64PFR0_EL0_SHIFT,
+				  ID_FIELD_WIDTH);
+	case 4 << 3 | 1: /* ID_AA64PFR1_EL1: no MTE, SME, MPAM_frac */
+		return read_sysreg(id_aa64pfr1_el1) & ~(ID_FIELD_MASK(ID_AA64PFR1_MTE_SHIFT) |
+							ID_FIELD_MASK(ID_AA64PFR1_MPAM_FRAC_SHIFT) |
+							ID_FIELD_MASK(ID_AA64PFR1_SME_SHIFT));
+	case 5 << 3 | 0: /* ID_AA64DFR0_EL1: no PMU, trace, SPE (PMSVer), TRBE */
 		return read_sysreg(id_aa64dfr0_el1) &
-		       ~(GENMASK(11, 4) | GENMASK(35, 32) | GENMASK(47, 44) | GENMASK(59, 56));
+		       ~(ID_FIELD_MASK(ID_AA64DFR0_TRACEVER_SHIFT) |
+			 ID_FIELD_MASK(ID_AA64DFR0_PMUVER_SHIFT) |
+			 ID_FIELD_MASK(ID_AA64DFR0_PMSVER_SHIFT) |
+			 ID_FIELD_MASK(ID_AA64DFR0_TRACEBUFFER_SHIFT) |
+			 ID_FIELD_MASK(ID_AA64DFR0_EXTTRCBUFF_SHIFT));
 	case 6 << 3 | 0:
 		return read_sysreg(id_aa64isar0_el1);
 	case 6 << 3 | 1:
 		return read_sysreg(id_aa64isar1_el1);
 	case 6 << 3 | 2:
-		return read_sysreg_s("s3_0_c0_c6_2"); /* ID_AA64ISAR2_EL1 */
+		return read_sysreg_s(SYS_ID_AA64ISAR2_EL1);
 	case 7 << 3 | 0: /* ID_AA64MMFR0_EL1: PARange = the VM's IPA size (VTCR_EL2.PS) */
-		v = read_sysreg(id_aa64mmfr0_el1) & ~0xfUL;
-		return v | FIELD_GET(hyp.vtcr, VTCR_EL2_PS_SHIFT, 3);
+		v = read_sysreg(id_aa64mmfr0_el1) & ~ID_FIELD_MASK(ID_AA64MMFR0_PARANGE_SHIFT);
+		return v | FIELD_PREP(FIELD_GET(hyp.vtcr, VTCR_EL2_PS_SHIFT, VTCR_EL2_PS_WIDTH),
+				      ID_AA64MMFR0_PARANGE_SHIFT, ID_FIELD_WIDTH);
 	case 7 << 3 | 1:
 		return read_sysreg(id_aa64mmfr1_el1);
 	case 7 << 3 | 2:
@@ -239,8 +254,9 @@ static uint64_t id_reg(unsigned int crm, unsigned int op2)
 bool vhyp_sysreg(struct vcpu *v, unsigned int op0, unsigned int op1, unsigned int crn,
 		 unsigned int crm, unsigned int op2, bool read, uint64_t *val, uint64_t wval)
 {
-	/* ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5) traps with HCR_EL2.IMO set. */
-	if (op0 == 3 && op1 == 0 && crn == 12 && crm == 11 && op2 == 5 && !read) {
+	/* ICC_SGI1R_EL1 traps with HCR_EL2.IMO set. */
+	if (op0 == ICC_SGI1R_EL1_OP0 && op1 == ICC_SGI1R_EL1_OP1 && crn == ICC_SGI1R_EL1_CRN &&
+	    crm == ICC_SGI1R_EL1_CRM && op2 == ICC_SGI1R_EL1_OP2 && !read) {
 		vgic_sgi1r_write(v, wval);
 		return true;
 	}

@@ -179,7 +179,12 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 		.ram_base = vm->ram_ipa,
 		.ram_size = vm->ram_size,
 		.n_cpus = vm->n_vcpus,
-		.timer_intids = { 29, 30, 27, 26 },
+		/* The hypervisor's own timer and maintenance PPIs: vgic.c injects under these. */
+		.timer_intids = { plat_timer_intid(&hyp.plat, PLAT_TIMER_SEC),
+				  plat_timer_intid(&hyp.plat, PLAT_TIMER_PHYS),
+				  plat_timer_intid(&hyp.plat, PLAT_TIMER_VIRT),
+				  plat_timer_intid(&hyp.plat, PLAT_TIMER_HYP) },
+		.maint_intid = plat_gic_maint_intid(&hyp.plat),
 		.uart_spi = GUEST_UART_INTID,
 		.uart_clock_hz = 24000000,
 		.bootargs = vm->cmdline,

@@ -8,22 +8,14 @@ socket (fakeboard.py); the tests marked `qemu` boot the real image once each.
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-# Helpers are imported by module name (recordings, fakeboard), not from conftest, which may be
-# another folder's conftest when pytest runs tests/integration and tests/host_tools together.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "host-tools"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from recordings import FIXTURES  # noqa: E402
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "qemu: boots build/monadic-hypervisor.bin in QEMU")
+# Helpers live in modules of this package (recordings, fakeboard), not here: tests import them
+# from there. host-tools/ is on sys.path through pyproject.toml's pytest settings.
+from .recordings import FIXTURES
 
 
 @pytest.fixture

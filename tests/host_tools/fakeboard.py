@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 PROMPT = b"monadic> "
 HANG = object()  # an answer that never comes (Ctrl-C brings the prompt back)
@@ -28,7 +28,7 @@ class Crash:
 
 
 Answer = str | Crash | object | None
-Answers = dict[str, Answer] | Callable[[str], Answer]
+Answers = Mapping[str, Answer] | Callable[[str], Answer]
 
 
 class FakeBoard:

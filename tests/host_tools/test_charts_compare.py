@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from recordings import RECORDINGS
+from .recordings import RECORDINGS
 
 from monadic import charts
 from monadic import compare as cmp
@@ -70,7 +70,9 @@ def test_compare_rows_line_up(make_run: Callable[[str], Path]) -> None:
         r for r in rows if r.label == "c2c cpu1<->cpu2" and r.metric == "rtt_ns" and r.stat == "p50"
     )
     assert p50.values == [runs[i].by_bench("c2c")[1].raw["rtt_ns"]["p50"] for i in range(2)]
-    assert p50.ratio(1) == pytest.approx(p50.values[1] / p50.values[0])
+    first, second = p50.values
+    assert first is not None and second is not None
+    assert p50.ratio(1) == pytest.approx(second / first)
     burst64 = [r for r in rows if r.label.endswith("burst 64") and r.stat == "mps"]
     assert len(burst64) == 1 and None not in burst64[0].values
 
@@ -79,7 +81,8 @@ def test_compare_missing_measurement_shows_dash(make_run: Callable[[str], Path])
     a = make_run(RECORDINGS[0])
     b = make_run(RECORDINGS[1])
     lines = (b / "results.jsonl").read_text().splitlines()
-    (b / "results.jsonl").write_text("\n".join(l for l in lines if '"bench":"wfe"' not in l) + "\n")
+    kept = [line for line in lines if '"bench":"wfe"' not in line]
+    (b / "results.jsonl").write_text("\n".join(kept) + "\n")
     rows = cmp.build_rows([res.load_run(a), res.load_run(b)])
     wfe = [r for r in rows if r.label.startswith("wfe")]
     assert wfe and all(r.values[1] is None and r.ratio(1) is None for r in wfe)

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from recordings import REPO_ROOT
-from fakeboard import FakeBoard
+from .recordings import REPO_ROOT
+from .fakeboard import FakeBoard
 
 from monadic.cli import build_parser, main
 

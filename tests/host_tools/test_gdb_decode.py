@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 from types import ModuleType
 
-from recordings import REPO_ROOT
+from .recordings import REPO_ROOT
 
 
 def load() -> ModuleType:

@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from recordings import REPO_ROOT
+from .recordings import REPO_ROOT
 
 from monadic import MachineConfig
 from monadic import results as res
 from monadic.charts import chart_run
-from monadic.runner import EXIT_OK, run_suite
+from monadic.exitcodes import EXIT_OK
+from monadic.runner import run_suite
 from monadic.suite import Step, Suite
 from monadic.target import TargetSpec
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from recordings import FIXTURES, RECORDINGS, recorded_lines
+from .recordings import FIXTURES, RECORDINGS, recorded_lines
 
 from monadic import results as res
 

@@ -11,14 +11,15 @@ import socket
 from pathlib import Path
 
 import pytest
-from recordings import FIXTURES
-from fakeboard import HANG, Crash, FakeBoard, answers_from_recording
+from .recordings import FIXTURES
+from .fakeboard import HANG, Crash, FakeBoard, answers_from_recording
 
 from monadic import DeviceError, HypervisorCrash, ShellTimeout
 from monadic import results as res
 from monadic import runner
 from monadic.suite import Step, Suite, default_suite
-from monadic.target import TargetSpec, attach_url, check_device, open_target
+from monadic.exitcodes import EXIT_COMMAND_ERROR, EXIT_OK, EXIT_TARGET_FAILED
+from monadic.target import Target, TargetSpec, attach_url, check_device
 
 CRASH_DUMP = (
     b"EXCEPTION at EL2: Data Abort from EL2 (EC 0x25) on CPU 1\r\n"
@@ -46,7 +47,7 @@ def test_replayed_default_suite_makes_a_complete_folder(tmp_path: Path) -> None:
         out = runner.run_suite(
             spec_for(board), default_suite(), tmp_path, [["monadic", "bench"]], progress
         )
-    assert out.status == runner.EXIT_OK, out.message
+    assert out.status == EXIT_OK, out.message
     assert out.path is not None and re.fullmatch(r"\d{8}-\d{6}-qemu-max-qemu", out.path.name)
     names = {p.name for p in out.path.iterdir()}
     assert names == {
@@ -99,7 +100,7 @@ def test_metal_target_and_command_errors(tmp_path: Path) -> None:
             [],
             None,
         )
-    assert out.status == runner.EXIT_COMMAND_ERROR
+    assert out.status == EXIT_COMMAND_ERROR
     assert out.path is not None and out.path.name.endswith("-neoverse-n1-metal")
     prov = json.loads((out.path / "provenance.json").read_text())
     assert prov["kind"] == "metal" and prov["qemu_version"] == "metal"
@@ -113,7 +114,7 @@ def test_crash_dump_is_saved(tmp_path: Path) -> None:
     answers["bench c2c --json"] = Crash(CRASH_DUMP)
     with FakeBoard(answers) as board:
         out = runner.run_suite(spec_for(board), default_suite(), tmp_path, [], None)
-    assert out.status == runner.EXIT_TARGET_FAILED
+    assert out.status == EXIT_TARGET_FAILED
     assert out.path is not None and "crash dump" in out.message
     crash = (out.path / "crash.txt").read_text()
     assert (
@@ -138,7 +139,7 @@ def test_hang_times_out_and_recovers(tmp_path: Path) -> None:
             [],
             None,
         )
-    assert out.status == runner.EXIT_TARGET_FAILED
+    assert out.status == EXIT_TARGET_FAILED
     assert [s.status for s in out.steps] == ["timeout", "ok"]
     assert out.n_results == 1
 
@@ -147,7 +148,7 @@ def test_crash_while_booting_keeps_transcript(tmp_path: Path) -> None:
     with FakeBoard(banner=b"monadic-hypervisor\r\n" + CRASH_DUMP) as board:
         board.answers = lambda line: Crash(b"")  # answers nothing after the dump
         out = runner.run_suite(spec_for(board), default_suite(), tmp_path, [], None)
-    assert out.status == runner.EXIT_TARGET_FAILED
+    assert out.status == EXIT_TARGET_FAILED
     assert out.path is not None and out.path.name.endswith("-unknown-metal")
     assert "HALTED:" in (out.path / "crash.txt").read_text()
 
@@ -158,8 +159,8 @@ def test_silent_link_is_a_clear_timeout(tmp_path: Path) -> None:
             spec_for(board, boot_timeout=1.0), default_suite(), tmp_path, [], None
         )
         with pytest.raises(ShellTimeout, match="is the hypervisor running"):
-            open_target(spec_for(board, boot_timeout=1.0))
-    assert out.status == runner.EXIT_TARGET_FAILED and out.path is None
+            Target.open(spec_for(board, boot_timeout=1.0))
+    assert out.status == EXIT_TARGET_FAILED and out.path is None
     assert "is this its serial console?" in out.message
     assert list(tmp_path.iterdir()) == []  # nothing arrived: nothing to keep
 
@@ -167,7 +168,7 @@ def test_silent_link_is_a_clear_timeout(tmp_path: Path) -> None:
 def test_loop_url_times_out() -> None:
     # pyserial's loop:// hands back what we send: never a prompt.
     with pytest.raises(ShellTimeout, match="loop://.*115200 baud"):
-        open_target(TargetSpec(device="loop://", boot_timeout=1.0))
+        Target.open(TargetSpec(device="loop://", boot_timeout=1.0))
 
 
 def test_no_device(tmp_path: Path) -> None:
@@ -178,7 +179,7 @@ def test_no_device(tmp_path: Path) -> None:
     out = runner.run_suite(
         TargetSpec(device="/dev/ttyUSB-monadic-missing"), default_suite(), tmp_path, [], None
     )
-    assert out.status == runner.EXIT_TARGET_FAILED and out.path is None
+    assert out.status == EXIT_TARGET_FAILED and out.path is None
     assert "/dev/ttyUSB-monadic-missing" in out.message
 
 
@@ -190,12 +191,12 @@ def test_attach_errors() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(DeviceError, match=f"127.0.0.1:{port}"):
-        open_target(TargetSpec(attach=f"127.0.0.1:{port}"))
+        Target.open(TargetSpec(attach=f"127.0.0.1:{port}"))
 
 
 def test_crash_error_is_a_hypervisor_crash() -> None:
     with FakeBoard({"fault read": Crash(CRASH_DUMP)}) as board:
-        with open_target(spec_for(board)) as target:
+        with Target.open(spec_for(board)) as target:
             with pytest.raises(HypervisorCrash) as exc:
                 target.shell.run("fault read")
     assert exc.value.reason == "HALTED"

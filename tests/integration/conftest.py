@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause-Patent
 """Fixtures that boot monadic-hypervisor in QEMU, kill it afterwards, and attach the serial
-transcript (and QEMU's stderr) to the report of any failing test.
+transcript (and QEMU's stderr) to the report of any failing test. Fixtures only: what tests
+share besides them is in helpers.py.
 
 Environment: MONADIC_IMAGE (default build/monadic-hypervisor.bin), MONADIC_QEMU (default
 qemu-system-aarch64 from $PATH).
@@ -10,45 +11,24 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
-import time
+import subprocess
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import pytest
+from helpers import DEFAULT_MACHINE, REPO_ROOT, SharedTarget, attach, report_sections
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / "host-tools"))
-
-from monadic import Machine, MachineConfig, Shell  # noqa: E402
-
-# The machine a module gets unless it sets MACHINE = MachineConfig(...) at module level.
-DEFAULT_MACHINE = MachineConfig(cpu="max", smp=2, mem="1G")
-
-# Where each test's machines are recorded for the failure report: item -> [(label, machine, mark)]
-_ATTACHED = pytest.StashKey[list[tuple[str, Machine, int]]]()
+from monadic import MachineConfig, Shell, Target
 
 
-def attach(node: pytest.Item, label: str, machine: Machine) -> None:
-    """Show `machine`'s transcript from now on in `node`'s report if the test fails."""
-    node.stash.setdefault(_ATTACHED, []).append((label, machine, machine.shell.mark()))
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(hookwrapper=True)  # type: ignore[misc]
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
-    if not report.failed:
-        return
-    for label, machine, start in item.stash.get(_ATTACHED, []):
-        report.sections.append(
-            (f"serial transcript: {label}", machine.shell.transcript(start) or "(nothing)")
-        )
-        cmd = " ".join(machine.qemu.command)
-        status = machine.qemu.returncode
-        report.sections.append(
-            (f"qemu: {label}", f"{cmd}\nexit status: {status}\nstderr:\n{machine.qemu.stderr}")
-        )
+    report = outcome.get_result()
+    if report.failed:
+        report.sections.extend(report_sections(item))
 
 
 @pytest.fixture(scope="session")
@@ -79,89 +59,54 @@ def qemu_binary() -> str:
 @pytest.fixture
 def boot(
     request: pytest.FixtureRequest, image: Path, qemu_binary: str
-) -> Iterator[Callable[..., Machine]]:
-    """Boot a private machine for this test: `boot(cpu=..., smp=..., mem=...)`. Every machine
-    booted here is killed when the test ends."""
-    machines: list[Machine] = []
+) -> Iterator[Callable[..., Target]]:
+    """Boot a private target for this test: `boot(cpu=..., smp=..., mem=...)` or
+    `boot(MachineConfig(...))`. Every target booted here is killed when the test ends."""
+    targets: list[Target] = []
 
-    def _boot(config: MachineConfig | None = None, **fields: Any) -> Machine:
+    def _boot(config: MachineConfig | None = None, **fields: Any) -> Target:
         cfg = config or MachineConfig(**fields)
-        machine = Machine.launch(image, cfg, binary=qemu_binary)
-        machines.append(machine)
-        attach(request.node, cfg.describe(), machine)
-        machine.wait_boot()
-        return machine
+        target = Target.launch(image, cfg, binary=qemu_binary)
+        targets.append(target)
+        attach(request.node, cfg.describe(), target)
+        target.wait_boot()
+        return target
 
     yield _boot
-    for machine in machines:
-        machine.close()
-
-
-def vm_by_name(shell: Shell, name: str) -> dict[str, Any]:
-    """The `vm list --json` entry of the VM called `name`."""
-    for vm in shell.run_json("vm list")["vms"]:
-        if vm["name"] == name:
-            return vm
-    raise AssertionError(f"no VM named {name}")
-
-
-def wait_vm_state(shell: Shell, vm_id: int, state: str = "stopped",
-                  timeout: float = 60.0) -> dict[str, Any]:
-    """Poll `vm info` until the VM is in `state`; its info then. Fails after `timeout` seconds
-    with the info and the end of the guest's console log."""
-    deadline = time.monotonic() + timeout
-    while True:
-        info = shell.run_json(f"vm info {vm_id}")["vm"]
-        if info["state"] == state:
-            return info
-        if time.monotonic() > deadline:
-            log = shell.run(f"vm log {vm_id}")[-3000:]
-            raise AssertionError(f"vm{vm_id} still {info['state']} after {timeout} s: {info}\n{log}")
-        time.sleep(0.5)
-
-
-class _ModuleMachine:
-    """One machine shared by a module's tests, rebooted when a test leaves it unusable."""
-
-    def __init__(self, image: Path, binary: str, config: MachineConfig) -> None:
-        self.image = image
-        self.binary = binary
-        self.config = config
-        self.machine: Machine | None = None
-
-    def get(self, node: pytest.Item) -> Machine:
-        if self.machine is not None and not self.machine.recover():
-            self.close()
-        if self.machine is None:
-            self.machine = Machine.launch(self.image, self.config, binary=self.binary)
-            attach(node, self.config.describe(), self.machine)
-            self.machine.wait_boot()
-        else:
-            attach(node, self.config.describe(), self.machine)
-        return self.machine
-
-    def close(self) -> None:
-        if self.machine is not None:
-            self.machine.close()
-            self.machine = None
+    for target in targets:
+        target.close()
 
 
 @pytest.fixture(scope="module")
-def _module_machine(
+def linux_dir(image: Path) -> Path:
+    """The Debian kernel and busybox initramfs, fetched into build/linux once (a no-op after)."""
+    repo = image.parent.parent
+    out = image.parent / "linux"
+    run = subprocess.run(
+        [str(repo / "scripts" / "fetch-guest-linux.sh"), str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, f"fetching the Debian kernel failed:\n{run.stdout}\n{run.stderr}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def _module_target(
     request: pytest.FixtureRequest, image: Path, qemu_binary: str
-) -> Iterator[_ModuleMachine]:
-    shared = _ModuleMachine(image, qemu_binary, getattr(request.module, "MACHINE", DEFAULT_MACHINE))
+) -> Iterator[SharedTarget]:
+    config = getattr(request.module, "MACHINE", DEFAULT_MACHINE)
+    shared = SharedTarget(image, qemu_binary, config)
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def machine(request: pytest.FixtureRequest, _module_machine: _ModuleMachine) -> Machine:
-    """The module's shared machine, at a clean prompt."""
-    return _module_machine.get(request.node)
+def machine(request: pytest.FixtureRequest, _module_target: SharedTarget) -> Target:
+    """The module's shared target (QEMU with the module's MACHINE config), at a clean prompt."""
+    return _module_target.get(request.node)
 
 
 @pytest.fixture
-def shell(machine: Machine) -> Shell:
-    """The shell of the module's shared machine."""
+def shell(machine: Target) -> Shell:
+    """The shell of the module's shared target."""
     return machine.shell

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from monadic import Machine, MachineConfig
+from monadic import MachineConfig, Target
 
 ITERS = 2000
 
 
-def bench_hvc(machine: Machine) -> tuple[dict[str, Any], str]:
+def bench_hvc(machine: Target) -> tuple[dict[str, Any], str]:
     result = machine.shell.run_json(f"bench hvc --iters {ITERS}", timeout=300)
     table = machine.shell.run(f"bench hvc --iters {ITERS}", timeout=300)
     return result, table
 
 
-def test_instructions_per_hvc_under_icount(boot: Callable[..., Machine]) -> None:
+def test_instructions_per_hvc_under_icount(boot: Callable[..., Target]) -> None:
     machine = boot(MachineConfig(cpu="max", smp=2, mem="1G", extra_args=("-icount", "shift=0")))
     result, table = bench_hvc(machine)
     assert result["pmu"]["inst_retired"] is True, result
@@ -37,7 +37,7 @@ def test_instructions_per_hvc_under_icount(boot: Callable[..., Machine]) -> None
     assert insns_row and 10 <= int(insns_row[0][3]) <= 10000, table
 
 
-def test_instructions_unavailable_without_icount(boot: Callable[..., Machine]) -> None:
+def test_instructions_unavailable_without_icount(boot: Callable[..., Target]) -> None:
     machine = boot(MachineConfig(cpu="max", smp=2, mem="1G"))
     result, table = bench_hvc(machine)
     assert result["pmu"]["inst_retired"] is False, result
@@ -49,7 +49,7 @@ def test_instructions_unavailable_without_icount(boot: Callable[..., Machine]) -
     assert "-icount" in table, table
 
 
-def test_cpus_check_under_icount(boot: Callable[..., Machine]) -> None:
+def test_cpus_check_under_icount(boot: Callable[..., Target]) -> None:
     """Under -icount QEMU runs the CPUs in turn: a CPU spinning while it waits for another must
     yield, or the other never runs before the wait times out."""
     machine = boot(MachineConfig(cpu="max", smp=4, mem="1G", extra_args=("-icount", "shift=0")))
@@ -57,7 +57,7 @@ def test_cpus_check_under_icount(boot: Callable[..., Machine]) -> None:
     assert check["failures"] == 0, check
 
 
-def test_instructions_per_mmio_read_under_icount(boot: Callable[..., Machine]) -> None:
+def test_instructions_per_mmio_read_under_icount(boot: Callable[..., Target]) -> None:
     """`bench mmio` counts an emulated MMIO read's round trip the same way: a loop of N loads
     of the UART's FR register minus the same loop without the load."""
     machine = boot(MachineConfig(cpu="max", smp=2, mem="1G", extra_args=("-icount", "shift=0")))

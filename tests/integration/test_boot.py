@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from typing import Callable
 
-from monadic import BANNER, Machine
+from monadic import BANNER, Target
 from monadic.parse import BANNER_RE
 
 
@@ -16,14 +16,14 @@ def banner_line(boot_text: str) -> str:
     return lines[0]
 
 
-def test_boot_reaches_prompt(machine: Machine) -> None:
+def test_boot_reaches_prompt(machine: Target) -> None:
     banner_line(machine.boot_text)
     assert machine.shell.at_prompt
     # Nothing printed at boot may be an error.
     assert not [line for line in machine.boot_text.split("\n") if line.startswith("error: ")]
 
 
-def test_reset_brings_back_banner_and_prompt(boot: Callable[..., Machine]) -> None:
+def test_reset_brings_back_banner_and_prompt(boot: Callable[..., Target]) -> None:
     m = boot()
     first_banner = banner_line(m.boot_text)
     m.shell.write("reset\r")
@@ -35,7 +35,7 @@ def test_reset_brings_back_banner_and_prompt(boot: Callable[..., Machine]) -> No
     assert m.shell.run_json("version")["name"] == "monadic-hypervisor"
 
 
-def test_poweroff_exits_qemu_with_status_0(boot: Callable[..., Machine]) -> None:
+def test_poweroff_exits_qemu_with_status_0(boot: Callable[..., Target]) -> None:
     m = boot()
     m.shell.write("poweroff\r")
     try:
@@ -45,7 +45,7 @@ def test_poweroff_exits_qemu_with_status_0(boot: Callable[..., Machine]) -> None
     assert status == 0, f"QEMU exited with status {status}"
 
 
-def test_reset_and_poweroff_refuse_arguments(boot: Callable[..., Machine]) -> None:
+def test_reset_and_poweroff_refuse_arguments(boot: Callable[..., Target]) -> None:
     """A typo after `reset` or `poweroff` must not take the machine down."""
     m = boot()
     for cmd in ("reset now", "poweroff now"):

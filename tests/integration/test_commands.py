@@ -19,7 +19,7 @@ CMD_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 def help_entries(text: str) -> dict[str, str]:
     """{command: summary} from `help`: lines that start with a command name and go on."""
-    entries = {}
+    entries: dict[str, str] = {}
     for line in text.split("\n"):
         parts = line.strip().split(None, 1)
         if len(parts) == 2 and CMD_NAME.match(parts[0]):

@@ -9,19 +9,19 @@ from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine
+from helpers import SharedTarget
 from monadic import MachineConfig, Shell, error_lines
 
 
 @pytest.fixture(scope="module")
-def _dp_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
-    shared = _ModuleMachine(image, qemu_binary, MachineConfig(cpu="max", smp=4, mem="1G"))
+def _dp_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
+    shared = SharedTarget(image, qemu_binary, MachineConfig(cpu="max", smp=4, mem="1G"))
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _dp_machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _dp_machine: SharedTarget) -> Shell:
     return _dp_machine.get(request.node).shell
 
 

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import _ModuleMachine, wait_vm_state
+from helpers import SharedTarget, wait_vm_state
 from monadic import MachineConfig, Shell
 
 RING_PA = 0x44000000
@@ -23,7 +23,7 @@ MESSAGES = 20000
 
 
 @pytest.fixture(scope="module")
-def _ring_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
+def _ring_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
     ring = image.parent / "guests" / "ring.bin"
     if not ring.exists():
         pytest.fail(f"{ring} is missing: run `make guests`")
@@ -37,13 +37,13 @@ def _ring_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
             for arg in ("-device", f"loader,file={ring},addr={pa:#x},force-raw=on")
         ),
     )
-    shared = _ModuleMachine(image, qemu_binary, config)
+    shared = SharedTarget(image, qemu_binary, config)
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _ring_machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _ring_machine: SharedTarget) -> Shell:
     return _ring_machine.get(request.node).shell
 
 

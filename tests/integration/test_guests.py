@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine, vm_by_name, wait_vm_state
+from helpers import SharedTarget, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, error_lines
 
 BASIC_PA = 0x44000000
@@ -34,7 +34,7 @@ def guest_image(image: Path, name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
+def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
     timer = guest_image(image, "timer")
     initrd = image.parent / "guests" / "test-initrd.bin"
@@ -55,13 +55,13 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
             f"vm=basic,{BASIC_PA:#x},32M,2 vm=hostile,{HOSTILE_PA:#x},32M,1",
         ),
     )
-    shared = _ModuleMachine(image, qemu_binary, config)
+    shared = SharedTarget(image, qemu_binary, config)
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _guest_machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _guest_machine: SharedTarget) -> Shell:
     return _guest_machine.get(request.node).shell
 
 

@@ -6,53 +6,37 @@ the hypervisor reports the VM stopped and the shell answers."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine, vm_by_name, wait_vm_state
+from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, SharedTarget, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell
 
-IMAGE_PA = 0x50000000
-INITRD_PA = 0x58000000
-
 
 @pytest.fixture(scope="module")
-def linux_dir(image: Path) -> Path:
-    repo = image.parent.parent
-    out = image.parent / "linux"
-    run = subprocess.run(
-        [str(repo / "scripts" / "fetch-guest-linux.sh"), str(out)],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert run.returncode == 0, f"fetching the Debian kernel failed:\n{run.stdout}\n{run.stderr}"
-    return out
-
-
-@pytest.fixture(scope="module")
-def _linux_machine(image: Path, qemu_binary: str, linux_dir: Path) -> Iterator[_ModuleMachine]:
+def _linux_machine(image: Path, qemu_binary: str, linux_dir: Path) -> Iterator[SharedTarget]:
     initrd = linux_dir / "initramfs.cpio.gz"
     config = MachineConfig(
         cpu="max",
         smp=4,
         mem="2G",
         extra_args=(
-            "-device", f"loader,file={linux_dir / 'Image'},addr={IMAGE_PA:#x},force-raw=on",
-            "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
+            "-device", f"loader,file={linux_dir / 'Image'},addr={LINUX_IMAGE_PA:#x},force-raw=on",
+            "-device", f"loader,file={initrd},addr={LINUX_INITRD_PA:#x},force-raw=on",
             "-append",
-            f'vm=linux,{IMAGE_PA:#x},512M,2,"console=ttyAMA0" '
-            f"initrd=linux,{INITRD_PA:#x},{initrd.stat().st_size}",
+            f'vm=linux,{LINUX_IMAGE_PA:#x},512M,2,"console=ttyAMA0" '
+            f"initrd=linux,{LINUX_INITRD_PA:#x},{initrd.stat().st_size}",
         ),
     )
-    shared = _ModuleMachine(image, qemu_binary, config)
+    shared = SharedTarget(image, qemu_binary, config)
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _linux_machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _linux_machine: SharedTarget) -> Shell:
     return _linux_machine.get(request.node).shell
 
 

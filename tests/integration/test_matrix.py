@@ -7,7 +7,7 @@ from typing import Callable
 
 import pytest
 
-from monadic import Machine, MachineConfig, as_int, mem_bytes
+from monadic import MachineConfig, Target, as_int, mem_bytes
 
 CONFIGS = [
     MachineConfig(cpu="max", smp=1, mem="512M"),
@@ -20,7 +20,7 @@ NEOVERSE_N1_MIDR_PARTNUM = 0xD0C  # Neoverse N1 TRM, MIDR_EL1.PartNum
 
 @pytest.mark.matrix
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.cpu}-smp{c.smp}-{c.mem}")
-def test_platform_matches_qemu_config(boot: Callable[..., Machine], config: MachineConfig) -> None:
+def test_platform_matches_qemu_config(boot: Callable[..., Target], config: MachineConfig) -> None:
     shell = boot(config).shell
     plat = shell.run_json("platform")
     mpidrs = [as_int(cpu["mpidr"]) for cpu in plat["cpus"]]

@@ -14,9 +14,8 @@ from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine, vm_by_name, wait_vm_state
+from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, SharedTarget, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, error_lines
-from test_linux import IMAGE_PA, INITRD_PA, linux_dir  # noqa: F401 (a fixture)
 
 BASIC_PA = 0x44000000
 DISK_SIZE = 64 << 20
@@ -50,8 +49,8 @@ def variant(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def _machine(image: Path, qemu_binary: str, linux_dir: Path,  # noqa: F811
-             disks: tuple[Path, Path], variant: str) -> Iterator[_ModuleMachine]:
+def _machine(image: Path, qemu_binary: str, linux_dir: Path,
+             disks: tuple[Path, Path], variant: str) -> Iterator[SharedTarget]:
     initrd = linux_dir / "initramfs.cpio.gz"
     basic = image.parent / "guests" / "basic.bin"
     kept, passed = disks
@@ -62,26 +61,26 @@ def _machine(image: Path, qemu_binary: str, linux_dir: Path,  # noqa: F811
         mem="2G",
         machine_opts=("iommu=smmuv3",) if variant == "smmuv3" else (),
         extra_args=(
-            "-device", f"loader,file={linux_dir / 'Image'},addr={IMAGE_PA:#x},force-raw=on",
-            "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
+            "-device", f"loader,file={linux_dir / 'Image'},addr={LINUX_IMAGE_PA:#x},force-raw=on",
+            "-device", f"loader,file={initrd},addr={LINUX_INITRD_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={BASIC_PA:#x},force-raw=on",
             "-drive", f"file={kept},if=none,id=kept,format=raw",
             "-device", "nvme,serial=kept,drive=kept,addr=01.0",
             "-drive", f"file={passed},if=none,id=passed,format=raw",
             "-device", "nvme,serial=passed,drive=passed,addr=02.0",
             "-append",
-            f'vm=linux,{IMAGE_PA:#x},512M,2,"{cmdline}" '
-            f"initrd=linux,{INITRD_PA:#x},{initrd.stat().st_size} pci=linux,{PASSED} "
+            f'vm=linux,{LINUX_IMAGE_PA:#x},512M,2,"{cmdline}" '
+            f"initrd=linux,{LINUX_INITRD_PA:#x},{initrd.stat().st_size} pci=linux,{PASSED} "
             f"vm=basic,{BASIC_PA:#x},32M,2",
         ),
     )
-    shared = _ModuleMachine(image, qemu_binary, config)
+    shared = SharedTarget(image, qemu_binary, config)
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _machine: SharedTarget) -> Shell:
     return _machine.get(request.node).shell
 
 

@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from conftest import _ModuleMachine  # the same reboot-if-unusable sharing as `shell`
-from monadic import Machine, MachineConfig, Shell, as_int, error_lines, parse_hexdump
+from helpers import SharedTarget  # the same reboot-if-unusable sharing as `shell`
+from monadic import MachineConfig, Shell, Target, as_int, error_lines, parse_hexdump
 
 DRIVE_SIZE = 16 << 20
 NVME_ID = (0x1B36, 0x0010)  # QEMU's NVMe controller (Red Hat vendor ID, docs/specs/pci-ids)
@@ -49,16 +49,16 @@ def nvme_config(tmp: Path) -> MachineConfig:
 @pytest.fixture(scope="module")
 def _nvme_machine(
     tmp_path_factory: pytest.TempPathFactory, image: Path, qemu_binary: str
-) -> Iterator[_ModuleMachine]:
+) -> Iterator[SharedTarget]:
     """The module's machine: its drive images live in a temporary directory, so its config is
     built here rather than in a module-level MACHINE."""
-    shared = _ModuleMachine(image, qemu_binary, nvme_config(tmp_path_factory.mktemp("nvme")))
+    shared = SharedTarget(image, qemu_binary, nvme_config(tmp_path_factory.mktemp("nvme")))
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _nvme_machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _nvme_machine: SharedTarget) -> Shell:
     return _nvme_machine.get(request.node).shell
 
 
@@ -375,7 +375,7 @@ def test_smmu_absent(shell: Shell) -> None:
     expect_error(shell, "smmu --json")
 
 
-def test_smmu_blocks_dma_of_streams_no_vm_owns(boot: Callable[..., Machine]) -> None:
+def test_smmu_blocks_dma_of_streams_no_vm_owns(boot: Callable[..., Target]) -> None:
     """Behind the SMMU, a controller that no VM owns cannot DMA: the hypervisor's own Identify
     gets no completion (its queue is out of reach), where without the SMMU it works (above)."""
     shell = boot(MachineConfig(cpu="max", smp=2, mem="1G", machine_opts=("iommu=smmuv3",),
@@ -387,7 +387,7 @@ def test_smmu_blocks_dma_of_streams_no_vm_owns(boot: Callable[..., Machine]) -> 
     assert shell.run_json("cpus check")["failures"] == 0
 
 
-def test_smmu_present(boot: Callable[..., Machine]) -> None:
+def test_smmu_present(boot: Callable[..., Target]) -> None:
     shell = boot(MachineConfig(cpu="max", smp=2, mem="1G", machine_opts=("iommu=smmuv3",))).shell
     plat = shell.run_json("platform")["smmu"]
     assert plat["present"] is True, plat

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import _ModuleMachine, vm_by_name, wait_vm_state
+from helpers import SharedTarget, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, as_int, parse_hexdump
 
 GUEST_PA = 0x44000000
@@ -21,7 +21,7 @@ RESET_PA = 0x45000000
 
 
 @pytest.fixture(scope="module")
-def _machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
+def _machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
     guest = image.parent / "guests" / "nvmedma.bin"
     config = MachineConfig(
         cpu="max",
@@ -37,13 +37,13 @@ def _machine(image: Path, qemu_binary: str) -> Iterator[_ModuleMachine]:
             f'vm=again,{RESET_PA:#x},32M,1,"reset" pci=again,00:02.0',
         ),
     )
-    shared = _ModuleMachine(image, qemu_binary, config)
+    shared = SharedTarget(image, qemu_binary, config)
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _machine: SharedTarget) -> Shell:
     return _machine.get(request.node).shell
 
 
@@ -53,7 +53,9 @@ def test_dma_outside_the_vms_ram_is_aborted(shell: Shell) -> None:
     log = shell.run(f"vm log {vm['id']}")
     # The controller works for the guest: Identify into its own RAM.
     assert "guest: ok identify-inside" in log and "guest: 5 passed, 0 failed" in log, log
-    target = int(re.search(r"guest: outside target (0x[0-9a-f]+)", log).group(1), 16)
+    outside = re.search(r"guest: outside target (0x[0-9a-f]+)", log)
+    assert outside is not None, log
+    target = int(outside.group(1), 16)
     info = shell.run_json(f"vm info {vm['id']}")["vm"]
     ram = next(r for r in info["regions"] if r["name"] == "RAM")
     assert as_int(ram["pa"]) - target == 0x100000, (hex(target), ram)

@@ -13,8 +13,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from conftest import _ModuleMachine  # the same reboot-if-unusable sharing as `shell`
-from monadic import Machine, MachineConfig, Shell, as_int, error_lines
+from helpers import SharedTarget  # the same reboot-if-unusable sharing as `shell`
+from monadic import MachineConfig, Shell, Target, as_int, error_lines
 
 SMP = 4
 CPUS = ["max", "neoverse-n1"]
@@ -40,19 +40,19 @@ def machine_config(cpu: str) -> MachineConfig:
 @pytest.fixture(scope="module", params=CPUS)
 def _smp_machine(
     request: pytest.FixtureRequest, image: Path, qemu_binary: str
-) -> Iterator[_ModuleMachine]:
-    shared = _ModuleMachine(image, qemu_binary, machine_config(request.param))
+) -> Iterator[SharedTarget]:
+    shared = SharedTarget(image, qemu_binary, machine_config(request.param))
     yield shared
     shared.close()
 
 
 @pytest.fixture
-def shell(request: pytest.FixtureRequest, _smp_machine: _ModuleMachine) -> Shell:
+def shell(request: pytest.FixtureRequest, _smp_machine: SharedTarget) -> Shell:
     return _smp_machine.get(request.node).shell
 
 
 @pytest.fixture
-def cpu(_smp_machine: _ModuleMachine) -> str:
+def cpu(_smp_machine: SharedTarget) -> str:
     """The -cpu model of the machine under test."""
     return _smp_machine.config.cpu
 
@@ -272,7 +272,7 @@ def test_bench_text(shell: Shell) -> None:
     assert "round trip" in text and "p99" in text, text
 
 
-def test_spsc_stress_one_million(boot: Callable[..., Machine]) -> None:
+def test_spsc_stress_one_million(boot: Callable[..., Target]) -> None:
     """The required sequence-checked run: 10^6 messages, every one arrives, in order."""
     shell = boot(machine_config("max")).shell
     [line] = bench(shell, "spsc-stress --iters 1000000")

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
-from monadic import Machine, MachineConfig, Shell, as_int, error_lines, image_load_address
+from monadic import MachineConfig, Shell, Target, as_int, error_lines, image_load_address
 
 MACHINE = MachineConfig(cpu="max", smp=2, mem="1G")
 
@@ -318,7 +318,7 @@ def test_sysregs_stage2_on_max(shell: Shell) -> None:
     check_vtcr(regs)
 
 
-def test_neoverse_n1_stage2(boot: Callable[..., Machine]) -> None:
+def test_neoverse_n1_stage2(boot: Callable[..., Target]) -> None:
     shell = boot(cpu="neoverse-n1", smp=2, mem="1G").shell
     regs = shell.run_json("sysregs")
     assert regs["core"] == "Neoverse N1"

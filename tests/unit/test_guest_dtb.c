@@ -34,6 +34,7 @@ static struct guest_dtb_desc desc(unsigned int cpus, bool pcie, bool initrd)
 		.gicr_base = 0x080a0000,
 		.gicr_size = 0x20000ULL * cpus,
 		.timer_intids = { 29, 30, 27, 26 },
+		.maint_intid = 25,
 		.uart_base = 0x09000000,
 		.uart_size = 0x1000,
 		.uart_spi = 33,
@@ -468,6 +469,44 @@ static void test_defaults(void)
 	check_dtc(buf, f.size);
 }
 
+/*
+ * Timer and maintenance PPIs other than QEMU's: the guest's DTB carries what the caller passes
+ * (the hypervisor's own DTB values, kernel/vmm/vm_guest.c), not constants.
+ */
+static void test_ppis(void)
+{
+	static uint8_t buf[BUF_SIZE];
+	struct guest_dtb_desc d = desc(2, false, false);
+	static struct platform p;
+	struct err_why why;
+	struct fdt f;
+
+	d.timer_intids[GUEST_TIMER_SEC] = 16;
+	d.timer_intids[GUEST_TIMER_PHYS] = 17;
+	d.timer_intids[GUEST_TIMER_VIRT] = 18;
+	d.timer_intids[GUEST_TIMER_HYP] = 31;
+	d.maint_intid = 20;
+	CHECK(build(&d, buf, &f) == 0);
+	CHECK(plat_parse(&p, &f, &why) == 0);
+	CHECK_EQ_U64(p.gic.maint_irq, 20);
+	CHECK_EQ_U64(plat_gic_maint_intid(&p), 20);
+	CHECK_EQ_U64(p.timer.intid_sec, 16);
+	CHECK_EQ_U64(p.timer.intid_phys, 17);
+	CHECK_EQ_U64(plat_timer_intid(&p, PLAT_TIMER_VIRT), 18);
+	CHECK_EQ_U64(plat_timer_intid(&p, PLAT_TIMER_HYP), 31);
+	check_dtc(buf, f.size);
+
+	/* Not given, an SPI, or a timer's PPI: refused. */
+	d.maint_intid = 0;
+	CHECK(guest_dtb_check(&d) == E_INVAL);
+	d.maint_intid = 32;
+	CHECK(guest_dtb_check(&d) == E_INVAL);
+	d.maint_intid = 17;
+	CHECK(guest_dtb_check(&d) == E_INVAL);
+	d.maint_intid = 19;
+	CHECK(guest_dtb_check(&d) == 0);
+}
+
 /* MPIDRs with Aff1..Aff3: two address cells under /cpus, read back by plat_parse(). */
 static void test_wide_mpidr(void)
 {
@@ -622,6 +661,7 @@ int main(void)
 	RUN(test_four_cpus_pcie_initrd);
 	RUN(test_variants);
 	RUN(test_defaults);
+	RUN(test_ppis);
 	RUN(test_wide_mpidr);
 	RUN(test_invalid);
 	RUN(test_nomem);

@@ -760,6 +760,68 @@ static void test_gic_timer_psci(void)
 	free(b);
 }
 
+/*
+ * The maintenance and timer INTIDs the DTB gives are what the vGIC and the guest's DTB use; the
+ * Arm BSA values stand in only for what the DTB leaves out.
+ */
+static void test_dtb_intids(void)
+{
+	struct fdtb *b = b_new(2, 2);
+
+	/* Every one given, none of them the usual: maintenance PPI 7, timers PPIs 12, 13, 10, 9. */
+	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
+	b_uart(b, "uart@1000", 0x1000);
+	fdtb_begin(b, "intc");
+	fdtb_str(b, "compatible", "arm,gic-v3");
+	fdtb_cells(b, "reg", 8, 0, 0x2f000000, 0, 0x10000, 0, 0x2f100000, 0, 0x100000);
+	fdtb_cells(b, "interrupts", 3, 1, 7, 4);
+	fdtb_end(b);
+	fdtb_begin(b, "timer");
+	fdtb_str(b, "compatible", "arm,armv8-timer");
+	fdtb_cells(b, "interrupts", 12, 1, 12, 8, 1, 13, 8, 1, 10, 8, 1, 9, 8);
+	fdtb_end(b);
+	CHECK_EQ_U64(b_parse(b), 0);
+	CHECK_EQ_U64(plat_gic_maint_intid(&plat), 23);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_SEC), 28);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_PHYS), 29);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_VIRT), 26);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_HYP), 25);
+	free(b);
+
+	/* No GIC "interrupts", two timer interrupts only: the rest are the BSA's. */
+	b = b_new(2, 2);
+	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
+	b_uart(b, "uart@1000", 0x1000);
+	fdtb_begin(b, "intc");
+	fdtb_str(b, "compatible", "arm,gic-v3");
+	fdtb_cells(b, "reg", 8, 0, 0x2f000000, 0, 0x10000, 0, 0x2f100000, 0, 0x100000);
+	fdtb_end(b);
+	fdtb_begin(b, "timer");
+	fdtb_str(b, "compatible", "arm,armv8-timer");
+	fdtb_cells(b, "interrupts", 6, 1, 12, 8, 1, 13, 8);
+	fdtb_end(b);
+	CHECK_EQ_U64(b_parse(b), 0);
+	CHECK_EQ_U64(plat.gic.maint_irq, 0);
+	CHECK_EQ_U64(plat_gic_maint_intid(&plat), 25);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_SEC), 28);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_PHYS), 29);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_VIRT), 27);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_HYP), 26);
+	free(b);
+
+	/* No timer node at all. */
+	b = b_new(2, 2);
+	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
+	b_uart(b, "uart@1000", 0x1000);
+	CHECK_EQ_U64(b_parse(b), 0);
+	CHECK(!plat.timer.present);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_SEC), 29);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_PHYS), 30);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_VIRT), 27);
+	CHECK_EQ_U64(plat_timer_intid(&plat, PLAT_TIMER_HYP), 26);
+	free(b);
+}
+
 static void test_pcie(void)
 {
 	struct fdtb *b = b_new(2, 2);
@@ -959,6 +1021,7 @@ int main(void)
 	RUN(test_stdout_path);
 	RUN(test_translation);
 	RUN(test_gic_timer_psci);
+	RUN(test_dtb_intids);
 	RUN(test_pcie);
 	RUN(test_devs_overflow);
 	RUN(test_plat_helpers);

@@ -20,6 +20,7 @@
 #include "kernel/vdev/vgic.h"
 #include "kernel/vdev/vgic_regs.h"
 #include "kernel/vmm/vcpu.h"
+#include "kernel/vmm/mmio.h"
 #include "kernel/vmm/vhyp.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
@@ -43,9 +44,8 @@
 #define DABT(sas, srt, sf, wnr)                                                              \
 	(1ULL << 24 | (uint64_t)(sas) << 22 | (uint64_t)(srt) << 16 | (uint64_t)(sf) << 15 | \
 	 (uint64_t)(wnr) << 6 | 0x07)
-#define SPSR_EL1H_MASKED 0x3c5 /* EL1h with D, A, I, F set: where an injected exception lands */
-#define VBAR		 0x40001000ULL
-#define GUEST_PC	 0x40080000ULL
+#define VBAR	 0x40001000ULL
+#define GUEST_PC 0x40080000ULL
 
 /* ---- the scripted guest ---- */
 
@@ -190,6 +190,11 @@ void vring_call(struct vcpu *v)
 	(void)v;
 }
 
+void bench_guest_pmu_call(struct vcpu *v)
+{
+	(void)v;
+}
+
 /* ---- a VM of one vCPU on CPU 0 ---- */
 
 static struct vm vm;
@@ -206,10 +211,11 @@ static struct vcpu *setup(void)
 	vm.ram_size = 64ULL << 20;
 	vm.s2.vttbr = 5ULL << 48 | 0x80000000ULL;
 	vpl011_init(&vm.uart);
-	/* The UART's region, as the VM build registers it (kernel/vmm/vm_guest.c). */
+	/* The devices the data-abort path can reach: the vPL011, as the VM layer registers it. */
 	mmio_init(&vm.mmio);
-	mmio_register(&vm.mmio, "pl011", GUEST_UART_IPA, VPL011_MMIO_SIZE, vpl011_access, &vm.uart,
-		      NULL);
+	CHECK_EQ_U64(mmio_register(&vm.mmio, "pl011", GUEST_UART_IPA, VPL011_MMIO_SIZE,
+				   vpl011_access, &vm.uart, NULL),
+		     0);
 	vgic_dist_reset(&vm.vgic);
 	v->vm = &vm;
 	v->vmpidr = 1ULL << 31;
