@@ -209,6 +209,10 @@ lint:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
 	$(quiet) CPPCHECK "kernel mm monitor pci dataplane bench"
 	$(Q)cppcheck $(CPPCHECK_FLAGS) kernel mm monitor pci dataplane $(wildcard bench/*.c)
+	$(quiet) ASM "inline assembly only in kernel/arch/"
+	$(Q)$(PYTHON) scripts/check-inline-asm.py
+	$(quiet) LAYERS "includes point down scripts/layers.txt"
+	$(Q)$(PYTHON) scripts/check-layers.py
 	$(Q)$(MAKE) --no-print-directory lint-py
 
 # host-tools and the Python tests: mypy --strict, and ruff where it is installed (Debian 12 has no
@@ -245,7 +249,7 @@ help:
 	@echo "make integration  QEMU integration tests only"
 	@echo "make soak         the VM lifecycle soak at length (SOAK_CYCLES=1000, SOAK_SEED=12)"
 	@echo "make setup        install missing Debian packages (scripts/setup-toolchain.sh)"
-	@echo "make lint         clang-format check, cppcheck, and lint-py"
+	@echo "make lint         clang-format check, cppcheck, include order, inline assembly, lint-py"
 	@echo "make lint-py      mypy --strict (and ruff, if installed) on host-tools and the Python tests"
 	@echo "make format       reformat the C sources with clang-format"
 	@echo "make clean        remove $(BUILD)/"

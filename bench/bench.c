@@ -11,7 +11,8 @@
 #include "kernel/lib/err.h"
 #include "kernel/smp.h"
 #include "kernel/arch/timer.h"
-#include "kernel/vmm/vm.h"
+#include "mm/mem.h"
+#include "mm/pgtable.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 

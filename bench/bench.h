@@ -35,10 +35,6 @@ int bench_check_cpus(const struct bench_opts *o);
 uint64_t *bench_alloc_samples(uint64_t n);
 void bench_free_samples(uint64_t *v, uint64_t n);
 
-struct vcpu;
-/* MONADIC_HVC_BENCH_PMU from a benchmark guest (bench_guest.c): x1 = 0 count, 1 stop, x2 = loop. */
-void bench_guest_pmu_call(struct vcpu *v);
-
 /* Open a JSON result line with the platform identity and "bench": name. */
 void bench_json_begin(struct json *j, const char *name, const struct bench_opts *o);
 /* "name": {"unit":..., "n":..., "min":..., "p50":..., ...}. */

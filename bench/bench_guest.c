@@ -15,11 +15,15 @@
 #include "kernel/arch/timer.h"
 #include "kernel/vmm/vhyp.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_access.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
 #define GUEST_MEM	(16UL << 20)
 #define GUEST_MAX_ITERS 200000 /* the guest's sample array */
+
+/* The benchmark guest's PMU control (tests/guests/benchg.c): x1 = 0 count, 1 stop; x2 = loop. */
+#define MONADIC_HVC_BENCH_PMU 0x86000005U
 
 extern const char embedded_benchg_start[], embedded_benchg_end[];
 
@@ -38,13 +42,13 @@ struct pmu_counts {
 };
 static struct pmu_counts pmu_res;
 
-void bench_guest_pmu_call(struct vcpu *v)
+static bool pmu_call(struct vcpu *v)
 {
 	uint64_t op = v->regs.x[1], loop = v->regs.x[2];
 
-	if (v->vm != atomic_load(&pmu_vm) || loop >= PMU_LOOPS || op > 1) {
+	if (vm_of_vcpu(v) != atomic_load(&pmu_vm) || loop >= PMU_LOOPS || op > 1) {
 		v->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
-		return;
+		return false;
 	}
 	if (op == 0) {
 		/* QEMU implements INST_RETIRED only with -icount: PMCEID0_EL0 says so. */
@@ -56,7 +60,9 @@ void bench_guest_pmu_call(struct vcpu *v)
 		pmu_res.done[loop] = true;
 	}
 	v->regs.x[0] = 0;
+	return false;
 }
+VHYP_CALL(MONADIC_HVC_BENCH_PMU, pmu_call);
 
 /* Per round trip, rounded: (loop 0 - loop 1) / n. False when a count is missing or odd. */
 static bool per_rtt(const uint64_t *v, uint64_t n, uint64_t *out)
@@ -67,55 +73,27 @@ static bool per_rtt(const uint64_t *v, uint64_t n, uint64_t *out)
 	return true;
 }
 
-/* A one-vCPU VM, then the embedded Image staged in free RAM and loaded into it. */
+/* A one-vCPU VM with the embedded benchmark guest loaded into it. */
 static int make_vm(const char *what, uint64_t iters, struct vm **out)
 {
 	/* The two symbols bound one .incbin: their difference is its size. */
 	// cppcheck-suppress comparePointers
-	uint64_t size = (uint64_t)(embedded_benchg_end - embedded_benchg_start), pa;
-	uint64_t image_size = 0, staged;
+	uint64_t size = (uint64_t)(embedded_benchg_end - embedded_benchg_start);
 	char name[24], cmdline[32];
 	struct vm *vm;
 	int ret;
 
-	/* Reserve what the header says the Image occupies (its BSS included), not just the file. */
-	for (int i = 7; i >= 0; i--)
-		image_size = image_size << 8 | (uint8_t)embedded_benchg_start[0x10 + i];
-	staged = ((image_size > size ? image_size : size) + 0xfff) & ~0xfffUL;
 	fmt_snprintf(name, sizeof(name), "bench-%s", what);
 	ret = vm_create(name, GUEST_MEM, false, &vm);
 	if (ret)
 		return ret;
-	/* Find free RAM, then give it back: vm_load_image reserves it as the VM's Image. */
-	ret = pmem_alloc(&phys_mem, staged, 0x1000, "bench staging", &pa);
-	if (ret) {
-		vm_destroy(vm, NULL);
-		return ret;
-	}
-	pmem_free(&phys_mem, pa, staged);
-	for (uint64_t i = 0; i < size; i++)
-		((volatile char *)(uintptr_t)pa)[i] = embedded_benchg_start[i];
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s %llu", what, (unsigned long long)iters);
-	ret = vm_load_image(vm, pa, 1, cmdline);
+	ret = vm_load_builtin_image(vm, embedded_benchg_start, size, 1, cmdline);
 	if (ret) {
 		vm_destroy(vm, NULL);
 		return ret;
 	}
 	*out = vm;
-	return 0;
-}
-
-/* Copy the guest's samples out of its RAM, checking the IPA range lies inside it. */
-static int fetch_samples(struct vm *vm, uint64_t *dst, uint64_t n)
-{
-	uint64_t ipa = vm->result_ipa, bytes = n * sizeof(uint64_t);
-
-	if (vm->result_count != n || ipa < vm->ram_ipa || ipa + bytes < ipa ||
-	    ipa + bytes > vm->ram_ipa + vm->ram_size || (ipa & 7))
-		return E_FAULT;
-	for (uint64_t i = 0; i < n; i++)
-		dst[i] = ((const volatile uint64_t *)(uintptr_t)(vm->ram_pa +
-								 (ipa - vm->ram_ipa)))[i];
 	return 0;
 }
 
@@ -144,17 +122,16 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 		return shell_error(ret, "%s: cannot start the benchmark VM: %s", what,
 				   err_str(ret));
 	}
-	cpu = vm->vcpus[0].pcpu;
+	cpu = vm_vcpu_cpu(vm, 0);
 	if (!vm_wait_stopped(vm, BENCH_TIMEOUT_US)) {
-		vm_stop(vm, "benchmark timed out");
-		vm_wait_stopped(vm, 1000000);
+		vm_stop_and_wait(vm, "benchmark timed out", 1000000);
 		atomic_store(&pmu_vm, NULL);
 		vm_destroy(vm, NULL);
 		return shell_error(E_BUSY, "%s: the guest did not finish", what);
 	}
 	atomic_store(&pmu_vm, NULL);
 	samples = bench_alloc_samples(o->iters);
-	ret = samples ? fetch_samples(vm, samples, o->iters) : E_NOMEM;
+	ret = samples ? vm_read_results(vm, samples, o->iters) : E_NOMEM;
 	vm_destroy(vm, NULL);
 	if (ret) {
 		bench_free_samples(samples, o->iters);

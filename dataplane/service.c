@@ -7,7 +7,7 @@
 #include "kernel/smp.h"
 #include "kernel/arch/spinlock.h"
 #include "kernel/arch/timer.h"
-#include "kernel/vmm/vm.h"
+#include "mm/mem.h"
 
 #define DETACH_TIMEOUT_US 100000 /* an engine pass is bounded: it answers in microseconds */
 

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /*
- * Low-power waiting for the data plane: the AArch64 LDXR + WFE idiom, and a pause fallback for
- * host builds. The only architecture-specific code the ring uses; docs/dataplane.md explains it.
+ * Low-power waiting for the data plane: the AArch64 LDXR + WFE idiom (the instructions are in
+ * kernel/arch/wait.h, with a pause fallback for host builds). The only architecture-specific code
+ * the ring uses; docs/dataplane.md explains it.
  */
 #ifndef DATAPLANE_WAIT_H
 #define DATAPLANE_WAIT_H
 
 #include <stdatomic.h>
 #include <stdint.h>
+
+#include "kernel/arch/wait.h"
 
 /*
  * Sleep until *addr may no longer equal 'old', for one WFE at most. Returns at once when it
@@ -26,28 +29,7 @@
  */
 static inline void spsc_wait_change32(const _Atomic uint32_t *addr, uint32_t old)
 {
-#if defined(__aarch64__)
-	uint32_t tmp;
-
-	__asm__ volatile("	sevl\n"
-			 "	wfe\n"
-			 "	ldxr	%w[tmp], %[v]\n"
-			 "	eor	%w[tmp], %w[tmp], %w[old]\n"
-			 "	cbnz	%w[tmp], 1f\n"
-			 "	wfe\n"
-			 "1:\n"
-			 : [tmp] "=&r"(tmp)
-			 : [v] "Q"(*(const uint32_t *)addr), [old] "r"(old)
-			 : "memory");
-#elif defined(__x86_64__) || defined(__i386__)
-	(void)addr;
-	(void)old;
-	__builtin_ia32_pause(); /* tells the core we spin: frees the sibling thread's resources */
-#else
-	(void)addr;
-	(void)old;
-	__asm__ volatile("" : : : "memory");
-#endif
+	wait_change32((const volatile uint32_t *)addr, old);
 }
 
 /*
@@ -58,9 +40,7 @@ static inline void spsc_wait_change32(const _Atomic uint32_t *addr, uint32_t old
  */
 static inline void spsc_wake(void)
 {
-#if defined(__aarch64__)
-	__asm__ volatile("sev" : : : "memory");
-#endif
+	wait_wake_all();
 }
 
 #endif

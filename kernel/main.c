@@ -8,15 +8,11 @@
 #include "kernel/lib/err.h"
 #include "kernel/exception.h"
 #include "kernel/hyp.h"
+#include "kernel/init.h"
 #include "kernel/panic.h"
-#include "mm/mmu.h"
-#include "monitor/shell.h"
 #include "kernel/drivers/gic.h"
 #include "kernel/arch/psci.h"
 #include "kernel/smp.h"
-#include "kernel/vmm/vm.h"
-#include "pci/pci_host.h"
-#include "pci/smmu_host.h"
 
 /* The boot protocol allows a DTB of up to 2 MiB (booting.rst, "Setup the device tree"). */
 #define DTB_MAX_SIZE (2U << 20)
@@ -29,20 +25,17 @@ extern char __image_start[];
 const char *boot_failure;
 
 /* Parse the DTB the loader passed; on failure there is no console to say so. */
-static int discover(const void *dtb, char *why, size_t whylen)
+static int discover(const void *dtb, struct err_why *why)
 {
 	int ret;
 
-	if (!dtb || ((uintptr_t)dtb & 7)) {
-		fmt_snprintf(why, whylen, "no DTB: x0 = %p is not an 8-byte aligned address", dtb);
-		return E_BADFDT;
-	}
+	if (!dtb || ((uintptr_t)dtb & 7))
+		return err_fail(why, E_BADFDT, "no DTB: x0 = %p is not an 8-byte aligned address",
+				dtb);
 	ret = fdt_init(&hyp.fdt, dtb, DTB_MAX_SIZE);
-	if (ret) {
-		fmt_snprintf(why, whylen, "bad DTB at %p: %s", dtb, hyp.fdt.why);
-		return ret;
-	}
-	return plat_parse(&hyp.plat, &hyp.fdt, why, whylen);
+	if (ret)
+		return err_fail(why, ret, "bad DTB at %p: %s", dtb, hyp.fdt.why);
+	return plat_parse(&hyp.plat, &hyp.fdt, why);
 }
 
 /*
@@ -84,72 +77,37 @@ void el2_setup(void)
 	isb(); /* the new trap configuration is in force from here on */
 }
 
-/*
- * VM 0's address space, built at boot so it can be inspected before guests run: RAM
- * identity-mapped (IPA = PA, so DMA addresses stay right without an SMMU), a quarter of free
- * RAM up to 256 MiB. Passed-through devices are added when PCIe is enumerated.
- */
-static void vm0_build(void)
+/* The distributor and the redistributor regions the DTB lists. */
+static int gic_boot(const struct platform *p)
 {
-	uint64_t size = pmem_free_bytes(&phys_mem) / 4;
-	struct vm *vm;
-	int ret;
-
-	if (size > (256UL << 20))
-		size = 256UL << 20;
-	size &= ~((2UL << 20) - 1);
-	ret = size ? vm_create("vm0", size, true, &vm) : E_NOMEM;
-	if (ret) {
-		pr_warn("vm0: cannot build its address space: %s\n", err_str(ret));
-		return;
-	}
-	ret = pci_host_init(&hyp.plat);
-	if (ret && ret != E_NOENT)
-		pr_warn("pci: enumeration incomplete: %s (see 'pci')\n", err_str(ret));
-	if (pci_present) {
-		int n = pci_host_passthrough_nvme(vm);
-
-		printk("PCIe: %u function%s, %d NVMe BAR0 mapped into vm0\n", pci_topo.n_fn,
-		       pci_topo.n_fn == 1 ? "" : "s", n);
-		ret = smmu_host_init();
-		if (!ret)
-			printk("SMMUv3: on, %u StreamIDs abort DMA until a VM owns them\n",
-			       1u << smmu_host.sid_log2);
-		else if (ret != E_NOENT)
-			pr_warn("smmu: not used: %s (%s)\n", smmu_host.why_off, err_str(ret));
-	}
+	for (unsigned int r = 0; r < p->gic.n_redist; r++)
+		if (gic_add_redist(p->gic.redist[r].base, p->gic.redist[r].size))
+			break;
+	return gic_init(p->gic.version, p->gic.dist.base);
 }
 
 __attribute__((noreturn)) void boot_main(void *dtb);
 __attribute__((noreturn)) void boot_main(void *dtb)
 {
-	static char why[160];
-	struct vm *first_vm;
-	bool attach;
+	static struct err_why why;
 	int ret;
 
 	hyp.dtb = dtb;
-	ret = discover(dtb, why, sizeof(why));
+	ret = discover(dtb, &why);
 	if (ret) {
 		/* Without a DTB we do not know where a UART is; leave the reason for a debugger. */
-		boot_failure = why;
+		boot_failure = why.msg;
 		park();
 	}
 	console_init(hyp.plat.uart.reg.base);
 	printk("\nmonadic-hypervisor %s (built %s), loaded at %p\n", build_version, build_date,
 	       (void *)__image_start);
 
-	ret = vtcr_compute(read_sysreg(id_aa64mmfr0_el1), read_sysreg(id_aa64mmfr1_el1), &hyp.vtcr);
-	if (ret)
-		panic("cannot derive VTCR_EL2 from ID_AA64MMFR0_EL1: %s", err_str(ret));
+	/* The layers above the core join here: Stage-2 limits, the MMU, memory and VM 0. */
+	init_run(INIT_BEFORE_EL2);
 	el2_setup();
-	ret = mmu_init(&hyp.plat);
-	if (ret)
-		panic("EL2 MMU set-up failed: %s", err_str(ret));
-	ret = mem_init(&hyp.plat, dtb, hyp.plat.dtb_size);
-	if (ret)
-		panic("physical memory set-up failed: %s", err_str(ret));
-	vm0_build();
+	init_run(INIT_MEMORY);
+	init_run(INIT_VMS);
 	ret = psci_init(hyp.plat.psci.conduit);
 	if (ret)
 		pr_warn("PSCI conduit '%s' unusable at EL2: reset, poweroff and SMP unavailable\n",
@@ -158,7 +116,7 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	if (ret)
 		panic("the boot CPU (MPIDR 0x%llx) is not in the DTB's /cpus",
 		      (unsigned long long)read_sysreg(mpidr_el1));
-	ret = gic_init(&hyp.plat);
+	ret = gic_boot(&hyp.plat);
 	if (!ret)
 		ret = gic_init_cpu();
 	if (ret)
@@ -172,21 +130,20 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	console_smp = true;
 	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
 		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
-	/* Guests named on our command line (vm=...), each on its own cores. */
-	first_vm = vm_boot_from_cmdline(hyp.plat.bootargs, &attach);
-	if (first_vm && attach)
-		vm_console(first_vm, true); /* `make run GUEST=...`: until it powers off */
-	shell_run();
+	/* The shell (and the guests our command line names) take this CPU from here. */
+	init_run(INIT_ENTRY);
+	printk("HALTED: nothing registered to run after boot\n");
+	park();
 }
 
 /* Entered at EL1 or EL3 (boot/head.S): explain on the DTB's console and stop. */
 __attribute__((noreturn)) void boot_wrong_el(void *dtb);
 __attribute__((noreturn)) void boot_wrong_el(void *dtb)
 {
-	static char why[160];
+	static struct err_why why;
 	unsigned int el = current_el();
 
-	if (discover(dtb, why, sizeof(why))) {
+	if (discover(dtb, &why)) {
 		boot_failure = "entered below EL2 and no usable DTB";
 		park();
 	}

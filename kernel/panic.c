@@ -9,9 +9,6 @@
 #include "kernel/exception.h"
 #include "kernel/smp.h"
 
-#define STR(x)	#x
-#define XSTR(x) STR(x)
-
 void panic_at(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -23,6 +20,6 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	printk("\n  at %s:%d on cpu%u\n", file, line, this_cpu()->id);
 	/* The handler sees BRK #PANIC_BRK_IMM, prints the registers and parks (no recovery). */
-	__asm__ volatile("brk #" XSTR(PANIC_BRK_IMM) : : : "memory");
+	brk(PANIC_BRK_IMM);
 	park();
 }

@@ -51,8 +51,7 @@
 struct plat_ctx {
 	struct platform *p;
 	const struct fdt *f;
-	char *why;
-	size_t whylen;
+	struct err_why *why;
 	int root;
 	int reserved_memory; /* /reserved-memory, whose children are not devices */
 };
@@ -69,9 +68,9 @@ static int plat_fail(struct plat_ctx *c, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (c->why && c->whylen) {
+	if (c->why && !c->why->msg[0]) {
 		va_start(ap, fmt);
-		fmt_vsnprintf(c->why, c->whylen, fmt, ap);
+		fmt_vsnprintf(c->why->msg, sizeof(c->why->msg), fmt, ap);
 		va_end(ap);
 	}
 	return err;
@@ -792,15 +791,15 @@ static int plat_devs(struct plat_ctx *c)
 	return 0;
 }
 
-int plat_parse(struct platform *p, const struct fdt *f, char *why, size_t whylen)
+int plat_parse(struct platform *p, const struct fdt *f, struct err_why *why)
 {
-	struct plat_ctx c = { .p = p, .f = f, .why = why, .whylen = whylen };
+	struct plat_ctx c = { .p = p, .f = f, .why = why };
 	uint32_t ac, sc;
 	int ret;
 
 	plat_memzero(p, sizeof(*p));
-	if (why && whylen)
-		why[0] = '\0';
+	if (why)
+		why->msg[0] = '\0';
 	c.root = fdt_root(f);
 	if (c.root < 0)
 		return plat_fail(&c, E_BADFDT, "device tree not validated");

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/psci.h" /* enum psci_conduit */
 #include "kernel/lib/fdt.h"
 
 #define PLAT_MAX_MEM	     16
@@ -22,8 +23,6 @@ struct plat_range {
 	uint64_t base;
 	uint64_t size;
 };
-
-enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
 
 /* PCI address space codes from the "ranges" phys.hi cell (IEEE 1275 PCI binding, ss field). */
 enum pci_space { PCI_SPACE_CFG = 0, PCI_SPACE_IO = 1, PCI_SPACE_MEM32 = 2, PCI_SPACE_MEM64 = 3 };
@@ -127,9 +126,10 @@ struct platform {
 
 /*
  * Fill 'p' from a validated device tree. Returns 0, or a negative error with the reason in 'why'
- * (no memory node, no usable console, cells out of range, ...).
+ * (no memory node, no usable console, cells out of range, ...). 'why' is cleared first.
  */
-int plat_parse(struct platform *p, const struct fdt *f, char *why, size_t whylen);
+struct err_why;
+int plat_parse(struct platform *p, const struct fdt *f, struct err_why *why);
 
 /* Name of a PSCI conduit ("smc", "hvc", "none"). */
 const char *plat_conduit_name(enum psci_conduit c);

@@ -10,7 +10,7 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/lib/err.h"
-#include "kernel/hyp.h"
+#include "mm/vtcr.h"
 
 #define S2_MAX_VMIDS 256
 

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* VTCR_EL2 derived from the ID registers (Arm ARM D23.2, VTCR_EL2; D8.2.6 concatenation). */
-#include <stdint.h>
+#include "mm/vtcr.h"
 
 #include "kernel/arch/cpuid.h"
 #include "kernel/lib/err.h"
-#include "kernel/hyp.h"
 #include "kernel/arch/sysregs.h"
 
 int vtcr_compute(uint64_t mmfr0, uint64_t mmfr1, uint64_t *vtcr)

@@ -5,7 +5,6 @@
  */
 #include <stdatomic.h>
 
-#include "bench/bench.h"
 #include "dataplane/engine.h"
 #include "dataplane/service.h"
 #include "kernel/console.h"
@@ -20,6 +19,8 @@
 #define DP_SLOT		DP_SERVICE_SLOT
 #define DP_DEFAULT_RING 256
 #define DP_MAX_SEND	1000000UL
+/* How long `dp send` waits for its echoes before it gives up. */
+#define DP_SEND_TIMEOUT_US 30000000UL
 
 struct dp_msg {
 	uint64_t seq;
@@ -98,7 +99,7 @@ static int dp_send(const char *arg, bool as_json)
 	if (parse_size(arg, &n) || n < 1 || n > DP_MAX_SEND)
 		return shell_error(E_RANGE, "dp send: count must be 1 to %lu", DP_MAX_SEND);
 	t0 = timer_count();
-	deadline = t0 + timer_us_to_ticks(BENCH_TIMEOUT_US);
+	deadline = t0 + timer_us_to_ticks(DP_SEND_TIMEOUT_US);
 	while (got < n) {
 		struct dp_msg *m;
 		uint32_t k;
@@ -122,7 +123,7 @@ static int dp_send(const char *arg, bool as_json)
 		if (timer_count() > deadline)
 			return shell_error(E_BUSY, "dp send: %llu of %llu echoes after %lu s",
 					   (unsigned long long)got, (unsigned long long)n,
-					   BENCH_TIMEOUT_US / 1000000);
+					   DP_SEND_TIMEOUT_US / 1000000);
 	}
 	ns = timer_ticks_to_ns(timer_count() - t0);
 	dp_next_seq += n;

@@ -39,11 +39,11 @@ static int cmd_fault(int argc, char **argv)
 	else if (str_eq(argv[1], "write"))
 		*p = 0;
 	else if (str_eq(argv[1], "undef"))
-		__asm__ volatile("udf #0xdead"); /* permanently undefined: EC 0x00 */
+		udf(0xdead); /* permanently undefined: EC 0x00 */
 	else if (str_eq(argv[1], "panic"))
 		panic("fault: deliberate panic from the shell");
 	else if (str_eq(argv[1], "brk"))
-		__asm__ volatile("brk #0x4d48"); /* EC 0x3c, imm16 "MH" */
+		brk(0x4d48); /* EC 0x3c, imm16 "MH" */
 	else if (str_eq(argv[1], "stack"))
 		(void)fault_recurse(0);
 	else

@@ -5,6 +5,7 @@
 #include "kernel/vmm/vm.h"
 #include "mm/ptdump.h"
 #include "kernel/lib/parse.h"
+#include "monitor/cmd_vm.h"
 #include "monitor/shell.h"
 
 static int cmd_mem(int argc, char **argv)

@@ -232,13 +232,13 @@ SHELL_COMMAND(pci, "pci", "[cfg <bdf> [len]] [--json]",
 static int nvme_identify(const struct pci_func *f, const char *name, bool as_json)
 {
 	struct nvme_id_ctrl id;
-	const char *why = "";
+	struct err_why why = { 0 };
 	struct json j;
 	int ret;
 
 	ret = nvme_host_identify(f, &id, &why);
 	if (ret)
-		return shell_error(ret, "nvme identify: %s: %s%s", name, why,
+		return shell_error(ret, "nvme identify: %s: %s%s", name, err_why_str(&why, ret),
 				   smmu_host.on ? " (the SMMU aborts DMA of streams no VM owns)"
 						: "");
 	if (as_json) {

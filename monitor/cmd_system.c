@@ -10,6 +10,7 @@
 #include "kernel/drivers/pl011.h"
 #include "kernel/arch/psci.h"
 #include "mm/mmu.h"
+#include "mm/vtcr.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 

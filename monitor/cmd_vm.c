@@ -6,6 +6,7 @@
 #include "kernel/vmm/vm_spec.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
+#include "monitor/cmd_vm.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
 
@@ -271,8 +272,7 @@ static int vm_create_cmd(int argc, char **argv)
 {
 	char spec_text[256];
 	struct vm_spec spec;
-	struct err_why cwhy = { 0 };
-	const char *why = "";
+	struct err_why why = { 0 }, cwhy = { 0 };
 	struct vm *vm;
 	int ret;
 
@@ -284,7 +284,7 @@ static int vm_create_cmd(int argc, char **argv)
 		     argc > 6 ? argv[6] : "");
 	ret = vm_spec_parse(spec_text, &spec, &why);
 	if (ret)
-		return shell_error(ret, "vm create: %s", why);
+		return shell_fail(ret, &why, "vm create");
 	ret = vm_create_from_spec(&spec, &vm, &cwhy);
 	if (ret)
 		return shell_error(ret, "vm create: %s", err_why_str(&cwhy, ret));
@@ -421,7 +421,6 @@ static int cmd_vm(int argc, char **argv)
 	}
 	if (argc == 4 && str_eq(argv[1], "pci")) {
 		uint16_t bdf;
-		const char *pwhy;
 
 		ret = shell_vm_arg(argv[2], &vm);
 		if (ret)
@@ -433,9 +432,9 @@ static int cmd_vm(int argc, char **argv)
 		ret = vm_check_idle(vm, "pass a function through", &why);
 		if (ret)
 			return shell_error(ret, "vm pci: %s", err_why_str(&why, ret));
-		ret = vm_pci_assign(vm, bdf, &pwhy);
+		ret = vm_pci_assign(vm, bdf, &why);
 		if (ret)
-			return shell_error(ret, "vm pci: %s: %s", argv[3], pwhy);
+			return shell_fail(ret, &why, "vm pci: %s", argv[3]);
 		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA = PA 0x%llx\n",
 		       vm->id, argv[3], vm->pci.fn[vm->pci.n - 1].slot,
 		       (unsigned long long)vm->ram_pa);

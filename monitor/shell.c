@@ -13,7 +13,10 @@
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/exception.h"
+#include "kernel/hyp.h"
+#include "kernel/init.h"
 #include "kernel/vmm/vm.h"
+#include "monitor/cmd_vm.h"
 #include "monitor/line.h"
 #include "kernel/lib/parse.h"
 
@@ -44,6 +47,19 @@ int shell_error(int err, const char *fmt, ...)
 	vprintk(fmt, ap);
 	va_end(ap);
 	console_puts("\n");
+	error_printed = true;
+	return err < 0 ? err : E_INVAL;
+}
+
+int shell_fail(int err, const struct err_why *why, const char *what, ...)
+{
+	va_list ap;
+
+	console_puts("error: ");
+	va_start(ap, what);
+	vprintk(what, ap);
+	va_end(ap);
+	printk(": %s\n", err_why_str(why, err));
 	error_printed = true;
 	return err < 0 ? err : E_INVAL;
 }
@@ -203,3 +219,19 @@ void shell_run(void)
 		console_puts(SHELL_PROMPT);
 	}
 }
+
+/*
+ * The boot CPU's last step: the guests named on the hypervisor's command line (vm=...), the
+ * first one's console attached when it says "attach" (`make run GUEST=...`: until it powers
+ * off), then the shell for good.
+ */
+static void shell_boot(void)
+{
+	bool attach;
+	struct vm *first_vm = vm_boot_from_cmdline(hyp.plat.bootargs, &attach);
+
+	if (first_vm && attach)
+		vm_console(first_vm, true);
+	shell_run();
+}
+INIT_STEP(INIT_ENTRY, shell_boot);

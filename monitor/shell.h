@@ -36,13 +36,16 @@ __attribute__((noreturn)) void shell_run(void);
 
 /* Print "error: <message>" and return 'err' (a negative enum err) for the command to return. */
 int shell_error(int err, const char *fmt, ...) FMT_PRINTF(2, 3);
+/*
+ * Print "error: <what>: <reason>" for a call that failed with 'err', the reason being what the
+ * failing layer recorded in 'why' (only the code's name when it recorded none), and return
+ * 'err'. 'what' is a printf format naming the operation ("vm pci: 00:02.0").
+ */
+struct err_why;
+int shell_fail(int err, const struct err_why *why, const char *what, ...) FMT_PRINTF(3, 4);
 /* Strip a "--json" word from argv; returns true if it was present. */
 bool shell_take_json(int *argc, char **argv);
 /* A JSON writer that prints to the console. */
 void shell_json_begin(struct json *j);
-
-struct vm;
-/* Parse a VM id argument into *vm, or print an error and return it (defined in cmd_vm.c). */
-int shell_vm_arg(const char *arg, struct vm **vm);
 
 #endif

@@ -10,7 +10,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/lib/err.h"
 #include "kernel/arch/timer.h"
-#include "kernel/vmm/vm.h"
+#include "mm/mem.h"
 #include "pci/pci_host.h"
 
 #define NVME_CC_EN	    BIT(0)
@@ -37,7 +37,7 @@ static bool wait_csts(uintptr_t bar, uint32_t mask, uint32_t want, uint64_t time
 	}
 }
 
-int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const char **why)
+int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, struct err_why *why)
 {
 	uintptr_t bar = (uintptr_t)f->bar[0].cpu_addr;
 	uint64_t sq_pa, cq_pa, data_pa, deadline;
@@ -48,23 +48,20 @@ int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const 
 	int ret = 0;
 
 	nvme_decode_cap(mmio_read64(bar + NVME_REG_CAP), &cap);
-	if (cap.page_min > 4096) {
-		*why = "the controller's smallest page is larger than 4 KiB";
-		return E_NOTSUP;
-	}
+	if (cap.page_min > 4096)
+		return err_fail(why, E_NOTSUP,
+				"the controller's smallest page is larger than 4 KiB");
 	sq = palloc_pages(&hyp_pool, 1, &sq_pa);
 	cq = palloc_pages(&hyp_pool, 1, &cq_pa);
 	data = palloc_pages(&hyp_pool, 1, &data_pa);
 	if (!sq || !cq || !data) {
-		*why = "no memory for the admin queues";
-		ret = E_NOMEM;
+		ret = err_fail(why, E_NOMEM, "no memory for the admin queues");
 		goto out_free;
 	}
 	/* Reset the controller (CC.EN 1 -> 0 waits for CSTS.RDY to clear). */
 	mmio_write32(bar + NVME_REG_CC, 0);
 	if (!wait_csts(bar, NVME_CSTS_RDY, 0, cap.timeout_ms * 1000ULL)) {
-		*why = "the controller did not reset";
-		ret = E_IO;
+		ret = err_fail(why, E_IO, "the controller did not reset");
 		goto out_free;
 	}
 	pci_cfg_write16(&pci_topo.cfg, f->bdf, PCI_COMMAND,
@@ -85,8 +82,7 @@ int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const 
 	dcache_clean_inval_range((uintptr_t)data, 4096);
 	mmio_write32(bar + NVME_REG_CC, NVME_CC_EN | NVME_CC_IOSQES_64 | NVME_CC_IOCQES_16);
 	if (!wait_csts(bar, NVME_CSTS_RDY, NVME_CSTS_RDY, cap.timeout_ms * 1000ULL)) {
-		*why = "the controller did not become ready";
-		ret = E_IO;
+		ret = err_fail(why, E_IO, "the controller did not become ready");
 		goto out_disable;
 	}
 	dsb(ishst); /* the entry is in memory before the doorbell says so */
@@ -100,16 +96,15 @@ int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const 
 			break;
 		if (timer_count() > deadline ||
 		    (mmio_read32(bar + NVME_REG_CSTS) & NVME_CSTS_CFS)) {
-			*why = "no completion: the controller could not reach the queues "
-			       "(DMA blocked?)";
-			ret = E_IO;
+			ret = err_fail(why, E_IO,
+				       "no completion: the controller could not reach the queues "
+				       "(DMA blocked?)");
 			goto out_disable;
 		}
 	}
 	mmio_write32(bar + NVME_DOORBELL0 + cap.doorbell_stride, 1); /* CQ 0 head */
 	if (status >> 17) {
-		*why = "the controller answered with an error status";
-		ret = E_IO;
+		ret = err_fail(why, E_IO, "the controller answered with an error status");
 		goto out_disable;
 	}
 	dcache_inval_range((uintptr_t)data, 4096);
@@ -123,8 +118,10 @@ out_disable:
 	mmio_write32(bar + NVME_REG_CC, 0);
 	if (!wait_csts(bar, NVME_CSTS_RDY, 0, cap.timeout_ms * 1000ULL)) {
 		if (!ret)
-			*why = "the controller did not reset afterwards (its queue pages are kept)";
-		return ret ? ret : E_IO;
+			ret = err_fail(why, E_IO,
+				       "the controller did not reset afterwards (its queue pages "
+				       "are kept)");
+		return ret;
 	}
 	pci_cfg_write16(&pci_topo.cfg, f->bdf, PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_MASTER));
 out_free:

@@ -8,9 +8,10 @@
 
 /*
  * Reset the controller at 'f' (its BAR0 assigned, not owned by a VM), run Identify Controller
- * with queues in the hypervisor's memory, and reset it again. 0, or an error with *why saying
+ * with queues in the hypervisor's memory, and reset it again. 0, or an error with 'why' saying
  * what went wrong in a sentence.
  */
-int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, const char **why);
+struct err_why;
+int nvme_host_identify(const struct pci_func *f, struct nvme_id_ctrl *id, struct err_why *why);
 
 #endif

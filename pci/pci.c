@@ -540,6 +540,44 @@ int pci_enum(struct pci_topo *t, const struct pci_cfg_ops *cfg, const struct pci
 	return err ? err : err2;
 }
 
+int pci_enum_why(const struct pci_topo *t, int err, struct err_why *why)
+{
+	char bdf[PCI_BDF_STRLEN], size[16];
+
+	if (!err)
+		return 0;
+	for (unsigned int i = 0; i < t->n_fn; i++) {
+		const struct pci_func *f = &t->fn[i];
+
+		pci_format_bdf(bdf, sizeof(bdf), f->bdf);
+		if (f->flags & PCI_FN_F_NOBUS)
+			return err_fail(why, err,
+					"bridge %s got no bus: buses %u-%u or %u levels ran out",
+					bdf, t->cfg.bus_start, t->cfg.bus_end, PCI_MAX_DEPTH);
+	}
+	if (t->n_dropped)
+		return err_fail(why, err, "%u functions beyond the first %u were not configured",
+				t->n_dropped, PCI_MAX_FUNCS);
+	for (unsigned int i = 0; i < t->n_fn; i++) {
+		const struct pci_func *f = &t->fn[i];
+
+		if (!(f->flags & PCI_FN_F_NOSPACE))
+			continue;
+		pci_format_bdf(bdf, sizeof(bdf), f->bdf);
+		for (unsigned int b = 0; b < PCI_MAX_BARS; b++)
+			if (f->bar[b].flags & PCI_BAR_F_NOSPACE) {
+				pci_format_size(size, sizeof(size), f->bar[b].size);
+				return err_fail(
+					why, err,
+					"BAR%u of %s (%s) found no room in the host bridge's "
+					"windows",
+					b, bdf, size);
+			}
+		return err_fail(why, err, "a window of bridge %s found no room", bdf);
+	}
+	return err;
+}
+
 const struct pci_func *pci_find(const struct pci_topo *t, uint16_t bdf)
 {
 	for (unsigned int i = 0; i < t->n_fn; i++)

@@ -307,6 +307,13 @@ int pci_assign(struct pci_topo *t, const struct pci_window *win, unsigned int n_
 /* pci_scan() then pci_assign(); returns the first error of the two. */
 int pci_enum(struct pci_topo *t, const struct pci_cfg_ops *cfg, const struct pci_window *win,
 	     unsigned int n_win);
+/*
+ * After pci_enum() returned 'err', record in 'why' what went wrong, from what the scan and the
+ * assignment left in 't': the first bridge left without buses, functions beyond the table,
+ * the first BAR or bridge window that found no room. Returns 'err'.
+ */
+struct err_why;
+int pci_enum_why(const struct pci_topo *t, int err, struct err_why *why);
 
 /* ---- Lookups -------------------------------------------------------------------------------- */
 

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
  * ECAM config access (PCIe Base 6.0, 7.2.2) through the EL2 mapping of the window the DTB names,
- * enumeration at boot, and NVMe BAR0 passthrough into a VM's Stage-2.
+ * and enumeration at boot.
  */
 #include "pci/pci_host.h"
 
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
-#include "kernel/vmm/vm.h"
 
 struct pci_topo pci_topo;
 bool pci_present;
@@ -29,7 +28,7 @@ bool pci_is_nvme(const struct pci_func *f)
 	return f->class_code == 0x01 && f->subclass == 0x08 && f->progif == 0x02;
 }
 
-int pci_host_init(const struct platform *p)
+int pci_host_init(const struct platform *p, struct err_why *why)
 {
 	struct pci_cfg_ops ops = {
 		.read32 = ecam_read32,
@@ -48,35 +47,5 @@ int pci_host_init(const struct platform *p)
 		ops.bus_end = (uint8_t)(p->pcie.bus_start + (p->pcie.ecam.size >> 20) - 1);
 	ret = pci_enum(&pci_topo, &ops, p->pcie.windows, p->pcie.n_windows);
 	pci_present = true;
-	return ret;
-}
-
-int pci_host_passthrough_nvme(struct vm *vm)
-{
-	int n = 0;
-
-	for (unsigned int i = 0; i < pci_topo.n_fn; i++) {
-		const struct pci_func *f = &pci_topo.fn[i];
-		const struct pci_bar *b = &f->bar[0];
-		char name[24] = "nvme ";
-		int ret;
-
-		if (!pci_is_nvme(f))
-			continue;
-		if (!(b->flags & PCI_BAR_F_ASSIGNED) || b->kind == PCI_BAR_IO || !b->size) {
-			pr_warn("pci: NVMe controller without an assigned memory BAR0; not passed "
-				"through\n");
-			continue;
-		}
-		pci_format_bdf(name + 5, sizeof(name) - 5, f->bdf);
-		/* BAR0 is at least 16 KiB, so whole 4 KiB pages: the guest sees exactly BAR0. */
-		ret = vm_map_device(vm, name, b->cpu_addr, b->cpu_addr, b->size);
-		if (ret) {
-			pr_warn("pci: cannot map %s BAR0 into vm%u: %s\n", name, vm->id,
-				err_str(ret));
-			continue;
-		}
-		n++;
-	}
-	return n;
+	return pci_enum_why(&pci_topo, ret, why);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
-/* The hypervisor's PCIe host bridge: ECAM access, boot-time enumeration, NVMe passthrough. */
+/* The hypervisor's PCIe host bridge: ECAM access and boot-time enumeration. */
 #ifndef PCI_PCI_HOST_H
 #define PCI_PCI_HOST_H
 
@@ -9,11 +9,12 @@
 extern struct pci_topo pci_topo;
 extern bool pci_present;
 
-/* Enumerate and assign BARs from the DTB's host bridge; 0, E_NOENT without one, or an error. */
-int pci_host_init(const struct platform *p);
-/* Map every NVMe controller's BAR0 into 'vm' (IPA = PA, Device-nGnRE). Returns how many. */
-struct vm;
-int pci_host_passthrough_nvme(struct vm *vm);
+/*
+ * Enumerate and assign BARs from the DTB's host bridge; 0, E_NOENT without one, or an error
+ * with 'why' saying what did not fit (what did is assigned all the same).
+ */
+struct err_why;
+int pci_host_init(const struct platform *p, struct err_why *why);
 /* Is 'f' an NVM Express controller (class 01:08:02)? */
 bool pci_is_nvme(const struct pci_func *f);
 

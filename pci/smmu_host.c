@@ -12,7 +12,7 @@
 #include "kernel/hyp.h"
 #include "kernel/arch/spinlock.h"
 #include "kernel/arch/timer.h"
-#include "kernel/vmm/vm.h"
+#include "mm/mem.h"
 #include "pci/pci_host.h"
 
 #define SMMU_IDR0	     0x00
@@ -316,105 +316,100 @@ int smmu_host_init(void)
 	return 0;
 }
 
-static int vm_context(struct vm *vm)
+int smmu_host_ctx_build(struct smmu_ctx *ctx, uint16_t asid, uint64_t pa, uint64_t size)
 {
 	uint64_t cd_pa;
 	int ret;
 
-	if (vm->smmu_cd)
+	if (ctx->cd)
 		return 0;
-	vm->smmu_pt = (struct pt){ .alloc = palloc_pt_alloc,
-				   .free = palloc_pt_free,
-				   .pa_to_va = palloc_pa_to_va,
-				   .ctx = &hyp_pool };
-	ret = pt_init(&vm->smmu_pt, SMMU_IA_BITS, pt_start_level(SMMU_IA_BITS), 1);
+	ctx->pt = (struct pt){ .alloc = palloc_pt_alloc,
+			       .free = palloc_pt_free,
+			       .pa_to_va = palloc_pa_to_va,
+			       .ctx = &hyp_pool };
+	ret = pt_init(&ctx->pt, SMMU_IA_BITS, pt_start_level(SMMU_IA_BITS), 1);
 	if (ret)
 		return ret;
-	/* The VM's RAM and nothing else, at IOVA = IPA = PA. */
-	ret = pt_map(&vm->smmu_pt, vm->ram_pa, vm->ram_pa, vm->ram_size, SMMU_S1_PTE_DMA, 0);
+	/* [pa, pa + size) and nothing else, at IOVA = PA. */
+	ret = pt_map(&ctx->pt, pa, pa, size, SMMU_S1_PTE_DMA, 0);
 	if (!ret) {
-		vm->smmu_cd = palloc_pages(&hyp_pool, 1, &cd_pa);
-		ret = vm->smmu_cd ? 0 : E_NOMEM;
+		ctx->cd = palloc_pages(&hyp_pool, 1, &cd_pa);
+		ret = ctx->cd ? 0 : E_NOMEM;
 	}
 	if (!ret)
-		ret = smmu_cd_build(vm->smmu_cd, vm->smmu_pt.root_pa, SMMU_IA_BITS,
-				    smmu_host.oas_bits, (uint16_t)(vm->id + 1));
+		ret = smmu_cd_build(ctx->cd, ctx->pt.root_pa, SMMU_IA_BITS, smmu_host.oas_bits,
+				    asid);
 	if (ret) {
-		pt_destroy(&vm->smmu_pt);
-		if (vm->smmu_cd)
+		pt_destroy(&ctx->pt);
+		if (ctx->cd)
 			palloc_free(&hyp_pool, cd_pa, 1);
-		vm->smmu_cd = NULL;
+		ctx->cd = NULL;
 		return ret;
 	}
-	vm->smmu_cd_pa = cd_pa;
+	ctx->cd_pa = cd_pa;
+	ctx->asid = asid;
 	/*
 	 * The SMMU reads the CD and walks the tables from memory. Unless it snoops the caches
 	 * (IDR0.COHACC), push the pool the tables came from to the PoC.
 	 */
 	if (!smmu_host.coherent)
 		dcache_clean_range((uintptr_t)hyp_pool.va, (uintptr_t)hyp_pool.pages * 4096);
-	dcache_clean_range((uintptr_t)vm->smmu_cd, SMMU_CD_DWORDS * 8);
+	dcache_clean_range((uintptr_t)ctx->cd, SMMU_CD_DWORDS * 8);
 	return 0;
 }
 
-/* The same STE for the stream of each of the VM's functions. With smmu_lock. */
-static int write_vm_stes(const struct vm *vm, const uint64_t ste[SMMU_STE_DWORDS],
-			 bool dword0_first)
+/* The same STE for each stream the SMMU has. With smmu_lock. */
+static int write_stes(const uint32_t *sids, unsigned int n, const uint64_t ste[SMMU_STE_DWORDS],
+		      bool dword0_first)
 {
 	int ret = 0;
 
-	for (unsigned int i = 0; i < vm->pci.n; i++) {
-		uint32_t sid;
-
-		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sid) && sid < (1u << smmu_host.sid_log2) &&
-		    write_ste(sid, ste, dword0_first))
+	for (unsigned int i = 0; i < n; i++)
+		if (sids[i] < (1u << smmu_host.sid_log2) && write_ste(sids[i], ste, dword0_first))
 			ret = E_IO;
-	}
 	return ret;
 }
 
-int smmu_host_vm_start(struct vm *vm)
+int smmu_host_attach(const struct smmu_ctx *ctx, const uint32_t *sids, unsigned int n)
 {
 	uint64_t ste[SMMU_STE_DWORDS];
 	int ret;
 
-	if (!smmu_host.on || !vm->pci.n)
+	if (!smmu_host.on || !n)
 		return 0;
-	ret = vm_context(vm);
-	if (ret)
-		return ret;
-	smmu_ste_s1(ste, vm->smmu_cd_pa);
+	if (!ctx->cd)
+		return E_INVAL;
+	smmu_ste_s1(ste, ctx->cd_pa);
 	spin_lock(&smmu_lock);
-	ret = write_vm_stes(vm, ste, false);
+	ret = write_stes(sids, n, ste, false);
 	spin_unlock(&smmu_lock);
 	return ret;
 }
 
-void smmu_host_vm_stop(struct vm *vm)
+void smmu_host_detach(uint16_t asid, const uint32_t *sids, unsigned int n)
 {
 	uint64_t ste[SMMU_STE_DWORDS], c[SMMU_CMD_DWORDS];
 
-	if (!smmu_host.on || !vm->pci.n)
+	if (!smmu_host.on || !n)
 		return;
 	smmu_ste_abort(ste);
 	spin_lock(&smmu_lock);
-	write_vm_stes(vm, ste, true);
-	/* Translations cached under the VM's ASID go too (nG entries are tagged with it). */
-	smmu_cmd_tlbi_nh_asid(c, (uint16_t)(vm->id + 1));
+	write_stes(sids, n, ste, true);
+	/* Translations cached under the context's ASID go too (nG entries are tagged with it). */
+	smmu_cmd_tlbi_nh_asid(c, asid);
 	if (!cmd_issue(c))
 		cmd_sync();
 	spin_unlock(&smmu_lock);
 	smmu_host_poll_events();
 }
 
-void smmu_host_vm_release(struct vm *vm)
+void smmu_host_ctx_free(struct smmu_ctx *ctx)
 {
-	if (!vm->smmu_cd)
+	if (!ctx->cd)
 		return;
-	smmu_host_vm_stop(vm);
-	pt_destroy(&vm->smmu_pt);
-	palloc_free(&hyp_pool, vm->smmu_cd_pa, 1);
-	vm->smmu_cd = NULL;
+	pt_destroy(&ctx->pt);
+	palloc_free(&hyp_pool, ctx->cd_pa, 1);
+	ctx->cd = NULL;
 }
 
 unsigned int smmu_host_poll_events(void)

@@ -12,9 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/pgtable.h"
 #include "pci/smmuv3.h"
-
-struct vm;
 
 #define SMMU_HOST_EVENTS_KEPT 4
 
@@ -35,12 +34,24 @@ extern struct smmu_host_state smmu_host;
 int smmu_host_init(void);
 /* The StreamID of a PCIe requester, through the host bridge's iommu-map. */
 bool smmu_host_sid(uint16_t bdf, uint32_t *sid);
-/* Give the streams of 'vm's functions its stage-1 context (built on first use). 0 or error. */
-int smmu_host_vm_start(struct vm *vm);
-/* Make them abort again and drop what the SMMU cached for the VM. */
-void smmu_host_vm_stop(struct vm *vm);
-/* Free the VM's context (its tables and CD). */
-void smmu_host_vm_release(struct vm *vm);
+/*
+ * A DMA context: stage-1 tables that map one range of RAM at IOVA = PA, and the context
+ * descriptor that points the SMMU at them under an ASID. Its owner (a VM) keeps it; zeroed
+ * means not built.
+ */
+struct smmu_ctx {
+	struct pt pt;
+	uint64_t *cd, cd_pa; /* the context descriptor; NULL until built */
+	uint16_t asid;
+};
+/* Build 'ctx' (once: a built one is kept) mapping [pa, pa + size) under 'asid'. 0 or error. */
+int smmu_host_ctx_build(struct smmu_ctx *ctx, uint16_t asid, uint64_t pa, uint64_t size);
+/* Free its tables and CD; the streams that used it must be detached first. */
+void smmu_host_ctx_free(struct smmu_ctx *ctx);
+/* Translate the streams 'sids' through the built 'ctx'. 0 (also with the SMMU off) or error. */
+int smmu_host_attach(const struct smmu_ctx *ctx, const uint32_t *sids, unsigned int n);
+/* Make the streams abort again and drop what the SMMU cached under 'asid'. */
+void smmu_host_detach(uint16_t asid, const uint32_t *sids, unsigned int n);
 /* Move new event records from the queue to smmu_host (and the log); returns how many. */
 unsigned int smmu_host_poll_events(void);
 /* What the STE of 'sid' says now: "abort", "bypass", "stage 1", "invalid" or "off". */

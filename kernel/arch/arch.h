@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/sysregs.h"
+#include "kernel/lib/string.h" /* memcpy, which callers of the copies here also use */
 #include "kernel/arch/tlb.h"
 
 /*
@@ -118,6 +119,15 @@ static inline void irq_restore(uint64_t daif)
 }
 
 /*
+ * Deliberate exceptions: BRK #imm (EC 0x3c, the immediate in the ISS) and the permanently
+ * undefined UDF #imm (EC 0x00). The immediate is part of the instruction, so these are macros.
+ */
+#define ARCH_XSTR_(x) #x
+#define ARCH_XSTR(x)  ARCH_XSTR_(x)
+#define brk(imm)      __asm__ volatile("brk #" ARCH_XSTR(imm) : : : "memory")
+#define udf(imm)      __asm__ volatile("udf #" ARCH_XSTR(imm) : : : "memory")
+
+/*
  * Translate a VA through the current EL2 stage-1 regime (AT S1E2R). Returns PAR_EL1; bit 0 (F)
  * set means the translation faulted. The ISB makes the AT result visible in PAR_EL1 before it
  * is read (Arm ARM D8.14: "AT and PAR_EL1 synchronization").
@@ -133,8 +143,6 @@ static inline uint64_t at_s1e2r(uintptr_t va)
 void dcache_inval_range(uintptr_t start, uintptr_t size);
 void dcache_clean_inval_range(uintptr_t start, uintptr_t size);
 void dcache_clean_range(uintptr_t start, uintptr_t size);
-/* kernel/string.c: by 8-byte words when both ends are aligned, else by bytes. */
-void *memcpy(void *dst, const void *src, size_t n);
 /* Zero [start, start + size) (8-byte aligned, Normal memory) with DC ZVA blocks where allowed:
  * one instruction per block instead of a store per word. */
 void mem_zero_range(uintptr_t start, uintptr_t size);

@@ -5,7 +5,8 @@
 
 #include <stdint.h>
 
-#include "kernel/platform.h"
+/* How PSCI calls reach firmware: the DTB's /psci "method". */
+enum psci_conduit { PSCI_CONDUIT_NONE, PSCI_CONDUIT_SMC, PSCI_CONDUIT_HVC };
 
 /* Function IDs, SMC32/SMC64 calling convention (DEN 0022 section 5.1). */
 #define PSCI_0_2_FN_PSCI_VERSION    0x84000000U

@@ -56,7 +56,10 @@
 #define GIC_POLL_LIMIT 1000000
 
 static uintptr_t gicd_base;
-static const struct platform *gic_plat;
+static struct {
+	uint64_t base, size;
+} gic_redist[GIC_MAX_REDIST];
+static unsigned int gic_n_redist;
 
 static int wait_bit_clear(uintptr_t reg, uint32_t bit)
 {
@@ -66,14 +69,23 @@ static int wait_bit_clear(uintptr_t reg, uint32_t bit)
 	return E_BUSY;
 }
 
-int gic_init(const struct platform *p)
+int gic_add_redist(uint64_t base, uint64_t size)
+{
+	if (gic_n_redist >= GIC_MAX_REDIST)
+		return E_RANGE;
+	gic_redist[gic_n_redist].base = base;
+	gic_redist[gic_n_redist].size = size;
+	gic_n_redist++;
+	return 0;
+}
+
+int gic_init(unsigned int version, uint64_t dist_base)
 {
 	uint32_t ctlr;
 
-	if (p->gic.version != 3 || !p->gic.dist.base || !p->gic.n_redist)
+	if (version != 3 || !dist_base || !gic_n_redist)
 		return E_NOTSUP;
-	gic_plat = p;
-	gicd_base = p->gic.dist.base;
+	gicd_base = dist_base;
 	/* Affinity routing first (it can only change while the groups are disabled), then Group 1. */
 	ctlr = mmio_read32(gicd_base + GICD_CTLR);
 	mmio_write32(gicd_base + GICD_CTLR, ctlr | GICD_CTLR_ARE_NS);
@@ -93,9 +105,9 @@ static uintptr_t find_redist(uint64_t mpidr)
 				  FIELD_GET(mpidr, MPIDR_AFF1_SHIFT, MPIDR_AFF_WIDTH) << 8 |
 				  FIELD_GET(mpidr, MPIDR_AFF0_SHIFT, MPIDR_AFF_WIDTH));
 
-	for (unsigned int r = 0; r < gic_plat->gic.n_redist; r++) {
-		uintptr_t base = gic_plat->gic.redist[r].base;
-		uintptr_t end = base + gic_plat->gic.redist[r].size;
+	for (unsigned int r = 0; r < gic_n_redist; r++) {
+		uintptr_t base = gic_redist[r].base;
+		uintptr_t end = base + gic_redist[r].size;
 
 		while (base < end) {
 			uint64_t typer = mmio_read64(base + GICR_TYPER);

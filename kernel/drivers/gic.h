@@ -9,14 +9,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/platform.h"
-
 /* The SGI that wakes an idle CPU to look at its work slot. */
 #define GIC_SGI_WAKE	   0
 #define GIC_INTID_SPURIOUS 1023
 
-/* Distributor (once, on the boot CPU). 0 or E_NOTSUP when the DTB has no GICv3. */
-int gic_init(const struct platform *p);
+/* Redistributor regions the DTB may list (QEMU virt has one; large servers a few). */
+#define GIC_MAX_REDIST 8
+
+/*
+ * Add a region of redistributor frames (a "reg" entry of the DTB's GIC node) for
+ * gic_init_cpu() to search; before gic_init(). 0, or E_RANGE when GIC_MAX_REDIST are known.
+ */
+int gic_add_redist(uint64_t base, uint64_t size);
+/*
+ * Distributor (once, on the boot CPU): 'version' is the GIC architecture the DTB names.
+ * 0, or E_NOTSUP without a GICv3, its distributor or a redistributor region.
+ */
+int gic_init(unsigned int version, uint64_t dist_base);
 /* This CPU's redistributor and CPU interface. 0 or E_NOENT when no frame matches MPIDR. */
 int gic_init_cpu(void);
 /* Route SPI 'intid' to the CPU with affinity 'mpidr' as Group 1 and enable it. */

@@ -28,7 +28,11 @@ const char *err_str(int err);
  * "error: <what>: <msg>" and never guesses a reason from the code alone. The caller owns it
  * (usually on its stack) and passes it down; NULL where nobody asks.
  */
-#define ERR_WHY_LEN 96
+/*
+ * Room for the longest reasons: the platform parser names the DTB node (a path) and what is
+ * wrong with it, and the boot path prefixes "bad DTB at <address>: " to the FDT reader's.
+ */
+#define ERR_WHY_LEN 160
 struct err_why {
 	char msg[ERR_WHY_LEN]; /* empty: no reason recorded */
 };

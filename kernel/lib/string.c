@@ -5,13 +5,9 @@
  * moves 8-byte words when both ends turn out to be aligned, since it also copies guest Images
  * (tens of MiB) at every VM start.
  */
-#include <stddef.h>
-#include <stdint.h>
+#include "kernel/lib/string.h"
 
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include <stdint.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {

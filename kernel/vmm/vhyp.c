@@ -18,7 +18,6 @@
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vring.h"
-#include "bench/bench.h"
 
 #define PSCI_0_2_FN_MIGRATE_INFO_TYPE 0x84000006U
 #define PSCI_0_2_FN_CPU_ON	      0x84000003U
@@ -95,6 +94,27 @@ static bool psci_supported(uint32_t fn)
 	}
 }
 
+/*
+ * Weak: a program that registers no call (a host test of the trap handlers) has no such section,
+ * and then both are NULL and the table is empty. The hypervisor's linker script defines them.
+ */
+extern const struct vhyp_call __start_vhyp_calls[] __attribute__((weak));
+extern const struct vhyp_call __stop_vhyp_calls[] __attribute__((weak));
+
+/*
+ * The registered call for function ID 'fn', or NULL. __start_vhyp_calls and __stop_vhyp_calls
+ * bound one linker section: comparing them is the point, though to C (and cppcheck) they look
+ * like two different objects.
+ */
+static const struct vhyp_call *find_call(uint32_t fn)
+{
+	// cppcheck-suppress comparePointers
+	for (const struct vhyp_call *c = __start_vhyp_calls; c < __stop_vhyp_calls; c++)
+		if (c->fn == fn)
+			return c;
+	return NULL;
+}
+
 bool vhyp_call(struct vcpu *v)
 {
 	uint32_t fn = (uint32_t)v->regs.x[0];
@@ -155,21 +175,23 @@ bool vhyp_call(struct vcpu *v)
 	case MONADIC_HVC_RING:
 		vring_call(v);
 		return false;
-	case MONADIC_HVC_BENCH_PMU:
-		bench_guest_pmu_call(v);
-		return false;
 	case MONADIC_HVC_INFO:
 		v->regs.x[1] = v->vm->id;
 		v->regs.x[2] = v->id;
 		v->regs.x[3] = v->vm->n_vcpus;
 		ret = 0;
 		break;
-	default:
+	default: {
+		const struct vhyp_call *c = find_call(fn);
+
+		if (c)
+			return c->handler(v);
 		if (v->vm->bad_calls++ < 4)
 			pr_warn("vm%u vcpu%u: unknown call 0x%08x: NOT_SUPPORTED\n", v->vm->id,
 				v->id, fn);
 		ret = SMCCC_NOT_SUPPORTED;
 		break;
+	}
 	}
 	v->regs.x[0] = (uint64_t)ret;
 	return false;

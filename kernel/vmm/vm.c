@@ -15,8 +15,7 @@
 #include "kernel/arch/timer.h"
 #include "kernel/vmm/vring.h"
 
-#define HYP_POOL_SIZE (8UL << 20)
-#define RAM_ALIGN     (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
+#define RAM_ALIGN (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
 
 struct vm vms[VM_MAX];
 /*
@@ -24,10 +23,6 @@ struct vm vms[VM_MAX];
  * Order: taken before the VM's pci_lock and the SMMU's lock (a stop's revoke takes those).
  */
 static struct spinlock life_locks[VM_MAX];
-struct pmem phys_mem;
-struct palloc hyp_pool;
-
-extern char __image_start[], __image_end[];
 
 static void copy_name(char *dst, const char *src, unsigned int len)
 {
@@ -36,38 +31,6 @@ static void copy_name(char *dst, const char *src, unsigned int len)
 	for (; src && src[i] && i < len - 1; i++)
 		dst[i] = src[i];
 	dst[i] = '\0';
-}
-
-int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size)
-{
-	uint64_t pool;
-	int ret;
-
-	pmem_init(&phys_mem);
-	for (unsigned int i = 0; i < p->n_mem; i++) {
-		ret = pmem_add_ram(&phys_mem, p->mem[i].base, p->mem[i].size);
-		if (ret)
-			return ret;
-	}
-	ret = pmem_reserve(&phys_mem, (uintptr_t)__image_start,
-			   (uintptr_t)__image_end - (uintptr_t)__image_start, "hypervisor image");
-	if (ret)
-		return ret;
-	/* The DTB stays where the loader put it: guests' DTBs are generated from it. */
-	ret = pmem_reserve(&phys_mem, (uintptr_t)dtb & ~0xfffUL,
-			   (((uintptr_t)dtb & 0xfffUL) + dtb_size + 0xfff) & ~0xfffUL, "DTB");
-	if (ret)
-		pr_warn("mem: DTB at %p is not in free RAM (%s)\n", dtb, err_str(ret));
-	for (unsigned int i = 0; i < p->n_reserved; i++)
-		if (pmem_reserve(&phys_mem, p->reserved[i].base, p->reserved[i].size, "firmware"))
-			pr_warn("mem: reserved range 0x%llx+0x%llx overlaps something else\n",
-				(unsigned long long)p->reserved[i].base,
-				(unsigned long long)p->reserved[i].size);
-	ret = pmem_alloc(&phys_mem, HYP_POOL_SIZE, RAM_ALIGN, "hypervisor page pool", &pool);
-	if (ret)
-		return ret;
-	return palloc_init(&hyp_pool, (void *)(uintptr_t)pool, pool,
-			   (unsigned int)(HYP_POOL_SIZE >> PT_PAGE_SHIFT));
 }
 
 struct vm *vm_get(unsigned int id)
@@ -117,7 +80,7 @@ static void release_cpus(struct vm *vm)
 /* Everything a VM holds, whatever step of its creation it reached; the slot is free after. */
 static void free_resources(struct vm *vm)
 {
-	smmu_host_vm_release(vm);
+	vm_pci_release(vm);
 	vring_detach(vm); /* the engine must be done with the VM's RAM before it goes */
 	release_cpus(vm);
 	if (vm->s2.vmid)

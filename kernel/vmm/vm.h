@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "kernel/platform.h"
+#include "mm/mem.h" /* phys_mem, hyp_pool */
 #include "mm/pmem.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/arch/spinlock.h"
@@ -19,6 +20,7 @@
 #include "kernel/vdev/vpci.h"
 #include "kernel/vmm/vm_state.h"
 #include "kernel/lib/err.h"
+#include "pci/smmu_host.h"
 #include "kernel/vmm/mmio.h"
 
 #define VM_MAX	       8
@@ -62,8 +64,7 @@ struct vm {
 	struct spinlock vgic_lock; /* the distributor is shared by the VM's vCPUs */
 	struct vpci pci;	   /* passed-through PCIe functions (kernel/vm_pci.c) */
 	struct spinlock pci_lock;  /* their emulated config space */
-	struct pt smmu_pt;	   /* their DMA's stage-1 tables at the SMMU (pci/smmu_host.c) */
-	uint64_t *smmu_cd, smmu_cd_pa; /* its context descriptor; NULL until built */
+	struct smmu_ctx smmu;	   /* their DMA's context at the SMMU, built at the first start */
 
 	/* What happened: shown by `vm info`. */
 	char stop_reason[96];
@@ -73,11 +74,6 @@ struct vm {
 };
 
 extern struct vm vms[VM_MAX];
-extern struct pmem phys_mem;
-extern struct palloc hyp_pool;
-
-/* Physical memory map and the hypervisor's page pool, from the platform (once, at boot). */
-int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size);
 /*
  * Create a VM with 'ram_size' bytes of RAM; identity-mapped (IPA = PA) when 'identity'. All or
  * nothing: on failure no slot, RAM or VMID is left behind.
@@ -153,8 +149,6 @@ void vm_update_irq_lines(struct vm *vm);
 bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us);
 /* The same, with a reason naming the vCPU that did not leave. */
 int vm_wait_stopped_why(struct vm *vm, uint64_t timeout_us, struct err_why *why);
-/* Attach the UART to vm's console (monitor/cmd_vm.c); until_stop: also return when it stops. */
-int vm_console(struct vm *vm, bool until_stop);
 /*
  * Create and start the VMs named by vm= words in the hypervisor's bootargs; returns the first
  * started (or NULL). *attach: the word "attach" asks for its console on the terminal.

@@ -278,7 +278,7 @@ static int prepare_run(struct vm *vm, struct err_why *why)
 	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
 	 */
 	dcache_clean_range(ram, vm->ram_size);
-	__asm__ volatile("ic ialluis" : : : "memory");
+	ic_ialluis();
 	dsb(ish);
 	isb();
 	vgic_dist_reset(&vm->vgic);
@@ -395,7 +395,8 @@ void vm_update_irq_lines(struct vm *vm)
 static int vm_pci_from_cmdline(struct vm *vm, char **argv, int argc)
 {
 	for (int k = 0; k < argc; k++) {
-		const char *w = argv[k], *why;
+		const char *w = argv[k];
+		struct err_why why = { 0 };
 		char name[VM_SPEC_NAME];
 		uint16_t bdfs[VPCI_MAX_FUNCS];
 		unsigned int n;
@@ -416,7 +417,8 @@ static int vm_pci_from_cmdline(struct vm *vm, char **argv, int argc)
 			ret = vm_pci_assign(vm, bdfs[i], &why);
 			pci_format_bdf(bdf, sizeof(bdf), bdfs[i]);
 			if (ret) {
-				pr_err("bootargs: vm %s: PCI %s: %s\n", vm->name, bdf, why);
+				pr_err("bootargs: vm %s: PCI %s: %s\n", vm->name, bdf,
+				       err_why_str(&why, ret));
 				return ret;
 			}
 			printk("vm%u (%s): PCI %s passed through as 00:%02x.0\n", vm->id, vm->name,
@@ -442,8 +444,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 	argc = parse_args(copy, argv, SHELL_MAX_ARGS);
 	for (int i = 0; i < argc; i++) {
 		struct vm_spec spec;
-		const char *why = "";
-		struct err_why cwhy = { 0 };
+		struct err_why why = { 0 }, cwhy = { 0 };
 		struct vm *vm;
 		int ret;
 
@@ -453,7 +454,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 			continue;
 		ret = vm_spec_parse(argv[i] + 3, &spec, &why);
 		if (ret) {
-			pr_err("bootargs: '%s': %s\n", argv[i], why);
+			pr_err("bootargs: '%s': %s\n", argv[i], err_why_str(&why, ret));
 			continue;
 		}
 		ret = vm_create_from_spec(&spec, &vm, &cwhy);

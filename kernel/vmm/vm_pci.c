@@ -7,6 +7,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/drivers/gic.h"
 #include "kernel/hyp.h"
+#include "kernel/init.h"
 #include "kernel/smp.h"
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/mmio.h"
@@ -72,7 +73,7 @@ static void unmap_elsewhere(const struct vm *keep, const struct pci_func *f)
 	}
 }
 
-static int assign(struct vm *vm, uint16_t bdf, const char **why)
+static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 {
 	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
 	const struct vm *owner = vm_pci_owner(bdf);
@@ -81,20 +82,14 @@ static int assign(struct vm *vm, uint16_t bdf, const char **why)
 	struct vpci_func *g;
 	int ret;
 
-	*why = "";
-	if (!f) {
-		*why = "no such PCI function (see 'pci')";
-		return E_NOENT;
-	}
-	if (owner) {
-		*why = owner == vm ? "already passed through to this VM"
-				   : "already passed through to another VM";
-		return E_BUSY;
-	}
-	if (atomic_load(&vm->state) == VM_RUNNING) {
-		*why = "the VM is running: stop it first";
-		return E_BUSY;
-	}
+	if (!f)
+		return err_fail(why, E_NOENT, "no such PCI function (see 'pci')");
+	if (owner)
+		return err_fail(why, E_BUSY, "%s",
+				owner == vm ? "already passed through to this VM"
+					    : "already passed through to another VM");
+	if (atomic_load(&vm->state) == VM_RUNNING)
+		return err_fail(why, E_BUSY, "the VM is running: stop it first");
 	/*
 	 * The ECAM window is emulated from the first function on (vm_pci_assign() takes it away
 	 * again if that one fails). Its emulated regions change only while no vCPU runs.
@@ -102,47 +97,38 @@ static int assign(struct vm *vm, uint16_t bdf, const char **why)
 	if (!vm->pci.n && !mmio_find(&vm->mmio, vm_pci_ecam_ipa())) {
 		ret = mmio_register(&vm->mmio, "pcie-ecam", vm_pci_ecam_ipa(), VPCI_ECAM_SIZE,
 				    vm_pci_ecam_mmio, vm, NULL);
-		if (ret) {
-			*why = "its ECAM window overlaps an emulated device of the VM";
-			return ret;
-		}
+		if (ret)
+			return err_fail(why, ret,
+					"its ECAM window overlaps an emulated device of the VM");
 	}
-	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06) {
-		*why = "bridges cannot be passed through, only endpoints";
-		return E_INVAL;
-	}
+	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06)
+		return err_fail(why, E_INVAL, "bridges cannot be passed through, only endpoints");
 	if (!vm->pci.n && vm->ram_ipa != vm->ram_pa) {
-		if (!identity_ram_ok(vm)) {
-			*why = "the VM's RAM cannot be identity-mapped (it overlaps guest devices)";
-			return E_RANGE;
-		}
+		if (!identity_ram_ok(vm))
+			return err_fail(why, E_RANGE,
+					"the VM's RAM cannot be identity-mapped (it overlaps guest "
+					"devices)");
 		ret = vm_ram_identity(vm);
-		if (ret) {
-			*why = "cannot move the VM's RAM to IPA = PA";
-			return ret;
-		}
+		if (ret)
+			return err_fail(why, ret, "cannot move the VM's RAM to IPA = PA");
 	}
 	pin = pci_cfg_read8(&pci_topo.cfg, bdf, 0x3d);
 	if (pin >= 1 && pin <= 4 && pci_intx_intid(&pci_topo, &hyp.plat, bdf, pin, &pintid))
 		pintid = 0;
-	if (pintid && pintid == hyp.plat.uart.intid) {
-		*why = "its INTx is shared with the hypervisor's UART";
-		return E_BUSY;
-	}
+	if (pintid && pintid == hyp.plat.uart.intid)
+		return err_fail(why, E_BUSY, "its INTx is shared with the hypervisor's UART");
 	for (unsigned int i = 0; pintid && i < VM_MAX; i++)
 		if (&vms[i] != vm && atomic_load(&vms[i].state) != VM_FREE &&
-		    vpci_by_pintid(&vms[i].pci, pintid)) {
-			*why = "its INTx line is shared with a function of another VM";
-			return E_BUSY;
-		}
+		    vpci_by_pintid(&vms[i].pci, pintid))
+			return err_fail(why, E_BUSY,
+					"its INTx line is shared with a function of another VM");
 	ret = vpci_add(&vm->pci, &pci_topo.cfg, f, pintid, VM_PCI_SPI_BASE);
-	if (ret) {
-		*why = ret == E_NOMEM	? "the VM has no free PCI slot"
-		       : ret == E_RANGE ? "a BAR's bus and CPU addresses differ"
-		       : ret == E_IO	? "its capability list is malformed or too long"
-					: "a memory BAR has no address (see 'pci')";
-		return ret;
-	}
+	if (ret)
+		return err_fail(why, ret, "%s",
+				ret == E_NOMEM	 ? "the VM has no free PCI slot"
+				: ret == E_RANGE ? "a BAR's bus and CPU addresses differ"
+				: ret == E_IO	 ? "its capability list is malformed or too long"
+						 : "a memory BAR has no address (see 'pci')");
 	g = &vm->pci.fn[vm->pci.n - 1];
 	for (unsigned int i = 0; i + 1 < vm->pci.n; i++) {
 		const struct vpci_func *o = &vm->pci.fn[i];
@@ -151,8 +137,9 @@ static int assign(struct vm *vm, uint16_t bdf, const char **why)
 		if (g->pintid && o->pintid &&
 		    (o->pintid == g->pintid) != (o->vintid == g->vintid)) {
 			vm->pci.n--;
-			*why = "its INTx would share a line with another function of this VM";
-			return E_BUSY;
+			return err_fail(
+				why, E_BUSY,
+				"its INTx would share a line with another function of this VM");
 		}
 	}
 	for (unsigned int b = 0; b < PCI_MAX_BARS; b++) {
@@ -172,15 +159,62 @@ static int assign(struct vm *vm, uint16_t bdf, const char **why)
 				    g->bar[k].kind == PCI_BAR_MEM64)
 					vm_unmap_device(vm, g->bar[k].addr, g->bar[k].size);
 			vm->pci.n--;
-			*why = "cannot map a BAR into the VM's Stage-2";
-			return ret;
+			return err_fail(why, ret, "cannot map a BAR into the VM's Stage-2");
 		}
 	}
 	unmap_elsewhere(vm, f);
 	return 0;
 }
 
-int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why)
+/* The ASID of a VM's SMMU context: VM ids from 1, as ASID 0 is left unused. */
+static uint16_t vm_smmu_asid(const struct vm *vm)
+{
+	return (uint16_t)(vm->id + 1);
+}
+
+/* The StreamIDs of the VM's functions, through the host bridge's iommu-map; how many. */
+static unsigned int vm_smmu_sids(const struct vm *vm, uint32_t sids[VPCI_MAX_FUNCS])
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		if (smmu_host_sid(vm->pci.fn[i].pbdf, &sids[n]))
+			n++;
+	return n;
+}
+
+/* Give the streams of the VM's functions its context, mapping exactly its RAM. */
+static int vm_smmu_start(struct vm *vm)
+{
+	uint32_t sids[VPCI_MAX_FUNCS];
+	int ret;
+
+	if (!smmu_host.on || !vm->pci.n)
+		return 0;
+	ret = smmu_host_ctx_build(&vm->smmu, vm_smmu_asid(vm), vm->ram_pa, vm->ram_size);
+	if (ret)
+		return ret;
+	return smmu_host_attach(&vm->smmu, sids, vm_smmu_sids(vm, sids));
+}
+
+static void vm_smmu_stop(struct vm *vm)
+{
+	uint32_t sids[VPCI_MAX_FUNCS];
+
+	if (!smmu_host.on || !vm->pci.n)
+		return;
+	smmu_host_detach(vm_smmu_asid(vm), sids, vm_smmu_sids(vm, sids));
+}
+
+void vm_pci_release(struct vm *vm)
+{
+	if (!vm->smmu.cd)
+		return;
+	vm_smmu_stop(vm);
+	smmu_host_ctx_free(&vm->smmu);
+}
+
+int vm_pci_assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 {
 	int ret = assign(vm, bdf, why);
 
@@ -199,7 +233,7 @@ void vm_pci_start(struct vm *vm)
 	spin_unlock(&vm->pci_lock);
 	for (unsigned int i = 0; i < vm->pci.n; i++)
 		vm->pci.fn[i].irqs = 0;
-	if (smmu_host_vm_start(vm))
+	if (vm_smmu_start(vm))
 		pr_warn("vm%u: the SMMU cannot translate for it: its devices' DMA aborts\n",
 			vm->id);
 }
@@ -231,7 +265,7 @@ void vm_pci_stop(struct vm *vm)
 	spin_lock(&vm->pci_lock);
 	vpci_quiesce(&vm->pci, &pci_topo.cfg, true);
 	spin_unlock(&vm->pci_lock);
-	smmu_host_vm_stop(vm);
+	vm_smmu_stop(vm);
 }
 
 int vm_pci_ecam_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
@@ -274,3 +308,73 @@ unsigned int vm_pci_hw_intid(const struct vm *vm, unsigned int vintid)
 			return vm->pci.fn[i].pintid;
 	return 0;
 }
+
+/* Map every NVMe controller's BAR0 into 'vm' (IPA = PA, Device-nGnRE). Returns how many. */
+static int vm0_map_nvme(struct vm *vm)
+{
+	int n = 0;
+
+	for (unsigned int i = 0; i < pci_topo.n_fn; i++) {
+		const struct pci_func *f = &pci_topo.fn[i];
+		const struct pci_bar *b = &f->bar[0];
+		char name[24] = "nvme ";
+		int ret;
+
+		if (!pci_is_nvme(f))
+			continue;
+		if (!(b->flags & PCI_BAR_F_ASSIGNED) || b->kind == PCI_BAR_IO || !b->size) {
+			pr_warn("pci: NVMe controller without an assigned memory BAR0; not passed "
+				"through\n");
+			continue;
+		}
+		pci_format_bdf(name + 5, sizeof(name) - 5, f->bdf);
+		/* BAR0 is at least 16 KiB, so whole 4 KiB pages: the guest sees exactly BAR0. */
+		ret = vm_map_device(vm, name, b->cpu_addr, b->cpu_addr, b->size);
+		if (ret) {
+			pr_warn("pci: cannot map %s BAR0 into vm%u: %s\n", name, vm->id,
+				err_str(ret));
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * At boot, once memory is set up: VM 0's address space, built at boot so it can be inspected before guests run: RAM identity-mapped (IPA = PA,
+ * so DMA addresses stay right without an SMMU), a quarter of free RAM up to 256 MiB, and every
+ * NVMe controller's BAR0 once PCIe is enumerated. Then the SMMU is taken over.
+ */
+static void vm0_build(void)
+{
+	struct err_why why = { 0 };
+	uint64_t size;
+	struct vm *vm;
+	int ret;
+
+	size = pmem_free_bytes(&phys_mem) / 4;
+	if (size > (256UL << 20))
+		size = 256UL << 20;
+	size &= ~((2UL << 20) - 1);
+	ret = size ? vm_create("vm0", size, true, &vm) : E_NOMEM;
+	if (ret) {
+		pr_warn("vm0: cannot build its address space: %s\n", err_str(ret));
+		return;
+	}
+	ret = pci_host_init(&hyp.plat, &why);
+	if (ret && ret != E_NOENT)
+		pr_warn("pci: enumeration incomplete: %s (see 'pci')\n", err_why_str(&why, ret));
+	if (pci_present) {
+		int n = vm0_map_nvme(vm);
+
+		printk("PCIe: %u function%s, %d NVMe BAR0 mapped into vm0\n", pci_topo.n_fn,
+		       pci_topo.n_fn == 1 ? "" : "s", n);
+		ret = smmu_host_init();
+		if (!ret)
+			printk("SMMUv3: on, %u StreamIDs abort DMA until a VM owns them\n",
+			       1u << smmu_host.sid_log2);
+		else if (ret != E_NOENT)
+			pr_warn("smmu: not used: %s (%s)\n", smmu_host.why_off, err_str(ret));
+	}
+}
+INIT_STEP(INIT_VMS, vm0_build);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct vm;
+struct err_why;
 
 /* The guest's INTA for device 0; INTB-INTD and further devices follow the swizzle. */
 #define VM_PCI_SPI_BASE 35
@@ -19,15 +20,17 @@ struct vm;
 /*
  * Pass the function at 'bdf' through to 'vm' (not running). Moves the VM's RAM to IPA = PA when
  * it is the first function, and takes the function's BARs out of VM 0. On failure returns an
- * error and sets *why to a sentence for the user.
+ * error and records in 'why' a sentence for the user.
  */
-int vm_pci_assign(struct vm *vm, uint16_t bdf, const char **why);
+int vm_pci_assign(struct vm *vm, uint16_t bdf, struct err_why *why);
 /* At a start: functions put in a known state, their streams given the VM's SMMU context. */
 void vm_pci_start(struct vm *vm);
 /* On vCPU 0's CPU as it enters the guest: the functions' INTx lines routed here and enabled. */
 void vm_pci_route_here(struct vm *vm);
 /* When the VM stops: INTx lines disabled and deactivated, DMA and decoding off. */
 void vm_pci_stop(struct vm *vm);
+/* When the VM is destroyed: its SMMU context freed (its streams abort first). */
+void vm_pci_release(struct vm *vm);
 /*
  * The MMIO handler (kernel/vmm/mmio.h) of the guest's ECAM window, which vm_pci_assign()
  * registers with the first function: 'ctx' is the struct vm. Always 0: an access the emulated

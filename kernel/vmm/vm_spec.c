@@ -75,40 +75,30 @@ int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigne
 	return s[-1] == ',' ? E_INVAL : 0;
 }
 
-int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why)
+int vm_spec_parse(const char *s, struct vm_spec *spec, struct err_why *why)
 {
 	char buf[32];
 	uint64_t v;
 	size_t i = 0;
 
 	*spec = (struct vm_spec){ .cpus = 1 };
-	if (!field(&s, spec->name, sizeof(spec->name)) || !name_ok(spec->name)) {
-		*why = "NAME: 1-15 of a-z A-Z 0-9 - _";
-		return E_INVAL;
-	}
+	if (!field(&s, spec->name, sizeof(spec->name)) || !name_ok(spec->name))
+		return err_fail(why, E_INVAL, "NAME: 1-15 of a-z A-Z 0-9 - _");
 	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &spec->image_pa) ||
-	    (spec->image_pa & 0xfff)) {
-		*why = "IMAGE: a 4 KiB-aligned physical address";
-		return E_INVAL;
-	}
+	    (spec->image_pa & 0xfff))
+		return err_fail(why, E_INVAL, "IMAGE: a 4 KiB-aligned physical address");
 	if (!field(&s, buf, sizeof(buf)) || parse_size(buf, &spec->mem) || !spec->mem ||
-	    (spec->mem & ((2UL << 20) - 1))) {
-		*why = "MEM: a size in K, M or G, a multiple of 2 MiB";
-		return E_INVAL;
-	}
+	    (spec->mem & ((2UL << 20) - 1)))
+		return err_fail(why, E_INVAL, "MEM: a size in K, M or G, a multiple of 2 MiB");
 	if (*s) {
-		if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &v) || v < 1 || v > 8) {
-			*why = "CPUS: 1 to 8";
-			return E_RANGE;
-		}
+		if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &v) || v < 1 || v > 8)
+			return err_fail(why, E_RANGE, "CPUS: 1 to 8");
 		spec->cpus = (unsigned int)v;
 	}
 	/* Whatever follows the fourth comma is the guest's command line, commas and all. */
 	for (; s[i]; i++) {
-		if (i + 1 >= sizeof(spec->cmdline)) {
-			*why = "CMDLINE: too long";
-			return E_RANGE;
-		}
+		if (i + 1 >= sizeof(spec->cmdline))
+			return err_fail(why, E_RANGE, "CMDLINE: too long");
 		spec->cmdline[i] = s[i];
 	}
 	spec->cmdline[i] = '\0';

@@ -40,6 +40,7 @@ int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigne
 		 unsigned int *n);
 
 /* Parse the part after "vm=". 0, or E_INVAL/E_RANGE with 'why' saying which field. */
-int vm_spec_parse(const char *s, struct vm_spec *spec, const char **why);
+struct err_why;
+int vm_spec_parse(const char *s, struct vm_spec *spec, struct err_why *why);
 
 #endif

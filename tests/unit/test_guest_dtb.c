@@ -291,11 +291,11 @@ static void check_like_qemu(const struct fdt *ours)
 static void check_platform(const struct guest_dtb_desc *d, const struct fdt *f)
 {
 	static struct platform p;
-	char why[128] = "";
-	int rc = plat_parse(&p, f, why, sizeof(why));
+	struct err_why why = { 0 };
+	int rc = plat_parse(&p, f, &why);
 
 	if (rc)
-		fprintf(stderr, "plat_parse: %s\n", why);
+		fprintf(stderr, "plat_parse: %s\n", why.msg);
 	CHECK(rc == 0);
 	CHECK_STR(p.model, "monadic test guest");
 	CHECK_STR(p.compatible, "monadic,virt");
@@ -453,7 +453,7 @@ static void test_defaults(void)
 	static uint8_t buf[BUF_SIZE];
 	struct guest_dtb_desc d = desc(1, false, false);
 	static struct platform p;
-	char why[128];
+	struct err_why why;
 	struct fdt f;
 
 	d.model = NULL;
@@ -464,7 +464,7 @@ static void test_defaults(void)
 	CHECK(!fdt_getprop(&f, fdt_path_offset(&f, "/chosen"), "bootargs", NULL));
 	CHECK_EQ_U64(fdt_getprop_u32(&f, fdt_path_offset(&f, "/apb-pclk"), "clock-frequency", 0),
 		     GUEST_DTB_DEFAULT_CLOCK_HZ);
-	CHECK(plat_parse(&p, &f, why, sizeof(why)) == 0);
+	CHECK(plat_parse(&p, &f, &why) == 0);
 	CHECK_EQ_U64(p.uart.clock_hz, GUEST_DTB_DEFAULT_CLOCK_HZ);
 	check_dtc(buf, f.size);
 }
@@ -478,7 +478,7 @@ static void test_ppis(void)
 	static uint8_t buf[BUF_SIZE];
 	struct guest_dtb_desc d = desc(2, false, false);
 	static struct platform p;
-	char why[128];
+	struct err_why why;
 	struct fdt f;
 
 	d.timer_intids[GUEST_TIMER_SEC] = 16;
@@ -487,7 +487,7 @@ static void test_ppis(void)
 	d.timer_intids[GUEST_TIMER_HYP] = 31;
 	d.maint_intid = 20;
 	CHECK(build(&d, buf, &f) == 0);
-	CHECK(plat_parse(&p, &f, why, sizeof(why)) == 0);
+	CHECK(plat_parse(&p, &f, &why) == 0);
 	CHECK_EQ_U64(p.gic.maint_irq, 20);
 	CHECK_EQ_U64(plat_gic_maint_intid(&p), 20);
 	CHECK_EQ_U64(p.timer.intid_sec, 16);
@@ -513,7 +513,7 @@ static void test_wide_mpidr(void)
 	static uint8_t buf[BUF_SIZE];
 	static struct platform p;
 	struct guest_dtb_desc d = desc(4, false, false);
-	char why[128];
+	struct err_why why;
 	struct fdt f;
 	int cpus;
 
@@ -526,7 +526,7 @@ static void test_wide_mpidr(void)
 	CHECK_EQ_U64(fdt_getprop_u32(&f, cpus, "#address-cells", 0), 2);
 	CHECK(fdt_path_offset(&f, "/cpus/cpu@100000000") >= 0);
 	CHECK(fdt_path_offset(&f, "/cpus/cpu@10000") >= 0);
-	CHECK(plat_parse(&p, &f, why, sizeof(why)) == 0);
+	CHECK(plat_parse(&p, &f, &why) == 0);
 	CHECK_EQ_U64(p.n_cpus, 4);
 	for (unsigned int i = 0; i < 4; i++)
 		CHECK_EQ_U64(p.cpus[i].mpidr, d.mpidr[i]);
@@ -535,7 +535,7 @@ static void test_wide_mpidr(void)
 	d.mpidr[3] = 0x10101;
 	CHECK(build(&d, buf, &f) == 0);
 	CHECK_EQ_U64(fdt_getprop_u32(&f, fdt_path_offset(&f, "/cpus"), "#address-cells", 0), 1);
-	CHECK(plat_parse(&p, &f, why, sizeof(why)) == 0);
+	CHECK(plat_parse(&p, &f, &why) == 0);
 	CHECK_EQ_U64(p.cpus[3].mpidr, 0x10101);
 }
 

@@ -291,7 +291,8 @@ static struct platform plat;
 
 static void load_qemu_platform(void)
 {
-	char path[] = TEST_FIXTURES "virt-max-smp4-2G.dtb", why[128];
+	char path[] = TEST_FIXTURES "virt-max-smp4-2G.dtb";
+	struct err_why why;
 	FILE *fp = fopen(path, "rb");
 	static uint8_t blob[1 << 20];
 	struct fdt f;
@@ -303,7 +304,7 @@ static void load_qemu_platform(void)
 	}
 	n = fread(blob, 1, sizeof(blob), fp);
 	fclose(fp);
-	if (fdt_init(&f, blob, n) || plat_parse(&plat, &f, why, sizeof(why))) {
+	if (fdt_init(&f, blob, n) || plat_parse(&plat, &f, &why)) {
 		fprintf(stderr, "cannot parse %s\n", path);
 		exit(2);
 	}
@@ -1192,6 +1193,7 @@ static void test_bar_edges(void)
 /* The host window a 64-bit BAR can use depends on what platform.c says about prefetch. */
 static void test_window_choice(void)
 {
+	struct err_why why = { 0 };
 	struct pci_cfg_ops ops;
 	const struct pci_func *f;
 	struct pci_window w[3];
@@ -1248,6 +1250,9 @@ static void test_window_choice(void)
 	CHECK_EQ_U64(pci_enum(&topo, &ops, w, 1), E_NOMEM);
 	CHECK(topo.fn[0].bar[0].flags & PCI_BAR_F_NOSPACE);
 	check_invariants(&topo);
+	/* The reason names the BAR that did not fit, for the boot log. */
+	CHECK_EQ_U64(pci_enum_why(&topo, E_NOMEM, &why), E_NOMEM);
+	CHECK_STR(why.msg, "BAR0 of 00:00.0 (16M) found no room in the host bridge's windows");
 }
 
 /* Largest alignment first: exact addresses, and a child window whose size is not a multiple of
@@ -1371,6 +1376,7 @@ static void test_window_exhaustion(void)
 /* Bus numbers run out: the bridge that gets none is reported, the rest still work. */
 static void test_bus_exhaustion(void)
 {
+	struct err_why why = { 0 };
 	struct pci_cfg_ops ops;
 	int rp[3], dev;
 
@@ -1390,6 +1396,8 @@ static void test_bus_exhaustion(void)
 	CHECK_EQ_U64(topo.last_bus, 2);
 	CHECK(fn_at(1, 0, 0) && fn_at(2, 0, 0));
 	CHECK(fn_at(0, 3, 0) && (fn_at(0, 3, 0)->flags & PCI_FN_F_NOBUS));
+	CHECK_EQ_U64(pci_enum_why(&topo, E_RANGE, &why), E_RANGE);
+	CHECK_STR(why.msg, "bridge 00:03.0 got no bus: buses 0-2 or 16 levels ran out");
 	CHECK_EQ_U64(sim.fn[rp[2]].cfg[0x19], 0);
 	CHECK_EQ_U64(sim.fn[rp[2]].cfg[0x1a], 0);
 	CHECK(!fn_at(0, 3, 0)->br.mem.assigned);

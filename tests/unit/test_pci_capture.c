@@ -515,7 +515,8 @@ static char *json_text;
 
 static void load_all(void)
 {
-	char path[] = FIXTURES "virt-max-smp4-2G.dtb", why[128];
+	char path[] = FIXTURES "virt-max-smp4-2G.dtb";
+	struct err_why why;
 	static uint8_t blob[1 << 20];
 	FILE *fp = fopen(path, "rb");
 	struct fdt fdt;
@@ -527,8 +528,8 @@ static void load_all(void)
 	}
 	n = fread(blob, 1, sizeof(blob), fp);
 	fclose(fp);
-	if (fdt_init(&fdt, blob, n) || plat_parse(&plat, &fdt, why, sizeof(why))) {
-		fprintf(stderr, "cannot parse %s: %s\n", path, why);
+	if (fdt_init(&fdt, blob, n) || plat_parse(&plat, &fdt, &why)) {
+		fprintf(stderr, "cannot parse %s: %s\n", path, why.msg);
 		exit(2);
 	}
 

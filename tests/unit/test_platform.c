@@ -14,7 +14,9 @@
 
 /* Close the root, build, validate and parse; the blob is freed before returning. */
 static struct platform plat;
-static char why[128];
+/* plat_parse()'s reason, and its text under the name the checks below use. */
+static struct err_why plat_why;
+static char *const why = plat_why.msg;
 
 static int b_parse(struct fdtb *b)
 {
@@ -32,7 +34,7 @@ static int b_parse(struct fdtb *b)
 		free(blob);
 		return 1000;
 	}
-	ret = plat_parse(&plat, &f, why, sizeof(why));
+	ret = plat_parse(&plat, &f, &plat_why);
 	free(blob);
 	return ret;
 }
@@ -111,7 +113,7 @@ static int parse_fixture(const char *name, struct platform *p)
 	why[0] = 'x';
 	why[1] = '\0';
 	if (!ret) {
-		ret = plat_parse(p, &f, why, sizeof(why));
+		ret = plat_parse(p, &f, &plat_why);
 		if (ret)
 			fprintf(stderr, "%s: %s\n", name, why);
 		CHECK_STR(why, "");
@@ -938,9 +940,9 @@ static void test_plat_helpers(void)
 		struct fdt f;
 
 		CHECK(fdt_init(&f, "garbage-garbage-garbage-garbage-garbage-garbage", 40) != 0);
-		CHECK_EQ_U64(plat_parse(&plat, &f, why, sizeof(why)), E_BADFDT);
+		CHECK_EQ_U64(plat_parse(&plat, &f, &plat_why), E_BADFDT);
 		CHECK(why[0] != '\0');
-		CHECK_EQ_U64(plat_parse(&plat, &f, NULL, 0), E_BADFDT);
+		CHECK_EQ_U64(plat_parse(&plat, &f, NULL), E_BADFDT);
 	}
 }
 
@@ -979,7 +981,7 @@ static void test_fuzz_parse(void)
 					m[pos] = (uint8_t)(rng() % 4);
 			}
 			if (fdt_init(&f, m, size) == 0) {
-				int ret = plat_parse(&plat, &f, why, sizeof(why));
+				int ret = plat_parse(&plat, &f, &plat_why);
 
 				if (ret) {
 					failed++;

@@ -16,6 +16,7 @@
 #include "fake.h"
 #include "kernel/arch/arch.h"
 #include "kernel/hyp.h"
+#include "mm/vtcr.h"
 #include "kernel/lib/err.h"
 #include "mm/palloc.h"
 #include "mm/stage2.h"

@@ -26,7 +26,9 @@
 /*
  * Stand-ins for what vhyp.c calls in modules these tests do not cover: they record the call.
  * vm_request() is the VM layer's (kernel/vmm/vm.c): a stop or a reset is a request it
- * decides on; the rest are the vCPU loop's, the guest rings', the benchmarks' and the vGIC's.
+ * decides on; the rest are the vCPU loop's, the guest rings' and the vGIC's. The benchmark's
+ * PMU call is registered with VHYP_CALL() here, as bench/bench_guest.c registers it in the
+ * hypervisor.
  */
 struct hyp_state hyp;
 static unsigned int stops, ring_calls, pmu_calls, sgi1r_writes;
@@ -55,11 +57,15 @@ void vring_call(struct vcpu *v)
 	ring_calls++;
 }
 
-void bench_guest_pmu_call(struct vcpu *v)
+#define MONADIC_HVC_BENCH_PMU 0x86000005U
+
+static bool pmu_call(struct vcpu *v)
 {
 	(void)v;
 	pmu_calls++;
+	return false;
 }
+VHYP_CALL(MONADIC_HVC_BENCH_PMU, pmu_call);
 
 void vgic_sgi1r_write(struct vcpu *v, uint64_t val)
 {

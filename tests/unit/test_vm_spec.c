@@ -7,7 +7,7 @@
 static void test_full(void)
 {
 	struct vm_spec s;
-	const char *why = NULL;
+	struct err_why why = { 0 };
 
 	CHECK(vm_spec_parse("linux,0x48000000,256M,2,console=ttyAMA0 earlycon,x=1", &s, &why) == 0);
 	CHECK_STR(s.name, "linux");
@@ -20,7 +20,7 @@ static void test_full(void)
 static void test_defaults(void)
 {
 	struct vm_spec s;
-	const char *why = NULL;
+	struct err_why why = { 0 };
 
 	CHECK(vm_spec_parse("t_1-a,1048576,2M", &s, &why) == 0);
 	CHECK_STR(s.name, "t_1-a");
@@ -53,13 +53,13 @@ static void test_errors(void)
 	struct vm_spec s;
 
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *why = NULL;
+		struct err_why why = { 0 };
 		int ret = vm_spec_parse(bad[i], &s, &why);
 
 		if (ret == 0)
 			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
 		CHECK(ret == E_INVAL || ret == E_RANGE);
-		CHECK(why != NULL);
+		CHECK(why.msg[0] != '\0');
 	}
 }
 
@@ -67,7 +67,7 @@ static void test_cmdline_bound(void)
 {
 	char buf[400] = "g,0x1000,2M,1,";
 	struct vm_spec s;
-	const char *why = NULL;
+	struct err_why why = { 0 };
 	size_t n = strlen(buf);
 
 	memset(buf + n, 'c', VM_SPEC_CMDLINE - 1);

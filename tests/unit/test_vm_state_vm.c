@@ -15,6 +15,8 @@
 #include "kernel/lib/err.h"
 #include "kernel/smp.h"
 #include "kernel/vmm/vm.h"
+#include "mm/mem.h"
+#include "mm/vtcr.h"
 #include "test.h"
 
 #define MiB	   (1ULL << 20)
@@ -25,7 +27,8 @@
 
 /* Stand-ins for what vm.c calls in modules these tests do not cover; they record the call. */
 struct hyp_state hyp;
-char __image_start[1], __image_end[1];
+struct pmem phys_mem; /* mm/mem.c's, which also holds boot steps these tests do not link */
+struct palloc hyp_pool;
 static unsigned int revokes, revokes_with_vcpu_on, smmu_releases, ring_detaches, kicks;
 
 void vm_pci_stop(struct vm *vm)
@@ -35,7 +38,7 @@ void vm_pci_stop(struct vm *vm)
 		revokes_with_vcpu_on++;
 }
 
-void smmu_host_vm_release(struct vm *vm)
+void vm_pci_release(struct vm *vm)
 {
 	(void)vm;
 	smmu_releases++;

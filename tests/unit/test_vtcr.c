@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "kernel/lib/err.h"
-#include "kernel/hyp.h"
+#include "mm/vtcr.h"
 #include "test.h"
 
 /* ID_AA64MMFR0_EL1 fields: PARange 3:0, TGran4 31:28, TGran4_2 43:40. */
