@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * List-register allocation (kernel/vdev/vgic.c) on the fake hardware layer: ICH_LR<n>_EL2,
+ * ICH_VTR_EL2, ICH_ELRSR_EL2 and ICH_HCR_EL2 are entries of the fake's register table, the
+ * GIC driver and the other CPUs are the fake's. A VM of two vCPUs on CPUs 0 and 1; the test
+ * runs as CPU 0. ELRSR is what the hardware would show for the list registers as they are
+ * (set_elrsr()), since the guest's side of the list registers is played by the test.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fake.h"
+#include "kernel/drivers/gic.h"
+#include "kernel/hyp.h"
+#include "kernel/smp.h"
+#include "kernel/vdev/vgic.h"
+#include "kernel/vdev/vgic_regs.h"
+#include "kernel/vmm/vcpu.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_pci.h"
+#include "test.h"
+
+/* IHI 0069 12.4: ICH_* by encoding, as vgic.c reads and writes them. */
+#define ICH_HCR	  "s3_4_c12_c11_0"
+#define ICH_VTR	  "s3_4_c12_c11_1"
+#define ICH_ELRSR "s3_4_c12_c11_5"
+#define HCR_EN	  (1ULL << 0)
+#define HCR_UIE	  (1ULL << 1)
+
+/* ICH_LR<n>_EL2 fields. */
+#define LR_STATE(lr)  ((lr) >> 62)
+#define LR_PENDING    1ULL
+#define LR_ACTIVE     2ULL
+#define LR_HW	      (1ULL << 61)
+#define LR_GROUP1     (1ULL << 60)
+#define LR_PRIO(lr)   (((lr) >> 48) & 0xff)
+#define LR_PINTID(lr) (((lr) >> 32) & 0x3ff)
+#define LR_VINTID(lr) ((uint32_t)(lr))
+
+/* The DTB's maintenance interrupt and virtual timer PPIs (hyp.plat), as QEMU virt gives them. */
+#define INTID_MAINT  25
+#define INTID_VTIMER 27
+#define SPI_HW	     40 /* a passed-through device's line: physical INTID 72 */
+#define PINTID_HW    72
+
+struct hyp_state hyp;
+
+/* Stand-ins for kernel/vmm/vm_pci.c: one forwarded line, SPI_HW -> PINTID_HW. */
+unsigned int vm_pci_hw_intid(const struct vm *vm, unsigned int vintid)
+{
+	(void)vm;
+	return vintid == SPI_HW ? PINTID_HW : 0;
+}
+
+bool vm_pci_irq(struct vm *vm, unsigned int intid)
+{
+	(void)vm;
+	(void)intid;
+	return false;
+}
+
+static struct vm vm;
+static unsigned int n_lrs;
+
+static const char *lr_name(unsigned int n)
+{
+	static char name[32];
+
+	snprintf(name, sizeof(name), "s3_4_c12_c%u_%u", 12 + n / 8, n % 8);
+	return name;
+}
+
+static uint64_t lr(unsigned int n)
+{
+	return fake_sysreg_get(lr_name(n));
+}
+
+/* The guest's side: its CPU interface acknowledged or completed what the LR held. */
+static void set_lr(unsigned int n, uint64_t v)
+{
+	fake_sysreg_set(lr_name(n), v);
+}
+
+/* ICH_ELRSR_EL2 as the hardware derives it: bit n set when LR n holds nothing. */
+static void set_elrsr(void)
+{
+	uint64_t e = 0;
+
+	for (unsigned int n = 0; n < n_lrs; n++)
+		if (!LR_STATE(lr(n)))
+			e |= 1ULL << n;
+	fake_sysreg_set(ICH_ELRSR, e);
+}
+
+static void flush(struct vcpu *v)
+{
+	set_elrsr();
+	vgic_flush(v);
+}
+
+static void setup(unsigned int lrs)
+{
+	uint64_t ctlr = 0x12; /* GICD_CTLR: ARE_NS, EnableGrp1A */
+
+	fake_reset();
+	memset(&vm, 0, sizeof(vm));
+	memset(&hyp, 0, sizeof(hyp));
+	hyp.plat.gic.maint_irq = INTID_MAINT;
+	hyp.plat.timer.intid_virt = INTID_VTIMER;
+	n_lrs = lrs;
+	fake_sysreg_set(ICH_VTR, lrs - 1); /* ListRegs: LRs implemented, minus one */
+	vm.n_vcpus = 2;
+	vgic_dist_reset(&vm.vgic);
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0, true, 4, &ctlr), 0);
+	for (unsigned int i = 0; i < vm.n_vcpus; i++) {
+		struct vcpu *v = &vm.vcpus[i];
+
+		v->vm = &vm;
+		v->id = i;
+		v->pcpu = i;
+		v->vmpidr = (1ULL << 31) | i;
+		v->state = VCPU_ON;
+		vgic_redist_reset(&v->vgic_rd, v->vmpidr, i, i == vm.n_vcpus - 1);
+		v->vgic_rd.enable0 = 0xffffffff; /* every SGI and PPI enabled */
+		for (unsigned int k = 0; k < 32; k++)
+			v->vgic_rd.priority[k] = (uint8_t)(0x80 + k);
+	}
+}
+
+static void test_start_and_stop(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	setup(4);
+	set_lr(2, LR_PENDING << 62 | 30); /* left by the last vCPU on this CPU */
+	vgic_vcpu_start(v);
+	for (unsigned int n = 0; n < 4; n++)
+		CHECK_EQ_U64(lr(n), 0);
+	CHECK_EQ_U64(fake_count(FAKE_MSR, lr_name(4)), 0); /* only the LRs that exist */
+	CHECK_EQ_U64(fake_sysreg_get(ICH_HCR), HCR_EN);
+	CHECK(fake_gic.eoi_split);
+	CHECK(fake_gic.ppi_enabled & (1U << INTID_VTIMER));
+	CHECK(fake_gic.ppi_enabled & (1U << INTID_MAINT));
+	/* Leaving for good with a forwarded line in an LR and another still pending. */
+	set_lr(1, LR_PENDING << 62 | LR_HW | (uint64_t)PINTID_HW << 32 | SPI_HW);
+	atomic_store(&v->vgic_pend[0], 1ULL << SPI_HW);
+	vgic_vcpu_stop(v);
+	CHECK_EQ_U64(fake_sysreg_get(ICH_HCR), 0);
+	CHECK_EQ_U64(lr(1), 0);
+	CHECK_EQ_U64(fake_gic.n_deactivated, 2); /* the GIC's active state ends with the vCPU */
+	CHECK_EQ_U64(fake_gic.deactivated[0], PINTID_HW);
+	CHECK_EQ_U64(fake_gic.deactivated[1], PINTID_HW);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
+	CHECK(!fake_gic.eoi_split);
+	CHECK_EQ_U64(fake_gic.ppi_enabled & (1U << INTID_VTIMER | 1U << INTID_MAINT), 0);
+}
+
+/* Pending interrupts go into free LRs with their priority; left-overs ask for underflow. */
+static void test_fill_and_overflow(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	static const unsigned int intids[] = { 1, 3, 20, 27, 28, 30 };
+
+	setup(4);
+	vgic_vcpu_start(v);
+	for (unsigned int i = 0; i < 6; i++)
+		vgic_inject(v, intids[i]);
+	CHECK_EQ_U64(fake_gic.n_sgi, 0); /* its own CPU: no kick */
+	CHECK_EQ_U64(atomic_load(&v->virqs[0]), 2);
+	CHECK_EQ_U64(atomic_load(&v->virqs[1]), 4);
+	flush(v);
+	for (unsigned int n = 0; n < 4; n++) {
+		uint64_t l = lr(n);
+
+		CHECK_EQ_U64(LR_STATE(l), LR_PENDING);
+		CHECK(l & LR_GROUP1);
+		CHECK(!(l & LR_HW));
+		CHECK_EQ_U64(LR_VINTID(l), intids[n]);
+		CHECK_EQ_U64(LR_PRIO(l), 0x80 + intids[n]);
+	}
+	/* Two left over, kept pending; the underflow maintenance interrupt is asked for. */
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 28 | 1ULL << 30);
+	CHECK_EQ_U64(fake_sysreg_get(ICH_HCR), HCR_EN | HCR_UIE);
+	CHECK(vgic_has_pending(v));
+	/* The guest takes and completes what it had; the maintenance interrupt brings it back. */
+	CHECK(!vgic_physical_irq(v, INTID_MAINT)); /* not the guest's: the caller deactivates */
+	for (unsigned int n = 0; n < 4; n++)
+		set_lr(n, 0);
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 28);
+	CHECK_EQ_U64(LR_VINTID(lr(1)), 30);
+	CHECK_EQ_U64(lr(2), 0);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
+	CHECK_EQ_U64(fake_sysreg_get(ICH_HCR), HCR_EN); /* nothing left over: no UIE */
+	set_lr(0, 0);
+	set_lr(1, 0);
+	set_elrsr();
+	CHECK(!vgic_has_pending(v));
+}
+
+/* An interrupt already in an LR is not put in twice; one the guest is handling gets pending. */
+static void test_no_duplicates_and_active(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	setup(4);
+	vgic_vcpu_start(v);
+	vgic_inject(v, 5);
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 5);
+	vgic_inject(v, 5); /* again, while the first still waits */
+	flush(v);
+	CHECK_EQ_U64(lr(1), 0);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_PENDING);
+	/* The guest acknowledged it (active); a new one must not be lost: pending and active. */
+	set_lr(0, (lr(0) & ~(3ULL << 62)) | LR_ACTIVE << 62);
+	vgic_inject(v, 5);
+	flush(v);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_ACTIVE | LR_PENDING);
+	CHECK_EQ_U64(lr(1), 0);
+}
+
+/* Disabled by the guest: stays pending without taking an LR or asking for underflow. */
+static void test_disabled_stays_pending(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	setup(2);
+	vgic_vcpu_start(v);
+	v->vgic_rd.enable0 &= ~(1U << 9);
+	vgic_inject(v, 9);
+	flush(v);
+	CHECK_EQ_U64(lr(0), 0);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 9);
+	CHECK_EQ_U64(fake_sysreg_get(ICH_HCR), HCR_EN);
+	CHECK(!vgic_has_pending(v));
+	v->vgic_rd.enable0 |= 1U << 9; /* enabled: it goes in at the next entry */
+	CHECK(vgic_has_pending(v));
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 9);
+}
+
+/* A forwarded device line: HW set with its physical INTID, deactivated by the guest. */
+static void test_hardware_spi(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	uint64_t en = 1U << (SPI_HW - 32), prio = (uint64_t)0xa0 << (8 * (SPI_HW % 4));
+
+	setup(4);
+	vgic_vcpu_start(v);
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0x104, true, 4, &en), 0); /* ISENABLER1 */
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0x400 + (SPI_HW & ~3U), true, 4, &prio), 0);
+	CHECK(vgic_irq_enabled(&vm.vgic, &v->vgic_rd, SPI_HW));
+	vgic_inject_spi(&vm, SPI_HW);
+	flush(v);
+	CHECK(lr(0) & LR_HW);
+	CHECK_EQ_U64(LR_PINTID(lr(0)), PINTID_HW);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), SPI_HW);
+	CHECK_EQ_U64(LR_PRIO(lr(0)), 0xa0);
+	/* Active and HW: a new edge cannot come before the guest deactivates; nothing changes. */
+	set_lr(0, (lr(0) & ~(3ULL << 62)) | LR_ACTIVE << 62);
+	vgic_inject_spi(&vm, SPI_HW);
+	flush(v);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_ACTIVE);
+}
+
+/* Another CPU's vCPU is kicked with the wake SGI only while it runs. */
+static void test_kick_and_routing(void)
+{
+	struct vcpu *v1 = &vm.vcpus[1];
+	uint64_t route1 = 1; /* GICD_IROUTER: Aff0 = 1 */
+
+	setup(4);
+	vgic_inject(v1, 2);
+	CHECK_EQ_U64(fake_gic.n_sgi, 1);
+	CHECK_EQ_U64(fake_gic.sgi[0].mpidr, percpu[1].mpidr);
+	CHECK_EQ_U64(fake_gic.sgi[0].intid, GIC_SGI_WAKE);
+	v1->state = VCPU_OFF;
+	vgic_inject(v1, 2);
+	CHECK_EQ_U64(fake_gic.n_sgi, 1);
+	/* An SPI routed to an off vCPU goes to the first that is on. */
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0x6000 + 8 * 50, true, 8, &route1), 0);
+	vgic_inject_spi(&vm, 50);
+	CHECK_EQ_U64(atomic_load(&vm.vcpus[0].vgic_pend[0]), 1ULL << 50);
+	v1->state = VCPU_ON;
+	vgic_inject_spi(&vm, 51); /* routed nowhere: still the first on */
+	vgic_inject_spi(&vm, 50);
+	CHECK_EQ_U64(atomic_load(&v1->vgic_pend[0]), 1ULL << 50 | 1ULL << 2);
+	CHECK_EQ_U64(atomic_load(&vm.vcpus[0].vgic_pend[0]), 1ULL << 50 | 1ULL << 51);
+}
+
+/* ICC_SGI1R_EL1 from the guest: a target list in Aff1 = 0, or every other vCPU (IRM). */
+static void test_sgi1r(void)
+{
+	setup(4);
+	vgic_sgi1r_write(&vm.vcpus[0], 3ULL << 24 | 1ULL << 1); /* SGI 3 to Aff0 1 */
+	CHECK_EQ_U64(atomic_load(&vm.vcpus[1].vgic_pend[0]), 1ULL << 3);
+	CHECK_EQ_U64(atomic_load(&vm.vcpus[0].vgic_pend[0]), 0);
+	vgic_sgi1r_write(&vm.vcpus[1], 4ULL << 24 | 1ULL << 40); /* IRM: all but self */
+	CHECK_EQ_U64(atomic_load(&vm.vcpus[0].vgic_pend[0]), 1ULL << 4);
+	CHECK_EQ_U64(atomic_load(&vm.vcpus[1].vgic_pend[0]), 1ULL << 3);
+	vgic_sgi1r_write(&vm.vcpus[0], 6ULL << 24 | 1ULL << 16 | 1ULL << 1); /* Aff1 1: nobody */
+	CHECK_EQ_U64(atomic_load(&vm.vcpus[1].vgic_pend[0]), 1ULL << 3);
+}
+
+/* The guest's timer fired: masked at the timer, PPI 27 made pending, caller deactivates. */
+static void test_vtimer(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	setup(4);
+	fake_sysreg_set("cntv_ctl_el0", 1); /* ENABLE */
+	CHECK(!vgic_physical_irq(v, INTID_VTIMER));
+	CHECK_EQ_U64(fake_sysreg_get("cntv_ctl_el0"), 3); /* ENABLE | IMASK */
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << INTID_VTIMER);
+}
+
+/* The PPIs are the DTB's: another maintenance interrupt is the one enabled and disabled. */
+static void test_ppis_from_the_dtb(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	setup(4);
+	hyp.plat.gic.maint_irq = 24;
+	hyp.plat.timer.intid_virt = 30;
+	vgic_vcpu_start(v);
+	CHECK_EQ_U64(fake_gic.ppi_enabled, 1U << 24 | 1U << 30);
+	fake_sysreg_set("cntv_ctl_el0", 1);
+	CHECK(!vgic_physical_irq(v, 30));
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 30);
+	CHECK(!vgic_physical_irq(v, INTID_VTIMER)); /* not the timer here: nothing injected */
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 30);
+	vgic_vcpu_stop(v);
+	CHECK_EQ_U64(fake_gic.ppi_enabled, 0);
+}
+
+int main(void)
+{
+	RUN(test_start_and_stop);
+	RUN(test_fill_and_overflow);
+	RUN(test_no_duplicates_and_active);
+	RUN(test_disabled_stays_pending);
+	RUN(test_hardware_spi);
+	RUN(test_kick_and_routing);
+	RUN(test_sgi1r);
+	RUN(test_vtimer);
+	RUN(test_ppis_from_the_dtb);
+	return TEST_SUMMARY();
+}
