@@ -34,9 +34,18 @@ PT_ENTRIES = 512
 PTE_VALID = 1 << 0
 PTE_TABLE = 1 << 1
 PTE_OA_MASK = 0x0000_FFFF_FFFF_F000
-# kernel/smp.h enum cpu_state and kernel/vmm/vm.h enum vm_state, in order.
+# kernel/smp.h enum cpu_state and kernel/vmm/vm_state.h enum vm_state, in order.
 CPU_STATES = ("off", "starting", "idle", "busy")
-VM_STATES = ("free", "created", "running", "stopped")
+VM_STATES = (
+    "free",
+    "building",
+    "created",
+    "starting",
+    "running",
+    "resetting",
+    "stopping",
+    "stopped",
+)
 # Stage-2 lower attributes (Arm ARM D8.5.5, FWB disabled): MemAttr[5:2], S2AP[7:6], SH[9:8],
 # AF[10]; upper: XN[54:53].
 S2AP = ("none", "RO", "WO", "RW")
