@@ -6,21 +6,7 @@
 #include "kernel/drivers/pl011.h"
 
 #include "kernel/arch/arch.h"
-
-#define UARTDR	 0x000
-#define UARTRSR	 0x004 /* read: receive status; write: UARTECR, clears the errors */
-#define UARTFR	 0x018
-#define UARTCR	 0x030
-#define UARTIMSC 0x038
-#define UARTICR	 0x044
-
-#define DR_ERROR_MASK 0xf00 /* OE, BE, PE, FE in UARTDR bits 11:8 */
-#define FR_BUSY	      BIT(3)
-#define FR_RXFE	      BIT(4)
-#define FR_TXFF	      BIT(5)
-#define CR_UARTEN     BIT(0)
-#define CR_TXE	      BIT(8)
-#define CR_RXE	      BIT(9)
+#include "kernel/drivers/pl011_regs.h"
 
 static uintptr_t uart_base;
 static uint32_t rx_errors;
@@ -34,15 +20,16 @@ void pl011_init(uintptr_t base)
 	mmio_write32(base + UARTIMSC, 0);
 	mmio_write32(base + UARTICR, 0x7ff);
 	cr = mmio_read32(base + UARTCR);
-	if ((cr & (CR_UARTEN | CR_TXE | CR_RXE)) != (CR_UARTEN | CR_TXE | CR_RXE))
-		mmio_write32(base + UARTCR, cr | CR_UARTEN | CR_TXE | CR_RXE);
+	if ((cr & (UARTCR_UARTEN | UARTCR_TXE | UARTCR_RXE)) !=
+	    (UARTCR_UARTEN | UARTCR_TXE | UARTCR_RXE))
+		mmio_write32(base + UARTCR, cr | UARTCR_UARTEN | UARTCR_TXE | UARTCR_RXE);
 }
 
 void pl011_putc(char c)
 {
 	if (!uart_base)
 		return;
-	while (mmio_read32(uart_base + UARTFR) & FR_TXFF)
+	while (mmio_read32(uart_base + UARTFR) & UARTFR_TXFF)
 		;
 	mmio_write32(uart_base + UARTDR, (uint8_t)c);
 }
@@ -51,10 +38,10 @@ int pl011_getc(void)
 {
 	uint32_t dr;
 
-	if (!uart_base || (mmio_read32(uart_base + UARTFR) & FR_RXFE))
+	if (!uart_base || (mmio_read32(uart_base + UARTFR) & UARTFR_RXFE))
 		return -1;
 	dr = mmio_read32(uart_base + UARTDR);
-	if (dr & DR_ERROR_MASK) {
+	if (dr & UARTDR_ERROR_MASK) {
 		rx_errors++;
 		mmio_write32(uart_base + UARTRSR, 0);
 	}
@@ -65,7 +52,7 @@ void pl011_flush(void)
 {
 	if (!uart_base)
 		return;
-	while (mmio_read32(uart_base + UARTFR) & FR_BUSY)
+	while (mmio_read32(uart_base + UARTFR) & UARTFR_BUSY)
 		;
 }
 

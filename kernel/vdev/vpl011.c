@@ -6,25 +6,8 @@
 #include "kernel/vdev/vpl011.h"
 
 #include "kernel/console.h"
+#include "kernel/drivers/pl011_regs.h"
 #include "kernel/lib/err.h"
-
-#define DR	   0x000
-#define RSR	   0x004
-#define FR	   0x018
-#define IBRD	   0x024
-#define FBRD	   0x028
-#define LCR_H	   0x02c
-#define CR	   0x030
-#define IFLS	   0x034
-#define IMSC	   0x038
-#define RIS	   0x03c
-#define MIS	   0x040
-#define ICR	   0x044
-#define DMACR	   0x048
-#define PERIPH_ID0 0xfe0
-
-#define FR_RXFE (1U << 4)
-#define FR_TXFE (1U << 7)
 
 /* PeriphID0-3 then CellID0-3 (PL011 TRM 3.3.17-3.3.18): part 0x011, designer 0x41 (Arm). */
 static const uint8_t id_regs[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
@@ -75,7 +58,7 @@ static bool rx_empty(const struct vpl011 *u)
  * while received data waits (PL011 TRM 3.3.12). */
 static uint32_t ris(const struct vpl011 *u)
 {
-	return (1U << 5) | (rx_empty(u) ? 0 : (1U << 4) | (1U << 6));
+	return UARTINT_TX | (rx_empty(u) ? 0 : UARTINT_RX | UARTINT_RT);
 }
 
 bool vpl011_irq_level(const struct vpl011 *u)
@@ -97,34 +80,34 @@ int vpl011_access(void *ctx, uint64_t off, bool write, unsigned int size, uint64
 		return E_INVAL;
 	if (write) {
 		switch (off) {
-		case DR:
+		case UARTDR:
 			put(u, (char)(v & 0xff));
 			break;
-		case IBRD:
+		case UARTIBRD:
 			u->ibrd = v & 0xffff;
 			break;
-		case FBRD:
+		case UARTFBRD:
 			u->fbrd = v & 0x3f;
 			break;
-		case LCR_H:
+		case UARTLCR_H:
 			u->lcr_h = v & 0xff;
 			break;
-		case CR:
+		case UARTCR:
 			u->cr = v & 0xffff;
 			break;
-		case IFLS:
+		case UARTIFLS:
 			u->ifls = v & 0x3f;
 			break;
-		case IMSC:
+		case UARTIMSC:
 			u->imsc = v & 0x7ff;
 			break;
 		default:
-			break; /* RSR/ECR, ICR, DMACR and the rest: write-ignored */
+			break; /* UARTRSR/ECR, UARTICR, UARTDMACR and the rest: write-ignored */
 		}
 		return 0;
 	}
 	switch (off) {
-	case DR:
+	case UARTDR:
 		if (!rx_empty(u)) {
 			uint32_t tail = atomic_load_explicit(&u->rx_tail, memory_order_relaxed);
 
@@ -132,37 +115,37 @@ int vpl011_access(void *ctx, uint64_t off, bool write, unsigned int size, uint64
 			atomic_store_explicit(&u->rx_tail, tail + 1, memory_order_release);
 		}
 		break;
-	case FR:
-		v = FR_TXFE | (rx_empty(u) ? FR_RXFE : 0);
+	case UARTFR:
+		v = UARTFR_TXFE | (rx_empty(u) ? UARTFR_RXFE : 0);
 		break;
-	case IBRD:
+	case UARTIBRD:
 		v = u->ibrd;
 		break;
-	case FBRD:
+	case UARTFBRD:
 		v = u->fbrd;
 		break;
-	case LCR_H:
+	case UARTLCR_H:
 		v = u->lcr_h;
 		break;
-	case CR:
+	case UARTCR:
 		v = u->cr;
 		break;
-	case IFLS:
+	case UARTIFLS:
 		v = u->ifls;
 		break;
-	case IMSC:
+	case UARTIMSC:
 		v = u->imsc;
 		break;
-	case RIS:
+	case UARTRIS:
 		v = ris(u);
 		break;
-	case MIS:
+	case UARTMIS:
 		v = ris(u) & u->imsc;
 		break;
 	default:
-		if (off >= PERIPH_ID0)
-			v = id_regs[(off - PERIPH_ID0) / 4];
-		break; /* RSR, DMACR: read as zero */
+		if (off >= UARTPERIPHID0)
+			v = id_regs[(off - UARTPERIPHID0) / 4];
+		break; /* UARTRSR, UARTDMACR: read as zero */
 	}
 	*val = size == 4 ? v : v & ((1U << (8 * size)) - 1);
 	return 0;

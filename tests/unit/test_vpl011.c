@@ -11,26 +11,9 @@
 #include "fake.h"
 #include "kernel/lib/err.h"
 #include "kernel/vdev/vpl011.h"
+
+#include "kernel/drivers/pl011_regs.h"
 #include "test.h"
-
-#define DR	   0x000
-#define FR	   0x018
-#define IBRD	   0x024
-#define FBRD	   0x028
-#define LCR_H	   0x02c
-#define CR	   0x030
-#define IFLS	   0x034
-#define IMSC	   0x038
-#define RIS	   0x03c
-#define MIS	   0x040
-#define ICR	   0x044
-#define PERIPH_ID0 0xfe0
-
-#define FR_RXFE (1U << 4)
-#define FR_TXFE (1U << 7)
-#define INT_RX	(1U << 4)
-#define INT_TX	(1U << 5)
-#define INT_RT	(1U << 6)
 
 static struct vpl011 u;
 
@@ -59,35 +42,35 @@ static void test_reset_values_and_id(void)
 	static const uint8_t id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
 	fresh();
-	CHECK_EQ_U64(rd(CR, 4), 0x300); /* TXE | RXE */
-	CHECK_EQ_U64(rd(IFLS, 4), 0x12);
-	CHECK_EQ_U64(rd(IMSC, 4), 0);
-	CHECK_EQ_U64(rd(FR, 4), FR_TXFE | FR_RXFE);
+	CHECK_EQ_U64(rd(UARTCR, 4), 0x300); /* TXE | RXE */
+	CHECK_EQ_U64(rd(UARTIFLS, 4), 0x12);
+	CHECK_EQ_U64(rd(UARTIMSC, 4), 0);
+	CHECK_EQ_U64(rd(UARTFR, 4), UARTFR_TXFE | UARTFR_RXFE);
 	/* PeriphID0-3, CellID0-3: part 0x011, designer Arm, the PrimeCell preamble. */
 	for (unsigned int i = 0; i < 8; i++)
-		CHECK_EQ_U64(rd(PERIPH_ID0 + 4 * i, 4), id[i]);
+		CHECK_EQ_U64(rd(UARTPERIPHID0 + 4 * i, 4), id[i]);
 }
 
 static void test_registers_keep_their_width(void)
 {
 	fresh();
-	wr(IBRD, 4, 0x12345678);
-	CHECK_EQ_U64(rd(IBRD, 4), 0x5678); /* 16 bits */
-	wr(FBRD, 4, 0xff);
-	CHECK_EQ_U64(rd(FBRD, 4), 0x3f); /* 6 bits */
-	wr(LCR_H, 2, 0x1f70);
-	CHECK_EQ_U64(rd(LCR_H, 4), 0x70);
-	wr(IMSC, 4, 0xffffffff);
-	CHECK_EQ_U64(rd(IMSC, 4), 0x7ff);
-	wr(CR, 2, 0x0301);
-	CHECK_EQ_U64(rd(CR, 4), 0x301);
+	wr(UARTIBRD, 4, 0x12345678);
+	CHECK_EQ_U64(rd(UARTIBRD, 4), 0x5678); /* 16 bits */
+	wr(UARTFBRD, 4, 0xff);
+	CHECK_EQ_U64(rd(UARTFBRD, 4), 0x3f); /* 6 bits */
+	wr(UARTLCR_H, 2, 0x1f70);
+	CHECK_EQ_U64(rd(UARTLCR_H, 4), 0x70);
+	wr(UARTIMSC, 4, 0xffffffff);
+	CHECK_EQ_U64(rd(UARTIMSC, 4), 0x7ff);
+	wr(UARTCR, 2, 0x0301);
+	CHECK_EQ_U64(rd(UARTCR, 4), 0x301);
 	/* Narrow reads of a register return its low bits, the rest zero. */
-	wr(IBRD, 4, 0xabcd);
-	CHECK_EQ_U64(rd(IBRD, 1), 0xcd);
-	CHECK_EQ_U64(rd(IBRD, 2), 0xabcd);
+	wr(UARTIBRD, 4, 0xabcd);
+	CHECK_EQ_U64(rd(UARTIBRD, 1), 0xcd);
+	CHECK_EQ_U64(rd(UARTIBRD, 2), 0xabcd);
 	/* Write-ignored registers stay quiet; a read of them is zero. */
-	wr(ICR, 4, 0x7ff);
-	CHECK_EQ_U64(rd(0x048, 4), 0); /* DMACR */
+	wr(UARTICR, 4, 0x7ff);
+	CHECK_EQ_U64(rd(0x048, 4), 0); /* UARTDMACR */
 }
 
 static void test_bad_accesses(void)
@@ -95,10 +78,10 @@ static void test_bad_accesses(void)
 	uint64_t v = 0;
 
 	fresh();
-	CHECK_EQ_U64(vpl011_access(&u, DR + 1, false, 1, &v), (uint64_t)(int64_t)E_INVAL);
-	CHECK_EQ_U64(vpl011_access(&u, FR, false, 8, &v), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(vpl011_access(&u, UARTDR + 1, false, 1, &v), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(vpl011_access(&u, UARTFR, false, 8, &v), (uint64_t)(int64_t)E_INVAL);
 	CHECK_EQ_U64(vpl011_access(&u, 0x1000, false, 4, &v), (uint64_t)(int64_t)E_INVAL);
-	CHECK_EQ_U64(vpl011_access(&u, IBRD, true, 3, &v), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(vpl011_access(&u, UARTIBRD, true, 3, &v), (uint64_t)(int64_t)E_INVAL);
 }
 
 static char replayed[2 * VPL011_OUT_SIZE];
@@ -114,7 +97,7 @@ static void test_output_buffer(void)
 {
 	fresh();
 	for (const char *p = "hello\n"; *p; p++)
-		wr(DR, 1, (uint8_t)*p);
+		wr(UARTDR, 1, (uint8_t)*p);
 	CHECK_EQ_U64(u.bytes_out, 6);
 	n_replayed = 0;
 	vpl011_replay(&u, collect);
@@ -123,13 +106,13 @@ static void test_output_buffer(void)
 	CHECK_EQ_U64(fake_console.n, 0); /* not attached: nothing on the real console */
 	/* Attached: each byte goes to the console as it comes, and is kept. */
 	atomic_store(&u.attached, true);
-	wr(DR, 4, 0x100 | 'x'); /* only the data byte counts */
+	wr(UARTDR, 4, 0x100 | 'x'); /* only the data byte counts */
 	CHECK_EQ_U64(fake_console.n, 1);
 	CHECK_EQ_U64(fake_console.out[0], 'x');
 	/* Past the buffer's size only the newest VPL011_OUT_SIZE bytes stay, oldest first. */
 	atomic_store(&u.attached, false);
 	for (unsigned int i = 0; i < VPL011_OUT_SIZE + 100; i++)
-		wr(DR, 1, 'a' + i % 26);
+		wr(UARTDR, 1, 'a' + i % 26);
 	n_replayed = 0;
 	vpl011_replay(&u, collect);
 	CHECK_EQ_U64(n_replayed, VPL011_OUT_SIZE);
@@ -144,19 +127,19 @@ static void test_receive_fifo(void)
 	fresh();
 	CHECK(vpl011_push_rx(&u, 'o'));
 	CHECK(vpl011_push_rx(&u, 'k'));
-	CHECK_EQ_U64(rd(FR, 4) & FR_RXFE, 0);
-	CHECK_EQ_U64(rd(DR, 4), 'o');
-	CHECK_EQ_U64(rd(DR, 2), 'k');
-	CHECK_EQ_U64(rd(FR, 4), FR_TXFE | FR_RXFE);
-	CHECK_EQ_U64(rd(DR, 4), 0); /* empty: reads zero, does not underflow */
-	CHECK_EQ_U64(rd(FR, 4) & FR_RXFE, FR_RXFE);
+	CHECK_EQ_U64(rd(UARTFR, 4) & UARTFR_RXFE, 0);
+	CHECK_EQ_U64(rd(UARTDR, 4), 'o');
+	CHECK_EQ_U64(rd(UARTDR, 2), 'k');
+	CHECK_EQ_U64(rd(UARTFR, 4), UARTFR_TXFE | UARTFR_RXFE);
+	CHECK_EQ_U64(rd(UARTDR, 4), 0); /* empty: reads zero, does not underflow */
+	CHECK_EQ_U64(rd(UARTFR, 4) & UARTFR_RXFE, UARTFR_RXFE);
 	/* The ring holds VPL011_RX_SIZE bytes; the next one is refused, nothing overwritten. */
 	while (vpl011_push_rx(&u, (uint8_t)pushed) && pushed < 10 * VPL011_RX_SIZE)
 		pushed++;
 	CHECK_EQ_U64(pushed, VPL011_RX_SIZE);
 	for (unsigned int i = 0; i < VPL011_RX_SIZE; i++)
-		CHECK_EQ_U64(rd(DR, 1), (uint8_t)i);
-	CHECK_EQ_U64(rd(FR, 4) & FR_RXFE, FR_RXFE);
+		CHECK_EQ_U64(rd(UARTDR, 1), (uint8_t)i);
+	CHECK_EQ_U64(rd(UARTFR, 4) & UARTFR_RXFE, UARTFR_RXFE);
 }
 
 static void test_interrupt_line(void)
@@ -164,19 +147,19 @@ static void test_interrupt_line(void)
 	fresh();
 	/* Masked: low whatever is pending. TX always asks for data; RX while bytes wait. */
 	CHECK(!vpl011_irq_level(&u));
-	CHECK_EQ_U64(rd(RIS, 4), INT_TX);
-	CHECK_EQ_U64(rd(MIS, 4), 0);
-	wr(IMSC, 4, INT_RX | INT_RT);
+	CHECK_EQ_U64(rd(UARTRIS, 4), UARTINT_TX);
+	CHECK_EQ_U64(rd(UARTMIS, 4), 0);
+	wr(UARTIMSC, 4, UARTINT_RX | UARTINT_RT);
 	CHECK(!vpl011_irq_level(&u));
 	CHECK(vpl011_push_rx(&u, '?'));
 	CHECK(vpl011_irq_level(&u));
-	CHECK_EQ_U64(rd(RIS, 4), INT_TX | INT_RX | INT_RT);
-	CHECK_EQ_U64(rd(MIS, 4), INT_RX | INT_RT);
-	CHECK_EQ_U64(rd(DR, 4), '?'); /* draining the FIFO lowers the line */
+	CHECK_EQ_U64(rd(UARTRIS, 4), UARTINT_TX | UARTINT_RX | UARTINT_RT);
+	CHECK_EQ_U64(rd(UARTMIS, 4), UARTINT_RX | UARTINT_RT);
+	CHECK_EQ_U64(rd(UARTDR, 4), '?'); /* draining the FIFO lowers the line */
 	CHECK(!vpl011_irq_level(&u));
-	wr(IMSC, 4, INT_TX);
+	wr(UARTIMSC, 4, UARTINT_TX);
 	CHECK(vpl011_irq_level(&u));
-	CHECK_EQ_U64(rd(MIS, 4), INT_TX);
+	CHECK_EQ_U64(rd(UARTMIS, 4), UARTINT_TX);
 }
 
 int main(void)
