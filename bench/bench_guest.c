@@ -15,6 +15,7 @@
 #include "kernel/arch/timer.h"
 #include "kernel/vmm/vhyp.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_access.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"

@@ -5,6 +5,7 @@
 #include "kernel/arch/esr.h"
 #include "kernel/vmm/vm_spec.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
 #include "monitor/cmd_vm.h"
 #include "kernel/lib/parse.h"

@@ -16,6 +16,7 @@
 #include "kernel/hyp.h"
 #include "kernel/init.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "monitor/cmd_vm.h"
 #include "monitor/line.h"
 #include "kernel/lib/parse.h"

@@ -22,6 +22,7 @@
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/vhyp.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
 #include "kernel/arch/spinlock.h"
 

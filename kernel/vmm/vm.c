@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* VM objects and the physical memory they are carved from. */
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
 #include "pci/smmu_host.h"
 

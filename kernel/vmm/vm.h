@@ -105,16 +105,6 @@ int vm_destroy(struct vm *vm, struct err_why *why);
 #define GUEST_UART_INTID 33 /* SPI 1 */
 
 /*
- * Give 'vm' an arm64 Image staged in free RAM at 'image_pa' (QEMU -device loader, U-Boot
- * load): it is kept there (reserved) as the pristine copy, copied into the VM's RAM at
- * RAM + text_offset, with a generated DTB at the top of RAM. 'cpus' vCPUs (1-8).
- */
-int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline);
-/* Give a loaded VM an initrd staged in free RAM; copied below its DTB at every start. */
-int vm_load_initrd(struct vm *vm, uint64_t pa, uint64_t size);
-/* Pin the vCPUs to free CPUs, copy the Image and DTB afresh and start vCPU 0. */
-int vm_start(struct vm *vm, struct err_why *why);
-/*
  * Ask the VM for a lifecycle transition (vm_state.h) under its lock; 'reason' is recorded as
  * the stop reason when the request stops the VM (the first one wins). 0, or the refusal.
  */
@@ -135,24 +125,9 @@ int vm_check_idle(struct vm *vm, const char *what, struct err_why *why);
 /* No vCPU of 'vm' is on or on its way in. */
 bool vm_vcpus_all_off(const struct vm *vm);
 const char *vcpu_state_name(int s);
-struct vm_spec;
-/* Create a VM (RAM at GUEST_RAM_IPA), load the Image the spec names; not started. */
-int vm_create_from_spec(const struct vm_spec *spec, struct vm **out, struct err_why *why);
-/*
- * On the shell's CPU, between commands: restart VMs whose guest asked for a reset once their
- * vCPUs have all left (the last vCPU to leave wakes this CPU).
- */
-void vm_service(void);
-/* Re-evaluate the VM's level-sensitive device lines (its UART) and inject what is high. */
-void vm_update_irq_lines(struct vm *vm);
 /* Wait until a stopping VM is stopped (every vCPU left, devices back); false on timeout. */
 bool vm_wait_stopped(struct vm *vm, uint64_t timeout_us);
 /* The same, with a reason naming the vCPU that did not leave. */
 int vm_wait_stopped_why(struct vm *vm, uint64_t timeout_us, struct err_why *why);
-/*
- * Create and start the VMs named by vm= words in the hypervisor's bootargs; returns the first
- * started (or NULL). *attach: the word "attach" asks for its console on the terminal.
- */
-struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach);
 
 #endif

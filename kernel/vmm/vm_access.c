@@ -5,6 +5,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/lib/err.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 
 /* arm64 Image header (Linux Documentation/arch/arm64/booting.rst): image_size at offset 16. */
 #define IMAGE_HDR_SIZE	    64

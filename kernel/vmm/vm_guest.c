@@ -16,6 +16,7 @@
 #include "kernel/arch/timer.h"
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_spec.h"
 #include "kernel/vmm/vm_pci.h"
 #include "kernel/vmm/vring.h"

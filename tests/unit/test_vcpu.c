@@ -23,6 +23,7 @@
 #include "kernel/vmm/mmio.h"
 #include "kernel/vmm/vhyp.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
 #include "test.h"
 

@@ -15,6 +15,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/smp.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_guest.h"
 #include "mm/mem.h"
 #include "mm/vtcr.h"
 #include "test.h"
