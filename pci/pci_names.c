@@ -7,6 +7,7 @@
 
 #include "kernel/lib/err.h"
 #include "kernel/lib/fmt.h"
+#include "kernel/lib/parse.h"
 
 #define ANY 0xffff /* subclass or prog-if wildcard */
 
@@ -254,17 +255,6 @@ int pci_format_bdf(char *buf, size_t len, uint16_t bdf)
 			    PCI_BDF_FN(bdf));
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Read 1..max hex digits; stops at the first non-digit. Returns the digit count, 0 on none or
  * more than max (so absurdly long numbers never overflow). */
 static unsigned int hexnum(const char **s, unsigned int max, uint32_t *v)
@@ -272,10 +262,10 @@ static unsigned int hexnum(const char **s, unsigned int max, uint32_t *v)
 	unsigned int n = 0;
 
 	*v = 0;
-	while (hexval(**s) >= 0) {
+	while (parse_digit(**s) < 16) {
 		if (++n > max)
 			return 0;
-		*v = *v << 4 | (uint32_t)hexval(**s);
+		*v = *v << 4 | (uint32_t)parse_digit(**s);
 		(*s)++;
 	}
 	return n;

@@ -37,7 +37,7 @@ int parse_args(char *line, char **argv, int max)
 	}
 }
 
-static int digit_value(char c)
+int parse_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -61,7 +61,7 @@ static int parse_digits(const char *s, const char *end, uint64_t *out)
 	if (s == end || !*s)
 		return E_INVAL;
 	for (; *s && s != end; s++) {
-		int d = digit_value(*s);
+		int d = parse_digit(*s);
 
 		if (d >= (int)base)
 			return E_INVAL;

@@ -13,6 +13,8 @@
  * words, or E_TOOLONG (more than 'max') or E_INVAL (unterminated quote).
  */
 int parse_args(char *line, char **argv, int max);
+/* The value of a decimal or hex digit (either case); 16 or more for any other character. */
+int parse_digit(char c);
 /* Unsigned number: decimal, or hex with 0x. Whole string. E_INVAL or E_RANGE on failure. */
 int parse_u64(const char *s, uint64_t *out);
 /* As parse_u64, plus an optional binary suffix K, M, G (KiB, MiB, GiB). */
