@@ -120,6 +120,7 @@ int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
 	ret = pt_init(&s->pt, ipa_bits, level, roots);
 	if (ret) {
 		vmid_map[vmid / 64] &= ~(1UL << (vmid % 64));
+		*s = (struct s2_space){ 0 };
 		return ret;
 	}
 	s->vttbr = (uint64_t)vmid << VTTBR_EL2_VMID_SHIFT | s->pt.root_pa;

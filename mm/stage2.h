@@ -35,7 +35,10 @@ const char *s2_describe_leaf(uint64_t desc, char *buf, size_t len);
 /* MemAttr[5:2] by name: "Device-nGnRE", "Normal Inner WB / Outer WB" ... (portable). */
 const char *s2_memattr_name(unsigned int memattr);
 
-/* A new, empty space with a fresh VMID, tables from 'pool', geometry from 'vtcr'. */
+/*
+ * A new, empty space with a fresh VMID, tables from 'pool', geometry from 'vtcr'. On failure
+ * the VMID is given back and '*s' is left zeroed (no VMID, no tables): nothing to destroy.
+ */
 int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr);
 void s2_destroy(struct s2_space *s);
 /* Map or unmap with break-before-make and TLBI by IPA and VMID for live entries. */

@@ -286,12 +286,10 @@ int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out
 	}
 	vm->ram_size = ram_size;
 	/* Identity: DMA addresses a guest programs into a device are then right without an SMMU. */
-	vm->ram_ipa = identity ? vm->ram_pa : 0x40000000UL;
+	vm->ram_ipa = identity ? vm->ram_pa : GUEST_RAM_IPA;
 	ret = s2_init(&vm->s2, &hyp_pool, hyp.vtcr);
 	if (ret) {
-		/* s2_init gave its VMID and tables back but leaves them named: nothing to free. */
-		vm->s2 = (struct s2_space){ 0 };
-		vm_destroy(vm, NULL);
+		vm_destroy(vm, NULL); /* s2_init left vm->s2 empty: only the RAM goes back */
 		return err_fail(why, ret, "no VMID or Stage-2 table free");
 	}
 	ret = add_region(vm, "RAM", vm->ram_ipa, vm->ram_pa, ram_size, S2_NORMAL, S2_RWX);

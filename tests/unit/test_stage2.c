@@ -358,6 +358,28 @@ static void test_vmids(void)
 	CHECK_EQ_U64(s2_vmids_used(), before - 1);
 }
 
+/* No table for the root: the VMID goes back and the space is left empty, nothing to destroy. */
+static void test_init_failure_leaves_nothing(void)
+{
+	struct s2_space other;
+	struct palloc empty;
+	uint8_t page[PAGE] __attribute__((aligned(PAGE)));
+	uint64_t vtcr;
+	unsigned int before;
+
+	setup();
+	before = s2_vmids_used();
+	CHECK_EQ_U64(palloc_init(&empty, page, PA_BASE, 1), 0); /* two root tables need two */
+	CHECK_EQ_U64(vtcr_compute(2, 0, &vtcr), 0);
+	memset(&other, 0xa5, sizeof(other));
+	CHECK(s2_init(&other, &empty, vtcr) != 0);
+	CHECK_EQ_U64(other.vmid, 0);
+	CHECK_EQ_U64(other.vttbr, 0);
+	CHECK(other.pt.alloc == NULL && other.pt.free == NULL);
+	CHECK_EQ_U64(s2_vmids_used(), before);
+	teardown();
+}
+
 /*
  * Random maps and unmaps of pages, blocks and unaligned runs in a 64 MiB window: whatever the
  * builder does, every table it links was published first and every table it frees was
@@ -452,6 +474,7 @@ int main(void)
 	RUN(test_break_before_make);
 	RUN(test_destroy_invalidates_before_free);
 	RUN(test_vmids);
+	RUN(test_init_failure_leaves_nothing);
 	RUN(test_random_ops);
 	free(pool_mem);
 	return TEST_SUMMARY();
