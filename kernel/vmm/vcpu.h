@@ -67,6 +67,7 @@ struct vcpu {
 	uint64_t last_pc;
 	unsigned int inject_streak;
 	_Atomic uint64_t vgic_pend[2]; /* INTIDs 0-127 waiting for a list register */
+	bool vgic_uie;		       /* ICH_HCR_EL2.UIE as last written on its CPU */
 	_Atomic uint64_t virqs[3];     /* interrupts made pending for it: SGIs, PPIs, SPIs */
 	struct vgic_redist vgic_rd;    /* its emulated redistributor frames */
 };
@@ -77,6 +78,12 @@ void vcpu_run(struct vcpu *v);
 void vcpu_run_work(void *v);
 /* Ask a running vCPU to leave the guest (SGI to its CPU); it returns to that CPU's idle loop. */
 void vcpu_kick_stop(struct vcpu *v);
+/*
+ * One exit of 'v' (boot/guest.S calls it; code: the vector slot, ORed with VCPU_EXIT_SERROR):
+ * handle it and prepare the next entry. True when the guest goes back in, false when the vCPU
+ * leaves (a stop, CPU_OFF, a fatal trap).
+ */
+bool vcpu_exit(struct vcpu *v, unsigned int code);
 /* The vCPU running on this CPU, or NULL. */
 struct vcpu *vcpu_current(void);
 
