@@ -143,7 +143,7 @@ static enum trap_action trap_dabt(struct vcpu *v)
 		return inject_abort(v, true, ipa);
 	reg = reg_ptr(v, a.reg, &zero);
 	val = *reg;
-	if (mmio_dispatch(&v->vm->mmio, ipa, a.write, a.size, &val))
+	if (mmio_dispatch_hint(&v->vm->mmio, &v->mmio_hint, ipa, a.write, a.size, &val))
 		return inject_abort(v, true, ipa);
 	if (!a.write && a.reg != 31)
 		*reg = mmio_load_value(&a, val);

@@ -66,6 +66,7 @@ struct vcpu {
 	uint64_t irq_exits;
 	uint64_t last_pc;
 	unsigned int inject_streak;
+	unsigned int mmio_hint;	       /* the emulated region its last data abort hit (mmio.h) */
 	_Atomic uint64_t vgic_pend[2]; /* INTIDs 0-127 waiting for a list register */
 	bool vgic_uie;		       /* ICH_HCR_EL2.UIE as last written on its CPU */
 	_Atomic uint64_t virqs[3];     /* interrupts made pending for it: SGIs, PPIs, SPIs */
