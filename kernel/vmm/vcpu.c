@@ -172,6 +172,22 @@ static enum trap_action trap_smc(struct vcpu *v)
 	return vhyp_call(v) ? TRAP_LEAVE : TRAP_RESUME;
 }
 
+/*
+ * A physical interrupt at EL2 while the vCPU runs or sleeps in its WFI: acknowledge it, drop its
+ * priority, give it to the vGIC. False when none was pending (the GIC answered spurious).
+ */
+static bool take_irq(struct vcpu *v)
+{
+	unsigned int intid = gic_ack();
+
+	if (intid == GIC_INTID_SPURIOUS)
+		return false;
+	gic_eoi(intid); /* priority drop only: EOImode is 1 while a vCPU runs */
+	if (!vgic_physical_irq(v, intid))
+		gic_deactivate(intid);
+	return true;
+}
+
 /* ---- WFI/WFE ---- */
 
 static enum trap_action trap_wfx(struct vcpu *v)
@@ -187,10 +203,18 @@ static enum trap_action trap_wfx(struct vcpu *v)
 	 * and becomes a virtual one. Nothing to wait for if one is already pending.
 	 * WFE: yield for at most one event-stream period.
 	 */
-	if (!wfi_insn)
+	if (!wfi_insn) {
 		wfe();
-	else if (!vgic_has_pending(v))
+	} else if (!vgic_has_pending(v)) {
 		wfi();
+		/*
+		 * What woke us is most likely the interrupt the guest waits for (its timer, an IPI
+		 * from another vCPU): take it now, so that the flush before the ERET places it,
+		 * rather than through an IRQ exit straight after the ERET.
+		 */
+		if (take_irq(v))
+			v->irq_exits++;
+	}
 	return TRAP_RESUME;
 }
 
@@ -251,13 +275,7 @@ static enum trap_action vcpu_exit_async(struct vcpu *v, unsigned int code)
 		return TRAP_LEAVE;
 	}
 	if (slot == EXC_LOWER64_IRQ || slot == EXC_LOWER64_FIQ) {
-		unsigned int intid = gic_ack();
-
-		if (intid != GIC_INTID_SPURIOUS) {
-			gic_eoi(intid); /* priority drop only: EOImode is 1 while a vCPU runs */
-			if (!vgic_physical_irq(v, intid))
-				gic_deactivate(intid);
-		}
+		take_irq(v);
 		v->irq_exits++;
 		return TRAP_RESUME;
 	}

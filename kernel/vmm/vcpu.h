@@ -63,7 +63,7 @@ struct vcpu {
 	_Atomic int stop;	 /* set by another CPU: leave the guest at the next exit */
 	uint64_t entry, context; /* where CPU_ON starts it, and its x0 */
 	uint64_t exits[EXIT_CLASSES];
-	uint64_t irq_exits;
+	uint64_t irq_exits; /* IRQ exits, and interrupts taken as it woke from WFI */
 	uint64_t last_pc;
 	unsigned int inject_streak;
 	unsigned int mmio_hint;	       /* the emulated region its last data abort hit (mmio.h) */

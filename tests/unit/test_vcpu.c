@@ -405,6 +405,20 @@ static void test_wfi(void)
 	run(v);
 	CHECK_EQ_U64(fake_count(FAKE_HINT, "wfi"), 1);
 	CHECK_EQ_U64(entered[1].elr, GUEST_PC + 4);
+	CHECK_EQ_U64(n_physical, 0);   /* nothing woke it: the GIC answered spurious */
+	CHECK_EQ_U64(v->irq_exits, 1); /* only the script's last exit */
+	/* Woken by an interrupt: taken at once, as an IRQ exit would have, before the ERET. */
+	v = setup();
+	fake_gic.pending[fake_gic.n_pending++] = 27; /* the guest's virtual timer */
+	sync_exit(ESR(EC_WFX, 0));
+	run(v);
+	CHECK_EQ_U64(fake_count(FAKE_HINT, "wfi"), 1);
+	CHECK_EQ_U64(n_physical, 1);
+	CHECK_EQ_U64(physical_irqs[0], 27);
+	CHECK_EQ_U64(fake_gic.n_eoi, 1); /* priority drop */
+	CHECK_EQ_U64(fake_gic.n_deactivated, 1);
+	CHECK_EQ_U64(v->irq_exits, 2); /* that one, and the script's last exit */
+	CHECK_EQ_U64(entered[1].elr, GUEST_PC + 4);
 	/* With an interrupt waiting for the guest, WFI returns at once. */
 	v = setup();
 	vgic_pending = 1;
