@@ -223,11 +223,16 @@ def machine_args(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def build_commands(args: argparse.Namespace) -> dict[str, list[str]]:
-    """The QEMU command line of each mode."""
+def build_commands(
+    args: argparse.Namespace, modes: Sequence[str] = MODES
+) -> dict[str, list[str]]:
+    """The QEMU command line of each of `modes`."""
     linux = Path(args.linux_dir)
     kernel, initramfs = linux / "Image", linux / INITRAMFS_NAME
-    for f in (kernel, initramfs, Path(args.image), Path(args.guest)):
+    need = [Path(args.image), Path(args.guest)] if "monadic" in modes else []
+    if any(m.startswith("kvm") for m in modes):
+        need += [kernel, initramfs]
+    for f in need:
         if not f.exists():
             raise MonadicError(f"{f} is missing (make bench-vs-kvm builds and fetches it)")
     base = machine_args(args)
@@ -236,7 +241,7 @@ def build_commands(args: argparse.Namespace) -> dict[str, list[str]]:
     # the other CPU from running).
     host_cmdline = f"console=ttyAMA0 kvm.halt_poll_ns=0 monadic.iters={args.iters}"
     kvm = [*base, "-kernel", str(kernel), "-initrd", str(initramfs), "-append"]
-    return {
+    commands = {
         "monadic": [
             *base,
             "-kernel",
@@ -249,6 +254,7 @@ def build_commands(args: argparse.Namespace) -> dict[str, list[str]]:
         "kvm-vhe": [*kvm, host_cmdline],
         "kvm-nvhe": [*kvm, f"{host_cmdline} kvm-arm.mode=nvhe"],
     }
+    return {m: commands[m] for m in modes}
 
 
 def run_qemu(cmd: list[str], timeout: float) -> tuple[list[str], float]:
@@ -364,7 +370,7 @@ def _qemu_version(binary: str) -> str:
 
 def bench_vs_kvm(args: argparse.Namespace) -> int:
     """All three runs, the table on stdout, the results folder and its chart."""
-    commands = build_commands(args)
+    commands = build_commands(args, args.modes)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     runs: dict[str, ModeRun] = {}
     transcripts: dict[str, list[str]] = {}
