@@ -20,28 +20,30 @@
  *              to the handler, summed over N expiries
  *   virq-busy  the same while the vCPU spins instead of waiting
  * The command line (/chosen/bootargs) may give "iters=N" (the hypercall and MMIO loops; the
- * slower operations take a fraction of it). The last line is "uartbench: done".
+ * slower operations take a fraction of it) and "rounds=R": every operation is measured R times
+ * in turn (R lines each), so that a reader can take the median and leave out a round that a
+ * host's own work (a timer tick, a daemon) fell into. The last line is "uartbench: done".
  */
 #include "guest.h"
 
-#define SGI_PING	     1
-#define SGI_PONG	     2
-#define VTIMER_PPI	     27
-#define GICD_CTLR	     0x0000
-#define GICD_TYPER	     0x0004
-#define GICD_CTLR_ENABLE_G1  (1U << 1)
-#define GICD_CTLR_ARE	     (1U << 4)
-#define GICD_CTLR_RWP	     (1U << 31)
-#define GICR_WAKER	     0x0014
-#define GICR_WAKER_SLEEP     (1U << 1)
-#define GICR_WAKER_ASLEEP    (1U << 2)
-#define GICR_IGROUPR0	     (0x10000 + 0x0080)
-#define UART_FR		     0x18
-#define TIMER_AHEAD	     2000 /* ticks: past the time a host needs to go idle */
-#define ICC_SGI1R_INTID(n)   ((uint64_t)(n) << 24)
-#define CNTV_CTL_ENABLE	     1UL
-#define CNTV_CTL_IMASK	     2UL
-#define DEFAULT_ITERS	     2000
+#define SGI_PING	    1
+#define SGI_PONG	    2
+#define VTIMER_PPI	    27
+#define GICD_CTLR	    0x0000
+#define GICD_TYPER	    0x0004
+#define GICD_CTLR_ENABLE_G1 (1U << 1)
+#define GICD_CTLR_ARE	    (1U << 4)
+#define GICD_CTLR_RWP	    (1U << 31)
+#define GICR_WAKER	    0x0014
+#define GICR_WAKER_SLEEP    (1U << 1)
+#define GICR_WAKER_ASLEEP   (1U << 2)
+#define GICR_IGROUPR0	    (0x10000 + 0x0080)
+#define UART_FR		    0x18
+#define TIMER_AHEAD	    2000 /* ticks: past the time a host needs to go idle */
+#define ICC_SGI1R_INTID(n)  ((uint64_t)(n) << 24)
+#define CNTV_CTL_ENABLE	    1UL
+#define CNTV_CTL_IMASK	    2UL
+#define DEFAULT_ITERS	    2000
 
 static uint64_t counter(void)
 {
@@ -73,8 +75,8 @@ static uint64_t hvc_loop(uint64_t n, bool with)
 				 : [i] "+r"(n)
 				 :
 				 : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9",
-				   "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
-				   "memory", "cc");
+				   "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory",
+				   "cc");
 	else
 		__asm__ volatile("1:	mov	x0, #0x80000000\n"
 				 "	subs	%[i], %[i], #1\n"
@@ -189,26 +191,31 @@ void guest_secondary(uint64_t cpu)
 		__asm__ volatile("wfi");
 }
 
-static void bench_ipi(uint64_t rounds)
+/* Start vCPU 1 (it waits for pings in WFI). False, with an error line, if it does not. */
+static bool start_secondary(void)
 {
 	int64_t ret;
-	uint64_t t0 = 0;
 	extern char secondary_start[];
 
 	ret = guest_hvc(PSCI_CPU_ON, 1, (uintptr_t)secondary_start, 1);
 	/* YIELD: QEMU's round-robin TCG runs another CPU only when this one stops or yields. */
 	for (unsigned int i = 0; i < 100000000 && !ret && !secondary_up; i++)
 		__asm__ volatile("yield");
-	if (ret || !secondary_up) {
+	if (ret || !secondary_up)
 		guest_printf("uartbench: error: vCPU 1 did not start (CPU_ON %lld)\n",
 			     (long long)ret);
-		return;
-	}
+	return !ret && secondary_up;
+}
+
+static void bench_ipi(uint64_t rounds)
+{
+	uint64_t t0 = 0, first = pongs;
+
 	for (uint64_t i = 0; i < rounds + rounds / 8 + 1; i++) {
 		if (i == rounds / 8 + 1)
 			t0 = counter(); /* after the warm-up rounds */
 		send_sgi(SGI_PING, 1);
-		while (pongs <= i)
+		while (pongs <= first + i)
 			__asm__ volatile("wfi");
 	}
 	report("ipi", 2 * rounds, counter() - t0, 0);
@@ -235,9 +242,9 @@ static void bench_virq(const char *op, uint64_t n, bool wait)
 	report(op, n, sum, 0);
 }
 
-static uint64_t iters_from(const void *dtb)
+/* The number after 'word' (e.g. "iters=") on the command line, or 'dflt'. */
+static uint64_t arg_from(const void *dtb, const char *word, uint64_t dflt)
 {
-	const char *word = "iters=";
 	uint64_t n = 0;
 	const char *p = guest_bootargs(dtb);
 
@@ -252,30 +259,34 @@ static uint64_t iters_from(const void *dtb)
 			n = n * 10 + (uint64_t)(*p - '0');
 		break;
 	}
-	return n ? n : DEFAULT_ITERS;
+	return n ? n : dflt;
 }
 
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
-	uint64_t n;
+	uint64_t n, rounds;
+	bool ipi;
 
 	if (guest_console_init(dtb))
 		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
-	n = iters_from(dtb);
-	guest_printf("uartbench: start iters=%llu vcpu=%llu\n", (unsigned long long)n,
-		     (unsigned long long)this_vcpu());
-	bench_hvc(n);
-	bench_load("mmio-uart", n / 4 + 1, guest_uart() + UART_FR);
-	if (guest_gicd()) {
+	n = arg_from(dtb, "iters=", DEFAULT_ITERS);
+	rounds = arg_from(dtb, "rounds=", 1);
+	guest_printf("uartbench: start iters=%llu rounds=%llu vcpu=%llu\n", (unsigned long long)n,
+		     (unsigned long long)rounds, (unsigned long long)this_vcpu());
+	if (!guest_gicd())
+		guest_printf("uartbench: error: no GICv3 in the DTB\n");
+	gicd_enable();
+	gic_setup(0);
+	ipi = start_secondary();
+	for (uint64_t r = 0; r < rounds && guest_gicd(); r++) {
+		bench_hvc(n);
+		bench_load("mmio-uart", n / 4 + 1, guest_uart() + UART_FR);
 		bench_load("mmio-gicd", n, guest_gicd() + GICD_TYPER);
-		gicd_enable();
-		gic_setup(0);
 		bench_virq("virq", n / 20 + 1, true);
 		bench_virq("virq-busy", n / 20 + 1, false);
-		bench_ipi(n / 10 + 1);
-	} else {
-		guest_printf("uartbench: error: no GICv3 in the DTB\n");
+		if (ipi)
+			bench_ipi(n / 10 + 1);
 	}
 	guest_printf("uartbench: done\n");
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);

@@ -61,6 +61,14 @@ def test_parse_a_kvm_run() -> None:
     assert run.kvm_log == ["[    0.126413] kvm [1]: VHE mode initialized successfully"]
 
 
+def test_the_median_round_counts() -> None:
+    lines = [f"uartbench: op=hvc n=100 ticks={t} base=0 frq=62500000" for t in (900, 50, 70, 60)]
+    run = parse_console("monadic", [*lines, "uartbench: done"])
+    assert [r.ticks for r in run.rounds["hvc"]] == [900, 50, 70, 60]
+    assert run.ops["hvc"].ticks == 60  # the lower middle of 50, 60, 70, 900: a measured round
+    assert parse_console("monadic", lines[:3]).ops["hvc"].ticks == 70
+
+
 def test_a_run_in_the_wrong_mode_is_a_problem() -> None:
     run = parse_console("kvm-nvhe", KVM_VHE)
     assert run.problem() == "KVM initialised in mode vhe, not nvhe"
@@ -117,6 +125,7 @@ def test_results_folder_loads_and_charts(tmp_path: Path) -> None:
     hvc = [r for r in run.results if r.bench == "vs-kvm-hvc"]
     assert {r.params["hypervisor"] for r in hvc} == {"monadic", "kvm-vhe"}
     assert all(isinstance(r.raw["insns_per_op"], float) for r in run.results)
+    assert hvc[0].raw["rounds_insns_per_op"] == [hvc[0].raw["insns_per_op"]]
     saved = json.loads((tmp_path / "provenance.json").read_text())
     assert saved["runs"]["kvm-vhe"]["kvm_mode"] == "vhe" and saved["table"][0]["op"] == "hvc"
     assert (tmp_path / "transcript-monadic.txt").read_text().startswith("monadic-hypervisor")
@@ -131,7 +140,7 @@ def _args(tmp_path: Path) -> argparse.Namespace:
     for name in ("Image", "initramfs-kvm.cpio", "hyp.bin", "guest.bin"):
         (tmp_path / name).write_bytes(b"x")
     return argparse.Namespace(qemu="qemu-system-aarch64", cpu="max", smp=3, mem="1G",
-                              iters=500, linux_dir=str(tmp_path), image=str(tmp_path / "hyp.bin"),
+                              iters=500, rounds=3, linux_dir=str(tmp_path), image=str(tmp_path / "hyp.bin"),
                               guest=str(tmp_path / "guest.bin"))
 
 
@@ -142,9 +151,9 @@ def test_every_mode_runs_the_same_machine(tmp_path: Path) -> None:
     assert "shift=0,sleep=off" in machine and "virt,virtualization=on,gic-version=3" in machine
     for mode in MODES:
         assert cmds[mode][: len(machine)] == machine
-    assert cmds["kvm-nvhe"][-1].endswith("monadic.iters=500 kvm-arm.mode=nvhe")
+    assert cmds["kvm-nvhe"][-1].endswith("monadic.iters=500 monadic.rounds=3 kvm-arm.mode=nvhe")
     assert "kvm-arm.mode" not in cmds["kvm-vhe"][-1]
-    assert cmds["monadic"][-1].endswith('2,"iters=500" attach')
+    assert cmds["monadic"][-1].endswith('2,"iters=500 rounds=3" attach')
 
 
 def test_missing_files_are_named(tmp_path: Path) -> None:

@@ -62,6 +62,9 @@ def register(sub: SubParsers) -> None:
     p.add_argument("--iters", type=int, default=2000, metavar="N",
                    help="hypercalls and MMIO reads per loop; IPIs n/10, timer expiries n/20 "
                    "(default: 2000)")
+    p.add_argument("--rounds", type=int, default=5, metavar="R",
+                   help="the guest measures every operation R times in turn; the table shows "
+                   "the median round (default: 5)")
     p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), metavar="MODE",
                    help=f"which runs, in order (default: {' '.join(MODES)})")
     p.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
