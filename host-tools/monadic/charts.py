@@ -435,6 +435,9 @@ def chart_run(run: res.Run, out_dir: Path | None = None) -> list[Path]:
     for n, r in enumerate(r for r in run.results if isinstance(r.raw.get("ops"), list)):
         name = r.bench if n == 0 else f"{r.bench}_{n + 1}"
         written += save(chart_ops(r, f"{r.bench}: cost per operation, {who}", notes), out, name)
+    table = run.provenance.get("table")
+    if run.provenance.get("benchmark") == "bench-vs-kvm" and isinstance(table, list):
+        written += chart_vs_kvm(table, out, run.provenance)
     return written
 
 

@@ -130,10 +130,15 @@ def test_results_folder_loads_and_charts(tmp_path: Path) -> None:
     assert saved["runs"]["kvm-vhe"]["kvm_mode"] == "vhe" and saved["table"][0]["op"] == "hvc"
     assert (tmp_path / "transcript-monadic.txt").read_text().startswith("monadic-hypervisor")
     assert "5.62x" in (tmp_path / "table.md").read_text()
+    assert len({r.key() for r in run.results}) == len(run.results)  # compare tells them apart
+    assert [r.label() for r in hvc] == ["vs-kvm-hvc monadic", "vs-kvm-hvc kvm-vhe"]
     written = charts.chart_vs_kvm(table_rows(runs), tmp_path / "charts", prov)
     assert sorted(p.name for p in written) == ["vs_kvm.png", "vs_kvm.svg"]
     svg = (tmp_path / "charts" / "vs_kvm.svg").read_text()
     assert "KVM nVHE" in svg and "5.6x" in svg
+    # `monadic chart` on the folder draws it again from provenance.json.
+    (tmp_path / "charts" / "vs_kvm.svg").unlink()
+    assert [p.name for p in charts.chart_run(res.load_run(tmp_path))] == ["vs_kvm.png", "vs_kvm.svg"]
 
 
 def _args(tmp_path: Path) -> argparse.Namespace:
