@@ -334,6 +334,19 @@ def new_folder(root: Path) -> Path:
     return path
 
 
+def kvm_config(linux_dir: Path) -> str:
+    """CONFIG_KVM in the Debian kernel package's config (kernel/boot/config-*): "y" (built in:
+    on arm64 KVM is a bool option, never a module), "n", or "unknown" without the config."""
+    for config in sorted((linux_dir / "kernel" / "boot").glob("config-*")):
+        for line in config.read_text(errors="replace").splitlines():
+            if line.startswith("CONFIG_KVM="):
+                return line.split("=", 1)[1]
+            if line == "# CONFIG_KVM is not set":
+                return "n"
+        return "n"
+    return "unknown"
+
+
 def packages_used(linux_dir: Path) -> dict[str, str]:
     """The Debian packages behind the KVM host, from the .deb names in <linux-dir>/dl."""
     want = ("linux-image-", "qemu-system-arm_", "busybox-static_")
@@ -386,6 +399,9 @@ def _qemu_version(binary: str) -> str:
 def bench_vs_kvm(args: argparse.Namespace) -> int:
     """All three runs, the table on stdout, the results folder and its chart."""
     commands = build_commands(args, args.modes)
+    kvm = kvm_config(Path(args.linux_dir))
+    if any(m.startswith("kvm") for m in args.modes) and kvm not in ("y", "unknown"):
+        raise MonadicError(f"the Debian kernel in {args.linux_dir} has CONFIG_KVM={kvm}: no KVM")
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     runs: dict[str, ModeRun] = {}
     transcripts: dict[str, list[str]] = {}
@@ -421,6 +437,7 @@ def bench_vs_kvm(args: argparse.Namespace) -> int:
             "icount": "shift=0,sleep=off",
             "guest": str(args.guest),
             "debian_packages": packages_used(Path(args.linux_dir)),
+            "config_kvm": kvm,
             "unit": "instructions per operation (virtual ns under -icount shift=0)",
         }
         write_folder(folder, runs, transcripts, provenance)

@@ -21,6 +21,7 @@ from monadic.vskvm import (
     OpResult,
     build_commands,
     format_table,
+    kvm_config,
     parse_console,
     table_rows,
     write_folder,
@@ -176,3 +177,13 @@ def test_help_names_the_modes(capsys: pytest.CaptureFixture[str]) -> None:
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "kvm-arm.mode=nvhe" in out and "monadic kvm-vhe kvm-nvhe" in out
+
+
+def test_kvm_config_from_the_kernel_package(tmp_path: Path) -> None:
+    assert kvm_config(tmp_path) == "unknown"
+    boot = tmp_path / "kernel" / "boot"
+    boot.mkdir(parents=True)
+    (boot / "config-6.1.0-57-cloud-arm64").write_text("CONFIG_VIRTUALIZATION=y\nCONFIG_KVM=y\n")
+    assert kvm_config(tmp_path) == "y"
+    (boot / "config-6.1.0-57-cloud-arm64").write_text("# CONFIG_KVM is not set\n")
+    assert kvm_config(tmp_path) == "n"
