@@ -104,6 +104,8 @@ $(ELF): $(OBJS) $(BUILD)/version.o linker.ld Makefile
 $(BIN): $(ELF)
 	$(quiet) OBJCOPY $@
 	$(Q)$(OBJCOPY) -O binary $< $@
+	@# Pad to the PE FileAlignment: the section's SizeOfRawData (boot/head.S) ends there.
+	$(Q)truncate -s %512 $@
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.

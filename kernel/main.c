@@ -11,6 +11,7 @@
 #include "kernel/init.h"
 #include "kernel/panic.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/efi_boot.h"
 #include "kernel/arch/psci.h"
 #include "kernel/smp.h"
 
@@ -92,8 +93,16 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	static struct err_why why;
 	int ret;
 
-	hyp.dtb = dtb;
-	ret = discover(dtb, &why);
+	if (!boot_entry_count)
+		boot_entry_count = read_sysreg(cntpct_el0);
+	/* As an EFI application the platform was found before ExitBootServices (kernel/efi.c). */
+	if (efi_handoff_take(&hyp.plat)) {
+		hyp.dtb = NULL;
+		ret = 0;
+	} else {
+		hyp.dtb = dtb;
+		ret = discover(dtb, &why);
+	}
 	if (ret) {
 		/* Without a DTB we do not know where a UART is; leave the reason for a debugger. */
 		boot_failure = why.msg;
@@ -102,6 +111,14 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	console_init(hyp.plat.uart.reg.base);
 	printk("\nmonadic-hypervisor %s (built %s), loaded at %p\n", build_version, build_date,
 	       (void *)__image_start);
+	if (hyp.plat.fw.uefi)
+		printk("UEFI %s rev 0x%x, platform from %s%s\n", hyp.plat.fw.vendor,
+		       hyp.plat.fw.revision,
+		       hyp.plat.fw.source == PLAT_SRC_ACPI ? "ACPI: "
+							   : "the configuration table's DT",
+		       hyp.plat.fw.acpi_tables);
+	if (hyp.plat.fw.acpi_warn[0])
+		pr_warn("ACPI: skipped: %s\n", hyp.plat.fw.acpi_warn);
 
 	/* The layers above the core join here: Stage-2 limits, the MMU, memory and VM 0. */
 	init_run(INIT_BEFORE_EL2);
@@ -130,6 +147,10 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	console_smp = true;
 	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
 		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
+	/* Counter ticks from the firmware's hand-off (the EFI entry or the Image entry) to here. */
+	printk("boot: %llu us from hand-off to the shell\n",
+	       (unsigned long long)((read_sysreg(cntpct_el0) - boot_entry_count) * 1000000 /
+				    read_sysreg(cntfrq_el0)));
 	/* The shell (and the guests our command line names) take this CPU from here. */
 	init_run(INIT_ENTRY);
 	printk("HALTED: nothing registered to run after boot\n");
