@@ -48,6 +48,9 @@ static const struct efi_guid dtb_guid = {
 static const struct efi_guid smbios3_guid = {
 	0xf2fd1544, 0x9794, 0x4a2c, { 0x99, 0x2e, 0xe5, 0xbb, 0xcf, 0x20, 0xe3, 0x94 }
 };
+static const struct efi_guid root_bridge_io_guid = {
+	0x2f707ebb, 0x4a1a, 0x11d4, { 0x9a, 0x38, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d }
+};
 static const struct efi_guid smbios_guid = {
 	0xeb9d2d31, 0x2d88, 0x11d3, { 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d }
 };
@@ -505,6 +508,50 @@ static void smbios_provenance(struct platform *p)
 		      PLAT_NAME_LEN);
 }
 
+static uint64_t le64(const uint8_t *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/*
+ * ACPI gives the host bridge's windows only in the DSDT's _CRS (AML). UEFI's PCI root bridge
+ * I/O protocol reports the same resources as QWord descriptors: the ranges its PCI bus driver
+ * assigned from, which the hypervisor maps at EL2 and assigns BARs in. EDK2's convention:
+ * device address = host address + translation (MdeModulePkg PciHostBridgeDxe).
+ */
+static void pci_windows(struct platform *p)
+{
+	struct efi_pci_root_bridge_io *rb;
+	const uint8_t *d;
+
+	if (!p->pcie.present ||
+	    st->boot_services->locate_protocol(&root_bridge_io_guid, NULL, (void **)&rb) ||
+	    rb->configuration(rb, (void **)&d) || !d)
+		return;
+	for (unsigned int guard = 0; d[0] == ACPI_QWORD_DESC && guard < 16;
+	     guard++, d += ACPI_QWORD_LEN) {
+		struct pci_window *w = &p->pcie.windows[p->pcie.n_windows];
+		uint8_t type = d[ACPI_QWORD_RES_TYPE];
+
+		if (type > 1 || !le64(d + ACPI_QWORD_LENGTH))
+			continue;
+		if (p->pcie.n_windows >= PLAT_MAX_PCI_WINDOWS)
+			break;
+		w->space = type == 1			     ? PCI_SPACE_IO
+			   : le64(d + ACPI_QWORD_GRAN) == 64 ? PCI_SPACE_MEM64
+							     : PCI_SPACE_MEM32;
+		w->prefetchable = type == 0 && ((d[ACPI_QWORD_FLAGS] >> 1) & 3) == 3;
+		w->pci_addr = le64(d + ACPI_QWORD_MIN);
+		w->cpu_addr = w->pci_addr - le64(d + ACPI_QWORD_TRANS);
+		w->size = le64(d + ACPI_QWORD_LENGTH);
+		p->pcie.n_windows++;
+	}
+}
+
 /* The platform: ACPI when the configuration table has an RSDP, else its DT. */
 static int discover(struct platform *p, void **dtb, struct err_why *why)
 {
@@ -512,8 +559,12 @@ static int discover(struct platform *p, void **dtb, struct err_why *why)
 	int ret;
 
 	*dtb = config_table(&dtb_guid);
-	if (rsdp)
-		return plat_acpi_parse(p, (uintptr_t)rsdp, map_avail, NULL, why);
+	if (rsdp) {
+		ret = plat_acpi_parse(p, (uintptr_t)rsdp, map_avail, NULL, why);
+		if (!ret)
+			pci_windows(p);
+		return ret;
+	}
 	if (!*dtb)
 		return err_fail(why, E_NOENT,
 				"the configuration table has neither an ACPI RSDP nor a DT");

@@ -93,7 +93,35 @@ struct efi_boot_services {
 		*install_configuration_table;
 	void *load_image, *start_image, *exit, *unload_image;
 	efi_status (*exit_boot_services)(efi_handle image, uint64_t map_key);
+	void *get_next_monotonic_count, *stall, *set_watchdog_timer;
+	void *connect_controller, *disconnect_controller;
+	void *open_protocol, *close_protocol, *open_protocol_information;
+	void *protocols_per_handle, *locate_handle_buffer;
+	efi_status (*locate_protocol)(const struct efi_guid *guid, void *registration,
+				      void **iface);
 };
+
+/* EFI_PCI_ROOT_BRIDGE_IO_PROTOCOL (UEFI 2.10 14.2): only Configuration() is used. */
+struct efi_pci_root_bridge_io {
+	efi_handle parent_handle;
+	void *poll_mem, *poll_io;
+	void *mem_read, *mem_write, *io_read, *io_write, *pci_read, *pci_write;
+	void *copy_mem, *map, *unmap, *allocate_buffer, *free_buffer, *flush;
+	void *get_attributes, *set_attributes;
+	efi_status (*configuration)(struct efi_pci_root_bridge_io *self, void **resources);
+	uint32_t segment_number;
+};
+
+/* ACPI QWord Address Space Descriptor (ACPI 6.5 6.4.3.5.1), as Configuration() returns them. */
+#define ACPI_QWORD_DESC	    0x8a
+#define ACPI_END_TAG	    0x79
+#define ACPI_QWORD_LEN	    46
+#define ACPI_QWORD_RES_TYPE 3 /* 0 memory, 1 I/O, 2 bus numbers */
+#define ACPI_QWORD_FLAGS    5 /* memory: bits 2:1 = 3 prefetchable */
+#define ACPI_QWORD_GRAN	    6 /* 32 or 64: the address width */
+#define ACPI_QWORD_MIN	    14
+#define ACPI_QWORD_TRANS    30
+#define ACPI_QWORD_LENGTH   38
 
 struct efi_configuration_table {
 	struct efi_guid guid;

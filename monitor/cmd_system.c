@@ -7,6 +7,7 @@
 #include "kernel/arch/cpuid.h"
 #include "kernel/lib/err.h"
 #include "kernel/hyp.h"
+#include "monitor/provenance.h"
 #include "kernel/drivers/pl011.h"
 #include "kernel/arch/psci.h"
 #include "mm/mmu.h"
@@ -90,6 +91,7 @@ static int cmd_sysregs(int argc, char **argv)
 		json_hex(&j, "midr", r.midr);
 		json_str(&j, "implementer", cpuid_implementer_name(impl));
 		json_str(&j, "core", cpuid_core_name(impl, part));
+		provenance_json(&j, &hyp.plat);
 		json_u64(&j, "variant", MIDR_VARIANT(r.midr));
 		json_u64(&j, "revision", MIDR_REVISION(r.midr));
 		json_hex(&j, "mpidr", r.mpidr);
@@ -174,6 +176,8 @@ static void platform_json(const struct platform *p)
 	shell_json_begin(&j);
 	json_str(&j, "model", p->model);
 	json_str(&j, "compatible", p->compatible);
+	json_str(&j, "source", provenance_source(p));
+	provenance_json(&j, p);
 	json_str(&j, "bootargs", p->bootargs);
 	json_u64(&j, "dtb_size", p->dtb_size);
 	json_u64(&j, "mem_total", plat_mem_total(p));
@@ -261,7 +265,18 @@ static int cmd_platform(int argc, char **argv)
 		return 0;
 	}
 	printk("model       %s (%s)\n", p->model, p->compatible);
-	printk("DTB         %u bytes at %p, %u nodes\n", p->dtb_size, hyp.dtb, hyp.fdt.n_nodes);
+	if (p->fw.source == PLAT_SRC_ACPI)
+		printk("source      ACPI (%s): %s%s%s\n", p->fw.acpi_oem, p->fw.acpi_tables,
+		       p->fw.acpi_warn[0] ? "; skipped: " : "", p->fw.acpi_warn);
+	else if (p->fw.uefi)
+		printk("source      DT from the UEFI configuration table, %u bytes\n", p->dtb_size);
+	else
+		printk("source      DT, %u bytes at %p, %u nodes\n", p->dtb_size, hyp.dtb,
+		       hyp.fdt.n_nodes);
+	if (p->fw.uefi)
+		printk("firmware    UEFI %s rev 0x%x; SMBIOS cpu \"%s\" \"%s\", product \"%s\"\n",
+		       p->fw.vendor, p->fw.revision, p->fw.cpu_manufacturer, p->fw.cpu_version,
+		       p->fw.product);
 	printk("bootargs    \"%s\"\n", p->bootargs);
 	printk("memory      %llu MiB in %u range%s\n",
 	       (unsigned long long)(plat_mem_total(p) >> 20), p->n_mem, p->n_mem == 1 ? "" : "s");
