@@ -228,6 +228,7 @@ static int madt(struct platform *p, const struct acpi_table *t, struct err_why *
 
 static int gtdt(struct platform *p, const struct acpi_table *t, struct err_why *why)
 {
+	(void)why; /* the length check in acpi_check() covers every field read */
 	p->timer.present = true;
 	p->timer.intid_sec = acpi_u32(t, GTDT_SEC_EL1);
 	p->timer.intid_phys = acpi_u32(t, GTDT_NS_EL1);
@@ -288,6 +289,7 @@ static int fadt(struct platform *p, const struct acpi_table *t, struct err_why *
 {
 	uint16_t flags = acpi_u16(t, FADT_ARM_BOOT_FLAGS);
 
+	(void)why; /* as for the GTDT */
 	p->psci.present = flags & FADT_PSCI_COMPLIANT;
 	p->psci.conduit = !p->psci.present		? PSCI_CONDUIT_NONE
 			  : (flags & FADT_PSCI_USE_HVC) ? PSCI_CONDUIT_HVC
