@@ -167,7 +167,7 @@ static bool free_after_exit(uint32_t type)
 /*
  * p->mem from the final map: free RAM merged into ranges; runtime services, ACPI and reserved
  * regions stay out, so neither the pool nor a guest ever gets them. When mem[] is full the
- * smallest range gives way. Loaded files become reserved ranges. Runs after ExitBootServices:
+ * smallest range gives way. Runs after ExitBootServices:
  * no printing, no calls.
  */
 static void mem_from_map(struct platform *p)
@@ -226,10 +226,40 @@ static void mem_from_map(struct platform *p)
 			p->mem[b] = p->mem[b - 1];
 			p->mem[b - 1] = t;
 		}
+	/* Loaded files stay in free RAM: the words that name them claim them (load_file()). */
 	p->n_reserved = 0;
-	for (unsigned int f = 0; f < n_files && p->n_reserved < PLAT_MAX_MEM; f++)
-		p->reserved[p->n_reserved++] =
-			(struct plat_range){ files[f].base, files[f].pages << EFI_PAGE_SHIFT };
+}
+
+static uint64_t le64(const uint8_t *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/*
+ * The lowest free range that holds 'pages': files go to the bottom of RAM, as QEMU's loader
+ * stages them on the -kernel path, because the hypervisor allocates from the top. They stay in
+ * the free pool, where the vm= and initrd= words claim them (docs/vm-model.md).
+ */
+static int low_pages(uint64_t pages, uint64_t *base)
+{
+	bool found = false;
+
+	if (get_map())
+		return E_NOMEM;
+	for (uint64_t i = 0; i < map_size / desc_size; i++) {
+		const struct efi_memory_descriptor *d = map_desc(i);
+
+		if (d->type == EFI_CONVENTIONAL_MEMORY && d->number_of_pages >= pages &&
+		    (!found || d->physical_start < *base)) {
+			*base = d->physical_start;
+			found = true;
+		}
+	}
+	return found ? 0 : E_NOMEM;
 }
 
 /* The UCS-2 path of the image's file-path nodes ("\EFI\BOOT\BOOTAA64.EFI"), as ASCII. */
@@ -282,7 +312,8 @@ static int load_file(const char *path, uint64_t *addr, uint64_t *size, struct er
 {
 	efi_char16 name[CMDLINE_MAX];
 	struct efi_file *root = open_root(), *f;
-	uint64_t len, pages, base, n;
+	uint64_t len, pages, base, n, room, hdr_len;
+	uint8_t hdr[64];
 	unsigned int i;
 	efi_status s;
 
@@ -306,8 +337,24 @@ static int load_file(const char *path, uint64_t *addr, uint64_t *size, struct er
 		return err_fail(why, E_RANGE, "%s: %llu bytes (empty, too big, or too many files)",
 				path, (unsigned long long)len);
 	}
-	pages = (len + (1ULL << EFI_PAGE_SHIFT) - 1) >> EFI_PAGE_SHIFT;
-	if (st->boot_services->allocate_pages(EFI_ALLOCATE_ANY_PAGES, EFI_LOADER_DATA, pages,
+	/*
+	 * An arm64 Image claims image_size bytes where it lies (its .bss included), more than the
+	 * file: leave that room, so a file loaded after it does not fall inside the claim.
+	 */
+	room = len;
+	hdr_len = sizeof(hdr);
+	if (!f->read(f, &hdr_len, hdr) && hdr_len == sizeof(hdr) &&
+	    !memcmp(hdr + 0x38, "ARM\x64", 4))
+		room = le64(hdr + 0x10) > len && le64(hdr + 0x10) < FILE_MAX_BYTES
+			       ? le64(hdr + 0x10)
+			       : len;
+	if (f->set_position(f, 0)) {
+		f->close(f);
+		return err_fail(why, E_IO, "%s: cannot seek", path);
+	}
+	pages = (room + (1ULL << EFI_PAGE_SHIFT) - 1) >> EFI_PAGE_SHIFT;
+	if (low_pages(pages, &base) ||
+	    st->boot_services->allocate_pages(EFI_ALLOCATE_ADDRESS, EFI_LOADER_DATA, pages,
 					      &base)) {
 		f->close(f);
 		return err_fail(why, E_NOMEM, "%s: no room for %llu bytes", path,
@@ -416,12 +463,13 @@ static int read_cfg(char *out, unsigned int size, struct err_why *why)
 /*
  * Guest files named by ESP path: in the words vm=NAME,PATH,... and initrd=NAME,PATH, a field
  * starting with '\' is loaded now and replaced by its address (and, for initrd=, its size),
- * which is what the common path's parser expects (docs/vm-model.md).
+ * which is what the common path's parser expects (docs/vm-model.md). A file that cannot be
+ * loaded drops its word, with the reason on the EFI console and in 'warn' for the boot log.
  */
-static int load_guest_files(char *cmd, unsigned int size, struct err_why *why)
+static int load_guest_files(char *cmd, unsigned int size, char *warn, struct err_why *why)
 {
 	char out[CMDLINE_MAX], path[CMDLINE_MAX];
-	unsigned int i = 0, o = 0;
+	unsigned int i = 0, o = 0, o_word = 0;
 	bool quoted = false;
 
 	while (cmd[i]) {
@@ -433,6 +481,7 @@ static int load_guest_files(char *cmd, unsigned int size, struct err_why *why)
 
 			while (cmd[j] && cmd[j] != ',' && cmd[j] != ' ')
 				j++;
+			o_word = o;
 			if (cmd[j] == ',' && cmd[j + 1] == '\\') {
 				uint64_t addr, len;
 				unsigned int n = 0;
@@ -446,8 +495,22 @@ static int load_guest_files(char *cmd, unsigned int size, struct err_why *why)
 					path[n++] = cmd[j++];
 				path[n] = '\0';
 				ret = load_file(path, &addr, &len, why);
-				if (ret)
-					return ret;
+				if (ret) {
+					/* Drop the word: the rest still boots to the shell. */
+					efi_printf("monadic-hypervisor: %s; '%.*s...' dropped\n",
+						   why->msg, (int)(j - i), cmd + i);
+					if (!warn[0])
+						fmt_snprintf(warn, PLAT_WARN_LEN, "%s", why->msg);
+					o = o_word;
+					while (cmd[j] && (quoted || cmd[j] != ' ')) {
+						if (cmd[j] == '"')
+							quoted = !quoted;
+						j++;
+					}
+					quoted = false;
+					i = j;
+					continue;
+				}
 				o += (unsigned int)fmt_snprintf(
 					out + o, sizeof(out) - o, initrd ? "0x%llx,%llu" : "0x%llx",
 					(unsigned long long)addr, (unsigned long long)len);
@@ -508,15 +571,6 @@ static void smbios_provenance(struct platform *p)
 		      PLAT_NAME_LEN);
 }
 
-static uint64_t le64(const uint8_t *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	return v;
-}
-
 /*
  * ACPI gives the host bridge's windows only in the DSDT's _CRS (AML). UEFI's PCI root bridge
  * I/O protocol reports the same resources as QWord descriptors: the ranges its PCI bus driver
@@ -537,14 +591,17 @@ static void pci_windows(struct platform *p)
 		struct pci_window *w = &p->pcie.windows[p->pcie.n_windows];
 		uint8_t type = d[ACPI_QWORD_RES_TYPE];
 
-		if (type > 1 || !le64(d + ACPI_QWORD_LENGTH))
+		/*
+		 * Memory windows only: I/O space needs its CPU-side translation, which EDK2's
+		 * descriptors leave implicit on Arm; an I/O BAR then gets no space, as on machines
+		 * whose host bridge has no I/O window.
+		 */
+		if (type != 0 || !le64(d + ACPI_QWORD_LENGTH))
 			continue;
 		if (p->pcie.n_windows >= PLAT_MAX_PCI_WINDOWS)
 			break;
-		w->space = type == 1			     ? PCI_SPACE_IO
-			   : le64(d + ACPI_QWORD_GRAN) == 64 ? PCI_SPACE_MEM64
-							     : PCI_SPACE_MEM32;
-		w->prefetchable = type == 0 && ((d[ACPI_QWORD_FLAGS] >> 1) & 3) == 3;
+		w->space = le64(d + ACPI_QWORD_GRAN) == 64 ? PCI_SPACE_MEM64 : PCI_SPACE_MEM32;
+		w->prefetchable = ((d[ACPI_QWORD_FLAGS] >> 1) & 3) == 3;
 		w->pci_addr = le64(d + ACPI_QWORD_MIN);
 		w->cpu_addr = w->pci_addr - le64(d + ACPI_QWORD_TRANS);
 		w->size = le64(d + ACPI_QWORD_LENGTH);
@@ -637,7 +694,7 @@ efi_status efi_main(efi_handle h, struct efi_system_table *systab)
 			cmd[0] = '\0';
 		}
 	}
-	ret = load_guest_files(cmd, sizeof(cmd), &why);
+	ret = load_guest_files(cmd, sizeof(cmd), p->fw.boot_warn, &why);
 	if (ret) {
 		efi_printf("monadic-hypervisor: %s\n", why.msg);
 		return EFI_NOT_FOUND;

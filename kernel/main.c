@@ -117,6 +117,9 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 		       hyp.plat.fw.source == PLAT_SRC_ACPI ? "ACPI: "
 							   : "the configuration table's DT",
 		       hyp.plat.fw.acpi_tables);
+	if (hyp.plat.fw.boot_warn[0])
+		pr_warn("UEFI: %s; its word was dropped from the command line\n",
+			hyp.plat.fw.boot_warn);
 	if (hyp.plat.fw.acpi_warn[0])
 		pr_warn("ACPI: skipped: %s\n", hyp.plat.fw.acpi_warn);
 

@@ -18,6 +18,7 @@
 /* Legacy INTx routes of the host bridge: QEMU virt has 4 slots x 4 pins. */
 #define PLAT_MAX_PCI_IMAP 32
 #define PLAT_NAME_LEN	  48
+#define PLAT_WARN_LEN	  160
 
 struct plat_range {
 	uint64_t base;
@@ -62,10 +63,11 @@ struct platform {
 		char cpu_manufacturer[PLAT_NAME_LEN];
 		char cpu_version[PLAT_NAME_LEN];
 		char product[PLAT_NAME_LEN];
-		char acpi_oem[24];    /* XSDT OEM ID and OEM table ID */
-		char acpi_tables[64]; /* signatures of the tables read, in order */
-		char acpi_warn[160];  /* the first optional table that was skipped, and why */
-		bool firmware_bars;   /* keep the BARs firmware assigned (ACPI: no _CRS windows) */
+		char acpi_oem[24];	       /* XSDT OEM ID and OEM table ID */
+		char acpi_tables[64];	       /* signatures of the tables read, in order */
+		char acpi_warn[PLAT_WARN_LEN]; /* the first optional table skipped, and why */
+		char boot_warn[PLAT_WARN_LEN]; /* the first guest file UEFI could not load */
+		bool firmware_bars; /* keep the BARs firmware assigned (ACPI: no _CRS windows) */
 		unsigned int n_mem_dropped; /* free-RAM ranges of the EFI map beyond mem[] */
 	} fw;
 	/* PPTT (ACPI 6.5 5.2.30), when present: leaf processors, their parents, cache nodes. */
