@@ -144,9 +144,18 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	else if (!console_enable_wakeup(hyp.plat.uart.intid, percpu[0].mpidr))
 		pr_warn("console: no usable UART interrupt; the shell polls\n");
 
-	printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n", current_el(),
-	       hyp.plat.n_cpus, (unsigned long long)(plat_mem_total(&hyp.plat) >> 20),
-	       hyp.plat.dtb_size, dtb);
+	if (hyp.plat.fw.uefi)
+		printk("EL%u, %u CPUs, %llu MiB RAM from the UEFI memory map, platform from %s, "
+		       "MMU "
+		       "and caches on\n",
+		       current_el(), hyp.plat.n_cpus,
+		       (unsigned long long)(plat_mem_total(&hyp.plat) >> 20),
+		       hyp.plat.fw.source == PLAT_SRC_ACPI ? "ACPI" : "the DT");
+	else
+		printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n",
+		       current_el(), hyp.plat.n_cpus,
+		       (unsigned long long)(plat_mem_total(&hyp.plat) >> 20), hyp.plat.dtb_size,
+		       dtb);
 	console_smp = true;
 	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
 		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
