@@ -11,6 +11,7 @@
 #include "kernel/init.h"
 #include "kernel/panic.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/drivers/uart.h"
 #include "kernel/efi_boot.h"
 #include "kernel/arch/psci.h"
 #include "kernel/smp.h"
@@ -108,7 +109,10 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 		boot_failure = why.msg;
 		park();
 	}
-	console_init(hyp.plat.uart.reg.base);
+	console_init(&(struct uart_cfg){ .kind = (enum uart_kind)hyp.plat.uart.kind,
+					 .base = hyp.plat.uart.reg.base,
+					 .reg_shift = hyp.plat.uart.reg_shift,
+					 .reg_width = hyp.plat.uart.reg_width });
 	printk("\nmonadic-hypervisor %s (built %s), loaded at %p\n", build_version, build_date,
 	       (void *)__image_start);
 	if (hyp.plat.fw.uefi)
@@ -188,7 +192,10 @@ __attribute__((noreturn)) void boot_wrong_el(void *dtb)
 		boot_failure = "entered below EL2 and no usable DTB";
 		park();
 	}
-	console_init(hyp.plat.uart.reg.base);
+	console_init(&(struct uart_cfg){ .kind = (enum uart_kind)hyp.plat.uart.kind,
+					 .base = hyp.plat.uart.reg.base,
+					 .reg_shift = hyp.plat.uart.reg_shift,
+					 .reg_width = hyp.plat.uart.reg_width });
 	printk("\nmonadic-hypervisor: entered at EL%u, but a hypervisor must start at EL2.\n", el);
 	printk("With QEMU use -M virt,virtualization=on; with U-Boot, boot from EL2 (booti).\n");
 	printk("HALTED: wrong exception level\n");

@@ -95,6 +95,12 @@ struct platform {
 		struct plat_range reg;
 		uint32_t clock_hz; /* uartclk if the DTB names a fixed clock, else 0 */
 		uint32_t intid;	   /* GIC INTID of its interrupt, or 0 when unknown */
+		/* enum uart_kind (kernel/drivers/uart.h); 16550: register stride and width. */
+		unsigned int kind;
+		uint8_t reg_shift, reg_width;
+		/* SPCR: the PCI function that is the UART (vendor 0xffff: not PCI). */
+		uint16_t pci_vendor, pci_device;
+		uint8_t pci_bus, pci_dev, pci_fn;
 	} uart;
 
 	struct {

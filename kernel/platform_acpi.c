@@ -7,6 +7,7 @@
  */
 #include "kernel/platform.h"
 
+#include "kernel/drivers/uart.h"
 #include "kernel/lib/acpi.h"
 #include "kernel/lib/err.h"
 #include "kernel/lib/fmt.h"
@@ -53,13 +54,25 @@
 #define ECAM_BUS_SHIFT 20
 
 /* SPCR (Microsoft SPCR specification, revision 2+). */
-#define SPCR_LEN_MIN	80
-#define SPCR_IFTYPE	36
-#define SPCR_ADDR_SPACE 40 /* Generic Address Structure: space, width, offset, access, address */
-#define SPCR_ADDR	44
-#define SPCR_IRQ_TYPE	52
-#define SPCR_IRQ_GIC	(1U << 3)
-#define SPCR_GSIV	54
+#define SPCR_LEN_MIN	  80
+#define SPCR_IFTYPE	  36
+#define SPCR_ADDR_SPACE	  40 /* Generic Address Structure: space, width, offset, access, address */
+#define SPCR_ADDR	  44
+#define SPCR_IRQ_TYPE	  52
+#define SPCR_IRQ_GIC	  (1U << 3)
+#define SPCR_GSIV	  54
+#define SPCR_ADDR_ACCESS  43 /* GAS Access Size: 1 byte, 2 word, 3 dword, 4 qword */
+#define SPCR_ACCESS_BYTE  1
+#define SPCR_ACCESS_DWORD 3
+#define SPCR_PCI_DEVICE	  64
+#define SPCR_PCI_VENDOR	  66
+#define SPCR_PCI_BUS	  68
+#define SPCR_PCI_DEV	  69
+#define SPCR_PCI_FN	  70
+/* Interface types (Microsoft "Serial Port Console Redirection Table", table 3; DBG2 types). */
+#define SPCR_16550	0x00
+#define SPCR_16450	0x01
+#define SPCR_16550_GAS	0x12
 #define SPCR_PL011	0x03
 #define SPCR_SBSA_32BIT 0x0d
 #define SPCR_SBSA	0x0e
@@ -265,11 +278,18 @@ static int mcfg(struct platform *p, const struct acpi_table *t, struct err_why *
 static int spcr(struct platform *p, const struct acpi_table *t, struct err_why *why)
 {
 	uint8_t type = acpi_u8(t, SPCR_IFTYPE);
+	uint8_t access = acpi_u8(t, SPCR_ADDR_ACCESS);
 
-	if (type != SPCR_PL011 && type != SPCR_SBSA && type != SPCR_SBSA_32BIT)
+	if (type == SPCR_PL011)
+		p->uart.kind = UART_PL011;
+	else if (type == SPCR_SBSA || type == SPCR_SBSA_32BIT)
+		p->uart.kind = UART_SBSA;
+	else if (type == SPCR_16550 || type == SPCR_16450 || type == SPCR_16550_GAS)
+		p->uart.kind = UART_16550;
+	else
 		return err_fail(why, E_NOTSUP,
-				"SPCR: console interface type 0x%02x; this build drives PL011 "
-				"and SBSA generic UARTs (types 0x03, 0x0d, 0x0e) only",
+				"SPCR: console interface type 0x%02x; this build drives PL011, "
+				"SBSA generic and 16550 UARTs only",
 				type);
 	if (acpi_u8(t, SPCR_ADDR_SPACE) != 0)
 		return err_fail(why, E_NOTSUP, "SPCR: UART in address space %u, not memory",
@@ -278,7 +298,26 @@ static int spcr(struct platform *p, const struct acpi_table *t, struct err_why *
 	p->uart.reg = (struct plat_range){ acpi_u64(t, SPCR_ADDR), UART_SIZE };
 	if (!p->uart.reg.base)
 		return err_fail(why, E_INVAL, "SPCR: UART base address is 0");
-	plat_name(p->uart.node, type == SPCR_PL011 ? "PL011 (SPCR)" : "SBSA UART (SPCR)");
+	if (p->uart.kind == UART_16550) {
+		/* GAS access size (ACPI 6.5 table 5.1): 1 byte, 3 dword; registers that wide apart. */
+		if (access == SPCR_ACCESS_DWORD) {
+			p->uart.reg_shift = 2;
+			p->uart.reg_width = 4;
+		} else if (access == SPCR_ACCESS_BYTE || access == 0) {
+			p->uart.reg_shift = 0;
+			p->uart.reg_width = 1;
+		} else {
+			return err_fail(why, E_NOTSUP, "SPCR: 16550 with access size %u", access);
+		}
+	}
+	p->uart.pci_vendor = acpi_u16(t, SPCR_PCI_VENDOR);
+	p->uart.pci_device = acpi_u16(t, SPCR_PCI_DEVICE);
+	p->uart.pci_bus = acpi_u8(t, SPCR_PCI_BUS);
+	p->uart.pci_dev = acpi_u8(t, SPCR_PCI_DEV);
+	p->uart.pci_fn = acpi_u8(t, SPCR_PCI_FN);
+	plat_name(p->uart.node, p->uart.kind == UART_16550  ? "16550 (SPCR)"
+				: p->uart.kind == UART_SBSA ? "SBSA UART (SPCR)"
+							    : "PL011 (SPCR)");
 	if (acpi_u8(t, SPCR_IRQ_TYPE) & SPCR_IRQ_GIC)
 		p->uart.intid = acpi_u32(t, SPCR_GSIV);
 	add_dev(p, p->uart.node, p->uart.reg.base, p->uart.reg.size);

@@ -8,7 +8,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/hyp.h"
 #include "monitor/provenance.h"
-#include "kernel/drivers/pl011.h"
+#include "kernel/drivers/uart.h"
 #include "kernel/arch/psci.h"
 #include "mm/mmu.h"
 #include "mm/vtcr.h"
@@ -199,6 +199,7 @@ static void platform_json(const struct platform *p)
 	json_arr_end(&j);
 	json_obj_begin(&j, "uart");
 	json_str(&j, "node", p->uart.node);
+	json_str(&j, "kind", uart_kind_name((enum uart_kind)p->uart.kind));
 	json_hex(&j, "base", p->uart.reg.base);
 	json_hex(&j, "size", p->uart.reg.size);
 	json_obj_end(&j);
@@ -292,8 +293,14 @@ static int cmd_platform(int argc, char **argv)
 	for (unsigned int i = 0; i < p->n_cpus; i++)
 		printk(" 0x%llx", (unsigned long long)p->cpus[i].mpidr);
 	printk("\n");
-	printk("uart        %s at 0x%llx (PL011)\n", p->uart.node,
-	       (unsigned long long)p->uart.reg.base);
+	printk("uart        %s at 0x%llx (%s", p->uart.node, (unsigned long long)p->uart.reg.base,
+	       uart_kind_name((enum uart_kind)p->uart.kind));
+	if (p->uart.kind == UART_16550)
+		printk(", reg-shift %u, %u-byte access", p->uart.reg_shift, p->uart.reg_width);
+	if (p->uart.pci_vendor != 0xffff && p->fw.source == PLAT_SRC_ACPI)
+		printk(", PCI %04x:%04x at %02x:%02x.%x", p->uart.pci_vendor, p->uart.pci_device,
+		       p->uart.pci_bus, p->uart.pci_dev, p->uart.pci_fn);
+	printk(")\n");
 	printk("gic         v%u, distributor 0x%llx", p->gic.version,
 	       (unsigned long long)p->gic.dist.base);
 	for (unsigned int i = 0; i < p->gic.n_redist; i++)
@@ -415,7 +422,7 @@ static int cmd_reset(int argc, char **argv)
 	if (no_args(argc, argv, "reset"))
 		return E_INVAL;
 	printk("resetting the system (PSCI SYSTEM_RESET)\n");
-	pl011_flush();
+	uart_flush();
 	psci_system_reset();
 	ret = psci_version();
 	return shell_error(E_NOTSUP, "reset: PSCI SYSTEM_RESET returned (PSCI_VERSION says %lld)",
@@ -428,7 +435,7 @@ static int cmd_poweroff(int argc, char **argv)
 	if (no_args(argc, argv, "poweroff"))
 		return E_INVAL;
 	printk("powering off (PSCI SYSTEM_OFF)\n");
-	pl011_flush();
+	uart_flush();
 	psci_system_off();
 	return shell_error(E_NOTSUP, "poweroff: PSCI SYSTEM_OFF returned");
 }

@@ -6,6 +6,7 @@
  * (virt-max-smmuv3-smp2-1G.dtb); and on corrupted copies: truncated, bad checksums, lengths
  * past the end, subtables that overrun, random bytes. Also the SMBIOS string reader.
  */
+#include "kernel/drivers/uart.h"
 #include "kernel/lib/acpi.h"
 #include "kernel/lib/fdt.h"
 #include "kernel/lib/smbios.h"
@@ -290,19 +291,73 @@ static void test_fuzz(void)
 	CHECK(parsed > 0 && refused > 0);
 }
 
-static void test_spcr_16550_refused(void)
+/* An SPCR variant of QEMU's: interface type, GAS access size, address, PCI IDs; checksum fixed. */
+static int spcr_variant(struct platform *p, uint8_t type, uint8_t access, uint64_t addr,
+			uint16_t vendor, uint16_t device, struct err_why *why)
 {
 	struct blob b = load("SPCR");
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	why->msg[0] = '\0';
+	b.p[36] = type;
+	b.p[43] = access;
+	for (int k = 0; k < 8; k++)
+		b.p[44 + k] = (uint8_t)(addr >> (8 * k));
+	b.p[64] = (uint8_t)device;
+	b.p[65] = (uint8_t)(device >> 8);
+	b.p[66] = (uint8_t)vendor;
+	b.p[67] = (uint8_t)(vendor >> 8);
+	b.p[68] = 0;
+	b.p[69] = 5;
+	b.p[70] = 0;
+	fix_checksum(b.p, b.n);
+	ret = plat_acpi_table(p, b.p, b.n, why);
+	free(b.p);
+	return ret;
+}
+
+/* Built like EC2's: a 16550 (type 0x12, with a GAS) that is PCI function 1d0f:8250, byte-wide
+ * registers in memory space. */
+static void test_spcr_ec2_16550(void)
+{
 	static struct platform p;
 	struct err_why why = { { 0 } };
 
-	memset(&p, 0, sizeof(p));
-	b.p[36] = 0x12; /* 16550-compatible with a GAS: not driven by this build */
-	fix_checksum(b.p, b.n);
-	CHECK(plat_acpi_table(&p, b.p, b.n, &why) < 0);
-	CHECK(strstr(why.msg, "interface type 0x12") != NULL);
+	CHECK_EQ_U64(spcr_variant(&p, 0x12, 1, 0x80118000, 0x1d0f, 0x8250, &why), 0);
+	CHECK(p.uart.present);
+	CHECK_EQ_U64(p.uart.kind, UART_16550);
+	CHECK_EQ_U64(p.uart.reg.base, 0x80118000);
+	CHECK_EQ_U64(p.uart.reg_shift, 0);
+	CHECK_EQ_U64(p.uart.reg_width, 1);
+	CHECK_EQ_U64(p.uart.pci_vendor, 0x1d0f);
+	CHECK_EQ_U64(p.uart.pci_device, 0x8250);
+	CHECK_EQ_U64(p.uart.pci_dev, 5);
+	CHECK_STR(p.uart.node, "16550 (SPCR)");
+}
+
+static void test_spcr_variants(void)
+{
+	static struct platform p;
+	struct err_why why = { { 0 } };
+
+	/* A 16550 with 32-bit registers four bytes apart (DesignWare style). */
+	CHECK_EQ_U64(spcr_variant(&p, 0x00, 3, 0x1c021000, 0xffff, 0xffff, &why), 0);
+	CHECK_EQ_U64(p.uart.kind, UART_16550);
+	CHECK_EQ_U64(p.uart.reg_shift, 2);
+	CHECK_EQ_U64(p.uart.reg_width, 4);
+	/* The SBSA generic UART, and QEMU's own PL011. */
+	CHECK_EQ_U64(spcr_variant(&p, 0x0e, 3, 0x9000000, 0xffff, 0xffff, &why), 0);
+	CHECK_EQ_U64(p.uart.kind, UART_SBSA);
+	CHECK_EQ_U64(spcr_variant(&p, 0x03, 3, 0x9000000, 0xffff, 0xffff, &why), 0);
+	CHECK_EQ_U64(p.uart.kind, UART_PL011);
+	/* A 16550 with 16-bit access, an interface this build lacks, address 0: refused. */
+	CHECK(spcr_variant(&p, 0x12, 2, 0x80118000, 0xffff, 0xffff, &why) < 0);
+	CHECK(strstr(why.msg, "access size 2") != NULL);
+	CHECK(spcr_variant(&p, 0x10, 1, 0x80118000, 0xffff, 0xffff, &why) < 0);
+	CHECK(strstr(why.msg, "interface type 0x10") != NULL);
 	CHECK(!p.uart.present);
-	free(b.p);
+	CHECK(spcr_variant(&p, 0x03, 3, 0, 0xffff, 0xffff, &why) < 0);
 }
 
 static void test_smbios_strings(void)
@@ -349,7 +404,8 @@ int main(void)
 	RUN(test_madt_bad_subtable);
 	RUN(test_optional_vs_required);
 	RUN(test_fuzz);
-	RUN(test_spcr_16550_refused);
+	RUN(test_spcr_ec2_16550);
+	RUN(test_spcr_variants);
 	RUN(test_smbios_strings);
 	return TEST_SUMMARY();
 }
