@@ -53,6 +53,9 @@ static const char *const level_prefix[] = {
 };
 
 static bool console_irq;
+/* Set once console_switch() moved the console off the platform's UART, whose interrupt the
+ * boot path would otherwise route: the new UART polls. */
+static bool console_switched;
 
 void console_init(const struct uart_cfg *c)
 {
@@ -66,6 +69,7 @@ void console_switch(const struct uart_cfg *c)
 	uart_flush();
 	uart_init(c);
 	console_irq = false; /* the new UART's interrupt is not routed */
+	console_switched = true;
 	console_release(held);
 }
 
@@ -110,7 +114,7 @@ int console_getc(void)
 
 bool console_enable_wakeup(unsigned int intid, uint64_t mpidr)
 {
-	if (!intid || gic_enable_spi(intid, mpidr, false))
+	if (!intid || console_switched || gic_enable_spi(intid, mpidr, false))
 		return false;
 	uart_enable_rx_irq();
 	console_irq = true;

@@ -55,5 +55,6 @@ int pci_host_init(const struct platform *p, struct err_why *why)
 		ret = pci_enum(&pci_topo, &ops, p->pcie.windows, p->pcie.n_windows);
 	}
 	pci_present = true;
+	pci_console_from_bootargs(p);
 	return pci_enum_why(&pci_topo, ret, why);
 }

@@ -43,6 +43,9 @@ class MachineConfig:
     extra_args: Sequence[str] = ()  # e.g. ("-append", "...") or ("-device", "...")
     # Boot through EDK2 from this ESP folder (see prepare_esp) instead of -kernel.
     esp: str = ""
+    # Serial ports before ours: ("-serial", "null") leaves the PL011 unconnected and makes our
+    # port QEMU's chardev "serial1", for a console on another UART (-device pci-serial).
+    serial_before: Sequence[str] = ()
 
     def describe(self) -> str:
         return f"-cpu {self.cpu} -smp {self.smp} -m {self.mem}"
@@ -143,6 +146,7 @@ class Qemu:
             "-monitor", "none",
             "-net", "none",
             *boot,
+            *self.config.serial_before,
             "-serial", serial_arg,
             *self.config.extra_args,
         ]  # fmt: skip
