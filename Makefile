@@ -257,6 +257,7 @@ clean:
 help:
 	@echo "make [build]      build $(ELF) and $(BIN)"
 	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
+	@echo "                  CPU=neoverse-v1|neoverse-n2 fetch QEMU 10 into build/qemu10 (docs/cpu-models.md)"
 	@echo "make run GUEST=Image [GUEST_CPUS=n GUEST_MEM=size GUEST_CMDLINE=... GUEST_INITRD=file]"
 	@echo "make run-linux    Debian's arm64 kernel + busybox initramfs as a guest (fetched to build/linux)"
 	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
