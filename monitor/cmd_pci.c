@@ -8,7 +8,7 @@
 #include "monitor/shell.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
-#include "pci/nvme.h"
+#include "kernel/drivers/nvme_regs.h"
 #include "pci/nvme_host.h"
 #include "pci/smmu_host.h"
 #include "pci/pci_host.h"
