@@ -35,9 +35,12 @@ GUEST_INITRD_ADDR ?= 0x58000000
 # GUEST_PCI=<bdf>[,<bdf>...]: PCIe functions passed through to the guest (docs/pcie-passthrough.md);
 # add the devices themselves with QEMU_EXTRA, e.g. QEMU_EXTRA="-drive file=disk.img,if=none,id=d0,format=raw -device nvme,serial=d0,drive=d0".
 GUEST_PCI ?=
+# GUEST_DISK=<bdf>[,<nsid>[,<start>,<count>]]: blocks of an NVMe namespace the hypervisor keeps,
+# served to the guest by the EL2 block engine (docs/block-service.md); the device as above.
+GUEST_DISK ?=
 GUEST_ARGS = $(if $(GUEST),-device loader$(comma)file=$(GUEST)$(comma)addr=$(GUEST_ADDR)$(comma)force-raw=on \
 	$(if $(GUEST_INITRD),-device loader$(comma)file=$(GUEST_INITRD)$(comma)addr=$(GUEST_INITRD_ADDR)$(comma)force-raw=on) \
-	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))')
+	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))$(if $(GUEST_DISK), disk=guest$(comma)$(GUEST_DISK))')
 comma := ,
 QEMU_ARGS = -M $(QEMU_MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -nographic -net none \
 	-kernel $(BIN) $(GUEST_ARGS) $(QEMU_EXTRA)
@@ -107,7 +110,7 @@ $(BIN): $(ELF)
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
-GUESTS := basic hostile benchg timer ring nvmedma
+GUESTS := basic hostile benchg timer ring nvmedma disk
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP

@@ -16,9 +16,14 @@
 #define BLK_NONE     (-1)
 
 static const char *const status_names[BLK_STATUS__COUNT] = {
-	[BLK_OK] = "ok",	 [BLK_E_OP] = "bad-op",	    [BLK_E_RANGE] = "out-of-range",
-	[BLK_E_BUF] = "bad-buffer", [BLK_E_SIZE] = "too-big", [BLK_E_IO] = "io-error",
-	[BLK_E_ABORTED] = "aborted", [BLK_E_NODEV] = "no-device",
+	[BLK_OK] = "ok",
+	[BLK_E_OP] = "bad-op",
+	[BLK_E_RANGE] = "out-of-range",
+	[BLK_E_BUF] = "bad-buffer",
+	[BLK_E_SIZE] = "too-big",
+	[BLK_E_IO] = "io-error",
+	[BLK_E_ABORTED] = "aborted",
+	[BLK_E_NODEV] = "no-device",
 };
 
 const char *blk_status_name(unsigned int s)
@@ -69,7 +74,7 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	e->timeout_ticks = timer_us_to_ticks(BLK_TIMEOUT_MS * 1000ULL);
 	e->next_check = 0;
 	e->polls = e->idle_waits = e->submitted = e->completed = 0;
-	e->timeouts = e->resets = e->fatal = 0;
+	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
 	e->ctrl_down = !c->up;
 }
 
@@ -237,8 +242,8 @@ static void read_req(struct blk_req *r, const void *slot)
 		dst[i] = src[i];
 }
 
-static void reject(struct blk_engine *e, struct blk_disk *d, int32_t cid,
-		   const struct blk_req *r, enum blk_status st)
+static void reject(struct blk_engine *e, struct blk_disk *d, int32_t cid, const struct blk_req *r,
+		   enum blk_status st)
 {
 	if (log_nth_ok(++d->log_count))
 		pr_warn("vm%u: disk request refused (%s): op %u lba 0x%llx count %u buf 0x%llx "
@@ -278,7 +283,7 @@ static bool build(struct blk_engine *e, int32_t cid, const struct blk_cmd *c)
 		list[1] = c->slba;
 		n = 2;
 		q->prp1 = list_pa;
-		q->cdw10 = 0;	  /* NR: one range, 0's based */
+		q->cdw10 = 0;	   /* NR: one range, 0's based */
 		q->cdw11 = BIT(2); /* AD: deallocate */
 		break;
 	default:
@@ -289,12 +294,13 @@ static bool build(struct blk_engine *e, int32_t cid, const struct blk_cmd *c)
 	return true;
 }
 
-static void ring_fault(struct blk_disk *d)
+static void ring_fault(struct blk_engine *e, struct blk_disk *d)
 {
 	bool req = d->req.fault;
 
 	atomic_store_explicit(&d->down, 1, memory_order_release);
-	if (log_nth_ok(++d->log_count))
+	/* Once per attach; counted engine-wide, as a guest may attach and fault again. */
+	if (log_nth_ok(++e->ring_faults))
 		pr_warn("vm%u: disk rings shut: the guest published an impossible %s index 0x%x\n",
 			d->vm_id, req ? "request head" : "completion tail",
 			req ? d->req.bad_index : d->cpl.bad_index);
@@ -326,7 +332,7 @@ static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
 	flush_pending(e, d, false);
 	if (d->pending != BLK_NONE) {
 		if (d->cpl.fault)
-			ring_fault(d);
+			ring_fault(e, d);
 		return 0; /* the guest does not take its completions: no new work from it */
 	}
 	room = d->qd_limit > d->inflight ? d->qd_limit - d->inflight : 0;
@@ -339,7 +345,7 @@ static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
 	n = spsc_cons_peek(&d->req, room, (void **)&in);
 	if (!n) {
 		if (d->req.fault || d->cpl.fault)
-			ring_fault(d);
+			ring_fault(e, d);
 		return 0;
 	}
 	for (uint32_t i = 0; i < n; i++) {

@@ -17,10 +17,10 @@
 #include "dataplane/spsc.h"
 #include "kernel/drivers/nvme.h"
 
-#define BLK_MAX_DISKS	 8
-#define BLK_PRP_ENTRIES	 64 /* one 512-byte PRP list per command */
-#define BLK_DEFAULT_QD	 64
-#define BLK_TIMEOUT_MS	 5000
+#define BLK_MAX_DISKS	8
+#define BLK_PRP_ENTRIES 64 /* one 512-byte PRP list per command */
+#define BLK_DEFAULT_QD	64
+#define BLK_TIMEOUT_MS	5000
 
 /* A VM's part of a namespace: blocks [start, start + count). */
 struct blk_share {
@@ -80,7 +80,7 @@ struct blk_disk {
 	uint32_t inflight; /* slots held: at the controller or waiting to be posted */
 	int32_t pending;   /* first slot whose completion waits for room, -1 */
 	int32_t pending_last;
-	bool posted; /* completions committed this pass: wake the guest */
+	bool posted;		   /* completions committed this pass: wake the guest */
 	void (*notify)(void *ctx); /* after completions were posted (a virtual interrupt) */
 	void *ctx;
 	unsigned int vm_id;
@@ -116,7 +116,7 @@ struct blk_engine {
 	uint32_t burst, rr;
 	uint32_t max_blocks_shift; /* max bytes per request, as a shift of the block size 512 */
 	uint64_t timeout_ticks, next_check;
-	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal;
+	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
 	bool ctrl_down;
 };
 

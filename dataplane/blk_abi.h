@@ -13,7 +13,7 @@
  * MONADIC_HVC_DISK, x0 = 0x86000010 (SMCCC vendor-specific hypervisor service, fast), x1 = op:
  *   BLK_HVC_INFO    -> x0 = 0, x1 = blocks in the VM's share, x2 = block size in bytes,
  *                      x3 = most blocks per request (bits 31:0) | queue-depth limit (63:32);
- *                      x0 = E_NOENT (-4) when the VM has no disk
+ *                      x0 = E_NOENT (-3) when the VM has no disk
  *   BLK_HVC_ATTACH  x2 = IPA of the ring region (4 KiB aligned, inside the VM's RAM),
  *                   x3 = ring capacity in slots (bits 15:0, a power of two, 2..1024)
  *                        | INTID of an SPI to raise on completions (bits 47:32; 0 = none,
@@ -59,10 +59,10 @@ enum blk_op {
 
 /* A request slot. 'buf' is an IPA in the VM's RAM, 4-byte aligned, count x block size bytes. */
 struct blk_req {
-	uint64_t tag; /* returned as it is in the completion */
-	uint8_t op;   /* enum blk_op */
-	uint8_t flags; /* 0 */
-	uint16_t rsvd; /* 0 */
+	uint64_t tag;	/* returned as it is in the completion */
+	uint8_t op;	/* enum blk_op */
+	uint8_t flags;	/* 0 */
+	uint16_t rsvd;	/* 0 */
 	uint32_t count; /* blocks */
 	uint64_t lba;	/* relative to the start of the VM's share */
 	uint64_t buf;
@@ -70,13 +70,13 @@ struct blk_req {
 
 enum blk_status {
 	BLK_OK = 0,
-	BLK_E_OP = 1,	     /* unknown op, or flags / reserved bits set */
-	BLK_E_RANGE = 2,     /* [lba, lba + count) not inside the share, or count 0 */
-	BLK_E_BUF = 3,	     /* the buffer is not in the VM's RAM, or misaligned */
-	BLK_E_SIZE = 4,	     /* more blocks than BLK_HVC_INFO allows */
-	BLK_E_IO = 5,	     /* the controller failed it: 'nvme' holds SCT << 8 | SC */
-	BLK_E_ABORTED = 6,   /* lost to a controller reset (timeout or fatal status) */
-	BLK_E_NODEV = 7,     /* the controller is down */
+	BLK_E_OP = 1,	   /* unknown op, or flags / reserved bits set */
+	BLK_E_RANGE = 2,   /* [lba, lba + count) not inside the share, or count 0 */
+	BLK_E_BUF = 3,	   /* the buffer is not in the VM's RAM, or misaligned */
+	BLK_E_SIZE = 4,	   /* more blocks than BLK_HVC_INFO allows */
+	BLK_E_IO = 5,	   /* the controller failed it: 'nvme' holds SCT << 8 | SC */
+	BLK_E_ABORTED = 6, /* lost to a controller reset (timeout or fatal status) */
+	BLK_E_NODEV = 7,   /* the controller is down */
 	BLK_STATUS__COUNT
 };
 

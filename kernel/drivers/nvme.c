@@ -11,15 +11,15 @@
 #include "kernel/arch/timer.h"
 #include "kernel/lib/err.h"
 
-#define NVME_CC_EN	    BIT(0)
-#define NVME_CC_IOSQES_64   (6u << 16) /* CC.IOSQES: 2^6-byte SQ entries */
-#define NVME_CC_IOCQES_16   (4u << 20) /* CC.IOCQES: 2^4-byte CQ entries */
-#define NVME_CSTS_RDY	    BIT(0)
-#define NVME_CSTS_CFS	    BIT(1)
-#define NVME_CNS_NS	    0x00
-#define NVME_CNS_CTRL	    0x01
-#define NVME_QUEUE_PC	    BIT(0) /* Create I/O queue: Physically Contiguous */
-#define NVME_PRP_LIST_MAX   64     /* our PRP lists: one 512-byte slot per command */
+#define NVME_CC_EN	  BIT(0)
+#define NVME_CC_IOSQES_64 (6u << 16) /* CC.IOSQES: 2^6-byte SQ entries */
+#define NVME_CC_IOCQES_16 (4u << 20) /* CC.IOCQES: 2^4-byte CQ entries */
+#define NVME_CSTS_RDY	  BIT(0)
+#define NVME_CSTS_CFS	  BIT(1)
+#define NVME_CNS_NS	  0x00
+#define NVME_CNS_CTRL	  0x01
+#define NVME_QUEUE_PC	  BIT(0) /* Create I/O queue: Physically Contiguous */
+#define NVME_PRP_LIST_MAX 64	 /* our PRP lists: one 512-byte slot per command */
 
 static bool wait_csts(const struct nvme_ctrl *c, uint32_t mask, uint32_t want)
 {
@@ -210,8 +210,8 @@ static int create_io_queues(struct nvme_ctrl *c, struct err_why *why)
 {
 	for (unsigned int i = 0; i < c->n_io; i++) {
 		struct nvme_queue *q = &c->io[i];
-		struct nvme_sqe cq = { .cdw0 = NVME_ADMIN_CREATE_CQ }, sq = { .cdw0 =
-										  NVME_ADMIN_CREATE_SQ };
+		struct nvme_sqe cq = { .cdw0 = NVME_ADMIN_CREATE_CQ },
+				sq = { .cdw0 = NVME_ADMIN_CREATE_SQ };
 		int st;
 
 		queue_reset(q);
@@ -239,8 +239,8 @@ static int enable(struct nvme_ctrl *c, struct err_why *why)
 {
 	queue_reset(&c->admin);
 	queue_doorbells(c, &c->admin);
-	mmio_write32(c->bar + NVME_REG_AQA, (uint32_t)(c->admin.entries - 1) << 16 |
-						    (uint32_t)(c->admin.entries - 1));
+	mmio_write32(c->bar + NVME_REG_AQA,
+		     (uint32_t)(c->admin.entries - 1) << 16 | (uint32_t)(c->admin.entries - 1));
 	mmio_write64(c->bar + NVME_REG_ASQ, c->admin.sq_pa);
 	mmio_write64(c->bar + NVME_REG_ACQ, c->admin.cq_pa);
 	/* The queue addresses are written before the enable that makes the controller use them. */

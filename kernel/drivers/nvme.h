@@ -15,10 +15,10 @@
 
 #include "kernel/drivers/nvme_regs.h"
 
-#define NVME_PAGE	    4096u /* CC.MPS = 0: the memory page size of every PRP */
-#define NVME_MAX_IOQ	    4	  /* I/O queue pairs: one per serving core */
-#define NVME_MAX_NS	    8	  /* namespaces identified (NSIDs 1..8) */
-#define NVME_ADMIN_ENTRIES  16
+#define NVME_PAGE	      4096u /* CC.MPS = 0: the memory page size of every PRP */
+#define NVME_MAX_IOQ	      4	    /* I/O queue pairs: one per serving core */
+#define NVME_MAX_NS	      8	    /* namespaces identified (NSIDs 1..8) */
+#define NVME_ADMIN_ENTRIES    16
 #define NVME_ADMIN_TIMEOUT_US 2000000
 
 /* Submission queue entry (Base 2.0, 4.2, Figure 88): 64 bytes. */
@@ -41,26 +41,26 @@ struct nvme_cqe {
 };
 _Static_assert(sizeof(struct nvme_cqe) == 16, "CQ entries are 16 bytes (CC.IOCQES = 4)");
 
-#define NVME_CQE_PHASE	    1u
-#define NVME_CQE_STATUS(s)  ((uint16_t)((s) >> 1) & 0x7ffu) /* SCT << 8 | SC */
+#define NVME_CQE_PHASE	   1u
+#define NVME_CQE_STATUS(s) ((uint16_t)((s) >> 1) & 0x7ffu) /* SCT << 8 | SC */
 
 /* Opcodes: admin (5, Figure 139) and NVM command set (NVM Command Set 1.0, 3, Figure 15). */
-#define NVME_ADMIN_DELETE_SQ 0x00
-#define NVME_ADMIN_CREATE_SQ 0x01
-#define NVME_ADMIN_DELETE_CQ 0x04
-#define NVME_ADMIN_CREATE_CQ 0x05
-#define NVME_ADMIN_IDENTIFY  0x06
-#define NVME_ADMIN_SET_FEAT  0x09
-#define NVME_CMD_FLUSH	     0x00
-#define NVME_CMD_WRITE	     0x01
-#define NVME_CMD_READ	     0x02
+#define NVME_ADMIN_DELETE_SQ  0x00
+#define NVME_ADMIN_CREATE_SQ  0x01
+#define NVME_ADMIN_DELETE_CQ  0x04
+#define NVME_ADMIN_CREATE_CQ  0x05
+#define NVME_ADMIN_IDENTIFY   0x06
+#define NVME_ADMIN_SET_FEAT   0x09
+#define NVME_CMD_FLUSH	      0x00
+#define NVME_CMD_WRITE	      0x01
+#define NVME_CMD_READ	      0x02
 #define NVME_CMD_WRITE_ZEROES 0x08
-#define NVME_CMD_DSM	     0x09 /* Dataset Management: deallocate with CDW11.AD */
-#define NVME_FEAT_NUM_QUEUES 0x07
+#define NVME_CMD_DSM	      0x09 /* Dataset Management: deallocate with CDW11.AD */
+#define NVME_FEAT_NUM_QUEUES  0x07
 /* Status codes we make up ourselves (SCT 0 "generic", SC 0x04 "Data Transfer Error", 0x07
  * "Command Abort Requested") for requests the controller never completed. */
-#define NVME_SC_ABORTED	     0x0007
-#define NVME_SC_DATA_XFER    0x0004
+#define NVME_SC_ABORTED	  0x0007
+#define NVME_SC_DATA_XFER 0x0004
 
 /* One submission queue and its completion queue. */
 struct nvme_queue {

@@ -60,12 +60,12 @@ static void test_check_buffer(void)
 {
 	struct blk_cmd c;
 
-	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 1, 0x3ffffe00), &c), BLK_E_BUF);	     /* below */
-	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 1, 0x3fffff00), &c), BLK_E_BUF);	     /* straddles */
-	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 2, 0x41fffe00), &c), BLK_E_BUF);	     /* past end */
-	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 1, 0x09000000), &c), BLK_E_BUF);	     /* MMIO */
-	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 8, ~0ULL - 100), &c), BLK_E_BUF);	     /* wraps */
-	CHECK_EQ_U64(check(req(BLK_OP_WRITE, 0, 1, 0x40000002), &c), BLK_E_BUF);     /* align */
+	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 1, 0x3ffffe00), &c), BLK_E_BUF);	 /* below */
+	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 1, 0x3fffff00), &c), BLK_E_BUF);	 /* straddles */
+	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 2, 0x41fffe00), &c), BLK_E_BUF);	 /* past end */
+	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 1, 0x09000000), &c), BLK_E_BUF);	 /* MMIO */
+	CHECK_EQ_U64(check(req(BLK_OP_READ, 0, 8, ~0ULL - 100), &c), BLK_E_BUF); /* wraps */
+	CHECK_EQ_U64(check(req(BLK_OP_WRITE, 0, 1, 0x40000002), &c), BLK_E_BUF); /* align */
 	CHECK_EQ_U64(check(req(BLK_OP_WRITE, 0, 1, 0x40000004), &c), BLK_OK);
 }
 
