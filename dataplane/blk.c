@@ -71,11 +71,17 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	}
 	e->burst = burst ? burst : 1;
 	e->rr = 0;
+	atomic_store_explicit(&e->span, 0, memory_order_relaxed);
 	e->timeout_ticks = timer_us_to_ticks(BLK_TIMEOUT_MS * 1000ULL);
 	e->next_check = 0;
 	e->polls = e->idle_waits = e->submitted = e->completed = 0;
 	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
 	e->ctrl_down = !c->up;
+	atomic_store_explicit(&e->cost, NULL, memory_order_relaxed);
+	e->cost_ready = NULL;
+	atomic_store_explicit(&e->busy_insns, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->busy_cycles, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->busy_passes, 0, memory_order_relaxed);
 }
 
 static uint32_t next_cmd(struct blk_disk *d, unsigned int state)
@@ -107,6 +113,9 @@ int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigne
 		d->log_count = 0;
 		d->st = (struct blk_disk_stats){ 0 };
 		atomic_store_explicit(&d->down, 0, memory_order_relaxed);
+		/* Before the disk runs: an engine that sees it run also looks that far. */
+		if (atomic_load_explicit(&e->span, memory_order_relaxed) < i + 1)
+			atomic_store_explicit(&e->span, i + 1, memory_order_relaxed);
 		/* Release: the fields above are written before the engine can see the disk run. */
 		atomic_store_explicit(&d->cmd, next_cmd(d, BLK_DISK_RUN), memory_order_release);
 		*idx = i;
@@ -442,16 +451,19 @@ static void check_health(struct blk_engine *e, uint64_t now)
 uint32_t blk_engine_poll(struct blk_engine *e)
 {
 	uint64_t now = timer_count();
-	uint32_t work = 0;
+	uint32_t work = 0, span = atomic_load_explicit(&e->span, memory_order_relaxed);
 	bool wake = false;
 
 	if (!e->ctrl_down)
 		work = nvme_cq_poll(e->q, on_cqe, e, e->q->entries);
-	for (unsigned int k = 0; k < BLK_MAX_DISKS; k++)
-		work += serve(e, (e->rr + k) % BLK_MAX_DISKS, now);
-	e->rr++;
+	if (span) {
+		if (++e->rr >= span)
+			e->rr = 0;
+		for (unsigned int k = 0, i = e->rr; k < span; k++, i = i + 1 == span ? 0 : i + 1)
+			work += serve(e, i, now);
+	}
 	nvme_sq_ring(e->q); /* one doorbell for the whole pass */
-	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
+	for (unsigned int i = 0; i < span; i++) {
 		struct blk_disk *d = &e->disks[i];
 
 		if (!d->posted)
@@ -475,11 +487,42 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 	return work;
 }
 
+/* One pass with its instructions and cycles counted when they work (a benchmark asked). */
+static uint32_t counted_poll(struct blk_engine *e, const struct blk_cost_ops *ops)
+{
+	uint64_t i0, c0, i1, c1;
+	uint32_t work;
+
+	if (ops != e->cost_ready) {
+		ops->setup();
+		e->cost_ready = ops;
+	}
+	ops->read(&i0, &c0);
+	work = blk_engine_poll(e);
+	ops->read(&i1, &c1);
+	if (work) {
+		/* Relaxed: a statistic the benchmark reads after the work it measures is done. */
+		atomic_fetch_add_explicit(&e->busy_insns, i1 - i0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->busy_cycles, c1 - c0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->busy_passes, 1, memory_order_relaxed);
+	}
+	return work;
+}
+
+void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops)
+{
+	atomic_store_explicit(&e->cost, ops, memory_order_release);
+}
+
 void blk_engine_run(struct blk_engine *e)
 {
 	atomic_store_explicit(&e->running, 1, memory_order_release);
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
-		if (blk_engine_poll(e))
+		/* Acquire pairs with blk_engine_set_cost(): the ops it names are complete. */
+		const struct blk_cost_ops *ops =
+			atomic_load_explicit(&e->cost, memory_order_acquire);
+
+		if (ops ? counted_poll(e, ops) : blk_engine_poll(e))
 			continue;
 		/*
 		 * Idle: sleep on the line of the next completion entry (the controller's write to

@@ -101,6 +101,16 @@ struct blk_slot {
 	uint32_t bytes;
 };
 
+/*
+ * Counting the engine's own cost (a benchmark sets it before it starts measuring): setup() runs
+ * once on the engine's core, read() around every pass; the passes that did work add to
+ * busy_insns / busy_cycles. NULL: no counting, nothing is read.
+ */
+struct blk_cost_ops {
+	void (*setup)(void);
+	void (*read)(uint64_t *insns, uint64_t *cycles);
+};
+
 struct blk_engine {
 	alignas(64) _Atomic int stop;
 	alignas(64) _Atomic int running;
@@ -114,10 +124,14 @@ struct blk_engine {
 	int32_t free;
 	uint32_t n_free;
 	uint32_t burst, rr;
+	_Atomic uint32_t span;	   /* disks [0, span) may be in use: the rest are not looked at */
 	uint32_t max_blocks_shift; /* max bytes per request, as a shift of the block size 512 */
 	uint64_t timeout_ticks, next_check;
 	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
 	bool ctrl_down;
+	const struct blk_cost_ops *_Atomic cost;
+	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
+	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;
 };
 
 /* Memory for the slots and PRP lists: 'slots' and 'prp' as blk_engine_mem_size() says. */
@@ -132,6 +146,8 @@ bool blk_engine_detach(struct blk_engine *e, unsigned int idx, bool running);
 uint32_t blk_engine_poll(struct blk_engine *e);
 void blk_engine_run(struct blk_engine *e);
 void blk_engine_stop(struct blk_engine *e);
+/* Start (ops) or stop (NULL) counting the engine's cost per pass. */
+void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops);
 /* Have the engine fail every command at the controller ('aborted') and reset it. */
 void blk_engine_reset(struct blk_engine *e);
 /* Most blocks of 2^lba_shift bytes per request. */

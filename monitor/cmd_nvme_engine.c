@@ -14,8 +14,9 @@
 #include "monitor/shell.h"
 #include "pci/pci.h"
 
-static const char *const op_names[6] = { "bad", "read", "write", "flush", "write_zeroes",
-					 "discard" };
+static const char *const op_names[6] = {
+	"bad", "read", "write", "flush", "write_zeroes", "discard"
+};
 
 bool nvme_engine_cmd_is(const char *sub)
 {
@@ -29,8 +30,8 @@ static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx
 	json_u64(j, "vm", d->vm_id);
 	json_str(j, "state",
 		 BLK_DISK_STATE(atomic_load(&d->cmd)) != BLK_DISK_RUN ? "gone"
-		 : atomic_load(&d->down)			       ? "shut"
-								       : "up");
+		 : atomic_load(&d->down)			      ? "shut"
+								      : "up");
 	json_u64(j, "nsid", d->share.nsid);
 	json_u64(j, "start", d->share.start);
 	json_u64(j, "count", d->share.count);
@@ -156,7 +157,8 @@ static int engine_show(bool as_json)
 
 		if (BLK_DISK_STATE(atomic_load(&d->cmd)) != BLK_DISK_RUN)
 			continue;
-		printk("  disk %u: vm%u ns %u blocks %llu+%llu%s, in flight %u (max %u, limit %u)\n",
+		printk("  disk %u: vm%u ns %u blocks %llu+%llu%s, in flight %u (max %u, limit "
+		       "%u)\n",
 		       i, d->vm_id, d->share.nsid, (unsigned long long)d->share.start,
 		       (unsigned long long)d->share.count, atomic_load(&d->down) ? " SHUT" : "",
 		       d->inflight, d->st.inflight_max, d->qd_limit);
@@ -192,7 +194,8 @@ int nvme_engine_cmd(int argc, char **argv, bool as_json)
 	}
 	if (str_eq(argv[1], "claim") && (argc == 3 || argc == 4)) {
 		if (pci_parse_bdf(argv[2], &bdf))
-			return shell_error(E_INVAL, "nvme claim: bad BDF '%s' (want bus:dev.fn, hex)",
+			return shell_error(E_INVAL,
+					   "nvme claim: bad BDF '%s' (want bus:dev.fn, hex)",
 					   argv[2]);
 		if (argc == 4 && parse_u64(argv[3], &cpu))
 			return shell_error(E_INVAL, "nvme claim: bad cpu '%s'", argv[3]);

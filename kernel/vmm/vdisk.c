@@ -107,8 +107,7 @@ int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why)
 	if (!(b->flags & PCI_BAR_F_ASSIGNED) || b->kind == PCI_BAR_IO || b->size < 0x2000)
 		return err_fail(why, E_NOENT, "its BAR0 is not assigned");
 	if (vm_pci_owner(bdf))
-		return err_fail(why, E_BUSY, "it is passed through to vm%u",
-				vm_pci_owner(bdf)->id);
+		return err_fail(why, E_BUSY, "it is passed through to vm%u", vm_pci_owner(bdf)->id);
 	if (cpu < 0)
 		cpu = (int)smp_ncpus - 1;
 	if (cpu < 1 || cpu >= (int)smp_ncpus)
@@ -124,8 +123,8 @@ int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why)
 		if (vm_devices_live(vm))
 			for (unsigned int r = 0; r < vm->n_regions; r++)
 				if (vm->regions[r].pa == b->cpu_addr)
-					return err_fail(why, E_BUSY, "vm%u runs with its BAR0 mapped",
-							vm->id);
+					return err_fail(why, E_BUSY,
+							"vm%u runs with its BAR0 mapped", vm->id);
 		vm_unmap_device(vm, b->cpu_addr, b->size);
 	}
 	pci_cfg_write16(&pci_topo.cfg, bdf, PCI_COMMAND,
@@ -138,9 +137,9 @@ int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why)
 			     NULL, why);
 	if (ret)
 		return ret;
-	mem = nvme_alloc(NULL,
-			 (unsigned int)((blk_engine_mem_size(ctl.nvme.io[0].entries) + 4095) / 4096),
-			 &pa);
+	mem = nvme_alloc(
+		NULL, (unsigned int)((blk_engine_mem_size(ctl.nvme.io[0].entries) + 4095) / 4096),
+		&pa);
 	if (!mem)
 		return err_fail(why, E_NOMEM, "no memory for the engine");
 	blk_engine_init(&ctl.eng, &ctl.nvme, &ctl.nvme.io[0], mem, pa, VDISK_BURST);
@@ -170,6 +169,11 @@ void vdisk_view(struct vdisk_view *v)
 	v->cpu = ctl.claimed ? ctl.cpu : -1;
 	v->nvme = ctl.claimed ? &ctl.nvme : NULL;
 	v->eng = ctl.claimed ? &ctl.eng : NULL;
+}
+
+struct blk_engine *vdisk_engine(void)
+{
+	return ctl.claimed ? &ctl.eng : NULL;
 }
 
 int vdisk_reset(struct err_why *why)
@@ -212,8 +216,7 @@ int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64
 		if (start < o->start + o->count && o->start < start + count) {
 			spin_unlock(&vdisk_lock);
 			return err_fail(why, E_BUSY, "blocks overlap vm%u's share (%llu+%llu)", i,
-					(unsigned long long)o->start,
-					(unsigned long long)o->count);
+					(unsigned long long)o->start, (unsigned long long)o->count);
 		}
 	}
 	disks[vm->id] = (struct vdisk){

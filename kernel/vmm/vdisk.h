@@ -32,6 +32,8 @@ struct vdisk_view {
 int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why);
 bool vdisk_claimed(uint16_t bdf);
 void vdisk_view(struct vdisk_view *v);
+/* The engine, or NULL before a controller is claimed (a benchmark counts its cost). */
+struct blk_engine *vdisk_engine(void);
 /* Ask the engine to fail what is at the controller and reset it (a test of that path). */
 int vdisk_reset(struct err_why *why);
 

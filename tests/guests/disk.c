@@ -13,6 +13,8 @@
  *            bad ops, reserved bits, too big), each must come back with its error status;
  *            then a flood beyond the queue-depth limit; then an impossible ring index
  *   loop     reads and writes at queue depth 32 until it is stopped
+ *   bench N  (`bench nvme`) N random 4 KiB reads, then writes, at each queue depth 1..128,
+ *            every latency timed with CNTVCT_EL0; the summary goes to MONADIC_HVC_RESULT
  * Pattern word k of share block b: 0xd15c000000000000 | vm id << 40 | b << 8 | k (512-byte
  * blocks: k < 64). It turns its MMU on first so its view of the rings and buffers is Normal
  * Write-Back memory, as the hypervisor's is.
@@ -22,13 +24,13 @@
 #include "dataplane/spsc.h"
 #include "kernel/lib/fdt.h"
 
-#define CAP	    256
-#define QD	    16
-#define LOOP_QD	    32
-#define BUF_MAX	    4096
-#define MAX_BUFS    64
-#define RAM_IPA	    0x40000000UL
-#define TIMEOUT_MS  30000
+#define CAP	   256
+#define QD	   16
+#define LOOP_QD	   32
+#define BUF_MAX	   4096
+#define MAX_BUFS   128
+#define RAM_IPA	   0x40000000UL
+#define TIMEOUT_MS 30000
 
 static uint8_t region[(BLK_RING_SLOTS + CAP * (BLK_REQ_SIZE + BLK_CPL_SIZE) + 4095) & ~4095]
 	__attribute__((aligned(4096)));
@@ -153,7 +155,8 @@ static uint64_t pass(uint8_t op, uint64_t first, uint64_t n, unsigned int qd)
 
 		while (next < first + n && n_free) {
 			unsigned int i = free_bufs[--n_free];
-			uint32_t cnt = first + n - next < chunk ? (uint32_t)(first + n - next) : chunk;
+			uint32_t cnt =
+				first + n - next < chunk ? (uint32_t)(first + n - next) : chunk;
 
 			lbas[i] = next;
 			counts[i] = cnt;
@@ -180,7 +183,8 @@ static uint64_t pass(uint8_t op, uint64_t first, uint64_t n, unsigned int qd)
 					     (unsigned long long)lbas[c.tag], c.status, c.nvme);
 			errors++;
 		} else if (op == BLK_OP_READ) {
-			errors += verify((uint64_t *)bufs[c.tag], lbas[c.tag], counts[c.tag], false);
+			errors +=
+				verify((uint64_t *)bufs[c.tag], lbas[c.tag], counts[c.tag], false);
 		}
 		free_bufs[n_free++] = (unsigned int)c.tag;
 	}
@@ -233,26 +237,37 @@ static void run_hostile(void)
 {
 	uint64_t buf = (uintptr_t)bufs[0], ram_end = RAM_IPA + ram_size;
 	const struct lie lies[] = {
-		{ "lie-past-end", { .op = BLK_OP_READ, .lba = blocks, .count = 1, .buf = buf },
+		{ "lie-past-end",
+		  { .op = BLK_OP_READ, .lba = blocks, .count = 1, .buf = buf },
 		  BLK_E_RANGE },
-		{ "lie-straddle", { .op = BLK_OP_WRITE, .lba = blocks - 1, .count = 2, .buf = buf },
+		{ "lie-straddle",
+		  { .op = BLK_OP_WRITE, .lba = blocks - 1, .count = 2, .buf = buf },
 		  BLK_E_RANGE },
-		{ "lie-huge-lba", { .op = BLK_OP_WRITE, .lba = ~0ULL - 3, .count = 8, .buf = buf },
+		{ "lie-huge-lba",
+		  { .op = BLK_OP_WRITE, .lba = ~0ULL - 3, .count = 8, .buf = buf },
 		  BLK_E_RANGE },
-		{ "lie-zero-count", { .op = BLK_OP_READ, .lba = 0, .count = 0, .buf = buf },
+		{ "lie-zero-count",
+		  { .op = BLK_OP_READ, .lba = 0, .count = 0, .buf = buf },
 		  BLK_E_RANGE },
-		{ "lie-zeroes-range", { .op = BLK_OP_WRITE_ZEROES, .lba = blocks, .count = 1 },
+		{ "lie-zeroes-range",
+		  { .op = BLK_OP_WRITE_ZEROES, .lba = blocks, .count = 1 },
 		  BLK_E_RANGE },
-		{ "lie-below-ram", { .op = BLK_OP_READ, .count = 1, .buf = RAM_IPA - 4096 },
+		{ "lie-below-ram",
+		  { .op = BLK_OP_READ, .count = 1, .buf = RAM_IPA - 4096 },
 		  BLK_E_BUF },
 		{ "lie-mmio", { .op = BLK_OP_READ, .count = 1, .buf = 0x09000000 }, BLK_E_BUF },
-		{ "lie-ram-end", { .op = BLK_OP_READ, .count = 8, .buf = ram_end - 512 }, BLK_E_BUF },
+		{ "lie-ram-end",
+		  { .op = BLK_OP_READ, .count = 8, .buf = ram_end - 512 },
+		  BLK_E_BUF },
 		{ "lie-wrap", { .op = BLK_OP_READ, .count = 8, .buf = ~0ULL - 511 }, BLK_E_BUF },
 		{ "lie-misaligned", { .op = BLK_OP_WRITE, .count = 1, .buf = buf + 2 }, BLK_E_BUF },
 		{ "lie-op", { .op = 9, .count = 1, .buf = buf }, BLK_E_OP },
-		{ "lie-flags", { .op = BLK_OP_READ, .flags = 1, .count = 1, .buf = buf }, BLK_E_OP },
+		{ "lie-flags",
+		  { .op = BLK_OP_READ, .flags = 1, .count = 1, .buf = buf },
+		  BLK_E_OP },
 		{ "lie-rsvd", { .op = BLK_OP_READ, .rsvd = 1, .count = 1, .buf = buf }, BLK_E_OP },
-		{ "lie-too-big", { .op = BLK_OP_READ, .count = (uint32_t)max_blocks + 1, .buf = buf },
+		{ "lie-too-big",
+		  { .op = BLK_OP_READ, .count = (uint32_t)max_blocks + 1, .buf = buf },
 		  BLK_E_SIZE },
 	};
 	uint64_t out[3], got = 0, bad = 0;
@@ -300,6 +315,123 @@ static void run_hostile(void)
 		     (unsigned long long)out[1], (unsigned long long)out[2]);
 }
 
+#define MONADIC_HVC_RESULT     0x86000003U /* kernel/vmm/vhyp.h */
+#define MONADIC_HVC_BENCH_NVME 0x86000011U /* bench/bench_nvme.c: x1 = 0 begin, 1 end; x2 = point */
+#define BENCH_MAX_IOS	       20000
+#define BENCH_POINTS	       16
+#define BENCH_FIELDS	       8
+
+static uint64_t lat[BENCH_MAX_IOS], issued[MAX_BUFS];
+static uint64_t results[BENCH_POINTS * BENCH_FIELDS];
+
+/* Shell sort: no recursion, no allocation; fine for a few thousand samples. */
+static void sort(uint64_t *v, uint64_t n)
+{
+	for (uint64_t gap = n / 2; gap; gap /= 2)
+		for (uint64_t i = gap; i < n; i++)
+			for (uint64_t j = i; j >= gap && v[j - gap] > v[j]; j -= gap) {
+				uint64_t t = v[j];
+
+				v[j] = v[j - gap];
+				v[j - gap] = t;
+			}
+}
+
+static uint64_t quantile(uint64_t n, unsigned int permille)
+{
+	uint64_t rank = (n * permille + 999) / 1000;
+
+	return lat[rank ? rank - 1 : 0];
+}
+
+/* One point: n random 4 KiB requests of 'op' at queue depth qd. Returns errors. */
+static uint64_t bench_point(uint8_t op, unsigned int qd, uint64_t n, uint64_t *rng, uint64_t *out)
+{
+	uint32_t count = (uint32_t)(4096 / bsize);
+	unsigned int free_tags[MAX_BUFS], n_free = qd;
+	uint64_t submitted = 0, done = 0, errors = 0, t0, t1;
+	struct blk_cpl c;
+
+	for (unsigned int i = 0; i < qd; i++)
+		free_tags[i] = i;
+	t0 = now();
+	while (done < n) {
+		while (submitted < n && n_free) {
+			unsigned int tag = free_tags[--n_free];
+			uint64_t lba;
+
+			*rng ^= *rng << 13;
+			*rng ^= *rng >> 7;
+			*rng ^= *rng << 17;
+			lba = (*rng % (blocks / count)) * count;
+			issued[tag] = now();
+			if (!submit(op, lba, count, (uintptr_t)bufs[tag], tag))
+				return errors + n;
+			submitted++;
+		}
+		if (!reap(&c) || c.tag >= qd)
+			return errors + n;
+		lat[done++] = now() - issued[c.tag];
+		errors += c.status != BLK_OK;
+		free_tags[n_free++] = (unsigned int)c.tag;
+	}
+	t1 = now();
+	sort(lat, n);
+	out[0] = qd;
+	out[1] = op;
+	out[2] = n;
+	out[3] = t1 - t0;
+	out[4] = quantile(n, 500);
+	out[5] = quantile(n, 990);
+	out[6] = quantile(n, 999);
+	out[7] = lat[n - 1];
+	return errors;
+}
+
+static void run_bench(uint64_t n)
+{
+	uint64_t rng = 0x2545f4914f6cdd1dUL, errors = 0;
+	unsigned int point = 0;
+
+	if (n > BENCH_MAX_IOS)
+		n = BENCH_MAX_IOS;
+	for (uint8_t op = BLK_OP_READ; op <= BLK_OP_WRITE; op++)
+		for (unsigned int qd = 1; qd <= MAX_BUFS; qd *= 2, point++) {
+			guest_hvc(MONADIC_HVC_BENCH_NVME, 0, point, 0);
+			errors += bench_point(op, qd, n, &rng, &results[point * BENCH_FIELDS]);
+			guest_hvc(MONADIC_HVC_BENCH_NVME, 1, point, 0);
+		}
+	guest_check(errors == 0, "bench", "%llu requests failed", (unsigned long long)errors);
+	if (!errors)
+		guest_hvc(MONADIC_HVC_RESULT, (uintptr_t)results, point * BENCH_FIELDS, 0);
+}
+
+/* The number after "bench" on the command line (the VM's /chosen/bootargs), or 0. */
+static uint64_t bench_arg(const void *dtb)
+{
+	struct fdt f;
+	const char *args, *p;
+	uint32_t len;
+	uint64_t n = 0;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_path_offset(&f, "/chosen");
+	args = node >= 0 ? fdt_getprop(&f, node, "bootargs", &len) : 0;
+	if (!args)
+		return 0;
+	for (p = args; *p && !(p[0] == 'b' && p[1] == 'e' && p[2] == 'n' && p[3] == 'c' &&
+			       p[4] == 'h' && p[5] == ' ');
+	     p++)
+		;
+	if (!*p)
+		return 0;
+	for (p += 6; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	return n;
+}
+
 static void run_loop(void)
 {
 	uint64_t rounds = 0, bad = 0;
@@ -308,9 +440,9 @@ static void run_loop(void)
 	for (;;) {
 		bad += pass(BLK_OP_WRITE, 0, blocks < 1024 ? blocks : 1024, LOOP_QD);
 		bad += pass(BLK_OP_READ, 0, blocks < 1024 ? blocks : 1024, LOOP_QD);
-		if (!(++rounds % 16))
-			guest_printf("guest: %llu rounds, %llu errors\n", (unsigned long long)rounds,
-				     (unsigned long long)bad);
+		if (!(++rounds % 2))
+			guest_printf("guest: %llu rounds, %llu errors\n",
+				     (unsigned long long)rounds, (unsigned long long)bad);
 	}
 }
 
@@ -363,7 +495,9 @@ void guest_main(void *dtb)
 	guest_check(r == 0, "disk-attach", "error %lld", (long long)r);
 	if (r)
 		goto off;
-	if (guest_cmdline_has(dtb, "hostile"))
+	if (bench_arg(dtb))
+		run_bench(bench_arg(dtb));
+	else if (guest_cmdline_has(dtb, "hostile"))
 		run_hostile();
 	else if (guest_cmdline_has(dtb, "loop"))
 		run_loop();
