@@ -125,7 +125,8 @@ static void print_results(const uint64_t *r, uint64_t iters)
 		       (unsigned long long)per_io(cost[i].cycles, cost[i].ios));
 	}
 	if (!insns_counted)
-		printk("(INST_RETIRED is not implemented by this PMU; QEMU counts instructions only "
+		printk("(INST_RETIRED is not implemented by this PMU; QEMU counts instructions "
+		       "only "
 		       "with -icount)\n");
 }
 
@@ -194,7 +195,8 @@ int bench_nvme(struct bench_opts *o)
 		ret = vdisk_set(vm, view.bdf, 1, 0, 0, &why);
 	if (ret) {
 		vm_destroy(vm, NULL);
-		return shell_fail(ret, &why, "nvme: the benchmark VM's disk (namespace 1, all of it)");
+		return shell_fail(ret, &why,
+				  "nvme: the benchmark VM's disk (namespace 1, all of it)");
 	}
 	for (unsigned int i = 0; i < NVME_POINTS; i++)
 		cost[i] = (struct point_cost){ 0 };
