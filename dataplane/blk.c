@@ -91,37 +91,59 @@ static uint32_t next_cmd(struct blk_disk *d, unsigned int state)
 	return ((cmd >> 2) + 1) << 2 | state;
 }
 
-int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigned int *idx)
+/*
+ * A free slot for a disk of VM 'vm_id': the one that VM had before, else one never used, else
+ * any, so that the counters of a VM that went away stay readable as long as possible.
+ */
+static struct blk_disk *pick_slot(struct blk_engine *e, unsigned int vm_id, unsigned int *idx)
 {
+	struct blk_disk *best = NULL;
+	unsigned int rank = 0;
+
 	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
 		struct blk_disk *d = &e->disks[i];
+		unsigned int r;
 
 		if (BLK_DISK_STATE(atomic_load_explicit(&d->cmd, memory_order_relaxed)) !=
 		    BLK_DISK_FREE)
 			continue;
-		d->req = tmpl->req;
-		d->cpl = tmpl->cpl;
-		d->share = tmpl->share;
-		d->mem = tmpl->mem;
-		d->qd_limit = tmpl->qd_limit;
-		d->notify = tmpl->notify;
-		d->ctx = tmpl->ctx;
-		d->vm_id = tmpl->vm_id;
-		d->inflight = 0;
-		d->pending = d->pending_last = BLK_NONE;
-		d->posted = false;
-		d->log_count = 0;
-		d->st = (struct blk_disk_stats){ 0 };
-		atomic_store_explicit(&d->down, 0, memory_order_relaxed);
-		/* Before the disk runs: an engine that sees it run also looks that far. */
-		if (atomic_load_explicit(&e->span, memory_order_relaxed) < i + 1)
-			atomic_store_explicit(&e->span, i + 1, memory_order_relaxed);
-		/* Release: the fields above are written before the engine can see the disk run. */
-		atomic_store_explicit(&d->cmd, next_cmd(d, BLK_DISK_RUN), memory_order_release);
-		*idx = i;
-		return 0;
+		r = d->st.completed && d->vm_id == vm_id ? 3 : !d->st.completed ? 2 : 1;
+		if (r > rank) {
+			rank = r;
+			best = d;
+			*idx = i;
+		}
 	}
-	return E_NOMEM;
+	return best;
+}
+
+int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigned int *idx)
+{
+	struct blk_disk *d = pick_slot(e, tmpl->vm_id, idx);
+	unsigned int i = *idx;
+
+	if (!d)
+		return E_NOMEM;
+	d->req = tmpl->req;
+	d->cpl = tmpl->cpl;
+	d->share = tmpl->share;
+	d->mem = tmpl->mem;
+	d->qd_limit = tmpl->qd_limit;
+	d->notify = tmpl->notify;
+	d->ctx = tmpl->ctx;
+	d->vm_id = tmpl->vm_id;
+	d->inflight = 0;
+	d->pending = d->pending_last = BLK_NONE;
+	d->posted = false;
+	d->log_count = 0;
+	d->st = (struct blk_disk_stats){ 0 };
+	atomic_store_explicit(&d->down, 0, memory_order_relaxed);
+	/* Before the disk runs: an engine that sees it run also looks that far. */
+	if (atomic_load_explicit(&e->span, memory_order_relaxed) < i + 1)
+		atomic_store_explicit(&e->span, i + 1, memory_order_relaxed);
+	/* Release: the fields above are written before the engine can see the disk run. */
+	atomic_store_explicit(&d->cmd, next_cmd(d, BLK_DISK_RUN), memory_order_release);
+	return 0;
 }
 
 bool blk_engine_detach(struct blk_engine *e, unsigned int idx, bool running)

@@ -42,6 +42,7 @@ struct vdisk {
 	uint32_t intid;	  /* SPI to raise on completions, 0 for none */
 	struct vm *vm;
 	uint64_t attaches;
+	_Atomic int busy; /* a vCPU is attaching or detaching: the others are told E_BUSY */
 };
 
 static struct {
@@ -346,11 +347,21 @@ static bool vdisk_call(struct vcpu *v)
 			       (uint64_t)VDISK_MAX_QD << 32;
 		break;
 	case BLK_HVC_ATTACH:
-		ret = vdisk_attach(vm, v->regs.x[2], v->regs.x[3]);
+	case BLK_HVC_DETACH: {
+		int idle = 0;
+
+		/* Two vCPUs of one VM must not attach at once: one disk would be lost track of. */
+		if (!atomic_compare_exchange_strong(&d->busy, &idle, 1)) {
+			ret = E_BUSY;
+			break;
+		}
+		if (v->regs.x[1] == BLK_HVC_ATTACH)
+			ret = vdisk_attach(vm, v->regs.x[2], v->regs.x[3]);
+		else
+			vdisk_detach(vm);
+		atomic_store(&d->busy, 0);
 		break;
-	case BLK_HVC_DETACH:
-		vdisk_detach(vm);
-		break;
+	}
 	case BLK_HVC_STATUS: {
 		const struct blk_disk *e = d->attached ? &ctl.eng.disks[d->idx] : NULL;
 		uint64_t errors = 0;

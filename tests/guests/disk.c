@@ -12,6 +12,7 @@
  *   hostile  lies (blocks outside its share, buffers outside its RAM or in MMIO, misaligned,
  *            bad ops, reserved bits, too big), each must come back with its error status;
  *            then a flood beyond the queue-depth limit; then an impossible ring index
+ *   irq      as (none), with an SPI asked for at attach: the completions' interrupts counted
  *   loop     reads and writes at queue depth 32 until it is stopped
  *   bench N  (`bench nvme`) N random 4 KiB reads, then writes, at each queue depth 1..128,
  *            every latency timed with CNTVCT_EL0; the summary goes to MONADIC_HVC_RESULT
@@ -39,6 +40,19 @@ static uint64_t l1_table[512] __attribute__((aligned(4096)));
 static struct spsc_prod reqs;
 static struct spsc_cons cpls;
 static uint64_t vm_id, blocks, bsize, max_blocks, ram_size;
+static volatile uint64_t irqs;
+
+#define DISK_INTID 48 /* an SPI no device of ours uses */
+
+void guest_irq(void)
+{
+	uint64_t iar;
+
+	__asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(iar)); /* ICC_IAR1_EL1 */
+	if ((iar & 0xffffff) == DISK_INTID)
+		irqs++;
+	__asm__ volatile("msr s3_0_c12_c12_1, %0\n isb" : : "r"(iar)); /* ICC_EOIR1_EL1 */
+}
 
 extern char __image_start[], __image_end[];
 
@@ -491,7 +505,15 @@ void guest_main(void *dtb)
 			 BLK_REQ_SIZE, 0);
 	spsc_cons_attach(&cpls, (struct spsc_shared *)(region + 128),
 			 region + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
-	r = disk_call(BLK_HVC_ATTACH, (uintptr_t)region, CAP, NULL);
+	if (guest_cmdline_has(dtb, "irq")) {
+		volatile uint32_t *gicd = (volatile uint32_t *)guest_gicd();
+
+		guest_gic_enable();
+		gicd[0] = 0x12; /* GICD_CTLR: ARE_NS | EnableGrp1A */
+		gicd[0x100 / 4 + DISK_INTID / 32] = 1U << (DISK_INTID % 32); /* GICD_ISENABLERn */
+	}
+	r = disk_call(BLK_HVC_ATTACH, (uintptr_t)region,
+		      CAP | (guest_cmdline_has(dtb, "irq") ? (uint64_t)DISK_INTID << 32 : 0), NULL);
 	guest_check(r == 0, "disk-attach", "error %lld", (long long)r);
 	if (r)
 		goto off;
@@ -503,6 +525,10 @@ void guest_main(void *dtb)
 		run_loop();
 	else
 		run_pattern(guest_cmdline_has(dtb, "long"));
+	if (guest_cmdline_has(dtb, "irq"))
+		guest_check(irqs > 0, "completion-irqs", "none taken");
+	if (irqs)
+		guest_printf("guest: %llu completion interrupts\n", (unsigned long long)irqs);
 off:
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);

@@ -135,17 +135,19 @@ def test_the_engine_keeps_the_controller(shell: Shell) -> None:
 
 def test_two_vms_write_and_check_their_shares(shell: Shell, disk_file: Path) -> None:
     a = fresh_vm(shell, "a", "", 0)
-    b = fresh_vm(shell, "b", "", HALF)
+    b = fresh_vm(shell, "b", "irq", HALF)  # completions also raise an SPI
     # Shares never overlap.
     out = shell.run(f"vm disk {b} 00:01.0 1 {HALF - 8} 16", check=False)
     assert out.startswith("error:") and "overlap" in out, out
     shell.run(f"vm disk {b} 00:01.0 1 {HALF} {HALF}")
     shell.run(f"vm start {a}")
     shell.run(f"vm start {b}")
-    for vm_id in (a, b):
-        wait_vm_state(shell, vm_id, timeout=120)
+    for vm_id, checks in ((a, 9), (b, 10)):
+        info = wait_vm_state(shell, vm_id, timeout=120)
         log = shell.run(f"vm log {vm_id}")
-        assert passed(log) == (9, 0), log
+        assert passed(log) == (checks, 0), log
+    assert "guest: ok completion-irqs" in log, log
+    assert info["vcpu"][0]["virqs"]["spi"] > 0, info
     # Each pattern is where its share is, and only there.
     assert pattern_ok(disk_file, a, 0) and pattern_ok(disk_file, b, HALF)
     data = engine(shell)

@@ -41,8 +41,10 @@ static void post(unsigned int qid, uint16_t cid, uint16_t status)
 	struct fq *q = &ctl.q[qid];
 	struct nvme_cqe *e = (struct nvme_cqe *)(uintptr_t)q->cq + q->cq_tail;
 
-	*e = (struct nvme_cqe){ .sqhd = q->head, .sqid = (uint16_t)qid, .cid = cid,
-				 .status = (uint16_t)(status << 1 | q->phase) };
+	*e = (struct nvme_cqe){ .sqhd = q->head,
+				.sqid = (uint16_t)qid,
+				.cid = cid,
+				.status = (uint16_t)(status << 1 | q->phase) };
 	if (++q->cq_tail == q->size) {
 		q->cq_tail = 0;
 		q->phase ^= 1;
@@ -67,7 +69,8 @@ static void admin(const struct nvme_sqe *c)
 		}
 		break;
 	case NVME_ADMIN_CREATE_CQ:
-		ctl.q[qid] = (struct fq){ .cq = c->prp1, .size = (uint16_t)((c->cdw10 >> 16) + 1),
+		ctl.q[qid] = (struct fq){ .cq = c->prp1,
+					  .size = (uint16_t)((c->cdw10 >> 16) + 1),
 					  .phase = 1 };
 		break;
 	case NVME_ADMIN_CREATE_SQ:
@@ -115,9 +118,11 @@ static uint64_t mmio(uintptr_t addr, unsigned int size, bool write, uint64_t v)
 		if (v & 1) {
 			ctl.enables++;
 			ctl.csts = 1;
-			ctl.q[0] = (struct fq){ .sq = ctl.asq, .cq = ctl.acq,
+			ctl.q[0] = (struct fq){ .sq = ctl.asq,
+						.cq = ctl.acq,
 						.size = (uint16_t)((ctl.aqa & 0xfff) + 1),
-						.phase = 1, .live = true };
+						.phase = 1,
+						.live = true };
 			ctl.q[1].live = false;
 		} else {
 			ctl.csts = 0;
@@ -194,7 +199,8 @@ static void guest_attach(struct guest *g, uint64_t off, uint64_t start, uint32_t
 	spsc_prod_attach(&t.cpl, (struct spsc_shared *)(base + 128),
 			 base + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
 	t.share = (struct blk_share){ .nsid = 1, .lba_shift = 9, .start = start, .count = 100 };
-	t.mem = (struct blk_mem){ .ipa = 0x40000000, .size = RAM_SIZE,
+	t.mem = (struct blk_mem){ .ipa = 0x40000000,
+				  .size = RAM_SIZE,
 				  .pa = (uint64_t)(uintptr_t)ram };
 	t.qd_limit = qd;
 	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &g->idx), 0);
@@ -203,8 +209,9 @@ static void guest_attach(struct guest *g, uint64_t off, uint64_t start, uint32_t
 static void send(struct guest *g, uint8_t op, uint64_t lba, uint32_t count, uint64_t buf_off,
 		 uint64_t tag)
 {
-	struct blk_req r = { .tag = tag, .op = op, .count = count, .lba = lba,
-			     .buf = 0x40000000 + buf_off };
+	struct blk_req r = {
+		.tag = tag, .op = op, .count = count, .lba = lba, .buf = 0x40000000 + buf_off
+	};
 
 	CHECK(spsc_prod_enqueue(&g->req, &r));
 }
