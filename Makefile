@@ -274,6 +274,22 @@ bench: setup
 	  $(PYTHON) -m monadic bench --image $(BIN) --qemu $(QEMU) --cpu $(CPU) --smp $(SMP) \
 	  --mem $(MEM) --qemu-extra="$(QEMU_EXTRA)" --results results --chart $(BENCH_ARGS)
 
+# `bench nvme` (docs/block-service.md): the block engine on a fresh 64 MiB raw image behind
+# QEMU's NVMe controller, 4 KiB random I/O from the built-in guest at queue depths 1..128; the
+# JSON line is appended to results/nvme.jsonl. BENCH_NVME_ICOUNT=1 runs QEMU with -icount
+# shift=0 so the EL2 instructions per I/O are counted (timings are then in instruction time).
+BENCH_NVME_ICOUNT ?=
+BENCH_NVME_ITERS ?= 2000
+.PHONY: bench-nvme
+bench-nvme: setup
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)mkdir -p results && rm -f $(BUILD)/bench-nvme.img && truncate -s 64M $(BUILD)/bench-nvme.img
+	$(Q)PYTHONPATH=host-tools $(PYTHON) -m monadic run --image $(BIN) --qemu $(QEMU) \
+	  --cpu $(CPU) --smp 3 --mem 1G --timeout 900 --qemu-extra="$(if $(BENCH_NVME_ICOUNT),-icount shift=0 )-drive \
+	  file=$(BUILD)/bench-nvme.img,if=none,id=d0,format=raw -device nvme,serial=bench,drive=d0,addr=01.0" \
+	  'nvme claim 00:01.0' 'bench nvme --iters $(BENCH_NVME_ITERS) --json' > $(BUILD)/bench-nvme.out
+	$(Q)grep '^{"bench":"nvme"' $(BUILD)/bench-nvme.out | tee -a results/nvme.jsonl
+
 # The Linux guest with an NVMe controller passed through against the same kernel booted by QEMU
 # directly: boot to init and a direct-I/O read; the JSON line is appended to results/linux.jsonl.
 .PHONY: bench-linux
