@@ -26,6 +26,7 @@ static const struct bench_def benches[] = {
 	{ "hvc", bench_hvc, 10000, "null hypercall round trip from a guest" },
 	{ "mmio", bench_mmio, 10000, "emulated MMIO read round trip from a guest" },
 	{ "virq", bench_virq, 2000, "virtual timer interrupt injection latency in a guest" },
+	{ "ipi", bench_ipi, 2000, "virtual IPI latency, one guest vCPU to another" },
 	{ "nvme", bench_nvme, 2000, "4 KiB random I/O from a guest through the block engine" },
 };
 
@@ -84,6 +85,8 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  hvc          null hypercall round trip from a guest VM (built in)\n"
 	      "  mmio         emulated MMIO read round trip from a guest VM\n"
 	      "  virq         virtual interrupt latency: timer compare value to guest handler\n"
+	      "  ipi          virtual IPI latency: SGI write on vCPU 0 to vCPU 1's handler\n"
+	      "               (a two-vCPU VM: needs two CPUs besides the shell's)\n"
 	      "  nvme         4 KiB random read/write IOPS and latency at queue depths 1..128\n"
 	      "               from a guest through the block engine, EL2 cost per I/O\n"
 	      "               (needs 'nvme claim <bdf>'; not part of 'all')\n"
