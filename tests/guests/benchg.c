@@ -7,7 +7,6 @@
  * hypervisor where, before it powers off.
  */
 #include "guest.h"
-#include "kernel/lib/fdt.h"
 
 #define MAX_SAMPLES	      200000
 #define MONADIC_HVC_RESULT    0x86000003U
@@ -158,19 +157,6 @@ static void pmu_loops(uint64_t n, volatile uint32_t *fr)
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 1, 0);
 }
 
-static const char *cmdline(const void *dtb)
-{
-	struct fdt f;
-	int node;
-
-	if (fdt_init(&f, dtb, 1 << 20))
-		return "";
-	node = fdt_path_offset(&f, "/chosen");
-	return node >= 0 && fdt_getprop_str(&f, node, "bootargs")
-		       ? fdt_getprop_str(&f, node, "bootargs")
-		       : "";
-}
-
 static uint64_t number_after(const char *s)
 {
 	uint64_t n = 0;
@@ -187,7 +173,7 @@ static uint64_t number_after(const char *s)
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
-	const char *args = cmdline(dtb);
+	const char *args = guest_bootargs(dtb);
 	bool mmio = args[0] == 'm', virq = args[0] == 'v', ipi = args[0] == 'i';
 	uint64_t n = number_after(args);
 	volatile uint32_t *fr;
