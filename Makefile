@@ -35,9 +35,12 @@ GUEST_INITRD_ADDR ?= 0x58000000
 # GUEST_PCI=<bdf>[,<bdf>...]: PCIe functions passed through to the guest (docs/pcie-passthrough.md);
 # add the devices themselves with QEMU_EXTRA, e.g. QEMU_EXTRA="-drive file=disk.img,if=none,id=d0,format=raw -device nvme,serial=d0,drive=d0".
 GUEST_PCI ?=
+# GUEST_DISK=<bdf>[,<nsid>[,<start>,<count>]]: blocks of an NVMe namespace the hypervisor keeps,
+# served to the guest by the EL2 block engine (docs/block-service.md); the device as above.
+GUEST_DISK ?=
 GUEST_ARGS = $(if $(GUEST),-device loader$(comma)file=$(GUEST)$(comma)addr=$(GUEST_ADDR)$(comma)force-raw=on \
 	$(if $(GUEST_INITRD),-device loader$(comma)file=$(GUEST_INITRD)$(comma)addr=$(GUEST_INITRD_ADDR)$(comma)force-raw=on) \
-	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))')
+	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))$(if $(GUEST_DISK), disk=guest$(comma)$(GUEST_DISK))')
 comma := ,
 # make run FIRMWARE=uefi [ACPI=off]: boot through Debian's EDK2 (qemu-efi-aarch64) from an ESP
 # folder, build/esp: the image as \EFI\BOOT\BOOTAA64.EFI, monadic.cfg (the command line) beside
@@ -146,7 +149,7 @@ $(BIN): $(ELF)
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
-GUESTS := basic hostile benchg timer ring nvmedma uartbench
+GUESTS := basic hostile benchg timer ring nvmedma uartbench disk
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
@@ -160,7 +163,7 @@ guests: $(GUEST_BINS)
 build: $(GUEST_BINS)
 
 # The benchmark guest is built into the hypervisor image (boot/embedded.S).
-$(BUILD)/boot/embedded.o: $(BUILD)/guests/benchg.bin
+$(BUILD)/boot/embedded.o: $(BUILD)/guests/benchg.bin $(BUILD)/guests/disk.bin
 
 # Keep the objects and ELFs (symbols for GDB), and let make see them when it checks the chain.
 .SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %.bin,%.elf,$(GUEST_BINS)) \
@@ -328,6 +331,22 @@ bench: setup $(QEMU_DEP)
 	$(Q)MONADIC_INVOKED_BY="make bench CPU=$(CPU) SMP=$(SMP) MEM=$(MEM)" PYTHONPATH=host-tools \
 	  $(PYTHON) -m monadic bench --image $(BIN) --qemu $(QEMU) --cpu $(CPU) --smp $(SMP) \
 	  --mem $(MEM) --qemu-extra="$(QEMU_EXTRA)" --results results --chart $(BENCH_ARGS)
+
+# `bench nvme` (docs/block-service.md): the block engine on a fresh 64 MiB raw image behind
+# QEMU's NVMe controller, 4 KiB random I/O from the built-in guest at queue depths 1..128; the
+# JSON line is appended to results/nvme.jsonl. BENCH_NVME_ICOUNT=1 runs QEMU with -icount
+# shift=0 so the EL2 instructions per I/O are counted (timings are then in instruction time).
+BENCH_NVME_ICOUNT ?=
+BENCH_NVME_ITERS ?= 2000
+.PHONY: bench-nvme
+bench-nvme: setup
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)mkdir -p results && rm -f $(BUILD)/bench-nvme.img && truncate -s 64M $(BUILD)/bench-nvme.img
+	$(Q)PYTHONPATH=host-tools $(PYTHON) -m monadic run --image $(BIN) --qemu $(QEMU) \
+	  --cpu $(CPU) --smp 3 --mem 1G --timeout 900 --qemu-extra="$(if $(BENCH_NVME_ICOUNT),-icount shift=0 )-drive \
+	  file=$(BUILD)/bench-nvme.img,if=none,id=d0,format=raw -device nvme,serial=bench,drive=d0,addr=01.0" \
+	  'nvme claim 00:01.0' 'bench nvme --iters $(BENCH_NVME_ITERS) --json' > $(BUILD)/bench-nvme.out
+	$(Q)grep '^{"bench":"nvme"' $(BUILD)/bench-nvme.out | tee -a results/nvme.jsonl
 
 # The benchmark guest (tests/guests/uartbench.c) under this hypervisor and as a KVM guest of
 # Debian's arm64 kernel at EL2 (VHE and nVHE), in the same QEMU machine and CPU model with

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
-/* Guests carried inside the hypervisor image: the benchmark guest of `bench hvc|mmio`. */
+/* Guests carried inside the hypervisor image: the benchmark guests of `bench hvc|mmio|nvme`. */
 
 	.section .rodata.embedded, "a"
 	.balign	4096
@@ -8,4 +8,13 @@ embedded_benchg_start:
 	.incbin	"build/guests/benchg.bin"
 	.globl	embedded_benchg_end
 embedded_benchg_end:
+	.balign	8
+
+/* The disk test guest, as the benchmark guest of `bench nvme` (tests/guests/disk.c). */
+	.balign	4096
+	.globl	embedded_disk_start
+embedded_disk_start:
+	.incbin	"build/guests/disk.bin"
+	.globl	embedded_disk_end
+embedded_disk_end:
 	.balign	8

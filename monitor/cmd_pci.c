@@ -8,7 +8,9 @@
 #include "monitor/shell.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
-#include "pci/nvme.h"
+#include "kernel/drivers/nvme_regs.h"
+#include "kernel/vmm/vdisk.h"
+#include "monitor/cmd_nvme_engine.h"
 #include "pci/nvme_host.h"
 #include "pci/smmu_host.h"
 #include "pci/pci_host.h"
@@ -274,8 +276,11 @@ static int cmd_nvme(int argc, char **argv)
 	char buf[200];
 	struct json j;
 
+	if (argc >= 2 && nvme_engine_cmd_is(argv[1]))
+		return nvme_engine_cmd(argc, argv, as_json);
 	if (argc != 3 || (!str_eq(argv[1], "regs") && !str_eq(argv[1], "identify")))
-		return shell_error(E_INVAL, "usage: nvme regs|identify <bdf> [--json]");
+		return shell_error(E_INVAL, "usage: nvme regs|identify <bdf> [--json] | "
+					    "claim <bdf> [cpu] | engine [--json] | reset");
 	if (need_pci() || lookup(argv[2], &f, &bdf))
 		return E_INVAL;
 	if (!pci_is_nvme(f))
@@ -289,6 +294,9 @@ static int cmd_nvme(int argc, char **argv)
 		if (owner)
 			return shell_error(E_BUSY, "nvme identify: %s belongs to vm%u (%s)",
 					   argv[2], owner->id, owner->name);
+		if (vdisk_claimed(bdf))
+			return shell_error(E_BUSY, "nvme identify: %s serves the block engine",
+					   argv[2]);
 	}
 	if (!(f->bar[0].flags & PCI_BAR_F_ASSIGNED) ||
 	    !(pci_cfg_read16(&pci_topo.cfg, bdf, PCI_COMMAND) & PCI_COMMAND_MEMORY))
@@ -340,9 +348,12 @@ static int cmd_nvme(int argc, char **argv)
 	printk("AQA  0x%08x          %s\n", aqa, buf);
 	return 0;
 }
-SHELL_COMMAND(nvme, "nvme", "regs|identify <bdf> [--json]",
+SHELL_COMMAND(nvme, "nvme", "regs|identify <bdf> [--json] | claim <bdf> [cpu] | engine | reset",
 	      "an NVMe controller's registers, decoded; Identify Controller",
 	      "  regs reads CAP, VS, CC, CSTS and AQA from BAR0 (NVMe Base 2.0, 3.1).\n"
 	      "  identify resets the controller, runs Identify Controller with queues in the\n"
-	      "  hypervisor's memory (its DMA), and resets it again; not for a VM's controller.",
+	      "  hypervisor's memory (its DMA), and resets it again; not for a VM's controller.\n"
+	      "  claim keeps a controller for the block engine (not for VM 0) and runs the engine\n"
+	      "  on cpu (default: the last); engine shows its queues and every VM's disk\n"
+	      "  counters; reset fails what is at the controller and resets it.",
 	      cmd_nvme);

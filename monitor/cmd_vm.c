@@ -7,6 +7,8 @@
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
+#include "kernel/vmm/vdisk.h"
+#include "pci/pci.h"
 #include "monitor/cmd_vm.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
@@ -441,6 +443,35 @@ static int cmd_vm(int argc, char **argv)
 		       (unsigned long long)vm->ram_pa);
 		return 0;
 	}
+	if ((argc == 5 || argc == 7) && str_eq(argv[1], "disk")) {
+		uint64_t nsid, start = 0, count = 0;
+		uint32_t ns;
+		uint16_t bdf;
+		int idx;
+
+		ret = shell_vm_arg(argv[2], &vm);
+		if (ret)
+			return ret;
+		if (pci_parse_bdf(argv[3], &bdf))
+			return shell_error(E_INVAL, "vm disk: bad BDF '%s' (want bus:dev.fn, hex)",
+					   argv[3]);
+		if (parse_u64(argv[4], &nsid) || !nsid || nsid > 0xffffffffu ||
+		    (argc == 7 &&
+		     (parse_u64(argv[5], &start) || parse_u64(argv[6], &count) || !count)))
+			return shell_error(E_INVAL,
+					   "usage: vm disk <id> <bdf> <nsid> [start count]");
+		ret = vm_check_idle(vm, "give it a disk", &why);
+		if (ret)
+			return shell_error(ret, "vm disk: %s", err_why_str(&why, ret));
+		ret = vdisk_set(vm, bdf, (uint32_t)nsid, start, count, &why);
+		if (ret)
+			return shell_fail(ret, &why, "vm disk: %s", argv[3]);
+		vdisk_get(vm, &ns, &start, &count, &idx); /* count 0 became the namespace's rest */
+		printk("vm%u: disk on NVMe %s namespace %llu, blocks %llu+%llu\n", vm->id, argv[3],
+		       (unsigned long long)nsid, (unsigned long long)start,
+		       (unsigned long long)count);
+		return 0;
+	}
 	if (argc == 3 && (str_eq(argv[1], "start") || str_eq(argv[1], "stop") ||
 			  str_eq(argv[1], "log") || str_eq(argv[1], "console"))) {
 		ret = shell_vm_arg(argv[2], &vm);
@@ -466,15 +497,20 @@ static int cmd_vm(int argc, char **argv)
 	}
 	return shell_error(E_INVAL, "usage: vm list | info <id> | create <name> <image-pa> <mem> "
 				    "[cpus [cmdline]] | initrd <id> <pa> <size> | pci <id> <bdf> | "
+				    "disk <id> <bdf> <nsid> [start count] | "
 				    "start|stop|destroy|log|console <id>");
 }
 SHELL_COMMAND(
-	vm, "vm", "list|info|create|initrd|pci|start|stop|destroy|log|console", "virtual machines",
+	vm, "vm", "list|info|create|initrd|pci|disk|start|stop|destroy|log|console",
+	"virtual machines",
 	"  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
 	"  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
 	"      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"
 	"  vm initrd <id> <pa> <size>        an initrd a loader put at pa, for the next start\n"
 	"  vm pci <id> <bdf>                 pass a PCIe function through (before a start)\n"
+	"  vm disk <id> <bdf> <nsid> [start count]  blocks of an NVMe namespace for the VM, "
+	"served\n"
+	"                                    by the block engine (docs/block-service.md)\n"
 	"  vm start|stop <id>                run it / stop every vCPU (cancels a guest's reset)\n"
 	"  vm destroy <id> [--json]          free a created or stopped VM: RAM, Image, VMID\n"
 	"  vm log <id>                       the guest's console output so far\n"

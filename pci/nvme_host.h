@@ -3,7 +3,7 @@
 #ifndef PCI_NVME_HOST_H
 #define PCI_NVME_HOST_H
 
-#include "pci/nvme.h"
+#include "kernel/drivers/nvme_regs.h"
 #include "pci/pci.h"
 
 /*

@@ -14,6 +14,7 @@
 #include "kernel/hyp.h"
 #include "kernel/smp.h"
 #include "kernel/arch/timer.h"
+#include "kernel/vmm/vdisk.h"
 #include "kernel/vmm/vring.h"
 
 #define RAM_ALIGN (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
@@ -83,6 +84,7 @@ static void free_resources(struct vm *vm)
 {
 	vm_pci_release(vm);
 	vring_detach(vm); /* the engine must be done with the VM's RAM before it goes */
+	vdisk_forget(vm);
 	release_cpus(vm);
 	if (vm->s2.vmid)
 		s2_destroy(&vm->s2); /* TLBs invalidated for its VMID, then the tables freed */
@@ -109,8 +111,10 @@ static void apply(struct vm *vm, unsigned int acts)
 		for (unsigned int c = 0; c < vm->n_vcpus; c++)
 			vcpu_kick_stop(&vm->vcpus[c]);
 	/* Only once no vCPU is in the guest: none of them can see its device vanish. */
-	if (acts & VM_ACT_REVOKE)
-		vm_pci_stop(vm); /* no DMA into RAM that is about to be reused */
+	if (acts & VM_ACT_REVOKE) {
+		vm_pci_stop(vm);  /* no DMA into RAM that is about to be reused */
+		vdisk_detach(vm); /* nor by the block engine: its requests drain first */
+	}
 	if (acts & VM_ACT_RELEASE_CPUS)
 		release_cpus(vm);
 	if (acts & VM_ACT_FREE)

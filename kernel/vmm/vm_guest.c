@@ -19,6 +19,7 @@
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_spec.h"
 #include "kernel/vmm/vm_pci.h"
+#include "kernel/vmm/vdisk.h"
 #include "kernel/vmm/vring.h"
 #include "mm/mmu.h"
 #include "kernel/lib/parse.h"
@@ -266,6 +267,7 @@ static int prepare_run(struct vm *vm, struct err_why *why)
 	vm_pci_start(vm);
 	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
 	vring_detach(vm);
+	vdisk_detach(vm);
 	mem_zero_range(ram, vm->ram_size);
 	text_offset = vm->entry_ipa - vm->ram_ipa;
 	memcpy((void *)(uintptr_t)(ram + text_offset), (const void *)(uintptr_t)vm->image_pa,
@@ -429,6 +431,72 @@ static int vm_pci_from_cmdline(struct vm *vm, char **argv, int argc)
 	return 0;
 }
 
+/* disk=NAME,BDF[,NSID[,START,COUNT]] words for 'vm': its share on the block engine. */
+static int vm_disk_from_cmdline(struct vm *vm, char **argv, int argc)
+{
+	for (int k = 0; k < argc; k++) {
+		const char *w = argv[k];
+		struct err_why why = { 0 };
+		char name[VM_SPEC_NAME], bdf[PCI_BDF_STRLEN];
+		struct vm_disk_spec d;
+		int ret;
+
+		if (w[0] != 'd' || w[1] != 'i' || w[2] != 's' || w[3] != 'k' || w[4] != '=')
+			continue;
+		if (vm_disk_parse(w + 5, name, &d)) {
+			pr_err("bootargs: '%s': want disk=NAME,BDF[,NSID[,START,COUNT]]\n", w);
+			continue;
+		}
+		if (!str_eq(name, vm->name))
+			continue;
+		pci_format_bdf(bdf, sizeof(bdf), d.bdf);
+		ret = vdisk_set(vm, d.bdf, d.nsid, d.start, d.count, &why);
+		if (ret) {
+			pr_err("bootargs: vm %s: disk on %s: %s\n", vm->name, bdf,
+			       err_why_str(&why, ret));
+			return ret;
+		}
+		printk("vm%u (%s): disk on NVMe %s namespace %u\n", vm->id, vm->name, bdf, d.nsid);
+	}
+	return 0;
+}
+
+/* nvme=BDF[,CPU]: the controller the block engine keeps, and its CPU. */
+static void nvme_from_cmdline(char **argv, int argc)
+{
+	for (int k = 0; k < argc; k++) {
+		const char *w = argv[k];
+		struct err_why why = { 0 };
+		char bdf_s[24], *comma;
+		unsigned int n = 0;
+		uint64_t cpu = 0;
+		uint16_t bdf;
+		int ret;
+
+		if (w[0] != 'n' || w[1] != 'v' || w[2] != 'm' || w[3] != 'e' || w[4] != '=')
+			continue;
+		while (w[5 + n] && n + 1 < sizeof(bdf_s)) {
+			bdf_s[n] = w[5 + n];
+			n++;
+		}
+		bdf_s[n] = '\0';
+		comma = bdf_s;
+		while (*comma && *comma != ',')
+			comma++;
+		if (*comma)
+			*comma++ = '\0';
+		if (pci_parse_bdf(bdf_s, &bdf) || (*comma && parse_u64(comma, &cpu))) {
+			pr_err("bootargs: '%s': want nvme=BDF[,CPU]\n", w);
+			continue;
+		}
+		ret = vdisk_claim(bdf, *comma ? (int)cpu : -1, &why);
+		if (ret)
+			pr_err("bootargs: nvme %s: %s\n", bdf_s, err_why_str(&why, ret));
+		else
+			printk("nvme: %s kept for the block engine\n", bdf_s);
+	}
+}
+
 struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 {
 	char copy[256], *argv[SHELL_MAX_ARGS];
@@ -443,6 +511,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 	}
 	copy[sizeof(copy) - 1] = '\0';
 	argc = parse_args(copy, argv, SHELL_MAX_ARGS);
+	nvme_from_cmdline(argv, argc);
 	for (int i = 0; i < argc; i++) {
 		struct vm_spec spec;
 		struct err_why why = { 0 }, cwhy = { 0 };
@@ -477,6 +546,8 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 		}
 		if (!ret)
 			ret = vm_pci_from_cmdline(vm, argv, argc);
+		if (!ret)
+			ret = vm_disk_from_cmdline(vm, argv, argc);
 		if (!ret)
 			ret = vm_start(vm, &cwhy);
 		if (ret)

@@ -11,6 +11,7 @@
 #include "kernel/smp.h"
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/mmio.h"
+#include "kernel/vmm/vdisk.h"
 #include "kernel/vmm/vm.h"
 #include "pci/pci_host.h"
 #include "pci/smmu_host.h"
@@ -84,6 +85,8 @@ static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 
 	if (!f)
 		return err_fail(why, E_NOENT, "no such PCI function (see 'pci')");
+	if (vdisk_claimed(bdf))
+		return err_fail(why, E_BUSY, "the hypervisor keeps it for the block engine");
 	if (owner)
 		return err_fail(why, E_BUSY, "%s",
 				owner == vm ? "already passed through to this VM"

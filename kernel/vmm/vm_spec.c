@@ -75,6 +75,32 @@ int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigne
 	return s[-1] == ',' ? E_INVAL : 0;
 }
 
+int vm_disk_parse(const char *s, char name[VM_SPEC_NAME], struct vm_disk_spec *d)
+{
+	char buf[24];
+
+	*d = (struct vm_disk_spec){ 0 };
+	if (!field(&s, name, VM_SPEC_NAME) || !name_ok(name) || !field(&s, buf, sizeof(buf)) ||
+	    pci_parse_bdf(buf, &d->bdf))
+		return E_INVAL;
+	if (!*s && s[-1] != ',') {
+		d->nsid = 1;
+		return 0;
+	}
+	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &d->start) || !d->start ||
+	    d->start > 0xffffffffu)
+		return E_INVAL;
+	d->nsid = (uint32_t)d->start;
+	d->start = 0;
+	if (!*s && s[-1] != ',')
+		return 0;
+	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &d->start) || !*s ||
+	    !field(&s, buf, sizeof(buf)) || parse_u64(buf, &d->count) || !d->count || *s ||
+	    s[-1] == ',')
+		return E_INVAL;
+	return 0;
+}
+
 int vm_spec_parse(const char *s, struct vm_spec *spec, struct err_why *why)
 {
 	char buf[32];

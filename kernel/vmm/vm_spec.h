@@ -39,6 +39,18 @@ int vm_initrd_parse(const char *s, char name[VM_SPEC_NAME], uint64_t *pa, uint64
 int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigned int max,
 		 unsigned int *n);
 
+/*
+ * disk=NAME,BDF[,NSID[,START,COUNT]]: blocks [START, START + COUNT) of namespace NSID (default
+ * 1, all of it) of the NVMe controller at BDF, served by the block engine to the VM called
+ * NAME. 0 or E_INVAL. count 0 means to the end of the namespace.
+ */
+struct vm_disk_spec {
+	uint16_t bdf;
+	uint32_t nsid;
+	uint64_t start, count;
+};
+int vm_disk_parse(const char *s, char name[VM_SPEC_NAME], struct vm_disk_spec *d);
+
 /* Parse the part after "vm=". 0, or E_INVAL/E_RANGE with 'why' saying which field. */
 struct err_why;
 int vm_spec_parse(const char *s, struct vm_spec *spec, struct err_why *why);

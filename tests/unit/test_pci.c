@@ -12,7 +12,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/lib/fdt.h"
 #include "kernel/platform.h"
-#include "pci/nvme.h"
+#include "kernel/drivers/nvme_regs.h"
 #include "pci/pci.h"
 #include "test.h"
 

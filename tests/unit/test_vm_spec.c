@@ -102,6 +102,34 @@ static void test_pci(void)
 	CHECK_EQ_U64(vm_pci_parse("linux,01:00.0 ", name, bdfs, 4, &n), (uint64_t)E_INVAL);
 }
 
+static void test_disk(void)
+{
+	char name[VM_SPEC_NAME];
+	struct vm_disk_spec d;
+
+	CHECK_EQ_U64(vm_disk_parse("a,00:01.0", name, &d), 0);
+	CHECK_STR(name, "a");
+	CHECK_EQ_U64(d.bdf, 0x0008);
+	CHECK_EQ_U64(d.nsid, 1);
+	CHECK_EQ_U64(d.start + d.count, 0);
+	CHECK_EQ_U64(vm_disk_parse("b,00:02.0,2", name, &d), 0);
+	CHECK_EQ_U64(d.nsid, 2);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,1,1024,0x800", name, &d), 0);
+	CHECK_EQ_U64(d.nsid, 1);
+	CHECK_EQ_U64(d.start, 1024);
+	CHECK_EQ_U64(d.count, 2048);
+	CHECK_EQ_U64(vm_disk_parse("c", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,0", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,1,5", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,1,5,", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,1,5,0", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,1,5,6,7", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("c,zz,1", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("a b,00:02.0", name, &d), (uint64_t)E_INVAL);
+}
+
 static void test_initrd(void)
 {
 	char name[VM_SPEC_NAME];
@@ -124,6 +152,7 @@ int main(void)
 {
 	RUN(test_pci);
 	RUN(test_initrd);
+	RUN(test_disk);
 	RUN(test_full);
 	RUN(test_defaults);
 	RUN(test_errors);

@@ -5,8 +5,8 @@
  * caller does the MMIO reads (CAP, ASQ and ACQ are 64-bit; read them as two 32-bit halves, low
  * first, if the interconnect wants 32-bit accesses).
  */
-#ifndef PCI_NVME_H
-#define PCI_NVME_H
+#ifndef KERNEL_DRIVERS_NVME_REGS_H
+#define KERNEL_DRIVERS_NVME_REGS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /* NVMe controller register decoders and one-line formatters (NVMe Base 2.0, 3.1.3). */
-#include "pci/nvme.h"
+#include "kernel/drivers/nvme_regs.h"
 
 #include "kernel/lib/fmt.h"
 

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The block engine's loop. Nothing is copied on the data path: a request's buffer is described
+ * to the controller by PRPs that point into the guest's RAM. Ordering with the guests comes from
+ * the rings' acquire/release; with the controller from the barriers in the NVMe driver.
+ */
+#include "dataplane/blk.h"
+
+#include "dataplane/wait.h"
+#include "kernel/arch/arch.h"
+#include "kernel/arch/timer.h"
+#include "kernel/console.h"
+#include "kernel/lib/err.h"
+
+#define BLK_CHECK_US 10000 /* how often timeouts and CSTS are looked at */
+#define BLK_NONE     (-1)
+
+static const char *const status_names[BLK_STATUS__COUNT] = {
+	[BLK_OK] = "ok",
+	[BLK_E_OP] = "bad-op",
+	[BLK_E_RANGE] = "out-of-range",
+	[BLK_E_BUF] = "bad-buffer",
+	[BLK_E_SIZE] = "too-big",
+	[BLK_E_IO] = "io-error",
+	[BLK_E_ABORTED] = "aborted",
+	[BLK_E_NODEV] = "no-device",
+};
+
+const char *blk_status_name(unsigned int s)
+{
+	return s < BLK_STATUS__COUNT ? status_names[s] : "?";
+}
+
+static uint64_t prp_bytes(uint16_t entries)
+{
+	return (uint64_t)entries * BLK_PRP_ENTRIES * 8;
+}
+
+uint64_t blk_engine_mem_size(uint16_t entries)
+{
+	return prp_bytes(entries) + (uint64_t)entries * sizeof(struct blk_slot);
+}
+
+uint32_t blk_engine_max_blocks(const struct blk_engine *e, uint32_t lba_shift)
+{
+	return e->ctrl->max_xfer >> lba_shift;
+}
+
+void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queue *q, void *mem,
+		     uint64_t mem_pa, uint32_t burst)
+{
+	atomic_store_explicit(&e->stop, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->running, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->reset_req, 0, memory_order_relaxed);
+	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
+		atomic_store_explicit(&e->disks[i].cmd, BLK_DISK_FREE, memory_order_relaxed);
+		atomic_store_explicit(&e->disks[i].ack, BLK_DISK_FREE, memory_order_relaxed);
+	}
+	e->ctrl = c;
+	e->q = q;
+	e->prp = mem;
+	e->prp_pa = mem_pa;
+	e->slots = (struct blk_slot *)((uint8_t *)mem + prp_bytes(q->entries));
+	/* A queue of N entries holds N - 1 commands: so many identifiers. */
+	e->free = BLK_NONE;
+	e->n_free = 0;
+	for (int32_t i = (int32_t)q->entries - 2; i >= 0; i--) {
+		e->slots[i] = (struct blk_slot){ .next = e->free };
+		e->free = i;
+		e->n_free++;
+	}
+	e->burst = burst ? burst : 1;
+	e->rr = 0;
+	atomic_store_explicit(&e->span, 0, memory_order_relaxed);
+	e->timeout_ticks = timer_us_to_ticks(BLK_TIMEOUT_MS * 1000ULL);
+	e->next_check = 0;
+	e->polls = e->idle_waits = e->submitted = e->completed = 0;
+	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
+	e->ctrl_down = !c->up;
+	atomic_store_explicit(&e->cost, NULL, memory_order_relaxed);
+	e->cost_ready = NULL;
+	atomic_store_explicit(&e->busy_insns, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->busy_cycles, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->busy_passes, 0, memory_order_relaxed);
+}
+
+static uint32_t next_cmd(struct blk_disk *d, unsigned int state)
+{
+	uint32_t cmd = atomic_load_explicit(&d->cmd, memory_order_relaxed);
+
+	return ((cmd >> 2) + 1) << 2 | state;
+}
+
+/*
+ * A free slot for a disk of VM 'vm_id': the one that VM had before, else one never used, else
+ * any, so that the counters of a VM that went away stay readable as long as possible.
+ */
+static struct blk_disk *pick_slot(struct blk_engine *e, unsigned int vm_id, unsigned int *idx)
+{
+	struct blk_disk *best = NULL;
+	unsigned int rank = 0;
+
+	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
+		struct blk_disk *d = &e->disks[i];
+		unsigned int r;
+
+		if (BLK_DISK_STATE(atomic_load_explicit(&d->cmd, memory_order_relaxed)) !=
+		    BLK_DISK_FREE)
+			continue;
+		r = d->st.completed && d->vm_id == vm_id ? 3 : !d->st.completed ? 2 : 1;
+		if (r > rank) {
+			rank = r;
+			best = d;
+			*idx = i;
+		}
+	}
+	return best;
+}
+
+int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigned int *idx)
+{
+	struct blk_disk *d = pick_slot(e, tmpl->vm_id, idx);
+	unsigned int i = *idx;
+
+	if (!d)
+		return E_NOMEM;
+	d->req = tmpl->req;
+	d->cpl = tmpl->cpl;
+	d->share = tmpl->share;
+	d->mem = tmpl->mem;
+	d->qd_limit = tmpl->qd_limit;
+	d->notify = tmpl->notify;
+	d->ctx = tmpl->ctx;
+	d->vm_id = tmpl->vm_id;
+	d->inflight = 0;
+	d->pending = d->pending_last = BLK_NONE;
+	d->posted = false;
+	d->log_count = 0;
+	d->st = (struct blk_disk_stats){ 0 };
+	atomic_store_explicit(&d->down, 0, memory_order_relaxed);
+	/* Before the disk runs: an engine that sees it run also looks that far. */
+	if (atomic_load_explicit(&e->span, memory_order_relaxed) < i + 1)
+		atomic_store_explicit(&e->span, i + 1, memory_order_relaxed);
+	/* Release: the fields above are written before the engine can see the disk run. */
+	atomic_store_explicit(&d->cmd, next_cmd(d, BLK_DISK_RUN), memory_order_release);
+	return 0;
+}
+
+bool blk_engine_detach(struct blk_engine *e, unsigned int idx, bool running)
+{
+	struct blk_disk *d;
+	uint32_t cmd;
+
+	if (idx >= BLK_MAX_DISKS)
+		return true;
+	d = &e->disks[idx];
+	cmd = atomic_load_explicit(&d->cmd, memory_order_relaxed);
+	if (BLK_DISK_STATE(cmd) == BLK_DISK_FREE)
+		return true;
+	if (BLK_DISK_STATE(cmd) != BLK_DISK_OFF) {
+		cmd = next_cmd(d, BLK_DISK_OFF);
+		atomic_store_explicit(&d->cmd, cmd, memory_order_release);
+	}
+	/* Acquire pairs with the engine's release of ack: it is done with the disk's memory. */
+	if (running && atomic_load_explicit(&d->ack, memory_order_acquire) != cmd)
+		return false;
+	atomic_store_explicit(&d->cmd, next_cmd(d, BLK_DISK_FREE), memory_order_release);
+	return true;
+}
+
+static void free_slot(struct blk_engine *e, struct blk_disk *d, int32_t cid)
+{
+	e->slots[cid].next = e->free;
+	e->free = cid;
+	e->n_free++;
+	d->inflight--;
+}
+
+/* Post one completion on the disk's ring; false when the ring is full (or broken). */
+static bool post(struct blk_disk *d, const struct blk_slot *s)
+{
+	struct blk_cpl *c;
+
+	if (spsc_prod_reserve(&d->cpl, 1, (void **)&c) != 1)
+		return false;
+	c->tag = s->tag;
+	c->status = s->status;
+	c->nvme = s->nvme;
+	c->rsvd = 0;
+	spsc_prod_commit(&d->cpl, 1);
+	d->posted = true;
+	return true;
+}
+
+static bool disk_live(const struct blk_disk *d)
+{
+	return BLK_DISK_STATE(atomic_load_explicit(&d->cmd, memory_order_relaxed)) ==
+		       BLK_DISK_RUN &&
+	       !atomic_load_explicit(&d->down, memory_order_relaxed);
+}
+
+/* A request is over (status set): count it, post it, or queue it until the ring has room. */
+static void finish(struct blk_engine *e, int32_t cid)
+{
+	struct blk_slot *s = &e->slots[cid];
+	struct blk_disk *d = &e->disks[s->disk];
+
+	e->completed++;
+	d->st.completed++;
+	d->st.errors[s->status]++;
+	if (s->status == BLK_OK) {
+		if (s->op == BLK_OP_READ)
+			d->st.bytes_read += s->bytes;
+		else if (s->op == BLK_OP_WRITE)
+			d->st.bytes_written += s->bytes;
+	}
+	if (!disk_live(d)) {
+		d->st.dropped++; /* the guest is going: nothing more is written into its RAM */
+		free_slot(e, d, cid);
+		return;
+	}
+	if (d->pending == BLK_NONE && post(d, s)) {
+		free_slot(e, d, cid);
+		return;
+	}
+	s->next = BLK_NONE;
+	if (d->pending == BLK_NONE)
+		d->pending = cid;
+	else
+		e->slots[d->pending_last].next = cid;
+	d->pending_last = cid;
+}
+
+static void flush_pending(struct blk_engine *e, struct blk_disk *d, bool drop)
+{
+	while (d->pending != BLK_NONE) {
+		int32_t cid = d->pending;
+
+		if (!drop && !post(d, &e->slots[cid]))
+			return;
+		if (drop)
+			d->st.dropped++;
+		d->pending = e->slots[cid].next;
+		free_slot(e, d, cid);
+	}
+}
+
+static void on_cqe(void *ctx, const struct nvme_cqe *c)
+{
+	struct blk_engine *e = ctx;
+	struct blk_slot *s;
+	uint16_t st = NVME_CQE_STATUS(c->status);
+
+	if (c->cid >= e->q->entries - 1 || !e->slots[c->cid].at_ctrl) {
+		if (log_nth_ok(++e->fatal))
+			pr_err("nvme: completion for command %u that is not outstanding\n", c->cid);
+		return;
+	}
+	s = &e->slots[c->cid];
+	s->at_ctrl = false;
+	s->status = st ? BLK_E_IO : BLK_OK;
+	s->nvme = st;
+	finish(e, c->cid);
+}
+
+/* The guest's slot, read once, word by word: it may rewrite it meanwhile. */
+static void read_req(struct blk_req *r, const void *slot)
+{
+	const volatile uint64_t *src = slot;
+	uint64_t *dst = (uint64_t *)r;
+
+	for (unsigned int i = 0; i < BLK_REQ_SIZE / 8; i++)
+		dst[i] = src[i];
+}
+
+static void reject(struct blk_engine *e, struct blk_disk *d, int32_t cid, const struct blk_req *r,
+		   enum blk_status st)
+{
+	if (log_nth_ok(++d->log_count))
+		pr_warn("vm%u: disk request refused (%s): op %u lba 0x%llx count %u buf 0x%llx "
+			"(share %llu blocks, RAM IPA 0x%llx+0x%llx)\n",
+			d->vm_id, blk_status_name(st), r->op, (unsigned long long)r->lba, r->count,
+			(unsigned long long)r->buf, (unsigned long long)d->share.count,
+			(unsigned long long)d->mem.ipa, (unsigned long long)d->mem.size);
+	e->slots[cid].status = st;
+	finish(e, cid);
+}
+
+/* Fill the SQ entry for a checked command; false when its PRPs cannot be built. */
+static bool build(struct blk_engine *e, int32_t cid, const struct blk_cmd *c)
+{
+	struct nvme_sqe *q = nvme_sq_next(e->q);
+	uint64_t *list = e->prp + (uint64_t)cid * BLK_PRP_ENTRIES;
+	uint64_t list_pa = e->prp_pa + (uint64_t)cid * BLK_PRP_ENTRIES * 8;
+	int n = 0;
+
+	*q = (struct nvme_sqe){ .cdw0 = c->opcode | (uint32_t)cid << 16, .nsid = c->nsid };
+	switch (c->opcode) {
+	case NVME_CMD_READ:
+	case NVME_CMD_WRITE:
+		n = nvme_prp_build(c->pa, c->bytes, list, list_pa, BLK_PRP_ENTRIES, &q->prp1,
+				   &q->prp2);
+		if (n < 0)
+			return false;
+		__attribute__((fallthrough)); /* SLBA and NLB as for Write Zeroes */
+	case NVME_CMD_WRITE_ZEROES:
+		q->cdw10 = (uint32_t)c->slba;
+		q->cdw11 = (uint32_t)(c->slba >> 32);
+		q->cdw12 = c->nlb - 1; /* NLB is 0's based */
+		break;
+	case NVME_CMD_DSM:
+		/* One range (NVM Command Set 1.0, 3.2.3.1, Figure 38): attributes, NLB, SLBA. */
+		list[0] = (uint64_t)c->nlb << 32;
+		list[1] = c->slba;
+		n = 2;
+		q->prp1 = list_pa;
+		q->cdw10 = 0;	   /* NR: one range, 0's based */
+		q->cdw11 = BIT(2); /* AD: deallocate */
+		break;
+	default:
+		break;
+	}
+	if (n)
+		dcache_clean_range((uintptr_t)list, (uintptr_t)n * 8);
+	return true;
+}
+
+static void ring_fault(struct blk_engine *e, struct blk_disk *d)
+{
+	bool req = d->req.fault;
+
+	atomic_store_explicit(&d->down, 1, memory_order_release);
+	/* Once per attach; counted engine-wide, as a guest may attach and fault again. */
+	if (log_nth_ok(++e->ring_faults))
+		pr_warn("vm%u: disk rings shut: the guest published an impossible %s index 0x%x\n",
+			d->vm_id, req ? "request head" : "completion tail",
+			req ? d->req.bad_index : d->cpl.bad_index);
+}
+
+static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
+{
+	struct blk_disk *d = &e->disks[idx];
+	/* Acquire pairs with the controller's release in blk_engine_attach/detach. */
+	uint32_t cmd = atomic_load_explicit(&d->cmd, memory_order_acquire);
+	uint32_t room, n, lba_shift = d->share.lba_shift;
+	uint8_t *in;
+
+	if (BLK_DISK_STATE(cmd) != BLK_DISK_RUN ||
+	    atomic_load_explicit(&d->down, memory_order_relaxed)) {
+		if (BLK_DISK_STATE(cmd) == BLK_DISK_FREE) {
+			if (atomic_load_explicit(&d->ack, memory_order_relaxed) != cmd)
+				atomic_store_explicit(&d->ack, cmd, memory_order_release);
+			return 0;
+		}
+		flush_pending(e, d, true);
+		/* Release: nothing of the disk is at the controller or to be written any more. */
+		if (!d->inflight && atomic_load_explicit(&d->ack, memory_order_relaxed) != cmd)
+			atomic_store_explicit(&d->ack, cmd, memory_order_release);
+		return 0;
+	}
+	if (atomic_load_explicit(&d->ack, memory_order_relaxed) != cmd)
+		atomic_store_explicit(&d->ack, cmd, memory_order_release);
+	flush_pending(e, d, false);
+	if (d->pending != BLK_NONE) {
+		if (d->cpl.fault)
+			ring_fault(e, d);
+		return 0; /* the guest does not take its completions: no new work from it */
+	}
+	room = d->qd_limit > d->inflight ? d->qd_limit - d->inflight : 0;
+	if (room > e->burst)
+		room = e->burst;
+	if (room > e->n_free)
+		room = e->n_free;
+	if (!room)
+		return 0;
+	n = spsc_cons_peek(&d->req, room, (void **)&in);
+	if (!n) {
+		if (d->req.fault || d->cpl.fault)
+			ring_fault(e, d);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct blk_req r;
+		struct blk_cmd c;
+		int32_t cid = e->free;
+		struct blk_slot *s = &e->slots[cid];
+		enum blk_status st;
+
+		read_req(&r, in + (uint64_t)i * BLK_REQ_SIZE);
+		e->free = s->next;
+		e->n_free--;
+		d->inflight++;
+		s->tag = r.tag;
+		s->disk = (uint8_t)idx;
+		s->op = r.op;
+		s->nvme = 0;
+		s->at_ctrl = false;
+		d->st.ops[r.op <= BLK_OP_DISCARD ? r.op : 0]++;
+		if (e->ctrl_down) {
+			s->status = BLK_E_NODEV;
+			finish(e, cid);
+			continue;
+		}
+		st = blk_check(&r, &d->share, &d->mem, e->ctrl->max_xfer >> lba_shift, &c);
+		if (st == BLK_OK && !build(e, cid, &c))
+			st = BLK_E_BUF;
+		if (st != BLK_OK) {
+			reject(e, d, cid, &r, st);
+			continue;
+		}
+		s->bytes = (uint32_t)c.bytes;
+		s->issued = now;
+		s->at_ctrl = true;
+		nvme_sq_push(e->q);
+		e->submitted++;
+	}
+	if (d->inflight > d->st.inflight_max)
+		d->st.inflight_max = d->inflight;
+	spsc_cons_release(&d->req, n);
+	return n;
+}
+
+/* Every command at the controller fails with 'aborted'; then the controller is reset. */
+static void recover(struct blk_engine *e, const char *what)
+{
+	struct err_why why = { 0 };
+	unsigned int lost = 0;
+	int ret;
+
+	for (int32_t cid = 0; cid < (int32_t)e->q->entries - 1; cid++) {
+		struct blk_slot *s = &e->slots[cid];
+
+		if (!s->at_ctrl)
+			continue;
+		s->at_ctrl = false;
+		s->status = BLK_E_ABORTED;
+		finish(e, cid);
+		lost++;
+	}
+	e->resets++;
+	ret = nvme_ctrl_reset(e->ctrl, &why);
+	e->ctrl_down = ret != 0;
+	if (ret)
+		pr_err("nvme: %s; %u request%s failed with 'aborted'; the reset failed: %s; "
+		       "requests fail with 'no-device' from now on\n",
+		       what, lost, lost == 1 ? "" : "s", err_why_str(&why, ret));
+	else
+		pr_err("nvme: %s; %u request%s failed with 'aborted'; controller reset (%llu so "
+		       "far)\n",
+		       what, lost, lost == 1 ? "" : "s", (unsigned long long)e->resets);
+}
+
+static void check_health(struct blk_engine *e, uint64_t now)
+{
+	if (e->ctrl_down)
+		return;
+	if (nvme_ctrl_failed(e->ctrl)) {
+		e->fatal++;
+		recover(e, "controller fatal status (CSTS.CFS) or gone from the bus");
+		return;
+	}
+	for (int32_t cid = 0; cid < (int32_t)e->q->entries - 1; cid++) {
+		const struct blk_slot *s = &e->slots[cid];
+
+		if (s->at_ctrl && now - s->issued > e->timeout_ticks) {
+			e->timeouts++;
+			recover(e, "a command timed out");
+			return;
+		}
+	}
+}
+
+uint32_t blk_engine_poll(struct blk_engine *e)
+{
+	uint64_t now = timer_count();
+	uint32_t work = 0, span = atomic_load_explicit(&e->span, memory_order_relaxed);
+	bool wake = false;
+
+	if (!e->ctrl_down)
+		work = nvme_cq_poll(e->q, on_cqe, e, e->q->entries);
+	if (span) {
+		if (++e->rr >= span)
+			e->rr = 0;
+		for (unsigned int k = 0, i = e->rr; k < span; k++, i = i + 1 == span ? 0 : i + 1)
+			work += serve(e, i, now);
+	}
+	nvme_sq_ring(e->q); /* one doorbell for the whole pass */
+	for (unsigned int i = 0; i < span; i++) {
+		struct blk_disk *d = &e->disks[i];
+
+		if (!d->posted)
+			continue;
+		d->posted = false;
+		wake = true;
+		if (d->notify)
+			d->notify(d->ctx);
+	}
+	if (wake)
+		spsc_wake(); /* guests waiting in WFE for their completion ring */
+	if (atomic_load_explicit(&e->reset_req, memory_order_relaxed)) {
+		atomic_store_explicit(&e->reset_req, 0, memory_order_relaxed);
+		recover(e, "reset requested");
+	}
+	if (now > e->next_check) {
+		check_health(e, now);
+		e->next_check = now + timer_us_to_ticks(BLK_CHECK_US);
+	}
+	e->polls++;
+	return work;
+}
+
+/* One pass with its instructions and cycles counted when they work (a benchmark asked). */
+static uint32_t counted_poll(struct blk_engine *e, const struct blk_cost_ops *ops)
+{
+	uint64_t i0, c0, i1, c1;
+	uint32_t work;
+
+	if (ops != e->cost_ready) {
+		ops->setup();
+		e->cost_ready = ops;
+	}
+	ops->read(&i0, &c0);
+	work = blk_engine_poll(e);
+	ops->read(&i1, &c1);
+	if (work) {
+		/* Relaxed: a statistic the benchmark reads after the work it measures is done. */
+		atomic_fetch_add_explicit(&e->busy_insns, i1 - i0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->busy_cycles, c1 - c0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->busy_passes, 1, memory_order_relaxed);
+	}
+	return work;
+}
+
+void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops)
+{
+	atomic_store_explicit(&e->cost, ops, memory_order_release);
+}
+
+void blk_engine_run(struct blk_engine *e)
+{
+	atomic_store_explicit(&e->running, 1, memory_order_release);
+	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
+		/* Acquire pairs with blk_engine_set_cost(): the ops it names are complete. */
+		const struct blk_cost_ops *ops =
+			atomic_load_explicit(&e->cost, memory_order_acquire);
+
+		if (ops ? counted_poll(e, ops) : blk_engine_poll(e))
+			continue;
+		/*
+		 * Idle: sleep on the line of the next completion entry (the controller's write to
+		 * it may clear our exclusive monitor and wake us); a guest's SEV after it
+		 * publishes requests, and the timer's event stream at the latest, wake us too.
+		 */
+		if (!e->ctrl_down)
+			wait_change32(nvme_cq_watch(e->q), *nvme_cq_watch(e->q));
+		else
+			wait_change32(&e->ctrl->id.nn, e->ctrl->id.nn);
+		e->idle_waits++;
+	}
+	atomic_store_explicit(&e->running, 0, memory_order_release);
+}
+
+void blk_engine_stop(struct blk_engine *e)
+{
+	atomic_store_explicit(&e->stop, 1, memory_order_release);
+}
+
+void blk_engine_reset(struct blk_engine *e)
+{
+	atomic_store_explicit(&e->reset_req, 1, memory_order_relaxed);
+	spsc_wake(); /* out of its WFE now rather than at the next event-stream tick */
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * The block engine: a loop pinned to one core that serves guests' request rings (blk_abi.h)
+ * from one I/O queue pair of an NVMe controller the hypervisor keeps. Each request is checked
+ * against the VM's share of a namespace and against its RAM, turned into an NVMe command whose
+ * PRPs point straight at the guest's buffer (no copy), and completed on the guest's completion
+ * ring. Round robin between disks, a queue-depth limit per disk, doorbells once per pass.
+ */
+#ifndef DATAPLANE_BLK_H
+#define DATAPLANE_BLK_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataplane/blk_abi.h"
+#include "dataplane/spsc.h"
+#include "kernel/drivers/nvme.h"
+
+#define BLK_MAX_DISKS	8
+#define BLK_PRP_ENTRIES 64 /* one 512-byte PRP list per command */
+#define BLK_DEFAULT_QD	64
+#define BLK_TIMEOUT_MS	5000
+
+/* A VM's part of a namespace: blocks [start, start + count). */
+struct blk_share {
+	uint32_t nsid;
+	uint32_t lba_shift;
+	uint64_t start, count;
+};
+
+/* A VM's RAM: IPA [ipa, ipa + size) is PA [pa, pa + size), Normal memory it may write. */
+struct blk_mem {
+	uint64_t ipa, size, pa;
+};
+
+/* A checked request, ready to become an NVMe command. */
+struct blk_cmd {
+	uint8_t opcode; /* NVME_CMD_* */
+	uint32_t nsid;
+	uint64_t slba;
+	uint32_t nlb; /* blocks */
+	uint64_t pa;  /* data, 0 without */
+	uint64_t bytes;
+};
+
+/*
+ * Check request 'r' (a private copy: the guest may rewrite its slot) against the share and the
+ * RAM, with at most 'max_blocks' blocks per request; fill *cmd. BLK_OK or the status to
+ * complete it with. Portable: host-tested.
+ */
+enum blk_status blk_check(const struct blk_req *r, const struct blk_share *s,
+			  const struct blk_mem *m, uint32_t max_blocks, struct blk_cmd *cmd);
+
+enum blk_disk_state { BLK_DISK_FREE, BLK_DISK_RUN, BLK_DISK_OFF };
+#define BLK_DISK_STATE(cmd) ((unsigned int)(cmd)&3U)
+
+struct blk_disk_stats {
+	uint64_t ops[6]; /* by enum blk_op; [0] counts requests with a bad op */
+	uint64_t bytes_read, bytes_written;
+	uint64_t completed;
+	uint64_t errors[BLK_STATUS__COUNT];
+	uint64_t dropped; /* completions not posted: the disk was going away */
+	uint32_t inflight_max;
+};
+
+/*
+ * One guest's disk. The controller side (vdisk) fills it and publishes it with 'cmd' (release),
+ * as struct dp_port does; the engine acknowledges each cmd in 'ack' once it no longer touches
+ * the disk's rings nor has a command of it at the controller.
+ */
+struct blk_disk {
+	_Atomic uint32_t cmd, ack;
+	_Atomic uint32_t down; /* the guest published an impossible ring index */
+	struct spsc_cons req;
+	struct spsc_prod cpl;
+	struct blk_share share;
+	struct blk_mem mem;
+	uint32_t qd_limit;
+	uint32_t inflight; /* slots held: at the controller or waiting to be posted */
+	int32_t pending;   /* first slot whose completion waits for room, -1 */
+	int32_t pending_last;
+	bool posted;		   /* completions committed this pass: wake the guest */
+	void (*notify)(void *ctx); /* after completions were posted (a virtual interrupt) */
+	void *ctx;
+	unsigned int vm_id;
+	uint64_t log_count; /* rate-limits what a guest can make us log */
+	struct blk_disk_stats st;
+};
+
+/* One command identifier's bookkeeping. */
+struct blk_slot {
+	uint64_t tag;
+	uint64_t issued; /* timer count at submission */
+	int32_t next;	 /* free list / pending list */
+	uint16_t status; /* enum blk_status once done */
+	uint16_t nvme;
+	uint8_t disk;
+	uint8_t op;
+	bool at_ctrl; /* submitted, no completion yet */
+	uint32_t bytes;
+};
+
+/*
+ * Counting the engine's own cost (a benchmark sets it before it starts measuring): setup() runs
+ * once on the engine's core, read() around every pass; the passes that did work add to
+ * busy_insns / busy_cycles. NULL: no counting, nothing is read.
+ */
+struct blk_cost_ops {
+	void (*setup)(void);
+	void (*read)(uint64_t *insns, uint64_t *cycles);
+};
+
+struct blk_engine {
+	alignas(64) _Atomic int stop;
+	alignas(64) _Atomic int running;
+	_Atomic int reset_req; /* the controller side asks for a reset (blk_engine_reset) */
+	struct nvme_ctrl *ctrl;
+	struct nvme_queue *q;
+	struct blk_disk disks[BLK_MAX_DISKS];
+	struct blk_slot *slots; /* q->entries of them: cid = index */
+	uint64_t *prp;		/* BLK_PRP_ENTRIES per slot */
+	uint64_t prp_pa;
+	int32_t free;
+	uint32_t n_free;
+	uint32_t burst, rr;
+	_Atomic uint32_t span;	   /* disks [0, span) may be in use: the rest are not looked at */
+	uint32_t max_blocks_shift; /* max bytes per request, as a shift of the block size 512 */
+	uint64_t timeout_ticks, next_check;
+	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
+	bool ctrl_down;
+	const struct blk_cost_ops *_Atomic cost;
+	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
+	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;
+};
+
+/* Memory for the slots and PRP lists: 'slots' and 'prp' as blk_engine_mem_size() says. */
+uint64_t blk_engine_mem_size(uint16_t entries);
+void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queue *q, void *mem,
+		     uint64_t mem_pa, uint32_t burst);
+/* Publish disk 'd' (the controller side, one at a time). E_NOMEM when all are taken. */
+int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigned int *idx);
+/* Ask the engine to let go; true once it has (then the slot is free). As dp_engine_detach(). */
+bool blk_engine_detach(struct blk_engine *e, unsigned int idx, bool running);
+/* One pass: completions, then up to 'burst' requests of each disk; work done. */
+uint32_t blk_engine_poll(struct blk_engine *e);
+void blk_engine_run(struct blk_engine *e);
+void blk_engine_stop(struct blk_engine *e);
+/* Start (ops) or stop (NULL) counting the engine's cost per pass. */
+void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops);
+/* Have the engine fail every command at the controller ('aborted') and reset it. */
+void blk_engine_reset(struct blk_engine *e);
+/* Most blocks of 2^lba_shift bytes per request. */
+uint32_t blk_engine_max_blocks(const struct blk_engine *e, uint32_t lba_shift);
+const char *blk_status_name(unsigned int s);
+
+#endif

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Guests' disks: the controller the hypervisor keeps, each VM's share of a namespace, and the
+ * guest's ring region handed to the block engine. The region is the guest's own RAM, reached
+ * through the hypervisor's identity map; everything that steers an access (where the slots are,
+ * how many, the share, the RAM bounds) is checked here once and kept in hypervisor memory.
+ */
+#include "kernel/vmm/vdisk.h"
+
+#include "kernel/arch/arch.h"
+#include "kernel/arch/spinlock.h"
+#include "kernel/arch/timer.h"
+#include "kernel/console.h"
+#include "kernel/hyp.h"
+#include "kernel/lib/err.h"
+#include "kernel/smp.h"
+#include "kernel/vdev/vgic.h"
+#include "kernel/vdev/vgic_regs.h"
+#include "kernel/vmm/vcpu.h"
+#include "kernel/vmm/vhyp.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_pci.h"
+#include "dataplane/service.h"
+#include "dataplane/wait.h"
+#include "mm/mem.h"
+#include "pci/pci_host.h"
+#include "pci/smmu_host.h"
+
+#define VDISK_QUEUE_ENTRIES 256
+#define VDISK_BURST	    32
+#define VDISK_MAX_QD	    128
+#define VDISK_SMMU_ASID	    (VM_MAX + 1) /* VMs use 1..VM_MAX */
+/* A detach waits for commands at the controller: their timeout, a reset, and some slack. */
+#define VDISK_DETACH_US ((BLK_TIMEOUT_MS + 3000) * 1000ULL)
+
+struct vdisk {
+	bool set;
+	uint32_t nsid;
+	uint64_t start, count;
+	bool attached;
+	unsigned int idx; /* the engine's disk */
+	uint32_t intid;	  /* SPI to raise on completions, 0 for none */
+	struct vm *vm;
+	uint64_t attaches;
+	_Atomic int busy; /* a vCPU is attaching or detaching: the others are told E_BUSY */
+};
+
+static struct {
+	bool claimed;
+	uint16_t bdf;
+	int cpu;
+	struct nvme_ctrl nvme;
+	struct blk_engine eng;
+	struct smmu_ctx smmu;
+	uint32_t sid;
+} ctl;
+static struct vdisk disks[VM_MAX];
+static struct spinlock vdisk_lock = SPINLOCK_INIT;
+
+static void *nvme_alloc(void *ctx, unsigned int pages, uint64_t *pa)
+{
+	uint64_t base;
+
+	(void)ctx;
+	if (pmem_alloc(&phys_mem, (uint64_t)pages * 4096, 4096, "nvme engine", &base))
+		return NULL;
+	mem_zero_range(base, (uint64_t)pages * 4096);
+	*pa = base;
+	return (void *)(uintptr_t)base;
+}
+
+static void engine_work(void *arg)
+{
+	blk_engine_run(arg);
+}
+
+/* DMA of the engine's controller: anywhere in RAM (the engine checks every address itself). */
+static int smmu_open(const struct pci_func *f, struct err_why *why)
+{
+	const struct plat_range *ram = &hyp.plat.mem[0];
+	int ret;
+
+	if (!smmu_host.on)
+		return 0;
+	if (!smmu_host_sid(f->bdf, &ctl.sid))
+		return err_fail(why, E_NOENT, "no StreamID for it behind the SMMU");
+	ret = smmu_host_ctx_build(&ctl.smmu, VDISK_SMMU_ASID, ram->base, ram->size);
+	if (!ret)
+		ret = smmu_host_attach(&ctl.smmu, &ctl.sid, 1);
+	if (ret)
+		return err_fail(why, ret, "cannot let it reach RAM through the SMMU");
+	return 0;
+}
+
+int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why)
+{
+	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
+	const struct pci_bar *b;
+	uint64_t pa, deadline;
+	void *mem;
+	int ret;
+
+	if (ctl.claimed)
+		return err_fail(why, E_BUSY, "the engine already has a controller");
+	if (!f || !pci_is_nvme(f))
+		return err_fail(why, E_NOENT, "no NVMe controller there (see 'pci')");
+	b = &f->bar[0];
+	if (!(b->flags & PCI_BAR_F_ASSIGNED) || b->kind == PCI_BAR_IO || b->size < 0x2000)
+		return err_fail(why, E_NOENT, "its BAR0 is not assigned");
+	if (vm_pci_owner(bdf))
+		return err_fail(why, E_BUSY, "it is passed through to vm%u", vm_pci_owner(bdf)->id);
+	if (cpu < 0)
+		cpu = (int)smp_ncpus - 1;
+	if (cpu < 1 || cpu >= (int)smp_ncpus)
+		return err_fail(why, E_RANGE, "cpu must be 1 to %u (cpu0 runs the shell)",
+				smp_ncpus - 1);
+	if (percpu[cpu].vm_owner >= 0 || cpu == dp_service_cpu())
+		return err_fail(why, E_BUSY, "cpu%d is taken", cpu);
+	for (unsigned int i = 0; i < VM_MAX; i++) {
+		struct vm *vm = &vms[i];
+
+		if (atomic_load(&vm->state) == VM_FREE)
+			continue;
+		if (vm_devices_live(vm))
+			for (unsigned int r = 0; r < vm->n_regions; r++)
+				if (vm->regions[r].pa == b->cpu_addr)
+					return err_fail(why, E_BUSY,
+							"vm%u runs with its BAR0 mapped", vm->id);
+		vm_unmap_device(vm, b->cpu_addr, b->size);
+	}
+	pci_cfg_write16(&pci_topo.cfg, bdf, PCI_COMMAND,
+			(uint16_t)(pci_cfg_read16(&pci_topo.cfg, bdf, PCI_COMMAND) |
+				   PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER));
+	ret = smmu_open(f, why);
+	if (ret)
+		return ret;
+	ret = nvme_ctrl_init(&ctl.nvme, (uintptr_t)b->cpu_addr, 1, VDISK_QUEUE_ENTRIES, nvme_alloc,
+			     NULL, why);
+	if (ret)
+		return ret;
+	mem = nvme_alloc(
+		NULL, (unsigned int)((blk_engine_mem_size(ctl.nvme.io[0].entries) + 4095) / 4096),
+		&pa);
+	if (!mem)
+		return err_fail(why, E_NOMEM, "no memory for the engine");
+	blk_engine_init(&ctl.eng, &ctl.nvme, &ctl.nvme.io[0], mem, pa, VDISK_BURST);
+	ret = smp_run_on((unsigned int)cpu, engine_work, &ctl.eng);
+	if (ret)
+		return err_fail(why, ret, "cpu%d is not idle", cpu);
+	percpu[cpu].doing = "nvme engine";
+	deadline = timer_count() + timer_us_to_ticks(1000000);
+	while (!atomic_load_explicit(&ctl.eng.running, memory_order_acquire))
+		if (timer_count() > deadline)
+			break;
+	ctl.claimed = true;
+	ctl.bdf = bdf;
+	ctl.cpu = cpu; /* busy with the engine from now on: no VM is placed there */
+	return 0;
+}
+
+bool vdisk_claimed(uint16_t bdf)
+{
+	return ctl.claimed && ctl.bdf == bdf;
+}
+
+void vdisk_view(struct vdisk_view *v)
+{
+	v->claimed = ctl.claimed;
+	v->bdf = ctl.bdf;
+	v->cpu = ctl.claimed ? ctl.cpu : -1;
+	v->nvme = ctl.claimed ? &ctl.nvme : NULL;
+	v->eng = ctl.claimed ? &ctl.eng : NULL;
+}
+
+struct blk_engine *vdisk_engine(void)
+{
+	return ctl.claimed ? &ctl.eng : NULL;
+}
+
+int vdisk_reset(struct err_why *why)
+{
+	if (!ctl.claimed)
+		return err_fail(why, E_NOENT, "the engine has no controller ('nvme claim')");
+	blk_engine_reset(&ctl.eng);
+	return 0;
+}
+
+int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64_t count,
+	      struct err_why *why)
+{
+	const struct nvme_ns *ns;
+	int ret;
+
+	if (!ctl.claimed) {
+		ret = vdisk_claim(bdf, -1, why);
+		if (ret)
+			return ret;
+		printk("nvme: the block engine serves its controller from cpu%d\n", ctl.cpu);
+	}
+	if (ctl.bdf != bdf)
+		return err_fail(why, E_BUSY, "the engine serves another controller");
+	ns = nvme_ctrl_ns(&ctl.nvme, nsid);
+	if (!ns)
+		return err_fail(why, E_NOENT, "the controller has no namespace %u", nsid);
+	if (!count && start < ns->nsze)
+		count = ns->nsze - start;
+	if (!count || start >= ns->nsze || count > ns->nsze - start)
+		return err_fail(why, E_RANGE, "blocks %llu+%llu are not inside namespace %u (%llu)",
+				(unsigned long long)start, (unsigned long long)count, nsid,
+				(unsigned long long)ns->nsze);
+	spin_lock(&vdisk_lock);
+	for (unsigned int i = 0; i < VM_MAX; i++) {
+		const struct vdisk *o = &disks[i];
+
+		if (i == vm->id || !o->set || o->nsid != nsid)
+			continue;
+		if (start < o->start + o->count && o->start < start + count) {
+			spin_unlock(&vdisk_lock);
+			return err_fail(why, E_BUSY, "blocks overlap vm%u's share (%llu+%llu)", i,
+					(unsigned long long)o->start, (unsigned long long)o->count);
+		}
+	}
+	disks[vm->id] = (struct vdisk){
+		.set = true, .nsid = nsid, .start = start, .count = count, .vm = vm
+	};
+	spin_unlock(&vdisk_lock);
+	return 0;
+}
+
+bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *count,
+	       int *engine_disk)
+{
+	const struct vdisk *d = &disks[vm->id];
+
+	if (!d->set)
+		return false;
+	*nsid = d->nsid;
+	*start = d->start;
+	*count = d->count;
+	*engine_disk = d->attached ? (int)d->idx : -1;
+	return true;
+}
+
+void vdisk_detach(struct vm *vm)
+{
+	struct vdisk *d = &disks[vm->id];
+	uint64_t deadline;
+
+	if (!d->attached)
+		return;
+	deadline = timer_count() + timer_us_to_ticks(VDISK_DETACH_US);
+	while (!blk_engine_detach(&ctl.eng, d->idx, true)) {
+		if (timer_count() > deadline) {
+			pr_err("vm%u: the block engine did not let go of its rings\n", vm->id);
+			return;
+		}
+		spsc_wake(); /* the engine may sleep in WFE: let it see the request now */
+	}
+	d->attached = false;
+}
+
+void vdisk_forget(struct vm *vm)
+{
+	vdisk_detach(vm);
+	disks[vm->id].set = false;
+}
+
+/* On the engine's core: completions were posted for a guest that asked for an interrupt. */
+static void vdisk_notify(void *ctx)
+{
+	struct vdisk *d = ctx;
+
+	vgic_inject_spi(d->vm, d->intid);
+}
+
+static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
+{
+	struct vdisk *d = &disks[vm->id];
+	uint32_t cap = (uint32_t)(geometry & 0xffff), intid = (uint32_t)(geometry >> 32) & 0xffff;
+	const struct nvme_ns *ns = nvme_ctrl_ns(&ctl.nvme, d->nsid);
+	struct blk_disk t = { 0 };
+	uint64_t size, pa;
+	uint8_t *base;
+	int ret;
+
+	if (!d->set || !ns)
+		return E_NOENT;
+	vdisk_detach(vm); /* a second attach replaces the first */
+	if (d->attached)
+		return E_BUSY;
+	if (cap < 2 || cap > BLK_RING_MAX_CAP || (cap & (cap - 1)) ||
+	    (geometry & 0xffffffffffff0000ULL & ~(0xffffULL << 32)))
+		return E_INVAL;
+	if (intid && (intid < 32 || intid >= VGIC_NR_IRQS))
+		return E_INVAL;
+	size = blk_region_size(cap);
+	if ((ipa & 0xfff) || ipa < vm->ram_ipa || ipa - vm->ram_ipa >= vm->ram_size ||
+	    size > vm->ram_size - (ipa - vm->ram_ipa))
+		return E_RANGE;
+	pa = vm->ram_pa + (ipa - vm->ram_ipa);
+	base = (uint8_t *)(uintptr_t)pa;
+	ret = spsc_cons_attach(&t.req, (struct spsc_shared *)base, base + BLK_RING_SLOTS, cap,
+			       BLK_REQ_SIZE, 0);
+	if (!ret)
+		ret = spsc_prod_attach(&t.cpl, (struct spsc_shared *)(base + 128),
+				       base + BLK_RING_SLOTS + (uint64_t)cap * BLK_REQ_SIZE, cap,
+				       BLK_CPL_SIZE, 0);
+	if (ret)
+		return ret;
+	t.share = (struct blk_share){
+		.nsid = d->nsid, .lba_shift = ns->lba_shift, .start = d->start, .count = d->count
+	};
+	t.mem = (struct blk_mem){ .ipa = vm->ram_ipa, .size = vm->ram_size, .pa = vm->ram_pa };
+	t.qd_limit = cap < VDISK_MAX_QD ? cap : VDISK_MAX_QD;
+	t.vm_id = vm->id;
+	d->intid = intid;
+	t.notify = intid ? vdisk_notify : NULL;
+	t.ctx = d;
+	spin_lock(&vdisk_lock);
+	ret = blk_engine_attach(&ctl.eng, &t, &d->idx);
+	spin_unlock(&vdisk_lock);
+	if (ret)
+		return ret;
+	d->attached = true;
+	if (log_nth_ok(++d->attaches))
+		pr_info("vm%u: disk rings at IPA 0x%llx (%u slots) are engine disk %u\n", vm->id,
+			(unsigned long long)ipa, cap, d->idx);
+	return 0;
+}
+
+static bool vdisk_call(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vdisk *d = &disks[vm->id];
+	const struct nvme_ns *ns = d->set ? nvme_ctrl_ns(&ctl.nvme, d->nsid) : NULL;
+	int64_t ret = 0;
+
+	switch (v->regs.x[1]) {
+	case BLK_HVC_INFO:
+		if (!ns) {
+			ret = E_NOENT;
+			break;
+		}
+		v->regs.x[1] = d->count;
+		v->regs.x[2] = 1ULL << ns->lba_shift;
+		v->regs.x[3] = blk_engine_max_blocks(&ctl.eng, ns->lba_shift) |
+			       (uint64_t)VDISK_MAX_QD << 32;
+		break;
+	case BLK_HVC_ATTACH:
+	case BLK_HVC_DETACH: {
+		int idle = 0;
+
+		/* Two vCPUs of one VM must not attach at once: one disk would be lost track of. */
+		if (!atomic_compare_exchange_strong(&d->busy, &idle, 1)) {
+			ret = E_BUSY;
+			break;
+		}
+		if (v->regs.x[1] == BLK_HVC_ATTACH)
+			ret = vdisk_attach(vm, v->regs.x[2], v->regs.x[3]);
+		else
+			vdisk_detach(vm);
+		atomic_store(&d->busy, 0);
+		break;
+	}
+	case BLK_HVC_STATUS: {
+		const struct blk_disk *e = d->attached ? &ctl.eng.disks[d->idx] : NULL;
+		uint64_t errors = 0;
+
+		v->regs.x[1] = !e ? 0 : atomic_load(&e->down) ? 2 : 1;
+		v->regs.x[2] = e ? e->st.completed : 0;
+		for (unsigned int s = 1; e && s < BLK_STATUS__COUNT; s++)
+			errors += e->st.errors[s];
+		v->regs.x[3] = errors;
+		break;
+	}
+	default:
+		ret = E_INVAL;
+		break;
+	}
+	v->regs.x[0] = (uint64_t)ret;
+	return false;
+}
+VHYP_CALL(MONADIC_HVC_DISK, vdisk_call);

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * Guests' disks on the block engine (dataplane/blk.h): the NVMe controller the hypervisor keeps
+ * for itself, each VM's share of one of its namespaces, the hypercall (dataplane/blk_abi.h)
+ * through which a guest hands over its rings, and taking them back before its RAM is reused.
+ */
+#ifndef KERNEL_VMM_VDISK_H
+#define KERNEL_VMM_VDISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataplane/blk.h"
+
+struct vm;
+struct err_why;
+
+/* The engine's controller and its state, for the shell; NULL fields until claimed. */
+struct vdisk_view {
+	bool claimed;
+	uint16_t bdf;
+	int cpu;
+	const struct nvme_ctrl *nvme;
+	const struct blk_engine *eng;
+};
+
+/*
+ * Keep the NVMe function 'bdf' for the engine: taken out of every VM (VM 0 maps every NVMe
+ * BAR0 at boot), brought up with one I/O queue pair, the engine started on 'cpu' (-1: the
+ * last CPU). One controller at a time. 0 or an error with 'why'.
+ */
+int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why);
+bool vdisk_claimed(uint16_t bdf);
+void vdisk_view(struct vdisk_view *v);
+/* The engine, or NULL before a controller is claimed (a benchmark counts its cost). */
+struct blk_engine *vdisk_engine(void);
+/* Ask the engine to fail what is at the controller and reset it (a test of that path). */
+int vdisk_reset(struct err_why *why);
+
+/*
+ * Give 'vm' (not running) blocks [start, start + count) of namespace 'nsid' on 'bdf' (claimed
+ * here when it is not yet); count 0 means to the end of the namespace. Shares of two VMs never
+ * overlap. 0 or an error with 'why'.
+ */
+int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64_t count,
+	      struct err_why *why);
+/* The VM's share: false when it has none. */
+bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *count,
+	       int *engine_disk);
+/* Forget the VM's disk (it is being destroyed); its rings are taken back first. */
+void vdisk_forget(struct vm *vm);
+/*
+ * Take the VM's rings back from the engine: no new request is taken, what is at the controller
+ * completes (or is failed by a reset), no completion is written after. Returns once the engine
+ * has let go, so the VM's RAM may be reused; called when the VM's devices are revoked.
+ */
+void vdisk_detach(struct vm *vm);
+
+#endif

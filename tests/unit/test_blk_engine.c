@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The block engine (dataplane/blk.c) and the NVMe driver (kernel/drivers/nvme.c) against a
+ * fake controller behind the fake arch's MMIO: bring-up, commands as the controller sees them,
+ * one doorbell per pass, completions on the guest's ring, the queue-depth limit, round robin,
+ * a detach that waits for what is at the controller, timeouts and fatal status.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+
+#include "dataplane/blk.h"
+#include "fake.h"
+#include "kernel/lib/err.h"
+
+#define BAR	 0x10000000UL
+#define ENTRIES	 32
+#define NS_SIZE	 1000
+#define RAM_SIZE (1 << 20)
+
+/* ---- the fake controller ---- */
+
+struct fq {
+	uint64_t sq, cq; /* host addresses */
+	uint16_t size, head, cq_tail, phase;
+	bool live;
+};
+
+static struct {
+	uint32_t cc, csts, aqa;
+	uint64_t asq, acq;
+	struct fq q[3];		 /* admin, I/O 1 */
+	struct nvme_sqe io[256]; /* I/O commands fetched, not completed */
+	unsigned int n_io;
+	unsigned int doorbells, enables;
+} ctl;
+
+static void post(unsigned int qid, uint16_t cid, uint16_t status)
+{
+	struct fq *q = &ctl.q[qid];
+	struct nvme_cqe *e = (struct nvme_cqe *)(uintptr_t)q->cq + q->cq_tail;
+
+	*e = (struct nvme_cqe){ .sqhd = q->head,
+				.sqid = (uint16_t)qid,
+				.cid = cid,
+				.status = (uint16_t)(status << 1 | q->phase) };
+	if (++q->cq_tail == q->size) {
+		q->cq_tail = 0;
+		q->phase ^= 1;
+	}
+}
+
+static void admin(const struct nvme_sqe *c)
+{
+	uint8_t *page = (uint8_t *)(uintptr_t)c->prp1;
+	uint16_t cid = (uint16_t)(c->cdw0 >> 16), qid = (uint16_t)c->cdw10;
+
+	switch (c->cdw0 & 0xff) {
+	case NVME_ADMIN_IDENTIFY:
+		memset(page, 0, 4096);
+		if (c->cdw10 == 1) {
+			page[516] = 1; /* NN */
+		} else if (c->nsid == 1) {
+			uint64_t n = NS_SIZE;
+
+			memcpy(page, &n, 8);
+			page[130] = 9; /* LBAF0.LBADS: 512-byte blocks */
+		}
+		break;
+	case NVME_ADMIN_CREATE_CQ:
+		ctl.q[qid] = (struct fq){ .cq = c->prp1,
+					  .size = (uint16_t)((c->cdw10 >> 16) + 1),
+					  .phase = 1 };
+		break;
+	case NVME_ADMIN_CREATE_SQ:
+		ctl.q[qid].sq = c->prp1;
+		ctl.q[qid].live = true;
+		break;
+	default:
+		break;
+	}
+	post(0, cid, 0);
+}
+
+static void fetch(unsigned int qid, uint16_t tail)
+{
+	struct fq *q = &ctl.q[qid];
+
+	while (q->head != tail) {
+		const struct nvme_sqe *c = (const struct nvme_sqe *)(uintptr_t)q->sq + q->head;
+
+		q->head = (uint16_t)((q->head + 1) % q->size);
+		if (qid == 0)
+			admin(c);
+		else
+			ctl.io[ctl.n_io++] = *c;
+	}
+}
+
+static uint64_t mmio(uintptr_t addr, unsigned int size, bool write, uint64_t v)
+{
+	unsigned int off = (unsigned int)(addr - BAR);
+
+	(void)size;
+	if (!write) {
+		switch (off) {
+		case NVME_REG_CAP: /* MQES 1023, CQR, TO 1, DSTRD 0, CSS NVM, MPSMIN 0 */
+			return 1023 | 1ULL << 16 | 1ULL << 24 | 1ULL << 37;
+		case NVME_REG_CSTS:
+			return ctl.csts;
+		default:
+			return 0;
+		}
+	}
+	if (off == NVME_REG_CC) {
+		ctl.cc = (uint32_t)v;
+		if (v & 1) {
+			ctl.enables++;
+			ctl.csts = 1;
+			ctl.q[0] = (struct fq){ .sq = ctl.asq,
+						.cq = ctl.acq,
+						.size = (uint16_t)((ctl.aqa & 0xfff) + 1),
+						.phase = 1,
+						.live = true };
+			ctl.q[1].live = false;
+		} else {
+			ctl.csts = 0;
+		}
+	} else if (off == NVME_REG_AQA) {
+		ctl.aqa = (uint32_t)v;
+	} else if (off == NVME_REG_ASQ) {
+		ctl.asq = v;
+	} else if (off == NVME_REG_ACQ) {
+		ctl.acq = v;
+	} else if (off >= NVME_DOORBELL0) {
+		unsigned int db = (off - NVME_DOORBELL0) / 4;
+
+		if (db % 2 == 0) { /* SQ tail */
+			if (db / 2 == 1)
+				ctl.doorbells++;
+			fetch(db / 2, (uint16_t)v);
+		}
+	}
+	return 0;
+}
+
+/* The controller finishes the I/O command fetched k-th with 'status'. */
+static void complete_io(unsigned int k, uint16_t status)
+{
+	post(1, (uint16_t)(ctl.io[k].cdw0 >> 16), status);
+}
+
+/* ---- the hypervisor side ---- */
+
+/* The hypervisor's memory (VA = PA here), handed out in pages from the start each setup(). */
+static uint8_t arena[64 * 4096] __attribute__((aligned(4096)));
+static size_t arena_used;
+
+static void *alloc(void *c, unsigned int pages, uint64_t *pa)
+{
+	void *p = arena + arena_used;
+
+	(void)c;
+	if (arena_used + (size_t)pages * 4096 > sizeof(arena))
+		return NULL;
+	arena_used += (size_t)pages * 4096;
+	memset(p, 0, (size_t)pages * 4096);
+	*pa = (uint64_t)(uintptr_t)p;
+	return p;
+}
+
+static struct nvme_ctrl nc;
+static struct blk_engine eng;
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096))); /* the VMs' RAM and rings */
+
+/* A guest: its ends of the two rings, in its RAM at 'off'. */
+struct guest {
+	struct spsc_prod req;
+	struct spsc_cons cpl;
+	unsigned int idx;
+	uint64_t ipa;
+};
+
+#define CAP 64
+
+static void guest_attach(struct guest *g, uint64_t off, uint64_t start, uint32_t qd)
+{
+	uint8_t *base = ram + off;
+	struct blk_disk t = { 0 };
+
+	memset(base, 0, blk_region_size(CAP));
+	spsc_prod_attach(&g->req, (struct spsc_shared *)base, base + BLK_RING_SLOTS, CAP,
+			 BLK_REQ_SIZE, 0);
+	spsc_cons_attach(&g->cpl, (struct spsc_shared *)(base + 128),
+			 base + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
+	spsc_cons_attach(&t.req, (struct spsc_shared *)base, base + BLK_RING_SLOTS, CAP,
+			 BLK_REQ_SIZE, 0);
+	spsc_prod_attach(&t.cpl, (struct spsc_shared *)(base + 128),
+			 base + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
+	t.share = (struct blk_share){ .nsid = 1, .lba_shift = 9, .start = start, .count = 100 };
+	t.mem = (struct blk_mem){ .ipa = 0x40000000,
+				  .size = RAM_SIZE,
+				  .pa = (uint64_t)(uintptr_t)ram };
+	t.qd_limit = qd;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &g->idx), 0);
+}
+
+static void send(struct guest *g, uint8_t op, uint64_t lba, uint32_t count, uint64_t buf_off,
+		 uint64_t tag)
+{
+	struct blk_req r = {
+		.tag = tag, .op = op, .count = count, .lba = lba, .buf = 0x40000000 + buf_off
+	};
+
+	CHECK(spsc_prod_enqueue(&g->req, &r));
+}
+
+static unsigned int take(struct guest *g, struct blk_cpl *out, unsigned int max)
+{
+	return spsc_cons_dequeue_burst(&g->cpl, out, max);
+}
+
+static void setup(void)
+{
+	struct err_why why = { 0 };
+	uint64_t pa;
+	void *mem;
+
+	fake_reset();
+	arena_used = 0;
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&nc, 0, sizeof(nc));
+	fake_mmio_handler = mmio;
+	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 1, ENTRIES, alloc, NULL, &why), 0);
+	CHECK_EQ_U64(nc.n_ns, 1);
+	CHECK_EQ_U64(nc.ns[0].nsze, NS_SIZE);
+	CHECK(ctl.q[1].live);
+	mem = alloc(NULL, (unsigned int)((blk_engine_mem_size(ENTRIES) + 4095) / 4096), &pa);
+	blk_engine_init(&eng, &nc, &nc.io[0], mem, pa, 8);
+	memset(ram, 0, RAM_SIZE);
+}
+
+static void test_commands_and_one_doorbell(void)
+{
+	struct guest g;
+	struct blk_cpl c[8];
+
+	setup();
+	guest_attach(&g, 0x80000, 10, 16);
+	for (unsigned int i = 0; i < 5; i++)
+		send(&g, BLK_OP_READ, i * 8, 8, 0x1000 * i + 0x200, 100 + i);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 5);
+	CHECK_EQ_U64(ctl.doorbells, 1); /* five commands, one doorbell */
+	CHECK_EQ_U64(ctl.io[1].cdw0 & 0xff, NVME_CMD_READ);
+	CHECK_EQ_U64(ctl.io[1].cdw10, 10 + 8); /* the share's start added */
+	CHECK_EQ_U64(ctl.io[1].cdw12, 7);      /* NLB, 0's based */
+	CHECK_EQ_U64(ctl.io[1].prp1, (uint64_t)(uintptr_t)ram + 0x1200);
+	CHECK_EQ_U64(ctl.io[1].prp2, (uint64_t)(uintptr_t)ram + 0x2000); /* crosses a page */
+	CHECK_EQ_U64(take(&g, c, 8), 0);
+	complete_io(3, 0);
+	complete_io(1, 0x281); /* SCT 2, SC 0x81: an unrecovered read error */
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(take(&g, c, 8), 2);
+	CHECK_EQ_U64(c[0].tag, 103);
+	CHECK_EQ_U64(c[0].status, BLK_OK);
+	CHECK_EQ_U64(c[1].tag, 101);
+	CHECK_EQ_U64(c[1].status, BLK_E_IO);
+	CHECK_EQ_U64(c[1].nvme, 0x281);
+	/* A bad request never reaches the controller. */
+	send(&g, BLK_OP_READ, 99, 2, 0, 7);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 5);
+	CHECK_EQ_U64(take(&g, c, 8), 1);
+	CHECK_EQ_U64(c[0].status, BLK_E_RANGE);
+}
+
+static void test_queue_depth_and_round_robin(void)
+{
+	struct guest a, b;
+	struct blk_cpl c[64];
+	unsigned int from_a = 0;
+
+	setup();
+	guest_attach(&a, 0x80000, 0, 4);
+	guest_attach(&b, 0x90000, 100, 16);
+	for (unsigned int i = 0; i < 20; i++) {
+		send(&a, BLK_OP_WRITE, i, 1, 0x1000, i);
+		send(&b, BLK_OP_WRITE, i, 1, 0x2000, i);
+	}
+	blk_engine_poll(&eng);
+	/* a: its limit of 4; b: one burst of 8; both in the same pass. */
+	CHECK_EQ_U64(ctl.n_io, 12);
+	for (unsigned int k = 0; k < ctl.n_io; k++)
+		from_a += ctl.io[k].cdw10 < 100;
+	CHECK_EQ_U64(from_a, 4);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 20); /* b's next burst; a still at its limit */
+	for (unsigned int k = 0, n = 0; k < ctl.n_io && n < 2; k++)
+		if (ctl.io[k].cdw10 < 100) {
+			complete_io(k, 0); /* two of a's */
+			n++;
+		}
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(take(&a, c, 64), 2);
+	CHECK_EQ_U64(take(&b, c, 64), 0);
+	from_a = 0;
+	for (unsigned int k = 0; k < ctl.n_io; k++)
+		from_a += ctl.io[k].cdw10 < 100;
+	CHECK_EQ_U64(from_a, 6); /* two slots freed, two more of a's taken */
+}
+
+static void test_detach_waits_for_the_controller(void)
+{
+	struct guest g;
+	struct blk_cpl c[8];
+
+	setup();
+	guest_attach(&g, 0x80000, 0, 16);
+	send(&g, BLK_OP_READ, 0, 8, 0x1000, 1);
+	send(&g, BLK_OP_READ, 8, 8, 0x2000, 2);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 2);
+	CHECK(!blk_engine_detach(&eng, g.idx, true));
+	send(&g, BLK_OP_READ, 16, 8, 0x3000, 3);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 2); /* nothing new taken from a disk going away */
+	CHECK(!blk_engine_detach(&eng, g.idx, true));
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK(!blk_engine_detach(&eng, g.idx, true)); /* one still at the controller */
+	complete_io(1, 0);
+	blk_engine_poll(&eng);
+	CHECK(blk_engine_detach(&eng, g.idx, true));
+	CHECK_EQ_U64(take(&g, c, 8), 0); /* nothing written into its RAM after the request */
+	CHECK_EQ_U64(eng.disks[g.idx].st.dropped, 2);
+	CHECK_EQ_U64(eng.n_free, ENTRIES - 1);
+}
+
+static void test_full_completion_ring_holds_the_disk(void)
+{
+	struct guest g;
+	struct blk_cpl c[CAP];
+	unsigned int got = 0;
+
+	setup();
+	guest_attach(&g, 0x80000, 0, 16);
+	for (unsigned int round = 0; round < 8; round++) {
+		for (unsigned int i = 0; i < 8; i++)
+			send(&g, BLK_OP_FLUSH, 0, 0, 0, round * 8 + i);
+		blk_engine_poll(&eng);
+		for (unsigned int k = ctl.n_io - 8; k < ctl.n_io; k++)
+			complete_io(k, 0);
+		blk_engine_poll(&eng);
+	}
+	CHECK_EQ_U64(ctl.n_io, 64);
+	/* The completion ring (64) is full: the next completions wait, and no new request. */
+	for (unsigned int i = 0; i < 8; i++)
+		send(&g, BLK_OP_FLUSH, 0, 0, 0, 64 + i);
+	blk_engine_poll(&eng);
+	for (unsigned int k = 64; k < ctl.n_io; k++)
+		complete_io(k, 0);
+	blk_engine_poll(&eng);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 72);
+	send(&g, BLK_OP_FLUSH, 0, 0, 0, 99);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 72);
+	got = take(&g, c, CAP);
+	CHECK_EQ_U64(got, CAP);
+	blk_engine_poll(&eng); /* the held completions go out, the new request goes in */
+	CHECK_EQ_U64(take(&g, c, CAP), 8);
+	CHECK_EQ_U64(c[0].tag, 64);
+	CHECK_EQ_U64(ctl.n_io, 73);
+}
+
+static void test_timeout_and_fatal_reset(void)
+{
+	struct guest g;
+	struct blk_cpl c[8];
+
+	setup();
+	guest_attach(&g, 0x80000, 0, 16);
+	send(&g, BLK_OP_READ, 0, 1, 0x1000, 1);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.enables, 1);
+	/* Six seconds later (62.5 MHz counter) the command is declared lost. */
+	fake_sysreg_set("cntpct_el0", fake_sysreg_get("cntpct_el0") + 6ULL * 62500000);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(eng.timeouts, 1);
+	CHECK_EQ_U64(eng.resets, 1);
+	CHECK_EQ_U64(ctl.enables, 2); /* disabled and enabled again, queues recreated */
+	CHECK(ctl.q[1].live);
+	CHECK_EQ_U64(take(&g, c, 8), 1);
+	CHECK_EQ_U64(c[0].status, BLK_E_ABORTED);
+	/* The engine serves again after the reset, from queue index 0. */
+	ctl.n_io = 0;
+	send(&g, BLK_OP_READ, 0, 1, 0x1000, 2);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 1);
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(take(&g, c, 8), 1);
+	CHECK_EQ_U64(c[0].tag, 2);
+	CHECK_EQ_U64(c[0].status, BLK_OK);
+	/* Controller Fatal Status: the same. */
+	send(&g, BLK_OP_WRITE, 0, 1, 0x1000, 3);
+	blk_engine_poll(&eng);
+	ctl.csts |= 2;
+	fake_sysreg_set("cntpct_el0", fake_sysreg_get("cntpct_el0") + 62500000);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(eng.fatal, 1);
+	CHECK_EQ_U64(eng.resets, 2);
+	CHECK_EQ_U64(take(&g, c, 8), 1);
+	CHECK_EQ_U64(c[0].tag, 3);
+	CHECK_EQ_U64(c[0].status, BLK_E_ABORTED);
+	CHECK(!eng.ctrl_down);
+}
+
+int main(void)
+{
+	RUN(test_commands_and_one_doorbell);
+	RUN(test_queue_depth_and_round_robin);
+	RUN(test_detach_waits_for_the_controller);
+	RUN(test_full_completion_ring_holds_the_disk);
+	RUN(test_timeout_and_fatal_reset);
+	return TEST_SUMMARY();
+}
