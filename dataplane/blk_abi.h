@@ -32,14 +32,16 @@
 
 /*
  * Region layout, from its start (bytes; the index lines as in dataplane/spsc.h: a 32-bit index
- * at the start of its own 64-byte line):
- *   0     request ring:    head (the guest writes), 64: tail (the engine writes)
- *   128   completion ring: head (the engine writes), 192: tail (the guest writes)
- *   256   request slots, capacity x BLK_REQ_SIZE bytes, then completion slots,
+ * at the start of its own 128-byte block, so no two indices share a line or an adjacent-line
+ * prefetch pair):
+ *   0     request ring:    head (the guest writes), 128: tail (the engine writes)
+ *   256   completion ring: head (the engine writes), 384: tail (the guest writes)
+ *   512   request slots, capacity x BLK_REQ_SIZE bytes, then completion slots,
  *         capacity x BLK_CPL_SIZE bytes
  * Indices count slots from 0 and wrap at 2^32; slot i is at (index & (capacity - 1)).
  */
-#define BLK_RING_SLOTS	 256
+#define BLK_RING_CPL	 256
+#define BLK_RING_SLOTS	 512
 #define BLK_RING_MAX_CAP 1024
 #define BLK_REQ_SIZE	 32
 #define BLK_CPL_SIZE	 16

@@ -33,6 +33,11 @@
 /* A detach waits for commands at the controller: their timeout, a reset, and some slack. */
 #define VDISK_DETACH_US ((BLK_TIMEOUT_MS + 3000) * 1000ULL)
 
+/* The guest-facing layout (dataplane/blk_abi.h) spells out the ring's index blocks in bytes. */
+_Static_assert(BLK_RING_CPL == sizeof(struct spsc_shared),
+	       "completion ring after the request ring");
+_Static_assert(BLK_RING_SLOTS == 2 * sizeof(struct spsc_shared), "slots after both index blocks");
+
 struct vdisk {
 	bool set;
 	uint32_t nsid;
@@ -302,7 +307,7 @@ static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
 	ret = spsc_cons_attach(&t.req, (struct spsc_shared *)base, base + BLK_RING_SLOTS, cap,
 			       BLK_REQ_SIZE, 0);
 	if (!ret)
-		ret = spsc_prod_attach(&t.cpl, (struct spsc_shared *)(base + 128),
+		ret = spsc_prod_attach(&t.cpl, (struct spsc_shared *)(base + BLK_RING_CPL),
 				       base + BLK_RING_SLOTS + (uint64_t)cap * BLK_REQ_SIZE, cap,
 				       BLK_CPL_SIZE, 0);
 	if (ret)

@@ -503,7 +503,7 @@ void guest_main(void *dtb)
 		     (unsigned long long)(ram_size >> 20));
 	spsc_prod_attach(&reqs, (struct spsc_shared *)region, region + BLK_RING_SLOTS, CAP,
 			 BLK_REQ_SIZE, 0);
-	spsc_cons_attach(&cpls, (struct spsc_shared *)(region + 128),
+	spsc_cons_attach(&cpls, (struct spsc_shared *)(region + BLK_RING_CPL),
 			 region + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
 	if (guest_cmdline_has(dtb, "irq")) {
 		volatile uint32_t *gicd = (volatile uint32_t *)guest_gicd();
