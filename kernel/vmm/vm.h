@@ -96,6 +96,28 @@ struct vm *vm_get(unsigned int id);
  * invalidated), VMID, RAM, staged Image and initrd, SMMU context and ring ports.
  */
 int vm_destroy(struct vm *vm, struct err_why *why);
+/*
+ * The RAM scrub (the state is the lifecycle's, vm_state.h). VM_SCRUB_CHUNK is what one claim
+ * zeroes: small enough that an idle CPU doing one answers new work within a millisecond or so.
+ */
+#define VM_SCRUB_CHUNK (1UL << 20)
+/* Claim a chunk of 'vm' to zero ([*pa, *pa + VM_SCRUB_CHUNK)); false: none to give now. */
+bool vm_scrub_claim(struct vm *vm, uint64_t *pa);
+/* The chunk claimed is zero and cleaned to the Point of Coherency. */
+void vm_scrub_done(struct vm *vm);
+/* Claim, zero and report one chunk of 'vm'; false if there was none to claim. */
+bool vm_scrub_one(struct vm *vm);
+/* One chunk of any VM (an idle CPU's work, so bounded); false when no VM has one. */
+bool vm_scrub_some(void);
+/*
+ * Before a start: zero what is left of the VM's RAM here, and wait for chunks other CPUs
+ * hold. 0 once it is clean (or the VM is not idle: the start then says why); E_BUSY with a
+ * reason if a CPU makes no progress for a second.
+ */
+int vm_scrub_wait(struct vm *vm, struct err_why *why);
+/* Chunks of the VM's RAM still to zero (0: clean). */
+unsigned int vm_scrub_left(const struct vm *vm);
+
 /* Guest physical layout (IPAs) of VMs that are not identity-mapped: QEMU virt's, so guests
  * that know that board find what they expect; the generated DTB says the same. */
 #define GUEST_RAM_IPA	 0x40000000UL

@@ -12,6 +12,7 @@
 #include "kernel/vmm/guest_dtb.h"
 #include "kernel/vmm/mmio.h"
 #include "kernel/hyp.h"
+#include "kernel/init.h"
 #include "kernel/smp.h"
 #include "kernel/arch/timer.h"
 #include "kernel/vdev/vgic.h"
@@ -264,21 +265,24 @@ static int prepare_run(struct vm *vm, struct err_why *why)
 		return err_fail(why, ret, "not enough free CPUs for %u vCPU%s", vm->n_vcpus,
 				vm->n_vcpus == 1 ? "" : "s");
 	vm_pci_start(vm);
-	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
+	/*
+	 * The RAM is clean (the start request refuses it otherwise): zeroed and cleaned to the
+	 * Point of Coherency since the last run, or since the create. Only what is copied in now
+	 * needs the same: the guest starts with its MMU off, so its accesses are non-cacheable.
+	 * Then drop stale instructions for these addresses.
+	 */
 	vring_detach(vm);
-	mem_zero_range(ram, vm->ram_size);
 	text_offset = vm->entry_ipa - vm->ram_ipa;
 	memcpy((void *)(uintptr_t)(ram + text_offset), (const void *)(uintptr_t)vm->image_pa,
 	       vm->image_size);
+	dcache_clean_range(ram + text_offset, vm->image_size);
 	memcpy((void *)(uintptr_t)(ram + (vm->dtb_ipa - vm->ram_ipa)), dtb_buf, dtb_size);
-	if (vm->initrd_size)
+	dcache_clean_range(ram + (vm->dtb_ipa - vm->ram_ipa), dtb_size);
+	if (vm->initrd_size) {
 		memcpy((void *)(uintptr_t)(ram + (initrd_ipa(vm) - vm->ram_ipa)),
 		       (const void *)(uintptr_t)vm->initrd_pa, vm->initrd_size);
-	/*
-	 * The guest starts with its MMU off, so its accesses are non-cacheable: push everything
-	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
-	 */
-	dcache_clean_range(ram, vm->ram_size);
+		dcache_clean_range(ram + (initrd_ipa(vm) - vm->ram_ipa), vm->initrd_size);
+	}
 	ic_ialluis();
 	dsb(ish);
 	isb();
@@ -308,6 +312,10 @@ int vm_start(struct vm *vm, struct err_why *why)
 	if (!vm->image_size)
 		return err_fail(why, E_NOENT, "vm%u has no guest image ('vm create' loads one)",
 				vm->id);
+	/* The RAM must be clean: zero what the idle CPUs have not reached yet, here. */
+	ret = vm_scrub_wait(vm, why);
+	if (ret)
+		return ret;
 	/* Starting: every stop flag cleared here, never again by a vCPU on its way in. */
 	ret = vm_request(vm, VM_REQ_START, NULL, why);
 	if (ret)
@@ -385,6 +393,13 @@ void vm_service(void)
 		}
 	}
 }
+
+/* Idle secondary CPUs zero stopped VMs' RAM, a chunk at a time, so a start need not. */
+static void vm_scrub_setup(void)
+{
+	smp_set_idle_work(vm_scrub_some);
+}
+INIT_STEP(INIT_VMS, vm_scrub_setup);
 
 void vm_update_irq_lines(struct vm *vm)
 {

@@ -6,9 +6,11 @@
  * the last vCPU has left, once, on the CPU that saw it leave; a vCPU of a stopping VM does not
  * enter; destroy gives everything back.
  */
+#define _GNU_SOURCE /* mmap()'s MAP_FIXED_NOREPLACE and MAP_ANONYMOUS */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "fake.h"
 #include "kernel/hyp.h"
@@ -58,11 +60,21 @@ void vcpu_kick_stop(struct vcpu *v)
 }
 
 static uint8_t *pool_mem;
+static uint8_t *ram; /* host memory at RAM_BASE: the fake mem_zero_range() writes there */
 
 static void setup(unsigned int pool_pages)
 {
 	uint64_t vtcr;
 
+	if (!ram) {
+		ram = mmap((void *)(uintptr_t)RAM_BASE, RAM_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (ram != (uint8_t *)(uintptr_t)RAM_BASE) {
+			fprintf(stderr, "cannot map the test's RAM at 0x%llx\n",
+				(unsigned long long)RAM_BASE);
+			exit(1);
+		}
+	}
 	fake_reset();
 	memset(vms, 0, sizeof(vms));
 	revokes = revokes_with_vcpu_on = smmu_releases = ring_detaches = kicks = 0;
@@ -151,6 +163,7 @@ static struct vm *running_vm(void)
 		atomic_store(&vm->vcpus[c].stop, 1); /* left over from an earlier run */
 		percpu[c + 1].vm_owner = (int)vm->id;
 	}
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
 	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, NULL), 0);
 	/* Cleared by the VM layer when it starts, before any CPU sees a vCPU. */
 	CHECK(!atomic_load(&vm->vcpus[0].stop) && !atomic_load(&vm->vcpus[1].stop));

@@ -112,6 +112,7 @@ struct fake_smp {
 		void (*fn)(void *arg);
 		void *arg;
 	} run[FAKE_SMP_MAX]; /* accepted smp_run_on() calls, not run: the test runs them */
+	unsigned int idle_wakes; /* smp_wake_idle() calls */
 };
 
 extern struct fake_smp fake_smp;
