@@ -207,7 +207,8 @@ static int vm_info(const char *arg, bool as_json)
 	       (unsigned long long)vm->s2.vttbr);
 	if (vm->stop_reason[0])
 		printk("stopped: %s\n", vm->stop_reason);
-	printk("RAM: %llu MiB, %llu MiB not yet scrubbed\n", (unsigned long long)(vm->ram_size >> 20),
+	printk("RAM: %llu MiB, %llu MiB not yet scrubbed\n",
+	       (unsigned long long)(vm->ram_size >> 20),
 	       (unsigned long long)(((uint64_t)vm_scrub_left(vm) * VM_SCRUB_CHUNK) >> 20));
 	if (vm->image_size)
 		printk("Image staged at PA 0x%llx (%llu KiB), entry IPA 0x%llx, DTB IPA 0x%llx, "

@@ -112,7 +112,7 @@ static void apply(struct vm *vm, unsigned int acts)
 			vcpu_kick_stop(&vm->vcpus[c]);
 	/* Only once no vCPU is in the guest: none of them can see its device vanish. */
 	if (acts & VM_ACT_REVOKE) {
-		vm_pci_stop(vm); /* no DMA into RAM that is about to be reused */
+		vm_pci_stop(vm);  /* no DMA into RAM that is about to be reused */
 		vring_detach(vm); /* nor the engine's writes into a ring in it: the scrub is next */
 	}
 	if (acts & VM_ACT_RELEASE_CPUS)
@@ -207,7 +207,8 @@ int vm_scrub_wait(struct vm *vm, struct err_why *why)
 			return err_fail(why, E_BUSY,
 					"vm%u: %u MiB of its RAM not scrubbed after 1 s without "
 					"progress",
-					vm->id, (unsigned int)((uint64_t)now * VM_SCRUB_CHUNK >> 20));
+					vm->id,
+					(unsigned int)((uint64_t)now * VM_SCRUB_CHUNK >> 20));
 		cpu_relax();
 	}
 }
