@@ -462,6 +462,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 		struct vm_spec spec;
 		struct err_why why = { 0 }, cwhy = { 0 };
 		struct vm *vm;
+		uint64_t t0;
 		int ret;
 
 		if (str_eq(argv[i], "attach"))
@@ -492,14 +493,16 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 		}
 		if (!ret)
 			ret = vm_pci_from_cmdline(vm, argv, argc);
+		t0 = timer_count();
 		if (!ret)
 			ret = vm_start(vm, &cwhy);
 		if (ret)
 			pr_err("bootargs: vm %s: %s\n", spec.name, err_why_str(&cwhy, ret));
 		else
-			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB\n", vm->id,
-			       vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",
-			       (unsigned long long)(vm->ram_size >> 20));
+			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB, in %llu us\n",
+			       vm->id, vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",
+			       (unsigned long long)(vm->ram_size >> 20),
+			       (unsigned long long)(timer_ticks_to_ns(timer_count() - t0) / 1000));
 		if (!ret && !first)
 			first = vm;
 	}

@@ -42,7 +42,8 @@ void guest_main(void *dtb)
 	if (!fdt_init(&f, dtb, 1 << 20)) {
 		int depth = 0;
 
-		for (node = fdt_root(&f); node >= 0 && !size; node = fdt_next_node(&f, node, &depth)) {
+		for (node = fdt_root(&f); node >= 0 && !size;
+		     node = fdt_next_node(&f, node, &depth)) {
 			const char *type = fdt_getprop_str(&f, node, "device_type");
 
 			reg = fdt_getprop(&f, node, "reg", &len);
