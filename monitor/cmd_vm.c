@@ -68,6 +68,7 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 	if (detail) {
 		json_u64(j, "resets", vm->resets);
 		json_str(j, "stop_reason", vm->stop_reason);
+		json_str(j, "kernel_format", vm_kernel_fmt_name(vm->kernel_fmt));
 		json_hex(j, "entry", vm->entry_ipa);
 		json_hex(j, "dtb", vm->dtb_ipa);
 		json_u64(j, "initrd_size", vm->initrd_size);
@@ -212,8 +213,11 @@ static int vm_info(const char *arg, bool as_json)
 	       (unsigned long long)(vm->ram_size >> 20),
 	       (unsigned long long)(((uint64_t)vm_scrub_left(vm) * VM_SCRUB_CHUNK) >> 20));
 	if (vm->image_size)
-		printk("Image staged at PA 0x%llx (%llu KiB), entry IPA 0x%llx, DTB IPA 0x%llx, "
-		       "cmdline \"%s\"\n",
+		printk("kernel: %s, staged at PA 0x%llx (%llu KiB), entry IPA 0x%llx, DTB IPA "
+		       "0x%llx, cmdline \"%s\"\n",
+		       vm->kernel_fmt == VM_KERNEL_IMAGE ? "arm64 Image"
+		       : vm->kernel_fmt == VM_KERNEL_ELF ? "ELF"
+							 : "raw binary",
 		       (unsigned long long)vm->image_pa, (unsigned long long)(vm->image_size >> 10),
 		       (unsigned long long)vm->entry_ipa, (unsigned long long)vm->dtb_ipa,
 		       vm->cmdline);
@@ -283,8 +287,9 @@ static int vm_create_cmd(int argc, char **argv)
 	int ret;
 
 	if (argc < 5 || argc > 7)
-		return shell_error(E_INVAL,
-				   "usage: vm create <name> <image-pa> <mem> [cpus [cmdline]]");
+		return shell_error(
+			E_INVAL,
+			"usage: vm create <name> <image-pa>[:size] <mem> [cpus [cmdline]]");
 	fmt_snprintf(spec_text, sizeof(spec_text), "%s,%s,%s%s%s%s%s", argv[2], argv[3], argv[4],
 		     argc > 5 ? "," : "", argc > 5 ? argv[5] : "", argc > 6 ? "," : "",
 		     argc > 6 ? argv[6] : "");
@@ -474,15 +479,17 @@ static int cmd_vm(int argc, char **argv)
 		       (unsigned long long)(timer_ticks_to_ns(timer_count() - t0) / 1000));
 		return 0;
 	}
-	return shell_error(E_INVAL, "usage: vm list | info <id> | create <name> <image-pa> <mem> "
-				    "[cpus [cmdline]] | initrd <id> <pa> <size> | pci <id> <bdf> | "
-				    "start|stop|destroy|log|console <id>");
+	return shell_error(E_INVAL,
+			   "usage: vm list | info <id> | create <name> <image-pa>[:size] <mem> "
+			   "[cpus [cmdline]] | initrd <id> <pa> <size> | pci <id> <bdf> | "
+			   "start|stop|destroy|log|console <id>");
 }
 SHELL_COMMAND(
 	vm, "vm", "list|info|create|initrd|pci|start|stop|destroy|log|console", "virtual machines",
 	"  vm list / vm info <id> [--json]   VMs, vCPUs, exits by class, Stage-2 regions\n"
-	"  vm create <name> <image-pa> <mem> [cpus [cmdline]]   a VM for an arm64 Image\n"
-	"      a loader put at image-pa (QEMU: -device loader,file=Image,addr=...)\n"
+	"  vm create <name> <image-pa>[:size] <mem> [cpus [cmdline]]   a VM for the kernel a\n"
+	"      loader put at image-pa (QEMU: -device loader,file=...,addr=...,force-raw=on):\n"
+	"      an arm64 Image or an ELF (told by their headers), else a raw binary of 'size'\n"
 	"  vm initrd <id> <pa> <size>        an initrd a loader put at pa, for the next start\n"
 	"  vm pci <id> <bdf>                 pass a PCIe function through (before a start)\n"
 	"  vm start|stop <id>                run it / stop every vCPU (cancels a guest's reset)\n"

@@ -3,32 +3,32 @@
 #include "kernel/lib/elf.h"
 
 /* System V gABI, "ELF Header" and "Program Header". */
-#define EI_CLASS      4
-#define EI_DATA	      5
-#define EI_VERSION    6
-#define ELFCLASS64    2
-#define ELFDATA2LSB   1
-#define EV_CURRENT    1
-#define ET_EXEC	      2
-#define EM_AARCH64    183 /* ELF for the Arm 64-bit Architecture, "ELF Identification" */
-#define EHDR_SIZE     64
-#define PHDR_SIZE     56
-#define PT_LOAD	      1
-#define E_TYPE	      16 /* field offsets in the ELF64 header */
-#define E_MACHINE     18
-#define E_VERSION     20
-#define E_ENTRY	      24
-#define E_PHOFF	      32
-#define E_EHSIZE      52
-#define E_PHENTSIZE   54
-#define E_PHNUM	      56
-#define P_TYPE	      0 /* ... and in an ELF64 program header */
-#define P_FLAGS	      4
-#define P_OFFSET      8
-#define P_VADDR	      16
-#define P_PADDR	      24
-#define P_FILESZ      32
-#define P_MEMSZ	      40
+#define EI_CLASS    4
+#define EI_DATA	    5
+#define EI_VERSION  6
+#define ELFCLASS64  2
+#define ELFDATA2LSB 1
+#define EV_CURRENT  1
+#define ET_EXEC	    2
+#define EM_AARCH64  183 /* ELF for the Arm 64-bit Architecture, "ELF Identification" */
+#define EHDR_SIZE   64
+#define PHDR_SIZE   56
+#define PT_LOAD	    1
+#define E_TYPE	    16 /* field offsets in the ELF64 header */
+#define E_MACHINE   18
+#define E_VERSION   20
+#define E_ENTRY	    24
+#define E_PHOFF	    32
+#define E_EHSIZE    52
+#define E_PHENTSIZE 54
+#define E_PHNUM	    56
+#define P_TYPE	    0 /* ... and in an ELF64 program header */
+#define P_FLAGS	    4
+#define P_OFFSET    8
+#define P_VADDR	    16
+#define P_PADDR	    24
+#define P_FILESZ    32
+#define P_MEMSZ	    40
 
 static uint64_t le(const uint8_t *p, unsigned int n)
 {
@@ -73,8 +73,9 @@ static int parse_load(const uint8_t *ph, uint64_t len, unsigned int idx, struct 
 				idx, (unsigned long long)l->offset, (unsigned long long)l->filesz,
 				(unsigned long long)len);
 	if (l->paddr + l->memsz < l->paddr || l->vaddr + l->memsz < l->vaddr)
-		return err_fail(why, E_RANGE, "program header %u: 0x%llx bytes at 0x%llx wrap around",
-				idx, (unsigned long long)l->memsz, (unsigned long long)l->paddr);
+		return err_fail(why, E_RANGE,
+				"program header %u: 0x%llx bytes at 0x%llx wrap around", idx,
+				(unsigned long long)l->memsz, (unsigned long long)l->paddr);
 	return 0;
 }
 
@@ -88,13 +89,14 @@ static int add_load(struct elf_image *img, const struct elf_load *l, unsigned in
 		return err_fail(why, E_RANGE, "more than %u PT_LOAD segments", ELF_MAX_LOADS);
 	for (unsigned int k = 0; k < img->n_loads; k++)
 		if (overlap(l->paddr, l->memsz, img->load[k].paddr, img->load[k].memsz))
-			return err_fail(why, E_RANGE,
-					"program header %u: 0x%llx-0x%llx overlaps another "
-					"PT_LOAD segment (0x%llx-0x%llx)",
-					idx, (unsigned long long)l->paddr,
-					(unsigned long long)(l->paddr + l->memsz),
-					(unsigned long long)img->load[k].paddr,
-					(unsigned long long)(img->load[k].paddr + img->load[k].memsz));
+			return err_fail(
+				why, E_RANGE,
+				"program header %u: 0x%llx-0x%llx overlaps another "
+				"PT_LOAD segment (0x%llx-0x%llx)",
+				idx, (unsigned long long)l->paddr,
+				(unsigned long long)(l->paddr + l->memsz),
+				(unsigned long long)img->load[k].paddr,
+				(unsigned long long)(img->load[k].paddr + img->load[k].memsz));
 	for (; i > 0 && img->load[i - 1].paddr > l->paddr; i--)
 		img->load[i] = img->load[i - 1];
 	img->load[i] = *l;
@@ -147,7 +149,8 @@ int elf_parse(const void *buf, uint64_t len, struct elf_image *out, struct err_w
 		return err_fail(why, E_RANGE, "%llu program headers (1 to %u)",
 				(unsigned long long)phnum, ELF_MAX_PHDRS);
 	if (phoff > len || phnum * PHDR_SIZE > len - phoff)
-		return err_fail(why, E_RANGE, "program headers at 0x%llx past the file's end (0x%llx)",
+		return err_fail(why, E_RANGE,
+				"program headers at 0x%llx past the file's end (0x%llx)",
 				(unsigned long long)phoff, (unsigned long long)len);
 	out->file_end = phoff + phnum * PHDR_SIZE;
 	for (unsigned int i = 0; i < phnum; i++) {

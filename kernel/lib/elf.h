@@ -28,7 +28,7 @@ struct elf_image {
 	uint64_t entry; /* the entry point as a physical address (e_entry translated by its load) */
 	unsigned int n_loads;
 	struct elf_load load[ELF_MAX_LOADS]; /* by ascending paddr */
-	uint64_t file_end; /* bytes of the file the headers and loads need */
+	uint64_t file_end;		     /* bytes of the file the headers and loads need */
 };
 
 /* The file starts with the ELF magic ("\x7fELF"). */

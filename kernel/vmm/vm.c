@@ -62,6 +62,20 @@ static int add_region(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa
 	return 0;
 }
 
+const char *vm_kernel_fmt_name(enum vm_kernel_fmt f)
+{
+	switch (f) {
+	case VM_KERNEL_IMAGE:
+		return "image";
+	case VM_KERNEL_ELF:
+		return "elf";
+	case VM_KERNEL_RAW:
+		return "raw";
+	default:
+		return "none";
+	}
+}
+
 bool vm_vcpus_all_off(const struct vm *vm)
 {
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
@@ -467,6 +481,9 @@ int vm_ram_identity(struct vm *vm)
 
 	if (!delta)
 		return 0;
+	/* An ELF kernel is linked for the addresses it loads at: it cannot move with the RAM. */
+	if (vm->kernel_fmt == VM_KERNEL_ELF)
+		return E_NOTSUP;
 	for (unsigned int i = 0; i < vm->n_regions; i++) {
 		struct vm_region *r = &vm->regions[i];
 

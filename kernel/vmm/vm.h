@@ -27,6 +27,22 @@
 #define VM_MAX_REGIONS 16
 #define VM_NAME_LEN    16
 
+/* The kernel formats QEMU's -kernel starts on virt, as vm_load_image() recognised them. */
+enum vm_kernel_fmt {
+	VM_KERNEL_NONE,
+	VM_KERNEL_IMAGE, /* arm64 Image (Linux booting.rst): at RAM + text_offset */
+	VM_KERNEL_ELF,	 /* ELF64 executable: each PT_LOAD at its physical address */
+	VM_KERNEL_RAW,	 /* anything else, given its size: at RAM + 0x80000, entered there */
+};
+#define VM_MAX_SEGS 8 /* ELF_MAX_LOADS */
+
+/* A piece of the staged kernel copied into the VM's RAM at every start. */
+struct vm_seg {
+	uint64_t src_off; /* from image_pa + src_off */
+	uint64_t ram_off; /* to the RAM's start + ram_off */
+	uint64_t size;	  /* bytes copied; what lies past them up to kernel_end reads zero */
+};
+
 struct vm_region {
 	char name[24];
 	uint64_t ipa, pa, size;
@@ -55,6 +71,10 @@ struct vm {
 	uint64_t entry_ipa, dtb_ipa;
 	uint64_t image_pa, image_size;	 /* staged copy, kept for a reset; 0 when none */
 	uint64_t initrd_pa, initrd_size; /* staged initrd (kept likewise); 0 when none */
+	enum vm_kernel_fmt kernel_fmt;
+	struct vm_seg segs[VM_MAX_SEGS];
+	unsigned int n_segs;
+	uint64_t kernel_end; /* offset into RAM past the kernel's last byte, BSS included */
 	char cmdline[160];
 
 	/* Emulated devices, and where the guest finds them: its trapped MMIO goes by this table. */
@@ -117,6 +137,9 @@ bool vm_scrub_some(void);
 int vm_scrub_wait(struct vm *vm, struct err_why *why);
 /* Chunks of the VM's RAM still to zero (0: clean). */
 unsigned int vm_scrub_left(const struct vm *vm);
+
+/* "image", "elf", "raw" (or "none"). */
+const char *vm_kernel_fmt_name(enum vm_kernel_fmt f);
 
 /* Guest physical layout (IPAs) of VMs that are not identity-mapped: QEMU virt's, so guests
  * that know that board find what they expect; the generated DTB says the same. */

@@ -33,10 +33,13 @@ static uint64_t make_elf(uint8_t *b, uint64_t entry, const struct seg *s, unsign
 	uint64_t end = 64 + 56ULL * n;
 
 	memset(b, 0, FILE_MAX);
-	memcpy(b, "\x7f" "ELF", 4);
-	b[4] = 2; /* ELFCLASS64 */
-	b[5] = 1; /* ELFDATA2LSB */
-	b[6] = 1; /* EV_CURRENT */
+	memcpy(b,
+	       "\x7f"
+	       "ELF",
+	       4);
+	b[4] = 2;	     /* ELFCLASS64 */
+	b[5] = 1;	     /* ELFDATA2LSB */
+	b[6] = 1;	     /* EV_CURRENT */
 	put(b + 16, 2, 2);   /* ET_EXEC */
 	put(b + 18, 183, 2); /* EM_AARCH64 */
 	put(b + 20, 1, 4);
