@@ -63,9 +63,10 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 	json_hex(j, "ram_ipa", vm->ram_ipa);
 	json_hex(j, "ram_pa", vm->ram_pa);
 	json_u64(j, "ram_size", vm->ram_size);
-	json_u64(j, "ram_dirty", (uint64_t)vm_scrub_left(vm) * VM_SCRUB_CHUNK);
 	json_u64(j, "vcpus", vm->n_vcpus);
 	if (detail) {
+		/* Not in the list: it changes while idle CPUs work, with nothing else changing. */
+		json_u64(j, "ram_dirty", (uint64_t)vm_scrub_left(vm) * VM_SCRUB_CHUNK);
 		json_u64(j, "resets", vm->resets);
 		json_str(j, "stop_reason", vm->stop_reason);
 		json_str(j, "kernel_format", vm_kernel_fmt_name(vm->kernel_fmt));

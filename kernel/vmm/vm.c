@@ -142,13 +142,20 @@ static void apply(struct vm *vm, unsigned int acts)
 		smp_wake_idle();
 }
 
-bool vm_scrub_claim(struct vm *vm, uint64_t *pa)
+void vm_scrub_defer(struct vm *vm)
+{
+	spin_lock(&life_locks[vm->id]);
+	vm_life_scrub_defer(&vm->life, true);
+	spin_unlock(&life_locks[vm->id]);
+}
+
+bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start)
 {
 	unsigned int chunk;
 	bool claimed;
 
 	spin_lock(&life_locks[vm->id]);
-	claimed = vm_life_scrub_claim(&vm->life, &chunk);
+	claimed = vm_life_scrub_claim(&vm->life, &chunk, for_start);
 	/* The RAM stays the VM's while a chunk is claimed: a destroy waits for the claim. */
 	*pa = vm->ram_pa + (uint64_t)chunk * VM_SCRUB_CHUNK;
 	spin_unlock(&life_locks[vm->id]);
@@ -162,11 +169,11 @@ void vm_scrub_done(struct vm *vm)
 	spin_unlock(&life_locks[vm->id]);
 }
 
-bool vm_scrub_one(struct vm *vm)
+bool vm_scrub_one(struct vm *vm, bool for_start)
 {
 	uint64_t pa;
 
-	if (!vm_scrub_claim(vm, &pa))
+	if (!vm_scrub_claim(vm, &pa, for_start))
 		return false;
 	mem_zero_range(pa, VM_SCRUB_CHUNK);
 	/*
@@ -182,7 +189,7 @@ bool vm_scrub_one(struct vm *vm)
 bool vm_scrub_some(void)
 {
 	for (unsigned int i = 0; i < VM_MAX; i++)
-		if (vm_scrub_one(&vms[i]))
+		if (vm_scrub_one(&vms[i], false))
 			return true;
 	return false;
 }
@@ -207,7 +214,7 @@ int vm_scrub_wait(struct vm *vm, struct err_why *why)
 
 		if (s != VM_CREATED && s != VM_STOPPED && s != VM_RESETTING)
 			return 0; /* not idle: the start request itself refuses, with the state */
-		if (vm_scrub_one(vm))
+		if (vm_scrub_one(vm, true))
 			continue;
 		now = vm_scrub_left(vm);
 		if (!now)

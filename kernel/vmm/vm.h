@@ -121,12 +121,20 @@ int vm_destroy(struct vm *vm, struct err_why *why);
  * zeroes: small enough that an idle CPU doing one answers new work within a millisecond or so.
  */
 #define VM_SCRUB_CHUNK (1UL << 20)
-/* Claim a chunk of 'vm' to zero ([*pa, *pa + VM_SCRUB_CHUNK)); false: none to give now. */
-bool vm_scrub_claim(struct vm *vm, uint64_t *pa);
+/*
+ * Claim a chunk of 'vm' to zero ([*pa, *pa + VM_SCRUB_CHUNK)); false: none to give now.
+ * 'for_start': the claim of a start, which a deferred scrub does not hold back.
+ */
+bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start);
+/*
+ * Idle CPUs leave the RAM of the VM's runs alone until it is started again or destroyed: its
+ * owner reads results the guest left there after it stopped (a benchmark's samples).
+ */
+void vm_scrub_defer(struct vm *vm);
 /* The chunk claimed is zero and cleaned to the Point of Coherency. */
 void vm_scrub_done(struct vm *vm);
 /* Claim, zero and report one chunk of 'vm'; false if there was none to claim. */
-bool vm_scrub_one(struct vm *vm);
+bool vm_scrub_one(struct vm *vm, bool for_start);
 /* One chunk of any VM (an idle CPU's work, so bounded); false when no VM has one. */
 bool vm_scrub_some(void);
 /*

@@ -56,12 +56,18 @@ void vm_life_scrub_init(struct vm_life *l, unsigned int chunks)
 	l->scrub_held = false;
 }
 
-bool vm_life_scrub_claim(struct vm_life *l, unsigned int *chunk)
+void vm_life_scrub_defer(struct vm_life *l, bool defer)
+{
+	l->scrub_deferred = defer;
+}
+
+bool vm_life_scrub_claim(struct vm_life *l, unsigned int *chunk, bool for_start)
 {
 	bool idle = l->state == VM_CREATED || l->state == VM_STOPPED ||
 		    (l->state == VM_RESETTING && l->parked);
 
-	if (!idle || l->scrub_held || l->scrub_next >= l->scrub_chunks)
+	if (!idle || l->scrub_held || (l->scrub_deferred && !for_start) ||
+	    l->scrub_next >= l->scrub_chunks)
 		return false;
 	*chunk = l->scrub_next++;
 	l->scrub_busy++;

@@ -72,6 +72,7 @@ struct vm_life {
 	unsigned int scrub_next;   /* the next chunk to hand out; == scrub_chunks: all handed out */
 	unsigned int scrub_busy;   /* handed out and not yet reported done */
 	bool scrub_held;	   /* a destroy is waiting for scrub_busy to drain: no new claims */
+	bool scrub_deferred;	   /* the last run's RAM is read after it stops: idle CPUs wait */
 };
 
 /*
@@ -93,10 +94,15 @@ bool vm_life_may_enter(struct vm_life *l, unsigned int vcpu, bool stop_flag);
 void vm_life_scrub_init(struct vm_life *l, unsigned int chunks);
 /*
  * May a scrubber zero a chunk now? Only while no run can see the RAM (created, stopped, or a
- * parked reset) and no destroy waits. True: *chunk is the scrubber's to zero, then report with
- * vm_life_scrub_done().
+ * parked reset), no destroy waits, and, for an idle CPU ('for_start' false), the scrub is not
+ * deferred. True: *chunk is the scrubber's to zero, then report with vm_life_scrub_done().
  */
-bool vm_life_scrub_claim(struct vm_life *l, unsigned int *chunk);
+bool vm_life_scrub_claim(struct vm_life *l, unsigned int *chunk, bool for_start);
+/*
+ * Defer the idle CPUs' scrub of the RAM a run leaves (its owner reads results from it after the
+ * stop, then destroys the VM or starts it again: a start scrubs it itself).
+ */
+void vm_life_scrub_defer(struct vm_life *l, bool defer);
 void vm_life_scrub_done(struct vm_life *l);
 /* Every chunk zeroed: a start may have the RAM. */
 bool vm_life_ram_clean(const struct vm_life *l);

@@ -330,12 +330,12 @@ static void test_destroy_waits_for_a_chunk_in_flight(void)
 	setup(POOL_PAGES);
 	vm = scrub_vm("held");
 	fake_smp.cpu = 1;
-	CHECK(vm_scrub_claim(vm, &pa)); /* CPU 1 zeroes a chunk ... */
+	CHECK(vm_scrub_claim(vm, &pa, false)); /* CPU 1 zeroes a chunk ... */
 	fake_smp.cpu = 0;
 	CHECK_EQ_U64(vm_request(vm, VM_REQ_DESTROY, NULL, &why), E_BUSY);
 	CHECK_STR(why.msg, "vm0 is created, but a CPU is still zeroing its RAM");
 	fake_smp.cpu = 2;
-	CHECK(!vm_scrub_claim(vm, &pa2)); /* ... no new chunk while the destroy waits */
+	CHECK(!vm_scrub_claim(vm, &pa2, false)); /* ... no new chunk while the destroy waits */
 	fake_smp.cpu = 1;
 	vm_scrub_done(vm);
 	fake_smp.cpu = 0;
@@ -369,7 +369,7 @@ static void scrubber_step(struct scrubber *c)
 	switch (c->step) {
 	case 0:
 		for (unsigned int i = 0; i < VM_MAX && !c->step; i++)
-			if (vm_scrub_claim(&vms[i], &c->pa)) {
+			if (vm_scrub_claim(&vms[i], &c->pa, false)) {
 				c->vm = &vms[i];
 				c->step = 1;
 			}
