@@ -149,7 +149,7 @@ $(BIN): $(ELF)
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
-GUESTS := basic hostile benchg timer ring nvmedma uartbench disk
+GUESTS := basic hostile benchg timer ring nvmedma uartbench disk scrub
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
@@ -188,6 +188,22 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.o $(GUEST_LIB_OBJS) tests/guests/gu
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
+
+# The basic guest in the other kernel formats QEMU's -kernel starts on virt: build/guests/
+# basic.elf as linked, and basic-raw.bin, linked for RAM + 0x80000 with no Image magic.
+$(BUILD)/guests/obj/start-raw.o: tests/guests/start.S Makefile
+	@mkdir -p $(dir $@)
+	$(quiet) AS "guest $< (raw)"
+	$(Q)$(CC) -D__ASSEMBLER__ -DGUEST_RAW $(ARCH_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guests/basic-raw.elf: $(BUILD)/guests/obj/basic.o $(BUILD)/guests/obj/start-raw.o \
+		$(filter-out %/start.o,$(GUEST_LIB_OBJS)) tests/guests/guest.ld
+	$(quiet) LD $@
+	$(Q)$(LD) -nostdlib -static --fatal-warnings --no-warn-rwx-segments \
+		--defsym=__text_offset=0x80000 -T tests/guests/guest.ld -o $@ $(filter %.o,$^)
+
+guests: $(BUILD)/guests/basic-raw.bin
+build: $(BUILD)/guests/basic-raw.bin
 
 -include $(wildcard $(BUILD)/guests/obj/*.d)
 

@@ -114,6 +114,27 @@ unsigned int smp_start_secondaries(void)
 	return online;
 }
 
+static bool (*_Atomic idle_work)(void);
+
+static bool idle_fn_step(void)
+{
+	bool (*fn)(void) = atomic_load(&idle_work);
+
+	return fn && fn();
+}
+
+void smp_set_idle_work(bool (*fn)(void))
+{
+	atomic_store(&idle_work, fn);
+}
+
+void smp_wake_idle(void)
+{
+	for (unsigned int c = 1; c < smp_ncpus; c++)
+		if (&percpu[c] != this_cpu() && atomic_load(&percpu[c].state) == CPU_IDLE)
+			gic_send_sgi(percpu[c].mpidr, GIC_SGI_WAKE);
+}
+
 void secondary_main(unsigned int id)
 {
 	struct percpu *me = &percpu[id];
@@ -140,6 +161,9 @@ void secondary_main(unsigned int id)
 			atomic_fetch_add_explicit(&me->work_done, 1, memory_order_release);
 			continue;
 		}
+		/* Idle work, one bounded step at a time: a new work item waits at most one step. */
+		if (idle_fn_step())
+			continue;
 		/*
 		 * Sleep until the wake-up SGI is pending. A work item published between the load
 		 * above and the WFI is not lost: its SGI is already pending, so WFI returns at once.

@@ -64,5 +64,12 @@ int smp_run_on(unsigned int cpu, smp_work_fn fn, void *arg);
 /* Wait until 'cpu' has finished its current item; false on timeout (timeout_us). */
 bool smp_wait(unsigned int cpu, uint64_t timeout_us);
 const char *smp_state_name(int state);
+/*
+ * Work an idle secondary CPU does between work items (the VM layer's RAM scrub): 'fn' does one
+ * bounded step and returns true if there may be more, false to let the CPU sleep.
+ */
+void smp_set_idle_work(bool (*fn)(void));
+/* Wake every idle secondary CPU (not this one) so it looks for idle work. */
+void smp_wake_idle(void);
 
 #endif

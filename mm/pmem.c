@@ -163,6 +163,14 @@ const char *pmem_owner(const struct pmem *m, uint64_t pa)
 	return NULL;
 }
 
+uint64_t pmem_free_extent(const struct pmem *m, uint64_t pa)
+{
+	for (unsigned int i = 0; i < m->n; i++)
+		if (pa >= m->r[i].base && pa - m->r[i].base < m->r[i].size)
+			return is_free(&m->r[i]) ? m->r[i].base + m->r[i].size - pa : 0;
+	return 0;
+}
+
 uint64_t pmem_free_bytes(const struct pmem *m)
 {
 	uint64_t total = 0;

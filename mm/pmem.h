@@ -38,5 +38,7 @@ int pmem_free(struct pmem *m, uint64_t base, uint64_t size);
 /* Owner of the range holding 'pa' ("" when free), or NULL when 'pa' is not RAM. */
 const char *pmem_owner(const struct pmem *m, uint64_t pa);
 uint64_t pmem_free_bytes(const struct pmem *m);
+/* Bytes of free RAM from 'pa' to the end of the free range holding it (0: 'pa' is not free). */
+uint64_t pmem_free_extent(const struct pmem *m, uint64_t pa);
 
 #endif

@@ -199,7 +199,9 @@ void shell_run(void)
 
 		if (c < 0) {
 			vm_service();
-			console_wait_input();
+			/* Idle: zero a chunk of a stopped VM's RAM, or sleep until input comes. */
+			if (!vm_scrub_some())
+				console_wait_input();
 			continue;
 		}
 		ev = line_feed(&shell_le, (char)c);

@@ -63,6 +63,20 @@ static int add_region(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa
 	return 0;
 }
 
+const char *vm_kernel_fmt_name(enum vm_kernel_fmt f)
+{
+	switch (f) {
+	case VM_KERNEL_IMAGE:
+		return "image";
+	case VM_KERNEL_ELF:
+		return "elf";
+	case VM_KERNEL_RAW:
+		return "raw";
+	default:
+		return "none";
+	}
+}
+
 bool vm_vcpus_all_off(const struct vm *vm)
 {
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
@@ -104,6 +118,8 @@ static void free_resources(struct vm *vm)
 /* Carry out what a transition asks for; the VM's lifecycle lock is held. */
 static void apply(struct vm *vm, unsigned int acts)
 {
+	enum vm_state before = (enum vm_state)atomic_load(&vm->state);
+
 	if (acts & VM_ACT_CLEAR_STOPS)
 		for (unsigned int c = 0; c < vm->n_vcpus; c++)
 			atomic_store_explicit(&vm->vcpus[c].stop, 0, memory_order_release);
@@ -114,6 +130,7 @@ static void apply(struct vm *vm, unsigned int acts)
 	if (acts & VM_ACT_REVOKE) {
 		vm_pci_stop(vm);  /* no DMA into RAM that is about to be reused */
 		vdisk_detach(vm); /* nor by the block engine: its requests drain first */
+		vring_detach(vm); /* nor the engine's writes into a ring in it: the scrub is next */
 	}
 	if (acts & VM_ACT_RELEASE_CPUS)
 		release_cpus(vm);
@@ -123,6 +140,101 @@ static void apply(struct vm *vm, unsigned int acts)
 	/* The shell may sleep in WFI (attached, or waiting to restart a reset): wake it. */
 	if ((acts & VM_ACT_WAKE_SHELL) && this_cpu()->id != 0)
 		gic_send_sgi(percpu[0].mpidr, GIC_SGI_WAKE);
+	/* RAM to scrub now: idle CPUs asleep in WFI take chunks of it (vm_scrub_some). */
+	if (before != vm->life.state && !vm_life_ram_clean(&vm->life))
+		smp_wake_idle();
+}
+
+void vm_scrub_defer(struct vm *vm)
+{
+	spin_lock(&life_locks[vm->id]);
+	vm_life_scrub_defer(&vm->life, true);
+	spin_unlock(&life_locks[vm->id]);
+}
+
+bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start)
+{
+	unsigned int chunk;
+	bool claimed;
+
+	spin_lock(&life_locks[vm->id]);
+	claimed = vm_life_scrub_claim(&vm->life, &chunk, for_start);
+	/* The RAM stays the VM's while a chunk is claimed: a destroy waits for the claim. */
+	*pa = vm->ram_pa + (uint64_t)chunk * VM_SCRUB_CHUNK;
+	spin_unlock(&life_locks[vm->id]);
+	return claimed;
+}
+
+void vm_scrub_done(struct vm *vm)
+{
+	spin_lock(&life_locks[vm->id]);
+	vm_life_scrub_done(&vm->life);
+	spin_unlock(&life_locks[vm->id]);
+}
+
+bool vm_scrub_one(struct vm *vm, bool for_start)
+{
+	uint64_t pa;
+
+	if (!vm_scrub_claim(vm, &pa, for_start))
+		return false;
+	mem_zero_range(pa, VM_SCRUB_CHUNK);
+	/*
+	 * The next guest starts with its MMU off, so its reads go to memory: push the zeros to
+	 * the Point of Coherency. dcache_clean_range() ends with a DSB, so the clean completes
+	 * before vm_scrub_done()'s unlock tells a start that the chunk is clean.
+	 */
+	dcache_clean_range(pa, VM_SCRUB_CHUNK);
+	vm_scrub_done(vm);
+	return true;
+}
+
+bool vm_scrub_some(void)
+{
+	for (unsigned int i = 0; i < VM_MAX; i++)
+		if (vm_scrub_one(&vms[i], false))
+			return true;
+	return false;
+}
+
+unsigned int vm_scrub_left(const struct vm *vm)
+{
+	unsigned int left;
+
+	spin_lock(&life_locks[vm->id]);
+	left = vm_life_scrub_left(&vm->life);
+	spin_unlock(&life_locks[vm->id]);
+	return left;
+}
+
+int vm_scrub_wait(struct vm *vm, struct err_why *why)
+{
+	uint64_t second = timer_us_to_ticks(1000000), deadline = timer_count() + second;
+	unsigned int left = vm_scrub_left(vm), now;
+
+	for (;;) {
+		int s = atomic_load(&vm->state);
+
+		if (s != VM_CREATED && s != VM_STOPPED && s != VM_RESETTING)
+			return 0; /* not idle: the start request itself refuses, with the state */
+		if (vm_scrub_one(vm, true))
+			continue;
+		now = vm_scrub_left(vm);
+		if (!now)
+			return 0;
+		/* Chunks other CPUs hold: wait while they make progress. */
+		if (now != left) {
+			left = now;
+			deadline = timer_count() + second;
+		}
+		if (timer_count() > deadline)
+			return err_fail(why, E_BUSY,
+					"vm%u: %u MiB of its RAM not scrubbed after 1 s without "
+					"progress",
+					vm->id,
+					(unsigned int)((uint64_t)now * VM_SCRUB_CHUNK >> 20));
+		cpu_relax();
+	}
 }
 
 int vm_request(struct vm *vm, enum vm_req req, const char *reason, struct err_why *why)
@@ -289,6 +401,10 @@ int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out
 				(unsigned long long)(pmem_free_bytes(&phys_mem) >> 20));
 	}
 	vm->ram_size = ram_size;
+	/* Whatever the memory held before (an earlier VM, firmware) is scrubbed before a start. */
+	spin_lock(&life_locks[vm->id]);
+	vm_life_scrub_init(&vm->life, (unsigned int)(ram_size / VM_SCRUB_CHUNK));
+	spin_unlock(&life_locks[vm->id]);
 	/* Identity: DMA addresses a guest programs into a device are then right without an SMMU. */
 	vm->ram_ipa = identity ? vm->ram_pa : GUEST_RAM_IPA;
 	ret = s2_init(&vm->s2, &hyp_pool, hyp.vtcr);
@@ -321,7 +437,25 @@ int vm_create(const char *name, uint64_t ram_size, bool identity, struct vm **ou
 
 int vm_destroy(struct vm *vm, struct err_why *why)
 {
-	return vm_request(vm, VM_REQ_DESTROY, NULL, why);
+	uint64_t deadline = timer_count() + timer_us_to_ticks(1000000);
+	bool held;
+	int ret;
+
+	/*
+	 * A CPU zeroing a chunk of the RAM holds the destroy back (the RAM must not be handed out
+	 * while it writes into it); no new chunk is claimed meanwhile, so one chunk's time does.
+	 */
+	for (;;) {
+		ret = vm_request(vm, VM_REQ_DESTROY, NULL, why);
+		spin_lock(&life_locks[vm->id]);
+		held = ret == E_BUSY && vm->life.scrub_held;
+		if (held && timer_count() > deadline)
+			vm_life_scrub_release(&vm->life);
+		spin_unlock(&life_locks[vm->id]);
+		if (!held || timer_count() > deadline)
+			return ret;
+		cpu_relax();
+	}
 }
 
 int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, uint64_t size)
@@ -357,6 +491,9 @@ int vm_ram_identity(struct vm *vm)
 
 	if (!delta)
 		return 0;
+	/* An ELF kernel is linked for the addresses it loads at: it cannot move with the RAM. */
+	if (vm->kernel_fmt == VM_KERNEL_ELF)
+		return E_NOTSUP;
 	for (unsigned int i = 0; i < vm->n_regions; i++) {
 		struct vm_region *r = &vm->regions[i];
 

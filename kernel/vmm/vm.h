@@ -27,6 +27,22 @@
 #define VM_MAX_REGIONS 16
 #define VM_NAME_LEN    16
 
+/* The kernel formats QEMU's -kernel starts on virt, as vm_load_image() recognised them. */
+enum vm_kernel_fmt {
+	VM_KERNEL_NONE,
+	VM_KERNEL_IMAGE, /* arm64 Image (Linux booting.rst): at RAM + text_offset */
+	VM_KERNEL_ELF,	 /* ELF64 executable: each PT_LOAD at its physical address */
+	VM_KERNEL_RAW,	 /* anything else, given its size: at RAM + 0x80000, entered there */
+};
+#define VM_MAX_SEGS 8 /* ELF_MAX_LOADS */
+
+/* A piece of the staged kernel copied into the VM's RAM at every start. */
+struct vm_seg {
+	uint64_t src_off; /* from image_pa + src_off */
+	uint64_t ram_off; /* to the RAM's start + ram_off */
+	uint64_t size;	  /* bytes copied; what lies past them up to kernel_end reads zero */
+};
+
 struct vm_region {
 	char name[24];
 	uint64_t ipa, pa, size;
@@ -55,6 +71,10 @@ struct vm {
 	uint64_t entry_ipa, dtb_ipa;
 	uint64_t image_pa, image_size;	 /* staged copy, kept for a reset; 0 when none */
 	uint64_t initrd_pa, initrd_size; /* staged initrd (kept likewise); 0 when none */
+	enum vm_kernel_fmt kernel_fmt;
+	struct vm_seg segs[VM_MAX_SEGS];
+	unsigned int n_segs;
+	uint64_t kernel_end; /* offset into RAM past the kernel's last byte, BSS included */
 	char cmdline[160];
 
 	/* Emulated devices, and where the guest finds them: its trapped MMIO goes by this table. */
@@ -96,6 +116,39 @@ struct vm *vm_get(unsigned int id);
  * invalidated), VMID, RAM, staged Image and initrd, SMMU context and ring ports.
  */
 int vm_destroy(struct vm *vm, struct err_why *why);
+/*
+ * The RAM scrub (the state is the lifecycle's, vm_state.h). VM_SCRUB_CHUNK is what one claim
+ * zeroes: small enough that an idle CPU doing one answers new work within a millisecond or so.
+ */
+#define VM_SCRUB_CHUNK (1UL << 20)
+/*
+ * Claim a chunk of 'vm' to zero ([*pa, *pa + VM_SCRUB_CHUNK)); false: none to give now.
+ * 'for_start': the claim of a start, which a deferred scrub does not hold back.
+ */
+bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start);
+/*
+ * Idle CPUs leave the RAM of the VM's runs alone until it is started again or destroyed: its
+ * owner reads results the guest left there after it stopped (a benchmark's samples).
+ */
+void vm_scrub_defer(struct vm *vm);
+/* The chunk claimed is zero and cleaned to the Point of Coherency. */
+void vm_scrub_done(struct vm *vm);
+/* Claim, zero and report one chunk of 'vm'; false if there was none to claim. */
+bool vm_scrub_one(struct vm *vm, bool for_start);
+/* One chunk of any VM (an idle CPU's work, so bounded); false when no VM has one. */
+bool vm_scrub_some(void);
+/*
+ * Before a start: zero what is left of the VM's RAM here, and wait for chunks other CPUs
+ * hold. 0 once it is clean (or the VM is not idle: the start then says why); E_BUSY with a
+ * reason if a CPU makes no progress for a second.
+ */
+int vm_scrub_wait(struct vm *vm, struct err_why *why);
+/* Chunks of the VM's RAM still to zero (0: clean). */
+unsigned int vm_scrub_left(const struct vm *vm);
+
+/* "image", "elf", "raw" (or "none"). */
+const char *vm_kernel_fmt_name(enum vm_kernel_fmt f);
+
 /* Guest physical layout (IPAs) of VMs that are not identity-mapped: QEMU virt's, so guests
  * that know that board find what they expect; the generated DTB says the same. */
 #define GUEST_RAM_IPA	 0x40000000UL

@@ -36,7 +36,7 @@ int vm_load_builtin_image(struct vm *vm, const void *image, uint64_t size, unsig
 		return ret;
 	pmem_free(&phys_mem, pa, staged);
 	memcpy((void *)(uintptr_t)pa, image, size);
-	return vm_load_image(vm, pa, cpus, cmdline);
+	return vm_load_image(vm, pa, 0, cpus, cmdline, NULL);
 }
 
 int vm_read_ram(const struct vm *vm, uint64_t ipa, void *dst, uint64_t len)

@@ -8,10 +8,12 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
+#include "kernel/lib/elf.h"
 #include "kernel/lib/err.h"
 #include "kernel/vmm/guest_dtb.h"
 #include "kernel/vmm/mmio.h"
 #include "kernel/hyp.h"
+#include "kernel/init.h"
 #include "kernel/smp.h"
 #include "kernel/arch/timer.h"
 #include "kernel/vdev/vgic.h"
@@ -27,6 +29,7 @@
 #define IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 */
 #define DTB_SPACE   (2UL << 20) /* top 2 MiB of guest RAM: the DTB (at most 2 MiB by protocol) */
 #define DTB_BUF	    65536
+#define RAW_OFFSET  0x80000UL /* where QEMU's -kernel puts a raw binary on virt (hw/arm/boot.c) */
 
 static uint8_t dtb_buf[DTB_BUF] __attribute__((aligned(8)));
 
@@ -62,41 +65,149 @@ static int register_devices(struct vm *vm, unsigned int cpus)
 	return ret;
 }
 
-int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline)
+/* An arm64 Image: one piece at RAM + text_offset, image_size (BSS included) long. */
+static int detect_image(struct vm *vm, const uint8_t *img, uint64_t *staged, struct err_why *why)
 {
-	uint64_t text_offset, image_size;
+	uint64_t text_offset = read_le64((uintptr_t)img + 0x08);
+	uint64_t image_size = read_le64((uintptr_t)img + 0x10);
+	uint64_t room = vm->ram_size - DTB_SPACE;
+
+	/* image_size 0 is a pre-3.17 Linux Image: no size to trust. */
+	if (!image_size || image_size > room || text_offset > room - image_size)
+		return err_fail(why, E_RANGE,
+				"the Image (text_offset 0x%llx, image_size 0x%llx) does not fit in "
+				"the VM's RAM below its DTB (0x%llx bytes)",
+				(unsigned long long)text_offset, (unsigned long long)image_size,
+				(unsigned long long)room);
+	image_size = (image_size + 0xfff) & ~0xfffUL;
+	vm->segs[0] = (struct vm_seg){ .src_off = 0, .ram_off = text_offset, .size = image_size };
+	vm->n_segs = 1;
+	vm->kernel_end = text_offset + image_size;
+	vm->entry_ipa = vm->ram_ipa + text_offset;
+	*staged = image_size;
+	return 0;
+}
+
+/*
+ * An ELF64 executable: every PT_LOAD at its physical address, which must lie in the VM's RAM
+ * below where the DTB goes (the initrd, loaded later, is checked against kernel_end).
+ */
+static int detect_elf(struct vm *vm, const uint8_t *img, uint64_t len, uint64_t *staged,
+		      struct err_why *why)
+{
+	static struct elf_image e; /* the shell's CPU loads one kernel at a time */
+	uint64_t lo = vm->ram_ipa, dtb = vm->ram_ipa + vm->ram_size - DTB_SPACE;
+	struct err_why ewhy = { 0 };
+	int ret = elf_parse(img, len, &e, &ewhy);
+
+	if (ret)
+		return err_fail(why, ret, "bad ELF: %s", ewhy.msg);
+	_Static_assert(VM_MAX_SEGS >= ELF_MAX_LOADS, "every PT_LOAD has its vm_seg");
+	vm->n_segs = 0;
+	vm->kernel_end = 0;
+	for (unsigned int i = 0; i < e.n_loads; i++) {
+		const struct elf_load *l = &e.load[i];
+		uint64_t end = l->paddr + l->memsz;
+
+		if (l->paddr < lo || end > vm->ram_ipa + vm->ram_size)
+			return err_fail(why, E_RANGE,
+					"ELF segment 0x%llx-0x%llx lies outside the VM's RAM "
+					"(0x%llx-0x%llx)",
+					(unsigned long long)l->paddr, (unsigned long long)end,
+					(unsigned long long)lo,
+					(unsigned long long)(vm->ram_ipa + vm->ram_size));
+		if (end > dtb)
+			return err_fail(why, E_RANGE,
+					"ELF segment 0x%llx-0x%llx overlaps where the DTB goes "
+					"(0x%llx-0x%llx)",
+					(unsigned long long)l->paddr, (unsigned long long)end,
+					(unsigned long long)dtb,
+					(unsigned long long)(dtb + DTB_SPACE));
+		vm->segs[vm->n_segs++] = (struct vm_seg){ .src_off = l->offset,
+							  .ram_off = l->paddr - lo,
+							  .size = l->filesz };
+		if (end - lo > vm->kernel_end)
+			vm->kernel_end = end - lo;
+	}
+	vm->entry_ipa = e.entry;
+	*staged = (e.file_end + 0xfff) & ~0xfffUL;
+	return 0;
+}
+
+/* A raw binary, as QEMU's -kernel places one on virt: at RAM + 0x80000, entered there. */
+static int detect_raw(struct vm *vm, uint64_t size, uint64_t *staged, struct err_why *why)
+{
+	uint64_t room = vm->ram_size - DTB_SPACE - RAW_OFFSET;
+
+	if (!size)
+		return err_fail(why, E_INVAL,
+				"no arm64 Image or ELF header there; a raw binary needs its size "
+				"(IMAGE as ADDR:SIZE)");
+	if (size > room)
+		return err_fail(
+			why, E_RANGE,
+			"the raw binary (0x%llx bytes) does not fit in the VM's RAM between "
+			"0x80000 and its DTB (0x%llx bytes)",
+			(unsigned long long)size, (unsigned long long)room);
+	vm->segs[0] = (struct vm_seg){ .src_off = 0, .ram_off = RAW_OFFSET, .size = size };
+	vm->n_segs = 1;
+	vm->kernel_end = RAW_OFFSET + size;
+	vm->entry_ipa = vm->ram_ipa + RAW_OFFSET;
+	*staged = (size + 0xfff) & ~0xfffUL;
+	return 0;
+}
+
+int vm_load_image(struct vm *vm, uint64_t image_pa, uint64_t size, unsigned int cpus,
+		  const char *cmdline, struct err_why *why)
+{
+	const uint8_t *img = (const uint8_t *)(uintptr_t)image_pa;
 	const char *owner = pmem_owner(&phys_mem, image_pa);
+	uint64_t staged = 0, extent = pmem_free_extent(&phys_mem, image_pa);
+	enum vm_kernel_fmt fmt;
 	char name[PMEM_OWNER_LEN];
 	unsigned int i = 0;
 	int ret;
 
 	if (cpus < 1 || cpus > VCPU_MAX)
-		return E_RANGE;
+		return err_fail(why, E_RANGE, "CPUS: 1 to %u", VCPU_MAX);
 	if (vm->image_size)
-		return E_EXIST;
-	if (!owner || owner[0] || (image_pa & 0xfff) || !mmu_va_readable(image_pa + 0x40, NULL))
-		return E_FAULT; /* not free RAM: nothing a loader could have put there for us */
-	if ((uint32_t)read_le64(image_pa + 0x38) != IMAGE_MAGIC)
-		return E_INVAL;
-	text_offset = read_le64(image_pa + 0x08);
-	image_size = read_le64(image_pa + 0x10);
-	/* image_size 0 is a pre-3.17 Linux Image: no size to trust. */
-	if (!image_size || image_size > vm->ram_size - DTB_SPACE ||
-	    text_offset > vm->ram_size - DTB_SPACE - image_size)
-		return E_RANGE;
-	image_size = (image_size + 0xfff) & ~0xfffUL;
-	ret = register_devices(vm, cpus);
-	if (ret)
-		return ret;
-	fmt_snprintf(name, sizeof(name), "vm%u Image", vm->id);
-	ret = pmem_reserve(&phys_mem, image_pa, image_size, name);
+		return err_fail(why, E_EXIST, "vm%u has a kernel already", vm->id);
+	if (!owner || owner[0] || (image_pa & 0xfff) || !mmu_va_readable(image_pa + 0x40, NULL) ||
+	    extent < 0x40 || size > extent)
+		return err_fail(why, E_FAULT,
+				"the kernel is not in free RAM, or not 4 KiB aligned");
+	/* What may be read of it: its size when given, else the free RAM it sits in. */
+	if (!size)
+		extent = extent < vm->ram_size ? extent : vm->ram_size;
+	else
+		extent = size;
+	if ((uint32_t)read_le64(image_pa + 0x38) == IMAGE_MAGIC) {
+		fmt = VM_KERNEL_IMAGE;
+		ret = detect_image(vm, img, &staged, why);
+	} else if (elf_is_elf(img, extent)) {
+		fmt = VM_KERNEL_ELF;
+		ret = detect_elf(vm, img, extent, &staged, why);
+	} else {
+		fmt = VM_KERNEL_RAW;
+		ret = detect_raw(vm, size, &staged, why);
+	}
 	if (ret) {
-		mmio_init(&vm->mmio);
+		vm->n_segs = 0;
 		return ret;
 	}
+	ret = register_devices(vm, cpus);
+	if (ret)
+		return err_fail(why, ret, "cannot register its emulated devices");
+	fmt_snprintf(name, sizeof(name), "vm%u kernel", vm->id);
+	ret = pmem_reserve(&phys_mem, image_pa, staged, name);
+	if (ret) {
+		mmio_init(&vm->mmio);
+		return err_fail(why, ret, "the kernel's 0x%llx bytes are not all free RAM",
+				(unsigned long long)staged);
+	}
+	vm->kernel_fmt = fmt;
 	vm->image_pa = image_pa;
-	vm->image_size = image_size;
-	vm->entry_ipa = vm->ram_ipa + text_offset;
+	vm->image_size = staged;
 	vm->dtb_ipa = vm->ram_ipa + vm->ram_size - DTB_SPACE;
 	vm->n_vcpus = cpus;
 	for (; cmdline && cmdline[i] && i < sizeof(vm->cmdline) - 1; i++)
@@ -125,8 +236,8 @@ int vm_load_initrd(struct vm *vm, uint64_t pa, uint64_t size)
 		return E_EXIST;
 	if (!size || (pa & 0xfff) || !owner || owner[0])
 		return E_FAULT;
-	/* It goes below the DTB and must leave the kernel its whole image_size. */
-	if (staged > vm->dtb_ipa - (vm->entry_ipa + vm->image_size))
+	/* It goes right below the DTB and must leave the kernel all it occupies, BSS included. */
+	if (staged > vm->dtb_ipa - (vm->ram_ipa + vm->kernel_end))
 		return E_RANGE;
 	fmt_snprintf(name, sizeof(name), "vm%u initrd", vm->id);
 	ret = pmem_reserve(&phys_mem, pa, staged, name);
@@ -252,7 +363,7 @@ static int place_vcpus(struct vm *vm)
  */
 static int prepare_run(struct vm *vm, struct err_why *why)
 {
-	uint64_t ram = vm->ram_pa, text_offset;
+	uint64_t ram = vm->ram_pa;
 	uint32_t dtb_size;
 	int ret;
 
@@ -265,22 +376,28 @@ static int prepare_run(struct vm *vm, struct err_why *why)
 		return err_fail(why, ret, "not enough free CPUs for %u vCPU%s", vm->n_vcpus,
 				vm->n_vcpus == 1 ? "" : "s");
 	vm_pci_start(vm);
-	/* Fresh RAM every start: nothing of a previous run (or another VM) shows through. */
+	/*
+	 * The RAM is clean (the start request refuses it otherwise): zeroed and cleaned to the
+	 * Point of Coherency since the last run, or since the create. Only what is copied in now
+	 * needs the same: the guest starts with its MMU off, so its accesses are non-cacheable.
+	 * Then drop stale instructions for these addresses.
+	 */
 	vring_detach(vm);
 	vdisk_detach(vm);
-	mem_zero_range(ram, vm->ram_size);
-	text_offset = vm->entry_ipa - vm->ram_ipa;
-	memcpy((void *)(uintptr_t)(ram + text_offset), (const void *)(uintptr_t)vm->image_pa,
-	       vm->image_size);
+	for (unsigned int i = 0; i < vm->n_segs; i++) {
+		const struct vm_seg *s = &vm->segs[i];
+
+		memcpy((void *)(uintptr_t)(ram + s->ram_off),
+		       (const void *)(uintptr_t)(vm->image_pa + s->src_off), s->size);
+		dcache_clean_range(ram + s->ram_off, s->size);
+	}
 	memcpy((void *)(uintptr_t)(ram + (vm->dtb_ipa - vm->ram_ipa)), dtb_buf, dtb_size);
-	if (vm->initrd_size)
+	dcache_clean_range(ram + (vm->dtb_ipa - vm->ram_ipa), dtb_size);
+	if (vm->initrd_size) {
 		memcpy((void *)(uintptr_t)(ram + (initrd_ipa(vm) - vm->ram_ipa)),
 		       (const void *)(uintptr_t)vm->initrd_pa, vm->initrd_size);
-	/*
-	 * The guest starts with its MMU off, so its accesses are non-cacheable: push everything
-	 * we wrote to the Point of Coherency, and drop stale instructions for these addresses.
-	 */
-	dcache_clean_range(ram, vm->ram_size);
+		dcache_clean_range(ram + (initrd_ipa(vm) - vm->ram_ipa), vm->initrd_size);
+	}
 	ic_ialluis();
 	dsb(ish);
 	isb();
@@ -310,6 +427,10 @@ int vm_start(struct vm *vm, struct err_why *why)
 	if (!vm->image_size)
 		return err_fail(why, E_NOENT, "vm%u has no guest image ('vm create' loads one)",
 				vm->id);
+	/* The RAM must be clean: zero what the idle CPUs have not reached yet, here. */
+	ret = vm_scrub_wait(vm, why);
+	if (ret)
+		return ret;
 	/* Starting: every stop flag cleared here, never again by a vCPU on its way in. */
 	ret = vm_request(vm, VM_REQ_START, NULL, why);
 	if (ret)
@@ -348,16 +469,11 @@ int vm_create_from_spec(const struct vm_spec *spec, struct vm **out, struct err_
 
 	if (ret)
 		return ret;
-	/* Still building: invisible to every command until the Image is in too. */
-	ret = vm_load_image(vm, spec->image_pa, spec->cpus, spec->cmdline);
+	/* Still building: invisible to every command until the kernel is in too. */
+	ret = vm_load_image(vm, spec->image_pa, spec->image_size, spec->cpus, spec->cmdline, why);
 	if (ret) {
 		vm_destroy(vm, NULL);
-		return err_fail(why, ret, "%s",
-				ret == E_FAULT
-					? "the Image is not in free RAM, or not 4 KiB aligned"
-				: ret == E_INVAL ? "no arm64 Image header at that address"
-				: ret == E_RANGE ? "the Image does not fit in the VM's RAM"
-						 : err_str(ret));
+		return ret;
 	}
 	vm_publish(vm);
 	*out = vm;
@@ -387,6 +503,13 @@ void vm_service(void)
 		}
 	}
 }
+
+/* Idle secondary CPUs zero stopped VMs' RAM, a chunk at a time, so a start need not. */
+static void vm_scrub_setup(void)
+{
+	smp_set_idle_work(vm_scrub_some);
+}
+INIT_STEP(INIT_VMS, vm_scrub_setup);
 
 void vm_update_irq_lines(struct vm *vm)
 {
@@ -516,6 +639,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 		struct vm_spec spec;
 		struct err_why why = { 0 }, cwhy = { 0 };
 		struct vm *vm;
+		uint64_t t0;
 		int ret;
 
 		if (str_eq(argv[i], "attach"))
@@ -546,6 +670,7 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 		}
 		if (!ret)
 			ret = vm_pci_from_cmdline(vm, argv, argc);
+		t0 = timer_count();
 		if (!ret)
 			ret = vm_disk_from_cmdline(vm, argv, argc);
 		if (!ret)
@@ -553,9 +678,10 @@ struct vm *vm_boot_from_cmdline(const char *bootargs, bool *attach)
 		if (ret)
 			pr_err("bootargs: vm %s: %s\n", spec.name, err_why_str(&cwhy, ret));
 		else
-			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB\n", vm->id,
-			       vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",
-			       (unsigned long long)(vm->ram_size >> 20));
+			printk("vm%u (%s) started from bootargs: %u vCPU%s, %llu MiB, in %llu us\n",
+			       vm->id, vm->name, vm->n_vcpus, vm->n_vcpus == 1 ? "" : "s",
+			       (unsigned long long)(vm->ram_size >> 20),
+			       (unsigned long long)(timer_ticks_to_ns(timer_count() - t0) / 1000));
 		if (!ret && !first)
 			first = vm;
 	}

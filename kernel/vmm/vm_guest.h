@@ -13,11 +13,15 @@
 
 struct vm;
 /*
- * Give 'vm' an arm64 Image staged in free RAM at 'image_pa' (QEMU -device loader, U-Boot
- * load): it is kept there (reserved) as the pristine copy, copied into the VM's RAM at
- * RAM + text_offset, with a generated DTB at the top of RAM. 'cpus' vCPUs (1-8).
+ * Give 'vm' a kernel staged in free RAM at 'image_pa' (QEMU -device loader, U-Boot load), in
+ * any format QEMU's -kernel starts on virt: an arm64 Image (at RAM + text_offset), an ELF64
+ * executable (each PT_LOAD at its physical address, inside the RAM below the DTB), or else a
+ * raw binary of 'size' bytes (at RAM + 0x80000). 'size' 0: unknown (a raw binary is then
+ * refused). The staged copy is kept (reserved) as the pristine one, copied in at every start,
+ * with a generated DTB at the top of RAM. 'cpus' vCPUs (1-8). 0, or the reason in 'why'.
  */
-int vm_load_image(struct vm *vm, uint64_t image_pa, unsigned int cpus, const char *cmdline);
+int vm_load_image(struct vm *vm, uint64_t image_pa, uint64_t size, unsigned int cpus,
+		  const char *cmdline, struct err_why *why);
 /* Give a loaded VM an initrd staged in free RAM; copied below its DTB at every start. */
 int vm_load_initrd(struct vm *vm, uint64_t pa, uint64_t size);
 /* Pin the vCPUs to free CPUs, copy the Image and DTB afresh and start vCPU 0. */

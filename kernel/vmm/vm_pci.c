@@ -113,7 +113,11 @@ static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 					"devices)");
 		ret = vm_ram_identity(vm);
 		if (ret)
-			return err_fail(why, ret, "cannot move the VM's RAM to IPA = PA");
+			return err_fail(why, ret, "%s",
+					ret == E_NOTSUP
+						? "its ELF kernel is linked for IPAs that would "
+						  "move with the RAM to IPA = PA"
+						: "cannot move the VM's RAM to IPA = PA");
 	}
 	pin = pci_cfg_read8(&pci_topo.cfg, bdf, 0x3d);
 	if (pin >= 1 && pin <= 4 && pci_intx_intid(&pci_topo, &hyp.plat, bdf, pin, &pintid))

@@ -101,6 +101,23 @@ int vm_disk_parse(const char *s, char name[VM_SPEC_NAME], struct vm_disk_spec *d
 	return 0;
 }
 
+/* ADDR or ADDR:SIZE. */
+static int image_parse(char *buf, struct vm_spec *spec)
+{
+	char *colon = buf;
+
+	while (*colon && *colon != ':')
+		colon++;
+	if (*colon) {
+		*colon = '\0';
+		if (parse_size(colon + 1, &spec->image_size) || !spec->image_size)
+			return E_INVAL;
+	}
+	if (parse_u64(buf, &spec->image_pa) || (spec->image_pa & 0xfff))
+		return E_INVAL;
+	return 0;
+}
+
 int vm_spec_parse(const char *s, struct vm_spec *spec, struct err_why *why)
 {
 	char buf[32];
@@ -110,9 +127,10 @@ int vm_spec_parse(const char *s, struct vm_spec *spec, struct err_why *why)
 	*spec = (struct vm_spec){ .cpus = 1 };
 	if (!field(&s, spec->name, sizeof(spec->name)) || !name_ok(spec->name))
 		return err_fail(why, E_INVAL, "NAME: 1-15 of a-z A-Z 0-9 - _");
-	if (!field(&s, buf, sizeof(buf)) || parse_u64(buf, &spec->image_pa) ||
-	    (spec->image_pa & 0xfff))
-		return err_fail(why, E_INVAL, "IMAGE: a 4 KiB-aligned physical address");
+	if (!field(&s, buf, sizeof(buf)) || image_parse(buf, spec))
+		return err_fail(
+			why, E_INVAL,
+			"IMAGE: a 4 KiB-aligned physical address, or ADDR:SIZE (SIZE not 0)");
 	if (!field(&s, buf, sizeof(buf)) || parse_size(buf, &spec->mem) || !spec->mem ||
 	    (spec->mem & ((2UL << 20) - 1)))
 		return err_fail(why, E_INVAL, "MEM: a size in K, M or G, a multiple of 2 MiB");

@@ -6,7 +6,8 @@
  *	vm=NAME,IMAGE,MEM[,CPUS[,CMDLINE]]
  *
  * NAME 1-15 letters, digits, '-' or '_'; IMAGE the physical address where the loader put the
- * arm64 Image (hex with 0x, or decimal); MEM the VM's RAM (suffix K, M, G; a multiple of 2 MiB);
+ * kernel (hex with 0x, or decimal), as ADDR or ADDR:SIZE (SIZE the file's size, K/M/G suffixes
+ * allowed: a raw binary needs it; an arm64 Image or ELF is recognised by its header); MEM the VM's RAM (suffix K, M, G; a multiple of 2 MiB);
  * CPUS 1-8 (default 1); CMDLINE the rest, verbatim (quote the whole word when it has spaces:
  * vm=linux,0x48000000,256M,2,"console=ttyAMA0 earlycon"). Portable: tested on the host.
  */
@@ -21,6 +22,7 @@
 struct vm_spec {
 	char name[VM_SPEC_NAME];
 	uint64_t image_pa;
+	uint64_t image_size; /* 0: not given */
 	uint64_t mem;
 	unsigned int cpus;
 	char cmdline[VM_SPEC_CMDLINE];

@@ -42,6 +42,59 @@ bool vm_life_devices_live(const struct vm_life *l)
 	       (l->state == VM_RESETTING && !l->parked);
 }
 
+/* What a run (or a start that copied the Image in) leaves in the RAM must go before the next. */
+static void ram_dirty(struct vm_life *l)
+{
+	l->scrub_next = 0;
+}
+
+void vm_life_scrub_init(struct vm_life *l, unsigned int chunks)
+{
+	l->scrub_chunks = chunks;
+	l->scrub_next = 0;
+	l->scrub_busy = 0;
+	l->scrub_held = false;
+}
+
+void vm_life_scrub_defer(struct vm_life *l, bool defer)
+{
+	l->scrub_deferred = defer;
+}
+
+bool vm_life_scrub_claim(struct vm_life *l, unsigned int *chunk, bool for_start)
+{
+	bool idle = l->state == VM_CREATED || l->state == VM_STOPPED ||
+		    (l->state == VM_RESETTING && l->parked);
+
+	if (!idle || l->scrub_held || (l->scrub_deferred && !for_start) ||
+	    l->scrub_next >= l->scrub_chunks)
+		return false;
+	*chunk = l->scrub_next++;
+	l->scrub_busy++;
+	return true;
+}
+
+void vm_life_scrub_done(struct vm_life *l)
+{
+	if (l->scrub_busy)
+		l->scrub_busy--;
+}
+
+bool vm_life_ram_clean(const struct vm_life *l)
+{
+	return l->scrub_next >= l->scrub_chunks && !l->scrub_busy;
+}
+
+unsigned int vm_life_scrub_left(const struct vm_life *l)
+{
+	return l->scrub_chunks - l->scrub_next + l->scrub_busy;
+}
+
+void vm_life_scrub_release(struct vm_life *l)
+{
+	l->scrub_held = false;
+}
+
 /*
  * The end of a stop or of a reset's first half: once no vCPU is on or on its way in, and
  * vm_start() is not in the middle of building the run, take the devices back. Never while a
@@ -53,10 +106,12 @@ static unsigned int finish(struct vm_life *l, bool all_off)
 		return 0;
 	if (l->state == VM_STOPPING) {
 		l->state = VM_STOPPED;
+		ram_dirty(l);
 		return VM_ACT_REVOKE | VM_ACT_RELEASE_CPUS | VM_ACT_WAKE_SHELL;
 	}
 	if (l->state == VM_RESETTING && !l->parked) {
 		l->parked = true; /* the shell's CPU restarts it (vm_service) */
+		ram_dirty(l);
 		return VM_ACT_REVOKE | VM_ACT_RELEASE_CPUS | VM_ACT_WAKE_SHELL;
 	}
 	return 0;
@@ -94,6 +149,8 @@ int vm_life_request(struct vm_life *l, enum vm_req req, bool all_off, unsigned i
 		if (!all_off)
 			return refuse(l, E_BUSY, why,
 				      ", but a vCPU of its last run has not left yet");
+		if (!vm_life_ram_clean(l))
+			return refuse(l, E_BUSY, why, ", but its RAM is still being scrubbed");
 		l->start_from = s == VM_CREATED ? VM_CREATED : VM_STOPPED;
 		l->state = VM_STARTING;
 		l->parked = false;
@@ -112,6 +169,7 @@ int vm_life_request(struct vm_life *l, enum vm_req req, bool all_off, unsigned i
 		if (s == VM_STARTING && all_off) {
 			l->in_start = false;
 			l->state = l->start_from;
+			ram_dirty(l); /* the Image and DTB may be in it already */
 			*acts = VM_ACT_REVOKE | VM_ACT_RELEASE_CPUS;
 			return 0;
 		}
@@ -156,6 +214,11 @@ int vm_life_request(struct vm_life *l, enum vm_req req, bool all_off, unsigned i
 			return refuse(l, E_BUSY, why, ": stop it first");
 		if (!all_off)
 			return refuse(l, E_BUSY, why, ", but a vCPU has not left yet");
+		if (l->scrub_busy) {
+			/* Its RAM cannot go back while a CPU zeroes part of it: no new claims. */
+			l->scrub_held = true;
+			return refuse(l, E_BUSY, why, ", but a CPU is still zeroing its RAM");
+		}
 		l->state = VM_FREE;
 		*acts = VM_ACT_FREE;
 		return 0;

@@ -9,6 +9,12 @@
  *                                       |          \-> resetting -> starting (once all left)
  *                                       \-> stopping (a stop before vCPU 0 entered the guest)
  *   created, stopped -> free (destroy); building -> free (a create that failed half-way)
+ *
+ * It also owns the state of the VM's RAM scrub: RAM is dirty from the create (whatever was in
+ * it before) and again from every stop, reset or failed start, and clean once every chunk has
+ * been zeroed. Idle CPUs and vm_start() claim chunks here, zero them without the lock, and
+ * report them done; a start is refused until the RAM is clean, so no byte of a run (or of an
+ * earlier owner of the memory) is ever readable by the next.
  */
 #ifndef KERNEL_VM_STATE_H
 #define KERNEL_VM_STATE_H
@@ -61,6 +67,12 @@ struct vm_life {
 	bool parked;		  /* resetting: every vCPU has left and its devices are back */
 	bool in_start;		  /* vm_start() has not handed vCPU 0 to its CPU yet */
 	unsigned int id;	  /* for the reasons it gives */
+	/* The RAM scrub: chunks [0, scrub_next) are claimed, scrub_busy of them not yet zeroed. */
+	unsigned int scrub_chunks; /* the RAM in chunks (0: no RAM, nothing to scrub) */
+	unsigned int scrub_next;   /* the next chunk to hand out; == scrub_chunks: all handed out */
+	unsigned int scrub_busy;   /* handed out and not yet reported done */
+	bool scrub_held;	   /* a destroy is waiting for scrub_busy to drain: no new claims */
+	bool scrub_deferred;	   /* the last run's RAM is read after it stops: idle CPUs wait */
 };
 
 /*
@@ -77,6 +89,27 @@ int vm_life_request(struct vm_life *l, enum vm_req req, bool vcpus_all_off, unsi
  * is clear; vCPU 0 entering a starting VM makes it running. False: it leaves without entering.
  */
 bool vm_life_may_enter(struct vm_life *l, unsigned int vcpu, bool stop_flag);
+
+/* The VM's RAM is 'chunks' chunks, all dirty (vm_build, once the RAM is allocated). */
+void vm_life_scrub_init(struct vm_life *l, unsigned int chunks);
+/*
+ * May a scrubber zero a chunk now? Only while no run can see the RAM (created, stopped, or a
+ * parked reset), no destroy waits, and, for an idle CPU ('for_start' false), the scrub is not
+ * deferred. True: *chunk is the scrubber's to zero, then report with vm_life_scrub_done().
+ */
+bool vm_life_scrub_claim(struct vm_life *l, unsigned int *chunk, bool for_start);
+/*
+ * Defer the idle CPUs' scrub of the RAM a run leaves (its owner reads results from it after the
+ * stop, then destroys the VM or starts it again: a start scrubs it itself).
+ */
+void vm_life_scrub_defer(struct vm_life *l, bool defer);
+void vm_life_scrub_done(struct vm_life *l);
+/* Every chunk zeroed: a start may have the RAM. */
+bool vm_life_ram_clean(const struct vm_life *l);
+/* Chunks still to zero (handed out or not), for `vm info`. */
+unsigned int vm_life_scrub_left(const struct vm_life *l);
+/* A destroy that waited for in-flight chunks gave up: let scrubbers claim again. */
+void vm_life_scrub_release(struct vm_life *l);
 
 /* True while a vCPU may be in the guest or the guest's devices are still its own. */
 bool vm_life_devices_live(const struct vm_life *l);

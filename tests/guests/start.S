@@ -15,7 +15,11 @@ _start:
 	.quad	__image_size
 	.quad	(1 << 1)		/* little-endian, 4 KiB pages */
 	.quad	0, 0, 0
+#ifdef GUEST_RAW
+	.long	0			/* a raw binary: no Image magic, so nothing takes it for one */
+#else
 	.ascii	"ARM\x64"
+#endif
 	.long	0
 
 primary:

@@ -79,12 +79,14 @@ def test_guest_ring_echo(shell: Shell) -> None:
         assert f"guest: ok {check}" in log, (check, log)
     passed, failed = summary(log)
     assert failed == 0 and passed >= 13, log
-    # The engine saw the same: its guest port handled and sent every message.
+    # The engine saw the same: its guest port handled and sent every message. The port was
+    # detached when the VM stopped (before its RAM is scrubbed), keeping its counts.
     stats = shell.run_json("dp stats")
-    guest_ports = [p for p in stats["ports"] if p["vm"] == info["id"]]
+    assert not [p for p in stats["ports"] if p["vm"] == info["id"]], stats
+    guest_ports = [p for p in stats["ports"] if p["port"] != 0 and p["msgs"] == MESSAGES]
     assert len(guest_ports) == 1, stats
-    assert guest_ports[0]["msgs"] == MESSAGES and guest_ports[0]["sent"] == MESSAGES, stats
-    assert guest_ports[0]["state"] == "up", stats
+    assert guest_ports[0]["sent"] == MESSAGES, stats
+    assert guest_ports[0]["state"] == "free", stats
     # The shell's own port works beside it.
     assert shell.run_json("dp send 1000")["errors"] == 0
 

@@ -154,7 +154,7 @@ def test_destroy_gives_everything_back(shell: Shell) -> None:
     vm = create(shell, f"dma {DMA_PA:#x} 32M 1")
     shell.run(f"vm pci {vm} 00:01.0")
     owners = [o for _b, _s, o in free_ram(shell)[1]]
-    assert f"vm{vm} RAM" in owners and f"vm{vm} Image" in owners, owners
+    assert f"vm{vm} RAM" in owners and f"vm{vm} kernel" in owners, owners
     shell.run(f"vm start {vm}")
     deadline = time.monotonic() + 30
     while shell.run_json(f"vm info {vm}")["vm"]["state"] != "stopped":

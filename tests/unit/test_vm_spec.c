@@ -30,6 +30,21 @@ static void test_defaults(void)
 	CHECK_STR(s.cmdline, "");
 	CHECK(vm_spec_parse("g,0x1000,1G,8", &s, &why) == 0);
 	CHECK_EQ_U64(s.cpus, 8);
+	CHECK_EQ_U64(s.image_size, 0); /* not given */
+}
+
+/* IMAGE as ADDR:SIZE: the size a raw binary needs. */
+static void test_image_size(void)
+{
+	struct vm_spec s;
+	struct err_why why = { 0 };
+
+	CHECK(vm_spec_parse("raw,0x48000000:64K,32M,2", &s, &why) == 0);
+	CHECK_EQ_U64(s.image_pa, 0x48000000);
+	CHECK_EQ_U64(s.image_size, 64 << 10);
+	CHECK_EQ_U64(s.cpus, 2);
+	CHECK(vm_spec_parse("raw,0x48000000:20807,32M", &s, &why) == 0);
+	CHECK_EQ_U64(s.image_size, 20807);
 }
 
 static void test_errors(void)
@@ -49,6 +64,11 @@ static void test_errors(void)
 		"g,0x1000,2M,9",
 		"g,0x1000,2M,x",
 		"g,0x1000,99999999999999999999M",
+		"g,0x1000:,2M",	  /* empty size */
+		"g,0x1000:0,2M",  /* zero size */
+		"g,0x1000:zz,2M", /* not a size */
+		"g,0x1001:4K,2M", /* unaligned image */
+		"g,:4K,2M",	  /* no address */
 	};
 	struct vm_spec s;
 
@@ -155,6 +175,7 @@ int main(void)
 	RUN(test_disk);
 	RUN(test_full);
 	RUN(test_defaults);
+	RUN(test_image_size);
 	RUN(test_errors);
 	RUN(test_cmdline_bound);
 	return TEST_SUMMARY();

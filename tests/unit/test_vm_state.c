@@ -443,6 +443,86 @@ static void test_race_stop_against_power_off(void)
 	CHECK(run_scenario(GUEST_OFF_AND_SHELL_STOP, "guest SYSTEM_OFF x shell stop") > 20);
 }
 
+/* ---- the RAM scrub's state ---- */
+
+static void scrub_all(struct vm_life *l)
+{
+	unsigned int chunk;
+
+	while (vm_life_scrub_claim(l, &chunk, false))
+		vm_life_scrub_done(l);
+}
+
+static void test_scrub_states(void)
+{
+	struct vm_life l = { .id = 2 };
+	unsigned int acts, chunk, a, b;
+	struct err_why why;
+
+	CHECK(ask(&l, VM_REQ_CLAIM, true, &acts, &why) == 0);
+	vm_life_scrub_init(&l, 3);
+	/* Building: nobody zeroes RAM the create may still give back. */
+	CHECK(!vm_life_scrub_claim(&l, &chunk, false));
+	CHECK(ask(&l, VM_REQ_PUBLISH, true, &acts, &why) == 0);
+	CHECK(!vm_life_ram_clean(&l) && vm_life_scrub_left(&l) == 3);
+	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == E_BUSY);
+	CHECK_STR(why.msg, "vm2 is created, but its RAM is still being scrubbed");
+	/* Two CPUs take different chunks; the RAM is clean only once both are done. */
+	CHECK(vm_life_scrub_claim(&l, &a, false) && vm_life_scrub_claim(&l, &b, false) && a != b);
+	CHECK(vm_life_scrub_claim(&l, &chunk, false));
+	CHECK(!vm_life_scrub_claim(&l, &chunk, false)); /* all handed out */
+	vm_life_scrub_done(&l);
+	vm_life_scrub_done(&l);
+	CHECK(!vm_life_ram_clean(&l) && vm_life_scrub_left(&l) == 1);
+	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == E_BUSY);
+	vm_life_scrub_done(&l);
+	CHECK(vm_life_ram_clean(&l));
+	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == 0);
+	/* While a run may see the RAM, no chunk is handed out. */
+	CHECK(!vm_life_scrub_claim(&l, &chunk, false));
+	CHECK(ask(&l, VM_REQ_HANDOFF, true, &acts, &why) == 0);
+	CHECK(vm_life_may_enter(&l, 0, false) && l.state == VM_RUNNING);
+	CHECK(!vm_life_scrub_claim(&l, &chunk, false));
+	/* A reset: dirty once every vCPU has left; scrubbed while parked, before the restart. */
+	CHECK(ask(&l, VM_REQ_RESET, false, &acts, &why) == 0);
+	CHECK(!vm_life_scrub_claim(&l, &chunk, false)); /* vCPUs still in the guest */
+	CHECK(ask(&l, VM_REQ_LEFT, true, &acts, &why) == 0 && l.parked);
+	CHECK(!vm_life_ram_clean(&l));
+	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == E_BUSY);
+	scrub_all(&l);
+	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == 0);
+	/* A start that fails after copying the kernel in: dirty again. */
+	CHECK(ask(&l, VM_REQ_START_FAILED, true, &acts, &why) == 0 && l.state == VM_STOPPED);
+	CHECK(!vm_life_ram_clean(&l));
+	scrub_all(&l);
+	/* A stop: dirty from the moment it is stopped. */
+	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == 0);
+	CHECK(ask(&l, VM_REQ_HANDOFF, true, &acts, &why) == 0);
+	CHECK(ask(&l, VM_REQ_STOP, true, &acts, &why) == 0 && l.state == VM_STOPPED);
+	CHECK(vm_life_scrub_left(&l) == 3);
+	/* A destroy waits for a chunk being zeroed, and holds new claims back meanwhile. */
+	CHECK(vm_life_scrub_claim(&l, &chunk, false));
+	CHECK(ask(&l, VM_REQ_DESTROY, true, &acts, &why) == E_BUSY);
+	CHECK_STR(why.msg, "vm2 is stopped, but a CPU is still zeroing its RAM");
+	CHECK(!vm_life_scrub_claim(&l, &chunk, false));
+	vm_life_scrub_done(&l);
+	CHECK(ask(&l, VM_REQ_DESTROY, true, &acts, &why) == 0 && acts == VM_ACT_FREE);
+	/* Deferred (a benchmark reads its samples after the stop): idle CPUs wait, a start not. */
+	l = (struct vm_life){ .id = 2, .state = VM_STOPPED };
+	vm_life_scrub_init(&l, 2);
+	vm_life_scrub_defer(&l, true);
+	CHECK(!vm_life_scrub_claim(&l, &chunk, false));
+	CHECK(vm_life_scrub_claim(&l, &chunk, true));
+	vm_life_scrub_done(&l);
+	/* A destroy that gave up lets the scrub go on. */
+	l = (struct vm_life){ .id = 2, .state = VM_STOPPED };
+	vm_life_scrub_init(&l, 2);
+	CHECK(vm_life_scrub_claim(&l, &chunk, false));
+	CHECK(ask(&l, VM_REQ_DESTROY, true, &acts, &why) == E_BUSY);
+	vm_life_scrub_release(&l);
+	CHECK(vm_life_scrub_claim(&l, &chunk, false));
+}
+
 int main(void)
 {
 	RUN(test_names);
@@ -454,5 +534,6 @@ int main(void)
 	RUN(test_race_stop_against_start);
 	RUN(test_race_stop_against_reset);
 	RUN(test_race_stop_against_power_off);
+	RUN(test_scrub_states);
 	return TEST_SUMMARY();
 }

@@ -4,11 +4,16 @@
  * real physical-memory map, page pool and Stage-2 code: a create that fails at any step leaves
  * no slot, RAM or VMID behind and is never visible; a stop takes the devices back only when
  * the last vCPU has left, once, on the CPU that saw it leave; a vCPU of a stopping VM does not
- * enter; destroy gives everything back.
+ * enter; destroy gives everything back. The RAM scrub: random interleavings (fixed seeds) of
+ * two idle CPUs zeroing chunks with a guest's run and stop, restarts, a destroy and the next
+ * VM on the same memory: every start finds its RAM all zero, no CPU zeroes RAM a guest runs
+ * in, and no destroy hands RAM back while a CPU still writes into it.
  */
+#define _GNU_SOURCE /* mmap()'s MAP_FIXED_NOREPLACE and MAP_ANONYMOUS */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "fake.h"
 #include "kernel/hyp.h"
@@ -58,11 +63,21 @@ void vcpu_kick_stop(struct vcpu *v)
 }
 
 static uint8_t *pool_mem;
+static uint8_t *ram; /* host memory at RAM_BASE: the fake mem_zero_range() writes there */
 
 static void setup(unsigned int pool_pages)
 {
 	uint64_t vtcr;
 
+	if (!ram) {
+		ram = mmap((void *)(uintptr_t)RAM_BASE, RAM_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (ram != (uint8_t *)(uintptr_t)RAM_BASE) {
+			fprintf(stderr, "cannot map the test's RAM at 0x%llx\n",
+				(unsigned long long)RAM_BASE);
+			exit(1);
+		}
+	}
 	fake_reset();
 	memset(vms, 0, sizeof(vms));
 	revokes = revokes_with_vcpu_on = smmu_releases = ring_detaches = kicks = 0;
@@ -151,6 +166,7 @@ static struct vm *running_vm(void)
 		atomic_store(&vm->vcpus[c].stop, 1); /* left over from an earlier run */
 		percpu[c + 1].vm_owner = (int)vm->id;
 	}
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
 	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, NULL), 0);
 	/* Cleared by the VM layer when it starts, before any CPU sees a vCPU. */
 	CHECK(!atomic_load(&vm->vcpus[0].stop) && !atomic_load(&vm->vcpus[1].stop));
@@ -257,6 +273,225 @@ static void test_destroy_gives_everything_back(void)
 	CHECK_EQ_U64(vm->s2.vmid, vmid);
 }
 
+/* ---- the RAM scrub ---- */
+
+#define SCRUB_RAM (4 * MiB) /* four chunks */
+
+static bool ram_all(uint64_t pa, uint64_t size, uint8_t v)
+{
+	for (uint64_t i = 0; i < size; i++)
+		if (ram[pa - RAM_BASE + i] != v)
+			return false;
+	return true;
+}
+
+/* A VM with no vCPU: the start, the handoff and the stop are the lifecycle's alone. */
+static struct vm *scrub_vm(const char *name)
+{
+	struct err_why why = { 0 };
+	struct vm *vm = NULL;
+
+	CHECK_EQ_U64(vm_build(name, SCRUB_RAM, false, &vm, &why), 0);
+	if (!vm) {
+		fprintf(stderr, "vm_build: %s\n", why.msg);
+		exit(1);
+	}
+	vm_publish(vm);
+	return vm;
+}
+
+static void test_scrub_before_the_first_start(void)
+{
+	struct err_why why = { 0 };
+	struct vm *vm;
+
+	setup(POOL_PAGES);
+	memset(ram, 0x5a, RAM_SIZE); /* whatever the memory held before the hypervisor had it */
+	vm = scrub_vm("first");
+	CHECK(fake_smp.idle_wakes > 0); /* idle CPUs were told there is RAM to zero */
+	CHECK_EQ_U64(vm_scrub_left(vm), SCRUB_RAM / VM_SCRUB_CHUNK);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, &why), E_BUSY);
+	CHECK_STR(why.msg, "vm0 is created, but its RAM is still being scrubbed");
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK_EQ_U64(vm_scrub_left(vm), 0);
+	CHECK(ram_all(vm->ram_pa, SCRUB_RAM, 0));
+	/* Each chunk was cleaned to the Point of Coherency for a guest with its MMU off. */
+	for (uint64_t off = 0; off < SCRUB_RAM; off += VM_SCRUB_CHUNK)
+		CHECK(fake_find_arg(0, FAKE_DC, "cvac", vm->ram_pa + off) >= 0);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, NULL), 0);
+}
+
+static void test_destroy_waits_for_a_chunk_in_flight(void)
+{
+	struct err_why why = { 0 };
+	uint64_t pa, pa2;
+	struct vm *vm;
+
+	setup(POOL_PAGES);
+	vm = scrub_vm("held");
+	fake_smp.cpu = 1;
+	CHECK(vm_scrub_claim(vm, &pa, false)); /* CPU 1 zeroes a chunk ... */
+	fake_smp.cpu = 0;
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_DESTROY, NULL, &why), E_BUSY);
+	CHECK_STR(why.msg, "vm0 is created, but a CPU is still zeroing its RAM");
+	fake_smp.cpu = 2;
+	CHECK(!vm_scrub_claim(vm, &pa2, false)); /* ... no new chunk while the destroy waits */
+	fake_smp.cpu = 1;
+	vm_scrub_done(vm);
+	fake_smp.cpu = 0;
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+	CHECK_EQ_U64(visible(), 0);
+}
+
+struct scrubber {
+	unsigned int cpu;
+	int step; /* 0: looking for a chunk, 1: holds one, 2: zeroed it */
+	struct vm *vm;
+	uint64_t pa;
+};
+
+static uint32_t rng;
+
+static uint32_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+/* One step of an idle CPU running vm_scrub_some(), split where it drops the lock. */
+static void scrubber_step(struct scrubber *c)
+{
+	int s;
+
+	fake_smp.cpu = c->cpu;
+	switch (c->step) {
+	case 0:
+		for (unsigned int i = 0; i < VM_MAX && !c->step; i++)
+			if (vm_scrub_claim(&vms[i], &c->pa, false)) {
+				c->vm = &vms[i];
+				c->step = 1;
+			}
+		break;
+	case 1:
+		/* Never into RAM a guest may be using, nor RAM no VM holds any more. */
+		s = atomic_load(&c->vm->state);
+		CHECK(s == VM_CREATED || s == VM_STOPPED || s == VM_RESETTING);
+		CHECK(c->pa >= c->vm->ram_pa && c->pa < c->vm->ram_pa + c->vm->ram_size);
+		mem_zero_range(c->pa, VM_SCRUB_CHUNK);
+		c->step = 2;
+		break;
+	default:
+		vm_scrub_done(c->vm);
+		c->step = 0;
+		break;
+	}
+	fake_smp.cpu = 0;
+}
+
+static bool any_holds(const struct scrubber *c, unsigned int n, const struct vm *vm)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (c[i].step && c[i].vm == vm)
+			return true;
+	return false;
+}
+
+/*
+ * The shell's script, one step at a time: run the guest (it fills its RAM with a pattern) and
+ * stop it, twice; destroy it; create the next VM on the same memory and run that. A refused
+ * start or destroy is tried again at a later step. Returns false when the script is done.
+ */
+static bool shell_step(unsigned int *pc, struct vm **vm, const struct scrubber *c, unsigned int n,
+		       unsigned int *refused_starts)
+{
+	struct err_why why = { 0 };
+	uint64_t pa;
+	int ret;
+
+	switch (*pc) {
+	case 0:
+	case 1:
+	case 4:
+		ret = vm_request(*vm, VM_REQ_START, NULL, &why);
+		if (ret) {
+			CHECK_EQ_U64(ret, E_BUSY);
+			CHECK(strstr(why.msg, "still being scrubbed") != NULL);
+			(*refused_starts)++;
+			return true;
+		}
+		/* The run's RAM: all zero, and no CPU still writing into it. */
+		CHECK(ram_all((*vm)->ram_pa, SCRUB_RAM, 0));
+		CHECK(!any_holds(c, n, *vm));
+		CHECK_EQ_U64(vm_request(*vm, VM_REQ_HANDOFF, NULL, NULL), 0);
+		memset(ram + ((*vm)->ram_pa - RAM_BASE), 0xa5, SCRUB_RAM); /* the guest */
+		CHECK_EQ_U64(vm_request(*vm, VM_REQ_STOP, "stop", NULL), 0);
+		CHECK_EQ_U64(atomic_load(&(*vm)->state), VM_STOPPED);
+		CHECK(vm_scrub_left(*vm) == SCRUB_RAM / VM_SCRUB_CHUNK);
+		break;
+	case 2:
+		ret = vm_request(*vm, VM_REQ_DESTROY, NULL, &why);
+		if (ret) {
+			CHECK_EQ_U64(ret, E_BUSY);
+			return true;
+		}
+		CHECK(!any_holds(c, n, *vm));
+		break;
+	case 3:
+		pa = (*vm)->ram_pa;
+		*vm = scrub_vm("next");
+		CHECK_EQ_U64((*vm)->ram_pa, pa); /* the same memory: the guest's pattern is in it */
+		break;
+	default:
+		return false;
+	}
+	(*pc)++;
+	return true;
+}
+
+static void test_scrub_interleavings(void)
+{
+	unsigned int starts_refused = 0, claims_seen = 0;
+
+	for (uint32_t seed = 1; seed <= 300; seed++) {
+		struct scrubber c[2] = { { .cpu = 1 }, { .cpu = 2 } };
+		unsigned int pc = 0, steps = 0, refused = 0;
+		bool more = true;
+		struct vm *vm;
+
+		setup(POOL_PAGES);
+		rng = seed * 2654435761u;
+		memset(ram, 0x5a, RAM_SIZE);
+		vm = scrub_vm("vm");
+		while (more && steps++ < 10000) {
+			uint32_t r = next_rand() % 4;
+
+			if (r < 2) {
+				scrubber_step(&c[r]);
+				claims_seen += c[r].step == 1;
+			} else if (r == 2) {
+				more = shell_step(&pc, &vm, c, 2, &refused);
+			}
+			/* r == 3: nothing this step (another CPU's time) */
+		}
+		CHECK(!more); /* the script finished: nothing waited forever */
+		starts_refused += refused;
+		/* The CPUs finish their chunks; the last VM goes, with its VMID. */
+		for (unsigned int i = 0; i < 2; i++)
+			while (c[i].step)
+				scrubber_step(&c[i]);
+		CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+		if (test_failures_in_case) {
+			fprintf(stderr, "scrub interleaving with seed %u failed\n", seed);
+			break;
+		}
+	}
+	/* The interleavings did reach the cases that matter. */
+	CHECK(starts_refused > 0);
+	CHECK(claims_seen > 0);
+}
+
 int main(void)
 {
 	RUN(test_failed_create_leaves_nothing);
@@ -265,6 +500,9 @@ int main(void)
 	RUN(test_stop_revokes_after_the_last_vcpu_left);
 	RUN(test_wait_names_the_vcpu_that_stays);
 	RUN(test_destroy_gives_everything_back);
+	RUN(test_scrub_before_the_first_start);
+	RUN(test_destroy_waits_for_a_chunk_in_flight);
+	RUN(test_scrub_interleavings);
 	free(pool_mem);
 	return TEST_SUMMARY();
 }

@@ -111,7 +111,8 @@ struct fake_smp {
 		unsigned int cpu;
 		void (*fn)(void *arg);
 		void *arg;
-	} run[FAKE_SMP_MAX]; /* accepted smp_run_on() calls, not run: the test runs them */
+	} run[FAKE_SMP_MAX];	 /* accepted smp_run_on() calls, not run: the test runs them */
+	unsigned int idle_wakes; /* smp_wake_idle() calls */
 };
 
 extern struct fake_smp fake_smp;

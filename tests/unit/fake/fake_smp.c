@@ -66,6 +66,16 @@ bool smp_wait(unsigned int cpu, uint64_t timeout_us)
 	return true;
 }
 
+void smp_set_idle_work(bool (*fn)(void))
+{
+	(void)fn;
+}
+
+void smp_wake_idle(void)
+{
+	fake_smp.idle_wakes++;
+}
+
 const char *smp_state_name(int state)
 {
 	static const char *const names[] = { "off", "starting", "idle", "busy" };
