@@ -56,6 +56,7 @@ struct vm {
 	uint64_t image_pa, image_size;	 /* staged copy, kept for a reset; 0 when none */
 	uint64_t initrd_pa, initrd_size; /* staged initrd (kept likewise); 0 when none */
 	char cmdline[160];
+	bool hyp_pmu; /* the hypervisor counts this VM with the PMU itself (bench): the guest has none */
 
 	/* Emulated devices, and where the guest finds them: its trapped MMIO goes by this table. */
 	struct mmio_table mmio;
