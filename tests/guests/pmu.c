@@ -91,6 +91,26 @@ static void empty_work(void)
 		__asm__ volatile("" : : : "memory");
 }
 
+static void test_overflow(void)
+{
+	guest_gic_enable();
+	guest_enable_ppi(0, pmu_intid);
+	write_sysreg(pmcntenclr_el0, 1);
+	write_sysreg(pmevtyper0_el0, EV_CPU_CYCLES);
+	write_sysreg(pmevcntr0_el0, 0xffffffffUL - 1000);
+	write_sysreg(pmintenset_el1, 1);
+	write_sysreg(pmcntenset_el0, 1);
+	isb();
+	for (unsigned long i = 0; i < 100000000UL && !pmu_irqs; i++)
+		__asm__ volatile("" : : : "memory");
+	spin(100000); /* long enough for a second interrupt, if the line stayed up */
+	guest_check(pmu_irqs == 1 && (pmu_ovs & 1) && other_irqs == 0, "pmu-overflow-irq",
+		    "%llu interrupts, PMOVSSET 0x%llx (now 0x%llx), %llu others, counter 0 at %llu",
+		    (unsigned long long)pmu_irqs, (unsigned long long)pmu_ovs,
+		    (unsigned long long)read_sysreg(pmovsset_el0), (unsigned long long)other_irqs,
+		    (unsigned long long)read_sysreg(pmevcntr0_el0));
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -134,6 +154,17 @@ void guest_main(void *dtb)
 	guest_printf("guest: %llu cycles for 100000 loops\n", (unsigned long long)(c1 - c0));
 
 	/*
+	 * Overflow: counter 0 counting cycles from 2^32 - 1000, its interrupt the DTB's PPI.
+	 * "no-overflow" on the command line leaves it out (QEMU 7.2 under -icount never raises
+	 * an event counter's overflow, with or without a hypervisor).
+	 */
+	if (!guest_cmdline_has(dtb, "no-overflow"))
+		test_overflow();
+	else
+		guest_printf("guest: overflow interrupt not tested (no-overflow)\n");
+	write_sysreg(pmintenclr_el1, 1);
+
+	/*
 	 * Instructions (QEMU implements INST_RETIRED under -icount only, and says so in PMCEID0):
 	 * the loop's 2 per round, and across hypercalls only what EL1 ran, not EL2's handler.
 	 */
@@ -154,22 +185,6 @@ void guest_main(void *dtb)
 	} else {
 		guest_printf("guest: INST_RETIRED not implemented here (PMCEID0_EL0)\n");
 	}
-
-	/* Overflow: counter 0 counting cycles from 2^32 - 1000, its interrupt the DTB's PPI. */
-	guest_gic_enable();
-	guest_enable_ppi(0, pmu_intid);
-	write_sysreg(pmcntenclr_el0, 1);
-	write_sysreg(pmevtyper0_el0, EV_CPU_CYCLES);
-	write_sysreg(pmevcntr0_el0, 0xffffffffUL - 1000);
-	write_sysreg(pmintenset_el1, 1);
-	write_sysreg(pmcntenset_el0, 1);
-	isb();
-	for (unsigned long i = 0; i < 100000000UL && !pmu_irqs; i++)
-		__asm__ volatile("" : : : "memory");
-	spin(100000); /* long enough for a second interrupt, if the line stayed up */
-	guest_check(pmu_irqs == 1 && (pmu_ovs & 1) && other_irqs == 0, "pmu-overflow-irq",
-		    "%llu interrupts, PMOVSSET 0x%llx, %llu others", (unsigned long long)pmu_irqs,
-		    (unsigned long long)pmu_ovs, (unsigned long long)other_irqs);
 
 	/* Leave everything running: the next start must find it clean all the same. */
 	write_sysreg(pmevtyper0_el0, EV_CPU_CYCLES);
