@@ -9,34 +9,33 @@
 
 #include "kernel/arch/arch.h"
 
-#define DBG_MAX_PAIRS 16 /* BRPs and WRPs are 4-bit fields: at most 16 of each */
 
-#define DBG_CLEAR_CASE(n, ctl, val)        \
-	case n:                            \
+#define DBG_CLEAR_CASE(n, ctl, val)            \
+	case n:                                \
 		write_sysreg(ctl##n##_el1, 0); \
 		write_sysreg(val##n##_el1, 0); \
 		break
 
-#define DBG_CLEAR_SWITCH(idx, ctl, val)               \
-	switch (idx) {                                \
-		DBG_CLEAR_CASE(0, ctl, val);          \
-		DBG_CLEAR_CASE(1, ctl, val);          \
-		DBG_CLEAR_CASE(2, ctl, val);          \
-		DBG_CLEAR_CASE(3, ctl, val);          \
-		DBG_CLEAR_CASE(4, ctl, val);          \
-		DBG_CLEAR_CASE(5, ctl, val);          \
-		DBG_CLEAR_CASE(6, ctl, val);          \
-		DBG_CLEAR_CASE(7, ctl, val);          \
-		DBG_CLEAR_CASE(8, ctl, val);          \
-		DBG_CLEAR_CASE(9, ctl, val);          \
-		DBG_CLEAR_CASE(10, ctl, val);         \
-		DBG_CLEAR_CASE(11, ctl, val);         \
-		DBG_CLEAR_CASE(12, ctl, val);         \
-		DBG_CLEAR_CASE(13, ctl, val);         \
-		DBG_CLEAR_CASE(14, ctl, val);         \
-		DBG_CLEAR_CASE(15, ctl, val);         \
-	default:                                      \
-		break;                                \
+#define DBG_CLEAR_SWITCH(idx, ctl, val)       \
+	switch (idx) {                        \
+		DBG_CLEAR_CASE(0, ctl, val);  \
+		DBG_CLEAR_CASE(1, ctl, val);  \
+		DBG_CLEAR_CASE(2, ctl, val);  \
+		DBG_CLEAR_CASE(3, ctl, val);  \
+		DBG_CLEAR_CASE(4, ctl, val);  \
+		DBG_CLEAR_CASE(5, ctl, val);  \
+		DBG_CLEAR_CASE(6, ctl, val);  \
+		DBG_CLEAR_CASE(7, ctl, val);  \
+		DBG_CLEAR_CASE(8, ctl, val);  \
+		DBG_CLEAR_CASE(9, ctl, val);  \
+		DBG_CLEAR_CASE(10, ctl, val); \
+		DBG_CLEAR_CASE(11, ctl, val); \
+		DBG_CLEAR_CASE(12, ctl, val); \
+		DBG_CLEAR_CASE(13, ctl, val); \
+		DBG_CLEAR_CASE(14, ctl, val); \
+		DBG_CLEAR_CASE(15, ctl, val); \
+	default:                              \
+		break;                        \
 	}
 
 /* Breakpoint n off and its address cleared: DBGBCR<n>_EL1.E = 0, DBGBVR<n>_EL1 = 0. */

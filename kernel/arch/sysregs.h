@@ -304,18 +304,18 @@
 #define ID_AA64PFR1_MPAM_FRAC_SHIFT 16
 #define ID_AA64PFR1_SME_SHIFT	    24
 /* ID_AA64DFR0_EL1. */
-#define ID_AA64DFR0_DEBUGVER_SHIFT    0
-#define ID_AA64DFR0_TRACEVER_SHIFT    4
-#define ID_AA64DFR0_PMUVER_SHIFT      8
-#define ID_AA64DFR0_BRPS_SHIFT	      12 /* breakpoints implemented, minus 1 */
-#define ID_AA64DFR0_WRPS_SHIFT	      20 /* watchpoints implemented, minus 1 */
-#define ID_AA64DFR0_DOUBLELOCK_SHIFT  36 /* 0: FEAT_DoubleLock (OSDLR_EL1) implemented */
-#define ID_AA64DFR0_HPMN0_SHIFT	      60 /* 1: MDCR_EL2.HPMN may be 0 */
+#define ID_AA64DFR0_DEBUGVER_SHIFT   0
+#define ID_AA64DFR0_TRACEVER_SHIFT   4
+#define ID_AA64DFR0_PMUVER_SHIFT     8
+#define ID_AA64DFR0_BRPS_SHIFT	     12 /* breakpoints implemented, minus 1 */
+#define ID_AA64DFR0_WRPS_SHIFT	     20 /* watchpoints implemented, minus 1 */
+#define ID_AA64DFR0_DOUBLELOCK_SHIFT 36 /* 0: FEAT_DoubleLock (OSDLR_EL1) implemented */
+#define ID_AA64DFR0_HPMN0_SHIFT	     60 /* 1: MDCR_EL2.HPMN may be 0 */
 /* PMUVer values (D19.2.59): PMUv3, and the versions that add HPMD and HCCD. */
-#define ID_AA64DFR0_PMUVER_V3	  1
-#define ID_AA64DFR0_PMUVER_V3P1	  4
-#define ID_AA64DFR0_PMUVER_V3P5	  6
-#define ID_AA64DFR0_PMUVER_IMPDEF 0xf
+#define ID_AA64DFR0_PMUVER_V3	      1
+#define ID_AA64DFR0_PMUVER_V3P1	      4
+#define ID_AA64DFR0_PMUVER_V3P5	      6
+#define ID_AA64DFR0_PMUVER_IMPDEF     0xf
 #define ID_AA64DFR0_PMSVER_SHIFT      32
 #define ID_AA64DFR0_TRACEBUFFER_SHIFT 44
 #define ID_AA64DFR0_EXTTRCBUFF_SHIFT  56

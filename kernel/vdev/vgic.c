@@ -102,8 +102,7 @@ void vgic_vcpu_stop(struct vcpu *v)
 	}
 	for (unsigned int w = 0; w < 2; w++)
 		for (uint64_t p = atomic_exchange(&v->vgic_pend[w], 0); p; p &= p - 1) {
-			unsigned int pintid =
-				hw_intid(v, 64 * w + (unsigned int)__builtin_ctzl(p));
+			unsigned int pintid = hw_intid(v, 64 * w + (unsigned int)__builtin_ctzl(p));
 
 			if (pintid)
 				gic_deactivate(pintid);

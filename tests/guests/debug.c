@@ -38,8 +38,7 @@ static void test_breakpoint(void)
 	write_sysreg(dbgbvr0_el1, (uint64_t)bp_here);
 	write_sysreg(dbgbcr0_el1, BCR_EL1);
 	isb();
-	__asm__ volatile(".globl bp_here\n bp_here: add %0, %0, #1\n add %0, %0, #2"
-			 : "+r"(x));
+	__asm__ volatile(".globl bp_here\n bp_here: add %0, %0, #1\n add %0, %0, #2" : "+r"(x));
 	write_sysreg(dbgbcr0_el1, 0);
 	isb();
 	guest_check(guest_fault.count == 1 && ec_of(guest_fault.esr) == EC_BKPT_CUR &&
@@ -60,9 +59,9 @@ static void test_watchpoint(void)
 	write_sysreg(dbgwvr0_el1, (uint64_t)&watched);
 	write_sysreg(dbgwcr0_el1, WCR_EL1_STORE);
 	isb();
-	seen = watched;		   /* a load: not watched */
-	watched = 2;		   /* the store: fires, and the handler skips it */
-	seen += watched;	   /* still 1 */
+	seen = watched;	 /* a load: not watched */
+	watched = 2;	 /* the store: fires, and the handler skips it */
+	seen += watched; /* still 1 */
 	write_sysreg(dbgwcr0_el1, 0);
 	isb();
 	guest_check(guest_fault.count == 1 && ec_of(guest_fault.esr) == EC_WATCH_CUR &&
@@ -86,14 +85,15 @@ static void test_step(void)
 	__asm__ volatile("msr daifset, #8" : : : "memory");
 	write_sysreg(mdscr_el1, read_sysreg(mdscr_el1) | MDSCR_SS);
 	isb();
-	__asm__ volatile("adr x9, step_from\n msr elr_el1, x9\n"
-			 "mov x9, #0x1c5\n orr x9, x9, #(1 << 21)\n msr spsr_el1, x9\n" /* EL1h, SS */
-			 "eret\n"
-			 ".globl step_from\n step_from: add %0, %0, #1\n"
-			 ".globl step_to\n step_to: add %0, %0, #2\n"
-			 : "+r"(x)
-			 :
-			 : "x9", "memory");
+	__asm__ volatile(
+		"adr x9, step_from\n msr elr_el1, x9\n"
+		"mov x9, #0x1c5\n orr x9, x9, #(1 << 21)\n msr spsr_el1, x9\n" /* EL1h, SS */
+		"eret\n"
+		".globl step_from\n step_from: add %0, %0, #1\n"
+		".globl step_to\n step_to: add %0, %0, #2\n"
+		: "+r"(x)
+		:
+		: "x9", "memory");
 	guest_check(guest_fault.count == 1 && ec_of(guest_fault.esr) == EC_STEP_CUR &&
 			    guest_fault.elr == (uint64_t)step_to && x == 3 &&
 			    !(read_sysreg(mdscr_el1) & MDSCR_SS),

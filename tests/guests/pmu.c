@@ -11,11 +11,11 @@
 #define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)) : "memory")
 #define isb()		     __asm__ volatile("isb" : : : "memory")
 
-#define PMCR_E	   (1UL << 0)
-#define PMCR_P	   (1UL << 1)
-#define PMCR_C	   (1UL << 2)
-#define PMCR_LC	   (1UL << 6)
-#define CYCLES_BIT (1UL << 31)
+#define PMCR_E		(1UL << 0)
+#define PMCR_P		(1UL << 1)
+#define PMCR_C		(1UL << 2)
+#define PMCR_LC		(1UL << 6)
+#define CYCLES_BIT	(1UL << 31)
 #define EV_INST_RETIRED 0x08
 #define EV_CPU_CYCLES	0x11
 #define LOOPS		1000
@@ -134,7 +134,8 @@ void guest_main(void *dtb)
 			    read_sysreg(pmintenset_el1) == 0 && read_sysreg(pmovsset_el0) == 0 &&
 			    read_sysreg(pmccntr_el0) == 0 && read_sysreg(pmevcntr0_el0) == 0 &&
 			    read_sysreg(pmevtyper0_el0) == 0 && read_sysreg(pmccfiltr_el0) == 0,
-		    "pmu-clean-at-start", "PMCR 0x%llx CNTEN 0x%llx CCNT %llu EVCNT0 %llu TYPER0 0x%llx",
+		    "pmu-clean-at-start",
+		    "PMCR 0x%llx CNTEN 0x%llx CCNT %llu EVCNT0 %llu TYPER0 0x%llx",
 		    (unsigned long long)pmcr, (unsigned long long)read_sysreg(pmcntenset_el0),
 		    (unsigned long long)read_sysreg(pmccntr_el0),
 		    (unsigned long long)read_sysreg(pmevcntr0_el0),
@@ -175,9 +176,10 @@ void guest_main(void *dtb)
 			    "%llu for %u loops", (unsigned long long)insns, LOOPS);
 		hvc_i = count_insns(hvc_work);
 		idle_i = count_insns(empty_work);
-		guest_printf("guest: %llu instructions for %u loops, %llu for %u HVCs (%llu without)\n",
-			     (unsigned long long)insns, LOOPS, (unsigned long long)hvc_i, HVCS,
-			     (unsigned long long)idle_i);
+		guest_printf(
+			"guest: %llu instructions for %u loops, %llu for %u HVCs (%llu without)\n",
+			(unsigned long long)insns, LOOPS, (unsigned long long)hvc_i, HVCS,
+			(unsigned long long)idle_i);
 		/* The call itself is a handful of EL1 instructions; EL2's are not counted. */
 		guest_check(hvc_i > idle_i && hvc_i - idle_i < 30 * HVCS, "pmu-el2-excluded",
 			    "%llu with HVCs, %llu without", (unsigned long long)hvc_i,

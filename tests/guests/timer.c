@@ -73,16 +73,16 @@ static void test_vtimer_state(void)
 		    (unsigned long long)read_sysreg(cntv_ctl_el0));
 	write_sysreg(cntv_ctl_el0, 3); /* IMASK */
 	__asm__ volatile("isb");
-	guest_check(vtimer_pending_becomes(false, 1), "vtimer-masked-not-pending",
-		    "CTL 0x%llx", (unsigned long long)read_sysreg(cntv_ctl_el0));
+	guest_check(vtimer_pending_becomes(false, 1), "vtimer-masked-not-pending", "CTL 0x%llx",
+		    (unsigned long long)read_sysreg(cntv_ctl_el0));
 	write_sysreg(cntv_ctl_el0, 1);
 	__asm__ volatile("isb");
-	guest_check(vtimer_pending_becomes(true, 100000), "vtimer-unmasked-pending",
-		    "CTL 0x%llx", (unsigned long long)read_sysreg(cntv_ctl_el0));
+	guest_check(vtimer_pending_becomes(true, 100000), "vtimer-unmasked-pending", "CTL 0x%llx",
+		    (unsigned long long)read_sysreg(cntv_ctl_el0));
 	write_sysreg(cntv_ctl_el0, 0);
 	__asm__ volatile("isb");
-	guest_check(vtimer_pending_becomes(false, 1), "vtimer-disabled-not-pending",
-		    "CTL 0x%llx", (unsigned long long)read_sysreg(cntv_ctl_el0));
+	guest_check(vtimer_pending_becomes(false, 1), "vtimer-disabled-not-pending", "CTL 0x%llx",
+		    (unsigned long long)read_sysreg(cntv_ctl_el0));
 	/* Active in the handler, until its EOI. */
 	t = timer_irqs;
 	look_active = true;
