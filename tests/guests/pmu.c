@@ -16,6 +16,7 @@
 #define PMCR_C		(1UL << 2)
 #define PMCR_LC		(1UL << 6)
 #define CYCLES_BIT	(1UL << 31)
+#define NSH		(1UL << 27) /* PMEVTYPER<n>_EL0: count at EL2 */
 #define EV_INST_RETIRED 0x08
 #define EV_CPU_CYCLES	0x11
 #define LOOPS		1000
@@ -65,7 +66,8 @@ static unsigned int dtb_pmu_intid(const void *dtb)
 static uint64_t count_insns(void (*fn)(void))
 {
 	write_sysreg(pmcntenclr_el0, 1);
-	write_sysreg(pmevtyper0_el0, EV_INST_RETIRED); /* EL0 and EL1; EL2 is not ours */
+	/* It asks for EL2 too (NSH): MDCR_EL2.HPMD must keep EL2 out all the same. */
+	write_sysreg(pmevtyper0_el0, EV_INST_RETIRED | NSH);
 	write_sysreg(pmevcntr0_el0, 0);
 	write_sysreg(pmcntenset_el0, 1);
 	isb();
