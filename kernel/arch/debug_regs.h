@@ -9,7 +9,6 @@
 
 #include "kernel/arch/arch.h"
 
-
 #define DBG_CLEAR_CASE(n, ctl, val)            \
 	case n:                                \
 		write_sysreg(ctl##n##_el1, 0); \

@@ -70,6 +70,7 @@ void vgic_vcpu_start(struct vcpu *v)
 	atomic_store(&v->vgic_pend[0], 0);
 	atomic_store(&v->vgic_pend[1], 0);
 	write_ich_hcr_el2(ICH_HCR_EL2_EN);
+	v->vgic_uie = false;
 	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
 	gic_enable_ppi(vtimer_intid()); /* the guest's timers and PMU interrupt this CPU */
 	gic_enable_ppi(ptimer_intid());
@@ -172,7 +173,11 @@ static bool lr_holds(unsigned int intid, uint64_t empty, unsigned int lrs)
 	return false;
 }
 
-void vgic_flush(struct vcpu *v)
+/*
+ * vgic_flush() when something is pending or the underflow interrupt was asked for. Not inlined,
+ * so that vgic_flush()'s own test stays a leaf without a frame.
+ */
+__attribute__((noinline)) static void vgic_flush_pending(struct vcpu *v)
 {
 	uint64_t empty = read_ich_elrsr_el2(); /* bit n: LR n holds nothing */
 	unsigned int lrs = ich_nr_lrs(), n = 0;
@@ -219,10 +224,30 @@ void vgic_flush(struct vcpu *v)
 	/*
 	 * With interrupts left over, ask for the underflow maintenance interrupt: it makes the
 	 * vCPU exit as soon as the guest has drained the list registers, and this flush runs
-	 * again, without waiting for whatever exit the guest happens to make next.
+	 * again, without waiting for whatever exit the guest happens to make next. Written only
+	 * when UIE changes. No ISB: the ERET that follows is a context synchronization event
+	 * (SCTLR_EL2.EOS is 1), which is what puts this and the list registers in force for the
+	 * guest.
 	 */
-	write_ich_hcr_el2(ICH_HCR_EL2_EN | (overflow ? ICH_HCR_EL2_UIE : 0));
-	isb();
+	if (overflow != v->vgic_uie) {
+		write_ich_hcr_el2(ICH_HCR_EL2_EN | (overflow ? ICH_HCR_EL2_UIE : 0));
+		v->vgic_uie = overflow;
+	}
+}
+
+void vgic_flush(struct vcpu *v)
+{
+	/*
+	 * The exit fast path: nothing new for the guest and no underflow interrupt to take back,
+	 * so the list registers and ICH_HCR_EL2 stay as they are. Relaxed loads: a bit another
+	 * CPU sets after this look comes with a wake SGI (vgic_inject()), which makes the guest
+	 * exit again as soon as it is entered, and that exit's flush places it.
+	 */
+	if (!(atomic_load_explicit(&v->vgic_pend[0], memory_order_relaxed) |
+	      atomic_load_explicit(&v->vgic_pend[1], memory_order_relaxed)) &&
+	    !v->vgic_uie)
+		return;
+	vgic_flush_pending(v);
 }
 
 bool vgic_has_pending(struct vcpu *v)

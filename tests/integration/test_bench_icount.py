@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from monadic import MachineConfig, Target
+from monadic import MachineConfig, Target, error_lines
 
 ITERS = 2000
 
@@ -67,3 +67,8 @@ def test_instructions_per_mmio_read_under_icount(boot: Callable[..., Target]) ->
     assert isinstance(insns, int) and 10 < insns < 10000, line
     with_load, without = line["pmu"]["insns"]
     assert with_load > without > 0 and abs((with_load - without) / 2000 - insns) <= 1, line
+    # `bench ipi` needs a CPU for each of its two vCPUs besides the shell's: not on two CPUs.
+    before = machine.shell.run_json("vm list")["vms"]
+    errors = error_lines(machine.shell.run("bench ipi --iters 100", check=False))
+    assert errors and "needs 2 CPUs besides the shell's" in errors[0], errors
+    assert machine.shell.run_json("vm list")["vms"] == before
