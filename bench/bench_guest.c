@@ -89,6 +89,7 @@ static int make_vm(const char *what, uint64_t iters, unsigned int cpus, struct v
 	ret = vm_create(name, GUEST_MEM, false, &vm);
 	if (ret)
 		return ret;
+	vm->hyp_pmu = true; /* pmu_call() counts the guest with this core's PMU from EL2 */
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s %llu", what, (unsigned long long)iters);
 	ret = vm_load_builtin_image(vm, embedded_benchg_start, size, cpus, cmdline);
 	if (ret) {

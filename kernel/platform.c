@@ -42,6 +42,7 @@
 #define PLAT_BSA_TIMER_PHYS_INTID 30
 #define PLAT_BSA_TIMER_VIRT_INTID 27
 #define PLAT_BSA_TIMER_HYP_INTID  26
+#define PLAT_BSA_PMU_INTID	  23
 
 /* Longest stdout-path we resolve; real ones are short ("/pl011@9000000", "serial0:115200n8"). */
 #define PLAT_PATH_MAX 128
@@ -605,6 +606,20 @@ static void plat_timer(struct plat_ctx *c)
 	p->timer.clock_frequency = fdt_getprop_u32(c->f, node, "clock-frequency", 0);
 }
 
+/* The PMU's overflow interrupt: the first of arm,armv8-pmuv3's "interrupts" (arm,pmu.yaml). */
+static void plat_pmu(struct plat_ctx *c)
+{
+	int node = plat_find_enabled(c->f, "arm,armv8-pmuv3");
+	const uint8_t *irq;
+	uint32_t len;
+
+	if (node < 0)
+		return;
+	irq = fdt_getprop(c->f, node, "interrupts", &len);
+	if (irq && len >= 4 * PLAT_GIC_IRQ_CELLS)
+		c->p->pmu_intid = plat_gic_intid(irq);
+}
+
 static void plat_psci(struct plat_ctx *c)
 {
 	static const char *const compat[] = { "arm,psci-1.0", "arm,psci-0.2", "arm,psci" };
@@ -858,6 +873,7 @@ int plat_parse(struct platform *p, const struct fdt *f, struct err_why *why)
 		ret = plat_gic(&c);
 	if (!ret) {
 		plat_timer(&c);
+		plat_pmu(&c);
 		plat_psci(&c);
 		ret = plat_pcie(&c);
 	}
@@ -892,6 +908,11 @@ uint64_t plat_mem_total(const struct platform *p)
 uint32_t plat_gic_maint_intid(const struct platform *p)
 {
 	return p->gic.maint_irq ? p->gic.maint_irq : PLAT_BSA_MAINT_INTID;
+}
+
+uint32_t plat_pmu_intid(const struct platform *p)
+{
+	return p->pmu_intid ? p->pmu_intid : PLAT_BSA_PMU_INTID;
 }
 
 uint32_t plat_timer_intid(const struct platform *p, enum plat_timer t)

@@ -118,6 +118,7 @@ struct platform {
 		uint32_t intid_sec, intid_phys, intid_virt, intid_hyp;
 		uint32_t clock_frequency; /* only when the DTB overrides CNTFRQ_EL0, else 0 */
 	} timer;
+	uint32_t pmu_intid; /* the PMU's overflow PPI (INTID) from arm,armv8-pmuv3, or 0 */
 
 	struct {
 		bool present;
@@ -199,5 +200,7 @@ enum plat_timer { PLAT_TIMER_SEC, PLAT_TIMER_PHYS, PLAT_TIMER_VIRT, PLAT_TIMER_H
  */
 uint32_t plat_gic_maint_intid(const struct platform *p);
 uint32_t plat_timer_intid(const struct platform *p, enum plat_timer t);
+/* The PMU overflow interrupt's INTID: the DTB's, else the BSA's PPI 23 (QEMU virt's too). */
+uint32_t plat_pmu_intid(const struct platform *p);
 
 #endif

@@ -125,6 +125,8 @@
 #define MDCR_EL2_TDA	    BIT(9)
 #define MDCR_EL2_TDOSA	    BIT(10)
 #define MDCR_EL2_TDRA	    BIT(11)
+#define MDCR_EL2_HPMD	    BIT(17) /* FEAT_PMUv3p1: counters [0..HPMN-1] do not count at EL2 */
+#define MDCR_EL2_HCCD	    BIT(23) /* FEAT_PMUv3p5: the cycle counter does not count at EL2 */
 
 /* CNTHCTL_EL2 with HCR_EL2.E2H == 0. */
 #define CNTHCTL_EL2_EL1PCTEN BIT(0)
@@ -302,8 +304,18 @@
 #define ID_AA64PFR1_MPAM_FRAC_SHIFT 16
 #define ID_AA64PFR1_SME_SHIFT	    24
 /* ID_AA64DFR0_EL1. */
-#define ID_AA64DFR0_TRACEVER_SHIFT    4
-#define ID_AA64DFR0_PMUVER_SHIFT      8
+#define ID_AA64DFR0_DEBUGVER_SHIFT   0
+#define ID_AA64DFR0_TRACEVER_SHIFT   4
+#define ID_AA64DFR0_PMUVER_SHIFT     8
+#define ID_AA64DFR0_BRPS_SHIFT	     12 /* breakpoints implemented, minus 1 */
+#define ID_AA64DFR0_WRPS_SHIFT	     20 /* watchpoints implemented, minus 1 */
+#define ID_AA64DFR0_DOUBLELOCK_SHIFT 36 /* 0: FEAT_DoubleLock (OSDLR_EL1) implemented */
+#define ID_AA64DFR0_HPMN0_SHIFT	     60 /* 1: MDCR_EL2.HPMN may be 0 */
+/* PMUVer values (D19.2.59): PMUv3, and the versions that add HPMD and HCCD. */
+#define ID_AA64DFR0_PMUVER_V3	      1
+#define ID_AA64DFR0_PMUVER_V3P1	      4
+#define ID_AA64DFR0_PMUVER_V3P5	      6
+#define ID_AA64DFR0_PMUVER_IMPDEF     0xf
 #define ID_AA64DFR0_PMSVER_SHIFT      32
 #define ID_AA64DFR0_TRACEBUFFER_SHIFT 44
 #define ID_AA64DFR0_EXTTRCBUFF_SHIFT  56
@@ -335,6 +347,17 @@
 #define PMEVTYPER_U   BIT(30)
 #define PMEVTYPER_NSK BIT(29)
 #define PMEVTYPER_NSH BIT(27)
+/* PMCNTEN{SET,CLR}_EL0, PMINTEN{SET,CLR}_EL1, PMOVS{SET,CLR}_EL0: bit 31 is the cycle counter. */
+#define PMU_CYCLE_COUNTER_BIT BIT(31)
+
+/* MDSCR_EL1 (D19.3.19): SS software step, KDE debug exceptions at EL1, MDE breakpoints on. */
+#define MDSCR_EL1_SS  BIT(0)
+#define MDSCR_EL1_KDE BIT(13)
+#define MDSCR_EL1_MDE BIT(15)
+/* OSLAR_EL1.OSLK: 1 locks the OS lock, as a cold reset leaves it. */
+#define OSLAR_EL1_OSLK BIT(0)
+/* SPSR_ELx.SS (PSTATE.SS): software step active-not-pending when 1. */
+#define SPSR_SS BIT(21)
 
 /* CTR_EL0: DminLine [19:16], log2 of the smallest D-cache line in 4-byte words. */
 #define CTR_EL0_DMINLINE_SHIFT 16

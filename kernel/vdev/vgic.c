@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
-/* List-register injection of SGIs and PPIs, and the virtual timer's interrupt. */
+/*
+ * List-register injection of SGIs and PPIs, and the core's own PPIs the guest is given: both
+ * timers' and the PMU's, forwarded as hardware interrupts the guest deactivates.
+ */
 #include "kernel/vdev/vgic.h"
 
 #include <stdatomic.h>
@@ -13,6 +16,7 @@
 #include "kernel/vmm/vcpu.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
+#include "kernel/vmm/vpmu.h"
 
 /*
  * The guest's virtual timer interrupt: the PPI the hypervisor's DTB gives the EL1 virtual timer,
@@ -22,6 +26,37 @@
 static unsigned int vtimer_intid(void)
 {
 	return plat_timer_intid(&hyp.plat, PLAT_TIMER_VIRT);
+}
+
+static unsigned int ptimer_intid(void)
+{
+	return plat_timer_intid(&hyp.plat, PLAT_TIMER_PHYS);
+}
+
+/* The PMU's overflow PPI is the guest's when its PMU is (kernel/vmm/vpmu.c). */
+static bool pmu_forwarded(const struct vcpu *v)
+{
+	return !v->vm->hyp_pmu && vpmu_present();
+}
+
+/*
+ * A PPI of the core the guest owns outright (its EL1 timers, its PMU): the physical interrupt
+ * goes into a list register with HW set, under the same INTID, and stays active until the guest
+ * deactivates the virtual one. A level still high then fires again; one gone low does not, so
+ * the guest sees the line as the timer or the PMU drives it.
+ */
+static bool ppi_forwarded(const struct vcpu *v, unsigned int intid)
+{
+	return intid == vtimer_intid() || intid == ptimer_intid() ||
+	       (intid == plat_pmu_intid(&hyp.plat) && pmu_forwarded(v));
+}
+
+/* The physical INTID a virtual one is tied to (HW list register), or 0. */
+static unsigned int hw_intid(const struct vcpu *v, unsigned int intid)
+{
+	if (intid < 32)
+		return intid >= 16 && ppi_forwarded(v, intid) ? intid : 0;
+	return vm_pci_hw_intid(v->vm, intid);
 }
 
 /* A list register's State in place: pending, active, or both. */
@@ -37,7 +72,10 @@ void vgic_vcpu_start(struct vcpu *v)
 	write_ich_hcr_el2(ICH_HCR_EL2_EN);
 	v->vgic_uie = false;
 	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
-	gic_enable_ppi(vtimer_intid());			 /* the guest's timer interrupts this CPU */
+	gic_enable_ppi(vtimer_intid()); /* the guest's timers and PMU interrupt this CPU */
+	gic_enable_ppi(ptimer_intid());
+	if (pmu_forwarded(v))
+		gic_enable_ppi(plat_pmu_intid(&hyp.plat));
 	gic_enable_ppi(plat_gic_maint_intid(&hyp.plat)); /* list registers running dry (UIE) */
 	isb();
 }
@@ -45,6 +83,9 @@ void vgic_vcpu_start(struct vcpu *v)
 void vgic_vcpu_stop(struct vcpu *v)
 {
 	gic_disable_ppi(vtimer_intid());
+	gic_disable_ppi(ptimer_intid());
+	if (pmu_forwarded(v))
+		gic_disable_ppi(plat_pmu_intid(&hyp.plat));
 	gic_disable_ppi(plat_gic_maint_intid(&hyp.plat));
 	write_ich_hcr_el2(0);
 	/*
@@ -62,8 +103,7 @@ void vgic_vcpu_stop(struct vcpu *v)
 	}
 	for (unsigned int w = 0; w < 2; w++)
 		for (uint64_t p = atomic_exchange(&v->vgic_pend[w], 0); p; p &= p - 1) {
-			unsigned int pintid =
-				vm_pci_hw_intid(v->vm, 64 * w + (unsigned int)__builtin_ctzl(p));
+			unsigned int pintid = hw_intid(v, 64 * w + (unsigned int)__builtin_ctzl(p));
 
 			if (pintid)
 				gic_deactivate(pintid);
@@ -167,7 +207,7 @@ __attribute__((noinline)) static void vgic_flush_pending(struct vcpu *v)
 				overflow = true;
 				continue;
 			}
-			pintid = vm_pci_hw_intid(v->vm, intid);
+			pintid = hw_intid(v, intid);
 			lr = LR_PENDING | ICH_LR_GROUP |
 			     FIELD_PREP(vgic_irq_priority(&v->vm->vgic, &v->vgic_rd, intid),
 					ICH_LR_PRIORITY_SHIFT, ICH_LR_PRIORITY_WIDTH) |
@@ -227,16 +267,51 @@ bool vgic_physical_irq(struct vcpu *v, unsigned int intid)
 {
 	if (vm_pci_irq(v->vm, intid))
 		return true; /* stays active: the guest's deactivation ends it */
-	if (intid != vtimer_intid())
+	if (intid < 16 || intid >= 32 || !ppi_forwarded(v, intid))
 		return false;
-	/*
-	 * The guest's timer fired. Mask it at the timer (the guest unmasks it when it programs the
-	 * next event, as Linux does) so it does not fire again at once, and give the guest its
-	 * virtual PPI (27 on QEMU virt).
-	 */
-	write_sysreg(cntv_ctl_el0, read_sysreg(cntv_ctl_el0) | CNT_CTL_IMASK);
-	vgic_inject(v, intid);
-	return false;
+	vgic_inject(v, intid); /* stays active: the guest's deactivation ends it */
+	return true;
+}
+
+/*
+ * A timer's output (Arm ARM D12.8, "The condition for a timer interrupt"): ENABLE set, IMASK
+ * clear and ISTATUS set. The hardware raises the physical PPI when it holds; when it stops
+ * holding before the guest took the interrupt, the virtual one must go too.
+ */
+static bool timer_line(uint64_t ctl)
+{
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
+	       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+}
+
+/* 'intid' (a forwarded PPI) lost its level: withdraw what is only pending, end it physically. */
+static void ppi_withdraw(struct vcpu *v, unsigned int intid)
+{
+	bool held = atomic_fetch_and(&v->vgic_pend[0], ~BIT(intid)) & BIT(intid);
+
+	for (unsigned int n = 0; n < ich_nr_lrs(); n++) {
+		uint64_t lr = read_ich_lr_el2(n);
+
+		if (FIELD_GET(lr, ICH_LR_VINTID_SHIFT, ICH_LR_VINTID_WIDTH) != intid ||
+		    !(lr & LR_PENDING))
+			continue;
+		if (lr & LR_ACTIVE) {
+			write_ich_lr_el2(n, lr & ~LR_PENDING); /* the guest is in its handler */
+			continue;
+		}
+		write_ich_lr_el2(n, 0);
+		held = true;
+	}
+	if (held)
+		gic_deactivate(intid); /* nothing left that the guest would deactivate */
+}
+
+void vgic_timer_sync(struct vcpu *v)
+{
+	if (!timer_line(read_sysreg(cntv_ctl_el0)))
+		ppi_withdraw(v, vtimer_intid());
+	if (!timer_line(read_sysreg(cntp_ctl_el0)))
+		ppi_withdraw(v, ptimer_intid());
 }
 
 void vgic_sgi1r_write(struct vcpu *v, uint64_t val)
@@ -269,15 +344,50 @@ int vgic_mmio_gicd(void *ctx, uint64_t offset, bool write, unsigned int size, ui
 	return err;
 }
 
+/* GICR SGI_base registers read from the live state (GICv3 12.10): pending and active bits. */
+#define GICR_SGI_ISPENDR0   0x10200
+#define GICR_SGI_ICPENDR0   0x10280
+#define GICR_SGI_ISACTIVER0 0x10300
+#define GICR_SGI_ICACTIVER0 0x10380
+
+/*
+ * SGIs and PPIs pending or active for the vCPU running here: what its list registers hold and
+ * what waits for one. Only this CPU can read those list registers.
+ */
+static uint32_t sgi_ppi_state(struct vcpu *v, bool active)
+{
+	uint32_t bits = active ? 0 : (uint32_t)atomic_load(&v->vgic_pend[0]);
+
+	for (unsigned int n = 0; n < ich_nr_lrs(); n++) {
+		uint64_t lr = read_ich_lr_el2(n);
+		uint64_t intid = FIELD_GET(lr, ICH_LR_VINTID_SHIFT, ICH_LR_VINTID_WIDTH);
+
+		if (intid < 32 && (lr & (active ? LR_ACTIVE : LR_PENDING)))
+			bits |= 1U << intid;
+	}
+	return bits;
+}
+
 int vgic_mmio_gicr(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
 {
 	struct vm *vm = ctx;
-	uint64_t c = offset / VGIC_GICR_STRIDE;
+	uint64_t c = offset / VGIC_GICR_STRIDE, off = offset % VGIC_GICR_STRIDE;
+	struct vcpu *self = vcpu_current();
 	int err;
 
 	/* The region is one frame per vCPU; a larger one would be a registration mistake. */
 	if (c >= vm->n_vcpus)
 		return E_RANGE;
+	/* Its own frame: the timers' lines as they are now, in what the guest reads. */
+	if (self == &vm->vcpus[c]) {
+		vgic_timer_sync(self);
+		if (!write && size == 4 &&
+		    (off == GICR_SGI_ISPENDR0 || off == GICR_SGI_ICPENDR0 ||
+		     off == GICR_SGI_ISACTIVER0 || off == GICR_SGI_ICACTIVER0)) {
+			*val = sgi_ppi_state(self, off >= GICR_SGI_ISACTIVER0);
+			return 0;
+		}
+	}
 	spin_lock(&vm->vgic_lock);
 	err = vgic_redist_access(&vm->vcpus[c].vgic_rd, offset % VGIC_GICR_STRIDE, write, size,
 				 val);

@@ -28,10 +28,15 @@ void vgic_flush(struct vcpu *v);
 bool vgic_has_pending(struct vcpu *v);
 /*
  * A physical interrupt taken (and its priority dropped) while the guest ran. True when it stays
- * active for the guest to deactivate (a forwarded device interrupt, ICH_LR<n>_EL2.HW); false
- * when the caller deactivates it (everything else, the virtual timer's PPI included).
+ * active for the guest to deactivate (a forwarded device interrupt, the guest's timers' and
+ * PMU's PPIs: ICH_LR<n>_EL2.HW); false when the caller deactivates it (everything else).
  */
 bool vgic_physical_irq(struct vcpu *v, unsigned int intid);
+/*
+ * On the vCPU's CPU: a timer PPI whose condition no longer holds (the guest disabled or masked
+ * the timer, or moved its compare value) stops being pending for the guest.
+ */
+void vgic_timer_sync(struct vcpu *v);
 /* A trapped write to ICC_SGI1R_EL1 (the guest sending an SGI to some of its vCPUs). */
 void vgic_sgi1r_write(struct vcpu *v, uint64_t val);
 /*

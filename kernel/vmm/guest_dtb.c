@@ -106,6 +106,13 @@ static int gdtb_check_irqs(const struct guest_dtb_desc *d)
 			if (d->timer_intids[j] == d->timer_intids[i])
 				return E_INVAL;
 	}
+	if (d->pmu_intid) {
+		if (!gdtb_is_ppi(d->pmu_intid) || d->pmu_intid == d->maint_intid)
+			return E_INVAL;
+		for (unsigned int i = 0; i < 4; i++)
+			if (d->timer_intids[i] == d->pmu_intid)
+				return E_INVAL;
+	}
 	if (d->uart_spi < GDTB_INTID_SPI_BASE || d->uart_spi > GDTB_INTID_SPI_LAST)
 		return E_INVAL;
 	if (!d->pcie)
@@ -290,6 +297,18 @@ static void gdtb_timer(struct fdt_w *w, const struct guest_dtb_desc *d)
 	fdt_w_end_node(w);
 }
 
+/* The PMU (arm,pmu.yaml): one PPI, the same on every CPU. */
+static void gdtb_pmu(struct fdt_w *w, const struct guest_dtb_desc *d)
+{
+	uint32_t c[GDTB_GIC_CELLS];
+
+	fdt_w_begin_node(w, "pmu");
+	fdt_w_prop_str(w, "compatible", "arm,armv8-pmuv3");
+	gdtb_irq(c, GDTB_GIC_PPI, d->pmu_intid - GDTB_INTID_PPI_BASE);
+	fdt_w_prop_cells(w, "interrupts", c, GDTB_GIC_CELLS);
+	fdt_w_end_node(w);
+}
+
 static void gdtb_uart(struct fdt_w *w, const struct guest_dtb_desc *d)
 {
 	static const char *const compat[] = { "arm,pl011", "arm,primecell" };
@@ -403,6 +422,8 @@ int guest_dtb_build(const struct guest_dtb_desc *d, void *buf, size_t size, uint
 
 	gdtb_gic(&w, d);
 	gdtb_timer(&w, d);
+	if (d->pmu_intid)
+		gdtb_pmu(&w, d);
 	gdtb_uart(&w, d);
 	if (d->pcie)
 		gdtb_pcie(&w, d);

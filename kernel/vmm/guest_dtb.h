@@ -31,6 +31,7 @@ struct guest_dtb_desc {
 	uint64_t gicr_base, gicr_size;	    /* redistributors: 128 KiB per vCPU, one region */
 	uint32_t timer_intids[4];	    /* enum guest_dtb_timer order, PPI INTIDs 16-31 */
 	uint32_t maint_intid;		    /* GIC maintenance interrupt, a PPI INTID 16-31 */
+	uint32_t pmu_intid;		    /* PMU overflow PPI (arm,armv8-pmuv3); 0: no PMU */
 	uint64_t uart_base, uart_size;	    /* PL011 */
 	uint32_t uart_spi;		    /* its INTID, >= 32 */
 	uint32_t uart_clock_hz;		    /* 0: GUEST_DTB_DEFAULT_CLOCK_HZ */

@@ -24,6 +24,8 @@
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
+#include "kernel/vmm/vdebug.h"
+#include "kernel/vmm/vpmu.h"
 #include "kernel/arch/spinlock.h"
 
 /*
@@ -64,9 +66,15 @@ struct vcpu *vcpu_current(void)
 	return this_cpu()->vcpu;
 }
 
+/*
+ * Past an instruction EL2 emulated. Clearing PSTATE.SS makes a guest's software step
+ * active-pending, so the step exception comes right after the emulated instruction, as it
+ * would after one the hardware ran (Arm ARM D2.12, "Software Step exceptions").
+ */
 static void advance_pc(struct vcpu *v)
 {
 	v->regs.elr += (v->regs.esr & ESR_IL) ? 4 : 2;
+	v->regs.spsr &= ~SPSR_SS;
 }
 
 /*
@@ -205,7 +213,10 @@ static enum trap_action trap_wfx(struct vcpu *v)
 	 */
 	if (!wfi_insn) {
 		wfe();
-	} else if (!vgic_has_pending(v)) {
+		return TRAP_RESUME;
+	}
+	vgic_timer_sync(v); /* a timer interrupt the guest masked meanwhile does not wake it */
+	if (!vgic_has_pending(v)) {
 		wfi();
 		/*
 		 * What woke us is most likely the interrupt the guest waits for (its timer, an IPI
@@ -332,7 +343,6 @@ void vcpu_kick_stop(struct vcpu *v)
 static void guest_setup(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	uint64_t pmcr = read_sysreg(pmcr_el0);
 
 	write_sysreg(vttbr_el2, vm->s2.vttbr);
 	write_sysreg(vtcr_el2, hyp.vtcr);
@@ -340,13 +350,19 @@ static void guest_setup(struct vcpu *v)
 	write_sysreg(vmpidr_el2, v->vmpidr);
 	/* FP/SIMD belong to the guest (EL2 code never touches them); SVE, SME, trace trap. */
 	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TTA);
-	write_sysreg(mdcr_el2, FIELD_PREP(FIELD_GET(pmcr, PMCR_EL0_N_SHIFT, PMCR_EL0_N_WIDTH),
-					  MDCR_EL2_HPMN_SHIFT, MDCR_EL2_HPMN_WIDTH) |
-				       MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TDA |
-				       MDCR_EL2_TDOSA | MDCR_EL2_TDRA);
-	/* The physical counter is readable; the physical timer is the hypervisor's (EL1PCEN=0). */
-	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN);
+	/* The core's PMU and self-hosted debug are the guest's (vpmu.c, vdebug.c), reset. */
+	write_sysreg(mdcr_el2, vpmu_mdcr(v) | vdebug_mdcr());
+	if (!vm->hyp_pmu)
+		vpmu_reset();
+	vdebug_reset();
+	/*
+	 * The physical counter and the EL1 physical timer are the guest's: the hypervisor uses no
+	 * timer interrupt, and its PPI is forwarded (vgic.c). With CNTVOFF_EL2 0 at every start,
+	 * the virtual and physical counters agree, across restarts too.
+	 */
+	write_sysreg(cnthctl_el2, CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN);
 	write_sysreg(cntvoff_el2, 0);
+	write_sysreg(cntp_ctl_el0, 0);
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
 	write_sysreg(vbar_el1, 0);
 	write_sysreg(cpacr_el1, 0);
@@ -397,6 +413,11 @@ void vcpu_run(struct vcpu *v)
 		guest_enter(v); /* returns when vcpu_exit() says the vCPU leaves */
 	/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
 	vgic_vcpu_stop(v);
+	write_sysreg(cntv_ctl_el0, 0); /* its timers quiet, its counters and breakpoints gone */
+	write_sysreg(cntp_ctl_el0, 0);
+	if (!v->vm->hyp_pmu)
+		vpmu_reset();
+	vdebug_reset();
 	c->vcpu = NULL;
 	c->doing = "idle";
 	el2_setup();

@@ -17,6 +17,7 @@
 #include "kernel/vmm/vcpu.h"
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vpmu.h"
 #include "kernel/vmm/vring.h"
 
 #define PSCI_0_2_FN_MIGRATE_INFO_TYPE 0x84000006U
@@ -202,7 +203,7 @@ bool vhyp_call(struct vcpu *v)
  * AMU, MPAM, RME/secure EL2, MTE, the PMU, trace and SPE, and AArch32 (EL0 and EL1 report
  * AArch64 only). PARange reports the IPA size the VM really has.
  */
-static uint64_t id_reg(unsigned int crm, unsigned int op2)
+static uint64_t id_reg(const struct vcpu *vc, unsigned int crm, unsigned int op2)
 {
 	uint64_t v;
 
@@ -224,10 +225,13 @@ static uint64_t id_reg(unsigned int crm, unsigned int op2)
 		return read_sysreg(id_aa64pfr1_el1) & ~(ID_FIELD_MASK(ID_AA64PFR1_MTE_SHIFT) |
 							ID_FIELD_MASK(ID_AA64PFR1_MPAM_FRAC_SHIFT) |
 							ID_FIELD_MASK(ID_AA64PFR1_SME_SHIFT));
-	case 5 << 3 | 0: /* ID_AA64DFR0_EL1: no PMU, trace, SPE (PMSVer), TRBE */
-		return read_sysreg(id_aa64dfr0_el1) &
+	case 5 << 3 | 0:
+		/*
+		 * ID_AA64DFR0_EL1: debug (DebugVer, BRPs, WRPs) as the core has it, and the PMU
+		 * where the guest has it (vdebug.c, vpmu.c); no trace, SPE (PMSVer), TRBE.
+		 */
+		return vpmu_id_dfr0(vc, read_sysreg(id_aa64dfr0_el1)) &
 		       ~(ID_FIELD_MASK(ID_AA64DFR0_TRACEVER_SHIFT) |
-			 ID_FIELD_MASK(ID_AA64DFR0_PMUVER_SHIFT) |
 			 ID_FIELD_MASK(ID_AA64DFR0_PMSVER_SHIFT) |
 			 ID_FIELD_MASK(ID_AA64DFR0_TRACEBUFFER_SHIFT) |
 			 ID_FIELD_MASK(ID_AA64DFR0_EXTTRCBUFF_SHIFT));
@@ -263,14 +267,23 @@ bool vhyp_sysreg(struct vcpu *v, unsigned int op0, unsigned int op1, unsigned in
 	if (op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7) {
 		if (!read)
 			return false; /* ID registers are read-only */
-		*val = id_reg(crm, op2);
+		*val = id_reg(v, crm, op2);
+		return true;
+	}
+	/* PMCR_EL0 traps (TPMCR) only when the hypervisor keeps event counters of its own. */
+	if (op0 == 3 && op1 == 3 && crn == 9 && crm == 12 && op2 == 0 && !v->vm->hyp_pmu &&
+	    vpmu_present()) {
+		if (read)
+			*val = vpmu_pmcr_read();
+		else
+			vpmu_pmcr_write(wval);
 		return true;
 	}
 	/*
-	 * Debug registers (op0 2: MDSCR, OSLAR, breakpoints ...) and the PMU (op0 3, op1 3: CRn 9
+	 * What still traps of the debug registers (op0 2) and the PMU (op0 3, op1 3: CRn 9
 	 * CRm 12-14 for PMCR and friends, CRn 14 CRm 8-15 for the event counters; CRn 14 CRm 0-3
-	 * are the generic timer's and stay trapped): not virtualised, and hidden in ID_AA64DFR0,
-	 * but a guest may still probe them: read as zero, writes ignored.
+	 * are the generic timer's): for a VM the hypervisor measures with the PMU (bench), where
+	 * it is hidden in ID_AA64DFR0; a guest may still probe them: read as zero, writes ignored.
 	 */
 	if (op0 == 2 ||
 	    (op0 == 3 && op1 == 3 && ((crn == 9 && crm >= 12) || (crn == 14 && crm >= 8)))) {

@@ -76,6 +76,7 @@ struct vm {
 	unsigned int n_segs;
 	uint64_t kernel_end; /* offset into RAM past the kernel's last byte, BSS included */
 	char cmdline[160];
+	bool hyp_pmu; /* the hypervisor counts this VM with the PMU itself (bench): the guest has none */
 
 	/* Emulated devices, and where the guest finds them: its trapped MMIO goes by this table. */
 	struct mmio_table mmio;

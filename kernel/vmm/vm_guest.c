@@ -16,6 +16,7 @@
 #include "kernel/init.h"
 #include "kernel/smp.h"
 #include "kernel/arch/timer.h"
+#include "kernel/vmm/vpmu.h"
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_guest.h"
@@ -298,6 +299,8 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 				  plat_timer_intid(&hyp.plat, PLAT_TIMER_VIRT),
 				  plat_timer_intid(&hyp.plat, PLAT_TIMER_HYP) },
 		.maint_intid = plat_gic_maint_intid(&hyp.plat),
+		/* The core's PMU, where the guest has it (kernel/vmm/vpmu.c). */
+		.pmu_intid = !vm->hyp_pmu && vpmu_present() ? plat_pmu_intid(&hyp.plat) : 0,
 		.uart_spi = GUEST_UART_INTID,
 		.uart_clock_hz = 24000000,
 		.bootargs = vm->cmdline,

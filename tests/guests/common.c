@@ -227,5 +227,16 @@ uint64_t guest_exception(uint64_t esr, uint64_t elr, uint64_t far, uint64_t kind
 	guest_fault.esr = esr;
 	guest_fault.elr = elr;
 	guest_fault.far = far;
+	/*
+	 * A software step (EC 0x32/0x33): the stepped instruction is done and ELR is the next
+	 * one. Stepping stops here (MDSCR_EL1.SS = 0), or the return would step again at once.
+	 */
+	if (((esr >> 26) & 0x3f) == 0x32 || ((esr >> 26) & 0x3f) == 0x33) {
+		__asm__ volatile("mrs x9, mdscr_el1\n bic x9, x9, #1\n msr mdscr_el1, x9\n isb"
+				 :
+				 :
+				 : "x9", "memory");
+		return elr;
+	}
 	return elr + 4;
 }

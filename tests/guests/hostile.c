@@ -17,6 +17,49 @@ static uint64_t rnd(void)
 	return rng;
 }
 
+/*
+ * The PMU and debug registers: MDCR_EL2 itself and event counters past the guest's share are
+ * UNDEFINED at EL1; then every counter armed to overflow and count EL2 (NSH), and a watchpoint
+ * and a breakpoint meant for EL2 over the low 2 GiB where the hypervisor lives, while it makes
+ * EL2 work for it. EL2 takes no debug exception (MDCR_EL2.TDE is 0) and counts for nobody.
+ */
+static void pmu_and_debug(void)
+{
+	uint64_t n = (read_sysreg(pmcr_el0) >> 11) & 0x1f;
+
+	guest_fault_reset();
+	__asm__ volatile("mrs x0, mdcr_el2\n msr mdcr_el2, x0\n" : : : "x0");
+	if (n <= 30)
+		__asm__ volatile("mrs x0, pmevcntr30_el0\n msr pmevtyper30_el0, x0\n" : : : "x0");
+	guest_check(guest_fault.count == (n <= 30 ? 4 : 2) && (guest_fault.esr >> 26) == 0,
+		    "pmu-beyond-share-undef", "%llu UNDEFs, ESR 0x%llx, PMCR_EL0.N %llu",
+		    (unsigned long long)guest_fault.count, (unsigned long long)guest_fault.esr,
+		    (unsigned long long)n);
+	guest_fault_reset();
+	for (uint64_t i = 0; i < n; i++) {
+		__asm__ volatile("msr pmselr_el0, %0\n isb\n msr pmxevtyper_el0, %1\n"
+				 "msr pmxevcntr_el0, %2"
+				 :
+				 : "r"(i), "r"((1UL << 27) | 0x11), "r"(0xffffff00UL));
+	}
+	__asm__ volatile("msr pmccfiltr_el0, %0\n msr pmintenset_el1, %1\n"
+			 "msr pmcntenset_el0, %1\n msr pmuserenr_el0, %2\n msr pmcr_el0, %3\n isb"
+			 :
+			 : "r"(1UL << 27), "r"(~0UL), "r"(0xfUL), "r"(0x7fUL));
+	/* EL2 only (HMC 1, SSC 0b11, PAC 0b00), any access, addresses 0 to 2 GiB (MASK 31). */
+	__asm__ volatile("msr oslar_el1, xzr\n msr dbgwvr0_el1, xzr\n msr dbgwcr0_el1, %0\n"
+			 "msr dbgbvr0_el1, %1\n msr dbgbcr0_el1, %2\n msr mdscr_el1, %3\n isb"
+			 :
+			 : "r"(1UL | 3UL << 3 | 0xffUL << 5 | 1UL << 13 | 3UL << 14 | 31UL << 24),
+			   "r"(0x40000000UL), "r"(1UL | 0xfUL << 5 | 1UL << 13 | 3UL << 14),
+			   "r"((1UL << 15) | (1UL << 13)));
+	for (unsigned int i = 0; i < 100; i++)
+		guest_hvc(MONADIC_HVC_NULL, 0, 0, 0);
+	guest_printf("guest: PMU armed and EL2 watched through 100 calls\n");
+	guest_check(guest_fault.count == 0, "el2-debug-harmless", "%llu exceptions, ESR 0x%llx",
+		    (unsigned long long)guest_fault.count, (unsigned long long)guest_fault.esr);
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -62,8 +105,8 @@ void guest_main(void *dtb)
 	guest_printf("guest: %llu random calls survived\n", (unsigned long long)calls);
 	guest_fault_reset();
 	__asm__ volatile("mrs x0, pmcr_el0\n msr pmcr_el0, x0\n mrs x0, mdscr_el1\n"
-			 "mrs x0, s3_0_c15_c0_0\n msr s3_0_c15_c0_0, x0\n mrs x0, cntp_ctl_el0\n"
-			 "msr vttbr_el2, x0\n"
+			 "mrs x0, s3_0_c15_c0_0\n msr s3_0_c15_c0_0, x0\n mrs x0, actlr_el1\n"
+			 "msr actlr_el1, x0\n msr vttbr_el2, x0\n"
 			 :
 			 :
 			 : "x0");
@@ -72,6 +115,7 @@ void guest_main(void *dtb)
 	for (unsigned int i = 0; i < 20000; i++)
 		guest_printf("%c", 'a' + (char)(i % 26));
 	guest_printf("\nguest: console flood done\n");
+	pmu_and_debug(); /* last, so its lines are not pushed out of the VM's log */
 	/* The end: a vector table at an address with nothing behind it, then a fault. */
 	__asm__ volatile("msr vbar_el1, %0\n isb\n mov x1, #0\n ldr x0, [x1]"
 			 :

@@ -9,7 +9,9 @@
 #define TICKS	20
 #define TICK_US 2000
 
-static volatile uint64_t irqs, timer_irqs, sgi_irqs, many_irqs, last_intid;
+static volatile uint64_t irqs, timer_irqs, sgi_irqs, many_irqs, last_intid, ptimer_irqs;
+static volatile uint64_t active_in_handler; /* GICR_ISACTIVER0 read inside the handler */
+static volatile bool look_active;
 
 #define write_sysreg(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)) : "memory")
 
@@ -22,7 +24,12 @@ void guest_irq(void)
 	last_intid = intid;
 	if (intid == 27) {
 		timer_irqs++;
+		if (look_active) /* GICR_ISACTIVER0, while the interrupt is ours */
+			active_in_handler = *(volatile uint32_t *)(guest_gicr(0) + 0x10300);
 		write_sysreg(cntv_ctl_el0, 3); /* ENABLE | IMASK: no more until reprogrammed */
+	} else if (intid == 30) {
+		ptimer_irqs++;
+		write_sysreg(cntp_ctl_el0, 3); /* the physical timer: ENABLE | IMASK */
 	} else if (intid == 3) {
 		sgi_irqs++;
 	} else if (intid >= 8 && intid < 16) {
@@ -30,6 +37,83 @@ void guest_irq(void)
 	}
 	write_sysreg(s3_0_c12_c12_1, iar); /* ICC_EOIR1_EL1: priority drop and deactivate */
 	__asm__ volatile("isb");
+}
+
+#define PPI_VTIMER_BIT (1U << 27)
+
+/* GICR_ISPENDR0 bit 27, read up to 'tries' times until it is 'want'. */
+static bool vtimer_pending_becomes(bool want, unsigned int tries)
+{
+	volatile uint32_t *ispendr0 = (volatile uint32_t *)(guest_gicr(0) + 0x10000 + 0x200);
+
+	for (unsigned int i = 0; i < tries; i++)
+		if (!!(*ispendr0 & PPI_VTIMER_BIT) == want)
+			return true;
+	return false;
+}
+
+/*
+ * The virtual timer's line as GICR_ISPENDR0 shows it, with IRQs masked at the CPU: pending
+ * while ENABLE, not IMASK and ISTATUS hold, and not once masking or disabling drops it; active
+ * inside the handler and not after the EOI.
+ */
+static void test_vtimer_state(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("msr daifset, #2" : : : "memory");
+	write_sysreg(cntv_ctl_el0, 0);
+	__asm__ volatile("isb");
+	guest_check(vtimer_pending_becomes(false, 1), "vtimer-idle-not-pending", "ISPENDR0 0x%x",
+		    *(volatile uint32_t *)(guest_gicr(0) + 0x10200));
+	write_sysreg(cntv_cval_el0, 0); /* long past: ISTATUS at once */
+	write_sysreg(cntv_ctl_el0, 1);
+	__asm__ volatile("isb");
+	guest_check(vtimer_pending_becomes(true, 100000), "vtimer-pending", "CTL 0x%llx",
+		    (unsigned long long)read_sysreg(cntv_ctl_el0));
+	write_sysreg(cntv_ctl_el0, 3); /* IMASK */
+	__asm__ volatile("isb");
+	guest_check(vtimer_pending_becomes(false, 1), "vtimer-masked-not-pending", "CTL 0x%llx",
+		    (unsigned long long)read_sysreg(cntv_ctl_el0));
+	write_sysreg(cntv_ctl_el0, 1);
+	__asm__ volatile("isb");
+	guest_check(vtimer_pending_becomes(true, 100000), "vtimer-unmasked-pending", "CTL 0x%llx",
+		    (unsigned long long)read_sysreg(cntv_ctl_el0));
+	write_sysreg(cntv_ctl_el0, 0);
+	__asm__ volatile("isb");
+	guest_check(vtimer_pending_becomes(false, 1), "vtimer-disabled-not-pending", "CTL 0x%llx",
+		    (unsigned long long)read_sysreg(cntv_ctl_el0));
+	/* Active in the handler, until its EOI. */
+	t = timer_irqs;
+	look_active = true;
+	active_in_handler = 0;
+	write_sysreg(cntv_ctl_el0, 1);
+	__asm__ volatile("isb\n msr daifclr, #2" : : : "memory");
+	for (unsigned long i = 0; i < 100000000UL && timer_irqs == t; i++)
+		__asm__ volatile("" : : : "memory");
+	look_active = false;
+	guest_check(timer_irqs == t + 1 && (active_in_handler & PPI_VTIMER_BIT) &&
+			    !(*(volatile uint32_t *)(guest_gicr(0) + 0x10300) & PPI_VTIMER_BIT),
+		    "vtimer-active-in-handler", "%llu interrupts, ISACTIVER0 0x%llx in the handler",
+		    (unsigned long long)(timer_irqs - t), (unsigned long long)active_in_handler);
+}
+
+/* The EL1 physical timer is the guest's: PPI 30 once, not before its time. */
+static void test_ptimer(uint64_t freq)
+{
+	uint64_t t0, t1;
+
+	guest_enable_ppi(0, 30);
+	t0 = read_sysreg(cntpct_el0);
+	write_sysreg(cntp_tval_el0, freq / 1000); /* 1 ms */
+	write_sysreg(cntp_ctl_el0, 1);
+	__asm__ volatile("isb");
+	while (!ptimer_irqs && read_sysreg(cntpct_el0) - t0 < freq)
+		__asm__ volatile("wfi");
+	t1 = read_sysreg(cntpct_el0);
+	guest_check(ptimer_irqs == 1 && t1 - t0 >= freq / 1000 && last_intid == 30, "ptimer-fires",
+		    "%llu interrupts after %llu ticks, CTL 0x%llx", (unsigned long long)ptimer_irqs,
+		    (unsigned long long)(t1 - t0), (unsigned long long)read_sysreg(cntp_ctl_el0));
 }
 
 void guest_main(void *dtb);
@@ -86,6 +170,13 @@ void guest_main(void *dtb)
 		__asm__ volatile("" : : : "memory");
 	guest_check(many_irqs == 8, "more-than-lrs", "%llu of 8 SGIs",
 		    (unsigned long long)many_irqs);
+	/* CNTVOFF_EL2 is 0 at every start: the virtual counter is the physical one. */
+	t0 = read_sysreg(cntpct_el0);
+	t1 = read_sysreg(cntvct_el0);
+	guest_check(t1 >= t0 && t1 - t0 < freq / 1000, "cntvoff-zero", "CNTPCT %llu CNTVCT %llu",
+		    (unsigned long long)t0, (unsigned long long)t1);
+	test_vtimer_state();
+	test_ptimer(freq);
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)

@@ -20,6 +20,7 @@ BASIC_PA = 0x44000000
 HOSTILE_PA = 0x45000000
 STAY_PA = 0x46000000
 TIMER_PA = 0x47000000
+DEBUG_PA = 0x42800000
 RESET_PA = 0x42000000
 INITRD_PA = 0x43800000
 WITHRD_PA = 0x41000000
@@ -37,6 +38,7 @@ def guest_image(image: Path, name: str) -> Path:
 def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
     timer = guest_image(image, "timer")
+    debug = guest_image(image, "debug")
     initrd = image.parent / "guests" / "test-initrd.bin"
     initrd.write_bytes(INITRD_MARKER + bytes(range(256)) * 40)
     config = MachineConfig(
@@ -48,6 +50,7 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             "-device", f"loader,file={hostile},addr={HOSTILE_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
             "-device", f"loader,file={timer},addr={TIMER_PA:#x},force-raw=on",
+            "-device", f"loader,file={debug},addr={DEBUG_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={RESET_PA:#x},force-raw=on",
             "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={WITHRD_PA:#x},force-raw=on",
@@ -140,6 +143,9 @@ def test_hostile_guest_is_contained(shell: Shell) -> None:
     log = shell.run(f"vm log {vm['id']}")
     # The flood pushed the start of the log out of the 4 KiB the VM's console keeps.
     assert "console flood done" in log and "FAIL" not in log, log[-2000:]
+    assert "PMU armed and EL2 watched through 100 calls" in log, log[-2000:]
+    for check in ("pmu-beyond-share-undef", "el2-debug-harmless"):
+        assert f"guest: ok {check}" in log, (check, log[-2000:])
     assert info["console_bytes"] > 20000, info
     assert info["aborts_injected"] >= 20 and info["undefs_injected"] >= 1, info
     assert info["bad_calls"] >= 1000, info
@@ -253,13 +259,43 @@ def test_virtual_interrupts(shell: Shell) -> None:
     shell.run(f"vm start {vm_id}")
     info = wait_vm_state(shell, vm_id, "stopped")
     log = shell.run(f"vm log {vm_id}")
-    for check in ("timer-ticks", "timer-not-early", "sgi-to-self", "more-than-lrs"):
+    for check in ("timer-ticks", "timer-not-early", "sgi-to-self", "more-than-lrs",
+                  "cntvoff-zero", "vtimer-idle-not-pending", "vtimer-pending",
+                  "vtimer-masked-not-pending", "vtimer-unmasked-pending",
+                  "vtimer-disabled-not-pending", "vtimer-active-in-handler", "ptimer-fires"):
         assert f"guest: ok {check}" in log, (check, log)
-    assert "guest: 4 passed, 0 failed" in log, log
+    assert "guest: 12 passed, 0 failed" in log, log
     vcpu = info["vcpu"][0]
     assert vcpu["irq_exits"] >= 20, vcpu
     wfis = vcpu["exits"].get("Trapped WFI/WFE", 0)
     assert 20 <= wfis <= 40, f"WFI should sleep until the tick: {wfis} WFI exits for 20 ticks"
+    # Started again: CNTVOFF_EL2 is 0 again, and the timers are as after a reset.
+    shell.run(f"vm start {vm_id}")
+    wait_vm_state(shell, vm_id, "stopped")
+    log = shell.run(f"vm log {vm_id}")
+    assert log.count("guest: ok cntvoff-zero") == 2 and "FAIL" not in log, log[-2000:]
+
+
+def test_self_hosted_debug(shell: Shell) -> None:
+    """The debug guest's breakpoint, watchpoint and software step each fire once, at its own
+    EL1; started a second time it finds them reset though it left them armed; the hypervisor
+    never sees them (MDCR_EL2 traps none of its debug registers)."""
+    out = shell.run(f"vm create debug {DEBUG_PA:#x} 16M 1")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    for run in (1, 2):
+        shell.run(f"vm start {vm_id}")
+        info = wait_vm_state(shell, vm_id, "stopped")
+        log = shell.run(f"vm log {vm_id}")
+        for check in ("debug-id", "debug-reset-at-start", "os-unlock", "breakpoint-once",
+                      "watchpoint-once", "step-once"):
+            assert log.count(f"guest: ok {check}") == run, (check, log)
+        assert "FAIL" not in log and log.count("guest: 6 passed, 0 failed") == run, log
+    # One trapped register, its ID_AA64DFR0_EL1 read (HCR_EL2.TID3); the rest is its console.
+    exits = info["vcpu"][0]["exits"]
+    assert exits.get("Trapped MSR/MRS/system instruction") == 1, exits
+    assert set(exits) <= {"HVC in AArch64", "Data Abort from a lower EL",
+                          "Trapped MSR/MRS/system instruction"}, exits
+    assert info["undefs_injected"] == 0, info
 
 
 def test_system_reset_restarts_the_vm(shell: Shell) -> None:

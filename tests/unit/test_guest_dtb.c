@@ -507,6 +507,33 @@ static void test_ppis(void)
 	CHECK(guest_dtb_check(&d) == 0);
 }
 
+/* A PMU: arm,armv8-pmuv3 with its PPI, read back by plat_parse(); a clashing PPI is refused. */
+static void test_pmu(void)
+{
+	static uint8_t buf[BUF_SIZE];
+	static const uint32_t irq[] = { 1, 7, 4 }; /* GIC_PPI 7 (INTID 23), level high */
+	struct guest_dtb_desc d = desc(1, false, false);
+	static struct platform p;
+	struct err_why why;
+	struct fdt f;
+
+	CHECK(build(&d, buf, &f) == 0);
+	CHECK(fdt_find_compatible(&f, -1, "arm,armv8-pmuv3") < 0); /* none unless asked */
+	d.pmu_intid = 23;
+	CHECK(build(&d, buf, &f) == 0);
+	CHECK(fdt_is_compatible(&f, fdt_path_offset(&f, "/pmu"), "arm,armv8-pmuv3"));
+	check_cells(&f, "/pmu", "interrupts", irq, 3);
+	CHECK(plat_parse(&p, &f, &why) == 0);
+	CHECK_EQ_U64(plat_pmu_intid(&p), 23);
+	check_dtc(buf, f.size);
+	d.pmu_intid = d.timer_intids[GUEST_TIMER_VIRT];
+	CHECK(guest_dtb_check(&d) == E_INVAL);
+	d.pmu_intid = d.maint_intid;
+	CHECK(guest_dtb_check(&d) == E_INVAL);
+	d.pmu_intid = 40;
+	CHECK(guest_dtb_check(&d) == E_INVAL);
+}
+
 /* MPIDRs with Aff1..Aff3: two address cells under /cpus, read back by plat_parse(). */
 static void test_wide_mpidr(void)
 {
@@ -662,6 +689,7 @@ int main(void)
 	RUN(test_variants);
 	RUN(test_defaults);
 	RUN(test_ppis);
+	RUN(test_pmu);
 	RUN(test_wide_mpidr);
 	RUN(test_invalid);
 	RUN(test_nomem);

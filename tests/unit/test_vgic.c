@@ -54,6 +54,14 @@ unsigned int vm_pci_hw_intid(const struct vm *vm, unsigned int vintid)
 	return vintid == SPI_HW ? PINTID_HW : 0;
 }
 
+/* The vCPU on "this CPU" for the redistributor's live-state reads; a test sets it. */
+static struct vcpu *current;
+
+struct vcpu *vcpu_current(void)
+{
+	return current;
+}
+
 bool vm_pci_irq(struct vm *vm, unsigned int intid)
 {
 	(void)vm;
@@ -109,6 +117,7 @@ static void setup(unsigned int lrs)
 	memset(&hyp, 0, sizeof(hyp));
 	hyp.plat.gic.maint_irq = INTID_MAINT;
 	hyp.plat.timer.intid_virt = INTID_VTIMER;
+	current = NULL;
 	n_lrs = lrs;
 	fake_sysreg_set(ICH_VTR, lrs - 1); /* ListRegs: LRs implemented, minus one */
 	vm.n_vcpus = 2;
@@ -161,7 +170,7 @@ static void test_start_and_stop(void)
 static void test_fill_and_overflow(void)
 {
 	struct vcpu *v = &vm.vcpus[0];
-	static const unsigned int intids[] = { 1, 3, 20, 27, 28, 30 };
+	static const unsigned int intids[] = { 1, 3, 20, 26, 28, 31 } /* none the core forwards */;
 
 	setup(4);
 	vgic_vcpu_start(v);
@@ -181,7 +190,7 @@ static void test_fill_and_overflow(void)
 		CHECK_EQ_U64(LR_PRIO(l), 0x80 + intids[n]);
 	}
 	/* Two left over, kept pending; the underflow maintenance interrupt is asked for. */
-	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 28 | 1ULL << 30);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 28 | 1ULL << 31);
 	CHECK_EQ_U64(fake_sysreg_get(ICH_HCR), HCR_EN | HCR_UIE);
 	CHECK(vgic_has_pending(v));
 	/* The guest takes and completes what it had; the maintenance interrupt brings it back. */
@@ -190,7 +199,7 @@ static void test_fill_and_overflow(void)
 		set_lr(n, 0);
 	flush(v);
 	CHECK_EQ_U64(LR_VINTID(lr(0)), 28);
-	CHECK_EQ_U64(LR_VINTID(lr(1)), 30);
+	CHECK_EQ_U64(LR_VINTID(lr(1)), 31);
 	CHECK_EQ_U64(lr(2), 0);
 	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
 	CHECK_EQ_U64(fake_sysreg_get(ICH_HCR), HCR_EN); /* nothing left over: no UIE */
@@ -305,35 +314,145 @@ static void test_sgi1r(void)
 	CHECK_EQ_U64(atomic_load(&vm.vcpus[1].vgic_pend[0]), 1ULL << 3);
 }
 
-/* The guest's timer fired: masked at the timer, PPI 27 made pending, caller deactivates. */
+/*
+ * The guest's timer fired: PPI 27 made pending and left active at the GIC (true: the caller
+ * does not deactivate it), then a list register with HW set ties it to physical PPI 27. The
+ * timer itself is untouched (no IMASK behind the guest's back).
+ */
 static void test_vtimer(void)
 {
 	struct vcpu *v = &vm.vcpus[0];
 
 	setup(4);
-	fake_sysreg_set("cntv_ctl_el0", 1); /* ENABLE */
-	CHECK(!vgic_physical_irq(v, INTID_VTIMER));
-	CHECK_EQ_U64(fake_sysreg_get("cntv_ctl_el0"), 3); /* ENABLE | IMASK */
+	fake_sysreg_set("cntv_ctl_el0", 5); /* ENABLE | ISTATUS */
+	CHECK(vgic_physical_irq(v, INTID_VTIMER));
+	CHECK_EQ_U64(fake_sysreg_get("cntv_ctl_el0"), 5);
 	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << INTID_VTIMER);
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), INTID_VTIMER);
+	CHECK(lr(0) & LR_HW);
+	CHECK_EQ_U64(LR_PINTID(lr(0)), INTID_VTIMER);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_PENDING);
+	/* The condition still holds: a sync changes nothing. */
+	vgic_timer_sync(v);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_PENDING);
+	CHECK_EQ_U64(fake_gic.n_deactivated, 0);
 }
 
-/* The PPIs are the DTB's: another maintenance interrupt is the one enabled and disabled. */
+/* The guest masks, disables or moves its timer before taking the interrupt: it goes away. */
+static void test_vtimer_line_follows_condition(void)
+{
+	static const uint64_t low[] = { 7 /* IMASK */, 4 /* disabled */, 1 /* not yet due */ };
+	struct vcpu *v = &vm.vcpus[0];
+
+	for (unsigned int i = 0; i < 3; i++) {
+		setup(4);
+		fake_sysreg_set("cntv_ctl_el0", 5);
+		CHECK(vgic_physical_irq(v, INTID_VTIMER));
+		flush(v);
+		fake_sysreg_set("cntv_ctl_el0", low[i]);
+		vgic_timer_sync(v);
+		CHECK_EQ_U64(lr(0), 0);
+		CHECK_EQ_U64(fake_gic.n_deactivated, 1);
+		CHECK_EQ_U64(fake_gic.deactivated[0], INTID_VTIMER);
+	}
+	/* Still waiting for a list register (the guest has PPI 27 disabled): withdrawn too. */
+	setup(4);
+	v->vgic_rd.enable0 &= ~(1U << INTID_VTIMER);
+	fake_sysreg_set("cntv_ctl_el0", 5);
+	CHECK(vgic_physical_irq(v, INTID_VTIMER));
+	flush(v);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << INTID_VTIMER);
+	fake_sysreg_set("cntv_ctl_el0", 0);
+	vgic_timer_sync(v);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
+	CHECK_EQ_U64(fake_gic.n_deactivated, 1);
+	/* Taken (active) and pending again: only the pending half goes; the guest deactivates. */
+	setup(4);
+	fake_sysreg_set("cntv_ctl_el0", 5);
+	CHECK(vgic_physical_irq(v, INTID_VTIMER));
+	flush(v);
+	set_lr(0, (lr(0) & ~(3ULL << 62)) | 3ULL << 62);
+	fake_sysreg_set("cntv_ctl_el0", 7);
+	vgic_timer_sync(v);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_ACTIVE);
+	CHECK_EQ_U64(fake_gic.n_deactivated, 0);
+}
+
+/* GICR_ISPENDR0 and ISACTIVER0 of the vCPU running here show its list registers and queue. */
+static void test_ppi_state_reads(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	uint64_t val = 0;
+
+	setup(4);
+	current = v;
+	fake_sysreg_set("cntv_ctl_el0", 5);
+	CHECK(vgic_physical_irq(v, INTID_VTIMER));
+	vgic_inject(v, 3);
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x10200, false, 4, &val), 0); /* ISPENDR0 */
+	CHECK_EQ_U64(val, 1ULL << INTID_VTIMER | 1ULL << 3);
+	flush(v);
+	set_lr(0, (lr(0) & ~(3ULL << 62)) | LR_ACTIVE << 62);
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x10200, false, 4, &val), 0);
+	CHECK_EQ_U64(val, 1ULL << INTID_VTIMER); /* SGI 3's LR is still pending */
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x10300, false, 4, &val), 0); /* ISACTIVER0 */
+	CHECK_EQ_U64(val, 1ULL << 3);
+	/* The timer masked: its pending state goes at the guest's next look. */
+	set_lr(0, 0);
+	set_lr(1, (lr(1) & ~(3ULL << 62)) | LR_PENDING << 62);
+	fake_sysreg_set("cntv_ctl_el0", 7);
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x10200, false, 4, &val), 0);
+	CHECK_EQ_U64(val & (1ULL << INTID_VTIMER), 0);
+}
+
+/* The PPIs are the DTB's: another maintenance interrupt and timers are the ones enabled. */
 static void test_ppis_from_the_dtb(void)
 {
 	struct vcpu *v = &vm.vcpus[0];
 
 	setup(4);
 	hyp.plat.gic.maint_irq = 24;
-	hyp.plat.timer.intid_virt = 30;
+	hyp.plat.timer.intid_virt = 28;
+	hyp.plat.timer.intid_phys = 29;
 	vgic_vcpu_start(v);
-	CHECK_EQ_U64(fake_gic.ppi_enabled, 1U << 24 | 1U << 30);
-	fake_sysreg_set("cntv_ctl_el0", 1);
-	CHECK(!vgic_physical_irq(v, 30));
-	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 30);
-	CHECK(!vgic_physical_irq(v, INTID_VTIMER)); /* not the timer here: nothing injected */
-	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 30);
+	CHECK_EQ_U64(fake_gic.ppi_enabled, 1U << 24 | 1U << 28 | 1U << 29);
+	CHECK(vgic_physical_irq(v, 28));
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 28);
+	CHECK(!vgic_physical_irq(v, INTID_VTIMER)); /* not a timer here: nothing injected */
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 28);
 	vgic_vcpu_stop(v);
 	CHECK_EQ_U64(fake_gic.ppi_enabled, 0);
+	/* Left pending at the stop: its physical PPI is deactivated, ready for the next VM. */
+	CHECK_EQ_U64(fake_gic.n_deactivated, 1);
+	CHECK_EQ_U64(fake_gic.deactivated[0], 28);
+}
+
+/* With a PMUv3 the guest's (ID_AA64DFR0_EL1.PMUVer), its overflow PPI 23 is forwarded too. */
+static void test_pmu_ppi(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	setup(4);
+	fake_sysreg_set("id_aa64dfr0_el1", 6ULL << 8); /* PMUv3p5 */
+	vgic_vcpu_start(v);
+	CHECK(fake_gic.ppi_enabled & 1U << 23);
+	CHECK(vgic_physical_irq(v, 23));
+	flush(v);
+	CHECK(lr(0) & LR_HW);
+	CHECK_EQ_U64(LR_PINTID(lr(0)), 23);
+	vgic_vcpu_stop(v);
+	/* A VM the hypervisor counts itself (bench): the PPI is not the guest's. */
+	setup(4);
+	fake_sysreg_set("id_aa64dfr0_el1", 6ULL << 8);
+	vm.hyp_pmu = true;
+	vgic_vcpu_start(v);
+	CHECK(!(fake_gic.ppi_enabled & 1U << 23));
+	CHECK(!vgic_physical_irq(v, 23));
+	/* No PMU at all (PMUVer 0): not forwarded either. */
+	setup(4);
+	vgic_vcpu_start(v);
+	CHECK(!(fake_gic.ppi_enabled & 1U << 23));
 }
 
 int main(void)
@@ -346,6 +465,9 @@ int main(void)
 	RUN(test_kick_and_routing);
 	RUN(test_sgi1r);
 	RUN(test_vtimer);
+	RUN(test_vtimer_line_follows_condition);
+	RUN(test_ppi_state_reads);
+	RUN(test_pmu_ppi);
 	RUN(test_ppis_from_the_dtb);
 	return TEST_SUMMARY();
 }
