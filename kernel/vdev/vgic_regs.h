@@ -14,6 +14,21 @@
 #define VGIC_NR_IRQS	 (32 + VGIC_NR_SPIS)
 #define VGIC_GICD_SIZE	 0x10000
 #define VGIC_GICR_STRIDE 0x20000 /* RD_base + SGI_base, 64 KiB each */
+/*
+ * LPIs (IHI 0069, 5.1): INTIDs from 8192. GICD_TYPER.IDbits says 14 bits; the ITS maps LPIs
+ * 8192-12287 (a MAPTI beyond is a command error), whose pending state each vCPU keeps in a
+ * bitmap of VGIC_LPI_WORDS words summarised by one word.
+ */
+#define VGIC_LPI_BASE  8192U
+#define VGIC_NR_LPIS   4096U
+#define VGIC_LPI_WORDS (VGIC_NR_LPIS / 64)
+#define VGIC_REQ_KINDS 3 /* vgic.c: clear pending, set active, clear active */
+
+/* The pending and active state registers (12.9.27-30), which kernel/vdev/vgic.c serves live. */
+#define VGIC_GICD_ISPENDR   0x0200
+#define VGIC_GICD_ICACTIVER 0x0380
+#define VGIC_STATE_BLOCK    0x80 /* ISPENDR, ICPENDR, ISACTIVER, ICACTIVER: one block each */
+#define VGIC_SGI_BASE	    0x10000
 
 struct vgic_dist {
 	uint32_t ctlr;
@@ -33,6 +48,12 @@ struct vgic_redist {
 	uint32_t group0;
 	uint32_t cfg[2];
 	uint8_t priority[32];
+	/* LPIs (12.11.2, 12.11.27-28): EnableLPIs and where the guest keeps its tables. */
+	bool enable_lpis;
+	uint64_t propbaser, pendbaser;
+	/* Set by kernel/vdev/vgic.c when LPIs are enabled: the property table checked as RAM. */
+	uint64_t prop_pa;
+	unsigned int prop_n; /* LPIs it covers (0: none, the table was not the VM's RAM) */
 };
 
 void vgic_dist_reset(struct vgic_dist *d);

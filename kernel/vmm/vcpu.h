@@ -69,6 +69,10 @@ struct vcpu {
 	_Atomic uint64_t vgic_pend[2]; /* INTIDs 0-127 waiting for a list register */
 	_Atomic uint64_t virqs[3];     /* interrupts made pending for it: SGIs, PPIs, SPIs */
 	struct vgic_redist vgic_rd;    /* its emulated redistributor frames */
+	/* Changes to its list registers asked by another vCPU, applied at its next flush. */
+	_Atomic uint64_t vgic_req[VGIC_REQ_KINDS][2];
+	_Atomic uint64_t vgic_lpi_pend[VGIC_LPI_WORDS]; /* LPIs waiting for a list register */
+	_Atomic uint64_t vgic_lpi_sum;			/* bit w: vgic_lpi_pend[w] is not 0 */
 };
 
 /* Run 'v' on this CPU until it is stopped or turns itself off. */

@@ -20,6 +20,7 @@ BASIC_PA = 0x44000000
 HOSTILE_PA = 0x45000000
 STAY_PA = 0x46000000
 TIMER_PA = 0x47000000
+VGIC_PA = 0x49000000  # 0x48000000 is where QEMU puts the DTB
 RESET_PA = 0x42000000
 INITRD_PA = 0x43800000
 WITHRD_PA = 0x41000000
@@ -37,6 +38,7 @@ def guest_image(image: Path, name: str) -> Path:
 def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
     timer = guest_image(image, "timer")
+    vgic = guest_image(image, "vgic")
     initrd = image.parent / "guests" / "test-initrd.bin"
     initrd.write_bytes(INITRD_MARKER + bytes(range(256)) * 40)
     config = MachineConfig(
@@ -48,6 +50,7 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             "-device", f"loader,file={hostile},addr={HOSTILE_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
             "-device", f"loader,file={timer},addr={TIMER_PA:#x},force-raw=on",
+            "-device", f"loader,file={vgic},addr={VGIC_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={RESET_PA:#x},force-raw=on",
             "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={WITHRD_PA:#x},force-raw=on",
@@ -259,6 +262,27 @@ def test_virtual_interrupts(shell: Shell) -> None:
     assert vcpu["irq_exits"] >= 20, vcpu
     wfis = vcpu["exits"].get("Trapped WFI/WFE", 0)
     assert 20 <= wfis <= 40, f"WFI should sleep until the tick: {wfis} WFI exits for 20 ticks"
+
+
+VGIC_CHECKS = ("ispendr-shows", "ispendr-signals", "icpendr-clears", "isactiver-eoimode1",
+               "dir-deactivates", "icactiver-deactivates", "isactiver-sets",
+               "isactiver-then-clear", "priority-order", "pmr-masks", "preemption",
+               "preempting-first", "bpr-groups")
+
+
+def test_vgic_state_and_priority(shell: Shell) -> None:
+    """The vgic guest sees its SGIs' and PPIs' live pending and active state in GICR_ISPENDR0 and
+    ISACTIVER0 while the list registers hold them, changes it with ICPENDR0, ISACTIVER0 and
+    ICACTIVER0, and finds priority order, PMR masking, preemption by group priority (BPR1) and
+    EOImode 1 with ICC_DIR_EL1 as GICv3 specifies."""
+    out = shell.run(f"vm create vgic {VGIC_PA:#x} 16M 1")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm start {vm_id}")
+    wait_vm_state(shell, vm_id, "stopped")
+    log = shell.run(f"vm log {vm_id}")
+    for check in VGIC_CHECKS:
+        assert f"guest: ok {check}" in log, (check, log)
+    assert f"guest: {len(VGIC_CHECKS)} passed, 0 failed" in log, log
 
 
 def test_system_reset_restarts_the_vm(shell: Shell) -> None:
