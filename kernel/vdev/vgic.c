@@ -77,6 +77,8 @@ void vgic_vcpu_stop(struct vcpu *v)
 	gic_set_eoi_split(false);
 }
 
+static int lr_index(unsigned int intid);
+
 /* Make 'v' exit (and flush) soon when it runs on another CPU. */
 static void vgic_kick(struct vcpu *v)
 {
@@ -95,6 +97,51 @@ void vgic_inject_lpi(struct vcpu *v, unsigned int intid)
 	atomic_fetch_or_explicit(&v->vgic_lpi_sum, 1UL << (n / 64), memory_order_release);
 	atomic_fetch_add_explicit(&v->virqs[2], 1, memory_order_relaxed);
 	vgic_kick(v);
+}
+
+void vgic_inject_kick(struct vcpu *v)
+{
+	vgic_kick(v);
+}
+
+void vgic_clear_lpi(struct vcpu *v, unsigned int intid)
+{
+	unsigned int n = intid - VGIC_LPI_BASE;
+	int lr;
+
+	if (intid < VGIC_LPI_BASE || n >= VGIC_NR_LPIS)
+		return;
+	atomic_fetch_and_explicit(&v->vgic_lpi_pend[n / 64], ~(1UL << (n % 64)),
+				  memory_order_relaxed);
+	if (vcpu_current() != v)
+		return; /* one already in another CPU's list register is the guest's */
+	lr = lr_index(intid);
+	if (lr >= 0)
+		write_ich_lr_el2((unsigned int)lr, read_ich_lr_el2((unsigned int)lr) &
+							   ~ICH_LR_STATE(ICH_LR_STATE_PENDING));
+}
+
+void vgic_move_lpis(struct vcpu *from, struct vcpu *to, unsigned int intid)
+{
+	for (unsigned int w = 0; w < VGIC_LPI_WORDS; w++) {
+		uint64_t mask = ~0UL, moved;
+
+		if (intid) {
+			unsigned int n = intid - VGIC_LPI_BASE;
+
+			if (intid < VGIC_LPI_BASE || n >= VGIC_NR_LPIS || n / 64 != w)
+				continue;
+			mask = 1UL << (n % 64);
+		}
+		if (from == to)
+			continue;
+		moved = atomic_fetch_and_explicit(&from->vgic_lpi_pend[w], ~mask,
+						  memory_order_relaxed) &
+			mask;
+		for (; moved; moved &= moved - 1)
+			vgic_inject_lpi(to, VGIC_LPI_BASE + 64 * w +
+						    (unsigned int)__builtin_ctzl(moved));
+	}
 }
 
 void vgic_inject(struct vcpu *v, unsigned int intid)

@@ -22,6 +22,12 @@ void vgic_vcpu_stop(struct vcpu *v);
 void vgic_inject(struct vcpu *v, unsigned int intid);
 /* Make LPI 'intid' pending for 'v' (the ITS's translation); out-of-range INTIDs are ignored. */
 void vgic_inject_lpi(struct vcpu *v, unsigned int intid);
+/* ITS CLEAR, DISCARD: LPI 'intid' is no longer pending for 'v' (nor in its LR, if it runs here). */
+void vgic_clear_lpi(struct vcpu *v, unsigned int intid);
+/* ITS MOVI (one LPI) and MOVALL (intid 0: all): pending LPIs of 'from' become pending for 'to'. */
+void vgic_move_lpis(struct vcpu *from, struct vcpu *to, unsigned int intid);
+/* Make 'v' flush soon (ITS INV, INVALL: a property-table change to look at). */
+void vgic_inject_kick(struct vcpu *v);
 struct vm;
 /*
  * The PA behind [ipa, ipa + len) when Stage-2 maps every page of it onto the VM's own RAM, else

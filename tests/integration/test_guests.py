@@ -20,6 +20,7 @@ BASIC_PA = 0x44000000
 HOSTILE_PA = 0x45000000
 STAY_PA = 0x46000000
 TIMER_PA = 0x47000000
+ITS_PA = 0x4A000000
 VGIC_PA = 0x49000000  # 0x48000000 is where QEMU puts the DTB
 RESET_PA = 0x42000000
 INITRD_PA = 0x43800000
@@ -39,6 +40,7 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
     timer = guest_image(image, "timer")
     vgic = guest_image(image, "vgic")
+    its = guest_image(image, "its")
     initrd = image.parent / "guests" / "test-initrd.bin"
     initrd.write_bytes(INITRD_MARKER + bytes(range(256)) * 40)
     config = MachineConfig(
@@ -51,6 +53,7 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
             "-device", f"loader,file={timer},addr={TIMER_PA:#x},force-raw=on",
             "-device", f"loader,file={vgic},addr={VGIC_PA:#x},force-raw=on",
+            "-device", f"loader,file={its},addr={ITS_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={RESET_PA:#x},force-raw=on",
             "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={WITHRD_PA:#x},force-raw=on",
@@ -104,6 +107,7 @@ def test_vm_info_lists_emulated_mmio(shell: Shell) -> None:
         "pl011": (0x09000000, 0x1000),
         "gicd": (0x08000000, 0x10000),
         "gicr": (0x080A0000, 2 * 0x20000),
+        "gits": (0x08080000, 0x20000),
     }, info["mmio"]
     text = shell.run(f"vm info {vm['id']}")
     assert "Emulated MMIO" in text, text
@@ -283,6 +287,34 @@ def test_vgic_state_and_priority(shell: Shell) -> None:
     for check in VGIC_CHECKS:
         assert f"guest: ok {check}" in log, (check, log)
     assert f"guest: {len(VGIC_CHECKS)} passed, 0 failed" in log, log
+
+
+ITS_CHECKS = ("its-in-dtb", "its-typer", "its-baser-types", "its-queue-drained", "lpi-int",
+              "lpi-translater", "movi-to-vcpu1", "lpi-enable-inv", "lpi-clear",
+              "its-error-stalls", "its-retry-recovers", "its-unmapped-msi-dropped",
+              "its-itt-outside-ram", "its-bogus-deviceid", "its-bogus-intid",
+              "its-bogus-eventid", "its-garbage-stalls", "its-cbaser-recovers")
+
+
+def test_its_delivers_lpis(shell: Shell) -> None:
+    """The its guest (two vCPUs) programs the emulated ITS it finds in its DTB: after MAPD, MAPC
+    and MAPTI an INT and a GITS_TRANSLATER write deliver the LPI to vCPU 0, MOVI moves it to
+    vCPU 1, the property table's enable bit (with INV) and CLEAR are honoured. Bad commands
+    (an unmapped event, an ITT outside its RAM, bogus DeviceID, EventID and INTID, a queue of
+    garbage) stall the queue as GITS_CREADR shows, and the guest recovers; the hypervisor logs
+    each refusal and carries on."""
+    out = shell.run(f"vm create its {ITS_PA:#x} 16M 2")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm start {vm_id}")
+    info = wait_vm_state(shell, vm_id, "stopped")
+    assert "SYSTEM_OFF" in info["stop_reason"], info
+    log = shell.run(f"vm log {vm_id}")
+    for check in ITS_CHECKS:
+        assert f"guest: ok {check}" in log, (check, log)
+    assert f"guest: {len(ITS_CHECKS)} passed, 0 failed" in log, log
+    its = info["its"]
+    assert its["errors"] >= 7 and its["commands"] >= 20 and its["translations"] >= 2, its
+    assert shell.run_json("cpus check")["failures"] == 0
 
 
 def test_system_reset_restarts_the_vm(shell: Shell) -> None:
