@@ -14,5 +14,6 @@ int bench_spsc_stress(struct bench_opts *o);
 int bench_hvc(struct bench_opts *o);
 int bench_mmio(struct bench_opts *o);
 int bench_virq(struct bench_opts *o);
+int bench_virq_msi(struct bench_opts *o);
 
 #endif

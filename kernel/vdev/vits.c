@@ -26,19 +26,19 @@
 #include "kernel/vmm/vm.h"
 
 /* ITS_base register offsets (12.19). */
-#define GITS_CTLR   0x0000
-#define GITS_IIDR   0x0004
-#define GITS_TYPER  0x0008
-#define GITS_CBASER 0x0080
+#define GITS_CTLR    0x0000
+#define GITS_IIDR    0x0004
+#define GITS_TYPER   0x0008
+#define GITS_CBASER  0x0080
 #define GITS_CWRITER 0x0088
-#define GITS_CREADR 0x0090
-#define GITS_BASER  0x0100 /* GITS_BASER<n> at 0x100 + 8n, n 0-7 */
-#define GITS_PIDR2  0xffe8
+#define GITS_CREADR  0x0090
+#define GITS_BASER   0x0100 /* GITS_BASER<n> at 0x100 + 8n, n 0-7 */
+#define GITS_PIDR2   0xffe8
 
 #define GITS_CTLR_ENABLED   BIT(0)
 #define GITS_CTLR_QUIESCENT BIT(31)
 /* GITS_TYPER (12.19.20): Physical, ITT_entry_size - 1, ID bits - 1, Devbits - 1, PTA 0. */
-#define GITS_TYPER_VALUE                                                                   \
+#define GITS_TYPER_VALUE                                                                         \
 	(BIT(0) | (uint64_t)(VITS_ENTRY_BYTES - 1) << 4 | (uint64_t)(VITS_EVENT_BITS - 1) << 8 | \
 	 (uint64_t)(VITS_DEVID_BITS - 1) << 13)
 #define GITS_IIDR_VALUE	 0x43b /* ProductID 0, implementer Arm */
@@ -50,10 +50,10 @@
 #define CBASER_SIZE_MASK 0xffUL
 #define CBASER_RW_MASK	 (CBASER_VALID | CBASER_PA_MASK | CBASER_SIZE_MASK | 0x3fUL << 53 | 0xc00UL)
 /* GITS_CWRITER.Retry and GITS_CREADR.Stalled are bit 0; Offset is [19:5]. */
-#define CQ_OFFSET_MASK	 0xfffe0UL
-#define CWRITER_RETRY	 BIT(0)
-#define CREADR_STALLED	 BIT(0)
-#define CMD_BYTES	 32
+#define CQ_OFFSET_MASK 0xfffe0UL
+#define CWRITER_RETRY  BIT(0)
+#define CREADR_STALLED BIT(0)
+#define CMD_BYTES      32
 
 /* GITS_BASER<n> (12.19.3): Type [58:56], Entry_Size [52:48], Page_Size [9:8], Size [7:0]. */
 #define BASER_VALID	   BIT(63)
@@ -66,7 +66,7 @@
 #define BASER_PAGE_SHIFT   8
 #define BASER_SIZE_MASK	   0xffUL
 /* What the guest may set: Valid, InnerCache, OuterCache, PA, Shareability, Page_Size, Size. */
-#define BASER_RW_MASK                                                                   \
+#define BASER_RW_MASK                                                                 \
 	(BASER_VALID | 7UL << 59 | 7UL << 53 | BASER_PA_MASK | 3UL << 10 | 3UL << 8 | \
 	 BASER_SIZE_MASK)
 
@@ -91,10 +91,10 @@ enum its_cmd {
 void vits_reset(struct vits *its)
 {
 	*its = (struct vits){ 0 };
-	its->baser[0] = BASER_TYPE_DEVICES << BASER_TYPE_SHIFT |
-			(uint64_t)(VITS_ENTRY_BYTES - 1) << BASER_ENTRY_SHIFT;
-	its->baser[1] = BASER_TYPE_COLL << BASER_TYPE_SHIFT |
-			(uint64_t)(VITS_ENTRY_BYTES - 1) << BASER_ENTRY_SHIFT;
+	its->baser[0] = BASER_TYPE_DEVICES << BASER_TYPE_SHIFT | (uint64_t)(VITS_ENTRY_BYTES - 1)
+									 << BASER_ENTRY_SHIFT;
+	its->baser[1] = BASER_TYPE_COLL << BASER_TYPE_SHIFT | (uint64_t)(VITS_ENTRY_BYTES - 1)
+								      << BASER_ENTRY_SHIFT;
 }
 
 /* One command's reading: what it says, and why it cannot be done (NULL while it can). */
@@ -115,14 +115,16 @@ static uint64_t table_entry(struct its_ctx *c, unsigned int n, uint64_t index)
 {
 	uint64_t baser = c->vm->its.baser[n];
 	static const uint64_t page_bytes[4] = { 0x1000, 0x4000, 0x10000, 0x10000 };
-	uint64_t bytes = ((baser & BASER_SIZE_MASK) + 1) *
-			 page_bytes[(baser >> BASER_PAGE_SHIFT) & 3];
+	uint64_t bytes =
+		((baser & BASER_SIZE_MASK) + 1) * page_bytes[(baser >> BASER_PAGE_SHIFT) & 3];
 	uint64_t pa;
 
 	if (!(baser & BASER_VALID))
-		return fail(c, n ? "no collection table (GITS_BASER1)" : "no device table (GITS_BASER0)");
+		return fail(c, n ? "no collection table (GITS_BASER1)"
+				 : "no device table (GITS_BASER0)");
 	if (index >= bytes / VITS_ENTRY_BYTES)
-		return fail(c, n ? "ICID beyond the collection table" : "DeviceID beyond the device table");
+		return fail(c, n ? "ICID beyond the collection table"
+				 : "DeviceID beyond the device table");
 	pa = vgic_guest_ram(c->vm, (baser & BASER_PA_MASK) + index * VITS_ENTRY_BYTES,
 			    VITS_ENTRY_BYTES);
 	return pa ? pa : fail(c, "table outside the VM's RAM");
@@ -370,7 +372,8 @@ static void its_process(struct vm *vm)
 		if (c.why) {
 			its->creadr = off | CREADR_STALLED;
 			if (log_nth_ok(++its->errors))
-				pr_warn("vm%u: ITS command 0x%02llx at queue offset 0x%llx refused: %s; "
+				pr_warn("vm%u: ITS command 0x%02llx at queue offset 0x%llx "
+					"refused: %s; "
 					"the queue stalls (GITS_CREADR.Stalled)\n",
 					vm->id, (unsigned long long)(cmd[0] & 0xff),
 					(unsigned long long)off, c.why);

@@ -103,16 +103,17 @@ static uint64_t creadr(void)
 	return *its64(GITS_CREADR);
 }
 
-#define MAPD(dev, size, itt_pa) its_cmd(0x08 | (uint64_t)(dev) << 32, (size), (1UL << 63) | (itt_pa), 0)
-#define MAPC(icid, rd)		its_cmd(0x09, 0, (1UL << 63) | (uint64_t)(rd) << 16 | (icid), 0)
+#define MAPD(dev, size, itt_pa) \
+	its_cmd(0x08 | (uint64_t)(dev) << 32, (size), (1UL << 63) | (itt_pa), 0)
+#define MAPC(icid, rd) its_cmd(0x09, 0, (1UL << 63) | (uint64_t)(rd) << 16 | (icid), 0)
 #define MAPTI(dev, ev, lpi, icid) \
 	its_cmd(0x0a | (uint64_t)(dev) << 32, (ev) | (uint64_t)(lpi) << 32, (icid), 0)
-#define INT(dev, ev)	 its_cmd(0x03 | (uint64_t)(dev) << 32, (ev), 0, 0)
-#define CLEAR(dev, ev)	 its_cmd(0x04 | (uint64_t)(dev) << 32, (ev), 0, 0)
-#define DISCARD(dev, ev) its_cmd(0x0f | (uint64_t)(dev) << 32, (ev), 0, 0)
-#define INV(dev, ev)	 its_cmd(0x0c | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define INT(dev, ev)	    its_cmd(0x03 | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define CLEAR(dev, ev)	    its_cmd(0x04 | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define DISCARD(dev, ev)    its_cmd(0x0f | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define INV(dev, ev)	    its_cmd(0x0c | (uint64_t)(dev) << 32, (ev), 0, 0)
 #define MOVI(dev, ev, icid) its_cmd(0x01 | (uint64_t)(dev) << 32, (ev), (icid), 0)
-#define SYNC(rd)	 its_cmd(0x05, 0, (uint64_t)(rd) << 16, 0)
+#define SYNC(rd)	    its_cmd(0x05, 0, (uint64_t)(rd) << 16, 0)
 
 /* Wait a while for 'count' to reach 'want'; WFI sleeps until an interrupt comes. */
 static bool wait_for(volatile uint64_t *count, uint64_t want)
@@ -155,7 +156,8 @@ static void setup_its(void)
 
 	guest_check((typer & 1) && ((typer >> 4) & 0xf) == 7 && !((typer >> 19) & 1), "its-typer",
 		    "GITS_TYPER 0x%llx", (unsigned long long)typer);
-	guest_check((*its64(GITS_BASER(0)) >> 56 & 7) == 1 && (*its64(GITS_BASER(1)) >> 56 & 7) == 4,
+	guest_check((*its64(GITS_BASER(0)) >> 56 & 7) == 1 &&
+			    (*its64(GITS_BASER(1)) >> 56 & 7) == 4,
 		    "its-baser-types", "BASER0 0x%llx BASER1 0x%llx",
 		    (unsigned long long)*its64(GITS_BASER(0)),
 		    (unsigned long long)*its64(GITS_BASER(1)));

@@ -235,7 +235,7 @@ def test_bad_input(shell: Shell, cmd: str) -> None:
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
 
 
-@pytest.mark.parametrize("bench", ["hvc", "mmio", "virq"])
+@pytest.mark.parametrize("bench", ["hvc", "mmio", "virq", "virq-msi"])
 def test_guest_benchmarks(shell: Shell, bench: str) -> None:
     """`bench hvc|mmio` run the built-in benchmark guest in a VM of their own, read the samples
     it leaves in its RAM, and give the VM, its RAM and its CPU back."""
