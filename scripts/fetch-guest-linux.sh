@@ -8,9 +8,42 @@
 # Results, cached: build/linux/Image and build/linux/initramfs.cpio.gz (rebuilt when the init
 # below changes).
 #
+# With --packages, a second initramfs (uncompressed, so an emulated CPU does not spend its time
+# inflating it) also holds Debian arm64 programs and every shared library they load: the named
+# packages and their Depends, recursively, are downloaded into OUTDIR/dl and unpacked into
+# OUTDIR/sysroot; each program and the closure of its ELF NEEDED entries (and its interpreter)
+# is copied from there at the same path.
+#
 #   scripts/fetch-guest-linux.sh [OUTDIR]
+#   scripts/fetch-guest-linux.sh --name NAME --packages 'PKG[=PROG,...] ...' [--init FILE]
+#                                [--add SRC=/DEST ...] [OUTDIR]
+#     --name NAME      write OUTDIR/initramfs-NAME.cpio (its tree in OUTDIR/root-NAME)
+#     --packages LIST  the packages whose programs to install: all of a package's executables
+#                      in /bin, /sbin, /usr/bin and /usr/sbin, or only the PROGs named
+#                      (e.g. 'qemu-system-arm=qemu-system-aarch64 linux-perf fio')
+#     --init FILE      the initramfs's /init (default: the one below)
+#     --add SRC=/DEST  also copy the host file SRC to /DEST (repeatable)
 set -euo pipefail
 
+name=
+packages=
+init_file=
+adds=()
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--name) name=$2; shift 2 ;;
+	--packages) packages=$2; shift 2 ;;
+	--init) init_file=$2; shift 2 ;;
+	--add) adds+=("$2"); shift 2 ;;
+	-*) echo "fetch-guest-linux: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+if [[ -n $name || -n $packages || -n $init_file || ${#adds[@]} -gt 0 ]] && [[ -z $name ]]; then
+	echo "fetch-guest-linux: --packages, --init and --add need --name" >&2
+	exit 2
+fi
+[[ -z $init_file || -r $init_file ]] || { echo "fetch-guest-linux: cannot read $init_file" >&2; exit 2; }
 out=${1:-build/linux}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -69,36 +102,158 @@ build_initramfs() {
 	(cd "$out/root" && find . | cpio --quiet -o -H newc | gzip -9) >"$out/initramfs.cpio.gz"
 }
 
-if [[ -s $out/Image && -x $out/bb/bin/busybox ]]; then
-	if [[ -s $out/initramfs.cpio.gz ]] && init_script | cmp -s - "$out/root/init"; then
-		echo "fetch-guest-linux: cached in $out"
-	else
-		command -v cpio >/dev/null || { echo "fetch-guest-linux: needs cpio (scripts/setup-toolchain.sh linux)" >&2; exit 2; }
-		build_initramfs
-		echo "fetch-guest-linux: initramfs rebuilt in $out"
-	fi
-	exit 0
-fi
-command -v cpio >/dev/null || { echo "fetch-guest-linux: needs cpio (scripts/setup-toolchain.sh linux)" >&2; exit 2; }
+need_cpio() {
+	command -v cpio >/dev/null || { echo "fetch-guest-linux: needs cpio (scripts/setup-toolchain.sh linux)" >&2; exit 2; }
+}
 
 state=$out/apt
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$out/dl"
-touch "$state/status"
 apt_opts=(-o "Dir::State=$state" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
 	-o APT::Architecture=arm64 -o APT::Architectures=arm64 -o Debug::NoLocking=1
 	-o APT::Sandbox::User=root)
-apt-get "${apt_opts[@]}" update -qq
-# The metapackage names the current kernel package; download that one.
-kpkg=$(apt-cache "${apt_opts[@]}" depends linux-image-cloud-arm64 |
-	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-[[ -n $kpkg ]] || { echo "fetch-guest-linux: no linux-image-cloud-arm64 in the archive" >&2; exit 1; }
-(cd "$out/dl" && apt-get "${apt_opts[@]}" download "$kpkg" busybox-static)
+apt_update() {
+	mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$out/dl"
+	touch "$state/status"
+	apt-get "${apt_opts[@]}" update -qq
+}
 
-rm -rf "$out/kernel" "$out/bb" "$out/root"
-dpkg-deb -x "$out"/dl/"$kpkg"_*.deb "$out/kernel"
-vmlinuz=$(ls "$out"/kernel/boot/vmlinuz-*)
-# arm64 Debian ships the Image itself, or gzip-compressed on some releases.
-if gzip -t "$vmlinuz" 2>/dev/null; then zcat "$vmlinuz" >"$out/Image"; else cp "$vmlinuz" "$out/Image"; fi
-dpkg-deb -x "$out"/dl/busybox-static_*.deb "$out/bb"
-build_initramfs
-echo "fetch-guest-linux: $kpkg -> $out/Image ($(stat -c %s "$out/Image") bytes), initramfs.cpio.gz"
+# The newest .deb of package $1 in $out/dl (empty when there is none).
+deb_of() {
+	local f
+	f=$(printf "%s\n" "$out"/dl/"$1"_*.deb | sort -V | tail -n 1)
+	[[ -e $f ]] || f=
+	echo "$f"
+}
+
+fetch_base() {
+	need_cpio
+	apt_update
+	# The metapackage names the current kernel package; download that one.
+	kpkg=$(apt-cache "${apt_opts[@]}" depends linux-image-cloud-arm64 |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	[[ -n $kpkg ]] || { echo "fetch-guest-linux: no linux-image-cloud-arm64 in the archive" >&2; exit 1; }
+	(cd "$out/dl" && apt-get "${apt_opts[@]}" download "$kpkg" busybox-static)
+
+	rm -rf "$out/kernel" "$out/bb" "$out/root"
+	dpkg-deb -x "$out"/dl/"$kpkg"_*.deb "$out/kernel"
+	vmlinuz=$(ls "$out"/kernel/boot/vmlinuz-*)
+	# arm64 Debian ships the Image itself, or gzip-compressed on some releases.
+	if gzip -t "$vmlinuz" 2>/dev/null; then zcat "$vmlinuz" >"$out/Image"; else cp "$vmlinuz" "$out/Image"; fi
+	dpkg-deb -x "$out"/dl/busybox-static_*.deb "$out/bb"
+	build_initramfs
+	echo "fetch-guest-linux: $kpkg -> $out/Image ($(stat -c %s "$out/Image") bytes), initramfs.cpio.gz"
+}
+
+# Download the packages in $@ and their Depends, recursively, that are not in $out/dl yet, and
+# unpack every one into $out/sysroot (once per .deb).
+fetch_packages() {
+	local closure missing=() p deb
+	[[ -d $state/lists ]] || apt_update
+	closure=$(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends --no-suggests \
+		--no-conflicts --no-breaks --no-replaces --no-enhances "$@" | grep -v '^[ <]' | sort -u)
+	for p in "$@"; do
+		grep -qx "$p" <<<"$closure" || { echo "fetch-guest-linux: no package $p for arm64" >&2; exit 1; }
+	done
+	for p in $closure; do
+		[[ -n $(deb_of "$p") ]] || missing+=("$p")
+	done
+	if [[ ${#missing[@]} -gt 0 ]]; then
+		echo "fetch-guest-linux: downloading ${#missing[@]} packages"
+		# A stale package list names versions the mirror no longer has: refresh it and retry.
+		(cd "$out/dl" && apt-get "${apt_opts[@]}" download "${missing[@]}" >/dev/null) ||
+			{ apt_update && (cd "$out/dl" && apt-get "${apt_opts[@]}" download "${missing[@]}" >/dev/null); }
+	fi
+	mkdir -p "$out/sysroot/.unpacked"
+	for p in $closure; do
+		deb=$(deb_of "$p")
+		[[ -e $out/sysroot/.unpacked/${deb##*/} ]] && continue
+		dpkg-deb -x "$deb" "$out/sysroot"
+		touch "$out/sysroot/.unpacked/${deb##*/}"
+	done
+}
+
+# Copy $1 (a path inside the sysroot, from its root) into $root at the same path, and if it is
+# an ELF file, its interpreter and the libraries its NEEDED entries name, recursively.
+install_file() {
+	local rel=${1#/} lib so dir found runpath origin
+	[[ -e $root/$rel ]] && return 0
+	[[ -e $out/sysroot/$rel ]] || { echo "fetch-guest-linux: $rel is not in $out/sysroot" >&2; exit 1; }
+	mkdir -p "$root/$(dirname "$rel")"
+	cp -L "$out/sysroot/$rel" "$root/$rel"
+	[[ $(head -c 4 "$root/$rel" | od -An -tx1 | tr -d ' ') == 7f454c46 ]] || return 0
+	lib=$(readelf -lW "$root/$rel" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[[ -z $lib ]] || install_file "$lib"
+	# DT_RUNPATH/DT_RPATH directories first ($ORIGIN is the file's own), then the default ones.
+	runpath=$(readelf -dW "$root/$rel" | sed -n 's/.*(R\(UN\)\{0,1\}PATH).*\[\(.*\)\]/\2/p')
+	origin=/$(dirname "$rel")
+	# shellcheck disable=SC2016 # the literal string $ORIGIN
+	runpath=${runpath//'$ORIGIN'/$origin}
+	for so in $(readelf -dW "$root/$rel" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		found=
+		for dir in ${runpath//:/ } lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu lib usr/lib; do
+			dir=${dir#/}
+			if [[ -e $out/sysroot/$dir/$so ]]; then
+				found=$dir/$so
+				break
+			fi
+		done
+		[[ -n $found ]] || { echo "fetch-guest-linux: $rel needs $so, which no package provides" >&2; exit 1; }
+		install_file "$found"
+	done
+}
+
+# The programs of package $1: the names in $2 (comma-separated), or all its executables in
+# /bin, /sbin, /usr/bin and /usr/sbin.
+programs_of() {
+	local prog dir
+	if [[ -n $2 ]]; then
+		for prog in ${2//,/ }; do
+			for dir in usr/bin usr/sbin bin sbin; do
+				[[ -e $out/sysroot/$dir/$prog ]] && { echo "$dir/$prog"; continue 2; }
+			done
+			echo "fetch-guest-linux: package $1 has no program $prog" >&2
+			exit 1
+		done
+	else
+		dpkg-deb -c "$(deb_of "$1")" |
+			awk '$1 ~ /^[-l]..x/ && $6 ~ /^\.\/(usr\/)?s?bin\/./ { print substr($6, 3) }'
+	fi
+}
+
+build_named() {
+	local item pkgs=() add rel
+	root=$out/root-$name
+	need_cpio
+	for item in $packages; do pkgs+=("${item%%=*}"); done
+	[[ ${#pkgs[@]} -eq 0 ]] || fetch_packages "${pkgs[@]}"
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+	cp "$out/bb/bin/busybox" "$root/bin/busybox"
+	ln -sf busybox "$root/bin/sh"
+	if [[ -n $init_file ]]; then cp "$init_file" "$root/init"; else init_script >"$root/init"; fi
+	chmod +x "$root/init"
+	for item in $packages; do
+		for rel in $(programs_of "${item%%=*}" "$([[ $item == *=* ]] && echo "${item#*=}")"); do
+			install_file "$rel"
+		done
+	done
+	for add in "${adds[@]}"; do
+		[[ $add == *=/* && -r ${add%%=*} ]] || { echo "fetch-guest-linux: --add $add: want SRC=/DEST, SRC readable" >&2; exit 2; }
+		mkdir -p "$root/$(dirname "${add#*=}")"
+		cp "${add%%=*}" "$root/${add#*=}"
+	done
+	(cd "$root" && find . | cpio --quiet -o -H newc) >"$out/initramfs-$name.cpio"
+	echo "fetch-guest-linux: $out/initramfs-$name.cpio ($(du -sh "$root" | cut -f1)): $packages"
+}
+
+if [[ -s $out/Image && -x $out/bb/bin/busybox ]]; then
+	if [[ -s $out/initramfs.cpio.gz ]] && init_script | cmp -s - "$out/root/init"; then
+		[[ -n $name ]] || echo "fetch-guest-linux: cached in $out"
+	else
+		need_cpio
+		build_initramfs
+		echo "fetch-guest-linux: initramfs rebuilt in $out"
+	fi
+else
+	fetch_base
+fi
+[[ -z $name ]] || build_named
