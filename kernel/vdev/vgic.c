@@ -41,6 +41,7 @@ void vgic_vcpu_start(struct vcpu *v)
 	for (unsigned int w = 0; w < VGIC_LPI_WORDS; w++)
 		atomic_store(&v->vgic_lpi_pend[w], 0);
 	atomic_store(&v->vgic_lpi_sum, 0);
+	v->vgic_rd.eoi_lrs = 0;
 	write_ich_hcr_el2(ICH_HCR_EL2_EN);
 	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
 	gic_enable_ppi(vtimer_intid());			 /* the guest's timer interrupts this CPU */
@@ -219,7 +220,25 @@ static uint64_t lr_make(struct vcpu *v, unsigned int intid, uint64_t state, uint
 
 	if (pintid) /* the guest's deactivation deactivates pINTID */
 		lr |= ICH_LR_HW | FIELD_PREP(pintid, ICH_LR_PINTID_SHIFT, ICH_LR_PINTID_WIDTH);
+	/*
+	 * A level-sensitive SPI whose emulated line is high: ask for a maintenance interrupt at
+	 * the guest's deactivation, to make it pending again at once if the line is still high.
+	 */
+	else if (intid >= 32 && intid < VGIC_NR_IRQS &&
+		 (v->vm->vgic.line[intid / 64] & (1UL << (intid % 64))) &&
+		 !vgic_irq_edge(&v->vm->vgic, NULL, intid))
+		lr |= ICH_LR_EOI;
 	return lr;
+}
+
+/* Write list register n, remembering which ones signal EOI (their maintenance comes back). */
+static void lr_write(struct vcpu *v, unsigned int n, uint64_t lr)
+{
+	if (lr & ICH_LR_EOI)
+		v->vgic_rd.eoi_lrs |= (uint32_t)BIT(n);
+	else
+		v->vgic_rd.eoi_lrs &= ~(uint32_t)BIT(n);
+	write_ich_lr_el2(n, lr);
 }
 
 static unsigned int lr_intid(uint64_t lr)
@@ -250,6 +269,27 @@ static void requeue(struct vcpu *v, unsigned int intid)
 	} else if (intid < 64 * 2) {
 		atomic_fetch_or_explicit(&v->vgic_pend[intid / 64], 1UL << (intid % 64),
 					 memory_order_relaxed);
+	}
+}
+
+/*
+ * The guest deactivated level-sensitive interrupts whose list registers asked for EOI
+ * maintenance (ICH_EISR_EL2): free those list registers, and make each interrupt pending
+ * again if its line is still high (IHI 0069, 4.1.1: level-sensitive behaviour).
+ */
+static void vgic_eoi_maint(struct vcpu *v)
+{
+	uint64_t eisr = read_ich_eisr_el2() & v->vgic_rd.eoi_lrs;
+
+	for (; eisr; eisr &= eisr - 1) {
+		unsigned int n = (unsigned int)__builtin_ctzl(eisr);
+		unsigned int intid = lr_intid(read_ich_lr_el2(n));
+
+		lr_write(v, n, 0);
+		if (intid >= 32 && intid < VGIC_NR_IRQS &&
+		    (v->vm->vgic.line[intid / 64] & (1UL << (intid % 64))) &&
+		    !vgic_irq_edge(&v->vm->vgic, NULL, intid))
+			requeue(v, intid);
 	}
 }
 
@@ -333,7 +373,7 @@ static void vgic_apply(struct vcpu *v, unsigned int intid, int kind)
 	default:
 		return;
 	}
-	write_ich_lr_el2((unsigned int)n, lr);
+	lr_write(v, (unsigned int)n, lr);
 }
 
 /* Apply what other vCPUs asked of our list registers (vgic_state_write()). */
@@ -434,7 +474,9 @@ void vgic_flush(struct vcpu *v)
 	unsigned int lrs = ich_nr_lrs();
 	bool overflow = false; /* enabled interrupts left over for want of a list register */
 
-	if (vgic_requests(v)) {
+	if (v->vgic_rd.eoi_lrs || vgic_requests(v)) {
+		if (v->vgic_rd.eoi_lrs)
+			vgic_eoi_maint(v);
 		vgic_apply_requests(v);
 		empty = read_ich_elrsr_el2();
 	}
@@ -463,7 +505,7 @@ void vgic_flush(struct vcpu *v)
 				overflow = true;
 				continue;
 			}
-			write_ich_lr_el2((unsigned int)n, lr_make(v, intid, LR_PENDING, prio));
+			lr_write(v, (unsigned int)n, lr_make(v, intid, LR_PENDING, prio));
 		}
 		if (keep)
 			atomic_fetch_or_explicit(&v->vgic_pend[w], keep, memory_order_relaxed);
@@ -537,6 +579,54 @@ void vgic_sgi1r_write(struct vcpu *v, uint64_t val)
 }
 
 /*
+ * Clear the pending state, or set or clear the active state, of 'intid' for vCPU 't' (NULL: an
+ * SPI, wherever it is): at once on this CPU's vCPU, at their next entry on the others.
+ */
+static void vgic_change(struct vm *vm, struct vcpu *t, unsigned int intid, int kind)
+{
+	struct vcpu *cur = vcpu_current();
+
+	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
+		struct vcpu *o = &vm->vcpus[c];
+
+		/* An SPI's active state goes to where it is routed; the rest to all. */
+		if (t ? o != t : (kind == REQ_SETACT && o != spi_target(vm, intid)))
+			continue;
+		if (o == cur) {
+			vgic_apply(o, intid, kind);
+			continue;
+		}
+		if (kind == REQ_CLRPEND)
+			atomic_fetch_and(&o->vgic_pend[intid / 64], ~(1UL << (intid % 64)));
+		atomic_fetch_or_explicit(&o->vgic_req[kind][intid / 64], 1UL << (intid % 64),
+					 memory_order_release);
+		vgic_kick(o);
+	}
+}
+
+void vgic_set_spi_line(struct vm *vm, unsigned int intid, bool high)
+{
+	uint64_t bit = 1UL << (intid % 64);
+	bool was, edge;
+
+	if (intid < 32 || intid >= VGIC_NR_IRQS)
+		return;
+	spin_lock(&vm->vgic_lock);
+	was = vm->vgic.line[intid / 64] & bit;
+	if (high)
+		vm->vgic.line[intid / 64] |= bit;
+	else
+		vm->vgic.line[intid / 64] &= ~bit;
+	edge = vgic_irq_edge(&vm->vgic, NULL, intid);
+	/* Edge: a rising edge makes it pending. Level: pending exactly while the line is high. */
+	if (high && (!edge || !was))
+		vgic_inject_spi(vm, intid);
+	else if (!high && was && !edge)
+		vgic_change(vm, NULL, intid, REQ_CLRPEND);
+	spin_unlock(&vm->vgic_lock);
+}
+
+/*
  * A pending or active state register (ISPENDR, ICPENDR, ISACTIVER, ICACTIVER; IHI 0069,
  * 12.9.27-30 and 12.11.22-25) for INTIDs base..base+31: 't' the redistributor's vCPU for SGIs
  * and PPIs, NULL for SPIs. A read shows the live state: what waits in the vCPUs' queues and,
@@ -549,8 +639,6 @@ static void vgic_state_access(struct vm *vm, struct vcpu *t, unsigned int block,
 	struct vcpu *cur = vcpu_current();
 	bool active = block >= 2;
 
-	if (cur && cur->vm != vm)
-		cur = NULL;
 	if (!write) {
 		uint64_t bits = 0;
 		unsigned int w = base / 64, sh = base % 64;
@@ -587,22 +675,7 @@ static void vgic_state_access(struct vm *vm, struct vcpu *t, unsigned int block,
 				vgic_inject_spi(vm, intid);
 			continue;
 		}
-		for (unsigned int c = 0; c < vm->n_vcpus; c++) {
-			struct vcpu *o = &vm->vcpus[c];
-
-			/* An SPI's active state goes to where it is routed; the rest to all. */
-			if (t ? o != t : (kind == REQ_SETACT && o != spi_target(vm, intid)))
-				continue;
-			if (o == cur) {
-				vgic_apply(o, intid, kind);
-				continue;
-			}
-			if (kind == REQ_CLRPEND)
-				atomic_fetch_and(&o->vgic_pend[intid / 64], ~(1UL << (intid % 64)));
-			atomic_fetch_or_explicit(&o->vgic_req[kind][intid / 64],
-						 1UL << (intid % 64), memory_order_release);
-			vgic_kick(o);
-		}
+		vgic_change(vm, t, intid, kind);
 	}
 }
 

@@ -36,6 +36,12 @@ struct vm;
 uint64_t vgic_guest_ram(const struct vm *vm, uint64_t ipa, uint64_t len);
 /* An SPI for 'vm': to the vCPU GICD_IROUTER names (vCPU 0 when none matches). */
 void vgic_inject_spi(struct vm *vm, unsigned int intid);
+/*
+ * An emulated device's interrupt line to SPI 'intid' is now 'high' (or low). As GICD_ICFGR says:
+ * edge-triggered, a rising edge makes it pending; level-sensitive, it is pending while the
+ * line is high (lowering it takes the pending state back) and again after the guest's EOI.
+ */
+void vgic_set_spi_line(struct vm *vm, unsigned int intid, bool high);
 /* On the vCPU's CPU, before ERET: move pending interrupts into free list registers. */
 void vgic_flush(struct vcpu *v);
 /* True when an interrupt waits for the guest (pending or in a list register). */

@@ -275,6 +275,17 @@ bool vgic_irq_enabled(const struct vgic_dist *d, const struct vgic_redist *r, un
 	return (d->ctlr & CTLR_ENABLE_G1) && (d->enable[intid / 32] & (1U << (intid % 32)));
 }
 
+bool vgic_irq_edge(const struct vgic_dist *d, const struct vgic_redist *r, unsigned int intid)
+{
+	if (intid < 16)
+		return true;
+	if (intid < 32)
+		return r->cfg[1] & (2U << (2 * (intid - 16)));
+	if (intid >= VGIC_NR_IRQS)
+		return true; /* LPIs: edge (5.1) */
+	return d->cfg[intid / 16] & (2U << (2 * (intid % 16)));
+}
+
 uint8_t vgic_irq_priority(const struct vgic_dist *d, const struct vgic_redist *r,
 			  unsigned int intid)
 {

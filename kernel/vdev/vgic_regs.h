@@ -37,6 +37,7 @@ struct vgic_dist {
 	uint32_t cfg[VGIC_NR_IRQS / 16];
 	uint8_t priority[VGIC_NR_IRQS];
 	uint64_t irouter[VGIC_NR_IRQS];
+	uint64_t line[2]; /* SPIs: the level of each emulated device's interrupt line */
 };
 
 struct vgic_redist {
@@ -54,6 +55,7 @@ struct vgic_redist {
 	/* Set by kernel/vdev/vgic.c when LPIs are enabled: the property table checked as RAM. */
 	uint64_t prop_pa;
 	unsigned int prop_n; /* LPIs it covers (0: none, the table was not the VM's RAM) */
+	uint32_t eoi_lrs;    /* kernel/vdev/vgic.c: list registers asked to signal EOI */
 };
 
 void vgic_dist_reset(struct vgic_dist *d);
@@ -66,6 +68,8 @@ int vgic_redist_access(struct vgic_redist *r, uint64_t off, bool write, unsigned
 		       uint64_t *val);
 /* May the guest take 'intid' now: enabled where it lives (and Group 1 on for SPIs)? */
 bool vgic_irq_enabled(const struct vgic_dist *d, const struct vgic_redist *r, unsigned int intid);
+/* Is 'intid' edge-triggered (GICD_ICFGR, GICR_ICFGR1: Int_config[1] set)? SGIs always are. */
+bool vgic_irq_edge(const struct vgic_dist *d, const struct vgic_redist *r, unsigned int intid);
 uint8_t vgic_irq_priority(const struct vgic_dist *d, const struct vgic_redist *r,
 			  unsigned int intid);
 

@@ -398,8 +398,7 @@ void vm_service(void)
 
 void vm_update_irq_lines(struct vm *vm)
 {
-	if (vpl011_irq_level(&vm->uart))
-		vgic_inject_spi(vm, GUEST_UART_INTID);
+	vgic_set_spi_line(vm, GUEST_UART_INTID, vpl011_irq_level(&vm->uart));
 }
 
 /* pci=NAME,BDF[,BDF...] words for 'vm': its functions passed through before the first start. */

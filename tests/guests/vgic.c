@@ -2,8 +2,8 @@
 /*
  * The faithful-GIC test guest: from inside, the pending and active state of its SGIs and PPIs
  * as GICR_ISPENDR0/ICPENDR0/ISACTIVER0/ICACTIVER0 show and change it (list registers included),
- * priority order and preemption (IPRIORITYR, ICC_PMR_EL1, ICC_BPR1_EL1), and EOImode 1 with
- * ICC_DIR_EL1.
+ * priority order and preemption (IPRIORITYR, ICC_PMR_EL1, ICC_BPR1_EL1), EOImode 1 with
+ * ICC_DIR_EL1, and the UART's SPI as level-sensitive or edge-triggered as GICD_ICFGR says.
  */
 #include "guest.h"
 
@@ -28,8 +28,17 @@
 #define R_PRIORITY 0x400
 #define R_ENABLE   0x100
 
-static volatile uint64_t order[8], taken;
-static volatile bool eoi_only; /* EOImode 1: the handler only drops the priority */
+static volatile uint64_t order[8], taken, uart_irqs;
+static volatile bool uart_stop_at_3; /* the handler lowers the UART's line at its 3rd interrupt */
+
+#define UART_SPI  33
+#define UART_IMSC 0x38
+#define UART_TXIM (1U << 5) /* the vPL011's TX interrupt: its line is high while unmasked */
+
+static void uart_imsc(uint32_t v)
+{
+	*(volatile uint32_t *)(guest_uart() + UART_IMSC) = v;
+}
 
 void guest_irq(void)
 {
@@ -40,6 +49,8 @@ void guest_irq(void)
 	if (taken < 8)
 		order[taken] = iar & 0xffffff;
 	taken++;
+	if ((iar & 0xffffff) == UART_SPI && ++uart_irqs == 3 && uart_stop_at_3)
+		uart_imsc(0);
 	wr(ICC_EOIR1, iar);
 	__asm__ volatile("isb");
 }
@@ -193,6 +204,48 @@ static void priority_checks(void)
 	wr(ICC_EOIR1, iar);
 }
 
+static volatile uint32_t *gicd_reg(unsigned int off)
+{
+	return (volatile uint32_t *)(guest_gicd() + off);
+}
+
+/* The UART's SPI as GICD_ICFGR says: level follows its line, edge fires on a rising edge. */
+static void line_checks(void)
+{
+	uint32_t v;
+
+	*gicd_reg(0x0) = 0x12;			  /* GICD_CTLR: ARE_NS, EnableGrp1A */
+	*gicd_reg(0x104) = 1U << (UART_SPI - 32); /* ISENABLER1 */
+	uart_imsc(UART_TXIM);
+	v = *gicd_reg(0x204); /* ISPENDR1 */
+	guest_check(v & (1U << (UART_SPI - 32)), "level-pending-while-high", "ISPENDR1 0x%x", v);
+	uart_imsc(0);
+	v = *gicd_reg(0x204);
+	guest_check(!(v & (1U << (UART_SPI - 32))), "level-drops-with-line", "ISPENDR1 0x%x", v);
+	/* Still high after the EOI: pending again at once, until the handler lowers the line. */
+	uart_irqs = 0;
+	uart_stop_at_3 = true;
+	uart_imsc(UART_TXIM);
+	irqs_window();
+	guest_check(uart_irqs == 3, "level-retriggers-after-eoi", "%llu interrupts",
+		    (unsigned long long)uart_irqs);
+	/* Edge-triggered (ICFGR2 Int_config[1] for INTID 33): one per rising edge. */
+	uart_stop_at_3 = false;
+	*gicd_reg(0xc08) = 2U << (2 * (UART_SPI - 32));
+	uart_irqs = 0;
+	uart_imsc(UART_TXIM);
+	irqs_window();
+	irqs_window();
+	bool once = uart_irqs == 1;
+	uart_imsc(0);
+	uart_imsc(UART_TXIM);
+	irqs_window();
+	guest_check(once && uart_irqs == 2, "edge-per-rising-edge", "once %d, %llu interrupts",
+		    once, (unsigned long long)uart_irqs);
+	uart_imsc(0);
+	*gicd_reg(0x184) = 1U << (UART_SPI - 32); /* ICENABLER1 */
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -202,6 +255,7 @@ void guest_main(void *dtb)
 	irqs_off();
 	state_checks();
 	priority_checks();
+	line_checks();
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)

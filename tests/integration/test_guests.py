@@ -271,14 +271,16 @@ def test_virtual_interrupts(shell: Shell) -> None:
 VGIC_CHECKS = ("ispendr-shows", "ispendr-signals", "icpendr-clears", "isactiver-eoimode1",
                "dir-deactivates", "icactiver-deactivates", "isactiver-sets",
                "isactiver-then-clear", "priority-order", "pmr-masks", "preemption",
-               "preempting-first", "bpr-groups")
+               "preempting-first", "bpr-groups", "level-pending-while-high",
+               "level-drops-with-line", "level-retriggers-after-eoi", "edge-per-rising-edge")
 
 
 def test_vgic_state_and_priority(shell: Shell) -> None:
     """The vgic guest sees its SGIs' and PPIs' live pending and active state in GICR_ISPENDR0 and
     ISACTIVER0 while the list registers hold them, changes it with ICPENDR0, ISACTIVER0 and
-    ICACTIVER0, and finds priority order, PMR masking, preemption by group priority (BPR1) and
-    EOImode 1 with ICC_DIR_EL1 as GICv3 specifies."""
+    ICACTIVER0, and finds priority order, PMR masking, preemption by group priority (BPR1),
+    EOImode 1 with ICC_DIR_EL1, and its UART's SPI level-sensitive or edge-triggered as
+    GICD_ICFGR says, as GICv3 specifies."""
     out = shell.run(f"vm create vgic {VGIC_PA:#x} 16M 1")
     vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
     shell.run(f"vm start {vm_id}")

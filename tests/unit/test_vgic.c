@@ -477,8 +477,51 @@ static void test_lpis(void)
 	CHECK_EQ_U64(vgic_guest_ram(&vm, 0x3ffff000, 8), 0);
 }
 
+/* An emulated line: level follows it (and asks for EOI maintenance), edge fires on rising. */
+static void test_lines(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	uint64_t edge = 2U << (2 * (50 % 16)), ena = 1U << (50 % 32);
+
+	setup(4);
+	vgic_vcpu_start(v);
+	current_vcpu = v;
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0x100 + 4 * (50 / 32), true, 4, &ena), 0);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
+	vgic_set_spi_line(&vm, 50, false);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
+	vgic_set_spi_line(&vm, 50, true);
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 50);
+	CHECK(lr(0) & (1ULL << 41)); /* EOI maintenance */
+	/* The guest took it and deactivated it with the line still high: pending again. */
+	set_lr(0, lr(0) & ~(3ULL << 62));
+	fake_sysreg_set("s3_4_c12_c11_3", 1); /* ICH_EISR_EL2: LR 0 */
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 50);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_PENDING);
+	/* Lowered while in an LR: the pending state goes. */
+	set_elrsr();
+	vgic_set_spi_line(&vm, 50, false);
+	CHECK_EQ_U64(LR_STATE(lr(0)), 0);
+	/* Edge-triggered: once per rising edge. */
+	set_lr(0, 0);
+	fake_sysreg_set("s3_4_c12_c11_3", 0);
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0xc00 + 4 * (50 / 16), true, 4, &edge), 0);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_exchange(&v->vgic_pend[0], 0), 1ULL << 50);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
+	vgic_set_spi_line(&vm, 50, false);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
+	current_vcpu = NULL;
+}
+
 int main(void)
 {
+	RUN(test_lines);
 	RUN(test_priority_eviction);
 	RUN(test_state_registers);
 	RUN(test_lpis);
