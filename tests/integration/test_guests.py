@@ -289,6 +289,7 @@ def test_vgic_state_and_priority(shell: Shell) -> None:
     for check in VGIC_CHECKS:
         assert f"guest: ok {check}" in log, (check, log)
     assert f"guest: {len(VGIC_CHECKS)} passed, 0 failed" in log, log
+    shell.run(f"vm destroy {vm_id}")  # the machine's VM slots are shared by the other tests
 
 
 ITS_CHECKS = ("its-in-dtb", "its-typer", "its-baser-types", "its-queue-drained", "lpi-int",
@@ -317,6 +318,7 @@ def test_its_delivers_lpis(shell: Shell) -> None:
     its = info["its"]
     assert its["errors"] >= 7 and its["commands"] >= 20 and its["translations"] >= 2, its
     assert shell.run_json("cpus check")["failures"] == 0
+    shell.run(f"vm destroy {vm_id}")
 
 
 def test_system_reset_restarts_the_vm(shell: Shell) -> None:
