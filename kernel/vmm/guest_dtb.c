@@ -141,7 +141,7 @@ static int gdtb_check_pcie(const struct guest_dtb_desc *d, struct gdtb_region *r
 
 int guest_dtb_check(const struct guest_dtb_desc *d)
 {
-	struct gdtb_region r[7];
+	struct gdtb_region r[8]; /* RAM, GICD, GICR, UART, ITS, ECAM, two PCIe windows */
 	unsigned int n = 0;
 	int ret;
 
