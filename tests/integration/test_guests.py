@@ -150,6 +150,8 @@ def test_hostile_guest_is_contained(shell: Shell) -> None:
     assert info["console_bytes"] > 20000, info
     assert info["aborts_injected"] >= 20 and info["undefs_injected"] >= 1, info
     assert info["bad_calls"] >= 1000, info
+    # Its ITS refused its tables outside RAM and its garbage commands (logged, rate-limited).
+    assert info["its"]["errors"] >= 10, info["its"]
     # The hypervisor is fine: every CPU answers, the shell works.
     assert shell.run_json("cpus check")["failures"] == 0
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
