@@ -107,7 +107,7 @@ $(BIN): $(ELF)
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
-GUESTS := basic hostile benchg timer ring nvmedma vgic its
+GUESTS := basic hostile benchg timer ring nvmedma uartbench vgic its
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
@@ -137,9 +137,11 @@ $(BUILD)/guests/obj/%.o: %.S Makefile
 	$(quiet) AS "guest $<"
 	$(Q)$(CC) -D__ASSEMBLER__ $(ARCH_CFLAGS) -c -o $@ $<
 
+# uartbench also runs under QEMU's -kernel (make bench-vs-kvm): see guest.ld.
+$(BUILD)/guests/uartbench.elf: GUEST_LDFLAGS := --defsym=__text_offset=0x200000
 $(BUILD)/guests/%.elf: $(BUILD)/guests/obj/%.o $(GUEST_LIB_OBJS) tests/guests/guest.ld
 	$(quiet) LD $@
-	$(Q)$(LD) -nostdlib -static --fatal-warnings --no-warn-rwx-segments -T tests/guests/guest.ld \
+	$(Q)$(LD) -nostdlib -static --fatal-warnings --no-warn-rwx-segments -T tests/guests/guest.ld $(GUEST_LDFLAGS) \
 		-o $@ $(filter %.o,$^)
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
@@ -243,6 +245,7 @@ help:
 	@echo "make test         lint, hot-path check, unit tests (ASan/UBSan/TSan), host-tools and QEMU tests"
 	@echo "make bench        boot QEMU, run the benchmark suite, write results/ with charts"
 	@echo "make bench-linux  Linux guest with NVMe passthrough against a direct QEMU boot"
+	@echo "make bench-vs-kvm the benchmark guest here and under KVM (VHE, nVHE): table, chart"
 	@echo "make guests       the in-tree test guests (build/guests/*.bin)"
 	@echo "make unit         host unit tests only"
 	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
@@ -270,6 +273,21 @@ bench: setup
 	$(Q)MONADIC_INVOKED_BY="make bench CPU=$(CPU) SMP=$(SMP) MEM=$(MEM)" PYTHONPATH=host-tools \
 	  $(PYTHON) -m monadic bench --image $(BIN) --qemu $(QEMU) --cpu $(CPU) --smp $(SMP) \
 	  --mem $(MEM) --qemu-extra="$(QEMU_EXTRA)" --results results --chart $(BENCH_ARGS)
+
+# The benchmark guest (tests/guests/uartbench.c) under this hypervisor and as a KVM guest of
+# Debian's arm64 kernel at EL2 (VHE and nVHE), in the same QEMU machine and CPU model with
+# -icount shift=0: instructions per operation and the ratio, results/<date>-vs-kvm/ with charts.
+# The KVM host's initramfs holds Debian's qemu-system-aarch64 and its libraries. Not a test.
+VSKVM_ARGS ?=
+.PHONY: bench-vs-kvm
+bench-vs-kvm: setup
+	$(Q)$(MAKE) --no-print-directory build
+	$(Q)scripts/fetch-guest-linux.sh --name kvm --packages qemu-system-arm=qemu-system-aarch64 \
+	  --init scripts/bench-vs-kvm-init.sh --add $(BUILD)/guests/uartbench.bin=/uartbench.bin \
+	  $(LINUX_DIR)
+	$(Q)MONADIC_INVOKED_BY="make bench-vs-kvm CPU=$(CPU)" PYTHONPATH=host-tools \
+	  $(PYTHON) -m monadic bench-vs-kvm --image $(BIN) --guest $(BUILD)/guests/uartbench.bin \
+	  --qemu $(QEMU) --cpu $(CPU) --linux-dir $(LINUX_DIR) --results results $(VSKVM_ARGS)
 
 # The Linux guest with an NVMe controller passed through against the same kernel booted by QEMU
 # directly: boot to init and a direct-I/O read; the JSON line is appended to results/linux.jsonl.

@@ -28,6 +28,7 @@ static const struct bench_def benches[] = {
 	{ "virq", bench_virq, 2000, "virtual timer interrupt injection latency in a guest" },
 	{ "virq-msi", bench_virq_msi, 2000,
 	  "device interrupt (MSI through the emulated ITS) latency in a guest" },
+	{ "ipi", bench_ipi, 2000, "virtual IPI latency, one guest vCPU to another" },
 };
 
 static void defaults(struct bench_opts *o, const struct bench_def *b)
@@ -83,6 +84,8 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  hvc          null hypercall round trip from a guest VM (built in)\n"
 	      "  mmio         emulated MMIO read round trip from a guest VM\n"
 	      "  virq         virtual interrupt latency: timer compare value to guest handler\n"
+	      "  ipi          virtual IPI latency: SGI write on vCPU 0 to vCPU 1's handler\n"
+	      "               (a two-vCPU VM: needs two CPUs besides the shell's)\n"
 	      "  all          each of the above\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",

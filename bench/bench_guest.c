@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
- * Benchmarks that need a guest: `bench hvc` (null hypercall round trip from EL1) and `bench mmio`
- * (a trapped, emulated register read). The guest is built into the image (boot/embedded.S);
+ * Benchmarks that need a guest: `bench hvc` (null hypercall round trip from EL1), `bench mmio`
+ * (a trapped, emulated register read), `bench virq` (the virtual timer's interrupt) and `bench
+ * ipi` (an SGI from one vCPU to another). The guest is built into the image (boot/embedded.S);
  * each run creates a VM for it, lets it time N operations with the virtual counter, reads the
  * samples it leaves in its RAM, and destroys the VM.
  */
@@ -74,8 +75,8 @@ static bool per_rtt(const uint64_t *v, uint64_t n, uint64_t *out)
 	return true;
 }
 
-/* A one-vCPU VM with the embedded benchmark guest loaded into it. */
-static int make_vm(const char *what, uint64_t iters, struct vm **out)
+/* A VM of 'cpus' vCPUs with the embedded benchmark guest loaded into it. */
+static int make_vm(const char *what, uint64_t iters, unsigned int cpus, struct vm **out)
 {
 	/* The two symbols bound one .incbin: their difference is its size. */
 	// cppcheck-suppress comparePointers
@@ -89,7 +90,7 @@ static int make_vm(const char *what, uint64_t iters, struct vm **out)
 	if (ret)
 		return ret;
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s %llu", what, (unsigned long long)iters);
-	ret = vm_load_builtin_image(vm, embedded_benchg_start, size, 1, cmdline);
+	ret = vm_load_builtin_image(vm, embedded_benchg_start, size, cpus, cmdline);
 	if (ret) {
 		vm_destroy(vm, NULL);
 		return ret;
@@ -101,16 +102,22 @@ static int make_vm(const char *what, uint64_t iters, struct vm **out)
 static int run_guest_bench(struct bench_opts *o, const char *what, const char *label)
 {
 	uint64_t *samples, insns = 0, cycles = 0;
-	bool counted = !str_eq(what, "virq"), have_insns, have_cycles;
+	bool ipi = str_eq(what, "ipi"), counted = !str_eq(what, "virq") && !ipi;
+	bool have_insns, have_cycles;
+	unsigned int cpus = ipi ? 2 : 1, cpu, cpu_b;
 	struct stats ticks, ns;
 	struct vm *vm;
 	struct json j;
-	unsigned int cpu;
 	int ret;
 
 	if (o->iters > GUEST_MAX_ITERS)
 		return shell_error(E_RANGE, "%s: at most %d iterations", what, GUEST_MAX_ITERS);
-	ret = make_vm(what, o->iters, &vm);
+	/* Every vCPU has a CPU of its own, and CPU 0 is the shell's. */
+	if (smp_ncpus < cpus + 1)
+		return shell_error(E_BUSY,
+				   "%s: needs %u CPUs besides the shell's; this machine has %u",
+				   what, cpus, smp_ncpus - 1);
+	ret = make_vm(what, o->iters, cpus, &vm);
 	if (ret)
 		return shell_error(ret, "%s: cannot create the benchmark VM: %s", what,
 				   err_str(ret));
@@ -124,6 +131,7 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 				   err_str(ret));
 	}
 	cpu = vm_vcpu_cpu(vm, 0);
+	cpu_b = vm_vcpu_cpu(vm, cpus - 1);
 	if (!vm_wait_stopped(vm, BENCH_TIMEOUT_US)) {
 		vm_stop_and_wait(vm, "benchmark timed out", 1000000);
 		atomic_store(&pmu_vm, NULL);
@@ -147,7 +155,8 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	if (o->json) {
 		struct bench_opts p = *o;
 
-		p.cpu_a = p.cpu_b = cpu;
+		p.cpu_a = cpu; /* the vCPU that sends, for ipi; the only one otherwise */
+		p.cpu_b = cpu_b;
 		bench_json_begin(&j, what, &p);
 		json_str(&j, "metric", label);
 		bench_json_stats(&j, "rtt_ns", "ns", &ns);
@@ -178,14 +187,16 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 		json_end(&j);
 		return 0;
 	}
-	printk("%s, guest vCPU on cpu%u, %llu iterations, timed in the guest with CNTVCT_EL0 "
-	       "(%llu ns resolution)\n",
-	       label, cpu, (unsigned long long)o->iters, (unsigned long long)timer_ticks_to_ns(1));
+	if (ipi)
+		printk("%s, vCPU 0 on cpu%u to vCPU 1 on cpu%u, ", label, cpu, cpu_b);
+	else
+		printk("%s, guest vCPU on cpu%u, ", label, cpu);
+	printk("%llu iterations, timed in the guest with CNTVCT_EL0 (%llu ns resolution)\n",
+	       (unsigned long long)o->iters, (unsigned long long)timer_ticks_to_ns(1));
 	printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90", "p99",
 	       "p99.9", "max");
-	bench_print_stats(str_eq(what, "virq") || str_eq(what, "virq-msi") ? "latency"
-									   : "round trip",
-			  "ns", &ns);
+	bench_print_stats(counted && !str_eq(what, "virq-msi") ? "round trip" : "latency", "ns",
+			  &ns);
 	if (!counted)
 		return 0;
 	if (have_cycles)
@@ -225,6 +236,12 @@ int bench_virq_msi(struct bench_opts *o)
 		o, "virq-msi",
 		"device interrupt: an MSI (GITS_TRANSLATER write) through the emulated "
 		"ITS to the guest's handler");
+}
+
+int bench_ipi(struct bench_opts *o)
+{
+	return run_guest_bench(o, "ipi",
+			       "virtual IPI: SGI write on one vCPU to the other's handler");
 }
 
 int bench_mmio(struct bench_opts *o)

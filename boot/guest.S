@@ -3,15 +3,20 @@
  * Entering a guest and coming back (Linux nVHE hyp/entry.S, Bao exceptions.S):
  * guest_enter(v) keeps the host's callee-saved registers on the EL2 stack, loads the vCPU's
  * registers from struct vcpu and ERETs; the lower-EL vectors (boot/vectors.S) branch to
- * guest_exit, which saves the guest's registers into the same struct vcpu, restores the host's
- * and returns from guest_enter() with the vector slot that took the exit.
+ * guest_exit, which saves the guest's registers into the same struct vcpu and calls
+ * vcpu_exit() (kernel/vmm/vcpu.c) on the stack below the host's frame. When the exit is handled
+ * and the vCPU goes back in, the guest's registers are loaded again and it is re-entered at
+ * once: the host's registers are neither restored nor saved again, and no C frame is left or
+ * rebuilt between two entries (the exit fast path, docs/ARCHITECTURE.md). Only when the vCPU
+ * must leave does guest_enter() return.
  */
 #include "boot/asm.h"
 #include "kernel/vmm/vcpu.h"
 
 /*
- * unsigned int guest_enter(struct vcpu *v): run v until its next exit; returns the vector slot
- * (8-15), ORed with VCPU_EXIT_SERROR when an SError was pending as the guest left.
+ * void guest_enter(struct vcpu *v): run v, handing each exit to vcpu_exit(v, code) with the
+ * vector slot (8-15) that took it, ORed with VCPU_EXIT_SERROR when an SError was pending as the
+ * guest left; return when vcpu_exit() says the vCPU must not go back in.
  */
 	.text
 	.globl	guest_enter
@@ -25,6 +30,8 @@ guest_enter:
 	stp	x27, x28, [sp, #80]
 	str	x0, [sp, #VCPU_HOST_FRAME_VCPU]
 
+	/* x0 = v: (re-)enter the guest with the registers in struct vcpu. */
+guest_resume:
 	ldp	x1, x2, [x0, #VCPU_REGS_ELR]	/* ELR_EL2 and SPSR_EL2 are adjacent */
 	msr	elr_el2, x1
 	msr	spsr_el2, x2
@@ -78,13 +85,8 @@ guest_exit:
 	stp	x2, x3, [x0, #VCPU_REGS_FAR]
 
 	ldr	x2, [x0, #VCPU_EXIT_RAS]
-	mov	x0, x1				/* the result: the slot */
-	ldp	x19, x20, [sp, #16]
-	ldp	x21, x22, [sp, #32]
-	ldp	x23, x24, [sp, #48]
-	ldp	x25, x26, [sp, #64]
-	ldp	x27, x28, [sp, #80]
-	ldp	x29, x30, [sp], #VCPU_HOST_FRAME
+	mov	x19, x0				/* v: x19 survives the C call; the guest's is saved */
+	mov	x0, x1				/* the exit code: the slot */
 
 	/*
 	 * An SError the guest caused must be charged to it, not to whatever runs next on this
@@ -94,7 +96,7 @@ guest_exit:
 	cbz	x2, 1f
 	mrs	x2, S3_0_C12_C1_1		/* DISR_EL1 */
 	cbnz	x2, 3f
-	ret
+	b	4f
 1:	/*
 	 * Without RAS: complete the guest's outstanding accesses (DSB SY), then look at
 	 * ISR_EL1.A after an ISB so the read is not taken early. If one is pending, unmask
@@ -104,16 +106,35 @@ guest_exit:
 	dsb	sy
 	isb
 	mrs	x2, isr_el1
-	tbnz	x2, #ISR_EL1_A_SHIFT, 2f	/* ISR_EL1.A */
-	ret
-2:	msr	daifclr, #4			/* PSTATE.A = 0 */
+	tbz	x2, #ISR_EL1_A_SHIFT, 4f	/* ISR_EL1.A */
+	msr	daifclr, #4			/* PSTATE.A = 0 */
 	.globl	guest_exit_serror_start
 guest_exit_serror_start:
 	isb					/* the SError is taken here at the latest */
 	.globl	guest_exit_serror_end
 guest_exit_serror_end:
 	msr	daifset, #4
-	ret
+	b	4f
 3:	msr	S3_0_C12_C1_1, xzr		/* DISR_EL1: consumed */
 	orr	x0, x0, #VCPU_EXIT_SERROR
+
+	/*
+	 * Handle the exit in C, on the stack below the host's frame (SP is back where
+	 * guest_enter() left it). vcpu_exit() is true when the vCPU goes back in: re-enter
+	 * straight away, the host's registers still in their frame.
+	 */
+4:	mov	w1, w0
+	mov	x0, x19
+	bl	vcpu_exit
+	cbz	w0, 5f
+	mov	x0, x19
+	b	guest_resume
+
+	/* The vCPU leaves: back to vcpu_run() with the host's registers. */
+5:	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldp	x29, x30, [sp], #VCPU_HOST_FRAME
 	ret

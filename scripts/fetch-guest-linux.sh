@@ -44,6 +44,9 @@ if [[ -n $name || -n $packages || -n $init_file || ${#adds[@]} -gt 0 ]] && [[ -z
 	exit 2
 fi
 [[ -z $init_file || -r $init_file ]] || { echo "fetch-guest-linux: cannot read $init_file" >&2; exit 2; }
+for add in "${adds[@]}"; do
+	[[ $add == *=/* && -r ${add%%=*} ]] || { echo "fetch-guest-linux: --add $add: want SRC=/DEST, SRC readable" >&2; exit 2; }
+done
 out=${1:-build/linux}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -237,7 +240,6 @@ build_named() {
 		done
 	done
 	for add in "${adds[@]}"; do
-		[[ $add == *=/* && -r ${add%%=*} ]] || { echo "fetch-guest-linux: --add $add: want SRC=/DEST, SRC readable" >&2; exit 2; }
 		mkdir -p "$root/$(dirname "${add#*=}")"
 		cp "${add%%=*}" "$root/${add#*=}"
 	done

@@ -435,4 +435,55 @@ def chart_run(run: res.Run, out_dir: Path | None = None) -> list[Path]:
     for n, r in enumerate(r for r in run.results if isinstance(r.raw.get("ops"), list)):
         name = r.bench if n == 0 else f"{r.bench}_{n + 1}"
         written += save(chart_ops(r, f"{r.bench}: cost per operation, {who}", notes), out, name)
+    table = run.provenance.get("table")
+    if run.provenance.get("benchmark") == "bench-vs-kvm" and isinstance(table, list):
+        written += chart_vs_kvm(table, out, run.provenance)
     return written
+
+
+# --- `make bench-vs-kvm` --------------------------------------------------------------------
+
+VS_KVM_SERIES = (
+    ("monadic", "monadic", "tab:green"),
+    ("kvm-vhe", "KVM VHE", "tab:blue"),
+    ("kvm-nvhe", "KVM nVHE", "tab:orange"),
+)
+
+
+def chart_vs_kvm(rows: list[dict[str, Any]], out_dir: Path, provenance: dict[str, Any]) -> list[Path]:
+    """Instructions per operation, this hypervisor against KVM in both modes (the rows of
+    monadic.vskvm.table_rows): one group of bars per operation, log scale, each KVM bar
+    labelled with its ratio to ours."""
+    _style()
+    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.75 * max(1, len(rows))))
+    height = 0.8 / len(VS_KVM_SERIES)
+    top = 1.0
+    for k, (key, label, colour) in enumerate(VS_KVM_SERIES):
+        ys = [i + (k - 1) * height for i in range(len(rows))]
+        vals = [float(r[key]) if isinstance(r.get(key), (int, float)) else 0.0 for r in rows]
+        ax.barh(ys, vals, height=height * 0.95, color=colour, alpha=0.85, label=label)
+        for y, v, r in zip(ys, vals, rows):
+            if v <= 0:
+                ax.text(1, y, " n/a", va="center", fontsize=7, color="0.4")
+                continue
+            top = max(top, v)
+            rk = {"kvm-vhe": "ratio_vhe", "kvm-nvhe": "ratio_nvhe"}.get(key)
+            extra = f" ({r[rk]:.1f}x)" if rk and isinstance(r.get(rk), (int, float)) else ""
+            ax.text(v, y, f" {v:,.0f}{extra}", va="center", fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlim(10, top * 8)
+    ax.set_yticks(list(range(len(rows))))
+    ax.set_yticklabels([str(r.get("op", "?")) for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("instructions per operation (log scale; -icount shift=0: 1 virtual ns = 1)")
+    ax.legend(loc="lower right")
+    ax.set_title(
+        f"monadic-hypervisor against KVM, same guest, QEMU virt -cpu {provenance.get('cpu', '?')}"
+    )
+    notes = [EMULATED_NOTE, str(provenance.get("qemu_version", ""))]
+    packages = provenance.get("debian_packages", {})
+    if packages:
+        notes.append("KVM host: Debian " + ", ".join(f"{k} {v}" for k, v in packages.items()))
+    footer(fig, notes)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return save(fig, out_dir, "vs_kvm")

@@ -109,7 +109,15 @@ class BenchResult:
         iterations."""
         p = self.params
         shape = "matrix" if "matrix" in self.raw else ""
-        return (self.bench, shape, p.get("cpu_a"), p.get("cpu_b"), p.get("ring"), p.get("burst"))
+        return (
+            self.bench,
+            shape,
+            p.get("cpu_a"),
+            p.get("cpu_b"),
+            p.get("ring"),
+            p.get("burst"),
+            p.get("hypervisor"),  # bench-vs-kvm: the same operation under each
+        )
 
     def label(self) -> str:
         """Short human label: `c2c cpu1<->cpu2`, `spsc-tput burst 16`, `c2c matrix`."""
@@ -123,6 +131,8 @@ class BenchResult:
             parts.append(f"ring {p['ring']}")
         if "burst" in p:
             parts.append(f"burst {p['burst']}")
+        if "hypervisor" in p:
+            parts.append(str(p["hypervisor"]))
         return " ".join(parts)
 
 

@@ -42,7 +42,9 @@ void vgic_vcpu_start(struct vcpu *v)
 		atomic_store(&v->vgic_lpi_pend[w], 0);
 	atomic_store(&v->vgic_lpi_sum, 0);
 	v->vgic_rd.eoi_lrs = 0;
+	atomic_store(&v->vgic_req_any, false);
 	write_ich_hcr_el2(ICH_HCR_EL2_EN);
+	v->vgic_uie = false;
 	gic_set_eoi_split(true); /* forwarded device interrupts: the guest deactivates them */
 	gic_enable_ppi(vtimer_intid());			 /* the guest's timer interrupts this CPU */
 	gic_enable_ppi(plat_gic_maint_intid(&hyp.plat)); /* list registers running dry (UIE) */
@@ -387,15 +389,6 @@ static void vgic_apply_requests(struct vcpu *v)
 				vgic_apply(v, 64 * w + (unsigned int)__builtin_ctzl(r), k);
 }
 
-static bool vgic_requests(struct vcpu *v)
-{
-	for (int k = 0; k < VGIC_REQ_KINDS; k++)
-		if (atomic_load_explicit(&v->vgic_req[k][0], memory_order_relaxed) |
-		    atomic_load_explicit(&v->vgic_req[k][1], memory_order_relaxed))
-			return true;
-	return false;
-}
-
 /* A free list register for an interrupt of 'priority' (evicting a worse one), or -1. */
 static int lr_take(struct vcpu *v, uint64_t *empty, unsigned int lrs, uint8_t priority,
 		   bool *overflow)
@@ -468,15 +461,20 @@ static bool flush_lpis(struct vcpu *v, uint64_t *empty, unsigned int lrs)
 	return overflow;
 }
 
-void vgic_flush(struct vcpu *v)
+/*
+ * vgic_flush() when something is pending or the underflow interrupt was asked for. Not inlined,
+ * so that vgic_flush()'s own test stays a leaf without a frame.
+ */
+__attribute__((noinline)) static void vgic_flush_pending(struct vcpu *v)
 {
 	uint64_t empty = read_ich_elrsr_el2(); /* bit n: LR n holds nothing */
 	unsigned int lrs = ich_nr_lrs();
 	bool overflow = false; /* enabled interrupts left over for want of a list register */
 
-	if (v->vgic_rd.eoi_lrs || vgic_requests(v)) {
+	if (v->vgic_rd.eoi_lrs || atomic_load_explicit(&v->vgic_req_any, memory_order_relaxed)) {
 		if (v->vgic_rd.eoi_lrs)
 			vgic_eoi_maint(v);
+		atomic_store_explicit(&v->vgic_req_any, false, memory_order_relaxed);
 		vgic_apply_requests(v);
 		empty = read_ich_elrsr_el2();
 	}
@@ -515,10 +513,32 @@ void vgic_flush(struct vcpu *v)
 	/*
 	 * With interrupts left over, ask for the underflow maintenance interrupt: it makes the
 	 * vCPU exit as soon as the guest has drained the list registers, and this flush runs
-	 * again, without waiting for whatever exit the guest happens to make next.
+	 * again, without waiting for whatever exit the guest happens to make next. Written only
+	 * when UIE changes. No ISB: the ERET that follows is a context synchronization event
+	 * (SCTLR_EL2.EOS is 1), which is what puts this and the list registers in force for the
+	 * guest.
 	 */
-	write_ich_hcr_el2(ICH_HCR_EL2_EN | (overflow ? ICH_HCR_EL2_UIE : 0));
-	isb();
+	if (overflow != v->vgic_uie) {
+		write_ich_hcr_el2(ICH_HCR_EL2_EN | (overflow ? ICH_HCR_EL2_UIE : 0));
+		v->vgic_uie = overflow;
+	}
+}
+
+void vgic_flush(struct vcpu *v)
+{
+	/*
+	 * The exit fast path: nothing new for the guest and no underflow interrupt to take back,
+	 * so the list registers and ICH_HCR_EL2 stay as they are. Relaxed loads: a bit another
+	 * CPU sets after this look comes with a wake SGI (vgic_inject()), which makes the guest
+	 * exit again as soon as it is entered, and that exit's flush places it.
+	 */
+	if (!(atomic_load_explicit(&v->vgic_pend[0], memory_order_relaxed) |
+	      atomic_load_explicit(&v->vgic_pend[1], memory_order_relaxed) |
+	      atomic_load_explicit(&v->vgic_lpi_sum, memory_order_relaxed)) &&
+	    !v->vgic_uie && !v->vgic_rd.eoi_lrs &&
+	    !atomic_load_explicit(&v->vgic_req_any, memory_order_relaxed))
+		return;
+	vgic_flush_pending(v);
 }
 
 bool vgic_has_pending(struct vcpu *v)
@@ -600,6 +620,7 @@ static void vgic_change(struct vm *vm, struct vcpu *t, unsigned int intid, int k
 			atomic_fetch_and(&o->vgic_pend[intid / 64], ~(1UL << (intid % 64)));
 		atomic_fetch_or_explicit(&o->vgic_req[kind][intid / 64], 1UL << (intid % 64),
 					 memory_order_release);
+		atomic_store_explicit(&o->vgic_req_any, true, memory_order_release);
 		vgic_kick(o);
 	}
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/drivers/pl011_regs.h"
+
 #define VPL011_OUT_SIZE	 4096 /* last bytes of output kept */
 #define VPL011_RX_SIZE	 256
 #define VPL011_MMIO_SIZE 0x1000 /* its register frame: 4 KiB (PL011 TRM 3.2) */
@@ -33,8 +35,25 @@ void vpl011_init(struct vpl011 *u);
 int vpl011_access(void *ctx, uint64_t off, bool write, unsigned int size, uint64_t *val);
 /* Input for the guest (from the shell while attached); false when the ring is full. */
 bool vpl011_push_rx(struct vpl011 *u, uint8_t c);
-/* The UART's interrupt line: (RIS & IMSC) != 0, level-sensitive. */
-bool vpl011_irq_level(const struct vpl011 *u);
+/*
+ * Raw interrupt status: TX always wants data (the FIFO is always empty); RX and RX timeout
+ * while received data waits (PL011 TRM 3.3.12).
+ */
+inline uint32_t vpl011_ris(const struct vpl011 *u)
+{
+	bool rx_empty = atomic_load_explicit(&u->rx_head, memory_order_acquire) ==
+			atomic_load_explicit(&u->rx_tail, memory_order_relaxed);
+
+	return UARTINT_TX | (rx_empty ? 0 : UARTINT_RX | UARTINT_RT);
+}
+/*
+ * The UART's interrupt line: (RIS & IMSC) != 0, level-sensitive. Inline (vpl011.c emits the
+ * external copies): the exit path asks after every emulated access.
+ */
+inline bool vpl011_irq_level(const struct vpl011 *u)
+{
+	return (vpl011_ris(u) & u->imsc) != 0;
+}
 /* Copy the buffered output (oldest first) through 'emit'. */
 void vpl011_replay(const struct vpl011 *u, void (*emit)(const char *s, uint32_t n));
 

@@ -77,4 +77,31 @@ static inline int mmio_dispatch(const struct mmio_table *t, uint64_t ipa, bool w
 	return E_NOENT;
 }
 
+/*
+ * mmio_dispatch() for a caller that keeps a hint: the index of the region it hit last (a vCPU
+ * keeps one, kernel/vmm/vcpu.c). A guest's accesses come in runs to the same device, so most
+ * find their region at the first look; a miss searches and updates the hint. Any value is safe:
+ * the hinted region is used only when it is counted and holds 'ipa' (regions do not overlap, so
+ * it is then the one a search would find), whatever moved since the hint was taken.
+ */
+static inline int mmio_dispatch_hint(const struct mmio_table *t, unsigned int *hint, uint64_t ipa,
+				     bool write, unsigned int size, uint64_t *val)
+{
+	/* Pairs with the release in mmio_register(): every counted entry is complete. */
+	unsigned int n = atomic_load_explicit(&t->n, memory_order_acquire), i = *hint;
+	const struct mmio_region *r = &t->region[i < n ? i : 0];
+
+	if (i < n && ipa - r->base < r->size)
+		return r->handler(r->ctx, ipa - r->base, write, size, val);
+	for (i = 0, r = t->region; i < n; i++, r++) {
+		uint64_t offset = ipa - r->base; /* ipa below base wraps to a huge offset */
+
+		if (offset < r->size) {
+			*hint = i;
+			return r->handler(r->ctx, offset, write, size, val);
+		}
+	}
+	return E_NOENT;
+}
+
 #endif

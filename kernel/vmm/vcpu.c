@@ -46,8 +46,8 @@ enum trap_action { TRAP_RESUME, TRAP_LEAVE };
 
 typedef enum trap_action (*trap_fn)(struct vcpu *v);
 
-/* boot/guest.S: run the guest from v->regs until it exits; the exit's vector slot and flags. */
-extern unsigned int guest_enter(struct vcpu *v);
+/* boot/guest.S: run the guest from v->regs, each exit handled by vcpu_exit(), until it leaves. */
+extern void guest_enter(struct vcpu *v);
 
 _Static_assert(offsetof(struct vcpu, regs.x) == VCPU_REGS_X, "asm offset");
 _Static_assert(offsetof(struct vcpu, regs.elr) == VCPU_REGS_ELR, "asm offset");
@@ -143,7 +143,7 @@ static enum trap_action trap_dabt(struct vcpu *v)
 		return inject_abort(v, true, ipa);
 	reg = reg_ptr(v, a.reg, &zero);
 	val = *reg;
-	if (mmio_dispatch(&v->vm->mmio, ipa, a.write, a.size, &val))
+	if (mmio_dispatch_hint(&v->vm->mmio, &v->mmio_hint, ipa, a.write, a.size, &val))
 		return inject_abort(v, true, ipa);
 	if (!a.write && a.reg != 31)
 		*reg = mmio_load_value(&a, val);
@@ -172,6 +172,22 @@ static enum trap_action trap_smc(struct vcpu *v)
 	return vhyp_call(v) ? TRAP_LEAVE : TRAP_RESUME;
 }
 
+/*
+ * A physical interrupt at EL2 while the vCPU runs or sleeps in its WFI: acknowledge it, drop its
+ * priority, give it to the vGIC. False when none was pending (the GIC answered spurious).
+ */
+static bool take_irq(struct vcpu *v)
+{
+	unsigned int intid = gic_ack();
+
+	if (intid == GIC_INTID_SPURIOUS)
+		return false;
+	gic_eoi(intid); /* priority drop only: EOImode is 1 while a vCPU runs */
+	if (!vgic_physical_irq(v, intid))
+		gic_deactivate(intid);
+	return true;
+}
+
 /* ---- WFI/WFE ---- */
 
 static enum trap_action trap_wfx(struct vcpu *v)
@@ -187,10 +203,18 @@ static enum trap_action trap_wfx(struct vcpu *v)
 	 * and becomes a virtual one. Nothing to wait for if one is already pending.
 	 * WFE: yield for at most one event-stream period.
 	 */
-	if (!wfi_insn)
+	if (!wfi_insn) {
 		wfe();
-	else if (!vgic_has_pending(v))
+	} else if (!vgic_has_pending(v)) {
 		wfi();
+		/*
+		 * What woke us is most likely the interrupt the guest waits for (its timer, an IPI
+		 * from another vCPU): take it now, so that the flush before the ERET places it,
+		 * rather than through an IRQ exit straight after the ERET.
+		 */
+		if (take_irq(v))
+			v->irq_exits++;
+	}
 	return TRAP_RESUME;
 }
 
@@ -236,11 +260,10 @@ static const trap_fn trap_handlers[EXIT_CLASSES] = {
 	[ESR_EC_IABT_LOW] = trap_iabt, [ESR_EC_DABT_LOW] = trap_dabt,
 };
 
-/* An exit from the guest: handle it; TRAP_LEAVE when the vCPU must not go back in. */
-static enum trap_action vcpu_exit(struct vcpu *v, unsigned int code)
+/* Every exit but a synchronous one: interrupts, the guest's SErrors, AArch32 vectors. */
+static enum trap_action vcpu_exit_async(struct vcpu *v, unsigned int code)
 {
 	unsigned int slot = code & VCPU_EXIT_SLOT_MASK;
-	unsigned int ec = FIELD_GET(v->regs.esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
 	char why[112];
 
 	if (code & VCPU_EXIT_SERROR) {
@@ -252,30 +275,50 @@ static enum trap_action vcpu_exit(struct vcpu *v, unsigned int code)
 		return TRAP_LEAVE;
 	}
 	if (slot == EXC_LOWER64_IRQ || slot == EXC_LOWER64_FIQ) {
-		unsigned int intid = gic_ack();
-
-		if (intid != GIC_INTID_SPURIOUS) {
-			gic_eoi(intid); /* priority drop only: EOImode is 1 while a vCPU runs */
-			if (!vgic_physical_irq(v, intid))
-				gic_deactivate(intid);
-		}
+		take_irq(v);
 		v->irq_exits++;
 		return TRAP_RESUME;
 	}
-	if (slot != EXC_LOWER64_SYNC) {
-		fmt_snprintf(why, sizeof(why), "%s from the guest at PC 0x%llx (ESR 0x%llx)",
-			     exc_vector_name(slot), (unsigned long long)v->regs.elr,
-			     (unsigned long long)v->regs.esr);
-		vm_stop(v->vm, why);
-		return TRAP_LEAVE;
-	}
-	v->exits[ec]++;
-	if (trap_handlers[ec])
-		return trap_handlers[ec](v);
+	fmt_snprintf(why, sizeof(why), "%s from the guest at PC 0x%llx (ESR 0x%llx)",
+		     exc_vector_name(slot), (unsigned long long)v->regs.elr,
+		     (unsigned long long)v->regs.esr);
+	vm_stop(v->vm, why);
+	return TRAP_LEAVE;
+}
+
+static enum trap_action trap_unexpected(struct vcpu *v, unsigned int ec)
+{
+	char why[112];
+
 	fmt_snprintf(why, sizeof(why), "unexpected trap EC 0x%02x (%s) at PC 0x%llx", ec,
 		     esr_ec_name(ec), (unsigned long long)v->regs.elr);
 	vm_stop(v->vm, why);
 	return TRAP_LEAVE;
+}
+
+/*
+ * The exit path (boot/guest.S calls this at every exit, the guest's registers saved in v->regs):
+ * a synchronous exit goes straight to its handler by ESR_EL2.EC; then, unless the vCPU must
+ * leave, the list registers are brought up to date and the guest is re-entered at once.
+ */
+bool vcpu_exit(struct vcpu *v, unsigned int code)
+{
+	enum trap_action action;
+
+	if (code == EXC_LOWER64_SYNC) { /* no SError flag, the usual case */
+		unsigned int ec = FIELD_GET(v->regs.esr, ESR_EC_SHIFT, ESR_EC_WIDTH);
+		trap_fn fn = trap_handlers[ec];
+
+		v->exits[ec]++;
+		action = fn ? fn(v) : trap_unexpected(v, ec);
+	} else {
+		action = vcpu_exit_async(v, code);
+	}
+	/* A stop from another CPU: the flag, set before the kick that made this exit or not. */
+	if (action == TRAP_LEAVE || atomic_load_explicit(&v->stop, memory_order_acquire))
+		return false;
+	vgic_flush(v);
+	return true;
 }
 
 void vcpu_kick_stop(struct vcpu *v)
@@ -350,14 +393,8 @@ void vcpu_run(struct vcpu *v)
 	 * A VM that is stopping, or a stop meant for this vCPU: it does not enter. Once in, a stop
 	 * sets the flag and kicks this CPU, so the flag alone is checked at each exit.
 	 */
-	if (vm_vcpu_may_enter(v)) {
-		for (;;) {
-			if (vcpu_exit(v, guest_enter(v)) == TRAP_LEAVE ||
-			    atomic_load_explicit(&v->stop, memory_order_acquire))
-				break;
-			vgic_flush(v);
-		}
-	}
+	if (vm_vcpu_may_enter(v))
+		guest_enter(v); /* returns when vcpu_exit() says the vCPU leaves */
 	/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
 	vgic_vcpu_stop(v);
 	c->vcpu = NULL;

@@ -63,14 +63,17 @@ struct vcpu {
 	_Atomic int stop;	 /* set by another CPU: leave the guest at the next exit */
 	uint64_t entry, context; /* where CPU_ON starts it, and its x0 */
 	uint64_t exits[EXIT_CLASSES];
-	uint64_t irq_exits;
+	uint64_t irq_exits; /* IRQ exits, and interrupts taken as it woke from WFI */
 	uint64_t last_pc;
 	unsigned int inject_streak;
+	unsigned int mmio_hint;	       /* the emulated region its last data abort hit (mmio.h) */
 	_Atomic uint64_t vgic_pend[2]; /* INTIDs 0-127 waiting for a list register */
+	bool vgic_uie;		       /* ICH_HCR_EL2.UIE as last written on its CPU */
 	_Atomic uint64_t virqs[3];     /* interrupts made pending for it: SGIs, PPIs, SPIs */
 	struct vgic_redist vgic_rd;    /* its emulated redistributor frames */
 	/* Changes to its list registers asked by another vCPU, applied at its next flush. */
 	_Atomic uint64_t vgic_req[VGIC_REQ_KINDS][2];
+	_Atomic bool vgic_req_any;			/* some vgic_req[][] bit may be set */
 	_Atomic uint64_t vgic_lpi_pend[VGIC_LPI_WORDS]; /* LPIs waiting for a list register */
 	_Atomic uint64_t vgic_lpi_sum;			/* bit w: vgic_lpi_pend[w] is not 0 */
 };
@@ -81,6 +84,12 @@ void vcpu_run(struct vcpu *v);
 void vcpu_run_work(void *v);
 /* Ask a running vCPU to leave the guest (SGI to its CPU); it returns to that CPU's idle loop. */
 void vcpu_kick_stop(struct vcpu *v);
+/*
+ * One exit of 'v' (boot/guest.S calls it; code: the vector slot, ORed with VCPU_EXIT_SERROR):
+ * handle it and prepare the next entry. True when the guest goes back in, false when the vCPU
+ * leaves (a stop, CPU_OFF, a fatal trap).
+ */
+bool vcpu_exit(struct vcpu *v, unsigned int code);
 /* The vCPU running on this CPU, or NULL. */
 struct vcpu *vcpu_current(void);
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
- * The benchmark guest, built into the hypervisor image for `bench hvc`, `bench mmio`, `bench
- * virq` and `bench virq-msi`: its command line says what to time ("hvc N", "mmio N", "virq N",
- * "virq-msi N"); each of the N operations is timed with
- * the virtual counter (CNTVCT_EL0, which EL1 reads without a trap), the samples stay in its RAM
- * and a hypercall tells the hypervisor where, before it powers off.
+ * The benchmark guest, built into the hypervisor image for `bench hvc|mmio|virq|virq-msi|ipi`:
+ * its command line says what to time ("hvc N", "mmio N", "virq N", "virq-msi N" or "ipi N");
+ * each of the N operations is timed with the virtual counter (CNTVCT_EL0, which EL1 reads
+ * without a trap and which every vCPU of the VM shares), the samples stay in its RAM and a
+ * hypercall tells the hypervisor where, before it powers off.
  */
 #include "guest.h"
 #include "kernel/lib/fdt.h"
@@ -24,13 +24,18 @@ static uint64_t counter(void)
 	return v;
 }
 
-static volatile uint64_t irq_stamp, irq_count;
+#define IPI_SGI 1 /* the SGI vCPU 0 sends vCPU 1 in "ipi" */
 
 #define MSI_LPI 8192 /* the benchmark device's one event, DeviceID 0 EventID 0 */
 
+extern char secondary_start[];
+
+static volatile uint64_t irq_stamp, irq_count, secondary_ready;
+
 /*
  * virq: the timer's interrupt; record when the handler ran, mask the timer, complete.
- * virq-msi: the device's LPI; record when the handler ran, complete.
+ * virq-msi: the device's LPI; the same, without a timer to mask.
+ * ipi (on vCPU 1): the SGI from vCPU 0; record when the handler ran, complete.
  */
 void guest_irq(void)
 {
@@ -38,15 +43,56 @@ void guest_irq(void)
 
 	__asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(now));
 	__asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(iar)); /* ICC_IAR1_EL1 */
-	if ((iar & 0xffffff) == 27) {
+	if ((iar & 0xffffff) == 27 || (iar & 0xffffff) == IPI_SGI || (iar & 0xffffff) == MSI_LPI) {
 		irq_stamp = now;
-		irq_count++;
-		__asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(3UL)); /* ENABLE | IMASK */
-	} else if ((iar & 0xffffff) == MSI_LPI) {
-		irq_stamp = now;
+		/* The stamp is out before the count another vCPU polls (it reads them in turn). */
+		__asm__ volatile("dmb ishst" : : : "memory");
 		irq_count++;
 	}
+	if ((iar & 0xffffff) == 27)
+		__asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(3UL)); /* ENABLE | IMASK */
 	__asm__ volatile("msr s3_0_c12_c12_1, %0\n isb" : : "r"(iar)); /* ICC_EOIR1_EL1 */
+}
+
+/* ipi: vCPU 1 takes vCPU 0's SGIs, sleeping in WFI between them, until the VM powers off. */
+void guest_secondary(uint64_t cpu)
+{
+	(void)cpu;
+	guest_gic_enable(); /* SGIs are always enabled at the redistributor */
+	secondary_ready = 1;
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+/*
+ * Time from vCPU 0's write of ICC_SGI1R_EL1 (SGI 1 to Aff0 1; trapped, the SGI is made pending
+ * for vCPU 1 and its CPU is kicked) to vCPU 1's handler, n times. vCPU 1 sleeps in WFI as an
+ * idle guest CPU does. False when vCPU 1 cannot be started or stops answering.
+ */
+static bool bench_ipi(uint64_t n)
+{
+	if (guest_hvc(PSCI_CPU_ON, 1, (uintptr_t)secondary_start, 1) != 0)
+		return false;
+	for (unsigned long i = 0; i < 200000000UL && !secondary_ready; i++)
+		__asm__ volatile("yield"); /* under -icount, lets vCPU 1's CPU run */
+	if (!secondary_ready)
+		return false;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t t0 = counter(), k;
+
+		__asm__ volatile("msr s3_0_c12_c11_5, %0\n isb" /* ICC_SGI1R_EL1 */
+				 :
+				 : "r"((uint64_t)IPI_SGI << 24 | 1U << 1)
+				 : "memory");
+		for (k = 0; k < 200000000UL && irq_count <= i; k++)
+			__asm__ volatile("yield");
+		if (irq_count <= i)
+			return false;
+		/* Pairs with the handler's DMB: the count was seen, so is its stamp. */
+		__asm__ volatile("dmb ishld" : : : "memory");
+		samples[i] = irq_stamp - t0;
+	}
+	return true;
 }
 
 /* Time from the virtual timer's compare value to the guest's handler, n times. */
@@ -213,19 +259,6 @@ static void pmu_loops(uint64_t n, volatile uint32_t *fr)
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 1, 0);
 }
 
-static const char *cmdline(const void *dtb)
-{
-	struct fdt f;
-	int node;
-
-	if (fdt_init(&f, dtb, 1 << 20))
-		return "";
-	node = fdt_path_offset(&f, "/chosen");
-	return node >= 0 && fdt_getprop_str(&f, node, "bootargs")
-		       ? fdt_getprop_str(&f, node, "bootargs")
-		       : "";
-}
-
 static uint64_t number_after(const char *s)
 {
 	uint64_t n = 0;
@@ -242,8 +275,9 @@ static uint64_t number_after(const char *s)
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
-	const char *args = cmdline(dtb);
-	bool mmio = args[0] == 'm', virq = args[0] == 'v', msi = virq && args[4] == '-';
+	const char *args = guest_bootargs(dtb);
+	bool mmio = args[0] == 'm', virq = args[0] == 'v', ipi = args[0] == 'i';
+	bool msi = virq && args[4] == '-';
 	uint64_t n = number_after(args);
 	volatile uint32_t *fr, *translater = 0;
 
@@ -262,7 +296,9 @@ void guest_main(void *dtb)
 	} else if (virq) {
 		bench_virq(n);
 	}
-	for (uint64_t i = 0; i < n && !virq; i++) {
+	if (ipi && !bench_ipi(n))
+		n = 0; /* no samples: the hypervisor reports that the run failed */
+	for (uint64_t i = 0; i < n && !virq && !ipi; i++) {
 		uint64_t t0 = counter();
 
 		if (mmio)
@@ -271,7 +307,7 @@ void guest_main(void *dtb)
 			guest_hvc(MONADIC_HVC_NULL, 0, 0, 0);
 		samples[i] = counter() - t0;
 	}
-	if (!virq)
+	if (!virq && !ipi)
 		pmu_loops(n, mmio ? fr : 0);
 	guest_hvc(MONADIC_HVC_RESULT, (uintptr_t)samples, n, 0);
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);

@@ -73,17 +73,24 @@ void guest_enable_ppi(unsigned int vcpu, unsigned int intid)
 		*isenabler0 = 1U << intid;
 }
 
-bool guest_cmdline_has(const void *dtb, const char *word)
+const char *guest_bootargs(const void *dtb)
 {
 	struct fdt f;
 	const char *args;
 	int node;
 
 	if (fdt_init(&f, dtb, 1 << 20))
-		return false;
+		return "";
 	node = fdt_path_offset(&f, "/chosen");
 	args = node >= 0 ? fdt_getprop_str(&f, node, "bootargs") : 0;
-	for (; args && *args; args++) {
+	return args ? args : "";
+}
+
+bool guest_cmdline_has(const void *dtb, const char *word)
+{
+	const char *args = guest_bootargs(dtb);
+
+	for (; *args; args++) {
 		unsigned int i = 0;
 
 		while (word[i] && args[i] == word[i])

@@ -11,6 +11,8 @@
 /* Find the console in the DTB and remember it. 0 or an error. */
 int guest_console_init(const void *dtb);
 uintptr_t guest_uart(void);
+/* /chosen/bootargs (the VM's command line), "" when there is none. */
+const char *guest_bootargs(const void *dtb);
 /* True when /chosen/bootargs contains 'word' (the VM's command line). */
 bool guest_cmdline_has(const void *dtb, const char *word);
 void guest_printf(const char *fmt, ...) FMT_PRINTF(1, 2);

@@ -11,7 +11,7 @@
 _start:
 	b	primary
 	.long	0
-	.quad	0			/* text_offset */
+	.quad	__text_offset		/* guest.ld */
 	.quad	__image_size
 	.quad	(1 << 1)		/* little-endian, 4 KiB pages */
 	.quad	0, 0, 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from monadic import MachineConfig, Target
+from monadic import MachineConfig, Target, error_lines
 
 ITERS = 2000
 
@@ -78,3 +78,8 @@ def test_instructions_per_mmio_read_under_icount(boot: Callable[..., Target]) ->
     with_msi, without_msi = msi["pmu"]["insns"]
     assert with_msi > without_msi > 0 and abs((with_msi - without_msi) / 2000 - per_msi) <= 1, msi
     assert msi["rtt_ns"]["n"] == 2000 and msi["rtt_ns"]["min"] > 0, msi
+    # `bench ipi` needs a CPU for each of its two vCPUs besides the shell's: not on two CPUs.
+    before = machine.shell.run_json("vm list")["vms"]
+    errors = error_lines(machine.shell.run("bench ipi --iters 100", check=False))
+    assert errors and "needs 2 CPUs besides the shell's" in errors[0], errors
+    assert machine.shell.run_json("vm list")["vms"] == before

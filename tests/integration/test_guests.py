@@ -237,10 +237,11 @@ def test_bad_input(shell: Shell, cmd: str) -> None:
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
 
 
-@pytest.mark.parametrize("bench", ["hvc", "mmio", "virq", "virq-msi"])
+@pytest.mark.parametrize("bench", ["hvc", "mmio", "virq", "virq-msi", "ipi"])
 def test_guest_benchmarks(shell: Shell, bench: str) -> None:
-    """`bench hvc|mmio` run the built-in benchmark guest in a VM of their own, read the samples
-    it leaves in its RAM, and give the VM, its RAM and its CPU back."""
+    """`bench hvc|mmio|virq|ipi` run the built-in benchmark guest in a VM of their own (two
+    vCPUs for ipi), read the samples it leaves in its RAM, and give the VM, its RAM and its CPUs
+    back."""
     before = shell.run_json("vm list")["vms"]
     result = shell.run_json(f"bench {bench} --iters 2000", timeout=120)
     assert result["bench"] == bench and result["params"]["iters"] == 2000

@@ -19,8 +19,10 @@ from monadic import MachineConfig, Shell, Target, as_int, error_lines
 SMP = 4
 CPUS = ["max", "neoverse-n1"]
 BENCH_TIMEOUT_S = 120.0
-BENCHES = {"spsc-lat", "spsc-tput", "spsc-stress", "wfe", "c2c", "atomics", "hvc", "mmio", "virq",
-           "virq-msi"}
+BENCHES = {
+    "spsc-lat", "spsc-tput", "spsc-stress", "wfe", "c2c", "atomics", "hvc", "mmio", "virq",
+    "virq-msi", "ipi",
+}
 BURSTS = [1 << i for i in range(9)]  # 1, 2, 4, ..., 256
 ATOMIC_OPS = {
     "ldar+stlr",
@@ -111,6 +113,16 @@ def check_line(line: dict[str, Any], iters: int, cpus: tuple[int, int] = (1, 2))
         params = line["params"]
         assert params["iters"] == iters and params["cpu_a"] == params["cpu_b"] >= 1, line
         check_stats(line["rtt_ns"], "ns", iters)
+        return
+    if name == "ipi":
+        # A two-vCPU guest VM: vCPU 0 sends from cpu_a, vCPU 1 takes the SGI on cpu_b.
+        params = line["params"]
+        assert params["iters"] == iters, line
+        assert params["cpu_a"] >= 1 and params["cpu_b"] >= 1, line
+        assert params["cpu_a"] != params["cpu_b"], line
+        check_stats(line["rtt_ns"], "ns", iters)
+        check_stats(line["rtt_ticks"], "ticks", iters)
+        assert "insns_per_rtt" not in line, "a latency, not a counted round trip"
         return
     check_params(line, iters, cpus)
     if name == "spsc-lat":
@@ -256,6 +268,20 @@ def test_bench_atomics(shell: Shell, cpu: str) -> None:
         assert line["platform"]["core"] == "Neoverse N1", line["platform"]
         assert line["platform"]["implementer"] == "Arm", line["platform"]
         assert all(op["supported"] for op in line["ops"]), "Neoverse N1 has LSE and LDAPR"
+
+
+def test_bench_ipi(shell: Shell) -> None:
+    """`bench ipi`: a two-vCPU VM of its own whose vCPU 0 sends SGIs to vCPU 1 (trapped
+    ICC_SGI1R_EL1 writes); vCPU 1 timestamps each in its handler. The VM is destroyed after."""
+    before = shell.run_json("vm list")["vms"]
+    [line] = bench(shell, "ipi --iters 300")
+    assert line["bench"] == "ipi"
+    check_platform(line, shell)
+    check_line(line, 300)
+    assert shell.run_json("vm list")["vms"] == before, "the benchmark VM was not destroyed"
+    text = shell.run("bench ipi --iters 100", timeout=BENCH_TIMEOUT_S)
+    assert "vCPU 0 on cpu" in text and "vCPU 1 on cpu" in text, text
+    assert any(row.split()[:2] == ["latency", "ns"] for row in text.splitlines()), text
 
 
 def test_bench_all(shell: Shell) -> None:

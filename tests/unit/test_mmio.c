@@ -153,6 +153,46 @@ static void test_dispatch(void)
 	CHECK_EQ_U64(a.calls, 2);
 }
 
+/* The last-hit hint: first look at the hinted region, search on a miss, any value is safe. */
+static void test_dispatch_hint(void)
+{
+	struct mmio_table t;
+	struct fake_dev a = { .tag = 0xa000 }, b = { .tag = 0xb000 }, c = { .tag = 0xc000 };
+	unsigned int hint = 0;
+	uint64_t val = 0;
+
+	mmio_init(&t);
+	CHECK(mmio_register(&t, "a", 0x9000000, 0x1000, fake_access, &a, NULL) == 0);
+	CHECK(mmio_register(&t, "b", 0x8000000, 0x10000, fake_access, &b, NULL) == 0);
+	CHECK(mmio_register(&t, "c", 0xa000000, 0x1000, fake_access, &c, NULL) == 0);
+	/* A miss on the hinted region: found by the search, and the hint now names it. */
+	CHECK(mmio_dispatch_hint(&t, &hint, 0x8000010, false, 4, &val) == 0);
+	CHECK_EQ_U64(val, 0xb010);
+	CHECK_EQ_U64(hint, 1);
+	CHECK(b.calls == 1 && b.offset == 0x10 && a.calls == 0);
+	/* A hit: the same region again, the hint unchanged. */
+	CHECK(mmio_dispatch_hint(&t, &hint, 0x800fffc, true, 4, &val) == 0);
+	CHECK(b.calls == 2 && b.offset == 0xfffc && b.write);
+	CHECK_EQ_U64(hint, 1);
+	CHECK(mmio_dispatch_hint(&t, &hint, 0xa000008, false, 8, &val) == 0);
+	CHECK(c.calls == 1 && c.offset == 8);
+	CHECK_EQ_U64(hint, 2);
+	/* Nothing there: no handler, the hint left alone. */
+	CHECK(mmio_dispatch_hint(&t, &hint, 0xa001000, false, 4, &val) == E_NOENT);
+	CHECK_EQ_U64(hint, 2);
+	/* The hinted slot now holds another region or none: the right one, or nothing. */
+	CHECK(mmio_unregister(&t, 0x8000000) == 0); /* c moves to slot 1; slot 2 uncounted */
+	CHECK(mmio_dispatch_hint(&t, &hint, 0xa000010, false, 4, &val) == 0);
+	CHECK(c.calls == 2 && c.offset == 0x10);
+	CHECK_EQ_U64(hint, 1);
+	CHECK(mmio_dispatch_hint(&t, &hint, 0x8000010, false, 4, &val) == E_NOENT);
+	CHECK_EQ_U64(b.calls, 2);
+	hint = 0xffffffff; /* garbage: ignored */
+	CHECK(mmio_dispatch_hint(&t, &hint, 0x9000004, false, 4, &val) == 0);
+	CHECK(a.calls == 1 && a.offset == 4);
+	CHECK_EQ_U64(hint, 0);
+}
+
 int main(void)
 {
 	RUN(test_register_and_find);
@@ -160,5 +200,6 @@ int main(void)
 	RUN(test_bad_ranges);
 	RUN(test_full_table);
 	RUN(test_dispatch);
+	RUN(test_dispatch_hint);
 	return TEST_SUMMARY();
 }

@@ -2,7 +2,7 @@
 /*
  * The vCPU run loop and its trap handlers (kernel/vmm/vcpu.c) on the fake hardware layer. The
  * guest is a script: the test's guest_enter() (boot/guest.S on hardware) records the registers
- * the vCPU would resume with, then "exits" with the next scripted syndrome. With the real
+ * the vCPU would resume with, then "exits" with the next scripted syndrome into vcpu_exit(). With the real
  * vhyp.c, vgic_regs.c and vpl011.c behind the handlers, a test can say what an HVC, a trapped
  * system register or a data abort does to the guest's registers and to its VM. The list
  * registers (kernel/vdev/vgic.c) are test_vgic's; here the vGIC's entry points only record
@@ -51,7 +51,7 @@
 /* ---- the scripted guest ---- */
 
 struct exit_step {
-	unsigned int code; /* the vector slot guest_enter() returns */
+	unsigned int code; /* the vector slot the exit is taken through */
 	uint64_t esr, far, hpfar;
 	bool set; /* the guest put 'val' in x'reg' before it exited */
 	unsigned int reg;
@@ -64,26 +64,33 @@ static unsigned int n_script, next_step;
 static struct vcpu_regs entered[MAX_STEPS + 1]; /* the registers at each entry */
 static unsigned int n_entered;
 
-unsigned int guest_enter(struct vcpu *v)
+/* boot/guest.S's loop: enter, exit with the next step, hand it to vcpu_exit(), again. */
+void guest_enter(struct vcpu *v);
+void guest_enter(struct vcpu *v)
 {
-	const struct exit_step *s;
+	unsigned int code;
 
-	if (n_entered <= MAX_STEPS)
-		entered[n_entered++] = v->regs;
-	if (next_step == n_script) {
-		/* The script is over: someone asks the vCPU to stop; it exits with an IRQ. */
-		atomic_store(&v->stop, 1);
-		return EXC_LOWER64_IRQ;
-	}
-	/* The guest's own EL1 state: its vector table is installed (VBAR_EL1 does not trap). */
-	fake_sysreg_set("vbar_el1", VBAR);
-	s = &script[next_step++];
-	if (s->set)
-		v->regs.x[s->reg] = s->val;
-	v->regs.esr = s->esr;
-	v->regs.far = s->far;
-	v->regs.hpfar = s->hpfar;
-	return s->code;
+	do {
+		const struct exit_step *s;
+
+		if (n_entered <= MAX_STEPS)
+			entered[n_entered++] = v->regs;
+		if (next_step == n_script) {
+			/* The script is over: someone asks the vCPU to stop; it exits with an IRQ. */
+			atomic_store(&v->stop, 1);
+			code = EXC_LOWER64_IRQ;
+			continue;
+		}
+		/* The guest's own EL1 state: its vector table is installed (VBAR_EL1 does not trap). */
+		fake_sysreg_set("vbar_el1", VBAR);
+		s = &script[next_step++];
+		if (s->set)
+			v->regs.x[s->reg] = s->val;
+		v->regs.esr = s->esr;
+		v->regs.far = s->far;
+		v->regs.hpfar = s->hpfar;
+		code = s->code;
+	} while (vcpu_exit(v, code));
 }
 
 static void step(unsigned int code, uint64_t esr, uint64_t far, uint64_t ipa, unsigned int reg,
@@ -397,6 +404,20 @@ static void test_wfi(void)
 	sync_exit(ESR(EC_WFX, 0));
 	run(v);
 	CHECK_EQ_U64(fake_count(FAKE_HINT, "wfi"), 1);
+	CHECK_EQ_U64(entered[1].elr, GUEST_PC + 4);
+	CHECK_EQ_U64(n_physical, 0);   /* nothing woke it: the GIC answered spurious */
+	CHECK_EQ_U64(v->irq_exits, 1); /* only the script's last exit */
+	/* Woken by an interrupt: taken at once, as an IRQ exit would have, before the ERET. */
+	v = setup();
+	fake_gic.pending[fake_gic.n_pending++] = 27; /* the guest's virtual timer */
+	sync_exit(ESR(EC_WFX, 0));
+	run(v);
+	CHECK_EQ_U64(fake_count(FAKE_HINT, "wfi"), 1);
+	CHECK_EQ_U64(n_physical, 1);
+	CHECK_EQ_U64(physical_irqs[0], 27);
+	CHECK_EQ_U64(fake_gic.n_eoi, 1); /* priority drop */
+	CHECK_EQ_U64(fake_gic.n_deactivated, 1);
+	CHECK_EQ_U64(v->irq_exits, 2); /* that one, and the script's last exit */
 	CHECK_EQ_U64(entered[1].elr, GUEST_PC + 4);
 	/* With an interrupt waiting for the guest, WFI returns at once. */
 	v = setup();
