@@ -26,6 +26,8 @@ static const struct bench_def benches[] = {
 	{ "hvc", bench_hvc, 10000, "null hypercall round trip from a guest" },
 	{ "mmio", bench_mmio, 10000, "emulated MMIO read round trip from a guest" },
 	{ "virq", bench_virq, 2000, "virtual timer interrupt injection latency in a guest" },
+	{ "virq-msi", bench_virq_msi, 2000,
+	  "device interrupt (MSI through the emulated ITS) latency in a guest" },
 	{ "ipi", bench_ipi, 2000, "virtual IPI latency, one guest vCPU to another" },
 	{ "nvme", bench_nvme, 2000, "4 KiB random I/O from a guest through the block engine" },
 };

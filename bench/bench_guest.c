@@ -198,14 +198,17 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	       (unsigned long long)o->iters, (unsigned long long)timer_ticks_to_ns(1));
 	printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90", "p99",
 	       "p99.9", "max");
-	bench_print_stats(counted ? "round trip" : "latency", "ns", &ns);
+	bench_print_stats(counted && !str_eq(what, "virq-msi") ? "round trip" : "latency", "ns",
+			  &ns);
 	if (!counted)
 		return 0;
 	if (have_cycles)
 		printk("%-22s %-6s %8llu   (PMU cycle counter at EL1+EL2, loop of N %s minus the "
 		       "same loop without)\n",
 		       "round trip", "cycles", (unsigned long long)cycles,
-		       str_eq(what, "mmio") ? "reads" : "HVCs");
+		       str_eq(what, "mmio")	  ? "reads"
+		       : str_eq(what, "virq-msi") ? "MSIs"
+						  : "HVCs");
 	else
 		printk("%-22s %-6s %8s\n", "round trip", "cycles", "n/a");
 	if (have_insns)
@@ -228,6 +231,14 @@ int bench_virq(struct bench_opts *o)
 {
 	return run_guest_bench(o, "virq",
 			       "virtual timer interrupt: compare value to the guest's handler");
+}
+
+int bench_virq_msi(struct bench_opts *o)
+{
+	return run_guest_bench(
+		o, "virq-msi",
+		"device interrupt: an MSI (GITS_TRANSLATER write) through the emulated "
+		"ITS to the guest's handler");
 }
 
 int bench_ipi(struct bench_opts *o)

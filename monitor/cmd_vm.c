@@ -79,6 +79,11 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 		json_u64(j, "undefs_injected", vm->undefs_injected);
 		json_u64(j, "bad_calls", vm->bad_calls);
 		json_u64(j, "console_bytes", vm->uart.bytes_out);
+		json_obj_begin(j, "its");
+		json_u64(j, "commands", vm->its.commands);
+		json_u64(j, "translations", vm->its.translations);
+		json_u64(j, "errors", vm->its.errors);
+		json_obj_end(j);
 		json_arr_begin(j, "vcpu");
 		for (unsigned int c = 0; c < vm->n_vcpus; c++) {
 			const struct vcpu *v = &vm->vcpus[c];
@@ -227,6 +232,9 @@ static int vm_info(const char *arg, bool as_json)
 	printk("injected: %llu aborts, %llu UNDEFs; %llu unknown calls; console %llu bytes\n",
 	       (unsigned long long)vm->aborts_injected, (unsigned long long)vm->undefs_injected,
 	       (unsigned long long)vm->bad_calls, (unsigned long long)vm->uart.bytes_out);
+	printk("ITS: %llu commands, %llu translations, %llu refused\n",
+	       (unsigned long long)vm->its.commands, (unsigned long long)vm->its.translations,
+	       (unsigned long long)vm->its.errors);
 	for (unsigned int c = 0; c < vm->n_vcpus; c++) {
 		const struct vcpu *v = &vm->vcpus[c];
 		const struct vcpu_regs *r = stopped_regs(v);

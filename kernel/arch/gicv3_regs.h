@@ -137,6 +137,7 @@
 #define ICH_LR_PRIORITY_WIDTH 8
 #define ICH_LR_GROUP	      BIT(60) /* Group 1 */
 #define ICH_LR_HW	      BIT(61)
+#define ICH_LR_EOI	      BIT(41) /* with HW 0: a maintenance interrupt when deactivated */
 #define ICH_LR_STATE_SHIFT    62
 #define ICH_LR_STATE_WIDTH    2
 #define ICH_LR_STATE_MASK     FIELD_MASK(ICH_LR_STATE_SHIFT, ICH_LR_STATE_WIDTH)

@@ -17,12 +17,14 @@
 #define GICD_IROUTER	0x6000
 #define GICD_PIDR2	0xffe8
 
-#define GICR_CTLR  0x0000
-#define GICR_IIDR  0x0004
-#define GICR_TYPER 0x0008
-#define GICR_WAKER 0x0014
-#define GICR_PIDR2 0xffe8
-#define SGI_BASE   0x10000
+#define GICR_CTLR      0x0000
+#define GICR_IIDR      0x0004
+#define GICR_TYPER     0x0008
+#define GICR_WAKER     0x0014
+#define GICR_PROPBASER 0x0070
+#define GICR_PENDBASER 0x0078
+#define GICR_PIDR2     0xffe8
+#define SGI_BASE       0x10000
 
 #define CTLR_RWP	      (1U << 31)
 #define CTLR_ARE_NS	      (1U << 4)
@@ -32,6 +34,10 @@
 #define WAKER_PROCESSOR_SLEEP (1U << 1)
 #define WAKER_CHILDREN_ASLEEP (1U << 2)
 #define SGIS_ALWAYS_ON	      0xffffU
+#define GICR_CTLR_ENABLE_LPIS (1U << 0)
+#define GICR_TYPER_PLPIS      (1U << 0)
+#define GICD_TYPER_LPIS	      (1U << 17)
+#define GICD_TYPER_IDBITS     13 /* 14-bit INTIDs: LPIs exist (5.1) */
 
 void vgic_dist_reset(struct vgic_dist *d)
 {
@@ -129,9 +135,10 @@ int vgic_dist_access(struct vgic_dist *d, uint64_t off, bool write, unsigned int
 			*val = d->ctlr; /* RWP reads 0: writes take effect at once */
 		return 0;
 	case GICD_TYPER:
-		/* ITLinesNumber, IDbits = 9 (10-bit INTIDs); no LPIs, MBIS, security. */
+		/* ITLinesNumber, LPIs (through the ITS), IDbits; no MBIS, no security. */
 		if (!write)
-			*val = (VGIC_NR_IRQS / 32 - 1) | (9U << 19);
+			*val = (VGIC_NR_IRQS / 32 - 1) | GICD_TYPER_LPIS |
+			       ((uint32_t)GICD_TYPER_IDBITS << 19);
 		return 0;
 	case GICD_IIDR:
 		if (!write)
@@ -173,17 +180,34 @@ int vgic_redist_access(struct vgic_redist *r, uint64_t off, bool write, unsigned
 {
 	bool byte_ok = off >= SGI_BASE + GICD_IPRIORITYR && off < SGI_BASE + GICD_IPRIORITYR + 32;
 
+	bool dword_ok = off == GICR_TYPER || off == GICR_PROPBASER || off == GICR_PENDBASER;
+
 	if (off >= VGIC_GICR_STRIDE || (off & (size - 1)) ||
-	    !(size == 4 || (size == 1 && byte_ok) || (size == 8 && off == GICR_TYPER)))
+	    !(size == 4 || (size == 1 && byte_ok) || (size == 8 && dword_ok)))
 		return E_INVAL;
+	if (off >= GICR_PROPBASER && off < GICR_PENDBASER + 8) {
+		uint64_t *reg = off < GICR_PENDBASER ? &r->propbaser : &r->pendbaser;
+		unsigned int sh = (off & 4) ? 32 : 0;
+		uint64_t mask = size == 8 ? ~0UL : 0xffffffffUL << sh;
+
+		/* Writable while EnableLPIs is 0, UNPREDICTABLE after: ignored (12.11.27). */
+		if (!write)
+			*val = (*reg & mask) >> sh;
+		else if (!r->enable_lpis)
+			*reg = (*reg & ~mask) | ((*val << sh) & mask);
+		return 0;
+	}
 	if (byte_ok) {
 		bytes_access(r->priority, 32, off - SGI_BASE - GICD_IPRIORITYR, write, size, val);
 		return 0;
 	}
 	switch (off) {
 	case GICR_CTLR:
-		if (!write)
-			*val = 0; /* no LPIs */
+		/* EnableLPIs; once set it stays set (clearing it is IMPLEMENTATION DEFINED). */
+		if (write)
+			r->enable_lpis |= (*val & GICR_CTLR_ENABLE_LPIS) != 0;
+		else
+			*val = r->enable_lpis ? GICR_CTLR_ENABLE_LPIS : 0;
 		return 0;
 	case GICR_IIDR:
 		if (!write)
@@ -192,7 +216,7 @@ int vgic_redist_access(struct vgic_redist *r, uint64_t off, bool write, unsigned
 	case GICR_TYPER:
 	case GICR_TYPER + 4: {
 		uint64_t typer = r->affinity << 32 | (uint64_t)(r->number & 0xffff) << 8 |
-				 (r->last ? 1U << 4 : 0);
+				 (r->last ? 1U << 4 : 0) | GICR_TYPER_PLPIS;
 
 		if (!write)
 			*val = off == GICR_TYPER ? (size == 8 ? typer : (uint32_t)typer)
@@ -249,6 +273,17 @@ bool vgic_irq_enabled(const struct vgic_dist *d, const struct vgic_redist *r, un
 	if (intid >= VGIC_NR_IRQS)
 		return false;
 	return (d->ctlr & CTLR_ENABLE_G1) && (d->enable[intid / 32] & (1U << (intid % 32)));
+}
+
+bool vgic_irq_edge(const struct vgic_dist *d, const struct vgic_redist *r, unsigned int intid)
+{
+	if (intid < 16)
+		return true;
+	if (intid < 32)
+		return r->cfg[1] & (2U << (2 * (intid - 16)));
+	if (intid >= VGIC_NR_IRQS)
+		return true; /* LPIs: edge (5.1) */
+	return d->cfg[intid / 16] & (2U << (2 * (intid % 16)));
 }
 
 uint8_t vgic_irq_priority(const struct vgic_dist *d, const struct vgic_redist *r,

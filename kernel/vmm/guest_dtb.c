@@ -36,6 +36,7 @@
 /* phandles: any non-zero values other than 0xffffffff (spec 2.3.3). */
 #define GDTB_PHANDLE_GIC 1U
 #define GDTB_PHANDLE_CLK 2U
+#define GDTB_PHANDLE_ITS 3U
 
 /*
  * PCI bus binding (IEEE 1275 PCI, "phys.hi" = npt000ss bbbbbbbb dddddfff rrrrrrrr): ss = 2 is
@@ -147,7 +148,7 @@ static int gdtb_check_pcie(const struct guest_dtb_desc *d, struct gdtb_region *r
 
 int guest_dtb_check(const struct guest_dtb_desc *d)
 {
-	struct gdtb_region r[7];
+	struct gdtb_region r[8]; /* RAM, GICD, GICR, UART, ITS, ECAM, two PCIe windows */
 	unsigned int n = 0;
 	int ret;
 
@@ -177,6 +178,11 @@ int guest_dtb_check(const struct guest_dtb_desc *d)
 	r[n++] = (struct gdtb_region){ d->gicd_base, d->gicd_size };
 	r[n++] = (struct gdtb_region){ d->gicr_base, d->gicr_size };
 	r[n++] = (struct gdtb_region){ d->uart_base, d->uart_size };
+	if (d->its_size) {
+		if (!gdtb_region_ok(d->its_base, d->its_size, GDTB_GIC_ALIGN))
+			return E_INVAL;
+		r[n++] = (struct gdtb_region){ d->its_base, d->its_size };
+	}
 	if (d->pcie) {
 		ret = gdtb_check_pcie(d, r, &n);
 		if (ret)
@@ -270,7 +276,7 @@ static void gdtb_gic(struct fdt_w *w, const struct guest_dtb_desc *d)
 	fdt_w_prop_str(w, "compatible", "arm,gic-v3");
 	fdt_w_prop_u32(w, "#interrupt-cells", GDTB_GIC_CELLS);
 	fdt_w_prop_empty(w, "interrupt-controller");
-	/* Address cells let interrupt-map entries name the GIC, as QEMU's do; no children. */
+	/* Address cells let interrupt-map entries name the GIC, as QEMU's do, and the ITS sit in it. */
 	fdt_w_prop_u32(w, "#address-cells", 2);
 	fdt_w_prop_u32(w, "#size-cells", 2);
 	fdt_w_prop_empty(w, "ranges");
@@ -280,6 +286,15 @@ static void gdtb_gic(struct fdt_w *w, const struct guest_dtb_desc *d)
 	fdt_w_prop_u32(w, "phandle", GDTB_PHANDLE_GIC);
 	gdtb_irq(c, GDTB_GIC_PPI, d->maint_intid - GDTB_INTID_PPI_BASE);
 	fdt_w_prop_cells(w, "interrupts", c, GDTB_GIC_CELLS);
+	if (d->its_size) { /* arm,gic-v3-its.yaml: an MSI controller, DeviceID in one cell */
+		gdtb_begin_at(w, "its", d->its_base);
+		fdt_w_prop_str(w, "compatible", "arm,gic-v3-its");
+		fdt_w_prop_empty(w, "msi-controller");
+		fdt_w_prop_u32(w, "#msi-cells", 1);
+		gdtb_reg(w, d->its_base, d->its_size);
+		fdt_w_prop_u32(w, "phandle", GDTB_PHANDLE_ITS);
+		fdt_w_end_node(w);
+	}
 	fdt_w_end_node(w);
 }
 
@@ -386,6 +401,12 @@ static void gdtb_pcie(struct fdt_w *w, const struct guest_dtb_desc *d)
 	}
 	fdt_w_prop_cells(w, "interrupt-map-mask", mask, 4);
 	fdt_w_prop_cells(w, "interrupt-map", imap, sizeof(imap) / sizeof(imap[0]));
+	if (d->its_size) {
+		/* pci-msi.txt: requester ID r is DeviceID r at the ITS, for every RID. */
+		const uint32_t msi_map[4] = { 0, GDTB_PHANDLE_ITS, 0, 0x10000 };
+
+		fdt_w_prop_cells(w, "msi-map", msi_map, 4);
+	}
 	fdt_w_prop_empty(w, "dma-coherent");
 	fdt_w_end_node(w);
 }

@@ -29,6 +29,7 @@ struct guest_dtb_desc {
 	uint64_t mpidr[GUEST_DTB_MAX_CPUS]; /* affinity fields only, all different */
 	uint64_t gicd_base, gicd_size;	    /* distributor */
 	uint64_t gicr_base, gicr_size;	    /* redistributors: 128 KiB per vCPU, one region */
+	uint64_t its_base, its_size;	    /* the ITS (arm,gic-v3-its); size 0: none */
 	uint32_t timer_intids[4];	    /* enum guest_dtb_timer order, PPI INTIDs 16-31 */
 	uint32_t maint_intid;		    /* GIC maintenance interrupt, a PPI INTID 16-31 */
 	uint32_t pmu_intid;		    /* PMU overflow PPI (arm,armv8-pmuv3); 0: no PMU */

@@ -71,6 +71,11 @@ struct vcpu {
 	bool vgic_uie;		       /* ICH_HCR_EL2.UIE as last written on its CPU */
 	_Atomic uint64_t virqs[3];     /* interrupts made pending for it: SGIs, PPIs, SPIs */
 	struct vgic_redist vgic_rd;    /* its emulated redistributor frames */
+	/* Changes to its list registers asked by another vCPU, applied at its next flush. */
+	_Atomic uint64_t vgic_req[VGIC_REQ_KINDS][2];
+	_Atomic bool vgic_req_any;			/* some vgic_req[][] bit may be set */
+	_Atomic uint64_t vgic_lpi_pend[VGIC_LPI_WORDS]; /* LPIs waiting for a list register */
+	_Atomic uint64_t vgic_lpi_sum;			/* bit w: vgic_lpi_pend[w] is not 0 */
 };
 
 /* Run 'v' on this CPU until it is stopped or turns itself off. */

@@ -15,6 +15,7 @@
 #include "mm/pmem.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/arch/spinlock.h"
+#include "kernel/vdev/vits.h"
 #include "kernel/vdev/vpl011.h"
 #include "mm/stage2.h"
 #include "kernel/vdev/vpci.h"
@@ -82,6 +83,7 @@ struct vm {
 	struct mmio_table mmio;
 	struct vpl011 uart;
 	struct vgic_dist vgic;
+	struct vits its;	   /* its ITS (kernel/vdev/vits.c), under vgic_lock too */
 	struct spinlock vgic_lock; /* the distributor is shared by the VM's vCPUs */
 	struct vpci pci;	   /* passed-through PCIe functions (kernel/vm_pci.c) */
 	struct spinlock pci_lock;  /* their emulated config space */
@@ -154,6 +156,7 @@ const char *vm_kernel_fmt_name(enum vm_kernel_fmt f);
  * that know that board find what they expect; the generated DTB says the same. */
 #define GUEST_RAM_IPA	 0x40000000UL
 #define GUEST_GICD_IPA	 0x08000000UL
+#define GUEST_GITS_IPA	 0x08080000UL
 #define GUEST_GICR_IPA	 0x080a0000UL
 #define GUEST_UART_IPA	 0x09000000UL
 #define GUEST_UART_INTID 33 /* SPI 1 */

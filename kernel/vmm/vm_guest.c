@@ -18,6 +18,7 @@
 #include "kernel/arch/timer.h"
 #include "kernel/vmm/vpmu.h"
 #include "kernel/vdev/vgic.h"
+#include "kernel/vdev/vits.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_spec.h"
@@ -46,8 +47,8 @@ static uint64_t read_le64(uint64_t pa)
 
 /*
  * The guest's emulated devices, at QEMU virt's addresses: the PL011 first (the device guests
- * trap on most, and the lookup goes in this order), then the GIC's distributor and one
- * redistributor frame per vCPU. The DTB is written from these entries.
+ * trap on most, and the lookup goes in this order), then the GIC's distributor, one
+ * redistributor frame per vCPU and the ITS. The DTB is written from these entries.
  */
 static int register_devices(struct vm *vm, unsigned int cpus)
 {
@@ -61,6 +62,9 @@ static int register_devices(struct vm *vm, unsigned int cpus)
 	if (!ret)
 		ret = mmio_register(&vm->mmio, "gicr", GUEST_GICR_IPA,
 				    (uint64_t)VGIC_GICR_STRIDE * cpus, vgic_mmio_gicr, vm, NULL);
+	if (!ret)
+		ret = mmio_register(&vm->mmio, "gits", GUEST_GITS_IPA, VITS_MMIO_SIZE, vits_mmio,
+				    vm, NULL);
 	if (ret)
 		mmio_init(&vm->mmio);
 	return ret;
@@ -287,6 +291,7 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 	const struct mmio_region *gicd = mmio_find_handler(&vm->mmio, vgic_mmio_gicd);
 	const struct mmio_region *gicr = mmio_find_handler(&vm->mmio, vgic_mmio_gicr);
 	const struct mmio_region *uart = mmio_find_handler(&vm->mmio, vpl011_access);
+	const struct mmio_region *its = mmio_find_handler(&vm->mmio, vits_mmio);
 	const struct mmio_region *ecam = mmio_find_handler(&vm->mmio, vm_pci_ecam_mmio);
 	struct guest_dtb_desc d = {
 		.model = "monadic-hypervisor guest",
@@ -316,6 +321,10 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 	d.gicr_size = gicr->size;
 	d.uart_base = uart->base;
 	d.uart_size = uart->size;
+	if (its) {
+		d.its_base = its->base;
+		d.its_size = its->size;
+	}
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		d.mpidr[c] = vm->vcpus[c].vmpidr & MPIDR_AFF_MASK;
 	if (vm->pci.n)
@@ -405,6 +414,7 @@ static int prepare_run(struct vm *vm, struct err_why *why)
 	dsb(ish);
 	isb();
 	vgic_dist_reset(&vm->vgic);
+	vits_reset(&vm->its);
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		vgic_redist_reset(&vm->vcpus[c].vgic_rd, vm->vcpus[c].vmpidr, c,
 				  c + 1 == vm->n_vcpus);
@@ -516,8 +526,7 @@ INIT_STEP(INIT_VMS, vm_scrub_setup);
 
 void vm_update_irq_lines(struct vm *vm)
 {
-	if (vpl011_irq_level(&vm->uart))
-		vgic_inject_spi(vm, GUEST_UART_INTID);
+	vgic_set_spi_line(vm, GUEST_UART_INTID, vpl011_irq_level(&vm->uart));
 }
 
 /* pci=NAME,BDF[,BDF...] words for 'vm': its functions passed through before the first start. */

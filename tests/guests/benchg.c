@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
- * The benchmark guest, built into the hypervisor image for `bench hvc|mmio|virq|ipi`: its
- * command line says what to time ("hvc N", "mmio N", "virq N" or "ipi N"); each of the N
- * operations is timed with the virtual counter (CNTVCT_EL0, which EL1 reads without a trap and
- * which every vCPU of the VM shares), the samples stay in its RAM and a hypercall tells the
- * hypervisor where, before it powers off.
+ * The benchmark guest, built into the hypervisor image for `bench hvc|mmio|virq|virq-msi|ipi`:
+ * its command line says what to time ("hvc N", "mmio N", "virq N", "virq-msi N" or "ipi N");
+ * each of the N operations is timed with the virtual counter (CNTVCT_EL0, which EL1 reads
+ * without a trap and which every vCPU of the VM shares), the samples stay in its RAM and a
+ * hypercall tells the hypervisor where, before it powers off.
  */
 #include "guest.h"
+#include "kernel/lib/fdt.h"
 
 #define MAX_SAMPLES	      200000
 #define MONADIC_HVC_RESULT    0x86000003U
@@ -25,12 +26,15 @@ static uint64_t counter(void)
 
 #define IPI_SGI 1 /* the SGI vCPU 0 sends vCPU 1 in "ipi" */
 
+#define MSI_LPI 8192 /* the benchmark device's one event, DeviceID 0 EventID 0 */
+
 extern char secondary_start[];
 
 static volatile uint64_t irq_stamp, irq_count, secondary_ready;
 
 /*
  * virq: the timer's interrupt; record when the handler ran, mask the timer, complete.
+ * virq-msi: the device's LPI; the same, without a timer to mask.
  * ipi (on vCPU 1): the SGI from vCPU 0; record when the handler ran, complete.
  */
 void guest_irq(void)
@@ -39,7 +43,7 @@ void guest_irq(void)
 
 	__asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(now));
 	__asm__ volatile("mrs %0, s3_0_c12_c12_0" : "=r"(iar)); /* ICC_IAR1_EL1 */
-	if ((iar & 0xffffff) == 27 || (iar & 0xffffff) == IPI_SGI) {
+	if ((iar & 0xffffff) == 27 || (iar & 0xffffff) == IPI_SGI || (iar & 0xffffff) == MSI_LPI) {
 		irq_stamp = now;
 		/* The stamp is out before the count another vCPU polls (it reads them in turn). */
 		__asm__ volatile("dmb ishst" : : : "memory");
@@ -110,6 +114,104 @@ static void bench_virq(uint64_t n)
 }
 
 /*
+ * virq-msi: the emulated ITS (found in the DTB) with its tables here, DeviceID 0's EventID 0
+ * mapped to LPI 8192 on collection 0, our vCPU. Returns GITS_TRANSLATER, or NULL.
+ */
+static uint8_t lpi_prop[8192] __attribute__((aligned(4096)));
+static uint8_t lpi_pend[65536] __attribute__((aligned(65536)));
+static uint64_t its_cmdq[512] __attribute__((aligned(4096)));
+static uint64_t its_devtab[512] __attribute__((aligned(4096)));
+static uint64_t its_colltab[512] __attribute__((aligned(4096)));
+static uint64_t its_itt[32] __attribute__((aligned(256)));
+
+static volatile uint32_t *msi_setup(const void *dtb)
+{
+	static const uint64_t cmds[][4] = {
+		{ 0x08, 0, 0, 0 },			 /* MAPD DeviceID 0, 2 events (ITT below) */
+		{ 0x09, 0, 1UL << 63, 0 },		 /* MAPC ICID 0 -> processor 0 */
+		{ 0x0a, (uint64_t)MSI_LPI << 32, 0, 0 }, /* MAPTI EventID 0 -> LPI, ICID 0 */
+		{ 0x05, 0, 0, 0 },			 /* SYNC processor 0 */
+	};
+	uintptr_t gicr = guest_gicr(0), its;
+	const void *reg;
+	struct fdt f;
+	uint32_t len;
+	int node;
+
+	if (!gicr || fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_find_compatible(&f, -1, "arm,gic-v3-its");
+	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
+	if (!reg || len < 16)
+		return 0;
+	its = (uintptr_t)fdt_read_cells(reg, 2);
+	lpi_prop[MSI_LPI - 8192] = 0xa0 | 1;				/* priority 0xa0, enabled */
+	*(volatile uint64_t *)(gicr + 0x70) = (uintptr_t)lpi_prop | 13; /* PROPBASER, 14 bits */
+	*(volatile uint64_t *)(gicr + 0x78) = (uintptr_t)lpi_pend;	/* PENDBASER */
+	*(volatile uint32_t *)(gicr + 0x0) = 1;				/* EnableLPIs */
+	*(volatile uint64_t *)(its + 0x100) = 1UL << 63 | (uintptr_t)its_devtab;  /* BASER0 */
+	*(volatile uint64_t *)(its + 0x108) = 1UL << 63 | (uintptr_t)its_colltab; /* BASER1 */
+	*(volatile uint64_t *)(its + 0x80) = 1UL << 63 | (uintptr_t)its_cmdq;	  /* CBASER */
+	*(volatile uint64_t *)(its + 0x88) = 0;					  /* CWRITER */
+	*(volatile uint32_t *)(its + 0x0) = 1;					  /* Enabled */
+	for (unsigned int i = 0; i < 4; i++)
+		for (unsigned int w = 0; w < 4; w++)
+			its_cmdq[4 * i + w] = cmds[i][w];
+	its_cmdq[2] = 1UL << 63 | (uintptr_t)its_itt; /* MAPD's DW2: V, ITT_addr */
+	/* DSB: the commands are in memory before CWRITER tells the ITS of them. */
+	__asm__ volatile("dsb sy" : : : "memory");
+	*(volatile uint64_t *)(its + 0x88) = 4 * 32;
+	if (*(volatile uint64_t *)(its + 0x90) != 4 * 32) /* CREADR: all done, none stalled */
+		return 0;
+	return (volatile uint32_t *)(its + 0x10040);
+}
+
+/* Time from an MSI (a GITS_TRANSLATER write) to the guest's handler, n times. */
+static void bench_msi(uint64_t n, volatile uint32_t *translater)
+{
+	guest_gic_enable();
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t t0 = counter();
+
+		*translater = 0; /* EventID 0 */
+		while (irq_count <= i)
+			__asm__ volatile("" : : : "memory");
+		samples[i] = irq_stamp - t0;
+	}
+}
+
+/*
+ * For the PMU: loop 0 makes n MSIs, each taken by the handler before the next (the LPI is
+ * pending when the trapped write returns, so it is taken at once), loop 1 the same loop without
+ * the write. A loop whose interrupts did not all arrive is not reported (no stop call).
+ */
+static void msi_loops(uint64_t n, volatile uint32_t *translater)
+{
+	uint64_t i = n, before = irq_count;
+
+	if (!n)
+		return;
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 0, 0, 0);
+	__asm__ volatile("1:	str	wzr, [%[t]]\n" /* trapped: the ITS translates it */
+			 "	subs	%[i], %[i], #1\n"
+			 "	b.ne	1b\n"
+			 : [i] "+r"(i)
+			 : [t] "r"(translater)
+			 : "memory", "cc");
+	if (irq_count - before != n)
+		return;
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 0, 0);
+	i = n;
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 0, 1, 0);
+	__asm__ volatile("1:	subs	%[i], %[i], #1\n"
+			 "	b.ne	1b\n"
+			 : [i] "+r"(i)
+			 : [t] "r"(translater)
+			 : "memory", "cc");
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 1, 0);
+}
+
+/*
  * For the hypervisor's PMU (bench/bench_guest.c): loop 0 makes n null hypercalls (or, with
  * 'fr', n reads of the emulated UART's FR register), loop 1 is the same loop with that one
  * instruction left out; the hypervisor counts each on our CPU at EL1 and EL2, and the
@@ -175,15 +277,25 @@ void guest_main(void *dtb)
 {
 	const char *args = guest_bootargs(dtb);
 	bool mmio = args[0] == 'm', virq = args[0] == 'v', ipi = args[0] == 'i';
+	bool msi = virq && args[4] == '-';
 	uint64_t n = number_after(args);
-	volatile uint32_t *fr;
+	volatile uint32_t *fr, *translater = 0;
 
 	guest_console_init(dtb);
 	fr = (volatile uint32_t *)(guest_uart() + 0x18);
 	if (n > MAX_SAMPLES)
 		n = MAX_SAMPLES;
-	if (virq)
+	if (msi) {
+		translater = msi_setup(dtb);
+		if (!translater) {
+			guest_printf("benchg: no usable ITS\n");
+			guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+		}
+		bench_msi(n, translater);
+		msi_loops(n, translater);
+	} else if (virq) {
 		bench_virq(n);
+	}
 	if (ipi && !bench_ipi(n))
 		n = 0; /* no samples: the hypervisor reports that the run failed */
 	for (uint64_t i = 0; i < n && !virq && !ipi; i++) {

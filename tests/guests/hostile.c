@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
  * The hostile test guest: it writes outside its RAM, pokes at where the hypervisor and the GIC
- * live, makes random hypercalls and SMCs, reads and writes trapped registers and floods its
+ * live, makes random hypercalls and SMCs, reads and writes trapped registers, feeds its ITS
+ * tables outside its RAM and queues of garbage, and floods its
  * console; at last it points its vector table at nothing and faults, which the hypervisor can
  * only answer by stopping the VM. None of it may hurt the hypervisor or another VM.
  */
@@ -60,6 +61,41 @@ static void pmu_and_debug(void)
 		    (unsigned long long)guest_fault.count, (unsigned long long)guest_fault.esr);
 }
 
+/*
+ * The ITS (QEMU virt's address, as the DTB gives it): tables and a queue outside our RAM, a
+ * property table nowhere, then a megabyte of random commands, retried, and random MSIs and
+ * register writes. Each bad command may only stall our own queue.
+ */
+static void its_abuse(void)
+{
+	volatile uint64_t *its = (volatile uint64_t *)0x08080000UL;
+	volatile uint64_t *gicr = (volatile uint64_t *)0x080a0000UL;
+	uint64_t *junk = (uint64_t *)0x41000000UL; /* in our 32 MiB */
+
+	gicr[0x70 / 8] = 0x1000 | 31; /* PROPBASER outside RAM, 32 ID bits */
+	*(volatile uint32_t *)gicr = 1;
+	its[0x100 / 8] = (1UL << 63) | 0x1000;		 /* BASER0 outside RAM */
+	its[0x108 / 8] = (1UL << 63) | 0xfffffffff000UL; /* BASER1 nowhere */
+	its[0x80 / 8] = (1UL << 63) | 0xff;		 /* CBASER at 0, 1 MiB */
+	*(volatile uint32_t *)its = 1;
+	for (unsigned int i = 0; i < 64; i++)
+		its[0x88 / 8] = rnd() & 0xfffe1;
+	*(volatile uint32_t *)its = 0;
+	for (unsigned int i = 0; i < (1U << 20) / 8; i++)
+		junk[i] = rnd();
+	its[0x100 / 8] = (1UL << 63) | 0x41100000UL | (2UL << 8) | 0xff; /* 16 MiB, past RAM */
+	its[0x108 / 8] = (1UL << 63) | 0x41200000UL | 0xff;
+	its[0x80 / 8] = (1UL << 63) | 0x41000000UL | 0xff;
+	*(volatile uint32_t *)its = 1;
+	for (unsigned int i = 0; i < 256; i++)
+		its[0x88 / 8] = (rnd() & 0xfffe0) | 1; /* Retry */
+	for (unsigned int i = 0; i < 256; i++)
+		*(volatile uint32_t *)(0x08090040UL) = (uint32_t)rnd(); /* GITS_TRANSLATER */
+	for (unsigned int i = 0; i < 256; i++)
+		its[(rnd() % 0x20000) / 8] = rnd();
+	guest_printf("guest: ITS abuse done, CREADR 0x%llx\n", (unsigned long long)its[0x90 / 8]);
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -112,6 +148,7 @@ void guest_main(void *dtb)
 			 : "x0");
 	guest_printf("guest: trapped registers done, %llu UNDEFs\n",
 		     (unsigned long long)guest_fault.count);
+	its_abuse();
 	for (unsigned int i = 0; i < 20000; i++)
 		guest_printf("%c", 'a' + (char)(i % 26));
 	guest_printf("\nguest: console flood done\n");

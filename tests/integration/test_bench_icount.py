@@ -59,7 +59,8 @@ def test_cpus_check_under_icount(boot: Callable[..., Target]) -> None:
 
 def test_instructions_per_mmio_read_under_icount(boot: Callable[..., Target]) -> None:
     """`bench mmio` counts an emulated MMIO read's round trip the same way: a loop of N loads
-    of the UART's FR register minus the same loop without the load."""
+    of the UART's FR register minus the same loop without the load; `bench virq-msi` counts a
+    device interrupt through the emulated ITS to the guest's handler."""
     machine = boot(MachineConfig(cpu="max", smp=2, mem="1G", extra_args=("-icount", "shift=0")))
     line = machine.shell.run_json("bench mmio --iters 2000 --json", timeout=300)
     assert line["bench"] == "mmio", line
@@ -67,6 +68,16 @@ def test_instructions_per_mmio_read_under_icount(boot: Callable[..., Target]) ->
     assert isinstance(insns, int) and 10 < insns < 10000, line
     with_load, without = line["pmu"]["insns"]
     assert with_load > without > 0 and abs((with_load - without) / 2000 - insns) <= 1, line
+    # `bench virq-msi` on the same machine: N MSIs (GITS_TRANSLATER writes), each translated by
+    # the emulated ITS and taken by the guest's handler, minus the same loop without the write.
+    # More than the MMIO read it starts with: a translation, an LPI, an exception and a handler.
+    msi = machine.shell.run_json("bench virq-msi --iters 2000 --json", timeout=300)
+    assert msi["bench"] == "virq-msi" and msi["pmu"]["inst_retired"] is True, msi
+    per_msi = msi["insns_per_rtt"]
+    assert isinstance(per_msi, int) and insns < per_msi < 100000, (msi, line)
+    with_msi, without_msi = msi["pmu"]["insns"]
+    assert with_msi > without_msi > 0 and abs((with_msi - without_msi) / 2000 - per_msi) <= 1, msi
+    assert msi["rtt_ns"]["n"] == 2000 and msi["rtt_ns"]["min"] > 0, msi
     # `bench ipi` needs a CPU for each of its two vCPUs besides the shell's: not on two CPUs.
     before = machine.shell.run_json("vm list")["vms"]
     errors = error_lines(machine.shell.run("bench ipi --iters 100", check=False))

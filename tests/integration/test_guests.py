@@ -21,6 +21,8 @@ HOSTILE_PA = 0x45000000
 STAY_PA = 0x46000000
 TIMER_PA = 0x47000000
 DEBUG_PA = 0x42800000
+ITS_PA = 0x4A000000
+VGIC_PA = 0x49000000  # 0x48000000 is where QEMU puts the DTB
 RESET_PA = 0x42000000
 INITRD_PA = 0x43800000
 WITHRD_PA = 0x41000000
@@ -39,6 +41,8 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
     timer = guest_image(image, "timer")
     debug = guest_image(image, "debug")
+    vgic = guest_image(image, "vgic")
+    its = guest_image(image, "its")
     initrd = image.parent / "guests" / "test-initrd.bin"
     initrd.write_bytes(INITRD_MARKER + bytes(range(256)) * 40)
     config = MachineConfig(
@@ -51,6 +55,8 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             "-device", f"loader,file={basic},addr={STAY_PA:#x},force-raw=on",
             "-device", f"loader,file={timer},addr={TIMER_PA:#x},force-raw=on",
             "-device", f"loader,file={debug},addr={DEBUG_PA:#x},force-raw=on",
+            "-device", f"loader,file={vgic},addr={VGIC_PA:#x},force-raw=on",
+            "-device", f"loader,file={its},addr={ITS_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={RESET_PA:#x},force-raw=on",
             "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={WITHRD_PA:#x},force-raw=on",
@@ -104,6 +110,7 @@ def test_vm_info_lists_emulated_mmio(shell: Shell) -> None:
         "pl011": (0x09000000, 0x1000),
         "gicd": (0x08000000, 0x10000),
         "gicr": (0x080A0000, 2 * 0x20000),
+        "gits": (0x08080000, 0x20000),
     }, info["mmio"]
     text = shell.run(f"vm info {vm['id']}")
     assert "Emulated MMIO" in text, text
@@ -149,6 +156,8 @@ def test_hostile_guest_is_contained(shell: Shell) -> None:
     assert info["console_bytes"] > 20000, info
     assert info["aborts_injected"] >= 20 and info["undefs_injected"] >= 1, info
     assert info["bad_calls"] >= 1000, info
+    # Its ITS refused its tables outside RAM and its garbage commands (logged, rate-limited).
+    assert info["its"]["errors"] >= 10, info["its"]
     # The hypervisor is fine: every CPU answers, the shell works.
     assert shell.run_json("cpus check")["failures"] == 0
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
@@ -234,7 +243,7 @@ def test_bad_input(shell: Shell, cmd: str) -> None:
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
 
 
-@pytest.mark.parametrize("bench", ["hvc", "mmio", "virq", "ipi"])
+@pytest.mark.parametrize("bench", ["hvc", "mmio", "virq", "virq-msi", "ipi"])
 def test_guest_benchmarks(shell: Shell, bench: str) -> None:
     """`bench hvc|mmio|virq|ipi` run the built-in benchmark guest in a VM of their own (two
     vCPUs for ipi), read the samples it leaves in its RAM, and give the VM, its RAM and its CPUs
@@ -296,6 +305,59 @@ def test_self_hosted_debug(shell: Shell) -> None:
     assert set(exits) <= {"HVC in AArch64", "Data Abort from a lower EL",
                           "Trapped MSR/MRS/system instruction"}, exits
     assert info["undefs_injected"] == 0, info
+
+
+VGIC_CHECKS = ("ispendr-shows", "ispendr-signals", "icpendr-clears", "isactiver-eoimode1",
+               "dir-deactivates", "icactiver-deactivates", "isactiver-sets",
+               "isactiver-then-clear", "priority-order", "pmr-masks", "preemption",
+               "preempting-first", "bpr-groups", "level-pending-while-high",
+               "level-drops-with-line", "level-retriggers-after-eoi", "edge-per-rising-edge")
+
+
+def test_vgic_state_and_priority(shell: Shell) -> None:
+    """The vgic guest sees its SGIs' and PPIs' live pending and active state in GICR_ISPENDR0 and
+    ISACTIVER0 while the list registers hold them, changes it with ICPENDR0, ISACTIVER0 and
+    ICACTIVER0, and finds priority order, PMR masking, preemption by group priority (BPR1),
+    EOImode 1 with ICC_DIR_EL1, and its UART's SPI level-sensitive or edge-triggered as
+    GICD_ICFGR says, as GICv3 specifies."""
+    out = shell.run(f"vm create vgic {VGIC_PA:#x} 16M 1")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm start {vm_id}")
+    wait_vm_state(shell, vm_id, "stopped")
+    log = shell.run(f"vm log {vm_id}")
+    for check in VGIC_CHECKS:
+        assert f"guest: ok {check}" in log, (check, log)
+    assert f"guest: {len(VGIC_CHECKS)} passed, 0 failed" in log, log
+    shell.run(f"vm destroy {vm_id}")  # the machine's VM slots are shared by the other tests
+
+
+ITS_CHECKS = ("its-in-dtb", "its-typer", "its-baser-types", "its-queue-drained", "lpi-int",
+              "lpi-translater", "movi-to-vcpu1", "lpi-enable-inv", "lpi-clear",
+              "its-error-stalls", "its-retry-recovers", "its-unmapped-msi-dropped",
+              "its-itt-outside-ram", "its-bogus-deviceid", "its-bogus-intid",
+              "its-bogus-eventid", "its-garbage-stalls", "its-cbaser-recovers")
+
+
+def test_its_delivers_lpis(shell: Shell) -> None:
+    """The its guest (two vCPUs) programs the emulated ITS it finds in its DTB: after MAPD, MAPC
+    and MAPTI an INT and a GITS_TRANSLATER write deliver the LPI to vCPU 0, MOVI moves it to
+    vCPU 1, the property table's enable bit (with INV) and CLEAR are honoured. Bad commands
+    (an unmapped event, an ITT outside its RAM, bogus DeviceID, EventID and INTID, a queue of
+    garbage) stall the queue as GITS_CREADR shows, and the guest recovers; the hypervisor logs
+    each refusal and carries on."""
+    out = shell.run(f"vm create its {ITS_PA:#x} 16M 2")
+    vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm start {vm_id}")
+    info = wait_vm_state(shell, vm_id, "stopped")
+    assert "SYSTEM_OFF" in info["stop_reason"], info
+    log = shell.run(f"vm log {vm_id}")
+    for check in ITS_CHECKS:
+        assert f"guest: ok {check}" in log, (check, log)
+    assert f"guest: {len(ITS_CHECKS)} passed, 0 failed" in log, log
+    its = info["its"]
+    assert its["errors"] >= 7 and its["commands"] >= 20 and its["translations"] >= 2, its
+    assert shell.run_json("cpus check")["failures"] == 0
+    shell.run(f"vm destroy {vm_id}")
 
 
 def test_system_reset_restarts_the_vm(shell: Shell) -> None:

@@ -53,4 +53,8 @@ def test_linux_boots_to_init_and_powers_off(shell: Shell) -> None:
     assert exits[0].get("HVC in AArch64", 0) >= 2, exits
     assert sum(exits[1].values()) > 0, exits
     assert sum(v["irq_exits"] for v in info["vcpu"]) > 10, info["vcpu"]
+    # Linux's ITS driver found the emulated ITS in the DTB and mapped a collection per vCPU
+    # (MAPC, INVALL, SYNC each), and none of its commands was refused.
+    its = info["its"]
+    assert its["commands"] >= 6 and its["errors"] == 0, its
     assert shell.run_json("cpus check")["failures"] == 0

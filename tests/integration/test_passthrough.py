@@ -97,12 +97,12 @@ def test_no_assignment_while_running(shell: Shell) -> None:
 
 def test_ecam_window_is_an_emulated_region(shell: Shell) -> None:
     """The VM with a function has its ECAM window (1 MiB: one bus) among its emulated regions,
-    beside the PL011 and the GIC; its BARs are Stage-2 mapped, not emulated. The basic VM has
-    no function and so no ECAM window."""
+    beside the PL011, the GIC and its ITS; its BARs are Stage-2 mapped, not emulated. The basic
+    VM has no function and so no ECAM window."""
     vm = vm_by_name(shell, "linux")
     info = shell.run_json(f"vm info {vm['id']}")["vm"]
     mmio = {r["name"]: (int(r["ipa"], 16), int(r["size"], 16)) for r in info["mmio"]}
-    assert set(mmio) == {"pl011", "gicd", "gicr", "pcie-ecam"}, info["mmio"]
+    assert set(mmio) == {"pl011", "gicd", "gicr", "gits", "pcie-ecam"}, info["mmio"]
     ecam, size = mmio["pcie-ecam"]
     assert size == 1 << 20, mmio
     for r in info["regions"]:
@@ -110,7 +110,7 @@ def test_ecam_window_is_an_emulated_region(shell: Shell) -> None:
         assert ipa + length <= ecam or ipa >= ecam + size, (r, mmio)
     basic = vm_by_name(shell, "basic")
     names = {r["name"] for r in shell.run_json(f"vm info {basic['id']}")["vm"]["mmio"]}
-    assert names == {"pl011", "gicd", "gicr"}, names
+    assert names == {"pl011", "gicd", "gicr", "gits"}, names
 
 
 def smmu_streams(shell: Shell) -> dict[str, str]:

@@ -22,7 +22,8 @@ SMP = 4
 CPUS = ["max", "neoverse-n1"]
 BENCH_TIMEOUT_S = 120.0
 BENCHES = {
-    "spsc-lat", "spsc-tput", "spsc-stress", "wfe", "c2c", "atomics", "hvc", "mmio", "virq", "ipi"
+    "spsc-lat", "spsc-tput", "spsc-stress", "wfe", "c2c", "atomics", "hvc", "mmio", "virq",
+    "virq-msi", "ipi",
 }
 BURSTS = [1 << i for i in range(9)]  # 1, 2, 4, ..., 256
 ATOMIC_OPS = {
@@ -109,7 +110,7 @@ def check_line(line: dict[str, Any], iters: int, cpus: tuple[int, int] = (1, 2))
     """The documented fields of one result line, by bench."""
     name = line["bench"]
     assert name in BENCHES, line
-    if name in ("hvc", "mmio", "virq"):
+    if name in ("hvc", "mmio", "virq", "virq-msi"):
         # A guest VM of its own: both CPU fields name the core its one vCPU ran on.
         params = line["params"]
         assert params["iters"] == iters and params["cpu_a"] == params["cpu_b"] >= 1, line

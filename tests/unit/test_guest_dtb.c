@@ -33,6 +33,8 @@ static struct guest_dtb_desc desc(unsigned int cpus, bool pcie, bool initrd)
 		.gicd_size = 0x10000,
 		.gicr_base = 0x080a0000,
 		.gicr_size = 0x20000ULL * cpus,
+		.its_base = 0x08080000,
+		.its_size = 0x20000,
 		.timer_intids = { 29, 30, 27, 26 },
 		.maint_intid = 25,
 		.uart_base = 0x09000000,
@@ -353,8 +355,8 @@ static void check_platform(const struct guest_dtb_desc *d, const struct fdt *f)
 		}
 	}
 	CHECK(!p.smmu.present);
-	/* Devices to map: GICD, GICR, PL011 and the ECAM; never RAM. */
-	CHECK_EQ_U64(p.n_devs, d->pcie ? 4 : 3);
+	/* Devices to map: GICD, GICR, PL011, the ITS and the ECAM; never RAM. */
+	CHECK_EQ_U64(p.n_devs, (d->pcie ? 4 : 3) + (d->its_size ? 1 : 0));
 	CHECK_EQ_U64(p.n_devs_dropped, 0);
 }
 
@@ -431,6 +433,37 @@ static void test_four_cpus_pcie_initrd(void)
 	check_all(&d);
 	CHECK(build(&d, buf, &f) == 0);
 	check_like_qemu(&f);
+}
+
+/* The ITS: a child of the GIC (arm,gic-v3-its, msi-controller), the PCIe host's msi-map to it. */
+static void test_its(void)
+{
+	static uint8_t buf[BUF_SIZE];
+	struct guest_dtb_desc d = desc(4, true, false);
+	const uint32_t reg[4] = { 0, 0x08080000, 0, 0x20000 };
+	struct fdt f;
+	int its, pcie;
+	uint32_t len;
+	const uint8_t *map;
+
+	CHECK(build(&d, buf, &f) == 0);
+	its = fdt_find_compatible(&f, -1, "arm,gic-v3-its");
+	CHECK(its >= 0);
+	CHECK(fdt_getprop(&f, its, "msi-controller", &len) != NULL);
+	CHECK_EQ_U64(fdt_getprop_u32(&f, its, "#msi-cells", 0), 1);
+	check_cells(&f, "/intc@8000000/its@8080000", "reg", reg, 4);
+	pcie = fdt_find_compatible(&f, -1, "pci-host-ecam-generic");
+	map = fdt_getprop(&f, pcie, "msi-map", &len);
+	CHECK(map != NULL && len == 16);
+	if (map && len == 16) {
+		CHECK_EQ_U64(fdt_be32(map + 4), fdt_getprop_u32(&f, its, "phandle", 0));
+		CHECK_EQ_U64(fdt_be32(map + 12), 0x10000);
+	}
+	/* Overlapping the redistributors, or not 64 KiB aligned: refused. */
+	d.its_base = 0x080a0000;
+	CHECK(guest_dtb_check(&d) != 0);
+	d.its_base = 0x08081000;
+	CHECK(guest_dtb_check(&d) != 0);
 }
 
 static void test_variants(void)
@@ -687,6 +720,7 @@ int main(void)
 	RUN(test_one_cpu);
 	RUN(test_four_cpus_pcie_initrd);
 	RUN(test_variants);
+	RUN(test_its);
 	RUN(test_defaults);
 	RUN(test_ppis);
 	RUN(test_pmu);

@@ -71,6 +71,25 @@ bool vm_pci_irq(struct vm *vm, unsigned int intid)
 
 static struct vm vm;
 static unsigned int n_lrs;
+static struct vcpu *current_vcpu;
+
+struct vcpu *vcpu_current(void)
+{
+	return current_vcpu;
+}
+
+/* Stage-2 of the test VM: its RAM region mapped page by page, except one hole. */
+static uint64_t s2_hole = ~0ULL;
+
+int s2_walk(const struct s2_space *s, uint64_t ipa, struct pt_walk *w)
+{
+	(void)s;
+	memset(w, 0, sizeof(*w));
+	w->mapped =
+		ipa >= vm.ram_ipa && ipa - vm.ram_ipa < vm.ram_size && (ipa & ~0xfffULL) != s2_hole;
+	w->pa = vm.ram_pa + (ipa - vm.ram_ipa);
+	return 0;
+}
 
 static const char *lr_name(unsigned int n)
 {
@@ -455,8 +474,176 @@ static void test_pmu_ppi(void)
 	CHECK(!(fake_gic.ppi_enabled & 1U << 23));
 }
 
+/* LRs full of lower-priority interrupts: the most important pending one takes the worst's LR. */
+static void test_priority_eviction(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+
+	setup(2);
+	vgic_vcpu_start(v);
+	vgic_inject(v, 10); /* priority 0x8a */
+	vgic_inject(v, 11); /* 0x8b */
+	flush(v);
+	vgic_inject(v, 1); /* 0x81: better than both */
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 10);
+	CHECK_EQ_U64(LR_VINTID(lr(1)), 1);
+	CHECK_EQ_U64(LR_PRIO(lr(1)), 0x81);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 11); /* waits for its turn */
+	CHECK(fake_sysreg_get(ICH_HCR) & HCR_UIE);
+	/* One the guest is handling is never evicted. */
+	set_lr(0, (lr(0) & ~(3ULL << 62)) | LR_ACTIVE << 62);
+	set_lr(1, (lr(1) & ~(3ULL << 62)) | LR_ACTIVE << 62);
+	vgic_inject(v, 0);
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 10);
+	CHECK_EQ_U64(LR_VINTID(lr(1)), 1);
+}
+
+/* A GICR access, with ELRSR live before and after it as the hardware keeps it. */
+static uint64_t gicr(unsigned int vcpu, uint64_t off, bool write, uint64_t val)
+{
+	set_elrsr();
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x20000ULL * vcpu + off, write, 4, &val), 0);
+	set_elrsr();
+	return val;
+}
+
+#define ISPENDR0   (0x10000 + 0x200)
+#define ICPENDR0   (0x10000 + 0x280)
+#define ISACTIVER0 (0x10000 + 0x300)
+#define ICACTIVER0 (0x10000 + 0x380)
+
+/* The pending and active registers show and change what the list registers hold. */
+static void test_state_registers(void)
+{
+	struct vcpu *v = &vm.vcpus[0], *v1 = &vm.vcpus[1];
+
+	setup(4);
+	vgic_vcpu_start(v);
+	current_vcpu = v;
+	gicr(0, ISPENDR0, true, 1U << 5 | 1U << 20);
+	CHECK_EQ_U64(gicr(0, ISPENDR0, false, 0), 1U << 5 | 1U << 20); /* queued */
+	flush(v);
+	CHECK_EQ_U64(gicr(0, ISPENDR0, false, 0), 1U << 5 | 1U << 20); /* in the LRs */
+	gicr(0, ICPENDR0, true, 1U << 5);
+	set_elrsr();
+	CHECK_EQ_U64(gicr(0, ISPENDR0, false, 0), 1U << 20);
+	CHECK_EQ_U64(LR_STATE(lr(0)), 0);
+	/* The guest acknowledged 20: active, not pending. */
+	set_lr(1, (lr(1) & ~(3ULL << 62)) | LR_ACTIVE << 62);
+	CHECK_EQ_U64(gicr(0, ISPENDR0, false, 0), 0);
+	CHECK_EQ_U64(gicr(0, ISACTIVER0, false, 0), 1U << 20);
+	gicr(0, ICACTIVER0, true, 1U << 20);
+	CHECK_EQ_U64(LR_STATE(lr(1)), 0);
+	set_elrsr();
+	/* ISACTIVER0 puts an interrupt the guest never saw in an LR, active. */
+	gicr(0, ISACTIVER0, true, 1U << 7);
+	CHECK_EQ_U64(gicr(0, ISACTIVER0, false, 0), 1U << 7);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 7);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_ACTIVE);
+	/* Another vCPU's frame: its queue at once, its LRs at its next flush, and a kick. */
+	vgic_inject(v1, 3);
+	fake_gic.n_sgi = 0;
+	gicr(1, ICPENDR0, true, 1U << 3);
+	CHECK_EQ_U64(atomic_load(&v1->vgic_pend[0]), 0);
+	CHECK_EQ_U64(atomic_load(&v1->vgic_req[0][0]), 1U << 3);
+	CHECK_EQ_U64(fake_gic.n_sgi, 1);
+	current_vcpu = NULL;
+}
+
+/* LPIs: enabled and prioritised by the guest's property table, checked as its RAM. */
+static void test_lpis(void)
+{
+	static uint8_t ram[3 * 4096] __attribute__((aligned(4096)));
+	struct vcpu *v = &vm.vcpus[0];
+	uint64_t prop = 0x40001000, one = 1;
+
+	setup(4);
+	vgic_vcpu_start(v);
+	vm.ram_ipa = 0x40000000;
+	vm.ram_pa = (uint64_t)(uintptr_t)ram;
+	vm.ram_size = sizeof(ram);
+	memset(ram, 0, sizeof(ram));
+	ram[0x1000 + 8] = 0xa0 | 1; /* LPI 8200: priority 0xa0, enabled */
+	prop |= 12;		    /* IDbits: 13 bits, INTIDs below 8192: no LPIs */
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x70, true, 8, &prop), 0);
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x0, true, 4, &one), 0);
+	CHECK_EQ_U64(v->vgic_rd.prop_n, 0); /* 13 bits: no LPIs at all */
+	/* PROPBASER is fixed once LPIs are on; a fresh redistributor for the real test. */
+	vgic_redist_reset(&v->vgic_rd, v->vmpidr, 0, false);
+	prop = 0x40001000 | 13; /* 14 bits: LPIs 8192-16383, 4096 of them tracked */
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x70, true, 8, &prop), 0);
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x0, true, 4, &one), 0);
+	CHECK_EQ_U64(v->vgic_rd.prop_n, VGIC_NR_LPIS);
+	vgic_inject_lpi(v, 8200);
+	vgic_inject_lpi(v, 8201); /* disabled: stays pending */
+	CHECK(vgic_has_pending(v));
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 8200);
+	CHECK_EQ_U64(LR_PRIO(lr(0)), 0xa0);
+	CHECK_EQ_U64(lr(1), 0);
+	CHECK_EQ_U64(atomic_load(&v->vgic_lpi_pend[0]), 1ULL << 9);
+	/* A table that runs into a hole in Stage-2 is not used. */
+	vgic_redist_reset(&v->vgic_rd, v->vmpidr, 0, false);
+	s2_hole = 0x40001000;
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x70, true, 8, &prop), 0);
+	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x0, true, 4, &one), 0);
+	CHECK_EQ_U64(v->vgic_rd.prop_n, 0);
+	s2_hole = ~0ULL;
+	CHECK_EQ_U64(vgic_guest_ram(&vm, 0x40000000, sizeof(ram)), (uint64_t)(uintptr_t)ram);
+	CHECK_EQ_U64(vgic_guest_ram(&vm, 0x40000000, sizeof(ram) + 1), 0);
+	CHECK_EQ_U64(vgic_guest_ram(&vm, 0x3ffff000, 8), 0);
+}
+
+/* An emulated line: level follows it (and asks for EOI maintenance), edge fires on rising. */
+static void test_lines(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	uint64_t edge = 2U << (2 * (50 % 16)), ena = 1U << (50 % 32);
+
+	setup(4);
+	vgic_vcpu_start(v);
+	current_vcpu = v;
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0x100 + 4 * (50 / 32), true, 4, &ena), 0);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
+	vgic_set_spi_line(&vm, 50, false);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
+	vgic_set_spi_line(&vm, 50, true);
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 50);
+	CHECK(lr(0) & (1ULL << 41)); /* EOI maintenance */
+	/* The guest took it and deactivated it with the line still high: pending again. */
+	set_lr(0, lr(0) & ~(3ULL << 62));
+	fake_sysreg_set("s3_4_c12_c11_3", 1); /* ICH_EISR_EL2: LR 0 */
+	flush(v);
+	CHECK_EQ_U64(LR_VINTID(lr(0)), 50);
+	CHECK_EQ_U64(LR_STATE(lr(0)), LR_PENDING);
+	/* Lowered while in an LR: the pending state goes. */
+	set_elrsr();
+	vgic_set_spi_line(&vm, 50, false);
+	CHECK_EQ_U64(LR_STATE(lr(0)), 0);
+	/* Edge-triggered: once per rising edge. */
+	set_lr(0, 0);
+	fake_sysreg_set("s3_4_c12_c11_3", 0);
+	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0xc00 + 4 * (50 / 16), true, 4, &edge), 0);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_exchange(&v->vgic_pend[0], 0), 1ULL << 50);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
+	vgic_set_spi_line(&vm, 50, false);
+	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
+	current_vcpu = NULL;
+}
+
 int main(void)
 {
+	RUN(test_lines);
+	RUN(test_priority_eviction);
+	RUN(test_state_registers);
+	RUN(test_lpis);
 	RUN(test_start_and_stop);
 	RUN(test_fill_and_overflow);
 	RUN(test_no_duplicates_and_active);

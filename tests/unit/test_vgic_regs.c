@@ -37,7 +37,8 @@ static void test_dist_identity_and_ctlr(void)
 	vgic_dist_reset(&d);
 	CHECK_EQ_U64((rd(&d, 0xffe8, 4) >> 4) & 0xf, 3);	    /* PIDR2.ArchRev: GICv3 */
 	CHECK_EQ_U64(rd(&d, 0x4, 4) & 0x1f, VGIC_NR_IRQS / 32 - 1); /* ITLinesNumber */
-	CHECK_EQ_U64((rd(&d, 0x4, 4) >> 19) & 0x1f, 9);		    /* IDbits */
+	CHECK_EQ_U64((rd(&d, 0x4, 4) >> 19) & 0x1f, 13);	    /* IDbits: 14-bit INTIDs */
+	CHECK_EQ_U64((rd(&d, 0x4, 4) >> 17) & 1, 1);		    /* LPIS */
 	CHECK_EQ_U64(rd(&d, 0x0, 4), 0x10);			    /* ARE_NS only */
 	wr(&d, 0x0, 4, 0x2);
 	CHECK_EQ_U64(rd(&d, 0x0, 4), 0x12); /* EnableGrp1A set, ARE stays, RWP 0 */
@@ -107,8 +108,8 @@ static void test_redist(void)
 
 	vgic_redist_reset(&r, 0x80000102UL, 2, false);
 	vgic_redist_reset(&last, 0x3, 3, true);
-	/* Affinity 0.0.1.2 in [63:32], processor number 2 in [23:8], not Last. */
-	CHECK_EQ_U64(rrd(&r, 0x8, 8), 0x0000010200000200UL);
+	/* Affinity 0.0.1.2 in [63:32], processor number 2 in [23:8], not Last, PLPIS. */
+	CHECK_EQ_U64(rrd(&r, 0x8, 8), 0x0000010200000201UL);
 	CHECK_EQ_U64(rrd(&r, 0xc, 4), 0x102);
 	CHECK_EQ_U64((rrd(&last, 0x8, 8) >> 4) & 1, 1); /* Last */
 	CHECK_EQ_U64(rrd(&r, 0x14, 4), 6);		/* asleep after reset */
@@ -129,6 +130,30 @@ static void test_redist(void)
 	CHECK(vgic_redist_access(&r, 0x10100, false, 1, &v) == E_INVAL);
 }
 
+/* GICR_CTLR.EnableLPIs sticks; PROPBASER and PENDBASER are fixed from then on. */
+static void test_redist_lpis(void)
+{
+	struct vgic_redist r;
+	uint64_t v = 0x40001000 | 13;
+
+	vgic_redist_reset(&r, 0, 0, true);
+	CHECK_EQ_U64(vgic_redist_access(&r, 0x70, true, 8, &v), 0);
+	CHECK_EQ_U64(rrd(&r, 0x70, 8), 0x40001000 | 13);
+	CHECK_EQ_U64(rrd(&r, 0x74, 4), 0);
+	v = 0x40002000;
+	CHECK_EQ_U64(vgic_redist_access(&r, 0x78, true, 4, &v), 0);
+	CHECK_EQ_U64(rrd(&r, 0x78, 8), 0x40002000);
+	CHECK_EQ_U64(rrd(&r, 0x0, 4), 0);
+	v = 1;
+	CHECK_EQ_U64(vgic_redist_access(&r, 0x0, true, 4, &v), 0);
+	v = 0;
+	CHECK_EQ_U64(vgic_redist_access(&r, 0x0, true, 4, &v), 0);
+	CHECK_EQ_U64(rrd(&r, 0x0, 4), 1);
+	v = 0x50000000;
+	CHECK_EQ_U64(vgic_redist_access(&r, 0x70, true, 8, &v), 0);
+	CHECK_EQ_U64(rrd(&r, 0x70, 8), 0x40001000 | 13);
+}
+
 int main(void)
 {
 	RUN(test_dist_identity_and_ctlr);
@@ -136,5 +161,6 @@ int main(void)
 	RUN(test_dist_priority_cfg_router);
 	RUN(test_dist_bad_accesses);
 	RUN(test_redist);
+	RUN(test_redist_lpis);
 	return TEST_SUMMARY();
 }

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The ITS test guest (two vCPUs): it finds the arm,gic-v3-its node in its DTB, gives the ITS
+ * and both redistributors their tables in its own RAM, maps a device, two collections and an
+ * event with MAPD, MAPC and MAPTI, and checks from inside that INT and a write to
+ * GITS_TRANSLATER deliver the LPI to vCPU 0, MOVI moves it to vCPU 1, the property table's
+ * enable bit with INV, CLEAR and DISCARD behave, and that bad commands (unmapped events, an ITT
+ * outside RAM, a queue of garbage) stall the queue as GITS_CREADR shows, and the guest recovers.
+ */
+#include "guest.h"
+
+#include "kernel/lib/fdt.h"
+
+extern char secondary_start[];
+
+#define write_sysreg_(reg, v) __asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(v)) : "memory")
+#define wr(reg, v)	      write_sysreg_(reg, v)
+#define rd(reg)		      read_sysreg(reg)
+#define ICC_IAR1	      s3_0_c12_c12_0
+#define ICC_EOIR1	      s3_0_c12_c12_1
+
+#define GITS_CTLR	0x0000
+#define GITS_TYPER	0x0008
+#define GITS_CBASER	0x0080
+#define GITS_CWRITER	0x0088
+#define GITS_CREADR	0x0090
+#define GITS_BASER(n)	(0x0100 + 8 * (n))
+#define GITS_TRANSLATER 0x10040
+#define GICR_CTLR	0x0000
+#define GICR_PROPBASER	0x0070
+#define GICR_PENDBASER	0x0078
+
+#define LPI	 8197 /* the event's LPI */
+#define LPI_PRIO 0xa0
+#define EVENT	 2
+
+/* Tables in our RAM: the property table covers 14-bit INTIDs (8 KiB for LPIs 8192-16383). */
+static uint8_t prop[8192] __attribute__((aligned(4096)));
+static uint8_t pend[2][65536] __attribute__((aligned(65536)));
+static uint64_t cmdq[4096 / 8] __attribute__((aligned(4096)));
+static uint64_t devtab[4096 / 8] __attribute__((aligned(4096)));
+static uint64_t colltab[4096 / 8] __attribute__((aligned(4096)));
+static uint64_t itt[256 / 8] __attribute__((aligned(256)));
+
+static uintptr_t its;
+static unsigned int cmd_wr;
+static volatile uint64_t lpis[2], last_lpi[2], secondary_up;
+
+static void mb(void)
+{
+	__asm__ volatile("dsb sy" : : : "memory");
+}
+
+static volatile uint64_t *its64(unsigned int off)
+{
+	return (volatile uint64_t *)(its + off);
+}
+
+static volatile uint32_t *its32(unsigned int off)
+{
+	return (volatile uint32_t *)(its + off);
+}
+
+void guest_irq(void)
+{
+	uint64_t iar = rd(ICC_IAR1), cpu = rd(mpidr_el1) & 0xff;
+
+	if ((iar & 0xffffff) >= 1020 && (iar & 0xffffff) < 8192)
+		return;
+	if ((iar & 0xffffff) >= 8192 && cpu < 2) {
+		lpis[cpu]++;
+		last_lpi[cpu] = iar & 0xffffff;
+	}
+	wr(ICC_EOIR1, iar);
+	__asm__ volatile("isb");
+}
+
+void guest_secondary(uint64_t cpu)
+{
+	(void)cpu;
+	guest_gic_enable();
+	secondary_up = 1;
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+/* Queue one command and let the ITS run it. */
+static void its_cmd(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
+{
+	uint64_t *c = &cmdq[cmd_wr / 8];
+
+	c[0] = d0;
+	c[1] = d1;
+	c[2] = d2;
+	c[3] = d3;
+	cmd_wr = (cmd_wr + 32) % sizeof(cmdq);
+	mb(); /* the command is in memory before the ITS is told of it */
+	*its64(GITS_CWRITER) = cmd_wr;
+}
+
+static uint64_t creadr(void)
+{
+	return *its64(GITS_CREADR);
+}
+
+#define MAPD(dev, size, itt_pa) \
+	its_cmd(0x08 | (uint64_t)(dev) << 32, (size), (1UL << 63) | (itt_pa), 0)
+#define MAPC(icid, rd) its_cmd(0x09, 0, (1UL << 63) | (uint64_t)(rd) << 16 | (icid), 0)
+#define MAPTI(dev, ev, lpi, icid) \
+	its_cmd(0x0a | (uint64_t)(dev) << 32, (ev) | (uint64_t)(lpi) << 32, (icid), 0)
+#define INT(dev, ev)	    its_cmd(0x03 | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define CLEAR(dev, ev)	    its_cmd(0x04 | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define DISCARD(dev, ev)    its_cmd(0x0f | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define INV(dev, ev)	    its_cmd(0x0c | (uint64_t)(dev) << 32, (ev), 0, 0)
+#define MOVI(dev, ev, icid) its_cmd(0x01 | (uint64_t)(dev) << 32, (ev), (icid), 0)
+#define SYNC(rd)	    its_cmd(0x05, 0, (uint64_t)(rd) << 16, 0)
+
+/* Wait a while for 'count' to reach 'want'; WFI sleeps until an interrupt comes. */
+static bool wait_for(volatile uint64_t *count, uint64_t want)
+{
+	for (unsigned long i = 0; i < 2000000UL && *count < want; i++)
+		__asm__ volatile("" : : : "memory");
+	return *count >= want;
+}
+
+static uintptr_t find_its(const void *dtb)
+{
+	struct fdt f;
+	const void *reg;
+	uint32_t len;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_find_compatible(&f, -1, "arm,gic-v3-its");
+	if (node < 0 || !fdt_getprop(&f, node, "msi-controller", &len))
+		return 0;
+	reg = fdt_getprop(&f, node, "reg", &len);
+	return reg && len >= 16 ? (uintptr_t)fdt_read_cells(reg, 2) : 0;
+}
+
+static void setup_redistributors(void)
+{
+	for (unsigned int c = 0; c < 2; c++) {
+		uintptr_t r = guest_gicr(c);
+
+		*(volatile uint64_t *)(r + GICR_PROPBASER) = (uintptr_t)prop | 13; /* IDbits 14 */
+		*(volatile uint64_t *)(r + GICR_PENDBASER) = (uintptr_t)pend[c];
+		*(volatile uint32_t *)(r + GICR_CTLR) = 1; /* EnableLPIs */
+	}
+}
+
+static void setup_its(void)
+{
+	uint64_t typer = *its64(GITS_TYPER);
+
+	guest_check((typer & 1) && ((typer >> 4) & 0xf) == 7 && !((typer >> 19) & 1), "its-typer",
+		    "GITS_TYPER 0x%llx", (unsigned long long)typer);
+	guest_check((*its64(GITS_BASER(0)) >> 56 & 7) == 1 &&
+			    (*its64(GITS_BASER(1)) >> 56 & 7) == 4,
+		    "its-baser-types", "BASER0 0x%llx BASER1 0x%llx",
+		    (unsigned long long)*its64(GITS_BASER(0)),
+		    (unsigned long long)*its64(GITS_BASER(1)));
+	*its64(GITS_BASER(0)) = (1UL << 63) | (uintptr_t)devtab; /* 4 KiB pages, one page */
+	*its64(GITS_BASER(1)) = (1UL << 63) | (uintptr_t)colltab;
+	*its64(GITS_CBASER) = (1UL << 63) | (uintptr_t)cmdq; /* Size 0: one page */
+	*its64(GITS_CWRITER) = 0;
+	*its32(GITS_CTLR) = 1; /* Enabled */
+}
+
+static void delivery_checks(void)
+{
+	prop[LPI - 8192] = LPI_PRIO | 1; /* enabled */
+	mb();
+	MAPD(0, 3, (uintptr_t)itt); /* 16 events */
+	MAPC(0, 0);
+	MAPC(1, 1);
+	MAPTI(0, EVENT, LPI, 0);
+	SYNC(0);
+	guest_check(creadr() == cmd_wr, "its-queue-drained", "CREADR 0x%llx CWRITER 0x%x",
+		    (unsigned long long)creadr(), cmd_wr);
+	INT(0, EVENT);
+	guest_check(wait_for(&lpis[0], 1) && last_lpi[0] == LPI, "lpi-int", "%llu LPIs, last %llu",
+		    (unsigned long long)lpis[0], (unsigned long long)last_lpi[0]);
+	*its32(GITS_TRANSLATER) = EVENT; /* an MSI from our CPU: DeviceID 0 */
+	guest_check(wait_for(&lpis[0], 2) && last_lpi[0] == LPI, "lpi-translater",
+		    "%llu LPIs, last %llu", (unsigned long long)lpis[0],
+		    (unsigned long long)last_lpi[0]);
+	MOVI(0, EVENT, 1);
+	INT(0, EVENT);
+	guest_check(wait_for(&lpis[1], 1) && last_lpi[1] == LPI && lpis[0] == 2, "movi-to-vcpu1",
+		    "vcpu1 %llu LPIs (last %llu), vcpu0 %llu", (unsigned long long)lpis[1],
+		    (unsigned long long)last_lpi[1], (unsigned long long)lpis[0]);
+	MOVI(0, EVENT, 0);
+
+	/* Disabled in the property table: it stays pending until enabled (INV re-reads it). */
+	prop[LPI - 8192] = LPI_PRIO;
+	mb();
+	INV(0, EVENT);
+	INT(0, EVENT);
+	bool held = !wait_for(&lpis[0], 3);
+	prop[LPI - 8192] = LPI_PRIO | 1;
+	mb();
+	INV(0, EVENT);
+	guest_check(held && wait_for(&lpis[0], 3), "lpi-enable-inv", "held %d, %llu LPIs", held,
+		    (unsigned long long)lpis[0]);
+	/* CLEAR takes the pending state back. */
+	prop[LPI - 8192] = LPI_PRIO;
+	mb();
+	INV(0, EVENT);
+	INT(0, EVENT);
+	CLEAR(0, EVENT);
+	prop[LPI - 8192] = LPI_PRIO | 1;
+	mb();
+	INV(0, EVENT);
+	guest_check(!wait_for(&lpis[0], 4), "lpi-clear", "%llu LPIs", (unsigned long long)lpis[0]);
+}
+
+/* Recover a stalled queue: the command at CREADR becomes a SYNC, then Retry. */
+static void unstall(void)
+{
+	uint64_t *c = &cmdq[(creadr() & 0xfffe0) / 8];
+
+	c[0] = 0x05;
+	c[1] = c[3] = 0;
+	c[2] = 0;
+	mb();
+	*its64(GITS_CWRITER) = cmd_wr | 1; /* Retry */
+}
+
+static void error_checks(void)
+{
+	uint64_t at, r;
+
+	/* DISCARD unmaps the event: an INT for it is a command error, and the queue stalls. */
+	DISCARD(0, EVENT);
+	at = cmd_wr;
+	INT(0, EVENT);
+	SYNC(0);
+	r = creadr();
+	guest_check((r & 1) && (r & 0xfffe0) == at && !wait_for(&lpis[0], 4), "its-error-stalls",
+		    "CREADR 0x%llx, INT at 0x%llx", (unsigned long long)r, (unsigned long long)at);
+	unstall();
+	r = creadr();
+	guest_check(!(r & 1) && r == cmd_wr, "its-retry-recovers", "CREADR 0x%llx CWRITER 0x%x",
+		    (unsigned long long)r, cmd_wr);
+	/* The translation of an unmapped event is dropped, nothing else happens. */
+	*its32(GITS_TRANSLATER) = EVENT;
+	guest_check(!wait_for(&lpis[0], 4), "its-unmapped-msi-dropped", "%llu LPIs",
+		    (unsigned long long)lpis[0]);
+
+	/* An ITT outside our RAM, a bogus DeviceID, an LPI this GIC does not have. */
+	MAPD(1, 3, 0x1000UL);
+	r = creadr();
+	guest_check(r & 1, "its-itt-outside-ram", "CREADR 0x%llx", (unsigned long long)r);
+	unstall();
+	MAPD(0xfffff, 3, (uintptr_t)itt);
+	r = creadr();
+	guest_check(r & 1, "its-bogus-deviceid", "CREADR 0x%llx", (unsigned long long)r);
+	unstall();
+	MAPTI(0, EVENT, 100, 0); /* an SPI's INTID */
+	r = creadr();
+	guest_check(r & 1, "its-bogus-intid", "CREADR 0x%llx", (unsigned long long)r);
+	unstall();
+	MAPTI(0, 99, LPI, 0); /* beyond the ITT's 16 events */
+	r = creadr();
+	guest_check(r & 1, "its-bogus-eventid", "CREADR 0x%llx", (unsigned long long)r);
+	unstall();
+
+	/* A queue of garbage: it stalls at the first bad command; CBASER starts it over. */
+	uint64_t x = 0x9e3779b97f4a7c15UL;
+	for (unsigned int i = 0; i < sizeof(cmdq) / 8; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		cmdq[i] = x;
+	}
+	mb();
+	*its64(GITS_CWRITER) = sizeof(cmdq) - 32;
+	r = creadr();
+	guest_check(r & 1, "its-garbage-stalls", "CREADR 0x%llx", (unsigned long long)r);
+	*its32(GITS_CTLR) = 0;
+	*its64(GITS_CBASER) = (1UL << 63) | (uintptr_t)cmdq;
+	*its64(GITS_CWRITER) = 0;
+	cmd_wr = 0;
+	*its32(GITS_CTLR) = 1;
+	/* Whatever of the garbage ran as a valid command may have remapped: map again. */
+	MAPD(0, 3, (uintptr_t)itt);
+	MAPC(0, 0);
+	MAPTI(0, EVENT, LPI, 0);
+	INT(0, EVENT);
+	guest_check(creadr() == cmd_wr && wait_for(&lpis[0], 4), "its-cbaser-recovers",
+		    "CREADR 0x%llx, %llu LPIs", (unsigned long long)creadr(),
+		    (unsigned long long)lpis[0]);
+}
+
+void guest_main(void *dtb);
+void guest_main(void *dtb)
+{
+	if (guest_console_init(dtb))
+		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	its = find_its(dtb);
+	guest_check(its != 0, "its-in-dtb", "no arm,gic-v3-its msi-controller");
+	if (!its) {
+		guest_summary();
+		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	}
+	guest_gic_enable();
+	guest_hvc(PSCI_CPU_ON, 1, (uintptr_t)secondary_start, 1);
+	for (unsigned long i = 0; i < 200000000UL && !secondary_up; i++)
+		__asm__ volatile("" : : : "memory");
+	setup_redistributors();
+	setup_its();
+	delivery_checks();
+	error_checks();
+	guest_summary();
+	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	for (;;)
+		;
+}
