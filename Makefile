@@ -42,6 +42,25 @@ comma := ,
 QEMU_ARGS = -M $(QEMU_MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -nographic -net none \
 	-kernel $(BIN) $(GUEST_ARGS) $(QEMU_EXTRA)
 
+# A CPU model the system QEMU lacks (Debian 12's QEMU 7.2 stops at neoverse-n1; neoverse-v1 and
+# neoverse-n2 need QEMU 10) runs on QEMU 10 from bookworm-backports, fetched into build/qemu10 by
+# scripts/fetch-qemu.sh without installing anything (docs/cpu-models.md). QEMU=... overrides.
+QEMU10 := $(BUILD)/qemu10/qemu-system-aarch64
+CPU_MODEL := $(firstword $(subst $(comma), ,$(CPU)))
+# The integration tests boot $$MONADIC_QEMU, and their default machine $$MONADIC_CPU.
+TEST_ENV := $(if $(filter file,$(origin QEMU)),,MONADIC_QEMU=$(QEMU)) \
+	$(if $(filter file,$(origin CPU)),,MONADIC_CPU=$(CPU))
+ifeq ($(origin QEMU),file)
+ifeq ($(filter max host cortex-a53 cortex-a57 cortex-a72 neoverse-n1,$(CPU_MODEL)),)
+NEEDS_QEMU10 := $(shell $(QEMU) -M virt -cpu help 2>/dev/null | grep -qw -- '$(CPU_MODEL)' || echo 1)
+endif
+endif
+ifeq ($(NEEDS_QEMU10),1)
+QEMU := $(abspath $(QEMU10))
+QEMU_DEP := $(QEMU10)
+TEST_ENV += MONADIC_QEMU=$(QEMU)
+endif
+
 V ?= 0
 ifeq ($(V),1)
 Q :=
@@ -153,7 +172,7 @@ $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 setup:
 	$(Q)scripts/setup-toolchain.sh --check >/dev/null || scripts/setup-toolchain.sh
 
-run: setup
+run: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
 	@echo "QEMU: Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor"
 	$(QEMU) $(QEMU_ARGS)
@@ -166,7 +185,7 @@ run-linux: setup
 	$(Q)$(MAKE) --no-print-directory run GUEST=$(LINUX_DIR)/Image GUEST_MEM=512M GUEST_CPUS=2 \
 		GUEST_CMDLINE="console=ttyAMA0" GUEST_INITRD=$(LINUX_DIR)/initramfs.cpio.gz
 
-debug: setup
+debug: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
 	@echo "QEMU halted with a GDB stub on :1234. In another terminal: make gdb"
 	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::1234
@@ -181,8 +200,8 @@ unit:
 check-hotpath: build
 	$(Q)scripts/check-hotpath.sh $(BUILD)/dataplane/spsc.o
 
-integration: build
-	$(Q)$(PYTHON) -m pytest -q tests/integration
+integration: build $(QEMU_DEP)
+	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q tests/integration
 
 # The VM lifecycle soak at length (not in `make test`): SOAK_CYCLES start/stop cycles, SOAK_SEED.
 SOAK_CYCLES ?= 1000
@@ -191,12 +210,15 @@ soak: build
 	$(Q)LIFECYCLE_CYCLES=$(SOAK_CYCLES) LIFECYCLE_SEED=$(SOAK_SEED) $(PYTHON) -m pytest -q -s \
 		tests/integration/test_lifecycle.py::test_start_stop_soak
 
-test: setup
+test: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)$(MAKE) --no-print-directory check-hotpath
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(PYTHON) -m pytest -q tests/host_tools tests/integration
+	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q tests/host_tools tests/integration
+
+$(QEMU10):
+	$(Q)scripts/fetch-qemu.sh $(BUILD)/qemu10
 
 # Every C source and header we own (not generated files).
 FORMAT_FILES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -237,6 +259,7 @@ clean:
 help:
 	@echo "make [build]      build $(ELF) and $(BIN)"
 	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
+	@echo "                  CPU=neoverse-v1|neoverse-n2 fetch QEMU 10 into build/qemu10 (docs/cpu-models.md)"
 	@echo "make run GUEST=Image [GUEST_CPUS=n GUEST_MEM=size GUEST_CMDLINE=... GUEST_INITRD=file]"
 	@echo "make run-linux    Debian's arm64 kernel + busybox initramfs as a guest (fetched to build/linux)"
 	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
@@ -268,7 +291,7 @@ help:
 # BENCH_ARGS="--device /dev/ttyUSB0 --baud 115200" (QEMU is then not started).
 BENCH_ARGS ?=
 .PHONY: bench
-bench: setup
+bench: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)MONADIC_INVOKED_BY="make bench CPU=$(CPU) SMP=$(SMP) MEM=$(MEM)" PYTHONPATH=host-tools \
 	  $(PYTHON) -m monadic bench --image $(BIN) --qemu $(QEMU) --cpu $(CPU) --smp $(SMP) \
@@ -292,7 +315,7 @@ bench-vs-kvm: setup
 # The Linux guest with an NVMe controller passed through against the same kernel booted by QEMU
 # directly: boot to init and a direct-I/O read; the JSON line is appended to results/linux.jsonl.
 .PHONY: bench-linux
-bench-linux: setup
+bench-linux: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)scripts/fetch-guest-linux.sh $(LINUX_DIR)
 	$(Q)mkdir -p results

@@ -12,8 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Neoverse N1 and x86_64 both have 64-byte lines; each index gets one to itself. */
-#define SPSC_CACHE_LINE 64
+/*
+ * The unit each writer's data is padded to. Neoverse N1 and x86_64 have 64-byte lines, but
+ * adjacent-line prefetchers (Intel's L2 spatial prefetcher, which fetches 128-byte-aligned line
+ * pairs) couple neighbours: a consumer that owns its tail line loses it to the producer's
+ * prefetch and pays a transfer to write it back. Two lines per index keep each one alone in its
+ * pair (docs/dataplane.md, "False sharing", has the measurement).
+ */
+#define SPSC_CACHE_LINE 128
 /* Largest capacity: free-running 32-bit indices tell full from empty up to 2^31 slots. */
 #define SPSC_MAX_CAPACITY (1U << 31)
 /* Slots are copied in 8-byte words, so slot_size and message buffers are multiples of 8. */
@@ -85,7 +91,7 @@ _Static_assert(sizeof(struct spsc_prod) == SPSC_CACHE_LINE, "producer's private 
 _Static_assert(sizeof(struct spsc_cons) == SPSC_CACHE_LINE, "consumer's private line");
 _Static_assert(offsetof(struct spsc_ring, prod) == 2 * SPSC_CACHE_LINE, "producer line");
 _Static_assert(offsetof(struct spsc_ring, cons) == 3 * SPSC_CACHE_LINE, "consumer line");
-_Static_assert(sizeof(struct spsc_ring) == 4 * SPSC_CACHE_LINE, "four lines, nothing shared");
+_Static_assert(sizeof(struct spsc_ring) == 4 * SPSC_CACHE_LINE, "four blocks, nothing shared");
 _Static_assert(alignof(struct spsc_ring) == SPSC_CACHE_LINE, "line-aligned");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
 
@@ -101,7 +107,7 @@ int spsc_init_at(struct spsc_ring *r, void *slots, uint32_t capacity, uint32_t s
 		 uint32_t start);
 
 /*
- * One end of a ring whose index lines 'sh' (64-byte aligned) and slots live in memory the other
+ * One end of a ring whose index lines 'sh' (SPSC_CACHE_LINE-aligned) and slots live in memory the other
  * side also writes. The geometry given here is copied into the endpoint and never read from
  * shared memory again. Our own index starts at 'start' and is stored to its line; the other's is
  * assumed to be 'start' too until read (and checked). E_INVAL on bad geometry, as spsc_init().

@@ -28,6 +28,7 @@ static const struct bench_peer *const peers[] = { &peer_ours_copy, &peer_ours_zc
 						  &peer_boost };
 #define N_PEERS (sizeof(peers) / sizeof(peers[0]))
 #define N_OURS	2 /* peers[0..N_OURS-1] are ours; the rest are the peers we compare against */
+#define N_LAT	(N_PEERS + 2) /* round trips: the peers, the floor, the floor with a message */
 static const uint32_t bursts[] = { 1, 32 };
 #define N_BURSTS (sizeof(bursts) / sizeof(bursts[0]))
 
@@ -230,8 +231,34 @@ struct lat {
 	/* The floor: one line each way, 128 bytes apart so no adjacent-line prefetch couples them. */
 	alignas(128) _Atomic uint64_t ping;
 	alignas(128) _Atomic uint64_t pong;
+	/*
+	 * With 'message': a 64-byte message in a line of its own beside each flag, written before
+	 * the flag is released and read after it is acquired, the receiver prefetching the message
+	 * line while it polls: the least a 64-byte message and a separate signal can cost.
+	 */
+	alignas(128) uint64_t ping_msg[BENCH_MSG_BYTES / 8];
+	alignas(128) uint64_t pong_msg[BENCH_MSG_BYTES / 8];
+	bool message;
 	alignas(128) char end;
 };
+
+/* Floor with a message: fill *msg, release the flag; then wait for the reply's and check it. */
+static void pingpong_send(uint64_t *msg, _Atomic uint64_t *flag, uint64_t v)
+{
+	for (int w = 0; w < BENCH_MSG_BYTES / 8; w++)
+		msg[w] = v + (uint64_t)w;
+	atomic_store_explicit(flag, v, memory_order_release);
+}
+
+static void pingpong_wait(const uint64_t *msg, _Atomic uint64_t *flag, uint64_t v, bool with_msg,
+			  uint64_t *bad)
+{
+	while (atomic_load_explicit(flag, memory_order_acquire) != v)
+		if (with_msg)
+			__builtin_prefetch(msg, 0, 3);
+	if (with_msg)
+		*bad += msg[0] != v || msg[BENCH_MSG_BYTES / 8 - 1] != v + BENCH_MSG_BYTES / 8 - 1;
+}
 
 static void *lat_client(void *arg)
 {
@@ -248,10 +275,12 @@ static void *lat_client(void *arg)
 				;
 			while (!l->p->consume(l->q[1], i, 1, &l->bad))
 				;
+		} else if (l->message) {
+			pingpong_send(l->ping_msg, &l->ping, i + 1);
+			pingpong_wait(l->pong_msg, &l->pong, i + 1, true, &l->bad);
 		} else {
 			atomic_store_explicit(&l->ping, i + 1, memory_order_release);
-			while (atomic_load_explicit(&l->pong, memory_order_acquire) != i + 1)
-				;
+			pingpong_wait(NULL, &l->pong, i + 1, false, &l->bad);
 		}
 		t1 = ticks();
 		if (i >= WARMUP)
@@ -274,22 +303,28 @@ static void *lat_server(void *arg)
 			while (!l->p->produce(l->q[1], i, 1))
 				;
 		} else {
-			while (atomic_load_explicit(&l->ping, memory_order_acquire) != i + 1)
-				;
-			atomic_store_explicit(&l->pong, i + 1, memory_order_release);
+			pingpong_wait(l->ping_msg, &l->ping, i + 1, l->message, &l->bad);
+			if (l->message)
+				pingpong_send(l->pong_msg, &l->pong, i + 1);
+			else
+				atomic_store_explicit(&l->pong, i + 1, memory_order_release);
 		}
 	}
 	return NULL;
 }
 
-/* Append opt.iters round-trip samples (ticks) for p (NULL: the floor) to 'out'. */
-static void run_lat(const struct bench_peer *p, uint64_t *out)
+/*
+ * Append opt.iters round-trip samples (ticks) for p to 'out'; p NULL: the floor, with a 64-byte
+ * message beside each flag when 'message'.
+ */
+static void run_lat(const struct bench_peer *p, bool message, uint64_t *out)
 {
 	struct lat *l = aligned_alloc(128, sizeof(*l));
 	pthread_t th[2];
 
 	memset(l, 0, sizeof(*l));
 	l->p = p;
+	l->message = message;
 	l->samples = out;
 	if (p) {
 		l->q[0] = p->create(CAPACITY);
@@ -309,8 +344,8 @@ static void run_lat(const struct bench_peer *p, uint64_t *out)
 		p->destroy(l->q[1]);
 	}
 	if (l->bad) {
-		fprintf(stderr, "spsc-bench: %s: %llu messages arrived wrong\n", p->name,
-			(unsigned long long)l->bad);
+		fprintf(stderr, "spsc-bench: %s: %llu messages arrived wrong\n",
+			p ? p->name : "ping-pong", (unsigned long long)l->bad);
 		exit(1);
 	}
 	free(l);
@@ -417,9 +452,10 @@ int main(int argc, char **argv)
 {
 	static double tput[N_PEERS][N_BURSTS][MAX_REPS], ratio[N_OURS][N_BURSTS][MAX_REPS];
 	double rmed[N_OURS][N_BURSTS], rlo[N_OURS][N_BURSTS], rhi[N_OURS][N_BURSTS];
-	static struct lat_stats lat[N_PEERS + 1]; /* [N_PEERS]: the floor */
+	/* [N_PEERS]: the floor; [N_PEERS + 1]: the floor with a 64-byte message each way */
+	static struct lat_stats lat[N_LAT];
 	double med[N_PEERS][N_BURSTS], lo[N_PEERS][N_BURSTS], hi[N_PEERS][N_BURSTS];
-	uint64_t *samples[N_PEERS + 1];
+	uint64_t *samples[N_LAT];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	char model[128];
 	size_t i, b;
@@ -432,7 +468,7 @@ int main(int argc, char **argv)
 	}
 	calibrate();
 	machine(model, sizeof(model));
-	for (i = 0; i <= N_PEERS; i++) {
+	for (i = 0; i < N_LAT; i++) {
 		samples[i] = malloc(sizeof(uint64_t) * opt.iters * (size_t)opt.reps);
 		if (!samples[i])
 			return 1;
@@ -443,8 +479,8 @@ int main(int argc, char **argv)
 		for (b = 0; b < N_BURSTS; b++)
 			for (i = 0; i < N_PEERS; i++)
 				tput[i][b][rep] = run_tput(peers[i], bursts[b]);
-		for (i = 0; i <= N_PEERS; i++)
-			run_lat(i < N_PEERS ? peers[i] : NULL,
+		for (i = 0; i < N_LAT; i++)
+			run_lat(i < N_PEERS ? peers[i] : NULL, i == N_PEERS + 1,
 				samples[i] + opt.iters * (size_t)rep);
 	}
 	/*
@@ -477,7 +513,7 @@ int main(int argc, char **argv)
 			hi[i][b] = tput[i][b][opt.reps - 1] / 1e6;
 		}
 	}
-	for (i = 0; i <= N_PEERS; i++)
+	for (i = 0; i < N_LAT; i++)
 		lat[i] = lat_stats(samples[i], opt.iters * (uint64_t)opt.reps);
 
 	/* Best peer: highest median throughput per burst, lowest median round trip. */
@@ -517,16 +553,17 @@ int main(int argc, char **argv)
 				printf("}\n");
 			}
 		}
-		for (i = 0; i <= N_PEERS; i++) {
-			json_head("round_trip",
-				  i < N_PEERS ? peers[i]->name : "cacheline-pingpong");
+		for (i = 0; i < N_LAT; i++) {
+			json_head("round_trip", i < N_PEERS    ? peers[i]->name
+						: i == N_PEERS ? "cacheline-pingpong"
+							       : "cacheline-pingpong-64b-message");
 			printf(",\"median_ns\":%.1f,\"p99_ns\":%.1f", lat[i].median, lat[i].p99);
 			printf(",\"min_ns\":%.1f", lat[i].min);
 			if (i < N_OURS) {
 				printf(",\"vs_best_peer\":%.3f", lat[i].median / best_lat);
 				printf(",\"best_peer\":\"%s\"", best_lat_name);
 			}
-			if (i < N_PEERS)
+			if (i != N_PEERS)
 				printf(",\"vs_floor\":%.3f", lat[i].median / lat[N_PEERS].median);
 			printf("}\n");
 		}
@@ -565,15 +602,17 @@ int main(int argc, char **argv)
 
 	printf("\n%-30s %9s %9s %9s %11s %9s\n", "round trip, burst 1 (ns)", "median", "p99", "min",
 	       "/best peer", "/floor");
-	for (i = 0; i <= N_PEERS; i++) {
+	for (i = 0; i < N_LAT; i++) {
 		printf("%-30s %9.0f %9.0f %9.0f",
-		       i < N_PEERS ? peers[i]->desc : "cache-line ping-pong (floor)", lat[i].median,
-		       lat[i].p99, lat[i].min);
+		       i < N_PEERS    ? peers[i]->desc
+		       : i == N_PEERS ? "cache-line ping-pong (floor)"
+				      : "  ping-pong, 64-byte message",
+		       lat[i].median, lat[i].p99, lat[i].min);
 		if (i < N_OURS)
 			printf(" %10.2fx", lat[i].median / best_lat);
 		else
 			printf(" %11s", "");
-		if (i < N_PEERS)
+		if (i != N_PEERS)
 			printf(" %8.2fx", lat[i].median / lat[N_PEERS].median);
 		printf("\n");
 	}

@@ -7,14 +7,14 @@
 #include "dataplane/spsc.h"
 
 struct ours {
-	struct spsc_ring ring; /* 64-byte aligned: aligned_alloc below */
+	struct spsc_ring ring; /* SPSC_CACHE_LINE-aligned: aligned_alloc below */
 	_Alignas(64) struct bench_msg slots[];
 };
 
 static void *ours_create(uint32_t capacity)
 {
-	struct ours *o =
-		aligned_alloc(64, sizeof(*o) + (size_t)capacity * sizeof(struct bench_msg));
+	struct ours *o = aligned_alloc(SPSC_CACHE_LINE,
+				       sizeof(*o) + (size_t)capacity * sizeof(struct bench_msg));
 
 	if (o && spsc_init(&o->ring, o->slots, capacity, sizeof(struct bench_msg)) != 0) {
 		free(o);

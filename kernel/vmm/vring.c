@@ -16,6 +16,11 @@
 #include "kernel/vmm/vm.h"
 #include "dataplane/service.h"
 
+_Static_assert(VRING_RING1_OFFSET == sizeof(struct spsc_shared),
+	       "ring 1's index lines follow ring 0's");
+_Static_assert(VRING_SLOTS_OFFSET == 2 * sizeof(struct spsc_shared),
+	       "slots follow both index pairs");
+
 struct vring {
 	struct spsc_cons rx; /* ring 0: the guest produces, the engine consumes */
 	struct spsc_prod tx; /* ring 1: the engine produces, the guest consumes */
@@ -118,7 +123,7 @@ static int64_t vring_attach(struct vm *vm, uint64_t ipa, uint64_t geometry, uint
 	ret = spsc_cons_attach(&r->rx, (struct spsc_shared *)base, base + VRING_SLOTS_OFFSET, cap,
 			       slot, 0);
 	if (!ret)
-		ret = spsc_prod_attach(&r->tx, (struct spsc_shared *)(base + 128),
+		ret = spsc_prod_attach(&r->tx, (struct spsc_shared *)(base + VRING_RING1_OFFSET),
 				       base + VRING_SLOTS_OFFSET + (uint64_t)cap * slot, cap, slot,
 				       0);
 	if (ret)

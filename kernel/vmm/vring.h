@@ -20,14 +20,16 @@
  *                    x3 = the impossible index that shut the port (when x1 = VRING_SHUT)
  *   VRING_OP_DETACH  -> x0 = 0
  * Region layout, from its start (offsets in bytes, all 64-byte aligned):
- *   0    index lines of ring 0, guest -> engine: head (guest writes), tail (engine writes)
- *   128  index lines of ring 1, engine -> guest: head (engine writes), tail (guest writes)
- *   256  ring 0's slots, capacity * slot size bytes, then ring 1's
+ *   0    index lines of ring 0, guest -> engine: head (guest writes), tail (engine writes at 128)
+ *   256  index lines of ring 1, engine -> guest: head (engine writes), tail (guest writes at 384)
+ *   512  ring 0's slots, capacity * slot size bytes, then ring 1's
+ * (each index alone in a 128-byte pair of lines: struct spsc_shared, SPSC_CACHE_LINE).
  */
 #define VRING_OP_ATTACH	   0
 #define VRING_OP_STATUS	   1
 #define VRING_OP_DETACH	   2
-#define VRING_SLOTS_OFFSET 256
+#define VRING_RING1_OFFSET 256
+#define VRING_SLOTS_OFFSET 512
 #define VRING_MAX_CAP	   4096
 #define VRING_MAX_SLOT	   256
 

@@ -58,7 +58,8 @@ void guest_enable_ppi(unsigned int vcpu, unsigned int intid);
 #define MONADIC_HVC_RING       0x86000004U /* kernel/vring.h: a ring pair shared with the engine */
 #define VRING_OP_ATTACH	       0
 #define VRING_OP_STATUS	       1
-#define VRING_SLOTS_OFFSET     256
+#define VRING_RING1_OFFSET     256
+#define VRING_SLOTS_OFFSET     512
 #define VRING_UP	       1
 #define VRING_SHUT	       2
 #define E_INVAL		       (-1) /* kernel/err.h */

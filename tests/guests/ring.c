@@ -19,6 +19,7 @@
 #define BURST	      16
 #define DEFAULT_COUNT 10000
 #define REGION_SIZE   (VRING_SLOTS_OFFSET + 2 * CAP * SLOT)
+_Static_assert(VRING_SLOTS_OFFSET == 2 * sizeof(struct spsc_shared), "guest.h matches spsc.h");
 
 static uint8_t region[(REGION_SIZE + 4095) & ~4095] __attribute__((aligned(4096)));
 static uint64_t l1_table[512] __attribute__((aligned(4096)));
@@ -115,7 +116,7 @@ static int64_t attach(uint64_t *port)
 
 	spsc_prod_attach(&to_engine, (struct spsc_shared *)region, region + VRING_SLOTS_OFFSET, CAP,
 			 SLOT, 0);
-	spsc_cons_attach(&from_engine, (struct spsc_shared *)(region + 128),
+	spsc_cons_attach(&from_engine, (struct spsc_shared *)(region + VRING_RING1_OFFSET),
 			 region + VRING_SLOTS_OFFSET + CAP * SLOT, CAP, SLOT, 0);
 	ret = ring_call(VRING_OP_ATTACH, (uintptr_t)region, geometry(CAP, SLOT), out);
 	*port = out[0];
@@ -239,7 +240,7 @@ static void run_echo(uint64_t n)
 static void run_hostile(void)
 {
 	struct spsc_shared *ring0 = (struct spsc_shared *)region;
-	struct spsc_shared *ring1 = (struct spsc_shared *)(region + 128);
+	struct spsc_shared *ring1 = (struct spsc_shared *)(region + VRING_RING1_OFFSET);
 	uint64_t got, us, out[3] = { 0 }, port, deadline;
 	uint32_t bad = to_engine.head + 1000000; /* a million messages in a 64-slot ring */
 	void *p;

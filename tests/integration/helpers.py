@@ -8,6 +8,7 @@ fixtures and the report hook, and builds them from this module too.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,9 @@ from monadic import linuxbench
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# The machine a module gets unless it sets MACHINE = MachineConfig(...) at module level.
-DEFAULT_MACHINE = MachineConfig(cpu="max", smp=2, mem="1G")
+# The machine a module gets unless it sets MACHINE = MachineConfig(...) at module level; its CPU
+# model is $MONADIC_CPU when set (`make test CPU=...`).
+DEFAULT_MACHINE = MachineConfig(cpu=os.environ.get("MONADIC_CPU", "max"), smp=2, mem="1G")
 
 # Where the Linux guest's Image and initramfs are loaded (QEMU's loader device) and started
 # from: the same addresses as `python3 -m monadic linux-bench`.

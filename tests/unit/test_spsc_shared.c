@@ -53,7 +53,7 @@ static bool in_array(const struct domain_pair *d, const void *p, uint32_t n)
 
 static void test_attach_rejects(void)
 {
-	static alignas(64) uint8_t lines[3 * SPSC_CACHE_LINE];
+	static alignas(SPSC_CACHE_LINE) uint8_t lines[3 * SPSC_CACHE_LINE];
 	static alignas(64) uint8_t slots[CAP * SLOT];
 	struct spsc_shared *sh = (struct spsc_shared *)lines;
 	struct spsc_prod p;
@@ -62,6 +62,9 @@ static void test_attach_rejects(void)
 	CHECK_EQ_U64(spsc_prod_attach(&p, NULL, slots, CAP, SLOT, 0), (uint64_t)E_INVAL);
 	/* Index lines must be line-aligned: an atomic access to a misaligned one could fault. */
 	CHECK_EQ_U64(spsc_prod_attach(&p, (struct spsc_shared *)(lines + 4), slots, CAP, SLOT, 0),
+		     (uint64_t)E_INVAL);
+	/* ... to a whole pair of lines: half of one could share a prefetch pair with its peer. */
+	CHECK_EQ_U64(spsc_prod_attach(&p, (struct spsc_shared *)(lines + 64), slots, CAP, SLOT, 0),
 		     (uint64_t)E_INVAL);
 	CHECK_EQ_U64(spsc_cons_attach(&c, sh, slots, 6, SLOT, 0), (uint64_t)E_INVAL);
 	CHECK_EQ_U64(spsc_cons_attach(&c, sh, slots, CAP, 12, 0), (uint64_t)E_INVAL);
