@@ -71,20 +71,33 @@ void smmu_ste_s1(uint64_t ste[SMMU_STE_DWORDS], uint64_t cd_pa)
 	ste[1] = 1UL << 2 | 1UL << 4 | 3UL << 6;
 }
 
+const char *smmu_s2_unfit(const struct smmu_features *f, uint64_t vtcr)
+{
+	unsigned int ipa_bits = 64 - (unsigned int)(vtcr & 0x3f);
+
+	if (!f->s2p)
+		return "the SMMU has no stage 2 (IDR0.S2P = 0)";
+	if (!(f->ttf & 2))
+		return "the SMMU walks no AArch64 tables (IDR0.TTF)";
+	if (!f->gran4k)
+		return "the SMMU lacks the 4 KiB granule (IDR5.GRAN4K = 0)";
+	if (!f->coherent)
+		return "the SMMU's table walks are not coherent (IDR0.COHACC = 0)";
+	if ((vtcr >> 14 & 3) != 0) /* VTCR_EL2.TG0 = 00: 4 KiB, what the Stage-2 builder makes */
+		return "the Stage-2 granule is not 4 KiB";
+	if (f->oas_bits == 0 || ipa_bits > f->oas_bits)
+		return "the VMs' IPA size (VTCR_EL2.T0SZ) exceeds the SMMU's OAS (IDR5.OAS)";
+	return NULL;
+}
+
 int smmu_ste_s2(uint64_t ste[SMMU_STE_DWORDS], const struct smmu_features *f, uint64_t vtcr,
 		uint64_t s2_root, uint16_t vmid)
 {
 	static const unsigned char ps_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
-	unsigned int ipa_bits = 64 - (unsigned int)(vtcr & 0x3f);
 	unsigned int ps = (unsigned int)(vtcr >> 16) & 7;
-	unsigned int tg = (unsigned int)(vtcr >> 14) & 3;
 	uint64_t s2vtcr;
 
-	if (!f->s2p || !(f->ttf & 2) || !f->gran4k || !f->coherent || f->oas_bits == 0)
-		return E_NOTSUP;
-	if (tg != 0) /* VTCR_EL2.TG0 = 00: 4 KiB, the only granule the Stage-2 builder makes */
-		return E_NOTSUP;
-	if (ipa_bits > f->oas_bits)
+	if (smmu_s2_unfit(f, vtcr))
 		return E_NOTSUP;
 	if ((s2_root & 0xfff) || (s2_root >> 52) || (!f->vmid16 && vmid > 0xff))
 		return E_INVAL;

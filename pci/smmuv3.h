@@ -79,6 +79,8 @@ void smmu_ste_s1(uint64_t ste[SMMU_STE_DWORDS], uint64_t cd_pa);
  * size (IDR5.OAS bounds the stage-2 input size here); E_INVAL for a misaligned root or a VMID
  * wider than the SMMU supports (IDR0.VMID16).
  */
+/* NULL when smmu_ste_s2() can share Stage-2 tables made for vtcr, else why not. */
+const char *smmu_s2_unfit(const struct smmu_features *f, uint64_t vtcr);
 int smmu_ste_s2(uint64_t ste[SMMU_STE_DWORDS], const struct smmu_features *f, uint64_t vtcr,
 		uint64_t s2_root, uint16_t vmid);
 /*

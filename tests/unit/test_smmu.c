@@ -96,6 +96,7 @@ static void test_ste_s2(void)
 	/* No stage 2 (QEMU 7.2's SMMU), or walks that are not coherent: no sharing. */
 	f = decode(QEMU_IDR0, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
 	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), (uint64_t)E_NOTSUP);
+	CHECK_STR(smmu_s2_unfit(&f, vtcr), "the SMMU has no stage 2 (IDR0.S2P = 0)");
 	f = decode((QEMU_IDR0 | 1) & ~(1u << 4), QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
 	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), (uint64_t)E_NOTSUP);
 }
