@@ -77,6 +77,7 @@ static int cmd_smmu(int argc, char **argv)
 		json_bool(&j, "translating", smmu_host.on);
 		json_str(&j, "why_off", smmu_host.why_off);
 		json_str(&j, "dma_policy", dma_policy(&f));
+		json_u64(&j, "vm_ipa_bits", 64 - (hyp.vtcr & 0x3f)); /* VTCR_EL2.T0SZ */
 		if (smmu_s2_unfit(&f, hyp.vtcr))
 			json_str(&j, "s2_share_unfit", smmu_s2_unfit(&f, hyp.vtcr));
 		else
