@@ -97,6 +97,13 @@ static void test_ste_s2(void)
 	f = decode(QEMU_IDR0, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
 	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), (uint64_t)E_NOTSUP);
 	CHECK_STR(smmu_s2_unfit(&f, vtcr), "the SMMU has no stage 2 (IDR0.S2P = 0)");
+	/* QEMU 10.0's SMMU (IDR0 0x0d44101b: S2P and VMID16 too) with -cpu max's 48-bit IPA. */
+	f = decode(0x0d44101bu, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
+	CHECK_EQ_U64(f.s2p, 1);
+	CHECK_EQ_U64(f.vmid16, 1);
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 0x100), 0);
+	CHECK_STR(smmu_s2_unfit(&f, (vtcr & ~0x3fULL) | VTCR_EL2_T0SZ(16)),
+		  "the VMs' IPA size (VTCR_EL2.T0SZ) exceeds the SMMU's OAS (IDR5.OAS)");
 	f = decode((QEMU_IDR0 | 1) & ~(1u << 4), QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
 	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), (uint64_t)E_NOTSUP);
 }
