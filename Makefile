@@ -39,8 +39,26 @@ GUEST_ARGS = $(if $(GUEST),-device loader$(comma)file=$(GUEST)$(comma)addr=$(GUE
 	$(if $(GUEST_INITRD),-device loader$(comma)file=$(GUEST_INITRD)$(comma)addr=$(GUEST_INITRD_ADDR)$(comma)force-raw=on) \
 	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))')
 comma := ,
+# make run FIRMWARE=uefi [ACPI=off]: boot through Debian's EDK2 (qemu-efi-aarch64) from an ESP
+# folder, build/esp: the image as \EFI\BOOT\BOOTAA64.EFI, monadic.cfg (the command line) beside
+# it, GUEST and GUEST_INITRD as \EFI\monadic\Image and initrd named by path in monadic.cfg.
+# EDK2 hands over ACPI tables only, or with ACPI=off the DT only.
+FIRMWARE ?=
+ACPI ?= on
+AAVMF_CODE ?= /usr/share/AAVMF/AAVMF_CODE.fd
+AAVMF_VARS ?= /usr/share/AAVMF/AAVMF_VARS.fd
+ESP := $(BUILD)/esp
+ESP_CFG = $(if $(GUEST),vm=guest$(comma)\EFI\monadic\Image$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)\EFI\monadic\initrd)$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI)))
+ifeq ($(FIRMWARE),uefi)
+QEMU_MACHINE := $(QEMU_MACHINE)$(if $(filter off,$(ACPI)),$(comma)acpi=off)
+QEMU_BOOT = -drive if=pflash,format=raw,readonly=on,file=$(AAVMF_CODE) \
+	-drive if=pflash,format=raw,file=$(BUILD)/AAVMF_VARS.fd \
+	-drive file=fat:rw:$(ESP),format=raw,if=none,id=esp -device virtio-blk-pci,drive=esp
+else
+QEMU_BOOT = -kernel $(BIN) $(GUEST_ARGS)
+endif
 QEMU_ARGS = -M $(QEMU_MACHINE) -cpu $(CPU) -smp $(SMP) -m $(MEM) -nographic -net none \
-	-kernel $(BIN) $(GUEST_ARGS) $(QEMU_EXTRA)
+	$(QEMU_BOOT) $(QEMU_EXTRA)
 
 # A CPU model the system QEMU lacks (Debian 12's QEMU 7.2 stops at neoverse-n1; neoverse-v1 and
 # neoverse-n2 need QEMU 10) runs on QEMU 10 from bookworm-backports, fetched into build/qemu10 by
@@ -89,7 +107,7 @@ SRCS_C := $(wildcard kernel/*.c kernel/*/*.c mm/*.c monitor/*.c bench/*.c pci/*.
 OBJS := $(addprefix $(BUILD)/,$(SRCS_S:.S=.o) $(SRCS_C:.c=.o))
 DEPS := $(OBJS:.o=.d)
 
-.PHONY: all build run run-linux guests debug gdb test unit integration soak clean help setup lint format check-hotpath lint-py
+.PHONY: all build esp run run-linux guests debug gdb test unit integration soak clean help setup lint format check-hotpath lint-py
 
 all: build
 build: $(BIN)
@@ -123,6 +141,8 @@ $(ELF): $(OBJS) $(BUILD)/version.o linker.ld Makefile
 $(BIN): $(ELF)
 	$(quiet) OBJCOPY $@
 	$(Q)$(OBJCOPY) -O binary $< $@
+	@# Pad to the PE FileAlignment: the section's SizeOfRawData (boot/head.S) ends there.
+	$(Q)truncate -s %512 $@
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
@@ -174,8 +194,19 @@ setup:
 
 run: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
+	$(if $(filter uefi,$(FIRMWARE)),$(Q)$(MAKE) --no-print-directory esp)
 	@echo "QEMU: Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor"
 	$(QEMU) $(QEMU_ARGS)
+
+# The EFI system partition as a folder QEMU presents as a FAT disk, and a writable copy of the
+# firmware's variable store (boot entries EDK2 adds persist there between runs).
+esp: $(BIN)
+	$(Q)rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/EFI/monadic
+	$(Q)cp $(BIN) $(ESP)/EFI/BOOT/BOOTAA64.EFI
+	$(Q)printf '%s\n' '$(ESP_CFG)' > $(ESP)/EFI/BOOT/monadic.cfg
+	$(if $(GUEST),$(Q)cp $(GUEST) $(ESP)/EFI/monadic/Image)
+	$(if $(GUEST_INITRD),$(Q)cp $(GUEST_INITRD) $(ESP)/EFI/monadic/initrd)
+	$(Q)test -f $(BUILD)/AAVMF_VARS.fd || cp $(AAVMF_VARS) $(BUILD)/AAVMF_VARS.fd
 
 # An unmodified Debian arm64 kernel with a busybox initramfs as a guest, console attached.
 LINUX_DIR := $(BUILD)/linux
@@ -261,6 +292,7 @@ help:
 	@echo "make run          boot in QEMU (CPU=$(CPU) SMP=$(SMP) MEM=$(MEM) QEMU_EXTRA=...)"
 	@echo "                  CPU=neoverse-v1|neoverse-n2 fetch QEMU 10 into build/qemu10 (docs/cpu-models.md)"
 	@echo "make run GUEST=Image [GUEST_CPUS=n GUEST_MEM=size GUEST_CMDLINE=... GUEST_INITRD=file]"
+	@echo "make run FIRMWARE=uefi [ACPI=off]  boot through EDK2 from build/esp (ACPI tables, or the DT)"
 	@echo "make run-linux    Debian's arm64 kernel + busybox initramfs as a guest (fetched to build/linux)"
 	@echo "make debug        boot halted with a GDB stub on :1234; then 'make gdb'"
 	@echo "                  (gdb: monadic-cpus, monadic-vms, monadic-s2walk <vm> <ipa>)"

@@ -15,6 +15,8 @@
 #include "mm/pgtable.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
+#include "monitor/provenance.h"
+#include "kernel/hyp.h"
 
 int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 {
@@ -131,6 +133,7 @@ void bench_json_begin(struct json *j, const char *name, const struct bench_opts 
 	json_str(j, "pmu", cpuid_pmuver_name(pmuver));
 	json_bool(j, "lse", cpuid_has_lse(read_sysreg(id_aa64isar0_el1)));
 	json_u64(j, "cpus", smp_ncpus);
+	provenance_json(j, &hyp.plat);
 	json_obj_end(j);
 	json_obj_begin(j, "params");
 	json_u64(j, "iters", o->iters);

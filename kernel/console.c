@@ -4,7 +4,7 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/drivers/gic.h"
-#include "kernel/drivers/pl011.h"
+#include "kernel/drivers/uart.h"
 #include "kernel/smp.h"
 #include "kernel/arch/spinlock.h"
 
@@ -52,16 +52,32 @@ static const char *const level_prefix[] = {
 	[LOG_DEBUG] = "debug: ",
 };
 
-void console_init(unsigned long uart_base)
+static bool console_irq;
+/* Set once console_switch() moved the console off the platform's UART, whose interrupt the
+ * boot path would otherwise route: the new UART polls. */
+static bool console_switched;
+
+void console_init(const struct uart_cfg *c)
 {
-	pl011_init(uart_base);
+	uart_init(c);
+}
+
+void console_switch(const struct uart_cfg *c)
+{
+	bool held = console_acquire();
+
+	uart_flush();
+	uart_init(c);
+	console_irq = false; /* the new UART's interrupt is not routed */
+	console_switched = true;
+	console_release(held);
 }
 
 void console_putc(char c)
 {
 	if (c == '\n')
-		pl011_putc('\r');
-	pl011_putc(c);
+		uart_putc('\r');
+	uart_putc(c);
 }
 
 void console_write_raw(const char *s, size_t n)
@@ -69,7 +85,7 @@ void console_write_raw(const char *s, size_t n)
 	bool held = console_acquire();
 
 	for (size_t i = 0; i < n; i++)
-		pl011_putc(s[i]);
+		uart_putc(s[i]);
 	console_release(held);
 }
 
@@ -93,16 +109,14 @@ void console_puts(const char *s)
 
 int console_getc(void)
 {
-	return pl011_getc();
+	return uart_getc();
 }
-
-static bool console_irq;
 
 bool console_enable_wakeup(unsigned int intid, uint64_t mpidr)
 {
-	if (!intid || gic_enable_spi(intid, mpidr, false))
+	if (!intid || console_switched || gic_enable_spi(intid, mpidr, false))
 		return false;
-	pl011_enable_rx_irq();
+	uart_enable_rx_irq();
 	console_irq = true;
 	return true;
 }

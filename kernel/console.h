@@ -13,7 +13,11 @@
 /* LOG_DEFERRED_INFO: an info line that always waits for the next prompt (see log_printk). */
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_DEFERRED_INFO };
 
-void console_init(unsigned long uart_base);
+struct uart_cfg;
+/* Drive the console on the UART 'c' describes (kernel/drivers/uart.h). */
+void console_init(const struct uart_cfg *c);
+/* Move the console to another UART once what is queued has left; it then polls. */
+void console_switch(const struct uart_cfg *c);
 void console_putc(char c);
 /* Write bytes exactly as given: no "\n" to "\r\n" translation (terminal control sequences). */
 void console_write_raw(const char *s, size_t n);

@@ -11,6 +11,8 @@
 #include "kernel/init.h"
 #include "kernel/panic.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/drivers/uart.h"
+#include "kernel/efi_boot.h"
 #include "kernel/arch/psci.h"
 #include "kernel/smp.h"
 
@@ -92,16 +94,38 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	static struct err_why why;
 	int ret;
 
-	hyp.dtb = dtb;
-	ret = discover(dtb, &why);
+	if (!boot_entry_count)
+		boot_entry_count = read_sysreg(cntpct_el0);
+	/* As an EFI application the platform was found before ExitBootServices (kernel/efi.c). */
+	if (efi_handoff_take(&hyp.plat)) {
+		hyp.dtb = NULL;
+		ret = 0;
+	} else {
+		hyp.dtb = dtb;
+		ret = discover(dtb, &why);
+	}
 	if (ret) {
 		/* Without a DTB we do not know where a UART is; leave the reason for a debugger. */
 		boot_failure = why.msg;
 		park();
 	}
-	console_init(hyp.plat.uart.reg.base);
+	console_init(&(struct uart_cfg){ .kind = (enum uart_kind)hyp.plat.uart.kind,
+					 .base = hyp.plat.uart.reg.base,
+					 .reg_shift = hyp.plat.uart.reg_shift,
+					 .reg_width = hyp.plat.uart.reg_width });
 	printk("\nmonadic-hypervisor %s (built %s), loaded at %p\n", build_version, build_date,
 	       (void *)__image_start);
+	if (hyp.plat.fw.uefi)
+		printk("UEFI %s rev 0x%x, platform from %s%s\n", hyp.plat.fw.vendor,
+		       hyp.plat.fw.revision,
+		       hyp.plat.fw.source == PLAT_SRC_ACPI ? "ACPI: "
+							   : "the configuration table's DT",
+		       hyp.plat.fw.acpi_tables);
+	if (hyp.plat.fw.boot_warn[0])
+		pr_warn("UEFI: %s; its word was dropped from the command line\n",
+			hyp.plat.fw.boot_warn);
+	if (hyp.plat.fw.acpi_warn[0])
+		pr_warn("ACPI: skipped: %s\n", hyp.plat.fw.acpi_warn);
 
 	/* The layers above the core join here: Stage-2 limits, the MMU, memory and VM 0. */
 	init_run(INIT_BEFORE_EL2);
@@ -124,12 +148,33 @@ __attribute__((noreturn)) void boot_main(void *dtb)
 	else if (!console_enable_wakeup(hyp.plat.uart.intid, percpu[0].mpidr))
 		pr_warn("console: no usable UART interrupt; the shell polls\n");
 
-	printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n", current_el(),
-	       hyp.plat.n_cpus, (unsigned long long)(plat_mem_total(&hyp.plat) >> 20),
-	       hyp.plat.dtb_size, dtb);
+	if (hyp.plat.fw.uefi)
+		printk("EL%u, %u CPUs, %llu MiB RAM from the UEFI memory map, platform from %s, "
+		       "MMU "
+		       "and caches on\n",
+		       current_el(), hyp.plat.n_cpus,
+		       (unsigned long long)(plat_mem_total(&hyp.plat) >> 20),
+		       hyp.plat.fw.source == PLAT_SRC_ACPI ? "ACPI" : "the DT");
+	else
+		printk("EL%u, %u CPUs, %llu MiB RAM, DTB %u bytes at %p, MMU and caches on\n",
+		       current_el(), hyp.plat.n_cpus,
+		       (unsigned long long)(plat_mem_total(&hyp.plat) >> 20), hyp.plat.dtb_size,
+		       dtb);
 	console_smp = true;
 	if (!ret && hyp.plat.psci.conduit == PSCI_CONDUIT_SMC)
 		printk("%u of %u CPUs online\n", smp_start_secondaries(), smp_ncpus);
+	/*
+	 * CNTPCT_EL0 from the firmware's hand-off (the EFI entry, or boot_main() on the Image
+	 * path) to here, and the hand-off's own count: the time since the counter started at
+	 * reset, which under QEMU includes the firmware's run.
+	 */
+	{
+		uint64_t now = read_sysreg(cntpct_el0), hz = read_sysreg(cntfrq_el0);
+
+		printk("boot: %llu us from hand-off to the shell; hand-off at %llu us\n",
+		       (unsigned long long)((now - boot_entry_count) * 1000000 / hz),
+		       (unsigned long long)(boot_entry_count * 1000000 / hz));
+	}
 	/* The shell (and the guests our command line names) take this CPU from here. */
 	init_run(INIT_ENTRY);
 	printk("HALTED: nothing registered to run after boot\n");
@@ -147,7 +192,10 @@ __attribute__((noreturn)) void boot_wrong_el(void *dtb)
 		boot_failure = "entered below EL2 and no usable DTB";
 		park();
 	}
-	console_init(hyp.plat.uart.reg.base);
+	console_init(&(struct uart_cfg){ .kind = (enum uart_kind)hyp.plat.uart.kind,
+					 .base = hyp.plat.uart.reg.base,
+					 .reg_shift = hyp.plat.uart.reg_shift,
+					 .reg_width = hyp.plat.uart.reg_width });
 	printk("\nmonadic-hypervisor: entered at EL%u, but a hypervisor must start at EL2.\n", el);
 	printk("With QEMU use -M virt,virtualization=on; with U-Boot, boot from EL2 (booti).\n");
 	printk("HALTED: wrong exception level\n");

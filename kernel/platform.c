@@ -5,6 +5,7 @@
  */
 #include "kernel/platform.h"
 
+#include "kernel/drivers/uart.h"
 #include "kernel/lib/err.h"
 #include "kernel/lib/fmt.h"
 
@@ -440,10 +441,29 @@ static uint32_t plat_uart_clock(const struct fdt *f, int node)
 
 static uint32_t plat_gic_intid(const uint8_t *spec);
 
+/* UARTs the console drives, by "compatible" (Linux bindings: serial/pl011.yaml,
+ * serial/arm_sbsa_uart.txt, serial/8250.yaml). */
+static const struct {
+	const char *compat;
+	enum uart_kind kind;
+} plat_uarts[] = {
+	{ "arm,pl011", UART_PL011 }, { "arm,sbsa-uart", UART_SBSA },
+	{ "ns16550a", UART_16550 },  { "ns16550", UART_16550 },
+	{ "ns8250", UART_16550 },    { "snps,dw-apb-uart", UART_16550 },
+};
+
+static int plat_uart_kind(const struct fdt *f, int node)
+{
+	for (unsigned int i = 0; i < sizeof(plat_uarts) / sizeof(plat_uarts[0]); i++)
+		if (fdt_is_compatible(f, node, plat_uarts[i].compat))
+			return (int)plat_uarts[i].kind;
+	return -1;
+}
+
 static int plat_uart(struct plat_ctx *c)
 {
 	struct platform *p = c->p;
-	int chosen = fdt_path_offset(c->f, "/chosen"), node = E_NOENT, ret;
+	int chosen = fdt_path_offset(c->f, "/chosen"), node = E_NOENT, ret, kind = -1;
 
 	if (chosen >= 0) {
 		const char *sp = fdt_getprop_str(c->f, chosen, "stdout-path");
@@ -456,17 +476,33 @@ static int plat_uart(struct plat_ctx *c)
 			node = plat_resolve(c->f, sp);
 		/* The console must be a UART we drive; otherwise pick one ourselves. */
 		if (node >= 0 &&
-		    (!fdt_is_compatible(c->f, node, "arm,pl011") || !fdt_node_enabled(c->f, node)))
+		    ((kind = plat_uart_kind(c->f, node)) < 0 || !fdt_node_enabled(c->f, node)))
 			node = E_NOENT;
 	}
-	if (node < 0)
+	if (node < 0) {
 		node = plat_find_enabled(c->f, "arm,pl011");
+		kind = UART_PL011;
+	}
 	if (node < 0)
 		return plat_fail(c, E_NOENT, "no PL011 UART in the device tree");
 	ret = plat_reg_need(c, node, 0, &p->uart.reg);
 	if (ret)
 		return ret;
 	p->uart.present = true;
+	p->uart.kind = (unsigned int)kind;
+	p->uart.pci_vendor = 0xffff;
+	if (kind == UART_16550) {
+		uint32_t shift = fdt_getprop_u32(c->f, node, "reg-shift", 0);
+		uint32_t width = fdt_getprop_u32(c->f, node, "reg-io-width", 1);
+
+		if (shift > 3 || (width != 1 && width != 4))
+			return plat_fail(c, E_NOTSUP,
+					 "%s: reg-shift %u, reg-io-width %u: a shift up to 3 and "
+					 "a width of 1 or 4 are supported",
+					 fdt_node_name(c->f, node), shift, width);
+		p->uart.reg_shift = (uint8_t)shift;
+		p->uart.reg_width = (uint8_t)width;
+	}
 	plat_strlcpy(p->uart.node, fdt_node_name(c->f, node), sizeof(p->uart.node));
 	p->uart.clock_hz = plat_uart_clock(c->f, node);
 	{

@@ -18,6 +18,7 @@
 /* Legacy INTx routes of the host bridge: QEMU virt has 4 slots x 4 pins. */
 #define PLAT_MAX_PCI_IMAP 32
 #define PLAT_NAME_LEN	  48
+#define PLAT_WARN_LEN	  160
 
 struct plat_range {
 	uint64_t base;
@@ -46,7 +47,35 @@ struct plat_dev {
 	struct plat_range reg;
 };
 
+/* Where the facts in struct platform came from. */
+enum plat_source { PLAT_SRC_DT, PLAT_SRC_ACPI };
+
 struct platform {
+	/*
+	 * Provenance: the DT or ACPI; UEFI's vendor when the image ran as an EFI application;
+	 * SMBIOS strings (type 4 processor manufacturer and version, type 1 product name).
+	 */
+	struct {
+		enum plat_source source;
+		bool uefi;
+		char vendor[PLAT_NAME_LEN];
+		uint32_t revision;
+		char cpu_manufacturer[PLAT_NAME_LEN];
+		char cpu_version[PLAT_NAME_LEN];
+		char product[PLAT_NAME_LEN];
+		char acpi_oem[24];	       /* XSDT OEM ID and OEM table ID */
+		char acpi_tables[64];	       /* signatures of the tables read, in order */
+		char acpi_warn[PLAT_WARN_LEN]; /* the first optional table skipped, and why */
+		char boot_warn[PLAT_WARN_LEN]; /* the first guest file UEFI could not load */
+		bool firmware_bars; /* keep the BARs firmware assigned (ACPI: no _CRS windows) */
+		unsigned int n_mem_dropped; /* free-RAM ranges of the EFI map beyond mem[] */
+	} fw;
+	/* PPTT (ACPI 6.5 5.2.30), when present: leaf processors, their parents, cache nodes. */
+	struct {
+		bool present;
+		unsigned int cores, clusters, caches;
+	} pptt;
+
 	char model[PLAT_NAME_LEN];
 	char compatible[PLAT_NAME_LEN];
 	char bootargs[256];
@@ -66,6 +95,12 @@ struct platform {
 		struct plat_range reg;
 		uint32_t clock_hz; /* uartclk if the DTB names a fixed clock, else 0 */
 		uint32_t intid;	   /* GIC INTID of its interrupt, or 0 when unknown */
+		/* enum uart_kind (kernel/drivers/uart.h); 16550: register stride and width. */
+		unsigned int kind;
+		uint8_t reg_shift, reg_width;
+		/* SPCR: the PCI function that is the UART (vendor 0xffff: not PCI). */
+		uint16_t pci_vendor, pci_device;
+		uint8_t pci_bus, pci_dev, pci_fn;
 	} uart;
 
 	struct {
@@ -130,6 +165,23 @@ struct platform {
  */
 struct err_why;
 int plat_parse(struct platform *p, const struct fdt *f, struct err_why *why);
+
+/*
+ * Fill 'p' from ACPI tables, starting at the RSDP at physical address 'rsdp' (read through an
+ * identity map). 'avail(ctx, pa)' says how many bytes are readable from 'pa' (0: none), so that
+ * no table is read past the memory it lies in. MADT and SPCR are required; a bad optional table
+ * (GTDT, MCFG, IORT, FADT, PPTT) is skipped with a note in p->fw.acpi_warn. RAM (p->mem) is
+ * not described by ACPI: the caller fills it from the UEFI memory map. Returns 0, or a negative
+ * error with the reason in 'why'.
+ */
+typedef uint64_t (*plat_acpi_avail_fn)(const void *ctx, uint64_t pa);
+int plat_acpi_parse(struct platform *p, uint64_t rsdp, plat_acpi_avail_fn avail, const void *ctx,
+		    struct err_why *why);
+/* One table at 't', 'avail' bytes readable: the step plat_acpi_parse() takes for each entry of
+ * the XSDT. Unknown signatures return 0 and change nothing. */
+int plat_acpi_table(struct platform *p, const void *t, uint64_t avail, struct err_why *why);
+/* The checks plat_acpi_parse() makes once every table is read (a GIC, CPUs, a console). */
+int plat_acpi_finish(struct platform *p, struct err_why *why);
 
 /* Name of a PSCI conduit ("smc", "hvc", "none"). */
 const char *plat_conduit_name(enum psci_conduit c);

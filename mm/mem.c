@@ -38,9 +38,11 @@ int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size)
 			   (uintptr_t)__image_end - (uintptr_t)__image_start, "hypervisor image");
 	if (ret)
 		return ret;
-	/* The DTB stays where the loader put it: guests' DTBs are generated from it. */
-	ret = pmem_reserve(&phys_mem, (uintptr_t)dtb & ~0xfffUL,
-			   (((uintptr_t)dtb & 0xfffUL) + dtb_size + 0xfff) & ~0xfffUL, "DTB");
+	/* The DTB stays where the loader put it (none when UEFI gave ACPI or was done with it). */
+	ret = !dtb ? 0
+		   : pmem_reserve(&phys_mem, (uintptr_t)dtb & ~0xfffUL,
+				  (((uintptr_t)dtb & 0xfffUL) + dtb_size + 0xfff) & ~0xfffUL,
+				  "DTB");
 	if (ret)
 		pr_warn("mem: DTB at %p is not in free RAM (%s)\n", dtb, err_str(ret));
 	for (unsigned int i = 0; i < p->n_reserved; i++)

@@ -7,7 +7,8 @@
 #include "kernel/arch/cpuid.h"
 #include "kernel/lib/err.h"
 #include "kernel/hyp.h"
-#include "kernel/drivers/pl011.h"
+#include "monitor/provenance.h"
+#include "kernel/drivers/uart.h"
 #include "kernel/arch/psci.h"
 #include "mm/mmu.h"
 #include "mm/vtcr.h"
@@ -90,6 +91,7 @@ static int cmd_sysregs(int argc, char **argv)
 		json_hex(&j, "midr", r.midr);
 		json_str(&j, "implementer", cpuid_implementer_name(impl));
 		json_str(&j, "core", cpuid_core_name(impl, part));
+		provenance_json(&j, &hyp.plat);
 		json_u64(&j, "variant", MIDR_VARIANT(r.midr));
 		json_u64(&j, "revision", MIDR_REVISION(r.midr));
 		json_hex(&j, "mpidr", r.mpidr);
@@ -174,6 +176,8 @@ static void platform_json(const struct platform *p)
 	shell_json_begin(&j);
 	json_str(&j, "model", p->model);
 	json_str(&j, "compatible", p->compatible);
+	json_str(&j, "source", provenance_source(p));
+	provenance_json(&j, p);
 	json_str(&j, "bootargs", p->bootargs);
 	json_u64(&j, "dtb_size", p->dtb_size);
 	json_u64(&j, "mem_total", plat_mem_total(p));
@@ -195,6 +199,7 @@ static void platform_json(const struct platform *p)
 	json_arr_end(&j);
 	json_obj_begin(&j, "uart");
 	json_str(&j, "node", p->uart.node);
+	json_str(&j, "kind", uart_kind_name((enum uart_kind)p->uart.kind));
 	json_hex(&j, "base", p->uart.reg.base);
 	json_hex(&j, "size", p->uart.reg.size);
 	json_obj_end(&j);
@@ -261,7 +266,18 @@ static int cmd_platform(int argc, char **argv)
 		return 0;
 	}
 	printk("model       %s (%s)\n", p->model, p->compatible);
-	printk("DTB         %u bytes at %p, %u nodes\n", p->dtb_size, hyp.dtb, hyp.fdt.n_nodes);
+	if (p->fw.source == PLAT_SRC_ACPI)
+		printk("source      ACPI (%s): %s%s%s\n", p->fw.acpi_oem, p->fw.acpi_tables,
+		       p->fw.acpi_warn[0] ? "; skipped: " : "", p->fw.acpi_warn);
+	else if (p->fw.uefi)
+		printk("source      DT from the UEFI configuration table, %u bytes\n", p->dtb_size);
+	else
+		printk("source      DT, %u bytes at %p, %u nodes\n", p->dtb_size, hyp.dtb,
+		       hyp.fdt.n_nodes);
+	if (p->fw.uefi)
+		printk("firmware    UEFI %s rev 0x%x; SMBIOS cpu \"%s\" \"%s\", product \"%s\"\n",
+		       p->fw.vendor, p->fw.revision, p->fw.cpu_manufacturer, p->fw.cpu_version,
+		       p->fw.product);
 	printk("bootargs    \"%s\"\n", p->bootargs);
 	printk("memory      %llu MiB in %u range%s\n",
 	       (unsigned long long)(plat_mem_total(p) >> 20), p->n_mem, p->n_mem == 1 ? "" : "s");
@@ -277,8 +293,14 @@ static int cmd_platform(int argc, char **argv)
 	for (unsigned int i = 0; i < p->n_cpus; i++)
 		printk(" 0x%llx", (unsigned long long)p->cpus[i].mpidr);
 	printk("\n");
-	printk("uart        %s at 0x%llx (PL011)\n", p->uart.node,
-	       (unsigned long long)p->uart.reg.base);
+	printk("uart        %s at 0x%llx (%s", p->uart.node, (unsigned long long)p->uart.reg.base,
+	       uart_kind_name((enum uart_kind)p->uart.kind));
+	if (p->uart.kind == UART_16550)
+		printk(", reg-shift %u, %u-byte access", p->uart.reg_shift, p->uart.reg_width);
+	if (p->uart.pci_vendor != 0xffff && p->fw.source == PLAT_SRC_ACPI)
+		printk(", PCI %04x:%04x at %02x:%02x.%x", p->uart.pci_vendor, p->uart.pci_device,
+		       p->uart.pci_bus, p->uart.pci_dev, p->uart.pci_fn);
+	printk(")\n");
 	printk("gic         v%u, distributor 0x%llx", p->gic.version,
 	       (unsigned long long)p->gic.dist.base);
 	for (unsigned int i = 0; i < p->gic.n_redist; i++)
@@ -400,7 +422,7 @@ static int cmd_reset(int argc, char **argv)
 	if (no_args(argc, argv, "reset"))
 		return E_INVAL;
 	printk("resetting the system (PSCI SYSTEM_RESET)\n");
-	pl011_flush();
+	uart_flush();
 	psci_system_reset();
 	ret = psci_version();
 	return shell_error(E_NOTSUP, "reset: PSCI SYSTEM_RESET returned (PSCI_VERSION says %lld)",
@@ -413,7 +435,7 @@ static int cmd_poweroff(int argc, char **argv)
 	if (no_args(argc, argv, "poweroff"))
 		return E_INVAL;
 	printk("powering off (PSCI SYSTEM_OFF)\n");
-	pl011_flush();
+	uart_flush();
 	psci_system_off();
 	return shell_error(E_NOTSUP, "poweroff: PSCI SYSTEM_OFF returned");
 }

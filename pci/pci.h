@@ -304,6 +304,14 @@ int pci_scan(struct pci_topo *t, const struct pci_cfg_ops *cfg);
  */
 int pci_assign(struct pci_topo *t, const struct pci_window *win, unsigned int n_win);
 
+/*
+ * Instead of pci_assign(), for firmware that assigned the BARs (ACPI machines, whose host
+ * bridge windows only AML describes): record each BAR where firmware put it, when that lies in
+ * one of the windows given, and enable decoding as pci_assign() would; a BAR at 0 or outside
+ * every window gets no space (E_NOMEM, as from pci_assign()). Bridges are left as they are.
+ */
+int pci_keep(struct pci_topo *t, const struct pci_window *win, unsigned int n_win);
+
 /* pci_scan() then pci_assign(); returns the first error of the two. */
 int pci_enum(struct pci_topo *t, const struct pci_cfg_ops *cfg, const struct pci_window *win,
 	     unsigned int n_win);

@@ -483,3 +483,68 @@ int pci_host_window_of(const struct pci_topo *t, enum pci_space space, uint64_t 
 	}
 	return -1;
 }
+
+/* A BAR's address as the configuration space holds it (the low type bits masked off). */
+static uint64_t bar_read(const struct pci_cfg_ops *c, const struct pci_func *f,
+			 const struct pci_bar *b)
+{
+	uint32_t lo = pci_cfg_read32(c, f->bdf, b->reg);
+	uint64_t a = b->kind == PCI_BAR_IO ? lo & ~0x3u : lo & ~0xfu;
+
+	if (b->kind == PCI_BAR_MEM64)
+		a |= (uint64_t)pci_cfg_read32(c, f->bdf, (uint16_t)(b->reg + 4)) << 32;
+	return a;
+}
+
+int pci_keep(struct pci_topo *t, const struct pci_window *win, unsigned int n_win)
+{
+	int err = 0;
+
+	t->n_win = 0;
+	for (unsigned int i = 0; i < n_win && t->n_win < PLAT_MAX_PCI_WINDOWS; i++)
+		if (win[i].space != PCI_SPACE_CFG && win[i].size)
+			t->win[t->n_win++] = (struct pci_host_window){ .w = win[i] };
+	for (unsigned int i = 0; i < t->n_fn; i++) {
+		struct pci_func *f = &t->fn[i];
+
+		f->flags &= (uint16_t)~PCI_FN_F_NOSPACE;
+		for (unsigned int n = 0; n < f->n_bars; n++) {
+			struct pci_bar *b = &f->bar[n];
+			uint64_t addr;
+			int w = -1;
+
+			b->flags &= (uint8_t) ~(PCI_BAR_F_ASSIGNED | PCI_BAR_F_NOSPACE);
+			b->window = -1;
+			b->pci_addr = b->cpu_addr = 0;
+			if (b->kind != PCI_BAR_IO && b->kind != PCI_BAR_MEM32 &&
+			    b->kind != PCI_BAR_MEM64)
+				continue;
+			if (b->flags & (PCI_BAR_F_UPPER | PCI_BAR_F_INVALID))
+				continue;
+			addr = bar_read(&t->cfg, f, b);
+			/* 0 is "unassigned" to firmware too; a 64-bit BAR may sit below 4 GiB. */
+			if (addr && b->kind == PCI_BAR_IO)
+				w = pci_host_window_of(t, PCI_SPACE_IO, addr, b->size);
+			if (addr && b->kind == PCI_BAR_MEM64)
+				w = pci_host_window_of(t, PCI_SPACE_MEM64, addr, b->size);
+			if (addr && w < 0 && b->kind != PCI_BAR_IO)
+				w = pci_host_window_of(t, PCI_SPACE_MEM32, addr, b->size);
+			if (w < 0) {
+				b->flags |= PCI_BAR_F_NOSPACE;
+				f->flags |= PCI_FN_F_NOSPACE;
+				err = E_NOMEM;
+				continue;
+			}
+			b->pci_addr = addr;
+			b->cpu_addr = xlate(t, w, addr);
+			b->window = (int8_t)w;
+			b->flags |= PCI_BAR_F_ASSIGNED;
+		}
+		/* A bridge's windows stay as firmware programmed them. */
+		if (f->hdr_type != PCI_HDR_BRIDGE)
+			program_func(&t->cfg, f);
+		else
+			f->command = pci_cfg_read16(&t->cfg, f->bdf, PCI_COMMAND);
+	}
+	return err;
+}

@@ -45,7 +45,16 @@ int pci_host_init(const struct platform *p, struct err_why *why)
 	/* Never touch config space beyond the window the DTB gave us. */
 	if (p->pcie.ecam.size < need)
 		ops.bus_end = (uint8_t)(p->pcie.bus_start + (p->pcie.ecam.size >> 20) - 1);
-	ret = pci_enum(&pci_topo, &ops, p->pcie.windows, p->pcie.n_windows);
+	/* ACPI machines: the firmware's assignment stands (it may hold the console's BAR). */
+	if (p->fw.firmware_bars) {
+		ret = pci_scan(&pci_topo, &ops);
+		int ret2 = pci_keep(&pci_topo, p->pcie.windows, p->pcie.n_windows);
+
+		ret = ret ? ret : ret2;
+	} else {
+		ret = pci_enum(&pci_topo, &ops, p->pcie.windows, p->pcie.n_windows);
+	}
 	pci_present = true;
+	pci_console_from_bootargs(p);
 	return pci_enum_why(&pci_topo, ret, why);
 }

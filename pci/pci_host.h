@@ -18,4 +18,8 @@ int pci_host_init(const struct platform *p, struct err_why *why);
 /* Is 'f' an NVM Express controller (class 01:08:02)? */
 bool pci_is_nvme(const struct pci_func *f);
 
+/* console=pci:BDF in the platform's command line: move the console to that function's 16550
+ * (pci/pci_console.c). Called once enumeration is done; errors are logged, the console stays. */
+void pci_console_from_bootargs(const struct platform *p);
+
 #endif

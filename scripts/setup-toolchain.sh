@@ -11,7 +11,7 @@ set -euo pipefail
 
 declare -A PARTS=(
 	[cross]="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu make device-tree-compiler"
-	[qemu]="qemu-system-arm"
+	[qemu]="qemu-system-arm qemu-efi-aarch64"
 	[gdb]="gdb-multiarch"
 	[python]="python3 python3-serial python3-matplotlib python3-pytest python3-mypy"
 	[host]="gcc libc6-dev clang-format cppcheck"

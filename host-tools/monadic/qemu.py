@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +41,11 @@ class MachineConfig:
     mem: str = "512M"
     machine_opts: Sequence[str] = ()  # appended to -M virt,virtualization=on,gic-version=3
     extra_args: Sequence[str] = ()  # e.g. ("-append", "...") or ("-device", "...")
+    # Boot through EDK2 from this ESP folder (see prepare_esp) instead of -kernel.
+    esp: str = ""
+    # Serial ports before ours: ("-serial", "null") leaves the PL011 unconnected and makes our
+    # port QEMU's chardev "serial1", for a console on another UART (-device pci-serial).
+    serial_before: Sequence[str] = ()
 
     def describe(self) -> str:
         return f"-cpu {self.cpu} -smp {self.smp} -m {self.mem}"
@@ -64,6 +70,28 @@ def image_load_address(image: Path, ram_base: int = VIRT_RAM_BASE) -> int:
     if text_offset < _QEMU_BOOTLOADER_MAX:
         text_offset += 2 << 20
     return ram_base + text_offset
+
+
+AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd"
+AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd"
+
+
+def prepare_esp(image: Path, esp: Path, cfg: str = "", files: dict[str, Path] | None = None) -> Path:
+    """An EFI system partition folder for QEMU's fat: driver: `image` as the removable-media
+    loader \\EFI\\BOOT\\BOOTAA64.EFI, `cfg` as monadic.cfg beside it, `files` copied to the
+    paths given (relative to the ESP), and a fresh copy of EDK2's variable store at
+    `<esp>.vars.fd`. Returns `esp`."""
+    if esp.exists():
+        shutil.rmtree(esp)
+    (esp / "EFI" / "BOOT").mkdir(parents=True)
+    shutil.copyfile(image, esp / "EFI" / "BOOT" / "BOOTAA64.EFI")
+    (esp / "EFI" / "BOOT" / "monadic.cfg").write_text(cfg + "\n")
+    for rel, src in (files or {}).items():
+        dst = esp / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dst)
+    shutil.copyfile(AAVMF_VARS, f"{esp}.vars.fd")
+    return esp
 
 
 def free_tcp_port() -> int:
@@ -99,6 +127,15 @@ class Qemu:
     def build_command(self, serial_arg: str) -> list[str]:
         """The full command line for one serial backend argument (`tcp:...` or `pty`)."""
         machine = ",".join(["virt", "virtualization=on", "gic-version=3", *self.config.machine_opts])
+        if self.config.esp:
+            boot = [
+                "-drive", f"if=pflash,format=raw,readonly=on,file={AAVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,file={self.config.esp}.vars.fd",
+                "-drive", f"file=fat:rw:{self.config.esp},format=raw,if=none,id=esp",
+                "-device", "virtio-blk-pci,drive=esp",
+            ]
+        else:
+            boot = ["-kernel", str(self.image)]
         return [
             self.binary,
             "-M", machine,
@@ -108,7 +145,8 @@ class Qemu:
             "-display", "none",
             "-monitor", "none",
             "-net", "none",
-            "-kernel", str(self.image),
+            *boot,
+            *self.config.serial_before,
             "-serial", serial_arg,
             *self.config.extra_args,
         ]  # fmt: skip

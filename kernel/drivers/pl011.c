@@ -11,11 +11,16 @@
 static uintptr_t uart_base;
 static uint32_t rx_errors;
 
-void pl011_init(uintptr_t base)
+void pl011_init(uintptr_t base, bool sbsa)
 {
 	uint32_t cr;
 
 	uart_base = base;
+	/* The SBSA generic UART has no UARTCR: firmware has enabled it. */
+	if (sbsa) {
+		mmio_write32(base + UARTIMSC, 0);
+		return;
+	}
 	/* Polled operation: mask every UART interrupt and clear any pending ones. */
 	mmio_write32(base + UARTIMSC, 0);
 	mmio_write32(base + UARTICR, 0x7ff);

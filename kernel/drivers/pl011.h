@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-void pl011_init(uintptr_t base);
+/* sbsa: the SBSA generic UART subset (no control register to program). */
+void pl011_init(uintptr_t base, bool sbsa);
 void pl011_putc(char c);
 /* Next received byte, or -1 when the receive FIFO is empty. Receive errors are cleared. */
 int pl011_getc(void);

@@ -1117,6 +1117,41 @@ static const struct pci_window qemu_windows[] = {
 	{ PCI_SPACE_MEM64, false, 0x8000000000ull, 0x8000000000ull, 0x8000000000ull },
 };
 
+/* Firmware's assignment kept (ACPI machines): BARs inside the windows stay, others get none. */
+static void test_keep_firmware_bars(void)
+{
+	struct pci_cfg_ops ops;
+	const struct pci_func *f;
+	int a, b;
+
+	sim_reset(0, 0);
+	a = sim_add(-1, 1, 0, 0x1b36, 0x0010, 0x01080200, 0); /* NVMe: a 64-bit BAR */
+	sim_bar(a, 0, 0x4000, BAR_64);
+	wr32(sim.fn[a].cfg + 0x10, 0x00004004u); /* 0x80_0000_4000, as EDK2 leaves it */
+	wr32(sim.fn[a].cfg + 0x14, 0x80u);
+	b = sim_add(-1, 2, 0, 0x2222, 0x0001, 0xff000000, 0);
+	sim_bar(b, 0, 0x1000, 0);
+	wr32(sim.fn[b].cfg + 0x10, 0x3f000000u); /* outside every window */
+	sim_bar(b, 1, 0x1000, 0);
+	wr32(sim.fn[b].cfg + 0x14, 0x10001000u);
+	sim_bar(b, 2, 0x100, BAR_IO); /* left at 0: unassigned */
+	ops = sim_ops();
+	CHECK_EQ_U64(pci_scan(&topo, &ops), 0);
+	CHECK_EQ_U64(pci_keep(&topo, &qemu_windows[1], 2), E_NOMEM);
+	CHECK_EQ_U64(sim.sized_decoding, 0);
+	f = fn_at(0, 1, 0);
+	CHECK(f && (f->bar[0].flags & PCI_BAR_F_ASSIGNED));
+	CHECK_EQ_U64(f ? f->bar[0].cpu_addr : 0, 0x8000004000ull);
+	CHECK_EQ_U64(rd32(sim.fn[a].cfg + 0x10), 0x00004004u);
+	CHECK(rd16(sim.fn[a].cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY);
+	f = fn_at(0, 2, 0);
+	CHECK(f && (f->bar[0].flags & PCI_BAR_F_NOSPACE));
+	CHECK(f && (f->bar[1].flags & PCI_BAR_F_ASSIGNED) && f->bar[1].cpu_addr == 0x10001000u);
+	CHECK(f && (f->bar[2].flags & PCI_BAR_F_NOSPACE));
+	/* Fail closed: one memory BAR without space keeps memory decoding off. */
+	CHECK(!(rd16(sim.fn[b].cfg + PCI_COMMAND) & PCI_COMMAND_MEMORY));
+}
+
 static void test_bar_edges(void)
 {
 	struct pci_cfg_ops ops;
@@ -1776,6 +1811,7 @@ int main(void)
 	RUN(test_caps_hostile);
 	RUN(test_cap_decode);
 	RUN(test_bar_edges);
+	RUN(test_keep_firmware_bars);
 	RUN(test_window_choice);
 	RUN(test_packing);
 	RUN(test_io_64k);

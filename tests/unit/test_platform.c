@@ -8,6 +8,7 @@
 
 #include "kernel/lib/err.h"
 #include "kernel/lib/fdt.h"
+#include "kernel/drivers/uart.h"
 #include "kernel/platform.h"
 #include "fdt_build.h"
 #include "test.h"
@@ -366,7 +367,7 @@ static void test_no_uart(void)
 
 	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
 	fdtb_begin(b, "serial@2000");
-	fdtb_str(b, "compatible", "ns16550a");
+	fdtb_str(b, "compatible", "brcm,bcm2835-aux-uart");
 	fdtb_cells(b, "reg", 4, 0, 0x2000, 0, 0x100);
 	fdtb_end(b);
 	fdtb_begin(b, "uart@1000");
@@ -379,6 +380,25 @@ static void test_no_uart(void)
 	fdtb_end(b);
 	CHECK_EQ_U64(b_parse(b), E_NOENT);
 	CHECK_STR(why, "no PL011 UART in the device tree");
+	free(b);
+
+	/* A 16550 at stdout-path is the console, with its register stride and width. */
+	b = b_new(2, 2);
+	b_memory(b, "memory@40000000", 0x40000000, 0x10000000);
+	fdtb_begin(b, "serial@2000");
+	fdtb_str(b, "compatible", "ns16550a");
+	fdtb_cells(b, "reg", 4, 0, 0x2000, 0, 0x100);
+	fdtb_cells(b, "reg-shift", 1, 2);
+	fdtb_cells(b, "reg-io-width", 1, 4);
+	fdtb_end(b);
+	fdtb_begin(b, "chosen");
+	fdtb_str(b, "stdout-path", "/serial@2000:115200n8");
+	fdtb_end(b);
+	CHECK_EQ_U64(b_parse(b), 0);
+	CHECK_EQ_U64(plat.uart.kind, UART_16550);
+	CHECK_EQ_U64(plat.uart.reg.base, 0x2000);
+	CHECK_EQ_U64(plat.uart.reg_shift, 2);
+	CHECK_EQ_U64(plat.uart.reg_width, 4);
 	free(b);
 
 	/* A PL011 without reg is not usable either. */

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * Host tests of the ACPI parser (kernel/lib/acpi.c, kernel/platform_acpi.c) on tables captured
+ * from QEMU 7.2 virt through EDK2 (-cpu max -smp 2 -m 1G, iommu=smmuv3: tests/fixtures/acpi/,
+ * dumped from Linux's /sys/firmware/acpi/tables), checked against the DT of the same machine
+ * (virt-max-smmuv3-smp2-1G.dtb); and on corrupted copies: truncated, bad checksums, lengths
+ * past the end, subtables that overrun, random bytes. Also the SMBIOS string reader.
+ */
+#include "kernel/drivers/uart.h"
+#include "kernel/lib/acpi.h"
+#include "kernel/lib/fdt.h"
+#include "kernel/lib/smbios.h"
+#include "kernel/platform.h"
+#include "test.h"
+
+static const char *const tables[] = {
+	"APIC", "FACP", "GTDT", "IORT", "MCFG", "PPTT", "SPCR", "DBG2"
+};
+#define N_TABLES (sizeof(tables) / sizeof(tables[0]))
+
+struct blob {
+	uint8_t *p;
+	size_t n;
+};
+
+static struct blob load(const char *sig)
+{
+	char name[64];
+	struct blob b;
+
+	snprintf(name, sizeof(name), "acpi/%s.bin", sig);
+	b.p = test_load_fixture(name, &b.n);
+	return b;
+}
+
+static void fix_checksum(uint8_t *t, size_t n)
+{
+	uint8_t s = 0;
+
+	t[9] = 0;
+	for (size_t i = 0; i < n; i++)
+		s = (uint8_t)(s + t[i]);
+	t[9] = (uint8_t)(0x100 - s);
+}
+
+/* The whole set through plat_acpi_table(), then the final checks. */
+static int parse_all(struct platform *p, struct err_why *why)
+{
+	memset(p, 0, sizeof(*p));
+	for (unsigned int i = 0; i < N_TABLES; i++) {
+		struct blob b = load(tables[i]);
+		int ret = plat_acpi_table(p, b.p, b.n, why);
+
+		free(b.p);
+		if (ret)
+			return ret;
+	}
+	return plat_acpi_finish(p, why);
+}
+
+static void test_fixtures_match_the_dt(void)
+{
+	static struct platform a, d;
+	struct err_why why = { { 0 } };
+	struct fdt f;
+	size_t n;
+	uint8_t *dtb = test_load_fixture("virt-max-smmuv3-smp2-1G.dtb", &n);
+
+	CHECK_EQ_U64(parse_all(&a, &why), 0);
+	CHECK_EQ_U64(fdt_init(&f, dtb, (uint32_t)n), 0);
+	CHECK_EQ_U64(plat_parse(&d, &f, &why), 0);
+	CHECK_EQ_U64(a.fw.source, PLAT_SRC_ACPI);
+	CHECK_STR(a.fw.acpi_tables, "APIC FACP GTDT IORT MCFG PPTT SPCR");
+	CHECK_EQ_U64(a.n_cpus, d.n_cpus);
+	for (unsigned int i = 0; i < d.n_cpus; i++)
+		CHECK_EQ_U64(a.cpus[i].mpidr, d.cpus[i].mpidr);
+	CHECK_EQ_U64(a.gic.version, 3);
+	CHECK_EQ_U64(a.gic.dist.base, d.gic.dist.base);
+	CHECK_EQ_U64(a.gic.n_redist, 1);
+	CHECK_EQ_U64(a.gic.redist[0].base, d.gic.redist[0].base);
+	CHECK_EQ_U64(a.gic.its.base, d.gic.its.base);
+	CHECK_EQ_U64(a.gic.maint_irq, plat_gic_maint_intid(&d));
+	CHECK_EQ_U64(plat_timer_intid(&a, PLAT_TIMER_PHYS), plat_timer_intid(&d, PLAT_TIMER_PHYS));
+	CHECK_EQ_U64(plat_timer_intid(&a, PLAT_TIMER_VIRT), plat_timer_intid(&d, PLAT_TIMER_VIRT));
+	CHECK_EQ_U64(plat_timer_intid(&a, PLAT_TIMER_HYP), plat_timer_intid(&d, PLAT_TIMER_HYP));
+	CHECK_EQ_U64(a.uart.reg.base, d.uart.reg.base);
+	CHECK_EQ_U64(a.uart.intid, d.uart.intid);
+	CHECK(a.pcie.present);
+	CHECK_EQ_U64(a.pcie.ecam.base, d.pcie.ecam.base);
+	CHECK_EQ_U64(a.pcie.bus_end, d.pcie.bus_end);
+	CHECK(a.smmu.present);
+	CHECK_EQ_U64(a.smmu.reg.base, d.smmu.reg.base);
+	CHECK(a.pcie.iommu_map);
+	CHECK_EQ_U64(a.pcie.iommu_phandle, a.smmu.phandle);
+	CHECK_EQ_U64(a.pcie.rid_base, 0);
+	CHECK_EQ_U64(a.psci.present, 1);
+	CHECK_EQ_U64(a.psci.conduit, d.psci.conduit);
+	CHECK(a.pptt.present);
+	CHECK_EQ_U64(a.pptt.cores, 2);
+	free(dtb);
+}
+
+/* RSDP and XSDT built around the fixtures; readable sizes come from this list. */
+static struct blob held[N_TABLES + 2];
+static unsigned int n_held;
+
+static uint64_t avail(const void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	for (unsigned int i = 0; i < n_held; i++)
+		if (pa >= (uintptr_t)held[i].p && pa < (uintptr_t)held[i].p + held[i].n)
+			return (uintptr_t)held[i].p + held[i].n - pa;
+	return 0;
+}
+
+static uint8_t *build_rsdp(uint8_t *xsdt, size_t xsdt_len)
+{
+	uint8_t *r = calloc(1, ACPI_RSDP_LEN);
+	uint8_t s = 0;
+
+	memcpy(r, "RSD PTR ", 8);
+	r[15] = 2;
+	r[20] = ACPI_RSDP_LEN;
+	for (int i = 0; i < 8; i++)
+		r[24 + i] = (uint8_t)((uintptr_t)xsdt >> (8 * i));
+	for (int i = 0; i < ACPI_RSDP_V1_LEN; i++)
+		s = (uint8_t)(s + r[i]);
+	r[8] = (uint8_t)(0x100 - s);
+	s = 0;
+	for (int i = 0; i < ACPI_RSDP_LEN; i++)
+		s = (uint8_t)(s + r[i]);
+	r[32] = (uint8_t)(0x100 - s);
+	(void)xsdt_len;
+	return r;
+}
+
+static int parse_via_rsdp(struct platform *p, struct err_why *why, uint8_t **xsdt_out)
+{
+	size_t xlen = ACPI_HDR_LEN + 8 * N_TABLES;
+	uint8_t *x = calloc(1, xlen), *r;
+	int ret;
+
+	n_held = 0;
+	memcpy(x, "XSDT", 4);
+	x[4] = (uint8_t)xlen;
+	x[8] = 1;
+	memcpy(x + 10, "BOCHS BXPC    ", 14);
+	for (unsigned int i = 0; i < N_TABLES; i++) {
+		held[n_held] = load(tables[i]);
+		for (int k = 0; k < 8; k++)
+			x[ACPI_HDR_LEN + 8 * i + k] =
+				(uint8_t)((uintptr_t)held[n_held].p >> (8 * k));
+		n_held++;
+	}
+	fix_checksum(x, xlen);
+	r = build_rsdp(x, xlen);
+	held[n_held++] = (struct blob){ x, xlen };
+	held[n_held++] = (struct blob){ r, ACPI_RSDP_LEN };
+	if (xsdt_out)
+		*xsdt_out = x;
+	ret = plat_acpi_parse(p, (uintptr_t)r, avail, NULL, why);
+	return ret;
+}
+
+static void free_held(void)
+{
+	for (unsigned int i = 0; i < n_held; i++)
+		free(held[i].p);
+	n_held = 0;
+}
+
+static void test_rsdp_walk(void)
+{
+	static struct platform p;
+	struct err_why why = { { 0 } };
+
+	CHECK_EQ_U64(parse_via_rsdp(&p, &why, NULL), 0);
+	CHECK_STR(p.fw.acpi_oem, "BOCHS BXPC");
+	CHECK_EQ_U64(p.n_cpus, 2);
+	CHECK_STR(p.compatible, "acpi");
+	CHECK_STR(p.fw.acpi_warn, "");
+	free_held();
+}
+
+static void test_rsdp_bad(void)
+{
+	uint8_t r[ACPI_RSDP_LEN] = "RSD PTR ";
+	struct err_why why = { { 0 } };
+	uint64_t x;
+
+	CHECK(acpi_rsdp_check(r, sizeof(r), &x, &why) < 0); /* checksums and revision */
+	CHECK(why.msg[0]);
+	CHECK(acpi_rsdp_check(r, 10, &x, &why) < 0);
+	CHECK(acpi_rsdp_check(NULL, 0, &x, &why) < 0);
+}
+
+/* Every table: truncated, checksum off by one, length past the end: refused with a reason. */
+static void test_corrupt_tables(void)
+{
+	for (unsigned int i = 0; i + 1 < N_TABLES; i++) {
+		struct blob b = load(tables[i]);
+		static struct platform p;
+		struct err_why why = { { 0 } };
+
+		memset(&p, 0, sizeof(p));
+		CHECK(plat_acpi_table(&p, b.p, b.n - 1, &why) < 0);
+		CHECK(strstr(why.msg, "runs past") != NULL);
+		CHECK(plat_acpi_table(&p, b.p, 20, &why) < 0);
+		b.p[b.n - 1] ^= 1;
+		why.msg[0] = '\0';
+		CHECK(plat_acpi_table(&p, b.p, b.n, &why) < 0);
+		CHECK(strstr(why.msg, "checksum") != NULL);
+		b.p[b.n - 1] ^= 1;
+		b.p[4] = (uint8_t)(b.p[4] + 16); /* Length past the end, checksum made right */
+		fix_checksum(b.p, b.n);
+		CHECK(plat_acpi_table(&p, b.p, b.n, &why) < 0);
+		CHECK_EQ_U64(p.n_cpus, 0); /* nothing left behind */
+		free(b.p);
+	}
+}
+
+/* A MADT entry whose length is 0 or runs past the table: a reason, never a loop or overread. */
+static void test_madt_bad_subtable(void)
+{
+	struct blob b = load("APIC");
+	static struct platform p;
+	struct err_why why = { { 0 } };
+
+	memset(&p, 0, sizeof(p));
+	b.p[44 + 1] = 0;
+	fix_checksum(b.p, b.n);
+	CHECK(plat_acpi_table(&p, b.p, b.n, &why) < 0);
+	CHECK(strstr(why.msg, "subtable") != NULL);
+	b.p[44 + 1] = 0xff;
+	fix_checksum(b.p, b.n);
+	CHECK(plat_acpi_table(&p, b.p, b.n, &why) < 0);
+	free(b.p);
+}
+
+/* A broken optional table (IORT) is skipped with a note; a broken MADT stops discovery. */
+static void test_optional_vs_required(void)
+{
+	static struct platform p;
+	struct err_why why = { { 0 } };
+	uint8_t *x;
+
+	CHECK_EQ_U64(parse_via_rsdp(&p, &why, &x), 0);
+	for (unsigned int i = 0; i < n_held; i++)
+		if (!memcmp(held[i].p, "IORT", 4))
+			held[i].p[20] ^= 0x55; /* checksum now wrong */
+	CHECK_EQ_U64(plat_acpi_parse(&p, (uintptr_t)held[n_held - 1].p, avail, NULL, &why), 0);
+	CHECK(strstr(p.fw.acpi_warn, "IORT") != NULL);
+	CHECK(!p.smmu.present);
+	for (unsigned int i = 0; i < n_held; i++)
+		if (!memcmp(held[i].p, "APIC", 4))
+			held[i].p[20] ^= 0x55;
+	CHECK(plat_acpi_parse(&p, (uintptr_t)held[n_held - 1].p, avail, NULL, &why) < 0);
+	CHECK(strstr(why.msg, "APIC") != NULL);
+	free_held();
+}
+
+/* Random bytes with the checksum made right: parsed or refused, never a crash (ASan). */
+static void test_fuzz(void)
+{
+	unsigned int parsed = 0, refused = 0, seed = 12345;
+
+	for (unsigned int i = 0; i + 1 < N_TABLES; i++) {
+		struct blob orig = load(tables[i]);
+
+		for (unsigned int round = 0; round < 2000; round++) {
+			uint8_t *m = malloc(orig.n);
+			static struct platform p;
+			struct err_why why = { { 0 } };
+
+			memcpy(m, orig.p, orig.n);
+			for (unsigned int k = 0; k < 1 + round % 4; k++) {
+				seed = seed * 1103515245u + 12345u;
+				m[(seed >> 8) % orig.n] = (uint8_t)(seed >> 24);
+			}
+			fix_checksum(m, orig.n);
+			memset(&p, 0, sizeof(p));
+			if (plat_acpi_table(&p, m, orig.n, &why))
+				refused++;
+			else
+				parsed++;
+			free(m);
+		}
+		free(orig.p);
+	}
+	printf("     fuzz: %u parsed, %u refused\n", parsed, refused);
+	CHECK(parsed > 0 && refused > 0);
+}
+
+/* An SPCR variant of QEMU's: interface type, GAS access size, address, PCI IDs; checksum fixed. */
+static int spcr_variant(struct platform *p, uint8_t type, uint8_t access, uint64_t addr,
+			uint16_t vendor, uint16_t device, struct err_why *why)
+{
+	struct blob b = load("SPCR");
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	why->msg[0] = '\0';
+	b.p[36] = type;
+	b.p[43] = access;
+	for (int k = 0; k < 8; k++)
+		b.p[44 + k] = (uint8_t)(addr >> (8 * k));
+	b.p[64] = (uint8_t)device;
+	b.p[65] = (uint8_t)(device >> 8);
+	b.p[66] = (uint8_t)vendor;
+	b.p[67] = (uint8_t)(vendor >> 8);
+	b.p[68] = 0;
+	b.p[69] = 5;
+	b.p[70] = 0;
+	fix_checksum(b.p, b.n);
+	ret = plat_acpi_table(p, b.p, b.n, why);
+	free(b.p);
+	return ret;
+}
+
+/* Built like EC2's: a 16550 (type 0x12, with a GAS) that is PCI function 1d0f:8250, byte-wide
+ * registers in memory space. */
+static void test_spcr_ec2_16550(void)
+{
+	static struct platform p;
+	struct err_why why = { { 0 } };
+
+	CHECK_EQ_U64(spcr_variant(&p, 0x12, 1, 0x80118000, 0x1d0f, 0x8250, &why), 0);
+	CHECK(p.uart.present);
+	CHECK_EQ_U64(p.uart.kind, UART_16550);
+	CHECK_EQ_U64(p.uart.reg.base, 0x80118000);
+	CHECK_EQ_U64(p.uart.reg_shift, 0);
+	CHECK_EQ_U64(p.uart.reg_width, 1);
+	CHECK_EQ_U64(p.uart.pci_vendor, 0x1d0f);
+	CHECK_EQ_U64(p.uart.pci_device, 0x8250);
+	CHECK_EQ_U64(p.uart.pci_dev, 5);
+	CHECK_STR(p.uart.node, "16550 (SPCR)");
+}
+
+static void test_spcr_variants(void)
+{
+	static struct platform p;
+	struct err_why why = { { 0 } };
+
+	/* A 16550 with 32-bit registers four bytes apart (DesignWare style). */
+	CHECK_EQ_U64(spcr_variant(&p, 0x00, 3, 0x1c021000, 0xffff, 0xffff, &why), 0);
+	CHECK_EQ_U64(p.uart.kind, UART_16550);
+	CHECK_EQ_U64(p.uart.reg_shift, 2);
+	CHECK_EQ_U64(p.uart.reg_width, 4);
+	/* The SBSA generic UART, and QEMU's own PL011. */
+	CHECK_EQ_U64(spcr_variant(&p, 0x0e, 3, 0x9000000, 0xffff, 0xffff, &why), 0);
+	CHECK_EQ_U64(p.uart.kind, UART_SBSA);
+	CHECK_EQ_U64(spcr_variant(&p, 0x03, 3, 0x9000000, 0xffff, 0xffff, &why), 0);
+	CHECK_EQ_U64(p.uart.kind, UART_PL011);
+	/* A 16550 with 16-bit access, an interface this build lacks, address 0: refused. */
+	CHECK(spcr_variant(&p, 0x12, 2, 0x80118000, 0xffff, 0xffff, &why) < 0);
+	CHECK(strstr(why.msg, "access size 2") != NULL);
+	CHECK(spcr_variant(&p, 0x10, 1, 0x80118000, 0xffff, 0xffff, &why) < 0);
+	CHECK(strstr(why.msg, "interface type 0x10") != NULL);
+	CHECK(!p.uart.present);
+	CHECK(spcr_variant(&p, 0x03, 3, 0, 0xffff, 0xffff, &why) < 0);
+}
+
+static void test_smbios_strings(void)
+{
+	/* type 4 (processor) with manufacturer = string 1, version = string 2; then type 1. */
+	uint8_t t[128] = { 0 };
+	char out[48];
+	size_t o = 0;
+
+	t[o] = 4;
+	t[o + 1] = 0x20;
+	t[o + 7] = 1;
+	t[o + 0x10] = 2;
+	o += 0x20;
+	memcpy(t + o, "AWS\0AWS Graviton3\0\0", 19);
+	o += 19;
+	t[o] = 1;
+	t[o + 1] = 8;
+	t[o + 5] = 1;
+	o += 8;
+	memcpy(t + o, "c7g.metal \0\0", 12);
+	o += 12;
+	t[o] = 127;
+	t[o + 1] = 4;
+	o += 6;
+	CHECK_EQ_U64(smbios_string(t, (uint32_t)o, 4, 7, out, sizeof(out)), 0);
+	CHECK_STR(out, "AWS");
+	CHECK_EQ_U64(smbios_string(t, (uint32_t)o, 4, 0x10, out, sizeof(out)), 0);
+	CHECK_STR(out, "AWS Graviton3");
+	CHECK_EQ_U64(smbios_string(t, (uint32_t)o, 1, 5, out, sizeof(out)), 0);
+	CHECK_STR(out, "c7g.metal");
+	CHECK(smbios_string(t, (uint32_t)o, 17, 5, out, sizeof(out)) < 0);
+	/* Cut inside the strings of the first structure: refused, no overread. */
+	CHECK(smbios_string(t, 0x24, 1, 5, out, sizeof(out)) < 0);
+	CHECK_STR(out, "");
+}
+
+int main(void)
+{
+	RUN(test_fixtures_match_the_dt);
+	RUN(test_rsdp_walk);
+	RUN(test_rsdp_bad);
+	RUN(test_corrupt_tables);
+	RUN(test_madt_bad_subtable);
+	RUN(test_optional_vs_required);
+	RUN(test_fuzz);
+	RUN(test_spcr_ec2_16550);
+	RUN(test_spcr_variants);
+	RUN(test_smbios_strings);
+	return TEST_SUMMARY();
+}
