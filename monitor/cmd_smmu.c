@@ -77,6 +77,11 @@ static int cmd_smmu(int argc, char **argv)
 		json_bool(&j, "translating", smmu_host.on);
 		json_str(&j, "why_off", smmu_host.why_off);
 		json_str(&j, "dma_policy", dma_policy(&f));
+		json_u64(&j, "vm_ipa_bits", 64 - (hyp.vtcr & 0x3f)); /* VTCR_EL2.T0SZ */
+		if (smmu_s2_unfit(&f, hyp.vtcr))
+			json_str(&j, "s2_share_unfit", smmu_s2_unfit(&f, hyp.vtcr));
+		else
+			json_null(&j, "s2_share_unfit");
 		json_u64(&j, "events", smmu_host.events);
 		json_arr_begin(&j, "last_events");
 		for (unsigned int i = 0; i < smmu_host.n_last; i++) {
@@ -116,6 +121,16 @@ static int cmd_smmu(int argc, char **argv)
 	printk("CR0  0x%08x  SMMUEN=%u; GBPA 0x%08x (%s when disabled)\n", cr0, cr0 & 1, gbpa,
 	       (gbpa >> 20) & 1 ? "abort" : "bypass");
 	printk("DMA: %s\n", dma_policy(&f));
+	{
+		const char *why = smmu_s2_unfit(&f, hyp.vtcr);
+
+		printk("stage 2: %s%s\n",
+		       why ? "the VMs' Stage-2 tables cannot be shared: "
+			   : "STEs can point at the "
+			     "VMs' Stage-2 tables (VTCR_EL2 fits the SMMU); passthrough still uses "
+			     "identity RAM",
+		       why ? why : "");
+	}
 	if (!smmu_host.on)
 		return 0;
 	printk("events: %llu", (unsigned long long)smmu_host.events);

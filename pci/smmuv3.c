@@ -71,6 +71,52 @@ void smmu_ste_s1(uint64_t ste[SMMU_STE_DWORDS], uint64_t cd_pa)
 	ste[1] = 1UL << 2 | 1UL << 4 | 3UL << 6;
 }
 
+const char *smmu_s2_unfit(const struct smmu_features *f, uint64_t vtcr)
+{
+	unsigned int ipa_bits = 64 - (unsigned int)(vtcr & 0x3f);
+
+	if (!f->s2p)
+		return "the SMMU has no stage 2 (IDR0.S2P = 0)";
+	if (!(f->ttf & 2))
+		return "the SMMU walks no AArch64 tables (IDR0.TTF)";
+	if (!f->gran4k)
+		return "the SMMU lacks the 4 KiB granule (IDR5.GRAN4K = 0)";
+	if (!f->coherent)
+		return "the SMMU's table walks are not coherent (IDR0.COHACC = 0)";
+	if ((vtcr >> 14 & 3) != 0) /* VTCR_EL2.TG0 = 00: 4 KiB, what the Stage-2 builder makes */
+		return "the Stage-2 granule is not 4 KiB";
+	if (f->oas_bits == 0 || ipa_bits > f->oas_bits)
+		return "the VMs' IPA size (VTCR_EL2.T0SZ) exceeds the SMMU's OAS (IDR5.OAS)";
+	return NULL;
+}
+
+int smmu_ste_s2(uint64_t ste[SMMU_STE_DWORDS], const struct smmu_features *f, uint64_t vtcr,
+		uint64_t s2_root, uint16_t vmid)
+{
+	static const unsigned char ps_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
+	unsigned int ps = (unsigned int)(vtcr >> 16) & 7;
+	uint64_t s2vtcr;
+
+	if (smmu_s2_unfit(f, vtcr))
+		return E_NOTSUP;
+	if ((s2_root & 0xfff) || (s2_root >> 52) || (!f->vmid16 && vmid > 0xff))
+		return E_INVAL;
+	/* S2PS: the smaller of the CPU's PA size and the SMMU's OAS (both PARange-coded). */
+	while (ps > 0 && (ps_bits[ps] == 0 || ps_bits[ps] > f->oas_bits))
+		ps--;
+	s2vtcr = (vtcr & 0xffffUL) | (uint64_t)ps << 16; /* T0SZ, SL0, IRGN0, ORGN0, SH0, TG0; PS */
+	smmu_zero(ste, SMMU_STE_DWORDS);
+	ste[0] = 1 | (uint64_t)SMMU_STE_CFG_S2_TRANS << 1; /* V, Config = S2 translate */
+	ste[1] = 1UL << 44;				   /* SHCFG = 01: use the incoming */
+	ste[2] = (uint64_t)vmid				   /* S2VMID */
+		 | s2vtcr << 32				   /* STE[178:160] */
+		 | 1UL << 51				   /* S2AA64 */
+		 | 1UL << 54				   /* S2PTW */
+		 | 1UL << 58;				   /* S2R: record faults */
+	ste[3] = s2_root & 0x000ffffffffffff0UL;	   /* S2TTB [51:4] */
+	return 0;
+}
+
 /* TCR.IPS / CD.IPS encoding of an output address size (D19.2.139 PARange values). */
 static int smmu_ips(unsigned int bits)
 {
@@ -120,6 +166,19 @@ void smmu_cmd_tlbi_nh_asid(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t asid)
 {
 	cmd[0] = SMMU_CMD_TLBI_NH_ASID | (uint64_t)asid << 48;
 	cmd[1] = 0;
+}
+
+void smmu_cmd_tlbi_s12_vmall(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t vmid)
+{
+	cmd[0] = SMMU_CMD_TLBI_S12_VMALL | (uint64_t)vmid << 32;
+	cmd[1] = 0;
+}
+
+void smmu_cmd_tlbi_s2_ipa(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t vmid, uint64_t ipa, bool leaf)
+{
+	/* NUM = SCALE = 0 (one page), TTL = TG = 0 (no level hint). */
+	cmd[0] = SMMU_CMD_TLBI_S2_IPA | (uint64_t)vmid << 32;
+	cmd[1] = (ipa & 0x000ffffffffff000UL) | (leaf ? 1 : 0); /* Address [51:12], Leaf */
 }
 
 void smmu_cmd_tlbi_nsnh_all(uint64_t cmd[SMMU_CMD_DWORDS])

@@ -38,14 +38,17 @@ const char *smmu_describe_idr0(uint32_t idr0, char *buf, size_t len);
 #define SMMU_STE_CFG_ABORT    0x0
 #define SMMU_STE_CFG_BYPASS   0x4
 #define SMMU_STE_CFG_S1_TRANS 0x5
+#define SMMU_STE_CFG_S2_TRANS 0x6
 
 /* Command opcodes (4.1.1). */
-#define SMMU_CMD_CFGI_STE      0x03
-#define SMMU_CMD_CFGI_ALL      0x04
-#define SMMU_CMD_CFGI_CD       0x05
-#define SMMU_CMD_TLBI_NH_ASID  0x11
-#define SMMU_CMD_TLBI_NSNH_ALL 0x30
-#define SMMU_CMD_SYNC	       0x46
+#define SMMU_CMD_CFGI_STE	0x03
+#define SMMU_CMD_CFGI_ALL	0x04
+#define SMMU_CMD_CFGI_CD	0x05
+#define SMMU_CMD_TLBI_NH_ASID	0x11
+#define SMMU_CMD_TLBI_S12_VMALL 0x28
+#define SMMU_CMD_TLBI_S2_IPA	0x2a
+#define SMMU_CMD_TLBI_NSNH_ALL	0x30
+#define SMMU_CMD_SYNC		0x46
 
 /* Event types (7.3) worth naming. */
 #define SMMU_EVT_C_BAD_STE     0x04
@@ -66,6 +69,21 @@ void smmu_ste_abort(uint64_t ste[SMMU_STE_DWORDS]);
  * substreams); the CD is fetched Write-Back Inner Shareable. */
 void smmu_ste_s1(uint64_t ste[SMMU_STE_DWORDS], uint64_t cd_pa);
 /*
+ * An STE that translates with stage 2 only, sharing a VM's Stage-2 tables with the CPU (5.2,
+ * STE.S2*): S2TTB = s2_root, S2VMID = vmid, and S2T0SZ/S2SL0/S2IR0/S2OR0/S2SH0/S2TG/S2PS taken from
+ * the VTCR_EL2 value the CPU walks the same tables with (STE[178:160] has VTCR_EL2[18:0]'s layout),
+ * S2PS lowered to the SMMU's output size. Faults are recorded (S2R) and terminated (S2S = 0);
+ * S2PTW is set. E_NOTSUP when the SMMU lacks stage 2 (IDR0.S2P), AArch64 tables (IDR0.TTF), the
+ * 4 KiB granule (IDR5.GRAN4K) or coherent table walks (IDR0.COHACC: the tables are written
+ * through the CPU's caches and never cleaned), or when the IPA size exceeds the SMMU's output
+ * size (IDR5.OAS bounds the stage-2 input size here); E_INVAL for a misaligned root or a VMID
+ * wider than the SMMU supports (IDR0.VMID16).
+ */
+/* NULL when smmu_ste_s2() can share Stage-2 tables made for vtcr, else why not. */
+const char *smmu_s2_unfit(const struct smmu_features *f, uint64_t vtcr);
+int smmu_ste_s2(uint64_t ste[SMMU_STE_DWORDS], const struct smmu_features *f, uint64_t vtcr,
+		uint64_t s2_root, uint16_t vmid);
+/*
  * A 64-bit (AA64) CD for a 4 KiB-granule table at ttb0 covering ia_bits of input, output size
  * oas_bits, ASID asid; TTB1 walks disabled (EPD1), faults recorded (R) and terminated with an
  * abort (A). 0, or E_INVAL for an ia_bits/oas_bits the format cannot express.
@@ -76,6 +94,10 @@ int smmu_cd_build(uint64_t cd[SMMU_CD_DWORDS], uint64_t ttb0, unsigned int ia_bi
 void smmu_cmd_cfgi_ste(uint64_t cmd[SMMU_CMD_DWORDS], uint32_t sid);
 void smmu_cmd_cfgi_all(uint64_t cmd[SMMU_CMD_DWORDS]);
 void smmu_cmd_tlbi_nh_asid(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t asid);
+/* Every stage-1 and stage-2 entry tagged with vmid (4.4.3.3). */
+void smmu_cmd_tlbi_s12_vmall(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t vmid);
+/* Stage-2 entries for the 4 KiB page at ipa of vmid; leaf: only last-level entries (4.4.3.4). */
+void smmu_cmd_tlbi_s2_ipa(uint64_t cmd[SMMU_CMD_DWORDS], uint16_t vmid, uint64_t ipa, bool leaf);
 void smmu_cmd_tlbi_nsnh_all(uint64_t cmd[SMMU_CMD_DWORDS]);
 void smmu_cmd_sync(uint64_t cmd[SMMU_CMD_DWORDS]);
 /* An event record's type, StreamID and input address (7.3), and the type's name. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kernel/lib/err.h"
+#include "kernel/arch/sysregs.h"
 #include "pci/smmuv3.h"
 #include "test.h"
 
@@ -59,6 +60,54 @@ static void test_structures(void)
 	CHECK_EQ_U64(SMMU_S1_PTE_DMA, 0x60000000000f40ULL);
 }
 
+/*
+ * A stage-2 STE from the VTCR_EL2 the CPU uses: 44-bit IPA and PA (PARange 0b100), start level 0
+ * (SL0 = 2), Write-Back Inner Shareable walks, 4 KiB granule. Bit positions from IHI 0070 5.2 as
+ * Linux's arm-smmu-v3.h names them (STRTAB_STE_2_*, STRTAB_STE_3_S2TTB_MASK).
+ */
+static void test_ste_s2(void)
+{
+	const uint64_t vtcr = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(20) | VTCR_EL2_SL0(2) |
+			      VTCR_EL2_IRGN0_WBWA | VTCR_EL2_ORGN0_WBWA | VTCR_EL2_SH0_INNER |
+			      VTCR_EL2_TG0_4K | VTCR_EL2_PS(4);
+	struct smmu_features f = decode(QEMU_IDR0 | 1, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
+	uint64_t ste[SMMU_STE_DWORDS];
+
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), 0);
+	CHECK_EQ_U64(ste[0], 0xd);		     /* V, Config 110 */
+	CHECK_EQ_U64(ste[1], 1ULL << 44);	     /* SHCFG incoming */
+	CHECK_EQ_U64(ste[2], 0x044c359400000005ULL); /* S2R S2PTW S2AA64 PS T..T0SZ VMID */
+	CHECK_EQ_U64(ste[3], 0x40123000);	     /* S2TTB */
+	for (unsigned int i = 4; i < SMMU_STE_DWORDS; i++)
+		CHECK_EQ_U64(ste[i], 0);
+	/* A CPU with 48-bit PAs but a 40-bit IPA: S2PS is lowered to the SMMU's 44 bits. */
+	CHECK_EQ_U64(
+		smmu_ste_s2(ste, &f,
+			    (vtcr & ~0x3fULL & ~(7ULL << 16)) | VTCR_EL2_T0SZ(24) | VTCR_EL2_PS(5),
+			    0x40123000, 5),
+		0);
+	CHECK_EQ_U64(ste[2] >> 48 & 7, 4);
+	CHECK_EQ_U64(ste[2] >> 32 & 0x3f, 24);
+	/* IPA wider than the SMMU's OAS; misaligned root; 16-bit VMID without VMID16. */
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, (vtcr & ~0x3fULL) | VTCR_EL2_T0SZ(16), 0x40123000, 5),
+		     (uint64_t)E_NOTSUP);
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123800, 5), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 0x100), (uint64_t)E_INVAL);
+	/* No stage 2 (QEMU 7.2's SMMU), or walks that are not coherent: no sharing. */
+	f = decode(QEMU_IDR0, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), (uint64_t)E_NOTSUP);
+	CHECK_STR(smmu_s2_unfit(&f, vtcr), "the SMMU has no stage 2 (IDR0.S2P = 0)");
+	/* QEMU 10.0's SMMU (IDR0 0x0d44101b: S2P and VMID16 too) with -cpu max's 48-bit IPA. */
+	f = decode(0x0d44101bu, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
+	CHECK_EQ_U64(f.s2p, 1);
+	CHECK_EQ_U64(f.vmid16, 1);
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 0x100), 0);
+	CHECK_STR(smmu_s2_unfit(&f, (vtcr & ~0x3fULL) | VTCR_EL2_T0SZ(16)),
+		  "the VMs' IPA size (VTCR_EL2.T0SZ) exceeds the SMMU's OAS (IDR5.OAS)");
+	f = decode((QEMU_IDR0 | 1) & ~(1u << 4), QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), (uint64_t)E_NOTSUP);
+}
+
 static void test_commands_events(void)
 {
 	uint64_t c[SMMU_CMD_DWORDS];
@@ -75,6 +124,12 @@ static void test_commands_events(void)
 	CHECK_EQ_U64(c[0], 0x0007000000000011ULL);
 	smmu_cmd_tlbi_nsnh_all(c);
 	CHECK_EQ_U64(c[0], 0x30);
+	smmu_cmd_tlbi_s12_vmall(c, 0x1234);
+	CHECK_EQ_U64(c[0], 0x0000123400000028ULL); /* VMID [47:32] */
+	CHECK_EQ_U64(c[1], 0);
+	smmu_cmd_tlbi_s2_ipa(c, 9, 0x80123fffULL, true);
+	CHECK_EQ_U64(c[0], 0x000000090000002aULL);
+	CHECK_EQ_U64(c[1], 0x80123001ULL); /* Address [51:12], Leaf */
 	smmu_cmd_sync(c);
 	CHECK_EQ_U64(c[0], 0x46);
 	CHECK_EQ_U64(c[1], 0);
@@ -266,6 +321,7 @@ static void test_describe_idr0(void)
 int main(void)
 {
 	RUN(test_structures);
+	RUN(test_ste_s2);
 	RUN(test_commands_events);
 	RUN(test_qemu);
 	RUN(test_idr0_fields);
