@@ -192,11 +192,11 @@ static void guest_attach(struct guest *g, uint64_t off, uint64_t start, uint32_t
 	memset(base, 0, blk_region_size(CAP));
 	spsc_prod_attach(&g->req, (struct spsc_shared *)base, base + BLK_RING_SLOTS, CAP,
 			 BLK_REQ_SIZE, 0);
-	spsc_cons_attach(&g->cpl, (struct spsc_shared *)(base + 128),
+	spsc_cons_attach(&g->cpl, (struct spsc_shared *)(base + BLK_RING_CPL),
 			 base + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
 	spsc_cons_attach(&t.req, (struct spsc_shared *)base, base + BLK_RING_SLOTS, CAP,
 			 BLK_REQ_SIZE, 0);
-	spsc_prod_attach(&t.cpl, (struct spsc_shared *)(base + 128),
+	spsc_prod_attach(&t.cpl, (struct spsc_shared *)(base + BLK_RING_CPL),
 			 base + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
 	t.share = (struct blk_share){ .nsid = 1, .lba_shift = 9, .start = start, .count = 100 };
 	t.mem = (struct blk_mem){ .ipa = 0x40000000,

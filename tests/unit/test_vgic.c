@@ -71,13 +71,6 @@ bool vm_pci_irq(struct vm *vm, unsigned int intid)
 
 static struct vm vm;
 static unsigned int n_lrs;
-static struct vcpu *current_vcpu;
-
-struct vcpu *vcpu_current(void)
-{
-	return current_vcpu;
-}
-
 /* Stage-2 of the test VM: its RAM region mapped page by page, except one hole. */
 static uint64_t s2_hole = ~0ULL;
 
@@ -413,6 +406,7 @@ static void test_ppi_state_reads(void)
 	CHECK_EQ_U64(val, 1ULL << INTID_VTIMER | 1ULL << 3);
 	flush(v);
 	set_lr(0, (lr(0) & ~(3ULL << 62)) | LR_ACTIVE << 62);
+	set_elrsr();
 	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x10200, false, 4, &val), 0);
 	CHECK_EQ_U64(val, 1ULL << INTID_VTIMER); /* SGI 3's LR is still pending */
 	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x10300, false, 4, &val), 0); /* ISACTIVER0 */
@@ -420,6 +414,7 @@ static void test_ppi_state_reads(void)
 	/* The timer masked: its pending state goes at the guest's next look. */
 	set_lr(0, 0);
 	set_lr(1, (lr(1) & ~(3ULL << 62)) | LR_PENDING << 62);
+	set_elrsr();
 	fake_sysreg_set("cntv_ctl_el0", 7);
 	CHECK_EQ_U64(vgic_mmio_gicr(&vm, 0x10200, false, 4, &val), 0);
 	CHECK_EQ_U64(val & (1ULL << INTID_VTIMER), 0);
@@ -521,7 +516,7 @@ static void test_state_registers(void)
 
 	setup(4);
 	vgic_vcpu_start(v);
-	current_vcpu = v;
+	current = v;
 	gicr(0, ISPENDR0, true, 1U << 5 | 1U << 20);
 	CHECK_EQ_U64(gicr(0, ISPENDR0, false, 0), 1U << 5 | 1U << 20); /* queued */
 	flush(v);
@@ -549,7 +544,7 @@ static void test_state_registers(void)
 	CHECK_EQ_U64(atomic_load(&v1->vgic_pend[0]), 0);
 	CHECK_EQ_U64(atomic_load(&v1->vgic_req[0][0]), 1U << 3);
 	CHECK_EQ_U64(fake_gic.n_sgi, 1);
-	current_vcpu = NULL;
+	current = NULL;
 }
 
 /* LPIs: enabled and prioritised by the guest's property table, checked as its RAM. */
@@ -604,7 +599,7 @@ static void test_lines(void)
 
 	setup(4);
 	vgic_vcpu_start(v);
-	current_vcpu = v;
+	current = v;
 	CHECK_EQ_U64(vgic_dist_access(&vm.vgic, 0x100 + 4 * (50 / 32), true, 4, &ena), 0);
 	vgic_set_spi_line(&vm, 50, true);
 	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
@@ -635,7 +630,7 @@ static void test_lines(void)
 	vgic_set_spi_line(&vm, 50, false);
 	vgic_set_spi_line(&vm, 50, true);
 	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
-	current_vcpu = NULL;
+	current = NULL;
 }
 
 int main(void)

@@ -36,6 +36,7 @@ struct hyp_state hyp;
 struct pmem phys_mem; /* mm/mem.c's, which also holds boot steps these tests do not link */
 struct palloc hyp_pool;
 static unsigned int revokes, revokes_with_vcpu_on, smmu_releases, ring_detaches, kicks;
+static unsigned int disk_detaches, disk_forgets;
 
 void vm_pci_stop(struct vm *vm)
 {
@@ -54,6 +55,18 @@ void vring_detach(struct vm *vm)
 {
 	(void)vm;
 	ring_detaches++;
+}
+
+void vdisk_detach(struct vm *vm)
+{
+	(void)vm;
+	disk_detaches++;
+}
+
+void vdisk_forget(struct vm *vm)
+{
+	(void)vm;
+	disk_forgets++;
 }
 
 void vcpu_kick_stop(struct vcpu *v)
@@ -81,6 +94,7 @@ static void setup(unsigned int pool_pages)
 	fake_reset();
 	memset(vms, 0, sizeof(vms));
 	revokes = revokes_with_vcpu_on = smmu_releases = ring_detaches = kicks = 0;
+	disk_detaches = disk_forgets = 0;
 	pmem_init(&phys_mem);
 	CHECK_EQ_U64(pmem_add_ram(&phys_mem, RAM_BASE, RAM_SIZE), 0);
 	if (!pool_mem)
@@ -266,6 +280,9 @@ static void test_destroy_gives_everything_back(void)
 	CHECK_EQ_U64(hyp_pool.used, 0);
 	CHECK_EQ_U64(smmu_releases, 1);
 	CHECK(ring_detaches >= 1);
+	/* The block engine let go of its rings at the stop, and of the VM's share at the destroy. */
+	CHECK(disk_detaches >= 1);
+	CHECK_EQ_U64(disk_forgets, 1);
 	/* Its VMID's TLB entries were invalidated before its tables went back to the pool. */
 	CHECK(fake_count(FAKE_TLBI, NULL) > 0);
 	/* The slot and the VMID serve the next VM. */
