@@ -36,7 +36,15 @@ int vm_load_builtin_image(struct vm *vm, const void *image, uint64_t size, unsig
 		return ret;
 	pmem_free(&phys_mem, pa, staged);
 	memcpy((void *)(uintptr_t)pa, image, size);
-	return vm_load_image(vm, pa, 0, cpus, cmdline, NULL);
+	ret = vm_load_image(vm, pa, 0, cpus, cmdline, NULL);
+	/*
+	 * A built-in guest leaves its results in its RAM, read after it stops (vm_read_results):
+	 * no idle CPU zeroes that RAM before then. Whoever gets the RAM next finds it dirty
+	 * (a created VM's RAM is scrubbed before its first start).
+	 */
+	if (!ret)
+		vm_scrub_defer(vm);
+	return ret;
 }
 
 int vm_read_ram(const struct vm *vm, uint64_t ipa, void *dst, uint64_t len)

@@ -17,6 +17,7 @@ struct vcpu;
  * Stage an arm64 Image that sits in the hypervisor's own memory (one built into the image) in
  * free RAM, as a loader would have, and give it to 'vm' with vm_load_image(). The room staged
  * is what the Image header's image_size says it occupies, BSS included, if more than the file.
+ * Its RAM is kept from the background scrub, so its results can be read after it stops.
  */
 int vm_load_builtin_image(struct vm *vm, const void *image, uint64_t size, unsigned int cpus,
 			  const char *cmdline);
