@@ -91,18 +91,24 @@ def linux_dir(image: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def _module_target(
-    request: pytest.FixtureRequest, image: Path, qemu_binary: str
-) -> Iterator[SharedTarget]:
-    config = getattr(request.module, "MACHINE", DEFAULT_MACHINE)
-    shared = SharedTarget(image, qemu_binary, config)
+def shared_config(request: pytest.FixtureRequest) -> MachineConfig:
+    """The machine a module's tests share: its MACHINE, or the default. A module whose machine
+    needs other fixtures (guest images, a disk file) defines its own `shared_config` fixture."""
+    config: MachineConfig = getattr(request.module, "MACHINE", DEFAULT_MACHINE)
+    return config
+
+
+@pytest.fixture(scope="module")
+def _module_target(image: Path, qemu_binary: str, shared_config: MachineConfig
+                   ) -> Iterator[SharedTarget]:
+    shared = SharedTarget(image, qemu_binary, shared_config)
     yield shared
     shared.close()
 
 
 @pytest.fixture
 def machine(request: pytest.FixtureRequest, _module_target: SharedTarget) -> Target:
-    """The module's shared target (QEMU with the module's MACHINE config), at a clean prompt."""
+    """The module's shared target (QEMU with its `shared_config`), at a clean prompt."""
     return _module_target.get(request.node)
 
 

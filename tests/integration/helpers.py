@@ -62,8 +62,9 @@ def report_sections(node: pytest.Item) -> list[tuple[str, str]]:
 class SharedTarget:
     """One QEMU target shared by a module's tests, rebooted when a test leaves it unusable.
 
-    A module fixture makes one (`SharedTarget(image, qemu_binary, config)`) and closes it at the
-    end; each test calls `get(request.node)` for the target at a clean prompt.
+    conftest's module fixture makes one from the module's `shared_config` (its MACHINE, or a
+    `shared_config` fixture of its own) and closes it at the end; each test calls
+    `get(request.node)` for the target at a clean prompt (the `machine` and `shell` fixtures).
     """
 
     def __init__(self, image: Path, binary: str, config: MachineConfig) -> None:

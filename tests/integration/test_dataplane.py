@@ -4,25 +4,15 @@ shell's core; it starts, answers, reports, stops and frees its rings, and refuse
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
-from helpers import SharedTarget
 from monadic import MachineConfig, Shell, error_lines
 
 
 @pytest.fixture(scope="module")
-def _dp_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
-    shared = SharedTarget(image, qemu_binary, MachineConfig(cpu="max", smp=4, mem="1G"))
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _dp_machine: SharedTarget) -> Shell:
-    return _dp_machine.get(request.node).shell
+def shared_config() -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
+    return MachineConfig(cpu="max", smp=4, mem="1G")
 
 
 def owners(shell: Shell) -> list[str]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import struct
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from helpers import SharedTarget, wait_vm_state
+from helpers import wait_vm_state
 from monadic import MachineConfig, Shell
 
 PAS = {"a": 0x44000000, "b": 0x45000000, "h": 0x46000000}
@@ -33,7 +33,8 @@ def disk_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def _machine(image: Path, qemu_binary: str, disk_file: Path) -> Iterator[SharedTarget]:
+def shared_config(image: Path, disk_file: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     guest = image.parent / "guests" / "disk.bin"
     if not guest.exists():
         pytest.fail(f"{guest} is missing: run `make guests`")
@@ -53,14 +54,7 @@ def _machine(image: Path, qemu_binary: str, disk_file: Path) -> Iterator[SharedT
             "-append", "nvme=00:01.0,3",
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _machine: SharedTarget) -> Shell:
-    return _machine.get(request.node).shell
+    return config
 
 
 def fresh_vm(shell: Shell, name: str, cmdline: str, start: int) -> int:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from helpers import SharedTarget, wait_vm_state
+from helpers import wait_vm_state
 from monadic import MachineConfig, Shell
 
 RING_PA = 0x44000000
@@ -23,7 +23,8 @@ MESSAGES = 20000
 
 
 @pytest.fixture(scope="module")
-def _ring_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
+def shared_config(image: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     ring = image.parent / "guests" / "ring.bin"
     if not ring.exists():
         pytest.fail(f"{ring} is missing: run `make guests`")
@@ -37,14 +38,7 @@ def _ring_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             for arg in ("-device", f"loader,file={ring},addr={pa:#x},force-raw=on")
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _ring_machine: SharedTarget) -> Shell:
-    return _ring_machine.get(request.node).shell
+    return config
 
 
 def run_guest(shell: Shell, name: str, pa: int, cmdline: str) -> tuple[dict[str, Any], str]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from helpers import SharedTarget, vm_by_name, wait_vm_state
+from helpers import vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, error_lines
 
 BASIC_PA = 0x44000000
@@ -37,7 +36,8 @@ def guest_image(image: Path, name: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
+def shared_config(image: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     basic, hostile = guest_image(image, "basic"), guest_image(image, "hostile")
     timer = guest_image(image, "timer")
     debug = guest_image(image, "debug")
@@ -64,14 +64,7 @@ def _guest_machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             f"vm=basic,{BASIC_PA:#x},32M,2 vm=hostile,{HOSTILE_PA:#x},32M,1",
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _guest_machine: SharedTarget) -> Shell:
-    return _guest_machine.get(request.node).shell
+    return config
 
 
 def test_basic_guest_passes_its_checks(shell: Shell) -> None:

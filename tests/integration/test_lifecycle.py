@@ -19,11 +19,10 @@ import random
 import re
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from helpers import SharedTarget, vm_by_name
 from monadic import MachineConfig, Shell, error_lines
 
 DMA_PA = 0x44000000
@@ -35,7 +34,8 @@ MAX_DELAY = 0.2
 
 
 @pytest.fixture(scope="module")
-def _machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
+def shared_config(image: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     guests = image.parent / "guests"
     config = MachineConfig(
         cpu="max",
@@ -48,14 +48,7 @@ def _machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             "-device", f"loader,file={guests / 'basic.bin'},addr={BASIC_PA:#x},force-raw=on",
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _machine: SharedTarget) -> Shell:
-    return _machine.get(request.node).shell
+    return config
 
 
 def expect_error(shell: Shell, cmd: str, *words: str) -> str:

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, SharedTarget, vm_by_name, wait_vm_state
+from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell
 
 
 @pytest.fixture(scope="module")
-def _linux_machine(image: Path, qemu_binary: str, linux_dir: Path) -> Iterator[SharedTarget]:
+def shared_config(image: Path, linux_dir: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     initrd = linux_dir / "initramfs.cpio.gz"
     config = MachineConfig(
         cpu="max",
@@ -30,14 +30,7 @@ def _linux_machine(image: Path, qemu_binary: str, linux_dir: Path) -> Iterator[S
             f"initrd=linux,{LINUX_INITRD_PA:#x},{initrd.stat().st_size}",
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _linux_machine: SharedTarget) -> Shell:
-    return _linux_machine.get(request.node).shell
+    return config
 
 
 def test_linux_boots_to_init_and_powers_off(shell: Shell) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, SharedTarget, vm_by_name, wait_vm_state
+from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, error_lines
 
 BASIC_PA = 0x44000000
@@ -49,8 +48,9 @@ def variant(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def _machine(image: Path, qemu_binary: str, linux_dir: Path,
-             disks: tuple[Path, Path], variant: str) -> Iterator[SharedTarget]:
+def shared_config(image: Path, linux_dir: Path,
+             disks: tuple[Path, Path], variant: str) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     initrd = linux_dir / "initramfs.cpio.gz"
     basic = image.parent / "guests" / "basic.bin"
     kept, passed = disks
@@ -74,14 +74,7 @@ def _machine(image: Path, qemu_binary: str, linux_dir: Path,
             f"vm=basic,{BASIC_PA:#x},32M,2",
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _machine: SharedTarget) -> Shell:
-    return _machine.get(request.node).shell
+    return config
 
 
 def test_no_assignment_while_running(shell: Shell) -> None:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
-from helpers import SharedTarget  # the same reboot-if-unusable sharing as `shell`
 from monadic import MachineConfig, Shell, Target, as_int, error_lines, parse_hexdump
 
 DRIVE_SIZE = 16 << 20
@@ -48,19 +47,13 @@ def nvme_config(tmp: Path) -> MachineConfig:
 
 
 @pytest.fixture(scope="module")
-def _nvme_machine(
-    tmp_path_factory: pytest.TempPathFactory, image: Path, qemu_binary: str
-) -> Iterator[SharedTarget]:
+def shared_config(
+    tmp_path_factory: pytest.TempPathFactory, image: Path
+) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     """The module's machine: its drive images live in a temporary directory, so its config is
     built here rather than in a module-level MACHINE."""
-    shared = SharedTarget(image, qemu_binary, nvme_config(tmp_path_factory.mktemp("nvme")))
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _nvme_machine: SharedTarget) -> Shell:
-    return _nvme_machine.get(request.node).shell
+    return nvme_config(tmp_path_factory.mktemp("nvme"))
 
 
 def expect_error(shell: Shell, cmd: str) -> str:

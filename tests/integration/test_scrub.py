@@ -8,18 +8,19 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from helpers import SharedTarget, vm_by_name, wait_vm_state
+from helpers import vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell
 
 SCRUB_PA = 0x44000000
 
 
 @pytest.fixture(scope="module")
-def _machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
+def shared_config(image: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     guest = image.parent / "guests" / "scrub.bin"
     if not guest.exists():
         pytest.fail(f"{guest} is missing: run `make guests`")
@@ -32,14 +33,7 @@ def _machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             "-append", f"vm=scrub,{SCRUB_PA:#x},32M,1",
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _machine: SharedTarget) -> Shell:
-    return _machine.get(request.node).shell
+    return config
 
 
 def runs_checked(shell: Shell, vm_id: int) -> list[str]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from helpers import SharedTarget, vm_by_name, wait_vm_state
+from helpers import vm_by_name, wait_vm_state
 from monadic import MachineConfig, Shell, as_int, parse_hexdump
 
 GUEST_PA = 0x44000000
@@ -21,7 +20,8 @@ RESET_PA = 0x45000000
 
 
 @pytest.fixture(scope="module")
-def _machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
+def shared_config(image: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once)."""
     guest = image.parent / "guests" / "nvmedma.bin"
     config = MachineConfig(
         cpu="max",
@@ -37,14 +37,7 @@ def _machine(image: Path, qemu_binary: str) -> Iterator[SharedTarget]:
             f'vm=again,{RESET_PA:#x},32M,1,"reset" pci=again,00:02.0',
         ),
     )
-    shared = SharedTarget(image, qemu_binary, config)
-    yield shared
-    shared.close()
-
-
-@pytest.fixture
-def shell(request: pytest.FixtureRequest, _machine: SharedTarget) -> Shell:
-    return _machine.get(request.node).shell
+    return config
 
 
 def test_dma_outside_the_vms_ram_is_aborted(shell: Shell) -> None:
