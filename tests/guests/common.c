@@ -161,18 +161,25 @@ int64_t guest_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3)
 	return (int64_t)r0;
 }
 
-void guest_hvc4(uint64_t x0, uint64_t out[4])
+int64_t guest_hvc_out(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t out[3])
 {
 	register uint64_t r0 __asm__("x0") = x0;
-	register uint64_t r1 __asm__("x1") = 0;
-	register uint64_t r2 __asm__("x2") = 0;
-	register uint64_t r3 __asm__("x3") = 0;
+	register uint64_t r1 __asm__("x1") = x1;
+	register uint64_t r2 __asm__("x2") = x2;
+	register uint64_t r3 __asm__("x3") = x3;
 
 	__asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : : "memory");
-	out[0] = r0;
-	out[1] = r1;
-	out[2] = r2;
-	out[3] = r3;
+	if (out) {
+		out[0] = r1;
+		out[1] = r2;
+		out[2] = r3;
+	}
+	return (int64_t)r0;
+}
+
+void guest_hvc4(uint64_t x0, uint64_t out[4])
+{
+	out[0] = (uint64_t)guest_hvc_out(x0, 0, 0, 0, out + 1);
 }
 
 int64_t guest_smc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3)

@@ -23,6 +23,8 @@ void guest_summary(void);
 int64_t guest_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3);
 /* An HVC returning x0-x3 in out[0..3]. */
 void guest_hvc4(uint64_t x0, uint64_t out[4]);
+/* An HVC with x0-x3 in; x0 comes back, x1-x3 into out[0..2] unless out is NULL. */
+int64_t guest_hvc_out(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t out[3]);
 int64_t guest_smc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3);
 
 /* The last exception taken (by guest_exception in common.c), cleared by guest_fault_reset. */

@@ -89,18 +89,7 @@ static uint64_t ticks_per_ms(void)
 /* MONADIC_HVC_RING: x0 back, x1-x3 into out[]. */
 static int64_t ring_call(uint64_t op, uint64_t a, uint64_t b, uint64_t out[3])
 {
-	register uint64_t r0 __asm__("x0") = MONADIC_HVC_RING;
-	register uint64_t r1 __asm__("x1") = op;
-	register uint64_t r2 __asm__("x2") = a;
-	register uint64_t r3 __asm__("x3") = b;
-
-	__asm__ volatile("hvc #0" : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3) : : "memory");
-	if (out) {
-		out[0] = r1;
-		out[1] = r2;
-		out[2] = r3;
-	}
-	return (int64_t)r0;
+	return guest_hvc_out(MONADIC_HVC_RING, op, a, b, out);
 }
 
 static uint64_t geometry(uint64_t cap, uint64_t slot)
