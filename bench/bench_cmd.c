@@ -87,6 +87,8 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  hvc          null hypercall round trip from a guest VM (built in)\n"
 	      "  mmio         emulated MMIO read round trip from a guest VM\n"
 	      "  virq         virtual interrupt latency: timer compare value to guest handler\n"
+	      "  virq-msi     device interrupt latency: a GITS_TRANSLATER write through the\n"
+	      "               emulated ITS to the guest's LPI handler\n"
 	      "  ipi          virtual IPI latency: SGI write on vCPU 0 to vCPU 1's handler\n"
 	      "               (a two-vCPU VM: needs two CPUs besides the shell's)\n"
 	      "  nvme         4 KiB random read/write IOPS and latency at queue depths 1..128\n"
