@@ -249,6 +249,7 @@ unit:
 # The ring's hot paths must use LDAR/STLR (or LDAPR) and never a standalone DMB.
 check-hotpath: build
 	$(Q)scripts/check-hotpath.sh $(BUILD)/dataplane/spsc.o
+	$(Q)scripts/check-hotpath.sh --source dataplane/spsc_seq.c $(BUILD)/dataplane/spsc_seq.o
 
 integration: build $(QEMU_DEP)
 	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q tests/integration

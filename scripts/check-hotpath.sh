@@ -3,9 +3,11 @@
 # Check that the SPSC ring's hot path compiled for AArch64 orders memory with LDAR/LDAPR and STLR
 # only: no DMB/DSB, no read-modify-write atomics, no calls (helpers must inline).
 #
-#   scripts/check-hotpath.sh [--source FILE] [OBJECT_OR_ELF]
+#   scripts/check-hotpath.sh [--ring spsc|seq] [--source FILE] [OBJECT_OR_ELF]
 #
-# OBJECT_OR_ELF defaults to build/dataplane/spsc.o. A seq_cst load or store compiles to the same
+# --ring picks the functions: spsc (dataplane/spsc.c, the default) or seq (the sequence ring,
+# dataplane/spsc_seq.c; the default when the object is named spsc_seq.o). OBJECT_OR_ELF defaults
+# to build/dataplane/spsc.o (spsc_seq.o with --ring seq). A seq_cst load or store compiles to the same
 # LDAR/STLR as acquire/release on AArch64, so the disassembly cannot see it: --source (default
 # dataplane/spsc.c when checking the default object) also greps the C for seq_cst, fences and
 # the implicitly seq_cst atomic_load()/atomic_store() forms. Exit 0 when clean, 1 when not,
@@ -18,14 +20,19 @@ READELF=${READELF:-aarch64-linux-gnu-readelf}
 
 obj=""
 src=""
+ring=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
+	--ring)
+		ring=${2:?--ring needs spsc or seq}
+		shift 2
+		;;
 	--source)
 		src=${2:?--source needs a file}
 		shift 2
 		;;
 	-h | --help)
-		sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	-*)
@@ -38,14 +45,26 @@ while [[ $# -gt 0 ]]; do
 		;;
 	esac
 done
+if [[ -z "$ring" ]]; then
+	ring=spsc
+	[[ "$(basename "${obj:-x}")" == spsc_seq.o ]] && ring=seq
+fi
+case "$ring" in
+spsc) base=spsc ;;
+seq) base=spsc_seq ;;
+*)
+	echo "check-hotpath: unknown ring '$ring' (spsc or seq)" >&2
+	exit 2
+	;;
+esac
 if [[ -z "$obj" ]]; then
-	obj="$ROOT/build/dataplane/spsc.o"
-	[[ -z "$src" ]] && src="$ROOT/dataplane/spsc.c"
+	obj="$ROOT/build/dataplane/$base.o"
+	[[ -z "$src" ]] && src="$ROOT/dataplane/$base.c"
 fi
 if [[ ! -r "$obj" ]]; then
 	echo "check-hotpath: $obj not found; build it with" >&2
 	echo "  aarch64-linux-gnu-gcc -std=c11 -O2 -march=armv8.2-a -mno-outline-atomics -ffreestanding \\" >&2
-	echo "    -mgeneral-regs-only -I. -c dataplane/spsc.c -o build/dataplane/spsc.o" >&2
+	echo "    -mgeneral-regs-only -I. -c dataplane/$base.c -o build/dataplane/$base.o" >&2
 	exit 2
 fi
 command -v "$OBJDUMP" >/dev/null || {
@@ -65,6 +84,21 @@ declare -A NEED=(
 ORDER=(spsc_prod_enqueue spsc_prod_enqueue_burst spsc_cons_dequeue spsc_cons_dequeue_burst
 	spsc_prod_reserve spsc_prod_commit spsc_prod_commit_notify spsc_cons_peek spsc_cons_release
 	spsc_cons_wait_nonempty spsc_prod_wait_free)
+if [[ $ring == seq ]]; then
+	# The same endpoint calls under the spsc_seq_ prefix, with the same needs: the acquire is a
+	# slot's sequence word (consumer) or the tail (producer); the release the sequence word
+	# (producer) or the tail, stored in batches but still in each function (consumer).
+	declare -A SEQNEED=()
+	SEQORDER=()
+	for fn in "${ORDER[@]}"; do
+		SEQNEED[${fn/spsc_/spsc_seq_}]=${NEED[$fn]}
+		SEQORDER+=("${fn/spsc_/spsc_seq_}")
+	done
+	unset NEED
+	declare -A NEED=()
+	for fn in "${!SEQNEED[@]}"; do NEED[$fn]=${SEQNEED[$fn]}; done
+	ORDER=("${SEQORDER[@]}")
+fi
 
 # A relocatable object must hold every function; a linked image may have dropped unused ones.
 relocatable=0
@@ -100,15 +134,15 @@ summary=$("$OBJDUMP" -d --no-show-raw-insn "$obj" | awk -v want="${ORDER[*]}" '
 ')
 
 fail=0
-printf '%-20s %6s %5s %5s  %s\n' function insns acq rel verdict
+printf '%-28s %6s %5s %5s  %s\n' function insns acq rel verdict
 for fn in "${ORDER[@]}"; do
 	line=$(grep "^$fn " <<<"$summary" || true)
 	if [[ -z "$line" ]]; then
 		if [[ $relocatable -eq 1 ]]; then
-			printf '%-20s %6s %5s %5s  FAIL: not in %s\n' "$fn" - - - "$obj"
+			printf '%-28s %6s %5s %5s  FAIL: not in %s\n' "$fn" - - - "$obj"
 			fail=1
 		else
-			printf '%-20s %6s %5s %5s  absent (not linked)\n' "$fn" - - -
+			printf '%-28s %6s %5s %5s  absent (not linked)\n' "$fn" - - -
 		fi
 		continue
 	fi
@@ -129,7 +163,7 @@ for fn in "${ORDER[@]}"; do
 		) [${bad%,}]"
 		fail=1
 	fi
-	printf '%-20s %6s %5s %5s  %s\n' "$fn" "$ins" "$acq" "$rel" "$verdict"
+	printf '%-28s %6s %5s %5s  %s\n' "$fn" "$ins" "$acq" "$rel" "$verdict"
 done
 
 if [[ -n "$src" ]]; then

@@ -24,10 +24,10 @@
 #define CAPACITY 1024
 #define MAX_REPS 9
 
-static const struct bench_peer *const peers[] = { &peer_ours_copy, &peer_ours_zc, &peer_ck,
-						  &peer_boost };
+static const struct bench_peer *const peers[] = { &peer_ours_copy, &peer_ours_zc, &peer_seq_copy,
+						  &peer_seq_zc,	   &peer_ck,	  &peer_boost };
 #define N_PEERS (sizeof(peers) / sizeof(peers[0]))
-#define N_OURS	2 /* peers[0..N_OURS-1] are ours; the rest are the peers we compare against */
+#define N_OURS	4 /* peers[0..N_OURS-1] are ours; the rest are the peers we compare against */
 #define N_LAT	(N_PEERS + 2) /* round trips: the peers, the floor, the floor with a message */
 static const uint32_t bursts[] = { 1, 32 };
 #define N_BURSTS (sizeof(bursts) / sizeof(bursts[0]))
@@ -589,7 +589,12 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 	for (i = 0; i < N_OURS; i++) {
-		printf("%-30s", i == 0 ? "  copy / best peer" : "  zero-copy / best peer");
+		static const char *const label[N_OURS] = { "  copy / best peer",
+							   "  zero-copy / best peer",
+							   "  seq copy / best peer",
+							   "  seq zero-copy / best peer" };
+
+		printf("%-30s", label[i]);
 		for (b = 0; b < N_BURSTS; b++) {
 			char cell[64];
 

@@ -49,7 +49,8 @@ struct bench_peer {
 	uint32_t (*consume)(void *q, uint64_t seq, uint32_t n, uint64_t *bad);
 };
 
-extern const struct bench_peer peer_ours_copy, peer_ours_zc, peer_ck, peer_boost;
+extern const struct bench_peer peer_ours_copy, peer_ours_zc, peer_seq_copy, peer_seq_zc, peer_ck,
+	peer_boost;
 
 #ifdef __cplusplus
 }
