@@ -358,9 +358,14 @@ uint32_t spsc_seq_prod_enqueue_burst(struct spsc_seq_prod *p, const void *msgs, 
 	if (n == 0)
 		return 0;
 	p->reserved = 0;
-	for (i = 0; i < n; i++)
+	/*
+	 * The first slot last: the consumer may be polling its line, so write that line once, just
+	 * before the doorbell, rather than lose it back and forth while the others are written.
+	 */
+	for (i = 1; i < n; i++)
 		copy_words(slot_at(p->slots, p->mask, p->stride, p->head + i),
 			   src + (size_t)i * p->msg_size, p->msg_size);
+	copy_words(slot_at(p->slots, p->mask, p->stride, p->head), src, p->msg_size);
 	publish_run(p, n);
 	publish_head(p, n);
 	return n;

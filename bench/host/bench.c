@@ -28,7 +28,9 @@ static const struct bench_peer *const peers[] = { &peer_ours_copy, &peer_ours_zc
 						  &peer_seq_zc,	   &peer_ck,	  &peer_boost };
 #define N_PEERS (sizeof(peers) / sizeof(peers[0]))
 #define N_OURS	4 /* peers[0..N_OURS-1] are ours; the rest are the peers we compare against */
-#define N_LAT	(N_PEERS + 2) /* round trips: the peers, the floor, the floor with a message */
+/* Round trips: the peers, the floor, the floor with a message, the seq ring's one-line slots. */
+#define N_LAT	  (N_PEERS + 3)
+#define LAT_SMALL (N_PEERS + 2)
 static const uint32_t bursts[] = { 1, 32 };
 #define N_BURSTS (sizeof(bursts) / sizeof(bursts[0]))
 
@@ -480,8 +482,10 @@ int main(int argc, char **argv)
 			for (i = 0; i < N_PEERS; i++)
 				tput[i][b][rep] = run_tput(peers[i], bursts[b]);
 		for (i = 0; i < N_LAT; i++)
-			run_lat(i < N_PEERS ? peers[i] : NULL, i == N_PEERS + 1,
-				samples[i] + opt.iters * (size_t)rep);
+			run_lat(i < N_PEERS	 ? peers[i]
+				: i == LAT_SMALL ? &peer_seq_small
+						 : NULL,
+				i == N_PEERS + 1, samples[i] + opt.iters * (size_t)rep);
 	}
 	/*
 	 * Ours against the best peer of the same rep, then the median over reps: the machine's speed
@@ -556,7 +560,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < N_LAT; i++) {
 			json_head("round_trip", i < N_PEERS    ? peers[i]->name
 						: i == N_PEERS ? "cacheline-pingpong"
-							       : "cacheline-pingpong-64b-message");
+						: i == LAT_SMALL
+							? peer_seq_small.name
+							: "cacheline-pingpong-64b-message");
 			printf(",\"median_ns\":%.1f,\"p99_ns\":%.1f", lat[i].median, lat[i].p99);
 			printf(",\"min_ns\":%.1f", lat[i].min);
 			if (i < N_OURS) {
@@ -609,9 +615,10 @@ int main(int argc, char **argv)
 	       "/best peer", "/floor");
 	for (i = 0; i < N_LAT; i++) {
 		printf("%-30s %9.0f %9.0f %9.0f",
-		       i < N_PEERS    ? peers[i]->desc
-		       : i == N_PEERS ? "cache-line ping-pong (floor)"
-				      : "  ping-pong, 64-byte message",
+		       i < N_PEERS	? peers[i]->desc
+		       : i == N_PEERS	? "cache-line ping-pong (floor)"
+		       : i == LAT_SMALL ? peer_seq_small.desc
+					: "  ping-pong, 64-byte message",
 		       lat[i].median, lat[i].p99, lat[i].min);
 		if (i < N_OURS)
 			printf(" %10.2fx", lat[i].median / best_lat);

@@ -51,6 +51,8 @@ struct bench_peer {
 
 extern const struct bench_peer peer_ours_copy, peer_ours_zc, peer_seq_copy, peer_seq_zc, peer_ck,
 	peer_boost;
+/* Round trips only: the sequence ring with 56-byte messages, one line per slot. */
+extern const struct bench_peer peer_seq_small;
 
 #ifdef __cplusplus
 }
