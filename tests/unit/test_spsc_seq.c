@@ -60,6 +60,12 @@ static _Atomic uint32_t *word(const struct pair *d, uint32_t i)
 					    d->stride - SPSC_SEQ_TRAILER);
 }
 
+/* The run length beside slot i's word, as a peer writes it. */
+static _Atomic uint32_t *run_len(const struct pair *d, uint32_t i)
+{
+	return word(d, i) + 1;
+}
+
 /* A pointer and run handed out by the ring: on a slot, inside the array; NULL for none. */
 static bool in_array(const struct pair *d, const void *p, uint32_t n)
 {
@@ -424,6 +430,52 @@ static void test_random_model(void)
 	}
 }
 
+/*
+ * What the producer leaves in shared memory: one run per call, every slot's word i + 1, the run
+ * length in the first slot, whose word is the doorbell. A run written but not rung is invisible.
+ */
+static void test_runs(void)
+{
+	struct pair d;
+	uint64_t buf[8 * 8], m[8];
+	void *p;
+
+	pair_open(&d, 8, 64, 0);
+	for (uint32_t i = 0; i < 3; i++)
+		make(buf + i * 8, 64, i);
+	CHECK_EQ_U64(spsc_seq_prod_enqueue_burst(&d.prod, buf, 3), 3);
+	for (uint32_t i = 0; i < 3; i++)
+		CHECK_EQ_U64(atomic_load(word(&d, i)), i + 1);
+	CHECK_EQ_U64(atomic_load(run_len(&d, 0)), 3);
+	CHECK_EQ_U64(atomic_load(word(&d, 3)), (uint32_t)(3 + 1 - 8)); /* still empty */
+	/* Commits in pieces are runs of their own. */
+	CHECK_EQ_U64(spsc_seq_prod_reserve(&d.prod, 4, &p), 4);
+	spsc_seq_prod_commit(&d.prod, 1);
+	spsc_seq_prod_commit(&d.prod, 3);
+	CHECK_EQ_U64(atomic_load(run_len(&d, 3)), 1);
+	CHECK_EQ_U64(atomic_load(run_len(&d, 4)), 3);
+	CHECK_EQ_U64(atomic_load(word(&d, 6)), 7);
+	/* The consumer takes whole runs: a peek of 2 has seen the first run of 3... */
+	CHECK_EQ_U64(spsc_seq_cons_peek(&d.cons, 2, &p), 2);
+	CHECK_EQ_U64(d.cons.ready, 3);
+	spsc_seq_cons_release(&d.cons, 2);
+	CHECK_EQ_U64(spsc_seq_cons_peek(&d.cons, 1, &p), 1); /* from the run already seen */
+	spsc_seq_cons_release(&d.cons, 1);
+	/* ... and one poll follows doorbells from run to run until it has what it wants. */
+	CHECK_EQ_U64(spsc_seq_cons_dequeue_burst(&d.cons, buf, 8), 4);
+	CHECK_EQ_U64(d.cons.ready, 7);
+	/* A peer that writes a run and its words but has not rung the doorbell: nothing yet. */
+	make(m, 64, 42);
+	memcpy(d.slots + 7 * d.stride, m, 64);
+	atomic_store(run_len(&d, 7), 1);
+	CHECK(!spsc_seq_cons_dequeue(&d.cons, m));
+	atomic_store(word(&d, 7), 8);
+	CHECK(spsc_seq_cons_dequeue(&d.cons, m));
+	CHECK(good(m, 64, 42));
+	CHECK(!d.cons.fault);
+	pair_close(&d);
+}
+
 /* A sequence word a hostile producer might leave in the doorbell slot for index i. */
 static uint32_t bad_word(uint32_t i, uint32_t cap)
 {
@@ -441,12 +493,6 @@ static uint32_t bad_word(uint32_t i, uint32_t cap)
 	default:
 		return rnd();
 	}
-}
-
-/* The run length beside slot i's word, as a peer writes it. */
-static _Atomic uint32_t *run_len(const struct pair *d, uint32_t i)
-{
-	return word(d, i) + 1;
 }
 
 /*
@@ -656,6 +702,7 @@ int main(void)
 	RUN(test_bursts);
 	RUN(test_zero_copy);
 	RUN(test_batched_indices);
+	RUN(test_runs);
 	RUN(test_random_model);
 	RUN(test_hostile_producer);
 	RUN(test_fault_sticky);
