@@ -136,8 +136,8 @@ SEQ_INLINE void publish_run(struct spsc_seq_prod *p, uint32_t n)
 
 /*
  * The head line is for observers only (spsc_seq_count); the consumer never reads it, so it is
- * stored once per 'batch' slots. Release keeps spsc_seq_count's head from passing the slots'
- * sequence words (each stored, with release, before).
+ * stored once per 'batch' slots. Release keeps spsc_seq_count's head from passing the runs'
+ * doorbells (each stored, with release, before).
  */
 SEQ_INLINE void publish_head(struct spsc_seq_prod *p, uint32_t n)
 {
