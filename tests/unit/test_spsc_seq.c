@@ -509,12 +509,12 @@ static void test_hostile_producer(void)
 	const uint32_t cap = 8;
 	struct pair d;
 	uint64_t buf[2 * 8 * 8];
-	unsigned int faults = 0, served = 0, lies = 0;
+	unsigned int faults = 0, served = 0, lies = 0, word_faults = 0;
 
 	pair_open(&d, cap, 64, 0xfffffffaU);
 	for (int step = 0; step < 200000; step++) {
 		uint32_t t = d.cons.tail, i = t, published = 0, n = 0, bad_at = 0, bad_seq = 0;
-		uint32_t bad_len = 0;
+		uint32_t bad_len = 0, req = 1 + rnd() % (2 * cap), want;
 		int lie = rnd() % 3 == 0 ? (int)(rnd() % 2) + 1 : 0; /* 1: word, 2: length */
 		bool lied = false;
 		void *p;
@@ -557,23 +557,30 @@ static void test_hostile_producer(void)
 		d.cons.peeked = 0;
 		switch (rnd() % 4) {
 		case 0:
-			n = spsc_seq_cons_peek(&d.cons, 1 + rnd() % (2 * cap), &p);
+			want = req < cap - (t & (cap - 1)) ? req : cap - (t & (cap - 1));
+			n = spsc_seq_cons_peek(&d.cons, req, &p);
 			CHECK(in_array(&d, p, n));
 			for (uint32_t k = 0; k < n * d.stride; k++)
 				(void)((volatile uint8_t *)p)[k];
 			spsc_seq_cons_release(&d.cons, rnd() % (2 * cap));
 			break;
 		case 1:
-			n = spsc_seq_cons_dequeue_burst(&d.cons, buf, 1 + rnd() % (2 * cap));
+			want = req < cap ? req : cap;
+			n = spsc_seq_cons_dequeue_burst(&d.cons, buf, req);
 			break;
 		case 2:
+			want = 1;
 			n = spsc_seq_cons_dequeue(&d.cons, buf) ? 1 : 0;
 			break;
 		default:
+			want = 1;
 			n = spsc_seq_cons_wait_nonempty(&d.cons, 2) ? 1 : 0;
 			break;
 		}
 		CHECK(n <= published);
+		/* The consumer reaches the lie exactly when it wants more than was published before it. */
+		if (lied)
+			CHECK_EQ_U64(d.cons.fault, want > published);
 		CHECK(d.cons.ready - d.cons.tail <= cap);
 		if (d.cons.fault) {
 			faults++;
@@ -583,6 +590,7 @@ static void test_hostile_producer(void)
 			CHECK_EQ_U64(d.cons.bad_len, bad_len);
 			CHECK_EQ_U64(n, 0);
 			CHECK_EQ_U64(d.cons.tail, t); /* nothing consumed past a lie */
+			word_faults += bad_len == 0 && bad_seq != bad_at + 1;
 		} else {
 			/* Only published runs were seen: the lie (if any) lies beyond them. */
 			CHECK(d.cons.ready - t <= published);
@@ -591,6 +599,7 @@ static void test_hostile_producer(void)
 	}
 	CHECK(lies > 10000);
 	CHECK(faults > 10000);
+	CHECK(word_faults > 5000);
 	CHECK(served > 10000);
 	pair_close(&d);
 }
