@@ -25,9 +25,7 @@ static const char *dma_policy(const struct smmu_features *f)
 	if (smmu_host.on)
 		return "translating: a VM's devices reach its RAM only (stage 1, identity), "
 		       "other streams abort";
-	return f->s2p ? "stage 2 available but unused: VM RAM is identity-mapped"
-		      : "no translation: VM RAM is identity-mapped so device DMA addresses stay "
-			"right";
+	return "no translation: VM RAM is identity-mapped so device DMA addresses stay right";
 }
 
 /* VTCR_EL2 of a VM with devices: the CPU's, its IPA size lowered to the SMMU's OAS. */
@@ -98,6 +96,7 @@ static int cmd_smmu(int argc, char **argv)
 		else
 			json_null(&j, "s2_share_unfit");
 		json_u64(&j, "events", smmu_host.events);
+		json_u64(&j, "s2_invalidations", smmu_host.s2_tlbi);
 		json_arr_begin(&j, "last_events");
 		for (unsigned int i = 0; i < smmu_host.n_last; i++) {
 			json_obj_begin(&j, NULL);

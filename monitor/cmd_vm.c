@@ -460,9 +460,11 @@ static int cmd_vm(int argc, char **argv)
 		ret = vm_pci_assign(vm, bdf, &why);
 		if (ret)
 			return shell_fail(ret, &why, "vm pci: %s", argv[3]);
-		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA = PA 0x%llx\n",
+		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA 0x%llx, PA "
+		       "0x%llx; DMA: %s\n",
 		       vm->id, argv[3], vm->pci.fn[vm->pci.n - 1].slot,
-		       (unsigned long long)vm->ram_pa);
+		       (unsigned long long)vm->ram_ipa, (unsigned long long)vm->ram_pa,
+		       vm_pci_dma_mode(vm));
 		return 0;
 	}
 	if ((argc == 5 || argc == 7) && str_eq(argv[1], "disk")) {

@@ -361,6 +361,19 @@ int smmu_host_ctx_build(struct smmu_ctx *ctx, uint16_t asid, uint64_t pa, uint64
 	return 0;
 }
 
+int smmu_host_ctx_map_page(struct smmu_ctx *ctx, uint64_t pa)
+{
+	int ret;
+
+	if (!ctx->cd || (pa & 0xfff))
+		return E_INVAL;
+	/* At IOVA = PA, as the RAM; the context is not live (its streams abort meanwhile). */
+	ret = pt_map(&ctx->pt, pa, pa, 0x1000, SMMU_S1_PTE_MSI, PT_MAP_NO_BLOCKS);
+	if (!ret && !smmu_host.coherent)
+		dcache_clean_range((uintptr_t)hyp_pool.va, (uintptr_t)hyp_pool.pages * 4096);
+	return ret;
+}
+
 /* The same STE for each stream the SMMU has. With smmu_lock. */
 static int write_stes(const uint32_t *sids, unsigned int n, const uint64_t ste[SMMU_STE_DWORDS],
 		      bool dword0_first)
@@ -411,7 +424,10 @@ static int tlbi_s2(uint16_t vmid, uint64_t ipa, bool all)
 		smmu_cmd_tlbi_s12_vmall(c, vmid);
 	else /* Leaf = 0: a table entry may have gone too, and walk caches with it */
 		smmu_cmd_tlbi_s2_ipa(c, vmid, ipa, false);
-	return cmd_issue(c) ? E_IO : cmd_sync();
+	if (cmd_issue(c) || cmd_sync())
+		return E_IO;
+	smmu_host.s2_tlbi++;
+	return 0;
 }
 
 int smmu_host_attach_s2(const uint32_t *sids, unsigned int n, uint64_t vtcr, uint64_t s2_root,

@@ -28,6 +28,7 @@ struct smmu_host_state {
 	struct smmu_event last[SMMU_HOST_EVENTS_KEPT]; /* the newest, [0] first */
 	unsigned int n_last;
 	uint64_t cmd_errors; /* CMDQ errors seen (SMMU_GERROR.CMDQ_ERR) */
+	uint64_t s2_tlbi;    /* stage-2 invalidations completed (TLBI_S2_IPA, S12_VMALL + SYNC) */
 };
 
 extern struct smmu_host_state smmu_host;
@@ -48,6 +49,9 @@ struct smmu_ctx {
 };
 /* Build 'ctx' (once: a built one is kept) mapping [pa, pa + size) under 'asid'. 0 or error. */
 int smmu_host_ctx_build(struct smmu_ctx *ctx, uint16_t asid, uint64_t pa, uint64_t size);
+/* Map one device page at IOVA = PA into a built context that no stream uses now (an MSI
+ * doorbell, Device-nGnRE). 0 or error. */
+int smmu_host_ctx_map_page(struct smmu_ctx *ctx, uint64_t pa);
 /* Free its tables and CD; the streams that used it must be detached first. */
 void smmu_host_ctx_free(struct smmu_ctx *ctx);
 /* Translate the streams 'sids' through the built 'ctx'. 0 (also with the SMMU off) or error. */

@@ -27,9 +27,11 @@ struct err_why;
 #define GITS_TRANSLATER_OFF 0x10040 /* GICv3 spec 12.19.21: in the ITS's translation frame */
 
 /*
- * Pass the function at 'bdf' through to 'vm' (not running). Moves the VM's RAM to IPA = PA when
- * it is the first function, and takes the function's BARs out of VM 0. On failure returns an
- * error and records in 'why' a sentence for the user.
+ * Pass the function at 'bdf' through to 'vm' (not running). With the first function the VM's
+ * Stage-2 is made shareable with the SMMU's stage 2 (its IPA size lowered to what the SMMU
+ * takes, the ITS doorbell page mapped at VM_PCI_MSI_IPA) or, where that cannot be, its RAM moves
+ * to IPA = PA. Takes the function's BARs out of VM 0. On failure returns an error and records
+ * in 'why' a sentence for the user.
  */
 int vm_pci_assign(struct vm *vm, uint16_t bdf, struct err_why *why);
 /* At a start: functions put in a known state, their streams given the VM's SMMU context. */

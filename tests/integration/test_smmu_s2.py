@@ -142,3 +142,17 @@ def test_linux_drives_the_passed_nvme_through_stage2(shell: Shell, disk: Path) -
     streams = {s["bdf"]: s["ste"] for s in smmu["streams"]}
     assert streams["00:02.0"] == "abort", streams
     assert shell.run_json("cpus check")["failures"] == 0
+
+
+def test_destroy_drops_the_vmid_at_the_smmu(shell: Shell) -> None:
+    """Once both VMs are stopped (each start and stop invalidated its VMID at the SMMU),
+    destroying one invalidates it twice more: its streams detached, then its Stage-2 tables
+    unlinked before they are freed. Nothing faults."""
+    for name in ("dma", "linux"):
+        wait_vm_state(shell, vm_by_name(shell, name)["id"], timeout=240)
+    before = shell.run_json("smmu")
+    assert before["s2_invalidations"] >= 4, before
+    shell.run(f"vm destroy {vm_by_name(shell, 'dma')['id']}")
+    after = shell.run_json("smmu")
+    assert after["s2_invalidations"] == before["s2_invalidations"] + 2, (before, after)
+    assert after["events"] == before["events"], after["last_events"]
