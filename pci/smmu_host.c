@@ -361,19 +361,6 @@ int smmu_host_ctx_build(struct smmu_ctx *ctx, uint16_t asid, uint64_t pa, uint64
 	return 0;
 }
 
-int smmu_host_ctx_map_page(struct smmu_ctx *ctx, uint64_t pa)
-{
-	int ret;
-
-	if (!ctx->cd || (pa & 0xfff))
-		return E_INVAL;
-	/* At IOVA = PA, as the RAM; the context is not live (its streams abort meanwhile). */
-	ret = pt_map(&ctx->pt, pa, pa, 0x1000, SMMU_S1_PTE_MSI, PT_MAP_NO_BLOCKS);
-	if (!ret && !smmu_host.coherent)
-		dcache_clean_range((uintptr_t)hyp_pool.va, (uintptr_t)hyp_pool.pages * 4096);
-	return ret;
-}
-
 /* The same STE for each stream the SMMU has. With smmu_lock. */
 static int write_stes(const uint32_t *sids, unsigned int n, const uint64_t ste[SMMU_STE_DWORDS],
 		      bool dword0_first)

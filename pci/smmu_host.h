@@ -49,9 +49,6 @@ struct smmu_ctx {
 };
 /* Build 'ctx' (once: a built one is kept) mapping [pa, pa + size) under 'asid'. 0 or error. */
 int smmu_host_ctx_build(struct smmu_ctx *ctx, uint16_t asid, uint64_t pa, uint64_t size);
-/* Map one device page at IOVA = PA into a built context that no stream uses now (an MSI
- * doorbell, Device-nGnRE). 0 or error. */
-int smmu_host_ctx_map_page(struct smmu_ctx *ctx, uint64_t pa);
 /* Free its tables and CD; the streams that used it must be detached first. */
 void smmu_host_ctx_free(struct smmu_ctx *ctx);
 /* Translate the streams 'sids' through the built 'ctx'. 0 (also with the SMMU off) or error. */

@@ -336,9 +336,6 @@ static int vm_smmu_start(struct vm *vm)
 		return smmu_host_attach_s2(sids, vm_smmu_sids(vm, sids), vm->s2.vtcr,
 					   vm->s2.pt.root_pa, vm->s2.vmid);
 	ret = smmu_host_ctx_build(&vm->smmu, vm_smmu_asid(vm), vm->ram_pa, vm->ram_size);
-	/* The ITS doorbell too, where vm_pci_msi_addr() says MSIs go (its PA: IOVA = PA here). */
-	if (!ret && vm_pci_msi_addr(vm))
-		ret = smmu_host_ctx_map_page(&vm->smmu, vm_pci_msi_addr(vm) & ~0xfffUL);
 	if (ret)
 		return ret;
 	return smmu_host_attach(&vm->smmu, sids, vm_smmu_sids(vm, sids));

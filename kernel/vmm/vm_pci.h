@@ -59,7 +59,8 @@ const struct vm *vm_pci_owner(uint16_t bdf);
  * The address a passed-through function of 'vm' writes its MSIs to so that they reach the
  * physical ITS's GITS_TRANSLATER, as the function's DMA sees it: VM_PCI_MSI_IPA + 0x40 when the
  * VM's Stage-2 translates its DMA (the page is mapped there from the first function on), the
- * register's PA otherwise; 0 when the platform has no ITS.
+ * register's PA otherwise (identity RAM: a stage-1 context must map that page at IOVA = PA for
+ * the write to pass the SMMU); 0 when the platform has no ITS.
  */
 uint64_t vm_pci_msi_addr(const struct vm *vm);
 /*
