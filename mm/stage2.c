@@ -80,6 +80,9 @@ static void s2_invalidate(void *ctx, uint64_t ipa, unsigned int level)
 	write_sysreg(vttbr_el2, saved);
 	isb(); /* the caller's own VTTBR_EL2 is back before anything translates through it */
 	irq_restore(daif);
+	/* A device walking the same tables drops the entry too before the new one is written. */
+	if (s->dev_inval)
+		s->dev_inval(s->vmid, ipa, false);
 }
 
 /* Every stage-1 and stage-2 entry of this VMID on every CPU (__kvm_tlb_flush_vmid()). */
@@ -97,6 +100,8 @@ static void s2_invalidate_all(void *ctx)
 	write_sysreg(vttbr_el2, saved);
 	isb(); /* the caller's own VTTBR_EL2 is back before anything translates through it */
 	irq_restore(daif);
+	if (s->dev_inval)
+		s->dev_inval(s->vmid, 0, true);
 }
 
 int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
@@ -124,6 +129,26 @@ int s2_init(struct s2_space *s, struct palloc *pool, uint64_t vtcr)
 		return ret;
 	}
 	s->vttbr = (uint64_t)vmid << VTTBR_EL2_VMID_SHIFT | s->pt.root_pa;
+	s->vtcr = vtcr;
+	return 0;
+}
+
+int s2_reshape(struct s2_space *s, uint64_t vtcr)
+{
+	unsigned int ipa_bits, level, roots;
+	struct pt fresh = s->pt;
+	int ret;
+
+	vtcr_decode(vtcr, &ipa_bits, &level, &roots);
+	fresh.tables = 0;
+	ret = pt_init(&fresh, ipa_bits, level, roots);
+	if (ret)
+		return ret;
+	/* Unlinked, invalidated for the whole VMID, then freed: nothing walks them any more. */
+	pt_destroy(&s->pt);
+	s->pt = fresh;
+	s->vtcr = vtcr;
+	s->vttbr = (uint64_t)s->vmid << VTTBR_EL2_VMID_SHIFT | s->pt.root_pa;
 	return 0;
 }
 

@@ -6,12 +6,21 @@
 #include "kernel/lib/err.h"
 #include "kernel/arch/sysregs.h"
 
+/*
+ * T0SZ and SL0 for an IPA size on the 4 KiB granule: up to 40 bits start at level 1 with up to
+ * two concatenated root tables (SL0 = 1); 41 to 48 bits start at level 0 (SL0 = 2).
+ */
+static uint64_t vtcr_ipa_geometry(unsigned int ipa_bits)
+{
+	return VTCR_EL2_T0SZ(64 - ipa_bits) | VTCR_EL2_SL0(ipa_bits > 40 ? 2 : 1);
+}
+
 int vtcr_compute(uint64_t mmfr0, uint64_t mmfr1, uint64_t *vtcr)
 {
 	unsigned int parange = FIELD_GET(mmfr0, ID_AA64MMFR0_PARANGE_SHIFT, 4);
 	unsigned int tgran4 = FIELD_GET(mmfr0, ID_AA64MMFR0_TGRAN4_SHIFT, 4);
 	unsigned int tgran4_2 = FIELD_GET(mmfr0, ID_AA64MMFR0_TGRAN4_2_SHIFT, 4);
-	unsigned int ipa_bits, sl0;
+	unsigned int ipa_bits;
 	uint64_t v;
 
 	/* TGran4_2 == 0 defers to TGran4; 1 means no 4 KiB granule at stage 2. */
@@ -22,12 +31,7 @@ int vtcr_compute(uint64_t mmfr0, uint64_t mmfr1, uint64_t *vtcr)
 	if (parange > 5)
 		parange = 5; /* 52-bit needs FEAT_LPA2 descriptors: stay at 48 */
 	ipa_bits = cpuid_parange_bits(parange);
-	/*
-	 * Start level (SL0 for TG0 = 4 KiB): up to 40 bits start at level 1 with up to two
-	 * concatenated root tables (SL0 = 1); 42 to 48 bits start at level 0 (SL0 = 2).
-	 */
-	sl0 = ipa_bits > 40 ? 2 : 1;
-	v = VTCR_EL2_RES1 | VTCR_EL2_T0SZ(64 - ipa_bits) | VTCR_EL2_SL0(sl0) | VTCR_EL2_IRGN0_WBWA |
+	v = VTCR_EL2_RES1 | vtcr_ipa_geometry(ipa_bits) | VTCR_EL2_IRGN0_WBWA |
 	    VTCR_EL2_ORGN0_WBWA | VTCR_EL2_SH0_INNER | VTCR_EL2_TG0_4K | VTCR_EL2_PS(parange);
 	if (FIELD_GET(mmfr1, ID_AA64MMFR1_VMIDBITS_SHIFT, 4) == 2)
 		v |= VTCR_EL2_VS; /* 16-bit VMIDs */
@@ -46,4 +50,26 @@ void vtcr_decode(uint64_t vtcr, unsigned int *ipa_bits, unsigned int *start_leve
 	*ipa_bits = bits;
 	*start_level = level;
 	*root_tables = bits > covered ? 1U << (bits - covered) : 1;
+}
+
+int vtcr_limit_ipa(uint64_t vtcr, unsigned int max_bits, uint64_t *out)
+{
+	unsigned int bits = 64 - (unsigned int)(vtcr & 0x3f);
+
+	if (max_bits < VTCR_MIN_IPA_BITS)
+		return E_INVAL;
+	if (bits > max_bits)
+		bits = max_bits;
+	*out = (vtcr & ~(VTCR_EL2_T0SZ(~0UL) | VTCR_EL2_SL0(~0UL))) | vtcr_ipa_geometry(bits);
+	return 0;
+}
+
+unsigned int vtcr_ipa_parange(uint64_t vtcr)
+{
+	unsigned int bits = 64 - (unsigned int)(vtcr & 0x3f), parange = 0;
+
+	/* The largest PARange size that does not exceed the IPA size. */
+	while (parange < 6 && cpuid_parange_bits(parange + 1) <= bits)
+		parange++;
+	return parange;
 }

@@ -8,6 +8,7 @@
 #include "pci/pci_host.h"
 #include "pci/smmu_host.h"
 #include "pci/smmuv3.h"
+#include "mm/vtcr.h"
 #include "monitor/shell.h"
 
 #define SMMU_IDR0 0x00
@@ -18,12 +19,23 @@
 
 static const char *dma_policy(const struct smmu_features *f)
 {
+	if (smmu_host.on && smmu_host_s2_ipa_max())
+		return "translating: a VM's devices reach its RAM only, through the VM's own "
+		       "Stage-2 (stage 2); other streams abort";
 	if (smmu_host.on)
 		return "translating: a VM's devices reach its RAM only (stage 1, identity), "
 		       "other streams abort";
-	return f->s2p ? "stage 2 available but unused: VM RAM is identity-mapped"
-		      : "no translation: VM RAM is identity-mapped so device DMA addresses stay "
-			"right";
+	return "no translation: VM RAM is identity-mapped so device DMA addresses stay right";
+}
+
+/* VTCR_EL2 of a VM with devices: the CPU's, its IPA size lowered to the SMMU's OAS. */
+static uint64_t device_vm_vtcr(const struct smmu_features *f)
+{
+	uint64_t v = hyp.vtcr;
+
+	if (f->oas_bits && vtcr_limit_ipa(hyp.vtcr, f->oas_bits, &v))
+		v = hyp.vtcr;
+	return v;
 }
 
 static int cmd_smmu(int argc, char **argv)
@@ -78,11 +90,13 @@ static int cmd_smmu(int argc, char **argv)
 		json_str(&j, "why_off", smmu_host.why_off);
 		json_str(&j, "dma_policy", dma_policy(&f));
 		json_u64(&j, "vm_ipa_bits", 64 - (hyp.vtcr & 0x3f)); /* VTCR_EL2.T0SZ */
-		if (smmu_s2_unfit(&f, hyp.vtcr))
-			json_str(&j, "s2_share_unfit", smmu_s2_unfit(&f, hyp.vtcr));
+		json_u64(&j, "device_vm_ipa_bits", 64 - (device_vm_vtcr(&f) & 0x3f));
+		if (smmu_s2_unfit(&f, device_vm_vtcr(&f)))
+			json_str(&j, "s2_share_unfit", smmu_s2_unfit(&f, device_vm_vtcr(&f)));
 		else
 			json_null(&j, "s2_share_unfit");
 		json_u64(&j, "events", smmu_host.events);
+		json_u64(&j, "s2_invalidations", smmu_host.s2_tlbi);
 		json_arr_begin(&j, "last_events");
 		for (unsigned int i = 0; i < smmu_host.n_last; i++) {
 			json_obj_begin(&j, NULL);
@@ -122,14 +136,16 @@ static int cmd_smmu(int argc, char **argv)
 	       (gbpa >> 20) & 1 ? "abort" : "bypass");
 	printk("DMA: %s\n", dma_policy(&f));
 	{
-		const char *why = smmu_s2_unfit(&f, hyp.vtcr);
+		uint64_t vtcr = device_vm_vtcr(&f);
+		const char *why = smmu_s2_unfit(&f, vtcr);
 
-		printk("stage 2: %s%s\n",
-		       why ? "the VMs' Stage-2 tables cannot be shared: "
-			   : "STEs can point at the "
-			     "VMs' Stage-2 tables (VTCR_EL2 fits the SMMU); passthrough still uses "
-			     "identity RAM",
-		       why ? why : "");
+		if (why)
+			printk("stage 2: the VMs' Stage-2 tables cannot be shared: %s\n", why);
+		else
+			printk("stage 2: a VM's functions DMA through the VM's own Stage-2 tables "
+			       "(%u-bit IPA space)%s\n",
+			       64 - (unsigned int)(vtcr & 0x3f),
+			       smmu_host.on ? "" : ", once the SMMU is in use");
 	}
 	if (!smmu_host.on)
 		return 0;

@@ -73,6 +73,8 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 		json_str(j, "stop_reason", vm->stop_reason);
 		json_str(j, "kernel_format", vm_kernel_fmt_name(vm->kernel_fmt));
 		json_hex(j, "entry", vm->entry_ipa);
+		json_u64(j, "ipa_bits", vm->s2.pt.ia_bits);
+		json_str(j, "device_dma", vm_pci_dma_mode(vm));
 		json_hex(j, "dtb", vm->dtb_ipa);
 		json_u64(j, "initrd_size", vm->initrd_size);
 		json_u64(j, "aborts_injected", vm->aborts_injected);
@@ -267,8 +269,8 @@ static int vm_info(const char *arg, bool as_json)
 		else
 			printk("PCI %s as guest 00:%02x.0: no INTx\n", bdf, g->slot);
 	}
-	printk("Stage-2: IPA %u bits, start level %u, %u table pages\n", vm->s2.pt.ia_bits,
-	       vm->s2.pt.start_level, vm->s2.pt.tables);
+	printk("Stage-2: IPA %u bits, start level %u, %u table pages; device DMA: %s\n",
+	       vm->s2.pt.ia_bits, vm->s2.pt.start_level, vm->s2.pt.tables, vm_pci_dma_mode(vm));
 	for (unsigned int i = 0; i < vm->n_regions; i++) {
 		const struct vm_region *r = &vm->regions[i];
 
@@ -458,9 +460,11 @@ static int cmd_vm(int argc, char **argv)
 		ret = vm_pci_assign(vm, bdf, &why);
 		if (ret)
 			return shell_fail(ret, &why, "vm pci: %s", argv[3]);
-		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA = PA 0x%llx\n",
+		printk("vm%u: PCI %s passed through as guest 00:%02x.0; RAM at IPA 0x%llx, PA "
+		       "0x%llx; DMA: %s\n",
 		       vm->id, argv[3], vm->pci.fn[vm->pci.n - 1].slot,
-		       (unsigned long long)vm->ram_pa);
+		       (unsigned long long)vm->ram_ipa, (unsigned long long)vm->ram_pa,
+		       vm_pci_dma_mode(vm));
 		return 0;
 	}
 	if ((argc == 5 || argc == 7) && str_eq(argv[1], "disk")) {

@@ -52,6 +52,7 @@
 struct smmu_host_state smmu_host = { .why_off = "not probed" };
 
 static uintptr_t base;
+static struct smmu_features feat; /* decoded at init: what stage 2 sharing is checked against */
 static uint64_t *strtab, *cmdq, *evtq;
 static uint32_t cmdq_prod, evtq_cons;
 static struct spinlock smmu_lock;
@@ -270,6 +271,8 @@ int smmu_host_init(void)
 	r.idr[5] = mmio_read32(base + SMMU_IDR5);
 	r.aidr = mmio_read32(base + SMMU_AIDR);
 	smmu_decode(&r, &f);
+	feat = f;
+	smmu_host.s2p = f.s2p;
 	if (!f.s1p || !(f.ttf & 2) || !f.gran4k || !f.oas_bits) {
 		smmu_host.why_off = "no stage 1 with AArch64 4 KiB tables";
 		return E_NOTSUP;
@@ -386,6 +389,87 @@ int smmu_host_attach(const struct smmu_ctx *ctx, const uint32_t *sids, unsigned 
 	return ret;
 }
 
+const char *smmu_host_s2_unfit(uint64_t vtcr)
+{
+	if (!smmu_host.on)
+		return "the SMMU is not translating (see 'smmu')";
+	return smmu_s2_unfit(&feat, vtcr);
+}
+
+unsigned int smmu_host_s2_ipa_max(void)
+{
+	/* Stage 2 alone: the input size is bounded by the output size, IDR5.OAS (IHI 0070 3.4). */
+	return smmu_host.on && feat.s2p ? feat.oas_bits : 0;
+}
+
+/* TLBI for one VMID (one IPA or all of it), then CMD_SYNC. With smmu_lock. */
+static int tlbi_s2(uint16_t vmid, uint64_t ipa, bool all)
+{
+	uint64_t c[SMMU_CMD_DWORDS];
+
+	if (all)
+		smmu_cmd_tlbi_s12_vmall(c, vmid);
+	else /* Leaf = 0: a table entry may have gone too, and walk caches with it */
+		smmu_cmd_tlbi_s2_ipa(c, vmid, ipa, false);
+	if (cmd_issue(c) || cmd_sync())
+		return E_IO;
+	smmu_host.s2_tlbi++;
+	return 0;
+}
+
+int smmu_host_attach_s2(const uint32_t *sids, unsigned int n, uint64_t vtcr, uint64_t s2_root,
+			uint16_t vmid)
+{
+	uint64_t ste[SMMU_STE_DWORDS];
+	int ret;
+
+	if (!smmu_host.on || !n)
+		return 0;
+	ret = smmu_ste_s2(ste, &feat, vtcr, s2_root, vmid);
+	if (ret)
+		return ret;
+	spin_lock(&smmu_lock);
+	/* Nothing an earlier holder of the VMID left in the SMMU's TLBs is used. */
+	ret = tlbi_s2(vmid, 0, true);
+	if (!ret)
+		ret = write_stes(sids, n, ste, false);
+	spin_unlock(&smmu_lock);
+	return ret;
+}
+
+void smmu_host_s2_inval(uint16_t vmid, uint64_t ipa, bool all)
+{
+	if (!smmu_host.on)
+		return;
+	spin_lock(&smmu_lock);
+	/*
+	 * The caller's changed descriptor was stored before this: cmd_issue()'s DSB ISHST, ahead
+	 * of the CMDQ_PROD write, orders it (and the command) before the SMMU reads the queue;
+	 * its walks are coherent (IDR0.COHACC, checked by smmu_s2_unfit()), so the invalid entry
+	 * is what a new walk finds once CMD_SYNC has completed.
+	 */
+	if (tlbi_s2(vmid, ipa, all))
+		pr_err("smmu: TLB invalidation for VMID %u failed: its devices may see stale "
+		       "translations\n",
+		       vmid);
+	spin_unlock(&smmu_lock);
+}
+
+void smmu_host_detach_s2(uint16_t vmid, const uint32_t *sids, unsigned int n)
+{
+	uint64_t ste[SMMU_STE_DWORDS];
+
+	if (!smmu_host.on || !n)
+		return;
+	smmu_ste_abort(ste);
+	spin_lock(&smmu_lock);
+	write_stes(sids, n, ste, true);
+	/* The streams abort now; what the SMMU cached through the VM's tables goes too. */
+	tlbi_s2(vmid, 0, true);
+	spin_unlock(&smmu_lock);
+	smmu_host_poll_events();
+}
+
 void smmu_host_detach(uint16_t asid, const uint32_t *sids, unsigned int n)
 {
 	uint64_t ste[SMMU_STE_DWORDS], c[SMMU_CMD_DWORDS];
@@ -468,6 +552,8 @@ const char *smmu_host_stream_state(uint32_t sid)
 		return "bypass";
 	case SMMU_STE_CFG_S1_TRANS:
 		return "stage 1";
+	case SMMU_STE_CFG_S2_TRANS:
+		return "stage 2";
 	default:
 		return "other";
 	}

@@ -2,9 +2,10 @@
 /*
  * The hypervisor's SMMUv3 driver (IHI 0070): when the platform has one in front of the PCIe
  * host bridge, every stream aborts its DMA unless its function belongs to a running VM, and then
- * it translates through a stage-1 context of that VM that maps exactly the VM's RAM, 1:1 (RAM
- * of VMs with devices sits at IPA = PA). So a guest's device reaches its own RAM and nothing
- * else, even on an SMMU without stage 2 (QEMU 7.2's).
+ * it translates through that VM's own Stage-2 tables, shared with the CPU (stage 2, where the
+ * SMMU has it: QEMU 10's), or else through a stage-1 context that maps exactly the VM's RAM,
+ * 1:1 (RAM of such VMs sits at IPA = PA; QEMU 7.2's SMMU has stage 1 only). Either way a
+ * guest's device reaches its own memory and nothing else.
  */
 #ifndef PCI_SMMU_HOST_H
 #define PCI_SMMU_HOST_H
@@ -22,10 +23,12 @@ struct smmu_host_state {
 	const char *why_off; /* when not on: the reason, for `smmu` */
 	unsigned int sid_log2, cmdq_log2, evtq_log2, oas_bits;
 	bool coherent;	 /* IDR0.COHACC: its table walks snoop the CPU caches */
+	bool s2p;	 /* IDR0.S2P: it has stage 2 */
 	uint64_t events; /* event records drained so far */
 	struct smmu_event last[SMMU_HOST_EVENTS_KEPT]; /* the newest, [0] first */
 	unsigned int n_last;
 	uint64_t cmd_errors; /* CMDQ errors seen (SMMU_GERROR.CMDQ_ERR) */
+	uint64_t s2_tlbi;    /* stage-2 invalidations completed (TLBI_S2_IPA, S12_VMALL + SYNC) */
 };
 
 extern struct smmu_host_state smmu_host;
@@ -52,9 +55,28 @@ void smmu_host_ctx_free(struct smmu_ctx *ctx);
 int smmu_host_attach(const struct smmu_ctx *ctx, const uint32_t *sids, unsigned int n);
 /* Make the streams abort again and drop what the SMMU cached under 'asid'. */
 void smmu_host_detach(uint16_t asid, const uint32_t *sids, unsigned int n);
+/*
+ * Stage 2: why a VM's Stage-2 tables made for 'vtcr' cannot be shared with the SMMU (NULL when
+ * they can), and the largest IPA size it takes (0: no stage 2, or the SMMU is not in use).
+ */
+const char *smmu_host_s2_unfit(uint64_t vtcr);
+unsigned int smmu_host_s2_ipa_max(void);
+/*
+ * Translate the streams 'sids' with stage 2 through a VM's tables (root 's2_root', made for
+ * 'vtcr', tagged 'vmid'; see smmu_ste_s2()). 0 (also with the SMMU off) or error.
+ */
+int smmu_host_attach_s2(const uint32_t *sids, unsigned int n, uint64_t vtcr, uint64_t s2_root,
+			uint16_t vmid);
+/* Make the streams abort again and drop what the SMMU cached under 'vmid'. */
+void smmu_host_detach_s2(uint16_t vmid, const uint32_t *sids, unsigned int n);
+/*
+ * A VM's Stage-2 changed (mm/stage2.h's s2_dev_inval_fn): CMD_TLBI_S2_IPA for 'ipa', or
+ * CMD_TLBI_S12_VMALL for all of 'vmid', then CMD_SYNC; returns once the SMMU completed them.
+ */
+void smmu_host_s2_inval(uint16_t vmid, uint64_t ipa, bool all);
 /* Move new event records from the queue to smmu_host (and the log); returns how many. */
 unsigned int smmu_host_poll_events(void);
-/* What the STE of 'sid' says now: "abort", "bypass", "stage 1", "invalid" or "off". */
+/* What the STE of 'sid' says now: "abort", "bypass", "stage 1", "stage 2", "invalid", "off". */
 const char *smmu_host_stream_state(uint32_t sid);
 
 #endif

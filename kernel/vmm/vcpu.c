@@ -345,7 +345,7 @@ static void guest_setup(struct vcpu *v)
 	struct vm *vm = v->vm;
 
 	write_sysreg(vttbr_el2, vm->s2.vttbr);
-	write_sysreg(vtcr_el2, hyp.vtcr);
+	write_sysreg(vtcr_el2, vm->s2.vtcr); /* the VM's own IPA size (mm/vtcr.h) */
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(vmpidr_el2, v->vmpidr);
 	/* FP/SIMD belong to the guest (EL2 code never touches them); SVE, SME, trace trap. */

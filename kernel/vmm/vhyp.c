@@ -19,6 +19,7 @@
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vpmu.h"
 #include "kernel/vmm/vring.h"
+#include "mm/vtcr.h"
 
 #define PSCI_0_2_FN_MIGRATE_INFO_TYPE 0x84000006U
 #define PSCI_0_2_FN_CPU_ON	      0x84000003U
@@ -241,10 +242,10 @@ static uint64_t id_reg(const struct vcpu *vc, unsigned int crm, unsigned int op2
 		return read_sysreg(id_aa64isar1_el1);
 	case 6 << 3 | 2:
 		return read_sysreg_s(SYS_ID_AA64ISAR2_EL1);
-	case 7 << 3 | 0: /* ID_AA64MMFR0_EL1: PARange = the VM's IPA size (VTCR_EL2.PS) */
+	case 7 << 3 | 0: /* ID_AA64MMFR0_EL1: PARange = the VM's IPA size (its VTCR_EL2.T0SZ) */
 		v = read_sysreg(id_aa64mmfr0_el1) & ~ID_FIELD_MASK(ID_AA64MMFR0_PARANGE_SHIFT);
-		return v | FIELD_PREP(FIELD_GET(hyp.vtcr, VTCR_EL2_PS_SHIFT, VTCR_EL2_PS_WIDTH),
-				      ID_AA64MMFR0_PARANGE_SHIFT, ID_FIELD_WIDTH);
+		return v | FIELD_PREP(vtcr_ipa_parange(vc->vm->s2.vtcr), ID_AA64MMFR0_PARANGE_SHIFT,
+				      ID_FIELD_WIDTH);
 	case 7 << 3 | 1:
 		return read_sysreg(id_aa64mmfr1_el1);
 	case 7 << 3 | 2:

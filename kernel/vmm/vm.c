@@ -520,3 +520,51 @@ int vm_ram_identity(struct vm *vm)
 	}
 	return E_NOENT;
 }
+
+uint64_t vm_ipa_end(const struct vm *vm)
+{
+	unsigned int n = atomic_load(&vm->mmio.n);
+	uint64_t end = 0;
+
+	for (unsigned int i = 0; i < vm->n_regions; i++)
+		if (vm->regions[i].ipa + vm->regions[i].size > end)
+			end = vm->regions[i].ipa + vm->regions[i].size;
+	for (unsigned int i = 0; i < n; i++)
+		if (vm->mmio.region[i].base + vm->mmio.region[i].size > end)
+			end = vm->mmio.region[i].base + vm->mmio.region[i].size;
+	return end;
+}
+
+/* Map every region of the VM into its (fresh, empty) Stage-2. */
+static int map_regions(struct vm *vm)
+{
+	int ret;
+
+	for (unsigned int i = 0; i < vm->n_regions; i++) {
+		const struct vm_region *r = &vm->regions[i];
+
+		ret = s2_map(&vm->s2, r->ipa, r->pa, r->size, r->type, r->perms);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int vm_set_vtcr(struct vm *vm, uint64_t vtcr)
+{
+	uint64_t old = vm->s2.vtcr;
+	unsigned int bits = 64 - (unsigned int)(vtcr & 0x3f);
+	int ret;
+
+	if (vtcr == old)
+		return 0;
+	if (bits < 64 && vm_ipa_end(vm) > 1ULL << bits)
+		return E_RANGE;
+	ret = s2_reshape(&vm->s2, vtcr);
+	if (ret)
+		return ret;
+	ret = map_regions(vm);
+	if (ret && (s2_reshape(&vm->s2, old) || map_regions(vm)))
+		pr_err("vm%u: its Stage-2 could not be made again: it will fault\n", vm->id);
+	return ret;
+}

@@ -88,6 +88,7 @@ struct vm {
 	struct vpci pci;	   /* passed-through PCIe functions (kernel/vm_pci.c) */
 	struct spinlock pci_lock;  /* their emulated config space */
 	struct smmu_ctx smmu;	   /* their DMA's context at the SMMU, built at the first start */
+	bool smmu_s2;		   /* their DMA goes through s2 itself (SMMU stage 2), not smmu */
 
 	/* What happened: shown by `vm info`. */
 	char stop_reason[96];
@@ -112,6 +113,14 @@ int vm_map_device(struct vm *vm, const char *name, uint64_t ipa, uint64_t pa, ui
 void vm_unmap_device(struct vm *vm, uint64_t pa, uint64_t size);
 /* Move the RAM of a VM that is not running to IPA = PA (for DMA without an SMMU). */
 int vm_ram_identity(struct vm *vm);
+/*
+ * Give a VM that is not running another VTCR_EL2 (a smaller IPA size, so an SMMU can share its
+ * Stage-2): the tables are made again for it, with every region mapped as before. E_RANGE
+ * when a region lies past the new IPA size (nothing changed then).
+ */
+int vm_set_vtcr(struct vm *vm, uint64_t vtcr);
+/* One past the highest IPA the VM's guest may use: its Stage-2 regions and emulated devices. */
+uint64_t vm_ipa_end(const struct vm *vm);
 /* A VM commands may see (created or later), or NULL: never one being built. */
 struct vm *vm_get(unsigned int id);
 /*

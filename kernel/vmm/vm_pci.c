@@ -15,6 +15,7 @@
 #include "kernel/vmm/vm.h"
 #include "pci/pci_host.h"
 #include "pci/smmu_host.h"
+#include "mm/vtcr.h"
 
 uint64_t vm_pci_ecam_ipa(void)
 {
@@ -58,6 +59,138 @@ static bool identity_ram_ok(const struct vm *vm)
 				   hyp.plat.pcie.windows[i].size))
 			return false;
 	return true;
+}
+
+/* One past the last byte of the function's assigned memory BARs (their IPAs are their PAs). */
+static uint64_t bars_end(const struct pci_func *f)
+{
+	uint64_t end = 0;
+
+	for (unsigned int b = 0; b < f->n_bars; b++)
+		if ((f->bar[b].flags & PCI_BAR_F_ASSIGNED) && f->bar[b].kind != PCI_BAR_IO &&
+		    f->bar[b].cpu_addr + f->bar[b].size > end)
+			end = f->bar[b].cpu_addr + f->bar[b].size;
+	return end;
+}
+
+/* One past the VM's largest IPA (VTCR_EL2.T0SZ). */
+static uint64_t ipa_limit(const struct vm *vm)
+{
+	return 1ULL << (64 - (vm->s2.vtcr & 0x3f));
+}
+
+/* The VM's Stage-2 made for at most what the SMMU's stage 2 takes; false when it cannot be. */
+static bool s2_vtcr(const struct vm *vm, uint64_t *vtcr)
+{
+	unsigned int max = smmu_host_s2_ipa_max();
+
+	return max && !vtcr_limit_ipa(vm->s2.vtcr, max, vtcr) && !smmu_host_s2_unfit(*vtcr);
+}
+
+/*
+ * May the VM's first function DMA through the VM's own Stage-2 (SMMU stage 2)? When the SMMU
+ * has stage 2 and can walk tables of an IPA size that still holds the VM's layout (its RAM,
+ * emulated devices, the ITS doorbell page and the function's BARs); otherwise the fallback is
+ * identity RAM, and the log says why.
+ */
+static bool s2_shareable(const struct vm *vm, const struct pci_func *f)
+{
+	uint64_t vtcr, end = vm_ipa_end(vm), limit;
+
+	if (!smmu_host.on)
+		return false;
+	if (!s2_vtcr(vm, &vtcr)) {
+		if (smmu_host.s2p)
+			pr_info("vm%u: device DMA through identity RAM: %s\n", vm->id,
+				smmu_host_s2_unfit(vm->s2.vtcr));
+		return false;
+	}
+	limit = 1ULL << (64 - (vtcr & 0x3f));
+	if (bars_end(f) > end)
+		end = bars_end(f);
+	if (end > limit) {
+		pr_info("vm%u: device DMA through identity RAM: its IPAs reach 0x%llx, past the "
+			"SMMU's %u-bit stage-2 input\n",
+			vm->id, (unsigned long long)end, 64 - (unsigned int)(vtcr & 0x3f));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The ITS's translation page (GITS_TRANSLATER) at VM_PCI_MSI_IPA, so MSI writes of the VM's
+ * functions, translated by its Stage-2 at the SMMU, reach the physical ITS. Not in the guest's
+ * DTB: like the MSI window Linux's VFIO reserves, it is a hole in the layout the guest is told.
+ */
+static int map_msi_doorbell(struct vm *vm)
+{
+	const struct plat_range *its = &hyp.plat.gic.its;
+
+	if (!its->size || its->size < GITS_TRANSLATER_OFF + 4)
+		return 0; /* no ITS: the functions' MSIs have nowhere to go anyway */
+	return vm_map_device(vm, "msi doorbell", VM_PCI_MSI_IPA,
+			     its->base + (GITS_TRANSLATER_OFF & ~0xfffUL), 0x1000);
+}
+
+/* The VM's devices DMA through its own Stage-2: the RAM stays where the guest expects it. */
+static int share_s2(struct vm *vm, struct err_why *why)
+{
+	uint64_t vtcr;
+	int ret;
+
+	if (!s2_vtcr(vm, &vtcr))
+		return err_fail(why, E_NOTSUP, "the SMMU cannot share the VM's Stage-2");
+	ret = vm_set_vtcr(vm, vtcr);
+	if (ret)
+		return err_fail(why, ret, "cannot make the VM's Stage-2 again for %u-bit IPAs",
+				64 - (unsigned int)(vtcr & 0x3f));
+	ret = map_msi_doorbell(vm);
+	if (ret)
+		return err_fail(why, ret, "cannot map the ITS doorbell into the VM's Stage-2");
+	vm->smmu_s2 = true;
+	/* From now on every change to the tables is invalidated at the SMMU too. */
+	vm->s2.dev_inval = smmu_host_s2_inval;
+	return 0;
+}
+
+/* No SMMU stage 2: the VM's RAM moves to IPA = PA, so DMA addresses are right without one. */
+static int identity_ram(struct vm *vm, struct err_why *why)
+{
+	int ret;
+
+	if (vm->ram_ipa == vm->ram_pa)
+		return 0;
+	if (!identity_ram_ok(vm))
+		return err_fail(why, E_RANGE,
+				"the VM's RAM cannot be identity-mapped (it overlaps guest "
+				"devices)");
+	ret = vm_ram_identity(vm);
+	if (ret)
+		return err_fail(why, ret, "%s",
+				ret == E_NOTSUP ? "its ELF kernel is linked for IPAs that would "
+						  "move with the RAM to IPA = PA"
+						: "cannot move the VM's RAM to IPA = PA");
+	return 0;
+}
+
+const char *vm_pci_dma_mode(const struct vm *vm)
+{
+	if (!vm->pci.n)
+		return "none";
+	if (vm->smmu_s2)
+		return "smmu stage 2";
+	return smmu_host.on ? "smmu stage 1, identity RAM" : "identity RAM, untranslated";
+}
+
+uint64_t vm_pci_msi_addr(const struct vm *vm)
+{
+	const struct plat_range *its = &hyp.plat.gic.its;
+
+	if (!its->size || its->size < GITS_TRANSLATER_OFF + 4)
+		return 0;
+	if (vm->smmu_s2)
+		return VM_PCI_MSI_IPA + (GITS_TRANSLATER_OFF & 0xfffUL);
+	return its->base + GITS_TRANSLATER_OFF;
 }
 
 /* Take the function's BARs out of every other VM (VM 0 maps NVMe BAR0 at boot). */
@@ -106,19 +239,17 @@ static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 	}
 	if (f->hdr_type != PCI_HDR_NORMAL || f->class_code == 0x06)
 		return err_fail(why, E_INVAL, "bridges cannot be passed through, only endpoints");
-	if (!vm->pci.n && vm->ram_ipa != vm->ram_pa) {
-		if (!identity_ram_ok(vm))
-			return err_fail(why, E_RANGE,
-					"the VM's RAM cannot be identity-mapped (it overlaps guest "
-					"devices)");
-		ret = vm_ram_identity(vm);
-		if (ret)
-			return err_fail(why, ret, "%s",
-					ret == E_NOTSUP
-						? "its ELF kernel is linked for IPAs that would "
-						  "move with the RAM to IPA = PA"
-						: "cannot move the VM's RAM to IPA = PA");
-	}
+	if (!vm->pci.n && !vm->smmu_s2 && s2_shareable(vm, f))
+		ret = share_s2(vm, why);
+	else if (!vm->pci.n && !vm->smmu_s2)
+		ret = identity_ram(vm, why);
+	else if (vm->smmu_s2 && bars_end(f) > ipa_limit(vm))
+		ret = err_fail(why, E_RANGE, "its BARs lie past the VM's %u-bit IPA space",
+			       64 - (unsigned int)(vm->s2.vtcr & 0x3f));
+	else
+		ret = 0;
+	if (ret)
+		return ret;
 	pin = pci_cfg_read8(&pci_topo.cfg, bdf, 0x3d);
 	if (pin >= 1 && pin <= 4 && pci_intx_intid(&pci_topo, &hyp.plat, bdf, pin, &pintid))
 		pintid = 0;
@@ -190,7 +321,10 @@ static unsigned int vm_smmu_sids(const struct vm *vm, uint32_t sids[VPCI_MAX_FUN
 	return n;
 }
 
-/* Give the streams of the VM's functions its context, mapping exactly its RAM. */
+/*
+ * Give the streams of the VM's functions its own Stage-2 (SMMU stage 2), or else its stage-1
+ * context mapping exactly its RAM.
+ */
 static int vm_smmu_start(struct vm *vm)
 {
 	uint32_t sids[VPCI_MAX_FUNCS];
@@ -198,6 +332,9 @@ static int vm_smmu_start(struct vm *vm)
 
 	if (!smmu_host.on || !vm->pci.n)
 		return 0;
+	if (vm->smmu_s2)
+		return smmu_host_attach_s2(sids, vm_smmu_sids(vm, sids), vm->s2.vtcr,
+					   vm->s2.pt.root_pa, vm->s2.vmid);
 	ret = smmu_host_ctx_build(&vm->smmu, vm_smmu_asid(vm), vm->ram_pa, vm->ram_size);
 	if (ret)
 		return ret;
@@ -210,11 +347,17 @@ static void vm_smmu_stop(struct vm *vm)
 
 	if (!smmu_host.on || !vm->pci.n)
 		return;
-	smmu_host_detach(vm_smmu_asid(vm), sids, vm_smmu_sids(vm, sids));
+	if (vm->smmu_s2)
+		smmu_host_detach_s2(vm->s2.vmid, sids, vm_smmu_sids(vm, sids));
+	else
+		smmu_host_detach(vm_smmu_asid(vm), sids, vm_smmu_sids(vm, sids));
 }
 
 void vm_pci_release(struct vm *vm)
 {
+	/* Stage 2: the streams abort; s2_destroy() then drops the VMID at the SMMU as well. */
+	if (vm->smmu_s2)
+		vm_smmu_stop(vm);
 	if (!vm->smmu.cd)
 		return;
 	vm_smmu_stop(vm);

@@ -9,6 +9,7 @@ fixtures and the report hook, and builds them from this module too.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,25 @@ class SharedTarget:
         if self.target is not None:
             self.target.close()
             self.target = None
+
+
+def fetch_qemu10() -> str:
+    """A QEMU 10 qemu-system-aarch64 ($MONADIC_QEMU10, or scripts/fetch-qemu.sh's, fetched into
+    build/qemu10 on first use); skips the calling test, with the reason, when there is none."""
+    given = os.environ.get("MONADIC_QEMU10")
+    if given:
+        return given
+    try:
+        proc = subprocess.run(
+            [str(REPO_ROOT / "scripts" / "fetch-qemu.sh"), str(REPO_ROOT / "build" / "qemu10")],
+            capture_output=True, text=True, timeout=600, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        pytest.skip(f"QEMU 10 could not be fetched: {e}")
+    if proc.returncode != 0:
+        why = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        pytest.skip(f"QEMU 10 could not be fetched (scripts/fetch-qemu.sh): {why}")
+    return proc.stdout.strip().splitlines()[-1]
 
 
 def vm_by_name(shell: Shell, name: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/arch/sysregs.h"
 #include "pci/smmuv3.h"
+#include "mm/vtcr.h"
 #include "test.h"
 
 /* What QEMU 7.2's virt SMMUv3 reports (read from the MMIO frame under -machine virt,iommu=smmuv3). */
@@ -106,6 +107,32 @@ static void test_ste_s2(void)
 		  "the VMs' IPA size (VTCR_EL2.T0SZ) exceeds the SMMU's OAS (IDR5.OAS)");
 	f = decode((QEMU_IDR0 | 1) & ~(1u << 4), QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
 	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vtcr, 0x40123000, 5), (uint64_t)E_NOTSUP);
+}
+
+/*
+ * The per-VM choice that makes sharing possible: -cpu max's VTCR_EL2 (48-bit PA and IPA, 16-bit
+ * VMIDs) is refused by QEMU 10's SMMU (OAS 44); the VM with a device gets it lowered to the
+ * SMMU's OAS, and the STE then carries exactly that geometry: S2T0SZ 20, S2SL0 2 (level 0),
+ * the CPU's walk attributes, S2PS lowered from 48 to 44 bits.
+ */
+static void test_ste_s2_per_vm_ipa(void)
+{
+	struct smmu_features f = decode(0x0d44101bu, QEMU_IDR1, QEMU_IDR5, QEMU_AIDR);
+	uint64_t cpu = 0, vm = 0, ste[SMMU_STE_DWORDS];
+
+	/* ID_AA64MMFR0_EL1.PARange 0b0101 (48 bits), ID_AA64MMFR1_EL1.VMIDBits 0b0010. */
+	CHECK_EQ_U64(vtcr_compute(5, 2 << 4, &cpu), 0);
+	CHECK(smmu_s2_unfit(&f, cpu) != NULL);
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, f.oas_bits, &vm), 0);
+	CHECK(smmu_s2_unfit(&f, vm) == NULL);
+	CHECK_EQ_U64(smmu_ste_s2(ste, &f, vm, 0x6dc00000, 2), 0);
+	CHECK_EQ_U64(ste[2] >> 32 & 0x3f, 20);	 /* S2T0SZ */
+	CHECK_EQ_U64(ste[2] >> 38 & 3, 2);	 /* S2SL0: level 0 */
+	CHECK_EQ_U64(ste[2] >> 40 & 0x3f, 0x35); /* S2IR0 01, S2OR0 01, S2SH0 11 */
+	CHECK_EQ_U64(ste[2] >> 46 & 3, 0);	 /* S2TG: 4 KiB */
+	CHECK_EQ_U64(ste[2] >> 48 & 7, 4);	 /* S2PS: 44 bits */
+	CHECK_EQ_U64(ste[2] & 0xffff, 2);	 /* S2VMID */
+	CHECK_EQ_U64(ste[3], 0x6dc00000);	 /* S2TTB */
 }
 
 static void test_commands_events(void)
@@ -322,6 +349,7 @@ int main(void)
 {
 	RUN(test_structures);
 	RUN(test_ste_s2);
+	RUN(test_ste_s2_per_vm_ipa);
 	RUN(test_commands_events);
 	RUN(test_qemu);
 	RUN(test_idr0_fields);

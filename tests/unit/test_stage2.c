@@ -466,6 +466,116 @@ static void test_random_ops(void)
 	check_lives(NULL);
 }
 
+/*
+ * A device walker sharing the tables (an SMMU's stage 2) hears of a live change after the CPU's
+ * TLBI and DSB ISH and while the entry is still invalid: it must drop what it cached before
+ * the new descriptor can be seen. A destroy tells it "everything" before a table is freed.
+ */
+static int dev_ev = -1, dev_all_ev = -1;
+static uint64_t dev_desc = ~0ULL, dev_vmid;
+
+static void dev_inval(uint16_t vmid, uint64_t ipa, bool all)
+{
+	struct pt_walk w;
+
+	dev_vmid = vmid;
+	if (all) {
+		fake_note("dev all", 0);
+		if (dev_all_ev < 0)
+			dev_all_ev = (int)fake_log.n - 1;
+		return;
+	}
+	fake_note("dev ipa", ipa);
+	dev_ev = (int)fake_log.n - 1;
+	CHECK_EQ_U64(pt_walk(&space.pt, ipa, &w), 0);
+	dev_desc = w.step[w.n_steps - 1].desc;
+}
+
+static void test_device_walker_told(void)
+{
+	struct pt_walk w;
+	int tlbi, flush, first_free;
+
+	setup();
+	bbm_ipa = 1 * GiB + 0x2000;
+	CHECK_EQ_U64(s2_map(&space, bbm_ipa, PA_BASE + 0x2000, PAGE, S2_NORMAL, S2_RW), 0);
+	space.dev_inval = dev_inval;
+	dev_ev = dev_all_ev = -1;
+	CHECK_EQ_U64(s2_map(&space, bbm_ipa, PA_BASE + 0x6000, PAGE, S2_NORMAL, S2_RW), 0);
+	tlbi = fake_find_arg(0, FAKE_TLBI, "ipas2e1is", bbm_ipa >> 12);
+	CHECK(tlbi >= 0 && dev_ev > tlbi);
+	CHECK(fake_find(tlbi, FAKE_DSB, "ish") < dev_ev); /* the CPU's part complete first */
+	CHECK_EQ_U64(fake_log.ev[dev_ev].arg, bbm_ipa);
+	CHECK_EQ_U64(dev_desc, 0); /* still broken when the device walker was told */
+	CHECK_EQ_U64(dev_vmid, space.vmid);
+	CHECK_EQ_U64(pt_walk(&space.pt, bbm_ipa, &w), 0);
+	CHECK(w.mapped && w.pa == PA_BASE + 0x6000);
+	/* A map into empty entries tells nobody: nothing can be cached for them. */
+	dev_ev = -1;
+	CHECK_EQ_U64(s2_map(&space, 2 * GiB, PA_BASE, 2 * MiB, S2_NORMAL, S2_RW), 0);
+	CHECK_EQ_U64(dev_ev, -1);
+	/* An unmap does. */
+	CHECK_EQ_U64(s2_unmap(&space, 2 * GiB, 2 * MiB), 0);
+	CHECK(dev_ev >= 0 && fake_log.ev[dev_ev].arg == 2 * GiB);
+	check_lives(NULL);
+	fake_log.n = 0;
+	teardown();
+	flush = fake_find(0, FAKE_TLBI, "vmalls12e1is");
+	first_free = fake_find(0, FAKE_NOTE, "free");
+	CHECK(flush >= 0 && dev_all_ev > flush && first_free > dev_all_ev);
+}
+
+/* Made for 40 bits, reshaped for 36: same VMID, new root, the old tables dropped and freed. */
+static void *no_alloc(void *ctx, unsigned int pages, uint64_t *pa)
+{
+	(void)ctx;
+	(void)pages;
+	(void)pa;
+	return NULL;
+}
+
+static void test_reshape(void)
+{
+	uint64_t vtcr36 = 0, root = 0;
+	uint16_t vmid;
+	struct pt_walk w;
+	int flush;
+
+	setup();
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB, PA_BASE, PAGE, S2_NORMAL, S2_RW), 0);
+	CHECK_EQ_U64(vtcr_limit_ipa(space.vtcr, 36, &vtcr36), 0);
+	/* No memory for the new root: refused, nothing changed. */
+	space.pt.alloc = no_alloc;
+	root = space.pt.root_pa;
+	CHECK(s2_reshape(&space, vtcr36) != 0);
+	space.pt.alloc = logged_alloc;
+	CHECK_EQ_U64(space.pt.root_pa, root);
+	CHECK_EQ_U64(space.pt.ia_bits, 40);
+	CHECK_EQ_U64(s2_walk(&space, 1 * GiB, &w), 0);
+	CHECK(w.mapped);
+	/* Reshaped. */
+	vmid = space.vmid;
+	space.dev_inval = dev_inval;
+	dev_all_ev = -1;
+	fake_log.n = 0;
+	CHECK_EQ_U64(s2_reshape(&space, vtcr36), 0);
+	CHECK_EQ_U64(space.vmid, vmid);
+	CHECK_EQ_U64(space.vtcr, vtcr36);
+	CHECK_EQ_U64(space.pt.ia_bits, 36);
+	CHECK_EQ_U64(space.pt.start_level, 1);
+	CHECK_EQ_U64(space.pt.root_tables, 1);
+	CHECK_EQ_U64(space.vttbr, (uint64_t)vmid << VTTBR_EL2_VMID_SHIFT | space.pt.root_pa);
+	CHECK_EQ_U64(pool.used, 1); /* the new root alone */
+	flush = fake_find(0, FAKE_TLBI, "vmalls12e1is");
+	CHECK(flush >= 0 && dev_all_ev > flush && fake_find(0, FAKE_NOTE, "free") > dev_all_ev);
+	check_lives("vmalls12e1is");
+	CHECK_EQ_U64(s2_walk(&space, 1 * GiB, &w), 0);
+	CHECK(!w.mapped);
+	CHECK_EQ_U64(s2_walk(&space, 1ULL << 36, &w), (uint64_t)(int64_t)E_RANGE);
+	CHECK_EQ_U64(s2_map(&space, 1 * GiB, PA_BASE, PAGE, S2_NORMAL, S2_RW), 0);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_map_publishes_tables);
@@ -475,6 +585,8 @@ int main(void)
 	RUN(test_destroy_invalidates_before_free);
 	RUN(test_vmids);
 	RUN(test_init_failure_leaves_nothing);
+	RUN(test_device_walker_told);
+	RUN(test_reshape);
 	RUN(test_random_ops);
 	free(pool_mem);
 	return TEST_SUMMARY();

@@ -261,11 +261,18 @@ static void test_trapped_sysregs(void)
 	CHECK_EQ_U64(v & 0xff, 0x11);	     /* AArch64 only at EL0 and EL1 */
 	CHECK_EQ_U64(v & (0xfULL << 32), 0); /* no SVE */
 	CHECK_EQ_U64(v & (0xfULL << 52), 0); /* no RME */
-	/* ID_AA64MMFR0_EL1: PARange is the VM's IPA size (VTCR_EL2.PS), not the CPU's. */
+	/*
+	 * ID_AA64MMFR0_EL1: PARange is the VM's own IPA size (its VTCR_EL2.T0SZ), not the CPU's
+	 * PA size nor VTCR_EL2.PS: a VM whose tables an SMMU shares has 44 bits on a 48-bit CPU.
+	 */
 	fake_sysreg_set("id_aa64mmfr0_el1", 0x5);
-	hyp.vtcr = 2ULL << VTCR_EL2_PS_SHIFT;
+	vm.s2.vtcr = VTCR_EL2_T0SZ(64 - 40) | VTCR_EL2_PS(5);
 	CHECK(sysreg(3, 0, 0, 7, 0, true, &v, 0));
 	CHECK_EQ_U64(v & 0xf, 2);
+	vm.s2.vtcr = VTCR_EL2_T0SZ(64 - 44) | VTCR_EL2_PS(5);
+	CHECK(sysreg(3, 0, 0, 7, 0, true, &v, 0));
+	CHECK_EQ_U64(v & 0xf, 4);
+	CHECK_EQ_U64(v >> 4, 0); /* the other fields as the CPU has them */
 	/* ID registers are read-only: a write is an UNDEF for the guest. */
 	CHECK(!sysreg(3, 0, 0, 4, 0, false, &v, 0));
 	/* AArch32 ID registers read as zero. */

@@ -509,6 +509,45 @@ static void test_scrub_interleavings(void)
 	CHECK(claims_seen > 0);
 }
 
+/*
+ * A VM whose functions will DMA through its Stage-2 at an SMMU gets a smaller IPA size: its
+ * tables are made again for it with every region where it was (same VMID, RAM at its IPA), and
+ * a region past the new size refuses it with nothing changed.
+ */
+static void test_set_vtcr_remaps_every_region(void)
+{
+	struct vm *vm = NULL;
+	struct pt_walk w;
+	uint64_t vtcr36 = 0, ram_pa;
+	uint16_t vmid;
+
+	setup(POOL_PAGES);
+	CHECK_EQ_U64(vm_create("s2", 16 * MiB, false, &vm), 0);
+	CHECK_EQ_U64(vm_map_device(vm, "bar", 0x10000000, 0x10000000, 0x4000), 0);
+	ram_pa = vm->ram_pa;
+	vmid = vm->s2.vmid;
+	CHECK_EQ_U64(vm->s2.pt.ia_bits, 40);
+	CHECK_EQ_U64(vtcr_limit_ipa(vm->s2.vtcr, 36, &vtcr36), 0);
+	CHECK_EQ_U64(vm_set_vtcr(vm, vtcr36), 0);
+	CHECK_EQ_U64(vm->s2.vtcr, vtcr36);
+	CHECK_EQ_U64(vm->s2.pt.ia_bits, 36);
+	CHECK_EQ_U64(vm->s2.vmid, vmid);
+	CHECK_EQ_U64(s2_walk(&vm->s2, GUEST_RAM_IPA + 0x123000, &w), 0);
+	CHECK(w.mapped && w.pa == ram_pa + 0x123000);
+	CHECK_EQ_U64(s2_walk(&vm->s2, 0x10003000, &w), 0);
+	CHECK(w.mapped && w.pa == 0x10003000);
+	CHECK_EQ_U64(vm_ipa_end(vm), GUEST_RAM_IPA + 16 * MiB);
+	/* Back to 40 bits; then a BAR at 64 GiB does not fit 36: refused, the 40-bit tables kept. */
+	CHECK_EQ_U64(vm_set_vtcr(vm, hyp.vtcr), 0);
+	CHECK_EQ_U64(vm_map_device(vm, "high", 1ULL << 36, 1ULL << 36, 0x4000), 0);
+	CHECK_EQ_U64(vm_set_vtcr(vm, vtcr36), (uint64_t)(int64_t)E_RANGE);
+	CHECK_EQ_U64(vm->s2.pt.ia_bits, 40);
+	CHECK_EQ_U64(s2_walk(&vm->s2, 1ULL << 36, &w), 0);
+	CHECK(w.mapped);
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+	CHECK_EQ_U64(hyp_pool.used, 0);
+}
+
 int main(void)
 {
 	RUN(test_failed_create_leaves_nothing);
@@ -520,6 +559,7 @@ int main(void)
 	RUN(test_scrub_before_the_first_start);
 	RUN(test_destroy_waits_for_a_chunk_in_flight);
 	RUN(test_scrub_interleavings);
+	RUN(test_set_vtcr_remaps_every_region);
 	free(pool_mem);
 	return TEST_SUMMARY();
 }

@@ -123,10 +123,62 @@ static void test_decode(void)
 	CHECK_EQ_U64(roots, 2);
 }
 
+/*
+ * A VM's own IPA size: a VM whose Stage-2 an SMMU shares gets min(the CPU's IPA size, the
+ * SMMU's OAS). -cpu max (48-bit PA) behind QEMU 10's SMMUv3 (OAS 44 bits) is the case that needs
+ * it: T0SZ 20 with level 0 (SL0 = 2), PS and everything else as the CPU's value had them.
+ */
+static void test_limit(void)
+{
+	uint64_t cpu = 0, v = 0;
+	unsigned int bits, level, roots;
+
+	CHECK_EQ_U64(vtcr_compute(mmfr0(5, 0, 0), mmfr1(2), &cpu), 0);
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, 44, &v), 0);
+	CHECK_EQ_U64(v, 0x800d3594); /* VS | PS 48 | ... | SL0 2 | T0SZ 20 */
+	vtcr_decode(v, &bits, &level, &roots);
+	CHECK_EQ_U64(bits, 44);
+	CHECK_EQ_U64(level, 0);
+	CHECK_EQ_U64(roots, 1);
+	CHECK_EQ_U64(vtcr_ipa_parange(v), 4);
+	/* Each smaller size gets exactly what vtcr_compute() gives a CPU of that PA size (but
+	 * the CPU's PS and VS): the one geometry rule for both. */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct vtcr_case *c = &cases[i];
+
+		CHECK_EQ_U64(vtcr_limit_ipa(cpu, c->ipa_bits, &v), 0);
+		CHECK_EQ_U64(v & ~(7UL << 16 | 1UL << 19), c->vtcr & ~(7UL << 16));
+		CHECK_EQ_U64(v & (7UL << 16 | 1UL << 19), cpu & (7UL << 16 | 1UL << 19));
+		CHECK_EQ_U64(vtcr_ipa_parange(v), c->parange < 5 ? c->parange : 5);
+	}
+	/* A limit at or above the CPU's size changes nothing. */
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, 48, &v), 0);
+	CHECK_EQ_U64(v, cpu);
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, 52, &v), 0);
+	CHECK_EQ_U64(v, cpu);
+	CHECK_EQ_U64(vtcr_compute(mmfr0(2, 0, 0), 0, &cpu), 0);
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, 44, &v), 0);
+	CHECK_EQ_U64(v, cpu);
+	/* A size between PARange's (an SMMU's stage-2 input bound need not be one): level 0 above
+	 * 40 bits; the guest is told the PARange size below it. */
+	CHECK_EQ_U64(vtcr_compute(mmfr0(5, 0, 0), 0, &cpu), 0);
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, 41, &v), 0);
+	vtcr_decode(v, &bits, &level, &roots);
+	CHECK_EQ_U64(bits, 41);
+	CHECK_EQ_U64(level, 0);
+	CHECK_EQ_U64(vtcr_ipa_parange(v), 2);
+	/* Below 32 bits: refused, the output untouched. */
+	v = 0x1234;
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, 31, &v), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(vtcr_limit_ipa(cpu, 0, &v), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(v, 0x1234);
+}
+
 int main(void)
 {
 	RUN(test_compute);
 	RUN(test_refused);
 	RUN(test_decode);
+	RUN(test_limit);
 	return TEST_SUMMARY();
 }
