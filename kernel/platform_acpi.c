@@ -379,7 +379,7 @@ static int iort(struct platform *p, const struct acpi_table *t, struct err_why *
 {
 	uint32_t count = acpi_u32(t, IORT_NODE_COUNT);
 	struct acpi_iter it = { .t = t, .off = acpi_u32(t, IORT_NODE_OFFSET), .len_size = 2 };
-	uint32_t off, len, rc_ref = 0, rc_rid = 0, rc_sid = 0, rc_n = 0;
+	uint32_t off, len, rc_ref = 0, rc_rid = 0, rc_sid = 0, rc_n = 0, rc_maps = 0, rc_n_maps = 0;
 	uint8_t type;
 	int ret = 1;
 
@@ -409,19 +409,28 @@ static int iort(struct platform *p, const struct acpi_table *t, struct err_why *
 			/* The node's offset stands for the DT's phandle: mappings name it so. */
 			p->smmu.phandle = off;
 			add_dev(p, "SMMUv3 (IORT)", p->smmu.reg.base, p->smmu.reg.size);
-		} else if (type == IORT_RC && n_maps && !rc_ref) {
-			/* First mapping of the root complex: RIDs [in, in + n] -> IDs from out. */
-			uint32_t m = off + maps;
-
-			rc_rid = acpi_u32(t, m);
-			rc_n = acpi_u32(t, m + 4) + 1;
-			rc_sid = acpi_u32(t, m + 8);
-			rc_ref = acpi_u32(t, m + 12);
+		} else if (type == IORT_RC && n_maps && !rc_maps) {
+			rc_maps = off + maps;
+			rc_n_maps = n_maps;
 		}
 	}
 	if (ret < 0)
 		return ret;
-	if (rc_ref && p->smmu.present && rc_ref == p->smmu.phandle) {
+	/*
+	 * The first root complex's first mapping to the SMMU: RIDs [in, in + n] -> StreamIDs from
+	 * out. Others may go straight to an ITS (RIDs that bypass the SMMU) and come first.
+	 */
+	for (uint32_t i = 0; p->smmu.present && i < rc_n_maps && !rc_ref; i++) {
+		uint32_t m = rc_maps + i * IORT_MAP_LEN;
+
+		if (acpi_u32(t, m + 12) != p->smmu.phandle)
+			continue;
+		rc_rid = acpi_u32(t, m);
+		rc_n = acpi_u32(t, m + 4) + 1;
+		rc_sid = acpi_u32(t, m + 8);
+		rc_ref = acpi_u32(t, m + 12);
+	}
+	if (rc_ref) {
 		p->pcie.iommu_map = true;
 		p->pcie.iommu_phandle = rc_ref;
 		p->pcie.rid_base = rc_rid;

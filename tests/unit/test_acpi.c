@@ -333,6 +333,30 @@ static void test_fuzz(void)
 	CHECK(parsed > 0 && refused > 0);
 }
 
+/* QEMU's root complex maps RIDs 0-0x100 to the SMMU and the rest straight to the ITS; with the
+ * two mappings swapped, the SMMU's is still the one taken. */
+static void test_iort_smmu_mapping_not_first(void)
+{
+	static struct platform p;
+	struct blob b = load("IORT");
+	struct err_why why = { { 0 } };
+	const uint32_t maps = 160 + 36; /* the root complex node's ID mappings (fixture layout) */
+	uint8_t first[20];
+
+	CHECK_EQ_U64(b.p[160], 2); /* IORT_RC */
+	memcpy(first, b.p + maps, 20);
+	memmove(b.p + maps, b.p + maps + 20, 20);
+	memcpy(b.p + maps + 20, first, 20);
+	fix_checksum(b.p, b.n);
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U64(plat_acpi_table(&p, b.p, b.n, &why), 0);
+	CHECK(p.smmu.present && p.pcie.iommu_map);
+	CHECK_EQ_U64(p.pcie.rid_base, 0);
+	CHECK_EQ_U64(p.pcie.iommu_len, 0x101);
+	CHECK_EQ_U64(p.pcie.sid_base, 0);
+	free(b.p);
+}
+
 /* Offset of the byte after NameOp "_PRT" (the package opcode) in a DSDT. */
 static size_t prt_at(const struct blob *b)
 {
@@ -618,6 +642,7 @@ int main(void)
 	RUN(test_spcr_ec2_16550);
 	RUN(test_spcr_variants);
 	RUN(test_smbios_strings);
+	RUN(test_iort_smmu_mapping_not_first);
 	RUN(test_prt_qemu);
 	RUN(test_prt_missing_link);
 	RUN(test_prt_malformed);
