@@ -8,9 +8,9 @@ just before the shell), and when that hand-off came after reset. Boots QEMU `-M 
 Paths: kernel (-kernel), acpi and dt (removable-media BOOTAA64.EFI; EDK2 hands over ACPI tables,
 or its DT with acpi=off), entry (a Boot#### written into the variable store), shell (the UEFI
 shell's startup.nsh; the countdown is skipped with a key), grub (GRUB's chainloader; needs
-scripts/fetch-grub.sh). Hold the QEMU lock while it runs:
+scripts/fetch-grub.sh). Run it on an otherwise idle host:
 
-    flock /work/qemu.lock env PYTHONPATH=host-tools scripts/uefi-boot-times.py [--repeat 3] [PATH...]
+    PYTHONPATH=host-tools scripts/uefi-boot-times.py [--repeat 3] [PATH...]
 """
 
 from __future__ import annotations
