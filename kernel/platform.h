@@ -15,8 +15,9 @@
 #define PLAT_MAX_REDIST	     8
 #define PLAT_MAX_DEVS	     64
 #define PLAT_MAX_PCI_WINDOWS 4
-/* Legacy INTx routes of the host bridge: QEMU virt has 4 slots x 4 pins. */
-#define PLAT_MAX_PCI_IMAP 32
+/* Legacy INTx routes of the host bridge: QEMU virt's interrupt-map has 4 slots x 4 pins, an
+ * ACPI _PRT lists all 32 devices x 4 pins of the root bus. */
+#define PLAT_MAX_PCI_IMAP 128
 #define PLAT_NAME_LEN	  48
 #define PLAT_WARN_LEN	  160
 

@@ -2,13 +2,15 @@
 /*
  * The machine description from ACPI tables (ACPI 6.5; Arm's IORT and SPCR specifications): the
  * same struct platform the device tree fills (kernel/platform.c), for UEFI servers that give no
- * DT. No AML is interpreted: what lives only in the DSDT (PCI windows, legacy INTx routing) is
- * not known, and the BARs firmware assigned are kept.
+ * DT. No AML is interpreted: the host bridge's legacy INTx routing is read from a static _PRT
+ * package in the DSDT (kernel/lib/aml.c); the PCI windows, known only to AML, are not, and the
+ * BARs firmware assigned are kept.
  */
 #include "kernel/platform.h"
 
 #include "kernel/drivers/uart.h"
 #include "kernel/lib/acpi.h"
+#include "kernel/lib/aml.h"
 #include "kernel/lib/err.h"
 #include "kernel/lib/fmt.h"
 #include "kernel/lib/string.h"
@@ -83,6 +85,14 @@
 #define FADT_ARM_BOOT_FLAGS 129
 #define FADT_PSCI_COMPLIANT (1U << 0)
 #define FADT_PSCI_USE_HVC   (1U << 1)
+#define FADT_DSDT	    40	/* 32-bit physical address */
+#define FADT_X_DSDT	    140 /* 64-bit physical address, used when non-zero (ACPI 2.0+) */
+#define FADT_X_DSDT_END	    148
+
+/* PCI binding phys.hi (IEEE 1275 PCI binding 2.2.1.1): the device number in bits 15:11. */
+#define PCI_HI_DEV_SHIFT 11
+#define PCI_HI_DEV_MASK	 (0x1fU << PCI_HI_DEV_SHIFT)
+#define PCI_PIN_MASK	 7U
 
 /* IORT (Arm DEN 0049E): nodes, ID mappings, the root complex and SMMUv3 nodes. */
 #define IORT_LEN_MIN	    48
@@ -337,11 +347,39 @@ static int fadt(struct platform *p, const struct acpi_table *t, struct err_why *
 	return 0;
 }
 
+/*
+ * The root bus's INTx routes from the DSDT's _PRT, in the form the DT's interrupt-map gives
+ * them (platform.h): one entry per device and pin, matched on the device number.
+ */
+static int dsdt(struct platform *p, const struct acpi_table *t, struct err_why *why)
+{
+	struct aml_prt_route r[PLAT_MAX_PCI_IMAP];
+	unsigned int skipped;
+	int n = aml_prt(t, r, PLAT_MAX_PCI_IMAP, &skipped, why);
+
+	if (n == E_NOENT)
+		return 0; /* no PCI INTx routing: nothing to learn */
+	if (n < 0)
+		return n;
+	p->pcie.imap_mask_hi = PCI_HI_DEV_MASK;
+	p->pcie.imap_mask_pin = PCI_PIN_MASK;
+	for (int i = 0; i < n; i++) {
+		p->pcie.imap[i].hi = (uint32_t)r[i].dev << PCI_HI_DEV_SHIFT;
+		p->pcie.imap[i].pin = r[i].pin;
+		p->pcie.imap[i].intid = r[i].gsiv;
+	}
+	p->pcie.n_imap = (unsigned int)n;
+	if (skipped && !p->fw.acpi_warn[0])
+		fmt_snprintf(p->fw.acpi_warn, sizeof(p->fw.acpi_warn),
+			     "DSDT: %u _PRT entries without a static interrupt", skipped);
+	return 0;
+}
+
 static int iort(struct platform *p, const struct acpi_table *t, struct err_why *why)
 {
 	uint32_t count = acpi_u32(t, IORT_NODE_COUNT);
 	struct acpi_iter it = { .t = t, .off = acpi_u32(t, IORT_NODE_OFFSET), .len_size = 2 };
-	uint32_t off, len, rc_ref = 0, rc_rid = 0, rc_sid = 0, rc_n = 0;
+	uint32_t off, len, rc_ref = 0, rc_rid = 0, rc_sid = 0, rc_n = 0, rc_maps = 0, rc_n_maps = 0;
 	uint8_t type;
 	int ret = 1;
 
@@ -371,19 +409,28 @@ static int iort(struct platform *p, const struct acpi_table *t, struct err_why *
 			/* The node's offset stands for the DT's phandle: mappings name it so. */
 			p->smmu.phandle = off;
 			add_dev(p, "SMMUv3 (IORT)", p->smmu.reg.base, p->smmu.reg.size);
-		} else if (type == IORT_RC && n_maps && !rc_ref) {
-			/* First mapping of the root complex: RIDs [in, in + n] -> IDs from out. */
-			uint32_t m = off + maps;
-
-			rc_rid = acpi_u32(t, m);
-			rc_n = acpi_u32(t, m + 4) + 1;
-			rc_sid = acpi_u32(t, m + 8);
-			rc_ref = acpi_u32(t, m + 12);
+		} else if (type == IORT_RC && n_maps && !rc_maps) {
+			rc_maps = off + maps;
+			rc_n_maps = n_maps;
 		}
 	}
 	if (ret < 0)
 		return ret;
-	if (rc_ref && p->smmu.present && rc_ref == p->smmu.phandle) {
+	/*
+	 * The first root complex's first mapping to the SMMU: RIDs [in, in + n] -> StreamIDs from
+	 * out. Others may go straight to an ITS (RIDs that bypass the SMMU) and come first.
+	 */
+	for (uint32_t i = 0; p->smmu.present && i < rc_n_maps && !rc_ref; i++) {
+		uint32_t m = rc_maps + i * IORT_MAP_LEN;
+
+		if (acpi_u32(t, m + 12) != p->smmu.phandle)
+			continue;
+		rc_rid = acpi_u32(t, m);
+		rc_n = acpi_u32(t, m + 4) + 1;
+		rc_sid = acpi_u32(t, m + 8);
+		rc_ref = acpi_u32(t, m + 12);
+	}
+	if (rc_ref) {
 		p->pcie.iommu_map = true;
 		p->pcie.iommu_phandle = rc_ref;
 		p->pcie.rid_base = rc_rid;
@@ -443,7 +490,7 @@ static const struct acpi_kind acpi_kinds[] = {
 	{ "APIC", 3, MADT_ENTRIES, true, madt },  { "SPCR", 2, SPCR_LEN_MIN, true, spcr },
 	{ "GTDT", 2, GTDT_LEN_MIN, false, gtdt }, { "MCFG", 1, MCFG_ENTRIES, false, mcfg },
 	{ "FACP", 5, FADT_LEN_MIN, false, fadt }, { "IORT", 0, IORT_LEN_MIN, false, iort },
-	{ "PPTT", 1, PPTT_ENTRIES, false, pptt },
+	{ "PPTT", 1, PPTT_ENTRIES, false, pptt }, { "DSDT", 1, ACPI_HDR_LEN, false, dsdt },
 };
 
 static void note_table(struct platform *p, const char *sig)
@@ -500,6 +547,23 @@ int plat_acpi_finish(struct platform *p, struct err_why *why)
 	return 0;
 }
 
+/* The DSDT's address from a FADT that plat_acpi_table() accepted (its Length is checked). */
+static uint64_t fadt_dsdt(const uint8_t *t)
+{
+	uint32_t len = (uint32_t)t[ACPI_HDR_LENGTH] | (uint32_t)t[ACPI_HDR_LENGTH + 1] << 8 |
+		       (uint32_t)t[ACPI_HDR_LENGTH + 2] << 16 |
+		       (uint32_t)t[ACPI_HDR_LENGTH + 3] << 24;
+	uint64_t x = 0;
+
+	if (len >= FADT_X_DSDT_END)
+		for (int i = 7; i >= 0; i--)
+			x = x << 8 | t[FADT_X_DSDT + i];
+	if (!x)
+		x = (uint32_t)t[FADT_DSDT] | (uint32_t)t[FADT_DSDT + 1] << 8 |
+		    (uint32_t)t[FADT_DSDT + 2] << 16 | (uint32_t)t[FADT_DSDT + 3] << 24;
+	return x;
+}
+
 /* Keep the first optional table's failure for the boot log; carry on without it. */
 static void warn_skip(struct platform *p, const struct err_why *w)
 {
@@ -512,7 +576,7 @@ int plat_acpi_parse(struct platform *p, uint64_t rsdp, plat_acpi_avail_fn avail,
 {
 	struct err_why local;
 	struct acpi_table xsdt;
-	uint64_t xsdt_pa;
+	uint64_t xsdt_pa, dsdt_pa = 0;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
@@ -558,6 +622,21 @@ int plat_acpi_parse(struct platform *p, uint64_t rsdp, plat_acpi_avail_fn avail,
 		}
 		if (ret)
 			warn_skip(p, &local);
+		/* The DSDT is named by the FADT, not the XSDT; read once the FADT passed. */
+		if (!ret && !memcmp(t, "FACP", 4))
+			dsdt_pa = fadt_dsdt(t);
+	}
+	if (dsdt_pa) {
+		uint64_t n = avail(ctx, dsdt_pa);
+
+		local.msg[0] = '\0';
+		if (n < ACPI_HDR_LEN) {
+			err_fail(&local, E_INVAL, "DSDT at 0x%llx not in memory",
+				 (unsigned long long)dsdt_pa);
+			warn_skip(p, &local);
+		} else if (plat_acpi_table(p, (const void *)(uintptr_t)dsdt_pa, n, &local)) {
+			warn_skip(p, &local);
+		}
 	}
 	return plat_acpi_finish(p, why);
 }

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Sequence
 
+from . import efivars
 from .errors import QemuError
 
 DEFAULT_BINARY = "qemu-system-aarch64"
@@ -76,21 +77,67 @@ AAVMF_CODE = "/usr/share/AAVMF/AAVMF_CODE.fd"
 AAVMF_VARS = "/usr/share/AAVMF/AAVMF_VARS.fd"
 
 
-def prepare_esp(image: Path, esp: Path, cfg: str = "", files: dict[str, Path] | None = None) -> Path:
-    """An EFI system partition folder for QEMU's fat: driver: `image` as the removable-media
-    loader \\EFI\\BOOT\\BOOTAA64.EFI, `cfg` as monadic.cfg beside it, `files` copied to the
-    paths given (relative to the ESP), and a fresh copy of EDK2's variable store at
-    `<esp>.vars.fd`. Returns `esp`."""
+# The ways UEFI starts the application (docs/uefi.md): as the removable-media loader, from a
+# boot entry (Boot#### in the variable store), from the UEFI shell's startup.nsh, or from GRUB's
+# chainloader. All but the first keep it at APP_PATH with monadic.cfg beside it.
+BOOT_PATHS = ("removable", "entry", "shell", "grub")
+APP_PATH = "EFI/monadic/monadic.efi"
+
+
+def _dos(path: str) -> str:
+    return "\\" + path.replace("/", "\\")
+
+
+def prepare_esp(
+    image: Path,
+    esp: Path,
+    cfg: str = "",
+    files: dict[str, Path] | None = None,
+    boot: str = "removable",
+    options: str = "",
+    grub_efi: Path | None = None,
+) -> Path:
+    """An EFI system partition folder for QEMU's fat: driver and a fresh variable store beside
+    it (`<esp>.vars.fd`). `image` is the removable-media loader \\EFI\\BOOT\\BOOTAA64.EFI
+    (boot="removable"), or \\EFI\\monadic\\monadic.efi started with the load options
+    `options` by a boot entry written into the variable store (boot="entry"), by the UEFI
+    shell's startup.nsh (boot="shell"), or by GRUB's chainloader (boot="grub": `grub_efi`, Debian's
+    monolithic grubaa64.efi, becomes the removable-media loader with grub.cfg beside it).
+    `cfg` is monadic.cfg beside the image, `files` are copied to the paths given (relative to
+    the ESP). Returns `esp`."""
+    if boot not in BOOT_PATHS:
+        raise ValueError(f"boot must be one of {', '.join(BOOT_PATHS)}, not {boot!r}")
+    if boot == "grub" and grub_efi is None:
+        raise ValueError("boot='grub' needs grub_efi (scripts/fetch-grub.sh fetches it)")
     if esp.exists():
         shutil.rmtree(esp)
-    (esp / "EFI" / "BOOT").mkdir(parents=True)
-    shutil.copyfile(image, esp / "EFI" / "BOOT" / "BOOTAA64.EFI")
-    (esp / "EFI" / "BOOT" / "monadic.cfg").write_text(cfg + "\n")
+    app = esp / ("EFI/BOOT/BOOTAA64.EFI" if boot == "removable" else APP_PATH)
+    app.parent.mkdir(parents=True)
+    shutil.copyfile(image, app)
+    (app.parent / "monadic.cfg").write_text(cfg + "\n")
     for rel, src in (files or {}).items():
         dst = esp / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dst)
-    shutil.copyfile(AAVMF_VARS, f"{esp}.vars.fd")
+    template = Path(AAVMF_VARS).read_bytes()
+    if boot == "entry":
+        template = efivars.boot_entry_store(template, _dos(APP_PATH), options)
+    elif boot == "shell":
+        # The shell runs startup.nsh from the first file system; fs0 is the only FAT volume.
+        (esp / "startup.nsh").write_text(f"fs0:\r\n{_dos(APP_PATH)} {options}\r\n")
+    elif boot == "grub":
+        assert grub_efi is not None
+        (esp / "EFI" / "BOOT").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(grub_efi, esp / "EFI" / "BOOT" / "BOOTAA64.EFI")
+        # Debian's monolithic image reads grub.cfg from the folder it was started from when
+        # there is no /EFI/debian or /boot/grub.
+        # Single quotes keep the options as written (GRUB would eat backslashes and double
+        # quotes); chainloader passes its arguments after the file, joined by spaces.
+        quoted = "'" + options.replace("'", "'\\''") + "'" if options else ""
+        (esp / "EFI" / "BOOT" / "grub.cfg").write_text(
+            f"set timeout=0\nmenuentry monadic {{\n\tchainloader /{APP_PATH} {quoted}\n}}\n"
+        )
+    Path(f"{esp}.vars.fd").write_bytes(template)
     return esp
 
 

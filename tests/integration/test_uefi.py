@@ -4,12 +4,16 @@ EL2, once with ACPI tables only (-cpu max) and once with a DT only (-M virt,acpi
 neoverse-n1). Each reaches the shell, says where its platform came from, and finds the same
 CPUs, GIC, timer, console, ECAM and SMMU as the -kernel boot of the same machine; `pci` lists
 the NVMe controller. On the ACPI boot monadic.cfg starts a Linux guest whose Image and initrd
-are read from the ESP; on the DT boot it names a file that does not exist, and the boot goes on
-without that word. One boot per path, shared by its tests."""
+are read from the ESP and which is given the NVMe function (its BAR where the firmware put it,
+its INTx from the DSDT's _PRT): it reads what this test wrote on the disk and writes a token
+this test then finds there. On the DT boot monadic.cfg names a file that does not exist, and the
+boot goes on without that word. One boot per path, shared by its tests."""
 
 from __future__ import annotations
 
 import re
+import secrets
+import subprocess
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,10 +27,19 @@ from monadic.target import Target
 SMP = 2
 MACHINE = ("iommu=smmuv3",)
 NVME = ("-device", "nvme,serial=uefi0,addr=03.0")
+NVME_BDF = "00:03.0"
+DISK_SIZE = 64 << 20
+READ_SECTOR = 2048
+WRITE_SECTOR = 4096
+TOKEN_READ = "HOST-" + secrets.token_hex(8)
+TOKEN_WRITE = "GUEST-" + secrets.token_hex(8)
 
-
+# The Linux guest's init reads sector READ_SECTOR of its NVMe disk and writes TOKEN_WRITE at
+# WRITE_SECTOR (tests/integration/test_passthrough.py does the same on the -kernel path).
 LINUX_CFG = (
-    'vm=linux,\\EFI\\monadic\\Image,256M,1,"console=ttyAMA0" initrd=linux,\\EFI\\monadic\\initrd'
+    f'vm=linux,\\EFI\\monadic\\Image,256M,1,"console=ttyAMA0 '
+    f'monadic.nvme={READ_SECTOR},{WRITE_SECTOR},{TOKEN_WRITE}" '
+    f"initrd=linux,\\EFI\\monadic\\initrd pci=linux,{NVME_BDF}"
 )
 MISSING_CFG = "vm=ghost,\\EFI\\monadic\\NoSuchImage,64M,1"
 
@@ -45,14 +58,22 @@ def boots(
         pytest.skip(f"{AAVMF_CODE} missing: scripts/setup-toolchain.sh qemu installs qemu-efi-aarch64")
     out: dict[str, Any] = {}
     base = tmp_path_factory.mktemp("uefi")
+    disk = base / "nvme.img"
+    with open(disk, "wb") as f:
+        f.truncate(DISK_SIZE)
+        f.seek(READ_SECTOR * 512)
+        f.write(TOKEN_READ.encode())
+    out["disk"] = disk
+    nvme_disk = ("-drive", f"file={disk},if=none,id=nvme0,format=raw",
+                 "-device", f"nvme,serial=uefi0,drive=nvme0,addr={NVME_BDF[3:]}")
     linux_files = {
         "EFI/monadic/Image": linux_dir / "Image",
         "EFI/monadic/initrd": linux_dir / "initramfs.cpio.gz",
     }
     configs = {
         "kernel": MachineConfig(cpu="max", smp=SMP, mem="1G", machine_opts=MACHINE, extra_args=NVME),
-        "acpi": MachineConfig(cpu="max", smp=SMP, mem="1G", machine_opts=MACHINE, extra_args=NVME,
-                              esp=str(prepare_esp(image, base / "esp-acpi", LINUX_CFG, linux_files))),
+        "acpi": MachineConfig(cpu="max", smp=SMP, mem="1G", machine_opts=MACHINE,
+                              extra_args=nvme_disk, esp=str(prepare_esp(image, base / "esp-acpi", LINUX_CFG, linux_files))),
         "dt": MachineConfig(cpu="neoverse-n1", smp=SMP, mem="1G", machine_opts=(*MACHINE, "acpi=off"),
                             extra_args=NVME, esp=str(prepare_esp(image, base / "esp-dt", MISSING_CFG))),
     }  # fmt: skip
@@ -69,6 +90,7 @@ def boots(
                 vm = vm_by_name(target.shell, "linux")
                 out[name]["linux"] = wait_vm_state(target.shell, vm["id"], timeout=180)
                 out[name]["linux_log"] = target.shell.run(f"vm log {vm['id']}")
+                out[name]["pci_json"] = target.shell.run_json("pci")
         finally:
             target.close()
     yield out
@@ -138,8 +160,103 @@ def test_linux_guest_from_the_esp_boots(boots: dict[str, Any]) -> None:
     assert re.search(r"MONADIC-INIT: Linux \S+-cloud-arm64, 1 CPUs", log), log[-3000:]
 
 
+def test_linux_from_the_esp_drives_the_passed_nvme(boots: dict[str, Any]) -> None:
+    """Under ACPI the firmware assigned the BARs and the INTx routing is only in the DSDT: the
+    guest finds the controller at the BAR the firmware chose, its interrupts arrive as INTx, and
+    it reads and writes the disk."""
+    info, log = boots["acpi"]["linux"], boots["acpi"]["linux_log"]
+    assert re.search(r"MONADIC-BLOCK: (nvme0c0n1 )?nvme0n1 *$", log, re.M), log[-3000:]
+    assert f"MONADIC-READ: {TOKEN_READ}" in log, log[-3000:]
+    assert "MONADIC-WRITE: done" in log, log[-3000:]
+    with open(boots["disk"], "rb") as f:
+        f.seek(WRITE_SECTOR * 512)
+        assert f.read(len(TOKEN_WRITE)).decode(errors="replace") == TOKEN_WRITE
+    (fn,) = info["pci"]
+    assert fn["bdf"] == NVME_BDF and fn["intid"] >= 32 and fn["irqs"] > 0, fn
+    host = next(f for f in boots["acpi"]["pci_json"]["functions"] if f["bdf"] == NVME_BDF)
+    bar0 = next(b for b in host["bars"] if b["index"] == 0)
+    region = next(r for r in info["regions"] if r["name"] == f"pci {NVME_BDF}")
+    assert int(region["pa"], 16) == int(bar0["cpu_addr"], 16) == int(region["ipa"], 16), (
+        region, bar0)
+
+
 def test_missing_esp_file_drops_its_word(boots: dict[str, Any]) -> None:
     text = boots["dt"]["boot"]
     assert "NoSuchImage: not found on the application's volume" in text, text
     assert "its word was dropped" in text, text
     assert "ghost" not in boots["dt"]["platform"]["bootargs"]
+
+
+# --- The other ways UEFI starts the application ------------------------------------------------
+# A boot entry written into the variable store, the UEFI shell's startup.nsh and GRUB's
+# chainloader each start \EFI\monadic\monadic.efi with load options that name a guest on the
+# ESP; monadic.cfg beside it names another, and must be ignored. One boot per path.
+
+PATH_OPTIONS = "vm=basic,\\EFI\\monadic\\basic.bin,32M,1"
+PATH_CFG = "vm=fromcfg,\\EFI\\monadic\\basic.bin,32M,1"
+SHELL_COUNTDOWN = "any other key to continue"
+
+
+def _grub(image: Path) -> Path | None:
+    """Debian's GRUB for arm64 UEFI, fetched into build/grub once; None when it cannot be."""
+    run = subprocess.run(
+        [str(image.parent.parent / "scripts" / "fetch-grub.sh"), str(image.parent / "grub")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    return Path(run.stdout.strip().splitlines()[-1]) if run.returncode == 0 else None
+
+
+@pytest.fixture(scope="module")
+def paths(image: Path, qemu_binary: str, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[dict[str, Any]]:
+    if not Path(AAVMF_CODE).exists():
+        pytest.skip(f"{AAVMF_CODE} missing: scripts/setup-toolchain.sh qemu installs qemu-efi-aarch64")
+    base = tmp_path_factory.mktemp("uefi-paths")
+    files = {"EFI/monadic/basic.bin": image.parent / "guests" / "basic.bin"}
+    grub = _grub(image)
+    out: dict[str, Any] = {"grub": grub}
+    for boot in ("entry", "shell", "grub"):
+        if boot == "grub" and grub is None:
+            continue
+        esp = prepare_esp(image, base / f"esp-{boot}", PATH_CFG, files, boot=boot,
+                          options=PATH_OPTIONS, grub_efi=grub)
+        config = MachineConfig(cpu="max", smp=SMP, mem="1G", machine_opts=MACHINE, esp=str(esp))
+        target = Target.launch(image, config, binary=qemu_binary)
+        try:
+            before = ""
+            if boot == "shell":
+                # The shell counts 5 s down before startup.nsh; any key but ESC goes on at once.
+                before = target.shell.read_until(SHELL_COUNTDOWN, timeout=120)
+                target.shell.write(b"\r")
+            target.wait_boot(timeout=120)
+            out[boot] = {
+                "boot": before + target.boot_text,
+                "platform": target.shell.run_json("platform"),
+                "vms": [vm["name"] for vm in target.shell.run_json("vm list")["vms"]],
+            }
+        finally:
+            target.close()
+    yield out
+
+
+@pytest.mark.parametrize("boot", ["entry", "shell", "grub"])
+def test_uefi_path_starts_the_application_with_its_load_options(
+    paths: dict[str, Any], boot: str
+) -> None:
+    if boot == "grub" and paths["grub"] is None:
+        pytest.skip("grub-efi-arm64-bin could not be fetched (scripts/fetch-grub.sh)")
+    got = paths[boot]
+    assert "monadic-hypervisor: EFI application" in got["boot"], got["boot"][-3000:]
+    bootargs = got["platform"]["bootargs"]
+    assert re.fullmatch(r"vm=basic,0x[0-9a-f]+,32M,1", bootargs), bootargs
+    assert "basic" in got["vms"] and "fromcfg" not in got["vms"], got["vms"]
+    assert got["platform"]["firmware"]["uefi"] is True
+
+
+def test_boot_entry_is_the_one_written_into_the_variable_store(paths: dict[str, Any]) -> None:
+    assert 'starting Boot0080 "monadic"' in paths["entry"]["boot"], paths["entry"]["boot"][-3000:]
+
+
+def test_shell_ran_startup_nsh(paths: dict[str, Any]) -> None:
+    text = paths["shell"]["boot"]
+    assert "EFI Internal Shell" in text and SHELL_COUNTDOWN in text, text[-3000:]

@@ -4,10 +4,12 @@
  * from QEMU 7.2 virt through EDK2 (-cpu max -smp 2 -m 1G, iommu=smmuv3: tests/fixtures/acpi/,
  * dumped from Linux's /sys/firmware/acpi/tables), checked against the DT of the same machine
  * (virt-max-smmuv3-smp2-1G.dtb); and on corrupted copies: truncated, bad checksums, lengths
- * past the end, subtables that overrun, random bytes. Also the SMBIOS string reader.
+ * past the end, subtables that overrun, random bytes. Also the SMBIOS string reader, and the
+ * _PRT reader on QEMU's DSDT (its INTx routes against the DT's interrupt-map).
  */
 #include "kernel/drivers/uart.h"
 #include "kernel/lib/acpi.h"
+#include "kernel/lib/aml.h"
 #include "kernel/lib/fdt.h"
 #include "kernel/lib/smbios.h"
 #include "kernel/platform.h"
@@ -55,7 +57,28 @@ static int parse_all(struct platform *p, struct err_why *why)
 		if (ret)
 			return ret;
 	}
+	{
+		struct blob b = load("DSDT");
+		int ret = plat_acpi_table(p, b.p, b.n, why);
+
+		free(b.p);
+		if (ret)
+			return ret;
+	}
 	return plat_acpi_finish(p, why);
+}
+
+/* The INTID INTx 'pin' of device 'dev' on the root bus raises, as pci_intx_intid() looks it
+ * up in the platform's routes; 0 when there is none. */
+static uint32_t intx_of(const struct platform *p, unsigned int dev, unsigned int pin)
+{
+	uint32_t hi = (uint32_t)dev << 11;
+
+	for (unsigned int i = 0; i < p->pcie.n_imap; i++)
+		if ((hi & p->pcie.imap_mask_hi) == (p->pcie.imap[i].hi & p->pcie.imap_mask_hi) &&
+		    (pin & p->pcie.imap_mask_pin) == (p->pcie.imap[i].pin & p->pcie.imap_mask_pin))
+			return p->pcie.imap[i].intid;
+	return 0;
 }
 
 static void test_fixtures_match_the_dt(void)
@@ -70,7 +93,7 @@ static void test_fixtures_match_the_dt(void)
 	CHECK_EQ_U64(fdt_init(&f, dtb, (uint32_t)n), 0);
 	CHECK_EQ_U64(plat_parse(&d, &f, &why), 0);
 	CHECK_EQ_U64(a.fw.source, PLAT_SRC_ACPI);
-	CHECK_STR(a.fw.acpi_tables, "APIC FACP GTDT IORT MCFG PPTT SPCR");
+	CHECK_STR(a.fw.acpi_tables, "APIC FACP GTDT IORT MCFG PPTT SPCR DSDT");
 	CHECK_EQ_U64(a.n_cpus, d.n_cpus);
 	for (unsigned int i = 0; i < d.n_cpus; i++)
 		CHECK_EQ_U64(a.cpus[i].mpidr, d.cpus[i].mpidr);
@@ -97,11 +120,18 @@ static void test_fixtures_match_the_dt(void)
 	CHECK_EQ_U64(a.psci.conduit, d.psci.conduit);
 	CHECK(a.pptt.present);
 	CHECK_EQ_U64(a.pptt.cores, 2);
+	/* The DSDT's _PRT routes every device's pins as the DT's interrupt-map does. */
+	CHECK_EQ_U64(a.pcie.n_imap, 128);
+	for (unsigned int dev = 0; dev < 32; dev++)
+		for (unsigned int pin = 1; pin <= 4; pin++) {
+			CHECK(intx_of(&d, dev, pin) != 0);
+			CHECK_EQ_U64(intx_of(&a, dev, pin), intx_of(&d, dev, pin));
+		}
 	free(dtb);
 }
 
 /* RSDP and XSDT built around the fixtures; readable sizes come from this list. */
-static struct blob held[N_TABLES + 2];
+static struct blob held[N_TABLES + 3];
 static unsigned int n_held;
 
 static uint64_t avail(const void *ctx, uint64_t pa)
@@ -152,6 +182,16 @@ static int parse_via_rsdp(struct platform *p, struct err_why *why, uint8_t **xsd
 				(uint8_t)((uintptr_t)held[n_held].p >> (8 * k));
 		n_held++;
 	}
+	/* The DSDT is named by the FADT's X_DSDT (offset 140), not by the XSDT. */
+	held[n_held] = load("DSDT");
+	for (unsigned int i = 0; i < n_held; i++)
+		if (!memcmp(held[i].p, "FACP", 4)) {
+			for (int k = 0; k < 8; k++)
+				held[i].p[140 + k] =
+					(uint8_t)((uintptr_t)held[n_held].p >> (8 * k));
+			fix_checksum(held[i].p, held[i].n);
+		}
+	n_held++;
 	fix_checksum(x, xlen);
 	r = build_rsdp(x, xlen);
 	held[n_held++] = (struct blob){ x, xlen };
@@ -179,6 +219,8 @@ static void test_rsdp_walk(void)
 	CHECK_EQ_U64(p.n_cpus, 2);
 	CHECK_STR(p.compatible, "acpi");
 	CHECK_STR(p.fw.acpi_warn, "");
+	CHECK_EQ_U64(p.pcie.n_imap, 128);
+	CHECK_EQ_U64(intx_of(&p, 3, 1), 32 + 3 + (3 + 1 - 1) % 4); /* QEMU virt: SPIs 3-6 */
 	free_held();
 }
 
@@ -289,6 +331,199 @@ static void test_fuzz(void)
 	}
 	printf("     fuzz: %u parsed, %u refused\n", parsed, refused);
 	CHECK(parsed > 0 && refused > 0);
+}
+
+/* QEMU's root complex maps RIDs 0-0x100 to the SMMU and the rest straight to the ITS; with the
+ * two mappings swapped, the SMMU's is still the one taken. */
+static void test_iort_smmu_mapping_not_first(void)
+{
+	static struct platform p;
+	struct blob b = load("IORT");
+	struct err_why why = { { 0 } };
+	const uint32_t maps = 160 + 36; /* the root complex node's ID mappings (fixture layout) */
+	uint8_t first[20];
+
+	CHECK_EQ_U64(b.p[160], 2); /* IORT_RC */
+	memcpy(first, b.p + maps, 20);
+	memmove(b.p + maps, b.p + maps + 20, 20);
+	memcpy(b.p + maps + 20, first, 20);
+	fix_checksum(b.p, b.n);
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U64(plat_acpi_table(&p, b.p, b.n, &why), 0);
+	CHECK(p.smmu.present && p.pcie.iommu_map);
+	CHECK_EQ_U64(p.pcie.rid_base, 0);
+	CHECK_EQ_U64(p.pcie.iommu_len, 0x101);
+	CHECK_EQ_U64(p.pcie.sid_base, 0);
+	free(b.p);
+}
+
+/* Offset of the byte after NameOp "_PRT" (the package opcode) in a DSDT. */
+static size_t prt_at(const struct blob *b)
+{
+	for (size_t i = ACPI_HDR_LEN; i + 5 < b->n; i++)
+		if (b->p[i] == 0x08 && !memcmp(b->p + i + 1, "_PRT", 4))
+			return i + 5;
+	return 0;
+}
+
+static int prt_of(struct blob *b, struct aml_prt_route *r, unsigned int max, unsigned int *skipped,
+		  struct err_why *why)
+{
+	struct acpi_table t;
+
+	fix_checksum(b->p, b->n);
+	if (acpi_check(b->p, b->n, "DSDT", 1, ACPI_HDR_LEN, &t, why))
+		return -1000;
+	return aml_prt(&t, r, max, skipped, why);
+}
+
+/* QEMU's _PRT: 128 routes through the link devices GSI0-3, SPIs 3-6 swizzled by device. */
+static void test_prt_qemu(void)
+{
+	static struct aml_prt_route r[200];
+	struct blob b = load("DSDT");
+	struct err_why why = { { 0 } };
+	unsigned int skipped = 9;
+	size_t at = prt_at(&b);
+
+	CHECK(at != 0 && b.p[at] == 0x13); /* VarPackageOp */
+	CHECK_EQ_U64(prt_of(&b, r, 200, &skipped, &why), 128);
+	CHECK_EQ_U64(skipped, 0);
+	for (unsigned int i = 0; i < 128; i++) {
+		CHECK_EQ_U64(r[i].dev, i / 4);
+		CHECK_EQ_U64(r[i].pin, i % 4 + 1);
+		CHECK_EQ_U64(r[i].gsiv, 35 + (i / 4 + i % 4) % 4);
+	}
+	/* Fewer slots than routes: the rest are counted as skipped. */
+	CHECK_EQ_U64(prt_of(&b, r, 16, &skipped, &why), 16);
+	CHECK_EQ_U64(skipped, 112);
+	free(b.p);
+}
+
+/* A link device that is not there: its routes are skipped, the others kept; a platform
+ * parse says so in its warning. */
+static void test_prt_missing_link(void)
+{
+	static struct aml_prt_route r[128];
+	static struct platform p;
+	struct blob b = load("DSDT");
+	struct err_why why = { { 0 } };
+	unsigned int skipped = 0;
+
+	for (size_t i = 0; i + 7 < b.n; i++)
+		if (b.p[i] == 0x5b && b.p[i + 1] == 0x82 && !memcmp(b.p + i + 4, "GSI2", 4))
+			b.p[i + 7] = 'X'; /* Device (GSI2) (a 2-byte PkgLength) becomes GSIX */
+	CHECK_EQ_U64(prt_of(&b, r, 128, &skipped, &why), 96);
+	CHECK_EQ_U64(skipped, 32);
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U64(plat_acpi_table(&p, b.p, b.n, &why), 0);
+	CHECK_EQ_U64(p.pcie.n_imap, 96);
+	CHECK(strstr(p.fw.acpi_warn, "32 _PRT entries") != NULL);
+	free(b.p);
+}
+
+/* Lengths that run past the table or the package, and a table without a _PRT. */
+static void test_prt_malformed(void)
+{
+	static struct aml_prt_route r[128];
+	struct blob b = load("DSDT");
+	struct err_why why = { { 0 } };
+	unsigned int skipped;
+	size_t at = prt_at(&b);
+	uint8_t save[2] = { b.p[at + 1], b.p[at + 2] };
+
+	b.p[at + 1] = 0x4f; /* the _PRT package claims 0xfff0-ish bytes */
+	b.p[at + 2] = 0xff;
+	CHECK(prt_of(&b, r, 128, &skipped, &why) == E_INVAL);
+	CHECK(strstr(why.msg, "claims") != NULL);
+	b.p[at + 1] = save[0];
+	b.p[at + 2] = save[1];
+	b.p[at + 6] = 0x4f; /* the first entry claims 4095 bytes, more than the _PRT holds */
+	b.p[at + 7] = 0xff;
+	why.msg[0] = '\0';
+	CHECK(prt_of(&b, r, 128, &skipped, &why) == E_INVAL);
+	CHECK(strstr(why.msg, "claims") != NULL);
+	b.p[at + 6] = 0x0b;
+	b.p[at + 7] = 0x04;
+	b.p[at + 8] = 0x14; /* first entry's Address is a MethodOp, not a constant */
+	why.msg[0] = '\0';
+	CHECK(prt_of(&b, r, 128, &skipped, &why) == E_INVAL);
+	CHECK(strstr(why.msg, "constant integer") != NULL);
+	b.p[at + 8] = 0x0b;
+	b.p[at - 3] = 'X'; /* "_XRT": no _PRT at all */
+	CHECK(prt_of(&b, r, 128, &skipped, &why) == E_NOENT);
+	free(b.p);
+}
+
+/* A _PRT with Source 0 (Source Index is the GSIV), as firmware without link devices writes. */
+static void test_prt_static(void)
+{
+	/* One AML object per line. */
+	/* clang-format off */
+	static const uint8_t aml[] = {
+		/* Name (_PRT, Package (2) { ... }): PkgLength 28 covers itself, the count and both */
+		0x08, '_', 'P', 'R', 'T', 0x12, 28, 0x02,
+		/* Package (4) { 0x0002FFFF, Zero, Zero, 40 }: 12 bytes */
+		0x12, 11, 0x04, 0x0c, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x0a, 0x28,
+		/* Package (4) { 0x001FFFFF, 3, Zero, 0x1234 }: 14 bytes */
+		0x12, 13, 0x04, 0x0c, 0xff, 0xff, 0x1f, 0x00, 0x0a, 0x03, 0x00, 0x0b, 0x34, 0x12,
+	};
+	/* clang-format on */
+	static struct aml_prt_route r[4];
+	struct blob b = { calloc(1, ACPI_HDR_LEN + sizeof(aml)), ACPI_HDR_LEN + sizeof(aml) };
+	struct err_why why = { { 0 } };
+	unsigned int skipped;
+
+	memcpy(b.p, "DSDT", 4);
+	b.p[4] = (uint8_t)b.n;
+	b.p[8] = 2;
+	memcpy(b.p + ACPI_HDR_LEN, aml, sizeof(aml));
+	CHECK_EQ_U64(prt_of(&b, r, 4, &skipped, &why), 2);
+	CHECK_EQ_U64(skipped, 0);
+	CHECK_EQ_U64(r[0].dev, 2);
+	CHECK_EQ_U64(r[0].pin, 1);
+	CHECK_EQ_U64(r[0].gsiv, 40);
+	CHECK_EQ_U64(r[1].dev, 31);
+	CHECK_EQ_U64(r[1].pin, 4);
+	CHECK_EQ_U64(r[1].gsiv, 0x1234);
+	b.p[ACPI_HDR_LEN + 6 + 2 + 12 + 9] = 0x04; /* pin 4: out of range, the whole _PRT refused */
+	CHECK(prt_of(&b, r, 4, &skipped, &why) == E_INVAL);
+	free(b.p);
+}
+
+/* Random bytes in and around the _PRT and the link devices: routes or a reason, never a crash
+ * or an out-of-range route (ASan, UBSan). */
+static void test_prt_fuzz(void)
+{
+	struct blob orig = load("DSDT");
+	size_t at = prt_at(&orig);
+	unsigned int seed = 777, found = 0, refused = 0;
+
+	for (unsigned int round = 0; round < 3000; round++) {
+		static struct aml_prt_route r[128];
+		struct blob b = { malloc(orig.n), orig.n };
+		struct err_why why = { { 0 } };
+		unsigned int skipped = 0;
+		int n;
+
+		memcpy(b.p, orig.p, orig.n);
+		for (unsigned int k = 0; k < 1 + round % 6; k++) {
+			seed = seed * 1103515245u + 12345u;
+			b.p[at - 5 + (seed >> 8) % (orig.n - at + 5)] = (uint8_t)(seed >> 24);
+		}
+		n = prt_of(&b, r, 128, &skipped, &why);
+		CHECK(n <= 128);
+		for (int i = 0; i < n; i++)
+			CHECK(r[i].dev < 32 && r[i].pin >= 1 && r[i].pin <= 4 && r[i].gsiv);
+		if (n < 0)
+			refused++;
+		else
+			found++;
+		free(b.p);
+	}
+	printf("     _PRT fuzz: %u read, %u refused\n", found, refused);
+	CHECK(found > 0 && refused > 0);
+	free(orig.p);
 }
 
 /* An SPCR variant of QEMU's: interface type, GAS access size, address, PCI IDs; checksum fixed. */
@@ -407,5 +642,11 @@ int main(void)
 	RUN(test_spcr_ec2_16550);
 	RUN(test_spcr_variants);
 	RUN(test_smbios_strings);
+	RUN(test_iort_smmu_mapping_not_first);
+	RUN(test_prt_qemu);
+	RUN(test_prt_missing_link);
+	RUN(test_prt_malformed);
+	RUN(test_prt_static);
+	RUN(test_prt_fuzz);
 	return TEST_SUMMARY();
 }
