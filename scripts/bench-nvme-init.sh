@@ -5,7 +5,8 @@
 # (O_DIRECT, libaio), and the JSON it writes is printed with every line prefixed by
 # "MONADIC-FIO| " between a MONADIC-FIO-BEGIN and a MONADIC-FIO-END line; then power off.
 # Kernel command-line words it understands:
-#   monadic.dev=NAME       the block device under /dev (default nvme0n1; vda for virtio-blk)
+#   monadic.dev=NAME       the block device under /dev (default nvme0n1; vda for virtio-blk,
+#                          whose modules are loaded first)
 #   monadic.runtime=S      seconds measured per point (default 2)
 #   monadic.ramp=S         seconds run before each point's measurement starts (default 1)
 #   monadic.qds=A,B,...    the queue depths (default 1,2,4,8,16,32,64,128)
@@ -27,6 +28,16 @@ for w in $($bb cat /proc/cmdline); do
 	monadic.qds=*) qds=${w#monadic.qds=} ;;
 	esac
 done
+# Debian's cloud kernel builds virtio-mmio and virtio-blk as modules: the initramfs carries
+# them flat in /lib/modules (scripts/fetch-guest-linux.sh); load them for a vd* device.
+case $dev in
+vd*)
+	for m in virtio_ring virtio virtio_mmio virtio_blk; do
+		[ -e /lib/modules/$m.ko ] && $bb insmod /lib/modules/$m.ko
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -b "/dev/$dev" ] && break; $bb sleep 0.2; done
+	;;
+esac
 if [ ! -b "/dev/$dev" ]; then
 	echo "MONADIC-FIO: error: no /dev/$dev (block devices: $($bb ls /sys/block | $bb tr '\n' ' '))"
 	$bb poweroff -f
