@@ -567,7 +567,10 @@ def bench_nvme(args: argparse.Namespace) -> int:
     rows = table_rows(runs)
     print(format_table(rows))
     print(format_targets(targets(rows, runs)))
-    status = EXIT_OK if runs.get("ring") and not runs["ring"].skipped else EXIT_TARGET_FAILED
+    # The ring is this hypervisor's own path: when it was asked for, it must have run.
+    ring_failed = "ring" in runs and bool(runs["ring"].skipped)
+    ran = any(not r.skipped for r in runs.values())
+    status = EXIT_OK if ran and not ring_failed else EXIT_TARGET_FAILED
     if args.results:
         folder = new_folder(Path(args.results))
         provenance = {

@@ -178,3 +178,29 @@ def test_help_names_the_paths(capsys: pytest.CaptureFixture[str]) -> None:
     assert "passthrough" in out and "virtio" in out and "--icount-iters" in out
     with pytest.raises(SystemExit):
         main(["bench-nvme", "--qds", "1,256"])
+
+
+def test_a_path_that_cannot_run_is_skipped_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monadic import nvmebench
+
+    args = _args(tmp_path)
+    args.disk, args.disk_mib, args.results, args.chart = str(tmp_path / "d.img"), 1, None, False
+    args.timeout, args.iters, args.icount_iters = 10.0, 10, 0
+    ran: list[str] = []
+
+    def fake_linux(path: str, cmd: list[str], timeout: float) -> tuple[PathRun, list[str]]:
+        ran.append(path)
+        return PathRun(path, [Point("read", 1, 500.0)]), []
+
+    monkeypatch.setattr(nvmebench, "run_linux", fake_linux)
+    args.paths = ["direct"]
+    assert nvmebench.bench_nvme(args) == 0 and ran == ["direct"]
+    assert (tmp_path / "d.img").stat().st_size == 1 << 20
+    # Without the fio initramfs every Linux path is skipped, named, and nothing ran.
+    (tmp_path / "initramfs-fio.cpio").unlink()
+    args.paths = ["direct", "virtio"]
+    assert nvmebench.bench_nvme(args) != 0 and ran == ["direct"]
+    err = capsys.readouterr().err
+    assert "virtio: 0 points" in err and "initramfs-fio.cpio is missing" in err

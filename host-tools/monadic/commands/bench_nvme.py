@@ -53,7 +53,7 @@ def register(sub: SubParsers) -> None:
         EPILOG,
         exits=(
             OK,
-            (EXIT_TARGET_FAILED, "a file is missing, or the ring path gave no result"),
+            (EXIT_TARGET_FAILED, "the ring path was asked for and gave no result, or no path did"),
             INTERRUPTED,
         ),
     )
