@@ -321,6 +321,7 @@ help:
 	@echo "make bench        boot QEMU, run the benchmark suite, write results/ with charts"
 	@echo "make bench-linux  Linux guest with NVMe passthrough against a direct QEMU boot"
 	@echo "make bench-vs-kvm the benchmark guest here and under KVM (VHE, nVHE): table, chart"
+	@echo "make bench-nvme   4 KiB random I/O by path: ring, passthrough, direct, virtio-blk (fio)"
 	@echo "make guests       the in-tree test guests (build/guests/*.bin)"
 	@echo "make unit         host unit tests only"
 	@echo "make check-hotpath  disassemble the ring's hot paths: no DMB, LDAR/STLR present"
@@ -349,21 +350,22 @@ bench: setup $(QEMU_DEP)
 	  $(PYTHON) -m monadic bench --image $(BIN) --qemu $(QEMU) --cpu $(CPU) --smp $(SMP) \
 	  --mem $(MEM) --qemu-extra="$(QEMU_EXTRA)" --results results --chart $(BENCH_ARGS)
 
-# `bench nvme` (docs/block-service.md): the block engine on a fresh 64 MiB raw image behind
-# QEMU's NVMe controller, 4 KiB random I/O from the built-in guest at queue depths 1..128; the
-# JSON line is appended to results/nvme.jsonl. BENCH_NVME_ICOUNT=1 runs QEMU with -icount
-# shift=0 so the EL2 instructions per I/O are counted (timings are then in instruction time).
-BENCH_NVME_ICOUNT ?=
-BENCH_NVME_ITERS ?= 2000
+# 4 KiB random I/O on one QEMU NVMe device (build/bench-nvme.img) by four paths, queue depths 1
+# to 128 (docs/block-service.md, host-tools/monadic/nvmebench.py): the built-in guest on the
+# block engine's rings (`bench nvme`; again under -icount shift=0 for EL2 instructions per I/O),
+# and fio in Debian's Linux with the controller passed through, booted directly, and on
+# virtio-blk through the engine. Writes results/<date>-nvme/ with charts. A path that cannot run
+# (no fio initramfs, no virtio-blk disk) is skipped with the reason. BENCH_NVME_ARGS passes
+# more options, e.g. BENCH_NVME_ARGS="--paths ring direct --runtime 1". Not a test.
+BENCH_NVME_ARGS ?=
 .PHONY: bench-nvme
-bench-nvme: setup
+bench-nvme: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
-	$(Q)mkdir -p results && rm -f $(BUILD)/bench-nvme.img && truncate -s 64M $(BUILD)/bench-nvme.img
-	$(Q)PYTHONPATH=host-tools $(PYTHON) -m monadic run --image $(BIN) --qemu $(QEMU) \
-	  --cpu $(CPU) --smp 3 --mem 1G --timeout 900 --qemu-extra="$(if $(BENCH_NVME_ICOUNT),-icount shift=0 )-drive \
-	  file=$(BUILD)/bench-nvme.img,if=none,id=d0,format=raw -device nvme,serial=bench,drive=d0,addr=01.0" \
-	  'nvme claim 00:01.0' 'bench nvme --iters $(BENCH_NVME_ITERS) --json' > $(BUILD)/bench-nvme.out
-	$(Q)grep '^{"bench":"nvme"' $(BUILD)/bench-nvme.out | tee -a results/nvme.jsonl
+	$(Q)scripts/fetch-guest-linux.sh --name fio --packages fio=fio --init scripts/bench-nvme-init.sh \
+	  $(LINUX_DIR) || echo "bench-nvme: no fio initramfs: the Linux paths will be skipped"
+	$(Q)MONADIC_INVOKED_BY="make bench-nvme CPU=$(CPU)" PYTHONPATH=host-tools \
+	  $(PYTHON) -m monadic bench-nvme --image $(BIN) --qemu $(QEMU) --cpu $(CPU) \
+	  --linux-dir $(LINUX_DIR) --results results $(BENCH_NVME_ARGS)
 
 # The benchmark guest (tests/guests/uartbench.c) under this hypervisor and as a KVM guest of
 # Debian's arm64 kernel at EL2 (VHE and nVHE), in the same QEMU machine and CPU model with

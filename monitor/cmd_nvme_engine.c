@@ -74,6 +74,7 @@ static int engine_json(const struct vdisk_view *v)
 	json_str(&j, "serial", c->id.sn);
 	json_bool(&j, "up", !e->ctrl_down);
 	json_u64(&j, "max_transfer", c->max_xfer);
+	json_u64(&j, "io_queues_granted", c->io_granted);
 	json_arr_begin(&j, "namespaces");
 	for (unsigned int i = 0; i < c->n_ns; i++) {
 		json_obj_begin(&j, NULL);
@@ -134,8 +135,10 @@ static int engine_show(bool as_json)
 	}
 	e = v.eng;
 	pci_format_bdf(bdf, sizeof(bdf), v.bdf);
-	printk("nvme engine on cpu%d: %s \"%s\" %s, max %u bytes per command\n", v.cpu, bdf,
-	       v.nvme->id.mn, e->ctrl_down ? "DOWN" : "up", v.nvme->max_xfer);
+	printk("nvme engine on cpu%d: %s \"%s\" %s, max %u bytes per command, %u of %u I/O "
+	       "queue pairs the controller grants in use\n",
+	       v.cpu, bdf, v.nvme->id.mn, e->ctrl_down ? "DOWN" : "up", v.nvme->max_xfer,
+	       v.nvme->n_io, v.nvme->io_granted);
 	for (unsigned int i = 0; i < v.nvme->n_ns; i++)
 		printk("  namespace %u: %llu blocks of %u bytes\n", v.nvme->ns[i].nsid,
 		       (unsigned long long)v.nvme->ns[i].nsze, 1u << v.nvme->ns[i].lba_shift);

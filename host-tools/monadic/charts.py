@@ -438,6 +438,12 @@ def chart_run(run: res.Run, out_dir: Path | None = None) -> list[Path]:
     table = run.provenance.get("table")
     if run.provenance.get("benchmark") == "bench-vs-kvm" and isinstance(table, list):
         written += chart_vs_kvm(table, out, run.provenance)
+    if run.provenance.get("benchmark") == "bench-nvme":
+        from .nvmebench import series_from_results
+
+        written += chart_nvme(
+            series_from_results([r.raw for r in run.results]), out, run.provenance
+        )
     return written
 
 
@@ -487,3 +493,63 @@ def chart_vs_kvm(rows: list[dict[str, Any]], out_dir: Path, provenance: dict[str
     footer(fig, notes)
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     return save(fig, out_dir, "vs_kvm")
+
+
+# --- `make bench-nvme` ----------------------------------------------------------------------
+
+NVME_SERIES = (
+    ("ring", "bare-metal guest, ring, EL2 engine", "tab:green"),
+    ("passthrough", "Linux, NVMe passed through", "tab:blue"),
+    ("direct", "Linux, no hypervisor", "tab:gray"),
+    ("virtio", "Linux, virtio-blk on the engine", "tab:orange"),
+)
+
+
+def chart_nvme(
+    series: dict[str, list[dict[str, Any]]], out_dir: Path, provenance: dict[str, Any]
+) -> list[Path]:
+    """IOPS and p99 latency against queue depth (log 2), reads and writes side by side, one line
+    per path (monadic.nvmebench.series_from_results); a path with no points is named in the
+    footer with the reason it was skipped."""
+    _style()
+    written: list[Path] = []
+    runs = provenance.get("runs", {})
+    skipped = [
+        f"{key}: skipped ({runs[key].get('skipped')})"
+        for key, _, _ in NVME_SERIES
+        if key not in series and isinstance(runs.get(key), dict) and runs[key].get("skipped")
+    ]
+    notes = [EMULATED_NOTE, str(provenance.get("qemu_version", "")), *skipped]
+    for metric, ylabel, name in (
+        ("iops", "IOPS (4 KiB random)", "nvme_iops"),
+        ("p99_ns", "p99 latency (µs)", "nvme_p99"),
+    ):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.2 + 0.15 * len(notes)), sharey=False)
+        for ax, op in zip(axes, ("read", "write")):
+            for key, label, colour in NVME_SERIES:
+                pts = sorted(
+                    (p for p in series.get(key, []) if p.get("op") == op
+                     and isinstance(p.get(metric), (int, float))),
+                    key=lambda p: int(p["qd"]),
+                )
+                if not pts:
+                    continue
+                scale = 1000.0 if metric.endswith("_ns") else 1.0
+                ax.plot([int(p["qd"]) for p in pts], [float(p[metric]) / scale for p in pts],
+                        marker="o", color=colour, label=label)
+            ax.set_xscale("log", base=2)
+            qds = sorted({int(p["qd"]) for pts in series.values() for p in pts})
+            if qds:
+                ax.set_xticks(qds)
+                ax.set_xticklabels([str(q) for q in qds])
+            ax.set_yscale("log")
+            ax.set_xlabel("queue depth")
+            ax.set_ylabel(ylabel)
+            ax.set_title(f"random {op}s")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="best")
+        fig.suptitle(f"NVMe 4 KiB random I/O by path, QEMU virt -cpu {provenance.get('cpu', '?')}")
+        footer(fig, notes)
+        fig.tight_layout(rect=(0, 0.04 + 0.025 * len(notes), 1, 1))
+        written += save(fig, out_dir, name)
+    return written

@@ -139,28 +139,69 @@ unsigned int nvme_cq_poll(struct nvme_queue *q, nvme_cqe_fn fn, void *ctx, unsig
 	return n;
 }
 
-/* One admin command, waited for by polling. The completion's status, or -1 on a timeout. */
+/*
+ * One admin command, waited for by polling. The completion's status, or -1 on a timeout; its
+ * Dword 0 (the command-specific result) into *dw0 when dw0 is not NULL.
+ */
+struct admin_result {
+	int status;
+	uint32_t dw0;
+};
+
 static void admin_done(void *ctx, const struct nvme_cqe *e)
 {
-	*(int *)ctx = NVME_CQE_STATUS(e->status);
+	struct admin_result *r = ctx;
+
+	r->status = NVME_CQE_STATUS(e->status);
+	r->dw0 = e->dw0;
 }
 
-static int admin_sync(struct nvme_ctrl *c, const struct nvme_sqe *cmd)
+static int admin_sync_dw0(struct nvme_ctrl *c, const struct nvme_sqe *cmd, uint32_t *dw0)
 {
 	struct nvme_queue *q = &c->admin;
 	struct nvme_sqe *e = nvme_sq_next(q);
 	uint64_t deadline = timer_count() + timer_us_to_ticks(NVME_ADMIN_TIMEOUT_US);
-	int status = -1;
+	struct admin_result r = { .status = -1 };
 
 	*e = *cmd;
 	e->cdw0 = (cmd->cdw0 & 0xffffu) | (uint32_t)q->sq_tail << 16; /* cid = the slot */
 	nvme_sq_push(q);
 	nvme_sq_ring(q);
-	while (!nvme_cq_poll(q, admin_done, &status, 1)) {
+	while (!nvme_cq_poll(q, admin_done, &r, 1)) {
 		if (timer_count() > deadline || nvme_ctrl_failed(c))
 			return -1;
 	}
-	return status;
+	if (dw0)
+		*dw0 = r.dw0;
+	return r.status;
+}
+
+static int admin_sync(struct nvme_ctrl *c, const struct nvme_sqe *cmd)
+{
+	return admin_sync_dw0(c, cmd, NULL);
+}
+
+/*
+ * Set Features Number of Queues (Base 2.0, 5.27.1.5): ask for c->n_io submission and
+ * completion queues (NSQR and NCQR, 0's based, in CDW11). Completion Dword 0 says how many
+ * the controller allocated (NSQA in bits 15:0, NCQA in bits 31:16, 0's based), which may be
+ * fewer or more than asked: c->io_granted is the smaller of the two. The caller decides.
+ */
+static int set_num_queues(struct nvme_ctrl *c, struct err_why *why)
+{
+	struct nvme_sqe nq = { .cdw0 = NVME_ADMIN_SET_FEAT, .cdw10 = NVME_FEAT_NUM_QUEUES };
+	uint32_t dw0 = 0, nsqa, ncqa;
+	int st;
+
+	nq.cdw11 = (uint32_t)(c->n_io - 1) << 16 | (c->n_io - 1);
+	st = admin_sync_dw0(c, &nq, &dw0);
+	if (st)
+		return err_fail(why, E_IO, "Set Features Number of Queues failed (status 0x%x)",
+				(unsigned int)st);
+	nsqa = (dw0 & 0xffffu) + 1;
+	ncqa = (dw0 >> 16) + 1;
+	c->io_granted = nsqa < ncqa ? nsqa : ncqa;
+	return 0;
 }
 
 static int identify(struct nvme_ctrl *c, uint32_t cns, uint32_t nsid)
@@ -255,7 +296,6 @@ static int enable(struct nvme_ctrl *c, struct err_why *why)
 int nvme_ctrl_init(struct nvme_ctrl *c, uintptr_t bar, unsigned int n_io, uint16_t entries,
 		   nvme_alloc_fn alloc, void *alloc_ctx, struct err_why *why)
 {
-	struct nvme_sqe nq = { .cdw0 = NVME_ADMIN_SET_FEAT };
 	int st;
 
 	c->bar = bar;
@@ -293,13 +333,11 @@ int nvme_ctrl_init(struct nvme_ctrl *c, uintptr_t bar, unsigned int n_io, uint16
 	if (c->id.mdts && c->id.mdts < 20 && (c->cap.page_min << c->id.mdts) < c->max_xfer)
 		c->max_xfer = c->cap.page_min << c->id.mdts;
 	identify_namespaces(c);
-	/* Number of Queues (5.27.1.5): NSQR and NCQR, 0's based; we need n_io of each. */
-	nq.cdw10 = NVME_FEAT_NUM_QUEUES;
-	nq.cdw11 = (uint32_t)(n_io - 1) << 16 | (n_io - 1);
-	st = admin_sync(c, &nq);
+	st = set_num_queues(c, why);
 	if (st)
-		return err_fail(why, E_IO, "Set Features Number of Queues failed (status 0x%x)",
-				(unsigned int)st);
+		return st;
+	if (c->io_granted < c->n_io)
+		c->n_io = c->io_granted;
 	st = create_io_queues(c, why);
 	if (st)
 		return st;
@@ -309,7 +347,6 @@ int nvme_ctrl_init(struct nvme_ctrl *c, uintptr_t bar, unsigned int n_io, uint16
 
 int nvme_ctrl_reset(struct nvme_ctrl *c, struct err_why *why)
 {
-	struct nvme_sqe nq = { .cdw0 = NVME_ADMIN_SET_FEAT };
 	int ret;
 
 	c->resets++;
@@ -319,10 +356,14 @@ int nvme_ctrl_reset(struct nvme_ctrl *c, struct err_why *why)
 	ret = enable(c, why);
 	if (ret)
 		return ret;
-	nq.cdw10 = NVME_FEAT_NUM_QUEUES;
-	nq.cdw11 = (uint32_t)(c->n_io - 1) << 16 | (c->n_io - 1);
-	if (admin_sync(c, &nq))
-		return err_fail(why, E_IO, "Set Features Number of Queues failed after reset");
+	/* The engines keep the queues they have: fewer after a reset cannot be served. */
+	ret = set_num_queues(c, why);
+	if (ret)
+		return ret;
+	if (c->io_granted < c->n_io)
+		return err_fail(why, E_IO,
+				"after the reset the controller grants %u I/O queues, not %u",
+				c->io_granted, c->n_io);
 	ret = create_io_queues(c, why);
 	if (!ret)
 		c->up = true;

@@ -93,7 +93,9 @@ struct nvme_ctrl {
 	struct nvme_id_ctrl id;
 	struct nvme_queue admin;
 	struct nvme_queue io[NVME_MAX_IOQ];
-	unsigned int n_io;
+	unsigned int n_io; /* I/O queue pairs in use: asked for, cut to io_granted */
+	unsigned int
+		io_granted; /* pairs the controller allocated (Set Features Number of Queues) */
 	uint16_t io_entries;
 	uint32_t max_xfer; /* bytes per command: MDTS, capped by our PRP lists */
 	struct nvme_ns ns[NVME_MAX_NS];
@@ -108,7 +110,8 @@ struct err_why;
 /*
  * Bring the controller at 'bar' up (Base 2.0, 3.5.1): reset, admin queue, enable, Identify
  * Controller, Identify Namespace for NSIDs 1..NVME_MAX_NS, Set Features Number of Queues, then
- * 'n_io' I/O queue pairs of 'entries' entries with interrupts off. 0 or an error with 'why'.
+ * 'n_io' I/O queue pairs of 'entries' entries with interrupts off, or as many as the
+ * controller granted if that is fewer (c->n_io then says how many). 0 or an error with 'why'.
  */
 int nvme_ctrl_init(struct nvme_ctrl *c, uintptr_t bar, unsigned int n_io, uint16_t entries,
 		   nvme_alloc_fn alloc, void *alloc_ctx, struct err_why *why);

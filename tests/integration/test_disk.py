@@ -49,7 +49,7 @@ def shared_config(image: Path, disk_file: Path) -> MachineConfig:
         mem="1G",
         extra_args=(
             "-drive", f"file={disk_file},if=none,id=d0,format=raw",
-            "-device", "nvme,serial=blk0,drive=d0,addr=01.0",
+            "-device", "nvme,serial=blk0,drive=d0,addr=01.0,max_ioqpairs=3",
             *loaders,
             "-append", "nvme=00:01.0,3",
         ),
@@ -115,6 +115,8 @@ def test_the_engine_keeps_the_controller(shell: Shell) -> None:
     data = engine(shell)
     assert data["claimed"] and data["bdf"] == "00:01.0" and data["cpu"] == 3, data
     assert data["up"] and data["namespaces"] == [{"nsid": 1, "blocks": 2 * HALF, "block": 512}]
+    # Set Features Number of Queues: the controller's answer (max_ioqpairs), one pair in use.
+    assert data["io_queues_granted"] == 3 and len(data["queues"]) == 1, data
     # Not VM 0's any more, and not for passing through.
     assert "nvme 00:01.0" not in shell.run("vm info 0")
     out = shell.run("vm create p 0x44000000 32M 1")

@@ -34,6 +34,9 @@ static struct {
 	struct nvme_sqe io[256]; /* I/O commands fetched, not completed */
 	unsigned int n_io;
 	unsigned int doorbells, enables;
+	uint32_t queues_asked; /* the last Number of Queues' CDW11 */
+	uint32_t queues_dw0;   /* what it answers: NCQA << 16 | NSQA, 0's based */
+	uint32_t next_dw0;     /* Dword 0 of the next completion posted */
 } ctl;
 
 static void post(unsigned int qid, uint16_t cid, uint16_t status)
@@ -41,10 +44,12 @@ static void post(unsigned int qid, uint16_t cid, uint16_t status)
 	struct fq *q = &ctl.q[qid];
 	struct nvme_cqe *e = (struct nvme_cqe *)(uintptr_t)q->cq + q->cq_tail;
 
-	*e = (struct nvme_cqe){ .sqhd = q->head,
+	*e = (struct nvme_cqe){ .dw0 = ctl.next_dw0,
+				.sqhd = q->head,
 				.sqid = (uint16_t)qid,
 				.cid = cid,
 				.status = (uint16_t)(status << 1 | q->phase) };
+	ctl.next_dw0 = 0;
 	if (++q->cq_tail == q->size) {
 		q->cq_tail = 0;
 		q->phase ^= 1;
@@ -76,6 +81,12 @@ static void admin(const struct nvme_sqe *c)
 	case NVME_ADMIN_CREATE_SQ:
 		ctl.q[qid].sq = c->prp1;
 		ctl.q[qid].live = true;
+		break;
+	case NVME_ADMIN_SET_FEAT:
+		if (c->cdw10 == NVME_FEAT_NUM_QUEUES) {
+			ctl.queues_asked = c->cdw11;
+			ctl.next_dw0 = ctl.queues_dw0;
+		}
 		break;
 	default:
 		break;
@@ -418,8 +429,44 @@ static void test_timeout_and_fatal_reset(void)
 	CHECK(!eng.ctrl_down);
 }
 
+/* Set Features Number of Queues: as many pairs as asked for, or as the controller grants. */
+static void test_queues_the_controller_grants(void)
+{
+	struct err_why why = { 0 };
+
+	fake_reset();
+	arena_used = 0;
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&nc, 0, sizeof(nc));
+	fake_mmio_handler = mmio;
+	ctl.queues_dw0 = 0; /* one SQ and one CQ */
+	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 2, ENTRIES, alloc, NULL, &why), 0);
+	CHECK_EQ_U64(ctl.queues_asked, 0x00010001);
+	CHECK_EQ_U64(nc.io_granted, 1);
+	CHECK_EQ_U64(nc.n_io, 1);
+	CHECK(ctl.q[1].live);
+	CHECK(!ctl.q[2].live);
+
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&nc, 0, sizeof(nc));
+	arena_used = 0;
+	ctl.queues_dw0 = 7u << 16 | 3u; /* 4 SQs, 8 CQs: 4 pairs */
+	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 2, ENTRIES, alloc, NULL, &why), 0);
+	CHECK_EQ_U64(nc.io_granted, 4);
+	CHECK_EQ_U64(nc.n_io, 2);
+	CHECK(ctl.q[1].live && ctl.q[2].live);
+	CHECK_EQ_U64(nc.io[1].qid, 2);
+
+	/* A reset that grants fewer than the queues in use fails and says so. */
+	ctl.queues_dw0 = 0;
+	CHECK_EQ_U64(nvme_ctrl_reset(&nc, &why), E_IO);
+	CHECK(!nc.up);
+	CHECK_EQ_U64(nc.n_io, 2);
+}
+
 int main(void)
 {
+	RUN(test_queues_the_controller_grants);
 	RUN(test_commands_and_one_doorbell);
 	RUN(test_queue_depth_and_round_robin);
 	RUN(test_detach_waits_for_the_controller);

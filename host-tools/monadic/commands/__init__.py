@@ -9,7 +9,7 @@ line as given, for provenance.
 
 from __future__ import annotations
 
-from . import bench, bench_vs_kvm, chart, compare, console, linux_bench, run
+from . import bench, bench_nvme, bench_vs_kvm, chart, compare, console, linux_bench, run
 
 # In the order `--help` lists them.
-MODULES = (console, run, bench, chart, compare, linux_bench, bench_vs_kvm)
+MODULES = (console, run, bench, chart, compare, linux_bench, bench_vs_kvm, bench_nvme)
