@@ -242,7 +242,10 @@ def linux_bench(args: argparse.Namespace) -> int:
         "guest_mem": args.guest_mem,
         "dd_mib": args.dd_mib,
         "repeat": args.repeat,
-        "runs": {mode: [asdict(r) for r in rs] for mode, rs in runs.items()},
+        "commands": {mode: rs[0].command for mode, rs in runs.items()},
+        # Every boot, in order; its command line is the mode's, in "commands".
+        "runs": {mode: [{k: v for k, v in asdict(r).items() if k != "command"} for r in rs]
+                 for mode, rs in runs.items()},
         **stats,
         "vm_start_us_median": median([r.vm_start_us for r in runs["hypervisor"]]),
         "hyp_boot_us_median": median([r.hyp_boot_us for r in runs["hypervisor"]]),
