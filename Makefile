@@ -383,11 +383,14 @@ bench-vs-kvm: setup
 	  --qemu $(QEMU) --cpu $(CPU) --linux-dir $(LINUX_DIR) --results results $(VSKVM_ARGS)
 
 # The Linux guest with an NVMe controller passed through against the same kernel booted by QEMU
-# directly: boot to init and a direct-I/O read; the JSON line is appended to results/linux.jsonl.
+# directly: boot to init and a direct-I/O read, both ways LINUX_BENCH_ARGS="--repeat N" times
+# (default 5; medians and spread); the JSON line is appended to results/linux.jsonl.
+LINUX_BENCH_ARGS ?=
 .PHONY: bench-linux
 bench-linux: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)scripts/fetch-guest-linux.sh $(LINUX_DIR)
 	$(Q)mkdir -p results
-	$(Q)PYTHONPATH=host-tools $(PYTHON) -m monadic linux-bench --image $(BIN) --qemu $(QEMU) \
-	  --cpu $(CPU) --linux-dir $(LINUX_DIR) --out results/linux.jsonl
+	$(Q)MONADIC_INVOKED_BY="make bench-linux CPU=$(CPU) $(LINUX_BENCH_ARGS)" PYTHONPATH=host-tools \
+	  $(PYTHON) -m monadic linux-bench --image $(BIN) --qemu $(QEMU) \
+	  --cpu $(CPU) --linux-dir $(LINUX_DIR) --out results/linux.jsonl $(LINUX_BENCH_ARGS)

@@ -707,6 +707,13 @@ void vgic_set_spi_line(struct vm *vm, unsigned int intid, bool high)
 
 	if (intid < 32 || intid >= VGIC_NR_IRQS)
 		return;
+	/*
+	 * Low and already low, as after almost every MMIO exit and WFI: nothing changes, so no
+	 * lock. The line words change only under vgic_lock; a raise racing with this read is
+	 * another vCPU's device access, and skipping here is the same as taking the lock first.
+	 */
+	if (!high && !(vm->vgic.line[intid / 64] & bit))
+		return;
 	spin_lock(&vm->vgic_lock);
 	was = vm->vgic.line[intid / 64] & bit;
 	if (high)

@@ -596,6 +596,7 @@ static void test_lines(void)
 {
 	struct vcpu *v = &vm.vcpus[0];
 	uint64_t edge = 2U << (2 * (50 % 16)), ena = 1U << (50 % 32);
+	uint32_t locks;
 
 	setup(4);
 	vgic_vcpu_start(v);
@@ -629,6 +630,12 @@ static void test_lines(void)
 	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 0);
 	vgic_set_spi_line(&vm, 50, false);
 	vgic_set_spi_line(&vm, 50, true);
+	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
+	/* Low and already low (after every MMIO exit and WFI): no lock taken, nothing changes. */
+	vgic_set_spi_line(&vm, 50, false);
+	locks = atomic_load(&vm.vgic_lock.next);
+	vgic_set_spi_line(&vm, 50, false);
+	CHECK_EQ_U64(atomic_load(&vm.vgic_lock.next), locks);
 	CHECK_EQ_U64(atomic_load(&v->vgic_pend[0]), 1ULL << 50);
 	current = NULL;
 }

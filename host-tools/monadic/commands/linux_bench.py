@@ -17,7 +17,8 @@ EPILOG = (
     """\
 examples:
   make bench-linux          # fetch the guest, build, append to results/linux.jsonl
-  python3 -m monadic linux-bench --cpus 2 --dd-mib 64 --out /tmp/linux.jsonl
+  make bench-linux LINUX_BENCH_ARGS="--repeat 9"
+  python3 -m monadic linux-bench --cpus 2 --dd-mib 64 --repeat 3 --out /tmp/linux.jsonl
 
 """
     + ENVIRONMENT
@@ -33,9 +34,11 @@ def register(sub: SubParsers) -> None:
         "Boot the same Debian Linux kernel and initramfs (scripts/fetch-guest-linux.sh) twice "
         "under QEMU with one NVMe controller: directly (-kernel, no EL2), then as a VM of the "
         "hypervisor with the controller passed through (pci=). Each init prints its uptime and "
-        "times a direct-I/O dd of the namespace. Prints a table, then one JSON line with both "
-        "runs and the ratios (hypervisor / direct). Under TCG the figures describe the emulator, "
-        "not silicon.",
+        "times a direct-I/O dd of the namespace. The pair of boots runs --repeat times (direct, "
+        "then hypervisor); each figure is the median of its boots and the ratio (hypervisor / "
+        "direct) the ratio of the medians. Prints a table with each mode's lowest and highest "
+        "boot and each pair's own ratio, then one JSON line with every boot, the medians, the "
+        "ranges and the ratios. Under TCG the figures describe the emulator, not silicon.",
         EPILOG,
         exits=(
             OK,
@@ -75,6 +78,13 @@ def register(sub: SubParsers) -> None:
         default=300.0,
         metavar="SECONDS",
         help="give up on a boot after this long (default: 300)",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        metavar="N",
+        help="boot each way N times, in pairs; report the medians and the spread (default: 5)",
     )
     p.add_argument("--out", type=Path, metavar="FILE", help="append the JSON line to FILE")
 
