@@ -192,7 +192,7 @@ int bench_nvme(struct bench_opts *o)
 	fmt_snprintf(cmdline, sizeof(cmdline), "bench %llu", (unsigned long long)o->iters);
 	ret = vm_load_builtin_image(vm, embedded_disk_start, size, 1, cmdline);
 	if (!ret)
-		ret = vdisk_set(vm, view.bdf, 1, 0, 0, &why);
+		ret = vdisk_set(vm, view.bdf, 1, 0, 0, false, &why);
 	if (ret) {
 		vm_destroy(vm, NULL);
 		return shell_fail(ret, &why,
