@@ -222,3 +222,53 @@ int bench_nvme(struct bench_opts *o)
 		print_results(results, o->iters);
 	return 0;
 }
+
+/*
+ * `bench nvme-engine --iters MS`: what the engine's passes that did work cost at EL2, per I/O
+ * it completed, over the next MS milliseconds, whoever the I/O came from (a Linux guest on
+ * virtio-blk started from bootargs, say). Under -icount the instructions are counted too.
+ */
+int bench_nvme_engine(struct bench_opts *o)
+{
+	struct blk_engine *e = vdisk_engine();
+	struct point_cost a, b;
+	uint64_t passes0, passes, ios;
+
+	if (!e)
+		return shell_error(E_NOENT, "nvme-engine: no controller for the block engine "
+					    "('nvme claim <bdf>' or bootargs nvme=)");
+	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
+	blk_engine_set_cost(e, &cost_ops);
+	snapshot(&a);
+	passes0 = atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
+	udelay(o->iters * 1000);
+	snapshot(&b);
+	passes = atomic_load_explicit(&e->busy_passes, memory_order_relaxed) - passes0;
+	blk_engine_set_cost(e, NULL);
+	ios = b.ios - a.ios;
+	if (o->json) {
+		struct json j;
+
+		bench_json_begin(&j, "nvme-engine", o);
+		json_u64(&j, "ms", o->iters);
+		json_u64(&j, "ios", ios);
+		json_u64(&j, "busy_passes", passes);
+		json_bool(&j, "inst_retired", insns_counted);
+		if (insns_counted)
+			json_u64(&j, "el2_insns_per_io", per_io(b.insns - a.insns, ios));
+		else
+			json_null(&j, "el2_insns_per_io");
+		json_u64(&j, "el2_cycles_per_io", per_io(b.cycles - a.cycles, ios));
+		json_end(&j);
+		return 0;
+	}
+	printk("block engine over %llu ms: %llu I/Os completed in %llu passes that did work\n",
+	       (unsigned long long)o->iters, (unsigned long long)ios, (unsigned long long)passes);
+	if (insns_counted)
+		printk("EL2 instructions per I/O: %llu\n",
+		       (unsigned long long)per_io(b.insns - a.insns, ios));
+	else
+		printk("EL2 instructions per I/O: not counted (the PMU counts no INST_RETIRED)\n");
+	printk("EL2 cycles per I/O: %llu\n", (unsigned long long)per_io(b.cycles - a.cycles, ios));
+	return 0;
+}

@@ -57,6 +57,7 @@ out=$(cd "$out" && pwd)
 #   monadic.nvme=RSEC,WSEC,TEXT  print 32 bytes of /dev/NAME at sector RSEC (512 bytes each),
 #                                then write TEXT at sector WSEC and flush it to the device
 #   monadic.dd=MIB               time a direct read of MIB MiB from /dev/NAME
+#   monadic.ddbs=BYTES           in reads of BYTES each (default 1 MiB)
 init_script() {
 	cat <<'INIT'
 #!/bin/sh
@@ -68,12 +69,14 @@ echo "MONADIC-INIT: Linux $($bb uname -r), $($bb nproc) CPUs, uptime $($bb cut -
 echo "MONADIC-BLOCK: $($bb ls /sys/block | $bb tr '\n' ' ')"
 nvme=
 dd_mib=
+dd_bs=1048576
 dev=nvme0n1
 for w in $($bb cat /proc/cmdline); do
 	case $w in
 	monadic.nvme=*) nvme=${w#monadic.nvme=} ;;
 	monadic.dd=*) dd_mib=${w#monadic.dd=} ;;
 	monadic.dev=*) dev=${w#monadic.dev=} ;;
+	monadic.ddbs=*) dd_bs=${w#monadic.ddbs=} ;;
 	esac
 done
 case $dev in
@@ -99,7 +102,7 @@ if [ -n "$nvme" ]; then
 fi
 if [ -n "$dd_mib" ] && [ -b /dev/$dev ]; then
 	t0=$($bb cut -d' ' -f1 /proc/uptime)
-	$bb dd if=/dev/$dev of=/dev/null bs=1M count="$dd_mib" iflag=direct 2>/tmp/dd.err
+	$bb dd if=/dev/$dev of=/dev/null bs="$dd_bs" count=$((dd_mib * 1048576 / dd_bs)) iflag=direct 2>/tmp/dd.err
 	t1=$($bb cut -d' ' -f1 /proc/uptime)
 	echo "MONADIC-DD: mib=$dd_mib start=$t0 end=$t1 $($bb tail -n 1 /tmp/dd.err)"
 fi
