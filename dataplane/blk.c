@@ -238,11 +238,34 @@ static void post_vq(struct blk_disk *d, const struct blk_slot *s)
 }
 
 /* A request is over (status set): count it, post it, or queue it until the ring has room. */
+/*
+ * One command of a virtio request is over: true when it was the last, with the request's
+ * outcome (its first error, the bytes of all its commands) now in the slot.
+ */
+static bool vq_last_part(struct blk_disk *d, struct blk_slot *s)
+{
+	struct blk_vq *q = &d->vq;
+	uint16_t head = (uint16_t)s->tag;
+
+	if (s->status != BLK_OK && q->first_err[head] == BLK_OK)
+		q->first_err[head] = (uint8_t)s->status;
+	q->done_bytes[head] += s->bytes;
+	if (--q->parts[head])
+		return false;
+	s->status = q->first_err[head];
+	s->bytes = q->done_bytes[head];
+	return true;
+}
+
 static void finish(struct blk_engine *e, int32_t cid)
 {
 	struct blk_slot *s = &e->slots[cid];
 	struct blk_disk *d = &e->disks[s->disk];
 
+	if (d->kind == BLK_KIND_VIRTQ && !vq_last_part(d, s)) {
+		free_slot(e, d, cid);
+		return;
+	}
 	e->completed++;
 	d->st.completed++;
 	d->st.errors[s->status]++;
@@ -432,6 +455,73 @@ static uint8_t vq_op(const struct vq_req *r)
 	}
 }
 
+/* A slot for (a command of) virtio request 'head' of disk 'idx'. */
+static int32_t take_slot(struct blk_engine *e, struct blk_disk *d, unsigned int idx, uint16_t head,
+			 const struct vq_req *r)
+{
+	int32_t cid = e->free;
+	struct blk_slot *s = &e->slots[cid];
+
+	e->free = s->next;
+	e->n_free--;
+	d->inflight++;
+	*s = (struct blk_slot){
+		.tag = head, .disk = (uint8_t)idx, .op = vq_op(r), .status_pa = r->status_pa
+	};
+	return cid;
+}
+
+/*
+ * The commands a checked request becomes: its segments in runs PRPs can describe (a segment
+ * after a run's first starts a page, one before its last ends one: NVMe Base 2.0, 4.1.1),
+ * cut only where a block ends. cut[k] is the first segment of command k, cut[parts] = n_seg.
+ * Returns the number of commands, 0 when a cut would fall inside a block. Flush: one.
+ */
+static unsigned int vq_plan(const struct blk_cmd *c, uint32_t lba_shift, unsigned int *cut)
+{
+	uint64_t mask = (1ULL << lba_shift) - 1, run = 0;
+	unsigned int parts = 0;
+
+	if (!c->n_seg)
+		return 1;
+	cut[parts++] = 0;
+	for (unsigned int i = 0; i < c->n_seg; i++) {
+		const struct vq_seg *sg = &c->seg[i];
+
+		if (i > cut[parts - 1] &&
+		    ((sg->pa & (NVME_PAGE - 1)) || ((sg[-1].pa + sg[-1].len) & (NVME_PAGE - 1)))) {
+			if (run & mask)
+				return 0;
+			cut[parts++] = i;
+			run = 0;
+		}
+		run += sg->len;
+	}
+	cut[parts] = c->n_seg;
+	return parts;
+}
+
+/* Command k of the plan: its segments, and its blocks after those of the commands before. */
+static void vq_piece(const struct blk_cmd *c, const unsigned int *cut, unsigned int k,
+		     uint32_t lba_shift, struct blk_cmd *p)
+{
+	uint64_t before = 0, bytes = 0;
+
+	*p = *c;
+	if (!c->n_seg)
+		return;
+	for (unsigned int i = 0; i < cut[k]; i++)
+		before += c->seg[i].len;
+	for (unsigned int i = cut[k]; i < cut[k + 1]; i++)
+		bytes += c->seg[i].len;
+	p->seg = c->seg + cut[k];
+	p->n_seg = cut[k + 1] - cut[k];
+	p->pa = p->seg[0].pa;
+	p->bytes = bytes;
+	p->slba = c->slba + (before >> lba_shift);
+	p->nlb = (uint32_t)(bytes >> lba_shift);
+}
+
 /*
  * Up to 'room' new chains of a virtio disk. The avail index and each ring entry are read once;
  * each chain is walked into a private copy (vq_walk) and checked before anything is submitted.
@@ -448,18 +538,18 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 	uint16_t avail = atomic_load_explicit(
 		(_Atomic uint16_t *)(void *)(q->avail + VIRTQ_AVAIL_IDX), memory_order_acquire);
 	uint16_t ready = (uint16_t)(avail - q->last_avail);
-	uint32_t n = 0;
+	uint32_t taken = 0, n = 0; /* chains, commands */
 
 	if (ready > q->size) {
 		vq_fault(e, d, "the avail index ran more than the queue size ahead", avail);
 		return 0;
 	}
-	while (n < ready && n < room) {
+	while (taken < ready && n < room) {
 		uint16_t head = ring[q->last_avail & (q->size - 1U)];
 		const char *why = NULL;
-		struct blk_slot *s;
 		struct blk_cmd c;
 		enum blk_status st;
+		unsigned int parts, cut[VBLK_SEG_MAX + 1];
 		int32_t cid;
 
 		if (!vq_walk(q->desc, q->size, head, &m, r, &why)) {
@@ -470,35 +560,52 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 			vq_fault(e, d, "a chain head made available again while in flight", head);
 			break;
 		}
-		q->last_avail++;
-		n++;
-		q->busy[head / 64] |= 1ULL << (head % 64);
-		cid = e->free;
-		s = &e->slots[cid];
-		e->free = s->next;
-		e->n_free--;
-		d->inflight++;
-		*s = (struct blk_slot){
-			.tag = head, .disk = (uint8_t)idx, .op = vq_op(r), .status_pa = r->status_pa
-		};
-		d->st.ops[s->op]++;
-		if (e->ctrl_down) {
-			s->status = BLK_E_NODEV;
-			finish(e, cid);
-			continue;
-		}
-		st = blk_check_virtio(r, &d->share, e->ctrl->max_xfer >> d->share.lba_shift, &c);
-		if (st == BLK_OK && !build(e, cid, &c))
+		st = e->ctrl_down ? BLK_E_NODEV
+				  : blk_check_virtio(r, &d->share,
+						     e->ctrl->max_xfer >> d->share.lba_shift, &c);
+		parts = st == BLK_OK ? vq_plan(&c, d->share.lba_shift, cut) : 1;
+		if (!parts) {
 			st = BLK_E_BUF;
+			parts = 1;
+		}
+		/* All of a request's commands at once (the first of a pass even past 'room'). */
+		if ((n && parts > room - n) || parts > e->n_free)
+			break; /* next pass, when the controller has given slots back */
+		q->last_avail++;
+		taken++;
+		n += parts;
+		q->busy[head / 64] |= 1ULL << (head % 64);
+		q->parts[head] = (uint8_t)parts;
+		q->first_err[head] = BLK_OK;
+		q->done_bytes[head] = 0;
+		d->st.ops[vq_op(r)]++;
 		if (st != BLK_OK) {
-			reject_vq(e, d, cid, r, st);
+			cid = take_slot(e, d, idx, head, r);
+			if (st == BLK_E_NODEV) {
+				e->slots[cid].status = st;
+				finish(e, cid);
+			} else {
+				reject_vq(e, d, cid, r, st);
+			}
 			continue;
 		}
-		s->bytes = (uint32_t)c.bytes;
-		s->issued = now;
-		s->at_ctrl = true;
-		nvme_sq_push(e->q);
-		e->submitted++;
+		for (unsigned int k = 0; k < parts; k++) {
+			struct blk_cmd piece = c;
+			struct blk_slot *s;
+
+			vq_piece(&c, cut, k, d->share.lba_shift, &piece);
+			cid = take_slot(e, d, idx, head, r);
+			s = &e->slots[cid];
+			if (!build(e, cid, &piece)) {
+				reject_vq(e, d, cid, r, BLK_E_BUF);
+				continue;
+			}
+			s->bytes = (uint32_t)piece.bytes;
+			s->issued = now;
+			s->at_ctrl = true;
+			nvme_sq_push(e->q);
+			e->submitted++;
+		}
 	}
 	if (d->inflight > d->st.inflight_max)
 		d->st.inflight_max = d->inflight;

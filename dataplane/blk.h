@@ -89,7 +89,11 @@ struct blk_vq {
 	uint16_t last_avail;		    /* next avail ring entry to take */
 	uint16_t used_idx;		    /* next used ring entry to fill */
 	uint64_t busy[VIRTQ_MAX_SIZE / 64]; /* chain heads in flight */
-	const char *fault;		    /* why the queue was shut */
+	/* Per head in flight: its commands still out, its first error, the bytes they moved. */
+	uint8_t parts[VIRTQ_MAX_SIZE];
+	uint8_t first_err[VIRTQ_MAX_SIZE];
+	uint32_t done_bytes[VIRTQ_MAX_SIZE];
+	const char *fault; /* why the queue was shut */
 	uint16_t bad_index;
 };
 

@@ -136,6 +136,7 @@ static void state_reset(struct vblk *b)
 	b->ready = b->served = false;
 	b->desc = b->driver = b->device = 0;
 	atomic_store(&b->isr, 0);
+	fill_config(b); /* a driver may read it before FEATURES_OK */
 }
 
 int vblk_add(struct vm *vm, struct err_why *why)

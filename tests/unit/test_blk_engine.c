@@ -633,16 +633,41 @@ static void test_virtq_lies(void)
 	CHECK_EQ_U64(vq_used_idx(), 1);
 	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR);
 	CHECK_EQ_U64(eng.disks[idx].st.errors[BLK_E_BUF], 1);
-	/* Segments PRPs cannot describe (the second does not start a page): an I/O error. */
+	/* Segments PRPs cannot describe together: one command per run, blocks one after another. */
 	{
-		const uint64_t odd[2] = { 0x10000, 0x12200 };
+		const uint64_t odd[3] = { 0x10000, 0x12200, 0x13000 };
 
-		vq_chain(0, VIRTIO_BLK_T_IN, 0, odd, 2, 512);
+		vq_chain(0, VIRTIO_BLK_T_IN, 6, odd, 3, 512);
 	}
 	vq_publish(0);
 	blk_engine_poll(&eng);
-	CHECK_EQ_U64(ctl.n_io, 0);
+	CHECK_EQ_U64(ctl.n_io, 3); /* 0x12200+512 does not end a page: the third is alone too */
+	CHECK_EQ_U64(ctl.io[0].cdw10, 206);
+	CHECK_EQ_U64(ctl.io[1].cdw10, 207);
+	CHECK_EQ_U64(ctl.io[2].cdw10, 208);
+	CHECK_EQ_U64(ctl.io[1].prp1, (uint64_t)(uintptr_t)ram + 0x12200);
+	CHECK_EQ_U64(ctl.io[2].cdw12, 0);
+	complete_io(2, 0);
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 1); /* one command still out */
+	complete_io(1, 0x281);
+	blk_engine_poll(&eng);
 	CHECK_EQ_U64(vq_used_idx(), 2);
+	CHECK_EQ_U64(vq_used(1).id, 0);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR); /* one of its commands failed */
+	CHECK_EQ_U64(eng.disks[idx].st.completed, 2);	   /* requests, not commands */
+	CHECK_EQ_U64(eng.disks[idx].inflight, 0);
+	/* Two halves of one block in two pages: no cut can fall between blocks. */
+	{
+		const uint64_t halves[2] = { 0x10000, 0x12000 };
+
+		vq_chain(0, VIRTIO_BLK_T_IN, 0, halves, 2, 256);
+	}
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 3);
+	CHECK_EQ_U64(vq_used_idx(), 3);
 	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR);
 }
 
