@@ -96,8 +96,8 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  nvme         4 KiB random read/write IOPS and latency at queue depths 1..128\n"
 	      "               from a guest through the block engine, EL2 cost per I/O\n"
 	      "               (needs 'nvme claim <bdf>'; not part of 'all')\n"
-	      "  nvme-engine  the engine's EL2 cost per I/O over the next --iters ms, whatever\n"
-	      "               guest does the I/O (a Linux on virtio-blk); not part of 'all'\n"
+	      "  nvme-engine  the engine's EL2 cost per I/O over the next --iters ms (or until\n"
+	      "               no guest runs), whatever guest does the I/O; not part of 'all'\n"
 	      "  all          each of the above but nvme and nvme-engine\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",

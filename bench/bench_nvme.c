@@ -223,10 +223,25 @@ int bench_nvme(struct bench_opts *o)
 	return 0;
 }
 
+/* A VM other than VM 0 is on its way in, running, or on its way out. */
+static bool guests_running(void)
+{
+	for (unsigned int i = 1; i < VM_MAX; i++) {
+		struct vm *vm = vm_get(i);
+		int st = vm ? atomic_load(&vm->state) : VM_FREE;
+
+		if (st == VM_STARTING || st == VM_RUNNING || st == VM_RESETTING ||
+		    st == VM_STOPPING)
+			return true;
+	}
+	return false;
+}
+
 /*
  * `bench nvme-engine --iters MS`: what the engine's passes that did work cost at EL2, per I/O
- * it completed, over the next MS milliseconds, whoever the I/O came from (a Linux guest on
- * virtio-blk started from bootargs, say). Under -icount the instructions are counted too.
+ * it completed, over the next MS milliseconds or until no guest runs any more, whoever the I/O
+ * came from (a Linux guest on virtio-blk started from bootargs, say). Under -icount the
+ * instructions are counted too.
  */
 int bench_nvme_engine(struct bench_opts *o)
 {
@@ -241,7 +256,8 @@ int bench_nvme_engine(struct bench_opts *o)
 	blk_engine_set_cost(e, &cost_ops);
 	snapshot(&a);
 	passes0 = atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
-	udelay(o->iters * 1000);
+	for (uint64_t ms = 0; ms < o->iters && guests_running(); ms++)
+		udelay(1000);
 	snapshot(&b);
 	passes = atomic_load_explicit(&e->busy_passes, memory_order_relaxed) - passes0;
 	blk_engine_set_cost(e, NULL);
@@ -262,7 +278,8 @@ int bench_nvme_engine(struct bench_opts *o)
 		json_end(&j);
 		return 0;
 	}
-	printk("block engine over %llu ms: %llu I/Os completed in %llu passes that did work\n",
+	printk("block engine over at most %llu ms: %llu I/Os completed in %llu passes that did "
+	       "work\n",
 	       (unsigned long long)o->iters, (unsigned long long)ios, (unsigned long long)passes);
 	if (insns_counted)
 		printk("EL2 instructions per I/O: %llu\n",
