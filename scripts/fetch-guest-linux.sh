@@ -52,8 +52,9 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # The guest's /init. Kernel command-line words it understands:
-#   monadic.dev=NAME             the block device the words below use (default nvme0n1); a vd*
-#                                name loads the virtio-mmio and virtio-blk modules first
+#   monadic.dev=NAME             the block device the words below use (default nvme0n1); the
+#                                virtio-blk modules are loaded when the device tree has a
+#                                virtio-mmio node (a disk of the hypervisor's is then vda)
 #   monadic.nvme=RSEC,WSEC,TEXT  print 32 bytes of /dev/NAME at sector RSEC (512 bytes each),
 #                                then write TEXT at sector WSEC and flush it to the device
 #   monadic.dd=MIB               time a direct read of MIB MiB from /dev/NAME
@@ -79,13 +80,17 @@ for w in $($bb cat /proc/cmdline); do
 	monadic.ddbs=*) dd_bs=${w#monadic.ddbs=} ;;
 	esac
 done
-case $dev in
-vd*)
+# A virtio-mmio device in the device tree (a disk the hypervisor serves as virtio-blk): the
+# cloud kernel has its drivers as modules.
+if $bb ls /sys/firmware/devicetree/base 2>/dev/null | $bb grep -q '^virtio_mmio@'; then
 	for m in virtio_ring virtio virtio_mmio virtio_blk; do $bb insmod /lib/modules/$m.ko; done
-	for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/$dev ] && break; $bb sleep 0.2; done
-	echo "MONADIC-BLOCK: $($bb ls /sys/block | $bb tr '\n' ' ')"
-	;;
-esac
+	case $dev in
+	vd*)
+		for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/$dev ] && break; $bb sleep 0.2; done
+		echo "MONADIC-BLOCK: $($bb ls /sys/block | $bb tr '\n' ' ')"
+		;;
+	esac
+fi
 if [ -n "$nvme" ]; then
 	rsec=${nvme%%,*}
 	rest=${nvme#*,}
