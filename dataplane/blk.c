@@ -237,7 +237,6 @@ static void post_vq(struct blk_disk *d, const struct blk_slot *s)
 	d->posted = true;
 }
 
-/* A request is over (status set): count it, post it, or queue it until the ring has room. */
 /*
  * One command of a virtio request is over: true when it was the last, with the request's
  * outcome (its first error, the bytes of all its commands) now in the slot.
@@ -257,6 +256,7 @@ static bool vq_last_part(struct blk_disk *d, struct blk_slot *s)
 	return true;
 }
 
+/* A request is over (status set): count it, post it, or queue it until the ring has room. */
 static void finish(struct blk_engine *e, int32_t cid)
 {
 	struct blk_slot *s = &e->slots[cid];
