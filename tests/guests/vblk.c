@@ -175,9 +175,12 @@ static int io(uint32_t type, uint64_t sector, uint64_t data, uint32_t len)
 	avail[1] = ++next_avail;
 	barrier();
 	wr(R_QUEUE_NOTIFY, 0);
-	while (used_idx() == u0)
+	/* The engine's SEV after it posts wakes us (the event stream at the latest). */
+	while (used_idx() == u0) {
 		if (now_ms() > deadline)
 			return -1;
+		__asm__ volatile("wfe" : : : "memory");
+	}
 	barrier();
 	return status[0];
 }
