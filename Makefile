@@ -37,10 +37,12 @@ GUEST_INITRD_ADDR ?= 0x58000000
 GUEST_PCI ?=
 # GUEST_DISK=<bdf>[,<nsid>[,<start>,<count>]]: blocks of an NVMe namespace the hypervisor keeps,
 # served to the guest by the EL2 block engine (docs/block-service.md); the device as above.
+# GUEST_DISK_IF=virtio: the guest sees them as a virtio-blk device (Linux: /dev/vda).
 GUEST_DISK ?=
+GUEST_DISK_IF ?=
 GUEST_ARGS = $(if $(GUEST),-device loader$(comma)file=$(GUEST)$(comma)addr=$(GUEST_ADDR)$(comma)force-raw=on \
 	$(if $(GUEST_INITRD),-device loader$(comma)file=$(GUEST_INITRD)$(comma)addr=$(GUEST_INITRD_ADDR)$(comma)force-raw=on) \
-	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))$(if $(GUEST_DISK), disk=guest$(comma)$(GUEST_DISK))')
+	-append 'vm=guest$(comma)$(GUEST_ADDR)$(comma)$(GUEST_MEM)$(comma)$(GUEST_CPUS)$(comma)"$(GUEST_CMDLINE)" attach$(if $(GUEST_INITRD), initrd=guest$(comma)$(GUEST_INITRD_ADDR)$(comma)$(shell stat -c %s $(GUEST_INITRD)))$(if $(GUEST_PCI), pci=guest$(comma)$(GUEST_PCI))$(if $(GUEST_DISK), disk=guest$(comma)$(GUEST_DISK)$(if $(filter virtio,$(GUEST_DISK_IF)),$(comma)virtio))')
 comma := ,
 # make run FIRMWARE=uefi [ACPI=off]: boot through Debian's EDK2 (qemu-efi-aarch64) from an ESP
 # folder, build/esp: the image as \EFI\BOOT\BOOTAA64.EFI, monadic.cfg (the command line) beside
@@ -149,7 +151,7 @@ $(BIN): $(ELF)
 
 # In-tree test guests (tests/guests): bare-metal EL1 programs, linked where guest RAM starts,
 # reusing the portable FDT reader and formatter. The MMU is off in them: -mstrict-align.
-GUESTS := basic hostile benchg timer ring nvmedma uartbench disk scrub pmu debug vgic its
+GUESTS := basic hostile benchg timer ring nvmedma uartbench disk scrub pmu debug vgic its vblk
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP

@@ -17,5 +17,6 @@ int bench_virq(struct bench_opts *o);
 int bench_virq_msi(struct bench_opts *o);
 int bench_ipi(struct bench_opts *o);
 int bench_nvme(struct bench_opts *o);
+int bench_nvme_engine(struct bench_opts *o);
 
 #endif

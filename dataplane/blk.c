@@ -124,8 +124,10 @@ int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigne
 
 	if (!d)
 		return E_NOMEM;
+	d->kind = tmpl->kind;
 	d->req = tmpl->req;
 	d->cpl = tmpl->cpl;
+	d->vq = tmpl->vq;
 	d->share = tmpl->share;
 	d->mem = tmpl->mem;
 	d->qd_limit = tmpl->qd_limit;
@@ -199,12 +201,71 @@ static bool disk_live(const struct blk_disk *d)
 	       !atomic_load_explicit(&d->down, memory_order_relaxed);
 }
 
+/* The status byte of virtio-blk (5.2.6) for a request's outcome. */
+static uint8_t vq_status(uint16_t st)
+{
+	return st == BLK_OK	? VIRTIO_BLK_S_OK
+	       : st == BLK_E_OP ? VIRTIO_BLK_S_UNSUPP
+				: VIRTIO_BLK_S_IOERR;
+}
+
+/*
+ * A virtio request is over: its status byte, then its used ring element, then the used index.
+ * At most 'size' chains are in flight (their heads are told apart), so the ring has room.
+ */
+static void post_vq(struct blk_disk *d, const struct blk_slot *s)
+{
+	struct blk_vq *q = &d->vq;
+	uint16_t head = (uint16_t)s->tag;
+	volatile struct virtq_used_elem *u =
+		(volatile struct virtq_used_elem *)(q->used + VIRTQ_USED_RING +
+						    8U * (q->used_idx & (q->size - 1U)));
+
+	*(volatile uint8_t *)(uintptr_t)s->status_pa = vq_status(s->status);
+	u->id = head;
+	/* Bytes written into the chain's device-writable part: the data read, and the status. */
+	u->len = s->status == BLK_OK && s->op == BLK_OP_READ ? s->bytes + 1 : 1;
+	q->used_idx++;
+	q->busy[head / 64] &= ~(1ULL << (head % 64));
+	/*
+	 * Release: the status byte and the element (and the data the controller wrote before its
+	 * completion entry, which we read before this) are visible before the index that
+	 * publishes them; the driver reads the index with acquire semantics (virtio_load_acquire).
+	 */
+	atomic_store_explicit((_Atomic uint16_t *)(void *)(q->used + VIRTQ_USED_IDX), q->used_idx,
+			      memory_order_release);
+	d->posted = true;
+}
+
+/*
+ * One command of a virtio request is over: true when it was the last, with the request's
+ * outcome (its first error, the bytes of all its commands) now in the slot.
+ */
+static bool vq_last_part(struct blk_disk *d, struct blk_slot *s)
+{
+	struct blk_vq *q = &d->vq;
+	uint16_t head = (uint16_t)s->tag;
+
+	if (s->status != BLK_OK && q->first_err[head] == BLK_OK)
+		q->first_err[head] = (uint8_t)s->status;
+	q->done_bytes[head] += s->bytes;
+	if (--q->parts[head])
+		return false;
+	s->status = q->first_err[head];
+	s->bytes = q->done_bytes[head];
+	return true;
+}
+
 /* A request is over (status set): count it, post it, or queue it until the ring has room. */
 static void finish(struct blk_engine *e, int32_t cid)
 {
 	struct blk_slot *s = &e->slots[cid];
 	struct blk_disk *d = &e->disks[s->disk];
 
+	if (d->kind == BLK_KIND_VIRTQ && !vq_last_part(d, s)) {
+		free_slot(e, d, cid);
+		return;
+	}
 	e->completed++;
 	d->st.completed++;
 	d->st.errors[s->status]++;
@@ -216,6 +277,11 @@ static void finish(struct blk_engine *e, int32_t cid)
 	}
 	if (!disk_live(d)) {
 		d->st.dropped++; /* the guest is going: nothing more is written into its RAM */
+		free_slot(e, d, cid);
+		return;
+	}
+	if (d->kind == BLK_KIND_VIRTQ) {
+		post_vq(d, s);
 		free_slot(e, d, cid);
 		return;
 	}
@@ -298,10 +364,21 @@ static bool build(struct blk_engine *e, int32_t cid, const struct blk_cmd *c)
 	switch (c->opcode) {
 	case NVME_CMD_READ:
 	case NVME_CMD_WRITE:
-		n = nvme_prp_build(c->pa, c->bytes, list, list_pa, BLK_PRP_ENTRIES, &q->prp1,
-				   &q->prp2);
-		if (n < 0)
-			return false;
+		if (c->n_seg) {
+			/* A virtio request's scatter list: PRPs when its segments allow them. */
+			n = vq_prp_entries(c->seg, c->n_seg, list, BLK_PRP_ENTRIES);
+			if (n < 0)
+				return false;
+			q->prp1 = c->seg[0].pa;
+			q->prp2 = n == 0 ? 0 : n == 1 ? list[0] : list_pa;
+			if (n == 1)
+				n = 0; /* PRP2 names the page itself: the list is not read */
+		} else {
+			n = nvme_prp_build(c->pa, c->bytes, list, list_pa, BLK_PRP_ENTRIES,
+					   &q->prp1, &q->prp2);
+			if (n < 0)
+				return false;
+		}
 		__attribute__((fallthrough)); /* SLBA and NLB as for Write Zeroes */
 	case NVME_CMD_WRITE_ZEROES:
 		q->cdw10 = (uint32_t)c->slba;
@@ -335,6 +412,204 @@ static void ring_fault(struct blk_engine *e, struct blk_disk *d)
 		pr_warn("vm%u: disk rings shut: the guest published an impossible %s index 0x%x\n",
 			d->vm_id, req ? "request head" : "completion tail",
 			req ? d->req.bad_index : d->cpl.bad_index);
+}
+
+/* The driver broke its virtqueue: shut it (the device model then asks for a reset). */
+static void vq_fault(struct blk_engine *e, struct blk_disk *d, const char *why, uint16_t index)
+{
+	d->vq.fault = why;
+	d->vq.bad_index = index;
+	atomic_store_explicit(&d->down, 1, memory_order_release);
+	d->posted = true; /* the device model hears of it: DEVICE_NEEDS_RESET, an interrupt */
+	if (log_nth_ok(++e->ring_faults))
+		pr_warn("vm%u: virtio-blk queue shut, the device needs a reset: %s (index %u)\n",
+			d->vm_id, why, index);
+}
+
+static void reject_vq(struct blk_engine *e, struct blk_disk *d, int32_t cid, const struct vq_req *r,
+		      enum blk_status st)
+{
+	if (log_nth_ok(++d->log_count))
+		pr_warn("vm%u: virtio-blk request refused (%s): type %u sector 0x%llx, %llu bytes "
+			"in %u segment%s (share %llu blocks of %u bytes)\n",
+			d->vm_id, blk_status_name(st), r->type, (unsigned long long)r->sector,
+			(unsigned long long)r->bytes, r->n_seg, r->n_seg == 1 ? "" : "s",
+			(unsigned long long)d->share.count, 1U << d->share.lba_shift);
+	e->slots[cid].status = st;
+	finish(e, cid);
+}
+
+static uint8_t vq_op(const struct vq_req *r)
+{
+	if (r->bad)
+		return 0;
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		return BLK_OP_READ;
+	case VIRTIO_BLK_T_OUT:
+		return BLK_OP_WRITE;
+	case VIRTIO_BLK_T_FLUSH:
+		return BLK_OP_FLUSH;
+	default:
+		return 0;
+	}
+}
+
+/* A slot for (a command of) virtio request 'head' of disk 'idx'. */
+static int32_t take_slot(struct blk_engine *e, struct blk_disk *d, unsigned int idx, uint16_t head,
+			 const struct vq_req *r)
+{
+	int32_t cid = e->free;
+	struct blk_slot *s = &e->slots[cid];
+
+	e->free = s->next;
+	e->n_free--;
+	d->inflight++;
+	*s = (struct blk_slot){
+		.tag = head, .disk = (uint8_t)idx, .op = vq_op(r), .status_pa = r->status_pa
+	};
+	return cid;
+}
+
+/*
+ * The commands a checked request becomes: its segments in runs PRPs can describe (a segment
+ * after a run's first starts a page, one before its last ends one: NVMe Base 2.0, 4.1.1),
+ * cut only where a block ends. cut[k] is the first segment of command k, cut[parts] = n_seg.
+ * Returns the number of commands, 0 when a cut would fall inside a block. Flush: one.
+ */
+static unsigned int vq_plan(const struct blk_cmd *c, uint32_t lba_shift, unsigned int *cut)
+{
+	uint64_t mask = (1ULL << lba_shift) - 1, run = 0;
+	unsigned int parts = 0;
+
+	if (!c->n_seg)
+		return 1;
+	cut[parts++] = 0;
+	for (unsigned int i = 0; i < c->n_seg; i++) {
+		const struct vq_seg *sg = &c->seg[i];
+
+		if (i > cut[parts - 1] &&
+		    ((sg->pa & (NVME_PAGE - 1)) || ((sg[-1].pa + sg[-1].len) & (NVME_PAGE - 1)))) {
+			if (run & mask)
+				return 0;
+			cut[parts++] = i;
+			run = 0;
+		}
+		run += sg->len;
+	}
+	cut[parts] = c->n_seg;
+	return parts;
+}
+
+/* Command k of the plan: its segments, and its blocks after those of the commands before. */
+static void vq_piece(const struct blk_cmd *c, const unsigned int *cut, unsigned int k,
+		     uint32_t lba_shift, struct blk_cmd *p)
+{
+	uint64_t before = 0, bytes = 0;
+
+	*p = *c;
+	if (!c->n_seg)
+		return;
+	for (unsigned int i = 0; i < cut[k]; i++)
+		before += c->seg[i].len;
+	for (unsigned int i = cut[k]; i < cut[k + 1]; i++)
+		bytes += c->seg[i].len;
+	p->seg = c->seg + cut[k];
+	p->n_seg = cut[k + 1] - cut[k];
+	p->pa = p->seg[0].pa;
+	p->bytes = bytes;
+	p->slba = c->slba + (before >> lba_shift);
+	p->nlb = (uint32_t)(bytes >> lba_shift);
+}
+
+/*
+ * Up to 'room' new chains of a virtio disk. The avail index and each ring entry are read once;
+ * each chain is walked into a private copy (vq_walk) and checked before anything is submitted.
+ */
+static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int idx, uint64_t now,
+			 uint32_t room)
+{
+	struct blk_vq *q = &d->vq;
+	const struct vq_mem m = { .ipa = d->mem.ipa, .size = d->mem.size, .pa = d->mem.pa };
+	const volatile uint16_t *ring =
+		(const volatile uint16_t *)(void *)(q->avail + VIRTQ_AVAIL_RING);
+	struct vq_req *r = &e->vq_req;
+	/* Acquire: the ring entries and descriptors written before the driver published idx. */
+	uint16_t avail = atomic_load_explicit(
+		(_Atomic uint16_t *)(void *)(q->avail + VIRTQ_AVAIL_IDX), memory_order_acquire);
+	uint16_t ready = (uint16_t)(avail - q->last_avail);
+	uint32_t taken = 0, n = 0; /* chains, commands */
+
+	if (ready > q->size) {
+		vq_fault(e, d, "the avail index ran more than the queue size ahead", avail);
+		return 0;
+	}
+	while (taken < ready && n < room) {
+		uint16_t head = ring[q->last_avail & (q->size - 1U)];
+		const char *why = NULL;
+		struct blk_cmd c;
+		enum blk_status st;
+		unsigned int parts, cut[VBLK_SEG_MAX + 1];
+		int32_t cid;
+
+		if (!vq_walk(q->desc, q->size, head, &m, r, &why)) {
+			vq_fault(e, d, why, head);
+			break;
+		}
+		if (q->busy[head / 64] & (1ULL << (head % 64))) {
+			vq_fault(e, d, "a chain head made available again while in flight", head);
+			break;
+		}
+		st = e->ctrl_down ? BLK_E_NODEV
+				  : blk_check_virtio(r, &d->share,
+						     e->ctrl->max_xfer >> d->share.lba_shift, &c);
+		parts = st == BLK_OK ? vq_plan(&c, d->share.lba_shift, cut) : 1;
+		if (!parts) {
+			st = BLK_E_BUF;
+			parts = 1;
+		}
+		/* All of a request's commands at once (the first of a pass even past 'room'). */
+		if ((n && parts > room - n) || parts > e->n_free)
+			break; /* next pass, when the controller has given slots back */
+		q->last_avail++;
+		taken++;
+		n += parts;
+		q->busy[head / 64] |= 1ULL << (head % 64);
+		q->parts[head] = (uint8_t)parts;
+		q->first_err[head] = BLK_OK;
+		q->done_bytes[head] = 0;
+		d->st.ops[vq_op(r)]++;
+		if (st != BLK_OK) {
+			cid = take_slot(e, d, idx, head, r);
+			if (st == BLK_E_NODEV) {
+				e->slots[cid].status = st;
+				finish(e, cid);
+			} else {
+				reject_vq(e, d, cid, r, st);
+			}
+			continue;
+		}
+		for (unsigned int k = 0; k < parts; k++) {
+			struct blk_cmd piece = c;
+			struct blk_slot *s;
+
+			vq_piece(&c, cut, k, d->share.lba_shift, &piece);
+			cid = take_slot(e, d, idx, head, r);
+			s = &e->slots[cid];
+			if (!build(e, cid, &piece)) {
+				reject_vq(e, d, cid, r, BLK_E_BUF);
+				continue;
+			}
+			s->bytes = (uint32_t)piece.bytes;
+			s->issued = now;
+			s->at_ctrl = true;
+			nvme_sq_push(e->q);
+			e->submitted++;
+		}
+	}
+	if (d->inflight > d->st.inflight_max)
+		d->st.inflight_max = d->inflight;
+	return n;
 }
 
 static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
@@ -373,6 +648,8 @@ static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
 		room = e->n_free;
 	if (!room)
 		return 0;
+	if (d->kind == BLK_KIND_VIRTQ)
+		return serve_vq(e, d, idx, now, room);
 	n = spsc_cons_peek(&d->req, room, (void **)&in);
 	if (!n) {
 		if (d->req.fault || d->cpl.fault)
@@ -492,6 +769,18 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 			continue;
 		d->posted = false;
 		wake = true;
+		if (d->kind == BLK_KIND_VIRTQ &&
+		    !atomic_load_explicit(&d->down, memory_order_relaxed)) {
+			/*
+			 * Full barrier: our used index store is visible before we read the driver's
+			 * flags, as its flags store is before it reads the used index again
+			 * (virtqueue_enable_cb): one of the two sides sees the other.
+			 */
+			atomic_thread_fence(memory_order_seq_cst);
+			if (*(const volatile uint16_t *)(void *)d->vq.avail &
+			    VIRTQ_AVAIL_F_NO_INTERRUPT)
+				continue;
+		}
 		if (d->notify)
 			d->notify(d->ctx);
 	}

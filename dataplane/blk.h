@@ -15,6 +15,7 @@
 
 #include "dataplane/blk_abi.h"
 #include "dataplane/spsc.h"
+#include "dataplane/virtq.h"
 #include "kernel/drivers/nvme.h"
 
 #define BLK_MAX_DISKS	8
@@ -42,6 +43,8 @@ struct blk_cmd {
 	uint32_t nlb; /* blocks */
 	uint64_t pa;  /* data, 0 without */
 	uint64_t bytes;
+	const struct vq_seg *seg; /* a virtio request's data: its segments (n_seg 0: pa, bytes) */
+	unsigned int n_seg;
 };
 
 /*
@@ -52,7 +55,16 @@ struct blk_cmd {
 enum blk_status blk_check(const struct blk_req *r, const struct blk_share *s,
 			  const struct blk_mem *m, uint32_t max_blocks, struct blk_cmd *cmd);
 
+/*
+ * A virtio-blk request checked against the share (the chain was walked by vq_walk(), its
+ * buffers are in the RAM): BLK_OK or the status to complete it with. Portable: host-tested.
+ */
+enum blk_status blk_check_virtio(const struct vq_req *r, const struct blk_share *s,
+				 uint32_t max_blocks, struct blk_cmd *cmd);
+
 enum blk_disk_state { BLK_DISK_FREE, BLK_DISK_RUN, BLK_DISK_OFF };
+/* Where a disk's requests come from: the request ring of blk_abi.h, or a virtqueue. */
+enum blk_disk_kind { BLK_KIND_RING, BLK_KIND_VIRTQ };
 #define BLK_DISK_STATE(cmd) ((unsigned int)(cmd)&3U)
 
 struct blk_disk_stats {
@@ -65,6 +77,27 @@ struct blk_disk_stats {
 };
 
 /*
+ * A virtio-blk device's split virtqueue (virtio 1.2, 2.7), checked by the device model when
+ * the driver made it ready: its three parts are in the VM's RAM (reached through the identity
+ * map at their PAs), 'size' a power of two up to VIRTQ_MAX_SIZE. The indices are the engine's
+ * own copies; the guest's are read and checked against them.
+ */
+struct blk_vq {
+	struct virtq_desc *desc;
+	uint8_t *avail, *used;
+	uint16_t size;
+	uint16_t last_avail;		    /* next avail ring entry to take */
+	uint16_t used_idx;		    /* next used ring entry to fill */
+	uint64_t busy[VIRTQ_MAX_SIZE / 64]; /* chain heads in flight */
+	/* Per head in flight: its commands still out, its first error, the bytes they moved. */
+	uint8_t parts[VIRTQ_MAX_SIZE];
+	uint8_t first_err[VIRTQ_MAX_SIZE];
+	uint32_t done_bytes[VIRTQ_MAX_SIZE];
+	const char *fault; /* why the queue was shut */
+	uint16_t bad_index;
+};
+
+/*
  * One guest's disk. The controller side (vdisk) fills it and publishes it with 'cmd' (release),
  * as struct dp_port does; the engine acknowledges each cmd in 'ack' once it no longer touches
  * the disk's rings nor has a command of it at the controller.
@@ -72,8 +105,10 @@ struct blk_disk_stats {
 struct blk_disk {
 	_Atomic uint32_t cmd, ack;
 	_Atomic uint32_t down; /* the guest published an impossible ring index */
+	uint8_t kind;	       /* enum blk_disk_kind */
 	struct spsc_cons req;
 	struct spsc_prod cpl;
+	struct blk_vq vq;
 	struct blk_share share;
 	struct blk_mem mem;
 	uint32_t qd_limit;
@@ -99,6 +134,7 @@ struct blk_slot {
 	uint8_t op;
 	bool at_ctrl; /* submitted, no completion yet */
 	uint32_t bytes;
+	uint64_t status_pa; /* a virtio request's status byte */
 };
 
 /*
@@ -129,6 +165,7 @@ struct blk_engine {
 	uint64_t timeout_ticks, next_check;
 	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
 	bool ctrl_down;
+	struct vq_req vq_req; /* the chain being walked: private, as the guest may rewrite it */
 	const struct blk_cost_ops *_Atomic cost;
 	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
 	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;

@@ -56,3 +56,45 @@ enum blk_status blk_check(const struct blk_req *r, const struct blk_share *s,
 	cmd->bytes = bytes;
 	return BLK_OK;
 }
+
+enum blk_status blk_check_virtio(const struct vq_req *r, const struct blk_share *s,
+				 uint32_t max_blocks, struct blk_cmd *cmd)
+{
+	uint64_t bytes = r->bytes, lba_mask = (1ULL << s->lba_shift) - 1, first;
+
+	*cmd = (struct blk_cmd){ .nsid = s->nsid };
+	if (r->bad == VQ_BAD_BUF)
+		return BLK_E_BUF;
+	if (r->bad)
+		return BLK_E_OP;
+	switch (r->type) {
+	case VIRTIO_BLK_T_FLUSH:
+		cmd->opcode = NVME_CMD_FLUSH;
+		return BLK_OK;
+	case VIRTIO_BLK_T_IN:
+		cmd->opcode = NVME_CMD_READ;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		cmd->opcode = NVME_CMD_WRITE;
+		break;
+	default:
+		return BLK_E_OP; /* GET_ID, DISCARD, WRITE_ZEROES...: not offered */
+	}
+	/* 'sector' counts 512 bytes (5.2.6); the namespace's blocks may be larger. */
+	if (r->sector > (UINT64_MAX >> VIRTIO_BLK_SECTOR_SHIFT))
+		return BLK_E_RANGE;
+	first = r->sector << VIRTIO_BLK_SECTOR_SHIFT;
+	if (!bytes || (bytes & lba_mask) || (first & lba_mask) || (r->seg[0].pa & 3))
+		return BLK_E_BUF;
+	if ((bytes >> s->lba_shift) > max_blocks)
+		return BLK_E_SIZE;
+	if (!inside(first >> s->lba_shift, bytes >> s->lba_shift, s->count))
+		return BLK_E_RANGE;
+	cmd->slba = s->start + (first >> s->lba_shift);
+	cmd->nlb = (uint32_t)(bytes >> s->lba_shift);
+	cmd->pa = r->seg[0].pa;
+	cmd->bytes = bytes;
+	cmd->seg = r->seg;
+	cmd->n_seg = r->n_seg;
+	return BLK_OK;
+}

@@ -28,6 +28,7 @@ static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx
 	json_obj_begin(j, NULL);
 	json_u64(j, "disk", idx);
 	json_u64(j, "vm", d->vm_id);
+	json_str(j, "kind", d->kind == BLK_KIND_VIRTQ ? "virtio" : "ring");
 	json_str(j, "state",
 		 BLK_DISK_STATE(atomic_load(&d->cmd)) != BLK_DISK_RUN ? "gone"
 		 : atomic_load(&d->down)			      ? "shut"
@@ -160,11 +161,12 @@ static int engine_show(bool as_json)
 
 		if (BLK_DISK_STATE(atomic_load(&d->cmd)) != BLK_DISK_RUN)
 			continue;
-		printk("  disk %u: vm%u ns %u blocks %llu+%llu%s, in flight %u (max %u, limit "
+		printk("  disk %u: vm%u%s ns %u blocks %llu+%llu%s, in flight %u (max %u, limit "
 		       "%u)\n",
-		       i, d->vm_id, d->share.nsid, (unsigned long long)d->share.start,
-		       (unsigned long long)d->share.count, atomic_load(&d->down) ? " SHUT" : "",
-		       d->inflight, d->st.inflight_max, d->qd_limit);
+		       i, d->vm_id, d->kind == BLK_KIND_VIRTQ ? " virtio-blk" : "", d->share.nsid,
+		       (unsigned long long)d->share.start, (unsigned long long)d->share.count,
+		       atomic_load(&d->down) ? " SHUT" : "", d->inflight, d->st.inflight_max,
+		       d->qd_limit);
 		printk("    read %llu (%llu bytes) write %llu (%llu bytes) flush %llu zeroes %llu "
 		       "discard %llu bad %llu\n",
 		       (unsigned long long)d->st.ops[1], (unsigned long long)d->st.bytes_read,

@@ -467,12 +467,19 @@ static int cmd_vm(int argc, char **argv)
 		       vm_pci_dma_mode(vm));
 		return 0;
 	}
-	if ((argc == 5 || argc == 7) && str_eq(argv[1], "disk")) {
+	if ((argc == 5 || argc == 6 || argc == 7 || argc == 8) && str_eq(argv[1], "disk")) {
 		uint64_t nsid, start = 0, count = 0;
+		bool virtio = str_eq(argv[argc - 1], "--virtio");
 		uint32_t ns;
 		uint16_t bdf;
 		int idx;
 
+		if (virtio)
+			argc--;
+		if (argc != 5 && argc != 7)
+			return shell_error(E_INVAL,
+					   "usage: vm disk <id> <bdf> <nsid> [start count] "
+					   "[--virtio]");
 		ret = shell_vm_arg(argv[2], &vm);
 		if (ret)
 			return ret;
@@ -483,17 +490,18 @@ static int cmd_vm(int argc, char **argv)
 		    (argc == 7 &&
 		     (parse_u64(argv[5], &start) || parse_u64(argv[6], &count) || !count)))
 			return shell_error(E_INVAL,
-					   "usage: vm disk <id> <bdf> <nsid> [start count]");
+					   "usage: vm disk <id> <bdf> <nsid> [start count] "
+					   "[--virtio]");
 		ret = vm_check_idle(vm, "give it a disk", &why);
 		if (ret)
 			return shell_error(ret, "vm disk: %s", err_why_str(&why, ret));
-		ret = vdisk_set(vm, bdf, (uint32_t)nsid, start, count, &why);
+		ret = vdisk_set(vm, bdf, (uint32_t)nsid, start, count, virtio, &why);
 		if (ret)
 			return shell_fail(ret, &why, "vm disk: %s", argv[3]);
 		vdisk_get(vm, &ns, &start, &count, &idx); /* count 0 became the namespace's rest */
-		printk("vm%u: disk on NVMe %s namespace %llu, blocks %llu+%llu\n", vm->id, argv[3],
-		       (unsigned long long)nsid, (unsigned long long)start,
-		       (unsigned long long)count);
+		printk("vm%u: disk on NVMe %s namespace %llu, blocks %llu+%llu%s\n", vm->id,
+		       argv[3], (unsigned long long)nsid, (unsigned long long)start,
+		       (unsigned long long)count, virtio ? ", as virtio-blk" : "");
 		return 0;
 	}
 	if (argc == 3 && (str_eq(argv[1], "start") || str_eq(argv[1], "stop") ||
@@ -523,11 +531,11 @@ static int cmd_vm(int argc, char **argv)
 		       (unsigned long long)(timer_ticks_to_ns(timer_count() - t0) / 1000));
 		return 0;
 	}
-	return shell_error(
-		E_INVAL,
-		"usage: vm list | info <id> | create <name> <image-pa>[:size] <mem> "
-		"[cpus [cmdline]] | initrd <id> <pa> <size> | pci <id> <bdf> | "
-		"disk <id> <bdf> <nsid> [start count] | start|stop|destroy|log|console <id>");
+	return shell_error(E_INVAL,
+			   "usage: vm list | info <id> | create <name> <image-pa>[:size] <mem> "
+			   "[cpus [cmdline]] | initrd <id> <pa> <size> | pci <id> <bdf> | "
+			   "disk <id> <bdf> <nsid> [start count] [--virtio] | "
+			   "start|stop|destroy|log|console <id>");
 }
 SHELL_COMMAND(
 	vm, "vm", "list|info|create|initrd|pci|disk|start|stop|destroy|log|console",
@@ -540,7 +548,8 @@ SHELL_COMMAND(
 	"  vm pci <id> <bdf>                 pass a PCIe function through (before a start)\n"
 	"  vm disk <id> <bdf> <nsid> [start count]  blocks of an NVMe namespace for the VM, "
 	"served\n"
-	"                                    by the block engine (docs/block-service.md)\n"
+	"                                    by the block engine (docs/block-service.md);\n"
+	"                                    --virtio: as a virtio-blk device (virtio-mmio)\n"
 	"  vm start|stop <id>                run it / stop every vCPU (cancels a guest's reset)\n"
 	"  vm destroy <id> [--json]          free a created or stopped VM: RAM, Image, VMID\n"
 	"  vm log <id>                       the guest's console output so far\n"

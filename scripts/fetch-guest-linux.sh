@@ -52,9 +52,13 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # The guest's /init. Kernel command-line words it understands:
-#   monadic.nvme=RSEC,WSEC,TEXT  print 32 bytes of /dev/nvme0n1 at sector RSEC (512 bytes each),
+#   monadic.dev=NAME             the block device the words below use (default nvme0n1); the
+#                                virtio-blk modules are loaded when the device tree has a
+#                                virtio-mmio node (a disk of the hypervisor's is then vda)
+#   monadic.nvme=RSEC,WSEC,TEXT  print 32 bytes of /dev/NAME at sector RSEC (512 bytes each),
 #                                then write TEXT at sector WSEC and flush it to the device
-#   monadic.dd=MIB               time a direct read of MIB MiB from /dev/nvme0n1
+#   monadic.dd=MIB               time a direct read of MIB MiB from /dev/NAME
+#   monadic.ddbs=BYTES           in reads of BYTES each (default 1 MiB)
 init_script() {
 	cat <<'INIT'
 #!/bin/sh
@@ -66,29 +70,44 @@ echo "MONADIC-INIT: Linux $($bb uname -r), $($bb nproc) CPUs, uptime $($bb cut -
 echo "MONADIC-BLOCK: $($bb ls /sys/block | $bb tr '\n' ' ')"
 nvme=
 dd_mib=
+dd_bs=1048576
+dev=nvme0n1
 for w in $($bb cat /proc/cmdline); do
 	case $w in
 	monadic.nvme=*) nvme=${w#monadic.nvme=} ;;
 	monadic.dd=*) dd_mib=${w#monadic.dd=} ;;
+	monadic.dev=*) dev=${w#monadic.dev=} ;;
+	monadic.ddbs=*) dd_bs=${w#monadic.ddbs=} ;;
 	esac
 done
+# A virtio-mmio device in the device tree (a disk the hypervisor serves as virtio-blk): the
+# cloud kernel has its drivers as modules.
+if $bb ls /sys/firmware/devicetree/base 2>/dev/null | $bb grep -q '^virtio_mmio@'; then
+	for m in virtio_ring virtio virtio_mmio virtio_blk; do $bb insmod /lib/modules/$m.ko; done
+	case $dev in
+	vd*)
+		for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/$dev ] && break; $bb sleep 0.2; done
+		echo "MONADIC-BLOCK: $($bb ls /sys/block | $bb tr '\n' ' ')"
+		;;
+	esac
+fi
 if [ -n "$nvme" ]; then
 	rsec=${nvme%%,*}
 	rest=${nvme#*,}
 	wsec=${rest%%,*}
 	text=${rest#*,}
-	if [ -b /dev/nvme0n1 ]; then
-		echo "MONADIC-READ: $($bb dd if=/dev/nvme0n1 bs=512 skip="$rsec" count=1 2>/dev/null | $bb head -c 32)"
-		printf '%s' "$text" | $bb dd of=/dev/nvme0n1 bs=512 seek="$wsec" conv=notrunc,fsync 2>/dev/null
+	if [ -b /dev/$dev ]; then
+		echo "MONADIC-READ: $($bb dd if=/dev/$dev bs=512 skip="$rsec" count=1 2>/dev/null | $bb head -c 32)"
+		printf '%s' "$text" | $bb dd of=/dev/$dev bs=512 seek="$wsec" conv=notrunc,fsync 2>/dev/null
 		$bb sync
 		echo "MONADIC-WRITE: done"
 	else
-		echo "MONADIC-READ: no /dev/nvme0n1"
+		echo "MONADIC-READ: no /dev/$dev"
 	fi
 fi
-if [ -n "$dd_mib" ] && [ -b /dev/nvme0n1 ]; then
+if [ -n "$dd_mib" ] && [ -b /dev/$dev ]; then
 	t0=$($bb cut -d' ' -f1 /proc/uptime)
-	$bb dd if=/dev/nvme0n1 of=/dev/null bs=1M count="$dd_mib" iflag=direct 2>/tmp/dd.err
+	$bb dd if=/dev/$dev of=/dev/null bs="$dd_bs" count=$((dd_mib * 1048576 / dd_bs)) iflag=direct 2>/tmp/dd.err
 	t1=$($bb cut -d' ' -f1 /proc/uptime)
 	echo "MONADIC-DD: mib=$dd_mib start=$t0 end=$t1 $($bb tail -n 1 /tmp/dd.err)"
 fi
@@ -96,9 +115,25 @@ $bb poweroff -f
 INIT
 }
 
+# The kernel's virtio-mmio and virtio-blk modules (the cloud flavour builds them as modules),
+# flat in $1/lib/modules for the init's insmod.
+add_virtio_modules() {
+	local m f
+	mkdir -p "$1/lib/modules"
+	for m in virtio/virtio_ring virtio/virtio virtio/virtio_mmio block/virtio_blk; do
+		f=$(ls "$out"/kernel/lib/modules/*/kernel/drivers/$m.ko* | head -n 1)
+		case $f in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -dc "$f" ;;
+		*) cat "$f" ;;
+		esac >"$1/lib/modules/${m#*/}.ko"
+	done
+}
+
 build_initramfs() {
 	mkdir -p "$out/root/bin" "$out/root/proc" "$out/root/sys" "$out/root/dev" "$out/root/tmp"
 	cp "$out/bb/bin/busybox" "$out/root/bin/busybox"
+	add_virtio_modules "$out/root"
 	ln -sf busybox "$out/root/bin/sh"
 	init_script >"$out/root/init"
 	chmod +x "$out/root/init"
@@ -232,6 +267,7 @@ build_named() {
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 	cp "$out/bb/bin/busybox" "$root/bin/busybox"
 	ln -sf busybox "$root/bin/sh"
+	add_virtio_modules "$root"
 	if [[ -n $init_file ]]; then cp "$init_file" "$root/init"; else init_script >"$root/init"; fi
 	chmod +x "$root/init"
 	for item in $packages; do

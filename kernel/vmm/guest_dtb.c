@@ -28,10 +28,11 @@
  * flags. QEMU virt with GICv3 gives every interrupt 4, level triggered active high, and no CPU
  * mask for PPIs: the mask (bits [15:8]) is a GICv2 notion that the v3 binding does not use.
  */
-#define GDTB_GIC_SPI	    0U
-#define GDTB_GIC_PPI	    1U
-#define GDTB_IRQ_LEVEL_HIGH 4U
-#define GDTB_GIC_CELLS	    3U
+#define GDTB_GIC_SPI	     0U
+#define GDTB_GIC_PPI	     1U
+#define GDTB_IRQ_LEVEL_HIGH  4U
+#define GDTB_IRQ_EDGE_RISING 1U /* virtio-mmio's, as on QEMU virt */
+#define GDTB_GIC_CELLS	     3U
 
 /* phandles: any non-zero values other than 0xffffffff (spec 2.3.3). */
 #define GDTB_PHANDLE_GIC 1U
@@ -116,6 +117,12 @@ static int gdtb_check_irqs(const struct guest_dtb_desc *d)
 	}
 	if (d->uart_spi < GDTB_INTID_SPI_BASE || d->uart_spi > GDTB_INTID_SPI_LAST)
 		return E_INVAL;
+	if (d->virtio_size &&
+	    (d->virtio_spi < GDTB_INTID_SPI_BASE || d->virtio_spi > GDTB_INTID_SPI_LAST ||
+	     d->virtio_spi == d->uart_spi ||
+	     (d->pcie && d->virtio_spi >= d->pcie_spi_base &&
+	      d->virtio_spi < d->pcie_spi_base + GDTB_PCI_PINS)))
+		return E_INVAL;
 	if (!d->pcie)
 		return 0;
 	if (d->pcie_spi_base < GDTB_INTID_SPI_BASE ||
@@ -148,7 +155,7 @@ static int gdtb_check_pcie(const struct guest_dtb_desc *d, struct gdtb_region *r
 
 int guest_dtb_check(const struct guest_dtb_desc *d)
 {
-	struct gdtb_region r[8]; /* RAM, GICD, GICR, UART, ITS, ECAM, two PCIe windows */
+	struct gdtb_region r[9]; /* RAM, GICD, GICR, UART, ITS, virtio, ECAM, two PCIe windows */
 	unsigned int n = 0;
 	int ret;
 
@@ -182,6 +189,13 @@ int guest_dtb_check(const struct guest_dtb_desc *d)
 		if (!gdtb_region_ok(d->its_base, d->its_size, GDTB_GIC_ALIGN))
 			return E_INVAL;
 		r[n++] = (struct gdtb_region){ d->its_base, d->its_size };
+	}
+	if (d->virtio_size) {
+		/* virtio-mmio's registers are 0x100 bytes and its configuration follows. */
+		if (d->virtio_size < 0x100 || (d->virtio_base & 0x1ff) ||
+		    d->virtio_base + (d->virtio_size - 1) < d->virtio_base)
+			return E_INVAL;
+		r[n++] = (struct gdtb_region){ d->virtio_base, d->virtio_size };
 	}
 	if (d->pcie) {
 		ret = gdtb_check_pcie(d, r, &n);
@@ -350,6 +364,21 @@ static void gdtb_uart(struct fdt_w *w, const struct guest_dtb_desc *d)
 	fdt_w_end_node(w);
 }
 
+/* A virtio-mmio device (virtio,mmio binding, Linux virtio/mmio.yaml), as QEMU virt writes it. */
+static void gdtb_virtio(struct fdt_w *w, const struct guest_dtb_desc *d)
+{
+	uint32_t c[GDTB_GIC_CELLS];
+
+	gdtb_begin_at(w, "virtio_mmio", d->virtio_base);
+	fdt_w_prop_str(w, "compatible", "virtio,mmio");
+	gdtb_reg(w, d->virtio_base, d->virtio_size);
+	gdtb_irq(c, GDTB_GIC_SPI, d->virtio_spi - GDTB_INTID_SPI_BASE);
+	c[2] = GDTB_IRQ_EDGE_RISING;
+	fdt_w_prop_cells(w, "interrupts", c, GDTB_GIC_CELLS);
+	fdt_w_prop_empty(w, "dma-coherent");
+	fdt_w_end_node(w);
+}
+
 /* <phys.hi phys.mid phys.lo cpu.hi cpu.lo size.hi size.lo>, PCI address = CPU address. */
 static void gdtb_pci_range(uint32_t *c, uint32_t space, uint64_t base, uint64_t size)
 {
@@ -446,6 +475,8 @@ int guest_dtb_build(const struct guest_dtb_desc *d, void *buf, size_t size, uint
 	if (d->pmu_intid)
 		gdtb_pmu(&w, d);
 	gdtb_uart(&w, d);
+	if (d->virtio_size)
+		gdtb_virtio(&w, d);
 	if (d->pcie)
 		gdtb_pcie(&w, d);
 

@@ -38,6 +38,8 @@ struct guest_dtb_desc {
 	uint32_t uart_clock_hz;		    /* 0: GUEST_DTB_DEFAULT_CLOCK_HZ */
 	const char *bootargs;		    /* NULL: no /chosen/bootargs */
 	uint64_t initrd_start, initrd_end;  /* [start, end) inside RAM; both 0 when none */
+	uint64_t virtio_base, virtio_size;  /* a virtio-mmio device; size 0: none */
+	uint32_t virtio_spi;		    /* its INTID, >= 32, edge-triggered */
 	bool pcie;			    /* the fields below matter only when true */
 	uint64_t ecam_base, ecam_size;	    /* at least (bus_end + 1) MiB */
 	uint32_t bus_end;		    /* bus-range is 0 to bus_end (<= 255) */

@@ -14,6 +14,7 @@
 #include "kernel/hyp.h"
 #include "kernel/lib/err.h"
 #include "kernel/smp.h"
+#include "kernel/vdev/vblk.h"
 #include "kernel/vdev/vgic.h"
 #include "kernel/vdev/vgic_regs.h"
 #include "kernel/vmm/vcpu.h"
@@ -40,6 +41,7 @@ _Static_assert(BLK_RING_SLOTS == 2 * sizeof(struct spsc_shared), "slots after bo
 
 struct vdisk {
 	bool set;
+	bool virtio; /* a virtio-blk device, not the hypercall's rings */
 	uint32_t nsid;
 	uint64_t start, count;
 	bool attached;
@@ -191,7 +193,7 @@ int vdisk_reset(struct err_why *why)
 }
 
 int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64_t count,
-	      struct err_why *why)
+	      bool virtio, struct err_why *why)
 {
 	const struct nvme_ns *ns;
 	int ret;
@@ -225,10 +227,86 @@ int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64
 					(unsigned long long)o->start, (unsigned long long)o->count);
 		}
 	}
-	disks[vm->id] = (struct vdisk){
-		.set = true, .nsid = nsid, .start = start, .count = count, .vm = vm
-	};
+	disks[vm->id] = (struct vdisk){ .set = true,
+					.virtio = virtio,
+					.nsid = nsid,
+					.start = start,
+					.count = count,
+					.vm = vm };
 	spin_unlock(&vdisk_lock);
+	if (!virtio) {
+		vblk_remove(vm);
+		return 0;
+	}
+	ret = vblk_add(vm, why);
+	if (ret)
+		disks[vm->id].set = false;
+	return ret;
+}
+
+bool vdisk_is_virtio(const struct vm *vm)
+{
+	return disks[vm->id].set && disks[vm->id].virtio;
+}
+
+bool vdisk_virtio_info(const struct vm *vm, uint64_t *sectors, uint32_t *lba_shift,
+		       uint32_t *max_bytes)
+{
+	const struct vdisk *d = &disks[vm->id];
+	const struct nvme_ns *ns = d->set ? nvme_ctrl_ns(&ctl.nvme, d->nsid) : NULL;
+
+	if (!ns)
+		return false;
+	*sectors = (d->count << ns->lba_shift) >> VIRTIO_BLK_SECTOR_SHIFT;
+	*lba_shift = ns->lba_shift;
+	*max_bytes = blk_engine_max_blocks(&ctl.eng, ns->lba_shift) << ns->lba_shift;
+	return true;
+}
+
+bool vdisk_faulted(const struct vm *vm)
+{
+	const struct vdisk *d = &disks[vm->id];
+
+	return d->attached && atomic_load(&ctl.eng.disks[d->idx].down);
+}
+
+int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint64_t used_pa,
+		       uint16_t size, void (*notify)(void *ctx), void *ctx)
+{
+	struct vdisk *d = &disks[vm->id];
+	const struct nvme_ns *ns = d->set ? nvme_ctrl_ns(&ctl.nvme, d->nsid) : NULL;
+	struct blk_disk t = { 0 };
+	int ret;
+
+	if (!ns || !d->virtio)
+		return E_NOENT;
+	vdisk_detach(vm);
+	if (d->attached)
+		return E_BUSY;
+	t.kind = BLK_KIND_VIRTQ;
+	t.vq.desc = (struct virtq_desc *)(uintptr_t)desc_pa;
+	t.vq.avail = (uint8_t *)(uintptr_t)avail_pa;
+	t.vq.used = (uint8_t *)(uintptr_t)used_pa;
+	t.vq.size = size;
+	/* The driver starts both indices at 0 (2.7.6, 2.7.8) after a reset. */
+	t.vq.last_avail = t.vq.used_idx = 0;
+	t.share = (struct blk_share){
+		.nsid = d->nsid, .lba_shift = ns->lba_shift, .start = d->start, .count = d->count
+	};
+	t.mem = (struct blk_mem){ .ipa = vm->ram_ipa, .size = vm->ram_size, .pa = vm->ram_pa };
+	t.qd_limit = size < VDISK_MAX_QD ? size : VDISK_MAX_QD;
+	t.vm_id = vm->id;
+	t.notify = notify;
+	t.ctx = ctx;
+	spin_lock(&vdisk_lock);
+	ret = blk_engine_attach(&ctl.eng, &t, &d->idx);
+	spin_unlock(&vdisk_lock);
+	if (ret)
+		return ret;
+	d->attached = true;
+	if (log_nth_ok(++d->attaches))
+		pr_info("vm%u: virtio-blk queue of %u at PA 0x%llx is engine disk %u\n", vm->id,
+			size, (unsigned long long)desc_pa, d->idx);
 	return 0;
 }
 
@@ -268,6 +346,7 @@ void vdisk_forget(struct vm *vm)
 {
 	vdisk_detach(vm);
 	disks[vm->id].set = false;
+	vblk_remove(vm);
 }
 
 /* On the engine's core: completions were posted for a guest that asked for an interrupt. */
@@ -290,7 +369,9 @@ static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
 
 	if (!d->set || !ns)
 		return E_NOENT;
-	vdisk_detach(vm); /* a second attach replaces the first */
+	if (d->virtio)
+		return E_BUSY; /* the disk is the VM's virtio-blk device */
+	vdisk_detach(vm);      /* a second attach replaces the first */
 	if (d->attached)
 		return E_BUSY;
 	if (cap < 2 || cap > BLK_RING_MAX_CAP || (cap & (cap - 1)) ||

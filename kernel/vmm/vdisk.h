@@ -40,10 +40,28 @@ int vdisk_reset(struct err_why *why);
 /*
  * Give 'vm' (not running) blocks [start, start + count) of namespace 'nsid' on 'bdf' (claimed
  * here when it is not yet); count 0 means to the end of the namespace. Shares of two VMs never
- * overlap. 0 or an error with 'why'.
+ * overlap. 'virtio': the guest sees it as a virtio-blk device (kernel/vdev/vblk.h) instead of
+ * reaching it through the hypercall's rings. 0 or an error with 'why'.
  */
 int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64_t count,
-	      struct err_why *why);
+	      bool virtio, struct err_why *why);
+/* Whether the VM's disk is a virtio-blk device. */
+bool vdisk_is_virtio(const struct vm *vm);
+/*
+ * What the VM's virtio-blk device tells its driver: the share in 512-byte sectors, the block
+ * size (as a shift) and the most bytes per request. False when the VM has no disk.
+ */
+bool vdisk_virtio_info(const struct vm *vm, uint64_t *sectors, uint32_t *lba_shift,
+		       uint32_t *max_bytes);
+/*
+ * Hand the VM's virtqueue (its parts at these PAs, checked against Stage-2 by the caller,
+ * 'size' entries) to the engine; notify(ctx) runs on the engine's core after used buffers were
+ * posted or the queue was shut. 0 or a negative error.
+ */
+int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint64_t used_pa,
+		       uint16_t size, void (*notify)(void *ctx), void *ctx);
+/* The engine shut the VM's queue or rings: the guest broke them. */
+bool vdisk_faulted(const struct vm *vm);
 /* The VM's share: false when it has none. */
 bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *count,
 	       int *engine_disk);

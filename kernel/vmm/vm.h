@@ -168,7 +168,9 @@ const char *vm_kernel_fmt_name(enum vm_kernel_fmt f);
 #define GUEST_GITS_IPA	 0x08080000UL
 #define GUEST_GICR_IPA	 0x080a0000UL
 #define GUEST_UART_IPA	 0x09000000UL
-#define GUEST_UART_INTID 33 /* SPI 1 */
+#define GUEST_UART_INTID 33	      /* SPI 1 */
+#define GUEST_VBLK_IPA	 0x0a000000UL /* QEMU virt's first virtio-mmio slot */
+#define GUEST_VBLK_INTID 48	      /* SPI 16, as that slot's on virt */
 
 /*
  * Ask the VM for a lifecycle transition (vm_state.h) under its lock; 'reason' is recorded as

@@ -17,6 +17,7 @@
 #include "kernel/smp.h"
 #include "kernel/arch/timer.h"
 #include "kernel/vmm/vpmu.h"
+#include "kernel/vdev/vblk.h"
 #include "kernel/vdev/vgic.h"
 #include "kernel/vdev/vits.h"
 #include "kernel/vmm/vm.h"
@@ -293,6 +294,7 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 	const struct mmio_region *uart = mmio_find_handler(&vm->mmio, vpl011_access);
 	const struct mmio_region *its = mmio_find_handler(&vm->mmio, vits_mmio);
 	const struct mmio_region *ecam = mmio_find_handler(&vm->mmio, vm_pci_ecam_mmio);
+	const struct mmio_region *vblk = mmio_find_handler(&vm->mmio, vblk_mmio);
 	struct guest_dtb_desc d = {
 		.model = "monadic-hypervisor guest",
 		.ram_base = vm->ram_ipa,
@@ -324,6 +326,11 @@ static int build_dtb(struct vm *vm, uint32_t *size)
 	if (its) {
 		d.its_base = its->base;
 		d.its_size = its->size;
+	}
+	if (vblk) {
+		d.virtio_base = vblk->base;
+		d.virtio_size = vblk->size;
+		d.virtio_spi = GUEST_VBLK_INTID;
 	}
 	for (unsigned int c = 0; c < vm->n_vcpus; c++)
 		d.mpidr[c] = vm->vcpus[c].vmpidr & MPIDR_AFF_MASK;
@@ -396,6 +403,7 @@ static int prepare_run(struct vm *vm, struct err_why *why)
 	 */
 	vring_detach(vm);
 	vdisk_detach(vm);
+	vblk_reset(vm);
 	for (unsigned int i = 0; i < vm->n_segs; i++) {
 		const struct vm_seg *s = &vm->segs[i];
 
@@ -566,7 +574,7 @@ static int vm_pci_from_cmdline(struct vm *vm, char **argv, int argc)
 	return 0;
 }
 
-/* disk=NAME,BDF[,NSID[,START,COUNT]] words for 'vm': its share on the block engine. */
+/* disk=NAME,BDF[,NSID[,START,COUNT]][,virtio] words for 'vm': its share on the block engine. */
 static int vm_disk_from_cmdline(struct vm *vm, char **argv, int argc)
 {
 	for (int k = 0; k < argc; k++) {
@@ -579,19 +587,21 @@ static int vm_disk_from_cmdline(struct vm *vm, char **argv, int argc)
 		if (w[0] != 'd' || w[1] != 'i' || w[2] != 's' || w[3] != 'k' || w[4] != '=')
 			continue;
 		if (vm_disk_parse(w + 5, name, &d)) {
-			pr_err("bootargs: '%s': want disk=NAME,BDF[,NSID[,START,COUNT]]\n", w);
+			pr_err("bootargs: '%s': want disk=NAME,BDF[,NSID[,START,COUNT]][,virtio]\n",
+			       w);
 			continue;
 		}
 		if (!str_eq(name, vm->name))
 			continue;
 		pci_format_bdf(bdf, sizeof(bdf), d.bdf);
-		ret = vdisk_set(vm, d.bdf, d.nsid, d.start, d.count, &why);
+		ret = vdisk_set(vm, d.bdf, d.nsid, d.start, d.count, d.virtio, &why);
 		if (ret) {
 			pr_err("bootargs: vm %s: disk on %s: %s\n", vm->name, bdf,
 			       err_why_str(&why, ret));
 			return ret;
 		}
-		printk("vm%u (%s): disk on NVMe %s namespace %u\n", vm->id, vm->name, bdf, d.nsid);
+		printk("vm%u (%s): disk on NVMe %s namespace %u%s\n", vm->id, vm->name, bdf, d.nsid,
+		       d.virtio ? " as virtio-blk" : "");
 	}
 	return 0;
 }

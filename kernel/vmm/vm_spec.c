@@ -75,7 +75,27 @@ int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigne
 	return s[-1] == ',' ? E_INVAL : 0;
 }
 
-int vm_disk_parse(const char *s, char name[VM_SPEC_NAME], struct vm_disk_spec *d)
+/* Whether 's' ends with ",virtio": then 'word' holds it without that (at most n - 1 bytes). */
+static bool strip_virtio(const char *s, char *word, size_t n)
+{
+	static const char tail[] = ",virtio";
+	size_t len = 0, t = sizeof(tail) - 1;
+
+	while (s[len] && len + 1 < n) {
+		word[len] = s[len];
+		len++;
+	}
+	word[len] = '\0';
+	if (s[len] || len < t)
+		return false;
+	for (size_t i = 0; i < t; i++)
+		if (word[len - t + i] != tail[i])
+			return false;
+	word[len - t] = '\0';
+	return true;
+}
+
+static int vm_disk_fields(const char *s, char name[VM_SPEC_NAME], struct vm_disk_spec *d)
 {
 	char buf[24];
 
@@ -99,6 +119,17 @@ int vm_disk_parse(const char *s, char name[VM_SPEC_NAME], struct vm_disk_spec *d
 	    s[-1] == ',')
 		return E_INVAL;
 	return 0;
+}
+
+int vm_disk_parse(const char *word, char name[VM_SPEC_NAME], struct vm_disk_spec *d)
+{
+	char copy[96];
+	bool virtio = strip_virtio(word, copy, sizeof(copy));
+	const char *s = virtio ? copy : word;
+	int ret = vm_disk_fields(s, name, d);
+
+	d->virtio = virtio && !ret;
+	return ret;
 }
 
 /* ADDR or ADDR:SIZE. */

@@ -14,6 +14,7 @@
 #ifndef KERNEL_VM_SPEC_H
 #define KERNEL_VM_SPEC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define VM_SPEC_NAME	16
@@ -42,14 +43,16 @@ int vm_pci_parse(const char *s, char name[VM_SPEC_NAME], uint16_t *bdfs, unsigne
 		 unsigned int *n);
 
 /*
- * disk=NAME,BDF[,NSID[,START,COUNT]]: blocks [START, START + COUNT) of namespace NSID (default
- * 1, all of it) of the NVMe controller at BDF, served by the block engine to the VM called
- * NAME. 0 or E_INVAL. count 0 means to the end of the namespace.
+ * disk=NAME,BDF[,NSID[,START,COUNT]][,virtio]: blocks [START, START + COUNT) of namespace NSID
+ * (default 1, all of it) of the NVMe controller at BDF, served by the block engine to the VM
+ * called NAME; with ",virtio" the guest sees them as a virtio-blk device. 0 or E_INVAL. count 0
+ * means to the end of the namespace.
  */
 struct vm_disk_spec {
 	uint16_t bdf;
 	uint32_t nsid;
 	uint64_t start, count;
+	bool virtio;
 };
 int vm_disk_parse(const char *s, char name[VM_SPEC_NAME], struct vm_disk_spec *d);
 

@@ -464,6 +464,259 @@ static void test_queues_the_controller_grants(void)
 	CHECK_EQ_U64(nc.n_io, 2);
 }
 
+/* ---- a virtio-blk guest: its split virtqueue in its RAM at 0xa0000 ---- */
+
+#define VQ_OFF	 0xa0000
+#define VQ_N	 8
+#define VQ_DESC	 (ram + VQ_OFF)
+#define VQ_AVAIL (ram + VQ_OFF + 0x1000)
+#define VQ_USED	 (ram + VQ_OFF + 0x2000)
+#define VQ_HDRS	 (VQ_OFF + 0x3000) /* a header and a status byte per chain, 32 bytes apart */
+#define RAM_IPA	 0x40000000ULL
+
+static unsigned int notified;
+static uint16_t vq_avail_idx;
+
+static void vq_notify(void *ctx)
+{
+	(void)ctx;
+	notified++;
+}
+
+static void vq_attach(unsigned int *idx)
+{
+	struct blk_disk t = { 0 };
+
+	memset(ram + VQ_OFF, 0, 0x4000);
+	vq_avail_idx = 0;
+	notified = 0;
+	t.kind = BLK_KIND_VIRTQ;
+	t.vq.desc = (struct virtq_desc *)(void *)VQ_DESC;
+	t.vq.avail = VQ_AVAIL;
+	t.vq.used = VQ_USED;
+	t.vq.size = VQ_N;
+	t.share = (struct blk_share){ .nsid = 1, .lba_shift = 9, .start = 200, .count = 100 };
+	t.mem = (struct blk_mem){ .ipa = RAM_IPA,
+				  .size = RAM_SIZE,
+				  .pa = (uint64_t)(uintptr_t)ram };
+	t.qd_limit = VQ_N;
+	t.notify = vq_notify;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, idx), 0);
+}
+
+/* Chain at heads h, h+1, h+2 (header, data segments at the RAM offsets given, status). */
+static void vq_chain(uint16_t h, uint32_t type, uint64_t sector, const uint64_t *data,
+		     unsigned int n_data, uint32_t len)
+{
+	struct virtq_desc *d = (struct virtq_desc *)(void *)VQ_DESC;
+	uint8_t *hdr = ram + VQ_HDRS + 32 * h;
+	uint16_t w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+	uint16_t i = h;
+
+	memcpy(hdr, &type, 4);
+	memcpy(hdr + 8, &sector, 8);
+	hdr[16] = 0xff; /* the status byte, until the device writes it */
+	d[i] = (struct virtq_desc){ RAM_IPA + VQ_HDRS + 32 * h, 16, VIRTQ_DESC_F_NEXT,
+				    (uint16_t)(i + 1) };
+	for (unsigned int k = 0; k < n_data; k++, i++)
+		d[i + 1] =
+			(struct virtq_desc){ RAM_IPA + data[k], len,
+					     (uint16_t)(VIRTQ_DESC_F_NEXT | w), (uint16_t)(i + 2) };
+	d[i + 1] = (struct virtq_desc){ RAM_IPA + VQ_HDRS + 32 * h + 16, 1, VIRTQ_DESC_F_WRITE, 0 };
+}
+
+/* Make chain 'head' available (the driver's store-release of the avail index). */
+static void vq_publish(uint16_t head)
+{
+	uint16_t *ring = (uint16_t *)(void *)(VQ_AVAIL + 4);
+
+	ring[vq_avail_idx % VQ_N] = head;
+	vq_avail_idx++;
+	memcpy(VQ_AVAIL + 2, &vq_avail_idx, 2);
+}
+
+static uint16_t vq_used_idx(void)
+{
+	uint16_t v;
+
+	memcpy(&v, VQ_USED + 2, 2);
+	return v;
+}
+
+static struct virtq_used_elem vq_used(unsigned int k)
+{
+	struct virtq_used_elem e;
+
+	memcpy(&e, VQ_USED + 4 + 8 * (k % VQ_N), 8);
+	return e;
+}
+
+static uint8_t vq_status_of(uint16_t h)
+{
+	return ram[VQ_HDRS + 32 * h + 16];
+}
+
+static void test_virtq_requests(void)
+{
+	const uint64_t one[1] = { 0x10000 }, two[2] = { 0x12000, 0x15000 };
+	unsigned int idx;
+
+	setup();
+	vq_attach(&idx);
+	vq_chain(0, VIRTIO_BLK_T_IN, 8, one, 1, 4096);
+	vq_chain(3, VIRTIO_BLK_T_OUT, 16, two, 2, 4096);
+	vq_publish(0);
+	vq_publish(3);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 2);
+	CHECK_EQ_U64(ctl.doorbells, 1);
+	CHECK_EQ_U64(ctl.io[0].cdw0 & 0xff, NVME_CMD_READ);
+	CHECK_EQ_U64(ctl.io[0].cdw10, 208); /* sector 8 of 512 bytes, after the share's start */
+	CHECK_EQ_U64(ctl.io[0].cdw12, 7);
+	CHECK_EQ_U64(ctl.io[0].prp1, (uint64_t)(uintptr_t)ram + 0x10000);
+	CHECK_EQ_U64(ctl.io[0].prp2, 0);
+	CHECK_EQ_U64(ctl.io[1].cdw0 & 0xff, NVME_CMD_WRITE);
+	CHECK_EQ_U64(ctl.io[1].cdw12, 15);
+	/* Two segments on two pages: PRP1 the first, PRP2 the second page itself. */
+	CHECK_EQ_U64(ctl.io[1].prp1, (uint64_t)(uintptr_t)ram + 0x12000);
+	CHECK_EQ_U64(ctl.io[1].prp2, (uint64_t)(uintptr_t)ram + 0x15000);
+	CHECK_EQ_U64(vq_used_idx(), 0);
+	complete_io(1, 0);
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	/* In the order the controller finished them; one interrupt for the pass. */
+	CHECK_EQ_U64(vq_used_idx(), 2);
+	CHECK_EQ_U64(vq_used(0).id, 3);
+	CHECK_EQ_U64(vq_used(0).len, 1); /* a write: only the status byte was written */
+	CHECK_EQ_U64(vq_used(1).id, 0);
+	CHECK_EQ_U64(vq_used(1).len, 4096 + 1);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_OK);
+	CHECK_EQ_U64(vq_status_of(3), VIRTIO_BLK_S_OK);
+	CHECK_EQ_U64(notified, 1);
+	/* Outside the share, an unknown type: answered at once, never at the controller. */
+	vq_chain(0, VIRTIO_BLK_T_IN, 800, one, 1, 512);
+	vq_chain(3, VIRTIO_BLK_T_GET_ID, 0, one, 1, 20);
+	vq_publish(0);
+	vq_publish(3);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 2);
+	CHECK_EQ_U64(vq_used_idx(), 4);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR);
+	CHECK_EQ_U64(vq_status_of(3), VIRTIO_BLK_S_UNSUPP);
+	CHECK_EQ_U64(vq_used(2).len, 1);
+	CHECK_EQ_U64(eng.disks[idx].st.errors[BLK_E_RANGE], 1);
+	CHECK_EQ_U64(notified, 2);
+	/* The driver asked for no interrupts: used buffers, no notify. */
+	VQ_AVAIL[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	vq_chain(0, VIRTIO_BLK_T_FLUSH, 0, one, 0, 0);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.io[2].cdw0 & 0xff, NVME_CMD_FLUSH);
+	complete_io(2, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 5);
+	CHECK_EQ_U64(notified, 2);
+	CHECK(!atomic_load(&eng.disks[idx].down));
+}
+
+static void test_virtq_lies(void)
+{
+	const uint64_t one[1] = { 0x10000 };
+	unsigned int idx;
+
+	/* A chain head made available again while it is in flight: the queue is shut. */
+	setup();
+	vq_attach(&idx);
+	vq_chain(0, VIRTIO_BLK_T_IN, 0, one, 1, 512);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 1);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK(atomic_load(&eng.disks[idx].down));
+	CHECK_EQ_U64(notified, 1); /* the device model hears of it */
+	CHECK_EQ_U64(ctl.n_io, 1);
+	/* Its command completes; nothing more is written into the guest's RAM. */
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 0);
+	CHECK_EQ_U64(vq_status_of(0), 0xff);
+	CHECK_EQ_U64(eng.disks[idx].st.dropped, 1);
+	CHECK(blk_engine_detach(&eng, idx, false));
+
+	/* An avail index that runs more than the queue ahead. */
+	setup();
+	vq_attach(&idx);
+	vq_avail_idx = VQ_N + 1;
+	memcpy(VQ_AVAIL + 2, &vq_avail_idx, 2);
+	blk_engine_poll(&eng);
+	CHECK(atomic_load(&eng.disks[idx].down));
+	CHECK_EQ_U64(ctl.n_io, 0);
+
+	/* A descriptor loop. */
+	setup();
+	vq_attach(&idx);
+	vq_chain(0, VIRTIO_BLK_T_IN, 0, one, 1, 512);
+	((struct virtq_desc *)(void *)VQ_DESC)[1].next = 0;
+	((struct virtq_desc *)(void *)VQ_DESC)[1].flags = VIRTQ_DESC_F_NEXT;
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK(atomic_load(&eng.disks[idx].down));
+	CHECK_EQ_U64(ctl.n_io, 0);
+
+	/* A data buffer outside the RAM: an I/O error, the queue goes on. */
+	setup();
+	vq_attach(&idx);
+	{
+		const uint64_t out[1] = { RAM_SIZE - 256 };
+
+		vq_chain(0, VIRTIO_BLK_T_IN, 0, out, 1, 512);
+	}
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK(!atomic_load(&eng.disks[idx].down));
+	CHECK_EQ_U64(ctl.n_io, 0);
+	CHECK_EQ_U64(vq_used_idx(), 1);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR);
+	CHECK_EQ_U64(eng.disks[idx].st.errors[BLK_E_BUF], 1);
+	/* Segments PRPs cannot describe together: one command per run, blocks one after another. */
+	{
+		const uint64_t odd[3] = { 0x10000, 0x12200, 0x13000 };
+
+		vq_chain(0, VIRTIO_BLK_T_IN, 6, odd, 3, 512);
+	}
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 3); /* 0x12200+512 does not end a page: the third is alone too */
+	CHECK_EQ_U64(ctl.io[0].cdw10, 206);
+	CHECK_EQ_U64(ctl.io[1].cdw10, 207);
+	CHECK_EQ_U64(ctl.io[2].cdw10, 208);
+	CHECK_EQ_U64(ctl.io[1].prp1, (uint64_t)(uintptr_t)ram + 0x12200);
+	CHECK_EQ_U64(ctl.io[2].cdw12, 0);
+	complete_io(2, 0);
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 1); /* one command still out */
+	complete_io(1, 0x281);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 2);
+	CHECK_EQ_U64(vq_used(1).id, 0);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR); /* one of its commands failed */
+	CHECK_EQ_U64(eng.disks[idx].st.completed, 2);	   /* requests, not commands */
+	CHECK_EQ_U64(eng.disks[idx].inflight, 0);
+	/* Two halves of one block in two pages: no cut can fall between blocks. */
+	{
+		const uint64_t halves[2] = { 0x10000, 0x12000 };
+
+		vq_chain(0, VIRTIO_BLK_T_IN, 0, halves, 2, 256);
+	}
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 3);
+	CHECK_EQ_U64(vq_used_idx(), 3);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR);
+}
+
 int main(void)
 {
 	RUN(test_queues_the_controller_grants);
@@ -472,5 +725,7 @@ int main(void)
 	RUN(test_detach_waits_for_the_controller);
 	RUN(test_full_completion_ring_holds_the_disk);
 	RUN(test_timeout_and_fatal_reset);
+	RUN(test_virtq_requests);
+	RUN(test_virtq_lies);
 	return TEST_SUMMARY();
 }

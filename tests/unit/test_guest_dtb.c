@@ -355,8 +355,9 @@ static void check_platform(const struct guest_dtb_desc *d, const struct fdt *f)
 		}
 	}
 	CHECK(!p.smmu.present);
-	/* Devices to map: GICD, GICR, PL011, the ITS and the ECAM; never RAM. */
-	CHECK_EQ_U64(p.n_devs, (d->pcie ? 4 : 3) + (d->its_size ? 1 : 0));
+	/* Devices to map: GICD, GICR, PL011, the ITS, virtio-mmio and the ECAM; never RAM. */
+	CHECK_EQ_U64(p.n_devs,
+		     (d->pcie ? 4 : 3) + (d->its_size ? 1 : 0) + (d->virtio_size ? 1 : 0));
 	CHECK_EQ_U64(p.n_devs_dropped, 0);
 }
 
@@ -463,6 +464,38 @@ static void test_its(void)
 	d.its_base = 0x080a0000;
 	CHECK(guest_dtb_check(&d) != 0);
 	d.its_base = 0x08081000;
+	CHECK(guest_dtb_check(&d) != 0);
+}
+
+/* A virtio-mmio device: QEMU virt's node, an edge SPI; refused on the UART's SPI or overlapping. */
+static void test_virtio(void)
+{
+	static uint8_t buf[BUF_SIZE];
+	struct guest_dtb_desc d = desc(2, true, false);
+	const uint32_t reg[4] = { 0, 0x0a000000, 0, 0x200 };
+	const uint32_t irq[3] = { 0, 16, 1 };
+	struct fdt f;
+	uint32_t len;
+	int node;
+
+	d.virtio_base = 0x0a000000;
+	d.virtio_size = 0x200;
+	d.virtio_spi = 48;
+	check_all(&d);
+	CHECK(build(&d, buf, &f) == 0);
+	node = fdt_find_compatible(&f, -1, "virtio,mmio");
+	CHECK(node >= 0);
+	check_cells(&f, "/virtio_mmio@a000000", "reg", reg, 4);
+	check_cells(&f, "/virtio_mmio@a000000", "interrupts", irq, 3);
+	CHECK(fdt_getprop(&f, node, "dma-coherent", &len) != NULL);
+	d.virtio_spi = 33; /* the UART's */
+	CHECK(guest_dtb_check(&d) != 0);
+	d.virtio_spi = 36; /* PCI INTx */
+	CHECK(guest_dtb_check(&d) != 0);
+	d.virtio_spi = 48;
+	d.virtio_base = 0x09000000; /* on the UART */
+	CHECK(guest_dtb_check(&d) != 0);
+	d.virtio_base = 0x0a000100; /* misaligned */
 	CHECK(guest_dtb_check(&d) != 0);
 }
 
@@ -721,6 +754,7 @@ int main(void)
 	RUN(test_four_cpus_pcie_initrd);
 	RUN(test_variants);
 	RUN(test_its);
+	RUN(test_virtio);
 	RUN(test_defaults);
 	RUN(test_ppis);
 	RUN(test_pmu);

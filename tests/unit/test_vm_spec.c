@@ -138,6 +138,17 @@ static void test_disk(void)
 	CHECK_EQ_U64(d.nsid, 1);
 	CHECK_EQ_U64(d.start, 1024);
 	CHECK_EQ_U64(d.count, 2048);
+	CHECK(!d.virtio);
+	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,1,1024,0x800,virtio", name, &d), 0);
+	CHECK(d.virtio);
+	CHECK_EQ_U64(d.start, 1024);
+	CHECK_EQ_U64(d.count, 2048);
+	CHECK_EQ_U64(vm_disk_parse("v,00:01.0,virtio", name, &d), 0);
+	CHECK(d.virtio);
+	CHECK_STR(name, "v");
+	CHECK_EQ_U64(d.nsid, 1);
+	CHECK_EQ_U64(vm_disk_parse("v,00:01.0,virtio,2", name, &d), (uint64_t)E_INVAL);
+	CHECK_EQ_U64(vm_disk_parse("v,00:01.0,1,virtio,virtio", name, &d), (uint64_t)E_INVAL);
 	CHECK_EQ_U64(vm_disk_parse("c", name, &d), (uint64_t)E_INVAL);
 	CHECK_EQ_U64(vm_disk_parse("c,", name, &d), (uint64_t)E_INVAL);
 	CHECK_EQ_U64(vm_disk_parse("c,00:02.0,", name, &d), (uint64_t)E_INVAL);

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/* Walking a guest's virtio-blk descriptor chain and building PRPs from it: pure, host-tested. */
+#include "dataplane/virtq.h"
+
+#define VQ_PAGE 4096U /* NVMe CC.MPS = 0: the memory page of every PRP */
+
+/* [addr, addr + len) inside the VM's RAM without overflow: its PA, else false. */
+static bool ram_pa(const struct vq_mem *m, uint64_t addr, uint64_t len, uint64_t *pa)
+{
+	uint64_t off = addr - m->ipa;
+
+	if (addr < m->ipa || off >= m->size || len > m->size - off)
+		return false;
+	*pa = m->pa + off;
+	return true;
+}
+
+/* One descriptor, read once: the guest may rewrite the table meanwhile. */
+static void read_desc(struct virtq_desc *d, const struct virtq_desc *slot)
+{
+	const volatile struct virtq_desc *s = slot;
+
+	d->addr = s->addr;
+	d->len = s->len;
+	d->flags = s->flags;
+	d->next = s->next;
+}
+
+/* Append [pa, pa + len) of data; false when seg_max is reached. */
+static bool add_seg(struct vq_req *r, uint64_t pa, uint64_t len)
+{
+	if (!len)
+		return true;
+	if (r->n_seg == VBLK_SEG_MAX)
+		return false;
+	r->seg[r->n_seg++] = (struct vq_seg){ .pa = pa, .len = (uint32_t)len };
+	r->bytes += len;
+	return true;
+}
+
+bool vq_walk(const struct virtq_desc *desc, uint16_t size, uint16_t head, const struct vq_mem *m,
+	     struct vq_req *r, const char **why)
+{
+	uint8_t hdr[VIRTIO_BLK_HDR_SIZE];
+	uint32_t hdr_got = 0, idx = head, n = 0;
+	bool writable = false, ram_ok = true;
+	/* The chain's buffers by direction: data is picked out once the type is known. */
+	struct vq_seg rd[VBLK_SEG_MAX + 2], wr[VBLK_SEG_MAX + 2];
+	unsigned int n_rd = 0, n_wr = 0, n_data = 0;
+	bool too_many = false;
+	uint64_t last_wr_pa = 0;
+	bool have_wr = false;
+
+	*r = (struct vq_req){ .head = head };
+	for (;;) {
+		struct virtq_desc d;
+		uint64_t pa = 0;
+		bool in_ram;
+
+		if (idx >= size) {
+			*why = "a descriptor index past the queue";
+			return false;
+		}
+		if (++n > size) {
+			*why = "a descriptor chain that loops (longer than the queue)";
+			return false;
+		}
+		read_desc(&d, &desc[idx]);
+		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+			*why = "an indirect descriptor (VIRTIO_F_INDIRECT_DESC is not offered)";
+			return false;
+		}
+		if (d.flags & VIRTQ_DESC_F_WRITE)
+			writable = true;
+		else if (writable) {
+			*why = "a device-readable descriptor after a device-writable one";
+			return false;
+		}
+		in_ram = !d.len || ram_pa(m, d.addr, d.len, &pa);
+		if (!in_ram)
+			ram_ok = false;
+		if (d.len && (d.flags & VIRTQ_DESC_F_WRITE)) {
+			/* The status byte is the last writable byte: it must be in RAM. */
+			if (in_ram) {
+				have_wr = true;
+				last_wr_pa = pa + d.len - 1;
+			} else {
+				have_wr = d.addr + d.len > d.addr &&
+					  ram_pa(m, d.addr + d.len - 1, 1, &last_wr_pa);
+			}
+			if (n_wr < VBLK_SEG_MAX + 2)
+				wr[n_wr++] = (struct vq_seg){ .pa = pa, .len = d.len };
+			else
+				too_many = true;
+		} else if (d.len) {
+			if (n_rd < VBLK_SEG_MAX + 2)
+				rd[n_rd++] = (struct vq_seg){ .pa = pa, .len = d.len };
+			else
+				too_many = true;
+		}
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			break;
+		idx = d.next;
+	}
+	if (!have_wr) {
+		*why = "no device-writable status byte inside the VM's RAM";
+		return false;
+	}
+	r->status_pa = last_wr_pa;
+	if (!ram_ok) {
+		r->bad = VQ_BAD_BUF;
+		return true;
+	}
+	if (too_many) {
+		r->bad = VQ_BAD_SEGS;
+		return true;
+	}
+	/* The header: the first 16 device-readable bytes, however they are framed (2.6.4). */
+	for (unsigned int i = 0; i < n_rd; i++) {
+		const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)rd[i].pa;
+		uint32_t k = 0;
+
+		for (; k < rd[i].len && hdr_got < VIRTIO_BLK_HDR_SIZE; k++)
+			hdr[hdr_got++] = p[k];
+		if (k < rd[i].len) /* what follows the header is data */
+			rd[n_data++] = (struct vq_seg){ .pa = rd[i].pa + k, .len = rd[i].len - k };
+	}
+	n_rd = n_data;
+	if (hdr_got < VIRTIO_BLK_HDR_SIZE) {
+		r->bad = VQ_BAD_HEADER;
+		return true;
+	}
+	r->type = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
+		  (uint32_t)hdr[3] << 24;
+	for (int b = 7; b >= 0; b--)
+		r->sector = r->sector << 8 | hdr[8 + b];
+	/* The last writable byte is the status: the writable data is what comes before it. */
+	wr[n_wr - 1].len--;
+	if (r->type == VIRTIO_BLK_T_IN) {
+		for (unsigned int i = 0; i < n_wr; i++)
+			if (!add_seg(r, wr[i].pa, wr[i].len))
+				r->bad = VQ_BAD_SEGS;
+		if (n_rd)
+			r->bad = VQ_BAD_DIR;
+	} else if (r->type == VIRTIO_BLK_T_OUT) {
+		for (unsigned int i = 0; i < n_rd; i++)
+			if (!add_seg(r, rd[i].pa, rd[i].len))
+				r->bad = VQ_BAD_SEGS;
+		for (unsigned int i = 0; i < n_wr; i++)
+			if (wr[i].len)
+				r->bad = VQ_BAD_DIR;
+	}
+	return true;
+}
+
+int vq_prp_entries(const struct vq_seg *seg, unsigned int n_seg, uint64_t *list, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (!n_seg || (seg[0].pa & 3))
+		return -1;
+	for (unsigned int i = 0; i < n_seg; i++) {
+		uint64_t pa = seg[i].pa, end = pa + seg[i].len;
+		uint64_t page = pa & ~(uint64_t)(VQ_PAGE - 1);
+
+		if (!seg[i].len || end < pa)
+			return -1;
+		if (i && (pa & (VQ_PAGE - 1)))
+			return -1; /* a later segment must start a page */
+		if (i + 1 < n_seg && (end & (VQ_PAGE - 1)))
+			return -1; /* an earlier one must end one */
+		/* Every page this segment touches, but the first one of all (PRP1's). */
+		for (page = i ? page : page + VQ_PAGE; page < end; page += VQ_PAGE) {
+			if (n == max)
+				return -1;
+			list[n++] = page;
+		}
+	}
+	return (int)n;
+}

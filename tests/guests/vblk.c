@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: BSD-2-Clause-Patent
+/*
+ * The virtio-blk test guest: a small virtio-mmio driver (virtio 1.2, 4.2 and 5.2) for the
+ * device the hypervisor gives a VM whose disk was set with --virtio. It writes a pattern,
+ * flushes and reads it back through the block engine, then tells the lies a broken driver
+ * could: requests outside the disk or with buffers in MMIO (an error status each), features
+ * not offered, a queue size that is no power of two, a queue outside its RAM, a descriptor
+ * loop, an avail index far ahead (the device then needs a reset), and a reset with requests in
+ * flight (nothing is written into its RAM after it). After each the device works again.
+ * Pattern word k of sector s: 0xb1c0000000000000 | vm id << 40 | s << 8 | k.
+ * With "bench=N" on its command line it only reads N times 4 KiB at QD 1 from sectors spread
+ * over the disk, interrupts left on at the device, and powers off (`bench nvme-engine` counts
+ * the block engine's cost meanwhile).
+ */
+#include "guest.h"
+#include "dataplane/virtq.h"
+
+#define VBLK_BASE  0x0a000000UL
+#define QN	   8
+#define TIMEOUT_MS 20000
+#define RAM_IPA	   0x40000000UL
+
+/* virtio-mmio registers (4.2.2) and status bits (2.1). */
+#define R_MAGIC		   0x000
+#define R_VERSION	   0x004
+#define R_DEVICE_ID	   0x008
+#define R_DEV_FEATURES	   0x010
+#define R_DEV_FEATURES_SEL 0x014
+#define R_DRV_FEATURES	   0x020
+#define R_DRV_FEATURES_SEL 0x024
+#define R_QUEUE_SEL	   0x030
+#define R_QUEUE_NUM_MAX	   0x034
+#define R_QUEUE_NUM	   0x038
+#define R_QUEUE_READY	   0x044
+#define R_QUEUE_NOTIFY	   0x050
+#define R_INT_STATUS	   0x060
+#define R_INT_ACK	   0x064
+#define R_STATUS	   0x070
+#define R_DESC_LO	   0x080
+#define R_DESC_HI	   0x084
+#define R_DRIVER_LO	   0x090
+#define R_DRIVER_HI	   0x094
+#define R_DEVICE_LO	   0x0a0
+#define R_DEVICE_HI	   0x0a4
+#define R_CONFIG	   0x100
+#define S_ACK		   1U
+#define S_DRIVER	   2U
+#define S_DRIVER_OK	   4U
+#define S_FEATURES_OK	   8U
+#define S_NEEDS_RESET	   64U
+#define F_FLUSH		   (1U << 9)
+#define F_INDIRECT	   (1U << 28)
+#define F_VERSION_1_HI	   1U /* bit 32 */
+
+struct hdr {
+	uint32_t type, rsvd;
+	uint64_t sector;
+};
+
+static struct virtq_desc desc[QN] __attribute__((aligned(4096)));
+static volatile uint16_t avail[2 + QN + 1] __attribute__((aligned(4096)));
+static volatile uint8_t used[4 + 8 * QN + 2] __attribute__((aligned(4096)));
+static struct hdr hdrs[QN] __attribute__((aligned(64)));
+static volatile uint8_t status[QN] __attribute__((aligned(64)));
+static uint64_t wbuf[512] __attribute__((aligned(4096))); /* 4 KiB */
+static uint64_t rbuf[QN][512] __attribute__((aligned(4096)));
+static uint16_t next_avail;
+static uint64_t vm_id, capacity;
+
+static uint32_t rd(unsigned int off)
+{
+	return *(volatile uint32_t *)(VBLK_BASE + off);
+}
+
+static void wr(unsigned int off, uint32_t v)
+{
+	*(volatile uint32_t *)(VBLK_BASE + off) = v;
+}
+
+static uint64_t now_ms(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+	return v / (read_sysreg(cntfrq_el0) / 1000);
+}
+
+/* The ring's entries before its index, the index before the notify (and the used index
+ * before what it publishes). */
+static void barrier(void)
+{
+	__asm__ volatile("dmb sy" : : : "memory");
+}
+
+static void wait_ms(uint64_t ms)
+{
+	uint64_t until = now_ms() + ms;
+
+	while (now_ms() < until)
+		;
+}
+
+/* The interrupt status has 'bits' within the timeout. */
+static bool isr_soon(uint32_t bits)
+{
+	uint64_t deadline = now_ms() + TIMEOUT_MS;
+
+	while ((rd(R_INT_STATUS) & bits) != bits)
+		if (now_ms() > deadline)
+			return false;
+	return true;
+}
+
+static void set_queue(uint64_t d, uint64_t a, uint64_t u, uint32_t n)
+{
+	wr(R_QUEUE_SEL, 0);
+	wr(R_QUEUE_NUM, n);
+	wr(R_DESC_LO, (uint32_t)d);
+	wr(R_DESC_HI, (uint32_t)(d >> 32));
+	wr(R_DRIVER_LO, (uint32_t)a);
+	wr(R_DRIVER_HI, (uint32_t)(a >> 32));
+	wr(R_DEVICE_LO, (uint32_t)u);
+	wr(R_DEVICE_HI, (uint32_t)(u >> 32));
+}
+
+/* The driver's side of 3.1.1: reset, features, the queue, DRIVER_OK. True when all took. */
+static bool dev_init(uint32_t feat_lo, uint32_t feat_hi)
+{
+	wr(R_STATUS, 0);
+	if (rd(R_STATUS))
+		return false;
+	for (unsigned int i = 0; i < sizeof(avail) / 2; i++)
+		avail[i] = 0;
+	for (unsigned int i = 0; i < sizeof(used); i++)
+		used[i] = 0;
+	next_avail = 0;
+	wr(R_STATUS, S_ACK | S_DRIVER);
+	wr(R_DRV_FEATURES_SEL, 0);
+	wr(R_DRV_FEATURES, feat_lo);
+	wr(R_DRV_FEATURES_SEL, 1);
+	wr(R_DRV_FEATURES, feat_hi);
+	wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	if (!(rd(R_STATUS) & S_FEATURES_OK))
+		return false;
+	set_queue((uintptr_t)desc, (uintptr_t)avail, (uintptr_t)used, QN);
+	wr(R_QUEUE_READY, 1);
+	if (rd(R_QUEUE_READY) != 1)
+		return false;
+	wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return !(rd(R_STATUS) & S_NEEDS_RESET);
+}
+
+static uint16_t used_idx(void)
+{
+	return *(volatile uint16_t *)(used + 2);
+}
+
+/*
+ * One request: descriptors 0 (header), 1 (data, when len), 2 (status). The status byte, or
+ * -1 when no used element came back in time.
+ */
+static int io(uint32_t type, uint64_t sector, uint64_t data, uint32_t len)
+{
+	uint16_t u0 = used_idx();
+	uint64_t deadline = now_ms() + TIMEOUT_MS;
+	uint16_t w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+
+	hdrs[0] = (struct hdr){ .type = type, .sector = sector };
+	status[0] = 0xff;
+	desc[0] = (struct virtq_desc){ (uintptr_t)&hdrs[0], 16, VIRTQ_DESC_F_NEXT, len ? 1 : 2 };
+	desc[1] = (struct virtq_desc){ data, len, (uint16_t)(VIRTQ_DESC_F_NEXT | w), 2 };
+	desc[2] = (struct virtq_desc){ (uintptr_t)&status[0], 1, VIRTQ_DESC_F_WRITE, 0 };
+	avail[2 + next_avail % QN] = 0;
+	barrier();
+	avail[1] = ++next_avail;
+	barrier();
+	wr(R_QUEUE_NOTIFY, 0);
+	/* The engine's SEV after it posts wakes us (the event stream at the latest). */
+	while (used_idx() == u0) {
+		if (now_ms() > deadline)
+			return -1;
+		__asm__ volatile("wfe" : : : "memory");
+	}
+	barrier();
+	return status[0];
+}
+
+static bool needs_reset_soon(void)
+{
+	uint64_t deadline = now_ms() + TIMEOUT_MS;
+
+	while (!(rd(R_STATUS) & S_NEEDS_RESET))
+		if (now_ms() > deadline)
+			return false;
+	return true;
+}
+
+static uint64_t pattern(uint64_t sector, unsigned int k)
+{
+	return 0xb1c0000000000000UL | vm_id << 40 | sector << 8 | k;
+}
+
+static void honest_io(const char *when)
+{
+	uint64_t bad = 0;
+	int s1, s2, s3;
+
+	for (unsigned int k = 0; k < 512; k++)
+		wbuf[k] = pattern(8 + k / 64, k % 64);
+	s1 = io(VIRTIO_BLK_T_OUT, 8, (uintptr_t)wbuf, 4096);
+	s2 = io(VIRTIO_BLK_T_FLUSH, 0, 0, 0);
+	for (unsigned int k = 0; k < 512; k++)
+		rbuf[0][k] = 0;
+	s3 = io(VIRTIO_BLK_T_IN, 8, (uintptr_t)rbuf[0], 4096);
+	for (unsigned int k = 0; k < 512; k++)
+		bad += rbuf[0][k] != wbuf[k];
+	guest_check(!s1 && !s2 && !s3 && !bad, when, "write %d flush %d read %d, %llu words differ",
+		    s1, s2, s3, (unsigned long long)bad);
+}
+
+/* "bench=N": N reads of 4 KiB at QD 1. */
+static void run_bench(uint64_t n)
+{
+	uint64_t errors = 0, t0 = now_ms(), x = 12345;
+
+	for (uint64_t i = 0; i < n; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		errors += io(VIRTIO_BLK_T_IN, ((x >> 33) % (capacity / 8)) * 8,
+			     (uintptr_t)rbuf[i % QN], 4096) != 0;
+		wr(R_INT_ACK, rd(R_INT_STATUS));
+	}
+	guest_printf("guest: bench %llu reads of 4 KiB, %llu errors, %llu ms\n",
+		     (unsigned long long)n, (unsigned long long)errors,
+		     (unsigned long long)(now_ms() - t0));
+}
+
+static uint64_t bench_arg(const void *dtb)
+{
+	const char *a = guest_bootargs(dtb);
+	uint64_t n = 0;
+
+	for (; *a; a++)
+		if (a[0] == 'b' && a[1] == 'e' && a[2] == 'n' && a[3] == 'c' && a[4] == 'h' &&
+		    a[5] == '=') {
+			for (a += 6; *a >= '0' && *a <= '9'; a++)
+				n = n * 10 + (uint64_t)(*a - '0');
+			break;
+		}
+	return n;
+}
+
+void guest_main(void *dtb);
+void guest_main(void *dtb)
+{
+	uint64_t info[4];
+	uint32_t f0, f1;
+	int s;
+
+	if (guest_console_init(dtb))
+		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	guest_hvc4(MONADIC_HVC_INFO, info);
+	vm_id = info[1];
+	guest_check(rd(R_MAGIC) == 0x74726976 && rd(R_VERSION) == 2 && rd(R_DEVICE_ID) == 2,
+		    "identity", "magic 0x%x version %u device %u", rd(R_MAGIC), rd(R_VERSION),
+		    rd(R_DEVICE_ID));
+	wr(R_DEV_FEATURES_SEL, 0);
+	f0 = rd(R_DEV_FEATURES);
+	wr(R_DEV_FEATURES_SEL, 1);
+	f1 = rd(R_DEV_FEATURES);
+	guest_check((f1 & F_VERSION_1_HI) && (f0 & F_FLUSH) && !(f0 & F_INDIRECT), "features",
+		    "0x%x%08x", f1, f0);
+	guest_check(rd(R_QUEUE_NUM_MAX) == 256, "queue-num-max", "%u", rd(R_QUEUE_NUM_MAX));
+	/* Features the device does not offer, or no VERSION_1: no FEATURES_OK. */
+	guest_check(!dev_init(F_FLUSH | F_INDIRECT, F_VERSION_1_HI) && !dev_init(F_FLUSH, 0),
+		    "features-refused", "accepted");
+	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "init", "status 0x%x", rd(R_STATUS));
+	capacity = *(volatile uint32_t *)(VBLK_BASE + R_CONFIG) |
+		   (uint64_t) * (volatile uint32_t *)(VBLK_BASE + R_CONFIG + 4) << 32;
+	guest_printf("guest: vm%llu virtio-blk of %llu sectors\n", (unsigned long long)vm_id,
+		     (unsigned long long)capacity);
+	if (bench_arg(dtb)) {
+		run_bench(bench_arg(dtb));
+		wr(R_STATUS, 0);
+		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	}
+	honest_io("write-flush-read");
+
+	/* Lies answered with an error status: the queue goes on. */
+	s = io(VIRTIO_BLK_T_IN, capacity, (uintptr_t)rbuf[0], 512);
+	guest_check(s == VIRTIO_BLK_S_IOERR, "lie-past-end", "status %d", s);
+	s = io(VIRTIO_BLK_T_IN, capacity - 1, (uintptr_t)rbuf[0], 1024);
+	guest_check(s == VIRTIO_BLK_S_IOERR, "lie-straddle", "status %d", s);
+	s = io(VIRTIO_BLK_T_IN, 0, 0x09000000, 512); /* the UART's MMIO */
+	guest_check(s == VIRTIO_BLK_S_IOERR, "lie-mmio-buffer", "status %d", s);
+	s = io(VIRTIO_BLK_T_IN, 0, (uintptr_t)rbuf[0], 300);
+	guest_check(s == VIRTIO_BLK_S_IOERR, "lie-partial-sector", "status %d", s);
+	s = io(VIRTIO_BLK_T_GET_ID, 0, (uintptr_t)rbuf[0], 20);
+	guest_check(s == VIRTIO_BLK_S_UNSUPP, "get-id-unsupported", "status %d", s);
+	/* NO_INTERRUPT: used buffers, no used-buffer notification. */
+	wr(R_INT_ACK, rd(R_INT_STATUS));
+	avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	s = io(VIRTIO_BLK_T_IN, 0, (uintptr_t)rbuf[0], 512);
+	wait_ms(50);
+	guest_check(s == 0 && rd(R_INT_STATUS) == 0, "no-interrupt", "status %d isr %u", s,
+		    rd(R_INT_STATUS));
+	avail[0] = 0;
+	s = io(VIRTIO_BLK_T_IN, 0, (uintptr_t)rbuf[0], 512);
+	guest_check(s == 0 && isr_soon(1), "interrupt", "status %d isr %u", s, rd(R_INT_STATUS));
+	wr(R_INT_ACK, 1);
+	honest_io("still-works");
+
+	/* A descriptor loop: the device needs a reset, and says so with an interrupt. */
+	desc[0] = (struct virtq_desc){ (uintptr_t)&hdrs[0], 16, VIRTQ_DESC_F_NEXT, 1 };
+	desc[1] = (struct virtq_desc){ (uintptr_t)rbuf[0], 512,
+				       VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1 };
+	avail[2 + next_avail % QN] = 0;
+	barrier();
+	avail[1] = ++next_avail;
+	barrier();
+	wr(R_QUEUE_NOTIFY, 0);
+	guest_check(needs_reset_soon() && isr_soon(2), "lie-loop-needs-reset", "status 0x%x isr %u",
+		    rd(R_STATUS), rd(R_INT_STATUS));
+	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "reset-after-loop", "status 0x%x",
+		    rd(R_STATUS));
+	honest_io("works-after-reset");
+
+	/* An avail index far ahead of what was ever made available. */
+	avail[1] = (uint16_t)(next_avail + 100);
+	wr(R_QUEUE_NOTIFY, 0);
+	guest_check(needs_reset_soon(), "lie-avail-index", "status 0x%x", rd(R_STATUS));
+
+	/* A queue size that is no power of two, a queue outside RAM: not made ready. */
+	wr(R_STATUS, 0);
+	wr(R_STATUS, S_ACK | S_DRIVER);
+	wr(R_DRV_FEATURES_SEL, 1);
+	wr(R_DRV_FEATURES, F_VERSION_1_HI);
+	wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	set_queue((uintptr_t)desc, (uintptr_t)avail, (uintptr_t)used, 3);
+	wr(R_QUEUE_READY, 1);
+	guest_check(rd(R_QUEUE_READY) == 0 && (rd(R_STATUS) & S_NEEDS_RESET), "lie-queue-size",
+		    "ready %u status 0x%x", rd(R_QUEUE_READY), rd(R_STATUS));
+	wr(R_STATUS, 0);
+	wr(R_STATUS, S_ACK | S_DRIVER);
+	wr(R_DRV_FEATURES_SEL, 1);
+	wr(R_DRV_FEATURES, F_VERSION_1_HI);
+	wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	set_queue(0x09000000, (uintptr_t)avail, RAM_IPA - 0x1000, QN);
+	wr(R_QUEUE_READY, 1);
+	guest_check(rd(R_QUEUE_READY) == 0 && (rd(R_STATUS) & S_NEEDS_RESET),
+		    "lie-queue-outside-ram", "ready %u status 0x%x", rd(R_QUEUE_READY),
+		    rd(R_STATUS));
+
+	/* A reset with requests in flight: once it returns, nothing is written into our RAM. */
+	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "init-again", "status 0x%x", rd(R_STATUS));
+	for (unsigned int h = 0; h < QN / 2; h++) {
+		desc[2 * h] = (struct virtq_desc){ (uintptr_t)&hdrs[h], 16, VIRTQ_DESC_F_NEXT,
+						   (uint16_t)(2 * h + 1) };
+		hdrs[h] = (struct hdr){ .type = VIRTIO_BLK_T_IN, .sector = 8 * h };
+		/* The data and the status in one buffer: 512 bytes then the status byte. */
+		desc[2 * h + 1] =
+			(struct virtq_desc){ (uintptr_t)rbuf[h], 512 + 1, VIRTQ_DESC_F_WRITE, 0 };
+		avail[2 + h] = (uint16_t)(2 * h);
+	}
+	barrier();
+	avail[1] = QN / 2;
+	barrier();
+	wr(R_QUEUE_NOTIFY, 0);
+	wr(R_STATUS, 0);
+	{
+		uint64_t changed = 0;
+
+		for (unsigned int i = 0; i < sizeof(used); i++)
+			used[i] = 0;
+		for (unsigned int h = 0; h < QN / 2; h++)
+			rbuf[h][0] = rbuf[h][64] = 0x5a5a;
+		wait_ms(200);
+		for (unsigned int i = 0; i < sizeof(used); i++)
+			changed += used[i] != 0;
+		for (unsigned int h = 0; h < QN / 2; h++)
+			changed += (rbuf[h][0] != 0x5a5a) + (rbuf[h][64] != 0x5a5a);
+		guest_check(rd(R_STATUS) == 0 && !changed, "reset-mid-flight",
+			    "status 0x%x, %llu bytes written after the reset", rd(R_STATUS),
+			    (unsigned long long)changed);
+	}
+	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "init-last", "status 0x%x", rd(R_STATUS));
+	honest_io("works-at-the-end");
+	wr(R_STATUS, 0);
+	guest_summary();
+	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+}

@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: BSD-2-Clause-Patent
+"""A guest's disk as a virtio-blk device (virtio-mmio, docs/block-service.md): an unmodified
+Debian kernel finds it in its device tree, binds its own virtio_blk driver and uses /dev/vda,
+whose requests the EL2 block engine serves zero copy from its share of an NVMe namespace. It
+reads a pattern the test wrote into the backing file inside its share and writes one the test
+then finds there, while the in-tree disk guest works on another share of the same controller
+through its rings. A bare-metal guest driving its own virtio-blk device tells every lie a driver
+can (tests/guests/vblk.c): each gets an error status or a device that needs a reset, while the
+ring guest's I/O goes on without an error.""" 
+
+from __future__ import annotations
+
+import re
+import secrets
+import struct
+from pathlib import Path
+
+import pytest
+
+from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, vm_by_name, wait_vm_state
+from monadic import MachineConfig, Shell
+
+BLOCK = 512
+HALF = 4096  # blocks: the ring guest's share is [0, HALF), Linux's [HALF, 2 * HALF), the
+# virtio test guest's [2 * HALF, 3 * HALF)
+DISK_BYTES = 3 * HALF * BLOCK
+READ_SECTOR = 100  # of /dev/vda: the test's pattern
+WRITE_SECTOR = 300  # of /dev/vda: Linux's
+RING_GUEST_PA = 0x44000000
+VBLK_GUEST_PA = 0x46000000
+READ_TEXT = "vblk-in-" + secrets.token_hex(8)
+WRITE_TEXT = "vblk-out-" + secrets.token_hex(8)
+
+
+@pytest.fixture(scope="module")
+def disk_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("vblk") / "nvme.img"
+    data = bytearray(DISK_BYTES)
+    off = (HALF + READ_SECTOR) * BLOCK
+    data[off:off + len(READ_TEXT)] = READ_TEXT.encode()
+    # The same text at sector READ_SECTOR of the other share: Linux must not read that one.
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.fixture(scope="module")
+def shared_config(image: Path, linux_dir: Path, disk_file: Path) -> MachineConfig:
+    """The machine this module's tests share (conftest's `shell` boots it once): the engine on
+    cpu3, Linux (one vCPU) with blocks [HALF, 2 * HALF) as virtio-blk started from bootargs."""
+    initrd = linux_dir / "initramfs.cpio.gz"
+    guest = image.parent / "guests" / "disk.bin"
+    vguest = image.parent / "guests" / "vblk.bin"
+    for g in (guest, vguest):
+        if not g.exists():
+            pytest.fail(f"{g} is missing: run `make guests`")
+    cmdline = (f"console=ttyAMA0 monadic.dev=vda "
+               f"monadic.nvme={READ_SECTOR},{WRITE_SECTOR},{WRITE_TEXT}")
+    return MachineConfig(
+        cpu="max",
+        smp=4,
+        mem="2G",
+        extra_args=(
+            "-drive", f"file={disk_file},if=none,id=d0,format=raw",
+            "-device", "nvme,serial=vblk0,drive=d0,addr=01.0",
+            "-device", f"loader,file={linux_dir / 'Image'},addr={LINUX_IMAGE_PA:#x},force-raw=on",
+            "-device", f"loader,file={initrd},addr={LINUX_INITRD_PA:#x},force-raw=on",
+            "-device", f"loader,file={guest},addr={RING_GUEST_PA:#x},force-raw=on",
+            "-device", f"loader,file={vguest},addr={VBLK_GUEST_PA:#x},force-raw=on",
+            "-append",
+            f'nvme=00:01.0,3 vm=linux,{LINUX_IMAGE_PA:#x},256M,1,"{cmdline}" '
+            f"initrd=linux,{LINUX_INITRD_PA:#x},{initrd.stat().st_size} "
+            f"disk=linux,00:01.0,1,{HALF},{HALF},virtio",
+        ),
+    )
+
+
+def test_linux_uses_vda_next_to_a_ring_guest(shell: Shell, disk_file: Path) -> None:
+    linux = vm_by_name(shell, "linux")
+    # The ring guest on the other half of the same namespace, while Linux boots and does I/O.
+    out = shell.run(f"vm create a {RING_GUEST_PA:#x} 32M 1")
+    ring = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    out = shell.run(f"vm disk {ring} 00:01.0 1 {HALF} 16", check=False)
+    assert out.startswith("error:") and "overlap" in out, out
+    shell.run(f"vm disk {ring} 00:01.0 1 0 {HALF}")
+    shell.run(f"vm start {ring}")
+
+    info = wait_vm_state(shell, linux["id"], timeout=240)
+    assert "SYSTEM_OFF" in info["stop_reason"], info
+    log = shell.run(f"vm log {linux['id']}")
+    assert re.search(r"MONADIC-BLOCK: .*\bvda\b", log), log[-3000:]
+    # virtio_blk reports the share's size: 4096 512-byte sectors, 2.10 MB.
+    assert re.search(r"virtio_blk virtio0: \[vda\] 4096 512-byte logical blocks", log), log[-3000:]
+    assert f"MONADIC-READ: {READ_TEXT}" in log, log[-3000:]
+    assert "MONADIC-WRITE: done" in log, log[-3000:]
+    data = disk_file.read_bytes()
+    off = (HALF + WRITE_SECTOR) * BLOCK
+    assert data[off:off + len(WRITE_TEXT)] == WRITE_TEXT.encode(), data[off:off + 64]
+    # Nothing landed outside Linux's share where the ring guest does not write.
+    assert WRITE_TEXT.encode() not in data[:HALF * BLOCK]
+
+    info = wait_vm_state(shell, ring, timeout=120)
+    ring_log = shell.run(f"vm log {ring}")
+    m = re.search(r"guest: (\d+) passed, (\d+) failed", ring_log)
+    assert m and m.group(2) == "0", ring_log
+    # The ring guest's pattern is over its share, untouched by Linux.
+    for rel in (16, HALF // 2, HALF - 1):
+        (word,) = struct.unpack_from("<Q", data, rel * BLOCK)
+        assert word == 0xD15C000000000000 | ring << 40 | rel << 8, hex(word)
+
+    engine = shell.run_json("nvme engine --json")
+    disks = {d["vm"]: d for d in engine["disks"]}
+    vd = disks[linux["id"]]
+    assert vd["kind"] == "virtio" and disks[ring]["kind"] == "ring", engine
+    assert vd["bytes_read"] >= 4096 and vd["bytes_written"] >= BLOCK, vd
+    assert vd["ops"]["flush"] >= 1, vd
+    assert sum(vd["errors"].values()) == 0, vd
+    assert vd["state"] == "gone" and vd["inflight"] == 0, vd
+
+
+def test_a_lying_virtio_driver_harms_nobody(shell: Shell, disk_file: Path) -> None:
+    mark = shell.mark()
+    for vm in shell.run_json("vm list")["vms"]:
+        if vm["name"] in ("a", "h"):
+            if vm["state"] not in ("stopped", "created"):
+                shell.run(f"vm stop {vm['id']}")
+                wait_vm_state(shell, vm["id"])
+            shell.run(f"vm destroy {vm['id']}")
+    out = shell.run(f"vm create a {RING_GUEST_PA:#x} 32M 1 loop")
+    ring = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm disk {ring} 00:01.0 1 0 {HALF}")
+    out = shell.run(f"vm create h {VBLK_GUEST_PA:#x} 32M 1")
+    h = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    out = shell.run(f"vm disk {h} 00:01.0 1 {2 * HALF} {HALF} --virtio")
+    assert "as virtio-blk" in out, out
+    shell.run(f"vm start {ring}")
+    shell.run(f"vm start {h}")
+    wait_vm_state(shell, h, timeout=120)
+    log = shell.run(f"vm log {h}")
+    for check in ("identity", "features", "features-refused", "write-flush-read",
+                  "lie-past-end", "lie-straddle", "lie-mmio-buffer", "lie-partial-sector",
+                  "get-id-unsupported", "no-interrupt", "interrupt", "lie-loop-needs-reset",
+                  "works-after-reset", "lie-avail-index", "lie-queue-size",
+                  "lie-queue-outside-ram", "reset-mid-flight", "works-at-the-end"):
+        assert f"guest: ok {check}" in log, log
+    m = re.search(r"guest: (\d+) passed, (\d+) failed", log)
+    assert m and m.group(2) == "0", log
+    assert f"of {HALF} sectors" in log, log
+    # Its writes are in its share of the backing file, sector 8 on.
+    data = disk_file.read_bytes()
+    (word,) = struct.unpack_from("<Q", data, (2 * HALF + 8) * BLOCK + 8)
+    assert word == 0xB1C0000000000000 | h << 40 | 8 << 8 | 1, hex(word)
+    # The lies were logged, rate-limited; the ring guest's I/O went on without an error.
+    shown = shell.transcript(mark)
+    assert f"vm{h}: virtio-blk queue shut" in shown and "loops" in shown, shown
+    assert f"vm{h}: virtio-blk: queue" in shown, shown
+    assert 1 <= shown.count(f"vm{h}: virtio-blk request refused") <= 6, shown
+    engine = shell.run_json("nvme engine --json")
+    before = [d for d in engine["disks"] if d["vm"] == ring][0]
+    assert before["state"] == "up" and sum(before["errors"].values()) == 0, before
+    shell.run(f"vm stop {ring}")
+    wait_vm_state(shell, ring)
+    after = [d for d in shell.run_json("nvme engine --json")["disks"] if d["vm"] == ring][0]
+    assert after["completed"] > before["completed"] and sum(after["errors"].values()) == 0
+    assert re.findall(r"guest: \d+ rounds, (\d+) errors", shell.run(f"vm log {ring}"))[-1] == "0"
