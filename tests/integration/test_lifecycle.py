@@ -172,7 +172,7 @@ def test_the_shell_answers_while_ram_is_scrubbed(shell: Shell) -> None:
     left the shell spinning on it after its prompt. Each command has 5 s where it takes
     milliseconds."""
     rng = random.Random(SEED)
-    spacer = create(shell, f"spacer {BASIC_PA:#x} 16M 1 stay")
+    spacer = create(shell, f"spacer {DMA_PA:#x} 16M 1")
     vm = create(shell, f"scrubbed {BASIC_PA:#x} 256M 1 stay")
     shell.run(f"vm destroy {spacer}")
     answered = 0
