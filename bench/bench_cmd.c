@@ -4,8 +4,10 @@
 #include "bench/bench_list.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
+#include "kernel/lib/fmt.h"
 #include "kernel/smp.h"
 #include "kernel/lib/parse.h"
+#include "monitor/json.h"
 #include "monitor/shell.h"
 
 struct bench_def {
@@ -13,25 +15,28 @@ struct bench_def {
 	int (*fn)(struct bench_opts *o);
 	uint64_t default_iters;
 	const char *summary;
+	/* CPUs the machine needs besides the shell's (a guest benchmark: one per vCPU). */
+	unsigned int vcpus;
 };
 
 static const struct bench_def benches[] = {
-	{ "spsc-lat", bench_spsc_lat, 10000, "SPSC ring round trip between two cores" },
-	{ "spsc-tput", bench_spsc_tput, 200000, "SPSC ring messages per second, by burst size" },
-	{ "spsc-stress", bench_spsc_stress, 1000000,
-	  "sequence-checked transfer between two cores" },
-	{ "wfe", bench_wfe, 2000, "SEV to WFE wake-up latency" },
-	{ "c2c", bench_c2c, 2000, "cache-line ping-pong latency, every pair of cores" },
-	{ "atomics", bench_atomics, 100000, "LDAR/STLR vs DMB, LSE vs LDXR/STXR, per operation" },
-	{ "hvc", bench_hvc, 10000, "null hypercall round trip from a guest" },
-	{ "mmio", bench_mmio, 10000, "emulated MMIO read round trip from a guest" },
-	{ "virq", bench_virq, 2000, "virtual timer interrupt injection latency in a guest" },
+	{ "spsc-lat", bench_spsc_lat, 10000, "SPSC ring round trip between two cores", 0 },
+	{ "spsc-tput", bench_spsc_tput, 200000, "SPSC ring messages per second, by burst size", 0 },
+	{ "spsc-stress", bench_spsc_stress, 1000000, "sequence-checked transfer between two cores",
+	  0 },
+	{ "wfe", bench_wfe, 2000, "SEV to WFE wake-up latency", 0 },
+	{ "c2c", bench_c2c, 2000, "cache-line ping-pong latency, every pair of cores", 0 },
+	{ "atomics", bench_atomics, 100000, "LDAR/STLR vs DMB, LSE vs LDXR/STXR, per operation",
+	  0 },
+	{ "hvc", bench_hvc, 10000, "null hypercall round trip from a guest", 1 },
+	{ "mmio", bench_mmio, 10000, "emulated MMIO read round trip from a guest", 1 },
+	{ "virq", bench_virq, 2000, "virtual timer interrupt injection latency in a guest", 1 },
 	{ "virq-msi", bench_virq_msi, 2000,
-	  "device interrupt (MSI through the emulated ITS) latency in a guest" },
-	{ "ipi", bench_ipi, 2000, "virtual IPI latency, one guest vCPU to another" },
-	{ "nvme", bench_nvme, 2000, "4 KiB random I/O from a guest through the block engine" },
+	  "device interrupt (MSI through the emulated ITS) latency in a guest", 1 },
+	{ "ipi", bench_ipi, 2000, "virtual IPI latency, one guest vCPU to another", 2 },
+	{ "nvme", bench_nvme, 2000, "4 KiB random I/O from a guest through the block engine", 1 },
 	{ "nvme-engine", bench_nvme_engine, 10000,
-	  "the block engine's EL2 cost per I/O over --iters ms, any guest's I/O" },
+	  "the block engine's EL2 cost per I/O over --iters ms, any guest's I/O", 0 },
 };
 
 static void defaults(struct bench_opts *o, const struct bench_def *b)
@@ -41,6 +46,24 @@ static void defaults(struct bench_opts *o, const struct bench_def *b)
 		.cpu_a = smp_ncpus > 2 ? 1 : 0,
 		.cpu_b = smp_ncpus > 2 ? 2 : 1,
 	};
+}
+
+/* `bench all` on a machine too small for one benchmark: a line that is not a result. */
+static void skipped(const struct bench_opts *o, const struct bench_def *b)
+{
+	char why[96];
+	struct json j;
+
+	fmt_snprintf(why, sizeof(why), "needs %u CPU%s besides the shell's; this machine has %u",
+		     b->vcpus, b->vcpus == 1 ? "" : "s", smp_ncpus - 1);
+	if (!o->json) {
+		printk("== bench %s: skipped (%s)\n", b->name, why);
+		return;
+	}
+	shell_json_begin(&j);
+	json_str(&j, "skipped", b->name);
+	json_str(&j, "reason", why);
+	json_end(&j);
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -61,6 +84,11 @@ static int cmd_bench(int argc, char **argv)
 			ret = bench_parse_opts(argc, argv, 2, &o);
 			if (ret)
 				return ret;
+			/* Not a failure: this machine cannot run it. Say so, and why. */
+			if (smp_ncpus < benches[i].vcpus + 1) {
+				skipped(&o, &benches[i]);
+				continue;
+			}
 			if (!o.json)
 				printk("== bench %s\n", benches[i].name);
 			if (benches[i].fn(&o))
@@ -98,7 +126,8 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "               (needs 'nvme claim <bdf>'; not part of 'all')\n"
 	      "  nvme-engine  the engine's EL2 cost per I/O over the next --iters ms (or until\n"
 	      "               no guest runs), whatever guest does the I/O; not part of 'all'\n"
-	      "  all          each of the above but nvme and nvme-engine\n"
+	      "  all          each of the above but nvme and nvme-engine; one this machine has\n"
+	      "               too few CPUs for is skipped, with the reason\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",
 	      cmd_bench);

@@ -26,6 +26,18 @@ struct vm vms[VM_MAX];
  */
 static struct spinlock life_locks[VM_MAX];
 
+/*
+ * The lock of vm's slot, found by its place in vms[], never by vm->id: the scrubbers look at
+ * every slot, free ones too, and a claim rewrites the slot (struct assignment: the id may read
+ * 0 halfway, and a never-used slot's id is 0 until its first claim). A lock chosen by vm->id
+ * could be taken as one slot's and released as another's, leaving the first held for good:
+ * the next CPU to take it (the shell's idle loop) would spin there forever.
+ */
+static struct spinlock *life_lock(const struct vm *vm)
+{
+	return &life_locks[vm - vms];
+}
+
 static void copy_name(char *dst, const char *src, unsigned int len)
 {
 	unsigned int i = 0;
@@ -147,9 +159,9 @@ static void apply(struct vm *vm, unsigned int acts)
 
 void vm_scrub_defer(struct vm *vm)
 {
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	vm_life_scrub_defer(&vm->life, true);
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 }
 
 bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start)
@@ -157,19 +169,19 @@ bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start)
 	unsigned int chunk;
 	bool claimed;
 
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	claimed = vm_life_scrub_claim(&vm->life, &chunk, for_start);
 	/* The RAM stays the VM's while a chunk is claimed: a destroy waits for the claim. */
 	*pa = vm->ram_pa + (uint64_t)chunk * VM_SCRUB_CHUNK;
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 	return claimed;
 }
 
 void vm_scrub_done(struct vm *vm)
 {
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	vm_life_scrub_done(&vm->life);
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 }
 
 bool vm_scrub_one(struct vm *vm, bool for_start)
@@ -201,9 +213,9 @@ unsigned int vm_scrub_left(const struct vm *vm)
 {
 	unsigned int left;
 
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	left = vm_life_scrub_left(&vm->life);
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 	return left;
 }
 
@@ -243,7 +255,7 @@ int vm_request(struct vm *vm, enum vm_req req, const char *reason, struct err_wh
 	bool stopped_now;
 	int ret;
 
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	ret = vm_life_request(&vm->life, req, vm_vcpus_all_off(vm), &acts, why);
 	stopped_now = !ret && (acts & VM_ACT_STOP_VCPUS);
 	if (!ret) {
@@ -251,7 +263,7 @@ int vm_request(struct vm *vm, enum vm_req req, const char *reason, struct err_wh
 			copy_name(vm->stop_reason, reason, sizeof(vm->stop_reason));
 		apply(vm, acts);
 	}
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 	if (stopped_now && reason)
 		pr_info("vm%u (%s) %s: %s\n", vm->id, vm->name,
 			req == VM_REQ_RESET ? "resetting" : "stopping", reason);
@@ -269,14 +281,14 @@ bool vm_vcpu_may_enter(struct vcpu *v)
 	struct vm *vm = v->vm;
 	bool ok;
 
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	ok = vm_life_may_enter(&vm->life, v->id,
 			       atomic_load_explicit(&v->stop, memory_order_acquire));
 	/* On before the lock is dropped: a stop from now on kicks this CPU out of the guest. */
 	if (ok)
 		atomic_store_explicit(&v->state, VCPU_ON, memory_order_release);
 	atomic_store(&vm->state, vm->life.state);
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 	return ok;
 }
 
@@ -300,9 +312,9 @@ bool vm_reset_parked(struct vm *vm)
 {
 	bool parked;
 
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	parked = vm->life.state == VM_RESETTING && vm->life.parked;
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 	return parked;
 }
 
@@ -402,9 +414,9 @@ int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out
 	}
 	vm->ram_size = ram_size;
 	/* Whatever the memory held before (an earlier VM, firmware) is scrubbed before a start. */
-	spin_lock(&life_locks[vm->id]);
+	spin_lock(life_lock(vm));
 	vm_life_scrub_init(&vm->life, (unsigned int)(ram_size / VM_SCRUB_CHUNK));
-	spin_unlock(&life_locks[vm->id]);
+	spin_unlock(life_lock(vm));
 	/* Identity: DMA addresses a guest programs into a device are then right without an SMMU. */
 	vm->ram_ipa = identity ? vm->ram_pa : GUEST_RAM_IPA;
 	ret = s2_init(&vm->s2, &hyp_pool, hyp.vtcr);
@@ -447,11 +459,11 @@ int vm_destroy(struct vm *vm, struct err_why *why)
 	 */
 	for (;;) {
 		ret = vm_request(vm, VM_REQ_DESTROY, NULL, why);
-		spin_lock(&life_locks[vm->id]);
+		spin_lock(life_lock(vm));
 		held = ret == E_BUSY && vm->life.scrub_held;
 		if (held && timer_count() > deadline)
 			vm_life_scrub_release(&vm->life);
-		spin_unlock(&life_locks[vm->id]);
+		spin_unlock(life_lock(vm));
 		if (!held || timer_count() > deadline)
 			return ret;
 		cpu_relax();

@@ -39,8 +39,7 @@ void guest_secondary(uint64_t cpu)
 	guest_gic_enable();
 	secondary_ready = 1;
 	/* Wait for vCPU 0's IPI, sleeping in WFI. */
-	for (unsigned long i = 0; i < 100000000UL && !ipi_seen; i++)
-		__asm__ volatile("wfi");
+	guest_wfi_until(&ipi_seen, 0, 100000000UL);
 	secondary_ran = cpu;
 	__asm__ volatile("dsb sy" : : : "memory"); /* the flag is out before we go */
 	guest_hvc(PSCI_CPU_OFF, 0, 0, 0);

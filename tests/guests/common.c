@@ -211,6 +211,21 @@ void guest_gic_enable(void)
 			 : "memory");
 }
 
+bool guest_wfi_until(const volatile uint64_t *word, uint64_t above, unsigned long tries)
+{
+	bool done = false;
+
+	for (unsigned long i = 0; i < tries && !done; i++) {
+		__asm__ volatile("msr daifset, #2" : : : "memory"); /* PSTATE.I: IRQs wait */
+		done = *word > above;
+		if (!done)
+			__asm__ volatile("wfi" : : : "memory");
+		/* Unmasked: a pending IRQ is taken here, after the ISB, and may set *word. */
+		__asm__ volatile("msr daifclr, #2\n isb" : : : "memory");
+	}
+	return done || *word > above;
+}
+
 /* A vCPU other than the first, started by PSCI CPU_ON: by default it turns itself off again.
  * A guest that uses its secondaries defines its own. */
 __attribute__((weak)) void guest_secondary(uint64_t cpu)

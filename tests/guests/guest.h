@@ -39,6 +39,14 @@ void guest_secondary(uint64_t cpu);
 void guest_irq(void);
 /* Turn on the GICv3 system-register interface (SRE, PMR, Group 1) and unmask IRQs. */
 void guest_gic_enable(void);
+/*
+ * Sleep in WFI until *word > above, at most 'tries' times; true once it is. A flag set by the
+ * guest's own IRQ handler cannot be checked and then slept on with IRQs unmasked: an interrupt
+ * taken between the check and the WFI sets it, and the WFI then waits for one that never
+ * comes. So the check and the WFI run with IRQs masked (WFI still wakes on a pending interrupt,
+ * Arm ARM D1.6.2), and the interrupt is taken when they are unmasked after it.
+ */
+bool guest_wfi_until(const volatile uint64_t *word, uint64_t above, unsigned long tries);
 /* GICD and this vCPU's GICR (RD_base) from the DTB (0 when not found). */
 uintptr_t guest_gicd(void);
 uintptr_t guest_gicr(unsigned int vcpu);

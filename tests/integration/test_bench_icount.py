@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from monadic import MachineConfig, Target, error_lines
+from monadic.parse import parse_json_lines
 
 ITERS = 2000
 
@@ -47,6 +48,21 @@ def test_instructions_unavailable_without_icount(boot: Callable[..., Target]) ->
     assert "n/a" in [line.split()[3] for line in table.splitlines()
                      if line.startswith("round trip") and line.split()[2] == "insns"], table
     assert "-icount" in table, table
+
+
+def test_bench_all_skips_what_the_machine_cannot_run(boot: Callable[..., Target]) -> None:
+    """On two CPUs `bench ipi` cannot run (two vCPUs, each on a CPU besides the shell's):
+    `bench all` says it skipped it and why, runs the rest, and does not call that a failure."""
+    machine = boot(MachineConfig(cpu="max", smp=2, mem="1G"))
+    out = machine.shell.run("bench all --iters 50 --json", timeout=300)
+    values = parse_json_lines(out)
+    ran = [v["bench"] for v in values if "bench" in v]
+    skipped = [v for v in values if "skipped" in v]
+    assert skipped == [{"skipped": "ipi", "reason": "needs 2 CPUs besides the shell's; this "
+                        "machine has 1"}], values
+    assert {"hvc", "mmio", "virq", "virq-msi"} <= set(ran) and "ipi" not in ran, ran
+    text = machine.shell.run("bench all --iters 50", timeout=300)
+    assert "== bench ipi: skipped (needs 2 CPUs besides the shell's" in text, text
 
 
 def test_cpus_check_under_icount(boot: Callable[..., Target]) -> None:

@@ -90,15 +90,13 @@ def test_raw_guest_starts_at_ram_plus_0x80000(shell: Shell, image: Path) -> None
     out = shell.run(f"vm create raw {RAW_PA:#x} 32M 1", check=False)
     assert "error: vm create: no arm64 Image or ELF header there; a raw binary needs its size" \
         in out, out
-    # One vCPU: with two, vCPU 1 sometimes stops making progress after its SGI (about 1 run in
-    # 8; docs/known-issues.md). The two-vCPU path is the ELF and Image guests' in test_guests.
-    shell.run(f"vm create raw {RAW_PA:#x}:{size} 32M 1")
+    shell.run(f"vm create raw {RAW_PA:#x}:{size} 32M 2")
     vm = vm_by_name(shell, "raw")
     info = shell.run_json(f"vm info {vm['id']}")["vm"]
     assert info["kernel_format"] == "raw", info
     assert int(str(info["entry"]), 0) == RAM_IPA + 0x80000, info
     shell.run(f"vm start {vm['id']}")
-    passed_its_checks(shell, vm["id"], cpus=1)
+    passed_its_checks(shell, vm["id"])
     shell.run(f"vm destroy {vm['id']}")
 
 

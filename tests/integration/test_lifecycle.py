@@ -163,6 +163,40 @@ def test_destroy_gives_everything_back(shell: Shell) -> None:
     assert "dma" not in vm_names(shell)
 
 
+def test_the_shell_answers_while_ram_is_scrubbed(shell: Shell) -> None:
+    """Commands typed the moment the prompt is back, and at random moments after it, are
+    answered while the shell's idle loop and the idle CPUs zero a stopped VM's RAM. Among them
+    creates that fail, each claiming and rewriting the free slot below the VM being scrubbed:
+    the slot every scrubber looks at (and locks) on its way to the dirty one. A lock taken as
+    one slot's and released as another's (it was found by the VM's id, which a claim rewrites)
+    left the shell spinning on it after its prompt. Each command has 5 s where it takes
+    milliseconds."""
+    rng = random.Random(SEED)
+    spacer = create(shell, f"spacer {DMA_PA:#x} 16M 1")
+    vm = create(shell, f"scrubbed {BASIC_PA:#x} 256M 1 stay")
+    shell.run(f"vm destroy {spacer}")
+    answered = 0
+    for _cycle in range(3):
+        shell.run(f"vm start {vm}", timeout=60)
+        shell.run(f"vm stop {vm}")
+        dirty = shell.run_json(f"vm info {vm}", timeout=5)["vm"]["ram_dirty"]
+        while dirty:
+            # Straight after the prompt (the shell is between chunks or about to sleep)...
+            out = shell.run("vm create big 0x50000000 4G", timeout=5, check=False)
+            assert error_lines(out), out
+            # ... and after a pause, so the bytes arrive in every phase of the idle loop.
+            time.sleep(rng.uniform(0, 0.004))
+            dirty = shell.run_json(f"vm info {vm}", timeout=5)["vm"]["ram_dirty"]
+            answered += 2
+        # Idle and clean now: the shell sleeps in WFI; it must still wake for every line.
+        for _ in range(40):
+            time.sleep(rng.uniform(0, 0.004))
+            assert shell.run_json("version", timeout=5)["name"] == "monadic-hypervisor"
+            answered += 1
+    shell.run(f"vm destroy {vm}")
+    assert answered > 120, answered
+
+
 def test_start_stop_soak(shell: Shell) -> None:
     """CYCLES start/stop cycles with random delays, two VMs interleaved: no stop lost, no guest
     FAIL, every CPU answering at the end, and all memory back after a final destroy."""
