@@ -55,6 +55,7 @@ out=$(cd "$out" && pwd)
 #   monadic.nvme=RSEC,WSEC,TEXT  print 32 bytes of /dev/nvme0n1 at sector RSEC (512 bytes each),
 #                                then write TEXT at sector WSEC and flush it to the device
 #   monadic.dd=MIB               time a direct read of MIB MiB from /dev/nvme0n1
+#   monadic.irqs                 print /proc/interrupts (MONADIC-IRQ: lines) before powering off
 init_script() {
 	cat <<'INIT'
 #!/bin/sh
@@ -66,8 +67,10 @@ echo "MONADIC-INIT: Linux $($bb uname -r), $($bb nproc) CPUs, uptime $($bb cut -
 echo "MONADIC-BLOCK: $($bb ls /sys/block | $bb tr '\n' ' ')"
 nvme=
 dd_mib=
+irqs=
 for w in $($bb cat /proc/cmdline); do
 	case $w in
+	monadic.irqs) irqs=1 ;;
 	monadic.nvme=*) nvme=${w#monadic.nvme=} ;;
 	monadic.dd=*) dd_mib=${w#monadic.dd=} ;;
 	esac
@@ -91,6 +94,9 @@ if [ -n "$dd_mib" ] && [ -b /dev/nvme0n1 ]; then
 	$bb dd if=/dev/nvme0n1 of=/dev/null bs=1M count="$dd_mib" iflag=direct 2>/tmp/dd.err
 	t1=$($bb cut -d' ' -f1 /proc/uptime)
 	echo "MONADIC-DD: mib=$dd_mib start=$t0 end=$t1 $($bb tail -n 1 /tmp/dd.err)"
+fi
+if [ -n "$irqs" ]; then
+	$bb sed 's/^/MONADIC-IRQ: /' /proc/interrupts
 fi
 $bb poweroff -f
 INIT
