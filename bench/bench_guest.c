@@ -235,9 +235,9 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 		printk("%-22s %-6s %8llu   (PMU cycle counter at EL1+EL2, loop of N %s minus the "
 		       "same loop without)\n",
 		       "round trip", "cycles", (unsigned long long)cycles,
-		       str_eq(what, "mmio")					? "reads"
+		       str_eq(what, "mmio")				      ? "reads"
 		       : str_eq(what, "virq-msi") || str_eq(what, "virq-dev") ? "MSIs"
-									: "HVCs");
+									      : "HVCs");
 	else
 		printk("%-22s %-6s %8s\n", "round trip", "cycles", "n/a");
 	if (have_insns)

@@ -26,14 +26,14 @@
 #define GITS_CTLR_QUIESCENT BIT(31)
 
 /* GITS_TYPER (12.19.20). */
-#define GITS_TYPER_PHYSICAL	  BIT(0)
-#define GITS_TYPER_VIRTUAL	  BIT(1)
-#define GITS_TYPER_ITT_SHIFT	  4 /* ITT_entry_size - 1, [7:4] */
-#define GITS_TYPER_IDBITS_SHIFT	  8 /* ID_bits - 1, [12:8] */
-#define GITS_TYPER_DEVBITS_SHIFT  13 /* Devbits - 1, [17:13] */
-#define GITS_TYPER_PTA		  BIT(19)
-#define GITS_TYPER_CIDBITS_SHIFT  32 /* CIDbits - 1, [35:32], when CIL */
-#define GITS_TYPER_CIL		  BIT(36)
+#define GITS_TYPER_PHYSICAL	 BIT(0)
+#define GITS_TYPER_VIRTUAL	 BIT(1)
+#define GITS_TYPER_ITT_SHIFT	 4  /* ITT_entry_size - 1, [7:4] */
+#define GITS_TYPER_IDBITS_SHIFT	 8  /* ID_bits - 1, [12:8] */
+#define GITS_TYPER_DEVBITS_SHIFT 13 /* Devbits - 1, [17:13] */
+#define GITS_TYPER_PTA		 BIT(19)
+#define GITS_TYPER_CIDBITS_SHIFT 32 /* CIDbits - 1, [35:32], when CIL */
+#define GITS_TYPER_CIL		 BIT(36)
 
 /* GITS_CBASER (12.19.6) and GITS_BASER<n> (12.19.3) share their attribute fields. */
 #define GITS_VALID		BIT(63)
@@ -43,27 +43,27 @@
 #define GITS_BASER_TYPE_SHIFT	56
 #define GITS_BASER_TYPE_DEVICES 1
 #define GITS_BASER_TYPE_COLL	4
-#define GITS_BASER_ESIZE_SHIFT	48 /* Entry_Size - 1, [52:48] */
+#define GITS_BASER_ESIZE_SHIFT	48	    /* Entry_Size - 1, [52:48] */
 #define GITS_SHARE_IS		(1UL << 10) /* Shareability [11:10]: Inner Shareable */
 #define GITS_SHARE_MASK		(3UL << 10)
 #define GITS_BASER_PSZ_SHIFT	8 /* Page_Size [9:8]: 4, 16, 64 KiB */
 #define GITS_BASER_PSZ_MASK	(3UL << 8)
 
 /* GICR LPI registers (12.11.2, 12.11.27, 12.11.28), in RD_base. */
-#define GICR_CTLR		0x0000
-#define GICR_CTLR_ENABLE_LPIS	BIT(0)
-#define GICR_TYPER		0x0008
-#define GICR_TYPER_PLPIS	BIT(0)
-#define GICR_TYPER_PROC_SHIFT	8 /* Processor_Number [23:8] */
-#define GICR_PROPBASER		0x0070
-#define GICR_PENDBASER		0x0078
-#define GICR_PENDBASER_PTZ	BIT(62)
-#define GICR_BASER_INNER_WB	(7UL << 7) /* InnerCache [9:7] */
-#define GICR_BASER_SHARE_IS	(1UL << 10)
-#define GICR_BASER_SHARE_MASK	(3UL << 10)
+#define GICR_CTLR	      0x0000
+#define GICR_CTLR_ENABLE_LPIS BIT(0)
+#define GICR_TYPER	      0x0008
+#define GICR_TYPER_PLPIS      BIT(0)
+#define GICR_TYPER_PROC_SHIFT 8 /* Processor_Number [23:8] */
+#define GICR_PROPBASER	      0x0070
+#define GICR_PENDBASER	      0x0078
+#define GICR_PENDBASER_PTZ    BIT(62)
+#define GICR_BASER_INNER_WB   (7UL << 7) /* InnerCache [9:7] */
+#define GICR_BASER_SHARE_IS   (1UL << 10)
+#define GICR_BASER_SHARE_MASK (3UL << 10)
 
-#define GICD_TYPER	       0x0004
-#define GICD_TYPER_LPIS	       BIT(17)
+#define GICD_TYPER		0x0004
+#define GICD_TYPER_LPIS		BIT(17)
 #define GICD_TYPER_IDBITS_SHIFT 19 /* IDbits - 1, [23:19] */
 
 /* LPI configuration byte (5.1.1): Priority [7:2], bit 1 RES1, Enable [0]. */
@@ -81,15 +81,15 @@
 #define ITS_CMD_DISCARD 0x0f
 #define ITS_CMD_BYTES	32
 
-#define ITS_LPI_ID_BITS 14 /* INTIDs below 2^14: LPIs 8192-16383 */
-#define ITS_MAX_LPIS	(BIT(ITS_LPI_ID_BITS) - GIC_LPI_BASE)
-#define ITS_MAX_DEVICES 32 /* DeviceIDs with an ITT (passed-through functions) */
+#define ITS_LPI_ID_BITS	   14 /* INTIDs below 2^14: LPIs 8192-16383 */
+#define ITS_MAX_LPIS	   (BIT(ITS_LPI_ID_BITS) - GIC_LPI_BASE)
+#define ITS_MAX_DEVICES	   32 /* DeviceIDs with an ITT (passed-through functions) */
 #define ITS_MAX_EVENT_BITS 11 /* up to 2048 events, an MSI-X table's most */
-#define ITS_CMDQ_PAGES	1  /* 128 commands; one is ever outstanding */
-#define ITS_TABLE_PAGES 16 /* the pool's largest naturally aligned run: 64 KiB */
-#define ITS_PEND_PAGES	16 /* a pending table is 64 KiB aligned (GICR_PENDBASER [51:16]) */
-#define ITS_POLL_LIMIT	1000000
-#define ITS_MAX_CPUS	64
+#define ITS_CMDQ_PAGES	   1  /* 128 commands; one is ever outstanding */
+#define ITS_TABLE_PAGES	   16 /* the pool's largest naturally aligned run: 64 KiB */
+#define ITS_PEND_PAGES	   16 /* a pending table is 64 KiB aligned (GICR_PENDBASER [51:16]) */
+#define ITS_POLL_LIMIT	   1000000
+#define ITS_MAX_CPUS	   64
 
 struct gic_its_info gic_its;
 

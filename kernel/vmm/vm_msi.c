@@ -208,7 +208,7 @@ static void phys_msi(struct vm *vm, struct vpci_func *g, bool on)
 	const struct pci_cfg_ops *c = &pci_topo.cfg;
 	struct vpci_msi *m = &g->msi;
 	uint16_t reg = (uint16_t)(m->cap + 2);
-	uint16_t ctl = pci_cfg_read16(c, g->pbdf, reg) & (uint16_t)~(MSI_CTRL_ENABLE | 0x70u);
+	uint16_t ctl = pci_cfg_read16(c, g->pbdf, reg) & (uint16_t) ~(MSI_CTRL_ENABLE | 0x70u);
 	bool a64 = ctl & MSI_CTRL_ADDR64;
 	uint64_t doorbell = vm_msi_doorbell(vm);
 	unsigned int mme = 0;
@@ -234,7 +234,7 @@ void vm_msi_sync(struct vm *vm, struct vpci_func *g)
 	struct vpci_msi *m = &g->msi;
 	bool want_x = m->cap_x && (m->x_ctrl & MSIX_CTRL_ENABLE);
 	bool want_msi = !want_x && m->cap && (m->ctrl & MSI_CTRL_ENABLE);
-	unsigned int n = want_x ? m->x_n
+	unsigned int n = want_x	    ? m->x_n
 			 : want_msi ? 1u << ((m->ctrl >> MSI_CTRL_MME_SHIFT) & 7u)
 				    : 0;
 	bool full = false;

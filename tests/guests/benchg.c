@@ -287,7 +287,7 @@ static void dev_loops(uint64_t n)
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 0, 0, 0);
 	__asm__ volatile("1:	ldr	x2, [%[c]]\n"
 			 "	str	%w[one], [%[r]]\n" /* the function raises its MSI */
-			 "2:	ldr	x3, [%[c]]\n"	    /* until the handler has counted it */
+			 "2:	ldr	x3, [%[c]]\n"	   /* until the handler has counted it */
 			 "	cmp	x3, x2\n"
 			 "	b.eq	2b\n"
 			 "	subs	%[i], %[i], #1\n"
