@@ -33,6 +33,8 @@ static const struct bench_def benches[] = {
 	{ "virq", bench_virq, 2000, "virtual timer interrupt injection latency in a guest", 1 },
 	{ "virq-msi", bench_virq_msi, 2000,
 	  "device interrupt (MSI through the emulated ITS) latency in a guest", 1 },
+	{ "virq-dev", bench_virq_dev, 2000,
+	  "passed-through device's MSI (physical ITS, EL2, guest ITS) latency in a guest", 1 },
 	{ "ipi", bench_ipi, 2000, "virtual IPI latency, one guest vCPU to another", 2 },
 	{ "nvme", bench_nvme, 2000, "4 KiB random I/O from a guest through the block engine", 1 },
 	{ "nvme-engine", bench_nvme_engine, 10000,
@@ -78,7 +80,8 @@ static int cmd_bench(int argc, char **argv)
 		int failures = 0;
 
 		for (unsigned int i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
-			if (benches[i].fn == bench_nvme || benches[i].fn == bench_nvme_engine)
+			if (benches[i].fn == bench_nvme || benches[i].fn == bench_nvme_engine ||
+			    benches[i].fn == bench_virq_dev)
 				continue; /* it needs a controller set up first */
 			defaults(&o, &benches[i]);
 			ret = bench_parse_opts(argc, argv, 2, &o);
@@ -119,6 +122,9 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  virq         virtual interrupt latency: timer compare value to guest handler\n"
 	      "  virq-msi     device interrupt latency: a GITS_TRANSLATER write through the\n"
 	      "               emulated ITS to the guest's LPI handler\n"
+	      "  virq-dev     device interrupt latency: a passed-through QEMU edu function's\n"
+	      "               MSI through the physical ITS, EL2 and the guest's ITS to its\n"
+	      "               handler (needs -device edu; not part of 'all')\n"
 	      "  ipi          virtual IPI latency: SGI write on vCPU 0 to vCPU 1's handler\n"
 	      "               (a two-vCPU VM: needs two CPUs besides the shell's)\n"
 	      "  nvme         4 KiB random read/write IOPS and latency at queue depths 1..128\n"
@@ -126,8 +132,8 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "               (needs 'nvme claim <bdf>'; not part of 'all')\n"
 	      "  nvme-engine  the engine's EL2 cost per I/O over the next --iters ms (or until\n"
 	      "               no guest runs), whatever guest does the I/O; not part of 'all'\n"
-	      "  all          each of the above but nvme and nvme-engine; one this machine has\n"
-	      "               too few CPUs for is skipped, with the reason\n"
+	      "  all          each of the above but nvme, nvme-engine and virq-dev; one this\n"
+	      "               machine has too few CPUs for is skipped, with the reason\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",
 	      cmd_bench);

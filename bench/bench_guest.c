@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
  * Benchmarks that need a guest: `bench hvc` (null hypercall round trip from EL1), `bench mmio`
- * (a trapped, emulated register read), `bench virq` (the virtual timer's interrupt) and `bench
- * ipi` (an SGI from one vCPU to another). The guest is built into the image (boot/embedded.S);
+ * (a trapped, emulated register read), `bench virq` (the virtual timer's interrupt), `bench
+ * virq-msi` and `bench virq-dev` (an LPI through the guest's ITS, from a GITS_TRANSLATER write
+ * or from a passed-through device's MSI) and `bench ipi` (an SGI from one vCPU to another). The guest is built into the image (boot/embedded.S);
  * each run creates a VM for it, lets it time N operations with the virtual counter, reads the
  * samples it leaves in its RAM, and destroys the VM.
  */
@@ -18,8 +19,10 @@
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_access.h"
+#include "kernel/vmm/vm_pci.h"
 #include "kernel/lib/parse.h"
 #include "monitor/shell.h"
+#include "pci/pci_host.h"
 
 #define GUEST_MEM	(16UL << 20)
 #define GUEST_MAX_ITERS 200000 /* the guest's sample array */
@@ -75,8 +78,25 @@ static bool per_rtt(const uint64_t *v, uint64_t n, uint64_t *out)
 	return true;
 }
 
+/* QEMU's educational device (-device edu, docs/specs/edu.txt): it raises an MSI on request. */
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+
+/* A QEMU edu function no VM has, for virq-dev, or NULL. */
+static const struct pci_func *free_edu(void)
+{
+	for (unsigned int i = 0; pci_present && i < pci_topo.n_fn; i++) {
+		const struct pci_func *f = &pci_topo.fn[i];
+
+		if (f->vendor == EDU_VENDOR && f->device == EDU_DEVICE && !vm_pci_owner(f->bdf))
+			return f;
+	}
+	return NULL;
+}
+
 /* A VM of 'cpus' vCPUs with the embedded benchmark guest loaded into it. */
-static int make_vm(const char *what, uint64_t iters, unsigned int cpus, struct vm **out)
+static int make_vm(const char *what, uint64_t iters, unsigned int cpus, struct vm **out,
+		   struct err_why *why)
 {
 	/* The two symbols bound one .incbin: their difference is its size. */
 	// cppcheck-suppress comparePointers
@@ -92,6 +112,14 @@ static int make_vm(const char *what, uint64_t iters, unsigned int cpus, struct v
 	vm->hyp_pmu = true; /* pmu_call() counts the guest with this core's PMU from EL2 */
 	fmt_snprintf(cmdline, sizeof(cmdline), "%s %llu", what, (unsigned long long)iters);
 	ret = vm_load_builtin_image(vm, embedded_benchg_start, size, cpus, cmdline);
+	/* virq-dev: an edu function as the guest's device 0, its MSI mediated (kernel/vmm/vm_msi.c). */
+	if (!ret && str_eq(what, "virq-dev")) {
+		const struct pci_func *edu = free_edu();
+
+		ret = edu ? vm_pci_assign(vm, edu->bdf, why)
+			  : err_fail(why, E_NOENT,
+				     "no free QEMU edu function (-device edu) to pass through");
+	}
 	if (ret) {
 		vm_destroy(vm, NULL);
 		return ret;
@@ -106,6 +134,7 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	bool ipi = str_eq(what, "ipi"), counted = !str_eq(what, "virq") && !ipi;
 	bool have_insns, have_cycles;
 	unsigned int cpus = ipi ? 2 : 1, cpu, cpu_b;
+	struct err_why why = { 0 };
 	struct stats ticks, ns;
 	struct vm *vm;
 	struct json j;
@@ -118,10 +147,10 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 		return shell_error(E_BUSY,
 				   "%s: needs %u CPUs besides the shell's; this machine has %u",
 				   what, cpus, smp_ncpus - 1);
-	ret = make_vm(what, o->iters, cpus, &vm);
+	ret = make_vm(what, o->iters, cpus, &vm, &why);
 	if (ret)
 		return shell_error(ret, "%s: cannot create the benchmark VM: %s", what,
-				   err_str(ret));
+				   err_why_str(&why, ret));
 	pmu_res = (struct pmu_counts){ 0 };
 	atomic_store(&pmu_vm, vm);
 	ret = vm_start(vm, NULL);
@@ -196,17 +225,19 @@ static int run_guest_bench(struct bench_opts *o, const char *what, const char *l
 	       (unsigned long long)o->iters, (unsigned long long)timer_ticks_to_ns(1));
 	printk("%-22s %-6s %8s %8s %8s %8s %8s %8s\n", "", "unit", "min", "p50", "p90", "p99",
 	       "p99.9", "max");
-	bench_print_stats(counted && !str_eq(what, "virq-msi") ? "round trip" : "latency", "ns",
-			  &ns);
+	bench_print_stats(counted && !str_eq(what, "virq-msi") && !str_eq(what, "virq-dev")
+				  ? "round trip"
+				  : "latency",
+			  "ns", &ns);
 	if (!counted)
 		return 0;
 	if (have_cycles)
 		printk("%-22s %-6s %8llu   (PMU cycle counter at EL1+EL2, loop of N %s minus the "
 		       "same loop without)\n",
 		       "round trip", "cycles", (unsigned long long)cycles,
-		       str_eq(what, "mmio")	  ? "reads"
-		       : str_eq(what, "virq-msi") ? "MSIs"
-						  : "HVCs");
+		       str_eq(what, "mmio")				      ? "reads"
+		       : str_eq(what, "virq-msi") || str_eq(what, "virq-dev") ? "MSIs"
+									      : "HVCs");
 	else
 		printk("%-22s %-6s %8s\n", "round trip", "cycles", "n/a");
 	if (have_insns)
@@ -237,6 +268,13 @@ int bench_virq_msi(struct bench_opts *o)
 		o, "virq-msi",
 		"device interrupt: an MSI (GITS_TRANSLATER write) through the emulated "
 		"ITS to the guest's handler");
+}
+
+int bench_virq_dev(struct bench_opts *o)
+{
+	return run_guest_bench(o, "virq-dev",
+			       "device interrupt: a passed-through function's MSI through the "
+			       "physical ITS, EL2 and the guest's ITS to the guest's handler");
 }
 
 int bench_ipi(struct bench_opts *o)

@@ -15,6 +15,7 @@ int bench_hvc(struct bench_opts *o);
 int bench_mmio(struct bench_opts *o);
 int bench_virq(struct bench_opts *o);
 int bench_virq_msi(struct bench_opts *o);
+int bench_virq_dev(struct bench_opts *o);
 int bench_ipi(struct bench_opts *o);
 int bench_nvme(struct bench_opts *o);
 int bench_nvme_engine(struct bench_opts *o);

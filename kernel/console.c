@@ -4,6 +4,7 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/drivers/gic_its.h"
 #include "kernel/drivers/uart.h"
 #include "kernel/smp.h"
 #include "kernel/arch/spinlock.h"
@@ -135,6 +136,7 @@ void console_wait_input(void)
 	intid = gic_ack();
 	if (intid != GIC_INTID_SPURIOUS)
 		gic_eoi(intid);
+	(void)gic_lpi_dispatch(intid); /* an LPI for a guest whose vCPU is elsewhere */
 }
 
 static void console_sink(void *ctx, char c)

@@ -765,6 +765,13 @@ static int plat_pcie(struct plat_ctx *c)
 		p->pcie.sid_base = fdt_be32(v + 8);
 		p->pcie.iommu_len = fdt_be32(v + 12);
 	}
+	v = fdt_getprop(c->f, node, "msi-map", &len);
+	if (v && len >= 16) {
+		p->pcie.msi_map = true;
+		p->pcie.msi_rid_base = fdt_be32(v);
+		p->pcie.msi_devid_base = fdt_be32(v + 8);
+		p->pcie.msi_len = fdt_be32(v + 12);
+	}
 	p->pcie.present = true;
 	return 0;
 }

@@ -148,6 +148,10 @@ struct platform {
 		 * StreamIDs from sid_base, at the IOMMU whose phandle it names. */
 		bool iommu_map;
 		uint32_t iommu_phandle, rid_base, sid_base, iommu_len;
+		/* First "msi-map" entry (pci-msi.txt): RIDs [msi_rid_base, + msi_len) are ITS
+		 * DeviceIDs from msi_devid_base. Without one, DeviceID = RID. */
+		bool msi_map;
+		uint32_t msi_rid_base, msi_devid_base, msi_len;
 	} pcie;
 
 	struct {

@@ -10,6 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/drivers/gic_its.h"
 #include "kernel/hyp.h"
 #include "kernel/arch/psci.h"
 #include "kernel/arch/timer.h"
@@ -172,7 +173,9 @@ void secondary_main(unsigned int id)
 		intid = gic_ack();
 		if (intid != GIC_INTID_SPURIOUS)
 			gic_eoi(intid);
-		if (intid >= 32 && intid < GIC_INTID_SPURIOUS) {
+		if (gic_lpi_dispatch(intid)) {
+			/* A passed-through function's message: its handler made it the guest's. */
+		} else if (intid >= 32 && intid < GIC_INTID_SPURIOUS) {
 			/*
 			 * An SPI routed here with no vCPU to take it: a passed-through line whose
 			 * vCPU 0 went off (PSCI CPU_OFF). Level-triggered, it would fire again at

@@ -487,6 +487,21 @@ void smmu_host_detach(uint16_t asid, const uint32_t *sids, unsigned int n)
 	smmu_host_poll_events();
 }
 
+int smmu_host_ctx_map_mmio(struct smmu_ctx *ctx, uint64_t pa, uint64_t size)
+{
+	struct pt_walk w;
+	int ret;
+
+	if (!ctx->cd)
+		return E_INVAL;
+	if (!pt_walk(&ctx->pt, pa, &w) && w.mapped)
+		return 0; /* kept from an earlier start */
+	ret = pt_map(&ctx->pt, pa, pa, size, SMMU_S1_PTE_MMIO, 0);
+	if (!ret && !smmu_host.coherent)
+		dcache_clean_range((uintptr_t)hyp_pool.va, (uintptr_t)hyp_pool.pages * 4096);
+	return ret;
+}
+
 void smmu_host_ctx_free(struct smmu_ctx *ctx)
 {
 	if (!ctx->cd)

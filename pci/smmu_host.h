@@ -49,6 +49,8 @@ struct smmu_ctx {
 };
 /* Build 'ctx' (once: a built one is kept) mapping [pa, pa + size) under 'asid'. 0 or error. */
 int smmu_host_ctx_build(struct smmu_ctx *ctx, uint16_t asid, uint64_t pa, uint64_t size);
+/* Add [pa, pa + size) of MMIO (an MSI doorbell) to a built 'ctx' at IOVA = PA. 0 or error. */
+int smmu_host_ctx_map_mmio(struct smmu_ctx *ctx, uint64_t pa, uint64_t size);
 /* Free its tables and CD; the streams that used it must be detached first. */
 void smmu_host_ctx_free(struct smmu_ctx *ctx);
 /* Translate the streams 'sids' through the built 'ctx'. 0 (also with the SMMU off) or error. */

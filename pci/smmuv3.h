@@ -62,6 +62,9 @@ const char *smmu_describe_idr0(uint32_t idr0, char *buf, size_t len);
 /* Stage-1 leaf attributes for a DMA mapping: AttrIndx 0, AP[2:1] = 01 (read-write, also from
  * unprivileged streams), Inner Shareable, AF, nG (tagged with the context's ASID), UXN/PXN. */
 #define SMMU_S1_PTE_DMA ((1UL << 6) | (3UL << 8) | (1UL << 10) | (1UL << 11) | (3UL << 53))
+/* The same for a device's writes to MMIO (an MSI doorbell): AttrIndx 1, MAIR Attr1 = 0x00,
+ * Device-nGnRnE. */
+#define SMMU_S1_PTE_MMIO ((1UL << 2) | (1UL << 6) | (1UL << 10) | (1UL << 11) | (3UL << 53))
 
 /* An STE that is valid and aborts every transaction of the stream. */
 void smmu_ste_abort(uint64_t ste[SMMU_STE_DWORDS]);

@@ -59,6 +59,7 @@ out=$(cd "$out" && pwd)
 #                                then write TEXT at sector WSEC and flush it to the device
 #   monadic.dd=MIB               time a direct read of MIB MiB from /dev/NAME
 #   monadic.ddbs=BYTES           in reads of BYTES each (default 1 MiB)
+#   monadic.irqs                 print /proc/interrupts (MONADIC-IRQ: lines) before powering off
 init_script() {
 	cat <<'INIT'
 #!/bin/sh
@@ -72,8 +73,10 @@ nvme=
 dd_mib=
 dd_bs=1048576
 dev=nvme0n1
+irqs=
 for w in $($bb cat /proc/cmdline); do
 	case $w in
+	monadic.irqs) irqs=1 ;;
 	monadic.nvme=*) nvme=${w#monadic.nvme=} ;;
 	monadic.dd=*) dd_mib=${w#monadic.dd=} ;;
 	monadic.dev=*) dev=${w#monadic.dev=} ;;
@@ -110,6 +113,9 @@ if [ -n "$dd_mib" ] && [ -b /dev/$dev ]; then
 	$bb dd if=/dev/$dev of=/dev/null bs="$dd_bs" count=$((dd_mib * 1048576 / dd_bs)) iflag=direct 2>/tmp/dd.err
 	t1=$($bb cut -d' ' -f1 /proc/uptime)
 	echo "MONADIC-DD: mib=$dd_mib start=$t0 end=$t1 $($bb tail -n 1 /tmp/dd.err)"
+fi
+if [ -n "$irqs" ]; then
+	$bb sed 's/^/MONADIC-IRQ: /' /proc/interrupts
 fi
 $bb poweroff -f
 INIT

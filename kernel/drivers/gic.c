@@ -8,6 +8,7 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/arch/gicv3_sysregs.h"
+#include "kernel/drivers/gic_its.h"
 #include "kernel/lib/err.h"
 
 #define GICD_CTLR	      0x0000
@@ -122,6 +123,11 @@ static uintptr_t find_redist(uint64_t mpidr)
 	return 0;
 }
 
+uintptr_t gic_redist_base(uint64_t mpidr)
+{
+	return find_redist(mpidr);
+}
+
 int gic_init_cpu(void)
 {
 	uintptr_t rd, sgi;
@@ -149,6 +155,8 @@ int gic_init_cpu(void)
 	write_icc_ctlr_el1(0);		    /* EOImode 0: EOI also deactivates */
 	write_icc_igrpen1_el1(ICC_IGRPEN1_EL1_ENABLE);
 	isb();
+	/* LPIs at this redistributor when the ITS was taken over (gic_its.cpus_on counts them). */
+	(void)gic_its_cpu_init(rd);
 	return 0;
 }
 

@@ -28,6 +28,8 @@ int gic_add_redist(uint64_t base, uint64_t size);
 int gic_init(unsigned int version, uint64_t dist_base);
 /* This CPU's redistributor and CPU interface. 0 or E_NOENT when no frame matches MPIDR. */
 int gic_init_cpu(void);
+/* The RD_base of the redistributor of the CPU with affinity 'mpidr', or 0. */
+uintptr_t gic_redist_base(uint64_t mpidr);
 /* Route SPI 'intid' to the CPU with affinity 'mpidr' as Group 1 and enable it. */
 int gic_enable_spi(unsigned int intid, uint64_t mpidr, bool edge);
 /* Disable SPI 'intid' and clear its pending and active state (a passed-through line let go). */

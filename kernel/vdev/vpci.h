@@ -11,10 +11,12 @@
  *  - BARs: where the hypervisor placed them. Writing all-ones reads back the size mask (so the
  *    guest can size them); any other value is ignored: the guest cannot move a BAR. I/O BARs
  *    and the expansion ROM read as 0 (not implemented).
- *  - Capabilities: only Power Management and PCI Express stay linked; MSI and MSI-X (interrupts
- *    are INTx through the vGIC, so the guest cannot aim a device's writes at an address of its
- *    choosing), vendor-specific and unknown ones read as 0, as do device-specific registers.
- *    Writes are accepted only inside a visible capability. Extended capabilities read as 0.
+ *  - Capabilities: Power Management, PCI Express, MSI and MSI-X stay linked; vendor-specific
+ *    and unknown ones read as 0, as do device-specific registers. Writes are accepted only
+ *    inside a visible capability. MSI and MSI-X are emulated (struct vpci_msi): the guest's
+ *    address, data, enables and masks are kept here and never written to the function, so the
+ *    guest cannot aim a device's writes at an address of its choosing. Extended capabilities
+ *    read as 0.
  *  - Header type without the multi-function bit; Interrupt Line a scratch byte of the guest's;
  *    Interrupt Pin the function's own.
  */
@@ -26,7 +28,47 @@
 
 #include "pci/pci.h"
 
-#define VPCI_MAX_FUNCS 4 /* guest devices 0-3: one per INTx swizzle slot */
+#define VPCI_MAX_FUNCS 4   /* guest devices 0-3: one per INTx swizzle slot */
+#define VPCI_MSIX_MAX  128 /* MSI-X table entries a guest sees (Table Size is capped there) */
+
+/* One MSI-X table entry as the guest wrote it (PCI Local Bus 3.0, 6.8.2.6-9), by DWORD. */
+enum vpci_msix_dw {
+	VPCI_MSIX_ADDR_LO,
+	VPCI_MSIX_ADDR_HI,
+	VPCI_MSIX_DATA,
+	VPCI_MSIX_CTRL, /* Vector Control: bit 0 is the Mask Bit */
+};
+struct vpci_msix_entry {
+	uint32_t dw[4];
+};
+
+/*
+ * The guest's MSI and MSI-X state, kept virtual: what it programs never reaches the function
+ * as written. The VM model (kernel/vmm/vm_msi.c) programs the function with the physical ITS's
+ * doorbell and its own events, and turns each message into the guest's LPI through the guest's
+ * own address and data here.
+ */
+struct vpci_msi {
+	uint8_t cap;   /* MSI capability offset, 0 when the function has none */
+	uint8_t cap_x; /* MSI-X capability offset, 0 when none */
+	uint16_t
+		ctrl; /* MSI Message Control: the function's read-only bits, the guest's Enable, MME */
+	uint32_t addr_lo, addr_hi, mask;
+	uint16_t data;
+	uint16_t
+		x_ctrl; /* MSI-X Message Control: Enable (15), Function Mask (14) as the guest set */
+	uint16_t x_n;	/* table entries the guest sees */
+	uint8_t table_bir, pba_bir;
+	uint32_t table_off, pba_off;
+	bool changed;	   /* the guest changed its capability: the function must follow */
+	int entry_changed; /* the one table entry it changed, -1 none, -2 several */
+	struct vpci_msix_entry table[VPCI_MSIX_MAX];
+	/* Kept by the VM model (kernel/vmm/vm_msi.c), untouched by a reset: */
+	void *owner;		 /* the struct vm, for the LPI handler */
+	uint32_t devid;		 /* the function's DeviceID at the physical ITS */
+	unsigned int lpi, n_lpi; /* hypervisor LPIs lpi.. stand for events 0..n_lpi - 1 */
+	uint64_t msgs, dropped;	 /* messages that became the guest's LPIs; ones that could not */
+};
 
 struct vpci_bar {
 	uint8_t kind; /* PCI_BAR_MEM32, PCI_BAR_MEM64, or PCI_BAR_NONE (also a 64-bit BAR's upper half) */
@@ -48,6 +90,7 @@ struct vpci_func {
 	uint8_t n_caps;		       /* visible standard capabilities, in list order */
 	uint8_t caps[PCI_MAX_CAPS];    /* their config offsets */
 	uint8_t cap_end[PCI_MAX_CAPS]; /* exclusive end of each (next capability up, or 0x100) */
+	struct vpci_msi msi;
 };
 
 struct vpci {
@@ -91,6 +134,18 @@ void vpci_write(struct vpci *vp, const struct pci_cfg_ops *c, uint64_t off, unsi
  * enabled, as after a reset (before a start).
  */
 void vpci_quiesce(const struct vpci *vp, const struct pci_cfg_ops *c, bool intx_off);
+
+/*
+ * A guest access to the MSI-X table of 'g' at byte 'off' into the table: 4 or 8 bytes, aligned.
+ * True when it was one (a read fills *val); false for an access the table does not take.
+ * Entries past the table the guest sees read 0 and ignore writes.
+ */
+bool vpci_msix_access(struct vpci_func *g, uint64_t off, bool write, unsigned int size,
+		      uint64_t *val);
+/* Unlink the MSI and MSI-X capabilities (no ITS to mediate them with): INTx only. */
+void vpci_msi_hide(struct vpci_func *g);
+/* Back to the reset state (PCI Local Bus 3.0, 6.8.1-2): both off, every MSI-X vector masked. */
+void vpci_msi_reset(struct vpci_func *g);
 
 /* The function whose physical INTx is 'pintid', or NULL. */
 struct vpci_func *vpci_by_pintid(struct vpci *vp, uint32_t pintid);

@@ -16,8 +16,8 @@
 
 struct err_why;
 
-/* Enough for every device a guest sees today (GICD, GICR, PL011, ECAM) and a few more. */
-#define MMIO_MAX_REGIONS 8
+/* Every device a guest sees (GICD, GICR, ITS, PL011, ECAM), the MSI-X tables of its functions. */
+#define MMIO_MAX_REGIONS 12
 
 /*
  * Emulate an access of 'size' bytes (1, 2, 4 or 8) at 'offset' from the region's base: a write

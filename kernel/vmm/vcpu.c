@@ -14,6 +14,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/arch/esr.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/drivers/gic_its.h"
 #include "kernel/hyp.h"
 #include "kernel/arch/mmio_decode.h"
 #include "kernel/vmm/mmio.h"
@@ -191,6 +192,8 @@ static bool take_irq(struct vcpu *v)
 	if (intid == GIC_INTID_SPURIOUS)
 		return false;
 	gic_eoi(intid); /* priority drop only: EOImode is 1 while a vCPU runs */
+	if (gic_lpi_dispatch(intid))
+		return true; /* an LPI has no active state: nothing to deactivate */
 	if (!vgic_physical_irq(v, intid))
 		gic_deactivate(intid);
 	return true;

@@ -13,6 +13,7 @@
 #include "kernel/vmm/mmio.h"
 #include "kernel/vmm/vdisk.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_msi.h"
 #include "pci/pci_host.h"
 #include "pci/smmu_host.h"
 #include "mm/vtcr.h"
@@ -211,6 +212,7 @@ static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 {
 	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
 	const struct vm *owner = vm_pci_owner(bdf);
+	uint64_t trap, trap_size;
 	uint32_t pintid = 0;
 	uint8_t pin;
 	struct vpci_func *g;
@@ -280,8 +282,15 @@ static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 				"its INTx would share a line with another function of this VM");
 		}
 	}
+	/* Its MSI-X table's pages are emulated: left out of Stage-2 below. */
+	ret = vm_msi_assign(vm, g, &trap, &trap_size);
+	if (ret) {
+		vm->pci.n--;
+		return err_fail(why, ret, "no room for its MSI-X table among the VM's devices");
+	}
 	for (unsigned int b = 0; b < PCI_MAX_BARS; b++) {
 		const struct vpci_bar *vb = &g->bar[b];
+		uint64_t end = vb->addr + ((vb->size + 0xfff) & ~0xfffUL);
 		char name[24] = "pci ";
 
 		if (vb->kind != PCI_BAR_MEM32 && vb->kind != PCI_BAR_MEM64)
@@ -289,8 +298,19 @@ static int assign(struct vm *vm, uint16_t bdf, struct err_why *why)
 		pci_format_bdf(name + 4, sizeof(name) - 4, bdf);
 		/* BARs smaller than a page share it with nothing else: QEMU and Linux align to
 		 * 4 KiB at least, and the assignment here does too. */
-		ret = vm_map_device(vm, name, vb->addr, vb->addr, (vb->size + 0xfff) & ~0xfffUL);
+		if (trap_size && trap >= vb->addr && trap < end) {
+			ret = trap > vb->addr
+				      ? vm_map_device(vm, name, vb->addr, vb->addr, trap - vb->addr)
+				      : 0;
+			if (!ret && trap + trap_size < end)
+				ret = vm_map_device(vm, name, trap + trap_size, trap + trap_size,
+						    end - trap - trap_size);
+		} else {
+			ret = vm_map_device(vm, name, vb->addr, vb->addr, end - vb->addr);
+		}
 		if (ret) {
+			if (trap_size)
+				mmio_unregister(&vm->mmio, trap);
 			/* Undo this function: the BARs mapped so far, and its slot. */
 			for (unsigned int k = 0; k < b; k++)
 				if (g->bar[k].kind == PCI_BAR_MEM32 ||
@@ -336,6 +356,9 @@ static int vm_smmu_start(struct vm *vm)
 		return smmu_host_attach_s2(sids, vm_smmu_sids(vm, sids), vm->s2.vtcr,
 					   vm->s2.pt.root_pa, vm->s2.vmid);
 	ret = smmu_host_ctx_build(&vm->smmu, vm_smmu_asid(vm), vm->ram_pa, vm->ram_size);
+	/* The functions' MSI writes are DMA too: the ITS's doorbell page, at IOVA = PA. */
+	if (!ret && vm_msi_doorbell(vm))
+		ret = smmu_host_ctx_map_mmio(&vm->smmu, vm_msi_doorbell(vm) & ~0xfffUL, 0x1000);
 	if (ret)
 		return ret;
 	return smmu_host_attach(&vm->smmu, sids, vm_smmu_sids(vm, sids));
@@ -383,6 +406,7 @@ void vm_pci_start(struct vm *vm)
 	spin_unlock(&vm->pci_lock);
 	for (unsigned int i = 0; i < vm->pci.n; i++)
 		vm->pci.fn[i].irqs = 0;
+	vm_msi_start(vm);
 	if (vm_smmu_start(vm))
 		pr_warn("vm%u: the SMMU cannot translate for it: its devices' DMA aborts\n",
 			vm->id);
@@ -413,6 +437,7 @@ void vm_pci_stop(struct vm *vm)
 		if (vm->pci.fn[i].pintid)
 			gic_disable_spi(vm->pci.fn[i].pintid);
 	spin_lock(&vm->pci_lock);
+	vm_msi_stop(vm);
 	vpci_quiesce(&vm->pci, &pci_topo.cfg, true);
 	spin_unlock(&vm->pci_lock);
 	vm_smmu_stop(vm);
@@ -433,6 +458,8 @@ int vm_pci_ecam_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, 
 			*val = 0xffffffffu;
 	} else if (write) {
 		vpci_write(&vm->pci, &pci_topo.cfg, offset, size, (uint32_t)*val);
+		for (unsigned int i = 0; i < vm->pci.n; i++) /* MSI or MSI-X changed: follow */
+			vm_msi_sync(vm, &vm->pci.fn[i]);
 	} else {
 		*val = vpci_read(&vm->pci, &pci_topo.cfg, offset, size);
 	}

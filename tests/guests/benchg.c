@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
- * The benchmark guest, built into the hypervisor image for `bench hvc|mmio|virq|virq-msi|ipi`:
- * its command line says what to time ("hvc N", "mmio N", "virq N", "virq-msi N" or "ipi N");
+ * The benchmark guest, built into the hypervisor image for
+ * `bench hvc|mmio|virq|virq-msi|virq-dev|ipi`: its command line says what to time ("hvc N",
+ * "mmio N", "virq N", "virq-msi N", "virq-dev N" or "ipi N");
  * each of the N operations is timed with the virtual counter (CNTVCT_EL0, which EL1 reads
  * without a trap and which every vCPU of the VM shares), the samples stay in its RAM and a
  * hypercall tells the hypervisor where, before it powers off.
@@ -31,10 +32,15 @@ static uint64_t counter(void)
 extern char secondary_start[];
 
 static volatile uint64_t irq_stamp, irq_count, secondary_ready;
+/* virq-dev: the passed-through QEMU edu function's BAR0 (its registers: docs/specs/edu.txt). */
+static volatile uint32_t *edu;
+#define EDU_IRQ_RAISE 0x60 /* WO: status |= value; an MSI when MSI is enabled */
+#define EDU_IRQ_ACK   0x64 /* WO: status &= ~value */
 
 /*
  * virq: the timer's interrupt; record when the handler ran, mask the timer, complete.
  * virq-msi: the device's LPI; the same, without a timer to mask.
+ * virq-dev: the edu function's MSI, the same LPI; its status is acknowledged at the function.
  * ipi (on vCPU 1): the SGI from vCPU 0; record when the handler ran, complete.
  */
 void guest_irq(void)
@@ -51,6 +57,8 @@ void guest_irq(void)
 	}
 	if ((iar & 0xffffff) == 27)
 		__asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(3UL)); /* ENABLE | IMASK */
+	if ((iar & 0xffffff) == MSI_LPI && edu)
+		edu[EDU_IRQ_ACK / 4] = 1;
 	__asm__ volatile("msr s3_0_c12_c12_1, %0\n isb" : : "r"(iar)); /* ICC_EOIR1_EL1 */
 }
 
@@ -215,6 +223,95 @@ static void msi_loops(uint64_t n, volatile uint32_t *translater)
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 1, 0);
 }
 
+/* Config space of guest device 0 (bus 0, function 0) in the ECAM window the DTB names. */
+static volatile uint8_t *dev0_config(const void *dtb)
+{
+	const void *reg;
+	struct fdt f;
+	uint32_t len;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_find_compatible(&f, -1, "pci-host-ecam-generic");
+	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
+	return reg && len >= 16 ? (volatile uint8_t *)(uintptr_t)fdt_read_cells(reg, 2) : 0;
+}
+
+/*
+ * virq-dev: the edu function (1234:11e8) as guest device 0, its MSI aimed at our ITS's
+ * GITS_TRANSLATER with EventID 0 of DeviceID 0 (its RID), which msi_setup() mapped to our LPI.
+ * False when there is no such function or it has no MSI capability.
+ */
+static bool edu_setup(const void *dtb, volatile uint32_t *translater)
+{
+	volatile uint8_t *cfg = dev0_config(dtb);
+	unsigned int cap, hops = 0;
+
+	if (!cfg || *(volatile uint32_t *)cfg != 0x11e81234)
+		return false;
+	edu = (volatile uint32_t *)(uintptr_t)(*(volatile uint32_t *)(cfg + 0x10) & ~0xfU);
+	*(volatile uint16_t *)(cfg + 0x04) = 0x6; /* Memory Space, Bus Master */
+	for (cap = cfg[0x34]; cap && cfg[cap] != 0x05 && hops < 48; hops++)
+		cap = cfg[cap + 1];
+	if (!cap || cfg[cap] != 0x05)
+		return false;
+	*(volatile uint32_t *)(cfg + cap + 4) = (uint32_t)(uintptr_t)translater;
+	*(volatile uint32_t *)(cfg + cap + 8) = (uint32_t)((uint64_t)(uintptr_t)translater >> 32);
+	*(volatile uint16_t *)(cfg + cap + 12) = 0; /* data: EventID 0 (64-bit capable) */
+	*(volatile uint16_t *)(cfg + cap + 2) = 1;  /* MSI Enable, one vector */
+	return (cfg[cap + 2] & 0x80) && (cfg[cap + 2] & 1);
+}
+
+/* Time from the write that makes the edu function raise its MSI to the guest's handler. */
+static void bench_dev(uint64_t n)
+{
+	guest_gic_enable();
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t t0 = counter();
+
+		edu[EDU_IRQ_RAISE / 4] = 1; /* not trapped: BAR0 is the function's, in Stage-2 */
+		while (irq_count <= i)
+			__asm__ volatile("" : : : "memory");
+		samples[i] = irq_stamp - t0;
+	}
+}
+
+/*
+ * For the PMU: loop 0 makes the function raise n MSIs, each waited for; loop 1 the same loop
+ * without the write and the wait. Their difference over n covers the write, the message's way
+ * through the physical ITS to EL2 and the guest's ITS, the handler and the wait loop's test.
+ */
+static void dev_loops(uint64_t n)
+{
+	uint64_t i = n, before = irq_count;
+
+	if (!n)
+		return;
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 0, 0, 0);
+	__asm__ volatile("1:	ldr	x2, [%[c]]\n"
+			 "	str	%w[one], [%[r]]\n" /* the function raises its MSI */
+			 "2:	ldr	x3, [%[c]]\n"	   /* until the handler has counted it */
+			 "	cmp	x3, x2\n"
+			 "	b.eq	2b\n"
+			 "	subs	%[i], %[i], #1\n"
+			 "	b.ne	1b\n"
+			 : [i] "+r"(i)
+			 : [r] "r"(&edu[EDU_IRQ_RAISE / 4]), [one] "r"(1), [c] "r"(&irq_count)
+			 : "x2", "x3", "memory", "cc");
+	if (irq_count - before != n)
+		return;
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 0, 0);
+	i = n;
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 0, 1, 0);
+	__asm__ volatile("1:	subs	%[i], %[i], #1\n"
+			 "	b.ne	1b\n"
+			 : [i] "+r"(i)
+			 :
+			 : "memory", "cc");
+	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 1, 0);
+}
+
 /*
  * For the hypervisor's PMU (bench/bench_guest.c): loop 0 makes n null hypercalls (or, with
  * 'fr', n reads of the emulated UART's FR register), loop 1 is the same loop with that one
@@ -281,7 +378,7 @@ void guest_main(void *dtb)
 {
 	const char *args = guest_bootargs(dtb);
 	bool mmio = args[0] == 'm', virq = args[0] == 'v', ipi = args[0] == 'i';
-	bool msi = virq && args[4] == '-';
+	bool msi = virq && args[4] == '-', dev = msi && args[5] == 'd';
 	uint64_t n = number_after(args);
 	volatile uint32_t *fr, *translater = 0;
 
@@ -295,8 +392,17 @@ void guest_main(void *dtb)
 			guest_printf("benchg: no usable ITS\n");
 			guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 		}
-		bench_msi(n, translater);
-		msi_loops(n, translater);
+		if (dev && !edu_setup(dtb, translater)) {
+			guest_printf("benchg: no edu function with MSI as device 0\n");
+			guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+		}
+		if (dev) {
+			bench_dev(n);
+			dev_loops(n);
+		} else {
+			bench_msi(n, translater);
+			msi_loops(n, translater);
+		}
 	} else if (virq) {
 		bench_virq(n);
 	}

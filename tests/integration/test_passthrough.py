@@ -54,7 +54,8 @@ def shared_config(image: Path, linux_dir: Path,
     initrd = linux_dir / "initramfs.cpio.gz"
     basic = image.parent / "guests" / "basic.bin"
     kept, passed = disks
-    cmdline = f"console=ttyAMA0 monadic.nvme={READ_SECTOR},{WRITE_SECTOR},{TOKEN_WRITE}"
+    cmdline = (f"console=ttyAMA0 monadic.nvme={READ_SECTOR},{WRITE_SECTOR},{TOKEN_WRITE} "
+               "monadic.irqs")
     config = MachineConfig(
         cpu="max",
         smp=5,
@@ -68,6 +69,7 @@ def shared_config(image: Path, linux_dir: Path,
             "-device", "nvme,serial=kept,drive=kept,addr=01.0",
             "-drive", f"file={passed},if=none,id=passed,format=raw",
             "-device", "nvme,serial=passed,drive=passed,addr=02.0",
+            "-device", "edu,addr=03.0",  # for bench virq-dev: an MSI on request
             "-append",
             f'vm=linux,{LINUX_IMAGE_PA:#x},512M,2,"{cmdline}" '
             f"initrd=linux,{LINUX_INITRD_PA:#x},{initrd.stat().st_size} pci=linux,{PASSED} "
@@ -90,17 +92,25 @@ def test_no_assignment_while_running(shell: Shell) -> None:
 
 def test_ecam_window_is_an_emulated_region(shell: Shell) -> None:
     """The VM with a function has its ECAM window (1 MiB: one bus) among its emulated regions,
-    beside the PL011, the GIC and its ITS; its BARs are Stage-2 mapped, not emulated. The basic
-    VM has no function and so no ECAM window."""
+    beside the PL011, the GIC and its ITS; its BARs are Stage-2 mapped, not emulated, except the
+    page of BAR0 that holds the NVMe's MSI-X table, which is emulated (the guest's table is kept
+    virtual). The basic VM has no function and so no ECAM window."""
     vm = vm_by_name(shell, "linux")
     info = shell.run_json(f"vm info {vm['id']}")["vm"]
     mmio = {r["name"]: (int(r["ipa"], 16), int(r["size"], 16)) for r in info["mmio"]}
-    assert set(mmio) == {"pl011", "gicd", "gicr", "gits", "pcie-ecam"}, info["mmio"]
+    assert set(mmio) == {"pl011", "gicd", "gicr", "gits", "pcie-ecam", "msix"}, info["mmio"]
     ecam, size = mmio["pcie-ecam"]
     assert size == 1 << 20, mmio
+    table, table_size = mmio["msix"]
+    assert table_size == 0x1000, mmio
+    bars = [r for r in info["regions"] if r["name"] == f"pci {PASSED}"]
     for r in info["regions"]:
         ipa, length = int(r["ipa"], 16), int(r["size"], 16)
         assert ipa + length <= ecam or ipa >= ecam + size, (r, mmio)
+        assert ipa + length <= table or ipa >= table + table_size, (r, mmio)
+    # BAR0 around the table page: the pages below it and above it, 16 KiB in all.
+    assert sum(int(r["size"], 16) for r in bars) + table_size == 0x4000, bars
+    assert min(int(r["ipa"], 16) for r in bars) < table < max(int(r["ipa"], 16) for r in bars)
     basic = vm_by_name(shell, "basic")
     names = {r["name"] for r in shell.run_json(f"vm info {basic['id']}")["vm"]["mmio"]}
     assert names == {"pl011", "gicd", "gicr", "gits"}, names
@@ -129,6 +139,15 @@ def test_smmu_translates_only_the_running_vms_function(shell: Shell, variant: st
     assert smmu["events"] == 0, smmu["last_events"]
 
 
+def msi_queues(log: str) -> dict[str, int]:
+    """The ITS-MSI lines of the guest's /proc/interrupts (its init prints them with
+    monadic.irqs): each NVMe queue's name and its interrupts summed over the CPUs."""
+    queues = {}
+    for m in re.finditer(r"^MONADIC-IRQ: +\d+:((?: +\d+)+) +ITS-MSI +\d+ +Edge +(\S+)", log, re.M):
+        queues[m.group(2)] = sum(int(n) for n in m.group(1).split())
+    return queues
+
+
 def test_linux_drives_the_passed_nvme(shell: Shell, disks: tuple[Path, Path]) -> None:
     vm = vm_by_name(shell, "linux")
     info = wait_vm_state(shell, vm["id"], timeout=180)
@@ -148,16 +167,23 @@ def test_linux_drives_the_passed_nvme(shell: Shell, disks: tuple[Path, Path]) ->
         f.seek(WRITE_SECTOR * 512)
         assert f.read(len(TOKEN_WRITE)).decode(errors="replace") == TOKEN_WRITE
     assert TOKEN_WRITE.encode() not in kept.read_bytes()
-    # The interrupts came as INTx through the vGIC (MSI and MSI-X are hidden from the guest).
+    # The interrupts came as MSI-X through the physical ITS and the guest's ITS: one I/O queue
+    # per vCPU, each with its own vector, as Linux's /proc/interrupts shows (ITS-MSI lines for
+    # the admin queue and nvme0q1..nvme0q2; the admin queue and an I/O queue having fired).
     (fn,) = info["pci"]
     assert fn["bdf"] == PASSED and fn["guest_slot"] == 0 and fn["pin"] == 1, fn
     assert fn["guest_intid"] == 35 and fn["intid"] >= 32, fn
-    assert fn["irqs"] > 0, fn
+    assert fn["msis"] > 0 and fn["msi_dropped"] == 0, fn
+    assert "nvme nvme0: 2/0/0 default/read/poll queues" in log, log[-3000:]
+    queues = msi_queues(log)
+    assert set(queues) == {"nvme0q0", "nvme0q1", "nvme0q2"}, log[-3000:]
+    assert queues["nvme0q0"] > 0 and queues["nvme0q1"] + queues["nvme0q2"] > 0, queues
+    assert not re.search(r"^MONADIC-IRQ: .*GICv3 .*nvme", log, re.M), log[-3000:]
     # Every interrupt the guest got is counted by kind: its timer ticks (PPI), the IPIs Linux
-    # sends between its two CPUs (SGI), and at least the NVMe's INTx among the SPIs.
+    # sends between its two CPUs (SGI), and the NVMe's messages among the LPIs.
     virqs = [v["virqs"] for v in info["vcpu"]]
     assert sum(v["ppi"] for v in virqs) > 10 and sum(v["sgi"] for v in virqs) > 0, virqs
-    assert sum(v["spi"] for v in virqs) >= fn["irqs"], (virqs, fn)
+    assert sum(v["spi"] for v in virqs) >= fn["msis"], (virqs, fn)
     # Its BAR0 is in the guest's Stage-2, 1:1, and no longer in VM 0's; RAM is at IPA = PA.
     bars = [r for r in info["regions"] if r["name"] == f"pci {PASSED}"]
     assert bars and bars[0]["type"] == "device" and bars[0]["ipa"] == bars[0]["pa"], info["regions"]
@@ -186,6 +212,17 @@ def test_the_other_vm_is_unaffected(shell: Shell) -> None:
     assert info["pci"] == [], info
 
 
+def config_bytes(dump: str) -> list[int]:
+    """The first 256 bytes of config space from `pci cfg`'s hex dump."""
+    data = [0] * 256
+    for m in re.finditer(r"^0*([0-9a-f]+):((?:[ \t]+[0-9a-f]{2})+)", dump, re.M):
+        off = int(m.group(1), 16)
+        for i, b in enumerate(m.group(2).split()):
+            if off + i < 256:
+                data[off + i] = int(b, 16)
+    return data
+
+
 def test_a_stopped_vm_leaves_the_device_quiet(shell: Shell) -> None:
     """After the stop, the function neither decodes memory nor masters the bus (no DMA)."""
     vm = vm_by_name(shell, "linux")
@@ -196,13 +233,23 @@ def test_a_stopped_vm_leaves_the_device_quiet(shell: Shell) -> None:
     cmd = int(first.group(1).split()[4], 16) | int(first.group(1).split()[5], 16) << 8
     assert cmd & 0x6 == 0, f"command {cmd:#06x}"
     assert cmd & 0x400, f"INTx not disabled: {cmd:#06x}"
+    # MSI-X off at the function, and its events gone from the physical ITS.
+    cfg = config_bytes(out)
+    cap, seen = cfg[0x34], set()
+    while cap and cap not in seen and cfg[cap] != 0x11:
+        seen.add(cap)
+        cap = cfg[cap + 1]
+    assert cap and cfg[cap] == 0x11, out
+    assert not cfg[cap + 3] & 0x80, f"MSI-X still enabled: {out}"
+    (fn,) = shell.run_json(f"vm info {vm['id']}")["vm"]["pci"]
+    assert fn["msi_vectors"] == 0 and fn["msi_mode"] == "off", fn
 
 
 def test_a_second_start_drives_the_device_again(shell: Shell) -> None:
     """Stop and start again: the function was quiesced, is handed back in a usable state, and
-    the guest's driver takes it over once more (INTx routed again, BARs in place)."""
+    the guest's driver takes it over once more (MSI-X mediated again, BARs in place)."""
     vm = vm_by_name(shell, "linux")
-    before = wait_vm_state(shell, vm["id"], timeout=180)["pci"][0]["irqs"]
+    before = wait_vm_state(shell, vm["id"], timeout=180)["pci"][0]["msis"]
     shell.run(f"vm start {vm['id']}")
     info = wait_vm_state(shell, vm["id"], timeout=180)
     log = shell.run(f"vm log {vm['id']}")
@@ -211,7 +258,9 @@ def test_a_second_start_drives_the_device_again(shell: Shell) -> None:
     assert f"MONADIC-READ: {TOKEN_READ}" in last_boot, log[-3000:]
     assert "MONADIC-WRITE: done" in last_boot, log[-3000:]
     # The count starts again at each start: these interrupts are the second boot's.
-    assert info["pci"][0]["irqs"] > 0 and before > 0, (before, info["pci"])
+    assert info["pci"][0]["msis"] > 0 and before > 0, (before, info["pci"])
+    queues = msi_queues(last_boot)
+    assert queues.get("nvme0q0", 0) > 0, last_boot[-3000:]
 
 
 def test_hypervisor_dma_to_the_kept_controller(shell: Shell, variant: str) -> None:
@@ -225,6 +274,21 @@ def test_hypervisor_dma_to_the_kept_controller(shell: Shell, variant: str) -> No
         assert error_lines(out) and "no completion" in error_lines(out)[0], out
     else:
         assert not error_lines(out) and '"kept"' in out, out
+
+
+def test_a_device_msi_reaches_the_guest_handler(shell: Shell) -> None:
+    """bench virq-dev passes the edu function to its guest, which aims the function's MSI at
+    its own ITS: every one of its interrupts arrives at the guest's handler (through the physical
+    ITS, EL2 and the guest's ITS; with the SMMU, through the VM's doorbell mapping), and the
+    function is free again once the benchmark VM is gone."""
+    for name in ("linux", "basic"):  # their CPUs are the benchmark's
+        wait_vm_state(shell, vm_by_name(shell, name)["id"], timeout=180)
+    res = shell.run_json("bench virq-dev --iters 100 --json", timeout=120)
+    assert res["bench"] == "virq-dev", res
+    assert res["rtt_ns"]["n"] == 100 and 0 < res["rtt_ns"]["p50"] <= res["rtt_ns"]["max"], res
+    assert res["cycles_per_rtt"] is not None and res["cycles_per_rtt"] > 0, res
+    again = shell.run_json("bench virq-dev --iters 10 --json", timeout=120)
+    assert again["rtt_ns"]["n"] == 10, again
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -839,28 +839,64 @@ static void test_vpci(void)
 	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x18, 4), 0); /* unimplemented */
 	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x30, 4), 0); /* no ROM */
 
-	/* The capability list skips MSI-X (the first one on this device) and ends. */
+	/* The capability list shows MSI-X (the first one on this device), PCIe and PM, and ends. */
 	cap = vpci_read(&vp, &ops, 0x34, 1);
-	CHECK_EQ_U64(cap, pci_find_cap(n1, PCI_CAP_ID_EXP));
+	CHECK_EQ_U64(cap, pci_find_cap(n1, PCI_CAP_ID_MSIX));
 	for (off = cap; off && hops < 8; hops++) {
 		uint32_t id = vpci_read(&vp, &ops, off, 1);
 
-		CHECK(id != PCI_CAP_ID_MSIX && id != PCI_CAP_ID_MSI);
+		CHECK(id != PCI_CAP_ID_MSI);
 		seen_pcie |= id == PCI_CAP_ID_EXP;
 		off = vpci_read(&vp, &ops, off + 1, 1);
 	}
-	CHECK_EQ_U64(hops, 2); /* PCI Express, Power Management */
+	CHECK_EQ_U64(hops, 3); /* MSI-X, PCI Express, Power Management */
 	CHECK(seen_pcie);
 	/* Power Management is 8 bytes: what follows it is not the guest's to see or write. */
 	off = pci_find_cap(n1, PCI_CAP_ID_PM);
 	CHECK(vpci_read(&vp, &ops, off + 4, 2) ==
 	      pci_cfg_read16(&ops, n1->bdf, (uint16_t)(off + 4)));
 	CHECK_EQ_U64(vpci_read(&vp, &ops, off + 8, 4), 0);
-	off = pci_find_cap(n1, PCI_CAP_ID_MSIX);
-	CHECK_EQ_U64(vpci_read(&vp, &ops, off, 4), 0);	 /* hidden */
 	CHECK_EQ_U64(vpci_read(&vp, &ops, 0x100, 4), 0); /* no extended capabilities */
-	vpci_write(&vp, &ops, off + 2, 2, 0x8000);	 /* MSI-X Enable: dropped */
-	CHECK_EQ_U64(pci_cfg_read16(&ops, n1->bdf, (uint16_t)(off + 2)) & 0x8000, 0);
+	/*
+	 * MSI-X is emulated: its layout is the function's, its Enable and Function Mask the
+	 * guest's, kept virtual and never written to the function as the guest wrote them.
+	 */
+	off = pci_find_cap(n1, PCI_CAP_ID_MSIX);
+	{
+		struct vpci_func *g = &vp.fn[0];
+		uint16_t ctl = pci_cfg_read16(&ops, n1->bdf, (uint16_t)(off + 2));
+		uint64_t v;
+
+		CHECK_EQ_U64(vpci_read(&vp, &ops, off, 1), PCI_CAP_ID_MSIX);
+		CHECK_EQ_U64(vpci_read(&vp, &ops, off + 2, 2), ctl & 0x7ffu);
+		CHECK_EQ_U64(vpci_read(&vp, &ops, off + 4, 4),
+			     pci_cfg_read32(&ops, n1->bdf, (uint16_t)(off + 4)));
+		CHECK(!g->msi.changed);
+		vpci_write(&vp, &ops, off + 2, 2, 0xc000 | 0x123); /* Enable, Mask; size is RO */
+		CHECK_EQ_U64(vpci_read(&vp, &ops, off + 2, 2), 0xc000u | (ctl & 0x7ffu));
+		CHECK_EQ_U64(pci_cfg_read16(&ops, n1->bdf, (uint16_t)(off + 2)), ctl);
+		CHECK(g->msi.changed);
+		vpci_write(&vp, &ops, off + 4, 4, 0xdeadbeef); /* Table offset: read-only */
+		CHECK_EQ_U64(vpci_read(&vp, &ops, off + 4, 4),
+			     pci_cfg_read32(&ops, n1->bdf, (uint16_t)(off + 4)));
+		/* The table: every vector masked at reset; the guest's entries kept as written. */
+		CHECK(vpci_msix_access(g, 12, false, 4, &v) && v == 1);
+		v = 0x08090040;
+		CHECK(vpci_msix_access(g, 0, true, 4, &v));
+		v = 0xfffffffe00000007UL; /* data 7, then Vector Control: only the Mask Bit */
+		CHECK(vpci_msix_access(g, 8, true, 8, &v));
+		CHECK_EQ_U64(g->msi.entry_changed, 0);
+		CHECK(vpci_msix_access(g, 8, false, 8, &v) && v == 7);
+		CHECK(vpci_msix_access(g, 0, false, 4, &v) && v == 0x08090040);
+		CHECK(!vpci_msix_access(g, 2, false, 2, &v)); /* not a DWORD */
+		CHECK(vpci_msix_access(g, 16 * VPCI_MSIX_MAX, false, 4, &v) && v == 0);
+		/* Without an ITS to mediate them, MSI and MSI-X are unlinked: INTx only. */
+		vpci_msi_hide(g);
+		CHECK_EQ_U64(vpci_read(&vp, &ops, 0x34, 1), pci_find_cap(n1, PCI_CAP_ID_EXP));
+		CHECK_EQ_U64(vpci_read(&vp, &ops, off, 4), 0);
+		vpci_write(&vp, &ops, off + 2, 2, 0x8000); /* MSI-X Enable: dropped */
+		CHECK_EQ_U64(pci_cfg_read16(&ops, n1->bdf, (uint16_t)(off + 2)) & 0x8000, 0);
+	}
 
 	/* Command: memory and bus mastering are the guest's, I/O space is not. */
 	vpci_write(&vp, &ops, 0x04, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_IO);

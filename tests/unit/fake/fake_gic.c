@@ -4,6 +4,7 @@
 
 #include "fake.h"
 #include "kernel/drivers/gic.h"
+#include "kernel/drivers/gic_its.h"
 #include "kernel/lib/err.h"
 
 struct fake_gic fake_gic;
@@ -101,4 +102,11 @@ unsigned int gic_ack(void)
 void gic_eoi(unsigned int intid)
 {
 	APPEND(fake_gic.eoi, fake_gic.n_eoi, intid);
+}
+
+/* No LPIs on the host: every INTID is an ordinary one. */
+bool gic_lpi_dispatch(unsigned int intid)
+{
+	(void)intid;
+	return false;
 }
