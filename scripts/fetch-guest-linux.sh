@@ -127,7 +127,13 @@ add_virtio_modules() {
 	local m f
 	mkdir -p "$1/lib/modules"
 	for m in virtio/virtio_ring virtio/virtio virtio/virtio_mmio block/virtio_blk; do
-		f=$(ls "$out"/kernel/lib/modules/*/kernel/drivers/$m.ko* | head -n 1)
+		f=$(ls "$out"/kernel/lib/modules/*/kernel/drivers/$m.ko* 2>/dev/null | head -n 1 || true)
+		if [ -z "$f" ]; then
+			# A kernel without it (built in, or not the Debian package): no virtio-blk
+			# from modules in this initramfs.
+			echo "fetch-guest-linux: no $m module in the kernel package; left out" >&2
+			continue
+		fi
 		case $f in
 		*.xz) xz -dc "$f" ;;
 		*.zst) zstd -dc "$f" ;;
