@@ -141,6 +141,20 @@ static uint64_t *reg_ptr(struct vcpu *v, unsigned int r, uint64_t *zero)
 
 /* ---- data and instruction aborts ---- */
 
+/*
+ * The device lines after an emulated access or a WFI. Low and recorded low, the usual case,
+ * needs no call; a high line always goes to vm_update_irq_lines(), since a level interrupt the
+ * guest ended while its line stays high is pending again. The recorded level is read without
+ * vgic_lock, as vgic_set_spi_line() itself does before it takes the lock.
+ */
+static inline void update_irq_lines(struct vm *vm)
+{
+	if (!vpl011_irq_level(&vm->uart) &&
+	    !(vm->vgic.line[GUEST_UART_INTID / 64] & BIT(GUEST_UART_INTID % 64)))
+		return;
+	vm_update_irq_lines(vm);
+}
+
 static enum trap_action trap_dabt(struct vcpu *v)
 {
 	uint64_t ipa = mmio_fault_ipa(v->regs.hpfar, v->regs.far);
@@ -157,7 +171,7 @@ static enum trap_action trap_dabt(struct vcpu *v)
 	if (!a.write && a.reg != 31)
 		*reg = mmio_load_value(&a, val);
 	advance_pc(v);
-	vm_update_irq_lines(v->vm); /* a device's interrupt line may have changed */
+	update_irq_lines(v->vm); /* a device's interrupt line may have changed */
 	return TRAP_RESUME;
 }
 
@@ -207,7 +221,7 @@ static enum trap_action trap_wfx(struct vcpu *v)
 	bool wfi_insn = ti == ESR_WFX_TI_WFI || ti == ESR_WFX_TI_WFIT;
 
 	advance_pc(v);
-	vm_update_irq_lines(v->vm); /* a level still high after the guest's EOI */
+	update_irq_lines(v->vm); /* a level still high after the guest's EOI */
 	/*
 	 * WFI: sleep until an interrupt could be for the guest. A physical interrupt wakes the CPU
 	 * even masked (its timer's PPI, a kick from another CPU); after the ERET it exits to EL2
