@@ -3,7 +3,7 @@
  * The two-thread ThreadSanitizer harness both SPSC rings share (test_spsc_tsan.c,
  * test_spsc_seq_tsan.c). The including file defines the ring: RING_T (its struct name),
  * RING(op) (its function for op), MESSAGES, CAP, BURST, SLOT (the message size), STRIDE (a
- * slot's size in the ring), RING_INIT_CHECKS() and RING_EMPTY_CHECKS().
+ * slot's size in the ring), RING_INIT_CHECKS() and RING_EMPTY_CHECKS(), and calls test_two_threads().
  */
 #ifndef TESTS_UNIT_SPSC_TSAN_HARNESS_H
 #define TESTS_UNIT_SPSC_TSAN_HARNESS_H
@@ -199,12 +199,6 @@ static void test_two_threads(void)
 	      prod.paths[2] > MESSAGES / 10);
 	CHECK(cons.paths[0] > MESSAGES / 100 && cons.paths[1] > MESSAGES / 10 &&
 	      cons.paths[2] > MESSAGES / 10);
-}
-
-int main(void)
-{
-	RUN(test_two_threads);
-	return TEST_SUMMARY();
 }
 
 #endif /* TESTS_UNIT_SPSC_TSAN_HARNESS_H */

@@ -40,3 +40,9 @@
 	} while (0)
 
 #include "spsc_tsan_harness.h"
+
+int main(void)
+{
+	RUN(test_two_threads);
+	return TEST_SUMMARY();
+}

@@ -30,3 +30,9 @@
 #define RING_EMPTY_CHECKS() CHECK_EQ_U64(spsc_count(&ring), 0)
 
 #include "spsc_tsan_harness.h"
+
+int main(void)
+{
+	RUN(test_two_threads);
+	return TEST_SUMMARY();
+}
