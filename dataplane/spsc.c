@@ -8,10 +8,8 @@
 #include "dataplane/spsc.h"
 
 #include "kernel/lib/err.h"
+#include "dataplane/spsc_common.h"
 #include "dataplane/wait.h"
-
-/* The helpers must inline: scripts/check-hotpath.sh looks for each API function's own LDAR/STLR. */
-#define SPSC_INLINE static inline __attribute__((always_inline))
 
 /*
  * A read prefetch of the next slot's line, issued by a consumer that finds the ring empty. The
@@ -22,45 +20,6 @@
 #ifndef SPSC_PREFETCH
 #define SPSC_PREFETCH(addr) __builtin_prefetch((addr), 0, 3)
 #endif
-
-/* Slots are copied as 8-byte words; may_alias because the caller's messages have any type. */
-typedef uint64_t __attribute__((may_alias, aligned(SPSC_SLOT_ALIGN))) spsc_word;
-
-SPSC_INLINE void copy_words(void *dst, const void *src, size_t bytes)
-{
-	spsc_word *d = dst;
-	const spsc_word *s = src;
-	size_t i = 0, n = bytes / sizeof(spsc_word);
-
-	/* Four words a step: loads grouped ahead of stores pair up (LDP/STP, SSE moves). */
-	for (; i + 4 <= n; i += 4) {
-		spsc_word a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
-
-		d[i] = a;
-		d[i + 1] = b;
-		d[i + 2] = c;
-		d[i + 3] = e;
-	}
-	for (; i < n; i++)
-		d[i] = s[i];
-}
-
-SPSC_INLINE uint32_t min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
-}
-
-/* Slot 'index' of a ring whose private geometry is (slots, mask, size): always in the array. */
-SPSC_INLINE uint8_t *slot_at(uint8_t *slots, uint32_t mask, uint32_t size, uint32_t index)
-{
-	return slots + (size_t)(index & mask) * size;
-}
-
-/* Slots from 'index' to the end of the buffer: where a zero-copy or burst run must stop. */
-SPSC_INLINE uint32_t to_end(uint32_t mask, uint32_t index)
-{
-	return mask + 1 - (index & mask);
-}
 
 /*
  * Free slots seen by the producer. The cached tail is a lower bound of the real one (only the
@@ -153,27 +112,10 @@ SPSC_INLINE void publish_tail(struct spsc_cons *c, uint32_t n)
 	atomic_store_explicit(&c->sh->tail.v, c->tail, memory_order_release);
 }
 
-static int check_geometry(const void *sh, const void *slots, uint32_t capacity, uint32_t slot_size)
-{
-	uint64_t bytes = (uint64_t)capacity * slot_size;
-
-	if (!sh || ((uintptr_t)sh % SPSC_CACHE_LINE) != 0)
-		return E_INVAL;
-	if (!slots || ((uintptr_t)slots % SPSC_SLOT_ALIGN) != 0)
-		return E_INVAL;
-	if (capacity == 0 || capacity > SPSC_MAX_CAPACITY || (capacity & (capacity - 1)) != 0)
-		return E_INVAL;
-	if (slot_size == 0 || slot_size % SPSC_SLOT_ALIGN != 0)
-		return E_INVAL;
-	if (bytes > SIZE_MAX || (uintptr_t)slots > UINTPTR_MAX - (uintptr_t)bytes)
-		return E_INVAL;
-	return 0;
-}
-
 int spsc_prod_attach(struct spsc_prod *p, struct spsc_shared *sh, void *slots, uint32_t capacity,
 		     uint32_t slot_size, uint32_t start)
 {
-	int ret = check_geometry(sh, slots, capacity, slot_size);
+	int ret = spsc_check_geometry(sh, slots, capacity, slot_size);
 
 	if (ret || !p)
 		return ret ? ret : E_INVAL;
@@ -190,7 +132,7 @@ int spsc_prod_attach(struct spsc_prod *p, struct spsc_shared *sh, void *slots, u
 int spsc_cons_attach(struct spsc_cons *c, struct spsc_shared *sh, void *slots, uint32_t capacity,
 		     uint32_t slot_size, uint32_t start)
 {
-	int ret = check_geometry(sh, slots, capacity, slot_size);
+	int ret = spsc_check_geometry(sh, slots, capacity, slot_size);
 
 	if (ret || !c)
 		return ret ? ret : E_INVAL;
@@ -211,7 +153,7 @@ int spsc_init_at(struct spsc_ring *r, void *slots, uint32_t capacity, uint32_t s
 
 	if (!r)
 		return E_INVAL;
-	ret = check_geometry(&r->sh, slots, capacity, slot_size);
+	ret = spsc_check_geometry(&r->sh, slots, capacity, slot_size);
 	if (ret)
 		return ret;
 	atomic_init(&r->sh.head.v, start);

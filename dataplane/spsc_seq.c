@@ -9,66 +9,25 @@
 #include "dataplane/spsc_seq.h"
 
 #include "kernel/lib/err.h"
+#include "dataplane/spsc_common.h"
 #include "dataplane/wait.h"
-
-/* The helpers must inline: scripts/check-hotpath.sh looks for each API function's own LDAR/STLR. */
-#define SEQ_INLINE static inline __attribute__((always_inline))
 
 /* A read prefetch of a slot line the consumer will want; see prefetch_next(). Tests may record. */
 #ifndef SPSC_SEQ_PREFETCH
 #define SPSC_SEQ_PREFETCH(addr) __builtin_prefetch((addr), 0, 3)
 #endif
 
-/* Messages are copied as 8-byte words; may_alias because the caller's messages have any type. */
-typedef uint64_t __attribute__((may_alias, aligned(SPSC_SLOT_ALIGN))) seq_word;
-
-SEQ_INLINE void copy_words(void *dst, const void *src, size_t bytes)
-{
-	seq_word *d = dst;
-	const seq_word *s = src;
-	size_t i = 0, n = bytes / sizeof(seq_word);
-
-	/* Four words a step: loads grouped ahead of stores pair up (LDP/STP, SSE moves). */
-	for (; i + 4 <= n; i += 4) {
-		seq_word a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
-
-		d[i] = a;
-		d[i + 1] = b;
-		d[i + 2] = c;
-		d[i + 3] = e;
-	}
-	for (; i < n; i++)
-		d[i] = s[i];
-}
-
-SEQ_INLINE uint32_t min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
-}
-
-/* Slot 'index' under the private geometry (slots, mask, stride): always in the array. */
-SEQ_INLINE uint8_t *slot_at(uint8_t *slots, uint32_t mask, uint32_t stride, uint32_t index)
-{
-	return slots + (size_t)(index & mask) * stride;
-}
-
 /* The sequence word of slot 'index': the last 8 bytes of the slot hold it. */
-SEQ_INLINE _Atomic uint32_t *seq_at(uint8_t *slots, uint32_t mask, uint32_t stride, uint32_t index)
+SPSC_INLINE _Atomic uint32_t *seq_at(uint8_t *slots, uint32_t mask, uint32_t stride, uint32_t index)
 {
 	return (_Atomic uint32_t *)(void *)(slot_at(slots, mask, stride, index) + stride -
 					    SPSC_SEQ_TRAILER);
 }
 
 /* The run length beside it: how many slots the run starting at this one holds. */
-SEQ_INLINE _Atomic uint32_t *len_at(uint8_t *slots, uint32_t mask, uint32_t stride, uint32_t index)
+SPSC_INLINE _Atomic uint32_t *len_at(uint8_t *slots, uint32_t mask, uint32_t stride, uint32_t index)
 {
 	return seq_at(slots, mask, stride, index) + 1;
-}
-
-/* Slots from 'index' to the end of the array: where a zero-copy run must stop. */
-SEQ_INLINE uint32_t to_end(uint32_t mask, uint32_t index)
-{
-	return mask + 1 - (index & mask);
 }
 
 /* ---- producer ---- */
@@ -78,7 +37,7 @@ SEQ_INLINE uint32_t to_end(uint32_t mask, uint32_t index)
  * of the real one, reloaded (and checked) only when it shows fewer than 'want'. A faulted
  * producer sees a full ring.
  */
-SEQ_INLINE uint32_t prod_free(struct spsc_seq_prod *p, uint32_t want)
+SPSC_INLINE uint32_t prod_free(struct spsc_seq_prod *p, uint32_t want)
 {
 	uint32_t cap = p->mask + 1, tail;
 	uint32_t free = cap - (p->head - p->tail_cache);
@@ -107,7 +66,7 @@ SEQ_INLINE uint32_t prod_free(struct spsc_seq_prod *p, uint32_t want)
  * this word (pairs with the acquire in cons_ready); and for reused slots, they come after our
  * acquire of the tail that freed them.
  */
-SEQ_INLINE void publish_slot(struct spsc_seq_prod *p, uint32_t index)
+SPSC_INLINE void publish_slot(struct spsc_seq_prod *p, uint32_t index)
 {
 	atomic_store_explicit(seq_at(p->slots, p->mask, p->stride, index), index + 1,
 			      memory_order_release);
@@ -122,7 +81,7 @@ SEQ_INLINE void publish_slot(struct spsc_seq_prod *p, uint32_t index)
  * on the host benchmark: a quarter of the burst-32 throughput). The other words are relaxed:
  * they are only read as doorbells in a later lap, after this run's doorbell orders them.
  */
-SEQ_INLINE void publish_run(struct spsc_seq_prod *p, uint32_t n)
+SPSC_INLINE void publish_run(struct spsc_seq_prod *p, uint32_t n)
 {
 	uint32_t i;
 
@@ -139,7 +98,7 @@ SEQ_INLINE void publish_run(struct spsc_seq_prod *p, uint32_t n)
  * stored once per 'batch' slots. Release keeps spsc_seq_count's head from passing the runs'
  * doorbells (each stored, with release, before).
  */
-SEQ_INLINE void publish_head(struct spsc_seq_prod *p, uint32_t n)
+SPSC_INLINE void publish_head(struct spsc_seq_prod *p, uint32_t n)
 {
 	p->head += n;
 	if (p->head - p->head_pub >= p->batch) {
@@ -155,7 +114,7 @@ SEQ_INLINE void publish_head(struct spsc_seq_prod *p, uint32_t n)
  * word is in the slot's last line, which the poll itself brings in; fetch the first line (the
  * message's start) alongside, so that the two transfers overlap. Private geometry and index only.
  */
-SEQ_INLINE void prefetch_next(const struct spsc_seq_cons *c)
+SPSC_INLINE void prefetch_next(const struct spsc_seq_cons *c)
 {
 	if (c->stride > SPSC_SEQ_LINE)
 		SPSC_SEQ_PREFETCH(slot_at(c->slots, c->mask, c->stride, c->tail));
@@ -166,13 +125,13 @@ SEQ_INLINE void prefetch_next(const struct spsc_seq_cons *c)
  * before the producer can see them free (pairs with the acquire in prod_free). Stored once per
  * 'batch' slots, or by flush_tail() when the ring is found empty.
  */
-SEQ_INLINE void store_tail(struct spsc_seq_cons *c)
+SPSC_INLINE void store_tail(struct spsc_seq_cons *c)
 {
 	c->tail_pub = c->tail;
 	atomic_store_explicit(&c->sh->tail.v, c->tail, memory_order_release);
 }
 
-SEQ_INLINE void publish_tail(struct spsc_seq_cons *c, uint32_t n)
+SPSC_INLINE void publish_tail(struct spsc_seq_cons *c, uint32_t n)
 {
 	c->tail += n;
 	if (c->tail - c->tail_pub >= c->batch)
@@ -180,13 +139,13 @@ SEQ_INLINE void publish_tail(struct spsc_seq_cons *c, uint32_t n)
 }
 
 /* Idle: nothing left to drain, so let the producer see every slot we freed. */
-SEQ_INLINE void flush_tail(struct spsc_seq_cons *c)
+SPSC_INLINE void flush_tail(struct spsc_seq_cons *c)
 {
 	if (c->tail_pub != c->tail)
 		store_tail(c);
 }
 
-SEQ_INLINE uint32_t cons_fault(struct spsc_seq_cons *c, uint32_t seq, uint32_t len, uint32_t at)
+SPSC_INLINE uint32_t cons_fault(struct spsc_seq_cons *c, uint32_t seq, uint32_t len, uint32_t at)
 {
 	c->fault = 1;
 	c->bad_seq = seq;
@@ -204,7 +163,7 @@ SEQ_INLINE uint32_t cons_fault(struct spsc_seq_cons *c, uint32_t seq, uint32_t l
  * ring past i; anything else is a fault, recorded with the slot, after which the ring reads as
  * empty. Only the private geometry and indices steer the loads, and no run passes tail + capacity.
  */
-SEQ_INLINE uint32_t cons_ready(struct spsc_seq_cons *c, uint32_t want)
+SPSC_INLINE uint32_t cons_ready(struct spsc_seq_cons *c, uint32_t want)
 {
 	uint32_t cap = c->mask + 1, i = c->ready, seq, len;
 
@@ -244,20 +203,9 @@ SEQ_INLINE uint32_t cons_ready(struct spsc_seq_cons *c, uint32_t want)
 
 static int check_geometry(const void *sh, const void *slots, uint32_t capacity, uint32_t msg_size)
 {
-	uint64_t bytes;
-
-	if (!sh || ((uintptr_t)sh % SPSC_CACHE_LINE) != 0)
-		return E_INVAL;
-	if (!slots || ((uintptr_t)slots % SPSC_SLOT_ALIGN) != 0)
-		return E_INVAL;
-	if (capacity == 0 || capacity > SPSC_MAX_CAPACITY || (capacity & (capacity - 1)) != 0)
-		return E_INVAL;
 	if (msg_size == 0 || msg_size > SPSC_SEQ_MAX_MSG || msg_size % SPSC_SLOT_ALIGN != 0)
 		return E_INVAL;
-	bytes = (uint64_t)capacity * spsc_seq_stride(msg_size);
-	if (bytes > SIZE_MAX || (uintptr_t)slots > UINTPTR_MAX - (uintptr_t)bytes)
-		return E_INVAL;
-	return 0;
+	return spsc_check_geometry(sh, slots, capacity, spsc_seq_stride(msg_size));
 }
 
 /* Slots a side moves before it stores its index: a quarter of the ring, 1 to 32. */
@@ -380,7 +328,7 @@ uint32_t spsc_seq_prod_reserve(struct spsc_seq_prod *p, uint32_t n, void **first
 	return n;
 }
 
-SEQ_INLINE void commit(struct spsc_seq_prod *p, uint32_t n)
+SPSC_INLINE void commit(struct spsc_seq_prod *p, uint32_t n)
 {
 	n = min_u32(n, p->reserved);
 	if (n == 0)
