@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 from .errors import MonadicError
 from .exitcodes import EXIT_OK, EXIT_TARGET_FAILED
+from .results import new_folder
 
 PATHS = ("ring", "passthrough", "direct", "virtio")
 PATH_LABELS = {
@@ -481,16 +482,6 @@ def series_from_results(results: Sequence[dict[str, Any]]) -> dict[str, list[dic
     return out
 
 
-def new_folder(root: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    path, n = root / f"{stamp}-nvme", 1
-    while path.exists():
-        n += 1
-        path = root / f"{stamp}-nvme-{n}"
-    path.mkdir(parents=True)
-    return path
-
-
 def packages_used(linux_dir: Path) -> dict[str, str]:
     """The Debian packages of the Linux rows (kernel, fio, busybox), from <linux-dir>/dl."""
     want = ("linux-image-", "fio_", "busybox-static_", "libaio1_")
@@ -572,7 +563,7 @@ def bench_nvme(args: argparse.Namespace) -> int:
     ran = any(not r.skipped for r in runs.values())
     status = EXIT_OK if ran and not ring_failed else EXIT_TARGET_FAILED
     if args.results:
-        folder = new_folder(Path(args.results))
+        folder = new_folder(Path(args.results), "nvme")
         provenance = {
             "format": 1,
             "kind": "qemu",

@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -382,3 +383,14 @@ def write_csv(run: Run) -> Path:
 def slug(text: str) -> str:
     """`QEMU max` -> `qemu-max`, `Neoverse N1` -> `neoverse-n1`."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+
+
+def new_folder(root: Path, kind: str) -> Path:
+    """<root>/<YYYYmmdd-HHMMSS>-<kind>, with -2, -3 ... if that exists already."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    path, n = root / f"{stamp}-{kind}", 1
+    while path.exists():
+        n += 1
+        path = root / f"{stamp}-{kind}-{n}"
+    path.mkdir(parents=True)
+    return path

@@ -33,6 +33,7 @@ from typing import Any, Sequence
 
 from .errors import MonadicError
 from .exitcodes import EXIT_OK, EXIT_TARGET_FAILED
+from .results import new_folder
 
 MODES = ("monadic", "kvm-vhe", "kvm-nvhe")
 MODE_LABELS = {"monadic": "monadic", "kvm-vhe": "KVM VHE", "kvm-nvhe": "KVM nVHE"}
@@ -323,17 +324,6 @@ def result_lines(runs: dict[str, ModeRun], platform: dict[str, Any]) -> list[dic
     return out
 
 
-def new_folder(root: Path) -> Path:
-    """results/<YYYYmmdd-HHMMSS>-vs-kvm, with -2, -3 ... if that exists already."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    path, n = root / f"{stamp}-vs-kvm", 1
-    while path.exists():
-        n += 1
-        path = root / f"{stamp}-vs-kvm-{n}"
-    path.mkdir(parents=True)
-    return path
-
-
 def kvm_config(linux_dir: Path) -> str:
     """CONFIG_KVM in the Debian kernel package's config (kernel/boot/config-*): "y" (built in:
     on arm64 KVM is a bool option, never a module), "n", or "unknown" without the config."""
@@ -422,7 +412,7 @@ def bench_vs_kvm(args: argparse.Namespace) -> int:
     print(format_table(rows))
     status = EXIT_OK if all(r.problem() is None for r in runs.values()) else EXIT_TARGET_FAILED
     if args.results:
-        folder = new_folder(Path(args.results))
+        folder = new_folder(Path(args.results), "vs-kvm")
         provenance = {
             "format": 1,
             "kind": "qemu",
