@@ -262,3 +262,17 @@ uint64_t guest_exception(uint64_t esr, uint64_t elr, uint64_t far, uint64_t kind
 	}
 	return elr + 4;
 }
+
+uint64_t guest_ram_size(const void *dtb)
+{
+	struct fdt f;
+	const uint8_t *reg;
+	uint32_t len;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_path_offset(&f, "/memory@40000000");
+	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
+	return reg && len >= 16 ? fdt_read_cells(reg + 8, 2) : 0;
+}

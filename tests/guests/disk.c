@@ -449,21 +449,6 @@ static void run_loop(void)
 	}
 }
 
-/* The RAM size from the DTB's /memory node (reg: two address cells, two size cells). */
-static uint64_t dtb_ram_size(const void *dtb)
-{
-	struct fdt f;
-	const uint8_t *reg;
-	uint32_t len;
-	int node;
-
-	if (fdt_init(&f, dtb, 1 << 20))
-		return 0;
-	node = fdt_path_offset(&f, "/memory@40000000");
-	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
-	return reg && len >= 16 ? fdt_read_cells(reg + 8, 2) : 0;
-}
-
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -472,7 +457,7 @@ void guest_main(void *dtb)
 
 	if (guest_console_init(dtb))
 		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
-	ram_size = dtb_ram_size(dtb);
+	ram_size = guest_ram_size(dtb);
 	mmu_on();
 	guest_hvc4(MONADIC_HVC_INFO, info);
 	vm_id = info[1];

@@ -25,6 +25,8 @@ int64_t guest_hvc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3);
 void guest_hvc4(uint64_t x0, uint64_t out[4]);
 /* An HVC with x0-x3 in; x0 comes back, x1-x3 into out[0..2] unless out is NULL. */
 int64_t guest_hvc_out(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3, uint64_t out[3]);
+/* The size of our RAM, from the DTB's /memory@40000000 (0 when not found). */
+uint64_t guest_ram_size(const void *dtb);
 int64_t guest_smc(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3);
 
 /* The last exception taken (by guest_exception in common.c), cleared by guest_fault_reset. */

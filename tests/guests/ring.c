@@ -167,25 +167,10 @@ static uint64_t echo(uint64_t first_seq, uint64_t n, uint64_t *echoed, uint64_t 
 	return errors + (n - got);
 }
 
-/* The size of our RAM, from the DTB's /memory@40000000 (0 when not found). */
-static uint64_t ram_size(const void *dtb)
-{
-	struct fdt f;
-	const uint8_t *reg;
-	uint32_t len;
-	int node;
-
-	if (fdt_init(&f, dtb, 1 << 20))
-		return 0;
-	node = fdt_path_offset(&f, "/memory@40000000");
-	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
-	return reg && len >= 16 ? fdt_read_cells(reg + 8, 2) : 0;
-}
-
 /* What the hypervisor must refuse, whatever mode we are in. */
 static void bad_requests(const void *dtb)
 {
-	uint64_t out[3], ram = ram_size(dtb);
+	uint64_t out[3], ram = guest_ram_size(dtb);
 	int64_t r;
 
 	r = ring_call(VRING_OP_ATTACH, (uintptr_t)region + 8, geometry(CAP, SLOT), out);
