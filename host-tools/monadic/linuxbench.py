@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 
 from .errors import MonadicError
 from .exitcodes import EXIT_OK
+from .target import qemu_version
 
 IMAGE_PA = 0x50000000
 INITRD_PA = 0x58000000
@@ -191,14 +192,6 @@ def build_commands(args: argparse.Namespace, disk: Path) -> dict[str, list[str]]
     return {"direct": direct, "hypervisor": hyp}
 
 
-def _qemu_version(binary: str) -> str:
-    try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
-    except OSError as exc:
-        return f"unknown ({exc})"
-    return out.stdout.splitlines()[0] if out.stdout else "unknown"
-
-
 def linux_bench(args: argparse.Namespace) -> int:
     """`--repeat` pairs of boots, the table on stdout, the JSON line (also appended to
     `args.out`)."""
@@ -234,7 +227,7 @@ def linux_bench(args: argparse.Namespace) -> int:
         "benchmark": "linux-guest",
         "started": started,
         "host_command": os.environ.get("MONADIC_INVOKED_BY") or " ".join(sys.argv),
-        "qemu_version": _qemu_version(args.qemu),
+        "qemu_version": qemu_version(args.qemu),
         "hypervisor": h0.banner,
         "kernel": h0.kernel,
         "cpu": args.cpu,

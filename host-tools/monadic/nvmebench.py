@@ -30,6 +30,7 @@ from typing import Any, Sequence
 from .errors import MonadicError
 from .exitcodes import EXIT_OK, EXIT_TARGET_FAILED
 from .results import new_folder
+from .target import qemu_version
 
 PATHS = ("ring", "passthrough", "direct", "virtio")
 PATH_LABELS = {
@@ -493,14 +494,6 @@ def packages_used(linux_dir: Path) -> dict[str, str]:
     return found
 
 
-def _qemu_version(binary: str) -> str:
-    try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
-    except OSError as exc:
-        return f"unknown ({exc})"
-    return out.stdout.splitlines()[0] if out.stdout else "unknown"
-
-
 def write_folder(path: Path, runs: dict[str, PathRun], transcripts: dict[str, list[str]],
                  provenance: dict[str, Any]) -> list[dict[str, Any]]:
     rows = table_rows(runs)
@@ -569,7 +562,7 @@ def bench_nvme(args: argparse.Namespace) -> int:
             "kind": "qemu",
             "started": started,
             "host_command": os.environ.get("MONADIC_INVOKED_BY") or " ".join(sys.argv),
-            "qemu_version": _qemu_version(args.qemu),
+            "qemu_version": qemu_version(args.qemu),
             "cpu": args.cpu,
             "disk": {"file": str(disk), "mib": args.disk_mib, "device": "nvme", "bdf": BDF},
             "ring_iters": args.iters,

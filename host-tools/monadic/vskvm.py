@@ -34,6 +34,7 @@ from typing import Any, Sequence
 from .errors import MonadicError
 from .exitcodes import EXIT_OK, EXIT_TARGET_FAILED
 from .results import new_folder
+from .target import qemu_version
 
 MODES = ("monadic", "kvm-vhe", "kvm-nvhe")
 MODE_LABELS = {"monadic": "monadic", "kvm-vhe": "KVM VHE", "kvm-nvhe": "KVM nVHE"}
@@ -378,14 +379,6 @@ def _run_record(run: ModeRun) -> dict[str, Any]:
     return rec
 
 
-def _qemu_version(binary: str) -> str:
-    try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30)
-    except OSError as exc:
-        return f"unknown ({exc})"
-    return out.stdout.splitlines()[0] if out.stdout else "unknown"
-
-
 def bench_vs_kvm(args: argparse.Namespace) -> int:
     """All three runs, the table on stdout, the results folder and its chart."""
     commands = build_commands(args, args.modes)
@@ -418,7 +411,7 @@ def bench_vs_kvm(args: argparse.Namespace) -> int:
             "kind": "qemu",
             "started": started,
             "host_command": os.environ.get("MONADIC_INVOKED_BY") or " ".join(sys.argv),
-            "qemu_version": _qemu_version(args.qemu),
+            "qemu_version": qemu_version(args.qemu),
             "cpu": args.cpu,
             "smp": args.smp,
             "mem": args.mem,
