@@ -134,6 +134,16 @@ def add_target_options(p: argparse.ArgumentParser, smp: int = 4, mem: str = "2G"
     )
 
 
+def add_results_options(p: argparse.ArgumentParser, kind: str) -> None:
+    """--results DIR, --no-results and --no-chart of a bench that writes <DIR>/<date>-<kind>/."""
+    p.add_argument("--results", default="results", metavar="DIR",
+                   help=f"write <DIR>/<date>-{kind}/ (default: results)")
+    p.add_argument("--no-results", dest="results", action="store_const", const="",
+                   help="print the table only")
+    p.add_argument("--no-chart", dest="chart", action="store_false",
+                   help="no charts in the results folder")
+
+
 def target_spec(args: argparse.Namespace) -> TargetSpec:
     """The target the options of `add_target_options()` describe."""
     extra = tuple(args.qemu_extra.split()) if args.qemu_extra else ()

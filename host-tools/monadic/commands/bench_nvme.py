@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..exitcodes import EXIT_TARGET_FAILED, INTERRUPTED, OK
 from ..nvmebench import PATHS, QDS, bench_nvme
-from ..options import ENVIRONMENT, REPO_ROOT, SubParsers, add_command
+from ..options import ENVIRONMENT, REPO_ROOT, SubParsers, add_command, add_results_options
 from ..qemu import qemu_binary_from_env
 from ..target import DEFAULT_IMAGE
 
@@ -88,12 +88,7 @@ def register(sub: SubParsers) -> None:
                    help="the Linux guest's RAM (default: 512M)")
     p.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
                    help="give up on a path after this long (default: 900)")
-    p.add_argument("--results", default="results", metavar="DIR",
-                   help="write <DIR>/<date>-nvme/ (default: results)")
-    p.add_argument("--no-results", dest="results", action="store_const", const="",
-                   help="print the table only")
-    p.add_argument("--no-chart", dest="chart", action="store_false",
-                   help="no charts in the results folder")
+    add_results_options(p, "nvme")
 
 
 def main(args: argparse.Namespace) -> int:
