@@ -12,6 +12,10 @@ set -euo pipefail
 out=${1:-build/grub}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# One fetch into a folder at a time: another waits here for it to finish (`make test` fetches
+# in the background while the tests that need the files may already be asking for them).
+exec 9>"$out/.lock"
+flock 9
 [[ -s $out/grubaa64.efi ]] && { echo "$out/grubaa64.efi"; exit 0; }
 
 state=$out/apt

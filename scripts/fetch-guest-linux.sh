@@ -50,6 +50,10 @@ done
 out=${1:-build/linux}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# One fetch into a folder at a time: another waits here for it to finish (`make test` fetches
+# in the background while the tests that need the files may already be asking for them).
+exec 9>"$out/.lock"
+flock 9
 
 # The guest's /init. Kernel command-line words it understands:
 #   monadic.dev=NAME             the block device the words below use (default nvme0n1); the
@@ -269,9 +273,28 @@ programs_of() {
 	fi
 }
 
+# What a named initramfs is made from: this script, the packages, the init, the added files and
+# the base kernel and busybox. A named initramfs built from the same is not built again.
+named_inputs() {
+	local add
+	{
+		cat "$0"
+		echo "$packages"
+		if [[ -n $init_file ]]; then cat "$init_file"; fi
+		for add in "${adds[@]}"; do echo "$add"; cat "${add%%=*}"; done
+		cat "$out/Image" "$out/bb/bin/busybox"
+	} | sha256sum | cut -d' ' -f1
+}
+
 build_named() {
-	local item pkgs=() add rel
+	local item pkgs=() add rel inputs
 	root=$out/root-$name
+	inputs=$(named_inputs)
+	if [[ -s $out/initramfs-$name.cpio && $(cat "$out/initramfs-$name.inputs" 2>/dev/null) == "$inputs" ]]; then
+		echo "fetch-guest-linux: $out/initramfs-$name.cpio cached: $packages"
+		return 0
+	fi
+	rm -f "$out/initramfs-$name.inputs"
 	need_cpio
 	for item in $packages; do pkgs+=("${item%%=*}"); done
 	[[ ${#pkgs[@]} -eq 0 ]] || fetch_packages "${pkgs[@]}"
@@ -292,6 +315,7 @@ build_named() {
 		cp "${add%%=*}" "$root/${add#*=}"
 	done
 	(cd "$root" && find . | cpio --quiet -o -H newc) >"$out/initramfs-$name.cpio"
+	echo "$inputs" >"$out/initramfs-$name.inputs"
 	echo "fetch-guest-linux: $out/initramfs-$name.cpio ($(du -sh "$root" | cut -f1)): $packages"
 }
 

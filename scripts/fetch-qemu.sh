@@ -32,6 +32,10 @@ wrapper_ok() {
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# One fetch into a folder at a time: another waits here for it to finish (`make test` fetches
+# in the background while the tests that need the files may already be asking for them).
+exec 9>"$out/.lock"
+flock 9
 if wrapper_ok; then
 	[[ $check -eq 1 ]] || echo "fetch-qemu: cached in $out"
 	[[ $check -eq 1 ]] || echo "$out/qemu-system-aarch64"
