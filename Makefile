@@ -263,11 +263,13 @@ soak: build
 	$(Q)LIFECYCLE_CYCLES=$(SOAK_CYCLES) LIFECYCLE_SEED=$(SOAK_SEED) $(PYTHON) -m pytest -q -s \
 		tests/integration/test_lifecycle.py::test_start_stop_soak
 
+# The downloads the integration tests need run in the background meanwhile (their output in
+# build/fetch-*.log); with -j the build, the lint and the unit tests share the CPUs (.ci/run).
 test: setup $(QEMU_DEP)
+	$(Q)mkdir -p $(BUILD) && scripts/fetch-test-files.sh $(BUILD) >/dev/null 2>&1 &
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)$(MAKE) --no-print-directory check-hotpath
-	$(Q)$(MAKE) --no-print-directory lint
-	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory lint unit
 	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q tests/host_tools tests/integration
 
 $(QEMU10):
