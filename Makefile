@@ -253,8 +253,14 @@ check-hotpath: build
 	$(Q)scripts/check-hotpath.sh $(BUILD)/dataplane/spsc.o
 	$(Q)scripts/check-hotpath.sh --source dataplane/spsc_seq.c $(BUILD)/dataplane/spsc_seq.o
 
+# The QEMU tests on PYTEST_JOBS pytest-xdist workers, a module at a time on each (a module's
+# tests share its booted target); one at a time when xdist is not installed or PYTEST_JOBS=1.
+PYTEST_JOBS ?= 2
+PYTEST_PAR = $(if $(filter-out 0 1,$(PYTEST_JOBS)),$(if $(shell $(PYTHON) -c 'import xdist' \
+	2>/dev/null && echo yes),-n $(PYTEST_JOBS) --dist loadfile))
+
 integration: build $(QEMU_DEP)
-	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q tests/integration
+	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q $(PYTEST_PAR) tests/integration
 
 # The VM lifecycle soak at length (not in `make test`): SOAK_CYCLES start/stop cycles, SOAK_SEED.
 SOAK_CYCLES ?= 1000
@@ -270,7 +276,7 @@ test: setup $(QEMU_DEP)
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)$(MAKE) --no-print-directory check-hotpath
 	$(Q)$(MAKE) --no-print-directory lint unit
-	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q tests/host_tools tests/integration
+	$(Q)$(TEST_ENV) $(PYTHON) -m pytest -q $(PYTEST_PAR) tests/host_tools tests/integration
 
 $(QEMU10):
 	$(Q)scripts/fetch-qemu.sh $(BUILD)/qemu10

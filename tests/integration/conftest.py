@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Generator, Iterator
 
 import pytest
-from helpers import DEFAULT_MACHINE, REPO_ROOT, SharedTarget, attach, report_sections
+from helpers import DEFAULT_MACHINE, REPO_ROOT, SharedTarget, attach, report_sections, slowest_first
 
 from monadic import MachineConfig, Shell, Target
 
@@ -29,6 +29,11 @@ def pytest_runtest_makereport(
     report = outcome.get_result()
     if report.failed:
         report.sections.extend(report_sections(item))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest modules first (helpers.SLOWEST_FIRST), for the workers `make test` runs."""
+    slowest_first(items)
 
 
 @pytest.fixture(scope="session")
