@@ -82,6 +82,7 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	atomic_store_explicit(&e->busy_insns, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->busy_cycles, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->busy_passes, 0, memory_order_relaxed);
+	e->pass_max_ticks = e->slow_passes = 0;
 	e->grp = NULL;
 	e->leader = e->parked = false;
 	e->seen = 0;
@@ -930,14 +931,23 @@ void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops)
 
 void blk_engine_run(struct blk_engine *e)
 {
+	uint64_t slow = timer_us_to_ticks(BLK_SLOW_PASS_US);
+
 	atomic_store_explicit(&e->running, 1, memory_order_release);
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
 		/* Acquire pairs with blk_engine_set_cost(): the ops it names are complete. */
 		const struct blk_cost_ops *ops =
 			atomic_load_explicit(&e->cost, memory_order_acquire);
+		uint64_t t0 = timer_count(), took;
 
-		if (ops ? counted_poll(e, ops) : blk_engine_poll(e))
+		if (ops ? counted_poll(e, ops) : blk_engine_poll(e)) {
+			took = timer_count() - t0;
+			if (took > e->pass_max_ticks)
+				e->pass_max_ticks = took;
+			if (took > slow)
+				e->slow_passes++;
 			continue;
+		}
 		/*
 		 * Idle: sleep on the line of the next completion entry (the controller's write to
 		 * it may clear our exclusive monitor and wake us); a guest's SEV after it

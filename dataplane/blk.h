@@ -18,10 +18,11 @@
 #include "dataplane/virtq.h"
 #include "kernel/drivers/nvme.h"
 
-#define BLK_MAX_DISKS	8
-#define BLK_PRP_ENTRIES 64 /* one 512-byte PRP list per command */
-#define BLK_DEFAULT_QD	64
-#define BLK_TIMEOUT_MS	5000
+#define BLK_MAX_DISKS	 8
+#define BLK_PRP_ENTRIES	 64 /* one 512-byte PRP list per command */
+#define BLK_DEFAULT_QD	 64
+#define BLK_TIMEOUT_MS	 5000
+#define BLK_SLOW_PASS_US 1000
 
 /* A VM's part of a namespace: blocks [start, start + count). */
 struct blk_share {
@@ -186,6 +187,13 @@ struct blk_engine {
 	const struct blk_cost_ops *_Atomic cost;
 	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
 	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;
+	/*
+	 * How long passes that did work took, by the timer (outside what blk_cost_ops counts):
+	 * the longest, and how many took over BLK_SLOW_PASS_US. A pass waits for nothing, so a
+	 * slow one was held up by the machine (an MMIO access stalled, the core taken away),
+	 * while a wake-up that came late leaves the engine idle instead: the two tell apart.
+	 */
+	uint64_t pass_max_ticks, slow_passes;
 	struct blk_group *grp; /* NULL: the engine alone resets its controller */
 	bool leader;	       /* the group's engine that resets the controller */
 	bool parked;	       /* off our queue until the group's reset is done */

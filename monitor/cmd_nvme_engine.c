@@ -6,6 +6,7 @@
  */
 #include "monitor/cmd_nvme_engine.h"
 
+#include "kernel/arch/timer.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/lib/parse.h"
@@ -160,6 +161,8 @@ static int engine_json(const struct vdisk_view *v)
 		json_u64(&j, "resets", e->resets);
 		json_u64(&j, "fatal", e->fatal);
 		json_u64(&j, "ring_faults", e->ring_faults);
+		json_u64(&j, "pass_max_ns", timer_ticks_to_ns(e->pass_max_ticks));
+		json_u64(&j, "slow_passes", e->slow_passes);
 		json_u64(&j, "disks_up", disks_up(e));
 		json_obj_end(&j);
 	}
@@ -226,10 +229,13 @@ static int engine_show(bool as_json)
 		       k, v.cpu[k], q->qid, q->entries, q->sq_tail, q->sq_head, q->cq_head,
 		       q->phase, (unsigned long long)q->submitted, (unsigned long long)q->completed,
 		       (unsigned long long)q->doorbells);
-		printk("    %llu polls, %llu idle waits, %llu timeouts, %llu resets, %llu fatal\n",
+		printk("    %llu polls, %llu idle waits, %llu timeouts, %llu resets, %llu fatal; "
+		       "longest working pass %llu us, %llu over %u us\n",
 		       (unsigned long long)e->polls, (unsigned long long)e->idle_waits,
 		       (unsigned long long)e->timeouts, (unsigned long long)e->resets,
-		       (unsigned long long)e->fatal);
+		       (unsigned long long)e->fatal,
+		       (unsigned long long)(timer_ticks_to_ns(e->pass_max_ticks) / 1000),
+		       (unsigned long long)e->slow_passes, BLK_SLOW_PASS_US);
 		for (unsigned int i = 0; i < BLK_MAX_DISKS; i++)
 			if (BLK_DISK_STATE(atomic_load(&e->disks[i].cmd)) == BLK_DISK_RUN)
 				disk_show(&e->disks[i], i);
