@@ -27,9 +27,15 @@ bool nvme_engine_cmd_is(const char *sub)
 
 static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx, unsigned int eng)
 {
+	unsigned int last_eng, last_idx;
+
 	json_obj_begin(j, NULL);
 	json_u64(j, "disk", idx);
 	json_u64(j, "engine", eng);
+	/* Whether this is the VM's own disk now (or its last), not that of a VM gone before it. */
+	json_bool(j, "current",
+		  vdisk_last_served(d->vm_id, &last_eng, &last_idx) && last_eng == eng &&
+			  last_idx == idx);
 	json_u64(j, "vm", d->vm_id);
 	json_str(j, "kind", d->kind == BLK_KIND_VIRTQ ? "virtio" : "ring");
 	json_str(j, "state",

@@ -46,7 +46,8 @@ struct vdisk {
 	uint32_t nsid;
 	uint64_t start, count;
 	bool attached;
-	unsigned int eng; /* the engine that serves it */
+	bool served;	  /* attached at least once since the share was set: eng, idx are valid */
+	unsigned int eng; /* the engine that serves it (or served it last) */
 	unsigned int idx; /* its disk at that engine */
 	uint32_t intid;	  /* SPI to raise on completions, 0 for none */
 	struct vm *vm;
@@ -355,7 +356,7 @@ static int engine_attach(struct vdisk *d, const struct blk_disk *t)
 	ret = blk_engine_attach(&ctl.eng[best], t, &d->idx);
 	if (!ret) {
 		d->eng = best;
-		d->attached = true;
+		d->attached = d->served = true;
 	}
 	spin_unlock(&vdisk_lock);
 	return ret;
@@ -412,6 +413,17 @@ bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *c
 	*engine_disk = d->attached ? (int)d->idx : -1;
 	if (engine)
 		*engine = d->attached ? (int)d->eng : -1;
+	return true;
+}
+
+bool vdisk_last_served(unsigned int vm_id, unsigned int *eng, unsigned int *idx)
+{
+	const struct vdisk *d = vm_id < VM_MAX ? &disks[vm_id] : NULL;
+
+	if (!d || !d->set || !d->served)
+		return false;
+	*eng = d->eng;
+	*idx = d->idx;
 	return true;
 }
 

@@ -68,6 +68,12 @@ bool vdisk_faulted(const struct vm *vm);
 /* The VM's share: false when it has none; its engine and disk there, -1 when not attached. */
 bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *count,
 	       int *engine_disk, int *engine);
+/*
+ * The engine and engine disk that serve VM 'vm_id''s share now, or served it last; false when
+ * the share was never handed to an engine (an engine's disk slot of the same VM id from before
+ * is someone else's, for example a destroyed VM's).
+ */
+bool vdisk_last_served(unsigned int vm_id, unsigned int *eng, unsigned int *idx);
 /* Forget the VM's disk (it is being destroyed); its rings are taken back first. */
 void vdisk_forget(struct vm *vm);
 /*

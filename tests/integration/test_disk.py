@@ -86,15 +86,21 @@ def engine(shell: Shell) -> dict[str, Any]:
 
 
 def disk_of(data: dict[str, Any], vm_id: int) -> dict[str, Any]:
-    disks = [d for d in data["disks"] if d["vm"] == vm_id]
-    assert disks, data
-    return disks[-1]
+    """The VM's disk at whichever engine serves it (or served it last): not the counters an
+    earlier VM of the same id left at another engine."""
+    disks = [d for d in data["disks"] if d["vm"] == vm_id and d["current"]]
+    assert len(disks) == 1, data
+    return disks[0]
 
 
 def wait_attached(shell: Shell, vm_id: int, more_than: int = 0) -> None:
     """Until the VM's disk is up at the engine and has completed more than `more_than`."""
     for _ in range(200):
-        disks = [d for d in engine(shell)["disks"] if d["vm"] == vm_id and d["state"] == "up"]
+        disks = [
+            d
+            for d in engine(shell)["disks"]
+            if d["vm"] == vm_id and d["state"] == "up" and d["current"]
+        ]
         if disks and disks[0]["completed"] > more_than:
             return
     raise AssertionError(f"vm{vm_id}'s disk never came up: {engine(shell)}")
