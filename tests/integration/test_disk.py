@@ -258,3 +258,13 @@ def test_bench_nvme(shell: Shell) -> None:
         assert p["engine_ios"] >= 64 and p["el2_cycles_per_io"] > 0, p
         assert (p["el2_insns_per_io"] is not None) == data["inst_retired"], p
 
+
+def test_bench_vblk(shell: Shell) -> None:
+    """`bench vblk`: N virtio-blk reads at queue depth 1 from the built-in guest, EL2's cost on
+    the guest's core and the engines' counted between the guest's marks."""
+    data = shell.run_json("bench vblk --iters 100 --json", timeout=300)
+    assert data["reads"] == 100 and data["errors"] == 0, data
+    # Every read went through an engine inside the counting window.
+    assert data["engine_ios"] >= 100, data
+    assert data["vcpu_el2_cycles_per_read"] > 0 and data["engine_el2_cycles_per_read"] > 0, data
+    assert (data["el2_insns_per_read"] is not None) == data["inst_retired"], data
