@@ -36,7 +36,7 @@ extern const char embedded_vblk_start[], embedded_vblk_end[];
 
 /* Counts at the begin and end marks: this core's PMU at EL2, and the engines' sums. */
 struct vblk_mark {
-	uint64_t vcpu_insns, vcpu_cycles, eng_insns, eng_cycles, eng_ios;
+	uint64_t vcpu_insns, vcpu_cycles, eng_insns, eng_cycles, eng_ios, eng_passes;
 };
 static struct vblk_mark marks[2];
 static _Atomic bool marked[2];
@@ -77,6 +77,7 @@ static void engines_read(struct vblk_mark *m)
 	for (unsigned int i = 0; (e = vdisk_engine(i)); i++) {
 		m->eng_insns += atomic_load_explicit(&e->busy_insns, memory_order_relaxed);
 		m->eng_cycles += atomic_load_explicit(&e->busy_cycles, memory_order_relaxed);
+		m->eng_passes += atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
 		/* The engine's own counter, read from another core: good to a few I/Os. */
 		m->eng_ios += *(const volatile uint64_t *)&e->completed;
 	}
@@ -132,6 +133,7 @@ static void report(const struct bench_opts *o, const uint64_t *r)
 		json_u64(&j, "errors", r[1]);
 		json_u64(&j, "elapsed_ns", ns);
 		json_u64(&j, "engine_ios", b->eng_ios - a->eng_ios);
+		json_u64(&j, "engine_passes", b->eng_passes - a->eng_passes);
 		json_bool(&j, "inst_retired", insns_counted);
 		if (insns_counted) {
 			json_u64(&j, "el2_insns_per_read", vi + ei);
@@ -152,6 +154,9 @@ static void report(const struct bench_opts *o, const uint64_t *r)
 	       "guest\n",
 	       (unsigned long long)n, (unsigned long long)r[1],
 	       (unsigned long long)(n ? ns / n : 0));
+	printk("the engines completed %llu I/Os in %llu passes that did work\n",
+	       (unsigned long long)(b->eng_ios - a->eng_ios),
+	       (unsigned long long)(b->eng_passes - a->eng_passes));
 	printk("EL2 per read: %-14s %12s %12s\n", "", "insns", "cycles");
 	if (insns_counted) {
 		printk("  %-26s %12llu %12llu\n", "guest's core (trap, irq)",
