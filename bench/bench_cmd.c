@@ -39,6 +39,7 @@ static const struct bench_def benches[] = {
 	{ "nvme", bench_nvme, 2000, "4 KiB random I/O from a guest through the block engine", 1 },
 	{ "nvme-engine", bench_nvme_engine, 10000,
 	  "the block engine's EL2 cost per I/O over --iters ms, any guest's I/O", 0 },
+	{ "vblk", bench_vblk, 2000, "EL2 cost per 4 KiB virtio-blk read at queue depth 1", 1 },
 };
 
 static void defaults(struct bench_opts *o, const struct bench_def *b)
@@ -81,7 +82,7 @@ static int cmd_bench(int argc, char **argv)
 
 		for (unsigned int i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 			if (benches[i].fn == bench_nvme || benches[i].fn == bench_nvme_engine ||
-			    benches[i].fn == bench_virq_dev)
+			    benches[i].fn == bench_vblk || benches[i].fn == bench_virq_dev)
 				continue; /* it needs a controller set up first */
 			defaults(&o, &benches[i]);
 			ret = bench_parse_opts(argc, argv, 2, &o);
@@ -132,8 +133,11 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "               (needs 'nvme claim <bdf>'; not part of 'all')\n"
 	      "  nvme-engine  the engine's EL2 cost per I/O over the next --iters ms (or until\n"
 	      "               no guest runs), whatever guest does the I/O; not part of 'all'\n"
-	      "  all          each of the above but nvme, nvme-engine and virq-dev; one this\n"
-	      "               machine has too few CPUs for is skipped, with the reason\n"
+	      "  vblk         EL2 instructions and cycles per 4 KiB virtio-blk read at queue\n"
+	      "               depth 1, on the guest's core and the engines' (instructions under\n"
+	      "               -icount; needs 'nvme claim <bdf>'; not part of 'all')\n"
+	      "  all          each of the above but nvme, nvme-engine, vblk and virq-dev; one\n"
+	      "               this machine has too few CPUs for is skipped, with the reason\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",
 	      cmd_bench);

@@ -19,5 +19,6 @@ int bench_virq_dev(struct bench_opts *o);
 int bench_ipi(struct bench_opts *o);
 int bench_nvme(struct bench_opts *o);
 int bench_nvme_engine(struct bench_opts *o);
+int bench_vblk(struct bench_opts *o);
 
 #endif

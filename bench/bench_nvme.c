@@ -60,14 +60,37 @@ static void cost_read(uint64_t *insns, uint64_t *cycles)
 
 static const struct blk_cost_ops cost_ops = { .setup = cost_setup, .read = cost_read };
 
+/* Every engine's cost so far: whichever engine serves the I/O, it is counted. */
 static void snapshot(struct point_cost *p)
 {
-	const struct blk_engine *e = vdisk_engine();
+	const struct blk_engine *e;
 
-	p->insns = atomic_load_explicit(&e->busy_insns, memory_order_relaxed);
-	p->cycles = atomic_load_explicit(&e->busy_cycles, memory_order_relaxed);
-	/* The engine's own counter, read from another core: a statistic, good to a few I/Os. */
-	p->ios = *(const volatile uint64_t *)&e->completed;
+	*p = (struct point_cost){ 0 };
+	for (unsigned int i = 0; (e = vdisk_engine(i)); i++) {
+		p->insns += atomic_load_explicit(&e->busy_insns, memory_order_relaxed);
+		p->cycles += atomic_load_explicit(&e->busy_cycles, memory_order_relaxed);
+		/* The engine's own counter, read from another core: good to a few I/Os. */
+		p->ios += *(const volatile uint64_t *)&e->completed;
+	}
+}
+
+/* Start (ops) or stop (NULL) counting every engine's cost. */
+static void set_cost(const struct blk_cost_ops *ops)
+{
+	struct blk_engine *e;
+
+	for (unsigned int i = 0; (e = vdisk_engine(i)); i++)
+		blk_engine_set_cost(e, ops);
+}
+
+static uint64_t busy_passes(void)
+{
+	const struct blk_engine *e;
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; (e = vdisk_engine(i)); i++)
+		n += atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
+	return n;
 }
 
 static bool point_call(struct vcpu *v)
@@ -173,7 +196,7 @@ int bench_nvme(struct bench_opts *o)
 	// cppcheck-suppress comparePointers
 	uint64_t size = (uint64_t)(embedded_disk_end - embedded_disk_start);
 	uint64_t results[NVME_POINTS * NVME_FIELDS];
-	struct blk_engine *e = vdisk_engine();
+	struct blk_engine *e = vdisk_engine(0);
 	struct err_why why = { 0 };
 	struct vdisk_view view;
 	char cmdline[32];
@@ -201,7 +224,7 @@ int bench_nvme(struct bench_opts *o)
 	for (unsigned int i = 0; i < NVME_POINTS; i++)
 		cost[i] = (struct point_cost){ 0 };
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
-	blk_engine_set_cost(e, &cost_ops);
+	set_cost(&cost_ops);
 	atomic_store(&bench_vm, vm);
 	ret = vm_start(vm, &why);
 	if (!ret && !vm_wait_stopped(vm, NVME_TIMEOUT_US)) {
@@ -209,7 +232,7 @@ int bench_nvme(struct bench_opts *o)
 		ret = E_BUSY;
 	}
 	atomic_store(&bench_vm, NULL);
-	blk_engine_set_cost(e, NULL);
+	set_cost(NULL);
 	if (!ret)
 		ret = vm_read_results(vm, results, NVME_POINTS * NVME_FIELDS);
 	vm_destroy(vm, NULL);
@@ -245,7 +268,7 @@ static bool guests_running(void)
  */
 int bench_nvme_engine(struct bench_opts *o)
 {
-	struct blk_engine *e = vdisk_engine();
+	struct blk_engine *e = vdisk_engine(0);
 	struct point_cost a, b;
 	uint64_t passes0, passes, ios;
 
@@ -253,14 +276,14 @@ int bench_nvme_engine(struct bench_opts *o)
 		return shell_error(E_NOENT, "nvme-engine: no controller for the block engine "
 					    "('nvme claim <bdf>' or bootargs nvme=)");
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
-	blk_engine_set_cost(e, &cost_ops);
+	set_cost(&cost_ops);
 	snapshot(&a);
-	passes0 = atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
+	passes0 = busy_passes();
 	for (uint64_t ms = 0; ms < o->iters && guests_running(); ms++)
 		udelay(1000);
 	snapshot(&b);
-	passes = atomic_load_explicit(&e->busy_passes, memory_order_relaxed) - passes0;
-	blk_engine_set_cost(e, NULL);
+	passes = busy_passes() - passes0;
+	set_cost(NULL);
 	ios = b.ios - a.ios;
 	if (o->json) {
 		struct json j;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
-/* Guests carried inside the hypervisor image: the benchmark guests of `bench hvc|mmio|nvme`. */
+/* Guests carried inside the hypervisor image: the benchmark guests of `bench hvc|mmio|nvme|vblk`. */
 
 	.section .rodata.embedded, "a"
 	.balign	4096
@@ -17,4 +17,13 @@ embedded_disk_start:
 	.incbin	"build/guests/disk.bin"
 	.globl	embedded_disk_end
 embedded_disk_end:
+	.balign	8
+
+/* The virtio-blk test guest, as the benchmark guest of `bench vblk` (tests/guests/vblk.c). */
+	.balign	4096
+	.globl	embedded_vblk_start
+embedded_vblk_start:
+	.incbin	"build/guests/vblk.bin"
+	.globl	embedded_vblk_end
+embedded_vblk_end:
 	.balign	8

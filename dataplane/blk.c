@@ -82,6 +82,28 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	atomic_store_explicit(&e->busy_insns, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->busy_cycles, 0, memory_order_relaxed);
 	atomic_store_explicit(&e->busy_passes, 0, memory_order_relaxed);
+	e->pass_max_ticks = e->slow_passes = 0;
+	e->grp = NULL;
+	e->leader = e->parked = false;
+	e->seen = 0;
+}
+
+void blk_group_init(struct blk_group *g, unsigned int n)
+{
+	atomic_store_explicit(&g->want, 0, memory_order_relaxed);
+	atomic_store_explicit(&g->done, 0, memory_order_relaxed);
+	atomic_store_explicit(&g->parked, 0, memory_order_relaxed);
+	atomic_store_explicit(&g->aborted, 0, memory_order_relaxed);
+	atomic_store_explicit(&g->down, 0, memory_order_relaxed);
+	atomic_store_explicit(&g->what, NULL, memory_order_relaxed);
+	g->n = n;
+}
+
+void blk_engine_join(struct blk_engine *e, struct blk_group *g, bool leader)
+{
+	e->grp = g;
+	e->leader = leader;
+	e->seen = atomic_load_explicit(&g->done, memory_order_relaxed);
 }
 
 static uint32_t next_cmd(struct blk_disk *d, unsigned int state)
@@ -697,12 +719,10 @@ static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
 	return n;
 }
 
-/* Every command at the controller fails with 'aborted'; then the controller is reset. */
-static void recover(struct blk_engine *e, const char *what)
+/* Every command of ours at the controller fails with 'aborted'; how many did. */
+static unsigned int abort_at_ctrl(struct blk_engine *e)
 {
-	struct err_why why = { 0 };
 	unsigned int lost = 0;
-	int ret;
 
 	for (int32_t cid = 0; cid < (int32_t)e->q->entries - 1; cid++) {
 		struct blk_slot *s = &e->slots[cid];
@@ -714,9 +734,15 @@ static void recover(struct blk_engine *e, const char *what)
 		finish(e, cid);
 		lost++;
 	}
-	e->resets++;
-	ret = nvme_ctrl_reset(e->ctrl, &why);
-	e->ctrl_down = ret != 0;
+	return lost;
+}
+
+/* Reset the controller after 'lost' commands were failed; say what happened. */
+static bool reset_ctrl(struct nvme_ctrl *c, const char *what, unsigned int lost, uint64_t resets)
+{
+	struct err_why why = { 0 };
+	int ret = nvme_ctrl_reset(c, &why);
+
 	if (ret)
 		pr_err("nvme: %s; %u request%s failed with 'aborted'; the reset failed: %s; "
 		       "requests fail with 'no-device' from now on\n",
@@ -724,7 +750,78 @@ static void recover(struct blk_engine *e, const char *what)
 	else
 		pr_err("nvme: %s; %u request%s failed with 'aborted'; controller reset (%llu so "
 		       "far)\n",
-		       what, lost, lost == 1 ? "" : "s", (unsigned long long)e->resets);
+		       what, lost, lost == 1 ? "" : "s", (unsigned long long)resets);
+	return ret == 0;
+}
+
+/* Ask the group for a reset: the first asker names the cause, the others join it. */
+static void group_ask(struct blk_group *g, const char *what)
+{
+	uint32_t done = atomic_load_explicit(&g->done, memory_order_relaxed);
+
+	if (atomic_compare_exchange_strong_explicit(&g->want, &done, done + 1, memory_order_relaxed,
+						    memory_order_relaxed))
+		atomic_store_explicit(&g->what, what, memory_order_relaxed);
+}
+
+/*
+ * Something calls for a controller reset. An engine alone fails what it has at the controller
+ * and resets it at once; an engine of a group only asks, and the group resets the controller
+ * once every engine has let go of its queue (group_step).
+ */
+static void recover(struct blk_engine *e, const char *what)
+{
+	struct blk_group *g = e->grp;
+
+	if (g) {
+		group_ask(g, what);
+		return;
+	}
+	e->resets++;
+	e->ctrl_down = !reset_ctrl(e->ctrl, what, abort_at_ctrl(e), e->resets);
+}
+
+/*
+ * A group's reset, one step per pass of each engine; false while this engine must stay off its
+ * queue. Each engine fails what it has at the controller and parks; the leader, once all are
+ * parked, resets the controller (every queue pair is recreated, indices back to zero) and
+ * publishes the outcome; then all serve again.
+ */
+static bool group_step(struct blk_engine *e, uint32_t want)
+{
+	struct blk_group *g = e->grp;
+	const char *what;
+
+	if (!e->parked) {
+		atomic_fetch_add_explicit(&g->aborted, abort_at_ctrl(e), memory_order_relaxed);
+		e->parked = true;
+		/* Release: our last use of our queue pair happens before the leader's reset. */
+		atomic_fetch_add_explicit(&g->parked, 1, memory_order_release);
+	}
+	if (e->leader) {
+		/* Acquire pairs with each engine's release when it parked. */
+		if (atomic_load_explicit(&g->parked, memory_order_acquire) < g->n)
+			return false;
+		e->resets++;
+		what = atomic_load_explicit(&g->what, memory_order_relaxed);
+		atomic_store_explicit(
+			&g->down,
+			!reset_ctrl(e->ctrl, what ? what : "reset requested",
+				    atomic_exchange_explicit(&g->aborted, 0, memory_order_relaxed),
+				    e->resets),
+			memory_order_relaxed);
+		atomic_store_explicit(&g->parked, 0, memory_order_relaxed);
+		/* Release: the queues' new state and 'down' before the others serve again. */
+		atomic_store_explicit(&g->done, want, memory_order_release);
+	} else if (atomic_load_explicit(&g->done, memory_order_acquire) != want) {
+		return false;
+	} else {
+		e->resets++;
+	}
+	e->parked = false;
+	e->seen = want;
+	e->ctrl_down = atomic_load_explicit(&g->down, memory_order_relaxed);
+	return true;
 }
 
 static void check_health(struct blk_engine *e, uint64_t now)
@@ -750,9 +847,16 @@ static void check_health(struct blk_engine *e, uint64_t now)
 uint32_t blk_engine_poll(struct blk_engine *e)
 {
 	uint64_t now = timer_count();
-	uint32_t work = 0, span = atomic_load_explicit(&e->span, memory_order_relaxed);
+	uint32_t work = 0, span = atomic_load_explicit(&e->span, memory_order_relaxed), want;
 	bool wake = false;
 
+	if (e->grp) {
+		want = atomic_load_explicit(&e->grp->want, memory_order_relaxed);
+		if (want != e->seen && !group_step(e, want)) {
+			e->polls++;
+			return 0;
+		}
+	}
 	if (!e->ctrl_down)
 		work = nvme_cq_poll(e->q, on_cqe, e, e->q->entries);
 	if (span) {
@@ -827,14 +931,23 @@ void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops)
 
 void blk_engine_run(struct blk_engine *e)
 {
+	uint64_t slow = timer_us_to_ticks(BLK_SLOW_PASS_US);
+
 	atomic_store_explicit(&e->running, 1, memory_order_release);
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
 		/* Acquire pairs with blk_engine_set_cost(): the ops it names are complete. */
 		const struct blk_cost_ops *ops =
 			atomic_load_explicit(&e->cost, memory_order_acquire);
+		uint64_t t0 = timer_count(), took;
 
-		if (ops ? counted_poll(e, ops) : blk_engine_poll(e))
+		if (ops ? counted_poll(e, ops) : blk_engine_poll(e)) {
+			took = timer_count() - t0;
+			if (took > e->pass_max_ticks)
+				e->pass_max_ticks = took;
+			if (took > slow)
+				e->slow_passes++;
 			continue;
+		}
 		/*
 		 * Idle: sleep on the line of the next completion entry (the controller's write to
 		 * it may clear our exclusive monitor and wake us); a guest's SEV after it
@@ -852,6 +965,12 @@ void blk_engine_run(struct blk_engine *e)
 void blk_engine_stop(struct blk_engine *e)
 {
 	atomic_store_explicit(&e->stop, 1, memory_order_release);
+}
+
+void blk_group_reset(struct blk_group *g)
+{
+	group_ask(g, "reset requested");
+	spsc_wake(); /* the engines out of their WFE now rather than at the next event-stream tick */
 }
 
 void blk_engine_reset(struct blk_engine *e)

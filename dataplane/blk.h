@@ -18,10 +18,11 @@
 #include "dataplane/virtq.h"
 #include "kernel/drivers/nvme.h"
 
-#define BLK_MAX_DISKS	8
-#define BLK_PRP_ENTRIES 64 /* one 512-byte PRP list per command */
-#define BLK_DEFAULT_QD	64
-#define BLK_TIMEOUT_MS	5000
+#define BLK_MAX_DISKS	 8
+#define BLK_PRP_ENTRIES	 64 /* one 512-byte PRP list per command */
+#define BLK_DEFAULT_QD	 64
+#define BLK_TIMEOUT_MS	 5000
+#define BLK_SLOW_PASS_US 1000
 
 /* A VM's part of a namespace: blocks [start, start + count). */
 struct blk_share {
@@ -147,6 +148,23 @@ struct blk_cost_ops {
 	void (*read)(uint64_t *insns, uint64_t *cycles);
 };
 
+/*
+ * Engines that share one controller, each on its own core with its own I/O queue pair and no
+ * lock between them. A controller reset (a timeout, fatal status, or asked for) takes every
+ * queue pair down at once, so it is the group's: the engine that needs it asks (want), each
+ * engine fails what it has at the controller and parks, the leader resets the controller when
+ * all are parked and publishes the outcome (done, down); then they all serve again.
+ */
+struct blk_group {
+	alignas(64) _Atomic uint32_t want; /* resets asked for */
+	_Atomic uint32_t done;		   /* resets carried out */
+	_Atomic uint32_t parked;	   /* engines off their queues for the reset under way */
+	_Atomic uint32_t aborted;	   /* commands they failed for it */
+	_Atomic int down;		   /* the last reset failed: the controller is gone */
+	const char *_Atomic what;	   /* why the reset under way was asked for */
+	unsigned int n;			   /* engines in the group */
+};
+
 struct blk_engine {
 	alignas(64) _Atomic int stop;
 	alignas(64) _Atomic int running;
@@ -169,12 +187,28 @@ struct blk_engine {
 	const struct blk_cost_ops *_Atomic cost;
 	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
 	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;
+	/*
+	 * How long passes that did work took, by the timer (outside what blk_cost_ops counts):
+	 * the longest, and how many took over BLK_SLOW_PASS_US. A pass waits for nothing, so a
+	 * slow one was held up by the machine (an MMIO access stalled, the core taken away),
+	 * while a wake-up that came late leaves the engine idle instead: the two tell apart.
+	 */
+	uint64_t pass_max_ticks, slow_passes;
+	struct blk_group *grp; /* NULL: the engine alone resets its controller */
+	bool leader;	       /* the group's engine that resets the controller */
+	bool parked;	       /* off our queue until the group's reset is done */
+	uint32_t seen;	       /* the group's resets we took part in */
 };
 
 /* Memory for the slots and PRP lists: 'slots' and 'prp' as blk_engine_mem_size() says. */
 uint64_t blk_engine_mem_size(uint16_t entries);
 void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queue *q, void *mem,
 		     uint64_t mem_pa, uint32_t burst);
+/* A group of 'n' engines on one controller; each joins it before it runs. */
+void blk_group_init(struct blk_group *g, unsigned int n);
+void blk_engine_join(struct blk_engine *e, struct blk_group *g, bool leader);
+/* Ask the group for a controller reset (the shell's 'nvme reset'), as blk_engine_reset(). */
+void blk_group_reset(struct blk_group *g);
 /* Publish disk 'd' (the controller side, one at a time). E_NOMEM when all are taken. */
 int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigned int *idx);
 /* Ask the engine to let go; true once it has (then the slot is free). As dp_engine_detach(). */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
- * `nvme claim <bdf> [cpu]`, `nvme engine [--json]`, `nvme reset`: the NVMe controller the
- * hypervisor keeps for the block engine, the engine's queues and every VM's disk counters.
+ * `nvme claim <bdf> [cpu,...]`, `nvme engine [--json]`, `nvme reset`: the NVMe controller the
+ * hypervisor keeps for the block engines (one per CPU named, each with its own queue pair), the
+ * engines' queues and counters and every VM's disk counters.
  */
 #include "monitor/cmd_nvme_engine.h"
 
+#include "kernel/arch/timer.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
 #include "kernel/lib/parse.h"
@@ -23,10 +25,17 @@ bool nvme_engine_cmd_is(const char *sub)
 	return str_eq(sub, "claim") || str_eq(sub, "engine") || str_eq(sub, "reset");
 }
 
-static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx)
+static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx, unsigned int eng)
 {
+	unsigned int last_eng, last_idx;
+
 	json_obj_begin(j, NULL);
 	json_u64(j, "disk", idx);
+	json_u64(j, "engine", eng);
+	/* Whether this is the VM's own disk now (or its last), not that of a VM gone before it. */
+	json_bool(j, "current",
+		  vdisk_last_served(d->vm_id, &last_eng, &last_idx) && last_eng == eng &&
+			  last_idx == idx);
 	json_u64(j, "vm", d->vm_id);
 	json_str(j, "kind", d->kind == BLK_KIND_VIRTQ ? "virtio" : "ring");
 	json_str(j, "state",
@@ -55,10 +64,39 @@ static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx
 	json_obj_end(j);
 }
 
+static void queue_fields(struct json *j, const struct nvme_queue *q)
+{
+	json_u64(j, "qid", q->qid);
+	json_u64(j, "entries", q->entries);
+	json_u64(j, "sq_tail", q->sq_tail);
+	json_u64(j, "sq_head", q->sq_head);
+	json_u64(j, "cq_head", q->cq_head);
+	json_u64(j, "phase", q->phase);
+	json_u64(j, "submitted", q->submitted);
+	json_u64(j, "completed", q->completed);
+	json_u64(j, "doorbells", q->doorbells);
+}
+
+static void queue_json(struct json *j, const struct nvme_queue *q)
+{
+	json_obj_begin(j, NULL);
+	queue_fields(j, q);
+	json_obj_end(j);
+}
+
+static unsigned int disks_up(const struct blk_engine *e)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++)
+		n += BLK_DISK_STATE(atomic_load(&e->disks[i].cmd)) == BLK_DISK_RUN;
+	return n;
+}
+
 static int engine_json(const struct vdisk_view *v)
 {
 	const struct nvme_ctrl *c = v->nvme;
-	const struct blk_engine *e = v->eng;
+	struct blk_engine sum = { 0 };
 	char bdf[PCI_BDF_STRLEN];
 	struct json j;
 
@@ -70,10 +108,10 @@ static int engine_json(const struct vdisk_view *v)
 	}
 	pci_format_bdf(bdf, sizeof(bdf), v->bdf);
 	json_str(&j, "bdf", bdf);
-	json_u64(&j, "cpu", (uint64_t)v->cpu);
+	json_u64(&j, "cpu", (uint64_t)v->cpu[0]);
 	json_str(&j, "model", c->id.mn);
 	json_str(&j, "serial", c->id.sn);
-	json_bool(&j, "up", !e->ctrl_down);
+	json_bool(&j, "up", !v->eng[0]->ctrl_down);
 	json_u64(&j, "max_transfer", c->max_xfer);
 	json_u64(&j, "io_queues_granted", c->io_granted);
 	json_arr_begin(&j, "namespaces");
@@ -86,45 +124,90 @@ static int engine_json(const struct vdisk_view *v)
 	}
 	json_arr_end(&j);
 	json_arr_begin(&j, "queues");
-	for (unsigned int i = 0; i < c->n_io; i++) {
-		const struct nvme_queue *q = &c->io[i];
+	for (unsigned int i = 0; i < c->n_io; i++)
+		queue_json(&j, &c->io[i]);
+	json_arr_end(&j);
+	/* The engines' counters summed, then each engine with its own. */
+	for (unsigned int i = 0; i < v->n_eng; i++) {
+		const struct blk_engine *e = v->eng[i];
+
+		sum.polls += e->polls;
+		sum.idle_waits += e->idle_waits;
+		sum.submitted += e->submitted;
+		sum.completed += e->completed;
+		sum.n_free += e->n_free;
+		sum.timeouts += e->timeouts;
+		sum.fatal += e->fatal;
+	}
+	json_u64(&j, "polls", sum.polls);
+	json_u64(&j, "idle_waits", sum.idle_waits);
+	json_u64(&j, "submitted", sum.submitted);
+	json_u64(&j, "completed", sum.completed);
+	json_u64(&j, "free_slots", sum.n_free);
+	json_u64(&j, "timeouts", sum.timeouts);
+	json_u64(&j, "resets", v->eng[0]->resets); /* the leader resets for all */
+	json_u64(&j, "fatal", sum.fatal);
+	json_arr_begin(&j, "engines");
+	for (unsigned int i = 0; i < v->n_eng; i++) {
+		const struct blk_engine *e = v->eng[i];
 
 		json_obj_begin(&j, NULL);
-		json_u64(&j, "qid", q->qid);
-		json_u64(&j, "entries", q->entries);
-		json_u64(&j, "sq_tail", q->sq_tail);
-		json_u64(&j, "sq_head", q->sq_head);
-		json_u64(&j, "cq_head", q->cq_head);
-		json_u64(&j, "phase", q->phase);
-		json_u64(&j, "submitted", q->submitted);
-		json_u64(&j, "completed", q->completed);
-		json_u64(&j, "doorbells", q->doorbells);
+		json_u64(&j, "engine", i);
+		json_u64(&j, "cpu", (uint64_t)v->cpu[i]);
+		json_u64(&j, "qid", e->q->qid);
+		json_obj_begin(&j, "queue");
+		queue_fields(&j, e->q);
+		json_obj_end(&j);
+		json_u64(&j, "polls", e->polls);
+		json_u64(&j, "idle_waits", e->idle_waits);
+		json_u64(&j, "submitted", e->submitted);
+		json_u64(&j, "completed", e->completed);
+		json_u64(&j, "free_slots", e->n_free);
+		json_u64(&j, "timeouts", e->timeouts);
+		json_u64(&j, "resets", e->resets);
+		json_u64(&j, "fatal", e->fatal);
+		json_u64(&j, "ring_faults", e->ring_faults);
+		json_u64(&j, "pass_max_ns", timer_ticks_to_ns(e->pass_max_ticks));
+		json_u64(&j, "slow_passes", e->slow_passes);
+		json_u64(&j, "disks_up", disks_up(e));
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
-	json_u64(&j, "polls", e->polls);
-	json_u64(&j, "idle_waits", e->idle_waits);
-	json_u64(&j, "submitted", e->submitted);
-	json_u64(&j, "completed", e->completed);
-	json_u64(&j, "free_slots", e->n_free);
-	json_u64(&j, "timeouts", e->timeouts);
-	json_u64(&j, "resets", e->resets);
-	json_u64(&j, "fatal", e->fatal);
 	json_arr_begin(&j, "disks");
 	/* Disks gone keep their last counters until their slot is used again. */
-	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++)
-		if (BLK_DISK_STATE(atomic_load(&e->disks[i].cmd)) == BLK_DISK_RUN ||
-		    e->disks[i].st.completed)
-			disk_json(&j, &e->disks[i], i);
+	for (unsigned int k = 0; k < v->n_eng; k++)
+		for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
+			const struct blk_disk *d = &v->eng[k]->disks[i];
+
+			if (BLK_DISK_STATE(atomic_load(&d->cmd)) == BLK_DISK_RUN || d->st.completed)
+				disk_json(&j, d, i, k);
+		}
 	json_arr_end(&j);
 	json_end(&j);
 	return 0;
 }
 
+static void disk_show(const struct blk_disk *d, unsigned int i)
+{
+	printk("    disk %u: vm%u%s ns %u blocks %llu+%llu%s, in flight %u (max %u, limit %u)\n", i,
+	       d->vm_id, d->kind == BLK_KIND_VIRTQ ? " virtio-blk" : "", d->share.nsid,
+	       (unsigned long long)d->share.start, (unsigned long long)d->share.count,
+	       atomic_load(&d->down) ? " SHUT" : "", d->inflight, d->st.inflight_max, d->qd_limit);
+	printk("      read %llu (%llu bytes) write %llu (%llu bytes) flush %llu zeroes %llu "
+	       "discard %llu bad %llu\n",
+	       (unsigned long long)d->st.ops[1], (unsigned long long)d->st.bytes_read,
+	       (unsigned long long)d->st.ops[2], (unsigned long long)d->st.bytes_written,
+	       (unsigned long long)d->st.ops[3], (unsigned long long)d->st.ops[4],
+	       (unsigned long long)d->st.ops[5], (unsigned long long)d->st.ops[0]);
+	printk("      errors:");
+	for (unsigned int s = 1; s < BLK_STATUS__COUNT; s++)
+		printk(" %s %llu", blk_status_name(s), (unsigned long long)d->st.errors[s]);
+	printk("\n");
+}
+
 static int engine_show(bool as_json)
 {
 	struct vdisk_view v;
-	const struct blk_engine *e;
 	char bdf[PCI_BDF_STRLEN];
 
 	vdisk_view(&v);
@@ -134,49 +217,34 @@ static int engine_show(bool as_json)
 		printk("nvme engine: no controller ('nvme claim <bdf>', or disk= / 'vm disk')\n");
 		return 0;
 	}
-	e = v.eng;
 	pci_format_bdf(bdf, sizeof(bdf), v.bdf);
-	printk("nvme engine on cpu%d: %s \"%s\" %s, max %u bytes per command, %u of %u I/O "
-	       "queue pairs the controller grants in use\n",
-	       v.cpu, bdf, v.nvme->id.mn, e->ctrl_down ? "DOWN" : "up", v.nvme->max_xfer,
+	printk("nvme engines: %u on %s \"%s\" %s, max %u bytes per command, %u of %u I/O queue "
+	       "pairs the controller grants in use\n",
+	       v.n_eng, bdf, v.nvme->id.mn, v.eng[0]->ctrl_down ? "DOWN" : "up", v.nvme->max_xfer,
 	       v.nvme->n_io, v.nvme->io_granted);
 	for (unsigned int i = 0; i < v.nvme->n_ns; i++)
 		printk("  namespace %u: %llu blocks of %u bytes\n", v.nvme->ns[i].nsid,
 		       (unsigned long long)v.nvme->ns[i].nsze, 1u << v.nvme->ns[i].lba_shift);
-	for (unsigned int i = 0; i < v.nvme->n_io; i++) {
-		const struct nvme_queue *q = &v.nvme->io[i];
+	for (unsigned int k = 0; k < v.n_eng; k++) {
+		const struct blk_engine *e = v.eng[k];
+		const struct nvme_queue *q = e->q;
 
-		printk("  I/O queue %u: %u entries, SQ tail %u head %u, CQ head %u phase %u, "
-		       "%llu submitted, %llu completed, %llu doorbells\n",
-		       q->qid, q->entries, q->sq_tail, q->sq_head, q->cq_head, q->phase,
-		       (unsigned long long)q->submitted, (unsigned long long)q->completed,
+		printk("  engine %u on cpu%d: I/O queue %u: %u entries, SQ tail %u head %u, CQ "
+		       "head "
+		       "%u phase %u, %llu submitted, %llu completed, %llu doorbells\n",
+		       k, v.cpu[k], q->qid, q->entries, q->sq_tail, q->sq_head, q->cq_head,
+		       q->phase, (unsigned long long)q->submitted, (unsigned long long)q->completed,
 		       (unsigned long long)q->doorbells);
-	}
-	printk("  %llu polls, %llu idle waits, %llu timeouts, %llu resets, %llu fatal\n",
-	       (unsigned long long)e->polls, (unsigned long long)e->idle_waits,
-	       (unsigned long long)e->timeouts, (unsigned long long)e->resets,
-	       (unsigned long long)e->fatal);
-	for (unsigned int i = 0; i < BLK_MAX_DISKS; i++) {
-		const struct blk_disk *d = &e->disks[i];
-
-		if (BLK_DISK_STATE(atomic_load(&d->cmd)) != BLK_DISK_RUN)
-			continue;
-		printk("  disk %u: vm%u%s ns %u blocks %llu+%llu%s, in flight %u (max %u, limit "
-		       "%u)\n",
-		       i, d->vm_id, d->kind == BLK_KIND_VIRTQ ? " virtio-blk" : "", d->share.nsid,
-		       (unsigned long long)d->share.start, (unsigned long long)d->share.count,
-		       atomic_load(&d->down) ? " SHUT" : "", d->inflight, d->st.inflight_max,
-		       d->qd_limit);
-		printk("    read %llu (%llu bytes) write %llu (%llu bytes) flush %llu zeroes %llu "
-		       "discard %llu bad %llu\n",
-		       (unsigned long long)d->st.ops[1], (unsigned long long)d->st.bytes_read,
-		       (unsigned long long)d->st.ops[2], (unsigned long long)d->st.bytes_written,
-		       (unsigned long long)d->st.ops[3], (unsigned long long)d->st.ops[4],
-		       (unsigned long long)d->st.ops[5], (unsigned long long)d->st.ops[0]);
-		printk("    errors:");
-		for (unsigned int s = 1; s < BLK_STATUS__COUNT; s++)
-			printk(" %s %llu", blk_status_name(s), (unsigned long long)d->st.errors[s]);
-		printk("\n");
+		printk("    %llu polls, %llu idle waits, %llu timeouts, %llu resets, %llu fatal; "
+		       "longest working pass %llu us, %llu over %u us\n",
+		       (unsigned long long)e->polls, (unsigned long long)e->idle_waits,
+		       (unsigned long long)e->timeouts, (unsigned long long)e->resets,
+		       (unsigned long long)e->fatal,
+		       (unsigned long long)(timer_ticks_to_ns(e->pass_max_ticks) / 1000),
+		       (unsigned long long)e->slow_passes, BLK_SLOW_PASS_US);
+		for (unsigned int i = 0; i < BLK_MAX_DISKS; i++)
+			if (BLK_DISK_STATE(atomic_load(&e->disks[i].cmd)) == BLK_DISK_RUN)
+				disk_show(&e->disks[i], i);
 	}
 	return 0;
 }
@@ -184,7 +252,9 @@ static int engine_show(bool as_json)
 int nvme_engine_cmd(int argc, char **argv, bool as_json)
 {
 	struct err_why why = { 0 };
-	uint64_t cpu;
+	uint64_t cpu[NVME_MAX_IOQ];
+	int cpus[NVME_MAX_IOQ];
+	unsigned int n = 0;
 	uint16_t bdf;
 	int ret;
 
@@ -202,14 +272,19 @@ int nvme_engine_cmd(int argc, char **argv, bool as_json)
 			return shell_error(E_INVAL,
 					   "nvme claim: bad BDF '%s' (want bus:dev.fn, hex)",
 					   argv[2]);
-		if (argc == 4 && parse_u64(argv[3], &cpu))
-			return shell_error(E_INVAL, "nvme claim: bad cpu '%s'", argv[3]);
-		ret = vdisk_claim(bdf, argc == 4 ? (int)cpu : -1, &why);
+		if (argc == 4 && parse_u64_list(argv[3], cpu, NVME_MAX_IOQ, &n))
+			return shell_error(E_INVAL,
+					   "nvme claim: bad cpu list '%s' (want cpu[,cpu...], at "
+					   "most %u: one engine each)",
+					   argv[3], NVME_MAX_IOQ);
+		for (unsigned int i = 0; i < n; i++)
+			cpus[i] = cpu[i] < 0x10000 ? (int)cpu[i] : -1;
+		ret = vdisk_claim(bdf, cpus, n, &why);
 		if (ret)
 			return shell_fail(ret, &why, "nvme claim: %s", argv[2]);
 		engine_show(false);
 		return 0;
 	}
-	return shell_error(E_INVAL, "usage: nvme claim <bdf> [cpu] | nvme engine [--json] | "
-				    "nvme reset");
+	return shell_error(E_INVAL, "usage: nvme claim <bdf> [cpu[,cpu...]] | nvme engine [--json] "
+				    "| nvme reset");
 }

@@ -280,7 +280,7 @@ static int cmd_nvme(int argc, char **argv)
 		return nvme_engine_cmd(argc, argv, as_json);
 	if (argc != 3 || (!str_eq(argv[1], "regs") && !str_eq(argv[1], "identify")))
 		return shell_error(E_INVAL, "usage: nvme regs|identify <bdf> [--json] | "
-					    "claim <bdf> [cpu] | engine [--json] | reset");
+					    "claim <bdf> [cpu[,cpu...]] | engine [--json] | reset");
 	if (need_pci() || lookup(argv[2], &f, &bdf))
 		return E_INVAL;
 	if (!pci_is_nvme(f))
@@ -348,7 +348,7 @@ static int cmd_nvme(int argc, char **argv)
 	printk("AQA  0x%08x          %s\n", aqa, buf);
 	return 0;
 }
-SHELL_COMMAND(nvme, "nvme", "regs|identify <bdf> [--json] | claim <bdf> [cpu] | engine | reset",
+SHELL_COMMAND(nvme, "nvme", "regs|identify <bdf> [--json] | claim <bdf> [cpu,...] | engine | reset",
 	      "an NVMe controller's registers, decoded; Identify Controller",
 	      "  regs reads CAP, VS, CC, CSTS and AQA from BAR0 (NVMe Base 2.0, 3.1).\n"
 	      "  identify resets the controller, runs Identify Controller with queues in the\n"

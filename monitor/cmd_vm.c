@@ -510,7 +510,8 @@ static int cmd_vm(int argc, char **argv)
 		ret = vdisk_set(vm, bdf, (uint32_t)nsid, start, count, virtio, &why);
 		if (ret)
 			return shell_fail(ret, &why, "vm disk: %s", argv[3]);
-		vdisk_get(vm, &ns, &start, &count, &idx); /* count 0 became the namespace's rest */
+		vdisk_get(vm, &ns, &start, &count, &idx,
+			  NULL); /* count 0 became the namespace's rest */
 		printk("vm%u: disk on NVMe %s namespace %llu, blocks %llu+%llu%s\n", vm->id,
 		       argv[3], (unsigned long long)nsid, (unsigned long long)start,
 		       (unsigned long long)count, virtio ? ", as virtio-blk" : "");

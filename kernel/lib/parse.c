@@ -80,6 +80,27 @@ int parse_u64(const char *s, uint64_t *out)
 	return parse_digits(s, 0, out);
 }
 
+int parse_u64_list(const char *s, uint64_t *out, unsigned int max, unsigned int *n)
+{
+	const char *end;
+	int ret;
+
+	if (!s || !*s)
+		return E_INVAL;
+	for (*n = 0;; s = end + 1) {
+		for (end = s; *end && *end != ','; end++)
+			;
+		if (*n == max)
+			return E_RANGE;
+		ret = parse_digits(s, end, &out[*n]);
+		if (ret)
+			return ret;
+		++*n;
+		if (!*end)
+			return 0;
+	}
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
 	const char *end = s;

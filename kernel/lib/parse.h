@@ -17,6 +17,11 @@ int parse_args(char *line, char **argv, int max);
 int parse_digit(char c);
 /* Unsigned number: decimal, or hex with 0x. Whole string. E_INVAL or E_RANGE on failure. */
 int parse_u64(const char *s, uint64_t *out);
+/*
+ * Comma-separated numbers as parse_u64 ("2,3"), at most 'max' of them; *n says how many.
+ * E_INVAL on an empty or bad number, E_RANGE on too many.
+ */
+int parse_u64_list(const char *s, uint64_t *out, unsigned int max, unsigned int *n);
 /* As parse_u64, plus an optional binary suffix K, M, G (KiB, MiB, GiB). */
 int parse_size(const char *s, uint64_t *out);
 /* String equality (the shell has no libc). */

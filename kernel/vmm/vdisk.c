@@ -31,6 +31,7 @@
 #define VDISK_BURST	    32
 #define VDISK_MAX_QD	    128
 #define VDISK_SMMU_ASID	    (VM_MAX + 1) /* VMs use 1..VM_MAX */
+#define VDISK_MAX_ENGINES   NVME_MAX_IOQ
 /* A detach waits for commands at the controller: their timeout, a reset, and some slack. */
 #define VDISK_DETACH_US ((BLK_TIMEOUT_MS + 3000) * 1000ULL)
 
@@ -45,19 +46,29 @@ struct vdisk {
 	uint32_t nsid;
 	uint64_t start, count;
 	bool attached;
-	unsigned int idx; /* the engine's disk */
+	bool served;	  /* attached at least once since the share was set: eng, idx are valid */
+	unsigned int eng; /* the engine that serves it (or served it last) */
+	unsigned int idx; /* its disk at that engine */
 	uint32_t intid;	  /* SPI to raise on completions, 0 for none */
 	struct vm *vm;
 	uint64_t attaches;
 	_Atomic int busy; /* a vCPU is attaching or detaching: the others are told E_BUSY */
 };
 
+/*
+ * The controller and its engines: engine i runs on cpu[i] and owns I/O queue pair i, alone (no
+ * lock on the I/O path). Which engine serves which VM is decided here, under vdisk_lock, when
+ * the VM hands its rings over: the engine serving the fewest disks, the lowest-numbered on a
+ * tie. A VM's rings go to exactly one engine until they are taken back.
+ */
 static struct {
 	bool claimed;
 	uint16_t bdf;
-	int cpu;
+	unsigned int n_eng;
+	int cpu[VDISK_MAX_ENGINES];
 	struct nvme_ctrl nvme;
-	struct blk_engine eng;
+	struct blk_engine eng[VDISK_MAX_ENGINES];
+	struct blk_group grp;
 	struct smmu_ctx smmu;
 	uint32_t sid;
 } ctl;
@@ -99,12 +110,52 @@ static int smmu_open(const struct pci_func *f, struct err_why *why)
 	return 0;
 }
 
-int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why)
+/* Whether 'cpu' may run an engine: not cpu0, not a guest's, not the dp engine's. */
+static int engine_cpu_ok(int cpu, const int *cpus, unsigned int n, struct err_why *why)
 {
-	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
-	const struct pci_bar *b;
+	if (cpu < 1 || cpu >= (int)smp_ncpus)
+		return err_fail(why, E_RANGE, "cpu must be 1 to %u (cpu0 runs the shell)",
+				smp_ncpus - 1);
+	if (percpu[cpu].vm_owner >= 0 || cpu == dp_service_cpu())
+		return err_fail(why, E_BUSY, "cpu%d is taken", cpu);
+	for (unsigned int i = 0; i < n; i++)
+		if (cpus[i] == cpu)
+			return err_fail(why, E_INVAL, "cpu%d is named twice", cpu);
+	return 0;
+}
+
+/* Start engine i on its CPU over queue pair i. */
+static int engine_start(unsigned int i, struct err_why *why)
+{
+	struct blk_engine *e = &ctl.eng[i];
 	uint64_t pa, deadline;
 	void *mem;
+	int ret;
+
+	mem = nvme_alloc(
+		NULL, (unsigned int)((blk_engine_mem_size(ctl.nvme.io[i].entries) + 4095) / 4096),
+		&pa);
+	if (!mem)
+		return err_fail(why, E_NOMEM, "no memory for engine %u", i);
+	blk_engine_init(e, &ctl.nvme, &ctl.nvme.io[i], mem, pa, VDISK_BURST);
+	blk_engine_join(e, &ctl.grp, i == 0);
+	ret = smp_run_on((unsigned int)ctl.cpu[i], engine_work, e);
+	if (ret)
+		return err_fail(why, ret, "cpu%d is not idle", ctl.cpu[i]);
+	percpu[ctl.cpu[i]].doing = "nvme engine";
+	deadline = timer_count() + timer_us_to_ticks(1000000);
+	while (!atomic_load_explicit(&e->running, memory_order_acquire))
+		if (timer_count() > deadline)
+			break;
+	return 0;
+}
+
+int vdisk_claim(uint16_t bdf, const int *cpus, unsigned int n_cpus, struct err_why *why)
+{
+	const struct pci_func *f = pci_present ? pci_find(&pci_topo, bdf) : NULL;
+	int last[1] = { (int)smp_ncpus - 1 };
+	const struct pci_bar *b;
+	unsigned int n;
 	int ret;
 
 	if (ctl.claimed)
@@ -116,13 +167,18 @@ int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why)
 		return err_fail(why, E_NOENT, "its BAR0 is not assigned");
 	if (vm_pci_owner(bdf))
 		return err_fail(why, E_BUSY, "it is passed through to vm%u", vm_pci_owner(bdf)->id);
-	if (cpu < 0)
-		cpu = (int)smp_ncpus - 1;
-	if (cpu < 1 || cpu >= (int)smp_ncpus)
-		return err_fail(why, E_RANGE, "cpu must be 1 to %u (cpu0 runs the shell)",
-				smp_ncpus - 1);
-	if (percpu[cpu].vm_owner >= 0 || cpu == dp_service_cpu())
-		return err_fail(why, E_BUSY, "cpu%d is taken", cpu);
+	if (!n_cpus) {
+		cpus = last; /* one engine, on the last CPU */
+		n_cpus = 1;
+	}
+	if (n_cpus > VDISK_MAX_ENGINES)
+		return err_fail(why, E_RANGE, "at most %u engines (one I/O queue pair each)",
+				VDISK_MAX_ENGINES);
+	for (unsigned int i = 0; i < n_cpus; i++) {
+		ret = engine_cpu_ok(cpus[i], cpus, i, why);
+		if (ret)
+			return ret;
+	}
 	for (unsigned int i = 0; i < VM_MAX; i++) {
 		struct vm *vm = &vms[i];
 
@@ -141,27 +197,34 @@ int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why)
 	ret = smmu_open(f, why);
 	if (ret)
 		return ret;
-	ret = nvme_ctrl_init(&ctl.nvme, (uintptr_t)b->cpu_addr, 1, VDISK_QUEUE_ENTRIES, nvme_alloc,
-			     NULL, why);
+	ret = nvme_ctrl_init(&ctl.nvme, (uintptr_t)b->cpu_addr, n_cpus, VDISK_QUEUE_ENTRIES,
+			     nvme_alloc, NULL, why);
 	if (ret)
 		return ret;
-	mem = nvme_alloc(
-		NULL, (unsigned int)((blk_engine_mem_size(ctl.nvme.io[0].entries) + 4095) / 4096),
-		&pa);
-	if (!mem)
-		return err_fail(why, E_NOMEM, "no memory for the engine");
-	blk_engine_init(&ctl.eng, &ctl.nvme, &ctl.nvme.io[0], mem, pa, VDISK_BURST);
-	ret = smp_run_on((unsigned int)cpu, engine_work, &ctl.eng);
-	if (ret)
-		return err_fail(why, ret, "cpu%d is not idle", cpu);
-	percpu[cpu].doing = "nvme engine";
-	deadline = timer_count() + timer_us_to_ticks(1000000);
-	while (!atomic_load_explicit(&ctl.eng.running, memory_order_acquire))
-		if (timer_count() > deadline)
+	/* As many engines as the controller granted queue pairs, at most one per CPU named. */
+	n = ctl.nvme.n_io;
+	if (n < n_cpus)
+		pr_warn("nvme: the controller grants %u I/O queue pair%s: %u engine%s, not %u\n",
+			ctl.nvme.io_granted, ctl.nvme.io_granted == 1 ? "" : "s", n,
+			n == 1 ? "" : "s", n_cpus);
+	for (unsigned int i = 0; i < n; i++)
+		ctl.cpu[i] = cpus[i];
+	blk_group_init(&ctl.grp, n);
+	for (unsigned int i = 0; i < n; i++) {
+		ret = engine_start(i, why);
+		if (ret) {
+			/* The engines that run stay: the group waits for all of them at a reset. */
+			if (!i)
+				return ret;
+			pr_warn("nvme: engine %u not started: %s\n", i, err_why_str(why, ret));
+			n = i;
+			ctl.grp.n = n;
 			break;
+		}
+	}
+	ctl.n_eng = n;
 	ctl.claimed = true;
-	ctl.bdf = bdf;
-	ctl.cpu = cpu; /* busy with the engine from now on: no VM is placed there */
+	ctl.bdf = bdf; /* the engines' CPUs are busy from now on: no VM is placed there */
 	return 0;
 }
 
@@ -174,21 +237,24 @@ void vdisk_view(struct vdisk_view *v)
 {
 	v->claimed = ctl.claimed;
 	v->bdf = ctl.bdf;
-	v->cpu = ctl.claimed ? ctl.cpu : -1;
+	v->n_eng = ctl.claimed ? ctl.n_eng : 0;
+	for (unsigned int i = 0; i < v->n_eng; i++) {
+		v->cpu[i] = ctl.cpu[i];
+		v->eng[i] = &ctl.eng[i];
+	}
 	v->nvme = ctl.claimed ? &ctl.nvme : NULL;
-	v->eng = ctl.claimed ? &ctl.eng : NULL;
 }
 
-struct blk_engine *vdisk_engine(void)
+struct blk_engine *vdisk_engine(unsigned int i)
 {
-	return ctl.claimed ? &ctl.eng : NULL;
+	return ctl.claimed && i < ctl.n_eng ? &ctl.eng[i] : NULL;
 }
 
 int vdisk_reset(struct err_why *why)
 {
 	if (!ctl.claimed)
 		return err_fail(why, E_NOENT, "the engine has no controller ('nvme claim')");
-	blk_engine_reset(&ctl.eng);
+	blk_group_reset(&ctl.grp);
 	return 0;
 }
 
@@ -199,10 +265,10 @@ int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64
 	int ret;
 
 	if (!ctl.claimed) {
-		ret = vdisk_claim(bdf, -1, why);
+		ret = vdisk_claim(bdf, NULL, 0, why);
 		if (ret)
 			return ret;
-		printk("nvme: the block engine serves its controller from cpu%d\n", ctl.cpu);
+		printk("nvme: the block engine serves its controller from cpu%d\n", ctl.cpu[0]);
 	}
 	if (ctl.bdf != bdf)
 		return err_fail(why, E_BUSY, "the engine serves another controller");
@@ -259,7 +325,7 @@ bool vdisk_virtio_info(const struct vm *vm, uint64_t *sectors, uint32_t *lba_shi
 		return false;
 	*sectors = (d->count << ns->lba_shift) >> VIRTIO_BLK_SECTOR_SHIFT;
 	*lba_shift = ns->lba_shift;
-	*max_bytes = blk_engine_max_blocks(&ctl.eng, ns->lba_shift) << ns->lba_shift;
+	*max_bytes = blk_engine_max_blocks(&ctl.eng[0], ns->lba_shift) << ns->lba_shift;
 	return true;
 }
 
@@ -267,7 +333,33 @@ bool vdisk_faulted(const struct vm *vm)
 {
 	const struct vdisk *d = &disks[vm->id];
 
-	return d->attached && atomic_load(&ctl.eng.disks[d->idx].down);
+	return d->attached && atomic_load(&ctl.eng[d->eng].disks[d->idx].down);
+}
+
+/*
+ * Hand a VM's disk to an engine: the one serving the fewest disks (the lowest-numbered on a
+ * tie). The choice and the attached flag change under vdisk_lock, so two VMs attaching at once
+ * see each other's choice.
+ */
+static int engine_attach(struct vdisk *d, const struct blk_disk *t)
+{
+	unsigned int load[VDISK_MAX_ENGINES] = { 0 }, best = 0;
+	int ret;
+
+	spin_lock(&vdisk_lock);
+	for (unsigned int i = 0; i < VM_MAX; i++)
+		if (disks[i].attached)
+			load[disks[i].eng]++;
+	for (unsigned int i = 1; i < ctl.n_eng; i++)
+		if (load[i] < load[best])
+			best = i;
+	ret = blk_engine_attach(&ctl.eng[best], t, &d->idx);
+	if (!ret) {
+		d->eng = best;
+		d->attached = d->served = true;
+	}
+	spin_unlock(&vdisk_lock);
+	return ret;
 }
 
 int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint64_t used_pa,
@@ -298,20 +390,18 @@ int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint6
 	t.vm_id = vm->id;
 	t.notify = notify;
 	t.ctx = ctx;
-	spin_lock(&vdisk_lock);
-	ret = blk_engine_attach(&ctl.eng, &t, &d->idx);
-	spin_unlock(&vdisk_lock);
+	ret = engine_attach(d, &t);
 	if (ret)
 		return ret;
-	d->attached = true;
 	if (log_nth_ok(++d->attaches))
-		pr_info("vm%u: virtio-blk queue of %u at PA 0x%llx is engine disk %u\n", vm->id,
-			size, (unsigned long long)desc_pa, d->idx);
+		pr_info("vm%u: virtio-blk queue of %u at PA 0x%llx is engine %u's disk %u "
+			"(cpu%d)\n",
+			vm->id, size, (unsigned long long)desc_pa, d->eng, d->idx, ctl.cpu[d->eng]);
 	return 0;
 }
 
 bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *count,
-	       int *engine_disk)
+	       int *engine_disk, int *engine)
 {
 	const struct vdisk *d = &disks[vm->id];
 
@@ -321,6 +411,19 @@ bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *c
 	*start = d->start;
 	*count = d->count;
 	*engine_disk = d->attached ? (int)d->idx : -1;
+	if (engine)
+		*engine = d->attached ? (int)d->eng : -1;
+	return true;
+}
+
+bool vdisk_last_served(unsigned int vm_id, unsigned int *eng, unsigned int *idx)
+{
+	const struct vdisk *d = vm_id < VM_MAX ? &disks[vm_id] : NULL;
+
+	if (!d || !d->set || !d->served)
+		return false;
+	*eng = d->eng;
+	*idx = d->idx;
 	return true;
 }
 
@@ -332,14 +435,18 @@ void vdisk_detach(struct vm *vm)
 	if (!d->attached)
 		return;
 	deadline = timer_count() + timer_us_to_ticks(VDISK_DETACH_US);
-	while (!blk_engine_detach(&ctl.eng, d->idx, true)) {
+	/* Whichever engine serves it: only that one has its requests. */
+	while (!blk_engine_detach(&ctl.eng[d->eng], d->idx, true)) {
 		if (timer_count() > deadline) {
-			pr_err("vm%u: the block engine did not let go of its rings\n", vm->id);
+			pr_err("vm%u: block engine %u did not let go of its rings\n", vm->id,
+			       d->eng);
 			return;
 		}
 		spsc_wake(); /* the engine may sleep in WFE: let it see the request now */
 	}
+	spin_lock(&vdisk_lock);
 	d->attached = false;
+	spin_unlock(&vdisk_lock);
 }
 
 void vdisk_forget(struct vm *vm)
@@ -402,15 +509,13 @@ static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
 	d->intid = intid;
 	t.notify = intid ? vdisk_notify : NULL;
 	t.ctx = d;
-	spin_lock(&vdisk_lock);
-	ret = blk_engine_attach(&ctl.eng, &t, &d->idx);
-	spin_unlock(&vdisk_lock);
+	ret = engine_attach(d, &t);
 	if (ret)
 		return ret;
-	d->attached = true;
 	if (log_nth_ok(++d->attaches))
-		pr_info("vm%u: disk rings at IPA 0x%llx (%u slots) are engine disk %u\n", vm->id,
-			(unsigned long long)ipa, cap, d->idx);
+		pr_info("vm%u: disk rings at IPA 0x%llx (%u slots) are engine %u's disk %u "
+			"(cpu%d)\n",
+			vm->id, (unsigned long long)ipa, cap, d->eng, d->idx, ctl.cpu[d->eng]);
 	return 0;
 }
 
@@ -429,7 +534,7 @@ static bool vdisk_call(struct vcpu *v)
 		}
 		v->regs.x[1] = d->count;
 		v->regs.x[2] = 1ULL << ns->lba_shift;
-		v->regs.x[3] = blk_engine_max_blocks(&ctl.eng, ns->lba_shift) |
+		v->regs.x[3] = blk_engine_max_blocks(&ctl.eng[0], ns->lba_shift) |
 			       (uint64_t)VDISK_MAX_QD << 32;
 		break;
 	case BLK_HVC_ATTACH:
@@ -449,7 +554,7 @@ static bool vdisk_call(struct vcpu *v)
 		break;
 	}
 	case BLK_HVC_STATUS: {
-		const struct blk_disk *e = d->attached ? &ctl.eng.disks[d->idx] : NULL;
+		const struct blk_disk *e = d->attached ? &ctl.eng[d->eng].disks[d->idx] : NULL;
 		uint64_t errors = 0;
 
 		v->regs.x[1] = !e ? 0 : atomic_load(&e->down) ? 2 : 1;

@@ -15,26 +15,29 @@
 struct vm;
 struct err_why;
 
-/* The engine's controller and its state, for the shell; NULL fields until claimed. */
+/* The engines' controller and their state, for the shell; NULL / 0 until claimed. */
 struct vdisk_view {
 	bool claimed;
 	uint16_t bdf;
-	int cpu;
+	unsigned int n_eng;
+	int cpu[NVME_MAX_IOQ];
+	const struct blk_engine *eng[NVME_MAX_IOQ];
 	const struct nvme_ctrl *nvme;
-	const struct blk_engine *eng;
 };
 
 /*
- * Keep the NVMe function 'bdf' for the engine: taken out of every VM (VM 0 maps every NVMe
- * BAR0 at boot), brought up with one I/O queue pair, the engine started on 'cpu' (-1: the
- * last CPU). One controller at a time. 0 or an error with 'why'.
+ * Keep the NVMe function 'bdf' for the block engines: taken out of every VM (VM 0 maps every
+ * NVMe BAR0 at boot), brought up with one I/O queue pair per engine, engine i started on
+ * cpus[i] (n_cpus 0: one engine on the last CPU). There are as many engines as the controller
+ * grants queue pairs, at most n_cpus; a CPU a guest holds is refused. One controller at a
+ * time. 0 or an error with 'why'.
  */
-int vdisk_claim(uint16_t bdf, int cpu, struct err_why *why);
+int vdisk_claim(uint16_t bdf, const int *cpus, unsigned int n_cpus, struct err_why *why);
 bool vdisk_claimed(uint16_t bdf);
 void vdisk_view(struct vdisk_view *v);
-/* The engine, or NULL before a controller is claimed (a benchmark counts its cost). */
-struct blk_engine *vdisk_engine(void);
-/* Ask the engine to fail what is at the controller and reset it (a test of that path). */
+/* Engine i, or NULL past the last or before a controller is claimed (a benchmark counts). */
+struct blk_engine *vdisk_engine(unsigned int i);
+/* Ask the engines to fail what is at the controller and reset it (a test of that path). */
 int vdisk_reset(struct err_why *why);
 
 /*
@@ -62,9 +65,15 @@ int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint6
 		       uint16_t size, void (*notify)(void *ctx), void *ctx);
 /* The engine shut the VM's queue or rings: the guest broke them. */
 bool vdisk_faulted(const struct vm *vm);
-/* The VM's share: false when it has none. */
+/* The VM's share: false when it has none; its engine and disk there, -1 when not attached. */
 bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *count,
-	       int *engine_disk);
+	       int *engine_disk, int *engine);
+/*
+ * The engine and engine disk that serve VM 'vm_id''s share now, or served it last; false when
+ * the share was never handed to an engine (an engine's disk slot of the same VM id from before
+ * is someone else's, for example a destroyed VM's).
+ */
+bool vdisk_last_served(unsigned int vm_id, unsigned int *eng, unsigned int *idx);
 /* Forget the VM's disk (it is being destroyed); its rings are taken back first. */
 void vdisk_forget(struct vm *vm);
 /*

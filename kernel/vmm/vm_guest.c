@@ -606,15 +606,16 @@ static int vm_disk_from_cmdline(struct vm *vm, char **argv, int argc)
 	return 0;
 }
 
-/* nvme=BDF[,CPU]: the controller the block engine keeps, and its CPU. */
+/* nvme=BDF[,CPU...]: the controller the block engines keep, and their CPUs (one engine each). */
 static void nvme_from_cmdline(char **argv, int argc)
 {
 	for (int k = 0; k < argc; k++) {
 		const char *w = argv[k];
 		struct err_why why = { 0 };
-		char bdf_s[24], *comma;
-		unsigned int n = 0;
-		uint64_t cpu = 0;
+		char bdf_s[48], *comma;
+		unsigned int n = 0, n_cpus = 0;
+		uint64_t cpu[NVME_MAX_IOQ];
+		int cpus[NVME_MAX_IOQ];
 		uint16_t bdf;
 		int ret;
 
@@ -630,11 +631,15 @@ static void nvme_from_cmdline(char **argv, int argc)
 			comma++;
 		if (*comma)
 			*comma++ = '\0';
-		if (pci_parse_bdf(bdf_s, &bdf) || (*comma && parse_u64(comma, &cpu))) {
-			pr_err("bootargs: '%s': want nvme=BDF[,CPU]\n", w);
+		if (pci_parse_bdf(bdf_s, &bdf) ||
+		    (*comma && parse_u64_list(comma, cpu, NVME_MAX_IOQ, &n_cpus))) {
+			pr_err("bootargs: '%s': want nvme=BDF[,CPU...] (at most %u CPUs)\n", w,
+			       NVME_MAX_IOQ);
 			continue;
 		}
-		ret = vdisk_claim(bdf, *comma ? (int)cpu : -1, &why);
+		for (unsigned int i = 0; i < n_cpus; i++)
+			cpus[i] = cpu[i] < smp_ncpus ? (int)cpu[i] : -1;
+		ret = vdisk_claim(bdf, cpus, n_cpus, &why);
 		if (ret)
 			pr_err("bootargs: nvme %s: %s\n", bdf_s, err_why_str(&why, ret));
 		else

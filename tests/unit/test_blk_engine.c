@@ -195,7 +195,8 @@ struct guest {
 
 #define CAP 64
 
-static void guest_attach(struct guest *g, uint64_t off, uint64_t start, uint32_t qd)
+static void guest_attach_on(struct blk_engine *e, struct guest *g, uint64_t off, uint64_t start,
+			    uint32_t qd)
 {
 	uint8_t *base = ram + off;
 	struct blk_disk t = { 0 };
@@ -214,7 +215,12 @@ static void guest_attach(struct guest *g, uint64_t off, uint64_t start, uint32_t
 				  .size = RAM_SIZE,
 				  .pa = (uint64_t)(uintptr_t)ram };
 	t.qd_limit = qd;
-	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &g->idx), 0);
+	CHECK_EQ_U64(blk_engine_attach(e, &t, &g->idx), 0);
+}
+
+static void guest_attach(struct guest *g, uint64_t off, uint64_t start, uint32_t qd)
+{
+	guest_attach_on(&eng, g, off, start, qd);
 }
 
 static void send(struct guest *g, uint8_t op, uint64_t lba, uint32_t count, uint64_t buf_off,
@@ -462,6 +468,120 @@ static void test_queues_the_controller_grants(void)
 	CHECK_EQ_U64(nvme_ctrl_reset(&nc, &why), E_IO);
 	CHECK(!nc.up);
 	CHECK_EQ_U64(nc.n_io, 2);
+}
+
+/*
+ * Two engines on one controller, each with its own queue pair: each guest's requests go to its
+ * engine's queue only; a timeout on one engine resets the controller for both, and only after
+ * both failed what they had at it; then both serve again.
+ */
+static void test_two_engines_share_a_controller(void)
+{
+	static struct blk_engine eng2;
+	struct blk_group grp;
+	struct err_why why = { 0 };
+	struct guest g1, g2;
+	struct blk_cpl c[8];
+	uint64_t pa;
+	void *mem;
+
+	fake_reset();
+	arena_used = 0;
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&nc, 0, sizeof(nc));
+	memset(ram, 0, RAM_SIZE);
+	fake_mmio_handler = mmio;
+	ctl.queues_dw0 = 1u << 16 | 1u; /* two pairs */
+	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 2, ENTRIES, alloc, NULL, &why), 0);
+	CHECK_EQ_U64(nc.n_io, 2);
+	blk_group_init(&grp, 2);
+	mem = alloc(NULL, (unsigned int)((blk_engine_mem_size(ENTRIES) + 4095) / 4096), &pa);
+	blk_engine_init(&eng, &nc, &nc.io[0], mem, pa, 8);
+	blk_engine_join(&eng, &grp, true);
+	mem = alloc(NULL, (unsigned int)((blk_engine_mem_size(ENTRIES) + 4095) / 4096), &pa);
+	CHECK(mem != NULL);
+	blk_engine_init(&eng2, &nc, &nc.io[1], mem, pa, 8);
+	blk_engine_join(&eng2, &grp, false);
+	guest_attach_on(&eng, &g1, 0x80000, 0, 16);
+	guest_attach_on(&eng2, &g2, 0x90000, 100, 16);
+
+	send(&g1, BLK_OP_READ, 1, 1, 0x1000, 11);
+	send(&g2, BLK_OP_READ, 2, 1, 0x2000, 21);
+	send(&g2, BLK_OP_READ, 3, 1, 0x3000, 22);
+	blk_engine_poll(&eng);
+	blk_engine_poll(&eng2);
+	/* Each engine rang its own queue's doorbell for its own guest's requests. */
+	CHECK_EQ_U64(nc.io[0].submitted, 1);
+	CHECK_EQ_U64(nc.io[1].submitted, 2);
+	CHECK_EQ_U64(ctl.n_io, 3);
+	CHECK_EQ_U64(ctl.io[0].cdw10, 1);
+	CHECK_EQ_U64(ctl.io[1].cdw10, 102);
+	post(2, (uint16_t)(ctl.io[1].cdw0 >> 16), 0);
+	post(1, (uint16_t)(ctl.io[0].cdw0 >> 16), 0);
+	blk_engine_poll(&eng);
+	blk_engine_poll(&eng2);
+	CHECK_EQ_U64(take(&g1, c, 8), 1);
+	CHECK_EQ_U64(c[0].tag, 11);
+	CHECK_EQ_U64(take(&g2, c, 8), 1);
+	CHECK_EQ_U64(c[0].tag, 21);
+	CHECK_EQ_U64(eng.completed + eng2.completed * 10, 11);
+
+	/* Tag 22 is lost at the controller: engine 2 times it out and asks for a reset. */
+	send(&g1, BLK_OP_READ, 4, 1, 0x1000, 12);
+	blk_engine_poll(&eng);
+	fake_sysreg_set("cntpct_el0", fake_sysreg_get("cntpct_el0") + 6ULL * 62500000);
+	blk_engine_poll(&eng2);
+	CHECK_EQ_U64(eng2.timeouts, 1);
+	CHECK_EQ_U64(ctl.enables, 1);
+	/* The leader cannot reset while engine 2 still has its queue: it parks and waits. */
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.enables, 1);
+	CHECK(eng.parked);
+	CHECK_EQ_U64(take(&g1, c, 8), 1); /* its own command failed first */
+	CHECK_EQ_U64(c[0].tag, 12);
+	CHECK_EQ_U64(c[0].status, BLK_E_ABORTED);
+	send(&g1, BLK_OP_READ, 5, 1, 0x1000, 13); /* not taken while parked */
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.enables, 1);
+	CHECK_EQ_U64(nc.io[0].submitted, 2);
+	/* Engine 2 fails its command and parks; the leader then resets the controller. */
+	blk_engine_poll(&eng2);
+	CHECK_EQ_U64(take(&g2, c, 8), 1);
+	CHECK_EQ_U64(c[0].tag, 22);
+	CHECK_EQ_U64(c[0].status, BLK_E_ABORTED);
+	CHECK_EQ_U64(ctl.enables, 1);
+	ctl.n_io = 0;
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.enables, 2);
+	CHECK(ctl.q[1].live && ctl.q[2].live);
+	CHECK(!eng.parked && !eng.ctrl_down);
+	CHECK_EQ_U64(eng.resets, 1);
+	CHECK_EQ_U64(ctl.n_io, 1); /* the waiting request went in, on the new queue */
+	CHECK_EQ_U64(ctl.io[0].cdw10, 5);
+	/* Engine 2 serves again too, from index 0 of its recreated queue. */
+	send(&g2, BLK_OP_WRITE, 6, 1, 0x2000, 23);
+	blk_engine_poll(&eng2);
+	CHECK(!eng2.parked);
+	CHECK_EQ_U64(eng2.resets, 1);
+	CHECK_EQ_U64(ctl.n_io, 2);
+	CHECK_EQ_U64(ctl.io[1].cdw10, 106);
+	post(2, (uint16_t)(ctl.io[1].cdw0 >> 16), 0);
+	blk_engine_poll(&eng2);
+	CHECK_EQ_U64(take(&g2, c, 8), 1);
+	CHECK_EQ_U64(c[0].tag, 23);
+	CHECK_EQ_U64(c[0].status, BLK_OK);
+	/* A reset asked for from outside (the shell) goes the same way, once for both. */
+	blk_group_reset(&grp);
+	blk_group_reset(&grp);
+	blk_engine_poll(&eng);
+	blk_engine_poll(&eng2);
+	blk_engine_poll(&eng);
+	blk_engine_poll(&eng2);
+	CHECK_EQ_U64(ctl.enables, 3);
+	CHECK(!eng.parked && !eng2.parked);
+	CHECK_EQ_U64(eng.resets + eng2.resets, 4);
+	CHECK_EQ_U64(take(&g1, c, 8), 1); /* tag 13, at the controller at the reset */
+	CHECK_EQ_U64(c[0].status, BLK_E_ABORTED);
 }
 
 /* ---- a virtio-blk guest: its split virtqueue in its RAM at 0xa0000 ---- */
@@ -725,6 +845,7 @@ int main(void)
 	RUN(test_detach_waits_for_the_controller);
 	RUN(test_full_completion_ring_holds_the_disk);
 	RUN(test_timeout_and_fatal_reset);
+	RUN(test_two_engines_share_a_controller);
 	RUN(test_virtq_requests);
 	RUN(test_virtq_lies);
 	return TEST_SUMMARY();

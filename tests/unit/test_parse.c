@@ -178,6 +178,25 @@ static void test_size(void)
 	CHECK_EQ_U64(parse_size(NULL, &(uint64_t){ 0 }), (uint64_t)(int64_t)E_INVAL);
 }
 
+static void test_u64_list(void)
+{
+	uint64_t v[3] = { 0 };
+	unsigned int n = 9;
+
+	CHECK_EQ_U64(parse_u64_list("3", v, 3, &n), 0);
+	CHECK_EQ_U64(n, 1);
+	CHECK_EQ_U64(v[0], 3);
+	CHECK_EQ_U64(parse_u64_list("2,0x3,4", v, 3, &n), 0);
+	CHECK_EQ_U64(n, 3);
+	CHECK_EQ_U64(v[0] * 100 + v[1] * 10 + v[2], 234);
+	CHECK_EQ_U64(parse_u64_list("1,2,3,4", v, 3, &n), (uint64_t)(int64_t)E_RANGE);
+	CHECK_EQ_U64(parse_u64_list("1,,2", v, 3, &n), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(parse_u64_list("1,", v, 3, &n), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(parse_u64_list(",1", v, 3, &n), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(parse_u64_list("1,x", v, 3, &n), (uint64_t)(int64_t)E_INVAL);
+	CHECK_EQ_U64(parse_u64_list("", v, 3, &n), (uint64_t)(int64_t)E_INVAL);
+}
+
 static void test_str_eq(void)
 {
 	CHECK(str_eq("", ""));
@@ -195,6 +214,7 @@ int main(void)
 	RUN(test_args_too_many);
 	RUN(test_u64);
 	RUN(test_size);
+	RUN(test_u64_list);
 	RUN(test_str_eq);
 	return TEST_SUMMARY();
 }
