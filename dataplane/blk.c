@@ -13,7 +13,8 @@
 #include "kernel/lib/err.h"
 
 #define BLK_CHECK_US 10000 /* how often timeouts and CSTS are looked at */
-#define BLK_NONE     (-1)
+#define BLK_NONE	 (-1)
+#define BLK_OP_VQ_ID	 0x80 /* a slot's op: a virtio GET_ID, answered by the engine itself */
 
 static const char *const status_names[BLK_STATUS__COUNT] = {
 	[BLK_OK] = "ok",
@@ -74,6 +75,7 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	atomic_store_explicit(&e->span, 0, memory_order_relaxed);
 	e->timeout_ticks = timer_us_to_ticks(BLK_TIMEOUT_MS * 1000ULL);
 	e->next_check = 0;
+
 	e->polls = e->idle_waits = e->submitted = e->completed = 0;
 	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
 	e->ctrl_down = !c->up;
@@ -224,7 +226,9 @@ static void post_vq(struct blk_disk *d, const struct blk_slot *s)
 	*(volatile uint8_t *)(uintptr_t)s->status_pa = vq_status(s->status);
 	u->id = head;
 	/* Bytes written into the chain's device-writable part: the data read, and the status. */
-	u->len = s->status == BLK_OK && s->op == BLK_OP_READ ? s->bytes + 1 : 1;
+	u->len = s->status == BLK_OK && (s->op == BLK_OP_READ || s->op == BLK_OP_VQ_ID)
+			 ? s->bytes + 1
+			 : 1;
 	q->used_idx++;
 	q->busy[head / 64] &= ~(1ULL << (head % 64));
 	/*
@@ -450,6 +454,10 @@ static uint8_t vq_op(const struct vq_req *r)
 		return BLK_OP_WRITE;
 	case VIRTIO_BLK_T_FLUSH:
 		return BLK_OP_FLUSH;
+	case VIRTIO_BLK_T_DISCARD:
+		return BLK_OP_DISCARD;
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return BLK_OP_WRITE_ZEROES;
 	default:
 		return 0;
 	}
@@ -523,6 +531,25 @@ static void vq_piece(const struct blk_cmd *c, const unsigned int *cut, unsigned 
 }
 
 /*
+ * VIRTIO_F_EVENT_IDX: every available chain was taken; ask the driver to notify when it makes
+ * the next one available (avail_event, 2.7.10), so a notify wakes the engine from its WFE.
+ * Returns 1 when the driver published more meanwhile (look again before sleeping), else 0.
+ */
+static uint32_t vq_ask_notify(struct blk_vq *q, uint16_t avail)
+{
+	atomic_store_explicit((_Atomic uint16_t *)(void *)(q->used + VIRTQ_AVAIL_EVENT(q->size)),
+			      q->last_avail, memory_order_relaxed);
+	/*
+	 * Full barrier: the avail_event store is visible before we read the avail index again,
+	 * as the driver's avail index store is before it reads avail_event (virtqueue_kick_prepare
+	 * has a full barrier there): either it sees our event and notifies, or we see its index.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	return atomic_load_explicit((_Atomic uint16_t *)(void *)(q->avail + VIRTQ_AVAIL_IDX),
+				    memory_order_relaxed) != avail;
+}
+
+/*
  * Up to 'room' new chains of a virtio disk. The avail index and each ring entry are read once;
  * each chain is walked into a private copy (vq_walk) and checked before anything is submitted.
  */
@@ -551,6 +578,7 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 		enum blk_status st;
 		unsigned int parts, cut[VBLK_SEG_MAX + 1];
 		int32_t cid;
+		bool get_id;
 
 		if (!vq_walk(q->desc, q->size, head, &m, r, &why)) {
 			vq_fault(e, d, why, head);
@@ -560,10 +588,13 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 			vq_fault(e, d, "a chain head made available again while in flight", head);
 			break;
 		}
-		st = e->ctrl_down ? BLK_E_NODEV
-				  : blk_check_virtio(r, &d->share,
-						     e->ctrl->max_xfer >> d->share.lba_shift, &c);
-		parts = st == BLK_OK ? vq_plan(&c, d->share.lba_shift, cut) : 1;
+		/* GET_ID needs no controller: its answer is written here. */
+		get_id = r->type == VIRTIO_BLK_T_GET_ID && !r->bad;
+		st = get_id	    ? BLK_OK
+		     : e->ctrl_down ? BLK_E_NODEV
+				    : blk_check_virtio(r, &d->share,
+						       e->ctrl->max_xfer >> d->share.lba_shift, &c);
+		parts = st == BLK_OK && !get_id ? vq_plan(&c, d->share.lba_shift, cut) : 1;
 		if (!parts) {
 			st = BLK_E_BUF;
 			parts = 1;
@@ -578,7 +609,16 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 		q->parts[head] = (uint8_t)parts;
 		q->first_err[head] = BLK_OK;
 		q->done_bytes[head] = 0;
-		d->st.ops[vq_op(r)]++;
+		if (!get_id)
+			d->st.ops[vq_op(r)]++;
+		if (get_id) {
+			cid = take_slot(e, d, idx, head, r);
+			e->slots[cid].op = BLK_OP_VQ_ID;
+			e->slots[cid].bytes = vq_put_id(r, q->id);
+			e->slots[cid].status = BLK_OK;
+			finish(e, cid);
+			continue;
+		}
 		if (st != BLK_OK) {
 			cid = take_slot(e, d, idx, head, r);
 			if (st == BLK_E_NODEV) {
@@ -609,6 +649,8 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 	}
 	if (d->inflight > d->st.inflight_max)
 		d->st.inflight_max = d->inflight;
+	if (q->event_idx && taken == ready && !atomic_load_explicit(&d->down, memory_order_relaxed))
+		n += vq_ask_notify(q, avail);
 	return n;
 }
 
@@ -747,6 +789,23 @@ static void check_health(struct blk_engine *e, uint64_t now)
 	}
 }
 
+/*
+ * Used buffers were posted (and a full barrier passed since): does the driver want to hear of
+ * it? With VIRTIO_F_EVENT_IDX when the used index passed its used_event (2.7.7.2), else unless
+ * it set VIRTQ_AVAIL_F_NO_INTERRUPT.
+ */
+static bool vq_want_interrupt(struct blk_vq *q)
+{
+	uint16_t old = q->signalled;
+
+	if (!q->event_idx)
+		return !(*(const volatile uint16_t *)(void *)q->avail & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	q->signalled = q->used_idx;
+	return vq_need_event(
+		*(const volatile uint16_t *)(void *)(q->avail + VIRTQ_USED_EVENT(q->size)),
+		q->used_idx, old);
+}
+
 uint32_t blk_engine_poll(struct blk_engine *e)
 {
 	uint64_t now = timer_count();
@@ -777,8 +836,7 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 			 * (virtqueue_enable_cb): one of the two sides sees the other.
 			 */
 			atomic_thread_fence(memory_order_seq_cst);
-			if (*(const volatile uint16_t *)(void *)d->vq.avail &
-			    VIRTQ_AVAIL_F_NO_INTERRUPT)
+			if (!vq_want_interrupt(&d->vq))
 				continue;
 		}
 		if (d->notify)

@@ -35,6 +35,9 @@ struct blk_mem {
 	uint64_t ipa, size, pa;
 };
 
+/* Blocks one Write Zeroes or deallocate may name: NLB is a 0's based 16-bit field (Write Zeroes). */
+#define BLK_MAX_RANGE_BLOCKS 65536u
+
 /* A checked request, ready to become an NVMe command. */
 struct blk_cmd {
 	uint8_t opcode; /* NVME_CMD_* */
@@ -88,6 +91,9 @@ struct blk_vq {
 	uint16_t size;
 	uint16_t last_avail;		    /* next avail ring entry to take */
 	uint16_t used_idx;		    /* next used ring entry to fill */
+	bool event_idx;			    /* VIRTIO_F_EVENT_IDX was negotiated */
+	uint16_t signalled;		    /* used_idx at the last notification decision */
+	char id[VIRTIO_BLK_ID_BYTES];	    /* GET_ID's answer */
 	uint64_t busy[VIRTQ_MAX_SIZE / 64]; /* chain heads in flight */
 	/* Per head in flight: its commands still out, its first error, the bytes they moved. */
 	uint8_t parts[VIRTQ_MAX_SIZE];
