@@ -13,6 +13,16 @@
 #include "kernel/lib/err.h"
 
 #define BLK_CHECK_US 10000 /* how often timeouts and CSTS are looked at */
+/*
+ * After its last work the engine polls for BLK_SPIN_US before it waits in WFE, and reads the
+ * counter only every BLK_CLOCK_PASSES idle passes. On silicon either costs only power on the
+ * engine's own core. Under QEMU's TCG both matter: a WFE is a yield and a CNTPCT_EL0 read an
+ * I/O register access, each of which takes QEMU's global lock, which a vCPU woken from WFI
+ * (the guest waiting for its completion interrupt) must take too; an engine doing either in a
+ * tight loop held that vCPU off for milliseconds per request.
+ */
+#define BLK_SPIN_US	 5000
+#define BLK_CLOCK_PASSES 64
 #define BLK_NONE	 (-1)
 #define BLK_OP_VQ_ID	 0x80 /* a slot's op: a virtio GET_ID, answered by the engine itself */
 
@@ -75,7 +85,9 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	atomic_store_explicit(&e->span, 0, memory_order_relaxed);
 	e->timeout_ticks = timer_us_to_ticks(BLK_TIMEOUT_MS * 1000ULL);
 	e->next_check = 0;
-
+	e->now = e->last_work = 0;
+	e->spin_ticks = timer_us_to_ticks(BLK_SPIN_US);
+	e->worked = true;
 	e->polls = e->idle_waits = e->submitted = e->completed = 0;
 	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
 	e->ctrl_down = !c->up;
@@ -808,9 +820,14 @@ static bool vq_want_interrupt(struct blk_vq *q)
 
 uint32_t blk_engine_poll(struct blk_engine *e)
 {
-	uint64_t now = timer_count();
+	uint64_t now;
 	uint32_t work = 0, span = atomic_load_explicit(&e->span, memory_order_relaxed);
 	bool wake = false;
+
+	/* Fresh after work (a command's issue time), else every BLK_CLOCK_PASSES passes. */
+	if (e->worked || !(e->polls % BLK_CLOCK_PASSES))
+		e->now = timer_count();
+	now = e->now;
 
 	if (!e->ctrl_down)
 		work = nvme_cq_poll(e->q, on_cqe, e, e->q->entries);
@@ -853,6 +870,9 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 		e->next_check = now + timer_us_to_ticks(BLK_CHECK_US);
 	}
 	e->polls++;
+	e->worked = work != 0;
+	if (work)
+		e->last_work = now;
 	return work;
 }
 
@@ -893,6 +913,8 @@ void blk_engine_run(struct blk_engine *e)
 
 		if (ops ? counted_poll(e, ops) : blk_engine_poll(e))
 			continue;
+		if (e->now - e->last_work < e->spin_ticks)
+			continue; /* work was recent: more is likely soon (BLK_SPIN_US) */
 		/*
 		 * Idle: sleep on the line of the next completion entry (the controller's write to
 		 * it may clear our exclusive monitor and wake us); a guest's SEV after it

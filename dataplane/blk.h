@@ -169,6 +169,8 @@ struct blk_engine {
 	_Atomic uint32_t span;	   /* disks [0, span) may be in use: the rest are not looked at */
 	uint32_t max_blocks_shift; /* max bytes per request, as a shift of the block size 512 */
 	uint64_t timeout_ticks, next_check;
+	uint64_t now, last_work, spin_ticks; /* the counter as last read; see blk_engine_run() */
+	bool worked;			     /* the last pass did work */
 	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
 	bool ctrl_down;
 	struct vq_req vq_req; /* the chain being walked: private, as the guest may rewrite it */
