@@ -64,19 +64,19 @@
 #define VIRTIO_S_FAILED	     128U
 
 /* Feature bits (virtio 1.2, 5.2.3 and 6). */
-#define VIRTIO_BLK_F_SIZE_MAX	    (1ULL << 1)
-#define VIRTIO_BLK_F_SEG_MAX	    (1ULL << 2)
-#define VIRTIO_BLK_F_BLK_SIZE	    (1ULL << 6)
-#define VIRTIO_BLK_F_FLUSH	    (1ULL << 9)
-#define VIRTIO_BLK_F_DISCARD	    (1ULL << 13)
-#define VIRTIO_BLK_F_WRITE_ZEROES   (1ULL << 14)
-#define VIRTIO_F_RING_INDIRECT_DESC (1ULL << 28)
-#define VIRTIO_F_RING_EVENT_IDX	    (1ULL << 29)
-#define VIRTIO_F_VERSION_1	    (1ULL << 32)
+#define VIRTIO_BLK_F_SIZE_MAX	  (1ULL << 1)
+#define VIRTIO_BLK_F_SEG_MAX	  (1ULL << 2)
+#define VIRTIO_BLK_F_BLK_SIZE	  (1ULL << 6)
+#define VIRTIO_BLK_F_FLUSH	  (1ULL << 9)
+#define VIRTIO_BLK_F_DISCARD	  (1ULL << 13)
+#define VIRTIO_BLK_F_WRITE_ZEROES (1ULL << 14)
+#define VIRTIO_F_INDIRECT_DESC	  (1ULL << 28)
+#define VIRTIO_F_EVENT_IDX	  (1ULL << 29)
+#define VIRTIO_F_VERSION_1	  (1ULL << 32)
 #define VBLK_FEATURES                                                        \
 	(VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | \
 	 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_DISCARD | \
-	 VIRTIO_BLK_F_WRITE_ZEROES | VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_F_RING_EVENT_IDX)
+	 VIRTIO_BLK_F_WRITE_ZEROES | VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX)
 
 /* struct virtio_blk_config (5.2.4): the fields we fill; the rest read as zero. */
 #define VBLK_CFG_CAPACITY	     0x00
@@ -245,7 +245,7 @@ static void serve(struct vblk *b)
 	ret = vdisk_virtq_attach(b->vm, vgic_guest_ram(b->vm, b->desc, 1),
 				 vgic_guest_ram(b->vm, b->driver, 1),
 				 vgic_guest_ram(b->vm, b->device, 1), (uint16_t)b->num,
-				 (b->drv_features & VIRTIO_F_RING_EVENT_IDX) != 0, vblk_notify, b);
+				 (b->drv_features & VIRTIO_F_EVENT_IDX) != 0, vblk_notify, b);
 	if (ret) {
 		refuse(b, "the block engine cannot take the queue");
 		return;
