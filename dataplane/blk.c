@@ -13,7 +13,18 @@
 #include "kernel/lib/err.h"
 
 #define BLK_CHECK_US 10000 /* how often timeouts and CSTS are looked at */
-#define BLK_NONE     (-1)
+/*
+ * After its last work the engine polls for BLK_SPIN_US before it waits in WFE, and reads the
+ * counter only every BLK_CLOCK_PASSES idle passes. On silicon either costs only power on the
+ * engine's own core. Under QEMU's TCG both matter: a WFE is a yield and a CNTPCT_EL0 read an
+ * I/O register access, each of which takes QEMU's global lock, which a vCPU woken from WFI
+ * (the guest waiting for its completion interrupt) must take too; an engine doing either in a
+ * tight loop held that vCPU off for milliseconds per request.
+ */
+#define BLK_SPIN_US	 5000
+#define BLK_CLOCK_PASSES 64
+#define BLK_NONE	 (-1)
+#define BLK_OP_VQ_ID	 0x80 /* a slot's op: a virtio GET_ID, answered by the engine itself */
 
 static const char *const status_names[BLK_STATUS__COUNT] = {
 	[BLK_OK] = "ok",
@@ -74,6 +85,9 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	atomic_store_explicit(&e->span, 0, memory_order_relaxed);
 	e->timeout_ticks = timer_us_to_ticks(BLK_TIMEOUT_MS * 1000ULL);
 	e->next_check = 0;
+	e->now = e->last_work = 0;
+	e->spin_ticks = timer_us_to_ticks(BLK_SPIN_US);
+	e->worked = true;
 	e->polls = e->idle_waits = e->submitted = e->completed = 0;
 	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
 	e->ctrl_down = !c->up;
@@ -246,7 +260,9 @@ static void post_vq(struct blk_disk *d, const struct blk_slot *s)
 	*(volatile uint8_t *)(uintptr_t)s->status_pa = vq_status(s->status);
 	u->id = head;
 	/* Bytes written into the chain's device-writable part: the data read, and the status. */
-	u->len = s->status == BLK_OK && s->op == BLK_OP_READ ? s->bytes + 1 : 1;
+	u->len = s->status == BLK_OK && (s->op == BLK_OP_READ || s->op == BLK_OP_VQ_ID)
+			 ? s->bytes + 1
+			 : 1;
 	q->used_idx++;
 	q->busy[head / 64] &= ~(1ULL << (head % 64));
 	/*
@@ -472,6 +488,10 @@ static uint8_t vq_op(const struct vq_req *r)
 		return BLK_OP_WRITE;
 	case VIRTIO_BLK_T_FLUSH:
 		return BLK_OP_FLUSH;
+	case VIRTIO_BLK_T_DISCARD:
+		return BLK_OP_DISCARD;
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return BLK_OP_WRITE_ZEROES;
 	default:
 		return 0;
 	}
@@ -545,6 +565,25 @@ static void vq_piece(const struct blk_cmd *c, const unsigned int *cut, unsigned 
 }
 
 /*
+ * VIRTIO_F_EVENT_IDX: every available chain was taken; ask the driver to notify when it makes
+ * the next one available (avail_event, 2.7.10), so a notify wakes the engine from its WFE.
+ * Returns 1 when the driver published more meanwhile (look again before sleeping), else 0.
+ */
+static uint32_t vq_ask_notify(struct blk_vq *q, uint16_t avail)
+{
+	atomic_store_explicit((_Atomic uint16_t *)(void *)(q->used + VIRTQ_AVAIL_EVENT(q->size)),
+			      q->last_avail, memory_order_relaxed);
+	/*
+	 * Full barrier: the avail_event store is visible before we read the avail index again,
+	 * as the driver's avail index store is before it reads avail_event (virtqueue_kick_prepare
+	 * has a full barrier there): either it sees our event and notifies, or we see its index.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	return atomic_load_explicit((_Atomic uint16_t *)(void *)(q->avail + VIRTQ_AVAIL_IDX),
+				    memory_order_relaxed) != avail;
+}
+
+/*
  * Up to 'room' new chains of a virtio disk. The avail index and each ring entry are read once;
  * each chain is walked into a private copy (vq_walk) and checked before anything is submitted.
  */
@@ -573,6 +612,7 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 		enum blk_status st;
 		unsigned int parts, cut[VBLK_SEG_MAX + 1];
 		int32_t cid;
+		bool get_id;
 
 		if (!vq_walk(q->desc, q->size, head, &m, r, &why)) {
 			vq_fault(e, d, why, head);
@@ -582,10 +622,13 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 			vq_fault(e, d, "a chain head made available again while in flight", head);
 			break;
 		}
-		st = e->ctrl_down ? BLK_E_NODEV
-				  : blk_check_virtio(r, &d->share,
-						     e->ctrl->max_xfer >> d->share.lba_shift, &c);
-		parts = st == BLK_OK ? vq_plan(&c, d->share.lba_shift, cut) : 1;
+		/* GET_ID needs no controller: its answer is written here. */
+		get_id = r->type == VIRTIO_BLK_T_GET_ID && !r->bad;
+		st = get_id	    ? BLK_OK
+		     : e->ctrl_down ? BLK_E_NODEV
+				    : blk_check_virtio(r, &d->share,
+						       e->ctrl->max_xfer >> d->share.lba_shift, &c);
+		parts = st == BLK_OK && !get_id ? vq_plan(&c, d->share.lba_shift, cut) : 1;
 		if (!parts) {
 			st = BLK_E_BUF;
 			parts = 1;
@@ -600,7 +643,16 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 		q->parts[head] = (uint8_t)parts;
 		q->first_err[head] = BLK_OK;
 		q->done_bytes[head] = 0;
-		d->st.ops[vq_op(r)]++;
+		if (!get_id)
+			d->st.ops[vq_op(r)]++;
+		if (get_id) {
+			cid = take_slot(e, d, idx, head, r);
+			e->slots[cid].op = BLK_OP_VQ_ID;
+			e->slots[cid].bytes = vq_put_id(r, q->id);
+			e->slots[cid].status = BLK_OK;
+			finish(e, cid);
+			continue;
+		}
 		if (st != BLK_OK) {
 			cid = take_slot(e, d, idx, head, r);
 			if (st == BLK_E_NODEV) {
@@ -631,6 +683,8 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 	}
 	if (d->inflight > d->st.inflight_max)
 		d->st.inflight_max = d->inflight;
+	if (q->event_idx && taken == ready && !atomic_load_explicit(&d->down, memory_order_relaxed))
+		n += vq_ask_notify(q, avail);
 	return n;
 }
 
@@ -844,11 +898,33 @@ static void check_health(struct blk_engine *e, uint64_t now)
 	}
 }
 
+/*
+ * Used buffers were posted (and a full barrier passed since): does the driver want to hear of
+ * it? With VIRTIO_F_EVENT_IDX when the used index passed its used_event (2.7.7.2), else unless
+ * it set VIRTQ_AVAIL_F_NO_INTERRUPT.
+ */
+static bool vq_want_interrupt(struct blk_vq *q)
+{
+	uint16_t old = q->signalled;
+
+	if (!q->event_idx)
+		return !(*(const volatile uint16_t *)(void *)q->avail & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	q->signalled = q->used_idx;
+	return vq_need_event(
+		*(const volatile uint16_t *)(void *)(q->avail + VIRTQ_USED_EVENT(q->size)),
+		q->used_idx, old);
+}
+
 uint32_t blk_engine_poll(struct blk_engine *e)
 {
-	uint64_t now = timer_count();
+	uint64_t now;
 	uint32_t work = 0, span = atomic_load_explicit(&e->span, memory_order_relaxed), want;
 	bool wake = false;
+
+	/* Fresh after work (a command's issue time), else every BLK_CLOCK_PASSES passes. */
+	if (e->worked || !(e->polls % BLK_CLOCK_PASSES))
+		e->now = timer_count();
+	now = e->now;
 
 	if (e->grp) {
 		want = atomic_load_explicit(&e->grp->want, memory_order_relaxed);
@@ -881,8 +957,7 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 			 * (virtqueue_enable_cb): one of the two sides sees the other.
 			 */
 			atomic_thread_fence(memory_order_seq_cst);
-			if (*(const volatile uint16_t *)(void *)d->vq.avail &
-			    VIRTQ_AVAIL_F_NO_INTERRUPT)
+			if (!vq_want_interrupt(&d->vq))
 				continue;
 		}
 		if (d->notify)
@@ -899,6 +974,9 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 		e->next_check = now + timer_us_to_ticks(BLK_CHECK_US);
 	}
 	e->polls++;
+	e->worked = work != 0;
+	if (work)
+		e->last_work = now;
 	return work;
 }
 
@@ -938,16 +1016,25 @@ void blk_engine_run(struct blk_engine *e)
 		/* Acquire pairs with blk_engine_set_cost(): the ops it names are complete. */
 		const struct blk_cost_ops *ops =
 			atomic_load_explicit(&e->cost, memory_order_acquire);
-		uint64_t t0 = timer_count(), took;
+		/*
+		 * A pass after a working one reads the counter at its start (blk_engine_poll), so
+		 * its length is known without a counter read on idle passes; only those are timed.
+		 */
+		bool timed = e->worked;
+		uint64_t took;
 
 		if (ops ? counted_poll(e, ops) : blk_engine_poll(e)) {
-			took = timer_count() - t0;
-			if (took > e->pass_max_ticks)
-				e->pass_max_ticks = took;
-			if (took > slow)
-				e->slow_passes++;
+			if (timed) {
+				took = timer_count() - e->now;
+				if (took > e->pass_max_ticks)
+					e->pass_max_ticks = took;
+				if (took > slow)
+					e->slow_passes++;
+			}
 			continue;
 		}
+		if (e->now - e->last_work < e->spin_ticks)
+			continue; /* work was recent: more is likely soon (BLK_SPIN_US) */
 		/*
 		 * Idle: sleep on the line of the next completion entry (the controller's write to
 		 * it may clear our exclusive monitor and wake us); a guest's SEV after it

@@ -36,6 +36,9 @@ struct blk_mem {
 	uint64_t ipa, size, pa;
 };
 
+/* Blocks one Write Zeroes or deallocate may name: NLB is a 0's based 16-bit field (Write Zeroes). */
+#define BLK_MAX_RANGE_BLOCKS 65536u
+
 /* A checked request, ready to become an NVMe command. */
 struct blk_cmd {
 	uint8_t opcode; /* NVME_CMD_* */
@@ -89,6 +92,9 @@ struct blk_vq {
 	uint16_t size;
 	uint16_t last_avail;		    /* next avail ring entry to take */
 	uint16_t used_idx;		    /* next used ring entry to fill */
+	bool event_idx;			    /* VIRTIO_F_EVENT_IDX was negotiated */
+	uint16_t signalled;		    /* used_idx at the last notification decision */
+	char id[VIRTIO_BLK_ID_BYTES];	    /* GET_ID's answer */
 	uint64_t busy[VIRTQ_MAX_SIZE / 64]; /* chain heads in flight */
 	/* Per head in flight: its commands still out, its first error, the bytes they moved. */
 	uint8_t parts[VIRTQ_MAX_SIZE];
@@ -181,6 +187,8 @@ struct blk_engine {
 	_Atomic uint32_t span;	   /* disks [0, span) may be in use: the rest are not looked at */
 	uint32_t max_blocks_shift; /* max bytes per request, as a shift of the block size 512 */
 	uint64_t timeout_ticks, next_check;
+	uint64_t now, last_work, spin_ticks; /* the counter as last read; see blk_engine_run() */
+	bool worked;			     /* the last pass did work */
 	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
 	bool ctrl_down;
 	struct vq_req vq_req; /* the chain being walked: private, as the guest may rewrite it */
@@ -188,8 +196,8 @@ struct blk_engine {
 	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
 	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;
 	/*
-	 * How long passes that did work took, by the timer (outside what blk_cost_ops counts):
-	 * the longest, and how many took over BLK_SLOW_PASS_US. A pass waits for nothing, so a
+	 * How long passes that did work right after a working pass took, by the timer (outside
+	 * what blk_cost_ops counts): the longest, and how many took over BLK_SLOW_PASS_US. A pass waits for nothing, so a
 	 * slow one was held up by the machine (an MMIO access stalled, the core taken away),
 	 * while a wake-up that came late leaves the engine idle instead: the two tell apart.
 	 */

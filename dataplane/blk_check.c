@@ -2,8 +2,6 @@
 /* Checking a guest's block request against its share and its RAM: pure, host-tested. */
 #include "dataplane/blk.h"
 
-#define BLK_MAX_RANGE_BLOCKS 65536u /* NLB is a 0's based 16-bit field (Write Zeroes) */
-
 /* [off, off + len) inside [0, size), without overflow. */
 static bool inside(uint64_t off, uint64_t len, uint64_t size)
 {
@@ -57,6 +55,36 @@ enum blk_status blk_check(const struct blk_req *r, const struct blk_share *s,
 	return BLK_OK;
 }
 
+/*
+ * DISCARD or WRITE_ZEROES: their range in 512-byte sectors, whole blocks inside the share, at
+ * most BLK_MAX_RANGE_BLOCKS (the max_discard_sectors and max_write_zeroes_sectors we offer).
+ * The only flag is WRITE_ZEROES' unmap, which allows but does not require deallocation: the
+ * write of zeroes serves it. Any flag on a DISCARD is unsupported (5.2.6.2).
+ */
+static enum blk_status check_range(const struct vq_req *r, const struct blk_share *s,
+				   struct blk_cmd *cmd)
+{
+	uint64_t lba_mask = (1ULL << s->lba_shift) - 1, first, bytes;
+	bool zeroes = r->type == VIRTIO_BLK_T_WRITE_ZEROES;
+
+	if (r->range_flags & ~(zeroes ? VIRTIO_BLK_WZ_UNMAP : 0U))
+		return BLK_E_OP;
+	if (r->range_sector > (UINT64_MAX >> VIRTIO_BLK_SECTOR_SHIFT))
+		return BLK_E_RANGE;
+	first = r->range_sector << VIRTIO_BLK_SECTOR_SHIFT;
+	bytes = (uint64_t)r->range_sectors << VIRTIO_BLK_SECTOR_SHIFT;
+	if (!bytes || (bytes & lba_mask) || (first & lba_mask))
+		return BLK_E_RANGE;
+	if ((bytes >> s->lba_shift) > BLK_MAX_RANGE_BLOCKS)
+		return BLK_E_SIZE;
+	if (!inside(first >> s->lba_shift, bytes >> s->lba_shift, s->count))
+		return BLK_E_RANGE;
+	cmd->opcode = zeroes ? NVME_CMD_WRITE_ZEROES : NVME_CMD_DSM;
+	cmd->slba = s->start + (first >> s->lba_shift);
+	cmd->nlb = (uint32_t)(bytes >> s->lba_shift);
+	return BLK_OK;
+}
+
 enum blk_status blk_check_virtio(const struct vq_req *r, const struct blk_share *s,
 				 uint32_t max_blocks, struct blk_cmd *cmd)
 {
@@ -77,8 +105,11 @@ enum blk_status blk_check_virtio(const struct vq_req *r, const struct blk_share 
 	case VIRTIO_BLK_T_OUT:
 		cmd->opcode = NVME_CMD_WRITE;
 		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return check_range(r, s, cmd);
 	default:
-		return BLK_E_OP; /* GET_ID, DISCARD, WRITE_ZEROES...: not offered */
+		return BLK_E_OP; /* GET_ID is answered by the engine itself; others are unknown */
 	}
 	/* 'sector' counts 512 bytes (5.2.6); the namespace's blocks may be larger. */
 	if (r->sector > (UINT64_MAX >> VIRTIO_BLK_SECTOR_SHIFT))

@@ -38,11 +38,45 @@ static bool add_seg(struct vq_req *r, uint64_t pa, uint64_t len)
 	return true;
 }
 
+/*
+ * The one range of a DISCARD or WRITE_ZEROES request (struct virtio_blk_discard_write_zeroes,
+ * 5.2.6): the device-readable data after the header, exactly 16 bytes however it is framed
+ * (we offer max_discard_seg = max_write_zeroes_seg = 1). Read once, byte by byte.
+ */
+static void read_range(struct vq_req *r, const struct vq_seg *rd, unsigned int n_rd)
+{
+	uint8_t b[VIRTIO_BLK_RANGE_SIZE];
+	uint32_t got = 0;
+
+	for (unsigned int i = 0; i < n_rd; i++) {
+		const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)rd[i].pa;
+
+		if (rd[i].len > VIRTIO_BLK_RANGE_SIZE - got) {
+			r->bad = VQ_BAD_RANGES;
+			return;
+		}
+		for (uint32_t k = 0; k < rd[i].len; k++)
+			b[got++] = p[k];
+	}
+	if (got != VIRTIO_BLK_RANGE_SIZE) {
+		r->bad = VQ_BAD_RANGES;
+		return;
+	}
+	for (int k = 7; k >= 0; k--)
+		r->range_sector = r->range_sector << 8 | b[k];
+	for (int k = 3; k >= 0; k--) {
+		r->range_sectors = r->range_sectors << 8 | b[8 + k];
+		r->range_flags = r->range_flags << 8 | b[12 + k];
+	}
+}
+
 bool vq_walk(const struct virtq_desc *desc, uint16_t size, uint16_t head, const struct vq_mem *m,
 	     struct vq_req *r, const char **why)
 {
 	uint8_t hdr[VIRTIO_BLK_HDR_SIZE];
-	uint32_t hdr_got = 0, idx = head, n = 0;
+	uint32_t hdr_got = 0, idx = head, n = 0, tsize = size;
+	const struct virtq_desc *tbl = desc; /* the queue's table, then maybe an indirect one */
+	bool indirect = false;
 	bool writable = false, ram_ok = true;
 	/* The chain's buffers by direction: data is picked out once the type is known. */
 	struct vq_seg rd[VBLK_SEG_MAX + 2], wr[VBLK_SEG_MAX + 2];
@@ -57,18 +91,38 @@ bool vq_walk(const struct virtq_desc *desc, uint16_t size, uint16_t head, const 
 		uint64_t pa = 0;
 		bool in_ram;
 
-		if (idx >= size) {
-			*why = "a descriptor index past the queue";
+		if (idx >= tsize) {
+			*why = indirect ? "a descriptor index past its indirect table"
+					: "a descriptor index past the queue";
 			return false;
 		}
-		if (++n > size) {
-			*why = "a descriptor chain that loops (longer than the queue)";
+		if (++n > tsize) {
+			*why = "a descriptor chain that loops (longer than its table)";
 			return false;
 		}
-		read_desc(&d, &desc[idx]);
+		read_desc(&d, &tbl[idx]);
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-			*why = "an indirect descriptor (VIRTIO_F_INDIRECT_DESC is not offered)";
-			return false;
+			uint64_t tpa;
+
+			/* The chain goes on in the table it names, from entry 0 (2.7.5.3.1). */
+			if (indirect || (d.flags & VIRTQ_DESC_F_NEXT)) {
+				*why = "an indirect descriptor with NEXT set or inside an indirect "
+				       "table";
+				return false;
+			}
+			if (!d.len || (d.len % VIRTQ_DESC_SIZE) ||
+			    d.len / VIRTQ_DESC_SIZE > VIRTQ_INDIRECT_MAX || (d.addr & 7) ||
+			    !ram_pa(m, d.addr, d.len, &tpa)) {
+				*why = "an indirect table that is empty, not whole descriptors, "
+				       "too long, misaligned or outside the VM's RAM";
+				return false;
+			}
+			tbl = (const struct virtq_desc *)(uintptr_t)tpa;
+			tsize = d.len / VIRTQ_DESC_SIZE;
+			indirect = true;
+			idx = 0;
+			n = 0;
+			continue;
 		}
 		if (d.flags & VIRTQ_DESC_F_WRITE)
 			writable = true;
@@ -136,12 +190,17 @@ bool vq_walk(const struct virtq_desc *desc, uint16_t size, uint16_t head, const 
 		r->sector = r->sector << 8 | hdr[8 + b];
 	/* The last writable byte is the status: the writable data is what comes before it. */
 	wr[n_wr - 1].len--;
-	if (r->type == VIRTIO_BLK_T_IN) {
+	if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_GET_ID) {
 		for (unsigned int i = 0; i < n_wr; i++)
 			if (!add_seg(r, wr[i].pa, wr[i].len))
 				r->bad = VQ_BAD_SEGS;
 		if (n_rd)
 			r->bad = VQ_BAD_DIR;
+	} else if (r->type == VIRTIO_BLK_T_DISCARD || r->type == VIRTIO_BLK_T_WRITE_ZEROES) {
+		read_range(r, rd, n_rd);
+		for (unsigned int i = 0; i < n_wr; i++)
+			if (wr[i].len)
+				r->bad = VQ_BAD_DIR;
 	} else if (r->type == VIRTIO_BLK_T_OUT) {
 		for (unsigned int i = 0; i < n_rd; i++)
 			if (!add_seg(r, rd[i].pa, rd[i].len))
@@ -177,4 +236,17 @@ int vq_prp_entries(const struct vq_seg *seg, unsigned int n_seg, uint64_t *list,
 		}
 	}
 	return (int)n;
+}
+
+uint32_t vq_put_id(const struct vq_req *r, const char id[VIRTIO_BLK_ID_BYTES])
+{
+	uint32_t put = 0;
+
+	for (unsigned int i = 0; i < r->n_seg && put < VIRTIO_BLK_ID_BYTES; i++) {
+		volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)r->seg[i].pa;
+
+		for (uint32_t k = 0; k < r->seg[i].len && put < VIRTIO_BLK_ID_BYTES; k++)
+			p[k] = (uint8_t)id[put++];
+	}
+	return put;
 }

@@ -64,6 +64,9 @@ flock 9
 #   monadic.dd=MIB               time a direct read of MIB MiB from /dev/NAME
 #   monadic.ddbs=BYTES           in reads of BYTES each (default 1 MiB)
 #   monadic.irqs                 print /proc/interrupts (MONADIC-IRQ: lines) before powering off
+#   monadic.vblk=SEC,COUNT       print the device's serial, discard and write-zeroes limits and
+#                                hardware queues (a MONADIC-VBLK: line), then discard COUNT
+#                                sectors at sector SEC with blkdiscard
 init_script() {
 	cat <<'INIT'
 #!/bin/sh
@@ -78,9 +81,11 @@ dd_mib=
 dd_bs=1048576
 dev=nvme0n1
 irqs=
+vblk=
 for w in $($bb cat /proc/cmdline); do
 	case $w in
 	monadic.irqs) irqs=1 ;;
+	monadic.vblk=*) vblk=${w#monadic.vblk=} ;;
 	monadic.nvme=*) nvme=${w#monadic.nvme=} ;;
 	monadic.dd=*) dd_mib=${w#monadic.dd=} ;;
 	monadic.dev=*) dev=${w#monadic.dev=} ;;
@@ -110,6 +115,17 @@ if [ -n "$nvme" ]; then
 		echo "MONADIC-WRITE: done"
 	else
 		echo "MONADIC-READ: no /dev/$dev"
+	fi
+fi
+if [ -n "$vblk" ] && [ -b /dev/$dev ]; then
+	q=/sys/block/$dev/queue
+	echo "MONADIC-VBLK: serial=$($bb cat /sys/block/$dev/serial 2>/dev/null)" \
+		"discard_max=$($bb cat $q/discard_max_bytes) write_zeroes_max=$($bb cat $q/write_zeroes_max_bytes)" \
+		"mq=$($bb ls /sys/block/$dev/mq | $bb tr '\n' ',')"
+	if $bb blkdiscard -o $((${vblk%%,*} * 512)) -l $((${vblk#*,} * 512)) /dev/$dev; then
+		echo "MONADIC-VBLK: discarded"
+	else
+		echo "MONADIC-VBLK: discard failed"
 	fi
 fi
 if [ -n "$dd_mib" ] && [ -b /dev/$dev ]; then

@@ -10,6 +10,7 @@
 
 #include <stdatomic.h>
 
+#include "dataplane/blk.h"
 #include "dataplane/virtq.h"
 #include "dataplane/wait.h"
 #include "kernel/arch/spinlock.h"
@@ -63,22 +64,32 @@
 #define VIRTIO_S_FAILED	     128U
 
 /* Feature bits (virtio 1.2, 5.2.3 and 6). */
-#define VIRTIO_BLK_F_SIZE_MAX (1ULL << 1)
-#define VIRTIO_BLK_F_SEG_MAX  (1ULL << 2)
-#define VIRTIO_BLK_F_BLK_SIZE (1ULL << 6)
-#define VIRTIO_BLK_F_FLUSH    (1ULL << 9)
-#define VIRTIO_F_VERSION_1    (1ULL << 32)
+#define VIRTIO_BLK_F_SIZE_MAX	  (1ULL << 1)
+#define VIRTIO_BLK_F_SEG_MAX	  (1ULL << 2)
+#define VIRTIO_BLK_F_BLK_SIZE	  (1ULL << 6)
+#define VIRTIO_BLK_F_FLUSH	  (1ULL << 9)
+#define VIRTIO_BLK_F_DISCARD	  (1ULL << 13)
+#define VIRTIO_BLK_F_WRITE_ZEROES (1ULL << 14)
+#define VIRTIO_F_INDIRECT_DESC	  (1ULL << 28)
+#define VIRTIO_F_EVENT_IDX	  (1ULL << 29)
+#define VIRTIO_F_VERSION_1	  (1ULL << 32)
 #define VBLK_FEATURES                                                        \
 	(VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | \
-	 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH)
+	 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_DISCARD | \
+	 VIRTIO_BLK_F_WRITE_ZEROES | VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX)
 
 /* struct virtio_blk_config (5.2.4): the fields we fill; the rest read as zero. */
-#define VBLK_CFG_CAPACITY 0x00
-#define VBLK_CFG_SIZE_MAX 0x08
-#define VBLK_CFG_SEG_MAX  0x0c
-#define VBLK_CFG_BLK_SIZE 0x14
-#define VBLK_CFG_SIZE	  0x40
-#define VBLK_SEG_BYTES	  4096U /* size_max: one page per segment, so a chain fits PRPs */
+#define VBLK_CFG_CAPACITY	     0x00
+#define VBLK_CFG_SIZE_MAX	     0x08
+#define VBLK_CFG_SEG_MAX	     0x0c
+#define VBLK_CFG_BLK_SIZE	     0x14
+#define VBLK_CFG_MAX_DISCARD_SECTORS 0x24
+#define VBLK_CFG_MAX_DISCARD_SEG     0x28
+#define VBLK_CFG_DISCARD_ALIGNMENT   0x2c
+#define VBLK_CFG_MAX_WZ_SECTORS	     0x30
+#define VBLK_CFG_MAX_WZ_SEG	     0x34
+#define VBLK_CFG_SIZE		     0x40
+#define VBLK_SEG_BYTES		     4096U /* size_max: one page per segment, so a chain fits PRPs */
 
 struct vblk {
 	struct spinlock lock; /* the VM's vCPUs share the registers */
@@ -108,7 +119,7 @@ static void put_le(uint8_t *p, uint64_t v, unsigned int n)
 /* The configuration space from the VM's share; false when the VM has no disk. */
 static bool fill_config(struct vblk *b)
 {
-	uint64_t sectors;
+	uint64_t sectors, range;
 	uint32_t lba_shift, max_bytes, seg_max;
 
 	if (!vdisk_virtio_info(b->vm, &sectors, &lba_shift, &max_bytes))
@@ -123,6 +134,19 @@ static bool fill_config(struct vblk *b)
 	put_le(b->cfg + VBLK_CFG_SIZE_MAX, VBLK_SEG_BYTES, 4);
 	put_le(b->cfg + VBLK_CFG_SEG_MAX, seg_max, 4);
 	put_le(b->cfg + VBLK_CFG_BLK_SIZE, 1U << lba_shift, 4);
+	/*
+	 * DISCARD and WRITE_ZEROES: one range per request (the engine makes it one deallocate
+	 * or Write Zeroes command), whole blocks, at most the blocks one command names; the
+	 * share's size bounds it too. write_zeroes_may_unmap stays 0: zeroes are written.
+	 */
+	range = sectors < ((uint64_t)BLK_MAX_RANGE_BLOCKS << (lba_shift - VIRTIO_BLK_SECTOR_SHIFT))
+			? sectors
+			: (uint64_t)BLK_MAX_RANGE_BLOCKS << (lba_shift - VIRTIO_BLK_SECTOR_SHIFT);
+	put_le(b->cfg + VBLK_CFG_MAX_DISCARD_SECTORS, range, 4);
+	put_le(b->cfg + VBLK_CFG_MAX_DISCARD_SEG, 1, 4);
+	put_le(b->cfg + VBLK_CFG_DISCARD_ALIGNMENT, 1U << (lba_shift - VIRTIO_BLK_SECTOR_SHIFT), 4);
+	put_le(b->cfg + VBLK_CFG_MAX_WZ_SECTORS, range, 4);
+	put_le(b->cfg + VBLK_CFG_MAX_WZ_SEG, 1, 4);
 	return true;
 }
 
@@ -218,9 +242,10 @@ static void serve(struct vblk *b)
 
 	if (b->served || !b->ready || !(b->status & VIRTIO_S_DRIVER_OK))
 		return;
-	ret = vdisk_virtq_attach(
-		b->vm, vgic_guest_ram(b->vm, b->desc, 1), vgic_guest_ram(b->vm, b->driver, 1),
-		vgic_guest_ram(b->vm, b->device, 1), (uint16_t)b->num, vblk_notify, b);
+	ret = vdisk_virtq_attach(b->vm, vgic_guest_ram(b->vm, b->desc, 1),
+				 vgic_guest_ram(b->vm, b->driver, 1),
+				 vgic_guest_ram(b->vm, b->device, 1), (uint16_t)b->num,
+				 (b->drv_features & VIRTIO_F_EVENT_IDX) != 0, vblk_notify, b);
 	if (ret) {
 		refuse(b, "the block engine cannot take the queue");
 		return;

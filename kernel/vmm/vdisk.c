@@ -13,6 +13,7 @@
 #include "kernel/console.h"
 #include "kernel/hyp.h"
 #include "kernel/lib/err.h"
+#include "kernel/lib/fmt.h"
 #include "kernel/smp.h"
 #include "kernel/vdev/vblk.h"
 #include "kernel/vdev/vgic.h"
@@ -362,8 +363,22 @@ static int engine_attach(struct vdisk *d, const struct blk_disk *t)
 	return ret;
 }
 
+/*
+ * GET_ID's answer (virtio 1.2, 5.2.6): at most 20 bytes, NUL-padded, no terminator needed:
+ * the controller's serial number, the namespace and the share's first block.
+ */
+static void share_id(const struct vdisk *d, char out[VIRTIO_BLK_ID_BYTES])
+{
+	char id[VIRTIO_BLK_ID_BYTES + 1] = { 0 };
+
+	fmt_snprintf(id, sizeof(id), "%s-%u-%llu", ctl.nvme.id.sn, d->nsid,
+		     (unsigned long long)d->start);
+	for (unsigned int i = 0; i < VIRTIO_BLK_ID_BYTES; i++)
+		out[i] = id[i];
+}
+
 int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint64_t used_pa,
-		       uint16_t size, void (*notify)(void *ctx), void *ctx)
+		       uint16_t size, bool event_idx, void (*notify)(void *ctx), void *ctx)
 {
 	struct vdisk *d = &disks[vm->id];
 	const struct nvme_ns *ns = d->set ? nvme_ctrl_ns(&ctl.nvme, d->nsid) : NULL;
@@ -381,7 +396,9 @@ int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint6
 	t.vq.used = (uint8_t *)(uintptr_t)used_pa;
 	t.vq.size = size;
 	/* The driver starts both indices at 0 (2.7.6, 2.7.8) after a reset. */
-	t.vq.last_avail = t.vq.used_idx = 0;
+	t.vq.last_avail = t.vq.used_idx = t.vq.signalled = 0;
+	t.vq.event_idx = event_idx;
+	share_id(d, t.vq.id);
 	t.share = (struct blk_share){
 		.nsid = d->nsid, .lba_shift = ns->lba_shift, .start = d->start, .count = d->count
 	};

@@ -58,11 +58,13 @@ bool vdisk_virtio_info(const struct vm *vm, uint64_t *sectors, uint32_t *lba_shi
 		       uint32_t *max_bytes);
 /*
  * Hand the VM's virtqueue (its parts at these PAs, checked against Stage-2 by the caller,
- * 'size' entries) to the engine; notify(ctx) runs on the engine's core after used buffers were
- * posted or the queue was shut. 0 or a negative error.
+ * 'size' entries, VIRTIO_F_EVENT_IDX negotiated or not) to the engine; notify(ctx) runs on the
+ * engine's core after used buffers were posted or the queue was shut. GET_ID answers with the
+ * share's name: the controller's serial number, the namespace and the share's first block.
+ * 0 or a negative error.
  */
 int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint64_t used_pa,
-		       uint16_t size, void (*notify)(void *ctx), void *ctx);
+		       uint16_t size, bool event_idx, void (*notify)(void *ctx), void *ctx);
 /* The engine shut the VM's queue or rings: the guest broke them. */
 bool vdisk_faulted(const struct vm *vm);
 /* The VM's share: false when it has none; its engine and disk there, -1 when not attached. */

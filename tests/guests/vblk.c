@@ -49,7 +49,11 @@
 #define S_FEATURES_OK	   8U
 #define S_NEEDS_RESET	   64U
 #define F_FLUSH		   (1U << 9)
+#define F_MQ		   (1U << 12) /* not offered */
+#define F_DISCARD	   (1U << 13)
+#define F_WRITE_ZEROES	   (1U << 14)
 #define F_INDIRECT	   (1U << 28)
+#define F_EVENT_IDX	   (1U << 29)
 #define F_VERSION_1_HI	   1U /* bit 32 */
 
 struct hdr {
@@ -64,6 +68,7 @@ static struct hdr hdrs[QN] __attribute__((aligned(64)));
 static volatile uint8_t status[QN] __attribute__((aligned(64)));
 static uint64_t wbuf[512] __attribute__((aligned(4096))); /* 4 KiB */
 static uint64_t rbuf[QN][512] __attribute__((aligned(4096)));
+static struct virtq_desc itable[4] __attribute__((aligned(64))); /* an indirect table */
 static uint16_t next_avail;
 static uint64_t vm_id, capacity;
 
@@ -155,27 +160,37 @@ static uint16_t used_idx(void)
 	return *(volatile uint16_t *)(used + 2);
 }
 
+static int submit_wait(void);
+
 /*
  * One request: descriptors 0 (header), 1 (data, when len), 2 (status). The status byte, or
  * -1 when no used element came back in time.
  */
 static int io(uint32_t type, uint64_t sector, uint64_t data, uint32_t len)
 {
-	uint16_t u0 = used_idx();
-	uint64_t deadline = now_ms() + TIMEOUT_MS;
-	uint16_t w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+	uint16_t w =
+		type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID ? VIRTQ_DESC_F_WRITE : 0;
 
 	hdrs[0] = (struct hdr){ .type = type, .sector = sector };
 	status[0] = 0xff;
 	desc[0] = (struct virtq_desc){ (uintptr_t)&hdrs[0], 16, VIRTQ_DESC_F_NEXT, len ? 1 : 2 };
 	desc[1] = (struct virtq_desc){ data, len, (uint16_t)(VIRTQ_DESC_F_NEXT | w), 2 };
 	desc[2] = (struct virtq_desc){ (uintptr_t)&status[0], 1, VIRTQ_DESC_F_WRITE, 0 };
+	return submit_wait();
+}
+
+/* Make chain 0 available, notify, wait for it: its status byte, -1 if it never came back.
+ * The engine's SEV after it posts wakes us (the event stream at the latest). */
+static int submit_wait(void)
+{
+	uint16_t u0 = used_idx();
+	uint64_t deadline = now_ms() + TIMEOUT_MS;
+
 	avail[2 + next_avail % QN] = 0;
 	barrier();
 	avail[1] = ++next_avail;
 	barrier();
 	wr(R_QUEUE_NOTIFY, 0);
-	/* The engine's SEV after it posts wakes us (the event stream at the latest). */
 	while (used_idx() == u0) {
 		if (now_ms() > deadline)
 			return -1;
@@ -283,11 +298,13 @@ void guest_main(void *dtb)
 	f0 = rd(R_DEV_FEATURES);
 	wr(R_DEV_FEATURES_SEL, 1);
 	f1 = rd(R_DEV_FEATURES);
-	guest_check((f1 & F_VERSION_1_HI) && (f0 & F_FLUSH) && !(f0 & F_INDIRECT), "features",
-		    "0x%x%08x", f1, f0);
+	guest_check((f1 & F_VERSION_1_HI) && (f0 & F_FLUSH) && (f0 & F_INDIRECT) &&
+			    (f0 & F_EVENT_IDX) && (f0 & F_DISCARD) && (f0 & F_WRITE_ZEROES) &&
+			    !(f0 & F_MQ),
+		    "features", "0x%x%08x", f1, f0);
 	guest_check(rd(R_QUEUE_NUM_MAX) == 256, "queue-num-max", "%u", rd(R_QUEUE_NUM_MAX));
 	/* Features the device does not offer, or no VERSION_1: no FEATURES_OK. */
-	guest_check(!dev_init(F_FLUSH | F_INDIRECT, F_VERSION_1_HI) && !dev_init(F_FLUSH, 0),
+	guest_check(!dev_init(F_FLUSH | F_MQ, F_VERSION_1_HI) && !dev_init(F_FLUSH, 0),
 		    "features-refused", "accepted");
 	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "init", "status 0x%x", rd(R_STATUS));
 	capacity = *(volatile uint32_t *)(VBLK_BASE + R_CONFIG) |
@@ -310,8 +327,20 @@ void guest_main(void *dtb)
 	guest_check(s == VIRTIO_BLK_S_IOERR, "lie-mmio-buffer", "status %d", s);
 	s = io(VIRTIO_BLK_T_IN, 0, (uintptr_t)rbuf[0], 300);
 	guest_check(s == VIRTIO_BLK_S_IOERR, "lie-partial-sector", "status %d", s);
-	s = io(VIRTIO_BLK_T_GET_ID, 0, (uintptr_t)rbuf[0], 20);
-	guest_check(s == VIRTIO_BLK_S_UNSUPP, "get-id-unsupported", "status %d", s);
+	/* GET_ID: the share's name, 20 bytes at most, NUL-padded. */
+	{
+		char id[21] = { 0 };
+
+		for (unsigned int k = 0; k < 8; k++)
+			rbuf[0][k] = ~0UL;
+		s = io(VIRTIO_BLK_T_GET_ID, 0, (uintptr_t)rbuf[0], 20);
+		for (unsigned int k = 0; k < 20; k++)
+			id[k] = ((const char *)rbuf[0])[k];
+		guest_check(s == VIRTIO_BLK_S_OK && id[0] && (uint8_t)id[0] != 0xff &&
+				    ((const uint8_t *)rbuf[0])[20] == 0xff,
+			    "get-id", "status %d", s);
+		guest_printf("guest: id %s\n", id);
+	}
 	/* NO_INTERRUPT: used buffers, no used-buffer notification. */
 	wr(R_INT_ACK, rd(R_INT_STATUS));
 	avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
@@ -336,9 +365,38 @@ void guest_main(void *dtb)
 	wr(R_QUEUE_NOTIFY, 0);
 	guest_check(needs_reset_soon() && isr_soon(2), "lie-loop-needs-reset", "status 0x%x isr %u",
 		    rd(R_STATUS), rd(R_INT_STATUS));
-	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "reset-after-loop", "status 0x%x",
-		    rd(R_STATUS));
+	guest_check(dev_init(F_FLUSH | F_INDIRECT, F_VERSION_1_HI), "reset-after-loop",
+		    "status 0x%x", rd(R_STATUS));
 	honest_io("works-after-reset");
+
+	/* The read of honest_io() again, its chain in an indirect table (2.7.5.3). */
+	{
+		uint64_t bad = 0;
+		int st;
+
+		for (unsigned int k = 0; k < 512; k++)
+			rbuf[1][k] = 0;
+		hdrs[0] = (struct hdr){ .type = VIRTIO_BLK_T_IN, .sector = 8 };
+		status[0] = 0xff;
+		itable[0] = (struct virtq_desc){ (uintptr_t)&hdrs[0], 16, VIRTQ_DESC_F_NEXT, 1 };
+		itable[1] = (struct virtq_desc){ (uintptr_t)rbuf[1], 4096,
+						 VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2 };
+		itable[2] = (struct virtq_desc){ (uintptr_t)&status[0], 1, VIRTQ_DESC_F_WRITE, 0 };
+		desc[0] =
+			(struct virtq_desc){ (uintptr_t)itable, 3 * 16, VIRTQ_DESC_F_INDIRECT, 0 };
+		st = submit_wait();
+		for (unsigned int k = 0; k < 512; k++)
+			bad += rbuf[1][k] != wbuf[k];
+		guest_check(st == VIRTIO_BLK_S_OK && !bad, "indirect-read",
+			    "status %d, %llu words differ", st, (unsigned long long)bad);
+		/* An indirect descriptor inside the table: the device needs a reset. */
+		itable[1] = (struct virtq_desc){ (uintptr_t)itable, 16, VIRTQ_DESC_F_INDIRECT, 0 };
+		(void)submit_wait();
+		guest_check(needs_reset_soon(), "lie-nested-indirect-needs-reset", "status 0x%x",
+			    rd(R_STATUS));
+		guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "reset-after-indirect",
+			    "status 0x%x", rd(R_STATUS));
+	}
 
 	/* An avail index far ahead of what was ever made available. */
 	avail[1] = (uint16_t)(next_avail + 100);

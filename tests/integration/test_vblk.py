@@ -26,6 +26,7 @@ HALF = 4096  # blocks: the ring guest's share is [0, HALF), Linux's [HALF, 2 * H
 DISK_BYTES = 3 * HALF * BLOCK
 READ_SECTOR = 100  # of /dev/vda: the test's pattern
 WRITE_SECTOR = 300  # of /dev/vda: Linux's
+DISCARD_SECTOR, DISCARD_COUNT = 1024, 64  # of /dev/vda: Linux discards them (blkdiscard)
 RING_GUEST_PA = 0x44000000
 VBLK_GUEST_PA = 0x46000000
 READ_TEXT = "vblk-in-" + secrets.token_hex(8)
@@ -38,6 +39,9 @@ def disk_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = bytearray(DISK_BYTES)
     off = (HALF + READ_SECTOR) * BLOCK
     data[off:off + len(READ_TEXT)] = READ_TEXT.encode()
+    # Something in the range Linux discards: the drive unmaps it, so it reads back as zeroes.
+    off = (HALF + DISCARD_SECTOR) * BLOCK
+    data[off:off + DISCARD_COUNT * BLOCK] = b"\xa5" * (DISCARD_COUNT * BLOCK)
     # The same text at sector READ_SECTOR of the other share: Linux must not read that one.
     path.write_bytes(bytes(data))
     return path
@@ -54,13 +58,14 @@ def shared_config(image: Path, linux_dir: Path, disk_file: Path) -> MachineConfi
         if not g.exists():
             pytest.fail(f"{g} is missing: run `make guests`")
     cmdline = (f"console=ttyAMA0 monadic.dev=vda "
-               f"monadic.nvme={READ_SECTOR},{WRITE_SECTOR},{WRITE_TEXT}")
+               f"monadic.nvme={READ_SECTOR},{WRITE_SECTOR},{WRITE_TEXT} "
+               f"monadic.vblk={DISCARD_SECTOR},{DISCARD_COUNT}")
     return MachineConfig(
         cpu="max",
         smp=4,
         mem="2G",
         extra_args=(
-            "-drive", f"file={disk_file},if=none,id=d0,format=raw",
+            "-drive", f"file={disk_file},if=none,id=d0,format=raw,discard=unmap",
             "-device", "nvme,serial=vblk0,drive=d0,addr=01.0",
             "-device", f"loader,file={linux_dir / 'Image'},addr={LINUX_IMAGE_PA:#x},force-raw=on",
             "-device", f"loader,file={initrd},addr={LINUX_INITRD_PA:#x},force-raw=on",
@@ -92,7 +97,18 @@ def test_linux_uses_vda_next_to_a_ring_guest(shell: Shell, disk_file: Path) -> N
     assert re.search(r"virtio_blk virtio0: \[vda\] 4096 512-byte logical blocks", log), log[-3000:]
     assert f"MONADIC-READ: {READ_TEXT}" in log, log[-3000:]
     assert "MONADIC-WRITE: done" in log, log[-3000:]
+    # The features Linux negotiated: GET_ID's serial (the controller's, the namespace, the
+    # share's first block), one range per DISCARD and WRITE_ZEROES of at most 65536 blocks.
+    m = re.search(r"MONADIC-VBLK: serial=(\S*) discard_max=(\d+) write_zeroes_max=(\d+) "
+                  r"mq=(\S*)", log)
+    assert m, log[-3000:]
+    assert m.group(1) == f"vblk0-1-{HALF}", m.group(0)
+    assert int(m.group(2)) == HALF * BLOCK and int(m.group(3)) == HALF * BLOCK, m.group(0)
+    assert m.group(4) == "0,", m.group(0)  # one virtqueue
+    assert "MONADIC-VBLK: discarded" in log, log[-3000:]
     data = disk_file.read_bytes()
+    off = (HALF + DISCARD_SECTOR) * BLOCK
+    assert data[off:off + DISCARD_COUNT * BLOCK] == bytes(DISCARD_COUNT * BLOCK)
     off = (HALF + WRITE_SECTOR) * BLOCK
     assert data[off:off + len(WRITE_TEXT)] == WRITE_TEXT.encode(), data[off:off + 64]
     # Nothing landed outside Linux's share where the ring guest does not write.
@@ -112,7 +128,7 @@ def test_linux_uses_vda_next_to_a_ring_guest(shell: Shell, disk_file: Path) -> N
     vd = disks[linux["id"]]
     assert vd["kind"] == "virtio" and disks[ring]["kind"] == "ring", engine
     assert vd["bytes_read"] >= 4096 and vd["bytes_written"] >= BLOCK, vd
-    assert vd["ops"]["flush"] >= 1, vd
+    assert vd["ops"]["flush"] >= 1 and vd["ops"]["discard"] >= 1, vd
     assert sum(vd["errors"].values()) == 0, vd
     assert vd["state"] == "gone" and vd["inflight"] == 0, vd
 
@@ -138,13 +154,15 @@ def test_a_lying_virtio_driver_harms_nobody(shell: Shell, disk_file: Path) -> No
     log = shell.run(f"vm log {h}")
     for check in ("identity", "features", "features-refused", "write-flush-read",
                   "lie-past-end", "lie-straddle", "lie-mmio-buffer", "lie-partial-sector",
-                  "get-id-unsupported", "no-interrupt", "interrupt", "lie-loop-needs-reset",
-                  "works-after-reset", "lie-avail-index", "lie-queue-size",
+                  "get-id", "no-interrupt", "interrupt", "lie-loop-needs-reset",
+                  "works-after-reset", "indirect-read", "lie-nested-indirect-needs-reset",
+                  "reset-after-indirect", "lie-avail-index", "lie-queue-size",
                   "lie-queue-outside-ram", "reset-mid-flight", "works-at-the-end"):
         assert f"guest: ok {check}" in log, log
     m = re.search(r"guest: (\d+) passed, (\d+) failed", log)
     assert m and m.group(2) == "0", log
     assert f"of {HALF} sectors" in log, log
+    assert f"guest: id vblk0-1-{2 * HALF}\n" in log.replace("\r", ""), log
     # Its writes are in its share of the backing file, sector 8 on.
     data = disk_file.read_bytes()
     (word,) = struct.unpack_from("<Q", data, (2 * HALF + 8) * BLOCK + 8)

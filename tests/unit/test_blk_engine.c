@@ -12,6 +12,7 @@
 
 #include "dataplane/blk.h"
 #include "fake.h"
+#include "kernel/arch/timer.h"
 #include "kernel/lib/err.h"
 
 #define BAR	 0x10000000UL
@@ -603,7 +604,7 @@ static void vq_notify(void *ctx)
 	notified++;
 }
 
-static void vq_attach(unsigned int *idx)
+static void vq_attach_ev(unsigned int *idx, bool event_idx)
 {
 	struct blk_disk t = { 0 };
 
@@ -621,7 +622,14 @@ static void vq_attach(unsigned int *idx)
 				  .pa = (uint64_t)(uintptr_t)ram };
 	t.qd_limit = VQ_N;
 	t.notify = vq_notify;
+	t.vq.event_idx = event_idx;
+	memcpy(t.vq.id, "sn-1-200\0\0\0\0\0\0\0\0\0\0\0\0", VIRTIO_BLK_ID_BYTES);
 	CHECK_EQ_U64(blk_engine_attach(&eng, &t, idx), 0);
+}
+
+static void vq_attach(unsigned int *idx)
+{
+	vq_attach_ev(idx, false);
 }
 
 /* Chain at heads h, h+1, h+2 (header, data segments at the RAM offsets given, status). */
@@ -630,7 +638,8 @@ static void vq_chain(uint16_t h, uint32_t type, uint64_t sector, const uint64_t 
 {
 	struct virtq_desc *d = (struct virtq_desc *)(void *)VQ_DESC;
 	uint8_t *hdr = ram + VQ_HDRS + 32 * h;
-	uint16_t w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+	uint16_t w =
+		type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID ? VIRTQ_DESC_F_WRITE : 0;
 	uint16_t i = h;
 
 	memcpy(hdr, &type, 4);
@@ -715,7 +724,7 @@ static void test_virtq_requests(void)
 	CHECK_EQ_U64(notified, 1);
 	/* Outside the share, an unknown type: answered at once, never at the controller. */
 	vq_chain(0, VIRTIO_BLK_T_IN, 800, one, 1, 512);
-	vq_chain(3, VIRTIO_BLK_T_GET_ID, 0, one, 1, 20);
+	vq_chain(3, 99, 0, one, 1, 20);
 	vq_publish(0);
 	vq_publish(3);
 	blk_engine_poll(&eng);
@@ -837,6 +846,131 @@ static void test_virtq_lies(void)
 	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_IOERR);
 }
 
+/* A DISCARD or WRITE_ZEROES chain at head h: header, its one range, status. */
+static void vq_range_chain(uint16_t h, uint32_t type, uint64_t sector, uint32_t n, uint32_t flags)
+{
+	uint8_t *range = ram + VQ_HDRS + 0x800 + 16 * h;
+	struct virtq_desc *d = (struct virtq_desc *)(void *)VQ_DESC;
+
+	vq_chain(h, type, 0, NULL, 0, 0);
+	memcpy(range, &sector, 8);
+	memcpy(range + 8, &n, 4);
+	memcpy(range + 12, &flags, 4);
+	d[h + 2] = d[h + 1]; /* the status, after the range */
+	d[h + 1] = (struct virtq_desc){ RAM_IPA + VQ_HDRS + 0x800 + 16 * h, 16, VIRTQ_DESC_F_NEXT,
+					(uint16_t)(h + 2) };
+}
+
+/* GET_ID, DISCARD, WRITE_ZEROES and VIRTIO_F_EVENT_IDX through the engine. */
+static void test_virtq_features(void)
+{
+	const uint64_t id_buf[1] = { 0x10000 };
+	uint64_t *list;
+	uint16_t used_event;
+	unsigned int idx;
+
+	setup();
+	vq_attach_ev(&idx, true);
+	/* GET_ID: answered at once with the share's name, never at the controller. */
+	memset(ram + 0x10000, 0xee, 32);
+	vq_chain(0, VIRTIO_BLK_T_GET_ID, 0, id_buf, 1, VIRTIO_BLK_ID_BYTES);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 0);
+	CHECK_EQ_U64(vq_used_idx(), 1);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_OK);
+	CHECK_EQ_U64(vq_used(0).len, VIRTIO_BLK_ID_BYTES + 1);
+	CHECK(!memcmp(ram + 0x10000, "sn-1-200\0\0\0\0\0\0\0\0\0\0\0\0", 20));
+	CHECK_EQ_U64(ram[0x10000 + 20], 0xee); /* nothing past the 20 bytes */
+	CHECK_EQ_U64(eng.disks[idx].st.errors[BLK_OK], 1);
+	/* used_event 0 was passed by the first used buffer: notified. */
+	CHECK_EQ_U64(notified, 1);
+	/* Every chain was taken: avail_event asks for a notify at the next one. */
+	CHECK_EQ_U64(VQ_USED[4 + 8 * VQ_N], 1);
+	/* DISCARD: one deallocate range, SLBA after the share's start. */
+	vq_range_chain(0, VIRTIO_BLK_T_DISCARD, 10, 6, 0);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 1);
+	CHECK_EQ_U64(ctl.io[0].cdw0 & 0xff, NVME_CMD_DSM);
+	CHECK_EQ_U64(ctl.io[0].cdw11, 4); /* AD */
+	list = (uint64_t *)(uintptr_t)ctl.io[0].prp1;
+	CHECK_EQ_U64(list[0], 6ULL << 32);
+	CHECK_EQ_U64(list[1], 210);
+	/* WRITE_ZEROES, unmap allowed: a Write Zeroes command. */
+	vq_range_chain(3, VIRTIO_BLK_T_WRITE_ZEROES, 90, 10, VIRTIO_BLK_WZ_UNMAP);
+	vq_publish(3);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 2);
+	CHECK_EQ_U64(ctl.io[1].cdw0 & 0xff, NVME_CMD_WRITE_ZEROES);
+	CHECK_EQ_U64(ctl.io[1].cdw10, 290);
+	CHECK_EQ_U64(ctl.io[1].cdw12, 9);
+	/* The driver wants to hear only when the used index passes 2: the first does not. */
+	used_event = 2;
+	memcpy(VQ_AVAIL + 4 + 2 * VQ_N, &used_event, 2);
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 2);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_OK);
+	CHECK_EQ_U64(notified, 1);
+	complete_io(1, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 3);
+	CHECK_EQ_U64(vq_status_of(3), VIRTIO_BLK_S_OK);
+	CHECK_EQ_U64(notified, 2);
+	/* With EVENT_IDX the avail flags are not looked at. */
+	VQ_AVAIL[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	used_event = 3;
+	memcpy(VQ_AVAIL + 4 + 2 * VQ_N, &used_event, 2);
+	/* A DISCARD with a flag, one past the share: unsupported, an I/O error. */
+	vq_range_chain(0, VIRTIO_BLK_T_DISCARD, 10, 6, VIRTIO_BLK_WZ_UNMAP);
+	vq_range_chain(3, VIRTIO_BLK_T_WRITE_ZEROES, 95, 6, 0);
+	vq_publish(0);
+	vq_publish(3);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 2);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_UNSUPP);
+	CHECK_EQ_U64(vq_status_of(3), VIRTIO_BLK_S_IOERR);
+	CHECK_EQ_U64(notified, 3);
+	CHECK_EQ_U64(eng.disks[idx].st.ops[BLK_OP_DISCARD], 2);
+	CHECK_EQ_U64(eng.disks[idx].st.ops[BLK_OP_WRITE_ZEROES], 2);
+	/* An event the used index passed long ago asks for nothing more. */
+	used_event = 1;
+	memcpy(VQ_AVAIL + 4 + 2 * VQ_N, &used_event, 2);
+	vq_chain(0, VIRTIO_BLK_T_GET_ID, 0, id_buf, 1, VIRTIO_BLK_ID_BYTES);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 6);
+	CHECK_EQ_U64(notified, 3);
+	CHECK(!atomic_load(&eng.disks[idx].down));
+}
+
+/* An idle engine reads the counter once per BLK_CLOCK_PASSES passes; after work, at once. */
+static void test_idle_passes_spare_the_counter(void)
+{
+	const uint64_t one[1] = { 0x10000 };
+	uint64_t step, c0;
+	unsigned int idx;
+
+	setup();
+	vq_attach(&idx);
+	c0 = fake_sysreg_get("cntpct_el0");
+	(void)timer_count();
+	step = fake_sysreg_get("cntpct_el0") - c0; /* what one read moves it by */
+	blk_engine_poll(&eng);
+	c0 = fake_sysreg_get("cntpct_el0");
+	for (unsigned int i = 0; i < 256; i++)
+		blk_engine_poll(&eng);
+	CHECK(fake_sysreg_get("cntpct_el0") - c0 <= 5 * step);
+	vq_chain(0, VIRTIO_BLK_T_IN, 0, one, 1, 512);
+	vq_publish(0);
+	blk_engine_poll(&eng); /* takes the request */
+	CHECK_EQ_U64(ctl.n_io, 1);
+	c0 = fake_sysreg_get("cntpct_el0");
+	blk_engine_poll(&eng); /* the pass after work reads it */
+	CHECK_EQ_U64(fake_sysreg_get("cntpct_el0") - c0, step);
+}
+
 int main(void)
 {
 	RUN(test_queues_the_controller_grants);
@@ -848,5 +982,7 @@ int main(void)
 	RUN(test_two_engines_share_a_controller);
 	RUN(test_virtq_requests);
 	RUN(test_virtq_lies);
+	RUN(test_virtq_features);
+	RUN(test_idle_passes_spare_the_counter);
 	return TEST_SUMMARY();
 }
