@@ -5,7 +5,8 @@
  *
  * Event n of a function (MSI-X vector n, or MSI vector n of 2^MME) is EventID n of its real
  * DeviceID at the physical ITS, mapped to the hypervisor's LPI lpi + n in the collection of the
- * CPU that runs the VM's vCPU 0. The function's table holds the doorbell and n, masked exactly
+ * CPU that runs the vCPU the guest's ITS routes the vector's message to (vCPU 0 until it routes
+ * it anywhere; vm_msi_follow() moves it after each change). The function's table holds the doorbell and n, masked exactly
  * when the guest's entry (or function mask) says so, and is enabled when the guest's is; the
  * events exist while the guest has MSI or MSI-X enabled.
  */
@@ -77,6 +78,17 @@ static uintptr_t table_va(const struct vpci_func *g)
 	return (uintptr_t)(bar_pa(g, g->msi.table_bir) + g->msi.table_off);
 }
 
+/* Which pCPU took a message for the guest's EventID 'data', and whether it was its vCPU's. */
+static void msi_taken_at(struct vm *vm, struct vpci_func *g, uint32_t data)
+{
+	const struct vcpu *to = vits_route(vm, guest_devid(g), data);
+	unsigned int cpu = this_cpu()->id;
+
+	g->msi.last_cpu = (uint16_t)cpu;
+	if (to && to->pcpu != cpu)
+		g->msi.remote++;
+}
+
 /*
  * A hypervisor LPI of a function arrived: deliver the message the guest programmed for the
  * vector, as a write of its data to its ITS under the function's guest DeviceID. A vector the
@@ -106,6 +118,7 @@ static void msi_lpi(void *ctx, unsigned int intid)
 	}
 	if (addr == GUEST_DOORBELL) {
 		spin_lock(&vm->vgic_lock);
+		msi_taken_at(vm, g, data);
 		ok = vits_translate(vm, guest_devid(g), data);
 		spin_unlock(&vm->vgic_lock);
 	} else if (log_nth_ok(m->dropped + 1)) {
@@ -158,6 +171,8 @@ static int events_up(struct vm *vm, struct vpci_func *g, unsigned int n)
 			events_down(g);
 			return ret;
 		}
+		if (e < VPCI_MSIX_MAX)
+			m->phys_cpu[e] = (uint16_t)vm->vcpus[0].pcpu;
 	}
 	return 0;
 }
@@ -234,6 +249,60 @@ static void phys_msi(struct vm *vm, struct vpci_func *g, bool on)
 			(uint16_t)(ctl | MSI_CTRL_ENABLE | mme << MSI_CTRL_MME_SHIFT));
 }
 
+/* The message the guest programmed for event 'e': its MSI-X entry, or MSI's with e in the data. */
+static void vector_msg(const struct vpci_msi *m, unsigned int e, uint64_t *addr, uint32_t *data)
+{
+	if (m->x_ctrl & MSIX_CTRL_ENABLE) {
+		const struct vpci_msix_entry *x = &m->table[e < VPCI_MSIX_MAX ? e : 0];
+
+		*addr = (uint64_t)x->dw[VPCI_MSIX_ADDR_HI] << 32 | x->dw[VPCI_MSIX_ADDR_LO];
+		*data = x->dw[VPCI_MSIX_DATA];
+	} else {
+		*addr = (uint64_t)m->addr_hi << 32 | m->addr_lo;
+		*data = (m->data & ~(m->n_lpi - 1u)) | e;
+	}
+}
+
+/*
+ * Each event of 'g' to the pCPU of the vCPU its message is routed to now (under pci_lock). An
+ * event whose message goes nowhere stays where it is: it is dropped when it comes anyway.
+ */
+static void follow_events(struct vm *vm, struct vpci_func *g)
+{
+	struct vpci_msi *m = &g->msi;
+
+	for (unsigned int e = 0; e < m->n_lpi && e < VPCI_MSIX_MAX; e++) {
+		const struct vcpu *to;
+		uint64_t addr;
+		uint32_t data;
+		int ret;
+
+		vector_msg(m, e, &addr, &data);
+		if (addr != GUEST_DOORBELL)
+			continue;
+		spin_lock(&vm->vgic_lock);
+		to = vits_route(vm, guest_devid(g), data);
+		spin_unlock(&vm->vgic_lock);
+		if (!to || to->pcpu == m->phys_cpu[e])
+			continue;
+		ret = gic_its_move_event(m->devid, e, percpu[to->pcpu].mpidr);
+		if (!ret)
+			m->phys_cpu[e] = (uint16_t)to->pcpu;
+		else if (log_nth_ok(gic_its.errors))
+			pr_warn("vm%u: guest device %u: its event %u stays on CPU %u (%s)\n",
+				vm->id, g->slot, e, m->phys_cpu[e], err_str(ret));
+	}
+}
+
+void vm_msi_follow(struct vm *vm)
+{
+	spin_lock(&vm->pci_lock);
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		if (vm->pci.fn[i].msi.owner == vm && vm->pci.fn[i].msi.n_lpi)
+			follow_events(vm, &vm->pci.fn[i]);
+	spin_unlock(&vm->pci_lock);
+}
+
 void vm_msi_sync(struct vm *vm, struct vpci_func *g)
 {
 	struct vpci_msi *m = &g->msi;
@@ -271,10 +340,12 @@ void vm_msi_sync(struct vm *vm, struct vpci_func *g)
 	}
 	if (m->cap_x)
 		phys_msix(vm, g, want_x, full || m->changed);
-	if (m->cap && !want_x)
+	/* MSI off at the function while MSI-X is on, should the guest have enabled both. */
+	if (m->cap && (!want_x || m->changed))
 		phys_msi(vm, g, want_msi);
 	m->changed = false;
 	m->entry_changed = -1;
+	follow_events(vm, g);
 }
 
 /*
@@ -355,6 +426,7 @@ void vm_msi_start(struct vm *vm)
 	for (unsigned int i = 0; i < vm->pci.n; i++) {
 		vpci_msi_reset(&vm->pci.fn[i]);
 		vm->pci.fn[i].msi.msgs = vm->pci.fn[i].msi.dropped = 0;
+		vm->pci.fn[i].msi.remote = 0;
 	}
 }
 

@@ -6,6 +6,12 @@
  * GITS_TRANSLATER deliver the LPI to vCPU 0, MOVI moves it to vCPU 1, the property table's
  * enable bit with INV, CLEAR and DISCARD behave, and that bad commands (unmapped events, an ITT
  * outside RAM, a queue of garbage) stall the queue as GITS_CREADR shows, and the guest recovers.
+ *
+ * With a passed-through QEMU edu function as its device 0 it also checks the function's own MSI
+ * (mediated by the hypervisor): it reaches vCPU 0, and vCPU 1 after MOVI or a MAPTI into vCPU
+ * 1's collection; messages it aims elsewhere (the hypervisor's RAM, its GIC distributor), with
+ * an EventID its ITS does not map, or meant for a DeviceID that is not the function's, never
+ * arrive; a Multiple Message Enable beyond what the function can is held to what it can.
  */
 #include "guest.h"
 
@@ -42,7 +48,14 @@ static uint64_t devtab[4096 / 8] __attribute__((aligned(4096)));
 static uint64_t colltab[4096 / 8] __attribute__((aligned(4096)));
 static uint64_t itt[256 / 8] __attribute__((aligned(256)));
 
+static uint64_t itt2[256 / 8] __attribute__((aligned(256)));
+
 static uintptr_t its;
+/* The edu function (docs/specs/edu.txt in QEMU): BAR0 and its MSI capability in config space. */
+static volatile uint32_t *edu;
+static volatile uint8_t *edu_msi;
+#define EDU_IRQ_RAISE 0x60 /* WO: status |= value, and an MSI while MSI is enabled */
+#define EDU_IRQ_ACK   0x64 /* WO: status &= ~value */
 static unsigned int cmd_wr;
 static volatile uint64_t lpis[2], last_lpi[2], secondary_up;
 
@@ -71,6 +84,8 @@ void guest_irq(void)
 		lpis[cpu]++;
 		last_lpi[cpu] = iar & 0xffffff;
 	}
+	if (edu)
+		edu[EDU_IRQ_ACK / 4] = ~0U;
 	wr(ICC_EOIR1, iar);
 	__asm__ volatile("isb");
 }
@@ -294,6 +309,123 @@ static void error_checks(void)
 		    (unsigned long long)lpis[0]);
 }
 
+/* Config space of guest device 0 in the ECAM window the DTB names, or NULL. */
+static volatile uint8_t *dev0_config(const void *dtb)
+{
+	const void *reg;
+	struct fdt f;
+	uint32_t len;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_find_compatible(&f, -1, "pci-host-ecam-generic");
+	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
+	return reg && len >= 16 ? (volatile uint8_t *)(uintptr_t)fdt_read_cells(reg, 2) : 0;
+}
+
+/* Device 0 as the edu function (1234:11e8) with an MSI capability: true when it is. */
+static bool find_edu(const void *dtb)
+{
+	volatile uint8_t *cfg = dev0_config(dtb);
+	unsigned int cap, hops = 0;
+
+	if (!cfg || *(volatile uint32_t *)cfg != 0x11e81234)
+		return false;
+	for (cap = cfg[0x34]; cap && cfg[cap] != 0x05 && hops < 48; hops++)
+		cap = cfg[cap + 1];
+	if (!cap || cfg[cap] != 0x05)
+		return false;
+	*(volatile uint16_t *)(cfg + 0x04) = 0x6; /* Memory Space, Bus Master */
+	edu_msi = cfg + cap;
+	edu = (volatile uint32_t *)(uintptr_t)(*(volatile uint32_t *)(cfg + 0x10) & ~0xfU);
+	return true;
+}
+
+/* The function's MSI: off, the message (address, data), then on with Multiple Message 'mme'. */
+static void msi_program(uint64_t addr, uint16_t data, unsigned int mme)
+{
+	bool a64 = edu_msi[2] & 0x80;
+
+	*(volatile uint16_t *)(edu_msi + 2) = 0;
+	*(volatile uint32_t *)(edu_msi + 4) = (uint32_t)addr;
+	if (a64)
+		*(volatile uint32_t *)(edu_msi + 8) = (uint32_t)(addr >> 32);
+	*(volatile uint16_t *)(edu_msi + (a64 ? 12 : 8)) = data;
+	*(volatile uint16_t *)(edu_msi + 2) = (uint16_t)(1 | mme << 4); /* MSI Enable */
+}
+
+/* The function raises its MSI: true when an LPI then arrives at vCPU 'cpu' (and none elsewhere). */
+static bool dev_msi_to(unsigned int cpu)
+{
+	uint64_t before[2] = { lpis[0], lpis[1] };
+
+	edu[EDU_IRQ_RAISE / 4] = 1;
+	return wait_for(&lpis[cpu], before[cpu] + 1) && last_lpi[cpu] == LPI &&
+	       lpis[!cpu] == before[!cpu];
+}
+
+/* The function raises its MSI: true when no LPI arrives anywhere. */
+static bool dev_msi_lost(void)
+{
+	uint64_t before = lpis[0] + lpis[1];
+
+	edu[EDU_IRQ_RAISE / 4] = 1;
+	for (unsigned long i = 0; i < 2000000UL; i++)
+		__asm__ volatile("" : : : "memory");
+	return lpis[0] + lpis[1] == before;
+}
+
+static void device_checks(void)
+{
+	uint64_t doorbell = its + GITS_TRANSLATER;
+	unsigned int mme;
+
+	MAPC(1, 1); /* the garbage of error_checks() may have unmapped it */
+	SYNC(0);
+	msi_program(doorbell, EVENT, 0);
+	guest_check(dev_msi_to(0), "dev-msi-vcpu0", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+
+	/* Aimed at the hypervisor's RAM, then at our distributor's GICD_SETSPI_NSR: no message. */
+	msi_program(0x40000000UL, EVENT, 0);
+	bool lost_ram = dev_msi_lost();
+	msi_program(0x08000040UL, EVENT, 0);
+	guest_check(lost_ram && dev_msi_lost(), "dev-msi-aimed-elsewhere-dropped",
+		    "an LPI arrived");
+	/* An EventID our ITS does not map for the function. */
+	msi_program(doorbell, 0x777, 0);
+	guest_check(dev_msi_lost(), "dev-msi-unmapped-event-dropped", "an LPI arrived");
+	/* DeviceID 8 is mapped, but the function's messages carry its own DeviceID (0). */
+	prop[LPI + 1 - 8192] = LPI_PRIO | 1;
+	mb();
+	MAPD(8, 3, (uintptr_t)itt2);
+	MAPTI(8, 5, LPI + 1, 0);
+	msi_program(doorbell, 5, 0);
+	guest_check(creadr() == cmd_wr && dev_msi_lost(), "dev-msi-foreign-deviceid-dropped",
+		    "CREADR 0x%llx, an LPI arrived", (unsigned long long)creadr());
+	/* 32 messages asked of a function capable of 1: held to 1 (PCI 3.0, 6.8.1.3). */
+	msi_program(doorbell, EVENT, 5);
+	mme = (edu_msi[2] >> 4) & 7;
+	guest_check(mme == 0 && dev_msi_to(0), "dev-msi-mme-held", "MME %u", mme);
+
+	/* Moved to vCPU 1: by MOVI, then back by MAPTI, then by MAPTI into another collection. */
+	MOVI(0, EVENT, 1);
+	SYNC(1);
+	guest_check(dev_msi_to(1), "dev-msi-movi-vcpu1", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+	MAPTI(0, EVENT, LPI, 0);
+	SYNC(0);
+	guest_check(dev_msi_to(0), "dev-msi-mapti-vcpu0", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+	MAPC(2, 1);
+	MAPTI(0, EVENT, LPI, 2);
+	SYNC(1);
+	guest_check(dev_msi_to(1), "dev-msi-mapti-vcpu1", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+	guest_printf("guest: device MSIs done, the last on vcpu1\n");
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -313,6 +445,8 @@ void guest_main(void *dtb)
 	setup_its();
 	delivery_checks();
 	error_checks();
+	if (find_edu(dtb))
+		device_checks();
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)
