@@ -50,17 +50,6 @@ uint64_t vm_msi_doorbell(const struct vm *vm)
 	return vm_pci_msi_addr(vm);
 }
 
-/* The function's DeviceID at the physical ITS: its RID through the host bridge's msi-map. */
-static uint32_t phys_devid(uint16_t rid)
-{
-	const struct platform *p = &hyp.plat;
-
-	if (p->pcie.msi_map && rid >= p->pcie.msi_rid_base &&
-	    rid - p->pcie.msi_rid_base < p->pcie.msi_len)
-		return p->pcie.msi_devid_base + (rid - p->pcie.msi_rid_base);
-	return rid;
-}
-
 /* The guest's RID for it, and so its DeviceID at the guest's ITS (msi-map is 1:1 there). */
 static uint32_t guest_devid(const struct vpci_func *g)
 {
@@ -400,8 +389,15 @@ int vm_msi_assign(struct vm *vm, struct vpci_func *g, uint64_t *trap, uint64_t *
 		vpci_msi_hide(g);
 		return 0;
 	}
+	/* Its DeviceID at the physical ITS: the RID through msi-map or the IORT's ID mappings. */
+	if (!plat_pci_devid(&hyp.plat, g->pbdf, &m->devid)) {
+		pr_warn("vm%u: guest device %u: its RID 0x%x maps to no ITS DeviceID (msi-map, "
+			"IORT): MSI and MSI-X hidden, INTx only\n",
+			vm->id, g->slot, g->pbdf);
+		vpci_msi_hide(g);
+		return 0;
+	}
 	m->owner = vm;
-	m->devid = phys_devid(g->pbdf);
 	m->lpi = m->n_lpi = 0;
 	m->msgs = m->dropped = 0;
 	if (!m->cap_x)
