@@ -405,13 +405,18 @@ static void its_process(struct vm *vm)
 
 bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event)
 {
+	return vits_deliver(vm, devid, event) != NULL;
+}
+
+struct vcpu *vits_deliver(struct vm *vm, uint32_t devid, uint32_t event)
+{
 	struct its_ctx c = { .vm = vm, .why = NULL };
 	struct its_map m;
 
 	vm->its.translations++;
 	if ((vm->its.ctlr & GITS_CTLR_ENABLED) && lookup(&c, devid, event, &m)) {
 		vgic_inject_lpi(m.v, m.intid);
-		return true;
+		return m.v;
 	}
 	if (!c.why)
 		c.why = "the ITS is disabled";
@@ -419,7 +424,7 @@ bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event)
 	if (log_nth_ok(++vm->its.errors))
 		pr_warn("vm%u: MSI from DeviceID 0x%x EventID 0x%x dropped: %s\n", vm->id, devid,
 			event, c.why);
-	return false;
+	return NULL;
 }
 
 struct vcpu *vits_route(struct vm *vm, uint32_t devid, uint32_t event)

@@ -39,6 +39,8 @@ int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_
  * vCPU; a message the tables do not map is dropped, as the architecture says (5.3.2).
  */
 bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event);
+/* vits_translate(), and which vCPU the LPI went to (NULL when the message was dropped). */
+struct vcpu *vits_deliver(struct vm *vm, uint32_t devid, uint32_t event);
 /*
  * The vCPU an MSI from DeviceID 'devid' with 'event' would interrupt now, or NULL when the
  * tables do not map it (nothing logged, nothing counted). Under the VM's vgic_lock.

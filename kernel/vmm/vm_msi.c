@@ -67,14 +67,13 @@ static uintptr_t table_va(const struct vpci_func *g)
 	return (uintptr_t)(bar_pa(g, g->msi.table_bir) + g->msi.table_off);
 }
 
-/* Which pCPU took a message for the guest's EventID 'data', and whether it was its vCPU's. */
-static void msi_taken_at(struct vm *vm, struct vpci_func *g, uint32_t data)
+/* Which pCPU took a message delivered to 'to', and whether it was that vCPU's. */
+static void msi_taken_at(struct vpci_func *g, const struct vcpu *to)
 {
-	const struct vcpu *to = vits_route(vm, guest_devid(g), data);
 	unsigned int cpu = this_cpu()->id;
 
 	g->msi.last_cpu = (uint16_t)cpu;
-	if (to && to->pcpu != cpu)
+	if (to->pcpu != cpu)
 		g->msi.remote++;
 }
 
@@ -106,10 +105,14 @@ static void msi_lpi(void *ctx, unsigned int intid)
 		data = (m->data & ~(m->n_lpi - 1u)) | ev;
 	}
 	if (addr == GUEST_DOORBELL) {
+		const struct vcpu *to;
+
 		spin_lock(&vm->vgic_lock);
-		msi_taken_at(vm, g, data);
-		ok = vits_translate(vm, guest_devid(g), data);
+		to = vits_deliver(vm, guest_devid(g), data);
 		spin_unlock(&vm->vgic_lock);
+		if (to)
+			msi_taken_at(g, to);
+		ok = to != NULL;
 	} else if (log_nth_ok(m->dropped + 1)) {
 		pr_warn("vm%u: MSI vector %u of guest device %u aimed at 0x%llx, not its ITS: "
 			"dropped\n",
