@@ -765,12 +765,14 @@ static int plat_pcie(struct plat_ctx *c)
 		p->pcie.sid_base = fdt_be32(v + 8);
 		p->pcie.iommu_len = fdt_be32(v + 12);
 	}
+	/* (rid-base, msi-controller, msi-base, length): an ITS's #msi-cells is 0. */
 	v = fdt_getprop(c->f, node, "msi-map", &len);
-	if (v && len >= 16) {
-		p->pcie.msi_map = true;
-		p->pcie.msi_rid_base = fdt_be32(v);
-		p->pcie.msi_devid_base = fdt_be32(v + 8);
-		p->pcie.msi_len = fdt_be32(v + 12);
+	for (uint32_t i = 0; v && i + 16 <= len && p->pcie.n_msi < PLAT_MAX_MSI_MAPS; i += 16) {
+		struct plat_msi_map *m = &p->pcie.msi[p->pcie.n_msi++];
+
+		m->rid_base = fdt_be32(v + i);
+		m->devid_base = fdt_be32(v + i + 8);
+		m->len = fdt_be32(v + i + 12);
 	}
 	p->pcie.present = true;
 	return 0;
@@ -935,4 +937,21 @@ uint32_t plat_timer_intid(const struct platform *p, enum plat_timer t)
 		return p->timer.intid_hyp ? p->timer.intid_hyp : PLAT_BSA_TIMER_HYP_INTID;
 	}
 	return 0;
+}
+
+bool plat_pci_devid(const struct platform *p, uint32_t rid, uint32_t *devid)
+{
+	if (!p->pcie.n_msi) {
+		*devid = rid;
+		return true;
+	}
+	for (unsigned int i = 0; i < p->pcie.n_msi; i++) {
+		const struct plat_msi_map *m = &p->pcie.msi[i];
+
+		if (rid >= m->rid_base && rid - m->rid_base < m->len) {
+			*devid = (uint32_t)(m->devid_base + (rid - m->rid_base));
+			return true;
+		}
+	}
+	return false;
 }

@@ -15,6 +15,7 @@
 #define PLAT_MAX_REDIST	     8
 #define PLAT_MAX_DEVS	     64
 #define PLAT_MAX_PCI_WINDOWS 4
+#define PLAT_MAX_MSI_MAPS    8
 /* Legacy INTx routes of the host bridge: QEMU virt's interrupt-map has 4 slots x 4 pins, an
  * ACPI _PRT lists all 32 devices x 4 pins of the root bus. */
 #define PLAT_MAX_PCI_IMAP 128
@@ -148,10 +149,17 @@ struct platform {
 		 * StreamIDs from sid_base, at the IOMMU whose phandle it names. */
 		bool iommu_map;
 		uint32_t iommu_phandle, rid_base, sid_base, iommu_len;
-		/* First "msi-map" entry (pci-msi.txt): RIDs [msi_rid_base, + msi_len) are ITS
-		 * DeviceIDs from msi_devid_base. Without one, DeviceID = RID. */
-		bool msi_map;
-		uint32_t msi_rid_base, msi_devid_base, msi_len;
+		/*
+		 * How RIDs become ITS DeviceIDs: the "msi-map" entries (pci-msi.txt), or the IORT's
+		 * root complex ID mappings followed to an ITS group, through an SMMU's where they
+		 * lead to one. RIDs [rid_base, rid_base + len) are DeviceIDs from devid_base; the
+		 * first entry that covers a RID decides. Without any, DeviceID = RID.
+		 */
+		struct plat_msi_map {
+			uint32_t rid_base, devid_base;
+			uint64_t len;
+		} msi[PLAT_MAX_MSI_MAPS];
+		unsigned int n_msi;
 	} pcie;
 
 	struct {
@@ -188,6 +196,12 @@ int plat_acpi_parse(struct platform *p, uint64_t rsdp, plat_acpi_avail_fn avail,
 int plat_acpi_table(struct platform *p, const void *t, uint64_t avail, struct err_why *why);
 /* The checks plat_acpi_parse() makes once every table is read (a GIC, CPUs, a console). */
 int plat_acpi_finish(struct platform *p, struct err_why *why);
+
+/*
+ * The ITS DeviceID of the function with Requester ID 'rid' (p->pcie.msi): true with *devid
+ * set, false when maps exist and none covers it (its messages reach no ITS).
+ */
+bool plat_pci_devid(const struct platform *p, uint32_t rid, uint32_t *devid);
 
 /* Name of a PSCI conduit ("smc", "hvc", "none"). */
 const char *plat_conduit_name(enum psci_conduit c);

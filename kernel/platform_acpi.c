@@ -102,8 +102,11 @@
 #define IORT_NODE_N_MAPS    8
 #define IORT_NODE_MAPS	    12
 #define IORT_MAP_LEN	    20
+#define IORT_ITS_GROUP	    0
 #define IORT_RC		    2
+#define IORT_SMMU	    3 /* SMMUv1 or v2 */
 #define IORT_SMMUV3	    4
+#define IORT_MAP_SINGLE	    1U /* ID mapping Flags bit 0: one ID (the node's own), no input */
 #define IORT_SMMUV3_BASE    16
 #define IORT_SMMUV3_LEN_MIN 68
 #define SMMUV3_SIZE	    0x20000ULL /* SMMUv3 2.0 6.1: register pages 0 and 1 */
@@ -375,6 +378,119 @@ static int dsdt(struct platform *p, const struct acpi_table *t, struct err_why *
 	return 0;
 }
 
+/* One ID mapping (DEN 0049E, 3.4): IDs [in, in + n] become [out, out + n] at node 'ref'. */
+struct iort_map {
+	uint32_t in, n, out, ref, flags;
+};
+
+static int iort_map_read(const struct acpi_table *t, uint32_t off, struct iort_map *m,
+			 struct err_why *why)
+{
+	m->in = acpi_u32(t, off);
+	m->n = acpi_u32(t, off + 4); /* Number of IDs: the count minus one */
+	m->out = acpi_u32(t, off + 8);
+	m->ref = acpi_u32(t, off + 12);
+	m->flags = acpi_u32(t, off + 16);
+	if (!(m->flags & IORT_MAP_SINGLE) &&
+	    (m->in > UINT32_MAX - m->n || m->out > UINT32_MAX - m->n))
+		return err_fail(why, E_INVAL,
+				"IORT: ID mapping at %u: 0x%x IDs from 0x%x to 0x%x run past 2^32",
+				off, m->n, m->in, m->out);
+	return 0;
+}
+
+/* The node an ID mapping's output reference names: its type and its ID mappings, checked. */
+static int iort_node_at(const struct acpi_table *t, uint32_t first, uint32_t ref, uint8_t *type,
+			uint32_t *maps, uint32_t *n_maps, struct err_why *why)
+{
+	uint32_t len, off;
+
+	if (ref < first || ref > t->len - IORT_NODE_HDR)
+		return err_fail(why, E_INVAL,
+				"IORT: an ID mapping's output reference %u lies outside the nodes",
+				ref);
+	len = acpi_u16(t, ref + 1);
+	if (len < IORT_NODE_HDR || len > t->len - ref)
+		return err_fail(why, E_INVAL, "IORT: node at %u is %u bytes", ref, len);
+	*type = acpi_u8(t, ref);
+	*n_maps = acpi_u32(t, ref + IORT_NODE_N_MAPS);
+	off = acpi_u32(t, ref + IORT_NODE_MAPS);
+	if (*n_maps && (off < IORT_NODE_HDR || off > len || *n_maps > (len - off) / IORT_MAP_LEN))
+		return err_fail(why, E_INVAL,
+				"IORT: node at %u: %u ID mappings at %u overrun its %u bytes", ref,
+				*n_maps, off, len);
+	*maps = ref + off;
+	return 0;
+}
+
+static int iort_msi_add(struct platform *p, uint32_t rid, uint64_t len, uint32_t devid,
+			struct err_why *why)
+{
+	if (p->pcie.n_msi == PLAT_MAX_MSI_MAPS)
+		return err_fail(why, E_INVAL, "IORT: more than %u RID ranges lead to an ITS",
+				PLAT_MAX_MSI_MAPS);
+	p->pcie.msi[p->pcie.n_msi++] = (struct plat_msi_map){ rid, devid, len };
+	return 0;
+}
+
+/*
+ * The root complex's ID mappings at 'rc_maps' followed to an ITS group: directly (RID ->
+ * DeviceID), or through an SMMU's mappings (RID -> StreamID -> DeviceID, the overlap of each
+ * pair). A mapping that leads anywhere else is refused: the table is wrong.
+ */
+static int iort_msi_maps(struct platform *p, const struct acpi_table *t, uint32_t first,
+			 uint32_t rc_maps, uint32_t rc_n_maps, struct err_why *why)
+{
+	for (uint32_t i = 0; i < rc_n_maps; i++) {
+		uint32_t smmu_maps, smmu_n;
+		struct iort_map m;
+		uint8_t type;
+		int ret = iort_map_read(t, rc_maps + i * IORT_MAP_LEN, &m, why);
+
+		if (!ret)
+			ret = iort_node_at(t, first, m.ref, &type, &smmu_maps, &smmu_n, why);
+		if (ret)
+			return ret;
+		if (m.flags & IORT_MAP_SINGLE)
+			return err_fail(why, E_INVAL,
+					"IORT: root complex ID mapping %u is a single mapping", i);
+		if (type == IORT_ITS_GROUP) {
+			ret = iort_msi_add(p, m.in, (uint64_t)m.n + 1, m.out, why);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (type != IORT_SMMU && type != IORT_SMMUV3)
+			return err_fail(
+				why, E_INVAL,
+				"IORT: root complex ID mapping %u leads to a node of type %u, "
+				"neither an SMMU nor an ITS group",
+				i, type);
+		for (uint32_t j = 0; j < smmu_n; j++) {
+			uint32_t u, v, lo, hi;
+			struct iort_map s;
+
+			ret = iort_map_read(t, smmu_maps + j * IORT_MAP_LEN, &s, why);
+			if (!ret)
+				ret = iort_node_at(t, first, s.ref, &type, &u, &v, why);
+			if (ret)
+				return ret;
+			/* The SMMU's own interrupts (single), or StreamIDs to something else. */
+			if ((s.flags & IORT_MAP_SINGLE) || type != IORT_ITS_GROUP)
+				continue;
+			lo = m.out > s.in ? m.out : s.in;
+			hi = m.out + m.n < s.in + s.n ? m.out + m.n : s.in + s.n;
+			if (lo > hi)
+				continue;
+			ret = iort_msi_add(p, m.in + (lo - m.out), (uint64_t)(hi - lo) + 1,
+					   s.out + (lo - s.in), why);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int iort(struct platform *p, const struct acpi_table *t, struct err_why *why)
 {
 	uint32_t count = acpi_u32(t, IORT_NODE_COUNT);
@@ -437,7 +553,8 @@ static int iort(struct platform *p, const struct acpi_table *t, struct err_why *
 		p->pcie.sid_base = rc_sid;
 		p->pcie.iommu_len = rc_n;
 	}
-	return 0;
+	p->pcie.n_msi = 0;
+	return iort_msi_maps(p, t, acpi_u32(t, IORT_NODE_OFFSET), rc_maps, rc_n_maps, why);
 }
 
 static int pptt(struct platform *p, const struct acpi_table *t, struct err_why *why)

@@ -131,6 +131,8 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 			json_u64(j, "msi_vectors", g->msi.n_lpi);
 			json_u64(j, "msis", g->msi.msgs);
 			json_u64(j, "msi_dropped", g->msi.dropped);
+			json_u64(j, "msi_last_cpu", g->msi.last_cpu);
+			json_u64(j, "msi_remote", g->msi.remote);
 			json_obj_end(j);
 		}
 		json_arr_end(j);
@@ -276,10 +278,12 @@ static int vm_info(const char *arg, bool as_json)
 		else
 			printk("PCI %s as guest 00:%02x.0: no INTx\n", bdf, g->slot);
 		if (g->msi.cap || g->msi.cap_x)
-			printk("  MSI%s%s: %u vectors on, %llu messages delivered, %llu dropped\n",
+			printk("  MSI%s%s: %u vectors on, %llu messages delivered, %llu dropped, "
+			       "%llu taken off their vCPU's CPU, the last on CPU %u\n",
 			       g->msi.cap ? "" : "-X", g->msi.cap && g->msi.cap_x ? ", MSI-X" : "",
 			       g->msi.n_lpi, (unsigned long long)g->msi.msgs,
-			       (unsigned long long)g->msi.dropped);
+			       (unsigned long long)g->msi.dropped,
+			       (unsigned long long)g->msi.remote, g->msi.last_cpu);
 	}
 	printk("Stage-2: IPA %u bits, start level %u, %u table pages; device DMA: %s\n",
 	       vm->s2.pt.ia_bits, vm->s2.pt.start_level, vm->s2.pt.tables, vm_pci_dma_mode(vm));

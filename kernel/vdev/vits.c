@@ -24,6 +24,7 @@
 #include "kernel/vdev/vgic.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_msi.h"
 
 /* ITS_base register offsets (12.19). */
 #define GITS_CTLR    0x0000
@@ -340,6 +341,23 @@ static void its_command(struct its_ctx *c, const uint64_t cmd[4])
 	}
 }
 
+/* Commands after which an event may interrupt another vCPU (or none) than before. */
+static bool moves_events(uint64_t dw0)
+{
+	switch (dw0 & 0xff) {
+	case CMD_MAPD:
+	case CMD_MAPC:
+	case CMD_MAPTI:
+	case CMD_MAPI:
+	case CMD_MOVI:
+	case CMD_MOVALL:
+	case CMD_DISCARD:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static uint64_t queue_bytes(const struct vits *its)
 {
 	return ((its->cbaser & CBASER_SIZE_MASK) + 1) * 0x1000;
@@ -364,6 +382,8 @@ static void its_process(struct vm *vm)
 			for (unsigned int i = 0; i < 4; i++)
 				cmd[i] = entry_read(pa + 8 * i);
 			its_command(&c, cmd);
+			if (moves_events(cmd[0]))
+				its->routes_changed = true;
 		} else {
 			cmd[0] = 0;
 			fail(&c, "command queue outside the VM's RAM");
@@ -385,13 +405,18 @@ static void its_process(struct vm *vm)
 
 bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event)
 {
+	return vits_deliver(vm, devid, event) != NULL;
+}
+
+struct vcpu *vits_deliver(struct vm *vm, uint32_t devid, uint32_t event)
+{
 	struct its_ctx c = { .vm = vm, .why = NULL };
 	struct its_map m;
 
 	vm->its.translations++;
 	if ((vm->its.ctlr & GITS_CTLR_ENABLED) && lookup(&c, devid, event, &m)) {
 		vgic_inject_lpi(m.v, m.intid);
-		return true;
+		return m.v;
 	}
 	if (!c.why)
 		c.why = "the ITS is disabled";
@@ -399,7 +424,17 @@ bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event)
 	if (log_nth_ok(++vm->its.errors))
 		pr_warn("vm%u: MSI from DeviceID 0x%x EventID 0x%x dropped: %s\n", vm->id, devid,
 			event, c.why);
-	return false;
+	return NULL;
+}
+
+struct vcpu *vits_route(struct vm *vm, uint32_t devid, uint32_t event)
+{
+	struct its_ctx c = { .vm = vm, .why = NULL };
+	struct its_map m;
+
+	if (!(vm->its.ctlr & GITS_CTLR_ENABLED) || !lookup(&c, devid, event, &m))
+		return NULL;
+	return m.v;
 }
 
 /* A 32-bit half or a whole 64-bit register at 'off' within the 8 bytes of 'reg'. */
@@ -511,6 +546,7 @@ static int its_regs(struct vm *vm, uint64_t off, bool write, unsigned int size, 
 int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
 {
 	struct vm *vm = ctx;
+	bool follow;
 	int err = 0;
 
 	/* GITS_TRANSLATER also takes 16-bit writes (12.19.21); the rest 32 or 64 bits. */
@@ -533,6 +569,11 @@ int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_
 	} else {
 		err = its_regs(vm, offset, write, size, val);
 	}
+	follow = vm->its.routes_changed;
+	vm->its.routes_changed = false;
 	spin_unlock(&vm->vgic_lock);
+	/* Outside vgic_lock: the functions' events are followed under pci_lock, which comes first. */
+	if (follow)
+		vm_msi_follow(vm);
 	return err;
 }

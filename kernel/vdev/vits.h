@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct vm;
+struct vcpu;
 
 #define VITS_MMIO_SIZE	 0x20000 /* ITS_base (control) and its translation frame, 64 KiB each */
 #define VITS_TRANSLATER	 0x10040 /* GITS_TRANSLATER, in the translation frame */
@@ -26,6 +27,7 @@ struct vits {
 	uint64_t baser[2]; /* GITS_BASER0: devices, GITS_BASER1: collections */
 	/* What the guest did with it: shown by `vm info`. */
 	uint64_t commands, translations, errors;
+	bool routes_changed; /* a command may have moved an event: its MSIs must follow */
 };
 
 /* At VM start: everything off, no table, an empty queue (the registers' reset values). */
@@ -37,5 +39,12 @@ int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_
  * vCPU; a message the tables do not map is dropped, as the architecture says (5.3.2).
  */
 bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event);
+/* vits_translate(), and which vCPU the LPI went to (NULL when the message was dropped). */
+struct vcpu *vits_deliver(struct vm *vm, uint32_t devid, uint32_t event);
+/*
+ * The vCPU an MSI from DeviceID 'devid' with 'event' would interrupt now, or NULL when the
+ * tables do not map it (nothing logged, nothing counted). Under the VM's vgic_lock.
+ */
+struct vcpu *vits_route(struct vm *vm, uint32_t devid, uint32_t event);
 
 #endif

@@ -68,6 +68,10 @@ struct vpci_msi {
 	uint32_t devid;		 /* the function's DeviceID at the physical ITS */
 	unsigned int lpi, n_lpi; /* hypervisor LPIs lpi.. stand for events 0..n_lpi - 1 */
 	uint64_t msgs, dropped;	 /* messages that became the guest's LPIs; ones that could not */
+	/* Where each event's LPI is taken: the pCPU of the vCPU the guest's ITS routes it to. */
+	uint16_t phys_cpu[VPCI_MSIX_MAX];
+	uint16_t last_cpu; /* the pCPU that took the last message */
+	uint64_t remote;   /* messages taken on a pCPU other than their vCPU's */
 };
 
 struct vpci_bar {

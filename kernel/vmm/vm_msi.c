@@ -5,7 +5,8 @@
  *
  * Event n of a function (MSI-X vector n, or MSI vector n of 2^MME) is EventID n of its real
  * DeviceID at the physical ITS, mapped to the hypervisor's LPI lpi + n in the collection of the
- * CPU that runs the VM's vCPU 0. The function's table holds the doorbell and n, masked exactly
+ * CPU that runs the vCPU the guest's ITS routes the vector's message to (vCPU 0 until it routes
+ * it anywhere; vm_msi_follow() moves it after each change). The function's table holds the doorbell and n, masked exactly
  * when the guest's entry (or function mask) says so, and is enabled when the guest's is; the
  * events exist while the guest has MSI or MSI-X enabled.
  */
@@ -49,17 +50,6 @@ uint64_t vm_msi_doorbell(const struct vm *vm)
 	return vm_pci_msi_addr(vm);
 }
 
-/* The function's DeviceID at the physical ITS: its RID through the host bridge's msi-map. */
-static uint32_t phys_devid(uint16_t rid)
-{
-	const struct platform *p = &hyp.plat;
-
-	if (p->pcie.msi_map && rid >= p->pcie.msi_rid_base &&
-	    rid - p->pcie.msi_rid_base < p->pcie.msi_len)
-		return p->pcie.msi_devid_base + (rid - p->pcie.msi_rid_base);
-	return rid;
-}
-
 /* The guest's RID for it, and so its DeviceID at the guest's ITS (msi-map is 1:1 there). */
 static uint32_t guest_devid(const struct vpci_func *g)
 {
@@ -75,6 +65,16 @@ static uint64_t bar_pa(const struct vpci_func *g, unsigned int bir)
 static uintptr_t table_va(const struct vpci_func *g)
 {
 	return (uintptr_t)(bar_pa(g, g->msi.table_bir) + g->msi.table_off);
+}
+
+/* Which pCPU took a message delivered to 'to', and whether it was that vCPU's. */
+static void msi_taken_at(struct vpci_func *g, const struct vcpu *to)
+{
+	unsigned int cpu = this_cpu()->id;
+
+	g->msi.last_cpu = (uint16_t)cpu;
+	if (to->pcpu != cpu)
+		g->msi.remote++;
 }
 
 /*
@@ -105,9 +105,14 @@ static void msi_lpi(void *ctx, unsigned int intid)
 		data = (m->data & ~(m->n_lpi - 1u)) | ev;
 	}
 	if (addr == GUEST_DOORBELL) {
+		const struct vcpu *to;
+
 		spin_lock(&vm->vgic_lock);
-		ok = vits_translate(vm, guest_devid(g), data);
+		to = vits_deliver(vm, guest_devid(g), data);
 		spin_unlock(&vm->vgic_lock);
+		if (to)
+			msi_taken_at(g, to);
+		ok = to != NULL;
 	} else if (log_nth_ok(m->dropped + 1)) {
 		pr_warn("vm%u: MSI vector %u of guest device %u aimed at 0x%llx, not its ITS: "
 			"dropped\n",
@@ -158,6 +163,8 @@ static int events_up(struct vm *vm, struct vpci_func *g, unsigned int n)
 			events_down(g);
 			return ret;
 		}
+		if (e < VPCI_MSIX_MAX)
+			m->phys_cpu[e] = (uint16_t)vm->vcpus[0].pcpu;
 	}
 	return 0;
 }
@@ -234,6 +241,60 @@ static void phys_msi(struct vm *vm, struct vpci_func *g, bool on)
 			(uint16_t)(ctl | MSI_CTRL_ENABLE | mme << MSI_CTRL_MME_SHIFT));
 }
 
+/* The message the guest programmed for event 'e': its MSI-X entry, or MSI's with e in the data. */
+static void vector_msg(const struct vpci_msi *m, unsigned int e, uint64_t *addr, uint32_t *data)
+{
+	if (m->x_ctrl & MSIX_CTRL_ENABLE) {
+		const struct vpci_msix_entry *x = &m->table[e < VPCI_MSIX_MAX ? e : 0];
+
+		*addr = (uint64_t)x->dw[VPCI_MSIX_ADDR_HI] << 32 | x->dw[VPCI_MSIX_ADDR_LO];
+		*data = x->dw[VPCI_MSIX_DATA];
+	} else {
+		*addr = (uint64_t)m->addr_hi << 32 | m->addr_lo;
+		*data = (m->data & ~(m->n_lpi - 1u)) | e;
+	}
+}
+
+/*
+ * Each event of 'g' to the pCPU of the vCPU its message is routed to now (under pci_lock). An
+ * event whose message goes nowhere stays where it is: it is dropped when it comes anyway.
+ */
+static void follow_events(struct vm *vm, struct vpci_func *g)
+{
+	struct vpci_msi *m = &g->msi;
+
+	for (unsigned int e = 0; e < m->n_lpi && e < VPCI_MSIX_MAX; e++) {
+		const struct vcpu *to;
+		uint64_t addr;
+		uint32_t data;
+		int ret;
+
+		vector_msg(m, e, &addr, &data);
+		if (addr != GUEST_DOORBELL)
+			continue;
+		spin_lock(&vm->vgic_lock);
+		to = vits_route(vm, guest_devid(g), data);
+		spin_unlock(&vm->vgic_lock);
+		if (!to || to->pcpu == m->phys_cpu[e])
+			continue;
+		ret = gic_its_move_event(m->devid, e, percpu[to->pcpu].mpidr);
+		if (!ret)
+			m->phys_cpu[e] = (uint16_t)to->pcpu;
+		else if (log_nth_ok(gic_its.errors))
+			pr_warn("vm%u: guest device %u: its event %u stays on CPU %u (%s)\n",
+				vm->id, g->slot, e, m->phys_cpu[e], err_str(ret));
+	}
+}
+
+void vm_msi_follow(struct vm *vm)
+{
+	spin_lock(&vm->pci_lock);
+	for (unsigned int i = 0; i < vm->pci.n; i++)
+		if (vm->pci.fn[i].msi.owner == vm && vm->pci.fn[i].msi.n_lpi)
+			follow_events(vm, &vm->pci.fn[i]);
+	spin_unlock(&vm->pci_lock);
+}
+
 void vm_msi_sync(struct vm *vm, struct vpci_func *g)
 {
 	struct vpci_msi *m = &g->msi;
@@ -271,10 +332,12 @@ void vm_msi_sync(struct vm *vm, struct vpci_func *g)
 	}
 	if (m->cap_x)
 		phys_msix(vm, g, want_x, full || m->changed);
-	if (m->cap && !want_x)
+	/* MSI off at the function while MSI-X is on, should the guest have enabled both. */
+	if (m->cap && (!want_x || m->changed))
 		phys_msi(vm, g, want_msi);
 	m->changed = false;
 	m->entry_changed = -1;
+	follow_events(vm, g);
 }
 
 /*
@@ -329,8 +392,15 @@ int vm_msi_assign(struct vm *vm, struct vpci_func *g, uint64_t *trap, uint64_t *
 		vpci_msi_hide(g);
 		return 0;
 	}
+	/* Its DeviceID at the physical ITS: the RID through msi-map or the IORT's ID mappings. */
+	if (!plat_pci_devid(&hyp.plat, g->pbdf, &m->devid)) {
+		pr_warn("vm%u: guest device %u: its RID 0x%x maps to no ITS DeviceID (msi-map, "
+			"IORT): MSI and MSI-X hidden, INTx only\n",
+			vm->id, g->slot, g->pbdf);
+		vpci_msi_hide(g);
+		return 0;
+	}
 	m->owner = vm;
-	m->devid = phys_devid(g->pbdf);
 	m->lpi = m->n_lpi = 0;
 	m->msgs = m->dropped = 0;
 	if (!m->cap_x)
@@ -355,6 +425,7 @@ void vm_msi_start(struct vm *vm)
 	for (unsigned int i = 0; i < vm->pci.n; i++) {
 		vpci_msi_reset(&vm->pci.fn[i]);
 		vm->pci.fn[i].msi.msgs = vm->pci.fn[i].msi.dropped = 0;
+		vm->pci.fn[i].msi.remote = 0;
 	}
 }
 

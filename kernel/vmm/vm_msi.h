@@ -32,6 +32,13 @@ uint64_t vm_msi_doorbell(const struct vm *vm);
 int vm_msi_assign(struct vm *vm, struct vpci_func *g, uint64_t *trap, uint64_t *trap_size);
 /* After a guest write to g's config space or MSI-X table (under pci_lock): the device follows. */
 void vm_msi_sync(struct vm *vm, struct vpci_func *g);
+/*
+ * After the guest's ITS commands may have moved events (MAPD, MAPC, MAPTI, MAPI, MOVI, MOVALL,
+ * DISCARD): each mediated event whose message its ITS now routes to another vCPU is moved at the
+ * physical ITS (MOVI, SYNC) to the collection of the pCPU that vCPU is pinned to, so its LPI is
+ * taken where the guest will handle it. Takes pci_lock and then vgic_lock: not under either.
+ */
+void vm_msi_follow(struct vm *vm);
 /* At a start: the guest's view back to reset (both off, vectors masked). */
 void vm_msi_start(struct vm *vm);
 /* When the VM stops: the functions' MSI and MSI-X off, their events discarded, LPIs freed. */

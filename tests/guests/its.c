@@ -6,6 +6,15 @@
  * GITS_TRANSLATER deliver the LPI to vCPU 0, MOVI moves it to vCPU 1, the property table's
  * enable bit with INV, CLEAR and DISCARD behave, and that bad commands (unmapped events, an ITT
  * outside RAM, a queue of garbage) stall the queue as GITS_CREADR shows, and the guest recovers.
+ *
+ * With a passed-through QEMU edu function as its device 0 it also checks the function's own MSI
+ * (mediated by the hypervisor): it reaches vCPU 0, and vCPU 1 after MOVI or a MAPTI into vCPU
+ * 1's collection; messages it aims elsewhere (the hypervisor's RAM, its GIC distributor), with
+ * an EventID its ITS does not map, or meant for a DeviceID that is not the function's, never
+ * arrive; a Multiple Message Enable beyond what the function can is held to what it can. With an
+ * NVMe controller as its device 1 it fills that function's MSI-X table, what lies past it and
+ * its PBA with garbage: the controller's message then reaches no vCPU, and once vector 0 is
+ * aimed right (into vCPU 1's collection) it reaches vCPU 1.
  */
 #include "guest.h"
 
@@ -42,7 +51,19 @@ static uint64_t devtab[4096 / 8] __attribute__((aligned(4096)));
 static uint64_t colltab[4096 / 8] __attribute__((aligned(4096)));
 static uint64_t itt[256 / 8] __attribute__((aligned(256)));
 
+static uint64_t itt2[256 / 8] __attribute__((aligned(256)));
+static uint64_t itt3[256 / 8] __attribute__((aligned(256)));
+/* Device 1, an NVMe controller: its admin queues, and a page for Identify. */
+static uint32_t nvme_sq[16 * 16] __attribute__((aligned(4096)));
+static uint32_t nvme_cq[16 * 4] __attribute__((aligned(4096)));
+static uint8_t nvme_data[4096] __attribute__((aligned(4096)));
+
 static uintptr_t its;
+/* The edu function (docs/specs/edu.txt in QEMU): BAR0 and its MSI capability in config space. */
+static volatile uint32_t *edu;
+static volatile uint8_t *edu_msi;
+#define EDU_IRQ_RAISE 0x60 /* WO: status |= value, and an MSI while MSI is enabled */
+#define EDU_IRQ_ACK   0x64 /* WO: status &= ~value */
 static unsigned int cmd_wr;
 static volatile uint64_t lpis[2], last_lpi[2], secondary_up;
 
@@ -71,6 +92,8 @@ void guest_irq(void)
 		lpis[cpu]++;
 		last_lpi[cpu] = iar & 0xffffff;
 	}
+	if (edu)
+		edu[EDU_IRQ_ACK / 4] = ~0U;
 	wr(ICC_EOIR1, iar);
 	__asm__ volatile("isb");
 }
@@ -294,6 +317,266 @@ static void error_checks(void)
 		    (unsigned long long)lpis[0]);
 }
 
+/* Config space of guest device 0 in the ECAM window the DTB names, or NULL. */
+static volatile uint8_t *dev0_config(const void *dtb)
+{
+	const void *reg;
+	struct fdt f;
+	uint32_t len;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_find_compatible(&f, -1, "pci-host-ecam-generic");
+	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
+	return reg && len >= 16 ? (volatile uint8_t *)(uintptr_t)fdt_read_cells(reg, 2) : 0;
+}
+
+/* Device 0 as the edu function (1234:11e8) with an MSI capability: true when it is. */
+static bool find_edu(const void *dtb)
+{
+	volatile uint8_t *cfg = dev0_config(dtb);
+	unsigned int cap, hops = 0;
+
+	if (!cfg || *(volatile uint32_t *)cfg != 0x11e81234)
+		return false;
+	for (cap = cfg[0x34]; cap && cfg[cap] != 0x05 && hops < 48; hops++)
+		cap = cfg[cap + 1];
+	if (!cap || cfg[cap] != 0x05)
+		return false;
+	*(volatile uint16_t *)(cfg + 0x04) = 0x6; /* Memory Space, Bus Master */
+	edu_msi = cfg + cap;
+	edu = (volatile uint32_t *)(uintptr_t)(*(volatile uint32_t *)(cfg + 0x10) & ~0xfU);
+	return true;
+}
+
+/* The function's MSI: off, the message (address, data), then on with Multiple Message 'mme'. */
+static void msi_program(uint64_t addr, uint16_t data, unsigned int mme)
+{
+	bool a64 = edu_msi[2] & 0x80;
+
+	*(volatile uint16_t *)(edu_msi + 2) = 0;
+	*(volatile uint32_t *)(edu_msi + 4) = (uint32_t)addr;
+	if (a64)
+		*(volatile uint32_t *)(edu_msi + 8) = (uint32_t)(addr >> 32);
+	*(volatile uint16_t *)(edu_msi + (a64 ? 12 : 8)) = data;
+	*(volatile uint16_t *)(edu_msi + 2) = (uint16_t)(1 | mme << 4); /* MSI Enable */
+}
+
+/* The function raises its MSI: true when an LPI then arrives at vCPU 'cpu' (and none elsewhere). */
+static bool dev_msi_to(unsigned int cpu)
+{
+	uint64_t before[2] = { lpis[0], lpis[1] };
+
+	edu[EDU_IRQ_RAISE / 4] = 1;
+	return wait_for(&lpis[cpu], before[cpu] + 1) && last_lpi[cpu] == LPI &&
+	       lpis[!cpu] == before[!cpu];
+}
+
+/* The function raises its MSI: true when no LPI arrives anywhere. */
+static bool dev_msi_lost(void)
+{
+	uint64_t before = lpis[0] + lpis[1];
+
+	edu[EDU_IRQ_RAISE / 4] = 1;
+	for (unsigned long i = 0; i < 2000000UL; i++)
+		__asm__ volatile("" : : : "memory");
+	return lpis[0] + lpis[1] == before;
+}
+
+static void device_checks(void)
+{
+	uint64_t doorbell = its + GITS_TRANSLATER;
+	unsigned int mme;
+
+	MAPC(1, 1); /* the garbage of error_checks() may have unmapped it */
+	SYNC(0);
+	msi_program(doorbell, EVENT, 0);
+	guest_check(dev_msi_to(0), "dev-msi-vcpu0", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+
+	/* Aimed at the hypervisor's RAM, then at our distributor's GICD_SETSPI_NSR: no message. */
+	msi_program(0x40000000UL, EVENT, 0);
+	bool lost_ram = dev_msi_lost();
+	msi_program(0x08000040UL, EVENT, 0);
+	guest_check(lost_ram && dev_msi_lost(), "dev-msi-aimed-elsewhere-dropped",
+		    "an LPI arrived");
+	/* An EventID our ITS does not map for the function. */
+	msi_program(doorbell, 0x777, 0);
+	guest_check(dev_msi_lost(), "dev-msi-unmapped-event-dropped", "an LPI arrived");
+	/* DeviceID 0x10 is mapped, but the function's messages carry its own DeviceID (0). */
+	prop[LPI + 1 - 8192] = LPI_PRIO | 1;
+	mb();
+	MAPD(0x10, 3, (uintptr_t)itt2);
+	MAPTI(0x10, 5, LPI + 1, 0);
+	msi_program(doorbell, 5, 0);
+	guest_check(creadr() == cmd_wr && dev_msi_lost(), "dev-msi-foreign-deviceid-dropped",
+		    "CREADR 0x%llx, an LPI arrived", (unsigned long long)creadr());
+	/* 32 messages asked of a function capable of 1: held to 1 (PCI 3.0, 6.8.1.3). */
+	msi_program(doorbell, EVENT, 5);
+	mme = (edu_msi[2] >> 4) & 7;
+	guest_check(mme == 0 && dev_msi_to(0), "dev-msi-mme-held", "MME %u", mme);
+
+	/* Moved to vCPU 1: by MOVI, then back by MAPTI, then by MAPTI into another collection. */
+	MOVI(0, EVENT, 1);
+	SYNC(1);
+	guest_check(dev_msi_to(1), "dev-msi-movi-vcpu1", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+	MAPTI(0, EVENT, LPI, 0);
+	SYNC(0);
+	guest_check(dev_msi_to(0), "dev-msi-mapti-vcpu0", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+	MAPC(2, 1);
+	MAPTI(0, EVENT, LPI, 2);
+	SYNC(1);
+	guest_check(dev_msi_to(1), "dev-msi-mapti-vcpu1", "vcpu0 %llu, vcpu1 %llu LPIs",
+		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
+	guest_printf("guest: device MSIs done, the last on vcpu1\n");
+}
+
+#define NVME_CC	     0x14
+#define NVME_CSTS    0x1c
+#define NVME_AQA     0x24
+#define NVME_ASQ     0x28
+#define NVME_ACQ     0x30
+#define NVME_SQ0TDBL 0x1000
+#define NVME_CC_ON   (1u | 6u << 16 | 4u << 20) /* EN; 64-byte SQ, 16-byte CQ entries */
+
+static uint64_t nvme_bar;
+
+/*
+ * One 32-bit store or load at 'a', as a single plain STR/LDR: the MSI-X table traps, and an
+ * access with writeback (which a compiler may pick in a loop) has no syndrome to emulate.
+ */
+static void wr32(uintptr_t a, uint32_t v)
+{
+	__asm__ volatile("str %w0, [%1]" : : "r"(v), "r"(a) : "memory");
+}
+
+static uint32_t rd32(uintptr_t a)
+{
+	uint32_t v;
+
+	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory");
+	return v;
+}
+static unsigned int nvme_cids;
+
+static bool nvme_ready(uint32_t want)
+{
+	for (unsigned long i = 0; i < 100000000UL; i++)
+		if ((*(volatile uint32_t *)(nvme_bar + NVME_CSTS) & 1) == want)
+			return true;
+	return false;
+}
+
+/* Identify Controller, completed by polling its queue: its interrupt is the message. */
+static bool nvme_identify(void)
+{
+	unsigned int cid = nvme_cids++;
+	uint32_t *e = &nvme_sq[16 * (cid % 16)];
+	volatile uint32_t *c = &nvme_cq[4 * (cid % 16)];
+	uint32_t phase = (cid / 16 + 1) & 1;
+
+	for (unsigned int i = 0; i < 16; i++)
+		e[i] = 0;
+	e[0] = 0x06 | cid << 16; /* Identify */
+	e[6] = (uint32_t)(uintptr_t)nvme_data;
+	e[7] = (uint32_t)((uint64_t)(uintptr_t)nvme_data >> 32);
+	e[10] = 1; /* CNS: the controller */
+	mb();	   /* the entry is in memory before the doorbell */
+	*(volatile uint32_t *)(nvme_bar + NVME_SQ0TDBL) = (cid + 1) % 16;
+	for (unsigned long i = 0; i < 100000000UL; i++) {
+		if ((c[3] >> 16 & 1) == phase) {
+			*(volatile uint32_t *)(nvme_bar + NVME_SQ0TDBL + 4) = (cid + 1) % 16;
+			return (c[3] >> 17) == 0;
+		}
+	}
+	return false;
+}
+
+/*
+ * Device 1, when it is an NVMe controller with MSI-X (QEMU's): garbage in every entry of its
+ * MSI-X table and past it, unmasked, and in the PBA; MSI-X on; the controller's admin
+ * completion (vector 0) must then reach no vCPU. Vector 0 aimed right, at an event of DeviceID
+ * 8 (its RID) in vCPU 1's collection: the completion's message arrives there.
+ */
+static void msix_checks(volatile uint8_t *cfg)
+{
+	unsigned int cap, hops = 0, n;
+	uint32_t tbl, pba, pba_before, pba_after;
+	uintptr_t table;
+	uint64_t before;
+	bool ok;
+
+	if (*(volatile uint32_t *)cfg != 0x00101b36)
+		return;
+	for (cap = cfg[0x34]; cap && cfg[cap] != 0x11 && hops < 48; hops++)
+		cap = cfg[cap + 1];
+	if (!cap || cfg[cap] != 0x11)
+		return;
+	*(volatile uint16_t *)(cfg + 0x04) = 0x6; /* Memory Space, Bus Master */
+	nvme_bar = (*(volatile uint32_t *)(cfg + 0x10) & ~0xfU) |
+		   (uint64_t) * (volatile uint32_t *)(cfg + 0x14) << 32;
+	n = (*(volatile uint16_t *)(cfg + cap + 2) & 0x7ff) + 1;
+	tbl = *(volatile uint32_t *)(cfg + cap + 4);
+	pba = *(volatile uint32_t *)(cfg + cap + 8);
+	table = (uintptr_t)(nvme_bar + (tbl & ~7U)); /* BIR 0 (QEMU's) */
+	uint64_t x = 0x2545f4914f6cdd1dUL;
+	for (unsigned int i = 0; i < 4 * n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		wr32(table + 4 * i, (i & 3) == 3 ? 0 : (uint32_t)x); /* unmasked */
+	}
+	/* Past the table, to the end of its page. */
+	for (uintptr_t a = table + 16 * n; a & 0xfff; a += 4)
+		wr32(a, 0xdeadbeef);
+	ok = rd32(table) != 0 && rd32(table + 12) == 0;
+	pba_before = rd32((uintptr_t)(nvme_bar + (pba & ~7U)));
+	wr32((uintptr_t)(nvme_bar + (pba & ~7U)), ~0U);
+	pba_after = rd32((uintptr_t)(nvme_bar + (pba & ~7U)));
+	guest_check(ok && pba_after == pba_before, "dev-msix-garbage-kept",
+		    "entry 0 0x%x ctrl 0x%x, PBA 0x%x then 0x%x", rd32(table), rd32(table + 12),
+		    pba_before, pba_after);
+	*(volatile uint16_t *)(cfg + cap + 2) = 0x8000; /* MSI-X Enable, no Function Mask */
+
+	*(volatile uint32_t *)(nvme_bar + NVME_CC) = 0;
+	nvme_ready(0);
+	*(volatile uint32_t *)(nvme_bar + NVME_AQA) = 15u << 16 | 15u;
+	*(volatile uint32_t *)(nvme_bar + NVME_ASQ) = (uint32_t)(uintptr_t)nvme_sq;
+	*(volatile uint32_t *)(nvme_bar + NVME_ASQ + 4) =
+		(uint32_t)((uint64_t)(uintptr_t)nvme_sq >> 32);
+	*(volatile uint32_t *)(nvme_bar + NVME_ACQ) = (uint32_t)(uintptr_t)nvme_cq;
+	*(volatile uint32_t *)(nvme_bar + NVME_ACQ + 4) =
+		(uint32_t)((uint64_t)(uintptr_t)nvme_cq >> 32);
+	*(volatile uint32_t *)(nvme_bar + NVME_CC) = NVME_CC_ON;
+	before = lpis[0] + lpis[1];
+	ok = nvme_ready(1) && nvme_identify();
+	for (unsigned long i = 0; i < 2000000UL; i++)
+		__asm__ volatile("" : : : "memory");
+	guest_check(ok && lpis[0] + lpis[1] == before, "dev-msix-garbage-dropped",
+		    "identify %d, %llu LPIs arrived", ok,
+		    (unsigned long long)(lpis[0] + lpis[1] - before));
+
+	prop[LPI + 2 - 8192] = LPI_PRIO | 1;
+	mb();
+	MAPD(8, 3, (uintptr_t)itt3);
+	MAPTI(8, 3, LPI + 2, 1);
+	SYNC(1);
+	wr32(table, (uint32_t)(its + GITS_TRANSLATER));
+	wr32(table + 4, (uint32_t)((uint64_t)(its + GITS_TRANSLATER) >> 32));
+	wr32(table + 8, 3);
+	before = lpis[1];
+	ok = nvme_identify();
+	guest_check(ok && wait_for(&lpis[1], before + 1) && last_lpi[1] == LPI + 2,
+		    "dev-msix-to-vcpu1", "identify %d, vcpu1 %llu LPIs, last %llu", ok,
+		    (unsigned long long)lpis[1], (unsigned long long)last_lpi[1]);
+	*(volatile uint32_t *)(nvme_bar + NVME_CC) = 0;
+	nvme_ready(0);
+	guest_printf("guest: MSI-X checks done\n");
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -313,6 +596,10 @@ void guest_main(void *dtb)
 	setup_its();
 	delivery_checks();
 	error_checks();
+	if (find_edu(dtb))
+		device_checks();
+	if (dev0_config(dtb))
+		msix_checks(dev0_config(dtb) + (1 << 15)); /* device 1 */
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)

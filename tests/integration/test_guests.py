@@ -26,6 +26,8 @@ RESET_PA = 0x42000000
 INITRD_PA = 0x43800000
 WITHRD_PA = 0x41000000
 INITRD_MARKER = b"MONADIC-INITRD"
+EDU_BDF = "00:03.0"
+NVME_BDF = "00:04.0"
 
 
 def guest_image(image: Path, name: str) -> Path:
@@ -60,6 +62,8 @@ def shared_config(image: Path) -> MachineConfig:
             "-device", f"loader,file={basic},addr={RESET_PA:#x},force-raw=on",
             "-device", f"loader,file={initrd},addr={INITRD_PA:#x},force-raw=on",
             "-device", f"loader,file={basic},addr={WITHRD_PA:#x},force-raw=on",
+            "-device", f"edu,addr={EDU_BDF[3:]}",  # the its guest's device: an MSI on request
+            "-device", f"nvme,serial=its,addr={NVME_BDF[3:]}",  # and one with MSI-X
             "-append",
             f"vm=basic,{BASIC_PA:#x},32M,2 vm=hostile,{HOSTILE_PA:#x},32M,1",
         ),
@@ -334,6 +338,10 @@ ITS_CHECKS = ("its-in-dtb", "its-typer", "its-baser-types", "its-queue-drained",
               "its-error-stalls", "its-retry-recovers", "its-unmapped-msi-dropped",
               "its-itt-outside-ram", "its-bogus-deviceid", "its-bogus-intid",
               "its-bogus-eventid", "its-garbage-stalls", "its-cbaser-recovers")
+DEV_CHECKS = ("dev-msi-vcpu0", "dev-msi-aimed-elsewhere-dropped", "dev-msi-unmapped-event-dropped",
+              "dev-msi-foreign-deviceid-dropped", "dev-msi-mme-held", "dev-msi-movi-vcpu1",
+              "dev-msi-mapti-vcpu0", "dev-msi-mapti-vcpu1", "dev-msix-garbage-kept",
+              "dev-msix-garbage-dropped", "dev-msix-to-vcpu1")
 
 
 def test_its_delivers_lpis(shell: Shell) -> None:
@@ -342,18 +350,50 @@ def test_its_delivers_lpis(shell: Shell) -> None:
     vCPU 1, the property table's enable bit (with INV) and CLEAR are honoured. Bad commands
     (an unmapped event, an ITT outside its RAM, bogus DeviceID, EventID and INTID, a queue of
     garbage) stall the queue as GITS_CREADR shows, and the guest recovers; the hypervisor logs
-    each refusal and carries on."""
+    each refusal and carries on.
+
+    It also has the edu function passed through, whose MSI the hypervisor mediates: the
+    function's messages reach vCPU 0, and vCPU 1 after MOVI or MAPTI, taken each time on the CPU
+    of the vCPU they are for (the physical ITS follows the guest's); the messages it aims at the
+    hypervisor's RAM or its distributor, with an EventID its ITS does not map, or for a DeviceID
+    that is not the function's, are dropped. An NVMe controller is its second function: the
+    garbage it writes into that one's MSI-X table, past it and into the PBA never reaches the
+    controller, whose message is dropped until vector 0 is aimed right. The timer guest runs
+    beside it meanwhile, and its interrupts keep coming."""
     out = shell.run(f"vm create its {ITS_PA:#x} 16M 2")
     vm_id = int(re.search(r"vm(\d+)", out).group(1))  # type: ignore[union-attr]
+    shell.run(f"vm pci {vm_id} {EDU_BDF}")
+    shell.run(f"vm pci {vm_id} {NVME_BDF}")
+    timer = next((vm for vm in shell.run_json("vm list")["vms"] if vm["name"] == "timer"), None)
+    if timer is None:  # this test alone: test_virtual_interrupts made none
+        out = shell.run(f"vm create timer {TIMER_PA:#x} 16M 1")
+        timer = {"id": int(re.search(r"vm(\d+)", out).group(1))}  # type: ignore[union-attr]
+    timer_runs = shell.run(f"vm log {timer['id']}").count("guest: 12 passed, 0 failed")
+    shell.run(f"vm start {timer['id']}")
     shell.run(f"vm start {vm_id}")
     info = wait_vm_state(shell, vm_id, "stopped")
     assert "SYSTEM_OFF" in info["stop_reason"], info
     log = shell.run(f"vm log {vm_id}")
-    for check in ITS_CHECKS:
+    for check in ITS_CHECKS + DEV_CHECKS:
         assert f"guest: ok {check}" in log, (check, log)
-    assert f"guest: {len(ITS_CHECKS)} passed, 0 failed" in log, log
+    assert f"guest: {len(ITS_CHECKS) + len(DEV_CHECKS)} passed, 0 failed" in log, log
     its = info["its"]
     assert its["errors"] >= 7 and its["commands"] >= 20 and its["translations"] >= 2, its
+    fn = info["pci"][0]
+    # 4 messages aimed elsewhere or untranslatable dropped, 5 delivered; every one taken on the
+    # CPU of the vCPU it was for, the last (for vCPU 1) on vCPU 1's.
+    assert fn["msi_dropped"] >= 4 and fn["msis"] >= 5, fn
+    assert fn["msi_remote"] == 0, fn
+    assert fn["msi_last_cpu"] == info["vcpu"][1]["pcpu"] != info["vcpu"][0]["pcpu"], (fn, info)
+    # The NVMe's MSI-X: its garbage-aimed completion dropped, the one aimed right delivered,
+    # on vCPU 1's core; MSI-X off at the function once the VM stopped.
+    nvme = info["pci"][1]
+    assert nvme["msi_dropped"] >= 1 and nvme["msis"] >= 1 and nvme["msi_remote"] == 0, nvme
+    assert nvme["msi_last_cpu"] == info["vcpu"][1]["pcpu"], (nvme, info)
+    assert nvme["msi_mode"] == "off" and nvme["msi_vectors"] == 0, nvme
+    wait_vm_state(shell, timer["id"], "stopped")
+    log = shell.run(f"vm log {timer['id']}")
+    assert log.count("guest: 12 passed, 0 failed") == timer_runs + 1, log[-2000:]
     assert shell.run_json("cpus check")["failures"] == 0
     shell.run(f"vm destroy {vm_id}")
 

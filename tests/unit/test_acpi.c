@@ -357,6 +357,154 @@ static void test_iort_smmu_mapping_not_first(void)
 	free(b.p);
 }
 
+/*
+ * QEMU's IORT as DeviceIDs: RIDs 0-0x100 through the SMMU (StreamID = RID) to the ITS
+ * (DeviceID = StreamID), the rest straight to the ITS; identity either way.
+ */
+static void test_iort_msi_qemu(void)
+{
+	static struct platform p;
+	struct blob b = load("IORT");
+	struct err_why why = { { 0 } };
+	uint32_t devid = 0;
+
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U64(plat_acpi_table(&p, b.p, b.n, &why), 0);
+	CHECK_EQ_U64(p.pcie.n_msi, 2);
+	CHECK_EQ_U64(p.pcie.msi[0].rid_base, 0);
+	CHECK_EQ_U64(p.pcie.msi[0].len, 0x101);
+	CHECK_EQ_U64(p.pcie.msi[0].devid_base, 0);
+	CHECK_EQ_U64(p.pcie.msi[1].rid_base, 0x100);
+	CHECK_EQ_U64(p.pcie.msi[1].len, 0xff00);
+	CHECK_EQ_U64(p.pcie.msi[1].devid_base, 0x100);
+	for (uint32_t rid = 0; rid <= 0xffff; rid += 0x17) {
+		CHECK(plat_pci_devid(&p, rid, &devid));
+		CHECK_EQ_U64(devid, rid);
+	}
+	free(b.p);
+}
+
+/*
+ * A hand-built IORT: an ITS group, an SMMUv3 and a root complex. RIDs 0-0xff go through the
+ * SMMU as StreamIDs 0x1000-0x10ff, which it maps to DeviceIDs from 0x20000 (and its own
+ * interrupt, a single mapping, to DeviceID 7); RIDs 0x100-0x1ff go straight to the ITS as
+ * DeviceIDs from 0x8000; the rest reach no ITS.
+ */
+#define T_ITS  48
+#define T_SMMU (T_ITS + 24)
+#define T_RC   (T_SMMU + 68 + 3 * 20)
+#define T_LEN  (T_RC + 36 + 2 * 20)
+
+static void put32(uint8_t *b, uint32_t off, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_node(uint8_t *b, uint32_t off, uint8_t type, uint16_t len, uint32_t n_maps,
+		     uint32_t maps)
+{
+	b[off] = type;
+	b[off + 1] = (uint8_t)len;
+	b[off + 2] = (uint8_t)(len >> 8);
+	b[off + 3] = 0;
+	put32(b, off + 8, n_maps);
+	put32(b, off + 12, maps);
+}
+
+static void put_map(uint8_t *b, uint32_t off, uint32_t in, uint32_t n, uint32_t out, uint32_t ref,
+		    uint32_t flags)
+{
+	put32(b, off, in);
+	put32(b, off + 4, n);
+	put32(b, off + 8, out);
+	put32(b, off + 12, ref);
+	put32(b, off + 16, flags);
+}
+
+static void build_iort(uint8_t *b)
+{
+	memset(b, 0, T_LEN);
+	memcpy(b, "IORT", 4);
+	put32(b, 4, T_LEN);
+	b[8] = 3; /* revision */
+	memcpy(b + 10, "MONADI", 6);
+	put32(b, 36, 3);     /* nodes */
+	put32(b, 40, T_ITS); /* node array */
+	put_node(b, T_ITS, 0, 24, 0, 0);
+	put32(b, T_ITS + 16, 1); /* one ITS, ID 0 */
+	put_node(b, T_SMMU, 4, 68 + 3 * 20, 3, 68);
+	put32(b, T_SMMU + 16, 0x09050000);	    /* base address */
+	put_map(b, T_SMMU + 68, 0, 0, 7, T_ITS, 1); /* its own interrupt: single */
+	put_map(b, T_SMMU + 88, 0x1000, 0xff, 0x20000, T_ITS, 0);
+	put_map(b, T_SMMU + 108, 0x5000, 0xff, 0x30000, T_ITS, 0); /* no RID reaches these */
+	put_node(b, T_RC, 2, 36 + 2 * 20, 2, 36);
+	put_map(b, T_RC + 36, 0, 0xff, 0x1000, T_SMMU, 0);
+	put_map(b, T_RC + 56, 0x100, 0xff, 0x8000, T_ITS, 0);
+	fix_checksum(b, T_LEN);
+}
+
+static void test_iort_msi_through_smmu(void)
+{
+	static struct platform p;
+	static uint8_t b[T_LEN];
+	struct err_why why = { { 0 } };
+	uint32_t devid = 0;
+
+	build_iort(b);
+	memset(&p, 0, sizeof(p));
+	CHECK_EQ_U64(plat_acpi_table(&p, b, T_LEN, &why), 0);
+	CHECK(p.smmu.present && p.pcie.iommu_map);
+	CHECK_EQ_U64(p.pcie.rid_base, 0); /* StreamIDs: RID + 0x1000 */
+	CHECK_EQ_U64(p.pcie.sid_base, 0x1000);
+	CHECK_EQ_U64(p.pcie.iommu_len, 0x100);
+	CHECK_EQ_U64(p.pcie.n_msi, 2);
+	CHECK(plat_pci_devid(&p, 0x18, &devid));
+	CHECK_EQ_U64(devid, 0x20018);
+	CHECK(plat_pci_devid(&p, 0xff, &devid));
+	CHECK_EQ_U64(devid, 0x200ff);
+	CHECK(plat_pci_devid(&p, 0x118, &devid));
+	CHECK_EQ_U64(devid, 0x8018);
+	CHECK(!plat_pci_devid(&p, 0x200, &devid));
+	/* Without any map, DeviceID = RID. */
+	p.pcie.n_msi = 0;
+	CHECK(plat_pci_devid(&p, 0x200, &devid));
+	CHECK_EQ_U64(devid, 0x200);
+}
+
+/* Broken ID mappings: the IORT is refused, nothing of it kept, and the reason named. */
+static void test_iort_msi_bad(void)
+{
+	static const struct {
+		uint32_t off, value;
+		const char *why;
+	} cases[] = {
+		{ T_RC + 36 + 12, 0x9999, "outside the nodes" },   /* output reference */
+		{ T_RC + 56 + 12, T_ITS + 4, "bytes" },		   /* into a node's middle */
+		{ T_RC + 36 + 4, 0xffffffffU, "run past 2^32" },   /* Number of IDs */
+		{ T_SMMU + 88 + 8, 0xffffff80U, "run past 2^32" }, /* SMMU output base */
+		{ T_RC + 56 + 16, 1, "single mapping" },	   /* Flags */
+		{ T_SMMU + 12, 0x10000, "overrun" },		   /* SMMU's mapping array */
+		{ T_RC + 56 + 12, T_RC, "neither an SMMU nor an ITS group" }, /* RC -> RC */
+	};
+	static uint8_t b[T_LEN];
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static struct platform p;
+		struct err_why why = { { 0 } };
+
+		build_iort(b);
+		put32(b, cases[i].off, cases[i].value);
+		fix_checksum(b, T_LEN);
+		memset(&p, 0, sizeof(p));
+		CHECK(plat_acpi_table(&p, b, T_LEN, &why) < 0);
+		CHECK(strstr(why.msg, cases[i].why) != NULL);
+		if (!strstr(why.msg, cases[i].why))
+			printf("     case %u: %s\n", i, why.msg);
+		CHECK(p.pcie.n_msi == 0 && !p.smmu.present);
+	}
+}
+
 /* Offset of the byte after NameOp "_PRT" (the package opcode) in a DSDT. */
 static size_t prt_at(const struct blob *b)
 {
@@ -643,6 +791,9 @@ int main(void)
 	RUN(test_spcr_variants);
 	RUN(test_smbios_strings);
 	RUN(test_iort_smmu_mapping_not_first);
+	RUN(test_iort_msi_qemu);
+	RUN(test_iort_msi_through_smmu);
+	RUN(test_iort_msi_bad);
 	RUN(test_prt_qemu);
 	RUN(test_prt_missing_link);
 	RUN(test_prt_malformed);

@@ -299,6 +299,17 @@ static void test_virt_smmuv3(void)
 	CHECK_EQ_U64(p->pcie.sid_base, 0);
 	CHECK_EQ_U64(p->pcie.iommu_len, 0x10000);
 	CHECK_EQ_U64(p->n_devs, 43);
+	/* msi-map = <0 &its 0 0x10000>: DeviceID = RID. */
+	{
+		uint32_t devid = 0;
+
+		CHECK_EQ_U64(p->pcie.n_msi, 1);
+		CHECK_EQ_U64(p->pcie.msi[0].rid_base, 0);
+		CHECK_EQ_U64(p->pcie.msi[0].devid_base, 0);
+		CHECK_EQ_U64(p->pcie.msi[0].len, 0x10000);
+		CHECK(plat_pci_devid(p, 0x18, &devid));
+		CHECK_EQ_U64(devid, 0x18);
+	}
 }
 
 static void test_virt_gicv2(void)
