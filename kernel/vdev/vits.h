@@ -26,6 +26,7 @@ struct vits {
 	uint64_t baser[2]; /* GITS_BASER0: devices, GITS_BASER1: collections */
 	/* What the guest did with it: shown by `vm info`. */
 	uint64_t commands, translations, errors;
+	bool inv; /* an INV or INVALL ran since the VM model last looked (vm_msi_its_changed) */
 };
 
 /* At VM start: everything off, no table, an empty queue (the registers' reset values). */
@@ -37,5 +38,12 @@ int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_
  * vCPU; a message the tables do not map is dropped, as the architecture says (5.3.2).
  */
 bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event);
+struct vcpu;
+/*
+ * Where the guest's tables send (devid, event), without delivering anything: its LPI and vCPU.
+ * False when the ITS is disabled or they map nothing there. Under the VM's vgic_lock.
+ */
+bool vits_lookup(struct vm *vm, uint32_t devid, uint32_t event, unsigned int *intid,
+		 struct vcpu **v);
 
 #endif

@@ -68,6 +68,9 @@ struct vpci_msi {
 	uint32_t devid;		 /* the function's DeviceID at the physical ITS */
 	unsigned int lpi, n_lpi; /* hypervisor LPIs lpi.. stand for events 0..n_lpi - 1 */
 	uint64_t msgs, dropped;	 /* messages that became the guest's LPIs; ones that could not */
+	/* GICv4 (kernel/vmm/vm_vpe.h): event n is vLPI dvintid[n] of vCPU dvcpu[n]'s vPE, or 0xff. */
+	uint8_t dvcpu[VPCI_MSIX_MAX];
+	uint32_t dvintid[VPCI_MSIX_MAX];
 };
 
 struct vpci_bar {

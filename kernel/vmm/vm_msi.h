@@ -32,6 +32,13 @@ uint64_t vm_msi_doorbell(const struct vm *vm);
 int vm_msi_assign(struct vm *vm, struct vpci_func *g, uint64_t *trap, uint64_t *trap_size);
 /* After a guest write to g's config space or MSI-X table (under pci_lock): the device follows. */
 void vm_msi_sync(struct vm *vm, struct vpci_func *g);
+/*
+ * The guest's ITS ran commands or was switched on or off ('inv': among them an INV or INVALL):
+ * with GICv4, each event of its functions follows its tables, mapped at the physical ITS to
+ * the vLPI and vCPU they name (VMAPTI, VMOVI, DISCARD) or back to a hypervisor LPI. Takes
+ * pci_lock, then vgic_lock: not to be called with vgic_lock held.
+ */
+void vm_msi_its_changed(struct vm *vm, bool inv);
 /* At a start: the guest's view back to reset (both off, vectors masked). */
 void vm_msi_start(struct vm *vm);
 /* When the VM stops: the functions' MSI and MSI-X off, their events discarded, LPIs freed. */
