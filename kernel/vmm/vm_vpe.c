@@ -40,6 +40,15 @@ static int vpeid_alloc(unsigned int *id)
 	return ret;
 }
 
+unsigned int vm_vpe_in_use(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int w = 0; w < sizeof(vpe_used) / sizeof(vpe_used[0]); w++)
+		n += (unsigned int)__builtin_popcountl(vpe_used[w]);
+	return n;
+}
+
 static void vpeid_free(unsigned int id)
 {
 	spin_lock(&vpe_lock);
@@ -154,7 +163,8 @@ void vm_vpe_stop(struct vm *vm)
 			pr_warn("vm%u vcpu%u: VMAPP V=0 of vPE %u failed (%s): its VPT is kept\n",
 				vm->id, c, v->vpe.id, err_str(ret));
 		if (ret)
-			v->vpe.vpt_pa = 0; /* leaked rather than reused while the GIC may write it */
+			v->vpe.vpt_pa =
+				0; /* leaked rather than reused while the GIC may write it */
 		vpe_free(v);
 	}
 	vm->vpes_on = false;

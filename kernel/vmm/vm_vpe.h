@@ -31,6 +31,8 @@ bool vm_vpe_ready(const struct vcpu *v);
 void vm_vpe_load(struct vcpu *v);
 /* On v's CPU: its vPE no longer resident. True when a vLPI is pending in its VPT. */
 bool vm_vpe_put(struct vcpu *v);
+/* vPEIDs in use, by every VM (shown by `platform`). */
+unsigned int vm_vpe_in_use(void);
 /* The guest's INV or INVALL: each vPE of the VM re-reads its vLPIs' configuration. */
 void vm_vpe_invall(struct vm *vm);
 
