@@ -44,8 +44,8 @@ unsigned int vm_vpe_in_use(void)
 {
 	unsigned int n = 0;
 
-	for (unsigned int w = 0; w < sizeof(vpe_used) / sizeof(vpe_used[0]); w++)
-		n += (unsigned int)__builtin_popcountl(vpe_used[w]);
+	for (unsigned int i = 0; i < GIC_MAX_VPES; i++)
+		n += (vpe_used[i / 64] & BIT(i % 64)) != 0;
 	return n;
 }
 
