@@ -31,14 +31,24 @@ int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 			continue;
 		}
 		if (!str_eq(opt, "--iters") && !str_eq(opt, "--cpus") && !str_eq(opt, "--ring") &&
-		    !str_eq(opt, "--burst"))
+		    !str_eq(opt, "--burst") && !str_eq(opt, "--path"))
 			return shell_error(E_INVAL,
 					   "unknown option '%s' (--iters, --cpus, --ring, "
-					   "--burst, --json)",
+					   "--burst, --path, --json)",
 					   opt);
 		if (!val)
 			return shell_error(E_INVAL, "%s needs a value", opt);
 		i++;
+		if (str_eq(opt, "--path")) {
+			if (str_eq(val, "emulated"))
+				o->path = BENCH_PATH_EMULATED;
+			else if (str_eq(val, "direct"))
+				o->path = BENCH_PATH_DIRECT;
+			else
+				return shell_error(
+					E_INVAL, "--path wants emulated or direct, not '%s'", val);
+			continue;
+		}
 		if (str_eq(opt, "--cpus")) {
 			char a[8] = { 0 };
 			unsigned int k = 0;

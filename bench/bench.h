@@ -22,10 +22,12 @@ struct bench_opts {
 	uint32_t ring;	/* ring capacity (slots) */
 	uint32_t burst; /* messages per burst; 0: the benchmark's sweep */
 	bool json;
+	/* virq-dev: how the device's MSI reaches the guest (--path); auto: direct where it can. */
+	enum { BENCH_PATH_AUTO, BENCH_PATH_EMULATED, BENCH_PATH_DIRECT } path;
 };
 
 /*
- * Parse "--iters N --cpus A,B --ring N --burst N --json" after argv[first]. Unknown options and
+ * Parse "--iters N --cpus A,B --ring N --burst N --path emulated|direct --json" after argv[first]. Unknown options and
  * bad values print an error and return it. Defaults must be set by the caller first.
  */
 int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o);

@@ -4,9 +4,11 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/console.h"
+#include "kernel/drivers/gic_its.h"
 #include "kernel/arch/cpuid.h"
 #include "kernel/lib/err.h"
 #include "kernel/hyp.h"
+#include "kernel/vmm/vm_vpe.h"
 #include "monitor/provenance.h"
 #include "kernel/drivers/uart.h"
 #include "kernel/arch/psci.h"
@@ -215,6 +217,15 @@ static void platform_json(const struct platform *p)
 	}
 	json_arr_end(&j);
 	json_hex(&j, "its", p->gic.its.base);
+	/* What the ITS holds now: LPIs and vPEs in use, commands that failed. */
+	json_obj_begin(&j, "its_state");
+	json_bool(&j, "on", gic_its.on);
+	json_bool(&j, "v4", gic_its_v4_ok());
+	json_u64(&j, "lpis_used", gic_its.lpis_used);
+	json_u64(&j, "vpes_used", vm_vpe_in_use());
+	json_u64(&j, "commands", gic_its.commands);
+	json_u64(&j, "errors", gic_its.errors);
+	json_obj_end(&j);
 	json_obj_end(&j);
 	json_obj_begin(&j, "timer");
 	json_bool(&j, "present", p->timer.present);

@@ -85,6 +85,9 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 		json_u64(j, "commands", vm->its.commands);
 		json_u64(j, "translations", vm->its.translations);
 		json_u64(j, "errors", vm->its.errors);
+		/* GICv4: events the physical ITS injects as vLPIs now, and VMAPTI/VMOVI this run. */
+		json_u64(j, "direct_events", vm->msi_direct);
+		json_u64(j, "direct_maps", vm->msi_direct_maps);
 		json_obj_end(j);
 		json_arr_begin(j, "vcpu");
 		for (unsigned int c = 0; c < vm->n_vcpus; c++) {
@@ -96,6 +99,8 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 			json_u64(j, "pcpu", v->pcpu);
 			json_str(j, "state", vcpu_state_name(atomic_load(&v->state)));
 			json_u64(j, "irq_exits", v->irq_exits);
+			/* GICv4: vLPIs that came while its vPE was not resident. */
+			json_u64(j, "doorbells", v->vpe.doorbells);
 			json_obj_begin(j, "virqs");
 			json_u64(j, "sgi", atomic_load(&v->virqs[0]));
 			json_u64(j, "ppi", atomic_load(&v->virqs[1]));

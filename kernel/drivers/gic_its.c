@@ -42,6 +42,7 @@
 #define GITS_INNER_MASK		(7UL << 59)
 #define GITS_BASER_TYPE_SHIFT	56
 #define GITS_BASER_TYPE_DEVICES 1
+#define GITS_BASER_TYPE_VPES	2 /* GICv4: the vPE table */
 #define GITS_BASER_TYPE_COLL	4
 #define GITS_BASER_ESIZE_SHIFT	48	    /* Entry_Size - 1, [52:48] */
 #define GITS_SHARE_IS		(1UL << 10) /* Shareability [11:10]: Inner Shareable */
@@ -62,6 +63,21 @@
 #define GICR_BASER_SHARE_IS   (1UL << 10)
 #define GICR_BASER_SHARE_MASK (3UL << 10)
 
+/*
+ * GICv4.0 virtual LPI registers (12.11.33, 12.11.34), in VLPI_base: the third 64 KiB frame of a
+ * redistributor whose GICR_TYPER.VLPIS is set.
+ */
+#define GICR_TYPER_VLPIS	    BIT(1)
+#define GICR_VLPI_BASE		    0x20000
+#define GICR_VPROPBASER		    (GICR_VLPI_BASE + 0x70)
+#define GICR_VPENDBASER		    (GICR_VLPI_BASE + 0x78)
+#define GICR_VPENDBASER_VALID	    BIT(63)
+#define GICR_VPENDBASER_IDAI	    BIT(62)
+#define GICR_VPENDBASER_PENDINGLAST BIT(61)
+#define GICR_VPENDBASER_DIRTY	    BIT(60)
+#define GICR_VPENDBASER_PA_MASK	    0x000fffffffff0000UL /* [51:16] */
+#define GICR_VPROPBASER_PA_MASK	    0x000ffffffffff000UL /* [51:12] */
+
 #define GICD_TYPER		0x0004
 #define GICD_TYPER_LPIS		BIT(17)
 #define GICD_TYPER_IDBITS_SHIFT 19 /* IDbits - 1, [23:19] */
@@ -79,7 +95,13 @@
 #define ITS_CMD_MAPTI	0x0a
 #define ITS_CMD_INV	0x0c
 #define ITS_CMD_DISCARD 0x0f
+#define ITS_CMD_VMOVI	0x21 /* GICv4 (5.3.27-5.3.30, 5.3.32) */
+#define ITS_CMD_VSYNC	0x25
+#define ITS_CMD_VMAPP	0x29
+#define ITS_CMD_VMAPTI	0x2a
+#define ITS_CMD_VINVALL 0x2d
 #define ITS_CMD_BYTES	32
+#define ITS_NO_DOORBELL 1023 /* Dbell_pINTID 1023: no doorbell (5.3.30) */
 
 #define ITS_LPI_ID_BITS	   14 /* INTIDs below 2^14: LPIs 8192-16383 */
 #define ITS_MAX_LPIS	   (BIT(ITS_LPI_ID_BITS) - GIC_LPI_BASE)
@@ -90,6 +112,7 @@
 #define ITS_PEND_PAGES	   16 /* a pending table is 64 KiB aligned (GICR_PENDBASER [51:16]) */
 #define ITS_POLL_LIMIT	   1000000
 #define ITS_MAX_CPUS	   64
+#define ITS_VPE_PAGES	   1 /* the vPE table: one page of entries */
 
 struct gic_its_info gic_its;
 
@@ -214,8 +237,10 @@ static int its_setup_baser(unsigned int n, unsigned int ncpus)
 		want = (uint64_t)esize << gic_its.devid_bits;
 	else if (type == GITS_BASER_TYPE_COLL)
 		want = (uint64_t)esize * (ncpus > 16 ? ncpus : 16);
+	else if (type == GITS_BASER_TYPE_VPES && gic_its.v4)
+		want = ITS_VPE_PAGES * 4096;
 	else
-		return 0; /* None, or GICv4's vPE table: not used */
+		return 0; /* None */
 	pages = pow2_pages(want);
 	t = its_alloc(its_actx, pages, &pa);
 	if (!t)
@@ -236,6 +261,11 @@ static int its_setup_baser(unsigned int n, unsigned int ncpus)
 	}
 	if (!(back & GITS_SHARE_MASK))
 		coherent = false;
+	if (type == GITS_BASER_TYPE_VPES) {
+		uint64_t entries = (uint64_t)pages * 4096 / esize;
+
+		gic_its.vpes = entries > GIC_MAX_VPES ? GIC_MAX_VPES : (unsigned int)entries;
+	}
 	if (type == GITS_BASER_TYPE_DEVICES) {
 		uint64_t entries = (uint64_t)pages * 4096 / esize;
 		unsigned int bits = 0;
@@ -273,6 +303,8 @@ int gic_its_probe(uint64_t dist, uint64_t base, unsigned int ncpus, gic_its_allo
 	gic_its.base = base;
 	gic_its.typer = typer;
 	gic_its.v4 = typer & GITS_TYPER_VIRTUAL;
+	gic_its.vpes = 0;
+	gic_its.vlpis = gic_its.v4; /* until a redistributor without VLPIS is met */
 	gic_its.itt_entry = (unsigned int)((typer >> GITS_TYPER_ITT_SHIFT) & 0xf) + 1;
 	gic_its.event_bits = (unsigned int)((typer >> GITS_TYPER_IDBITS_SHIFT) & 0x1f) + 1;
 	gic_its.devid_bits = (unsigned int)((typer >> GITS_TYPER_DEVBITS_SHIFT) & 0x1f) + 1;
@@ -328,6 +360,8 @@ int gic_its_cpu_init(uintptr_t rd)
 		return E_NOTSUP;
 	if (mmio_read32(rd + GICR_CTLR) & GICR_CTLR_ENABLE_LPIS)
 		return E_IO; /* PROPBASER and PENDBASER can no longer change (12.11.2) */
+	if (!(typer & GICR_TYPER_VLPIS))
+		gic_its.vlpis = false; /* direct injection needs every redistributor to have it */
 	slot = atomic_fetch_add(&pend_next, 1);
 	if (slot >= npend)
 		return E_NOMEM;
@@ -533,4 +567,144 @@ int gic_its_discard_event(uint32_t devid, uint32_t event)
 		ret = its_sync_any();
 	spin_unlock(&its_lock);
 	return ret;
+}
+
+bool gic_its_v4_ok(void)
+{
+	return gic_its.on && gic_its.v4 && gic_its.vlpis && gic_its.vpes;
+}
+
+/* VSYNC (5.3.31): the ITS's earlier effects on vPE 'vpeid' are visible. Under its_lock. */
+static int its_vsync(unsigned int vpeid)
+{
+	return its_cmd(ITS_CMD_VSYNC, (uint64_t)vpeid << 32, 0, 0);
+}
+
+int gic_its_vmapp(unsigned int vpeid, uint64_t mpidr, uint64_t vpt_pa, unsigned int id_bits,
+		  bool valid)
+{
+	uintptr_t rd = gic_redist_base(mpidr);
+	int ret;
+
+	if (!gic_its_v4_ok() || !rd)
+		return E_NOENT;
+	if (vpeid >= gic_its.vpes || id_bits < 14 || id_bits > 32 ||
+	    (vpt_pa & ~GICR_VPENDBASER_PA_MASK))
+		return E_RANGE;
+	spin_lock(&its_lock);
+	/* VMAPP (5.3.29): DW1 vPEID [47:32]; DW2 V [63], RDbase [51:16]; DW3 VPT_addr, VPT_size. */
+	ret = its_cmd(ITS_CMD_VMAPP, (uint64_t)vpeid << 32, (valid ? GITS_VALID : 0) | rdbase(rd),
+		      vpt_pa | (id_bits - 1));
+	if (!ret)
+		ret = valid ? its_vsync(vpeid) : its_cmd(ITS_CMD_SYNC, 0, rdbase(rd), 0);
+	spin_unlock(&its_lock);
+	return ret;
+}
+
+int gic_its_vmapti(uint32_t devid, uint32_t event, unsigned int vpeid, unsigned int vintid,
+		   unsigned int doorbell)
+{
+	int ret;
+
+	if (!gic_its_v4_ok())
+		return E_NOENT;
+	if (vpeid >= gic_its.vpes)
+		return E_RANGE;
+	spin_lock(&its_lock);
+	/* VMAPTI (5.3.30): DW1 vPEID [47:32], EventID [31:0]; DW2 Dbell_pINTID [63:32], vINTID. */
+	ret = its_cmd(ITS_CMD_VMAPTI | (uint64_t)devid << 32, (uint64_t)vpeid << 32 | event,
+		      (uint64_t)(doorbell ? doorbell : ITS_NO_DOORBELL) << 32 | vintid, 0);
+	if (!ret)
+		ret = its_vsync(vpeid);
+	spin_unlock(&its_lock);
+	return ret;
+}
+
+int gic_its_vmovi(uint32_t devid, uint32_t event, unsigned int vpeid, unsigned int doorbell)
+{
+	int ret;
+
+	if (!gic_its_v4_ok())
+		return E_NOENT;
+	if (vpeid >= gic_its.vpes)
+		return E_RANGE;
+	spin_lock(&its_lock);
+	/* VMOVI (5.3.32): DW1 vPEID, EventID; DW2 Dbell_pINTID [63:32], D [0] (it is valid). */
+	ret = its_cmd(ITS_CMD_VMOVI | (uint64_t)devid << 32, (uint64_t)vpeid << 32 | event,
+		      doorbell ? (uint64_t)doorbell << 32 | 1 : 0, 0);
+	if (!ret)
+		ret = its_vsync(vpeid);
+	spin_unlock(&its_lock);
+	return ret;
+}
+
+int gic_its_vdiscard(uint32_t devid, uint32_t event, unsigned int vpeid)
+{
+	int ret;
+
+	if (!gic_its_v4_ok())
+		return E_NOENT;
+	spin_lock(&its_lock);
+	ret = its_cmd(ITS_CMD_DISCARD | (uint64_t)devid << 32, event, 0, 0);
+	if (!ret && vpeid < gic_its.vpes)
+		ret = its_vsync(vpeid);
+	spin_unlock(&its_lock);
+	return ret;
+}
+
+int gic_its_vinvall(unsigned int vpeid)
+{
+	int ret;
+
+	if (!gic_its_v4_ok())
+		return E_NOENT;
+	if (vpeid >= gic_its.vpes)
+		return E_RANGE;
+	spin_lock(&its_lock);
+	ret = its_cmd(ITS_CMD_VINVALL, (uint64_t)vpeid << 32, 0, 0);
+	if (!ret)
+		ret = its_vsync(vpeid);
+	spin_unlock(&its_lock);
+	return ret;
+}
+
+void gic_vpe_load(uintptr_t rd, uint64_t vprop_pa, unsigned int id_bits, uint64_t vpt_pa,
+		  bool first)
+{
+	/* GICR_VPROPBASER changes only while GICR_VPENDBASER.Valid is 0 (12.11.33). */
+	mmio_write64(rd + GICR_VPROPBASER, (vprop_pa & GICR_VPROPBASER_PA_MASK) |
+						   GICR_BASER_INNER_WB | GICR_BASER_SHARE_IS |
+						   (id_bits - 1));
+	/*
+	 * PendingLast set: the VPT may hold pending vLPIs, so the redistributor scans it.
+	 * IDAI on the first load: the VPT's IMPLEMENTATION DEFINED area was never written
+	 * (12.11.34). The two registers are Device memory in one frame: written in order.
+	 */
+	mmio_write64(rd + GICR_VPENDBASER,
+		     (vpt_pa & GICR_VPENDBASER_PA_MASK) | GICR_BASER_INNER_WB |
+			     GICR_BASER_SHARE_IS | GICR_VPENDBASER_PENDINGLAST |
+			     (first ? GICR_VPENDBASER_IDAI : 0) | GICR_VPENDBASER_VALID);
+}
+
+bool gic_vpe_put(uintptr_t rd)
+{
+	uint64_t v = mmio_read64(rd + GICR_VPENDBASER);
+
+	if (!(v & GICR_VPENDBASER_VALID))
+		return false;
+	mmio_write64(
+		rd + GICR_VPENDBASER,
+		v & ~(GICR_VPENDBASER_VALID | GICR_VPENDBASER_PENDINGLAST | GICR_VPENDBASER_IDAI));
+	/*
+	 * Dirty: the redistributor is still writing the vPE's state back to its VPT (12.11.34).
+	 * Only once it reads 0 are PendingLast and the VPT meaningful, and may the VPT be
+	 * reused.
+	 */
+	for (unsigned int i = 0; i < ITS_POLL_LIMIT; i++) {
+		v = mmio_read64(rd + GICR_VPENDBASER);
+		if (!(v & GICR_VPENDBASER_DIRTY))
+			return v & GICR_VPENDBASER_PENDINGLAST;
+	}
+	gic_its.errors++;
+	return true; /* assume something is pending: the caller does not sleep on it */
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define GIC_LPI_BASE 8192U /* the first LPI INTID (IHI 0069, 2.2.1) */
+#define GIC_MAX_VPES 64U   /* vPEIDs handed out: one per vCPU of the running VMs */
 
 /* Pages for the ITS's tables: 'pages' zeroed 4 KiB pages aligned to their size, or NULL. */
 typedef void *(*gic_its_alloc_fn)(void *ctx, unsigned int pages, uint64_t *pa);
@@ -30,6 +31,8 @@ struct gic_its_info {
 	unsigned int lpis_used;
 	unsigned int cpus_on;	   /* redistributors with EnableLPIs set by us */
 	bool v4;		   /* GITS_TYPER.Virtual: GICv4 commands exist */
+	bool vlpis;		   /* ...and every redistributor has GICR_TYPER.VLPIS */
+	unsigned int vpes;	   /* vPEIDs the vPE table holds (0: no GICv4 here) */
 	uint64_t commands, errors; /* commands issued; commands that stalled or timed out */
 	uint64_t lpis_taken;	   /* LPIs dispatched at EL2 */
 	uint64_t lpis_spurious;	   /* LPIs taken with no handler */
@@ -80,5 +83,42 @@ int gic_its_map_event(uint32_t devid, uint32_t event, unsigned int intid, uint64
 int gic_its_move_event(uint32_t devid, uint32_t event, uint64_t mpidr);
 /* DISCARD: the event's mapping and pending state go; SYNC. */
 int gic_its_discard_event(uint32_t devid, uint32_t event);
+
+/*
+ * GICv4.0 direct injection (IHI 0069, 5.4 and 6.3): the ITS turns a device's message straight
+ * into a virtual LPI of a vPE, which the redistributor delivers to the virtual CPU interface
+ * while the vPE is resident there, or records in its virtual pending table (VPT) and signals
+ * with a physical doorbell LPI while it is not. True when this GIC can: an ITS with
+ * GITS_TYPER.Virtual and a vPE table, and GICR_TYPER.VLPIS on every redistributor.
+ */
+bool gic_its_v4_ok(void);
+/*
+ * VMAPP: vPE 'vpeid' (below gic_its.vpes) lives at the redistributor of the CPU 'mpidr', its
+ * VPT at 'vpt_pa' (64 KiB aligned, zeroed) covering vINTIDs below 2^id_bits; VSYNC. With
+ * 'valid' false, the vPE is unmapped (SYNC). 0, E_NOENT, E_RANGE, or E_IO/E_BUSY from the ITS.
+ */
+int gic_its_vmapp(unsigned int vpeid, uint64_t mpidr, uint64_t vpt_pa, unsigned int id_bits,
+		  bool valid);
+/*
+ * VMAPTI: event 'event' of device 'devid' becomes vLPI 'vintid' of vPE 'vpeid', with 'doorbell'
+ * (a physical LPI, or 0 for none) raised when that vPE is not resident; VSYNC.
+ */
+int gic_its_vmapti(uint32_t devid, uint32_t event, unsigned int vpeid, unsigned int vintid,
+		   unsigned int doorbell);
+/* VMOVI: the event's vLPI now belongs to vPE 'vpeid' (its pending state along); VSYNC. */
+int gic_its_vmovi(uint32_t devid, uint32_t event, unsigned int vpeid, unsigned int doorbell);
+/* DISCARD of an event mapped to a vLPI of 'vpeid': mapping and pending state go; VSYNC. */
+int gic_its_vdiscard(uint32_t devid, uint32_t event, unsigned int vpeid);
+/* VINVALL: the redistributor re-reads every vLPI configuration of 'vpeid'; VSYNC. */
+int gic_its_vinvall(unsigned int vpeid);
+/*
+ * On the CPU whose redistributor is 'rd': make a vPE resident (GICR_VPROPBASER = the property
+ * table at 'prop_pa' for vINTIDs below 2^id_bits, GICR_VPENDBASER = its VPT, Valid), or not
+ * (Valid cleared and GICR_VPENDBASER.Dirty waited out). gic_vpe_put() returns PendingLast: the
+ * VPT may hold an enabled pending vLPI. 'first': the VPT was never resident (IDAI).
+ */
+void gic_vpe_load(uintptr_t rd, uint64_t prop_pa, unsigned int id_bits, uint64_t vpt_pa,
+		  bool first);
+bool gic_vpe_put(uintptr_t rd);
 
 #endif

@@ -16,6 +16,7 @@
 #include "kernel/smp.h"
 #include "kernel/vmm/vcpu.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_msi.h"
 #include "kernel/vmm/vm_pci.h"
 #include "kernel/vmm/vpmu.h"
 
@@ -882,5 +883,8 @@ int vgic_mmio_gicr(void *ctx, uint64_t offset, bool write, unsigned int size, ui
 	if (!was && vm->vcpus[c].vgic_rd.enable_lpis)
 		vgic_lpi_enable(vm, &vm->vcpus[c]);
 	spin_unlock(&vm->vgic_lock);
+	/* Its vPE can take vLPIs now: events the guest mapped before may go direct (GICv4). */
+	if (!was && vm->vcpus[c].vgic_rd.enable_lpis)
+		vm_msi_its_changed(vm, false);
 	return err;
 }

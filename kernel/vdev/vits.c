@@ -326,11 +326,13 @@ static void its_command(struct its_ctx *c, const uint64_t cmd[4])
 	case CMD_INV: /* the property table is read at each delivery: nothing cached to drop */
 		if (lookup(c, devid, event, &m))
 			vgic_inject_kick(m.v);
+		c->vm->its.inv = true; /* a vPE's redistributor may have cached it (GICv4) */
 		return;
 	case CMD_INVALL:
 		to = collection_vcpu(c, icid);
 		if (to)
 			vgic_inject_kick(to);
+		c->vm->its.inv = true;
 		return;
 	case CMD_SYNC: /* every earlier command has taken effect already */
 		(void)rdbase_vcpu(c, cmd[2]);
@@ -427,14 +429,18 @@ struct vcpu *vits_deliver(struct vm *vm, uint32_t devid, uint32_t event)
 	return NULL;
 }
 
-struct vcpu *vits_route(struct vm *vm, uint32_t devid, uint32_t event)
+bool vits_lookup(struct vm *vm, uint32_t devid, uint32_t event, unsigned int *intid,
+		 struct vcpu **v)
 {
 	struct its_ctx c = { .vm = vm, .why = NULL };
 	struct its_map m;
 
-	if (!(vm->its.ctlr & GITS_CTLR_ENABLED) || !lookup(&c, devid, event, &m))
-		return NULL;
-	return m.v;
+	if (!(vm->its.ctlr & GITS_CTLR_ENABLED) || !lookup(&c, devid, event, &m) ||
+	    !lpi_ok(m.intid))
+		return false;
+	*intid = m.intid;
+	*v = m.v;
+	return true;
 }
 
 /* A 32-bit half or a whole 64-bit register at 'off' within the 8 bytes of 'reg'. */
@@ -546,7 +552,7 @@ static int its_regs(struct vm *vm, uint64_t off, bool write, unsigned int size, 
 int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_t *val)
 {
 	struct vm *vm = ctx;
-	bool follow;
+	bool follow, inv = false;
 	int err = 0;
 
 	/* GITS_TRANSLATER also takes 16-bit writes (12.19.21); the rest 32 or 64 bits. */
@@ -568,11 +574,22 @@ int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_
 			*val = 0; /* the rest of the translation frame */
 	} else {
 		err = its_regs(vm, offset, write, size, val);
+		inv = vm->its.inv;
+		vm->its.inv = false;
 	}
 	follow = vm->its.routes_changed;
 	vm->its.routes_changed = false;
 	spin_unlock(&vm->vgic_lock);
-	/* Outside vgic_lock: the functions' events are followed under pci_lock, which comes first. */
+	/*
+	 * Commands ran, or the ITS was switched on or off: the mappings of passed-through
+	 * functions' events at the physical ITS follow the guest's tables (GICv4). Outside
+	 * vgic_lock, which the VM model takes inside its pci_lock.
+	 */
+	if (write && (offset & ~7UL) == GITS_CWRITER)
+		vm_msi_its_changed(vm, inv);
+	else if (write && offset == GITS_CTLR)
+		vm_msi_its_changed(vm, false);
+	/* Likewise outside vgic_lock: each hypervisor LPI to the CPU its vCPU now runs on. */
 	if (follow)
 		vm_msi_follow(vm);
 	return err;

@@ -28,6 +28,7 @@ struct vits {
 	/* What the guest did with it: shown by `vm info`. */
 	uint64_t commands, translations, errors;
 	bool routes_changed; /* a command may have moved an event: its MSIs must follow */
+	bool inv; /* an INV or INVALL ran since the VM model last looked (vm_msi_its_changed) */
 };
 
 /* At VM start: everything off, no table, an empty queue (the registers' reset values). */
@@ -41,10 +42,12 @@ int vits_mmio(void *ctx, uint64_t offset, bool write, unsigned int size, uint64_
 bool vits_translate(struct vm *vm, uint32_t devid, uint32_t event);
 /* vits_translate(), and which vCPU the LPI went to (NULL when the message was dropped). */
 struct vcpu *vits_deliver(struct vm *vm, uint32_t devid, uint32_t event);
+struct vcpu;
 /*
- * The vCPU an MSI from DeviceID 'devid' with 'event' would interrupt now, or NULL when the
- * tables do not map it (nothing logged, nothing counted). Under the VM's vgic_lock.
+ * Where the guest's tables send (devid, event), without delivering anything: its LPI and vCPU.
+ * False when the ITS is disabled or they map nothing there. Under the VM's vgic_lock.
  */
-struct vcpu *vits_route(struct vm *vm, uint32_t devid, uint32_t event);
+bool vits_lookup(struct vm *vm, uint32_t devid, uint32_t event, unsigned int *intid,
+		 struct vcpu **v);
 
 #endif

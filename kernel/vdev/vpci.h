@@ -72,6 +72,9 @@ struct vpci_msi {
 	uint16_t phys_cpu[VPCI_MSIX_MAX];
 	uint16_t last_cpu; /* the pCPU that took the last message */
 	uint64_t remote;   /* messages taken on a pCPU other than their vCPU's */
+	/* GICv4 (kernel/vmm/vm_vpe.h): event n is vLPI dvintid[n] of vCPU dvcpu[n]'s vPE, or 0xff. */
+	uint8_t dvcpu[VPCI_MSIX_MAX];
+	uint32_t dvintid[VPCI_MSIX_MAX];
 };
 
 struct vpci_bar {

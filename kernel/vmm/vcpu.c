@@ -25,6 +25,7 @@
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
+#include "kernel/vmm/vm_vpe.h"
 #include "kernel/vmm/vdebug.h"
 #include "kernel/vmm/vpmu.h"
 #include "kernel/arch/spinlock.h"
@@ -233,7 +234,12 @@ static enum trap_action trap_wfx(struct vcpu *v)
 		return TRAP_RESUME;
 	}
 	vgic_timer_sync(v); /* a timer interrupt the guest masked meanwhile does not wake it */
-	if (!vgic_has_pending(v)) {
+	/*
+	 * A resident vPE's vLPIs do not wake a CPU at EL2: it stops being resident, and a vLPI
+	 * from then on raises its doorbell, a physical LPI that does. One that came before is in
+	 * its VPT, and PendingLast says so.
+	 */
+	if (!vgic_has_pending(v) && !vm_vpe_put(v)) {
 		wfi();
 		/*
 		 * What woke us is most likely the interrupt the guest waits for (its timer, an IPI
@@ -243,6 +249,7 @@ static enum trap_action trap_wfx(struct vcpu *v)
 		if (take_irq(v))
 			v->irq_exits++;
 	}
+	vm_vpe_load(v);
 	return TRAP_RESUME;
 }
 
@@ -420,6 +427,7 @@ void vcpu_run(struct vcpu *v)
 	vcpu_regs_reset(v);
 	guest_setup(v);
 	vgic_vcpu_start(v);
+	vm_vpe_load(v); /* when it has a vPE and the guest's LPIs are on (a restart) */
 	if (v->id == 0 && v->vm->pci.n)
 		vm_pci_route_here(v->vm);
 	/*
@@ -429,6 +437,7 @@ void vcpu_run(struct vcpu *v)
 	if (vm_vcpu_may_enter(v))
 		guest_enter(v); /* returns when vcpu_exit() says the vCPU leaves */
 	/* Left the guest for good (CPU_OFF, a stop, a fatal trap): back to host state. */
+	(void)vm_vpe_put(v);
 	vgic_vcpu_stop(v);
 	write_sysreg(cntv_ctl_el0, 0); /* its timers quiet, its counters and breakpoints gone */
 	write_sysreg(cntp_ctl_el0, 0);

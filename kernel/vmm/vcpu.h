@@ -49,6 +49,18 @@ struct vcpu_regs {
 
 enum vcpu_state { VCPU_OFF, VCPU_ON_PENDING, VCPU_ON };
 
+/* Its GICv4 vPE (kernel/vmm/vm_vpe.c), while its VM's MSIs may be injected directly. */
+struct vcpu_vpe {
+	bool on;	       /* mapped at the ITS (VMAPP), with a VPT and a doorbell */
+	bool resident;	       /* GICR_VPENDBASER.Valid for it on its CPU */
+	bool loaded;	       /* it was resident once since VMAPP (IDAI clear from then on) */
+	unsigned int id;       /* vPEID */
+	unsigned int doorbell; /* the physical LPI the ITS raises when it is not resident */
+	uint64_t vpt_pa;       /* its virtual pending table, 64 KiB aligned */
+	uintptr_t rd;	       /* its CPU's redistributor */
+	uint64_t doorbells;    /* doorbells taken */
+};
+
 struct vm;
 
 struct vcpu {
@@ -64,6 +76,7 @@ struct vcpu {
 	uint64_t entry, context; /* where CPU_ON starts it, and its x0 */
 	uint64_t exits[EXIT_CLASSES];
 	uint64_t irq_exits; /* IRQ exits, and interrupts taken as it woke from WFI */
+	struct vcpu_vpe vpe;
 	uint64_t last_pc;
 	unsigned int inject_streak;
 	unsigned int mmio_hint;	       /* the emulated region its last data abort hit (mmio.h) */

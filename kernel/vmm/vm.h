@@ -78,6 +78,14 @@ struct vm {
 	uint64_t kernel_end; /* offset into RAM past the kernel's last byte, BSS included */
 	char cmdline[160];
 	bool hyp_pmu; /* the hypervisor counts this VM with the PMU itself (bench): the guest has none */
+	/*
+	 * Its functions' MSIs: always through EL2 and the emulated ITS (msi_emulated), or, where
+	 * the GIC has GICv4, injected directly into its vCPUs' vPEs (kernel/vmm/vm_vpe.c).
+	 */
+	bool msi_emulated;
+	bool vpes_on;		  /* its vCPUs have vPEs for this run */
+	unsigned int msi_direct;  /* events mapped to vLPIs now */
+	uint64_t msi_direct_maps; /* VMAPTIs and VMOVIs issued this run */
 
 	/* Emulated devices, and where the guest finds them: its trapped MMIO goes by this table. */
 	struct mmio_table mmio;

@@ -6,9 +6,10 @@
  * Event n of a function (MSI-X vector n, or MSI vector n of 2^MME) is EventID n of its real
  * DeviceID at the physical ITS, mapped to the hypervisor's LPI lpi + n in the collection of the
  * CPU that runs the vCPU the guest's ITS routes the vector's message to (vCPU 0 until it routes
- * it anywhere; vm_msi_follow() moves it after each change). The function's table holds the doorbell and n, masked exactly
- * when the guest's entry (or function mask) says so, and is enabled when the guest's is; the
- * events exist while the guest has MSI or MSI-X enabled.
+ * it anywhere; vm_msi_follow() moves it after each change). With GICv4 (vm_vpe.c) the event
+ * is instead the guest's vLPI on its vCPU's vPE (event_follow()). The function's table holds the
+ * doorbell and n, masked exactly when the guest's entry (or function mask) says so, and is
+ * enabled when the guest's is; the events exist while the guest has MSI or MSI-X enabled.
  */
 #include "kernel/vmm/vm_msi.h"
 #include "kernel/vmm/vm_pci.h"
@@ -24,6 +25,7 @@
 #include "kernel/vdev/vpci.h"
 #include "kernel/vmm/mmio.h"
 #include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_vpe.h"
 #include "mm/mem.h"
 #include "pci/pci_host.h"
 
@@ -36,6 +38,8 @@
 #define MSIX_CTRL_MASK	   0x4000u
 #define MSIX_ENTRY_BYTES   16
 #define MSIX_VEC_MASKED	   1u
+
+#define EV_NOT_DIRECT 0xffu /* vpci_msi.dvcpu[]: the event is a hypervisor LPI */
 
 /* Where the guest's messages must go to be messages: its own ITS's GITS_TRANSLATER (IPA). */
 #define GUEST_DOORBELL (GUEST_GITS_IPA + VITS_TRANSLATER)
@@ -77,6 +81,21 @@ static void msi_taken_at(struct vpci_func *g, const struct vcpu *to)
 		g->msi.remote++;
 }
 
+/* The message the guest programmed for event 'ev' (< m->n_lpi): its address and data. */
+static void guest_message(const struct vpci_msi *m, unsigned int ev, uint64_t *addr, uint32_t *data)
+{
+	if (m->x_ctrl & MSIX_CTRL_ENABLE) {
+		const struct vpci_msix_entry *e = &m->table[ev < VPCI_MSIX_MAX ? ev : 0];
+
+		*addr = (uint64_t)e->dw[VPCI_MSIX_ADDR_HI] << 32 | e->dw[VPCI_MSIX_ADDR_LO];
+		*data = e->dw[VPCI_MSIX_DATA];
+	} else {
+		/* Multiple Message: the function puts the vector in the data's low bits. */
+		*addr = (uint64_t)m->addr_hi << 32 | m->addr_lo;
+		*data = (m->data & ~(m->n_lpi - 1u)) | ev;
+	}
+}
+
 /*
  * A hypervisor LPI of a function arrived: deliver the message the guest programmed for the
  * vector, as a write of its data to its ITS under the function's guest DeviceID. A vector the
@@ -94,16 +113,7 @@ static void msi_lpi(void *ctx, unsigned int intid)
 
 	if (!vm || ev >= m->n_lpi)
 		return;
-	if (m->x_ctrl & MSIX_CTRL_ENABLE) {
-		const struct vpci_msix_entry *e = &m->table[ev < VPCI_MSIX_MAX ? ev : 0];
-
-		addr = (uint64_t)e->dw[VPCI_MSIX_ADDR_HI] << 32 | e->dw[VPCI_MSIX_ADDR_LO];
-		data = e->dw[VPCI_MSIX_DATA];
-	} else {
-		/* Multiple Message: the function puts the vector in the data's low bits. */
-		addr = (uint64_t)m->addr_hi << 32 | m->addr_lo;
-		data = (m->data & ~(m->n_lpi - 1u)) | ev;
-	}
+	guest_message(m, ev, &addr, &data);
 	if (addr == GUEST_DOORBELL) {
 		const struct vcpu *to;
 
@@ -124,15 +134,132 @@ static void msi_lpi(void *ctx, unsigned int intid)
 		m->dropped++;
 }
 
+/*
+ * Where event 'ev' of 'g' may go without EL2 (GICv4): the vCPU and vLPI the guest's message
+ * for it and its ITS's tables name, when that vCPU's vPE can take it. Under pci_lock.
+ */
+static bool direct_target(struct vm *vm, struct vpci_func *g, unsigned int ev, unsigned int *vcpu,
+			  unsigned int *vintid)
+{
+	struct vcpu *v = NULL;
+	unsigned int intid = 0;
+	uint64_t addr;
+	uint32_t data;
+	bool ok;
+
+	if (!vm->vpes_on)
+		return false;
+	guest_message(&g->msi, ev, &addr, &data);
+	if (addr != GUEST_DOORBELL)
+		return false;
+	spin_lock(&vm->vgic_lock);
+	ok = vits_lookup(vm, guest_devid(g), data, &intid, &v) && vm_vpe_ready(v);
+	spin_unlock(&vm->vgic_lock);
+	if (!ok)
+		return false;
+	*vcpu = v->id;
+	*vintid = intid;
+	return true;
+}
+
+/*
+ * Event 'ev' of 'g' at the physical ITS as direct_target() says: VMAPTI to the vLPI on the
+ * vCPU's vPE, VMOVI when only the vCPU changed, or back to the hypervisor's LPI (the emulated
+ * path) when the guest's tables no longer map it or a GICv4 command fails. Under pci_lock.
+ */
+static void event_follow(struct vm *vm, struct vpci_func *g, unsigned int ev)
+{
+	struct vpci_msi *m = &g->msi;
+	unsigned int cur = m->dvcpu[ev], vc = EV_NOT_DIRECT, vintid = 0;
+	int ret;
+
+	if (!direct_target(vm, g, ev, &vc, &vintid))
+		vc = EV_NOT_DIRECT;
+	if (vc == cur && (vc == EV_NOT_DIRECT || vintid == m->dvintid[ev]))
+		return;
+	if (cur != EV_NOT_DIRECT && vc != EV_NOT_DIRECT && vintid == m->dvintid[ev]) {
+		/* The same vLPI, another vCPU (the guest's MOVI): its pending state moves too. */
+		ret = gic_its_vmovi(m->devid, ev, vm->vcpus[vc].vpe.id, vm->vcpus[vc].vpe.doorbell);
+		if (!ret) {
+			m->dvcpu[ev] = (uint8_t)vc;
+			vm->msi_direct_maps++;
+			return;
+		}
+	}
+	/* Anything else: the old mapping goes, with what it had pending, and the new comes. */
+	if (cur != EV_NOT_DIRECT) {
+		(void)gic_its_vdiscard(m->devid, ev, vm->vcpus[cur].vpe.id);
+		vm->msi_direct--;
+	} else {
+		(void)gic_its_discard_event(m->devid, ev);
+	}
+	m->dvcpu[ev] = EV_NOT_DIRECT;
+	if (vc != EV_NOT_DIRECT) {
+		const struct vcpu_vpe *p = &vm->vcpus[vc].vpe;
+
+		ret = gic_its_vmapti(m->devid, ev, p->id, vintid, p->doorbell);
+		if (!ret) {
+			m->dvcpu[ev] = (uint8_t)vc;
+			m->dvintid[ev] = vintid;
+			vm->msi_direct++;
+			vm->msi_direct_maps++;
+			return;
+		}
+		if (log_nth_ok(m->dropped + 1))
+			pr_warn("vm%u: guest device %u event %u: VMAPTI failed (%s): through EL2\n",
+				vm->id, g->slot, ev, err_str(ret));
+		(void)gic_its_vdiscard(m->devid, ev, p->id);
+	}
+	/* On vCPU 0's CPU, as events_up() maps it; follow_events() then moves it. */
+	ret = gic_its_map_event(m->devid, ev, m->lpi + ev, percpu[vm->vcpus[0].pcpu].mpidr);
+	if (!ret && ev < VPCI_MSIX_MAX)
+		m->phys_cpu[ev] = (uint16_t)vm->vcpus[0].pcpu;
+	if (ret && log_nth_ok(++m->dropped))
+		pr_warn("vm%u: guest device %u event %u: no physical ITS mapping (%s)\n", vm->id,
+			g->slot, ev, err_str(ret));
+}
+
+/* Every event of every function of 'vm' follows the guest's tables. Under pci_lock. */
+static void events_follow(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->pci.n; i++) {
+		struct vpci_func *g = &vm->pci.fn[i];
+
+		for (unsigned int e = 0; g->msi.owner && e < g->msi.n_lpi; e++)
+			event_follow(vm, g, e);
+	}
+}
+
+void vm_msi_its_changed(struct vm *vm, bool inv)
+{
+	if (!vm->vpes_on)
+		return; /* no GICv4 for it: every event stays a hypervisor LPI */
+	spin_lock(&vm->pci_lock);
+	if (vm_devices_live(vm)) {
+		events_follow(vm);
+		if (inv)
+			vm_vpe_invall(vm);
+	}
+	spin_unlock(&vm->pci_lock);
+}
+
 /* The events of 'g' at the physical ITS go, and their LPIs with them. */
 static void events_down(struct vpci_func *g)
 {
 	struct vpci_msi *m = &g->msi;
+	struct vm *vm = m->owner;
 
 	if (!m->n_lpi)
 		return;
-	for (unsigned int e = 0; e < m->n_lpi; e++)
-		(void)gic_its_discard_event(m->devid, e);
+	for (unsigned int e = 0; e < m->n_lpi; e++) {
+		if (m->dvcpu[e] != EV_NOT_DIRECT && vm) {
+			(void)gic_its_vdiscard(m->devid, e, vm->vcpus[m->dvcpu[e]].vpe.id);
+			vm->msi_direct--;
+		} else {
+			(void)gic_its_discard_event(m->devid, e);
+		}
+		m->dvcpu[e] = EV_NOT_DIRECT;
+	}
 	(void)gic_its_unmap_device(m->devid);
 	gic_lpi_free(m->lpi, m->n_lpi);
 	m->lpi = m->n_lpi = 0;
@@ -157,6 +284,8 @@ static int events_up(struct vm *vm, struct vpci_func *g, unsigned int n)
 		return E_NOMEM;
 	}
 	m->n_lpi = n;
+	for (unsigned int e = 0; e < n; e++)
+		m->dvcpu[e] = EV_NOT_DIRECT;
 	for (unsigned int e = 0; e < n; e++) {
 		ret = gic_its_map_event(m->devid, e, m->lpi + e, mpidr);
 		if (ret) {
@@ -241,20 +370,6 @@ static void phys_msi(struct vm *vm, struct vpci_func *g, bool on)
 			(uint16_t)(ctl | MSI_CTRL_ENABLE | mme << MSI_CTRL_MME_SHIFT));
 }
 
-/* The message the guest programmed for event 'e': its MSI-X entry, or MSI's with e in the data. */
-static void vector_msg(const struct vpci_msi *m, unsigned int e, uint64_t *addr, uint32_t *data)
-{
-	if (m->x_ctrl & MSIX_CTRL_ENABLE) {
-		const struct vpci_msix_entry *x = &m->table[e < VPCI_MSIX_MAX ? e : 0];
-
-		*addr = (uint64_t)x->dw[VPCI_MSIX_ADDR_HI] << 32 | x->dw[VPCI_MSIX_ADDR_LO];
-		*data = x->dw[VPCI_MSIX_DATA];
-	} else {
-		*addr = (uint64_t)m->addr_hi << 32 | m->addr_lo;
-		*data = (m->data & ~(m->n_lpi - 1u)) | e;
-	}
-}
-
 /*
  * Each event of 'g' to the pCPU of the vCPU its message is routed to now (under pci_lock). An
  * event whose message goes nowhere stays where it is: it is dropped when it comes anyway.
@@ -264,18 +379,22 @@ static void follow_events(struct vm *vm, struct vpci_func *g)
 	struct vpci_msi *m = &g->msi;
 
 	for (unsigned int e = 0; e < m->n_lpi && e < VPCI_MSIX_MAX; e++) {
-		const struct vcpu *to;
+		struct vcpu *to = NULL;
+		unsigned int intid;
 		uint64_t addr;
 		uint32_t data;
+		bool routed;
 		int ret;
 
-		vector_msg(m, e, &addr, &data);
+		if (m->dvcpu[e] != EV_NOT_DIRECT)
+			continue; /* a vLPI on its vCPU's vPE: VMOVI follows it (event_follow) */
+		guest_message(m, e, &addr, &data);
 		if (addr != GUEST_DOORBELL)
 			continue;
 		spin_lock(&vm->vgic_lock);
-		to = vits_route(vm, guest_devid(g), data);
+		routed = vits_lookup(vm, guest_devid(g), data, &intid, &to);
 		spin_unlock(&vm->vgic_lock);
-		if (!to || to->pcpu == m->phys_cpu[e])
+		if (!routed || to->pcpu == m->phys_cpu[e])
 			continue;
 		ret = gic_its_move_event(m->devid, e, percpu[to->pcpu].mpidr);
 		if (!ret)
@@ -337,6 +456,9 @@ void vm_msi_sync(struct vm *vm, struct vpci_func *g)
 		phys_msi(vm, g, want_msi);
 	m->changed = false;
 	m->entry_changed = -1;
+	/* A message the guest re-aimed: its event follows (GICv4), or its LPI's CPU does. */
+	for (unsigned int e = 0; vm->vpes_on && e < m->n_lpi; e++)
+		event_follow(vm, g, e);
 	follow_events(vm, g);
 }
 
@@ -403,6 +525,8 @@ int vm_msi_assign(struct vm *vm, struct vpci_func *g, uint64_t *trap, uint64_t *
 	m->owner = vm;
 	m->lpi = m->n_lpi = 0;
 	m->msgs = m->dropped = 0;
+	for (unsigned int e = 0; e < VPCI_MSIX_MAX; e++)
+		m->dvcpu[e] = EV_NOT_DIRECT;
 	if (!m->cap_x)
 		return 0;
 	start = table_va(g) & ~0xfffUL;
@@ -427,6 +551,7 @@ void vm_msi_start(struct vm *vm)
 		vm->pci.fn[i].msi.msgs = vm->pci.fn[i].msi.dropped = 0;
 		vm->pci.fn[i].msi.remote = 0;
 	}
+	vm_vpe_start(vm); /* its vCPUs are placed: each vPE goes to its CPU's redistributor */
 }
 
 void vm_msi_stop(struct vm *vm)
@@ -443,6 +568,8 @@ void vm_msi_stop(struct vm *vm)
 		events_down(g);
 		vpci_msi_reset(g);
 	}
+	/* Nothing maps to its vPEs any more: they go, and their tables with them. */
+	vm_vpe_stop(vm);
 }
 
 /* Before the GIC is brought up on any CPU: the ITS's tables from the page pool. */

@@ -39,6 +39,13 @@ void vm_msi_sync(struct vm *vm, struct vpci_func *g);
  * taken where the guest will handle it. Takes pci_lock and then vgic_lock: not under either.
  */
 void vm_msi_follow(struct vm *vm);
+/*
+ * The guest's ITS ran commands or was switched on or off ('inv': among them an INV or INVALL):
+ * with GICv4, each event of its functions follows its tables, mapped at the physical ITS to
+ * the vLPI and vCPU they name (VMAPTI, VMOVI, DISCARD) or back to a hypervisor LPI. Takes
+ * pci_lock, then vgic_lock: not to be called with vgic_lock held.
+ */
+void vm_msi_its_changed(struct vm *vm, bool inv);
 /* At a start: the guest's view back to reset (both off, vectors masked). */
 void vm_msi_start(struct vm *vm);
 /* When the VM stops: the functions' MSI and MSI-X off, their events discarded, LPIs freed. */

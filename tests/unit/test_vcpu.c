@@ -25,6 +25,7 @@
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
+#include "kernel/vmm/vm_vpe.h"
 #include "test.h"
 
 /* ESR_EL2 (Arm ARM D17.2.40): EC in bits 31:26, IL bit 25, the ISS below. */
@@ -217,6 +218,29 @@ void vm_pci_route_here(struct vm *vm)
 	(void)vm;
 }
 
+/* The vPE (vm_vpe.c): resident or not, what PendingLast says, and the WFIs seen at each call. */
+static bool vpe_resident, vpe_pending_last;
+static unsigned int vpe_puts, vpe_loads, vpe_wfis_at_put, vpe_wfis_at_load;
+
+void vm_vpe_load(struct vcpu *v)
+{
+	(void)v;
+	vpe_loads++;
+	vpe_wfis_at_load = fake_count(FAKE_HINT, "wfi");
+	vpe_resident = true;
+}
+
+bool vm_vpe_put(struct vcpu *v)
+{
+	bool was = vpe_resident;
+
+	(void)v;
+	vpe_puts++;
+	vpe_wfis_at_put = fake_count(FAKE_HINT, "wfi");
+	vpe_resident = false;
+	return was && vpe_pending_last;
+}
+
 void vring_call(struct vcpu *v)
 {
 	(void)v;
@@ -237,6 +261,8 @@ static struct vcpu *setup(void)
 
 	fake_reset();
 	memset(&vm, 0, sizeof(vm));
+	vpe_resident = vpe_pending_last = false;
+	vpe_puts = vpe_loads = vpe_wfis_at_put = vpe_wfis_at_load = 0;
 	snprintf(vm.name, sizeof(vm.name), "t");
 	vm.n_vcpus = 1;
 	vm.ram_ipa = GUEST_RAM_IPA;
@@ -436,6 +462,34 @@ static void test_wfi(void)
 	CHECK_EQ_U64(entered[1].elr, GUEST_PC + 4);
 }
 
+/*
+ * GICv4: a resident vPE's vLPIs do not wake the CPU at EL2, so WFI makes it non-resident
+ * first (its doorbell then wakes the CPU) and resident again after; a vLPI already pending
+ * (PendingLast) means no sleep at all. The vCPU leaving puts it too.
+ */
+static void test_wfi_vpe(void)
+{
+	struct vcpu *v = setup();
+
+	sync_exit(ESR(EC_WFX, 0));
+	run(v);
+	CHECK_EQ_U64(fake_count(FAKE_HINT, "wfi"), 1);
+	CHECK(vpe_loads >= 2);		   /* at the start, and after the WFI */
+	CHECK_EQ_U64(vpe_wfis_at_put, 1);  /* the last put: the vCPU leaving, after the sleep */
+	CHECK_EQ_U64(vpe_puts, 2);	   /* before the WFI, and as it left */
+	CHECK_EQ_U64(vpe_wfis_at_load, 1); /* loaded again after the sleep */
+	CHECK(!vpe_resident);		   /* not resident once the vCPU is gone */
+	/* A vLPI pending in the VPT as it was put: no sleep, resident again at once. */
+	v = setup();
+	vpe_pending_last = true;
+	sync_exit(ESR(EC_WFX, 0));
+	run(v);
+	CHECK_EQ_U64(fake_count(FAKE_HINT, "wfi"), 0);
+	CHECK_EQ_U64(vpe_puts, 2);
+	CHECK_EQ_U64(vpe_loads, 2);
+	CHECK_EQ_U64(entered[1].elr, GUEST_PC + 4);
+}
+
 /* CPU_OFF leaves at once; an exit nobody handles stops the VM with a reason. */
 static void test_leaving(void)
 {
@@ -474,6 +528,7 @@ int main(void)
 	RUN(test_irq_exit);
 	RUN(test_sgi1r);
 	RUN(test_wfi);
+	RUN(test_wfi_vpe);
 	RUN(test_leaving);
 	return TEST_SUMMARY();
 }
