@@ -27,6 +27,7 @@
 #include "kernel/vmm/vdisk.h"
 #include "kernel/vmm/vring.h"
 #include "mm/mmu.h"
+#include "mm/zmap.h"
 #include "kernel/lib/parse.h"
 
 #define IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 */
@@ -525,10 +526,18 @@ void vm_service(void)
 	}
 }
 
-/* Idle secondary CPUs zero stopped VMs' RAM, a chunk at a time, so a start need not. */
+bool vm_idle_work(void)
+{
+	return vm_scrub_some() || zmap_check_some();
+}
+
+/*
+ * Idle secondary CPUs zero stopped VMs' RAM, a chunk at a time, so a start need not; with
+ * nothing of that to do they read never-owned RAM so a VM given it later finds it known zero.
+ */
 static void vm_scrub_setup(void)
 {
-	smp_set_idle_work(vm_scrub_some);
+	smp_set_idle_work(vm_idle_work);
 }
 INIT_STEP(INIT_VMS, vm_scrub_setup);
 
