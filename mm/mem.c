@@ -14,6 +14,7 @@
 #include "mm/mmu.h"
 #include "mm/pgtable.h"
 #include "mm/vtcr.h"
+#include "mm/zmap.h"
 
 #define HYP_POOL_SIZE  (8UL << 20)
 #define HYP_POOL_ALIGN (2UL << 20)
@@ -22,6 +23,32 @@ struct pmem phys_mem;
 struct palloc hyp_pool;
 
 extern char __image_start[], __image_end[];
+
+/*
+ * The zero map starts with nothing clean: RAM nobody has owned since boot may hold anything (a
+ * loader's images, or after a warm reset an earlier boot's guests). What is free now is read
+ * by idle CPUs, never written; from here on the memory map tells it what changes hands.
+ */
+static void zmap_boot(void)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (unsigned int i = 0; i < phys_mem.n; i++) {
+		const struct pmem_range *r = &phys_mem.r[i];
+
+		if (r->base < lo)
+			lo = r->base;
+		if (r->base + r->size > hi)
+			hi = r->base + r->size;
+	}
+	if (!phys_mem.n)
+		return;
+	zmap_init(lo, hi - lo);
+	for (unsigned int i = 0; i < phys_mem.n; i++)
+		if (!phys_mem.r[i].owner[0])
+			zmap_unseen(phys_mem.r[i].base, phys_mem.r[i].size);
+	phys_mem.changed = zmap_pmem_change;
+}
 
 int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size)
 {
@@ -53,6 +80,7 @@ int mem_init(const struct platform *p, const void *dtb, uint32_t dtb_size)
 	ret = pmem_alloc(&phys_mem, HYP_POOL_SIZE, HYP_POOL_ALIGN, "hypervisor page pool", &pool);
 	if (ret)
 		return ret;
+	zmap_boot();
 	return palloc_init(&hyp_pool, (void *)(uintptr_t)pool, pool,
 			   (unsigned int)(HYP_POOL_SIZE >> PT_PAGE_SHIFT));
 }

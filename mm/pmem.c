@@ -15,6 +15,12 @@ static void set_owner(struct pmem_range *r, const char *owner)
 	r->owner[i] = '\0';
 }
 
+static void tell(const struct pmem *m, uint64_t base, uint64_t size, bool taken, bool tracked)
+{
+	if (m->changed)
+		m->changed(base, size, taken, tracked);
+}
+
 static bool is_free(const struct pmem_range *r)
 {
 	return r->owner[0] == '\0';
@@ -114,13 +120,17 @@ int pmem_reserve(struct pmem *m, uint64_t base, uint64_t size, const char *owner
 				return E_BUSY; /* crosses into another range */
 			if (!is_free(r))
 				return E_BUSY;
-			return carve(m, i, base, size, owner) < 0 ? E_NOMEM : 0;
+			if (carve(m, i, base, size, owner) < 0)
+				return E_NOMEM;
+			tell(m, base, size, true, false);
+			return 0;
 		}
 	}
 	return E_NOENT;
 }
 
-int pmem_alloc(struct pmem *m, uint64_t size, uint64_t align, const char *owner, uint64_t *base)
+static int alloc(struct pmem *m, uint64_t size, uint64_t align, const char *owner, uint64_t *base,
+		 bool tracked)
 {
 	if (!size || !align || (align & (align - 1)) || !owner || !owner[0])
 		return E_INVAL;
@@ -136,12 +146,24 @@ int pmem_alloc(struct pmem *m, uint64_t size, uint64_t align, const char *owner,
 		if (carve(m, i, b, size, owner) < 0)
 			return E_NOMEM;
 		*base = b;
+		tell(m, b, size, true, tracked);
 		return 0;
 	}
 	return E_NOMEM;
 }
 
-int pmem_free(struct pmem *m, uint64_t base, uint64_t size)
+int pmem_alloc(struct pmem *m, uint64_t size, uint64_t align, const char *owner, uint64_t *base)
+{
+	return alloc(m, size, align, owner, base, false);
+}
+
+int pmem_alloc_tracked(struct pmem *m, uint64_t size, uint64_t align, const char *owner,
+		       uint64_t *base)
+{
+	return alloc(m, size, align, owner, base, true);
+}
+
+static int release(struct pmem *m, uint64_t base, uint64_t size, bool tracked)
 {
 	for (unsigned int i = 0; i < m->n; i++) {
 		struct pmem_range *r = &m->r[i];
@@ -149,10 +171,21 @@ int pmem_free(struct pmem *m, uint64_t base, uint64_t size)
 		if (r->base == base && r->size == size && !is_free(r)) {
 			r->owner[0] = '\0';
 			coalesce(m);
+			tell(m, base, size, false, tracked);
 			return 0;
 		}
 	}
 	return E_NOENT;
+}
+
+int pmem_free(struct pmem *m, uint64_t base, uint64_t size)
+{
+	return release(m, base, size, false);
+}
+
+int pmem_free_tracked(struct pmem *m, uint64_t base, uint64_t size)
+{
+	return release(m, base, size, true);
 }
 
 const char *pmem_owner(const struct pmem *m, uint64_t pa)

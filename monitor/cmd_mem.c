@@ -4,6 +4,7 @@
 #include "kernel/lib/err.h"
 #include "kernel/vmm/vm.h"
 #include "mm/ptdump.h"
+#include "mm/zmap.h"
 #include "kernel/lib/parse.h"
 #include "monitor/cmd_vm.h"
 #include "monitor/shell.h"
@@ -11,13 +12,17 @@
 static int cmd_mem(int argc, char **argv)
 {
 	bool as_json = shell_take_json(&argc, argv);
+	uint64_t zero, unchecked;
 	struct json j;
 
 	if (argc > 1)
 		return shell_error(E_INVAL, "usage: mem [--json]");
+	zmap_counts(&zero, &unchecked);
 	if (as_json) {
 		shell_json_begin(&j);
 		json_u64(&j, "free", pmem_free_bytes(&phys_mem));
+		json_u64(&j, "known_zero", zero);
+		json_u64(&j, "unchecked", unchecked);
 		json_u64(&j, "pool_pages", hyp_pool.pages);
 		json_u64(&j, "pool_used", hyp_pool.used);
 		json_arr_begin(&j, "ranges");
@@ -48,6 +53,8 @@ static int cmd_mem(int argc, char **argv)
 	printk("free %llu MiB; page pool %u of %u pages used\n",
 	       (unsigned long long)(pmem_free_bytes(&phys_mem) >> 20), hyp_pool.used,
 	       hyp_pool.pages);
+	printk("known zero %llu MiB; never owned and not yet read %llu MiB\n",
+	       (unsigned long long)(zero >> 20), (unsigned long long)(unchecked >> 20));
 	return 0;
 }
 SHELL_COMMAND(mem, "mem", "[--json]", "physical memory map: free RAM and who owns the rest", NULL,

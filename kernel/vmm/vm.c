@@ -16,6 +16,13 @@
 #include "kernel/arch/timer.h"
 #include "kernel/vmm/vdisk.h"
 #include "kernel/vmm/vring.h"
+#include "mm/zmap.h"
+
+/* A scrub chunk is what the zero map tracks as one block. */
+_Static_assert(VM_SCRUB_CHUNK == ZMAP_BLOCK, "one scrub chunk, one zero-map block");
+
+/* The unit a chunk is looked at in: a page that reads zero is not written. */
+#define SCRUB_PAGE 4096UL
 
 #define RAM_ALIGN (2UL << 20) /* 2 MiB: Stage-2 can use block mappings */
 
@@ -114,8 +121,9 @@ static void free_resources(struct vm *vm)
 	release_cpus(vm);
 	if (vm->s2.vmid)
 		s2_destroy(&vm->s2); /* TLBs invalidated for its VMID, then the tables freed */
+	/* The zero map keeps what the scrub left clean in it for the next owner. */
 	if (vm->ram_size)
-		pmem_free(&phys_mem, vm->ram_pa, vm->ram_size);
+		pmem_free_tracked(&phys_mem, vm->ram_pa, vm->ram_size);
 	if (vm->image_size)
 		pmem_free(&phys_mem, vm->image_pa, vm->image_size);
 	/* vm_load_initrd() reserved the staged initrd in whole pages. */
@@ -132,6 +140,9 @@ static void apply(struct vm *vm, unsigned int acts)
 {
 	enum vm_state before = (enum vm_state)atomic_load(&vm->state);
 
+	/* From here the run writes its RAM: no chunk of it is known to be zero any more. */
+	if (acts & VM_ACT_RAM_IN_USE)
+		zmap_forget(vm->ram_pa, vm->ram_size);
 	if (acts & VM_ACT_CLEAR_STOPS)
 		for (unsigned int c = 0; c < vm->n_vcpus; c++)
 			atomic_store_explicit(&vm->vcpus[c].stop, 0, memory_order_release);
@@ -177,11 +188,34 @@ bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start)
 	return claimed;
 }
 
-void vm_scrub_done(struct vm *vm)
+void vm_scrub_done(struct vm *vm, uint64_t pa)
 {
 	spin_lock(life_lock(vm));
 	vm_life_scrub_done(&vm->life);
+	/* Under the lifecycle lock: no start (which forgets it again) comes in between. */
+	zmap_mark_clean(pa, VM_SCRUB_CHUNK);
 	spin_unlock(life_lock(vm));
+}
+
+void vm_scrub_chunk(uint64_t pa)
+{
+	/*
+	 * A chunk the zero map knows clean (scrubbed since its last writer, or never owned and
+	 * read as zero) costs nothing. Otherwise only the pages that are not zero are written:
+	 * RAM a run never touched, or that nothing ever wrote, is read but not written.
+	 */
+	if (!zmap_is_clean(pa, VM_SCRUB_CHUNK)) {
+		for (uint64_t off = 0; off < VM_SCRUB_CHUNK; off += SCRUB_PAGE)
+			if (!zmap_range_is_zero(pa + off, SCRUB_PAGE))
+				mem_zero_range(pa + off, SCRUB_PAGE);
+		/*
+		 * The next guest starts with its MMU off, so its reads go to memory: push the
+		 * zeros (written now, or dirty in the cache from before) to the Point of
+		 * Coherency. dcache_clean_range() ends with a DSB, so the clean completes before
+		 * vm_scrub_done()'s unlock tells a start that the chunk is clean.
+		 */
+		dcache_clean_range(pa, VM_SCRUB_CHUNK);
+	}
 }
 
 bool vm_scrub_one(struct vm *vm, bool for_start)
@@ -190,14 +224,8 @@ bool vm_scrub_one(struct vm *vm, bool for_start)
 
 	if (!vm_scrub_claim(vm, &pa, for_start))
 		return false;
-	mem_zero_range(pa, VM_SCRUB_CHUNK);
-	/*
-	 * The next guest starts with its MMU off, so its reads go to memory: push the zeros to
-	 * the Point of Coherency. dcache_clean_range() ends with a DSB, so the clean completes
-	 * before vm_scrub_done()'s unlock tells a start that the chunk is clean.
-	 */
-	dcache_clean_range(pa, VM_SCRUB_CHUNK);
-	vm_scrub_done(vm);
+	vm_scrub_chunk(pa);
+	vm_scrub_done(vm, pa);
 	return true;
 }
 
@@ -405,7 +433,7 @@ int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out
 				VM_MAX);
 	copy_name(vm->name, name, sizeof(vm->name));
 	fmt_snprintf(owner, sizeof(owner), "vm%u RAM", vm->id);
-	ret = pmem_alloc(&phys_mem, ram_size, RAM_ALIGN, owner, &vm->ram_pa);
+	ret = pmem_alloc_tracked(&phys_mem, ram_size, RAM_ALIGN, owner, &vm->ram_pa);
 	if (ret) {
 		vm_destroy(vm, NULL);
 		return err_fail(why, ret, "no %llu MiB of free RAM in one piece (%llu MiB free)",
@@ -413,7 +441,10 @@ int vm_build(const char *name, uint64_t ram_size, bool identity, struct vm **out
 				(unsigned long long)(pmem_free_bytes(&phys_mem) >> 20));
 	}
 	vm->ram_size = ram_size;
-	/* Whatever the memory held before (an earlier VM, firmware) is scrubbed before a start. */
+	/*
+	 * Whatever the memory held before (an earlier VM, firmware) is scrubbed before a start;
+	 * chunks the zero map knows clean are passed over without a write.
+	 */
 	spin_lock(life_lock(vm));
 	vm_life_scrub_init(&vm->life, (unsigned int)(ram_size / VM_SCRUB_CHUNK));
 	spin_unlock(life_lock(vm));

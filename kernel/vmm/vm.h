@@ -151,12 +151,19 @@ bool vm_scrub_claim(struct vm *vm, uint64_t *pa, bool for_start);
  * owner reads results the guest left there after it stopped (a benchmark's samples).
  */
 void vm_scrub_defer(struct vm *vm);
-/* The chunk claimed is zero and cleaned to the Point of Coherency. */
-void vm_scrub_done(struct vm *vm);
+/*
+ * Make the claimed chunk at 'pa' zero and clean to the Point of Coherency, writing only what
+ * needs it (nothing when the zero map knows it clean; else each page that is not zero).
+ */
+void vm_scrub_chunk(uint64_t pa);
+/* The chunk claimed at 'pa' is zero and cleaned to the Point of Coherency. */
+void vm_scrub_done(struct vm *vm, uint64_t pa);
 /* Claim, zero and report one chunk of 'vm'; false if there was none to claim. */
 bool vm_scrub_one(struct vm *vm, bool for_start);
 /* One chunk of any VM (an idle CPU's work, so bounded); false when no VM has one. */
 bool vm_scrub_some(void);
+/* An idle CPU's step: a chunk of a VM's RAM, else a block of never-owned RAM to read. */
+bool vm_idle_work(void);
 /*
  * Before a start: zero what is left of the VM's RAM here, and wait for chunks other CPUs
  * hold. 0 once it is clean (or the VM is not idle: the start then says why); E_BUSY with a

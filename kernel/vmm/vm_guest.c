@@ -27,6 +27,7 @@
 #include "kernel/vmm/vdisk.h"
 #include "kernel/vmm/vring.h"
 #include "mm/mmu.h"
+#include "mm/zmap.h"
 #include "kernel/lib/parse.h"
 
 #define IMAGE_MAGIC 0x644d5241U /* "ARM\x64" at offset 0x38 */
@@ -525,10 +526,35 @@ void vm_service(void)
 	}
 }
 
-/* Idle secondary CPUs zero stopped VMs' RAM, a chunk at a time, so a start need not. */
+/* A VM is starting, running or on its way out: its vCPUs may be in the guest. */
+static bool any_vm_live(void)
+{
+	for (unsigned int i = 0; i < VM_MAX; i++) {
+		int s = atomic_load(&vms[i].state);
+
+		if (s == VM_STARTING || s == VM_RUNNING || s == VM_STOPPING || s == VM_RESETTING)
+			return true;
+	}
+	return false;
+}
+
+bool vm_idle_work(void)
+{
+	/*
+	 * Reading never-owned RAM can wait: not while a guest runs, whose host CPU time (under
+	 * an emulator) or instruction counts (a benchmark under -icount) it would take.
+	 */
+	return vm_scrub_some() || (!any_vm_live() && zmap_check_some());
+}
+
+/*
+ * Idle secondary CPUs zero stopped VMs' RAM, a chunk at a time, so a start need not; with
+ * nothing of that to do, and no guest running, they read never-owned RAM so that a VM given it
+ * later finds it known zero.
+ */
 static void vm_scrub_setup(void)
 {
-	smp_set_idle_work(vm_scrub_some);
+	smp_set_idle_work(vm_idle_work);
 }
 INIT_STEP(INIT_VMS, vm_scrub_setup);
 

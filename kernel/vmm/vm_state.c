@@ -156,7 +156,7 @@ int vm_life_request(struct vm_life *l, enum vm_req req, bool all_off, unsigned i
 		l->parked = false;
 		l->in_start = true;
 		/* Before any CPU can see the vCPUs: a stop from now on is never wiped. */
-		*acts = VM_ACT_CLEAR_STOPS;
+		*acts = VM_ACT_CLEAR_STOPS | VM_ACT_RAM_IN_USE;
 		return 0;
 	case VM_REQ_HANDOFF:
 		if (!l->in_start || (s != VM_STARTING && s != VM_STOPPING))

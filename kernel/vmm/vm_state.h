@@ -58,6 +58,7 @@ enum vm_act {
 	VM_ACT_RELEASE_CPUS = 1u << 3, /* the VM's CPUs are free for other work */
 	VM_ACT_WAKE_SHELL = 1u << 4,   /* the shell's CPU restarts, or notices, the VM */
 	VM_ACT_FREE = 1u << 5,	       /* free everything the VM holds */
+	VM_ACT_RAM_IN_USE = 1u << 6,   /* the run may write the RAM: it is no longer known zero */
 };
 
 /* The part of a VM the state machine owns. */

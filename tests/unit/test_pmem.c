@@ -602,6 +602,48 @@ static void test_random(void)
 	CHECK(ok_ops > 1000);
 }
 
+/* What the hook was told, in order. */
+struct told {
+	uint64_t base, size;
+	bool taken, tracked;
+};
+static struct told told[8];
+static unsigned int n_told;
+
+static void hook(uint64_t base, uint64_t size, bool taken, bool tracked)
+{
+	if (n_told < 8)
+		told[n_told] = (struct told){ base, size, taken, tracked };
+	n_told++;
+}
+
+/* Every range that changes hands is told once, with who keeps track of it; failures are not. */
+static void test_changed_hook(void)
+{
+	uint64_t a, b;
+
+	pmem_init(&m);
+	CHECK_EQ_U64(pmem_add_ram(&m, 0x40000000, 64 * MiB), 0);
+	m.changed = hook;
+	n_told = 0;
+	CHECK_EQ_U64(pmem_reserve(&m, 0x40000000, 1 * MiB, "image"), 0);
+	CHECK_EQ_U64(pmem_alloc_tracked(&m, 8 * MiB, 2 * MiB, "vm0 RAM", &a), 0);
+	CHECK_EQ_U64(pmem_alloc(&m, 4096, 4096, "rings", &b), 0);
+	CHECK_EQ_U64(pmem_alloc(&m, 128 * MiB, 4096, "too big", &b), ERR(E_NOMEM));
+	CHECK_EQ_U64(pmem_reserve(&m, 0x40000000, 4096, "again"), ERR(E_BUSY));
+	CHECK_EQ_U64(pmem_free_tracked(&m, a, 8 * MiB), 0);
+	CHECK_EQ_U64(pmem_free(&m, b, 4096), 0);
+	CHECK_EQ_U64(pmem_free(&m, b, 4096), ERR(E_NOENT));
+	CHECK_EQ_U64(n_told, 5);
+	CHECK(told[0].base == 0x40000000 && told[0].size == MiB && told[0].taken &&
+	      !told[0].tracked);
+	CHECK(told[1].base == a && told[1].size == 8 * MiB && told[1].taken && told[1].tracked);
+	CHECK(told[2].base == b && told[2].taken && !told[2].tracked);
+	CHECK(told[3].base == a && !told[3].taken && told[3].tracked);
+	CHECK(told[4].base == b && !told[4].taken && !told[4].tracked);
+	m.changed = NULL;
+}
+
 int main(void)
 {
 	RUN(test_add_ram);
@@ -610,5 +652,6 @@ int main(void)
 	RUN(test_free);
 	RUN(test_table_full);
 	RUN(test_random);
+	RUN(test_changed_hook);
 	return TEST_SUMMARY();
 }

@@ -60,7 +60,7 @@ static void test_start_stop_destroy(void)
 	CHECK(ask(&l, VM_REQ_STOP, true, &acts, &why) == E_INVAL);
 	CHECK_STR(why.msg, "vm1 is created, not running");
 	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == 0);
-	CHECK(l.state == VM_STARTING && acts == VM_ACT_CLEAR_STOPS);
+	CHECK(l.state == VM_STARTING && acts == (VM_ACT_CLEAR_STOPS | VM_ACT_RAM_IN_USE));
 	/* Wrong-state answers name the state. */
 	CHECK(ask(&l, VM_REQ_START, true, &acts, &why) == E_BUSY);
 	CHECK_STR(why.msg, "vm1 is starting, not created or stopped");

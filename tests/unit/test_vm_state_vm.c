@@ -5,9 +5,10 @@
  * no slot, RAM or VMID behind and is never visible; a stop takes the devices back only when
  * the last vCPU has left, once, on the CPU that saw it leave; a vCPU of a stopping VM does not
  * enter; destroy gives everything back. The RAM scrub: random interleavings (fixed seeds) of
- * two idle CPUs zeroing chunks with a guest's run and stop, restarts, a destroy and the next
- * VM on the same memory: every start finds its RAM all zero, no CPU zeroes RAM a guest runs
- * in, and no destroy hands RAM back while a CPU still writes into it.
+ * two idle CPUs zeroing chunks (or reading never-owned RAM for the zero map) with the VM's
+ * create, a guest's run and stop, restarts, a destroy and the next VM on the same memory: every
+ * start finds its RAM all zero, no CPU zeroes RAM a guest runs in, no destroy hands RAM back
+ * while a CPU still writes into it, and never-owned RAM is never written.
  */
 #define _GNU_SOURCE /* mmap()'s MAP_FIXED_NOREPLACE and MAP_ANONYMOUS */
 #include <stdbool.h>
@@ -23,6 +24,7 @@
 #include "kernel/vmm/vm_guest.h"
 #include "mm/mem.h"
 #include "mm/vtcr.h"
+#include "mm/zmap.h"
 #include "test.h"
 
 #define MiB	   (1ULL << 20)
@@ -97,6 +99,9 @@ static void setup(unsigned int pool_pages)
 	disk_detaches = disk_forgets = 0;
 	pmem_init(&phys_mem);
 	CHECK_EQ_U64(pmem_add_ram(&phys_mem, RAM_BASE, RAM_SIZE), 0);
+	/* As mm/mem.c at boot: nothing known zero; the memory map tells the zero map. */
+	zmap_init(RAM_BASE, RAM_SIZE);
+	phys_mem.changed = zmap_pmem_change;
 	if (!pool_mem)
 		pool_mem = aligned_alloc(PT_PAGE_SIZE, POOL_PAGES * PT_PAGE_SIZE);
 	CHECK(pool_mem != NULL);
@@ -354,17 +359,132 @@ static void test_destroy_waits_for_a_chunk_in_flight(void)
 	fake_smp.cpu = 2;
 	CHECK(!vm_scrub_claim(vm, &pa2, false)); /* ... no new chunk while the destroy waits */
 	fake_smp.cpu = 1;
-	vm_scrub_done(vm);
+	vm_scrub_done(vm, pa);
 	fake_smp.cpu = 0;
 	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
 	CHECK_EQ_U64(visible(), 0);
 }
 
+/*
+ * RAM nothing has owned since boot: idle CPUs read it, and a VM later given the blocks that
+ * read zero starts without a write to them; the blocks that did not read zero (a loader's image)
+ * are left as they are until a VM owns them, then zeroed. What a VM leaves scrubbed stays known
+ * zero for the next VM on that memory; a run makes it unknown again.
+ */
+static void test_never_owned_ram_read_not_written(void)
+{
+	uint64_t zero, unseen, pa;
+	struct vm *vm;
+
+	setup(POOL_PAGES);
+	memset(ram, 0, RAM_SIZE);
+	/* A loader's image in the top 4 MiB (where the VM will go) and one below it. */
+	memset(ram + RAM_SIZE - 3 * MiB + 4096, 0x77, 4096);
+	memset(ram + RAM_SIZE - 8 * MiB, 0x66, 100);
+	zmap_unseen(RAM_BASE, RAM_SIZE);
+	zmap_counts(&zero, &unseen);
+	CHECK_EQ_U64(zero, 0);
+	CHECK_EQ_U64(unseen, RAM_SIZE);
+	fake_smp.cpu = 1;
+	while (zmap_check_some())
+		;
+	fake_smp.cpu = 0;
+	zmap_counts(&zero, &unseen);
+	CHECK_EQ_U64(zero, RAM_SIZE - 2 * MiB);
+	CHECK_EQ_U64(unseen, 0);
+	CHECK_EQ_U64(fake_count(FAKE_DC, "zva"), 0); /* read, never written */
+	CHECK(ram[RAM_SIZE - 8 * MiB] == 0x66);
+	/* The VM's four chunks: three known zero, one holding the image's page. */
+	vm = scrub_vm("fresh");
+	CHECK_EQ_U64(vm->ram_pa, RAM_BASE + RAM_SIZE - SCRUB_RAM);
+	fake_reset();
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK_EQ_U64(fake_count(FAKE_DC, "zva"), 1); /* that one page, nothing else */
+	CHECK(fake_find_arg(0, FAKE_DC, "zva", RAM_BASE + RAM_SIZE - 3 * MiB + 4096) >= 0);
+	CHECK(ram_all(vm->ram_pa, SCRUB_RAM, 0));
+	CHECK(ram[RAM_SIZE - 8 * MiB] == 0x66); /* not the VM's: still there */
+	/* A run: its RAM is not known zero any more, and the scrub after it writes. */
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, NULL), 0);
+	zmap_counts(&zero, &unseen);
+	CHECK_EQ_U64(zero, RAM_SIZE - 2 * MiB - SCRUB_RAM + MiB);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_HANDOFF, NULL, NULL), 0);
+	memset(ram + (vm->ram_pa - RAM_BASE), 0xa5, SCRUB_RAM);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_STOP, "stop", NULL), 0);
+	fake_reset();
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK_EQ_U64(fake_count(FAKE_DC, "zva"), SCRUB_RAM / 4096);
+	CHECK(ram_all(vm->ram_pa, SCRUB_RAM, 0));
+	/* Scrubbed and destroyed: the next VM on that memory starts without a write. */
+	pa = vm->ram_pa;
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+	vm = scrub_vm("next");
+	CHECK_EQ_U64(vm->ram_pa, pa);
+	fake_reset();
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK_EQ_U64(fake_count(FAKE_DC, "zva"), 0);
+	/* Destroyed right after a run, before any scrub: the next VM zeroes all of it. */
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, NULL), 0);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_HANDOFF, NULL, NULL), 0);
+	memset(ram + (vm->ram_pa - RAM_BASE), 0xa5, SCRUB_RAM);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_STOP, "stop", NULL), 0);
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+	vm = scrub_vm("third");
+	CHECK_EQ_U64(vm->ram_pa, pa);
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK(ram_all(vm->ram_pa, SCRUB_RAM, 0));
+	/* Memory another owner had (not VM RAM) comes back unknown. */
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+	CHECK_EQ_U64(pmem_alloc(&phys_mem, SCRUB_RAM, MiB, "dp rings", &pa), 0);
+	memset(ram + (pa - RAM_BASE), 0x3c, SCRUB_RAM);
+	CHECK_EQ_U64(pmem_free(&phys_mem, pa, SCRUB_RAM), 0);
+	CHECK(!zmap_is_clean(pa, SCRUB_RAM));
+	vm = scrub_vm("fourth");
+	CHECK_EQ_U64(vm->ram_pa, pa);
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK(ram_all(vm->ram_pa, SCRUB_RAM, 0));
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+}
+
+/*
+ * A read of a never-owned block that is under way when the block becomes a VM's RAM, and still
+ * under way after the VM ran in it, counts for nothing: it read zeros before the guest wrote.
+ */
+static void test_check_spoiled_by_a_run(void)
+{
+	uint64_t pa, top = RAM_BASE + RAM_SIZE - MiB;
+	struct vm *vm;
+	bool zero;
+
+	setup(POOL_PAGES);
+	memset(ram, 0, RAM_SIZE);
+	zmap_unseen(top, MiB);
+	fake_smp.cpu = 1;
+	CHECK(zmap_check_claim(&pa));
+	CHECK_EQ_U64(pa, top);
+	zero = zmap_range_is_zero(pa, ZMAP_BLOCK);
+	CHECK(zero);
+	fake_smp.cpu = 0;
+	vm = scrub_vm("racer"); /* its RAM holds the block being read */
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_START, NULL, NULL), 0);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_HANDOFF, NULL, NULL), 0);
+	memset(ram + (vm->ram_pa - RAM_BASE), 0xa5, SCRUB_RAM);
+	CHECK_EQ_U64(vm_request(vm, VM_REQ_STOP, "stop", NULL), 0);
+	fake_smp.cpu = 1;
+	zmap_check_done(pa, zero); /* the read ends, long after */
+	fake_smp.cpu = 0;
+	CHECK(!zmap_is_clean(top, MiB));
+	CHECK_EQ_U64(vm_scrub_wait(vm, NULL), 0);
+	CHECK(ram_all(vm->ram_pa, SCRUB_RAM, 0));
+	CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+}
+
 struct scrubber {
 	unsigned int cpu;
-	int step; /* 0: looking for a chunk, 1: holds one, 2: zeroed it */
-	struct vm *vm;
+	int step;      /* 0: looking for a chunk, 1: holds one, 2: zeroed it */
+	struct vm *vm; /* NULL: reading a never-owned block for the zero map */
 	uint64_t pa;
+	bool zero; /* what that read found */
 };
 
 static uint32_t rng;
@@ -385,22 +505,35 @@ static void scrubber_step(struct scrubber *c)
 	fake_smp.cpu = c->cpu;
 	switch (c->step) {
 	case 0:
+		/* As vm_idle_work(): a chunk of a VM's RAM first, else a block to read. */
 		for (unsigned int i = 0; i < VM_MAX && !c->step; i++)
 			if (vm_scrub_claim(&vms[i], &c->pa, false)) {
 				c->vm = &vms[i];
 				c->step = 1;
 			}
+		if (!c->step && zmap_check_claim(&c->pa)) {
+			c->vm = NULL;
+			c->step = 1;
+		}
 		break;
 	case 1:
+		if (!c->vm) {
+			c->zero = zmap_range_is_zero(c->pa, ZMAP_BLOCK);
+			c->step = 2;
+			break;
+		}
 		/* Never into RAM a guest may be using, nor RAM no VM holds any more. */
 		s = atomic_load(&c->vm->state);
 		CHECK(s == VM_CREATED || s == VM_STOPPED || s == VM_RESETTING);
 		CHECK(c->pa >= c->vm->ram_pa && c->pa < c->vm->ram_pa + c->vm->ram_size);
-		mem_zero_range(c->pa, VM_SCRUB_CHUNK);
+		vm_scrub_chunk(c->pa);
 		c->step = 2;
 		break;
 	default:
-		vm_scrub_done(c->vm);
+		if (c->vm)
+			vm_scrub_done(c->vm, c->pa);
+		else
+			zmap_check_done(c->pa, c->zero);
 		c->step = 0;
 		break;
 	}
@@ -410,7 +543,7 @@ static void scrubber_step(struct scrubber *c)
 static bool any_holds(const struct scrubber *c, unsigned int n, const struct vm *vm)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (c[i].step && c[i].vm == vm)
+		if (c[i].step && c[i].vm && c[i].vm == vm)
 			return true;
 	return false;
 }
@@ -429,8 +562,12 @@ static bool shell_step(unsigned int *pc, struct vm **vm, const struct scrubber *
 
 	switch (*pc) {
 	case 0:
+		/* Created while idle CPUs may be reading its blocks for the zero map. */
+		*vm = scrub_vm("vm");
+		break;
 	case 1:
-	case 4:
+	case 2:
+	case 5:
 		ret = vm_request(*vm, VM_REQ_START, NULL, &why);
 		if (ret) {
 			CHECK_EQ_U64(ret, E_BUSY);
@@ -447,7 +584,7 @@ static bool shell_step(unsigned int *pc, struct vm **vm, const struct scrubber *
 		CHECK_EQ_U64(atomic_load(&(*vm)->state), VM_STOPPED);
 		CHECK(vm_scrub_left(*vm) == SCRUB_RAM / VM_SCRUB_CHUNK);
 		break;
-	case 2:
+	case 3:
 		ret = vm_request(*vm, VM_REQ_DESTROY, NULL, &why);
 		if (ret) {
 			CHECK_EQ_U64(ret, E_BUSY);
@@ -455,7 +592,7 @@ static bool shell_step(unsigned int *pc, struct vm **vm, const struct scrubber *
 		}
 		CHECK(!any_holds(c, n, *vm));
 		break;
-	case 3:
+	case 4:
 		pa = (*vm)->ram_pa;
 		*vm = scrub_vm("next");
 		CHECK_EQ_U64((*vm)->ram_pa, pa); /* the same memory: the guest's pattern is in it */
@@ -475,12 +612,18 @@ static void test_scrub_interleavings(void)
 		struct scrubber c[2] = { { .cpu = 1 }, { .cpu = 2 } };
 		unsigned int pc = 0, steps = 0, refused = 0;
 		bool more = true;
-		struct vm *vm;
+		struct vm *vm = NULL;
+		uint64_t last;
 
 		setup(POOL_PAGES);
 		rng = seed * 2654435761u;
-		memset(ram, 0x5a, RAM_SIZE);
-		vm = scrub_vm("vm");
+		/*
+		 * Never-owned RAM: some blocks zero, some not (a loader's image, say); the idle
+		 * CPUs read the top of it, where the VMs go, so reads and VMs meet.
+		 */
+		for (uint64_t b = 0; b < RAM_SIZE / MiB; b++)
+			memset(ram + b * MiB, b % 3 ? 0 : 0x5a, MiB);
+		zmap_unseen(RAM_BASE + RAM_SIZE - 2 * SCRUB_RAM, 2 * SCRUB_RAM);
 		while (more && steps++ < 10000) {
 			uint32_t r = next_rand() % 4;
 
@@ -498,7 +641,15 @@ static void test_scrub_interleavings(void)
 		for (unsigned int i = 0; i < 2; i++)
 			while (c[i].step)
 				scrubber_step(&c[i]);
+		last = vm->ram_pa;
 		CHECK_EQ_U64(vm_destroy(vm, NULL), 0);
+		/* The blocks no VM had are as they were: reading them wrote nothing. */
+		for (uint64_t b = 0; b < RAM_SIZE / MiB; b++) {
+			uint64_t pa = RAM_BASE + b * MiB;
+
+			if (pa < last || pa >= last + SCRUB_RAM)
+				CHECK(ram_all(pa, MiB, b % 3 ? 0 : 0x5a));
+		}
 		if (test_failures_in_case) {
 			fprintf(stderr, "scrub interleaving with seed %u failed\n", seed);
 			break;
@@ -558,6 +709,8 @@ int main(void)
 	RUN(test_destroy_gives_everything_back);
 	RUN(test_scrub_before_the_first_start);
 	RUN(test_destroy_waits_for_a_chunk_in_flight);
+	RUN(test_never_owned_ram_read_not_written);
+	RUN(test_check_spoiled_by_a_run);
 	RUN(test_scrub_interleavings);
 	RUN(test_set_vtcr_remaps_every_region);
 	free(pool_mem);
