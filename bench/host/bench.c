@@ -571,6 +571,10 @@ int main(int argc, char **argv)
 			}
 			if (i != N_PEERS)
 				printf(",\"vs_floor\":%.3f", lat[i].median / lat[N_PEERS].median);
+			/* Against the two-line floor: what a 64-byte message and a signal cost. */
+			if (i < N_PEERS || i == LAT_SMALL)
+				printf(",\"vs_floor_2line\":%.3f",
+				       lat[i].median / lat[N_PEERS + 1].median);
 			printf("}\n");
 		}
 		return 0;
@@ -611,8 +615,8 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 
-	printf("\n%-30s %9s %9s %9s %11s %9s\n", "round trip, burst 1 (ns)", "median", "p99", "min",
-	       "/best peer", "/floor");
+	printf("\n%-30s %9s %9s %9s %11s %9s %9s\n", "round trip, burst 1 (ns)", "median", "p99",
+	       "min", "/best peer", "/floor", "/2-line");
 	for (i = 0; i < N_LAT; i++) {
 		printf("%-30s %9.0f %9.0f %9.0f",
 		       i < N_PEERS	? peers[i]->desc
@@ -626,11 +630,16 @@ int main(int argc, char **argv)
 			printf(" %11s", "");
 		if (i != N_PEERS)
 			printf(" %8.2fx", lat[i].median / lat[N_PEERS].median);
+		else
+			printf(" %9s", "");
+		if (i < N_PEERS || i == LAT_SMALL)
+			printf(" %8.2fx", lat[i].median / lat[N_PEERS + 1].median);
 		printf("\n");
 	}
 	printf("\nbest peer by median: %s (burst 1), %s (burst 32), %s (round trip)\n",
 	       best_tput_name[0], best_tput_name[1], best_lat_name);
 	printf("throughput ratios: ours / the best peer of the same rep, median [min-max];\n");
-	printf("round-trip ratios: pooled medians\n");
+	printf("round-trip ratios: pooled medians; /floor against the cache-line ping-pong,\n");
+	printf("/2-line against the ping-pong with a 64-byte message (two lines each way)\n");
 	return 0;
 }
