@@ -344,28 +344,50 @@ bool spsc_seq_prod_enqueue(struct spsc_seq_prod *p, const void *msg)
 	return true;
 }
 
+/*
+ * Copy n messages into the slots from our head, which do not pass the end of the array, and
+ * publish them as one run. With the trailers in the slots the first slot is written last: the
+ * consumer may be polling its line, so write that line once, just before the doorbell, rather
+ * than lose it back and forth while the others are written. With a trailer array the consumer
+ * polls the trailer line instead, and the messages go in order.
+ */
+SPSC_INLINE void copy_run(struct spsc_seq_prod *p, const uint8_t *src, uint32_t n)
+{
+	/* Locals: the slot stores may alias *p as far as the compiler knows. */
+	uint8_t *s = slot_at(p->slots, p->mask, p->stride, p->head);
+	uint32_t stride = p->stride, size = p->msg_size, i;
+
+	if (p->tstride == stride) {
+		for (i = 1; i < n; i++)
+			copy_msg(s + (size_t)i * stride, src + (size_t)i * size, size);
+		copy_msg(s, src, size);
+	} else if (stride == size) {
+		copy_words(s, src, (size_t)n * size); /* contiguous messages: one copy */
+	} else {
+		for (i = 0; i < n; i++)
+			copy_msg(s + (size_t)i * stride, src + (size_t)i * size, size);
+	}
+	publish_run(p, n);
+	publish_head(p, n);
+}
+
 uint32_t spsc_seq_prod_enqueue_burst(struct spsc_seq_prod *p, const void *msgs, uint32_t n)
 {
 	const uint8_t *src = msgs;
-	/* Locals: the slot stores may alias *p as far as the compiler knows. */
-	uint8_t *slots = p->slots;
-	uint32_t mask = p->mask, stride = p->stride, size = p->msg_size, head = p->head, i;
+	uint32_t first;
 
 	n = min_u32(n, prod_free(p, n));
 	if (n == 0)
 		return 0;
 	p->reserved = 0;
 	/*
-	 * The first slot last: with one-line slots the consumer may be polling its line, so write
-	 * that line once, just before the doorbell, rather than lose it back and forth while the
-	 * others are written. The words go after all the messages for the same reason: with the
-	 * trailers in an array, the doorbell's line holds the next slots' words.
+	 * At most two runs, as two reservations would be: up to the end of the array, then from
+	 * its start. A run that wrapped would have its slots at both ends of the array.
 	 */
-	for (i = 1; i < n; i++)
-		copy_msg(slot_at(slots, mask, stride, head + i), src + (size_t)i * size, size);
-	copy_msg(slot_at(slots, mask, stride, head), src, size);
-	publish_run(p, n);
-	publish_head(p, n);
+	first = min_u32(n, to_end(p->mask, p->head));
+	copy_run(p, src, first);
+	if (n > first)
+		copy_run(p, src + (size_t)first * p->msg_size, n - first);
 	return n;
 }
 
@@ -428,14 +450,22 @@ bool spsc_seq_cons_dequeue(struct spsc_seq_cons *c, void *msg)
 uint32_t spsc_seq_cons_dequeue_burst(struct spsc_seq_cons *c, void *msgs, uint32_t n)
 {
 	uint8_t *dst = msgs, *slots = c->slots;
-	uint32_t mask = c->mask, stride = c->stride, size = c->msg_size, tail = c->tail, i;
+	uint32_t mask = c->mask, stride = c->stride, size = c->msg_size, tail = c->tail, i, first;
 
 	n = min_u32(n, cons_ready(c, n));
 	if (n == 0)
 		return 0;
 	c->peeked = 0;
-	for (i = 0; i < n; i++)
-		copy_msg(dst + (size_t)i * size, slot_at(slots, mask, stride, tail + i), size);
+	if (stride == size) {
+		/* Contiguous messages: at most two copies, to the end of the array and from its start. */
+		first = min_u32(n, to_end(mask, tail));
+		copy_words(dst, slot_at(slots, mask, stride, tail), (size_t)first * size);
+		copy_words(dst + (size_t)first * size, slots, (size_t)(n - first) * size);
+	} else {
+		for (i = 0; i < n; i++)
+			copy_msg(dst + (size_t)i * size, slot_at(slots, mask, stride, tail + i),
+				 size);
+	}
 	publish_tail(c, n);
 	return n;
 }

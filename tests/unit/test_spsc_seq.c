@@ -507,6 +507,35 @@ static void test_runs(void)
 	pair_close(&d);
 }
 
+/*
+ * A copy burst that crosses the end of the array is two runs, as two reservations would be: up
+ * to the end, then from the start, each with its own doorbell; the consumer takes both at once.
+ */
+static void test_burst_wrap_runs(void)
+{
+	static const uint32_t msgs[] = { 56, 64 }; /* trailers in the slots, in the array */
+
+	for (size_t k = 0; k < 2; k++) {
+		struct pair d;
+		uint32_t msg = msgs[k], w = msg / 8;
+		uint64_t buf[5 * 8], out[5 * 8];
+
+		pair_open(&d, 8, msg, 6);
+		for (uint32_t i = 0; i < 5; i++)
+			make(buf + i * w, msg, i);
+		CHECK_EQ_U64(spsc_seq_prod_enqueue_burst(&d.prod, buf, 5), 5);
+		CHECK_EQ_U64(atomic_load(run_len(&d, 6)), 2);
+		CHECK_EQ_U64(atomic_load(run_len(&d, 8)), 3);
+		for (uint32_t i = 6; i < 11; i++)
+			CHECK_EQ_U64(atomic_load(word(&d, i)), i + 1);
+		CHECK_EQ_U64(spsc_seq_cons_dequeue_burst(&d.cons, out, 5), 5);
+		for (uint32_t i = 0; i < 5; i++)
+			CHECK(good(out + i * w, msg, i));
+		CHECK(!d.prod.fault && !d.cons.fault);
+		pair_close(&d);
+	}
+}
+
 /* A sequence word a hostile producer might leave in the doorbell slot for index i. */
 static uint32_t bad_word(uint32_t i, uint32_t cap)
 {
@@ -750,6 +779,7 @@ int main(void)
 	RUN(test_zero_copy);
 	RUN(test_batched_indices);
 	RUN(test_runs);
+	RUN(test_burst_wrap_runs);
 	RUN(test_random_model);
 	RUN(test_hostile_producer);
 	RUN(test_fault_sticky);
