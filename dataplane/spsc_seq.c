@@ -17,17 +17,34 @@
 #define SPSC_SEQ_PREFETCH(addr) __builtin_prefetch((addr), 0, 3)
 #endif
 
-/* The sequence word of slot 'index': the last 8 bytes of the slot hold it. */
-SPSC_INLINE _Atomic uint32_t *seq_at(uint8_t *slots, uint32_t mask, uint32_t stride, uint32_t index)
+/*
+ * The sequence word of slot 'index': in the slot's last 8 bytes, or in the trailer array after
+ * the slots (spsc_seq_inline); 'trailers' and 'tstride' are the private geometry for either.
+ */
+SPSC_INLINE _Atomic uint32_t *seq_at(uint8_t *trailers, uint32_t mask, uint32_t tstride,
+				     uint32_t index)
 {
-	return (_Atomic uint32_t *)(void *)(slot_at(slots, mask, stride, index) + stride -
-					    SPSC_SEQ_TRAILER);
+	return (_Atomic uint32_t *)(void *)slot_at(trailers, mask, tstride, index);
 }
 
 /* The run length beside it: how many slots the run starting at this one holds. */
-SPSC_INLINE _Atomic uint32_t *len_at(uint8_t *slots, uint32_t mask, uint32_t stride, uint32_t index)
+SPSC_INLINE _Atomic uint32_t *len_at(uint8_t *trailers, uint32_t mask, uint32_t tstride,
+				     uint32_t index)
 {
-	return seq_at(slots, mask, stride, index) + 1;
+	return seq_at(trailers, mask, tstride, index) + 1;
+}
+
+/*
+ * Copy one message. 64 bytes (a line, and the benchmark's size) gets its own unrolled copy: a
+ * loop whose count is a run-time value costs a setup and a tail per message, which at 32
+ * messages a burst is a large part of the work.
+ */
+SPSC_INLINE void copy_msg(void *dst, const void *src, uint32_t size)
+{
+	if (size == 64)
+		copy_words(dst, src, 64);
+	else
+		copy_words(dst, src, size);
 }
 
 /* ---- producer ---- */
@@ -68,7 +85,7 @@ SPSC_INLINE uint32_t prod_free(struct spsc_seq_prod *p, uint32_t want)
  */
 SPSC_INLINE void publish_slot(struct spsc_seq_prod *p, uint32_t index)
 {
-	atomic_store_explicit(seq_at(p->slots, p->mask, p->stride, index), index + 1,
+	atomic_store_explicit(seq_at(p->trailers, p->mask, p->tstride, index), index + 1,
 			      memory_order_release);
 }
 
@@ -83,14 +100,14 @@ SPSC_INLINE void publish_slot(struct spsc_seq_prod *p, uint32_t index)
  */
 SPSC_INLINE void publish_run(struct spsc_seq_prod *p, uint32_t n)
 {
-	uint32_t i;
+	uint8_t *trailers = p->trailers;
+	uint32_t mask = p->mask, tstride = p->tstride, head = p->head, i;
 
 	for (i = 1; i < n; i++)
-		atomic_store_explicit(seq_at(p->slots, p->mask, p->stride, p->head + i),
-				      p->head + i + 1, memory_order_relaxed);
-	atomic_store_explicit(len_at(p->slots, p->mask, p->stride, p->head), n,
-			      memory_order_relaxed);
-	publish_slot(p, p->head);
+		atomic_store_explicit(seq_at(trailers, mask, tstride, head + i), head + i + 1,
+				      memory_order_relaxed);
+	atomic_store_explicit(len_at(trailers, mask, tstride, head), n, memory_order_relaxed);
+	publish_slot(p, head);
 }
 
 /*
@@ -110,13 +127,13 @@ SPSC_INLINE void publish_head(struct spsc_seq_prod *p, uint32_t n)
 /* ---- consumer ---- */
 
 /*
- * The consumer found the ring empty at 'tail': with slots of more than one line the sequence
- * word is in the slot's last line, which the poll itself brings in; fetch the first line (the
- * message's start) alongside, so that the two transfers overlap. Private geometry and index only.
+ * The consumer found the ring empty at 'tail': unless the sequence word is in the message's
+ * first line (one-line slots), the poll brings in only the word's line; fetch the message's
+ * first line alongside, so that the two transfers overlap. Private geometry and index only.
  */
 SPSC_INLINE void prefetch_next(const struct spsc_seq_cons *c)
 {
-	if (c->stride > SPSC_SEQ_LINE)
+	if (c->stride > SPSC_SEQ_LINE || c->tstride != c->stride)
 		SPSC_SEQ_PREFETCH(slot_at(c->slots, c->mask, c->stride, c->tail));
 }
 
@@ -178,14 +195,14 @@ SPSC_INLINE uint32_t cons_ready(struct spsc_seq_cons *c, uint32_t want)
 		 * in publish_run): its writes of the run's messages and run length happen before
 		 * our reads of them.
 		 */
-		seq = atomic_load_explicit(seq_at(c->slots, c->mask, c->stride, i),
+		seq = atomic_load_explicit(seq_at(c->trailers, c->mask, c->tstride, i),
 					   memory_order_acquire);
 		if (seq != i + 1) {
 			if (seq != i + 1 - cap)
 				return cons_fault(c, seq, 0, i);
 			break;
 		}
-		len = atomic_load_explicit(len_at(c->slots, c->mask, c->stride, i),
+		len = atomic_load_explicit(len_at(c->trailers, c->mask, c->tstride, i),
 					   memory_order_relaxed);
 		if (len == 0 || len > cap - (i - c->tail))
 			return cons_fault(c, seq, len, i);
@@ -203,9 +220,30 @@ SPSC_INLINE uint32_t cons_ready(struct spsc_seq_cons *c, uint32_t want)
 
 static int check_geometry(const void *sh, const void *slots, uint32_t capacity, uint32_t msg_size)
 {
+	int ret;
+
 	if (msg_size == 0 || msg_size > SPSC_SEQ_MAX_MSG || msg_size % SPSC_SLOT_ALIGN != 0)
 		return E_INVAL;
-	return spsc_check_geometry(sh, slots, capacity, spsc_seq_stride(msg_size));
+	ret = spsc_check_geometry(sh, slots, capacity, spsc_seq_stride(msg_size));
+	if (ret)
+		return ret;
+	/* The trailer array, when there is one, must fit the address space too. */
+	if (spsc_seq_bytes(capacity, msg_size) > UINTPTR_MAX - (uintptr_t)slots)
+		return E_INVAL;
+	return 0;
+}
+
+/* Where slot 0's trailer is, and how far apart trailers are (spsc_seq_inline()). */
+static uint8_t *trailers_for(void *slots, uint32_t capacity, uint32_t msg_size, uint32_t *tstride)
+{
+	uint32_t stride = spsc_seq_stride(msg_size);
+
+	if (spsc_seq_inline(msg_size)) {
+		*tstride = stride;
+		return (uint8_t *)slots + stride - SPSC_SEQ_TRAILER;
+	}
+	*tstride = SPSC_SEQ_TRAILER;
+	return (uint8_t *)slots + (size_t)capacity * stride;
 }
 
 /* Slots a side moves before it stores its index: a quarter of the ring, 1 to 32. */
@@ -220,22 +258,26 @@ int spsc_seq_prod_attach(struct spsc_seq_prod *p, struct spsc_shared *sh, void *
 			 uint32_t capacity, uint32_t msg_size, uint32_t start)
 {
 	int ret = check_geometry(sh, slots, capacity, msg_size);
-	uint32_t i;
+	uint32_t i, tstride;
+	uint8_t *trailers;
 
 	if (ret || !p)
 		return ret ? ret : E_INVAL;
+	trailers = trailers_for(slots, capacity, msg_size, &tstride);
 	*p = (struct spsc_seq_prod){ .sh = sh,
 				     .slots = slots,
+				     .trailers = trailers,
 				     .mask = capacity - 1,
 				     .msg_size = msg_size,
 				     .stride = spsc_seq_stride(msg_size),
+				     .tstride = tstride,
 				     .batch = batch_for(capacity),
 				     .head = start,
 				     .head_pub = start,
 				     .tail_cache = start };
 	/* Every slot empty for index 'start': it holds what the lap before would have left. */
 	for (i = 0; i < capacity; i++)
-		atomic_store_explicit(seq_at(p->slots, p->mask, p->stride, start + i),
+		atomic_store_explicit(seq_at(p->trailers, p->mask, p->tstride, start + i),
 				      start + i + 1 - capacity, memory_order_relaxed);
 	/* Release: the sequence words above are visible to whoever acquires this head. */
 	atomic_store_explicit(&sh->head.v, start, memory_order_release);
@@ -246,14 +288,19 @@ int spsc_seq_cons_attach(struct spsc_seq_cons *c, struct spsc_shared *sh, void *
 			 uint32_t capacity, uint32_t msg_size, uint32_t start)
 {
 	int ret = check_geometry(sh, slots, capacity, msg_size);
+	uint32_t tstride;
+	uint8_t *trailers;
 
 	if (ret || !c)
 		return ret ? ret : E_INVAL;
+	trailers = trailers_for(slots, capacity, msg_size, &tstride);
 	*c = (struct spsc_seq_cons){ .sh = sh,
 				     .slots = slots,
+				     .trailers = trailers,
 				     .mask = capacity - 1,
 				     .msg_size = msg_size,
 				     .stride = spsc_seq_stride(msg_size),
+				     .tstride = tstride,
 				     .batch = batch_for(capacity),
 				     .tail = start,
 				     .tail_pub = start,
@@ -291,31 +338,56 @@ bool spsc_seq_prod_enqueue(struct spsc_seq_prod *p, const void *msg)
 	if (prod_free(p, 1) == 0)
 		return false;
 	p->reserved = 0; /* a copy ends any zero-copy reservation: it reuses the same slots */
-	copy_words(slot_at(p->slots, p->mask, p->stride, p->head), msg, p->msg_size);
+	copy_msg(slot_at(p->slots, p->mask, p->stride, p->head), msg, p->msg_size);
 	publish_run(p, 1);
 	publish_head(p, 1);
 	return true;
 }
 
+/*
+ * Copy n messages into the slots from our head, which do not pass the end of the array, and
+ * publish them as one run. With the trailers in the slots the first slot is written last: the
+ * consumer may be polling its line, so write that line once, just before the doorbell, rather
+ * than lose it back and forth while the others are written. With a trailer array the consumer
+ * polls the trailer line instead, and the messages go in order.
+ */
+SPSC_INLINE void copy_run(struct spsc_seq_prod *p, const uint8_t *src, uint32_t n)
+{
+	/* Locals: the slot stores may alias *p as far as the compiler knows. */
+	uint8_t *s = slot_at(p->slots, p->mask, p->stride, p->head);
+	uint32_t stride = p->stride, size = p->msg_size, i;
+
+	if (p->tstride == stride) {
+		for (i = 1; i < n; i++)
+			copy_msg(s + (size_t)i * stride, src + (size_t)i * size, size);
+		copy_msg(s, src, size);
+	} else if (stride == size) {
+		copy_words(s, src, (size_t)n * size); /* contiguous messages: one copy */
+	} else {
+		for (i = 0; i < n; i++)
+			copy_msg(s + (size_t)i * stride, src + (size_t)i * size, size);
+	}
+	publish_run(p, n);
+	publish_head(p, n);
+}
+
 uint32_t spsc_seq_prod_enqueue_burst(struct spsc_seq_prod *p, const void *msgs, uint32_t n)
 {
 	const uint8_t *src = msgs;
-	uint32_t i;
+	uint32_t first;
 
 	n = min_u32(n, prod_free(p, n));
 	if (n == 0)
 		return 0;
 	p->reserved = 0;
 	/*
-	 * The first slot last: the consumer may be polling its line, so write that line once, just
-	 * before the doorbell, rather than lose it back and forth while the others are written.
+	 * At most two runs, as two reservations would be: up to the end of the array, then from
+	 * its start. A run that wrapped would have its slots at both ends of the array.
 	 */
-	for (i = 1; i < n; i++)
-		copy_words(slot_at(p->slots, p->mask, p->stride, p->head + i),
-			   src + (size_t)i * p->msg_size, p->msg_size);
-	copy_words(slot_at(p->slots, p->mask, p->stride, p->head), src, p->msg_size);
-	publish_run(p, n);
-	publish_head(p, n);
+	first = min_u32(n, to_end(p->mask, p->head));
+	copy_run(p, src, first);
+	if (n > first)
+		copy_run(p, src + (size_t)first * p->msg_size, n - first);
 	return n;
 }
 
@@ -370,23 +442,30 @@ bool spsc_seq_cons_dequeue(struct spsc_seq_cons *c, void *msg)
 	if (cons_ready(c, 1) == 0)
 		return false;
 	c->peeked = 0;
-	copy_words(msg, slot_at(c->slots, c->mask, c->stride, c->tail), c->msg_size);
+	copy_msg(msg, slot_at(c->slots, c->mask, c->stride, c->tail), c->msg_size);
 	publish_tail(c, 1);
 	return true;
 }
 
 uint32_t spsc_seq_cons_dequeue_burst(struct spsc_seq_cons *c, void *msgs, uint32_t n)
 {
-	uint8_t *dst = msgs;
-	uint32_t i;
+	uint8_t *dst = msgs, *slots = c->slots;
+	uint32_t mask = c->mask, stride = c->stride, size = c->msg_size, tail = c->tail, i, first;
 
 	n = min_u32(n, cons_ready(c, n));
 	if (n == 0)
 		return 0;
 	c->peeked = 0;
-	for (i = 0; i < n; i++)
-		copy_words(dst + (size_t)i * c->msg_size,
-			   slot_at(c->slots, c->mask, c->stride, c->tail + i), c->msg_size);
+	if (stride == size) {
+		/* Contiguous messages: at most two copies, to the end of the array and from its start. */
+		first = min_u32(n, to_end(mask, tail));
+		copy_words(dst, slot_at(slots, mask, stride, tail), (size_t)first * size);
+		copy_words(dst + (size_t)first * size, slots, (size_t)(n - first) * size);
+	} else {
+		for (i = 0; i < n; i++)
+			copy_msg(dst + (size_t)i * size, slot_at(slots, mask, stride, tail + i),
+				 size);
+	}
 	publish_tail(c, n);
 	return n;
 }
@@ -419,7 +498,7 @@ bool spsc_seq_cons_wait_nonempty(struct spsc_seq_cons *c, uint32_t max_waits)
 		if (c->fault || i == max_waits)
 			return false;
 		/* The word reads "empty" (tail + 1 - capacity) until the producer publishes. */
-		spsc_wait_change32(seq_at(c->slots, c->mask, c->stride, c->tail),
+		spsc_wait_change32(seq_at(c->trailers, c->mask, c->tstride, c->tail),
 				   c->tail - c->mask);
 	}
 }

@@ -15,7 +15,7 @@
 
 #include "dataplane/spsc.h"
 
-/* Each slot ends with this trailer: the 32-bit sequence word, then the 32-bit run length. */
+/* Each slot's trailer: the 32-bit sequence word, then the 32-bit run length. */
 #define SPSC_SEQ_TRAILER 8
 /* Slots are whole lines, so no two slots share one (the consumer's line is the producer's next). */
 #define SPSC_SEQ_LINE 64
@@ -25,19 +25,43 @@
 #define SPSC_SEQ_MAX_BATCH 32U
 
 /*
- * Bytes per slot for messages of msg_size bytes: the message, the trailer, rounded up to whole
- * lines. 56-byte messages take one 64-byte line with their sequence word; 64-byte messages take
- * two (128 bytes). The slot array is capacity * spsc_seq_stride(msg_size) bytes.
+ * Bytes from one slot's message to the next: msg_size rounded up to whole lines. The zero-copy
+ * calls hand out messages this far apart.
  */
 static inline uint32_t spsc_seq_stride(uint32_t msg_size)
 {
-	return (msg_size + SPSC_SEQ_TRAILER + SPSC_SEQ_LINE - 1) & ~(uint32_t)(SPSC_SEQ_LINE - 1);
+	return (msg_size + SPSC_SEQ_LINE - 1) & ~(uint32_t)(SPSC_SEQ_LINE - 1);
+}
+
+/*
+ * Where the trailers live. When the message leaves at least 8 bytes of its last line free
+ * (56-byte messages, 120-byte ones), the trailer is at the end of the slot, in the message's
+ * line: with one-line slots a message and its doorbell cross in one line transfer. Otherwise
+ * (64-byte messages, 128-byte ones) a trailer in the slot would cost the slot a line of its own,
+ * written for every message; the trailers are then an array of their own after the slots, eight
+ * to a line, and the messages are contiguous.
+ */
+static inline bool spsc_seq_inline(uint32_t msg_size)
+{
+	return spsc_seq_stride(msg_size) - msg_size >= SPSC_SEQ_TRAILER;
+}
+
+/*
+ * Bytes of shared memory the slots and trailers take: capacity * spsc_seq_stride(msg_size),
+ * plus capacity * SPSC_SEQ_TRAILER when the trailers are not in the slots.
+ */
+static inline uint64_t spsc_seq_bytes(uint32_t capacity, uint32_t msg_size)
+{
+	uint64_t bytes = (uint64_t)capacity * spsc_seq_stride(msg_size);
+
+	return spsc_seq_inline(msg_size) ? bytes : bytes + (uint64_t)capacity * SPSC_SEQ_TRAILER;
 }
 
 /*
  * Shared memory is the two index lines of struct spsc_shared (dataplane/spsc.h) and the slot
- * array. Slot i (a free-running 32-bit index; the slot is i & mask) is the message at offset 0,
- * then at offset stride - 8 the sequence word and the run length. The producer publishes what it
+ * array. Slot i (a free-running 32-bit index; the slot is i & mask) is the message at offset
+ * (i & mask) * stride, and its trailer -- the sequence word and the run length -- either at the
+ * end of the slot or in the trailer array after the slots (spsc_seq_inline). The producer publishes what it
  * wrote in one call as a run: every slot's word becomes i + 1, the first slot's run length the
  * number of slots, and the first slot's word, stored last (release), is the run's doorbell.
  * The consumer polls the word of the slot after the last run it saw, t (acquire): t + 1 means a
@@ -55,9 +79,11 @@ static inline uint32_t spsc_seq_stride(uint32_t msg_size)
 struct spsc_seq_prod {
 	alignas(SPSC_CACHE_LINE) struct spsc_shared *sh;
 	uint8_t *slots;
+	uint8_t *trailers;   /* slot 0's trailer */
 	uint32_t mask;	     /* capacity - 1 */
 	uint32_t msg_size;   /* bytes per message */
 	uint32_t stride;     /* bytes per slot */
+	uint32_t tstride;    /* bytes from one trailer to the next */
 	uint32_t batch;	     /* head is stored once it is this far past the last store */
 	uint32_t head;	     /* our index: next slot to fill */
 	uint32_t head_pub;   /* the value last stored to sh->head */
@@ -70,9 +96,11 @@ struct spsc_seq_prod {
 struct spsc_seq_cons {
 	alignas(SPSC_CACHE_LINE) struct spsc_shared *sh;
 	uint8_t *slots;
+	uint8_t *trailers;
 	uint32_t mask;
 	uint32_t msg_size;
 	uint32_t stride;
+	uint32_t tstride;
 	uint32_t batch; /* tail is stored once it is this far past the last store, or when idle */
 	uint32_t tail;	/* our index: next slot to drain */
 	uint32_t tail_pub; /* the value last stored to sh->tail */
@@ -97,7 +125,7 @@ _Static_assert(offsetof(struct spsc_seq_ring, prod) == 2 * SPSC_CACHE_LINE, "pro
 _Static_assert(offsetof(struct spsc_seq_ring, cons) == 3 * SPSC_CACHE_LINE, "consumer line");
 
 /*
- * Set up 'r' over 'slots': capacity * spsc_seq_stride(msg_size) bytes, 8-byte aligned (64 keeps
+ * Set up 'r' over 'slots': spsc_seq_bytes(capacity, msg_size) bytes, 8-byte aligned (64 keeps
  * each slot in its own lines), outliving the ring. capacity is a power of two from 1 to
  * SPSC_MAX_CAPACITY, msg_size a non-zero multiple of 8 up to SPSC_SEQ_MAX_MSG. Writes every
  * slot's sequence word. Returns 0 or E_INVAL. Not thread-safe: finish it before either side

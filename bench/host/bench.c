@@ -76,6 +76,38 @@ static inline uint64_t ticks(void)
 
 static double ns_per_tick = 1.0;
 
+/* CPU time of the calling thread: a spinning thread that got less than its wall time was preempted. */
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+ * Quiet or not: both threads of a run spin from start to end, so each should be on its CPU for
+ * the whole run. A run in which either got less than QUIET_SHARE of the wall time shared its
+ * CPU with something else (another process, the host), and its numbers say so little about the
+ * rings that the report counts such runs.
+ */
+#define QUIET_SHARE 0.9
+static struct {
+	int runs, disturbed;
+	double min_share;
+} quiet = { .min_share = 1.0 };
+
+/* A run's two threads had 'share0' and 'share1' of their wall time on their CPUs. */
+static void quiet_note(double share0, double share1)
+{
+	double share = share0 < share1 ? share0 : share1;
+
+	quiet.runs++;
+	quiet.disturbed += share < QUIET_SHARE;
+	if (share < quiet.min_share)
+		quiet.min_share = share;
+}
+
 static void calibrate(void)
 {
 #if defined(__x86_64__)
@@ -139,6 +171,7 @@ struct tput {
 	uint32_t burst;
 	struct start start;
 	double t_end;
+	double cpu[2]; /* seconds on CPU: producer, consumer */
 	uint64_t bad;
 	uint64_t moved;
 	alignas(64) _Atomic int stop;
@@ -150,8 +183,11 @@ static void *tput_producer(void *arg)
 	struct tput *t = arg;
 	uint64_t seq = 0;
 
+	double c0;
+
 	pin(opt.cpu[0]);
 	start_wait(&t->start);
+	c0 = thread_cpu_s();
 	while (!atomic_load_explicit(&t->stop, memory_order_relaxed)) {
 		uint32_t got = t->p->produce(t->q, seq, t->burst);
 
@@ -159,6 +195,7 @@ static void *tput_producer(void *arg)
 			cpu_relax();
 		seq += got;
 	}
+	t->cpu[0] = thread_cpu_s() - c0;
 	atomic_store_explicit(&t->total, seq, memory_order_release);
 	return NULL;
 }
@@ -168,8 +205,11 @@ static void *tput_consumer(void *arg)
 	struct tput *t = arg;
 	uint64_t seq = 0;
 
+	double c0;
+
 	pin(opt.cpu[1]);
 	start_wait(&t->start);
+	c0 = thread_cpu_s();
 	while (seq < atomic_load_explicit(&t->total, memory_order_acquire)) {
 		uint32_t got = t->p->consume(t->q, seq, t->burst, &t->bad);
 
@@ -178,6 +218,7 @@ static void *tput_consumer(void *arg)
 		seq += got;
 	}
 	t->t_end = now_s();
+	t->cpu[1] = thread_cpu_s() - c0;
 	t->moved = seq;
 	return NULL;
 }
@@ -216,6 +257,7 @@ static double run_tput(const struct bench_peer *p, uint32_t burst)
 		exit(1);
 	}
 	rate = (double)t->moved / (t->t_end - t0);
+	quiet_note(t->cpu[0] / (t->t_end - t0), t->cpu[1] / (t->t_end - t0));
 	free(t);
 	return rate;
 }
@@ -230,6 +272,7 @@ struct lat {
 	struct start start;
 	uint64_t *samples; /* ticks per round trip */
 	uint64_t bad;
+	double share[2]; /* client, server: CPU time / wall time */
 	/* The floor: one line each way, 128 bytes apart so no adjacent-line prefetch couples them. */
 	alignas(128) _Atomic uint64_t ping;
 	alignas(128) _Atomic uint64_t pong;
@@ -267,8 +310,12 @@ static void *lat_client(void *arg)
 	struct lat *l = arg;
 	uint64_t i, n = WARMUP + opt.iters;
 
+	double w0, c0;
+
 	pin(opt.cpu[0]);
 	start_wait(&l->start);
+	w0 = now_s();
+	c0 = thread_cpu_s();
 	for (i = 0; i < n; i++) {
 		uint64_t t0 = ticks(), t1;
 
@@ -288,6 +335,7 @@ static void *lat_client(void *arg)
 		if (i >= WARMUP)
 			l->samples[i - WARMUP] = t1 - t0;
 	}
+	l->share[0] = (thread_cpu_s() - c0) / (now_s() - w0);
 	return NULL;
 }
 
@@ -295,9 +343,12 @@ static void *lat_server(void *arg)
 {
 	struct lat *l = arg;
 	uint64_t i, n = WARMUP + opt.iters;
+	double w0, c0;
 
 	pin(opt.cpu[1]);
 	start_wait(&l->start);
+	w0 = now_s();
+	c0 = thread_cpu_s();
 	for (i = 0; i < n; i++) {
 		if (l->p) {
 			while (!l->p->consume(l->q[0], i, 1, &l->bad))
@@ -312,6 +363,7 @@ static void *lat_server(void *arg)
 				atomic_store_explicit(&l->pong, i + 1, memory_order_release);
 		}
 	}
+	l->share[1] = (thread_cpu_s() - c0) / (now_s() - w0);
 	return NULL;
 }
 
@@ -341,6 +393,7 @@ static void run_lat(const struct bench_peer *p, bool message, uint64_t *out)
 	start_release(&l->start);
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
+	quiet_note(l->share[0], l->share[1]);
 	if (p) {
 		p->destroy(l->q[0]);
 		p->destroy(l->q[1]);
@@ -542,7 +595,9 @@ int main(int argc, char **argv)
 		printf("\"msg_bytes\":%d,\"capacity\":%d,\"reps\":%d,", BENCH_MSG_BYTES, CAPACITY,
 		       opt.reps);
 		printf("\"secs\":%.3f,\"iters\":%llu,", opt.secs, (unsigned long long)opt.iters);
-		printf("\"cpu\":[%d,%d]}\n", opt.cpu[0], opt.cpu[1]);
+		printf("\"cpu\":[%d,%d],", opt.cpu[0], opt.cpu[1]);
+		printf("\"runs\":%d,\"disturbed_runs\":%d,\"min_cpu_share\":%.3f}\n", quiet.runs,
+		       quiet.disturbed, quiet.min_share);
 		for (i = 0; i < N_PEERS; i++) {
 			for (b = 0; b < N_BURSTS; b++) {
 				json_head("throughput", peers[i]->name);
@@ -571,6 +626,10 @@ int main(int argc, char **argv)
 			}
 			if (i != N_PEERS)
 				printf(",\"vs_floor\":%.3f", lat[i].median / lat[N_PEERS].median);
+			/* Against the two-line floor: what a 64-byte message and a signal cost. */
+			if (i < N_PEERS || i == LAT_SMALL)
+				printf(",\"vs_floor_2line\":%.3f",
+				       lat[i].median / lat[N_PEERS + 1].median);
 			printf("}\n");
 		}
 		return 0;
@@ -611,8 +670,8 @@ int main(int argc, char **argv)
 		printf("\n");
 	}
 
-	printf("\n%-30s %9s %9s %9s %11s %9s\n", "round trip, burst 1 (ns)", "median", "p99", "min",
-	       "/best peer", "/floor");
+	printf("\n%-30s %9s %9s %9s %11s %9s %9s\n", "round trip, burst 1 (ns)", "median", "p99",
+	       "min", "/best peer", "/floor", "/2-line");
 	for (i = 0; i < N_LAT; i++) {
 		printf("%-30s %9.0f %9.0f %9.0f",
 		       i < N_PEERS	? peers[i]->desc
@@ -626,11 +685,20 @@ int main(int argc, char **argv)
 			printf(" %11s", "");
 		if (i != N_PEERS)
 			printf(" %8.2fx", lat[i].median / lat[N_PEERS].median);
+		else
+			printf(" %9s", "");
+		if (i < N_PEERS || i == LAT_SMALL)
+			printf(" %8.2fx", lat[i].median / lat[N_PEERS + 1].median);
 		printf("\n");
 	}
 	printf("\nbest peer by median: %s (burst 1), %s (burst 32), %s (round trip)\n",
 	       best_tput_name[0], best_tput_name[1], best_lat_name);
 	printf("throughput ratios: ours / the best peer of the same rep, median [min-max];\n");
-	printf("round-trip ratios: pooled medians\n");
+	printf("disturbed runs (a thread off its CPU for more than %.0f%% of the run): %d of %d,\n",
+	       (1 - QUIET_SHARE) * 100, quiet.disturbed, quiet.runs);
+	printf("lowest share of a run on its CPU %.2f: numbers from a disturbed run mean little\n",
+	       quiet.min_share);
+	printf("round-trip ratios: pooled medians; /floor against the cache-line ping-pong,\n");
+	printf("/2-line against the ping-pong with a 64-byte message (two lines each way)\n");
 	return 0;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
  * The sequence ring (dataplane/spsc_seq.c, the same source the hypervisor builds) through the
- * copy API and the zero-copy API. A 64-byte message and its sequence word take a 128-byte slot.
+ * copy API and the zero-copy API. 64-byte messages take 64-byte slots, their sequence words an
+ * array of their own (spsc_seq_inline()).
  */
 #include <stdlib.h>
 
@@ -15,8 +16,8 @@ struct seq {
 
 static void *seq_create(uint32_t capacity)
 {
-	uint32_t stride = spsc_seq_stride(sizeof(struct bench_msg));
-	struct seq *s = aligned_alloc(SPSC_CACHE_LINE, sizeof(*s) + (size_t)capacity * stride);
+	struct seq *s = aligned_alloc(
+		SPSC_CACHE_LINE, sizeof(*s) + spsc_seq_bytes(capacity, sizeof(struct bench_msg)));
 
 	if (s && spsc_seq_init(&s->ring, s->slots, capacity, sizeof(struct bench_msg)) != 0) {
 		free(s);
@@ -109,8 +110,8 @@ const struct bench_peer peer_seq_zc = {
 
 static void *small_create(uint32_t capacity)
 {
-	uint32_t msg = SMALL_WORDS * 8, stride = spsc_seq_stride(msg);
-	struct seq *s = aligned_alloc(SPSC_CACHE_LINE, sizeof(*s) + (size_t)capacity * stride);
+	uint32_t msg = SMALL_WORDS * 8;
+	struct seq *s = aligned_alloc(SPSC_CACHE_LINE, sizeof(*s) + spsc_seq_bytes(capacity, msg));
 
 	if (s && spsc_seq_init(&s->ring, s->slots, capacity, msg) != 0) {
 		free(s);

@@ -3,7 +3,8 @@
  * The two-thread ThreadSanitizer harness both SPSC rings share (test_spsc_tsan.c,
  * test_spsc_seq_tsan.c). The including file defines the ring: RING_T (its struct name),
  * RING(op) (its function for op), MESSAGES, CAP, BURST, SLOT (the message size), STRIDE (a
- * slot's size in the ring), RING_INIT_CHECKS() and RING_EMPTY_CHECKS(), and calls test_two_threads().
+ * slot's size in the ring), optionally SLOTS_BYTES (the shared memory, when it is more than
+ * CAP * STRIDE), RING_INIT_CHECKS() and RING_EMPTY_CHECKS(), and calls test_two_threads().
  */
 #ifndef TESTS_UNIT_SPSC_TSAN_HARNESS_H
 #define TESTS_UNIT_SPSC_TSAN_HARNESS_H
@@ -14,7 +15,11 @@
 #define WAIT_SPINS  1000U
 #define WAIT_ROUNDS 100000U
 
-static alignas(64) uint64_t slots[CAP][STRIDE / 8];
+/* The shared slot memory: CAP slots of STRIDE bytes, unless the ring needs more (SLOTS_BYTES). */
+#ifndef SLOTS_BYTES
+#define SLOTS_BYTES (CAP * STRIDE)
+#endif
+static alignas(64) uint64_t slots[SLOTS_BYTES / 8];
 static struct RING_T ring;
 
 struct side {

@@ -7,6 +7,7 @@
  * any access outside them; a producer that writes sequence words out of order, stale or from the
  * future must be reported as a fault, never read past, and a possible word must never be one.
  */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +32,7 @@ struct pair {
 	struct spsc_shared *sh;
 	uint8_t *slots;
 	uint32_t cap, msg, stride;
+	bool inl; /* the trailers at the end of each slot, or in an array after the slots */
 	struct spsc_seq_prod prod;
 	struct spsc_seq_cons cons;
 };
@@ -40,8 +42,12 @@ static void pair_open(struct pair *d, uint32_t cap, uint32_t msg, uint32_t start
 	d->cap = cap;
 	d->msg = msg;
 	d->stride = spsc_seq_stride(msg);
+	/* Worked out here rather than taken from the ring: the test checks the layout. */
+	d->inl = d->stride - msg >= 8;
 	d->sh = aligned_alloc(SPSC_CACHE_LINE, sizeof(struct spsc_shared));
-	d->slots = aligned_alloc(64, (size_t)cap * d->stride);
+	/* posix_memalign: the trailer array makes sizes that are not multiples of 64. */
+	CHECK(posix_memalign((void **)&d->slots, 64,
+			     (size_t)cap * d->stride + (d->inl ? 0 : (size_t)cap * 8)) == 0);
 	CHECK(d->sh && d->slots);
 	CHECK_EQ_U64(spsc_seq_prod_attach(&d->prod, d->sh, d->slots, cap, msg, start), 0);
 	CHECK_EQ_U64(spsc_seq_cons_attach(&d->cons, d->sh, d->slots, cap, msg, start), 0);
@@ -53,11 +59,17 @@ static void pair_close(struct pair *d)
 	free(d->slots);
 }
 
-/* The sequence word of the slot for index i, as the test (playing a peer) sees it. */
+/*
+ * The sequence word of the slot for index i, as the test (playing a peer) sees it: the slot's
+ * last 8 bytes when the message leaves them free, else the trailer array after the slots.
+ */
 static _Atomic uint32_t *word(const struct pair *d, uint32_t i)
 {
-	return (_Atomic uint32_t *)(void *)(d->slots + (size_t)(i & (d->cap - 1)) * d->stride +
-					    d->stride - SPSC_SEQ_TRAILER);
+	size_t slot = i & (d->cap - 1);
+
+	if (d->inl)
+		return (_Atomic uint32_t *)(void *)(d->slots + slot * d->stride + d->stride - 8);
+	return (_Atomic uint32_t *)(void *)(d->slots + (size_t)d->cap * d->stride + slot * 8);
 }
 
 /* The run length beside slot i's word, as a peer writes it. */
@@ -103,9 +115,16 @@ static void test_geometry(void)
 
 	CHECK_EQ_U64(spsc_seq_stride(8), 64);
 	CHECK_EQ_U64(spsc_seq_stride(56), 64); /* one line: the message and its sequence word */
-	CHECK_EQ_U64(spsc_seq_stride(64), 128);
+	CHECK_EQ_U64(spsc_seq_stride(64), 64); /* one line: the word goes in the trailer array */
 	CHECK_EQ_U64(spsc_seq_stride(120), 128);
-	CHECK_EQ_U64(spsc_seq_stride(128), 192);
+	CHECK_EQ_U64(spsc_seq_stride(128), 128);
+	CHECK(spsc_seq_inline(8) && spsc_seq_inline(56) && spsc_seq_inline(120));
+	CHECK(!spsc_seq_inline(64) && !spsc_seq_inline(128) && !spsc_seq_inline(1024));
+	CHECK_EQ_U64(spsc_seq_bytes(8, 56), 8 * 64);
+	CHECK_EQ_U64(spsc_seq_bytes(8, 64), 8 * 64 + 8 * 8);
+	CHECK_EQ_U64(spsc_seq_bytes(2, 128), 2 * 128 + 2 * 8);
+	CHECK_EQ_U64(spsc_seq_bytes(1U << 31, SPSC_SEQ_MAX_MSG), ((uint64_t)SPSC_SEQ_MAX_MSG + 8)
+									 << 31);
 	CHECK_EQ_U64(spsc_seq_prod_attach(&p, NULL, slots, 8, 64, 0), (uint64_t)E_INVAL);
 	CHECK_EQ_U64(spsc_seq_prod_attach(&p, (struct spsc_shared *)(lines + 64), slots, 8, 64, 0),
 		     (uint64_t)E_INVAL);
@@ -118,14 +137,26 @@ static void test_geometry(void)
 		     (uint64_t)E_INVAL);
 	CHECK_EQ_U64(spsc_seq_cons_attach(NULL, sh, slots, 8, 64, 0), (uint64_t)E_INVAL);
 	CHECK_EQ_U64(spsc_seq_init(NULL, slots, 8, 64), (uint64_t)E_INVAL);
-	/* A slot array that would wrap the address space. */
-	CHECK_EQ_U64(spsc_seq_cons_attach(&c, sh, (void *)(UINTPTR_MAX - 1023), 8, 64, 0),
+	/* A slot array that would wrap the address space, and one whose trailer array would. */
+	CHECK_EQ_U64(spsc_seq_cons_attach(&c, sh, (void *)(UINTPTR_MAX - 511), 8, 64, 0),
+		     (uint64_t)E_INVAL);
+	CHECK_EQ_U64(spsc_seq_prod_attach(&p, sh, (void *)(UINTPTR_MAX - 543), 8, 64, 0),
 		     (uint64_t)E_INVAL);
 	CHECK_EQ_U64(spsc_seq_init(&r, slots, 8, 64), 0);
 	CHECK_EQ_U64(spsc_seq_capacity(&r), 8);
-	CHECK_EQ_U64(r.prod.stride, 128);
-	/* The producer's attach leaves every slot empty for index 'start': start + i + 1 - cap. */
+	CHECK_EQ_U64(r.prod.stride, 64);
+	/*
+	 * The producer's attach leaves every slot empty for index 'start': start + i + 1 - cap,
+	 * in the trailer array after the slots for 64-byte messages, in the slots for 120-byte ones.
+	 */
 	CHECK_EQ_U64(spsc_seq_prod_attach(&p, sh, slots, 8, 64, 0xfffffffeU), 0);
+	for (uint32_t i = 0; i < 8; i++) {
+		uint32_t idx = 0xfffffffeU + i;
+		_Atomic uint32_t *w = (_Atomic uint32_t *)(void *)(slots + 8 * 64 + (idx & 7) * 8);
+
+		CHECK_EQ_U64(atomic_load(w), idx + 1 - 8);
+	}
+	CHECK_EQ_U64(spsc_seq_prod_attach(&p, sh, slots, 8, 120, 0xfffffffeU), 0);
 	for (uint32_t i = 0; i < 8; i++) {
 		uint32_t idx = 0xfffffffeU + i;
 		_Atomic uint32_t *w = (_Atomic uint32_t *)(void *)(slots + (idx & 7) * 128 + 120);
@@ -355,9 +386,9 @@ static void test_batched_indices(void)
  */
 static void test_random_model(void)
 {
-	static const uint32_t msgs[] = { 8, 56, 64, 120 };
+	static const uint32_t msgs[] = { 8, 56, 64, 120, 128 };
 
-	for (size_t k = 0; k < 4; k++) {
+	for (size_t k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
 		struct pair d;
 		uint32_t msg = msgs[k], w = msg / 8;
 		uint64_t buf[40 * 16], in = 0, out = 0;
@@ -476,6 +507,35 @@ static void test_runs(void)
 	pair_close(&d);
 }
 
+/*
+ * A copy burst that crosses the end of the array is two runs, as two reservations would be: up
+ * to the end, then from the start, each with its own doorbell; the consumer takes both at once.
+ */
+static void test_burst_wrap_runs(void)
+{
+	static const uint32_t msgs[] = { 56, 64 }; /* trailers in the slots, in the array */
+
+	for (size_t k = 0; k < 2; k++) {
+		struct pair d;
+		uint32_t msg = msgs[k], w = msg / 8;
+		uint64_t buf[5 * 8], out[5 * 8];
+
+		pair_open(&d, 8, msg, 6);
+		for (uint32_t i = 0; i < 5; i++)
+			make(buf + i * w, msg, i);
+		CHECK_EQ_U64(spsc_seq_prod_enqueue_burst(&d.prod, buf, 5), 5);
+		CHECK_EQ_U64(atomic_load(run_len(&d, 6)), 2);
+		CHECK_EQ_U64(atomic_load(run_len(&d, 8)), 3);
+		for (uint32_t i = 6; i < 11; i++)
+			CHECK_EQ_U64(atomic_load(word(&d, i)), i + 1);
+		CHECK_EQ_U64(spsc_seq_cons_dequeue_burst(&d.cons, out, 5), 5);
+		for (uint32_t i = 0; i < 5; i++)
+			CHECK(good(out + i * w, msg, i));
+		CHECK(!d.prod.fault && !d.cons.fault);
+		pair_close(&d);
+	}
+}
+
 /* A sequence word a hostile producer might leave in the doorbell slot for index i. */
 static uint32_t bad_word(uint32_t i, uint32_t cap)
 {
@@ -504,14 +564,14 @@ static uint32_t bad_word(uint32_t i, uint32_t cap)
  * was published, an impossible word or length faults with its value and slot, and a possible one
  * never does.
  */
-static void test_hostile_producer(void)
+static void hostile_producer(uint32_t msg)
 {
 	const uint32_t cap = 8;
 	struct pair d;
 	uint64_t buf[2 * 8 * 8];
 	unsigned int faults = 0, served = 0, lies = 0, word_faults = 0;
 
-	pair_open(&d, cap, 64, 0xfffffffaU);
+	pair_open(&d, cap, msg, 0xfffffffaU);
 	for (int step = 0; step < 200000; step++) {
 		uint32_t t = d.cons.tail, i = t, published = 0, n = 0, bad_at = 0, bad_seq = 0;
 		uint32_t bad_len = 0, req = 1 + rnd() % (2 * cap), want;
@@ -602,6 +662,13 @@ static void test_hostile_producer(void)
 	CHECK(word_faults > 5000);
 	CHECK(served > 10000);
 	pair_close(&d);
+}
+
+/* Trailers in the slots (56-byte messages) and in their own array (64-byte ones). */
+static void test_hostile_producer(void)
+{
+	hostile_producer(56);
+	hostile_producer(64);
 }
 
 /* A fault is sticky: the consumer reads empty until it is attached again. */
@@ -712,6 +779,7 @@ int main(void)
 	RUN(test_zero_copy);
 	RUN(test_batched_indices);
 	RUN(test_runs);
+	RUN(test_burst_wrap_runs);
 	RUN(test_random_model);
 	RUN(test_hostile_producer);
 	RUN(test_fault_sticky);
