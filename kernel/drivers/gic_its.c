@@ -580,6 +580,26 @@ static int its_vsync(unsigned int vpeid)
 	return its_cmd(ITS_CMD_VSYNC, (uint64_t)vpeid << 32, 0, 0);
 }
 
+/*
+ * A GICv4 command about vPE 'vpeid', then VSYNC so its effect is visible before we return:
+ * E_NOENT without GICv4, E_RANGE for a vPEID past the vPE table.
+ */
+static int its_vcmd(unsigned int vpeid, uint64_t dw0, uint64_t dw1, uint64_t dw2)
+{
+	int ret;
+
+	if (!gic_its_v4_ok())
+		return E_NOENT;
+	if (vpeid >= gic_its.vpes)
+		return E_RANGE;
+	spin_lock(&its_lock);
+	ret = its_cmd(dw0, dw1, dw2, 0);
+	if (!ret)
+		ret = its_vsync(vpeid);
+	spin_unlock(&its_lock);
+	return ret;
+}
+
 int gic_its_vmapp(unsigned int vpeid, uint64_t mpidr, uint64_t vpt_pa, unsigned int id_bits,
 		  bool valid)
 {
@@ -604,38 +624,17 @@ int gic_its_vmapp(unsigned int vpeid, uint64_t mpidr, uint64_t vpt_pa, unsigned 
 int gic_its_vmapti(uint32_t devid, uint32_t event, unsigned int vpeid, unsigned int vintid,
 		   unsigned int doorbell)
 {
-	int ret;
-
-	if (!gic_its_v4_ok())
-		return E_NOENT;
-	if (vpeid >= gic_its.vpes)
-		return E_RANGE;
-	spin_lock(&its_lock);
 	/* VMAPTI (5.3.30): DW1 vPEID [47:32], EventID [31:0]; DW2 Dbell_pINTID [63:32], vINTID. */
-	ret = its_cmd(ITS_CMD_VMAPTI | (uint64_t)devid << 32, (uint64_t)vpeid << 32 | event,
-		      (uint64_t)(doorbell ? doorbell : ITS_NO_DOORBELL) << 32 | vintid, 0);
-	if (!ret)
-		ret = its_vsync(vpeid);
-	spin_unlock(&its_lock);
-	return ret;
+	return its_vcmd(vpeid, ITS_CMD_VMAPTI | (uint64_t)devid << 32,
+			(uint64_t)vpeid << 32 | event,
+			(uint64_t)(doorbell ? doorbell : ITS_NO_DOORBELL) << 32 | vintid);
 }
 
 int gic_its_vmovi(uint32_t devid, uint32_t event, unsigned int vpeid, unsigned int doorbell)
 {
-	int ret;
-
-	if (!gic_its_v4_ok())
-		return E_NOENT;
-	if (vpeid >= gic_its.vpes)
-		return E_RANGE;
-	spin_lock(&its_lock);
 	/* VMOVI (5.3.32): DW1 vPEID, EventID; DW2 Dbell_pINTID [63:32], D [0] (it is valid). */
-	ret = its_cmd(ITS_CMD_VMOVI | (uint64_t)devid << 32, (uint64_t)vpeid << 32 | event,
-		      doorbell ? (uint64_t)doorbell << 32 | 1 : 0, 0);
-	if (!ret)
-		ret = its_vsync(vpeid);
-	spin_unlock(&its_lock);
-	return ret;
+	return its_vcmd(vpeid, ITS_CMD_VMOVI | (uint64_t)devid << 32, (uint64_t)vpeid << 32 | event,
+			doorbell ? (uint64_t)doorbell << 32 | 1 : 0);
 }
 
 int gic_its_vdiscard(uint32_t devid, uint32_t event, unsigned int vpeid)
@@ -654,18 +653,7 @@ int gic_its_vdiscard(uint32_t devid, uint32_t event, unsigned int vpeid)
 
 int gic_its_vinvall(unsigned int vpeid)
 {
-	int ret;
-
-	if (!gic_its_v4_ok())
-		return E_NOENT;
-	if (vpeid >= gic_its.vpes)
-		return E_RANGE;
-	spin_lock(&its_lock);
-	ret = its_cmd(ITS_CMD_VINVALL, (uint64_t)vpeid << 32, 0, 0);
-	if (!ret)
-		ret = its_vsync(vpeid);
-	spin_unlock(&its_lock);
-	return ret;
+	return its_vcmd(vpeid, ITS_CMD_VINVALL, (uint64_t)vpeid << 32, 0);
 }
 
 void gic_vpe_load(uintptr_t rd, uint64_t vprop_pa, unsigned int id_bits, uint64_t vpt_pa,
