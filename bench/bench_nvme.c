@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 
 #include "bench/bench.h"
+#include "bench/blk_cost.h"
 #include "bench/bench_list.h"
 #include "bench/pmu.h"
 #include "kernel/arch/timer.h"
@@ -41,25 +42,6 @@ static struct point_cost cost[NVME_POINTS], begin_at[NVME_POINTS];
 static struct vm *_Atomic bench_vm;
 static bool insns_counted;
 
-static void cost_setup(void)
-{
-	static const unsigned int ev[] = { PMU_EV_INST_RETIRED };
-
-	pmu_init_cpu();
-	if (insns_counted)
-		pmu_setup_events(ev, 1);
-}
-
-static void cost_read(uint64_t *insns, uint64_t *cycles)
-{
-	*cycles = pmu_read_cycles();
-	*insns = 0;
-	if (insns_counted)
-		pmu_read_events(insns, 1);
-}
-
-static const struct blk_cost_ops cost_ops = { .setup = cost_setup, .read = cost_read };
-
 /* Every engine's cost so far: whichever engine serves the I/O, it is counted. */
 static void snapshot(struct point_cost *p)
 {
@@ -72,15 +54,6 @@ static void snapshot(struct point_cost *p)
 		/* The engine's own counter, read from another core: good to a few I/Os. */
 		p->ios += *(const volatile uint64_t *)&e->completed;
 	}
-}
-
-/* Start (ops) or stop (NULL) counting every engine's cost. */
-static void set_cost(const struct blk_cost_ops *ops)
-{
-	struct blk_engine *e;
-
-	for (unsigned int i = 0; (e = vdisk_engine(i)); i++)
-		blk_engine_set_cost(e, ops);
 }
 
 static uint64_t busy_passes(void)
@@ -224,7 +197,7 @@ int bench_nvme(struct bench_opts *o)
 	for (unsigned int i = 0; i < NVME_POINTS; i++)
 		cost[i] = (struct point_cost){ 0 };
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
-	set_cost(&cost_ops);
+	bench_blk_cost_start(insns_counted);
 	atomic_store(&bench_vm, vm);
 	ret = vm_start(vm, &why);
 	if (!ret && !vm_wait_stopped(vm, NVME_TIMEOUT_US)) {
@@ -232,7 +205,7 @@ int bench_nvme(struct bench_opts *o)
 		ret = E_BUSY;
 	}
 	atomic_store(&bench_vm, NULL);
-	set_cost(NULL);
+	bench_blk_cost_stop();
 	if (!ret)
 		ret = vm_read_results(vm, results, NVME_POINTS * NVME_FIELDS);
 	vm_destroy(vm, NULL);
@@ -276,14 +249,14 @@ int bench_nvme_engine(struct bench_opts *o)
 		return shell_error(E_NOENT, "nvme-engine: no controller for the block engine "
 					    "('nvme claim <bdf>' or bootargs nvme=)");
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
-	set_cost(&cost_ops);
+	bench_blk_cost_start(insns_counted);
 	snapshot(&a);
 	passes0 = busy_passes();
 	for (uint64_t ms = 0; ms < o->iters && guests_running(); ms++)
 		udelay(1000);
 	snapshot(&b);
 	passes = busy_passes() - passes0;
-	set_cost(NULL);
+	bench_blk_cost_stop();
 	ios = b.ios - a.ios;
 	if (o->json) {
 		struct json j;

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "bench/bench.h"
+#include "bench/blk_cost.h"
 #include "bench/bench_list.h"
 #include "bench/pmu.h"
 #include "kernel/arch/timer.h"
@@ -43,33 +44,6 @@ static _Atomic bool marked[2];
 static struct vm *_Atomic vblk_vm;
 static bool insns_counted;
 
-static void cost_setup(void)
-{
-	static const unsigned int ev[] = { PMU_EV_INST_RETIRED };
-
-	pmu_init_cpu();
-	if (insns_counted)
-		pmu_setup_events(ev, 1);
-}
-
-static void cost_read(uint64_t *insns, uint64_t *cycles)
-{
-	*cycles = pmu_read_cycles();
-	*insns = 0;
-	if (insns_counted)
-		pmu_read_events(insns, 1);
-}
-
-static const struct blk_cost_ops cost_ops = { .setup = cost_setup, .read = cost_read };
-
-static void set_cost(const struct blk_cost_ops *ops)
-{
-	struct blk_engine *e;
-
-	for (unsigned int i = 0; (e = vdisk_engine(i)); i++)
-		blk_engine_set_cost(e, ops);
-}
-
 static void engines_read(struct vblk_mark *m)
 {
 	const struct blk_engine *e;
@@ -98,12 +72,12 @@ static bool mark_call(struct vcpu *v)
 		return false;
 	}
 	if (op == 0)
-		cost_setup();
+		bench_blk_cost_setup();
 	else
-		cost_read(&m.vcpu_insns, &m.vcpu_cycles);
+		bench_blk_cost_read(&m.vcpu_insns, &m.vcpu_cycles);
 	engines_read(&m);
 	if (op == 0)
-		cost_read(&m.vcpu_insns, &m.vcpu_cycles);
+		bench_blk_cost_read(&m.vcpu_insns, &m.vcpu_cycles);
 	marks[op] = m;
 	atomic_store(&marked[op], true);
 	v->regs.x[0] = 0;
@@ -209,7 +183,7 @@ int bench_vblk(struct bench_opts *o)
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
 	atomic_store(&marked[0], false);
 	atomic_store(&marked[1], false);
-	set_cost(&cost_ops);
+	bench_blk_cost_start(insns_counted);
 	atomic_store(&vblk_vm, vm);
 	ret = vm_start(vm, &why);
 	if (!ret && !vm_wait_stopped(vm, VBLK_TIMEOUT_US)) {
@@ -217,7 +191,7 @@ int bench_vblk(struct bench_opts *o)
 		ret = E_BUSY;
 	}
 	atomic_store(&vblk_vm, NULL);
-	set_cost(NULL);
+	bench_blk_cost_stop();
 	if (!ret)
 		ret = vm_read_results(vm, results, VBLK_RESULTS);
 	vm_destroy(vm, NULL);

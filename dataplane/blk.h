@@ -197,9 +197,10 @@ struct blk_engine {
 	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;
 	/*
 	 * How long passes that did work right after a working pass took, by the timer (outside
-	 * what blk_cost_ops counts): the longest, and how many took over BLK_SLOW_PASS_US. A pass waits for nothing, so a
-	 * slow one was held up by the machine (an MMIO access stalled, the core taken away),
-	 * while a wake-up that came late leaves the engine idle instead: the two tell apart.
+	 * what blk_cost_ops counts): the longest, and how many took over BLK_SLOW_PASS_US. A
+	 * pass waits for nothing, so a slow one was held up by the machine (an MMIO access
+	 * stalled, the core taken away), while a wake-up that came late leaves the engine idle
+	 * instead: the two tell apart.
 	 */
 	uint64_t pass_max_ticks, slow_passes;
 	struct blk_group *grp; /* NULL: the engine alone resets its controller */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause-Patent */
+/*
+ * What the block engines spend, counted on their own cores by the PMU at EL2 (dataplane/blk.h,
+ * blk_cost_ops): `bench nvme` and `bench vblk` share it.
+ */
+#ifndef BENCH_BLK_COST_H
+#define BENCH_BLK_COST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Every engine counts its working passes from its next pass on: cycles, and instructions too
+ * when 'insns' (INST_RETIRED is implemented), into its busy_* sums.
+ */
+void bench_blk_cost_start(bool insns);
+/* Every engine stops counting (its sums stay). */
+void bench_blk_cost_stop(void);
+/* This core's PMU set up to count as the engines do, and read: what they use on theirs. */
+void bench_blk_cost_setup(void);
+void bench_blk_cost_read(uint64_t *insns, uint64_t *cycles);
+
+#endif
