@@ -85,10 +85,9 @@ def boot(
 @pytest.fixture(scope="module")
 def linux_dir(image: Path) -> Path:
     """The Debian kernel and busybox initramfs, fetched into build/linux once (a no-op after)."""
-    repo = image.parent.parent
     out = image.parent / "linux"
     run = subprocess.run(
-        [str(repo / "scripts" / "fetch-guest-linux.sh"), str(out)],
+        [str(REPO_ROOT / "scripts" / "fetch-guest-linux.sh"), str(out)],
         capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, f"fetching the Debian kernel failed:\n{run.stdout}\n{run.stderr}"

@@ -10,14 +10,14 @@ import re
 import subprocess
 from pathlib import Path
 
-from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, vm_by_name, wait_vm_state
+from helpers import LINUX_IMAGE_PA, LINUX_INITRD_PA, REPO_ROOT, vm_by_name, wait_vm_state
 from monadic import MachineConfig, Target
 
 from typing import Callable
 
 
 def perf_initramfs(image: Path, linux_dir: Path) -> Path:
-    repo = image.parent.parent
+    repo = REPO_ROOT  # the scripts are the checkout's, wherever the image under test lies
     run = subprocess.run(
         [str(repo / "scripts" / "fetch-guest-linux.sh"), "--name", "perf", "--packages",
          "linux-perf", "--init", str(repo / "tests" / "integration" / "perf-init.sh"),
