@@ -239,17 +239,23 @@ static unsigned int take(struct guest *g, struct blk_cpl *out, unsigned int max)
 	return spsc_cons_dequeue_burst(&g->cpl, out, max);
 }
 
+/* A fake controller just out of reset behind BAR, an empty arena, no driver state. */
+static void fresh_controller(void)
+{
+	fake_reset();
+	arena_used = 0;
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&nc, 0, sizeof(nc));
+	fake_mmio_handler = mmio;
+}
+
 static void setup(void)
 {
 	struct err_why why = { 0 };
 	uint64_t pa;
 	void *mem;
 
-	fake_reset();
-	arena_used = 0;
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&nc, 0, sizeof(nc));
-	fake_mmio_handler = mmio;
+	fresh_controller();
 	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 1, ENTRIES, alloc, NULL, &why), 0);
 	CHECK_EQ_U64(nc.n_ns, 1);
 	CHECK_EQ_U64(nc.ns[0].nsze, NS_SIZE);
@@ -441,11 +447,7 @@ static void test_queues_the_controller_grants(void)
 {
 	struct err_why why = { 0 };
 
-	fake_reset();
-	arena_used = 0;
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&nc, 0, sizeof(nc));
-	fake_mmio_handler = mmio;
+	fresh_controller();
 	ctl.queues_dw0 = 0; /* one SQ and one CQ */
 	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 2, ENTRIES, alloc, NULL, &why), 0);
 	CHECK_EQ_U64(ctl.queues_asked, 0x00010001);
@@ -486,12 +488,8 @@ static void test_two_engines_share_a_controller(void)
 	uint64_t pa;
 	void *mem;
 
-	fake_reset();
-	arena_used = 0;
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&nc, 0, sizeof(nc));
+	fresh_controller();
 	memset(ram, 0, RAM_SIZE);
-	fake_mmio_handler = mmio;
 	ctl.queues_dw0 = 1u << 16 | 1u; /* two pairs */
 	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 2, ENTRIES, alloc, NULL, &why), 0);
 	CHECK_EQ_U64(nc.n_io, 2);
