@@ -223,21 +223,6 @@ static void msi_loops(uint64_t n, volatile uint32_t *translater)
 	guest_hvc(MONADIC_HVC_BENCH_PMU, 1, 1, 0);
 }
 
-/* Config space of guest device 0 (bus 0, function 0) in the ECAM window the DTB names. */
-static volatile uint8_t *dev0_config(const void *dtb)
-{
-	const void *reg;
-	struct fdt f;
-	uint32_t len;
-	int node;
-
-	if (fdt_init(&f, dtb, 1 << 20))
-		return 0;
-	node = fdt_find_compatible(&f, -1, "pci-host-ecam-generic");
-	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
-	return reg && len >= 16 ? (volatile uint8_t *)(uintptr_t)fdt_read_cells(reg, 2) : 0;
-}
-
 /*
  * virq-dev: the edu function (1234:11e8) as guest device 0, its MSI aimed at our ITS's
  * GITS_TRANSLATER with EventID 0 of DeviceID 0 (its RID), which msi_setup() mapped to our LPI.
@@ -245,7 +230,7 @@ static volatile uint8_t *dev0_config(const void *dtb)
  */
 static bool edu_setup(const void *dtb, volatile uint32_t *translater)
 {
-	volatile uint8_t *cfg = dev0_config(dtb);
+	volatile uint8_t *cfg = guest_dev0_config(dtb);
 	unsigned int cap, hops = 0;
 
 	if (!cfg || *(volatile uint32_t *)cfg != 0x11e81234)

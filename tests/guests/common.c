@@ -73,6 +73,20 @@ void guest_enable_ppi(unsigned int vcpu, unsigned int intid)
 		*isenabler0 = 1U << intid;
 }
 
+volatile uint8_t *guest_dev0_config(const void *dtb)
+{
+	const void *reg;
+	struct fdt f;
+	uint32_t len;
+	int node;
+
+	if (fdt_init(&f, dtb, 1 << 20))
+		return 0;
+	node = fdt_find_compatible(&f, -1, "pci-host-ecam-generic");
+	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
+	return reg && len >= 16 ? (volatile uint8_t *)(uintptr_t)fdt_read_cells(reg, 2) : 0;
+}
+
 const char *guest_bootargs(const void *dtb)
 {
 	struct fdt f;

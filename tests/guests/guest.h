@@ -54,6 +54,19 @@ uintptr_t guest_gicd(void);
 uintptr_t guest_gicr(unsigned int vcpu);
 /* Enable a PPI (16-31) at this vCPU's redistributor, as a guest's GIC driver must. */
 void guest_enable_ppi(unsigned int vcpu, unsigned int intid);
+/* Config space of guest device 0 (bus 0, function 0) in the ECAM window the DTB names, or NULL. */
+volatile uint8_t *guest_dev0_config(const void *dtb);
+
+/* NVMe controller registers (NVMe Base Specification, "Controller Properties"). */
+#define NVME_CAP     0x00
+#define NVME_CC	     0x14
+#define NVME_CSTS    0x1c
+#define NVME_AQA     0x24
+#define NVME_ASQ     0x28
+#define NVME_ACQ     0x30
+#define NVME_SQ0TDBL 0x1000 /* admin SQ 0 tail doorbell; CQ 0's follows at 4 << CAP.DSTRD */
+#define NVME_CC_EN   1u
+#define NVME_CC_QES  (6u << 16 | 4u << 20) /* IOSQES, IOCQES: 64-byte SQ, 16-byte CQ entries */
 
 #define PSCI_VERSION	       0x84000000U
 #define PSCI_CPU_OFF	       0x84000002U

@@ -317,25 +317,10 @@ static void error_checks(void)
 		    (unsigned long long)lpis[0]);
 }
 
-/* Config space of guest device 0 in the ECAM window the DTB names, or NULL. */
-static volatile uint8_t *dev0_config(const void *dtb)
-{
-	const void *reg;
-	struct fdt f;
-	uint32_t len;
-	int node;
-
-	if (fdt_init(&f, dtb, 1 << 20))
-		return 0;
-	node = fdt_find_compatible(&f, -1, "pci-host-ecam-generic");
-	reg = node >= 0 ? fdt_getprop(&f, node, "reg", &len) : 0;
-	return reg && len >= 16 ? (volatile uint8_t *)(uintptr_t)fdt_read_cells(reg, 2) : 0;
-}
-
 /* Device 0 as the edu function (1234:11e8) with an MSI capability: true when it is. */
 static bool find_edu(const void *dtb)
 {
-	volatile uint8_t *cfg = dev0_config(dtb);
+	volatile uint8_t *cfg = guest_dev0_config(dtb);
 	unsigned int cap, hops = 0;
 
 	if (!cfg || *(volatile uint32_t *)cfg != 0x11e81234)
@@ -433,14 +418,6 @@ static void device_checks(void)
 		    (unsigned long long)lpis[0], (unsigned long long)lpis[1]);
 	guest_printf("guest: device MSIs done, the last on vcpu1\n");
 }
-
-#define NVME_CC	     0x14
-#define NVME_CSTS    0x1c
-#define NVME_AQA     0x24
-#define NVME_ASQ     0x28
-#define NVME_ACQ     0x30
-#define NVME_SQ0TDBL 0x1000
-#define NVME_CC_ON   (1u | 6u << 16 | 4u << 20) /* EN; 64-byte SQ, 16-byte CQ entries */
 
 static uint64_t nvme_bar;
 
@@ -550,7 +527,7 @@ static void msix_checks(volatile uint8_t *cfg)
 	*(volatile uint32_t *)(nvme_bar + NVME_ACQ) = (uint32_t)(uintptr_t)nvme_cq;
 	*(volatile uint32_t *)(nvme_bar + NVME_ACQ + 4) =
 		(uint32_t)((uint64_t)(uintptr_t)nvme_cq >> 32);
-	*(volatile uint32_t *)(nvme_bar + NVME_CC) = NVME_CC_ON;
+	*(volatile uint32_t *)(nvme_bar + NVME_CC) = NVME_CC_EN | NVME_CC_QES;
 	before = lpis[0] + lpis[1];
 	ok = nvme_ready(1) && nvme_identify();
 	for (unsigned long i = 0; i < 2000000UL; i++)
@@ -598,8 +575,8 @@ void guest_main(void *dtb)
 	error_checks();
 	if (find_edu(dtb))
 		device_checks();
-	if (dev0_config(dtb))
-		msix_checks(dev0_config(dtb) + (1 << 15)); /* device 1 */
+	if (guest_dev0_config(dtb))
+		msix_checks(guest_dev0_config(dtb) + (1 << 15)); /* device 1 */
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)

@@ -14,15 +14,6 @@
 
 #include "kernel/lib/fdt.h"
 
-#define NVME_CAP	    0x00
-#define NVME_CC		    0x14
-#define NVME_CSTS	    0x1c
-#define NVME_AQA	    0x24
-#define NVME_ASQ	    0x28
-#define NVME_ACQ	    0x30
-#define NVME_SQ0TDBL	    0x1000
-#define NVME_CC_EN	    1u
-#define NVME_CC_QES	    (6u << 16 | 4u << 20) /* 64-byte SQ entries, 16-byte CQ entries */
 #define NVME_ADMIN_IDENTIFY 0x06
 #define SPIN_LIMIT	    100000000UL
 

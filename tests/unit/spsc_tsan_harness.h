@@ -5,9 +5,34 @@
  * RING(op) (its function for op), MESSAGES, CAP, BURST, SLOT (the message size), STRIDE (a
  * slot's size in the ring), optionally SLOTS_BYTES (the shared memory, when it is more than
  * CAP * STRIDE), RING_INIT_CHECKS() and RING_EMPTY_CHECKS(), and calls test_two_threads().
+ * For the sequence ring (dataplane/spsc_seq.h) it defines SPSC_SEQ_RING instead of RING_T,
+ * RING(op), RING_INIT_CHECKS() and RING_EMPTY_CHECKS(), and optionally RING_LAYOUT_CHECKS()
+ * (what its slot layout must be, checked before the ring is set up).
  */
 #ifndef TESTS_UNIT_SPSC_TSAN_HARNESS_H
 #define TESTS_UNIT_SPSC_TSAN_HARNESS_H
+
+#ifdef SPSC_SEQ_RING
+#define RING_T	 spsc_seq_ring
+#define RING(op) spsc_seq_##op
+#ifndef RING_LAYOUT_CHECKS
+#define RING_LAYOUT_CHECKS() \
+	do {                 \
+	} while (0)
+#endif
+#define RING_INIT_CHECKS()                                               \
+	do {                                                             \
+		RING_LAYOUT_CHECKS();                                    \
+		CHECK_EQ_U64(spsc_seq_stride(SLOT), STRIDE);             \
+		CHECK_EQ_U64(spsc_seq_init(&ring, slots, CAP, SLOT), 0); \
+	} while (0)
+/* The threads are joined: each end's private index can be read here. */
+#define RING_EMPTY_CHECKS()                                         \
+	do {                                                        \
+		CHECK_EQ_U64(ring.prod.head - ring.cons.tail, 0);   \
+		CHECK_EQ_U64(ring.prod.fault + ring.cons.fault, 0); \
+	} while (0)
+#endif
 /*
  * Each wait is up to WAIT_SPINS pauses, then a yield (the other thread may share the CPU), at
  * most WAIT_ROUNDS times in a row (some seconds): a hang fails the test instead of stalling it.

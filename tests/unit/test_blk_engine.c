@@ -239,17 +239,23 @@ static unsigned int take(struct guest *g, struct blk_cpl *out, unsigned int max)
 	return spsc_cons_dequeue_burst(&g->cpl, out, max);
 }
 
+/* A fake controller just out of reset behind BAR, an empty arena, no driver state. */
+static void fresh_controller(void)
+{
+	fake_reset();
+	arena_used = 0;
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&nc, 0, sizeof(nc));
+	fake_mmio_handler = mmio;
+}
+
 static void setup(void)
 {
 	struct err_why why = { 0 };
 	uint64_t pa;
 	void *mem;
 
-	fake_reset();
-	arena_used = 0;
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&nc, 0, sizeof(nc));
-	fake_mmio_handler = mmio;
+	fresh_controller();
 	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 1, ENTRIES, alloc, NULL, &why), 0);
 	CHECK_EQ_U64(nc.n_ns, 1);
 	CHECK_EQ_U64(nc.ns[0].nsze, NS_SIZE);
@@ -441,11 +447,7 @@ static void test_queues_the_controller_grants(void)
 {
 	struct err_why why = { 0 };
 
-	fake_reset();
-	arena_used = 0;
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&nc, 0, sizeof(nc));
-	fake_mmio_handler = mmio;
+	fresh_controller();
 	ctl.queues_dw0 = 0; /* one SQ and one CQ */
 	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 2, ENTRIES, alloc, NULL, &why), 0);
 	CHECK_EQ_U64(ctl.queues_asked, 0x00010001);
@@ -486,12 +488,8 @@ static void test_two_engines_share_a_controller(void)
 	uint64_t pa;
 	void *mem;
 
-	fake_reset();
-	arena_used = 0;
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&nc, 0, sizeof(nc));
+	fresh_controller();
 	memset(ram, 0, RAM_SIZE);
-	fake_mmio_handler = mmio;
 	ctl.queues_dw0 = 1u << 16 | 1u; /* two pairs */
 	CHECK_EQ_U64(nvme_ctrl_init(&nc, BAR, 2, ENTRIES, alloc, NULL, &why), 0);
 	CHECK_EQ_U64(nc.n_io, 2);
@@ -685,6 +683,15 @@ static uint8_t vq_status_of(uint16_t h)
 	return ram[VQ_HDRS + 32 * h + 16];
 }
 
+/* One engine pass after which the used index is 'used', 'notifies' in all, the disk still up. */
+static void poll_settles(unsigned int idx, uint16_t used, unsigned int notifies)
+{
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), used);
+	CHECK_EQ_U64(notified, notifies);
+	CHECK(!atomic_load(&eng.disks[idx].down));
+}
+
 static void test_virtq_requests(void)
 {
 	const uint64_t one[1] = { 0x10000 }, two[2] = { 0x12000, 0x15000 };
@@ -742,10 +749,7 @@ static void test_virtq_requests(void)
 	blk_engine_poll(&eng);
 	CHECK_EQ_U64(ctl.io[2].cdw0 & 0xff, NVME_CMD_FLUSH);
 	complete_io(2, 0);
-	blk_engine_poll(&eng);
-	CHECK_EQ_U64(vq_used_idx(), 5);
-	CHECK_EQ_U64(notified, 2);
-	CHECK(!atomic_load(&eng.disks[idx].down));
+	poll_settles(idx, 5, 2);
 }
 
 static void test_virtq_lies(void)
@@ -939,10 +943,7 @@ static void test_virtq_features(void)
 	memcpy(VQ_AVAIL + 4 + 2 * VQ_N, &used_event, 2);
 	vq_chain(0, VIRTIO_BLK_T_GET_ID, 0, id_buf, 1, VIRTIO_BLK_ID_BYTES);
 	vq_publish(0);
-	blk_engine_poll(&eng);
-	CHECK_EQ_U64(vq_used_idx(), 6);
-	CHECK_EQ_U64(notified, 3);
-	CHECK(!atomic_load(&eng.disks[idx].down));
+	poll_settles(idx, 6, 3);
 }
 
 /* An idle engine reads the counter once per BLK_CLOCK_PASSES passes; after work, at once. */

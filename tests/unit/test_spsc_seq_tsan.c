@@ -25,19 +25,7 @@
 #define BURST	 32
 #define SLOT	 16 /* sequence number and its complement: a torn or stale slot shows */
 #define STRIDE	 64 /* spsc_seq_stride(SLOT): the message, the ring's sequence word, padding */
-#define RING_T	 spsc_seq_ring
-#define RING(op) spsc_seq_##op
-#define RING_INIT_CHECKS()                                               \
-	do {                                                             \
-		CHECK_EQ_U64(spsc_seq_stride(SLOT), STRIDE);             \
-		CHECK_EQ_U64(spsc_seq_init(&ring, slots, CAP, SLOT), 0); \
-	} while (0)
-/* The threads are joined: each end's private index can be read here. */
-#define RING_EMPTY_CHECKS()                                         \
-	do {                                                        \
-		CHECK_EQ_U64(ring.prod.head - ring.cons.tail, 0);   \
-		CHECK_EQ_U64(ring.prod.fault + ring.cons.fault, 0); \
-	} while (0)
+#define SPSC_SEQ_RING
 
 #include "spsc_tsan_harness.h"
 

@@ -24,20 +24,11 @@
 #define SLOT	    64 /* a whole line: the sequence words go to the trailer array */
 #define STRIDE	    64
 #define SLOTS_BYTES (CAP * (STRIDE + SPSC_SEQ_TRAILER))
-#define RING_T	    spsc_seq_ring
-#define RING(op)    spsc_seq_##op
-#define RING_INIT_CHECKS()                                               \
-	do {                                                             \
-		CHECK(!spsc_seq_inline(SLOT));                           \
-		CHECK_EQ_U64(spsc_seq_stride(SLOT), STRIDE);             \
-		CHECK_EQ_U64(spsc_seq_bytes(CAP, SLOT), SLOTS_BYTES);    \
-		CHECK_EQ_U64(spsc_seq_init(&ring, slots, CAP, SLOT), 0); \
-	} while (0)
-/* The threads are joined: each end's private index can be read here. */
-#define RING_EMPTY_CHECKS()                                         \
-	do {                                                        \
-		CHECK_EQ_U64(ring.prod.head - ring.cons.tail, 0);   \
-		CHECK_EQ_U64(ring.prod.fault + ring.cons.fault, 0); \
+#define SPSC_SEQ_RING
+#define RING_LAYOUT_CHECKS()                                          \
+	do {                                                          \
+		CHECK(!spsc_seq_inline(SLOT));                        \
+		CHECK_EQ_U64(spsc_seq_bytes(CAP, SLOT), SLOTS_BYTES); \
 	} while (0)
 
 #include "spsc_tsan_harness.h"
