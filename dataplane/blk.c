@@ -440,6 +440,18 @@ static bool build(struct blk_engine *e, int32_t cid, const struct blk_cmd *c)
 	return true;
 }
 
+/* Command 'cid', built, goes to the controller: its slot records it, the SQ tail moves. */
+static void issue(struct blk_engine *e, int32_t cid, uint64_t bytes, uint64_t now)
+{
+	struct blk_slot *s = &e->slots[cid];
+
+	s->bytes = (uint32_t)bytes;
+	s->issued = now;
+	s->at_ctrl = true;
+	nvme_sq_push(e->q);
+	e->submitted++;
+}
+
 static void ring_fault(struct blk_engine *e, struct blk_disk *d)
 {
 	bool req = d->req.fault;
@@ -665,20 +677,14 @@ static uint32_t serve_vq(struct blk_engine *e, struct blk_disk *d, unsigned int 
 		}
 		for (unsigned int k = 0; k < parts; k++) {
 			struct blk_cmd piece = c;
-			struct blk_slot *s;
 
 			vq_piece(&c, cut, k, d->share.lba_shift, &piece);
 			cid = take_slot(e, d, idx, head, r);
-			s = &e->slots[cid];
 			if (!build(e, cid, &piece)) {
 				reject_vq(e, d, cid, r, BLK_E_BUF);
 				continue;
 			}
-			s->bytes = (uint32_t)piece.bytes;
-			s->issued = now;
-			s->at_ctrl = true;
-			nvme_sq_push(e->q);
-			e->submitted++;
+			issue(e, cid, piece.bytes, now);
 		}
 	}
 	if (d->inflight > d->st.inflight_max)
@@ -761,11 +767,7 @@ static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
 			reject(e, d, cid, &r, st);
 			continue;
 		}
-		s->bytes = (uint32_t)c.bytes;
-		s->issued = now;
-		s->at_ctrl = true;
-		nvme_sq_push(e->q);
-		e->submitted++;
+		issue(e, cid, c.bytes, now);
 	}
 	if (d->inflight > d->st.inflight_max)
 		d->st.inflight_max = d->inflight;
