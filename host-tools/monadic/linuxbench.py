@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
@@ -25,6 +24,7 @@ from typing import Any, Callable, Sequence
 
 from .errors import MonadicError
 from .exitcodes import EXIT_OK
+from .results import host_command
 from .target import qemu_version
 
 IMAGE_PA = 0x50000000
@@ -226,7 +226,7 @@ def linux_bench(args: argparse.Namespace) -> int:
     summary = {
         "benchmark": "linux-guest",
         "started": started,
-        "host_command": os.environ.get("MONADIC_INVOKED_BY") or " ".join(sys.argv),
+        "host_command": host_command(),
         "qemu_version": qemu_version(args.qemu),
         "hypervisor": h0.banner,
         "kernel": h0.kernel,

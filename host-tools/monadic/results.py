@@ -23,7 +23,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,6 +385,12 @@ def write_csv(run: Run) -> Path:
 def slug(text: str) -> str:
     """`QEMU max` -> `qemu-max`, `Neoverse N1` -> `neoverse-n1`."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+
+
+def host_command() -> str:
+    """The command that produced a result, for its provenance: the make target that ran it
+    (MONADIC_INVOKED_BY), else this process's own command line."""
+    return os.environ.get("MONADIC_INVOKED_BY") or " ".join(sys.argv)
 
 
 def new_folder(root: Path, kind: str) -> Path:

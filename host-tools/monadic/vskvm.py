@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from typing import Any, Sequence
 
 from .errors import MonadicError
 from .exitcodes import EXIT_OK, EXIT_TARGET_FAILED
-from .results import new_folder
+from .results import host_command, new_folder
 from .target import qemu_version
 
 MODES = ("monadic", "kvm-vhe", "kvm-nvhe")
@@ -410,7 +409,7 @@ def bench_vs_kvm(args: argparse.Namespace) -> int:
             "format": 1,
             "kind": "qemu",
             "started": started,
-            "host_command": os.environ.get("MONADIC_INVOKED_BY") or " ".join(sys.argv),
+            "host_command": host_command(),
             "qemu_version": qemu_version(args.qemu),
             "cpu": args.cpu,
             "smp": args.smp,
