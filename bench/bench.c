@@ -31,10 +31,10 @@ int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 			continue;
 		}
 		if (!str_eq(opt, "--iters") && !str_eq(opt, "--cpus") && !str_eq(opt, "--ring") &&
-		    !str_eq(opt, "--burst") && !str_eq(opt, "--path"))
+		    !str_eq(opt, "--burst") && !str_eq(opt, "--path") && !str_eq(opt, "--wait"))
 			return shell_error(E_INVAL,
 					   "unknown option '%s' (--iters, --cpus, --ring, "
-					   "--burst, --path, --json)",
+					   "--burst, --path, --wait, --json)",
 					   opt);
 		if (!val)
 			return shell_error(E_INVAL, "%s needs a value", opt);
@@ -47,6 +47,16 @@ int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 			else
 				return shell_error(
 					E_INVAL, "--path wants emulated or direct, not '%s'", val);
+			continue;
+		}
+		if (str_eq(opt, "--wait")) {
+			if (str_eq(val, "wfi"))
+				o->wait_wfe = false;
+			else if (str_eq(val, "wfe"))
+				o->wait_wfe = true;
+			else
+				return shell_error(E_INVAL, "--wait wants wfi or wfe, not '%s'",
+						   val);
 			continue;
 		}
 		if (str_eq(opt, "--cpus")) {

@@ -24,10 +24,12 @@ struct bench_opts {
 	bool json;
 	/* virq-dev: how the device's MSI reaches the guest (--path); auto: direct where it can. */
 	enum { BENCH_PATH_AUTO, BENCH_PATH_EMULATED, BENCH_PATH_DIRECT } path;
+	/* nvme: the guest waits for completions in WFE on its ring (--wait wfe), not WFI. */
+	bool wait_wfe;
 };
 
 /*
- * Parse "--iters N --cpus A,B --ring N --burst N --path emulated|direct --json" after argv[first]. Unknown options and
+ * Parse "--iters N --cpus A,B --ring N --burst N --path emulated|direct --wait wfi|wfe --json" after argv[first]. Unknown options and
  * bad values print an error and return it. Defaults must be set by the caller first.
  */
 int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o);

@@ -132,6 +132,7 @@ static void json_results(const uint64_t *r, const struct bench_opts *o)
 
 	bench_json_begin(&j, "nvme", o);
 	json_str(&j, "metric", "4 KiB random I/O through the block engine's rings");
+	json_str(&j, "guest_wait", o->wait_wfe ? "wfe" : "wfi");
 	json_bool(&j, "inst_retired", insns_counted);
 	json_arr_begin(&j, "points");
 	for (unsigned int i = 0; i < NVME_POINTS; i++) {
@@ -185,7 +186,8 @@ int bench_nvme(struct bench_opts *o)
 	ret = vm_create("bench-nvme", NVME_MEM, false, &vm);
 	if (ret)
 		return shell_error(ret, "nvme: cannot create the benchmark VM: %s", err_str(ret));
-	fmt_snprintf(cmdline, sizeof(cmdline), "bench %llu", (unsigned long long)o->iters);
+	fmt_snprintf(cmdline, sizeof(cmdline), "bench %llu%s", (unsigned long long)o->iters,
+		     o->wait_wfe ? "" : " wfi");
 	ret = vm_load_builtin_image(vm, embedded_disk_start, size, 1, cmdline);
 	if (!ret)
 		ret = vdisk_set(vm, view.bdf, 1, 0, 0, false, &why);

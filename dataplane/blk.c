@@ -91,6 +91,10 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	e->polls = e->idle_waits = e->submitted = e->completed = 0;
 	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
 	e->ctrl_down = !c->up;
+	e->wake = NULL;
+	atomic_store_explicit(&e->sleeping, 0, memory_order_relaxed);
+	e->wfi_sleeps = e->wakes_kick = e->wakes_timer = e->wakes_msi = e->wakes_none = 0;
+	e->rechecks = 0;
 	atomic_store_explicit(&e->cost, NULL, memory_order_relaxed);
 	e->cost_ready = NULL;
 	atomic_store_explicit(&e->busy_insns, 0, memory_order_relaxed);
@@ -169,6 +173,10 @@ int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigne
 	d->qd_limit = tmpl->qd_limit;
 	d->notify = tmpl->notify;
 	d->ctx = tmpl->ctx;
+	d->sleep_word = tmpl->sleep_word;
+	d->wait_word = tmpl->wait_word;
+	if (d->sleep_word)
+		atomic_store_explicit(d->sleep_word, 0, memory_order_relaxed);
 	d->vm_id = tmpl->vm_id;
 	d->inflight = 0;
 	d->pending = d->pending_last = BLK_NONE;
@@ -181,6 +189,8 @@ int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigne
 		atomic_store_explicit(&e->span, i + 1, memory_order_relaxed);
 	/* Release: the fields above are written before the engine can see the disk run. */
 	atomic_store_explicit(&d->cmd, next_cmd(d, BLK_DISK_RUN), memory_order_release);
+	/* A sleeping engine set no sleep word in the new ring: it must look at it now. */
+	blk_engine_kick(e);
 	return 0;
 }
 
@@ -961,6 +971,16 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 			atomic_thread_fence(memory_order_seq_cst);
 			if (!vq_want_interrupt(&d->vq))
 				continue;
+		} else if (d->wait_word) {
+			/*
+			 * Full barrier: our completion head store is visible before we read the
+			 * guest's wait word, as its wait word store is before it looks at the
+			 * completion ring again: either it sees our completions and does not wait,
+			 * or we see it waiting and raise the interrupt.
+			 */
+			atomic_thread_fence(memory_order_seq_cst);
+			if (!atomic_load_explicit(d->wait_word, memory_order_relaxed))
+				continue;
 		}
 		if (d->notify)
 			d->notify(d->ctx);
@@ -1009,10 +1029,81 @@ void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops)
 	atomic_store_explicit(&e->cost, ops, memory_order_release);
 }
 
+void blk_engine_set_wake(struct blk_engine *e, const struct blk_wake_ops *ops)
+{
+	e->wake = ops;
+}
+
+/* Nothing of ours at the controller nor waiting for room in a ring: every slot is free. */
+static bool all_slots_free(const struct blk_engine *e)
+{
+	return e->n_free == (uint32_t)e->q->entries - 1;
+}
+
+/* Our sleeping flag and every ring disk's sleep word. */
+static void say_sleeping(struct blk_engine *e, uint32_t on)
+{
+	uint32_t span = atomic_load_explicit(&e->span, memory_order_relaxed);
+
+	atomic_store_explicit(&e->sleeping, on, memory_order_relaxed);
+	for (unsigned int i = 0; i < span; i++) {
+		struct blk_disk *d = &e->disks[i];
+
+		if (d->sleep_word && disk_live(d))
+			atomic_store_explicit(d->sleep_word, on, memory_order_relaxed);
+	}
+}
+
+/*
+ * Idle: sleep in WFI until a kick, the controller's interrupt or the periodic check. The
+ * protocol that loses no wake-up (as io_uring's SQPOLL NEED_WAKEUP, virtio's event index):
+ *   engine: flag = 1; full barrier; look at every source once more; sleep unless work
+ *   kicker: publish the work; full barrier; read flag; kick (an SGI) when it is 1
+ * Either the recheck sees the work, or the kicker sees the flag and its SGI is pending at our
+ * GIC, which makes the WFI return at once if it comes before it. The flag is cleared on every
+ * wake-up. False when the recheck found work (the engine did not sleep).
+ */
+static bool engine_sleep(struct blk_engine *e, const struct blk_cost_ops *ops)
+{
+	const struct blk_wake_ops *w = e->wake;
+	unsigned int why;
+	uint32_t work;
+
+	say_sleeping(e, 1);
+	/*
+	 * Full barrier: the flag stores are visible before the recheck's loads of the rings'
+	 * heads, the avail indices, the completion queue, stop and reset; pairs with the fence
+	 * in blk_engine_kick() (and the guest's DMB between its head store and its flag load).
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (w->msi)
+		w->msi_mask(w->ctx, false);
+	e->rechecks++;
+	work = atomic_load_explicit(&e->stop, memory_order_acquire)
+		       ? 1
+		       : (ops ? counted_poll(e, ops) : blk_engine_poll(e));
+	if (!work && (w->msi || all_slots_free(e)) && !e->parked) {
+		why = w->sleep(w->ctx, e->next_check);
+		e->wfi_sleeps++;
+		e->wakes_kick += !!(why & BLK_WAKE_KICK);
+		e->wakes_timer += !!(why & BLK_WAKE_TIMER);
+		e->wakes_msi += !!(why & BLK_WAKE_MSI);
+		e->wakes_none += !why;
+	}
+	if (w->msi)
+		w->msi_mask(w->ctx, true);
+	say_sleeping(e, 0);
+	/* The pass after a sleep reads the counter afresh (blk_engine_poll), as after work. */
+	e->worked = true;
+	return work != 0;
+}
+
 void blk_engine_run(struct blk_engine *e)
 {
 	uint64_t slow = timer_us_to_ticks(BLK_SLOW_PASS_US);
 
+	if (e->wake)
+		e->wake->setup(e->wake->ctx);
 	atomic_store_explicit(&e->running, 1, memory_order_release);
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
 		/* Acquire pairs with blk_engine_set_cost(): the ops it names are complete. */
@@ -1037,6 +1128,10 @@ void blk_engine_run(struct blk_engine *e)
 		}
 		if (e->now - e->last_work < e->spin_ticks)
 			continue; /* work was recent: more is likely soon (BLK_SPIN_US) */
+		if (e->wake && (e->wake->msi || all_slots_free(e)) && !e->parked) {
+			engine_sleep(e, ops);
+			continue;
+		}
 		/*
 		 * Idle: sleep on the line of the next completion entry (the controller's write to
 		 * it may clear our exclusive monitor and wake us); a guest's SEV after it
@@ -1048,12 +1143,29 @@ void blk_engine_run(struct blk_engine *e)
 			wait_change32(&e->ctrl->id.nn, e->ctrl->id.nn);
 		e->idle_waits++;
 	}
+	if (e->wake)
+		e->wake->teardown(e->wake->ctx);
 	atomic_store_explicit(&e->running, 0, memory_order_release);
 }
 
 void blk_engine_stop(struct blk_engine *e)
 {
 	atomic_store_explicit(&e->stop, 1, memory_order_release);
+	blk_engine_kick(e);
+}
+
+void blk_engine_kick(struct blk_engine *e)
+{
+	const struct blk_wake_ops *w = e->wake;
+
+	/*
+	 * Full barrier: what the caller published (a ring head, an avail index, stop, reset, a
+	 * disk) is visible before we read the sleeping flag; pairs with the engine's fence
+	 * between its flag store and its recheck (engine_sleep).
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (w && atomic_load_explicit(&e->sleeping, memory_order_relaxed))
+		w->kick(w->ctx);
 }
 
 void blk_group_reset(struct blk_group *g)
@@ -1065,5 +1177,6 @@ void blk_group_reset(struct blk_group *g)
 void blk_engine_reset(struct blk_engine *e)
 {
 	atomic_store_explicit(&e->reset_req, 1, memory_order_relaxed);
-	spsc_wake(); /* out of its WFE now rather than at the next event-stream tick */
+	spsc_wake();	    /* out of its WFE now rather than at the next event-stream tick */
+	blk_engine_kick(e); /* or out of its WFI */
 }

@@ -124,6 +124,13 @@ struct blk_disk {
 	int32_t pending_last;
 	bool posted;		   /* completions committed this pass: wake the guest */
 	void (*notify)(void *ctx); /* after completions were posted (a virtual interrupt) */
+	/*
+	 * A ring disk's words in the guest's region (blk_abi.h), or NULL: 'sleep_word' the
+	 * engine writes (1 while it sleeps in WFI: the guest kicks after publishing); with
+	 * 'wait_word' the guest writes, notify() runs only while the guest says it waits.
+	 */
+	_Atomic uint32_t *sleep_word;
+	const _Atomic uint32_t *wait_word;
 	void *ctx;
 	unsigned int vm_id;
 	uint64_t log_count; /* rate-limits what a guest can make us log */
@@ -152,6 +159,32 @@ struct blk_slot {
 struct blk_cost_ops {
 	void (*setup)(void);
 	void (*read)(uint64_t *insns, uint64_t *cycles);
+};
+
+/* What woke a sleeping engine: blk_wake_ops.sleep's answer, a set of these. */
+#define BLK_WAKE_KICK  1U /* a kick: a guest's, a virtio notify's, the controller side's */
+#define BLK_WAKE_TIMER 2U /* the deadline: the periodic check is due */
+#define BLK_WAKE_MSI   4U /* the controller's completion interrupt */
+
+/*
+ * How an idle engine sleeps (the platform's part: WFI, the interrupts that end it). NULL in
+ * the engine: it waits in WFE as before. setup()/teardown() run on the engine's core when it
+ * starts and stops; sleep() on it, with interrupts masked, until a kick, the controller's
+ * interrupt (when 'msi') or the counter reaching 'deadline', and says which (0: none of them,
+ * a spurious wake-up); kick() from any core makes the engine's sleep() return or not start.
+ * 'msi': the controller interrupts the engine's core on completions while it sleeps, so it
+ * may sleep with commands at the controller; without it, only an engine with nothing there
+ * sleeps in WFI (one with commands out waits in WFE on its completion queue as before).
+ */
+struct blk_wake_ops {
+	void (*setup)(void *ctx);
+	unsigned int (*sleep)(void *ctx, uint64_t deadline);
+	void (*kick)(void *ctx);
+	void (*teardown)(void *ctx);
+	/* The controller's interrupt, masked at the device while the engine polls. */
+	void (*msi_mask)(void *ctx, bool masked);
+	void *ctx;
+	bool msi;
 };
 
 /*
@@ -191,6 +224,10 @@ struct blk_engine {
 	bool worked;			     /* the last pass did work */
 	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
 	bool ctrl_down;
+	/* Sleeping in WFI (blk_wake_ops); the flag says so to whoever would kick us. */
+	const struct blk_wake_ops *wake;
+	_Atomic uint32_t sleeping;
+	uint64_t wfi_sleeps, wakes_kick, wakes_timer, wakes_msi, wakes_none, rechecks;
 	struct vq_req vq_req; /* the chain being walked: private, as the guest may rewrite it */
 	const struct blk_cost_ops *_Atomic cost;
 	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
@@ -226,6 +263,14 @@ bool blk_engine_detach(struct blk_engine *e, unsigned int idx, bool running);
 uint32_t blk_engine_poll(struct blk_engine *e);
 void blk_engine_run(struct blk_engine *e);
 void blk_engine_stop(struct blk_engine *e);
+/* Sleep in WFI when idle with these (before blk_engine_run; NULL: WFE as before). */
+void blk_engine_set_wake(struct blk_engine *e, const struct blk_wake_ops *ops);
+/*
+ * After publishing work for the engine (a request head, an avail index, a stop, a reset, a
+ * disk): wake it if it sleeps. Any core; a full barrier orders the caller's publication before
+ * the read of the engine's sleeping flag.
+ */
+void blk_engine_kick(struct blk_engine *e);
 /* Start (ops) or stop (NULL) counting the engine's cost per pass. */
 void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops);
 /* Have the engine fail every command at the controller ('aborted') and reset it. */

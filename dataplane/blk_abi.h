@@ -21,14 +21,22 @@
  *                   -> x0 = 0, or a negative error
  *   BLK_HVC_DETACH  -> x0 = 0 once the engine has let go of the rings (requests in flight
  *                      are completed first)
+ *                        | BLK_ATTACH_IRQ_ON_WAIT (bit 48): the SPI only while the
+ *                        guest's wait word is set (below)
  *   BLK_HVC_STATUS  -> x0 = 0, x1 = state (0 none, 1 up, 2 shut by a ring fault),
  *                      x2 = requests completed, x3 = requests completed with an error
+ *   BLK_HVC_KICK    -> x0 = 0: wakes the engine (a guest makes it after publishing requests
+ *                      while the engine's sleep word is set); x0 = E_NOENT when not attached
  */
 #define MONADIC_HVC_DISK 0x86000010U
 #define BLK_HVC_INFO	 0
 #define BLK_HVC_ATTACH	 1
 #define BLK_HVC_DETACH	 2
 #define BLK_HVC_STATUS	 3
+#define BLK_HVC_KICK	 4
+
+/* ATTACH x3 bit 48: raise the SPI only while the guest's wait word says it waits. */
+#define BLK_ATTACH_IRQ_ON_WAIT (1ULL << 48)
 
 /*
  * Region layout, from its start (bytes; the index lines as in dataplane/spsc.h: a 32-bit index
@@ -40,11 +48,24 @@
  *         capacity x BLK_CPL_SIZE bytes
  * Indices count slots from 0 and wrap at 2^32; slot i is at (index & (capacity - 1)).
  */
-#define BLK_RING_CPL	 256
-#define BLK_RING_SLOTS	 512
-#define BLK_RING_MAX_CAP 1024
-#define BLK_REQ_SIZE	 32
-#define BLK_CPL_SIZE	 16
+#define BLK_RING_CPL 256
+/*
+ * Two more words in the index lines, each written by the side that owns its line:
+ *   132   the engine's sleep word: 1 while it sleeps in WFI. A guest that published requests
+ *         makes a full barrier (DMB ISH), reads it and, when it is 1, makes BLK_HVC_KICK.
+ *   388   the guest's wait word: with BLK_ATTACH_IRQ_ON_WAIT, the guest sets it to 1, makes a
+ *         full barrier and looks at its completion ring once more before it waits for the
+ *         SPI (WFI); the engine, after posting completions and a full barrier, raises the
+ *         SPI only while it reads 1. The guest clears it when it wakes.
+ * A guest that lies in them only delays itself (an engine it did not kick wakes at its next
+ * periodic check, within 10 ms).
+ */
+#define BLK_RING_SLEEP_WORD 132
+#define BLK_RING_WAIT_WORD  388
+#define BLK_RING_SLOTS	    512
+#define BLK_RING_MAX_CAP    1024
+#define BLK_REQ_SIZE	    32
+#define BLK_CPL_SIZE	    16
 
 static inline uint64_t blk_region_size(uint32_t cap)
 {

@@ -93,6 +93,16 @@ static unsigned int disks_up(const struct blk_engine *e)
 	return n;
 }
 
+/*
+ * How the engine waits when idle: WFI woken by the controller's MSI-X, kicks and its timer;
+ * WFI only when nothing is at the controller (no MSI-X or ITS), WFE otherwise; or WFE only
+ * (no redistributor for its CPU).
+ */
+static const char *idle_mode(const struct blk_engine *e)
+{
+	return !e->wake ? "wfe" : e->wake->msi ? "wfi-msi" : "wfi-no-msi";
+}
+
 static int engine_json(const struct vdisk_view *v)
 {
 	const struct nvme_ctrl *c = v->nvme;
@@ -169,6 +179,13 @@ static int engine_json(const struct vdisk_view *v)
 		json_u64(&j, "ring_faults", e->ring_faults);
 		json_u64(&j, "pass_max_ns", timer_ticks_to_ns(e->pass_max_ticks));
 		json_u64(&j, "slow_passes", e->slow_passes);
+		json_str(&j, "idle", idle_mode(e));
+		json_u64(&j, "wfi_sleeps", e->wfi_sleeps);
+		json_u64(&j, "wakes_kick", e->wakes_kick);
+		json_u64(&j, "wakes_timer", e->wakes_timer);
+		json_u64(&j, "wakes_msi", e->wakes_msi);
+		json_u64(&j, "wakes_none", e->wakes_none);
+		json_u64(&j, "rechecks", e->rechecks);
 		json_u64(&j, "disks_up", disks_up(e));
 		json_obj_end(&j);
 	}
@@ -242,6 +259,15 @@ static int engine_show(bool as_json)
 		       (unsigned long long)e->fatal,
 		       (unsigned long long)(timer_ticks_to_ns(e->pass_max_ticks) / 1000),
 		       (unsigned long long)e->slow_passes, BLK_SLOW_PASS_US);
+		printk("    idle: %s; %llu WFI sleeps (%llu rechecks), woken by %llu kicks, %llu "
+		       "timer, %llu MSI-X, %llu nothing\n",
+		       !e->wake ? "WFE (no GIC redistributor for its CPU)"
+		       : e->wake->msi
+			       ? "WFI, woken by the controller's MSI-X, kicks and a timer"
+			       : "WFI when nothing is at the controller (no MSI-X), else WFE",
+		       (unsigned long long)e->wfi_sleeps, (unsigned long long)e->rechecks,
+		       (unsigned long long)e->wakes_kick, (unsigned long long)e->wakes_timer,
+		       (unsigned long long)e->wakes_msi, (unsigned long long)e->wakes_none);
 		for (unsigned int i = 0; i < BLK_MAX_DISKS; i++)
 			if (BLK_DISK_STATE(atomic_load(&e->disks[i].cmd)) == BLK_DISK_RUN)
 				disk_show(&e->disks[i], i);

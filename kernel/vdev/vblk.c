@@ -409,7 +409,8 @@ int vblk_mmio(void *ctx, uint64_t off, bool write, unsigned int size, uint64_t *
 	if (size != 4)
 		return E_INVAL; /* registers are 32 bits wide, accessed as such (4.2.2.1) */
 	if (write && off == VMMIO_QUEUE_NOTIFY) {
-		spsc_wake(); /* the engine may sleep in WFE: new buffers to look at */
+		spsc_wake();	   /* the engine may wait in WFE: new buffers to look at */
+		vdisk_kick(b->vm); /* or sleep in WFI: an SGI to its core */
 		return 0;
 	}
 	if (!write && off == VMMIO_INT_STATUS) {

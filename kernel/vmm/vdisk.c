@@ -10,7 +10,10 @@
 #include "kernel/arch/arch.h"
 #include "kernel/arch/spinlock.h"
 #include "kernel/arch/timer.h"
+#include "kernel/arch/sysregs.h"
 #include "kernel/console.h"
+#include "kernel/drivers/gic.h"
+#include "kernel/drivers/gic_its.h"
 #include "kernel/hyp.h"
 #include "kernel/lib/err.h"
 #include "kernel/lib/fmt.h"
@@ -72,6 +75,7 @@ static struct {
 	struct blk_group grp;
 	struct smmu_ctx smmu;
 	uint32_t sid;
+	struct blk_wake_ops wake[VDISK_MAX_ENGINES];
 } ctl;
 static struct vdisk disks[VM_MAX];
 static struct spinlock vdisk_lock = SPINLOCK_INIT;
@@ -91,6 +95,71 @@ static void *nvme_alloc(void *ctx, unsigned int pages, uint64_t *pa)
 static void engine_work(void *arg)
 {
 	blk_engine_run(arg);
+}
+
+/*
+ * An idle engine's sleep (struct blk_wake_ops), on its own core with interrupts masked: WFI,
+ * which a pending interrupt ends even masked. Its sources: the wake-up SGI (a kick from a
+ * guest's core or the shell's), the EL2 physical timer (CNTHP, its PPI from the DTB) set to
+ * the engine's next periodic check, so that no sleep outlasts it. The ctx is the engine's
+ * index. Reading the timer's state and acknowledging what is pending says what woke it.
+ */
+static unsigned int hyp_timer_intid(void)
+{
+	return plat_timer_intid(&hyp.plat, PLAT_TIMER_HYP);
+}
+
+static void wake_setup(void *ctx)
+{
+	(void)ctx;
+	write_sysreg(cnthp_ctl_el2, CNT_CTL_IMASK); /* off until a sleep arms it */
+	isb();
+	gic_enable_ppi(hyp_timer_intid());
+}
+
+static void wake_teardown(void *ctx)
+{
+	(void)ctx;
+	write_sysreg(cnthp_ctl_el2, CNT_CTL_IMASK);
+	isb();
+	gic_disable_ppi(hyp_timer_intid());
+}
+
+static unsigned int wake_sleep(void *ctx, uint64_t deadline)
+{
+	unsigned int why = 0, intid, timer = hyp_timer_intid();
+
+	(void)ctx;
+	write_sysreg(cnthp_cval_el2, deadline);
+	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
+	isb(); /* the timer is armed before the WFI: its interrupt can end it */
+	wfi();
+	if (read_sysreg(cnthp_ctl_el2) & CNT_CTL_ISTATUS)
+		why |= BLK_WAKE_TIMER;
+	/* Off again before its PPI is acknowledged: the level is low by the EOI. */
+	write_sysreg(cnthp_ctl_el2, CNT_CTL_IMASK);
+	isb();
+	while ((intid = gic_ack()) != GIC_INTID_SPURIOUS) {
+		gic_eoi(intid);
+		if (intid == GIC_SGI_WAKE)
+			why |= BLK_WAKE_KICK;
+		else if (intid == timer)
+			why |= BLK_WAKE_TIMER;
+		else if (gic_lpi_dispatch(intid))
+			continue; /* a message for whoever mapped it */
+		else if (intid >= 32) {
+			gic_disable_spi(intid); /* as an idle CPU does: nobody here takes it */
+			pr_warn("nvme: INTID %u arrived at an engine's CPU: disabled\n", intid);
+		}
+	}
+	return why;
+}
+
+static void wake_kick(void *ctx)
+{
+	unsigned int i = (unsigned int)(uintptr_t)ctx;
+
+	gic_send_sgi(percpu[ctl.cpu[i]].mpidr, GIC_SGI_WAKE);
 }
 
 /* DMA of the engine's controller: anywhere in RAM (the engine checks every address itself). */
@@ -140,6 +209,14 @@ static int engine_start(unsigned int i, struct err_why *why)
 		return err_fail(why, E_NOMEM, "no memory for engine %u", i);
 	blk_engine_init(e, &ctl.nvme, &ctl.nvme.io[i], mem, pa, VDISK_BURST);
 	blk_engine_join(e, &ctl.grp, i == 0);
+	if (gic_redist_base(percpu[ctl.cpu[i]].mpidr)) {
+		ctl.wake[i] = (struct blk_wake_ops){ .setup = wake_setup,
+						     .sleep = wake_sleep,
+						     .kick = wake_kick,
+						     .teardown = wake_teardown,
+						     .ctx = (void *)(uintptr_t)i };
+		blk_engine_set_wake(e, &ctl.wake[i]);
+	}
 	ret = smp_run_on((unsigned int)ctl.cpu[i], engine_work, e);
 	if (ret)
 		return err_fail(why, ret, "cpu%d is not idle", ctl.cpu[i]);
@@ -256,6 +333,8 @@ int vdisk_reset(struct err_why *why)
 	if (!ctl.claimed)
 		return err_fail(why, E_NOENT, "the engine has no controller ('nvme claim')");
 	blk_group_reset(&ctl.grp);
+	for (unsigned int i = 0; i < ctl.n_eng; i++)
+		blk_engine_kick(&ctl.eng[i]); /* the sleeping ones must take part */
 	return 0;
 }
 
@@ -460,10 +539,19 @@ void vdisk_detach(struct vm *vm)
 			return;
 		}
 		spsc_wake(); /* the engine may sleep in WFE: let it see the request now */
+		blk_engine_kick(&ctl.eng[d->eng]); /* or in WFI */
 	}
 	spin_lock(&vdisk_lock);
 	d->attached = false;
 	spin_unlock(&vdisk_lock);
+}
+
+void vdisk_kick(const struct vm *vm)
+{
+	const struct vdisk *d = &disks[vm->id];
+
+	if (d->attached)
+		blk_engine_kick(&ctl.eng[d->eng]);
 }
 
 void vdisk_forget(struct vm *vm)
@@ -499,7 +587,9 @@ static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
 	if (d->attached)
 		return E_BUSY;
 	if (cap < 2 || cap > BLK_RING_MAX_CAP || (cap & (cap - 1)) ||
-	    (geometry & 0xffffffffffff0000ULL & ~(0xffffULL << 32)))
+	    (geometry & 0xffffffffffff0000ULL & ~(0xffffULL << 32) & ~BLK_ATTACH_IRQ_ON_WAIT))
+		return E_INVAL;
+	if ((geometry & BLK_ATTACH_IRQ_ON_WAIT) && !intid)
 		return E_INVAL;
 	if (intid && (intid < 32 || intid >= VGIC_NR_IRQS))
 		return E_INVAL;
@@ -526,6 +616,9 @@ static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
 	d->intid = intid;
 	t.notify = intid ? vdisk_notify : NULL;
 	t.ctx = d;
+	t.sleep_word = (_Atomic uint32_t *)(void *)(base + BLK_RING_SLEEP_WORD);
+	if (geometry & BLK_ATTACH_IRQ_ON_WAIT)
+		t.wait_word = (const _Atomic uint32_t *)(const void *)(base + BLK_RING_WAIT_WORD);
 	ret = engine_attach(d, &t);
 	if (ret)
 		return ret;
@@ -570,6 +663,13 @@ static bool vdisk_call(struct vcpu *v)
 		atomic_store(&d->busy, 0);
 		break;
 	}
+	case BLK_HVC_KICK:
+		/* Any vCPU; the engine's flag decides whether an SGI goes. */
+		if (!d->attached)
+			ret = E_NOENT;
+		else
+			blk_engine_kick(&ctl.eng[d->eng]);
+		break;
 	case BLK_HVC_STATUS: {
 		const struct blk_disk *e = d->attached ? &ctl.eng[d->eng].disks[d->idx] : NULL;
 		uint64_t errors = 0;

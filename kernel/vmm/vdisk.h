@@ -84,5 +84,7 @@ void vdisk_forget(struct vm *vm);
  * has let go, so the VM's RAM may be reused; called when the VM's devices are revoked.
  */
 void vdisk_detach(struct vm *vm);
+/* The VM published work for its engine (a virtio QueueNotify): wake the engine if it sleeps. */
+void vdisk_kick(const struct vm *vm);
 
 #endif

@@ -16,6 +16,11 @@
  *   loop     reads and writes at queue depth 32 until it is stopped
  *   bench N  (`bench nvme`) N random 4 KiB reads, then writes, at each queue depth 1..128,
  *            every latency timed with CNTVCT_EL0; the summary goes to MONADIC_HVC_RESULT
+ *   wfi      (with any of the above) wait for completions in WFI on the SPI, asked for only
+ *            while waiting (BLK_ATTACH_IRQ_ON_WAIT), after WAIT_SPINS empty looks at the
+ *            ring; without it the guest waits in WFE on the ring's line
+ * After publishing requests it kicks the engine (BLK_HVC_KICK) when the engine's sleep word
+ * says it sleeps.
  * Pattern word k of share block b: 0xd15c000000000000 | vm id << 40 | b << 8 | k (512-byte
  * blocks: k < 64). It turns its MMU on first so its view of the rings and buffers is Normal
  * Write-Back memory, as the hypervisor's is.
@@ -41,6 +46,15 @@ static struct spsc_prod reqs;
 static struct spsc_cons cpls;
 static uint64_t vm_id, blocks, bsize, max_blocks, ram_size;
 static volatile uint64_t irqs;
+static bool wait_wfi;
+static uint64_t kicks, wfi_waits;
+
+/*
+ * Waiting with "wfi": look at the completion ring this many times first (a completion that
+ * is near costs no trap and no interrupt), then sleep. Under TCG each look is a few host
+ * instructions, so this is microseconds, well under an NVMe command's time.
+ */
+#define WAIT_SPINS 256
 
 #define DISK_INTID 48 /* an SPI no device of ours uses */
 
@@ -90,6 +104,57 @@ static int64_t disk_call(uint64_t op, uint64_t a, uint64_t b, uint64_t out[3])
 	return guest_hvc_out(MONADIC_HVC_DISK, op, a, b, out);
 }
 
+/* The engine's sleep word and ours (dataplane/blk_abi.h). */
+static _Atomic uint32_t *word(unsigned int off)
+{
+	return (_Atomic uint32_t *)(void *)(region + off);
+}
+
+/* Requests were published: wake the engine if it says it sleeps. */
+static void kick_if_asleep(void)
+{
+	/*
+	 * Full barrier (DMB ISH): the request head store is visible before the sleep word's load;
+	 * pairs with the engine's barrier between its sleep word store and its last look at our
+	 * ring. Either it saw our requests or we see it asleep.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(word(BLK_RING_SLEEP_WORD), memory_order_relaxed)) {
+		disk_call(BLK_HVC_KICK, 0, 0, NULL);
+		kicks++;
+	}
+}
+
+static bool cpl_ready(void)
+{
+	void *first;
+
+	return spsc_cons_peek(&cpls, 1, &first) != 0;
+}
+
+/* Wait for a completion in WFI on the SPI (see WAIT_SPINS). May return without one. */
+static void wait_irq(void)
+{
+	for (unsigned int i = 0; i < WAIT_SPINS; i++)
+		if (cpl_ready())
+			return;
+	__asm__ volatile("msr daifset, #2" : : : "memory"); /* the handler after the WFI */
+	atomic_store_explicit(word(BLK_RING_WAIT_WORD), 1, memory_order_relaxed);
+	/*
+	 * Full barrier: the wait word store is visible before the ring's head is read again;
+	 * pairs with the engine's barrier between its completion head store and its read of the
+	 * wait word. Either we see its completion or it sees us waiting and raises the SPI, which
+	 * ends the WFI even masked.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!cpl_ready()) {
+		__asm__ volatile("wfi" : : : "memory");
+		wfi_waits++;
+	}
+	atomic_store_explicit(word(BLK_RING_WAIT_WORD), 0, memory_order_relaxed);
+	__asm__ volatile("msr daifclr, #2" : : : "memory"); /* take (and EOI) the SPI now */
+}
+
 static bool submit(uint8_t op, uint64_t lba, uint32_t count, uint64_t buf, uint64_t tag)
 {
 	uint64_t deadline = now() + TIMEOUT_MS * (read_sysreg(cntfrq_el0) / 1000);
@@ -102,6 +167,7 @@ static bool submit(uint8_t op, uint64_t lba, uint32_t count, uint64_t buf, uint6
 	}
 	*r = (struct blk_req){ .tag = tag, .op = op, .count = count, .lba = lba, .buf = buf };
 	spsc_prod_commit_notify(&reqs, 1);
+	kick_if_asleep();
 	return true;
 }
 
@@ -112,7 +178,10 @@ static bool reap(struct blk_cpl *c)
 	while (!spsc_cons_dequeue(&cpls, c)) {
 		if (now() > deadline)
 			return false;
-		spsc_cons_wait_nonempty(&cpls, 1);
+		if (wait_wfi)
+			wait_irq();
+		else
+			spsc_cons_wait_nonempty(&cpls, 1);
 	}
 	return true;
 }
@@ -288,6 +357,7 @@ static void run_hostile(void)
 				*slot = *r;
 				slot->tag = 0x77;
 				spsc_prod_commit_notify(&reqs, 1);
+				kick_if_asleep();
 				if (reap(&c))
 					st = c.status;
 			}
@@ -479,7 +549,8 @@ void guest_main(void *dtb)
 			 BLK_REQ_SIZE, 0);
 	spsc_cons_attach(&cpls, (struct spsc_shared *)(region + BLK_RING_CPL),
 			 region + BLK_RING_SLOTS + CAP * BLK_REQ_SIZE, CAP, BLK_CPL_SIZE, 0);
-	if (guest_cmdline_has(dtb, "irq")) {
+	wait_wfi = guest_cmdline_has(dtb, "wfi");
+	if (guest_cmdline_has(dtb, "irq") || wait_wfi) {
 		volatile uint32_t *gicd = (volatile uint32_t *)guest_gicd();
 
 		guest_gic_enable();
@@ -487,7 +558,9 @@ void guest_main(void *dtb)
 		gicd[0x100 / 4 + DISK_INTID / 32] = 1U << (DISK_INTID % 32); /* GICD_ISENABLERn */
 	}
 	r = disk_call(BLK_HVC_ATTACH, (uintptr_t)region,
-		      CAP | (guest_cmdline_has(dtb, "irq") ? (uint64_t)DISK_INTID << 32 : 0), NULL);
+		      CAP | (guest_cmdline_has(dtb, "irq") ? (uint64_t)DISK_INTID << 32 : 0) |
+			      (wait_wfi ? (uint64_t)DISK_INTID << 32 | BLK_ATTACH_IRQ_ON_WAIT : 0),
+		      NULL);
 	guest_check(r == 0, "disk-attach", "error %lld", (long long)r);
 	if (r)
 		goto off;
@@ -503,6 +576,12 @@ void guest_main(void *dtb)
 		guest_check(irqs > 0, "completion-irqs", "none taken");
 	if (irqs)
 		guest_printf("guest: %llu completion interrupts\n", (unsigned long long)irqs);
+	if (wait_wfi)
+		guest_check(wfi_waits > 0 && irqs > 0, "wfi-waits",
+			    "%llu WFI waits, %llu interrupts", (unsigned long long)wfi_waits,
+			    (unsigned long long)irqs);
+	guest_printf("guest: %llu kicks, %llu WFI waits\n", (unsigned long long)kicks,
+		     (unsigned long long)wfi_waits);
 off:
 	guest_summary();
 	guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);

@@ -38,6 +38,8 @@ static struct {
 	uint32_t queues_asked; /* the last Number of Queues' CDW11 */
 	uint32_t queues_dw0;   /* what it answers: NCQA << 16 | NSQA, 0's based */
 	uint32_t next_dw0;     /* Dword 0 of the next completion posted */
+	bool msi_masked;       /* the I/O queue's MSI-X vector (blk_wake_ops.msi_mask) */
+	unsigned int doorbells_unmasked;
 } ctl;
 
 static void post(unsigned int qid, uint16_t cid, uint16_t status)
@@ -149,8 +151,10 @@ static uint64_t mmio(uintptr_t addr, unsigned int size, bool write, uint64_t v)
 		unsigned int db = (off - NVME_DOORBELL0) / 4;
 
 		if (db % 2 == 0) { /* SQ tail */
-			if (db / 2 == 1)
+			if (db / 2 == 1) {
 				ctl.doorbells++;
+				ctl.doorbells_unmasked += !ctl.msi_masked;
+			}
 			fetch(db / 2, (uint16_t)v);
 		}
 	}
@@ -972,6 +976,171 @@ static void test_idle_passes_spare_the_counter(void)
 	CHECK_EQ_U64(fake_sysreg_get("cntpct_el0") - c0, step);
 }
 
+/* ---- sleeping in WFI: the engine's idle loop against a scripted platform ---- */
+
+/*
+ * The fake platform of blk_wake_ops: a kick makes an SGI pending, which ends the next sleep at
+ * once, as it ends a WFI on the real one; a sleep with nothing pending lasts until the deadline
+ * (BLK_WAKE_TIMER). Each sleep first runs the test's step, as what happens on other cores
+ * between the engine's last look and its WFI.
+ */
+static struct {
+	bool sgi_pending, msi_pending;
+	bool broken_guest; /* the guest does not kick */
+	unsigned int sleeps, setups, teardowns;
+	uint32_t word_at_sleep[4], sleeping_at_sleep[4];
+	bool masked_at_sleep[4];
+	void (*step)(unsigned int n);
+	struct guest *g;
+} wk;
+
+static _Atomic uint32_t *sleep_word_of(struct guest *g)
+{
+	return (_Atomic uint32_t *)(void *)((uint8_t *)g->req.sh + BLK_RING_SLEEP_WORD);
+}
+
+static void wk_setup(void *ctx)
+{
+	(void)ctx;
+	wk.setups++;
+}
+
+static void wk_teardown(void *ctx)
+{
+	(void)ctx;
+	wk.teardowns++;
+}
+
+static void wk_kick(void *ctx)
+{
+	(void)ctx;
+	wk.sgi_pending = true;
+}
+
+static void wk_mask(void *ctx, bool masked)
+{
+	(void)ctx;
+	ctl.msi_masked = masked;
+}
+
+static unsigned int wk_sleep(void *ctx, uint64_t deadline)
+{
+	unsigned int n = wk.sleeps++;
+
+	(void)ctx;
+	(void)deadline;
+	if (n < 4) {
+		wk.word_at_sleep[n] = atomic_load(sleep_word_of(wk.g));
+		wk.sleeping_at_sleep[n] = atomic_load(&eng.sleeping);
+		wk.masked_at_sleep[n] = ctl.msi_masked;
+	}
+	wk.step(n);
+	if (wk.sgi_pending || wk.msi_pending) {
+		unsigned int why =
+			(wk.sgi_pending ? BLK_WAKE_KICK : 0) | (wk.msi_pending ? BLK_WAKE_MSI : 0);
+
+		wk.sgi_pending = wk.msi_pending = false;
+		return why;
+	}
+	return BLK_WAKE_TIMER;
+}
+
+/* The guest's side of the protocol after publishing (disk.c's kick_if_asleep). */
+static void guest_kick(struct guest *g)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!wk.broken_guest && atomic_load_explicit(sleep_word_of(g), memory_order_relaxed))
+		blk_engine_kick(&eng);
+}
+
+/*
+ * Sleep 0: the guest publishes a read after the engine's last look and kicks. Sleep 1 (with
+ * the command at the controller, MSI-X unmasked): the controller completes it and interrupts.
+ * Sleep 2: the engine is stopped (its stop kicks it).
+ */
+static void script_read(unsigned int n)
+{
+	if (n == 0) {
+		send(wk.g, BLK_OP_READ, 0, 8, 0x1000, 42);
+		guest_kick(wk.g);
+	} else if (n == 1) {
+		if (ctl.n_io == 1)
+			complete_io(0, 0);
+		wk.msi_pending = !ctl.msi_masked; /* a masked vector interrupts nobody */
+	} else {
+		blk_engine_stop(&eng);
+	}
+}
+
+static void run_sleepy(bool msi, bool broken)
+{
+	static const struct blk_wake_ops ops_msi = { .setup = wk_setup,
+						     .sleep = wk_sleep,
+						     .kick = wk_kick,
+						     .teardown = wk_teardown,
+						     .msi_mask = wk_mask,
+						     .msi = true };
+	static const struct blk_wake_ops ops_plain = {
+		.setup = wk_setup, .sleep = wk_sleep, .kick = wk_kick, .teardown = wk_teardown
+	};
+	static struct guest g;
+	uint8_t *base;
+
+	setup();
+	memset(&wk, 0, sizeof(wk));
+	wk.g = &g;
+	wk.broken_guest = broken;
+	wk.step = script_read;
+	ctl.msi_masked = true;
+	guest_attach(&g, 0x80000, 0, 16);
+	/* The sleep word, as vdisk gives it: in the region's request tail line. */
+	base = (uint8_t *)g.req.sh;
+	eng.disks[g.idx].sleep_word = (_Atomic uint32_t *)(void *)(base + BLK_RING_SLEEP_WORD);
+	blk_engine_set_wake(&eng, msi ? &ops_msi : &ops_plain);
+	eng.spin_ticks = 0; /* sleep as soon as a pass finds nothing */
+	blk_engine_run(&eng);
+}
+
+/* A kick between the engine's last look and its WFI is not lost; the flags are cleared. */
+static void test_sleep_kick_not_lost(void)
+{
+	struct blk_cpl c;
+
+	run_sleepy(true, false);
+	CHECK_EQ_U64(wk.setups, 1);
+	CHECK_EQ_U64(wk.teardowns, 1);
+	CHECK_EQ_U64(wk.sleeps, 3);
+	/* Set before the last look, so the guest saw it and kicked. */
+	CHECK_EQ_U64(wk.word_at_sleep[0], 1);
+	CHECK_EQ_U64(wk.sleeping_at_sleep[0], 1);
+	CHECK_EQ_U64(eng.wakes_kick, 2); /* the guest's and the stop's */
+	CHECK_EQ_U64(eng.wakes_msi, 1);	 /* the completion's */
+	CHECK_EQ_U64(eng.wakes_timer, 0);
+	CHECK_EQ_U64(eng.wfi_sleeps, 3);
+	/* The request was taken after the first wake-up and completed after the second. */
+	CHECK_EQ_U64(ctl.n_io, 1);
+	CHECK_EQ_U64(take(wk.g, &c, 1), 1);
+	CHECK_EQ_U64(c.tag, 42);
+	CHECK_EQ_U64(c.status, BLK_OK);
+	/* Cleared on every wake-up: the word is down once the engine runs again. */
+	CHECK_EQ_U64(atomic_load(sleep_word_of(wk.g)), 0);
+	CHECK_EQ_U64(atomic_load(&eng.sleeping), 0);
+	/* The MSI-X vector: unmasked while asleep, masked while the engine polls. */
+	CHECK(!wk.masked_at_sleep[0] && !wk.masked_at_sleep[1]);
+	CHECK(ctl.msi_masked);
+	CHECK_EQ_U64(ctl.doorbells, 1);
+	CHECK_EQ_U64(ctl.doorbells_unmasked, 0);
+}
+
+/* The same with a guest that does not kick: the engine sleeps to its deadline (the timer). */
+static void test_sleep_without_kick_waits_for_timer(void)
+{
+	run_sleepy(true, true);
+	CHECK_EQ_U64(eng.wakes_timer, 1);
+	CHECK_EQ_U64(eng.wakes_kick, 1); /* the stop */
+	CHECK_EQ_U64(eng.wakes_msi, 1);
+}
+
 int main(void)
 {
 	RUN(test_queues_the_controller_grants);
@@ -985,5 +1154,7 @@ int main(void)
 	RUN(test_virtq_lies);
 	RUN(test_virtq_features);
 	RUN(test_idle_passes_spare_the_counter);
+	RUN(test_sleep_kick_not_lost);
+	RUN(test_sleep_without_kick_waits_for_timer);
 	return TEST_SUMMARY();
 }
