@@ -174,6 +174,7 @@ int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigne
 	d->notify = tmpl->notify;
 	d->ctx = tmpl->ctx;
 	d->sleep_word = tmpl->sleep_word;
+	atomic_store_explicit(&d->kicks, 0, memory_order_relaxed);
 	d->wait_word = tmpl->wait_word;
 	if (d->sleep_word)
 		atomic_store_explicit(d->sleep_word, 0, memory_order_relaxed);
@@ -1154,7 +1155,7 @@ void blk_engine_stop(struct blk_engine *e)
 	blk_engine_kick(e);
 }
 
-void blk_engine_kick(struct blk_engine *e)
+bool blk_engine_kick(struct blk_engine *e)
 {
 	const struct blk_wake_ops *w = e->wake;
 
@@ -1164,8 +1165,10 @@ void blk_engine_kick(struct blk_engine *e)
 	 * between its flag store and its recheck (engine_sleep).
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (w && atomic_load_explicit(&e->sleeping, memory_order_relaxed))
-		w->kick(w->ctx);
+	if (!w || !atomic_load_explicit(&e->sleeping, memory_order_relaxed))
+		return false;
+	w->kick(w->ctx);
+	return true;
 }
 
 void blk_group_reset(struct blk_group *g)

@@ -131,6 +131,7 @@ struct blk_disk {
 	 */
 	_Atomic uint32_t *sleep_word;
 	const _Atomic uint32_t *wait_word;
+	_Atomic uint64_t kicks; /* the guest's kicks that found the engine asleep */
 	void *ctx;
 	unsigned int vm_id;
 	uint64_t log_count; /* rate-limits what a guest can make us log */
@@ -270,7 +271,7 @@ void blk_engine_set_wake(struct blk_engine *e, const struct blk_wake_ops *ops);
  * disk): wake it if it sleeps. Any core; a full barrier orders the caller's publication before
  * the read of the engine's sleeping flag.
  */
-void blk_engine_kick(struct blk_engine *e);
+bool blk_engine_kick(struct blk_engine *e); /* true: it slept, and was kicked */
 /* Start (ops) or stop (NULL) counting the engine's cost per pass. */
 void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops);
 /* Have the engine fail every command at the controller ('aborted') and reset it. */

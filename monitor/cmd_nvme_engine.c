@@ -50,6 +50,7 @@ static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx
 	json_u64(j, "inflight_max", d->st.inflight_max);
 	json_u64(j, "qd_limit", d->qd_limit);
 	json_u64(j, "completed", d->st.completed);
+	json_u64(j, "kicks", atomic_load_explicit(&d->kicks, memory_order_relaxed));
 	json_u64(j, "bytes_read", d->st.bytes_read);
 	json_u64(j, "bytes_written", d->st.bytes_written);
 	json_u64(j, "dropped", d->st.dropped);
@@ -216,6 +217,8 @@ static void disk_show(const struct blk_disk *d, unsigned int i)
 	       (unsigned long long)d->st.ops[2], (unsigned long long)d->st.bytes_written,
 	       (unsigned long long)d->st.ops[3], (unsigned long long)d->st.ops[4],
 	       (unsigned long long)d->st.ops[5], (unsigned long long)d->st.ops[0]);
+	printk("      kicks that woke the engine %llu\n",
+	       (unsigned long long)atomic_load_explicit(&d->kicks, memory_order_relaxed));
 	printk("      errors:");
 	for (unsigned int s = 1; s < BLK_STATUS__COUNT; s++)
 		printk(" %s %llu", blk_status_name(s), (unsigned long long)d->st.errors[s]);

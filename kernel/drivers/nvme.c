@@ -19,6 +19,8 @@
 #define NVME_CNS_NS	  0x00
 #define NVME_CNS_CTRL	  0x01
 #define NVME_QUEUE_PC	  BIT(0) /* Create I/O queue: Physically Contiguous */
+#define NVME_CQ_IEN	  BIT(1) /* Create I/O CQ CDW11: Interrupts Enabled */
+#define NVME_CQ_IV_SHIFT  16	 /* Create I/O CQ CDW11: Interrupt Vector (MSI-X entry) */
 #define NVME_PRP_LIST_MAX 64	 /* our PRP lists: one 512-byte slot per command */
 
 static bool wait_csts(const struct nvme_ctrl *c, uint32_t mask, uint32_t want)
@@ -259,7 +261,11 @@ static int create_io_queues(struct nvme_ctrl *c, struct err_why *why)
 		queue_doorbells(c, q);
 		cq.prp1 = q->cq_pa;
 		cq.cdw10 = (uint32_t)(q->entries - 1) << 16 | q->qid; /* QSIZE is 0's based */
-		cq.cdw11 = NVME_QUEUE_PC;			      /* IEN = 0: polled */
+		/* Base 2.0, 5.4, Figure 474: IEN and IV, or IEN = 0: polled only. */
+		cq.cdw11 =
+			NVME_QUEUE_PC |
+			(c->irq_vec[i] ? NVME_CQ_IEN | (uint32_t)c->irq_vec[i] << NVME_CQ_IV_SHIFT
+				       : 0);
 		st = admin_sync(c, &cq);
 		if (st)
 			return err_fail(why, E_IO, "Create I/O CQ %u failed (status 0x%x)", q->qid,

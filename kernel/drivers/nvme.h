@@ -104,14 +104,19 @@ struct nvme_ctrl {
 	uint64_t page_pa;
 	uint64_t resets;
 	bool up;
+	/*
+	 * Per I/O queue pair, set by the caller before nvme_ctrl_init(): the MSI-X vector its CQ
+	 * interrupts with, 0 for none (the admin queue's vector 0 is never used: it is polled).
+	 */
+	uint16_t irq_vec[NVME_MAX_IOQ];
 };
 
 struct err_why;
 /*
  * Bring the controller at 'bar' up (Base 2.0, 3.5.1): reset, admin queue, enable, Identify
  * Controller, Identify Namespace for NSIDs 1..NVME_MAX_NS, Set Features Number of Queues, then
- * 'n_io' I/O queue pairs of 'entries' entries with interrupts off, or as many as the
- * controller granted if that is fewer (c->n_io then says how many). 0 or an error with 'why'.
+ * 'n_io' I/O queue pairs of 'entries' entries (their CQs' interrupts as c->irq_vec says), or
+ * as many as the controller granted if that is fewer (c->n_io then says how many). 0 or an error with 'why'.
  */
 int nvme_ctrl_init(struct nvme_ctrl *c, uintptr_t bar, unsigned int n_io, uint16_t entries,
 		   nvme_alloc_fn alloc, void *alloc_ctx, struct err_why *why);

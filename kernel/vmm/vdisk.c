@@ -25,6 +25,7 @@
 #include "kernel/vmm/vhyp.h"
 #include "kernel/vmm/vm.h"
 #include "kernel/vmm/vm_pci.h"
+#include "kernel/platform.h"
 #include "dataplane/service.h"
 #include "dataplane/wait.h"
 #include "mm/mem.h"
@@ -38,6 +39,15 @@
 #define VDISK_MAX_ENGINES   NVME_MAX_IOQ
 /* A detach waits for commands at the controller: their timeout, a reset, and some slack. */
 #define VDISK_DETACH_US ((BLK_TIMEOUT_MS + 3000) * 1000ULL)
+/* An MSI-X table entry (PCI Local Bus 3.0, 6.8.2): address, data, vector control. */
+#define MSIX_ENTRY_BYTES   16
+#define MSIX_ENTRY_ADDR_LO 0
+#define MSIX_ENTRY_ADDR_HI 4
+#define MSIX_ENTRY_DATA	   8
+#define MSIX_ENTRY_CTRL	   12
+#define MSIX_VEC_MASKED	   1u	   /* Vector Control: Mask Bit */
+#define MSIX_CTRL_ENABLE   0x8000u /* Message Control: MSI-X Enable */
+#define MSIX_CTRL_MASK	   0x4000u /* Message Control: Function Mask */
 
 /* The guest-facing layout (dataplane/blk_abi.h) spells out the ring's index blocks in bytes. */
 _Static_assert(BLK_RING_CPL == sizeof(struct spsc_shared),
@@ -76,6 +86,16 @@ static struct {
 	struct smmu_ctx smmu;
 	uint32_t sid;
 	struct blk_wake_ops wake[VDISK_MAX_ENGINES];
+	/*
+	 * The controller's MSI-X wakes a sleeping engine: entry i + 1 (the I/O CQ of engine i)
+	 * sends event i + 1 of its DeviceID to the ITS, LPI lpi + i on the engine's CPU. Or why
+	 * not ('msix_why'): the engines then sleep in WFI only with nothing at the controller.
+	 */
+	bool msix;
+	const char *msix_why;
+	uint32_t devid;
+	unsigned int lpi;
+	uintptr_t msix_table;
 } ctl;
 static struct vdisk disks[VM_MAX];
 static struct spinlock vdisk_lock = SPINLOCK_INIT;
@@ -145,6 +165,8 @@ static unsigned int wake_sleep(void *ctx, uint64_t deadline)
 			why |= BLK_WAKE_KICK;
 		else if (intid == timer)
 			why |= BLK_WAKE_TIMER;
+		else if (ctl.msix && intid == ctl.lpi + (unsigned int)(uintptr_t)ctx)
+			why |= BLK_WAKE_MSI; /* our completion queue's vector */
 		else if (gic_lpi_dispatch(intid))
 			continue; /* a message for whoever mapped it */
 		else if (intid >= 32) {
@@ -153,6 +175,100 @@ static unsigned int wake_sleep(void *ctx, uint64_t deadline)
 		}
 	}
 	return why;
+}
+
+/* Entry e of the controller's MSI-X table: masked or not (PCI Local Bus 3.0, 6.8.2.9). */
+static void msix_vector_mask(unsigned int e, bool masked)
+{
+	mmio_write32(ctl.msix_table + (uintptr_t)e * MSIX_ENTRY_BYTES + MSIX_ENTRY_CTRL,
+		     masked ? MSIX_VEC_MASKED : 0);
+}
+
+/* Engine i's interrupt: masked while it polls, so the fast path takes none. */
+static void wake_msi_mask(void *ctx, bool masked)
+{
+	msix_vector_mask((unsigned int)(uintptr_t)ctx + 1, masked);
+}
+
+static void engine_lpi(void *ctx, unsigned int intid)
+{
+	(void)ctx;
+	(void)intid; /* the engine's wake_sleep() recognises it: nothing more to do */
+}
+
+/*
+ * Give each engine's I/O CQ an MSI-X vector routed through the ITS to the engine's CPU, all
+ * masked (an engine unmasks its own only while it sleeps); c->irq_vec tells the driver. When
+ * anything is missing the engines go without, and 'nvme engine' says why.
+ */
+static void msix_setup(const struct pci_func *f, const int *cpus, unsigned int n)
+{
+	const struct pci_cfg_ops *c = &pci_topo.cfg;
+	uint16_t cap = pci_find_cap(f, PCI_CAP_ID_MSIX), reg = (uint16_t)(cap + 2);
+	unsigned int bits = 0;
+	struct pci_msix_info x;
+	const struct pci_bar *b;
+	uint64_t doorbell = gic_its_translater();
+
+	ctl.msix = false;
+	if (!gic_its.on || !doorbell) {
+		ctl.msix_why = "no ITS";
+		return;
+	}
+	if (!cap || pci_msix_decode(c, f->bdf, cap, &x)) {
+		ctl.msix_why = "the controller has no MSI-X";
+		return;
+	}
+	b = x.table_bir < PCI_MAX_BARS ? &f->bar[x.table_bir] : NULL;
+	if (x.table_size < n + 1 || !b || !(b->flags & PCI_BAR_F_ASSIGNED) ||
+	    b->kind == PCI_BAR_IO ||
+	    x.table_offset + (uint64_t)x.table_size * MSIX_ENTRY_BYTES > b->size) {
+		ctl.msix_why = "its MSI-X table is too small or not in an assigned BAR";
+		return;
+	}
+	if (!plat_pci_devid(&hyp.plat, f->bdf, &ctl.devid)) {
+		ctl.msix_why = "its RID maps to no ITS DeviceID";
+		return;
+	}
+	while ((1u << bits) < n + 1)
+		bits++;
+	if (gic_its_map_device(ctl.devid, bits)) {
+		ctl.msix_why = "the ITS did not map its DeviceID";
+		return;
+	}
+	ctl.lpi = gic_lpi_alloc(n, engine_lpi, NULL);
+	if (!ctl.lpi) {
+		(void)gic_its_unmap_device(ctl.devid);
+		ctl.msix_why = "no free LPIs";
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (gic_its_map_event(ctl.devid, i + 1, ctl.lpi + i, percpu[cpus[i]].mpidr)) {
+			gic_lpi_free(ctl.lpi, n);
+			(void)gic_its_unmap_device(ctl.devid);
+			ctl.msix_why = "the ITS did not map an event";
+			return;
+		}
+	ctl.msix_table = (uintptr_t)(b->cpu_addr + x.table_offset);
+	/* Function Mask while the entries are written, so none fires half-written. */
+	pci_cfg_write16(
+		c, f->bdf, reg,
+		(uint16_t)(pci_cfg_read16(c, f->bdf, reg) | MSIX_CTRL_ENABLE | MSIX_CTRL_MASK));
+	for (unsigned int e = 0; e < x.table_size; e++)
+		msix_vector_mask(e, true);
+	for (unsigned int i = 0; i < n; i++) {
+		uintptr_t va = ctl.msix_table + (uintptr_t)(i + 1) * MSIX_ENTRY_BYTES;
+
+		mmio_write32(va + MSIX_ENTRY_ADDR_LO, (uint32_t)doorbell);
+		mmio_write32(va + MSIX_ENTRY_ADDR_HI, (uint32_t)(doorbell >> 32));
+		mmio_write32(va + MSIX_ENTRY_DATA, i + 1); /* the EventID */
+		ctl.nvme.irq_vec[i] = (uint16_t)(i + 1);
+	}
+	pci_cfg_write16(
+		c, f->bdf, reg,
+		(uint16_t)((pci_cfg_read16(c, f->bdf, reg) & ~MSIX_CTRL_MASK) | MSIX_CTRL_ENABLE));
+	ctl.msix = true;
+	ctl.msix_why = NULL;
 }
 
 static void wake_kick(void *ctx)
@@ -214,7 +330,9 @@ static int engine_start(unsigned int i, struct err_why *why)
 						     .sleep = wake_sleep,
 						     .kick = wake_kick,
 						     .teardown = wake_teardown,
-						     .ctx = (void *)(uintptr_t)i };
+						     .msi_mask = wake_msi_mask,
+						     .ctx = (void *)(uintptr_t)i,
+						     .msi = ctl.msix && ctl.nvme.irq_vec[i] };
 		blk_engine_set_wake(e, &ctl.wake[i]);
 	}
 	ret = smp_run_on((unsigned int)ctl.cpu[i], engine_work, e);
@@ -275,6 +393,13 @@ int vdisk_claim(uint16_t bdf, const int *cpus, unsigned int n_cpus, struct err_w
 	ret = smmu_open(f, why);
 	if (ret)
 		return ret;
+	for (unsigned int i = 0; i < NVME_MAX_IOQ; i++)
+		ctl.nvme.irq_vec[i] = 0;
+	msix_setup(f, cpus, n_cpus);
+	if (!ctl.msix)
+		pr_info("nvme: no MSI-X wake-up for the engines (%s): they sleep in WFI only with "
+			"nothing at the controller\n",
+			ctl.msix_why);
 	ret = nvme_ctrl_init(&ctl.nvme, (uintptr_t)b->cpu_addr, n_cpus, VDISK_QUEUE_ENTRIES,
 			     nvme_alloc, NULL, why);
 	if (ret)
@@ -546,12 +671,22 @@ void vdisk_detach(struct vm *vm)
 	spin_unlock(&vdisk_lock);
 }
 
+/* The guest published work: kick its engine if it sleeps, and count it at the disk. */
+static void kick_disk(const struct vdisk *d)
+{
+	struct blk_engine *e = &ctl.eng[d->eng];
+
+	/* Relaxed: a statistic. */
+	if (blk_engine_kick(e))
+		atomic_fetch_add_explicit(&e->disks[d->idx].kicks, 1, memory_order_relaxed);
+}
+
 void vdisk_kick(const struct vm *vm)
 {
 	const struct vdisk *d = &disks[vm->id];
 
 	if (d->attached)
-		blk_engine_kick(&ctl.eng[d->eng]);
+		kick_disk(d);
 }
 
 void vdisk_forget(struct vm *vm)
@@ -668,7 +803,7 @@ static bool vdisk_call(struct vcpu *v)
 		if (!d->attached)
 			ret = E_NOENT;
 		else
-			blk_engine_kick(&ctl.eng[d->eng]);
+			kick_disk(d);
 		break;
 	case BLK_HVC_STATUS: {
 		const struct blk_disk *e = d->attached ? &ctl.eng[d->eng].disks[d->idx] : NULL;

@@ -19,6 +19,8 @@
  *   wfi      (with any of the above) wait for completions in WFI on the SPI, asked for only
  *            while waiting (BLK_ATTACH_IRQ_ON_WAIT), after WAIT_SPINS empty looks at the
  *            ring; without it the guest waits in WFE on the ring's line
+ *   pause    (with any of the above) 20 ms before the first request, by which time an idle
+ *            engine sleeps
  * After publishing requests it kicks the engine (BLK_HVC_KICK) when the engine's sleep word
  * says it sleeps.
  * Pattern word k of share block b: 0xd15c000000000000 | vm id << 40 | b << 8 | k (512-byte
@@ -564,6 +566,13 @@ void guest_main(void *dtb)
 	guest_check(r == 0, "disk-attach", "error %lld", (long long)r);
 	if (r)
 		goto off;
+	if (guest_cmdline_has(dtb, "pause")) {
+		/* 20 ms with nothing published: the engine is asleep when the first request comes. */
+		uint64_t until = now() + read_sysreg(cntfrq_el0) / 50;
+
+		while (now() < until)
+			;
+	}
 	if (bench_arg(dtb))
 		run_bench(bench_arg(dtb));
 	else if (guest_cmdline_has(dtb, "hostile"))

@@ -238,6 +238,31 @@ def test_stop_with_io_in_flight(shell: Shell, disk_file: Path) -> None:
     assert sum(disk_of(engine(shell), a)["errors"].values()) == 0
 
 
+def test_the_engine_sleeps_and_is_woken(shell: Shell, disk_file: Path) -> None:
+    """An idle engine sleeps in WFI: the guest ("wfi+pause"), 20 ms after attaching, finds its
+    sleep word set and kicks it (BLK_HVC_KICK); its timer wakes it for the periodic check; the
+    controller's MSI-X, unmasked while it sleeps, wakes it too; the guest itself waits for
+    completions in WFI on its SPI, raised only while it waits. The pattern checks pass all the
+    same."""
+    before = engine(shell)
+    a = fresh_vm(shell, "a", "wfi+pause", 0)
+    shell.run(f"vm start {a}")
+    wait_vm_state(shell, a, timeout=120)
+    log = shell.run(f"vm log {a}")
+    assert passed(log) == (10, 0) and "guest: ok wfi-waits" in log, log
+    m = re.search(r"guest: (\d+) kicks, (\d+) WFI waits", log)
+    assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1, log
+    assert pattern_ok(disk_file, a, 0)
+    data = engine(shell)
+    d = disk_of(data, a)
+    assert d["kicks"] >= 1 and sum(d["errors"].values()) == 0, d
+    e, was = data["engines"][d["engine"]], before["engines"][d["engine"]]
+    assert e["idle"] == "wfi-msi", e  # QEMU's NVMe has MSI-X, virt's GICv3 an ITS
+    assert e["wfi_sleeps"] > was["wfi_sleeps"], (was, e)
+    for source in ("kick", "timer", "msi"):
+        assert e[f"wakes_{source}"] > was[f"wakes_{source}"], (source, was, e)
+
+
 def test_bench_nvme(shell: Shell) -> None:
     """`bench nvme` from the built-in guest over the whole namespace: every point of the
     sweep measured, percentiles in order, the engine's EL2 cost counted."""
