@@ -440,7 +440,9 @@ def run_ring(args: argparse.Namespace, disk: Path, icount: bool) -> tuple[PathRu
         m = BANNER_RE.search(target.boot_text)
         run.banner = m[1] if m else None
         claim = target.shell.run(f"nvme claim {BDF}", timeout=60)
-        out = target.shell.run(f"bench nvme --iters {iters} --json", timeout=args.timeout)
+        wait = f" --wait {args.ring_wait}" if getattr(args, "ring_wait", None) else ""
+        out = target.shell.run(f"bench nvme --iters {iters}{wait} --json",
+                               timeout=args.timeout)
     finally:
         target.close()
     transcript = target.boot_text.splitlines() + claim.splitlines() + out.splitlines()
@@ -566,6 +568,7 @@ def bench_nvme(args: argparse.Namespace) -> int:
             "disk": {"file": str(disk), "mib": args.disk_mib, "device": "nvme", "bdf": BDF},
             "ring_iters": args.iters,
             "ring_icount_iters": args.icount_iters,
+            "ring_wait": getattr(args, "ring_wait", None) or "default",
             "guest_cpus": args.guest_cpus,
             "guest_mem": args.guest_mem,
             "fio": {"runtime_s": args.runtime, "ramp_s": args.ramp, "qds": list(args.qds),

@@ -75,6 +75,9 @@ def register(sub: SubParsers) -> None:
     p.add_argument("--icount-iters", type=int, default=500, metavar="N",
                    help="I/Os per point of the -icount run that counts EL2 instructions; 0 "
                    "skips it (default: 500)")
+    p.add_argument("--ring-wait", choices=("wfi", "wfe"), default=None,
+                   help="how the ring guest waits for completions: WFI on its interrupt or WFE "
+                   "on its ring (`bench nvme --wait`; default: the hypervisor's, WFI)")
     p.add_argument("--runtime", type=int, default=2, metavar="S",
                    help="fio: seconds measured per point (default: 2)")
     p.add_argument("--ramp", type=int, default=1, metavar="S",
