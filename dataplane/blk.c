@@ -1041,6 +1041,24 @@ static bool all_slots_free(const struct blk_engine *e)
 	return e->n_free == (uint32_t)e->q->entries - 1;
 }
 
+/*
+ * May the engine sleep in WFI? With the controller's interrupt, unless a ring's completions
+ * wait for room (the guest frees it without a kick); without, only with every slot free.
+ */
+static bool may_sleep(const struct blk_engine *e)
+{
+	uint32_t span = atomic_load_explicit(&e->span, memory_order_relaxed);
+
+	if (e->parked)
+		return false; /* a group reset under way: the others are waited for by polling */
+	if (!e->wake->msi)
+		return all_slots_free(e);
+	for (unsigned int i = 0; i < span; i++)
+		if (e->disks[i].pending != BLK_NONE)
+			return false;
+	return true;
+}
+
 /* Our sleeping flag and every ring disk's sleep word. */
 static void say_sleeping(struct blk_engine *e, uint32_t on)
 {
@@ -1077,13 +1095,18 @@ static bool engine_sleep(struct blk_engine *e, const struct blk_cost_ops *ops)
 	 * in blk_engine_kick() (and the guest's DMB between its head store and its flag load).
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
+	/*
+	 * Unmasked before the last look: a completion the look misses raises the interrupt, and
+	 * one posted while the unmask is still on its way is held pending by the vector (MSI-X
+	 * Pending Bit) and sent when it lands, so no ordering against the look is needed.
+	 */
 	if (w->msi)
 		w->msi_mask(w->ctx, false);
 	e->rechecks++;
 	work = atomic_load_explicit(&e->stop, memory_order_acquire)
 		       ? 1
 		       : (ops ? counted_poll(e, ops) : blk_engine_poll(e));
-	if (!work && (w->msi || all_slots_free(e)) && !e->parked) {
+	if (!work && may_sleep(e)) {
 		why = w->sleep(w->ctx, e->next_check);
 		e->wfi_sleeps++;
 		e->wakes_kick += !!(why & BLK_WAKE_KICK);
@@ -1129,7 +1152,7 @@ void blk_engine_run(struct blk_engine *e)
 		}
 		if (e->now - e->last_work < e->spin_ticks)
 			continue; /* work was recent: more is likely soon (BLK_SPIN_US) */
-		if (e->wake && (e->wake->msi || all_slots_free(e)) && !e->parked) {
+		if (e->wake && may_sleep(e)) {
 			engine_sleep(e, ops);
 			continue;
 		}

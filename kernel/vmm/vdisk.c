@@ -271,6 +271,18 @@ static void msix_setup(const struct pci_func *f, const int *cpus, unsigned int n
 	ctl.msix_why = NULL;
 }
 
+/* The controller did not come up: its DeviceID and LPIs go back. */
+static void msix_teardown(unsigned int n)
+{
+	if (!ctl.msix)
+		return;
+	gic_lpi_free(ctl.lpi, n);
+	(void)gic_its_unmap_device(ctl.devid);
+	ctl.msix = false;
+	for (unsigned int i = 0; i < NVME_MAX_IOQ; i++)
+		ctl.nvme.irq_vec[i] = 0;
+}
+
 static void wake_kick(void *ctx)
 {
 	unsigned int i = (unsigned int)(uintptr_t)ctx;
@@ -402,8 +414,10 @@ int vdisk_claim(uint16_t bdf, const int *cpus, unsigned int n_cpus, struct err_w
 			ctl.msix_why);
 	ret = nvme_ctrl_init(&ctl.nvme, (uintptr_t)b->cpu_addr, n_cpus, VDISK_QUEUE_ENTRIES,
 			     nvme_alloc, NULL, why);
-	if (ret)
+	if (ret) {
+		msix_teardown(n_cpus);
 		return ret;
+	}
 	/* As many engines as the controller granted queue pairs, at most one per CPU named. */
 	n = ctl.nvme.n_io;
 	if (n < n_cpus)
