@@ -14,14 +14,14 @@
 
 #define BLK_CHECK_US 10000 /* how often timeouts and CSTS are looked at */
 /*
- * After its last work the engine polls for BLK_SPIN_US before it waits in WFE, and reads the
- * counter only every BLK_CLOCK_PASSES idle passes. On silicon either costs only power on the
+ * After its last work the engine polls for BLK_SPIN_US (blk.h; `nvme spin` changes it) before
+ * it sleeps in WFI or waits in WFE, and reads the counter only every BLK_CLOCK_PASSES idle
+ * passes. On silicon either costs only power on the
  * engine's own core. Under QEMU's TCG both matter: a WFE is a yield and a CNTPCT_EL0 read an
  * I/O register access, each of which takes QEMU's global lock, which a vCPU woken from WFI
  * (the guest waiting for its completion interrupt) must take too; an engine doing either in a
  * tight loop held that vCPU off for milliseconds per request.
  */
-#define BLK_SPIN_US	 5000
 #define BLK_CLOCK_PASSES 64
 #define BLK_NONE	 (-1)
 #define BLK_OP_VQ_ID	 0x80 /* a slot's op: a virtio GET_ID, answered by the engine itself */
@@ -86,7 +86,7 @@ void blk_engine_init(struct blk_engine *e, struct nvme_ctrl *c, struct nvme_queu
 	e->timeout_ticks = timer_us_to_ticks(BLK_TIMEOUT_MS * 1000ULL);
 	e->next_check = 0;
 	e->now = e->last_work = 0;
-	e->spin_ticks = timer_us_to_ticks(BLK_SPIN_US);
+	atomic_store_explicit(&e->spin_ticks, timer_us_to_ticks(BLK_SPIN_US), memory_order_relaxed);
 	e->worked = true;
 	e->polls = e->idle_waits = e->submitted = e->completed = 0;
 	e->timeouts = e->resets = e->fatal = e->ring_faults = 0;
@@ -1035,6 +1035,16 @@ void blk_engine_set_wake(struct blk_engine *e, const struct blk_wake_ops *ops)
 	e->wake = ops;
 }
 
+void blk_engine_set_spin(struct blk_engine *e, uint64_t us)
+{
+	atomic_store_explicit(&e->spin_ticks, timer_us_to_ticks(us), memory_order_relaxed);
+}
+
+uint64_t blk_engine_spin_us(const struct blk_engine *e)
+{
+	return timer_ticks_to_ns(atomic_load_explicit(&e->spin_ticks, memory_order_relaxed)) / 1000;
+}
+
 /* Nothing of ours at the controller nor waiting for room in a ring: every slot is free. */
 static bool all_slots_free(const struct blk_engine *e)
 {
@@ -1150,7 +1160,9 @@ void blk_engine_run(struct blk_engine *e)
 			}
 			continue;
 		}
-		if (e->now - e->last_work < e->spin_ticks)
+		/* Relaxed: a tuning knob (nvme spin); the next pass sees a new value soon enough. */
+		if (e->now - e->last_work <
+		    atomic_load_explicit(&e->spin_ticks, memory_order_relaxed))
 			continue; /* work was recent: more is likely soon (BLK_SPIN_US) */
 		if (e->wake && may_sleep(e)) {
 			engine_sleep(e, ops);

@@ -221,8 +221,9 @@ struct blk_engine {
 	_Atomic uint32_t span;	   /* disks [0, span) may be in use: the rest are not looked at */
 	uint32_t max_blocks_shift; /* max bytes per request, as a shift of the block size 512 */
 	uint64_t timeout_ticks, next_check;
-	uint64_t now, last_work, spin_ticks; /* the counter as last read; see blk_engine_run() */
-	bool worked;			     /* the last pass did work */
+	uint64_t now, last_work;     /* the counter as last read; see blk_engine_run() */
+	_Atomic uint64_t spin_ticks; /* polling after the last work before sleeping */
+	bool worked;		     /* the last pass did work */
 	uint64_t polls, idle_waits, submitted, completed, timeouts, resets, fatal, ring_faults;
 	bool ctrl_down;
 	/* Sleeping in WFI (blk_wake_ops); the flag says so to whoever would kick us. */
@@ -266,6 +267,11 @@ void blk_engine_run(struct blk_engine *e);
 void blk_engine_stop(struct blk_engine *e);
 /* Sleep in WFI when idle with these (before blk_engine_run; NULL: WFE as before). */
 void blk_engine_set_wake(struct blk_engine *e, const struct blk_wake_ops *ops);
+/* How long the engine polls after its last work before it waits (default BLK_SPIN_US). */
+#define BLK_SPIN_US	5000
+#define BLK_SPIN_MAX_US 1000000
+void blk_engine_set_spin(struct blk_engine *e, uint64_t us);
+uint64_t blk_engine_spin_us(const struct blk_engine *e);
 /*
  * After publishing work for the engine (a request head, an avail index, a stop, a reset, a
  * disk): wake it if it sleeps. Any core; a full barrier orders the caller's publication before

@@ -22,7 +22,8 @@ static const char *const op_names[6] = {
 
 bool nvme_engine_cmd_is(const char *sub)
 {
-	return str_eq(sub, "claim") || str_eq(sub, "engine") || str_eq(sub, "reset");
+	return str_eq(sub, "claim") || str_eq(sub, "engine") || str_eq(sub, "reset") ||
+	       str_eq(sub, "spin");
 }
 
 static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx, unsigned int eng)
@@ -181,6 +182,7 @@ static int engine_json(const struct vdisk_view *v)
 		json_u64(&j, "pass_max_ns", timer_ticks_to_ns(e->pass_max_ticks));
 		json_u64(&j, "slow_passes", e->slow_passes);
 		json_str(&j, "idle", idle_mode(e));
+		json_u64(&j, "spin_us", blk_engine_spin_us(e));
 		json_u64(&j, "wfi_sleeps", e->wfi_sleeps);
 		json_u64(&j, "wakes_kick", e->wakes_kick);
 		json_u64(&j, "wakes_timer", e->wakes_timer);
@@ -296,6 +298,23 @@ int nvme_engine_cmd(int argc, char **argv, bool as_json)
 		printk("nvme: the engine resets its controller\n");
 		return 0;
 	}
+	if (str_eq(argv[1], "spin") && argc == 3) {
+		uint64_t us;
+		struct blk_engine *e;
+
+		if (parse_u64(argv[2], &us) || us > BLK_SPIN_MAX_US)
+			return shell_error(E_INVAL,
+					   "nvme spin: want microseconds, 0 to %u, not '%s'",
+					   BLK_SPIN_MAX_US, argv[2]);
+		if (!vdisk_engine(0))
+			return shell_error(E_NOENT, "nvme spin: no engine ('nvme claim <bdf>')");
+		for (unsigned int i = 0; (e = vdisk_engine(i)); i++)
+			blk_engine_set_spin(e, us);
+		printk("nvme: the engines poll for %llu us after their last work before they "
+		       "sleep\n",
+		       (unsigned long long)us);
+		return 0;
+	}
 	if (str_eq(argv[1], "claim") && (argc == 3 || argc == 4)) {
 		if (pci_parse_bdf(argv[2], &bdf))
 			return shell_error(E_INVAL,
@@ -315,5 +334,5 @@ int nvme_engine_cmd(int argc, char **argv, bool as_json)
 		return 0;
 	}
 	return shell_error(E_INVAL, "usage: nvme claim <bdf> [cpu[,cpu...]] | nvme engine [--json] "
-				    "| nvme reset");
+				    "| nvme reset | nvme spin <us>");
 }
