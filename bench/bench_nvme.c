@@ -35,7 +35,7 @@
 extern const char embedded_disk_start[], embedded_disk_end[];
 
 struct point_cost {
-	uint64_t insns, cycles, ios;
+	uint64_t insns, cycles, ios, passes;
 	bool done;
 };
 static struct point_cost cost[NVME_POINTS], begin_at[NVME_POINTS];
@@ -51,6 +51,7 @@ static void snapshot(struct point_cost *p)
 	for (unsigned int i = 0; (e = vdisk_engine(i)); i++) {
 		p->insns += atomic_load_explicit(&e->busy_insns, memory_order_relaxed);
 		p->cycles += atomic_load_explicit(&e->busy_cycles, memory_order_relaxed);
+		p->passes += atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
 		/* The engine's own counter, read from another core: good to a few I/Os. */
 		p->ios += *(const volatile uint64_t *)&e->completed;
 	}
@@ -82,6 +83,7 @@ static bool point_call(struct vcpu *v)
 		cost[point].insns = now.insns - begin_at[point].insns;
 		cost[point].cycles = now.cycles - begin_at[point].cycles;
 		cost[point].ios = now.ios - begin_at[point].ios;
+		cost[point].passes = now.passes - begin_at[point].passes;
 		cost[point].done = true;
 	}
 	v->regs.x[0] = 0;
@@ -150,6 +152,7 @@ static void json_results(const uint64_t *r, const struct bench_opts *o)
 		json_u64(&j, "p999_ns", timer_ticks_to_ns(p[6]));
 		json_u64(&j, "max_ns", timer_ticks_to_ns(p[7]));
 		json_u64(&j, "engine_ios", cost[i].ios);
+		json_u64(&j, "engine_passes", cost[i].passes); /* passes that did work */
 		/* null, never a guess, when the PMU cannot count it. */
 		if (insns_counted && cost[i].done)
 			json_u64(&j, "el2_insns_per_io", per_io(cost[i].insns, cost[i].ios));
