@@ -1072,7 +1072,42 @@ static void script_read(unsigned int n)
 	}
 }
 
-static void run_sleepy(bool msi, bool broken)
+/*
+ * Without MSI-X: sleep 0 as in script_read; the read is then at the controller, where a
+ * sleeping engine would not hear of its completion, so it must wait in WFE (passes counted by
+ * the cost hook below complete it after a while); sleep 1 comes only after that: stop.
+ */
+static struct {
+	unsigned int passes, sleeps_at_completion;
+	bool completed;
+} nomsi;
+
+static void script_read_nomsi(unsigned int n)
+{
+	if (n == 0) {
+		send(wk.g, BLK_OP_READ, 0, 8, 0x1000, 42);
+		guest_kick(wk.g);
+	} else {
+		blk_engine_stop(&eng);
+	}
+}
+
+static void nomsi_setup(void)
+{
+}
+
+/* Around every pass: 100 passes after the read went out, the controller completes it. */
+static void nomsi_read(uint64_t *insns, uint64_t *cycles)
+{
+	*insns = *cycles = 0;
+	if (ctl.n_io != 1 || nomsi.completed || ++nomsi.passes < 200)
+		return;
+	nomsi.sleeps_at_completion = wk.sleeps;
+	complete_io(0, 0);
+	nomsi.completed = true;
+}
+
+static void run_sleepy(bool msi, bool broken, const struct blk_cost_ops *cost)
 {
 	static const struct blk_wake_ops ops_msi = { .setup = wk_setup,
 						     .sleep = wk_sleep,
@@ -1097,6 +1132,9 @@ static void run_sleepy(bool msi, bool broken)
 	base = (uint8_t *)g.req.sh;
 	eng.disks[g.idx].sleep_word = (_Atomic uint32_t *)(void *)(base + BLK_RING_SLEEP_WORD);
 	blk_engine_set_wake(&eng, msi ? &ops_msi : &ops_plain);
+	if (!msi)
+		wk.step = script_read_nomsi;
+	blk_engine_set_cost(&eng, cost);
 	eng.spin_ticks = 0; /* sleep as soon as a pass finds nothing */
 	blk_engine_run(&eng);
 }
@@ -1106,7 +1144,7 @@ static void test_sleep_kick_not_lost(void)
 {
 	struct blk_cpl c;
 
-	run_sleepy(true, false);
+	run_sleepy(true, false, NULL);
 	CHECK_EQ_U64(wk.setups, 1);
 	CHECK_EQ_U64(wk.teardowns, 1);
 	CHECK_EQ_U64(wk.sleeps, 3);
@@ -1132,10 +1170,29 @@ static void test_sleep_kick_not_lost(void)
 	CHECK_EQ_U64(ctl.doorbells_unmasked, 0);
 }
 
+/* Without MSI-X, an engine with a command at the controller waits in WFE, not WFI. */
+static void test_sleep_without_msi_not_with_commands_out(void)
+{
+	static const struct blk_cost_ops hook = { .setup = nomsi_setup, .read = nomsi_read };
+	struct blk_cpl c;
+
+	memset(&nomsi, 0, sizeof(nomsi));
+	run_sleepy(false, false, &hook);
+	CHECK(nomsi.completed);
+	CHECK_EQ_U64(nomsi.sleeps_at_completion, 1); /* none while the read was out */
+	CHECK(eng.idle_waits > 0);		     /* it waited in WFE then */
+	CHECK_EQ_U64(wk.sleeps, 2);
+	CHECK_EQ_U64(eng.wakes_kick, 2);
+	CHECK_EQ_U64(take(wk.g, &c, 1), 1);
+	CHECK_EQ_U64(c.tag, 42);
+	CHECK_EQ_U64(c.status, BLK_OK);
+	CHECK_EQ_U64(eng.timeouts, 0);
+}
+
 /* The same with a guest that does not kick: the engine sleeps to its deadline (the timer). */
 static void test_sleep_without_kick_waits_for_timer(void)
 {
-	run_sleepy(true, true);
+	run_sleepy(true, true, NULL);
 	CHECK_EQ_U64(eng.wakes_timer, 1);
 	CHECK_EQ_U64(eng.wakes_kick, 1); /* the stop */
 	CHECK_EQ_U64(eng.wakes_msi, 1);
@@ -1156,5 +1213,6 @@ int main(void)
 	RUN(test_idle_passes_spare_the_counter);
 	RUN(test_sleep_kick_not_lost);
 	RUN(test_sleep_without_kick_waits_for_timer);
+	RUN(test_sleep_without_msi_not_with_commands_out);
 	return TEST_SUMMARY();
 }
