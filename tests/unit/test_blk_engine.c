@@ -335,6 +335,72 @@ static void test_queue_depth_and_round_robin(void)
 	CHECK_EQ_U64(from_a, 6); /* two slots freed, two more of a's taken */
 }
 
+/* Where a VM's next queue goes: spread over the engines first, then the least loaded. */
+static void test_pick_engine(void)
+{
+	unsigned int load[4] = { 0 }, mine[4] = { 0 };
+	int e;
+
+	/* A VM's four queues on two idle engines: queue k on engine k mod 2. */
+	for (unsigned int k = 0; k < 4; k++) {
+		e = blk_pick_engine(load, mine, 2);
+		CHECK_EQ_U64(e, k % 2);
+		load[e]++;
+		mine[e]++;
+	}
+	/* Another VM: the least loaded engine, the lowest-numbered on a tie. */
+	memset(mine, 0, sizeof(mine));
+	load[0] = 3;
+	load[1] = 2;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 1);
+	load[1] = 3;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 0);
+	/* The VM's own queues count first: a busier engine it is not on yet wins. */
+	load[0] = 6;
+	load[1] = 1;
+	mine[1] = 1;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 0);
+	/* A full engine is skipped; all full: none. */
+	load[0] = BLK_MAX_DISKS;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 1);
+	load[1] = BLK_MAX_DISKS;
+	CHECK(blk_pick_engine(load, mine, 2) < 0);
+	CHECK(blk_pick_engine(load, mine, 0) < 0);
+}
+
+/* A disk's share of a pass: two queues of one VM on one engine take no more than one burst. */
+static void test_disk_burst_share(void)
+{
+	struct guest a, b;
+	struct blk_disk t = { 0 };
+
+	setup();
+	guest_attach(&a, 0x80000, 0, 16);
+	guest_attach(&b, 0x90000, 100, 16);
+	/* Both halves of the engine's burst of 8, as vdisk gives a VM's two queues on it. */
+	eng.disks[a.idx].burst = eng.disks[b.idx].burst = 4;
+	for (unsigned int i = 0; i < 10; i++) {
+		send(&a, BLK_OP_WRITE, i, 1, 0x1000, i);
+		send(&b, BLK_OP_WRITE, i, 1, 0x2000, i);
+	}
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 8);
+	/* What the attach makes of a template's burst: its own when smaller, else the engine's. */
+	t.kind = BLK_KIND_VIRTQ;
+	t.vq.size = 8;
+	t.burst = 3;
+	t.queue = 2;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &a.idx), 0);
+	CHECK_EQ_U64(eng.disks[a.idx].burst, 3);
+	CHECK_EQ_U64(eng.disks[a.idx].queue, 2);
+	t.burst = 0;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &b.idx), 0);
+	CHECK_EQ_U64(eng.disks[b.idx].burst, 8);
+	t.burst = 100;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &b.idx), 0);
+	CHECK_EQ_U64(eng.disks[b.idx].burst, 8);
+}
+
 static void test_detach_waits_for_the_controller(void)
 {
 	struct guest g;
@@ -977,6 +1043,8 @@ int main(void)
 	RUN(test_queues_the_controller_grants);
 	RUN(test_commands_and_one_doorbell);
 	RUN(test_queue_depth_and_round_robin);
+	RUN(test_pick_engine);
+	RUN(test_disk_burst_share);
 	RUN(test_detach_waits_for_the_controller);
 	RUN(test_full_completion_ring_holds_the_disk);
 	RUN(test_timeout_and_fatal_reset);
