@@ -818,6 +818,45 @@ static void test_virtq_requests(void)
 	poll_settles(idx, 5, 2);
 }
 
+/* Two queues of one VM at the engine: the one the driver breaks is shut, the other works on. */
+static void test_virtq_one_broken_queue_of_two(void)
+{
+	const uint64_t one[1] = { 0x10000 };
+	uint8_t *q1 = ram + VQ_OFF + 0x8000;
+	struct blk_disk t = { 0 };
+	unsigned int idx, idx1;
+	uint16_t ahead = VQ_N + 1;
+
+	setup();
+	vq_attach(&idx);
+	t.kind = BLK_KIND_VIRTQ;
+	t.queue = 1;
+	t.vq.desc = (struct virtq_desc *)(void *)q1;
+	t.vq.avail = q1 + 0x1000;
+	t.vq.used = q1 + 0x2000;
+	t.vq.size = VQ_N;
+	t.share = eng.disks[idx].share;
+	t.mem = eng.disks[idx].mem;
+	t.qd_limit = VQ_N;
+	t.notify = vq_notify;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &idx1), 0);
+	CHECK(idx1 != idx);
+	CHECK_EQ_U64(eng.disks[idx1].queue, 1);
+	memcpy(q1 + 0x1000 + 2, &ahead, 2); /* queue 1's avail index runs past its size */
+	vq_chain(0, VIRTIO_BLK_T_IN, 8, one, 1, 4096);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK(atomic_load(&eng.disks[idx1].down));
+	CHECK(!atomic_load(&eng.disks[idx].down));
+	CHECK_EQ_U64(ctl.n_io, 1);
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 1);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_OK);
+	CHECK(blk_engine_detach(&eng, idx1, false));
+	CHECK(!atomic_load(&eng.disks[idx].down));
+}
+
 static void test_virtq_lies(void)
 {
 	const uint64_t one[1] = { 0x10000 };
@@ -1051,6 +1090,7 @@ int main(void)
 	RUN(test_two_engines_share_a_controller);
 	RUN(test_virtq_requests);
 	RUN(test_virtq_lies);
+	RUN(test_virtq_one_broken_queue_of_two);
 	RUN(test_virtq_features);
 	RUN(test_idle_passes_spare_the_counter);
 	return TEST_SUMMARY();
