@@ -171,6 +171,8 @@ int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigne
 	d->share = tmpl->share;
 	d->mem = tmpl->mem;
 	d->qd_limit = tmpl->qd_limit;
+	d->burst = tmpl->burst && tmpl->burst < e->burst ? tmpl->burst : e->burst;
+	d->queue = tmpl->queue;
 	d->notify = tmpl->notify;
 	d->ctx = tmpl->ctx;
 	d->sleep_word = tmpl->sleep_word;
@@ -193,6 +195,20 @@ int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigne
 	/* A sleeping engine set no sleep word in the new ring: it must look at it now. */
 	blk_engine_kick(e);
 	return 0;
+}
+
+int blk_pick_engine(const unsigned int *load, const unsigned int *mine, unsigned int n)
+{
+	int best = -1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (load[i] >= BLK_MAX_DISKS)
+			continue;
+		if (best < 0 || mine[i] < mine[best] ||
+		    (mine[i] == mine[best] && load[i] < load[best]))
+			best = (int)i;
+	}
+	return best;
 }
 
 bool blk_engine_detach(struct blk_engine *e, unsigned int idx, bool running)
@@ -735,8 +751,8 @@ static uint32_t serve(struct blk_engine *e, unsigned int idx, uint64_t now)
 		return 0; /* the guest does not take its completions: no new work from it */
 	}
 	room = d->qd_limit > d->inflight ? d->qd_limit - d->inflight : 0;
-	if (room > e->burst)
-		room = e->burst;
+	if (room > d->burst)
+		room = d->burst; /* the disk's share of a pass (a VM's queues on one engine share) */
 	if (room > e->n_free)
 		room = e->n_free;
 	if (!room)

@@ -119,6 +119,8 @@ struct blk_disk {
 	struct blk_share share;
 	struct blk_mem mem;
 	uint32_t qd_limit;
+	uint32_t burst;	   /* most requests taken per pass (0 at attach: the engine's burst) */
+	uint16_t queue;	   /* which of the VM's virtqueues (0 for the ring and one queue) */
 	uint32_t inflight; /* slots held: at the controller or waiting to be posted */
 	int32_t pending;   /* first slot whose completion waits for room, -1 */
 	int32_t pending_last;
@@ -259,6 +261,14 @@ void blk_engine_join(struct blk_engine *e, struct blk_group *g, bool leader);
 void blk_group_reset(struct blk_group *g);
 /* Publish disk 'd' (the controller side, one at a time). E_NOMEM when all are taken. */
 int blk_engine_attach(struct blk_engine *e, const struct blk_disk *tmpl, unsigned int *idx);
+/*
+ * Which of 'n' engines takes one more queue of a VM: 'load[i]' disks engine i serves now,
+ * 'mine[i]' of them this VM's. The engine with the fewest of the VM's queues, so that a VM's
+ * queues spread over the engines first (queue k on engine k mod n when they start even), then
+ * the fewest disks, then the lowest number; an engine with BLK_MAX_DISKS disks is full. The
+ * engine, or -1 when all are full. Portable: host-tested.
+ */
+int blk_pick_engine(const unsigned int *load, const unsigned int *mine, unsigned int n);
 /* Ask the engine to let go; true once it has (then the slot is free). As dp_engine_detach(). */
 bool blk_engine_detach(struct blk_engine *e, unsigned int idx, bool running);
 /* One pass: completions, then up to 'burst' requests of each disk; work done. */

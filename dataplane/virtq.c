@@ -2,6 +2,8 @@
 /* Walking a guest's virtio-blk descriptor chain and building PRPs from it: pure, host-tested. */
 #include "dataplane/virtq.h"
 
+#include <stddef.h>
+
 #define VQ_PAGE 4096U /* NVMe CC.MPS = 0: the memory page of every PRP */
 
 /* [addr, addr + len) inside the VM's RAM without overflow: its PA, else false. */
@@ -210,6 +212,16 @@ bool vq_walk(const struct virtq_desc *desc, uint16_t size, uint16_t head, const 
 				r->bad = VQ_BAD_DIR;
 	}
 	return true;
+}
+
+const char *vq_layout_check(uint32_t num, uint64_t desc, uint64_t driver, uint64_t device)
+{
+	if (!num || num > VIRTQ_MAX_SIZE || (num & (num - 1)))
+		return "queue size not a power of two up to 256";
+	if ((desc & (VIRTQ_DESC_ALIGN - 1)) || (driver & (VIRTQ_AVAIL_ALIGN - 1)) ||
+	    (device & (VIRTQ_USED_ALIGN - 1)))
+		return "queue areas misaligned";
+	return NULL;
 }
 
 int vq_prp_entries(const struct vq_seg *seg, unsigned int n_seg, uint64_t *list, unsigned int max)

@@ -120,6 +120,13 @@ bool vq_walk(const struct virtq_desc *desc, uint16_t size, uint16_t head, const 
 	     struct vq_req *r, const char **why);
 
 /*
+ * A queue the driver made ready (virtio 1.2, 2.7 and 4.2.2): its size a power of two up to
+ * VIRTQ_MAX_SIZE, its descriptor table 16-byte aligned, driver area 2, device area 4. NULL
+ * when it is usable, else why not (its areas' place in the VM's RAM is the caller's check).
+ */
+const char *vq_layout_check(uint32_t num, uint64_t desc, uint64_t driver, uint64_t device);
+
+/*
  * PRP entries for a scatter list (NVMe Base 2.0, 4.1.1): PRP1 at the first byte, then every
  * page: only possible when every segment but the first starts on a page and every segment but
  * the last ends on one. Fills list[0, n) with the pages after PRP1's and returns n (PRP2 is

@@ -28,16 +28,13 @@ bool nvme_engine_cmd_is(const char *sub)
 
 static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx, unsigned int eng)
 {
-	unsigned int last_eng, last_idx;
-
 	json_obj_begin(j, NULL);
 	json_u64(j, "disk", idx);
 	json_u64(j, "engine", eng);
 	/* Whether this is the VM's own disk now (or its last), not that of a VM gone before it. */
-	json_bool(j, "current",
-		  vdisk_last_served(d->vm_id, &last_eng, &last_idx) && last_eng == eng &&
-			  last_idx == idx);
+	json_bool(j, "current", vdisk_serves(d->vm_id, eng, idx));
 	json_u64(j, "vm", d->vm_id);
+	json_u64(j, "queue", d->queue);
 	json_str(j, "kind", d->kind == BLK_KIND_VIRTQ ? "virtio" : "ring");
 	json_str(j, "state",
 		 BLK_DISK_STATE(atomic_load(&d->cmd)) != BLK_DISK_RUN ? "gone"
@@ -50,6 +47,7 @@ static void disk_json(struct json *j, const struct blk_disk *d, unsigned int idx
 	json_u64(j, "inflight", d->inflight);
 	json_u64(j, "inflight_max", d->st.inflight_max);
 	json_u64(j, "qd_limit", d->qd_limit);
+	json_u64(j, "burst", d->burst);
 	json_u64(j, "completed", d->st.completed);
 	json_u64(j, "kicks", atomic_load_explicit(&d->kicks, memory_order_relaxed));
 	json_u64(j, "bytes_read", d->st.bytes_read);
@@ -209,8 +207,9 @@ static int engine_json(const struct vdisk_view *v)
 
 static void disk_show(const struct blk_disk *d, unsigned int i)
 {
-	printk("    disk %u: vm%u%s ns %u blocks %llu+%llu%s, in flight %u (max %u, limit %u)\n", i,
-	       d->vm_id, d->kind == BLK_KIND_VIRTQ ? " virtio-blk" : "", d->share.nsid,
+	printk("    disk %u: vm%u%s queue %u ns %u blocks %llu+%llu%s, in flight %u (max %u, limit "
+	       "%u)\n",
+	       i, d->vm_id, d->kind == BLK_KIND_VIRTQ ? " virtio-blk" : "", d->queue, d->share.nsid,
 	       (unsigned long long)d->share.start, (unsigned long long)d->share.count,
 	       atomic_load(&d->down) ? " SHUT" : "", d->inflight, d->st.inflight_max, d->qd_limit);
 	printk("      read %llu (%llu bytes) write %llu (%llu bytes) flush %llu zeroes %llu "

@@ -55,6 +55,36 @@ static void regs_print(const struct vcpu_regs *r)
 	printk("  x30 0x%016llx\n", (unsigned long long)r->x[30]);
 }
 
+/* The VM's disk: its share and where each of its queues (or its rings) is served. */
+static void disk_json(struct json *j, const struct vm *vm)
+{
+	struct vdisk_queue_view q[VDISK_MAX_QUEUES];
+	uint64_t start, count;
+	unsigned int n;
+	uint32_t nsid;
+	int idx;
+
+	if (!vdisk_get(vm, &nsid, &start, &count, &idx, NULL))
+		return;
+	json_obj_begin(j, "disk");
+	json_u64(j, "nsid", nsid);
+	json_u64(j, "start", start);
+	json_u64(j, "count", count);
+	json_str(j, "kind", vdisk_is_virtio(vm) ? "virtio" : "ring");
+	json_arr_begin(j, "queues");
+	n = vdisk_queues(vm, q, VDISK_MAX_QUEUES);
+	for (unsigned int i = 0; i < n; i++) {
+		json_obj_begin(j, NULL);
+		json_u64(j, "queue", q[i].queue);
+		json_u64(j, "engine", q[i].engine);
+		json_u64(j, "disk", q[i].disk);
+		json_u64(j, "cpu", (uint64_t)q[i].cpu);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 static void vm_json(struct json *j, const char *key, const struct vm *vm, bool detail)
 {
 	json_obj_begin(j, key);
@@ -116,6 +146,7 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 			json_obj_end(j);
 		}
 		json_arr_end(j);
+		disk_json(j, vm);
 		json_arr_begin(j, "pci");
 		for (unsigned int i = 0; i < vm->pci.n; i++) {
 			const struct vpci_func *g = &vm->pci.fn[i];
@@ -214,6 +245,26 @@ int shell_vm_arg(const char *arg, struct vm **vm)
 	return 0;
 }
 
+static void disk_show(const struct vm *vm)
+{
+	struct vdisk_queue_view q[VDISK_MAX_QUEUES];
+	uint64_t start, count;
+	unsigned int n;
+	uint32_t nsid;
+	int idx;
+
+	if (!vdisk_get(vm, &nsid, &start, &count, &idx, NULL))
+		return;
+	n = vdisk_queues(vm, q, VDISK_MAX_QUEUES);
+	printk("disk: namespace %u blocks %llu+%llu, %s, %u queue%s at the block engines%s", nsid,
+	       (unsigned long long)start, (unsigned long long)count,
+	       vdisk_is_virtio(vm) ? "virtio-blk" : "rings", n, n == 1 ? "" : "s", n ? ":" : "");
+	for (unsigned int i = 0; i < n; i++)
+		printk(" %u on engine %u (cpu%d, disk %u)", q[i].queue, q[i].engine, q[i].cpu,
+		       q[i].disk);
+	printk("\n");
+}
+
 static int vm_info(const char *arg, bool as_json)
 {
 	struct vm *vm;
@@ -290,6 +341,7 @@ static int vm_info(const char *arg, bool as_json)
 			       (unsigned long long)g->msi.dropped,
 			       (unsigned long long)g->msi.remote, g->msi.last_cpu);
 	}
+	disk_show(vm);
 	printk("Stage-2: IPA %u bits, start level %u, %u table pages; device DMA: %s\n",
 	       vm->s2.pt.ia_bits, vm->s2.pt.start_level, vm->s2.pt.tables, vm_pci_dma_mode(vm));
 	for (unsigned int i = 0; i < vm->n_regions; i++) {

@@ -66,7 +66,10 @@ flock 9
 #   monadic.irqs                 print /proc/interrupts (MONADIC-IRQ: lines) before powering off
 #   monadic.vblk=SEC,COUNT       print the device's serial, discard and write-zeroes limits and
 #                                hardware queues (a MONADIC-VBLK: line), then discard COUNT
-#                                sectors at sector SEC with blkdiscard
+#                                sectors at sector SEC with blkdiscard; then from each CPU in
+#                                turn (taskset) read 128 KiB direct and write "monadic-mq-cpuN"
+#                                at sector SEC + COUNT + N (a MONADIC-MQ: line each), so every
+#                                hardware queue blk-mq maps a CPU to carries requests
 init_script() {
 	cat <<'INIT'
 #!/bin/sh
@@ -127,6 +130,19 @@ if [ -n "$vblk" ] && [ -b /dev/$dev ]; then
 	else
 		echo "MONADIC-VBLK: discard failed"
 	fi
+	c=0
+	while [ $c -lt $($bb nproc) ]; do
+		m=$((1 << c))
+		if $bb taskset $m $bb dd if=/dev/$dev of=/dev/null bs=4096 count=32 skip=$((c * 32)) \
+			iflag=direct 2>/dev/null &&
+			printf 'monadic-mq-cpu%s' $c | $bb taskset $m $bb dd of=/dev/$dev bs=512 \
+				seek=$((${vblk%%,*} + ${vblk#*,} + c)) conv=notrunc,fsync 2>/dev/null; then
+			echo "MONADIC-MQ: cpu$c done"
+		else
+			echo "MONADIC-MQ: cpu$c failed"
+		fi
+		c=$((c + 1))
+	done
 fi
 if [ -n "$dd_mib" ] && [ -b /dev/$dev ]; then
 	t0=$($bb cut -d' ' -f1 /proc/uptime)

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause-Patent
 /*
  * The guest's virtio-blk device over virtio-mmio (virtio 1.2, 4.2.2 and 5.2): feature
- * negotiation, the status register, one queue's registers and the configuration space. When
- * the driver is done (DRIVER_OK with the queue ready) the queue, checked against Stage-2, goes
- * to the block engine (kernel/vmm/vdisk.c), which serves it on its own core; a notify is an SEV
- * that wakes it. A reset takes the queue back from the engine before it returns.
+ * negotiation, the status register, the queues' registers and the configuration space. With
+ * VIRTIO_BLK_F_MQ the device has num_queues virtqueues (5.2.3, 5.2.6.2), each set up and
+ * checked on its own. When the driver is done (DRIVER_OK) each ready queue, checked against
+ * Stage-2, goes to a block engine (kernel/vmm/vdisk.c), which serves it on its own core; a
+ * notify is an SEV that wakes the engines. A reset takes every queue back before it returns.
  */
 #include "kernel/vdev/vblk.h"
 
@@ -68,21 +69,24 @@
 #define VIRTIO_BLK_F_SEG_MAX	  (1ULL << 2)
 #define VIRTIO_BLK_F_BLK_SIZE	  (1ULL << 6)
 #define VIRTIO_BLK_F_FLUSH	  (1ULL << 9)
+#define VIRTIO_BLK_F_MQ		  (1ULL << 12)
 #define VIRTIO_BLK_F_DISCARD	  (1ULL << 13)
 #define VIRTIO_BLK_F_WRITE_ZEROES (1ULL << 14)
 #define VIRTIO_F_INDIRECT_DESC	  (1ULL << 28)
 #define VIRTIO_F_EVENT_IDX	  (1ULL << 29)
 #define VIRTIO_F_VERSION_1	  (1ULL << 32)
-#define VBLK_FEATURES                                                        \
-	(VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX | \
-	 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_DISCARD | \
-	 VIRTIO_BLK_F_WRITE_ZEROES | VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX)
+#define VBLK_FEATURES                                                           \
+	(VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_SIZE_MAX | VIRTIO_BLK_F_SEG_MAX |    \
+	 VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_DISCARD |    \
+	 VIRTIO_BLK_F_WRITE_ZEROES | VIRTIO_BLK_F_MQ | VIRTIO_F_INDIRECT_DESC | \
+	 VIRTIO_F_EVENT_IDX)
 
 /* struct virtio_blk_config (5.2.4): the fields we fill; the rest read as zero. */
 #define VBLK_CFG_CAPACITY	     0x00
 #define VBLK_CFG_SIZE_MAX	     0x08
 #define VBLK_CFG_SEG_MAX	     0x0c
 #define VBLK_CFG_BLK_SIZE	     0x14
+#define VBLK_CFG_NUM_QUEUES	     0x22
 #define VBLK_CFG_MAX_DISCARD_SECTORS 0x24
 #define VBLK_CFG_MAX_DISCARD_SEG     0x28
 #define VBLK_CFG_DISCARD_ALIGNMENT   0x2c
@@ -90,6 +94,14 @@
 #define VBLK_CFG_MAX_WZ_SEG	     0x34
 #define VBLK_CFG_SIZE		     0x40
 #define VBLK_SEG_BYTES		     4096U /* size_max: one page per segment, so a chain fits PRPs */
+
+/* One virtqueue's registers (4.2.2: QueueNum, QueueReady, QueueDesc, QueueDriver, QueueDevice). */
+struct vblk_queue {
+	uint32_t num;
+	bool ready;  /* QueueReady */
+	bool served; /* an engine has the queue */
+	uint64_t desc, driver, device;
+};
 
 struct vblk {
 	struct spinlock lock; /* the VM's vCPUs share the registers */
@@ -99,10 +111,8 @@ struct vblk {
 	bool needs_reset; /* the driver gave us something we cannot use */
 	uint32_t dev_sel, drv_sel, queue_sel;
 	uint64_t drv_features;
-	uint32_t num;
-	bool ready;  /* QueueReady of queue 0 */
-	bool served; /* the engine has the queue */
-	uint64_t desc, driver, device;
+	unsigned int num_queues; /* what the configuration space offers */
+	struct vblk_queue q[VDISK_MAX_QUEUES];
 	_Atomic uint32_t isr;
 	uint8_t cfg[VBLK_CFG_SIZE];
 	uint64_t log_count;
@@ -121,9 +131,11 @@ static bool fill_config(struct vblk *b)
 {
 	uint64_t sectors, range;
 	uint32_t lba_shift, max_bytes, seg_max;
+	unsigned int nq;
 
-	if (!vdisk_virtio_info(b->vm, &sectors, &lba_shift, &max_bytes))
+	if (!vdisk_virtio_info(b->vm, &sectors, &lba_shift, &max_bytes, &nq))
 		return false;
+	b->num_queues = nq;
 	/* seg_max segments of size_max bytes each never exceed what one command moves. */
 	seg_max = max_bytes / VBLK_SEG_BYTES > 1 ? max_bytes / VBLK_SEG_BYTES - 1 : 1;
 	if (seg_max > VBLK_SEG_MAX)
@@ -134,6 +146,7 @@ static bool fill_config(struct vblk *b)
 	put_le(b->cfg + VBLK_CFG_SIZE_MAX, VBLK_SEG_BYTES, 4);
 	put_le(b->cfg + VBLK_CFG_SEG_MAX, seg_max, 4);
 	put_le(b->cfg + VBLK_CFG_BLK_SIZE, 1U << lba_shift, 4);
+	put_le(b->cfg + VBLK_CFG_NUM_QUEUES, nq, 2);
 	/*
 	 * DISCARD and WRITE_ZEROES: one range per request (the engine makes it one deallocate
 	 * or Write Zeroes command), whole blocks, at most the blocks one command names; the
@@ -156,9 +169,9 @@ static void state_reset(struct vblk *b)
 	b->needs_reset = false;
 	b->dev_sel = b->drv_sel = b->queue_sel = 0;
 	b->drv_features = 0;
-	b->num = 0;
-	b->ready = b->served = false;
-	b->desc = b->driver = b->device = 0;
+	b->num_queues = 1;
+	for (unsigned int i = 0; i < VDISK_MAX_QUEUES; i++)
+		b->q[i] = (struct vblk_queue){ 0 };
 	atomic_store(&b->isr, 0);
 	fill_config(b); /* a driver may read it before FEATURES_OK */
 }
@@ -212,58 +225,75 @@ static void refuse(struct vblk *b, const char *what)
 		pr_warn("vm%u: virtio-blk: %s; the device needs a reset\n", b->vm->id, what);
 }
 
-/*
- * QueueReady = 1: the queue's size and its three parts (2.7: descriptor table 16-byte aligned,
- * driver area 2, device area 4) must be inside the VM's RAM as Stage-2 maps it.
- */
-static bool queue_check(struct vblk *b)
+/* The queues the driver may use: num_queues with VIRTIO_BLK_F_MQ, else queue 0 (5.2.6.2). */
+static unsigned int queues(const struct vblk *b)
 {
-	uint32_t n = b->num;
+	return b->drv_features & VIRTIO_BLK_F_MQ ? b->num_queues : 1;
+}
 
-	if (!n || n > VIRTQ_MAX_SIZE || (n & (n - 1))) {
-		refuse(b, "queue size not a power of two up to 256");
+/*
+ * QueueReady = 1: the queue's size and alignment (vq_layout_check) and its three parts inside
+ * the VM's RAM as Stage-2 maps it. Each queue on its own: a broken one is refused whatever
+ * the others are.
+ */
+static bool queue_check(struct vblk *b, const struct vblk_queue *q)
+{
+	const char *why = vq_layout_check(q->num, q->desc, q->driver, q->device);
+
+	if (why) {
+		refuse(b, why);
 		return false;
 	}
-	if ((b->desc & (VIRTQ_DESC_ALIGN - 1)) || (b->driver & (VIRTQ_AVAIL_ALIGN - 1)) ||
-	    (b->device & (VIRTQ_USED_ALIGN - 1)) ||
-	    !vgic_guest_ram(b->vm, b->desc, (uint64_t)n * VIRTQ_DESC_SIZE) ||
-	    !vgic_guest_ram(b->vm, b->driver, VIRTQ_AVAIL_BYTES(n)) ||
-	    !vgic_guest_ram(b->vm, b->device, VIRTQ_USED_BYTES(n))) {
-		refuse(b, "queue areas misaligned or outside the VM's RAM");
+	if (!vgic_guest_ram(b->vm, q->desc, (uint64_t)q->num * VIRTQ_DESC_SIZE) ||
+	    !vgic_guest_ram(b->vm, q->driver, VIRTQ_AVAIL_BYTES(q->num)) ||
+	    !vgic_guest_ram(b->vm, q->device, VIRTQ_USED_BYTES(q->num))) {
+		refuse(b, "queue areas outside the VM's RAM");
 		return false;
 	}
 	return true;
 }
 
-/* DRIVER_OK with the queue ready: the engine takes it. */
-static void serve(struct vblk *b)
+/* DRIVER_OK with queue 'i' ready: an engine takes it. */
+static void serve_queue(struct vblk *b, unsigned int i)
 {
+	struct vblk_queue *q = &b->q[i];
+	struct vdisk_vq vq;
 	int ret;
 
-	if (b->served || !b->ready || !(b->status & VIRTIO_S_DRIVER_OK))
+	if (q->served || !q->ready || !(b->status & VIRTIO_S_DRIVER_OK))
 		return;
-	ret = vdisk_virtq_attach(b->vm, vgic_guest_ram(b->vm, b->desc, 1),
-				 vgic_guest_ram(b->vm, b->driver, 1),
-				 vgic_guest_ram(b->vm, b->device, 1), (uint16_t)b->num,
-				 (b->drv_features & VIRTIO_F_EVENT_IDX) != 0, vblk_notify, b);
+	vq = (struct vdisk_vq){ .queue = i,
+				.n_queues = queues(b),
+				.desc_pa = vgic_guest_ram(b->vm, q->desc, 1),
+				.avail_pa = vgic_guest_ram(b->vm, q->driver, 1),
+				.used_pa = vgic_guest_ram(b->vm, q->device, 1),
+				.size = (uint16_t)q->num,
+				.event_idx = (b->drv_features & VIRTIO_F_EVENT_IDX) != 0 };
+	ret = vdisk_virtq_attach(b->vm, &vq, vblk_notify, b);
 	if (ret) {
 		refuse(b, "the block engine cannot take the queue");
 		return;
 	}
-	b->served = true;
+	q->served = true;
 }
 
-/* Take the queue back from the engine: nothing of it is read or written after this. */
+static void serve(struct vblk *b)
+{
+	for (unsigned int i = 0; i < queues(b); i++)
+		serve_queue(b, i);
+}
+
+/* Take every queue back from the engines: nothing of them is read or written after this. */
 static void unserve(struct vblk *b)
 {
-	if (b->served)
-		vdisk_detach(b->vm);
-	b->served = false;
+	vdisk_detach(b->vm);
+	for (unsigned int i = 0; i < VDISK_MAX_QUEUES; i++)
+		b->q[i].served = false;
 }
 
 static void write_status(struct vblk *b, uint32_t v)
 {
-	if (!v) { /* reset (2.4): the engine lets go first */
+	if (!v) { /* reset (2.4): the engines let go first */
 		unserve(b);
 		state_reset(b);
 		return;
@@ -278,8 +308,16 @@ static void write_status(struct vblk *b, uint32_t v)
 	serve(b);
 }
 
+/* The selected queue, NULL past the queues the driver may use. */
+static struct vblk_queue *sel_queue(struct vblk *b)
+{
+	return b->queue_sel < queues(b) ? &b->q[b->queue_sel] : NULL;
+}
+
 static uint32_t read_reg(struct vblk *b, uint64_t off)
 {
+	const struct vblk_queue *q = sel_queue(b);
+
 	switch (off) {
 	case VMMIO_MAGIC:
 		return VMMIO_MAGIC_VALUE;
@@ -292,27 +330,26 @@ static uint32_t read_reg(struct vblk *b, uint64_t off)
 	case VMMIO_DEV_FEATURES:
 		return b->dev_sel < 2 ? (uint32_t)(VBLK_FEATURES >> (32 * b->dev_sel)) : 0;
 	case VMMIO_QUEUE_NUM_MAX:
-		return b->queue_sel ? 0 : VIRTQ_MAX_SIZE;
+		return q ? VIRTQ_MAX_SIZE : 0; /* 0: no such queue (4.2.3.2) */
 	case VMMIO_QUEUE_READY:
-		return !b->queue_sel && b->ready;
+		return q && q->ready;
 	case VMMIO_INT_STATUS:
 		return atomic_load(&b->isr);
 	case VMMIO_STATUS:
 		return b->status |
-		       (b->needs_reset || (b->served && vdisk_faulted(b->vm)) ? VIRTIO_S_NEEDS_RESET
-									      : 0);
+		       (b->needs_reset || vdisk_faulted(b->vm) ? VIRTIO_S_NEEDS_RESET : 0);
 	case VMMIO_QUEUE_DESC_LO:
-		return (uint32_t)b->desc;
+		return q ? (uint32_t)q->desc : 0;
 	case VMMIO_QUEUE_DESC_HI:
-		return (uint32_t)(b->desc >> 32);
+		return q ? (uint32_t)(q->desc >> 32) : 0;
 	case VMMIO_QUEUE_DRIVER_LO:
-		return (uint32_t)b->driver;
+		return q ? (uint32_t)q->driver : 0;
 	case VMMIO_QUEUE_DRIVER_HI:
-		return (uint32_t)(b->driver >> 32);
+		return q ? (uint32_t)(q->driver >> 32) : 0;
 	case VMMIO_QUEUE_DEVICE_LO:
-		return (uint32_t)b->device;
+		return q ? (uint32_t)q->device : 0;
 	case VMMIO_QUEUE_DEVICE_HI:
-		return (uint32_t)(b->device >> 32);
+		return q ? (uint32_t)(q->device >> 32) : 0;
 	case VMMIO_CONFIG_GEN:
 		return 0; /* the configuration never changes */
 	default:
@@ -331,7 +368,8 @@ static void set_half(uint64_t *reg, bool high, uint32_t v)
 
 static void write_reg(struct vblk *b, uint64_t off, uint32_t v)
 {
-	bool q0 = !b->queue_sel, idle = q0 && !b->ready;
+	struct vblk_queue *q = sel_queue(b);
+	bool idle = q && !q->ready;
 
 	switch (off) {
 	case VMMIO_DEV_FEATURES_SEL:
@@ -349,17 +387,18 @@ static void write_reg(struct vblk *b, uint64_t off, uint32_t v)
 		break;
 	case VMMIO_QUEUE_NUM:
 		if (idle)
-			b->num = v;
+			q->num = v;
 		break;
 	case VMMIO_QUEUE_READY:
-		if (!q0)
-			break;
+		if (!q)
+			break; /* a queue the device does not have stays not ready */
 		if (!v) {
-			unserve(b);
-			b->ready = false;
-		} else if (!b->ready && queue_check(b)) {
-			b->ready = true;
-			serve(b);
+			if (q->served)
+				vdisk_detach_queue(b->vm, b->queue_sel);
+			q->served = q->ready = false;
+		} else if (!q->ready && queue_check(b, q)) {
+			q->ready = true;
+			serve_queue(b, b->queue_sel);
 		}
 		break;
 	case VMMIO_INT_ACK:
@@ -371,17 +410,17 @@ static void write_reg(struct vblk *b, uint64_t off, uint32_t v)
 	case VMMIO_QUEUE_DESC_LO:
 	case VMMIO_QUEUE_DESC_HI:
 		if (idle)
-			set_half(&b->desc, off == VMMIO_QUEUE_DESC_HI, v);
+			set_half(&q->desc, off == VMMIO_QUEUE_DESC_HI, v);
 		break;
 	case VMMIO_QUEUE_DRIVER_LO:
 	case VMMIO_QUEUE_DRIVER_HI:
 		if (idle)
-			set_half(&b->driver, off == VMMIO_QUEUE_DRIVER_HI, v);
+			set_half(&q->driver, off == VMMIO_QUEUE_DRIVER_HI, v);
 		break;
 	case VMMIO_QUEUE_DEVICE_LO:
 	case VMMIO_QUEUE_DEVICE_HI:
 		if (idle)
-			set_half(&b->device, off == VMMIO_QUEUE_DEVICE_HI, v);
+			set_half(&q->device, off == VMMIO_QUEUE_DEVICE_HI, v);
 		break;
 	default:
 		break; /* read-only registers and SHMSel: ignored */
@@ -409,8 +448,13 @@ int vblk_mmio(void *ctx, uint64_t off, bool write, unsigned int size, uint64_t *
 	if (size != 4)
 		return E_INVAL; /* registers are 32 bits wide, accessed as such (4.2.2.1) */
 	if (write && off == VMMIO_QUEUE_NOTIFY) {
-		spsc_wake();	   /* the engine may wait in WFE: new buffers to look at */
-		vdisk_kick(b->vm); /* or sleep in WFI: an SGI to its core */
+		/*
+		 * The value is the queue's index (4.2.2; no VIRTIO_F_NOTIFICATION_DATA): its
+		 * engine may wait in WFE, which the SEV ends for every engine, or sleep in WFI,
+		 * which only an SGI to its core ends. A queue past the device's kicks nobody.
+		 */
+		spsc_wake();
+		vdisk_kick(b->vm, (uint32_t)*val);
 		return 0;
 	}
 	if (!write && off == VMMIO_INT_STATUS) {

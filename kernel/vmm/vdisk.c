@@ -54,16 +54,22 @@ _Static_assert(BLK_RING_CPL == sizeof(struct spsc_shared),
 	       "completion ring after the request ring");
 _Static_assert(BLK_RING_SLOTS == 2 * sizeof(struct spsc_shared), "slots after both index blocks");
 
+/* One of a VM's queues at an engine: its disk slot there. */
+struct vdisk_q {
+	bool attached;
+	bool served;	  /* attached at least once since the share was set: eng, idx are valid */
+	unsigned int eng; /* the engine that serves it (or served it last) */
+	unsigned int idx; /* its disk at that engine */
+};
+
 struct vdisk {
 	bool set;
 	bool virtio; /* a virtio-blk device, not the hypercall's rings */
 	uint32_t nsid;
 	uint64_t start, count;
-	bool attached;
-	bool served;	  /* attached at least once since the share was set: eng, idx are valid */
-	unsigned int eng; /* the engine that serves it (or served it last) */
-	unsigned int idx; /* its disk at that engine */
-	uint32_t intid;	  /* SPI to raise on completions, 0 for none */
+	/* The rings, or the device's virtqueues: queue 0 is the rings' and the first queue. */
+	struct vdisk_q q[VDISK_MAX_QUEUES];
+	uint32_t intid; /* SPI to raise on completions, 0 for none */
 	struct vm *vm;
 	uint64_t attaches;
 	_Atomic int busy; /* a vCPU is attaching or detaching: the others are told E_BUSY */
@@ -71,9 +77,10 @@ struct vdisk {
 
 /*
  * The controller and its engines: engine i runs on cpu[i] and owns I/O queue pair i, alone (no
- * lock on the I/O path). Which engine serves which VM is decided here, under vdisk_lock, when
- * the VM hands its rings over: the engine serving the fewest disks, the lowest-numbered on a
- * tie. A VM's rings go to exactly one engine until they are taken back.
+ * lock on the I/O path). Which engine serves which of a VM's queues is decided here, under
+ * vdisk_lock, when the VM hands the queue over (blk_pick_engine): a VM's queues spread over the
+ * engines first, then the engine serving the fewest disks. Each queue (the hypercall's rings
+ * are one) goes to exactly one engine until it is taken back.
  */
 static struct {
 	bool claimed;
@@ -535,47 +542,69 @@ bool vdisk_is_virtio(const struct vm *vm)
 }
 
 bool vdisk_virtio_info(const struct vm *vm, uint64_t *sectors, uint32_t *lba_shift,
-		       uint32_t *max_bytes)
+		       uint32_t *max_bytes, unsigned int *max_queues)
 {
 	const struct vdisk *d = &disks[vm->id];
 	const struct nvme_ns *ns = d->set ? nvme_ctrl_ns(&ctl.nvme, d->nsid) : NULL;
+	unsigned int nq;
 
 	if (!ns)
 		return false;
 	*sectors = (d->count << ns->lba_shift) >> VIRTIO_BLK_SECTOR_SHIFT;
 	*lba_shift = ns->lba_shift;
 	*max_bytes = blk_engine_max_blocks(&ctl.eng[0], ns->lba_shift) << ns->lba_shift;
+	/*
+	 * A queue per vCPU (blk-mq then gives each its own), at most two per engine (more would
+	 * only queue behind each other at the engine) and VDISK_MAX_QUEUES.
+	 */
+	nq = vm->n_vcpus;
+	if (nq > 2 * ctl.n_eng)
+		nq = 2 * ctl.n_eng;
+	if (nq > VDISK_MAX_QUEUES)
+		nq = VDISK_MAX_QUEUES;
+	*max_queues = nq ? nq : 1;
 	return true;
+}
+
+/* The first of the VM's queues the engine shut, or NULL. */
+static const struct blk_disk *down_disk(const struct vdisk *d)
+{
+	for (unsigned int i = 0; i < VDISK_MAX_QUEUES; i++) {
+		const struct blk_disk *b = &ctl.eng[d->q[i].eng].disks[d->q[i].idx];
+
+		if (d->q[i].attached && atomic_load(&b->down))
+			return b;
+	}
+	return NULL;
 }
 
 bool vdisk_faulted(const struct vm *vm)
 {
-	const struct vdisk *d = &disks[vm->id];
-
-	return d->attached && atomic_load(&ctl.eng[d->eng].disks[d->idx].down);
+	return down_disk(&disks[vm->id]) != NULL;
 }
 
 /*
- * Hand a VM's disk to an engine: the one serving the fewest disks (the lowest-numbered on a
- * tie). The choice and the attached flag change under vdisk_lock, so two VMs attaching at once
- * see each other's choice.
+ * Hand queue 'qi' of a VM's disk to an engine (blk_pick_engine). The choice and the attached
+ * flag change under vdisk_lock, so two VMs attaching at once see each other's choice.
  */
-static int engine_attach(struct vdisk *d, const struct blk_disk *t)
+static int engine_attach(struct vdisk *d, unsigned int qi, const struct blk_disk *t)
 {
-	unsigned int load[VDISK_MAX_ENGINES] = { 0 }, best = 0;
-	int ret;
+	unsigned int load[VDISK_MAX_ENGINES] = { 0 }, mine[VDISK_MAX_ENGINES] = { 0 };
+	struct vdisk_q *q = &d->q[qi];
+	int best, ret;
 
 	spin_lock(&vdisk_lock);
 	for (unsigned int i = 0; i < VM_MAX; i++)
-		if (disks[i].attached)
-			load[disks[i].eng]++;
-	for (unsigned int i = 1; i < ctl.n_eng; i++)
-		if (load[i] < load[best])
-			best = i;
-	ret = blk_engine_attach(&ctl.eng[best], t, &d->idx);
+		for (unsigned int k = 0; k < VDISK_MAX_QUEUES; k++)
+			if (disks[i].q[k].attached) {
+				load[disks[i].q[k].eng]++;
+				mine[disks[i].q[k].eng] += &disks[i] == d;
+			}
+	best = blk_pick_engine(load, mine, ctl.n_eng);
+	ret = best < 0 ? E_NOMEM : blk_engine_attach(&ctl.eng[best], t, &q->idx);
 	if (!ret) {
-		d->eng = best;
-		d->attached = d->served = true;
+		q->eng = (unsigned int)best;
+		q->attached = q->served = true;
 	}
 	spin_unlock(&vdisk_lock);
 	return ret;
@@ -595,43 +624,57 @@ static void share_id(const struct vdisk *d, char out[VIRTIO_BLK_ID_BYTES])
 		out[i] = id[i];
 }
 
-int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint64_t used_pa,
-		       uint16_t size, bool event_idx, void (*notify)(void *ctx), void *ctx)
+int vdisk_virtq_attach(struct vm *vm, const struct vdisk_vq *vq, void (*notify)(void *ctx),
+		       void *ctx)
 {
 	struct vdisk *d = &disks[vm->id];
 	const struct nvme_ns *ns = d->set ? nvme_ctrl_ns(&ctl.nvme, d->nsid) : NULL;
+	unsigned int qi = vq->queue, nq = vq->n_queues, per_eng;
 	struct blk_disk t = { 0 };
 	int ret;
 
 	if (!ns || !d->virtio)
 		return E_NOENT;
-	vdisk_detach(vm);
-	if (d->attached)
+	if (qi >= VDISK_MAX_QUEUES || !nq || nq > VDISK_MAX_QUEUES || qi >= nq)
+		return E_RANGE;
+	vdisk_detach_queue(vm, qi);
+	if (d->q[qi].attached)
 		return E_BUSY;
 	t.kind = BLK_KIND_VIRTQ;
-	t.vq.desc = (struct virtq_desc *)(uintptr_t)desc_pa;
-	t.vq.avail = (uint8_t *)(uintptr_t)avail_pa;
-	t.vq.used = (uint8_t *)(uintptr_t)used_pa;
-	t.vq.size = size;
+	t.queue = (uint16_t)qi;
+	t.vq.desc = (struct virtq_desc *)(uintptr_t)vq->desc_pa;
+	t.vq.avail = (uint8_t *)(uintptr_t)vq->avail_pa;
+	t.vq.used = (uint8_t *)(uintptr_t)vq->used_pa;
+	t.vq.size = vq->size;
 	/* The driver starts both indices at 0 (2.7.6, 2.7.8) after a reset. */
 	t.vq.last_avail = t.vq.used_idx = t.vq.signalled = 0;
-	t.vq.event_idx = event_idx;
+	t.vq.event_idx = vq->event_idx;
 	share_id(d, t.vq.id);
 	t.share = (struct blk_share){
 		.nsid = d->nsid, .lba_shift = ns->lba_shift, .start = d->start, .count = d->count
 	};
 	t.mem = (struct blk_mem){ .ipa = vm->ram_ipa, .size = vm->ram_size, .pa = vm->ram_pa };
-	t.qd_limit = size < VDISK_MAX_QD ? size : VDISK_MAX_QD;
+	/*
+	 * The VM's limits hold over all its queues, whichever engines serve them: the queue
+	 * depth is split between the queues, and the queues that may share an engine share its
+	 * burst per pass, so a VM with more queues gets no more turns than one with a single one.
+	 */
+	t.qd_limit = VDISK_MAX_QD / nq;
+	if (t.qd_limit > vq->size)
+		t.qd_limit = vq->size;
+	per_eng = (nq + ctl.n_eng - 1) / ctl.n_eng;
+	t.burst = VDISK_BURST / per_eng ? VDISK_BURST / per_eng : 1;
 	t.vm_id = vm->id;
 	t.notify = notify;
 	t.ctx = ctx;
-	ret = engine_attach(d, &t);
+	ret = engine_attach(d, qi, &t);
 	if (ret)
 		return ret;
 	if (log_nth_ok(++d->attaches))
-		pr_info("vm%u: virtio-blk queue of %u at PA 0x%llx is engine %u's disk %u "
-			"(cpu%d)\n",
-			vm->id, size, (unsigned long long)desc_pa, d->eng, d->idx, ctl.cpu[d->eng]);
+		pr_info("vm%u: virtio-blk queue %u of %u (%u entries) at PA 0x%llx is engine %u's "
+			"disk %u (cpu%d)\n",
+			vm->id, qi, nq, vq->size, (unsigned long long)vq->desc_pa, d->q[qi].eng,
+			d->q[qi].idx, ctl.cpu[d->q[qi].eng]);
 	return 0;
 }
 
@@ -645,62 +688,106 @@ bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *c
 	*nsid = d->nsid;
 	*start = d->start;
 	*count = d->count;
-	*engine_disk = d->attached ? (int)d->idx : -1;
+	*engine_disk = d->q[0].attached ? (int)d->q[0].idx : -1;
 	if (engine)
-		*engine = d->attached ? (int)d->eng : -1;
+		*engine = d->q[0].attached ? (int)d->q[0].eng : -1;
 	return true;
 }
 
-bool vdisk_last_served(unsigned int vm_id, unsigned int *eng, unsigned int *idx)
+unsigned int vdisk_queues(const struct vm *vm, struct vdisk_queue_view *out, unsigned int max)
+{
+	const struct vdisk *d = &disks[vm->id];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; d->set && i < VDISK_MAX_QUEUES && n < max; i++)
+		if (d->q[i].attached)
+			out[n++] = (struct vdisk_queue_view){ .queue = i,
+							      .engine = d->q[i].eng,
+							      .disk = d->q[i].idx,
+							      .cpu = ctl.cpu[d->q[i].eng] };
+	return n;
+}
+
+bool vdisk_serves(unsigned int vm_id, unsigned int eng, unsigned int idx)
 {
 	const struct vdisk *d = vm_id < VM_MAX ? &disks[vm_id] : NULL;
 
-	if (!d || !d->set || !d->served)
-		return false;
-	*eng = d->eng;
-	*idx = d->idx;
-	return true;
+	for (unsigned int i = 0; d && d->set && i < VDISK_MAX_QUEUES; i++)
+		if (d->q[i].served && d->q[i].eng == eng && d->q[i].idx == idx)
+			return true;
+	return false;
+}
+
+/*
+ * Take back the queues in 'mask': each engine is asked at once, then each is waited for, so
+ * the wait is the slowest engine's, not their sum.
+ */
+static void detach_mask(struct vm *vm, uint32_t mask)
+{
+	struct vdisk *d = &disks[vm->id];
+	uint64_t deadline = timer_count() + timer_us_to_ticks(VDISK_DETACH_US);
+	uint32_t left = 0;
+
+	for (unsigned int i = 0; i < VDISK_MAX_QUEUES; i++)
+		if ((mask & (1U << i)) && d->q[i].attached)
+			left |= 1U << i;
+	while (left) {
+		/* Whichever engine serves a queue: only that one has its requests. */
+		for (unsigned int i = 0; i < VDISK_MAX_QUEUES; i++) {
+			struct vdisk_q *q = &d->q[i];
+
+			if (!(left & (1U << i)) ||
+			    !blk_engine_detach(&ctl.eng[q->eng], q->idx, true))
+				continue;
+			spin_lock(&vdisk_lock);
+			q->attached = false;
+			spin_unlock(&vdisk_lock);
+			left &= ~(1U << i);
+		}
+		if (!left)
+			break;
+		if (timer_count() > deadline) {
+			for (unsigned int i = 0; i < VDISK_MAX_QUEUES; i++)
+				if (left & (1U << i))
+					pr_err("vm%u: block engine %u did not let go of its queue "
+					       "%u\n",
+					       vm->id, d->q[i].eng, i);
+			return;
+		}
+		spsc_wake(); /* an engine may sleep in WFE: let it see the request now */
+		for (unsigned int i = 0; i < VDISK_MAX_QUEUES; i++)
+			if (left & (1U << i))
+				blk_engine_kick(&ctl.eng[d->q[i].eng]); /* or in WFI */
+	}
+}
+
+void vdisk_detach_queue(struct vm *vm, unsigned int queue)
+{
+	if (queue < VDISK_MAX_QUEUES)
+		detach_mask(vm, 1U << queue);
 }
 
 void vdisk_detach(struct vm *vm)
 {
-	struct vdisk *d = &disks[vm->id];
-	uint64_t deadline;
-
-	if (!d->attached)
-		return;
-	deadline = timer_count() + timer_us_to_ticks(VDISK_DETACH_US);
-	/* Whichever engine serves it: only that one has its requests. */
-	while (!blk_engine_detach(&ctl.eng[d->eng], d->idx, true)) {
-		if (timer_count() > deadline) {
-			pr_err("vm%u: block engine %u did not let go of its rings\n", vm->id,
-			       d->eng);
-			return;
-		}
-		spsc_wake(); /* the engine may sleep in WFE: let it see the request now */
-		blk_engine_kick(&ctl.eng[d->eng]); /* or in WFI */
-	}
-	spin_lock(&vdisk_lock);
-	d->attached = false;
-	spin_unlock(&vdisk_lock);
+	detach_mask(vm, (1U << VDISK_MAX_QUEUES) - 1);
 }
 
-/* The guest published work: kick its engine if it sleeps, and count it at the disk. */
-static void kick_disk(const struct vdisk *d)
+/* The guest published work on a queue: kick its engine if it sleeps, and count it there. */
+static void kick_queue(const struct vdisk_q *q)
 {
-	struct blk_engine *e = &ctl.eng[d->eng];
+	struct blk_engine *e = &ctl.eng[q->eng];
 
 	/* Relaxed: a statistic. */
 	if (blk_engine_kick(e))
-		atomic_fetch_add_explicit(&e->disks[d->idx].kicks, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->disks[q->idx].kicks, 1, memory_order_relaxed);
 }
 
-void vdisk_kick(const struct vm *vm)
+void vdisk_kick(const struct vm *vm, unsigned int queue)
 {
 	const struct vdisk *d = &disks[vm->id];
 
-	if (d->attached)
-		kick_disk(d);
+	if (queue < VDISK_MAX_QUEUES && d->q[queue].attached)
+		kick_queue(&d->q[queue]);
 }
 
 void vdisk_forget(struct vm *vm)
@@ -733,7 +820,7 @@ static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
 	if (d->virtio)
 		return E_BUSY; /* the disk is the VM's virtio-blk device */
 	vdisk_detach(vm);      /* a second attach replaces the first */
-	if (d->attached)
+	if (d->q[0].attached)
 		return E_BUSY;
 	if (cap < 2 || cap > BLK_RING_MAX_CAP || (cap & (cap - 1)) ||
 	    (geometry & 0xffffffffffff0000ULL & ~(0xffffULL << 32) & ~BLK_ATTACH_IRQ_ON_WAIT))
@@ -768,13 +855,14 @@ static int64_t vdisk_attach(struct vm *vm, uint64_t ipa, uint64_t geometry)
 	t.sleep_word = (_Atomic uint32_t *)(void *)(base + BLK_RING_SLEEP_WORD);
 	if (geometry & BLK_ATTACH_IRQ_ON_WAIT)
 		t.wait_word = (const _Atomic uint32_t *)(const void *)(base + BLK_RING_WAIT_WORD);
-	ret = engine_attach(d, &t);
+	ret = engine_attach(d, 0, &t);
 	if (ret)
 		return ret;
 	if (log_nth_ok(++d->attaches))
 		pr_info("vm%u: disk rings at IPA 0x%llx (%u slots) are engine %u's disk %u "
 			"(cpu%d)\n",
-			vm->id, (unsigned long long)ipa, cap, d->eng, d->idx, ctl.cpu[d->eng]);
+			vm->id, (unsigned long long)ipa, cap, d->q[0].eng, d->q[0].idx,
+			ctl.cpu[d->q[0].eng]);
 	return 0;
 }
 
@@ -814,13 +902,14 @@ static bool vdisk_call(struct vcpu *v)
 	}
 	case BLK_HVC_KICK:
 		/* Any vCPU; the engine's flag decides whether an SGI goes. */
-		if (!d->attached)
+		if (!d->q[0].attached)
 			ret = E_NOENT;
 		else
-			kick_disk(d);
+			kick_queue(&d->q[0]);
 		break;
 	case BLK_HVC_STATUS: {
-		const struct blk_disk *e = d->attached ? &ctl.eng[d->eng].disks[d->idx] : NULL;
+		const struct blk_disk *e =
+			d->q[0].attached ? &ctl.eng[d->q[0].eng].disks[d->q[0].idx] : NULL;
 		uint64_t errors = 0;
 
 		v->regs.x[1] = !e ? 0 : atomic_load(&e->down) ? 2 : 1;

@@ -15,6 +15,9 @@
 struct vm;
 struct err_why;
 
+/* A VM's virtio-blk device has at most so many virtqueues (VIRTIO_BLK_F_MQ's num_queues). */
+#define VDISK_MAX_QUEUES 8
+
 /* The engines' controller and their state, for the shell; NULL / 0 until claimed. */
 struct vdisk_view {
 	bool claimed;
@@ -52,39 +55,59 @@ int vdisk_set(struct vm *vm, uint16_t bdf, uint32_t nsid, uint64_t start, uint64
 bool vdisk_is_virtio(const struct vm *vm);
 /*
  * What the VM's virtio-blk device tells its driver: the share in 512-byte sectors, the block
- * size (as a shift) and the most bytes per request. False when the VM has no disk.
+ * size (as a shift), the most bytes per request and how many virtqueues it may have (one per
+ * vCPU, at most two per engine and VDISK_MAX_QUEUES). False when the VM has no disk.
  */
 bool vdisk_virtio_info(const struct vm *vm, uint64_t *sectors, uint32_t *lba_shift,
-		       uint32_t *max_bytes);
+		       uint32_t *max_bytes, unsigned int *max_queues);
+/* One virtqueue of the VM's device, its parts at these PAs (checked against Stage-2). */
+struct vdisk_vq {
+	unsigned int queue, n_queues; /* which one, of how many the driver may use */
+	uint64_t desc_pa, avail_pa, used_pa;
+	uint16_t size;
+	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
+};
 /*
- * Hand the VM's virtqueue (its parts at these PAs, checked against Stage-2 by the caller,
- * 'size' entries, VIRTIO_F_EVENT_IDX negotiated or not) to the engine; notify(ctx) runs on the
+ * Hand one of the VM's virtqueues to an engine (the VM's queues spread over the engines; the
+ * VM's queue-depth limit is split between its n_queues queues); notify(ctx) runs on that
  * engine's core after used buffers were posted or the queue was shut. GET_ID answers with the
  * share's name: the controller's serial number, the namespace and the share's first block.
  * 0 or a negative error.
  */
-int vdisk_virtq_attach(struct vm *vm, uint64_t desc_pa, uint64_t avail_pa, uint64_t used_pa,
-		       uint16_t size, bool event_idx, void (*notify)(void *ctx), void *ctx);
-/* The engine shut the VM's queue or rings: the guest broke them. */
+int vdisk_virtq_attach(struct vm *vm, const struct vdisk_vq *vq, void (*notify)(void *ctx),
+		       void *ctx);
+/* The engine shut one of the VM's queues or its rings: the guest broke them. */
 bool vdisk_faulted(const struct vm *vm);
-/* The VM's share: false when it has none; its engine and disk there, -1 when not attached. */
+/*
+ * The VM's share: false when it has none; the engine and disk there of its rings (or of its
+ * first virtqueue), -1 when not attached.
+ */
 bool vdisk_get(const struct vm *vm, uint32_t *nsid, uint64_t *start, uint64_t *count,
 	       int *engine_disk, int *engine);
+/* Where each of the VM's queues is served now: up to 'max' of them, in queue order. */
+struct vdisk_queue_view {
+	unsigned int queue, engine, disk;
+	int cpu;
+};
+unsigned int vdisk_queues(const struct vm *vm, struct vdisk_queue_view *out, unsigned int max);
 /*
- * The engine and engine disk that serve VM 'vm_id''s share now, or served it last; false when
- * the share was never handed to an engine (an engine's disk slot of the same VM id from before
- * is someone else's, for example a destroyed VM's).
+ * Whether engine 'eng''s disk 'idx' serves one of VM 'vm_id''s queues now, or served it last
+ * (an engine's disk slot of the same VM id from before is someone else's, for example a
+ * destroyed VM's).
  */
-bool vdisk_last_served(unsigned int vm_id, unsigned int *eng, unsigned int *idx);
+bool vdisk_serves(unsigned int vm_id, unsigned int eng, unsigned int idx);
 /* Forget the VM's disk (it is being destroyed); its rings are taken back first. */
 void vdisk_forget(struct vm *vm);
 /*
- * Take the VM's rings back from the engine: no new request is taken, what is at the controller
- * completes (or is failed by a reset), no completion is written after. Returns once the engine
- * has let go, so the VM's RAM may be reused; called when the VM's devices are revoked.
+ * Take the VM's rings (or every virtqueue) back from the engines: no new request is taken,
+ * what is at the controller completes (or is failed by a reset), no completion is written
+ * after. Every engine is asked at once; returns once all have let go, so the VM's RAM may be
+ * reused; called when the VM's devices are revoked.
  */
 void vdisk_detach(struct vm *vm);
-/* The VM published work for its engine (a virtio QueueNotify): wake the engine if it sleeps. */
-void vdisk_kick(const struct vm *vm);
+/* The same for one virtqueue (the driver made it not ready). */
+void vdisk_detach_queue(struct vm *vm, unsigned int queue);
+/* The VM published work on a queue (0 for the rings): wake the engine serving it if it sleeps. */
+void vdisk_kick(const struct vm *vm, unsigned int queue);
 
 #endif

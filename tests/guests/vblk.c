@@ -7,7 +7,12 @@
  * not offered, a queue size that is no power of two, a queue outside its RAM, a descriptor
  * loop, an avail index far ahead (the device then needs a reset), and a reset with requests in
  * flight (nothing is written into its RAM after it). After each the device works again.
+ * With VIRTIO_BLK_F_MQ (a VM of two or more vCPUs gets num_queues > 1) it drives two queues,
+ * one after the other and both at once, then sets one up with garbage, and breaks one, while
+ * the other works on.
  * Pattern word k of sector s: 0xb1c0000000000000 | vm id << 40 | s << 8 | k.
+ * With "mqloop" on its command line it only reads on two queues at once, forever (a VM stopped
+ * with I/O in flight on two engines).
  * With "bench=N" on its command line it only reads N times 4 KiB at QD 1 from sectors spread
  * over the disk, interrupts left on at the device, and powers off (`bench nvme-engine` counts
  * the block engine's cost meanwhile).
@@ -43,13 +48,15 @@
 #define R_DEVICE_LO	   0x0a0
 #define R_DEVICE_HI	   0x0a4
 #define R_CONFIG	   0x100
+#define R_NUM_QUEUES	   (R_CONFIG + 0x22) /* virtio_blk_config.num_queues, le16 */
 #define S_ACK		   1U
 #define S_DRIVER	   2U
 #define S_DRIVER_OK	   4U
 #define S_FEATURES_OK	   8U
 #define S_NEEDS_RESET	   64U
+#define F_RO		   (1U << 5) /* not offered */
 #define F_FLUSH		   (1U << 9)
-#define F_MQ		   (1U << 12) /* not offered */
+#define F_MQ		   (1U << 12)
 #define F_DISCARD	   (1U << 13)
 #define F_WRITE_ZEROES	   (1U << 14)
 #define F_INDIRECT	   (1U << 28)
@@ -280,6 +287,241 @@ static uint64_t bench_arg(const void *dtb)
 	return n;
 }
 
+/* ---- two queues (VIRTIO_BLK_F_MQ) ---- */
+
+/* A queue of ours: its rings, its requests' headers and status bytes (2 chains of 3). */
+struct gq {
+	struct virtq_desc *desc;
+	volatile uint16_t *avail;
+	volatile uint8_t *used;
+	struct hdr *hdr;
+	volatile uint8_t *st;
+	uint16_t next;
+	unsigned int sel;
+};
+
+static struct virtq_desc desc1[QN] __attribute__((aligned(4096)));
+static volatile uint16_t avail1[2 + QN + 1] __attribute__((aligned(4096)));
+static volatile uint8_t used1[4 + 8 * QN + 2] __attribute__((aligned(4096)));
+static struct hdr hdrs1[QN] __attribute__((aligned(64)));
+static volatile uint8_t status1[QN] __attribute__((aligned(64)));
+static struct gq gq[2] = {
+	{ desc, avail, used, hdrs, status, 0, 0 },
+	{ desc1, avail1, used1, hdrs1, status1, 0, 1 },
+};
+
+static uint16_t gq_used(const struct gq *q)
+{
+	return *(volatile uint16_t *)(q->used + 2);
+}
+
+/* Reset, then MQ (or not) and queues [0, n) set up, DRIVER_OK. True when all took. */
+static bool dev_init_mq(bool mq, unsigned int n)
+{
+	wr(R_STATUS, 0);
+	if (rd(R_STATUS))
+		return false;
+	for (unsigned int k = 0; k < 2; k++) {
+		for (unsigned int i = 0; i < 2 + QN + 1; i++)
+			gq[k].avail[i] = 0;
+		for (unsigned int i = 0; i < sizeof(used); i++)
+			gq[k].used[i] = 0;
+		gq[k].next = 0;
+	}
+	wr(R_STATUS, S_ACK | S_DRIVER);
+	wr(R_DRV_FEATURES_SEL, 0);
+	wr(R_DRV_FEATURES, F_FLUSH | (mq ? F_MQ : 0));
+	wr(R_DRV_FEATURES_SEL, 1);
+	wr(R_DRV_FEATURES, F_VERSION_1_HI);
+	wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	if (!(rd(R_STATUS) & S_FEATURES_OK))
+		return false;
+	for (unsigned int k = 0; k < n; k++) {
+		set_queue((uintptr_t)gq[k].desc, (uintptr_t)gq[k].avail, (uintptr_t)gq[k].used, QN);
+		if (k) { /* set_queue() selects queue 0: set queue k's registers again */
+			wr(R_QUEUE_SEL, k);
+			wr(R_QUEUE_NUM, QN);
+			wr(R_DESC_LO, (uint32_t)(uintptr_t)gq[k].desc);
+			wr(R_DESC_HI, 0);
+			wr(R_DRIVER_LO, (uint32_t)(uintptr_t)gq[k].avail);
+			wr(R_DRIVER_HI, 0);
+			wr(R_DEVICE_LO, (uint32_t)(uintptr_t)gq[k].used);
+			wr(R_DEVICE_HI, 0);
+		}
+		wr(R_QUEUE_READY, 1);
+		if (rd(R_QUEUE_READY) != 1)
+			return false;
+	}
+	wr(R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	return !(rd(R_STATUS) & S_NEEDS_RESET);
+}
+
+/* Chain c (0 or 1: descriptors 3c to 3c + 2) of queue q made available; notified with 'kick'. */
+static void gq_post(struct gq *q, unsigned int c, uint32_t type, uint64_t sector, uint64_t data,
+		    uint32_t len, bool kick)
+{
+	uint16_t w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0, d = (uint16_t)(3 * c);
+
+	q->hdr[c] = (struct hdr){ .type = type, .sector = sector };
+	q->st[c] = 0xff;
+	q->desc[d] = (struct virtq_desc){ (uintptr_t)&q->hdr[c], 16, VIRTQ_DESC_F_NEXT,
+					  (uint16_t)(d + 1) };
+	q->desc[d + 1] = (struct virtq_desc){ data, len, (uint16_t)(VIRTQ_DESC_F_NEXT | w),
+					      (uint16_t)(d + 2) };
+	q->desc[d + 2] = (struct virtq_desc){ (uintptr_t)&q->st[c], 1, VIRTQ_DESC_F_WRITE, 0 };
+	q->avail[2 + q->next % QN] = d;
+	barrier();
+	q->avail[1] = ++q->next;
+	barrier();
+	if (kick)
+		wr(R_QUEUE_NOTIFY, q->sel);
+}
+
+/* Until queue q's used index reaches 'want'; false on the timeout. */
+static bool gq_wait(const struct gq *q, uint16_t want)
+{
+	uint64_t deadline = now_ms() + TIMEOUT_MS;
+
+	while (gq_used(q) != want) {
+		if (now_ms() > deadline)
+			return false;
+		__asm__ volatile("wfe" : : : "memory");
+	}
+	barrier();
+	return true;
+}
+
+/* One request on queue q, waited for: its status, -1 if it never came back. */
+static int gq_io(struct gq *q, uint32_t type, uint64_t sector, uint64_t data, uint32_t len)
+{
+	gq_post(q, 0, type, sector, data, len, true);
+	return gq_wait(q, q->next) ? q->st[0] : -1;
+}
+
+static void mq_checks(void)
+{
+	unsigned int nq = *(volatile uint16_t *)(VBLK_BASE + R_NUM_QUEUES);
+	uint64_t bad = 0;
+	int s1, s2, s3;
+
+	guest_printf("guest: num_queues %u\n", nq);
+	if (nq < 2) {
+		guest_check(false, "mq-num-queues", "%u queue(s): the VM needs 2 vCPUs", nq);
+		return;
+	}
+	/* Without MQ negotiated only queue 0 exists; with it, queues 0 to nq - 1. */
+	guest_check(dev_init_mq(false, 1), "mq-init-without", "status 0x%x", rd(R_STATUS));
+	wr(R_QUEUE_SEL, 1);
+	s1 = (int)rd(R_QUEUE_NUM_MAX);
+	guest_check(dev_init_mq(true, 2), "mq-init", "status 0x%x", rd(R_STATUS));
+	wr(R_QUEUE_SEL, nq - 1);
+	s2 = (int)rd(R_QUEUE_NUM_MAX);
+	wr(R_QUEUE_SEL, nq);
+	s3 = (int)rd(R_QUEUE_NUM_MAX);
+	guest_check(s1 == 0 && s2 == 256 && s3 == 0, "mq-queue-count",
+		    "queue 1 without MQ %d, queue %u %d, queue %u %d", s1, nq - 1, s2, nq, s3);
+
+	/* Written through queue 1, read back through queue 0. */
+	for (unsigned int k = 0; k < 512; k++)
+		wbuf[k] = pattern(24 + k / 64, k % 64);
+	s1 = gq_io(&gq[1], VIRTIO_BLK_T_OUT, 24, (uintptr_t)wbuf, 4096);
+	for (unsigned int k = 0; k < 512; k++)
+		rbuf[0][k] = 0;
+	s2 = gq_io(&gq[0], VIRTIO_BLK_T_IN, 24, (uintptr_t)rbuf[0], 4096);
+	for (unsigned int k = 0; k < 512; k++)
+		bad += rbuf[0][k] != wbuf[k];
+	guest_check(!s1 && !s2 && !bad, "mq-write-q1-read-q0", "write %d read %d, %llu differ", s1,
+		    s2, (unsigned long long)bad);
+
+	/* Two reads on each queue at once, both notified: all four come back with the data. */
+	for (unsigned int c = 0; c < 4; c++)
+		for (unsigned int k = 0; k < 512; k++)
+			rbuf[c][k] = 0;
+	for (unsigned int c = 0; c < 2; c++) {
+		gq_post(&gq[0], c, VIRTIO_BLK_T_IN, 24, (uintptr_t)rbuf[c], 4096, false);
+		gq_post(&gq[1], c, VIRTIO_BLK_T_IN, 24, (uintptr_t)rbuf[2 + c], 4096, false);
+	}
+	wr(R_QUEUE_NOTIFY, 0);
+	wr(R_QUEUE_NOTIFY, 1);
+	s1 = gq_wait(&gq[0], gq[0].next) && gq_wait(&gq[1], gq[1].next);
+	bad = 0;
+	for (unsigned int c = 0; c < 4; c++)
+		for (unsigned int k = 0; k < 512; k++)
+			bad += rbuf[c][k] != wbuf[k];
+	guest_check(s1 && !gq[0].st[0] && !gq[0].st[1] && !gq[1].st[0] && !gq[1].st[1] && !bad,
+		    "mq-both-at-once", "back %d, status %d %d %d %d, %llu differ", s1, gq[0].st[0],
+		    gq[0].st[1], gq[1].st[0], gq[1].st[1], (unsigned long long)bad);
+
+	/* Queue 1 set up with garbage (no power of two, then outside RAM): refused, 0 works on. */
+	guest_check(dev_init_mq(true, 1), "mq-init-one", "status 0x%x", rd(R_STATUS));
+	wr(R_QUEUE_SEL, 1);
+	wr(R_QUEUE_NUM, 3);
+	wr(R_QUEUE_READY, 1);
+	s1 = (int)rd(R_QUEUE_READY);
+	wr(R_QUEUE_NUM, QN);
+	wr(R_DESC_LO, 0x09000000);
+	wr(R_DEVICE_LO, (uint32_t)(RAM_IPA - 0x1000));
+	wr(R_QUEUE_READY, 1);
+	s2 = (int)rd(R_QUEUE_READY);
+	s3 = gq_io(&gq[0], VIRTIO_BLK_T_IN, 24, (uintptr_t)rbuf[0], 4096);
+	guest_check(!s1 && !s2 && (rd(R_STATUS) & S_NEEDS_RESET) && s3 == 0,
+		    "mq-garbage-queue-other-works", "ready %d %d status 0x%x read %d", s1, s2,
+		    rd(R_STATUS), s3);
+
+	/* Queue 1 broken at run time (its avail index far ahead): shut; queue 0 works on. */
+	guest_check(dev_init_mq(true, 2), "mq-init-again", "status 0x%x", rd(R_STATUS));
+	gq[1].avail[1] = 100;
+	wr(R_QUEUE_NOTIFY, 1);
+	s1 = needs_reset_soon();
+	s2 = gq_io(&gq[0], VIRTIO_BLK_T_IN, 24, (uintptr_t)rbuf[0], 4096);
+	s3 = gq_io(&gq[0], VIRTIO_BLK_T_IN, 24, (uintptr_t)rbuf[1], 4096);
+	guest_check(s1 && s2 == 0 && s3 == 0, "mq-broken-queue-other-works",
+		    "needs reset %d, reads %d %d", s1, s2, s3);
+	wr(R_STATUS, 0);
+}
+
+/* "mqloop": reads on two queues at once, two in flight on each, until the VM is stopped. */
+static void mq_loop(void)
+{
+	uint64_t rounds = 0;
+
+	if (!dev_init_mq(true, 2)) {
+		guest_printf("guest: mqloop: no two queues (status 0x%x)\n", rd(R_STATUS));
+		return;
+	}
+	for (;;) {
+		for (unsigned int c = 0; c < 2; c++) {
+			gq_post(&gq[0], c, VIRTIO_BLK_T_IN, 8 * c, (uintptr_t)rbuf[c], 4096, false);
+			gq_post(&gq[1], c, VIRTIO_BLK_T_IN, 8 * c + 16, (uintptr_t)rbuf[2 + c],
+				4096, false);
+		}
+		wr(R_QUEUE_NOTIFY, 0);
+		wr(R_QUEUE_NOTIFY, 1);
+		if (!gq_wait(&gq[0], gq[0].next) || !gq_wait(&gq[1], gq[1].next)) {
+			guest_printf("guest: mqloop: stuck after %llu rounds\n",
+				     (unsigned long long)rounds);
+			return;
+		}
+		if (++rounds == 10)
+			guest_printf("guest: mqloop running\n");
+	}
+}
+
+static bool has_word(const void *dtb, const char *w)
+{
+	const char *a = guest_bootargs(dtb);
+
+	for (; *a; a++) {
+		unsigned int i = 0;
+
+		while (w[i] && a[i] == w[i])
+			i++;
+		if (!w[i] && (a[i] == ' ' || !a[i]))
+			return true;
+	}
+	return false;
+}
+
 void guest_main(void *dtb);
 void guest_main(void *dtb)
 {
@@ -300,11 +542,11 @@ void guest_main(void *dtb)
 	f1 = rd(R_DEV_FEATURES);
 	guest_check((f1 & F_VERSION_1_HI) && (f0 & F_FLUSH) && (f0 & F_INDIRECT) &&
 			    (f0 & F_EVENT_IDX) && (f0 & F_DISCARD) && (f0 & F_WRITE_ZEROES) &&
-			    !(f0 & F_MQ),
+			    (f0 & F_MQ) && !(f0 & F_RO),
 		    "features", "0x%x%08x", f1, f0);
 	guest_check(rd(R_QUEUE_NUM_MAX) == 256, "queue-num-max", "%u", rd(R_QUEUE_NUM_MAX));
 	/* Features the device does not offer, or no VERSION_1: no FEATURES_OK. */
-	guest_check(!dev_init(F_FLUSH | F_MQ, F_VERSION_1_HI) && !dev_init(F_FLUSH, 0),
+	guest_check(!dev_init(F_FLUSH | F_RO, F_VERSION_1_HI) && !dev_init(F_FLUSH, 0),
 		    "features-refused", "accepted");
 	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "init", "status 0x%x", rd(R_STATUS));
 	capacity = *(volatile uint32_t *)(VBLK_BASE + R_CONFIG) |
@@ -314,6 +556,10 @@ void guest_main(void *dtb)
 	if (bench_arg(dtb)) {
 		run_bench(bench_arg(dtb));
 		wr(R_STATUS, 0);
+		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
+	}
+	if (has_word(dtb, "mqloop")) {
+		mq_loop();
 		guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	}
 	honest_io("write-flush-read");
@@ -456,6 +702,7 @@ void guest_main(void *dtb)
 			    "status 0x%x, %llu bytes written after the reset", rd(R_STATUS),
 			    (unsigned long long)changed);
 	}
+	mq_checks();
 	guest_check(dev_init(F_FLUSH, F_VERSION_1_HI), "init-last", "status 0x%x", rd(R_STATUS));
 	honest_io("works-at-the-end");
 	wr(R_STATUS, 0);

@@ -339,6 +339,72 @@ static void test_queue_depth_and_round_robin(void)
 	CHECK_EQ_U64(from_a, 6); /* two slots freed, two more of a's taken */
 }
 
+/* Where a VM's next queue goes: spread over the engines first, then the least loaded. */
+static void test_pick_engine(void)
+{
+	unsigned int load[4] = { 0 }, mine[4] = { 0 };
+	int e;
+
+	/* A VM's four queues on two idle engines: queue k on engine k mod 2. */
+	for (unsigned int k = 0; k < 4; k++) {
+		e = blk_pick_engine(load, mine, 2);
+		CHECK_EQ_U64(e, k % 2);
+		load[e]++;
+		mine[e]++;
+	}
+	/* Another VM: the least loaded engine, the lowest-numbered on a tie. */
+	memset(mine, 0, sizeof(mine));
+	load[0] = 3;
+	load[1] = 2;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 1);
+	load[1] = 3;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 0);
+	/* The VM's own queues count first: a busier engine it is not on yet wins. */
+	load[0] = 6;
+	load[1] = 1;
+	mine[1] = 1;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 0);
+	/* A full engine is skipped; all full: none. */
+	load[0] = BLK_MAX_DISKS;
+	CHECK_EQ_U64(blk_pick_engine(load, mine, 2), 1);
+	load[1] = BLK_MAX_DISKS;
+	CHECK(blk_pick_engine(load, mine, 2) < 0);
+	CHECK(blk_pick_engine(load, mine, 0) < 0);
+}
+
+/* A disk's share of a pass: two queues of one VM on one engine take no more than one burst. */
+static void test_disk_burst_share(void)
+{
+	struct guest a, b;
+	struct blk_disk t = { 0 };
+
+	setup();
+	guest_attach(&a, 0x80000, 0, 16);
+	guest_attach(&b, 0x90000, 100, 16);
+	/* Both halves of the engine's burst of 8, as vdisk gives a VM's two queues on it. */
+	eng.disks[a.idx].burst = eng.disks[b.idx].burst = 4;
+	for (unsigned int i = 0; i < 10; i++) {
+		send(&a, BLK_OP_WRITE, i, 1, 0x1000, i);
+		send(&b, BLK_OP_WRITE, i, 1, 0x2000, i);
+	}
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(ctl.n_io, 8);
+	/* What the attach makes of a template's burst: its own when smaller, else the engine's. */
+	t.kind = BLK_KIND_VIRTQ;
+	t.vq.size = 8;
+	t.burst = 3;
+	t.queue = 2;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &a.idx), 0);
+	CHECK_EQ_U64(eng.disks[a.idx].burst, 3);
+	CHECK_EQ_U64(eng.disks[a.idx].queue, 2);
+	t.burst = 0;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &b.idx), 0);
+	CHECK_EQ_U64(eng.disks[b.idx].burst, 8);
+	t.burst = 100;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &b.idx), 0);
+	CHECK_EQ_U64(eng.disks[b.idx].burst, 8);
+}
+
 static void test_detach_waits_for_the_controller(void)
 {
 	struct guest g;
@@ -754,6 +820,45 @@ static void test_virtq_requests(void)
 	CHECK_EQ_U64(ctl.io[2].cdw0 & 0xff, NVME_CMD_FLUSH);
 	complete_io(2, 0);
 	poll_settles(idx, 5, 2);
+}
+
+/* Two queues of one VM at the engine: the one the driver breaks is shut, the other works on. */
+static void test_virtq_one_broken_queue_of_two(void)
+{
+	const uint64_t one[1] = { 0x10000 };
+	uint8_t *q1 = ram + VQ_OFF + 0x8000;
+	struct blk_disk t = { 0 };
+	unsigned int idx, idx1;
+	uint16_t ahead = VQ_N + 1;
+
+	setup();
+	vq_attach(&idx);
+	t.kind = BLK_KIND_VIRTQ;
+	t.queue = 1;
+	t.vq.desc = (struct virtq_desc *)(void *)q1;
+	t.vq.avail = q1 + 0x1000;
+	t.vq.used = q1 + 0x2000;
+	t.vq.size = VQ_N;
+	t.share = eng.disks[idx].share;
+	t.mem = eng.disks[idx].mem;
+	t.qd_limit = VQ_N;
+	t.notify = vq_notify;
+	CHECK_EQ_U64(blk_engine_attach(&eng, &t, &idx1), 0);
+	CHECK(idx1 != idx);
+	CHECK_EQ_U64(eng.disks[idx1].queue, 1);
+	memcpy(q1 + 0x1000 + 2, &ahead, 2); /* queue 1's avail index runs past its size */
+	vq_chain(0, VIRTIO_BLK_T_IN, 8, one, 1, 4096);
+	vq_publish(0);
+	blk_engine_poll(&eng);
+	CHECK(atomic_load(&eng.disks[idx1].down));
+	CHECK(!atomic_load(&eng.disks[idx].down));
+	CHECK_EQ_U64(ctl.n_io, 1);
+	complete_io(0, 0);
+	blk_engine_poll(&eng);
+	CHECK_EQ_U64(vq_used_idx(), 1);
+	CHECK_EQ_U64(vq_status_of(0), VIRTIO_BLK_S_OK);
+	CHECK(blk_engine_detach(&eng, idx1, false));
+	CHECK(!atomic_load(&eng.disks[idx].down));
 }
 
 static void test_virtq_lies(void)
@@ -1203,12 +1308,15 @@ int main(void)
 	RUN(test_queues_the_controller_grants);
 	RUN(test_commands_and_one_doorbell);
 	RUN(test_queue_depth_and_round_robin);
+	RUN(test_pick_engine);
+	RUN(test_disk_burst_share);
 	RUN(test_detach_waits_for_the_controller);
 	RUN(test_full_completion_ring_holds_the_disk);
 	RUN(test_timeout_and_fatal_reset);
 	RUN(test_two_engines_share_a_controller);
 	RUN(test_virtq_requests);
 	RUN(test_virtq_lies);
+	RUN(test_virtq_one_broken_queue_of_two);
 	RUN(test_virtq_features);
 	RUN(test_idle_passes_spare_the_counter);
 	RUN(test_sleep_kick_not_lost);

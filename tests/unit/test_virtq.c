@@ -663,6 +663,21 @@ static void test_fuzz(void)
 	CHECK(ok > 1000 && fatal > 1000 && cmds > 100 && ranges > 10 && indirect > 100);
 }
 
+/* Each queue's layout on its own (QueueReady = 1): size, then the three areas' alignment. */
+static void test_queue_layout(void)
+{
+	CHECK(vq_layout_check(256, 0x1000, 0x2000, 0x3000) == NULL);
+	CHECK(vq_layout_check(1, 0x10, 0x2, 0x4) == NULL);
+	CHECK(vq_layout_check(0, 0x1000, 0x2000, 0x3000) != NULL);
+	CHECK(vq_layout_check(3, 0x1000, 0x2000, 0x3000) != NULL);
+	CHECK(vq_layout_check(512, 0x1000, 0x2000, 0x3000) != NULL);
+	CHECK(vq_layout_check(0x80000000U, 0x1000, 0x2000, 0x3000) != NULL);
+	CHECK(vq_layout_check(8, 0x1008, 0x2000, 0x3000) != NULL);     /* table: 16 */
+	CHECK(vq_layout_check(8, 0x1000, 0x2001, 0x3000) != NULL);     /* driver area: 2 */
+	CHECK(vq_layout_check(8, 0x1000, 0x2000, 0x3002) != NULL);     /* device area: 4 */
+	CHECK(vq_layout_check(8, ~0ULL << 4, 0x2000, 0x3000) == NULL); /* RAM is the caller's */
+}
+
 int main(void)
 {
 	RUN(test_linux_read);
@@ -675,5 +690,6 @@ int main(void)
 	RUN(test_ranges_and_id);
 	RUN(test_need_event);
 	RUN(test_fuzz);
+	RUN(test_queue_layout);
 	return TEST_SUMMARY();
 }
