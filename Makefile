@@ -155,7 +155,7 @@ GUESTS := basic hostile benchg timer ring nvmedma uartbench disk scrub pmu debug
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
-GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/lib/fdt.c kernel/lib/fmt.c dataplane/spsc.c
+GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/lib/fdt.c kernel/lib/fmt.c dataplane/spsc.c dataplane/spsc_seq.c
 GUEST_LIB_OBJS := $(addprefix $(BUILD)/guests/obj/,$(notdir $(addsuffix .o,$(basename $(GUEST_LIB)))))
 vpath %.c tests/guests kernel/lib dataplane
 vpath %.S tests/guests
