@@ -165,7 +165,7 @@ guests: $(GUEST_BINS)
 build: $(GUEST_BINS)
 
 # The benchmark guest is built into the hypervisor image (boot/embedded.S).
-$(BUILD)/boot/embedded.o: $(BUILD)/guests/benchg.bin $(BUILD)/guests/disk.bin $(BUILD)/guests/vblk.bin
+$(BUILD)/boot/embedded.o: $(BUILD)/guests/benchg.bin $(BUILD)/guests/disk.bin $(BUILD)/guests/vblk.bin $(BUILD)/guests/ring.bin
 
 # Keep the objects and ELFs (symbols for GDB), and let make see them when it checks the chain.
 .SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %.bin,%.elf,$(GUEST_BINS)) \
