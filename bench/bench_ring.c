@@ -88,8 +88,8 @@ static int run_one(const struct bench_opts *o, unsigned int i, struct ring_resul
 	ret = vm_create("bench-ring", RING_MEM, false, &vm);
 	if (ret)
 		return shell_error(ret, "ring: cannot create the benchmark VM: %s", err_str(ret));
-	fmt_snprintf(cmdline, sizeof(cmdline), "bench layout=%s slot=%u count=%llu",
-		     runs[i].layout, runs[i].msg, (unsigned long long)o->iters);
+	fmt_snprintf(cmdline, sizeof(cmdline), "bench layout=%s slot=%u count=%llu", runs[i].layout,
+		     runs[i].msg, (unsigned long long)o->iters);
 	ret = vm_load_builtin_image(vm, embedded_ring_start, size, 1, cmdline);
 	if (ret) {
 		vm_destroy(vm, NULL);
@@ -111,8 +111,9 @@ static int run_one(const struct bench_opts *o, unsigned int i, struct ring_resul
 	if (ret) {
 		if (samples)
 			bench_free_samples(samples, o->iters);
-		return shell_error(ret, "ring: the %s-layout guest did not finish or left no "
-					"results (see its log lines)",
+		return shell_error(ret,
+				   "ring: the %s-layout guest did not finish or left no "
+				   "results (see its log lines)",
 				   runs[i].layout);
 	}
 	stats_compute(samples, o->iters, &res->ticks);
@@ -145,8 +146,7 @@ static void print_results(const struct bench_opts *o, const struct ring_result *
 		const struct stats *s = &res[i].ns;
 		char label[32];
 
-		fmt_snprintf(label, sizeof(label), "%s, %u-byte msgs", runs[i].layout,
-			     runs[i].msg);
+		fmt_snprintf(label, sizeof(label), "%s, %u-byte msgs", runs[i].layout, runs[i].msg);
 		fmt_snprintf(insns, sizeof(insns), "%llu",
 			     (unsigned long long)per_msg(res[i].insns, res[i].msgs));
 		printk("%-22s %-6s %8llu %8llu %8llu %8llu %8llu %8llu %10s %10llu\n", label, "ns",
