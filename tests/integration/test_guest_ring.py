@@ -233,3 +233,32 @@ def test_hostile_seq_guest_beside_honest(shell: Shell) -> None:
     assert stats["running"] and stats["faults"] == faults_before + len(SEQ_LIES), stats
     assert shell.run_json("dp send 1000")["errors"] == 0
     assert shell.run_json("version")["name"] == "monadic-hypervisor"
+
+
+def test_bench_ring_both_layouts(shell: Shell) -> None:
+    """`bench ring` runs the built-in ring guest in each layout on the running engine; the
+    engine's port served every round trip of each, in the layout asked for."""
+    if not shell.run_json("dp stats")["running"]:
+        shell.run("dp start 1")
+    # Room for the benchmark's VM: the module's stopped guests go.
+    for vm in shell.run_json("vm list")["vms"]:
+        if vm["state"] == "stopped":
+            shell.run(f"vm destroy {vm['id']}")
+    mark = shell.mark()
+    result = shell.run_json("bench ring --iters 200 --json", timeout=300)
+    rows = [(r["layout"], r["msg_bytes"]) for r in result["layouts"]]
+    assert rows == [("index", 64), ("seq", 64), ("seq", 56)], result
+    # The hypervisor attached each guest's rings in the layout its row says.
+    attached = re.findall(r"ring pair at IPA 0x[0-9a-f]+ \(64 x (\d+) bytes each way, (\w+) "
+                          r"layout\)", shell.transcript(mark))
+    assert [(layout, int(size)) for size, layout in attached] == rows, shell.transcript(mark)
+    for r in result["layouts"]:
+        assert r["engine_msgs"] == 200 and r["rtt_ns"]["n"] == 200, r
+        assert 0 < r["rtt_ns"]["min"] <= r["rtt_ns"]["p50"] <= r["rtt_ns"]["max"], r
+        assert r["el2_cycles_per_msg"] is not None, r
+        # Instructions are counted only under -icount; never a guess without it.
+        assert (r["el2_insns_per_msg"] is None) == (not result["inst_retired"]), r
+    stats = shell.run_json("dp stats")
+    assert stats["running"] and stats["cpu"] == 1, stats
+    out = shell.run("bench ring --iters 100001", check=False)
+    assert "error: ring: at most 100000 round trips" in out, out
