@@ -74,6 +74,17 @@ static void ring_json(struct json *j, const struct vm *vm)
 	json_obj_end(j);
 }
 
+static void ring_print(const struct vm *vm)
+{
+	const char *layout;
+	unsigned int port;
+	int state = vring_info(vm->id, &port, &layout);
+
+	if (state != VRING_NONE)
+		printk("ring: engine port %u, %s, %s layout\n", port, vring_state_name(state),
+		       layout);
+}
+
 static void vm_json(struct json *j, const char *key, const struct vm *vm, bool detail)
 {
 	json_obj_begin(j, key);
@@ -268,15 +279,7 @@ static int vm_info(const char *arg, bool as_json)
 	printk("injected: %llu aborts, %llu UNDEFs; %llu unknown calls; console %llu bytes\n",
 	       (unsigned long long)vm->aborts_injected, (unsigned long long)vm->undefs_injected,
 	       (unsigned long long)vm->bad_calls, (unsigned long long)vm->uart.bytes_out);
-	{
-		const char *layout;
-		unsigned int port;
-		int state = vring_info(vm->id, &port, &layout);
-
-		if (state != VRING_NONE)
-			printk("ring: engine port %u, %s, %s layout\n", port,
-			       vring_state_name(state), layout);
-	}
+	ring_print(vm);
 	printk("ITS: %llu commands, %llu translations, %llu refused\n",
 	       (unsigned long long)vm->its.commands, (unsigned long long)vm->its.translations,
 	       (unsigned long long)vm->its.errors);

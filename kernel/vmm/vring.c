@@ -85,9 +85,8 @@ static void vring_seq_fault(struct vring *r, bool log)
 				"(the engine's tail is 0x%x, capacity %u)\n",
 				r->vm_id, r->port, rx->bad_at, rx->bad_len, rx->tail, cap);
 		else
-			pr_warn("vm%u: ring port %u shut: the guest wrote sequence word 0x%x in "
-				"slot "
-				"0x%x (0x%x or 0x%x expected, capacity %u)\n",
+			pr_warn("vm%u: ring port %u shut: the guest wrote sequence word 0x%x "
+				"in slot 0x%x (0x%x or 0x%x expected, capacity %u)\n",
 				r->vm_id, r->port, rx->bad_seq, rx->bad_at, rx->bad_at + 1,
 				rx->bad_at + 1 - cap, cap);
 		return;
