@@ -155,7 +155,7 @@ GUESTS := basic hostile benchg timer ring nvmedma uartbench disk scrub pmu debug
 GUEST_BINS := $(addprefix $(BUILD)/guests/,$(addsuffix .bin,$(GUESTS)))
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -ffreestanding -nostdlib \
 	-fno-builtin -fno-pie -fno-stack-protector $(ARCH_CFLAGS) -I. -Itests/guests -MMD -MP
-GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/lib/fdt.c kernel/lib/fmt.c dataplane/spsc.c
+GUEST_LIB := tests/guests/start.S tests/guests/common.c kernel/lib/fdt.c kernel/lib/fmt.c dataplane/spsc.c dataplane/spsc_seq.c
 GUEST_LIB_OBJS := $(addprefix $(BUILD)/guests/obj/,$(notdir $(addsuffix .o,$(basename $(GUEST_LIB)))))
 vpath %.c tests/guests kernel/lib dataplane
 vpath %.S tests/guests
@@ -165,7 +165,7 @@ guests: $(GUEST_BINS)
 build: $(GUEST_BINS)
 
 # The benchmark guest is built into the hypervisor image (boot/embedded.S).
-$(BUILD)/boot/embedded.o: $(BUILD)/guests/benchg.bin $(BUILD)/guests/disk.bin $(BUILD)/guests/vblk.bin
+$(BUILD)/boot/embedded.o: $(BUILD)/guests/benchg.bin $(BUILD)/guests/disk.bin $(BUILD)/guests/vblk.bin $(BUILD)/guests/ring.bin
 
 # Keep the objects and ELFs (symbols for GDB), and let make see them when it checks the chain.
 .SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %.bin,%.elf,$(GUEST_BINS)) \

@@ -40,6 +40,7 @@ static const struct bench_def benches[] = {
 	{ "nvme-engine", bench_nvme_engine, 10000,
 	  "the block engine's EL2 cost per I/O over --iters ms, any guest's I/O", 0 },
 	{ "vblk", bench_vblk, 2000, "EL2 cost per 4 KiB virtio-blk read at queue depth 1", 1 },
+	{ "ring", bench_ring, 2000, "a guest's ring round trip to the dp engine, both layouts", 2 },
 };
 
 static void defaults(struct bench_opts *o, const struct bench_def *b)
@@ -82,8 +83,9 @@ static int cmd_bench(int argc, char **argv)
 
 		for (unsigned int i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 			if (benches[i].fn == bench_nvme || benches[i].fn == bench_nvme_engine ||
-			    benches[i].fn == bench_vblk || benches[i].fn == bench_virq_dev)
-				continue; /* it needs a controller set up first */
+			    benches[i].fn == bench_vblk || benches[i].fn == bench_virq_dev ||
+			    benches[i].fn == bench_ring)
+				continue; /* it needs a controller set up first, or the dp engine */
 			defaults(&o, &benches[i]);
 			ret = bench_parse_opts(argc, argv, 2, &o);
 			if (ret)
@@ -136,7 +138,11 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  vblk         EL2 instructions and cycles per 4 KiB virtio-blk read at queue\n"
 	      "               depth 1, on the guest's core and the engines' (instructions under\n"
 	      "               -icount; needs 'nvme claim <bdf>'; not part of 'all')\n"
-	      "  all          each of the above but nvme, nvme-engine, vblk and virq-dev; one\n"
+	      "  ring         a guest's single-message round trip through its ring pair to the\n"
+	      "               dp engine, in the index and the sequence layouts, and the\n"
+	      "               engine's EL2 instructions and cycles per message (starts the\n"
+	      "               engine on the last CPU unless 'dp start' did; not part of 'all')\n"
+	      "  all          each of the above but nvme, nvme-engine, vblk, virq-dev, ring; one\n"
 	      "               this machine has too few CPUs for is skipped, with the reason\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
 	      "         --burst N (1-256) --json (one JSON line per result)",

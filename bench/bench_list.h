@@ -20,5 +20,6 @@ int bench_ipi(struct bench_opts *o);
 int bench_nvme(struct bench_opts *o);
 int bench_nvme_engine(struct bench_opts *o);
 int bench_vblk(struct bench_opts *o);
+int bench_ring(struct bench_opts *o);
 
 #endif

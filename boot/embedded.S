@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
-/* Guests carried inside the hypervisor image: the benchmark guests of `bench hvc|mmio|nvme|vblk`. */
+/* Guests carried inside the hypervisor image: the benchmark guests of `bench hvc|mmio|nvme|vblk|ring`. */
 
 	.section .rodata.embedded, "a"
 	.balign	4096
@@ -26,4 +26,13 @@ embedded_vblk_start:
 	.incbin	"build/guests/vblk.bin"
 	.globl	embedded_vblk_end
 embedded_vblk_end:
+	.balign	8
+
+/* The ring test guest, as the benchmark guest of `bench ring` (tests/guests/ring.c). */
+	.balign	4096
+	.globl	embedded_ring_start
+embedded_ring_start:
+	.incbin	"build/guests/ring.bin"
+	.globl	embedded_ring_end
+embedded_ring_end:
 	.balign	8

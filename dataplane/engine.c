@@ -17,6 +17,93 @@ void dp_engine_init(struct dp_engine *e, uint32_t burst)
 	e->polls = 0;
 	e->idle_waits = 0;
 	e->faults = 0;
+	atomic_store_explicit(&e->cost, NULL, memory_order_relaxed);
+	e->cost_ready = NULL;
+	atomic_store_explicit(&e->busy_insns, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->busy_cycles, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->busy_passes, 0, memory_order_relaxed);
+	atomic_store_explicit(&e->busy_msgs, 0, memory_order_relaxed);
+}
+
+/*
+ * A port's ring calls, by its layout. Each is one branch on a field of the port's own line in
+ * front of the ring call: one poll loop serves both layouts.
+ */
+static inline uint32_t rx_peek(struct dp_port *p, uint32_t n, void **first)
+{
+	if (p->ends.layout == DP_LAYOUT_SEQ)
+		return spsc_seq_cons_peek(p->ends.rx.seq, n, first);
+	return spsc_cons_peek(p->ends.rx.idx, n, first);
+}
+
+static inline void rx_release(struct dp_port *p, uint32_t n)
+{
+	if (p->ends.layout == DP_LAYOUT_SEQ)
+		spsc_seq_cons_release(p->ends.rx.seq, n);
+	else
+		spsc_cons_release(p->ends.rx.idx, n);
+}
+
+/* Bytes from one received message to the next in a peeked run. */
+static inline uint32_t rx_stride(const struct dp_port *p)
+{
+	return p->ends.layout == DP_LAYOUT_SEQ ? p->ends.rx.seq->stride : p->ends.rx.idx->slot_size;
+}
+
+static inline uint32_t tx_stride(const struct dp_port *p)
+{
+	return p->ends.layout == DP_LAYOUT_SEQ ? p->ends.tx.seq->stride : p->ends.tx.idx->slot_size;
+}
+
+static inline uint32_t tx_reserve(struct dp_port *p, uint32_t n, void **first)
+{
+	if (p->ends.layout == DP_LAYOUT_SEQ)
+		return spsc_seq_prod_reserve(p->ends.tx.seq, n, first);
+	return spsc_prod_reserve(p->ends.tx.idx, n, first);
+}
+
+static inline void tx_commit_notify(struct dp_port *p, uint32_t n)
+{
+	if (p->ends.layout == DP_LAYOUT_SEQ)
+		spsc_seq_prod_commit_notify(p->ends.tx.seq, n);
+	else
+		spsc_prod_commit_notify(p->ends.tx.idx, n);
+}
+
+static inline void rx_wait_nonempty(struct dp_port *p, uint32_t max_waits)
+{
+	if (p->ends.layout == DP_LAYOUT_SEQ)
+		spsc_seq_cons_wait_nonempty(p->ends.rx.seq, max_waits);
+	else
+		spsc_cons_wait_nonempty(p->ends.rx.idx, max_waits);
+}
+
+/* A port with a transmit ring (the ends of one layout: test the member that layout set). */
+static inline bool has_tx(const struct dp_ends *ends)
+{
+	return ends->layout == DP_LAYOUT_SEQ ? ends->tx.seq != NULL : ends->tx.idx != NULL;
+}
+
+static bool has_rx(const struct dp_ends *ends)
+{
+	return ends->layout == DP_LAYOUT_SEQ ? ends->rx.seq != NULL : ends->rx.idx != NULL;
+}
+
+bool dp_port_rx_fault(const struct dp_port *p)
+{
+	return p->ends.layout == DP_LAYOUT_SEQ ? p->ends.rx.seq->fault : p->ends.rx.idx->fault;
+}
+
+bool dp_port_tx_fault(const struct dp_port *p)
+{
+	if (!has_tx(&p->ends))
+		return false;
+	return p->ends.layout == DP_LAYOUT_SEQ ? p->ends.tx.seq->fault : p->ends.tx.idx->fault;
+}
+
+const char *dp_layout_name(enum dp_layout layout)
+{
+	return layout == DP_LAYOUT_SEQ ? "seq" : layout == DP_LAYOUT_INDEX ? "index" : "?";
 }
 
 /* The controller's next command for a port: a new generation in the given state. */
@@ -27,13 +114,14 @@ static uint32_t next_cmd(struct dp_port *p, unsigned int state)
 	return ((cmd >> 2) + 1) << 2 | state;
 }
 
-int dp_engine_attach(struct dp_engine *e, struct spsc_cons *rx, struct spsc_prod *tx, dp_handler fn,
-		     void *ctx, dp_fault_fn on_fault, unsigned int *port)
+int dp_engine_attach(struct dp_engine *e, const struct dp_ends *ends, dp_handler fn, void *ctx,
+		     dp_fault_fn on_fault, unsigned int *port)
 {
 	struct dp_port *p = NULL;
 	unsigned int i;
 
-	if (!rx || !fn)
+	if (!ends || (ends->layout != DP_LAYOUT_INDEX && ends->layout != DP_LAYOUT_SEQ) ||
+	    !has_rx(ends) || !fn)
 		return E_INVAL;
 	for (i = 0; i < DP_MAX_PORTS && !p; i++)
 		if (DP_PORT_STATE(atomic_load_explicit(&e->ports[i].cmd, memory_order_relaxed)) ==
@@ -41,8 +129,7 @@ int dp_engine_attach(struct dp_engine *e, struct spsc_cons *rx, struct spsc_prod
 			p = &e->ports[i];
 	if (!p)
 		return E_NOMEM;
-	p->rx = rx;
-	p->tx = tx;
+	p->ends = *ends;
 	p->fn = fn;
 	p->ctx = ctx;
 	p->on_fault = on_fault;
@@ -58,9 +145,13 @@ int dp_engine_attach(struct dp_engine *e, struct spsc_cons *rx, struct spsc_prod
 int dp_engine_add_port(struct dp_engine *e, struct spsc_ring *rx, struct spsc_ring *tx,
 		       dp_handler fn, void *ctx)
 {
+	struct dp_ends ends = { .layout = DP_LAYOUT_INDEX };
+
 	if (!rx)
 		return E_INVAL;
-	return dp_engine_attach(e, &rx->cons, tx ? &tx->prod : NULL, fn, ctx, NULL, NULL);
+	ends.rx.idx = &rx->cons;
+	ends.tx.idx = tx ? &tx->prod : NULL;
+	return dp_engine_attach(e, &ends, fn, ctx, NULL, NULL);
 }
 
 bool dp_engine_detach(struct dp_engine *e, unsigned int port, bool running)
@@ -89,28 +180,29 @@ bool dp_engine_detach(struct dp_engine *e, unsigned int port, bool running)
 static uint32_t poll_port(struct dp_engine *e, struct dp_port *p)
 {
 	uint8_t *in, *out = NULL;
-	uint32_t n = spsc_cons_peek(p->rx, e->burst, (void **)&in), room = n, sent = 0;
-	uint32_t size = p->rx->slot_size;
+	uint32_t n = rx_peek(p, e->burst, (void **)&in), room = n, sent = 0;
+	uint32_t size = rx_stride(p), out_size = 0;
 
 	if (!n)
 		return 0;
-	if (p->tx) {
+	if (has_tx(&p->ends)) {
 		/* Only take what can be answered: a full transmit ring applies back-pressure. */
-		room = spsc_prod_reserve(p->tx, n, (void **)&out);
+		room = tx_reserve(p, n, (void **)&out);
 		if (room < n)
 			n = room;
 		if (!n)
 			return 0;
+		out_size = tx_stride(p);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		void *slot = out ? out + (uint64_t)sent * p->tx->slot_size : NULL;
+		void *slot = out ? out + (uint64_t)sent * out_size : NULL;
 
 		if (p->fn(p->ctx, in + (uint64_t)i * size, slot) && out)
 			sent++;
 	}
 	if (out)
-		spsc_prod_commit_notify(p->tx, sent);
-	spsc_cons_release(p->rx, n);
+		tx_commit_notify(p, sent);
+	rx_release(p, n);
 	p->msgs += n;
 	p->sent += sent;
 	return n;
@@ -142,7 +234,7 @@ uint32_t dp_engine_poll(struct dp_engine *e)
 			continue;
 		got = poll_port(e, p);
 		/* A ring that found a bad index reads as empty or full: only then look. */
-		if (!got && (p->rx->fault || (p->tx && p->tx->fault)))
+		if (!got && (dp_port_rx_fault(p) || dp_port_tx_fault(p)))
 			port_fault(e, p);
 		n += got;
 	}
@@ -150,13 +242,45 @@ uint32_t dp_engine_poll(struct dp_engine *e)
 	return n;
 }
 
+/* One pass with its instructions and cycles counted when it handled messages (a benchmark asked). */
+static uint32_t counted_poll(struct dp_engine *e, const struct dp_cost_ops *ops)
+{
+	uint64_t i0, c0, i1, c1;
+	uint32_t n;
+
+	if (ops != e->cost_ready) {
+		ops->setup();
+		e->cost_ready = ops;
+	}
+	ops->read(&i0, &c0);
+	n = dp_engine_poll(e);
+	ops->read(&i1, &c1);
+	if (n) {
+		/* Relaxed: statistics the benchmark reads after the work it measures is done. */
+		atomic_fetch_add_explicit(&e->busy_insns, i1 - i0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->busy_cycles, c1 - c0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->busy_passes, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&e->busy_msgs, n, memory_order_relaxed);
+	}
+	return n;
+}
+
+void dp_engine_set_cost(struct dp_engine *e, const struct dp_cost_ops *ops)
+{
+	/* Release: the ops (and what their setup reads) are complete before the engine sees them. */
+	atomic_store_explicit(&e->cost, ops, memory_order_release);
+}
+
 void dp_engine_run(struct dp_engine *e)
 {
 	atomic_store_explicit(&e->running, 1, memory_order_release);
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
 		struct dp_port *p = &e->ports[0];
+		/* Acquire pairs with dp_engine_set_cost(): the ops it names are complete. */
+		const struct dp_cost_ops *ops =
+			atomic_load_explicit(&e->cost, memory_order_acquire);
 
-		if (dp_engine_poll(e))
+		if (ops ? counted_poll(e, ops) : dp_engine_poll(e))
 			continue;
 		/*
 		 * Idle. Sleep on the first port's producer index line when it runs (a store to
@@ -166,7 +290,7 @@ void dp_engine_run(struct dp_engine *e)
 		if (DP_PORT_STATE(atomic_load_explicit(&p->ack, memory_order_relaxed)) ==
 			    DP_PORT_RUN &&
 		    !atomic_load_explicit(&p->down, memory_order_relaxed))
-			spsc_cons_wait_nonempty(p->rx, DP_IDLE_WAITS);
+			rx_wait_nonempty(p, DP_IDLE_WAITS);
 		e->idle_waits++;
 	}
 	atomic_store_explicit(&e->running, 0, memory_order_release);

@@ -114,8 +114,8 @@ void dp_service_local(struct spsc_ring **to, struct spsc_ring **from)
 	*from = &dp_from_engine;
 }
 
-int dp_service_attach(struct spsc_cons *rx, struct spsc_prod *tx, dp_handler fn, void *ctx,
-		      dp_fault_fn on_fault, unsigned int *port, uint64_t *epoch)
+int dp_service_attach(const struct dp_ends *ends, dp_handler fn, void *ctx, dp_fault_fn on_fault,
+		      unsigned int *port, uint64_t *epoch)
 {
 	int ret;
 
@@ -123,7 +123,7 @@ int dp_service_attach(struct spsc_cons *rx, struct spsc_prod *tx, dp_handler fn,
 	if (dp_cpu < 0) {
 		ret = E_NOENT;
 	} else {
-		ret = dp_engine_attach(&dp, rx, tx, fn, ctx, on_fault, port);
+		ret = dp_engine_attach(&dp, ends, fn, ctx, on_fault, port);
 		*epoch = dp_epoch;
 	}
 	spin_unlock(&dp_lock);

@@ -29,8 +29,8 @@ void dp_service_local(struct spsc_ring **to, struct spsc_ring **from);
  * Attach a port whose rings are shared with a guest (any CPU). E_NOENT when no engine runs,
  * E_NOMEM when its ports are all taken. *epoch says which engine took it.
  */
-int dp_service_attach(struct spsc_cons *rx, struct spsc_prod *tx, dp_handler fn, void *ctx,
-		      dp_fault_fn on_fault, unsigned int *port, uint64_t *epoch);
+int dp_service_attach(const struct dp_ends *ends, dp_handler fn, void *ctx, dp_fault_fn on_fault,
+		      unsigned int *port, uint64_t *epoch);
 /*
  * Take the port back and wait until the engine no longer touches its rings (at most a few
  * milliseconds); true when it is safe to reuse their memory.

@@ -182,6 +182,7 @@ static int dp_stats(bool as_json)
 			json_u64(&j, "port", i);
 			json_str(&j, "state", port_state(&dp->ports[i]));
 			json_i64(&j, "vm", i == 0 ? -1 : vring_port_owner(i));
+			json_str(&j, "layout", dp_layout_name(dp->ports[i].ends.layout));
 			json_u64(&j, "msgs", dp->ports[i].msgs);
 			json_u64(&j, "sent", dp->ports[i].sent);
 			json_obj_end(&j);
@@ -201,8 +202,10 @@ static int dp_stats(bool as_json)
 	       (unsigned long long)dp->faults);
 	for (unsigned int i = 1; i < DP_MAX_PORTS; i++)
 		if (DP_PORT_STATE(atomic_load(&dp->ports[i].cmd)) != DP_PORT_FREE)
-			printk("  port %u: vm%d's ring, %s, %llu messages handled, %llu sent\n", i,
-			       vring_port_owner(i), port_state(&dp->ports[i]),
+			printk("  port %u: vm%d's ring, %s, %s layout, %llu messages handled, "
+			       "%llu sent\n",
+			       i, vring_port_owner(i), port_state(&dp->ports[i]),
+			       dp_layout_name(dp->ports[i].ends.layout),
 			       (unsigned long long)dp->ports[i].msgs,
 			       (unsigned long long)dp->ports[i].sent);
 	return 0;

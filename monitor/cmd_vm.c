@@ -9,6 +9,7 @@
 #include "kernel/vmm/vm_guest.h"
 #include "kernel/vmm/vm_pci.h"
 #include "kernel/vmm/vdisk.h"
+#include "kernel/vmm/vring.h"
 #include "pci/pci.h"
 #include "monitor/cmd_vm.h"
 #include "kernel/lib/parse.h"
@@ -85,6 +86,35 @@ static void disk_json(struct json *j, const struct vm *vm)
 	json_obj_end(j);
 }
 
+/* "ring": the guest's shared ring pair (kernel/vmm/vring.h), or null without one. */
+static void ring_json(struct json *j, const struct vm *vm)
+{
+	const char *layout;
+	unsigned int port;
+	int state = vring_info(vm->id, &port, &layout);
+
+	if (state == VRING_NONE) {
+		json_null(j, "ring");
+		return;
+	}
+	json_obj_begin(j, "ring");
+	json_str(j, "state", vring_state_name(state));
+	json_u64(j, "port", port);
+	json_str(j, "layout", layout);
+	json_obj_end(j);
+}
+
+static void ring_print(const struct vm *vm)
+{
+	const char *layout;
+	unsigned int port;
+	int state = vring_info(vm->id, &port, &layout);
+
+	if (state != VRING_NONE)
+		printk("ring: engine port %u, %s, %s layout\n", port, vring_state_name(state),
+		       layout);
+}
+
 static void vm_json(struct json *j, const char *key, const struct vm *vm, bool detail)
 {
 	json_obj_begin(j, key);
@@ -107,6 +137,7 @@ static void vm_json(struct json *j, const char *key, const struct vm *vm, bool d
 		json_str(j, "device_dma", vm_pci_dma_mode(vm));
 		json_hex(j, "dtb", vm->dtb_ipa);
 		json_u64(j, "initrd_size", vm->initrd_size);
+		ring_json(j, vm);
 		json_u64(j, "aborts_injected", vm->aborts_injected);
 		json_u64(j, "undefs_injected", vm->undefs_injected);
 		json_u64(j, "bad_calls", vm->bad_calls);
@@ -299,6 +330,7 @@ static int vm_info(const char *arg, bool as_json)
 	printk("injected: %llu aborts, %llu UNDEFs; %llu unknown calls; console %llu bytes\n",
 	       (unsigned long long)vm->aborts_injected, (unsigned long long)vm->undefs_injected,
 	       (unsigned long long)vm->bad_calls, (unsigned long long)vm->uart.bytes_out);
+	ring_print(vm);
 	printk("ITS: %llu commands, %llu translations, %llu refused\n",
 	       (unsigned long long)vm->its.commands, (unsigned long long)vm->its.translations,
 	       (unsigned long long)vm->its.errors);

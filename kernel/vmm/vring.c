@@ -22,9 +22,19 @@ _Static_assert(VRING_SLOTS_OFFSET == 2 * sizeof(struct spsc_shared),
 	       "slots follow both index pairs");
 
 struct vring {
-	struct spsc_cons rx; /* ring 0: the guest produces, the engine consumes */
-	struct spsc_prod tx; /* ring 1: the engine produces, the guest consumes */
-	_Atomic int state;   /* enum vring_state */
+	/* Our ends, of the layout the guest asked for: ring 0 the guest produces, ring 1 we do. */
+	union {
+		struct {
+			struct spsc_cons rx;
+			struct spsc_prod tx;
+		} idx;
+		struct {
+			struct spsc_seq_cons rx;
+			struct spsc_seq_prod tx;
+		} seq;
+	} ends;
+	enum dp_layout layout;
+	_Atomic int state; /* enum vring_state */
 	unsigned int port;
 	uint64_t epoch; /* which engine has the port */
 	uint32_t slot_size;
@@ -59,20 +69,59 @@ static bool vring_echo(void *ctx, const void *in, void *out)
 	return true;
 }
 
-/* On the engine's core: the guest published an impossible index and its port is shut. */
+/* The sequence layout's fault, said: which slot held what, and what an honest guest writes. */
+static void vring_seq_fault(struct vring *r, bool log)
+{
+	const struct spsc_seq_cons *rx = &r->ends.seq.rx;
+	const struct spsc_seq_prod *tx = &r->ends.seq.tx;
+	uint32_t cap = rx->mask + 1;
+
+	if (rx->fault) {
+		atomic_store(&r->bad_index, rx->bad_seq);
+		if (!log)
+			return;
+		if (rx->bad_len || rx->bad_seq == rx->bad_at + 1)
+			pr_warn("vm%u: ring port %u shut: the guest's slot 0x%x claims a run of %u "
+				"(the engine's tail is 0x%x, capacity %u)\n",
+				r->vm_id, r->port, rx->bad_at, rx->bad_len, rx->tail, cap);
+		else
+			pr_warn("vm%u: ring port %u shut: the guest wrote sequence word 0x%x "
+				"in slot 0x%x (0x%x or 0x%x expected, capacity %u)\n",
+				r->vm_id, r->port, rx->bad_seq, rx->bad_at, rx->bad_at + 1,
+				rx->bad_at + 1 - cap, cap);
+		return;
+	}
+	atomic_store(&r->bad_index, tx->bad_index);
+	if (log)
+		pr_warn("vm%u: ring port %u shut: the guest published tail 0x%x "
+			"(the engine's head is 0x%x, capacity %u)\n",
+			r->vm_id, r->port, tx->bad_index, tx->head, tx->mask + 1);
+}
+
+/* On the engine's core: the guest published an impossible value and its port is shut. */
 static void vring_fault(void *ctx, const struct dp_port *p)
 {
 	struct vring *r = ctx;
-	bool head = p->rx->fault;
-	uint32_t bad = head ? p->rx->bad_index : p->tx->bad_index;
+	bool log = log_nth_ok(++r->faults);
 
-	atomic_store(&r->bad_index, bad);
+	(void)p; /* our own ends say more than the port's view of them */
+	if (r->layout == DP_LAYOUT_SEQ) {
+		vring_seq_fault(r, log);
+	} else {
+		const struct spsc_cons *rx = &r->ends.idx.rx;
+		const struct spsc_prod *tx = &r->ends.idx.tx;
+		bool head = rx->fault;
+		uint32_t bad = head ? rx->bad_index : tx->bad_index;
+
+		atomic_store(&r->bad_index, bad);
+		if (log)
+			pr_warn("vm%u: ring port %u shut: the guest published %s 0x%x "
+				"(the engine's %s is 0x%x, capacity %u)\n",
+				r->vm_id, r->port, head ? "head" : "tail", bad,
+				head ? "tail" : "head", head ? rx->tail : tx->head,
+				(head ? rx->mask : tx->mask) + 1);
+	}
 	atomic_store(&r->state, VRING_SHUT);
-	if (log_nth_ok(++r->faults))
-		pr_warn("vm%u: ring port %u shut: the guest published %s 0x%x "
-			"(the engine's %s is 0x%x, capacity %u)\n",
-			r->vm_id, r->port, head ? "head" : "tail", bad, head ? "tail" : "head",
-			head ? p->rx->tail : p->tx->head, (head ? p->rx->mask : p->tx->mask) + 1);
 }
 
 void vring_detach(struct vm *vm)
@@ -98,11 +147,43 @@ static int vring_current_state(struct vring *r)
 	return state;
 }
 
+/*
+ * Our ends over the region at 'base' (checked to hold 'area' bytes per ring after the index
+ * lines), in the layout asked for. They start at 0 and say so on their lines; the guest's ends
+ * must start there too. The sequence layout's producer end writes every ring-1 word (empty).
+ */
+static int vring_ends(struct vring *r, uint8_t *base, uint32_t cap, uint32_t slot, uint64_t area,
+		      struct dp_ends *ends)
+{
+	struct spsc_shared *sh0 = (struct spsc_shared *)base;
+	struct spsc_shared *sh1 = (struct spsc_shared *)(base + VRING_RING1_OFFSET);
+	uint8_t *slots0 = base + VRING_SLOTS_OFFSET, *slots1 = slots0 + area;
+	int ret;
+
+	ends->layout = r->layout;
+	if (r->layout == DP_LAYOUT_SEQ) {
+		ret = spsc_seq_cons_attach(&r->ends.seq.rx, sh0, slots0, cap, slot, 0);
+		if (!ret)
+			ret = spsc_seq_prod_attach(&r->ends.seq.tx, sh1, slots1, cap, slot, 0);
+		ends->rx.seq = &r->ends.seq.rx;
+		ends->tx.seq = &r->ends.seq.tx;
+		return ret;
+	}
+	ret = spsc_cons_attach(&r->ends.idx.rx, sh0, slots0, cap, slot, 0);
+	if (!ret)
+		ret = spsc_prod_attach(&r->ends.idx.tx, sh1, slots1, cap, slot, 0);
+	ends->rx.idx = &r->ends.idx.rx;
+	ends->tx.idx = &r->ends.idx.tx;
+	return ret;
+}
+
 static int64_t vring_attach(struct vm *vm, uint64_t ipa, uint64_t geometry, uint64_t *port)
 {
 	struct vring *r = &vrings[vm->id];
-	uint32_t cap = (uint32_t)geometry, slot = (uint32_t)(geometry >> 32);
-	uint64_t size, pa;
+	uint32_t cap = (uint32_t)geometry, slot = (uint32_t)((geometry & ~VRING_GEOM_SEQ) >> 32);
+	bool seq = geometry & VRING_GEOM_SEQ;
+	struct dp_ends ends;
+	uint64_t size, pa, area;
 	uint8_t *base;
 	int ret;
 
@@ -112,20 +193,17 @@ static int64_t vring_attach(struct vm *vm, uint64_t ipa, uint64_t geometry, uint
 	if (!cap || cap > VRING_MAX_CAP || (cap & (cap - 1)) || !slot || slot > VRING_MAX_SLOT ||
 	    slot % 8)
 		return E_INVAL;
-	size = VRING_SLOTS_OFFSET + 2UL * cap * slot;
+	/* Both bounded above (4096 slots of 256 bytes and their trailers): no overflow. */
+	area = seq ? VRING_SEQ_AREA(cap, slot) : (uint64_t)cap * slot;
+	size = VRING_SLOTS_OFFSET + 2 * area;
 	/* Inside the VM's RAM, whole; the IPA is 4 KiB aligned so the index lines are too. */
 	if ((ipa & 0xfff) || ipa < vm->ram_ipa || ipa - vm->ram_ipa > vm->ram_size ||
 	    size > vm->ram_size - (ipa - vm->ram_ipa))
 		return E_RANGE;
 	pa = vm->ram_pa + (ipa - vm->ram_ipa);
 	base = (uint8_t *)(uintptr_t)pa;
-	/* Our ends start at 0 and say so on their lines; the guest's ends must start there too. */
-	ret = spsc_cons_attach(&r->rx, (struct spsc_shared *)base, base + VRING_SLOTS_OFFSET, cap,
-			       slot, 0);
-	if (!ret)
-		ret = spsc_prod_attach(&r->tx, (struct spsc_shared *)(base + VRING_RING1_OFFSET),
-				       base + VRING_SLOTS_OFFSET + (uint64_t)cap * slot, cap, slot,
-				       0);
+	r->layout = seq ? DP_LAYOUT_SEQ : DP_LAYOUT_INDEX;
+	ret = vring_ends(r, base, cap, slot, area, &ends);
 	if (ret)
 		return ret;
 	r->slot_size = slot;
@@ -133,15 +211,16 @@ static int64_t vring_attach(struct vm *vm, uint64_t ipa, uint64_t geometry, uint
 	atomic_store(&r->bad_index, 0);
 	/* Up before the engine can see the port: a fault it finds at once must not be lost. */
 	atomic_store(&r->state, VRING_UP);
-	ret = dp_service_attach(&r->rx, &r->tx, vring_echo, r, vring_fault, &r->port, &r->epoch);
+	ret = dp_service_attach(&ends, vring_echo, r, vring_fault, &r->port, &r->epoch);
 	if (ret) {
 		atomic_store(&r->state, VRING_NONE);
 		return ret;
 	}
 	if (log_nth_ok(++r->attaches))
-		pr_info("vm%u: ring pair at IPA 0x%llx (%u x %u bytes each way) "
+		pr_info("vm%u: ring pair at IPA 0x%llx (%u x %u bytes each way, %s layout) "
 			"is engine port %u\n",
-			vm->id, (unsigned long long)ipa, cap, slot, r->port);
+			vm->id, (unsigned long long)ipa, cap, slot, dp_layout_name(r->layout),
+			r->port);
 	*port = r->port;
 	return 0;
 }
@@ -185,4 +264,16 @@ int vring_port_owner(unsigned int port)
 			return (int)i;
 	}
 	return -1;
+}
+
+int vring_info(unsigned int vm_id, unsigned int *port, const char **layout)
+{
+	int state;
+
+	if (vm_id >= VM_MAX)
+		return VRING_NONE;
+	state = vring_current_state(&vrings[vm_id]);
+	*port = vrings[vm_id].port;
+	*layout = dp_layout_name(vrings[vm_id].layout);
+	return state;
 }

@@ -85,6 +85,7 @@ volatile uint8_t *guest_dev0_config(const void *dtb);
 #define VRING_OP_STATUS	       1
 #define VRING_RING1_OFFSET     256
 #define VRING_SLOTS_OFFSET     512
+#define VRING_GEOM_SEQ	       (1ULL << 63) /* x3 bit 63: the sequence layout */
 #define VRING_UP	       1
 #define VRING_SHUT	       2
 #define E_INVAL		       (-1) /* kernel/err.h */
