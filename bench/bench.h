@@ -10,6 +10,12 @@
 #include "bench/stats.h"
 #include "monitor/json.h"
 
+/* total / n rounded to the nearest; 0 when n is 0 (a figure per I/O, per message, per trip). */
+static inline uint64_t bench_per(uint64_t total, uint64_t n)
+{
+	return n ? (total + n / 2) / n : 0;
+}
+
 #define BENCH_MAX_ITERS 1000000UL
 /* A benchmark that makes no progress for 30 s gives up (TCG on a loaded 2-core host can stall
  * a vCPU for seconds; real hardware never comes near). */

@@ -75,7 +75,7 @@ static bool per_rtt(const uint64_t *v, uint64_t n, uint64_t *out)
 {
 	if (!pmu_res.done[0] || !pmu_res.done[1] || !n || v[0] <= v[1])
 		return false;
-	*out = (v[0] - v[1] + n / 2) / n;
+	*out = bench_per(v[0] - v[1], n);
 	return true;
 }
 

@@ -91,11 +91,6 @@ static bool point_call(struct vcpu *v)
 }
 VHYP_CALL(MONADIC_HVC_BENCH_NVME, point_call);
 
-static uint64_t per_io(uint64_t total, uint64_t ios)
-{
-	return ios ? (total + ios / 2) / ios : 0;
-}
-
 static void print_results(const uint64_t *r, uint64_t iters)
 {
 	printk("4 KiB random I/O through the block engine's rings, %llu per point, timed in the "
@@ -112,7 +107,7 @@ static void print_results(const uint64_t *r, uint64_t iters)
 
 		if (insns_counted && cost[i].done)
 			fmt_snprintf(insns, sizeof(insns), "%llu",
-				     (unsigned long long)per_io(cost[i].insns, cost[i].ios));
+				     (unsigned long long)bench_per(cost[i].insns, cost[i].ios));
 		printk("%-6s %4llu %9llu %9llu %9llu %9llu %9llu %11s %11llu\n",
 		       p[1] == BLK_OP_READ ? "read" : "write", (unsigned long long)p[0],
 		       (unsigned long long)(ns ? p[2] * 1000000000ULL / ns : 0),
@@ -120,7 +115,7 @@ static void print_results(const uint64_t *r, uint64_t iters)
 		       (unsigned long long)timer_ticks_to_ns(p[5]),
 		       (unsigned long long)timer_ticks_to_ns(p[6]),
 		       (unsigned long long)timer_ticks_to_ns(p[7]), insns,
-		       (unsigned long long)per_io(cost[i].cycles, cost[i].ios));
+		       (unsigned long long)bench_per(cost[i].cycles, cost[i].ios));
 	}
 	if (!insns_counted)
 		printk("(INST_RETIRED is not implemented by this PMU; QEMU counts instructions "
@@ -155,11 +150,11 @@ static void json_results(const uint64_t *r, const struct bench_opts *o)
 		json_u64(&j, "engine_passes", cost[i].passes); /* passes that did work */
 		/* null, never a guess, when the PMU cannot count it. */
 		if (insns_counted && cost[i].done)
-			json_u64(&j, "el2_insns_per_io", per_io(cost[i].insns, cost[i].ios));
+			json_u64(&j, "el2_insns_per_io", bench_per(cost[i].insns, cost[i].ios));
 		else
 			json_null(&j, "el2_insns_per_io");
 		if (cost[i].done)
-			json_u64(&j, "el2_cycles_per_io", per_io(cost[i].cycles, cost[i].ios));
+			json_u64(&j, "el2_cycles_per_io", bench_per(cost[i].cycles, cost[i].ios));
 		else
 			json_null(&j, "el2_cycles_per_io");
 		json_obj_end(&j);
@@ -272,10 +267,10 @@ int bench_nvme_engine(struct bench_opts *o)
 		json_u64(&j, "busy_passes", passes);
 		json_bool(&j, "inst_retired", insns_counted);
 		if (insns_counted)
-			json_u64(&j, "el2_insns_per_io", per_io(b.insns - a.insns, ios));
+			json_u64(&j, "el2_insns_per_io", bench_per(b.insns - a.insns, ios));
 		else
 			json_null(&j, "el2_insns_per_io");
-		json_u64(&j, "el2_cycles_per_io", per_io(b.cycles - a.cycles, ios));
+		json_u64(&j, "el2_cycles_per_io", bench_per(b.cycles - a.cycles, ios));
 		json_end(&j);
 		return 0;
 	}
@@ -284,9 +279,10 @@ int bench_nvme_engine(struct bench_opts *o)
 	       (unsigned long long)o->iters, (unsigned long long)ios, (unsigned long long)passes);
 	if (insns_counted)
 		printk("EL2 instructions per I/O: %llu\n",
-		       (unsigned long long)per_io(b.insns - a.insns, ios));
+		       (unsigned long long)bench_per(b.insns - a.insns, ios));
 	else
 		printk("EL2 instructions per I/O: not counted (the PMU counts no INST_RETIRED)\n");
-	printk("EL2 cycles per I/O: %llu\n", (unsigned long long)per_io(b.cycles - a.cycles, ios));
+	printk("EL2 cycles per I/O: %llu\n",
+	       (unsigned long long)bench_per(b.cycles - a.cycles, ios));
 	return 0;
 }

@@ -127,11 +127,6 @@ static int run_one(const struct bench_opts *o, unsigned int i, struct ring_resul
 	return 0;
 }
 
-static uint64_t per_msg(uint64_t total, uint64_t msgs)
-{
-	return msgs ? (total + msgs / 2) / msgs : 0;
-}
-
 static void print_results(const struct bench_opts *o, const struct ring_result *res, int cpu)
 {
 	char insns[24];
@@ -148,13 +143,13 @@ static void print_results(const struct bench_opts *o, const struct ring_result *
 
 		fmt_snprintf(label, sizeof(label), "%s, %u-byte msgs", runs[i].layout, runs[i].msg);
 		fmt_snprintf(insns, sizeof(insns), "%llu",
-			     (unsigned long long)per_msg(res[i].insns, res[i].msgs));
+			     (unsigned long long)bench_per(res[i].insns, res[i].msgs));
 		printk("%-22s %-6s %8llu %8llu %8llu %8llu %8llu %8llu %10s %10llu\n", label, "ns",
 		       (unsigned long long)s->min, (unsigned long long)s->p50,
 		       (unsigned long long)s->p90, (unsigned long long)s->p99,
 		       (unsigned long long)s->p999, (unsigned long long)s->max,
 		       count_insns ? insns : "n/a",
-		       (unsigned long long)per_msg(res[i].cycles, res[i].msgs));
+		       (unsigned long long)bench_per(res[i].cycles, res[i].msgs));
 	}
 	if (!count_insns)
 		printk("(EL2 insns: INST_RETIRED not implemented by this PMU; QEMU counts "
@@ -181,11 +176,11 @@ static void json_results(const struct bench_opts *o, const struct ring_result *r
 		json_u64(&j, "engine_passes", res[i].passes);
 		/* null, never a guess, when the PMU cannot count it. */
 		if (count_insns && res[i].msgs)
-			json_u64(&j, "el2_insns_per_msg", per_msg(res[i].insns, res[i].msgs));
+			json_u64(&j, "el2_insns_per_msg", bench_per(res[i].insns, res[i].msgs));
 		else
 			json_null(&j, "el2_insns_per_msg");
 		if (res[i].msgs)
-			json_u64(&j, "el2_cycles_per_msg", per_msg(res[i].cycles, res[i].msgs));
+			json_u64(&j, "el2_cycles_per_msg", bench_per(res[i].cycles, res[i].msgs));
 		else
 			json_null(&j, "el2_cycles_per_msg");
 		json_obj_end(&j);

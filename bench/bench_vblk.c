@@ -85,19 +85,14 @@ static bool mark_call(struct vcpu *v)
 }
 VHYP_CALL(MONADIC_HVC_BENCH_VBLK, mark_call);
 
-static uint64_t per_read(uint64_t total, uint64_t n)
-{
-	return n ? (total + n / 2) / n : 0;
-}
-
 static void report(const struct bench_opts *o, const uint64_t *r)
 {
 	const struct vblk_mark *a = &marks[0], *b = &marks[1];
 	uint64_t n = r[0], ns = timer_ticks_to_ns(r[2]);
-	uint64_t vi = per_read(b->vcpu_insns - a->vcpu_insns, n);
-	uint64_t ei = per_read(b->eng_insns - a->eng_insns, n);
-	uint64_t vc = per_read(b->vcpu_cycles - a->vcpu_cycles, n);
-	uint64_t ec = per_read(b->eng_cycles - a->eng_cycles, n);
+	uint64_t vi = bench_per(b->vcpu_insns - a->vcpu_insns, n);
+	uint64_t ei = bench_per(b->eng_insns - a->eng_insns, n);
+	uint64_t vc = bench_per(b->vcpu_cycles - a->vcpu_cycles, n);
+	uint64_t ec = bench_per(b->eng_cycles - a->eng_cycles, n);
 	struct json j;
 
 	if (o->json) {
