@@ -34,49 +34,22 @@
 
 extern const char embedded_disk_start[], embedded_disk_end[];
 
-struct point_cost {
-	uint64_t insns, cycles, ios, passes;
-	bool done;
-};
-static struct point_cost cost[NVME_POINTS], begin_at[NVME_POINTS];
+/* Each point's engine cost: the sums at its end less those at its start (bench_blk_cost_sum). */
+static struct bench_blk_sum cost[NVME_POINTS], begin_at[NVME_POINTS];
+static bool cost_done[NVME_POINTS];
 static struct vm *_Atomic bench_vm;
 static bool insns_counted;
-
-/* Every engine's cost so far: whichever engine serves the I/O, it is counted. */
-static void snapshot(struct point_cost *p)
-{
-	const struct blk_engine *e;
-
-	*p = (struct point_cost){ 0 };
-	for (unsigned int i = 0; (e = vdisk_engine(i)); i++) {
-		p->insns += atomic_load_explicit(&e->busy_insns, memory_order_relaxed);
-		p->cycles += atomic_load_explicit(&e->busy_cycles, memory_order_relaxed);
-		p->passes += atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
-		/* The engine's own counter, read from another core: good to a few I/Os. */
-		p->ios += *(const volatile uint64_t *)&e->completed;
-	}
-}
-
-static uint64_t busy_passes(void)
-{
-	const struct blk_engine *e;
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; (e = vdisk_engine(i)); i++)
-		n += atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
-	return n;
-}
 
 static bool point_call(struct vcpu *v)
 {
 	uint64_t op = v->regs.x[1], point = v->regs.x[2];
-	struct point_cost now;
+	struct bench_blk_sum now;
 
 	if (vm_of_vcpu(v) != atomic_load(&bench_vm) || point >= NVME_POINTS || op > 1) {
 		v->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
 		return false;
 	}
-	snapshot(&now);
+	bench_blk_cost_sum(&now);
 	if (op == 0) {
 		begin_at[point] = now;
 	} else {
@@ -84,7 +57,7 @@ static bool point_call(struct vcpu *v)
 		cost[point].cycles = now.cycles - begin_at[point].cycles;
 		cost[point].ios = now.ios - begin_at[point].ios;
 		cost[point].passes = now.passes - begin_at[point].passes;
-		cost[point].done = true;
+		cost_done[point] = true;
 	}
 	v->regs.x[0] = 0;
 	return false;
@@ -105,7 +78,7 @@ static void print_results(const uint64_t *r, uint64_t iters)
 		uint64_t ns = timer_ticks_to_ns(p[3]);
 		char insns[24] = "n/a";
 
-		if (insns_counted && cost[i].done)
+		if (insns_counted && cost_done[i])
 			fmt_snprintf(insns, sizeof(insns), "%llu",
 				     (unsigned long long)bench_per(cost[i].insns, cost[i].ios));
 		printk("%-6s %4llu %9llu %9llu %9llu %9llu %9llu %11s %11llu\n",
@@ -149,11 +122,11 @@ static void json_results(const uint64_t *r, const struct bench_opts *o)
 		json_u64(&j, "engine_ios", cost[i].ios);
 		json_u64(&j, "engine_passes", cost[i].passes); /* passes that did work */
 		/* null, never a guess, when the PMU cannot count it. */
-		if (insns_counted && cost[i].done)
+		if (insns_counted && cost_done[i])
 			json_u64(&j, "el2_insns_per_io", bench_per(cost[i].insns, cost[i].ios));
 		else
 			json_null(&j, "el2_insns_per_io");
-		if (cost[i].done)
+		if (cost_done[i])
 			json_u64(&j, "el2_cycles_per_io", bench_per(cost[i].cycles, cost[i].ios));
 		else
 			json_null(&j, "el2_cycles_per_io");
@@ -194,8 +167,10 @@ int bench_nvme(struct bench_opts *o)
 		return shell_fail(ret, &why,
 				  "nvme: the benchmark VM's disk (namespace 1, all of it)");
 	}
-	for (unsigned int i = 0; i < NVME_POINTS; i++)
-		cost[i] = (struct point_cost){ 0 };
+	for (unsigned int i = 0; i < NVME_POINTS; i++) {
+		cost[i] = (struct bench_blk_sum){ 0 };
+		cost_done[i] = false;
+	}
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
 	bench_blk_cost_start(insns_counted);
 	atomic_store(&bench_vm, vm);
@@ -242,20 +217,19 @@ static bool guests_running(void)
 int bench_nvme_engine(struct bench_opts *o)
 {
 	struct blk_engine *e = vdisk_engine(0);
-	struct point_cost a, b;
-	uint64_t passes0, passes, ios;
+	struct bench_blk_sum a, b;
+	uint64_t passes, ios;
 
 	if (!e)
 		return shell_error(E_NOENT, "nvme-engine: no controller for the block engine "
 					    "('nvme claim <bdf>' or bootargs nvme=)");
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
 	bench_blk_cost_start(insns_counted);
-	snapshot(&a);
-	passes0 = busy_passes();
+	bench_blk_cost_sum(&a);
 	for (uint64_t ms = 0; ms < o->iters && guests_running(); ms++)
 		udelay(1000);
-	snapshot(&b);
-	passes = busy_passes() - passes0;
+	bench_blk_cost_sum(&b);
+	passes = b.passes - a.passes;
 	bench_blk_cost_stop();
 	ios = b.ios - a.ios;
 	if (o->json) {

@@ -37,25 +37,13 @@ extern const char embedded_vblk_start[], embedded_vblk_end[];
 
 /* Counts at the begin and end marks: this core's PMU at EL2, and the engines' sums. */
 struct vblk_mark {
-	uint64_t vcpu_insns, vcpu_cycles, eng_insns, eng_cycles, eng_ios, eng_passes;
+	uint64_t vcpu_insns, vcpu_cycles;
+	struct bench_blk_sum eng;
 };
 static struct vblk_mark marks[2];
 static _Atomic bool marked[2];
 static struct vm *_Atomic vblk_vm;
 static bool insns_counted;
-
-static void engines_read(struct vblk_mark *m)
-{
-	const struct blk_engine *e;
-
-	for (unsigned int i = 0; (e = vdisk_engine(i)); i++) {
-		m->eng_insns += atomic_load_explicit(&e->busy_insns, memory_order_relaxed);
-		m->eng_cycles += atomic_load_explicit(&e->busy_cycles, memory_order_relaxed);
-		m->eng_passes += atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
-		/* The engine's own counter, read from another core: good to a few I/Os. */
-		m->eng_ios += *(const volatile uint64_t *)&e->completed;
-	}
-}
 
 /*
  * On the guest's core, at EL2. The begin mark sets this core's PMU up (the VM's PMU is the
@@ -75,7 +63,7 @@ static bool mark_call(struct vcpu *v)
 		bench_blk_cost_setup();
 	else
 		bench_blk_cost_read(&m.vcpu_insns, &m.vcpu_cycles);
-	engines_read(&m);
+	bench_blk_cost_sum(&m.eng);
 	if (op == 0)
 		bench_blk_cost_read(&m.vcpu_insns, &m.vcpu_cycles);
 	marks[op] = m;
@@ -90,9 +78,9 @@ static void report(const struct bench_opts *o, const uint64_t *r)
 	const struct vblk_mark *a = &marks[0], *b = &marks[1];
 	uint64_t n = r[0], ns = timer_ticks_to_ns(r[2]);
 	uint64_t vi = bench_per(b->vcpu_insns - a->vcpu_insns, n);
-	uint64_t ei = bench_per(b->eng_insns - a->eng_insns, n);
+	uint64_t ei = bench_per(b->eng.insns - a->eng.insns, n);
 	uint64_t vc = bench_per(b->vcpu_cycles - a->vcpu_cycles, n);
-	uint64_t ec = bench_per(b->eng_cycles - a->eng_cycles, n);
+	uint64_t ec = bench_per(b->eng.cycles - a->eng.cycles, n);
 	struct json j;
 
 	if (o->json) {
@@ -101,8 +89,8 @@ static void report(const struct bench_opts *o, const uint64_t *r)
 		json_u64(&j, "reads", n);
 		json_u64(&j, "errors", r[1]);
 		json_u64(&j, "elapsed_ns", ns);
-		json_u64(&j, "engine_ios", b->eng_ios - a->eng_ios);
-		json_u64(&j, "engine_passes", b->eng_passes - a->eng_passes);
+		json_u64(&j, "engine_ios", b->eng.ios - a->eng.ios);
+		json_u64(&j, "engine_passes", b->eng.passes - a->eng.passes);
 		json_bool(&j, "inst_retired", insns_counted);
 		if (insns_counted) {
 			json_u64(&j, "el2_insns_per_read", vi + ei);
@@ -124,8 +112,8 @@ static void report(const struct bench_opts *o, const uint64_t *r)
 	       (unsigned long long)n, (unsigned long long)r[1],
 	       (unsigned long long)(n ? ns / n : 0));
 	printk("the engines completed %llu I/Os in %llu passes that did work\n",
-	       (unsigned long long)(b->eng_ios - a->eng_ios),
-	       (unsigned long long)(b->eng_passes - a->eng_passes));
+	       (unsigned long long)(b->eng.ios - a->eng.ios),
+	       (unsigned long long)(b->eng.passes - a->eng.passes));
 	printk("EL2 per read: %-14s %12s %12s\n", "", "insns", "cycles");
 	if (insns_counted) {
 		printk("  %-26s %12llu %12llu\n", "guest's core (trap, irq)",

@@ -25,6 +25,20 @@ void bench_blk_cost_read(uint64_t *insns, uint64_t *cycles)
 		pmu_read_events(insns, 1);
 }
 
+void bench_blk_cost_sum(struct bench_blk_sum *s)
+{
+	const struct blk_engine *e;
+
+	*s = (struct bench_blk_sum){ 0 };
+	for (unsigned int i = 0; (e = vdisk_engine(i)); i++) {
+		/* Relaxed: statistics, read after the work they measure is done. */
+		s->insns += atomic_load_explicit(&e->busy_insns, memory_order_relaxed);
+		s->cycles += atomic_load_explicit(&e->busy_cycles, memory_order_relaxed);
+		s->passes += atomic_load_explicit(&e->busy_passes, memory_order_relaxed);
+		s->ios += *(const volatile uint64_t *)&e->completed;
+	}
+}
+
 static const struct blk_cost_ops cost_ops = { .setup = bench_blk_cost_setup,
 					      .read = bench_blk_cost_read };
 

@@ -20,4 +20,11 @@ void bench_blk_cost_stop(void);
 void bench_blk_cost_setup(void);
 void bench_blk_cost_read(uint64_t *insns, uint64_t *cycles);
 
+/* Every engine's sums so far, added up: whichever engine serves an I/O, it is counted. */
+struct bench_blk_sum {
+	uint64_t insns, cycles, passes;
+	uint64_t ios; /* the engines' own completion counters, read from here: good to a few */
+};
+void bench_blk_cost_sum(struct bench_blk_sum *s);
+
 #endif
