@@ -11,6 +11,7 @@
 
 #include "bench/bench.h"
 #include "bench/bench_list.h"
+#include "bench/blk_cost.h"
 #include "bench/pmu.h"
 #include "kernel/console.h"
 #include "kernel/lib/err.h"
@@ -42,26 +43,6 @@ struct ring_result {
 };
 
 static bool count_insns;
-
-/* On the engine's core, once: its PMU counts as the benchmark reads it. */
-static void cost_setup(void)
-{
-	static const unsigned int ev[] = { PMU_EV_INST_RETIRED };
-
-	pmu_init_cpu();
-	if (count_insns)
-		pmu_setup_events(ev, 1);
-}
-
-static void cost_read(uint64_t *insns, uint64_t *cycles)
-{
-	*cycles = pmu_read_cycles();
-	*insns = 0;
-	if (count_insns)
-		pmu_read_events(insns, 1);
-}
-
-static const struct dp_cost_ops cost_ops = { .setup = cost_setup, .read = cost_read };
 
 static void busy_snapshot(const struct dp_engine *e, struct ring_result *r)
 {
@@ -96,7 +77,7 @@ static int run_one(const struct bench_opts *o, unsigned int i, struct ring_resul
 		return shell_error(ret, "ring: cannot load the ring guest: %s", err_str(ret));
 	}
 	busy_snapshot(e, &before);
-	dp_engine_set_cost(e, &cost_ops);
+	dp_engine_set_cost(e, bench_cost_ops(count_insns));
 	ret = vm_start(vm, &why);
 	if (!ret && !vm_wait_stopped(vm, BENCH_TIMEOUT_US)) {
 		vm_stop_and_wait(vm, "benchmark timed out", 1000000);

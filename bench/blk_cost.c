@@ -39,10 +39,10 @@ void bench_blk_cost_sum(struct bench_blk_sum *s)
 	}
 }
 
-static const struct blk_cost_ops cost_ops = { .setup = bench_blk_cost_setup,
-					      .read = bench_blk_cost_read };
+static const struct dp_cost_ops cost_ops = { .setup = bench_blk_cost_setup,
+					     .read = bench_blk_cost_read };
 
-static void set_cost(const struct blk_cost_ops *ops)
+static void set_cost(const struct dp_cost_ops *ops)
 {
 	struct blk_engine *e;
 
@@ -50,11 +50,16 @@ static void set_cost(const struct blk_cost_ops *ops)
 		blk_engine_set_cost(e, ops);
 }
 
+const struct dp_cost_ops *bench_cost_ops(bool insns)
+{
+	/* Before the ops are published: the engines' set_cost() release orders it for them. */
+	count_insns = insns;
+	return &cost_ops;
+}
+
 void bench_blk_cost_start(bool insns)
 {
-	/* Before the ops are published: blk_engine_set_cost()'s release orders it for the engine. */
-	count_insns = insns;
-	set_cost(&cost_ops);
+	set_cost(bench_cost_ops(insns));
 }
 
 void bench_blk_cost_stop(void)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause-Patent */
 /*
- * What the block engines spend, counted on their own cores by the PMU at EL2 (dataplane/blk.h,
- * blk_cost_ops): `bench nvme` and `bench vblk` share it.
+ * What the data plane's engines spend, counted on their own cores by the PMU at EL2
+ * (dp_cost_ops in dataplane/engine.h): `bench nvme` and `bench vblk` for the block engines,
+ * `bench ring` for the message engine.
  */
 #ifndef BENCH_BLK_COST_H
 #define BENCH_BLK_COST_H
@@ -9,11 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dataplane/engine.h"
+
 /*
  * Every engine counts its working passes from its next pass on: cycles, and instructions too
  * when 'insns' (INST_RETIRED is implemented), into its busy_* sums.
  */
 void bench_blk_cost_start(bool insns);
+/* The counting ops themselves, instructions counted when 'insns', for any other engine. */
+const struct dp_cost_ops *bench_cost_ops(bool insns);
 /* Every engine stops counting (its sums stay). */
 void bench_blk_cost_stop(void);
 /* This core's PMU set up to count as the engines do, and read: what they use on theirs. */

@@ -1020,7 +1020,7 @@ uint32_t blk_engine_poll(struct blk_engine *e)
 }
 
 /* One pass with its instructions and cycles counted when they work (a benchmark asked). */
-static uint32_t counted_poll(struct blk_engine *e, const struct blk_cost_ops *ops)
+static uint32_t counted_poll(struct blk_engine *e, const struct dp_cost_ops *ops)
 {
 	uint64_t i0, c0, i1, c1;
 	uint32_t work;
@@ -1041,7 +1041,7 @@ static uint32_t counted_poll(struct blk_engine *e, const struct blk_cost_ops *op
 	return work;
 }
 
-void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops)
+void blk_engine_set_cost(struct blk_engine *e, const struct dp_cost_ops *ops)
 {
 	atomic_store_explicit(&e->cost, ops, memory_order_release);
 }
@@ -1108,7 +1108,7 @@ static void say_sleeping(struct blk_engine *e, uint32_t on)
  * GIC, which makes the WFI return at once if it comes before it. The flag is cleared on every
  * wake-up. False when the recheck found work (the engine did not sleep).
  */
-static bool engine_sleep(struct blk_engine *e, const struct blk_cost_ops *ops)
+static bool engine_sleep(struct blk_engine *e, const struct dp_cost_ops *ops)
 {
 	const struct blk_wake_ops *w = e->wake;
 	unsigned int why;
@@ -1157,7 +1157,7 @@ void blk_engine_run(struct blk_engine *e)
 	atomic_store_explicit(&e->running, 1, memory_order_release);
 	while (!atomic_load_explicit(&e->stop, memory_order_acquire)) {
 		/* Acquire pairs with blk_engine_set_cost(): the ops it names are complete. */
-		const struct blk_cost_ops *ops =
+		const struct dp_cost_ops *ops =
 			atomic_load_explicit(&e->cost, memory_order_acquire);
 		/*
 		 * A pass after a working one reads the counter at its start (blk_engine_poll), so

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dataplane/blk_abi.h"
+#include "dataplane/engine.h"
 #include "dataplane/spsc.h"
 #include "dataplane/virtq.h"
 #include "kernel/drivers/nvme.h"
@@ -155,14 +156,10 @@ struct blk_slot {
 };
 
 /*
- * Counting the engine's own cost (a benchmark sets it before it starts measuring): setup() runs
- * once on the engine's core, read() around every pass; the passes that did work add to
- * busy_insns / busy_cycles. NULL: no counting, nothing is read.
+ * Counting the engine's own cost (a benchmark sets it before it starts measuring): the data
+ * plane's dp_cost_ops (dataplane/engine.h), setup() once on the engine's core, read() around
+ * every pass; the passes that did work add to busy_insns / busy_cycles. NULL: no counting.
  */
-struct blk_cost_ops {
-	void (*setup)(void);
-	void (*read)(uint64_t *insns, uint64_t *cycles);
-};
 
 /* What woke a sleeping engine: blk_wake_ops.sleep's answer, a set of these. */
 #define BLK_WAKE_KICK  1U /* a kick: a guest's, a virtio notify's, the controller side's */
@@ -233,12 +230,12 @@ struct blk_engine {
 	_Atomic uint32_t sleeping;
 	uint64_t wfi_sleeps, wakes_kick, wakes_timer, wakes_msi, wakes_none, rechecks;
 	struct vq_req vq_req; /* the chain being walked: private, as the guest may rewrite it */
-	const struct blk_cost_ops *_Atomic cost;
-	const struct blk_cost_ops *cost_ready; /* the one whose setup() ran on our core */
+	const struct dp_cost_ops *_Atomic cost;
+	const struct dp_cost_ops *cost_ready; /* the one whose setup() ran on our core */
 	_Atomic uint64_t busy_insns, busy_cycles, busy_passes;
 	/*
 	 * How long passes that did work right after a working pass took, by the timer (outside
-	 * what blk_cost_ops counts): the longest, and how many took over BLK_SLOW_PASS_US. A
+	 * what dp_cost_ops counts): the longest, and how many took over BLK_SLOW_PASS_US. A
 	 * pass waits for nothing, so a slow one was held up by the machine (an MMIO access
 	 * stalled, the core taken away), while a wake-up that came late leaves the engine idle
 	 * instead: the two tell apart.
@@ -289,7 +286,7 @@ uint64_t blk_engine_spin_us(const struct blk_engine *e);
  */
 bool blk_engine_kick(struct blk_engine *e); /* true: it slept, and was kicked */
 /* Start (ops) or stop (NULL) counting the engine's cost per pass. */
-void blk_engine_set_cost(struct blk_engine *e, const struct blk_cost_ops *ops);
+void blk_engine_set_cost(struct blk_engine *e, const struct dp_cost_ops *ops);
 /* Have the engine fail every command at the controller ('aborted') and reset it. */
 void blk_engine_reset(struct blk_engine *e);
 /* Most blocks of 2^lba_shift bytes per request. */

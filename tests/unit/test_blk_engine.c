@@ -1212,7 +1212,7 @@ static void nomsi_read(uint64_t *insns, uint64_t *cycles)
 	nomsi.completed = true;
 }
 
-static void run_sleepy(bool msi, bool broken, const struct blk_cost_ops *cost)
+static void run_sleepy(bool msi, bool broken, const struct dp_cost_ops *cost)
 {
 	static const struct blk_wake_ops ops_msi = { .setup = wk_setup,
 						     .sleep = wk_sleep,
@@ -1278,7 +1278,7 @@ static void test_sleep_kick_not_lost(void)
 /* Without MSI-X, an engine with a command at the controller waits in WFE, not WFI. */
 static void test_sleep_without_msi_not_with_commands_out(void)
 {
-	static const struct blk_cost_ops hook = { .setup = nomsi_setup, .read = nomsi_read };
+	static const struct dp_cost_ops hook = { .setup = nomsi_setup, .read = nomsi_read };
 	struct blk_cpl c;
 
 	memset(&nomsi, 0, sizeof(nomsi));
