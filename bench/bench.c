@@ -17,6 +17,9 @@
 #include "monitor/shell.h"
 #include "monitor/provenance.h"
 #include "kernel/hyp.h"
+#include "kernel/vmm/vm.h"
+#include "kernel/vmm/vm_access.h"
+#include "kernel/vmm/vm_guest.h"
 
 int bench_parse_opts(int argc, char **argv, int first, struct bench_opts *o)
 {
@@ -117,6 +120,17 @@ int bench_check_cpus(const struct bench_opts *o)
 					   smp_state_name(atomic_load(&percpu[c].state)));
 	}
 	return 0;
+}
+
+int bench_run_vm(struct vm *vm, uint64_t timeout_us, struct err_why *why)
+{
+	int ret = vm_start(vm, why);
+
+	if (!ret && !vm_wait_stopped(vm, timeout_us)) {
+		vm_stop_and_wait(vm, "benchmark timed out", 1000000);
+		ret = E_BUSY;
+	}
+	return ret;
 }
 
 uint64_t *bench_alloc_samples(uint64_t n)

@@ -45,6 +45,14 @@ int bench_check_cpus(const struct bench_opts *o);
 uint64_t *bench_alloc_samples(uint64_t n);
 void bench_free_samples(uint64_t *v, uint64_t n);
 
+struct vm;
+struct err_why;
+/*
+ * Start a benchmark VM and wait until it powers off. One still running after timeout_us is
+ * stopped and E_BUSY returned; vm_start()'s error otherwise, 'why' saying why.
+ */
+int bench_run_vm(struct vm *vm, uint64_t timeout_us, struct err_why *why);
+
 /* Open a JSON result line with the platform identity and "bench": name. */
 void bench_json_begin(struct json *j, const char *name, const struct bench_opts *o);
 /* "name": {"unit":..., "n":..., "min":..., "p50":..., ...}. */

@@ -174,11 +174,7 @@ int bench_nvme(struct bench_opts *o)
 	insns_counted = pmu_event_supported(PMU_EV_INST_RETIRED);
 	bench_blk_cost_start(insns_counted);
 	atomic_store(&bench_vm, vm);
-	ret = vm_start(vm, &why);
-	if (!ret && !vm_wait_stopped(vm, NVME_TIMEOUT_US)) {
-		vm_stop_and_wait(vm, "benchmark timed out", 1000000);
-		ret = E_BUSY;
-	}
+	ret = bench_run_vm(vm, NVME_TIMEOUT_US, &why);
 	atomic_store(&bench_vm, NULL);
 	bench_blk_cost_stop();
 	if (!ret)

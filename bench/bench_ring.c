@@ -78,11 +78,7 @@ static int run_one(const struct bench_opts *o, unsigned int i, struct ring_resul
 	}
 	busy_snapshot(e, &before);
 	dp_engine_set_cost(e, bench_cost_ops(count_insns));
-	ret = vm_start(vm, &why);
-	if (!ret && !vm_wait_stopped(vm, BENCH_TIMEOUT_US)) {
-		vm_stop_and_wait(vm, "benchmark timed out", 1000000);
-		ret = E_BUSY;
-	}
+	ret = bench_run_vm(vm, BENCH_TIMEOUT_US, &why);
 	dp_engine_set_cost(e, NULL);
 	busy_snapshot(e, &after);
 	samples = ret ? NULL : bench_alloc_samples(o->iters);

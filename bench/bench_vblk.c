@@ -168,11 +168,7 @@ int bench_vblk(struct bench_opts *o)
 	atomic_store(&marked[1], false);
 	bench_blk_cost_start(insns_counted);
 	atomic_store(&vblk_vm, vm);
-	ret = vm_start(vm, &why);
-	if (!ret && !vm_wait_stopped(vm, VBLK_TIMEOUT_US)) {
-		vm_stop_and_wait(vm, "benchmark timed out", 1000000);
-		ret = E_BUSY;
-	}
+	ret = bench_run_vm(vm, VBLK_TIMEOUT_US, &why);
 	atomic_store(&vblk_vm, NULL);
 	bench_blk_cost_stop();
 	if (!ret)
