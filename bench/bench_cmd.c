@@ -145,5 +145,7 @@ SHELL_COMMAND(bench, "bench", "<name>|all [options]", "run benchmarks (tables, o
 	      "  all          each of the above but nvme, nvme-engine, vblk, virq-dev, ring; one\n"
 	      "               this machine has too few CPUs for is skipped, with the reason\n"
 	      "options: --iters N (1-1000000) --cpus A,B --ring N (2-65536, power of two)\n"
-	      "         --burst N (1-256) --json (one JSON line per result)",
+	      "         --burst N (1-256) --path emulated|direct (virq-dev) --wait wfi|wfe\n"
+	      "         (nvme: the guest sleeps on its completion interrupt, or polls)\n"
+	      "         --json (one JSON line per result)",
 	      cmd_bench);

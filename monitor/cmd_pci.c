@@ -279,8 +279,10 @@ static int cmd_nvme(int argc, char **argv)
 	if (argc >= 2 && nvme_engine_cmd_is(argv[1]))
 		return nvme_engine_cmd(argc, argv, as_json);
 	if (argc != 3 || (!str_eq(argv[1], "regs") && !str_eq(argv[1], "identify")))
-		return shell_error(E_INVAL, "usage: nvme regs|identify <bdf> [--json] | "
-					    "claim <bdf> [cpu[,cpu...]] | engine [--json] | reset");
+		return shell_error(E_INVAL,
+				   "usage: nvme regs|identify <bdf> [--json] | "
+				   "claim <bdf> [cpu[,cpu...]] | engine [--json] | reset | "
+				   "spin <us>");
 	if (need_pci() || lookup(argv[2], &f, &bdf))
 		return E_INVAL;
 	if (!pci_is_nvme(f))
@@ -348,12 +350,14 @@ static int cmd_nvme(int argc, char **argv)
 	printk("AQA  0x%08x          %s\n", aqa, buf);
 	return 0;
 }
-SHELL_COMMAND(nvme, "nvme", "regs|identify <bdf> [--json] | claim <bdf> [cpu,...] | engine | reset",
+SHELL_COMMAND(nvme, "nvme",
+	      "regs|identify <bdf> [--json] | claim <bdf> [cpu,...] | engine | reset | spin <us>",
 	      "an NVMe controller's registers, decoded; Identify Controller",
 	      "  regs reads CAP, VS, CC, CSTS and AQA from BAR0 (NVMe Base 2.0, 3.1).\n"
 	      "  identify resets the controller, runs Identify Controller with queues in the\n"
 	      "  hypervisor's memory (its DMA), and resets it again; not for a VM's controller.\n"
 	      "  claim keeps a controller for the block engine (not for VM 0) and runs the engine\n"
 	      "  on cpu (default: the last); engine shows its queues and every VM's disk\n"
-	      "  counters; reset fails what is at the controller and resets it.",
+	      "  counters; reset fails what is at the controller and resets it; spin sets how\n"
+	      "  long the engines poll after their last work before they sleep (default 5000 us).",
 	      cmd_nvme);
