@@ -359,5 +359,6 @@ SHELL_COMMAND(nvme, "nvme",
 	      "  claim keeps a controller for the block engine (not for VM 0) and runs the engine\n"
 	      "  on cpu (default: the last); engine shows its queues and every VM's disk\n"
 	      "  counters; reset fails what is at the controller and resets it; spin sets how\n"
-	      "  long the engines poll after their last work before they sleep (default 5000 us).",
+	      "  long the engines poll after their last work before they sleep (default:\n"
+	      "  5000 us).",
 	      cmd_nvme);
